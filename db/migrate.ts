@@ -1,0 +1,24 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Db } from './client.js';
+import { migrations } from './migrations/index.js';
+
+const provider: MigrationProvider = {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations;
+  },
+};
+
+/**
+ * Bring the schema to the latest migration. All pending migrations run in one transaction
+ * (see client.ts), so a failure throws and leaves the database exactly as it was.
+ */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`migration ${failed ?? '(unknown)'} failed: ${reason}; the database was left unchanged`);
+  }
+  return (results ?? []).map((r) => r.migrationName);
+}

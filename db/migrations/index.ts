@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as foundation from './2026-11-22T1700_foundation.js';
+
+/**
+ * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
+ * server finds them without file-system globbing. Frozen once released: add, never edit.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-22T1700_foundation': foundation,
+};

@@ -1,0 +1,77 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { sql } from 'kysely';
+import type { AppDeps } from './context.js';
+import { requestContext } from './middleware/request-context.js';
+import { authenticate } from './middleware/authenticate.js';
+import { sameOrigin } from './middleware/same-origin.js';
+import { apiNotFound, errorHandler } from './middleware/error-handler.js';
+import { spa } from './spa.js';
+import { setupRouter } from './routes/setup.js';
+import { sessionRouter } from './routes/session.js';
+
+/**
+ * Build the Express app (no listen: tests and main.ts both use this). Order matters:
+ * request id → security headers → /healthz → /api (no-store, JSON body, session, CSRF,
+ * routes, JSON 404) → the SPA → the one error handler.
+ */
+export function createApp(deps: AppDeps, clientDir: string): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.set('etag', false);
+
+  const { router: spaRouter, scriptHashes } = spa(clientDir);
+  const wsOrigin = deps.config.publicUrl.replace(/^http/, 'ws');
+  app.use(requestContext(deps.logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", ...scriptHashes],
+          // Svelte and the headless components set style attributes at run time; styles cannot run code.
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'", wsOrigin],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+        },
+      },
+      strictTransportSecurity: deps.config.secureCookies,
+      crossOriginEmbedderPolicy: false,
+      xFrameOptions: { action: 'deny' },
+    }),
+  );
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await sql`select 1`.execute(deps.db);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+
+  const api = express.Router();
+  api.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  api.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true }));
+  api.use(authenticate(deps));
+  api.use(sameOrigin(deps.config.publicUrl));
+  api.use(setupRouter(deps));
+  api.use(sessionRouter(deps));
+  api.use(apiNotFound);
+  app.use('/api', api);
+
+  app.use(spaRouter);
+  app.use(errorHandler);
+  return app;
+}

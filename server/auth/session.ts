@@ -1,0 +1,104 @@
+import type { Db } from '../../db/client.js';
+import type { SessionRow, UserRow } from '../../db/schema.js';
+import { hashSecret, randomToken, secretMatches } from './tokens.js';
+
+/**
+ * Sessions after the Lucia design (lucia-auth.com), written here with @oslojs: the token is
+ * `<id>.<secret>`; only SHA-256(secret) is stored; validation looks the row up by id and
+ * compares the secret's hash in constant time. Expiry is both idle (sliding) and absolute.
+ */
+
+export interface SessionTimeouts {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+export interface Viewer {
+  user: UserRow;
+  session: SessionRow;
+}
+
+export interface NewSessionInput {
+  userId: string;
+  mfaVerified: boolean;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Create a session and return the token to put in the cookie (it is not stored anywhere). */
+export async function createSession(
+  db: Db,
+  input: NewSessionInput,
+  now: number,
+  timeouts: SessionTimeouts,
+): Promise<{ token: string; session: SessionRow }> {
+  const id = randomToken(15);
+  const secret = randomToken(20);
+  const session: SessionRow = {
+    id,
+    secret_hash: hashSecret(secret),
+    user_id: input.userId,
+    mfa_verified: input.mfaVerified ? 1 : 0,
+    created_at: now,
+    last_active_at: now,
+    expires_at: now + timeouts.absoluteMs,
+    ip: input.ip,
+    user_agent: input.userAgent?.slice(0, 512) ?? null,
+  };
+  await db.insertInto('sessions').values(session).execute();
+  return { token: `${id}.${secret}`, session };
+}
+
+/** How long an active user may go between activity writes: often enough that they are never logged out. */
+function touchInterval(idleMs: number): number {
+  return Math.min(60_000, Math.floor(idleMs / 4));
+}
+
+/**
+ * Resolve a token to its session and user, or null. Expired sessions (idle or absolute) and
+ * sessions of users who are no longer active are deleted on sight. `timeoutsFor` picks the
+ * timeouts that apply to the user (firm default or their client's override).
+ */
+export async function validateSessionToken(
+  db: Db,
+  token: string,
+  now: number,
+  timeoutsFor: (user: UserRow) => SessionTimeouts | Promise<SessionTimeouts>,
+): Promise<Viewer | null> {
+  const dot = token.indexOf('.');
+  if (dot <= 0 || token.length > 128) return null;
+  const id = token.slice(0, dot);
+  const secret = token.slice(dot + 1);
+  const session = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!session || !secretMatches(secret, session.secret_hash)) return null;
+  const user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirst();
+  if (!user || user.status !== 'active') {
+    await deleteSession(db, id);
+    return null;
+  }
+  const { idleMs, absoluteMs } = await timeoutsFor(user);
+  const expired =
+    now >= session.expires_at || now >= session.created_at + absoluteMs || now - session.last_active_at >= idleMs;
+  if (expired) {
+    await deleteSession(db, id);
+    return null;
+  }
+  if (now - session.last_active_at >= touchInterval(idleMs)) {
+    await db.updateTable('sessions').set({ last_active_at: now }).where('id', '=', id).execute();
+    session.last_active_at = now;
+  }
+  return { user, session };
+}
+
+/** End one session. */
+export async function deleteSession(db: Db, sessionId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}
+
+/** End every session of a user, or every other one when `exceptSessionId` is given; returns the ended ids. */
+export async function deleteUserSessions(db: Db, userId: string, exceptSessionId?: string): Promise<string[]> {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (exceptSessionId) q = q.where('id', '!=', exceptSessionId);
+  const rows = await q.returning('id').execute();
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,118 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every setting has a default that serves on a laptop;
+ * a bad value stops start-up with one line naming the variable and what it expects.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `an integer from ${min} to ${max}`).max(max, `an integer from ${min} to ${max}`));
+
+const origin = z
+  .string()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v.replace(/\/$/, '');
+    } catch {
+      return false;
+    }
+  }, 'an origin such as https://portal.example.com (scheme, host and optional port, no path)')
+  .transform((v) => new URL(v).origin);
+
+/**
+ * TRUST_PROXY: `false` (default: use the peer address, ignore X-Forwarded-For), `true`, a hop
+ * count, or a comma-separated list of addresses/CIDRs/names understood by Express's `trust proxy`.
+ */
+const trustProxy = z.string().transform((v, ctx) => {
+  const s = v.trim();
+  if (s === '' || s === 'false') return false as const;
+  if (s === 'true') return true as const;
+  if (/^\d+$/.test(s)) return Number(s);
+  const parts = s.split(',').map((p) => p.trim()).filter(Boolean);
+  if (parts.every((p) => /^[0-9a-fA-F.:/]+$/.test(p) || ['loopback', 'linklocal', 'uniquelocal'].includes(p))) return parts;
+  ctx.addIssue({ code: 'custom', message: 'false, true, a hop count, or a comma-separated list of addresses/CIDRs' });
+  return z.NEVER;
+});
+
+const smtpUrl = z
+  .string()
+  .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), 'an smtp:// or smtps:// URL, e.g. smtps://user:pass@mail.example.com:465')
+  .optional();
+
+const schema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1, 'a host name or address').default('0.0.0.0'),
+  DATA_DIR: z.string().min(1, 'a folder path').default('./data'),
+  PUBLIC_URL: origin.optional(),
+  TRUST_PROXY: trustProxy.default(false),
+  SMTP_URL: smtpUrl,
+  MAIL_FROM: z.string().min(3, 'a sender such as "Debrief <portal@example.com>"').default('Debrief <no-reply@localhost>'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: LOG_LEVELS.join(', ') }).default('info'),
+  SESSION_IDLE_MINUTES: int(1, 43200).default(30),
+  SESSION_ABSOLUTE_HOURS: int(1, 8760).default(12),
+  INVITE_TTL_DAYS: int(1, 90).default(7),
+  BODY_LIMIT_KB: int(1, 10240).default(100),
+  SHUTDOWN_GRACE_MS: int(0, 120000).default(10000),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseFile: string;
+  uploadsDir: string;
+  publicUrl: string;
+  secureCookies: boolean;
+  trustProxy: boolean | number | string[];
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
+  inviteTtlMs: number;
+  bodyLimitBytes: number;
+  shutdownGraceMs: number;
+};
+
+/** A configuration value that cannot be used; its message is the one line printed at start-up. */
+export class ConfigError extends Error {}
+
+/** Parse the environment into a typed Config, or throw ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name] ?? '')}: expected ${issue.message}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseFile: path.join(dataDir, 'debrief.sqlite'),
+    uploadsDir: path.join(dataDir, 'uploads'),
+    publicUrl,
+    secureCookies: publicUrl.startsWith('https:'),
+    trustProxy: e.TRUST_PROXY,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    logLevel: e.LOG_LEVEL,
+    sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+    sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    inviteTtlMs: e.INVITE_TTL_DAYS * 86_400_000,
+    bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}

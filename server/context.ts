@@ -1,0 +1,47 @@
+import type { Db } from '../db/client.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { Viewer } from './auth/session.js';
+import type { AuditContext } from './audit.js';
+
+/** What the app is built from. Tests pass their own clock, log destination and database. */
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  /** Milliseconds since the epoch; injectable so expiry can be tested without waiting. */
+  clock: () => number;
+  setup: SetupGate;
+}
+
+/** Holds the one-time first-run code while no staff account exists. */
+export interface SetupGate {
+  /** Whether setup is still open (no staff account yet). */
+  isOpen(): Promise<boolean>;
+  /** Compare a presented code in constant time. */
+  codeMatches(code: string): boolean;
+  /** Void the code once the first admin exists. */
+  close(): void;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      id: string;
+      log: Logger;
+      viewer: Viewer | null;
+    }
+  }
+}
+
+/** The audit context of an HTTP request: who, and from where. */
+export function auditContextOf(req: import('express').Request): AuditContext {
+  return {
+    actorId: req.viewer?.user.id ?? null,
+    actorEmail: req.viewer?.user.email ?? null,
+    clientId: req.viewer?.user.client_id ?? null,
+    ip: req.ip ?? null,
+    userAgent: req.get('user-agent') ?? null,
+  };
+}

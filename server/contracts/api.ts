@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** Request schemas and response types shared by the server and the browser. Strict: unknown keys are refused. */
+
+export const email = z.string().trim().toLowerCase().max(254, 'at most 254 characters').pipe(z.email('a valid email address'));
+export const personName = z.string().trim().min(1, 'required').max(100, 'at most 100 characters');
+/** Length and commonness are checked on the server (auth/password.ts) so the message can be specific. */
+export const newPassword = z.string().max(1024, 'too long');
+
+export const SetupInput = z
+  .object({
+    code: z.string().trim().min(1, 'required').max(64),
+    firmName: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
+    name: personName,
+    email,
+    password: newPassword,
+  })
+  .strict();
+export type SetupInput = z.infer<typeof SetupInput>;
+
+export type UserKind = 'staff' | 'portal';
+export type Role = 'admin' | 'analyst' | 'viewer' | 'collaborator' | 'manager';
+
+/** The signed-in person, as they see themselves. */
+export interface SelfDTO {
+  id: string;
+  kind: UserKind;
+  role: Role;
+  clientId: string | null;
+  email: string;
+  name: string;
+}
+
+export interface FirmDTO {
+  name: string;
+  supportEmail: string | null;
+  supportPhone: string | null;
+}
+
+export interface SessionDTO {
+  user: SelfDTO;
+  firm: FirmDTO;
+  /** False while the second factor is still owed. */
+  mfaVerified: boolean;
+}

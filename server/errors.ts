@@ -1,0 +1,30 @@
+import type { ErrorCode } from './contracts/errors.js';
+
+/** The one error model: thrown anywhere, written only by the error handler (or a socket ack). */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) => new AppError(400, 'bad_request', message, details);
+export const validationFailed = (message: string, details?: unknown) =>
+  new AppError(400, 'validation_failed', message, details);
+export const unauthenticated = (message = 'Please sign in.') => new AppError(401, 'unauthenticated', message);
+export const mfaRequired = (message = 'Two-factor authentication is required.') =>
+  new AppError(401, 'mfa_required', message);
+export const forbidden = (message = 'You are not allowed to do that.') => new AppError(403, 'forbidden', message);
+/** Across clients the answer is always this: existence is never revealed. */
+export const notFound = (message = 'Not found.') => new AppError(404, 'not_found', message);
+export const conflict = (message: string, details?: unknown) => new AppError(409, 'conflict', message, details);
+export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
+export const rateLimited = (retryAfterSeconds: number, message = 'Too many attempts. Please wait and try again.') =>
+  new AppError(429, 'rate_limited', message, { retryAfterSeconds }, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+export const unavailable = (message: string) => new AppError(503, 'unavailable', message);

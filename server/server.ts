@@ -1,0 +1,63 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Server as IoServer } from 'socket.io';
+import type { AppDeps } from './context.js';
+import { createApp } from './app.js';
+import { createRealtime } from './realtime/io.js';
+
+export interface RunningServer {
+  http: HttpServer;
+  io: IoServer;
+  url: string;
+  /** Stop accepting, end live sockets, let in-flight requests finish (bounded by graceMs). */
+  close(graceMs: number): Promise<void>;
+}
+
+/** One HTTP server carrying the SPA, the API and Socket.IO; listens on config.port/host. */
+export async function startServer(deps: AppDeps, clientDir: string): Promise<RunningServer> {
+  const app = createApp(deps, clientDir);
+  const http = createServer(app);
+  const io = createRealtime(http, deps);
+
+  // Track connections so shutdown can close idle keep-alive ones and bound the busy ones.
+  const sockets = new Map<Socket, { busy: number }>();
+  http.on('connection', (s) => {
+    sockets.set(s, { busy: 0 });
+    s.on('close', () => sockets.delete(s));
+  });
+  http.on('request', (req, res) => {
+    const state = sockets.get(req.socket);
+    if (!state) return;
+    state.busy++;
+    res.on('finish', () => {
+      state.busy--;
+      if (closing && state.busy === 0) req.socket.destroySoon?.() ?? req.socket.end();
+    });
+  });
+  let closing = false;
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(deps.config.port, deps.config.host, () => resolve());
+  });
+  const addr = http.address();
+  const port = typeof addr === 'object' && addr ? addr.port : deps.config.port;
+  const host = deps.config.host === '0.0.0.0' || deps.config.host === '::' ? 'localhost' : deps.config.host;
+
+  return {
+    http,
+    io,
+    url: `http://${host}:${port}`,
+    async close(graceMs) {
+      closing = true;
+      // io.close() ends every live socket and closes the HTTP server (no new connections).
+      const done = new Promise<void>((resolve) => void io.close(() => resolve()));
+      for (const [s, st] of sockets) if (st.busy === 0) s.end();
+      const timer = setTimeout(() => {
+        for (const s of sockets.keys()) s.destroy();
+      }, graceMs);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}
