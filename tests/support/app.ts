@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
+import { openDatabase, type Db } from '../../db/client.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { createSetupGate } from '../../server/auth/setup.js';
+import { startServer, type RunningServer } from '../../server/server.js';
+import type { AppDeps } from '../../server/context.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const CLIENT_DIR = path.join(ROOT, 'dist', 'client');
+
+/** A port that was free a moment ago (PUBLIC_URL must be known before the server listens). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh data folder under the OS temp dir. */
+export function tempDir(prefix = 'debrief-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface TestClock {
+  (): number;
+  /** Move time forward (expiry tests) without waiting. */
+  advance(ms: number): void;
+}
+
+export function testClock(start = Date.now()): TestClock {
+  let offset = 0;
+  const base = Date.now();
+  const clock = (() => start + (Date.now() - base) + offset) as TestClock;
+  clock.advance = (ms) => {
+    offset += ms;
+  };
+  return clock;
+}
+
+export interface TestApp {
+  url: string;
+  db: Db;
+  deps: AppDeps;
+  config: Config;
+  server: RunningServer;
+  clock: TestClock;
+  /** Every log line the app wrote, parsed. */
+  logs: Record<string, unknown>[];
+  /** Every raw log line (to check that no secret was ever logged). */
+  rawLogs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The real app (HTTP + Socket.IO) on a random loopback port, with a fresh SQLite database in
+ * its own temp data folder with all migrations applied. One per test file.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = tempDir();
+  const port = await freePort();
+  const config = loadConfig({ DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', ...env });
+  const rawLogs: string[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) {
+        rawLogs.push(line);
+        logs.push(JSON.parse(line));
+      }
+      cb();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const { db } = openDatabase(config.databaseFile);
+  await migrateToLatest(db);
+  const clock = testClock();
+  const setup = await createSetupGate(db, logger);
+  const deps: AppDeps = { db, config, logger, clock, setup };
+  const server = await startServer(deps, CLIENT_DIR);
+  return {
+    url: config.publicUrl,
+    db,
+    deps,
+    config,
+    server,
+    clock,
+    logs,
+    rawLogs,
+    async close() {
+      await server.close(1000);
+      await db.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The setup code the app printed to its log at start. */
+export function setupCodeFromLogs(app: TestApp): string {
+  const line = app.logs.find((l) => typeof l.setupCode === 'string');
+  if (!line) throw new Error('no setup code in the log');
+  return line.setupCode as string;
+}
