@@ -7,6 +7,11 @@ export interface Database {
   users: UserTable;
   sessions: SessionTable;
   audit_events: AuditEventTable;
+  invitations: InvitationTable;
+  password_resets: PasswordResetTable;
+  recovery_codes: RecoveryCodeTable;
+  auth_throttle: AuthThrottleTable;
+  mail_outbox: MailOutboxTable;
 }
 
 export interface FirmTable {
@@ -15,6 +20,8 @@ export interface FirmTable {
   support_email: string | null;
   support_phone: string | null;
   mfa_required_for_staff: number;
+  session_idle_minutes: number | null;
+  session_absolute_hours: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -24,6 +31,10 @@ export interface ClientTable {
   name: string;
   portal_enabled: number;
   archived_at: number | null;
+  /** JSON array of CIDR ranges; empty = any address. */
+  ip_allowlist: Generated<string>;
+  session_idle_minutes: number | null;
+  session_absolute_hours: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -45,6 +56,16 @@ export interface UserTable {
   created_at: number;
   updated_at: number;
   last_login_at: number | null;
+  /** AES-256-GCM box of the active TOTP secret (see auth/secret-box.ts); null = no MFA enrolled. */
+  totp_secret_enc: string | null;
+  /** The secret being enrolled, until a correct code activates it. */
+  totp_pending_enc: string | null;
+  /** The last accepted TOTP time step: a code is accepted once. */
+  totp_last_step: number | null;
+  avatar_file: string | null;
+  /** JSON object of notification preferences. */
+  notify_prefs: Generated<string>;
+  invited_by: string | null;
 }
 
 export interface SessionTable {
@@ -80,3 +101,61 @@ export type UserUpdate = Updateable<UserTable>;
 export type SessionRow = Selectable<SessionTable>;
 export type ClientRow = Selectable<ClientTable>;
 export type FirmRow = Selectable<FirmTable>;
+
+export interface InvitationTable {
+  id: string;
+  /** SHA-256 hex of the link's secret; the secret is only in the email. */
+  token_hash: string;
+  user_id: string;
+  email: string;
+  client_id: string | null;
+  invited_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  voided_at: number | null;
+}
+
+export interface PasswordResetTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface RecoveryCodeTable {
+  id: Generated<number>;
+  user_id: string;
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface AuthThrottleTable {
+  key: string;
+  failures: number;
+  blocked_until: number;
+  updated_at: number;
+}
+
+export type MailStatus = 'pending' | 'sent' | 'stored' | 'failed';
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  /** What the mail is for (invitation, password_reset, …), for the admin's outbox view. */
+  kind: string;
+  status: MailStatus;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: number;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export type InvitationRow = Selectable<InvitationTable>;
+export type MailRow = Selectable<MailOutboxTable>;

@@ -9,6 +9,13 @@ import { apiNotFound, errorHandler } from './middleware/error-handler.js';
 import { spa } from './spa.js';
 import { setupRouter } from './routes/setup.js';
 import { sessionRouter } from './routes/session.js';
+import { authRouter } from './routes/auth.js';
+import { passwordResetRouter } from './routes/password-reset.js';
+import { invitationsRouter } from './routes/invitations.js';
+import { usersRouter } from './routes/users.js';
+import { clientsRouter } from './routes/clients.js';
+import { adminRouter } from './routes/admin.js';
+import { profileRouter } from './routes/profile.js';
 
 /**
  * Build the Express app (no listen: tests and main.ts both use this). Order matters:
@@ -68,6 +75,13 @@ export function createApp(deps: AppDeps, clientDir: string): Express {
   api.use(sameOrigin(deps.config.publicUrl));
   api.use(setupRouter(deps));
   api.use(sessionRouter(deps));
+  api.use(authRouter(deps));
+  api.use(passwordResetRouter(deps));
+  api.use(invitationsRouter(deps));
+  api.use(usersRouter(deps));
+  api.use(clientsRouter(deps));
+  api.use(adminRouter(deps));
+  api.use(profileRouter(deps));
   api.use(apiNotFound);
   app.use('/api', api);
 

@@ -3,6 +3,8 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Viewer } from './auth/session.js';
 import type { AuditContext } from './audit.js';
+import type { Bus } from './events/bus.js';
+import type { Mailer } from './services/mailer.js';
 
 /** What the app is built from. Tests pass their own clock, log destination and database. */
 export interface AppDeps {
@@ -12,6 +14,8 @@ export interface AppDeps {
   /** Milliseconds since the epoch; injectable so expiry can be tested without waiting. */
   clock: () => number;
   setup: SetupGate;
+  bus: Bus;
+  mailer: Mailer;
 }
 
 /** Holds the one-time first-run code while no staff account exists. */
@@ -31,6 +35,8 @@ declare global {
       id: string;
       log: Logger;
       viewer: Viewer | null;
+      /** Set when the session is valid but may not be used from here (see auth/access.ts). */
+      accessProblem?: import('./auth/access.js').AccessProblem;
     }
   }
 }

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { openDatabase } from '../db/client.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { createSetupGate } from './auth/setup.js';
+import { buildDeps } from './deps.js';
 import { startServer } from './server.js';
 
 /** Where the built SPA is: dist/client next to dist/server (compiled) or under the repo (tsx). */
@@ -37,8 +37,8 @@ async function main(): Promise<void> {
     sqlite.close();
     process.exit(1);
   }
-  const setup = await createSetupGate(db, logger);
-  const server = await startServer({ db, config, logger, clock: Date.now, setup }, clientDir());
+  const deps = await buildDeps({ db, config, logger, clock: Date.now });
+  const server = await startServer(deps, clientDir());
   logger.info({ url: config.publicUrl, listen: `${config.host}:${config.port}`, dataDir: config.dataDir }, 'Debrief is listening');
 
   let stopping = false;
@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await server.close(config.shutdownGraceMs);
+    deps.mailer.stop();
     await db.destroy();
     logger.info('stopped');
     process.exit(0);

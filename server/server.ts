@@ -4,6 +4,7 @@ import type { Server as IoServer } from 'socket.io';
 import type { AppDeps } from './context.js';
 import { createApp } from './app.js';
 import { createRealtime } from './realtime/io.js';
+import { sweepExpiredSessions } from './auth/revoke.js';
 
 export interface RunningServer {
   http: HttpServer;
@@ -36,6 +37,12 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
   });
   let closing = false;
 
+  // Expired sessions end (and their sockets close) within about a second, even without a request.
+  const sweeper = setInterval(() => {
+    sweepExpiredSessions(deps, deps.clock()).catch((err) => deps.logger.error({ err }, 'session sweep failed'));
+  }, 1000);
+  sweeper.unref();
+
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(deps.config.port, deps.config.host, () => resolve());
@@ -50,6 +57,7 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
     url: `http://${host}:${port}`,
     async close(graceMs) {
       closing = true;
+      clearInterval(sweeper);
       // io.close() ends every live socket and closes the HTTP server (no new connections).
       const done = new Promise<void>((resolve) => void io.close(() => resolve()));
       for (const [s, st] of sockets) if (st.busy === 0) s.end();

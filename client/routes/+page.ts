@@ -1,9 +1,10 @@
 import { redirect } from '@sveltejs/kit';
+import type { PageLoad } from './$types';
 import { ApiError } from '$lib/api/http';
 import { getSession, getSetup } from '$lib/api/session';
 
 /** The front door: send each person where they belong (setup, sign-in, the staff app or the portal). */
-export async function load({ fetch }) {
+export const load: PageLoad = async ({ fetch }) => {
   try {
     const s = await getSession(fetch);
     redirect(307, s.user.kind === 'staff' ? '/staff' : '/portal');
@@ -17,4 +18,4 @@ export async function load({ fetch }) {
     if (!(err instanceof ApiError) || err.status !== 404) throw err;
   }
   redirect(307, '/login');
-}
+};

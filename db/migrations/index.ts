@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as foundation from './2026-11-22T1700_foundation.js';
+import * as accounts from './2026-11-22T1800_accounts.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -7,4 +8,5 @@ import * as foundation from './2026-11-22T1700_foundation.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-22T1700_foundation': foundation,
+  '2026-11-22T1800_accounts': accounts,
 };

@@ -42,4 +42,6 @@ export interface SessionDTO {
   firm: FirmDTO;
   /** False while the second factor is still owed. */
   mfaVerified: boolean;
+  /** What is owed when not verified: enrol a TOTP device first, or verify a code. */
+  mfaStep: 'enrol' | 'verify' | null;
 }

@@ -1,30 +1,38 @@
 import type { RequestHandler } from 'express';
 import type { AppDeps } from '../context.js';
 import { readSessionCookie } from '../auth/cookie.js';
-import { validateSessionToken, type Viewer } from '../auth/session.js';
-import { forbidden, mfaRequired, unauthenticated } from '../errors.js';
-
-/** The timeouts that apply to a user: the firm's defaults (a per-client override comes with client settings). */
-export function timeoutsFor(deps: AppDeps) {
-  return () => ({ idleMs: deps.config.sessionIdleMs, absoluteMs: deps.config.sessionAbsoluteMs });
-}
+import { resolveViewer, type AccessProblem, type Resolution } from '../auth/access.js';
+import type { Viewer } from '../auth/session.js';
+import { AppError, forbidden, mfaRequired, unauthenticated } from '../errors.js';
 
 /**
  * Resolve the cookie to a viewer, the same way for HTTP and the socket handshake.
  * Never throws for a bad cookie: the viewer is simply null.
  */
-export async function viewerFromCookie(deps: AppDeps, cookieHeader: string | undefined): Promise<Viewer | null> {
+export async function viewerFromCookie(deps: AppDeps, cookieHeader: string | undefined, ip: string | null): Promise<Resolution> {
   const token = readSessionCookie(cookieHeader, deps.config.secureCookies);
-  if (!token) return null;
-  return validateSessionToken(deps.db, token, deps.clock(), timeoutsFor(deps));
+  if (!token) return { viewer: null };
+  return resolveViewer(deps.db, deps.config, token, deps.clock(), ip);
 }
 
-/** Attach `req.viewer` (or null). */
+export const PROBLEM_MESSAGES = {
+  portal_disabled: 'The portal is not enabled for your organisation. Contact your provider.',
+  ip_not_allowed: 'Your organisation only allows access to this portal from approved networks.',
+} as const;
+
+/** Attach `req.viewer` (or null) and, for a valid session that may not be used from here, `req.accessProblem`. */
 export function authenticate(deps: AppDeps): RequestHandler {
   return async (req, _res, next) => {
-    req.viewer = await viewerFromCookie(deps, req.get('cookie'));
+    const r = await viewerFromCookie(deps, req.get('cookie'), req.ip ?? null);
+    req.viewer = r.viewer;
+    req.accessProblem = r.viewer ? undefined : r.problem;
     next();
   };
+}
+
+/** The 403 for a session that is valid but refused (portal off, address not on the client's allowlist). */
+export function accessProblemError(problem: AccessProblem): AppError {
+  return new AppError(403, 'forbidden', PROBLEM_MESSAGES[problem], { reason: problem });
 }
 
 type Need = { kind?: 'staff' | 'portal'; mfa?: boolean; role?: 'admin' };
@@ -35,7 +43,7 @@ type Need = { kind?: 'staff' | 'portal'; mfa?: boolean; role?: 'admin' };
  */
 export function requireViewer(req: Express.Request, need: Need = {}): Viewer {
   const v = req.viewer;
-  if (!v) throw unauthenticated();
+  if (!v) throw req.accessProblem ? accessProblemError(req.accessProblem) : unauthenticated();
   if (need.mfa !== false && !v.session.mfa_verified) throw mfaRequired();
   if (need.kind && v.user.kind !== need.kind) throw forbidden();
   if (need.role && v.user.role !== need.role) throw forbidden();

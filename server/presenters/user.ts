@@ -2,7 +2,7 @@ import type { FirmRow, UserRow } from '../../db/schema.js';
 import type { FirmDTO, SelfDTO } from '../contracts/api.js';
 
 /** The signed-in user's own view of their account (never a hash or secret). */
-export function presentSelf(u: UserRow): SelfDTO {
+export function presentSelf(u: Pick<UserRow, 'id' | 'kind' | 'role' | 'client_id' | 'email' | 'name'>): SelfDTO {
   return { id: u.id, kind: u.kind, role: u.role, clientId: u.client_id, email: u.email, name: u.name };
 }
 

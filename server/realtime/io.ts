@@ -4,6 +4,7 @@ import type { AppDeps } from '../context.js';
 import { viewerFromCookie } from '../middleware/authenticate.js';
 import type { Viewer } from '../auth/session.js';
 import { rooms } from './rooms.js';
+import { clientIpFn } from '../client-ip.js';
 
 export interface SocketData {
   viewer: Viewer;
@@ -19,6 +20,7 @@ export const MAX_SOCKET_PAYLOAD = 64 * 1024;
  * cross-site page from riding the cookie.
  */
 export function createRealtime(httpServer: HttpServer, deps: AppDeps): Server {
+  const clientIp = clientIpFn(deps.config.trustProxy);
   const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(httpServer, {
     path: '/socket.io',
     serveClient: false,
@@ -30,7 +32,7 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Server {
 
   io.use(async (socket, next) => {
     try {
-      const viewer = await viewerFromCookie(deps, socket.request.headers.cookie);
+      const { viewer } = await viewerFromCookie(deps, socket.request.headers.cookie, clientIp(socket.request));
       if (!viewer || !viewer.session.mfa_verified) return next(new Error('unauthenticated'));
       socket.data.viewer = viewer;
       next();
@@ -43,6 +45,11 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Server {
   io.on('connection', (socket) => {
     const { user, session } = socket.data.viewer;
     void socket.join([rooms.user(user.id), rooms.session(session.id)]);
+  });
+
+  // Revocation: a session that ended (logout, removal, portal off, expiry…) loses its sockets at once.
+  deps.bus.on('sessions.ended', ({ sessionIds }) => {
+    for (const id of sessionIds) io.in(rooms.session(id)).disconnectSockets(true);
   });
 
   return io as unknown as Server;

@@ -7,7 +7,7 @@ import { parseInput } from '../validate.js';
 import { forbidden, notFound, validationFailed } from '../errors.js';
 import { hashPassword, passwordProblem } from '../auth/password.js';
 import { writeAudit } from '../audit.js';
-import { startSession } from './session.js';
+import { startSession } from '../auth/sign-in.js';
 import { presentSelf } from '../presenters/user.js';
 
 /** First-run setup: creates the firm and the first admin. 404 once any staff account exists. */
@@ -40,14 +40,16 @@ export function setupRouter(deps: AppDeps): Router {
         .values({ id: 1, name: input.firmName, mfa_required_for_staff: 0, created_at: now, updated_at: now })
         .onConflict((oc) => oc.column('id').doUpdateSet({ name: input.firmName, updated_at: now }))
         .execute();
-      const row = { id: userId, kind: 'staff' as const, role: 'admin' as const, client_id: null, email: input.email, name: input.name, password_hash: passwordHash, status: 'active' as const, created_at: now, updated_at: now, last_login_at: now };
-      await trx.insertInto('users').values(row).execute();
+      await trx
+        .insertInto('users')
+        .values({ id: userId, kind: 'staff', role: 'admin', client_id: null, email: input.email, name: input.name, password_hash: passwordHash, status: 'active', created_at: now, updated_at: now, last_login_at: now })
+        .execute();
       await writeAudit(trx, { ...auditContextOf(req), actorId: userId, actorEmail: input.email }, { action: 'setup.completed', outcome: 'success', targetType: 'user', targetId: userId }, now);
-      return row;
+      return trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
     });
     deps.setup.close();
     req.log.info({ userId }, 'first admin created');
-    await startSession(deps, req, res, user.id, true);
+    await startSession(deps, req, res, user, true);
     res.status(201).json({ user: presentSelf(user) });
   });
 

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { openDatabase, type Db } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
-import { createSetupGate } from '../../server/auth/setup.js';
+import { buildDeps } from '../../server/deps.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { AppDeps } from '../../server/context.js';
 
@@ -84,8 +84,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const { db } = openDatabase(config.databaseFile);
   await migrateToLatest(db);
   const clock = testClock();
-  const setup = await createSetupGate(db, logger);
-  const deps: AppDeps = { db, config, logger, clock, setup };
+  const deps: AppDeps = await buildDeps({ db, config, logger, clock });
   const server = await startServer(deps, CLIENT_DIR);
   return {
     url: config.publicUrl,
@@ -98,6 +97,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     rawLogs,
     async close() {
       await server.close(1000);
+      deps.mailer.stop();
       await db.destroy();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import type { ClientRow, PortalRole, StaffRole, UserRow } from '../../db/schema.js';
+import type { Insertable } from 'kysely';
+import type { ClientRow, ClientTable, NewUser, PortalRole, StaffRole, UserRow } from '../../db/schema.js';
 import { hashPassword } from '../../server/auth/password.js';
 import { createSession } from '../../server/auth/session.js';
 import { sessionCookieName } from '../../server/auth/cookie.js';
@@ -29,36 +30,37 @@ export async function buildFirm(db: Db, overrides: Partial<{ name: string; suppo
 }
 
 /** A client organisation (portal enabled unless told otherwise). */
-export async function buildClient(db: Db, overrides: Partial<ClientRow> = {}): Promise<ClientRow> {
+export async function buildClient(db: Db, overrides: Partial<Insertable<ClientTable>> = {}): Promise<ClientRow> {
   const now = Date.now();
-  const row: ClientRow = { id: randomUUID(), name: `Client ${next()}`, portal_enabled: 1, archived_at: null, created_at: now, updated_at: now, ...overrides };
-  await db.insertInto('clients').values(row).execute();
-  return row;
+  const id = overrides.id ?? randomUUID();
+  await db.insertInto('clients').values({ id, name: `Client ${next()}`, portal_enabled: 1, created_at: now, updated_at: now, ...overrides }).execute();
+  return db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+async function insertUser(db: Db, row: NewUser): Promise<UserRow> {
+  await db.insertInto('users').values(row).execute();
+  return db.selectFrom('users').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
 }
 
 /** An active staff account (analyst unless told otherwise). */
-export async function buildStaff(db: Db, overrides: Partial<UserRow> & { role?: StaffRole } = {}): Promise<UserRow> {
+export async function buildStaff(db: Db, overrides: Partial<NewUser> & { role?: StaffRole } = {}): Promise<UserRow> {
   await buildFirm(db);
   const now = Date.now();
-  const row: UserRow = {
+  return insertUser(db, {
     id: randomUUID(), kind: 'staff', role: 'analyst', client_id: null, email: `staff-${next()}@acme.test`, name: 'Sam Analyst',
-    password_hash: await passwordHash(), status: 'active', created_at: now, updated_at: now, last_login_at: null, ...overrides,
-  };
-  await db.insertInto('users').values(row).execute();
-  return row;
+    password_hash: await passwordHash(), status: 'active', created_at: now, updated_at: now, ...overrides,
+  });
 }
 
 /** An active portal user of a client (a new client is made when none is given; Viewer unless told otherwise). */
-export async function buildPortalUser(db: Db, overrides: Partial<UserRow> & { role?: PortalRole } = {}): Promise<UserRow> {
+export async function buildPortalUser(db: Db, overrides: Partial<NewUser> & { role?: PortalRole } = {}): Promise<UserRow> {
   await buildFirm(db);
   const clientId = overrides.client_id ?? (await buildClient(db)).id;
   const now = Date.now();
-  const row: UserRow = {
+  return insertUser(db, {
     id: randomUUID(), kind: 'portal', role: 'viewer', client_id: clientId, email: `user-${next()}@client.test`, name: 'Pat Client',
-    password_hash: await passwordHash(), status: 'active', created_at: now, updated_at: now, last_login_at: null, ...overrides,
-  };
-  await db.insertInto('users').values(row).execute();
-  return row;
+    password_hash: await passwordHash(), status: 'active', created_at: now, updated_at: now, ...overrides,
+  });
 }
 
 /**

@@ -1,0 +1,64 @@
+import type { Db } from '../../db/client.js';
+import type { ClientRow, FirmRow, UserRow } from '../../db/schema.js';
+import type { Config } from '../config.js';
+import { ipAllowed } from './ip-allowlist.js';
+import { validateSessionToken, type SessionTimeouts, type Viewer } from './session.js';
+
+/** The session timeouts for a user: their client's override, else the firm's, else the configured default. */
+export function effectiveTimeouts(config: Config, firm: FirmRow | undefined, client: ClientRow | undefined): SessionTimeouts {
+  const idleMin = client?.session_idle_minutes ?? firm?.session_idle_minutes;
+  const absHours = client?.session_absolute_hours ?? firm?.session_absolute_hours;
+  return {
+    idleMs: idleMin ? idleMin * 60_000 : config.sessionIdleMs,
+    absoluteMs: absHours ? absHours * 3_600_000 : config.sessionAbsoluteMs,
+  };
+}
+
+/** The client's IP allowlist (empty = any address). */
+export function allowlistOf(client: Pick<ClientRow, 'ip_allowlist'> | undefined): string[] {
+  if (!client) return [];
+  try {
+    const list = JSON.parse(client.ip_allowlist);
+    return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Why a person may not use the portal right now, independent of their session. */
+export type AccessProblem = 'portal_disabled' | 'ip_not_allowed';
+
+/** The user's client (portal users only). */
+export async function clientOf(db: Db, user: Pick<UserRow, 'client_id'>): Promise<ClientRow | undefined> {
+  if (!user.client_id) return undefined;
+  return db.selectFrom('clients').selectAll().where('id', '=', user.client_id).executeTakeFirst();
+}
+
+/** Checks that apply at login, on every request and on the socket handshake alike. */
+export function accessProblem(user: UserRow, client: ClientRow | undefined, ip: string | null): AccessProblem | null {
+  if (user.kind === 'portal') {
+    if (!client || !client.portal_enabled || client.archived_at !== null) return 'portal_disabled';
+    if (!ipAllowed(ip, allowlistOf(client))) return 'ip_not_allowed';
+  }
+  return null;
+}
+
+export type Resolution = { viewer: Viewer } | { viewer: null; problem?: AccessProblem };
+
+/**
+ * THE validator for a session token, used by HTTP and the Socket.IO handshake: the session
+ * exists, its secret matches, it is neither idle- nor absolutely expired (with the user's
+ * effective timeouts), the user is active, their client's portal is on, and the address is allowed.
+ */
+export async function resolveViewer(db: Db, config: Config, token: string, now: number, ip: string | null): Promise<Resolution> {
+  let client: ClientRow | undefined;
+  const viewer = await validateSessionToken(db, token, now, async (user) => {
+    client = await clientOf(db, user);
+    const firm = await db.selectFrom('firm').selectAll().executeTakeFirst();
+    return effectiveTimeouts(config, firm, client);
+  });
+  if (!viewer) return { viewer: null };
+  const problem = accessProblem(viewer.user, client, ip);
+  if (problem) return { viewer: null, problem };
+  return { viewer };
+}

@@ -1,0 +1,16 @@
+import type { Db } from '../db/client.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { AppDeps } from './context.js';
+import { createBus } from './events/bus.js';
+import { createSetupGate } from './auth/setup.js';
+import { createMailer } from './services/mailer.js';
+
+/** Wire the app's collaborators once, the same way for `npm start` and for tests. */
+export async function buildDeps(base: { db: Db; config: Config; logger: Logger; clock: () => number }): Promise<AppDeps> {
+  const bus = createBus(base.logger);
+  const setup = await createSetupGate(base.db, base.logger);
+  const mailer = createMailer(base);
+  bus.on('mail.queued', () => mailer.deliverDue());
+  return { ...base, bus, setup, mailer };
+}

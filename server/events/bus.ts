@@ -1,0 +1,33 @@
+import type { Logger } from '../logger.js';
+
+/** In-process domain events (`resource.pastTense`), published only after the change committed. */
+export interface DomainEvents {
+  /** Sessions that no longer exist (logout, revocation, expiry): their live sockets must go. */
+  'sessions.ended': { sessionIds: string[]; reason: string };
+  /** Mail was queued in the outbox; the mailer should try to deliver. */
+  'mail.queued': Record<string, never>;
+}
+
+type Handler<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => void | Promise<void>;
+
+export interface Bus {
+  on<K extends keyof DomainEvents>(name: K, handler: Handler<K>): void;
+  /** Run every handler; a failing handler is logged and never reaches the caller (the write already committed). */
+  publish<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): void;
+}
+
+export function createBus(logger: Logger): Bus {
+  const handlers = new Map<string, Handler<any>[]>();
+  return {
+    on(name, handler) {
+      handlers.set(name, [...(handlers.get(name) ?? []), handler]);
+    },
+    publish(name, payload) {
+      for (const h of handlers.get(name) ?? []) {
+        Promise.resolve()
+          .then(() => h(payload))
+          .catch((err) => logger.error({ err, event: name }, 'event handler failed'));
+      }
+    },
+  };
+}
