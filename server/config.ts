@@ -61,6 +61,7 @@ const schema = z.object({
   INVITE_TTL_DAYS: int(1, 90).default(7),
   BODY_LIMIT_KB: int(1, 10240).default(100),
   SHUTDOWN_GRACE_MS: int(0, 120000).default(10000),
+  SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 random bytes), e.g. from `openssl rand -hex 32`').optional(),
 });
 
 export type Config = {
@@ -80,6 +81,9 @@ export type Config = {
   inviteTtlMs: number;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  /** Key for secrets at rest (TOTP): SECRET_KEY if set, else a key file created in the data folder. */
+  secretKeyHex: string | undefined;
+  secretKeyFile: string;
 };
 
 /** A configuration value that cannot be used; its message is the one line printed at start-up. */
@@ -114,5 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     inviteTtlMs: e.INVITE_TTL_DAYS * 86_400_000,
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    secretKeyHex: e.SECRET_KEY?.toLowerCase(),
+    secretKeyFile: path.join(dataDir, 'secret.key'),
   };
 }
