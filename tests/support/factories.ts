@@ -24,7 +24,7 @@ export async function buildFirm(db: Db, overrides: Partial<{ name: string; suppo
   await db
     .insertInto('firm')
     .values({ id: 1, name: 'Acme Security', support_email: 'support@acme.test', support_phone: '+44 20 7946 0000', mfa_required_for_staff: 0, created_at: now, updated_at: now, ...overrides })
-    .onConflict((oc) => oc.column('id').doUpdateSet(overrides))
+    .onConflict((oc) => (Object.keys(overrides).length ? oc.column('id').doUpdateSet(overrides) : oc.column('id').doNothing()))
     .execute();
   return db.selectFrom('firm').selectAll().executeTakeFirstOrThrow();
 }
