@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** Sign-in and multi-factor requests and answers, shared by the server and the browser. Strict: unknown keys are refused. */
+
+/**
+ * The email typed at sign-in. Deliberately not checked for email shape: "admin" or a typo must get
+ * the same 401 as any unknown account, not a 400 that tells the two cases apart.
+ */
+const loginEmail = z.string().trim().toLowerCase().min(1, 'required').max(254, 'at most 254 characters');
+/** A password being checked (not set): any length the hash accepts, but bounded. */
+const currentPassword = z.string().min(1, 'required').max(1024, 'too long');
+/** A 6-digit code; spaces (as some apps display "123 456") are ignored. */
+export const totpCode = z
+  .string()
+  .transform((s) => s.replace(/\s+/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, 'the 6-digit code from your authenticator app'));
+const recoveryCode = z.string().trim().min(1, 'required').max(64, 'too long');
+
+export const LoginInput = z.object({ email: loginEmail, password: currentPassword }).strict();
+export type LoginInput = z.input<typeof LoginInput>;
+
+/** What the person still owes after the password: enrol an authenticator, verify a code, or nothing. */
+export type MfaStep = 'enrol' | 'verify' | null;
+export interface LoginResult {
+  mfaStep: MfaStep;
+}
+
+export const MfaInput = z
+  .object({ code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
+  .strict()
+  .refine((v) => (v.code === undefined) !== (v.recoveryCode === undefined), { message: 'Send either a code or a recovery code.' });
+export type MfaInput = z.input<typeof MfaInput>;
+export interface MfaResult {
+  /** Unused recovery codes left, when a recovery code was used (so the person can regenerate in time). */
+  recoveryCodesLeft: number | null;
+}
+
+/** Starting enrolment: during sign-in (nothing needed) or, for a signed-in person re-enrolling, their password. */
+export const EnrolStartInput = z.object({ password: currentPassword.optional() }).strict();
+export type EnrolStartInput = z.input<typeof EnrolStartInput>;
+export interface EnrolStartResult {
+  /** Base32, for typing into the app by hand. Shown only here. */
+  secret: string;
+  otpauthUrl: string;
+  /** The otpauth URL as an SVG QR code (render it as an image, never as HTML). */
+  qrSvg: string;
+}
+
+export const EnrolConfirmInput = z.object({ code: totpCode }).strict();
+export type EnrolConfirmInput = z.input<typeof EnrolConfirmInput>;
+
+/** Ten single-use codes, shown once. */
+export interface RecoveryCodesResult {
+  recoveryCodes: string[];
+}
+
+export const RegenerateRecoveryCodesInput = z.object({ password: currentPassword }).strict();
+export type RegenerateRecoveryCodesInput = z.input<typeof RegenerateRecoveryCodesInput>;
+
+export interface MfaStatusDTO {
+  enrolled: boolean;
+  recoveryCodesLeft: number;
+  /** Whether this account must use a second factor (portal users always; staff when the firm says so). */
+  required: boolean;
+}
+
+export const SecuritySettingsInput = z.object({ mfaRequiredForStaff: z.boolean() }).strict();
+export type SecuritySettingsInput = z.input<typeof SecuritySettingsInput>;
+export interface SecuritySettingsDTO {
+  mfaRequiredForStaff: boolean;
+}
