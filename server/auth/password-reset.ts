@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, UserRow } from '../../db/schema.js';
+import type { Db } from '../../db/client.js';
+import type { Bus } from '../events/bus.js';
+import { hashSecretHex, randomToken } from './tokens.js';
+
+/**
+ * Password reset links (OWASP Forgot Password cheat sheet, Lucia's example): 160 random bits,
+ * only SHA-256 stored, valid 30 minutes, single use. A reset never signs anyone in, so it can
+ * never stand in for the second factor.
+ */
+
+export const RESET_TTL_MS = 30 * 60_000;
+/** Mails per address per window (the same for addresses with and without an account). */
+export const RESET_MAILS_PER_WINDOW = 3;
+export const RESET_WINDOW_MS = 60 * 60_000;
+
+/** A reset token as we make them: randomToken(20) is 32 base32 characters. */
+const TOKEN_SHAPE = /^[a-z2-7]{32}$/;
+
+type Trx = Kysely<Database> | Transaction<Database>;
+
+/** A new token and the hash to store. Called for every request, account or not, so both cost the same. */
+export function newResetToken(): { token: string; tokenHash: string } {
+  const token = randomToken(20);
+  return { token, tokenHash: hashSecretHex(token) };
+}
+
+/** Store a reset for a user (inside the caller's transaction). */
+export async function insertReset(trx: Trx, userId: string, tokenHash: string, now: number): Promise<void> {
+  await trx.insertInto('password_resets').values({ id: randomUUID(), token_hash: tokenHash, user_id: userId, created_at: now, expires_at: now + RESET_TTL_MS, used_at: null }).execute();
+}
+
+/** The unused, unexpired reset for a presented token and its (active) user, or null. */
+export async function findValidReset(db: Trx, token: string, now: number): Promise<{ resetId: string; user: UserRow } | null> {
+  if (!TOKEN_SHAPE.test(token)) return null;
+  const reset = await db.selectFrom('password_resets').selectAll().where('token_hash', '=', hashSecretHex(token)).executeTakeFirst();
+  if (!reset || reset.used_at !== null || now >= reset.expires_at) return null;
+  const user = await db.selectFrom('users').selectAll().where('id', '=', reset.user_id).executeTakeFirst();
+  if (!user || user.status !== 'active') return null;
+  return { resetId: reset.id, user };
+}
+
+/**
+ * Mark a reset used and void every other outstanding one of the user. Returns false when the
+ * token was used in the meantime (a concurrent confirm): the caller must then change nothing.
+ */
+export async function consumeReset(trx: Trx, resetId: string, userId: string, now: number): Promise<boolean> {
+  const r = await trx.updateTable('password_resets').set({ used_at: now }).where('id', '=', resetId).where('used_at', 'is', null).executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return false;
+  await trx.updateTable('password_resets').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  return true;
+}
+
+/**
+ * Count one reset mail for an address in a fixed window, in the shared `auth_throttle` table
+ * (key `reset:<email>`). Returns 0 when allowed, else the seconds until the window reopens.
+ * Counted for unknown addresses too, so a 429 says nothing about whether an account exists.
+ */
+export async function takeResetQuota(db: Db, email: string, now: number): Promise<number> {
+  const key = `reset:${email}`;
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('auth_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+    if (row && row.blocked_until > now) return Math.ceil((row.blocked_until - now) / 1000);
+    const fresh = !row || now - row.updated_at >= RESET_WINDOW_MS;
+    const count = fresh ? 1 : row.failures + 1;
+    const windowStart = fresh ? now : row.updated_at;
+    const blockedUntil = count >= RESET_MAILS_PER_WINDOW ? windowStart + RESET_WINDOW_MS : 0;
+    await trx
+      .insertInto('auth_throttle')
+      .values({ key, failures: count, blocked_until: blockedUntil, updated_at: windowStart })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ failures: count, blocked_until: blockedUntil, updated_at: windowStart }))
+      .execute();
+    return 0;
+  });
+}
+
+/** `alice@example.com` → `a***@example.com`: enough to recognise, not enough to harvest. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '***';
+  return `${email.slice(0, 1)}***${email.slice(at)}`;
+}
+
+/**
+ * A bus for use inside a transaction: `endUserSessions({ db: trx, bus: d.bus }, …)` deletes the
+ * sessions with the change, and their `sessions.ended` is only announced by `d.flush()` after
+ * commit (no socket is closed for a change that rolled back).
+ */
+export function deferredBus(real: Bus): { bus: Bus; flush(): void } {
+  const queued: (() => void)[] = [];
+  return {
+    bus: {
+      on: real.on,
+      publish: (name, payload) => void queued.push(() => real.publish(name, payload)),
+    },
+    flush: () => queued.splice(0).forEach((f) => f()),
+  };
+}
+
+/** A password change or reset notifies the account owner (ASVS 6.3.7). */
+export function passwordChangedMail(publicUrl: string, to: string) {
+  return {
+    to,
+    kind: 'password_changed',
+    subject: 'Your portal password was changed',
+    text: [
+      'The password of your account was just changed, and your other sessions were signed out.',
+      '',
+      `If this wasn't you, reset your password now at ${publicUrl}/forgot-password and tell your administrator.`,
+    ].join('\n'),
+  };
+}
