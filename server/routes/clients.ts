@@ -1,7 +1,34 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
+import { CreateClientInput, UpdateClientInput } from '../contracts/clients.js';
+import { parseInput } from '../validate.js';
+import { commandContextOf } from '../commands/context.js';
+import { getClient, listClients } from '../commands/client-lister.js';
+import { createClient } from '../commands/client-creator.js';
+import { updateClient } from '../commands/client-updater.js';
+import { archiveClient } from '../commands/client-archiver.js';
 
-export function clientsRouter(_deps: AppDeps): Router {
+/** Client organisations and their portal security settings (staff only; portal users get 403, or 404 for any id). */
+export function clientsRouter(deps: AppDeps): Router {
   const r = Router();
+
+  r.get('/clients', async (req, res) => {
+    res.json({ clients: await listClients(deps, commandContextOf(req)) });
+  });
+  r.post('/clients', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.status(201).json({ client: await createClient(deps, ctx, parseInput(CreateClientInput, req.body)) });
+  });
+  r.get('/clients/:clientId', async (req, res) => {
+    res.json({ client: await getClient(deps, commandContextOf(req), req.params.clientId) });
+  });
+  r.patch('/clients/:clientId', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ client: await updateClient(deps, ctx, req.params.clientId, parseInput(UpdateClientInput, req.body)) });
+  });
+  r.post('/clients/:clientId/archive', async (req, res) => {
+    res.json({ client: await archiveClient(deps, commandContextOf(req), req.params.clientId) });
+  });
+
   return r;
 }

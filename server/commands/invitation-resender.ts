@@ -1,0 +1,35 @@
+import type { AppDeps } from '../context.js';
+import type { MemberDTO } from '../contracts/users.js';
+import { createInvitation, voidInvitations } from '../auth/invitations.js';
+import { writeAudit } from '../audit.js';
+import { conflict } from '../errors.js';
+import { authorize } from '../policies/index.js';
+import { auditFor, type CommandContext } from './context.js';
+import { findMember, openClient, policyFor, type Directory } from './directory.js';
+import { memberView } from './member-lister.js';
+
+/**
+ * Send a fresh invitation link, only while the account is still `invited`. Every earlier link of
+ * that person is voided in the same transaction, so only the newest mail works.
+ */
+export async function resendInvitation(deps: AppDeps, ctx: CommandContext, dir: Directory, userId: string): Promise<MemberDTO> {
+  const p = policyFor(dir, 'manage');
+  authorize(ctx.viewer.user, p.action, p.resource);
+  const client = await openClient(deps.db, dir);
+  const firm = await deps.db.selectFrom('firm').select('name').executeTakeFirst();
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    const target = await findMember(trx, dir, userId);
+    if (target.status !== 'invited') throw conflict('Only a pending invitation can be resent: this person has already accepted or has been removed.');
+    await voidInvitations(trx, target.id, now);
+    await createInvitation(
+      trx,
+      deps.config,
+      { user: target, firmName: firm?.name ?? 'Debrief', clientName: client?.name ?? null, inviterName: ctx.viewer.user.name, invitedBy: ctx.viewer.user.id },
+      now,
+    );
+    await writeAudit(trx, auditFor(ctx, target.client_id), { action: 'invitation.resent', outcome: 'success', targetType: 'user', targetId: target.id }, now);
+  });
+  deps.bus.publish('mail.queued', {});
+  return memberView(deps, dir, userId);
+}

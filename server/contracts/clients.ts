@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** Client organisations (minimal) and their portal security settings: request schemas and DTOs. */
+
+export const clientName = z.string().trim().min(1, 'required').max(120, 'at most 120 characters');
+
+export const CreateClientInput = z.object({ name: clientName }).strict();
+export type CreateClientInput = z.infer<typeof CreateClientInput>;
+
+/** CIDR syntax is checked on the server (invalidCidrs) so the message can name the bad entries. */
+export const IP_ALLOWLIST_MAX = 100;
+const cidr = z.string().trim().min(1, 'an empty entry').max(64, 'at most 64 characters per entry');
+
+export const UpdateClientInput = z
+  .object({
+    name: clientName.optional(),
+    portalEnabled: z.boolean().optional(),
+    ipAllowlist: z.array(cidr).max(IP_ALLOWLIST_MAX, `at most ${IP_ALLOWLIST_MAX} ranges`).optional(),
+    sessionIdleMinutes: z.number().int('a whole number').min(5, 'from 5 to 1440 minutes').max(1440, 'from 5 to 1440 minutes').nullable().optional(),
+    sessionAbsoluteHours: z.number().int('a whole number').min(1, 'from 1 to 720 hours').max(720, 'from 1 to 720 hours').nullable().optional(),
+  })
+  .strict()
+  .refine((o) => Object.values(o).some((v) => v !== undefined), 'Nothing to change.');
+export type UpdateClientInput = z.infer<typeof UpdateClientInput>;
+
+/** A client as staff see it. */
+export interface ClientDTO {
+  id: string;
+  name: string;
+  portalEnabled: boolean;
+  archivedAt: number | null;
+  ipAllowlist: string[];
+  /** Null = the firm's default applies. */
+  sessionIdleMinutes: number | null;
+  sessionAbsoluteHours: number | null;
+  /** Portal users who are invited or active. */
+  userCount: number;
+  createdAt: number;
+  updatedAt: number;
+}

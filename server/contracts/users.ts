@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { email, newPassword, personName, type UserKind } from './api.js';
+
+/** Staff accounts, portal users, invitations and the admin's outbox: request schemas and DTOs. */
+
+export const STAFF_ROLES = ['admin', 'analyst'] as const;
+export const PORTAL_ROLES = ['viewer', 'collaborator', 'manager'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+export type PortalRole = (typeof PORTAL_ROLES)[number];
+export type MemberStatus = 'invited' | 'active' | 'removed';
+
+const roleOf = <T extends readonly [string, ...string[]]>(roles: T) =>
+  z.enum(roles, { message: `one of: ${roles.join(', ')}` });
+
+const atLeastOne = (o: Record<string, unknown>) => Object.values(o).some((v) => v !== undefined);
+
+export const InviteStaffInput = z.object({ email, name: personName, role: roleOf(STAFF_ROLES) }).strict();
+export type InviteStaffInput = z.infer<typeof InviteStaffInput>;
+
+export const UpdateStaffInput = z
+  .object({ name: personName.optional(), role: roleOf(STAFF_ROLES).optional() })
+  .strict()
+  .refine(atLeastOne, 'Nothing to change.');
+export type UpdateStaffInput = z.infer<typeof UpdateStaffInput>;
+
+/** Nobody can be invited or raised above Manager through these: the enum has no staff role. */
+export const InvitePortalUserInput = z.object({ email, name: personName, role: roleOf(PORTAL_ROLES) }).strict();
+export type InvitePortalUserInput = z.infer<typeof InvitePortalUserInput>;
+
+export const UpdatePortalUserInput = z
+  .object({ name: personName.optional(), role: roleOf(PORTAL_ROLES).optional() })
+  .strict()
+  .refine(atLeastOne, 'Nothing to change.');
+export type UpdatePortalUserInput = z.infer<typeof UpdatePortalUserInput>;
+
+export const AcceptInvitationInput = z
+  .object({ token: z.string().min(1, 'required').max(128), password: newPassword })
+  .strict();
+export type AcceptInvitationInput = z.infer<typeof AcceptInvitationInput>;
+
+/** One account as the people who manage it see it (never a hash, secret or session). */
+export interface MemberDTO {
+  id: string;
+  name: string;
+  email: string;
+  role: StaffRole | PortalRole;
+  status: MemberStatus;
+  lastLoginAt: number | null;
+  invitedAt: number | null;
+}
+
+/** What an invitation link shows before the password is set. */
+export interface InvitationInfoDTO {
+  email: string;
+  name: string;
+  kind: UserKind;
+  role: StaffRole | PortalRole;
+  firmName: string;
+  clientName: string | null;
+}
+
+/** After accepting: what the person still owes ('enrol' → set up TOTP first). */
+export interface AcceptInvitationResult {
+  mfaStep: 'enrol' | 'verify' | null;
+}
+
+/** One mail in the admin's outbox (on the embedded default, how invitation links reach people). */
+export interface OutboxMailDTO {
+  id: number;
+  to: string;
+  subject: string;
+  kind: string;
+  status: 'pending' | 'sent' | 'stored' | 'failed';
+  createdAt: number;
+  sentAt: number | null;
+  lastError: string | null;
+  body: string;
+}

@@ -1,0 +1,56 @@
+import type { UserRow } from '../../db/schema.js';
+import { forbidden, notFound } from '../errors.js';
+
+/**
+ * Default deny: an action is allowed only by its one rule below; an action without a rule is
+ * refused. Portal users are a different principal from staff with a short list of their own.
+ * When the refusal concerns a resource the viewer may not even know exists (another client,
+ * or a client record a portal user asks for), the answer is 404, never 403.
+ */
+
+export type Action = 'staff.manage' | 'client.read' | 'client.manage' | 'portalUser.list' | 'portalUser.manage' | 'outbox.read';
+
+/**
+ * What an action is about. `client`: a client record (staff-only, invisible to portal users);
+ * `clientUsers`: the portal users of one client (visible to that client's own people).
+ * No resource = a firm-wide collection (the client list, staff accounts, the outbox).
+ */
+export type Resource = { type: 'client'; clientId: string } | { type: 'clientUsers'; clientId: string };
+
+type Principal = Pick<UserRow, 'id' | 'kind' | 'role' | 'client_id' | 'status'>;
+type Rule = (v: Principal, r: Resource | undefined) => boolean;
+
+const isStaff = (v: Principal) => v.kind === 'staff';
+const isAdmin = (v: Principal) => v.kind === 'staff' && v.role === 'admin';
+/** A portal Manager acting on their own client's users (the client always comes from their session). */
+const isOwnManager = (v: Principal, r: Resource | undefined) =>
+  v.kind === 'portal' && v.role === 'manager' && r?.type === 'clientUsers' && v.client_id !== null && r.clientId === v.client_id;
+
+const rules: Record<Action, Rule> = {
+  'staff.manage': (v) => isAdmin(v),
+  'outbox.read': (v) => isAdmin(v),
+  'client.read': (v) => isStaff(v),
+  'client.manage': (v) => isStaff(v),
+  'portalUser.list': (v, r) => isStaff(v) || isOwnManager(v, r),
+  'portalUser.manage': (v, r) => isStaff(v) || isOwnManager(v, r),
+};
+
+/** Whether the viewer may know the resource exists at all. */
+function canSee(v: Principal, r: Resource): boolean {
+  if (isStaff(v)) return true;
+  return r.type === 'clientUsers' && v.client_id === r.clientId;
+}
+
+/** Whether `viewer` may do `action` (on `resource`). Never throws; unknown actions are denied. */
+export function can(viewer: Principal, action: Action, resource?: Resource): boolean {
+  if (viewer.status !== 'active') return false;
+  const rule = Object.hasOwn(rules, action) ? rules[action] : undefined;
+  return rule ? rule(viewer, resource) : false;
+}
+
+/** Like `can`, but throws: 404 when the resource is not the viewer's to know about, else 403. */
+export function authorize(viewer: Principal, action: Action, resource?: Resource): void {
+  if (can(viewer, action, resource)) return;
+  if (resource && !canSee(viewer, resource)) throw notFound();
+  throw forbidden();
+}

@@ -1,0 +1,19 @@
+import type { ClientRow } from '../../db/schema.js';
+import type { ClientDTO } from '../contracts/clients.js';
+import { allowlistOf } from '../auth/access.js';
+
+/** A client as staff see it, built field by field. */
+export function presentClient(c: ClientRow, userCount: number): ClientDTO {
+  return {
+    id: c.id,
+    name: c.name,
+    portalEnabled: c.portal_enabled === 1,
+    archivedAt: c.archived_at,
+    ipAllowlist: allowlistOf(c),
+    sessionIdleMinutes: c.session_idle_minutes,
+    sessionAbsoluteHours: c.session_absolute_hours,
+    userCount,
+    createdAt: c.created_at,
+    updatedAt: c.updated_at,
+  };
+}
