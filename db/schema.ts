@@ -12,6 +12,12 @@ export interface Database {
   recovery_codes: RecoveryCodeTable;
   auth_throttle: AuthThrottleTable;
   mail_outbox: MailOutboxTable;
+  projects: ProjectTable;
+  project_team: ProjectTeamTable;
+  findings: FindingTable;
+  finding_status_history: FindingStatusHistoryTable;
+  evidence: EvidenceTable;
+  reports: ReportTable;
 }
 
 export interface FirmTable {
@@ -35,6 +41,10 @@ export interface ClientTable {
   ip_allowlist: Generated<string>;
   session_idle_minutes: number | null;
   session_absolute_hours: number | null;
+  /** JSON {projects, findings, reports, chat, activity}: booleans, the modules this client's users may open. */
+  modules: Generated<string>;
+  /** JSON {cvss, technicalDetails, references, evidence}: booleans, the finding fields this client's users see. */
+  visible_fields: Generated<string>;
   created_at: number;
   updated_at: number;
 }
@@ -159,3 +169,110 @@ export interface MailOutboxTable {
 
 export type InvitationRow = Selectable<InvitationTable>;
 export type MailRow = Selectable<MailOutboxTable>;
+
+export type ProjectStatus = 'planned' | 'active' | 'completed' | 'archived';
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'informational';
+export type FindingStatus = 'open' | 'pending_verification' | 'verified_fixed' | 'not_fixed' | 'partially_fixed' | 'risk_accepted' | 'closed';
+
+export interface ProjectTable {
+  id: string;
+  client_id: string;
+  name: string;
+  status: ProjectStatus;
+  /** ISO dates (YYYY-MM-DD). */
+  start_date: string | null;
+  end_date: string | null;
+  description: Generated<string>;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProjectTeamTable {
+  project_id: string;
+  user_id: string;
+}
+
+export interface FindingTable {
+  id: string;
+  project_id: string;
+  client_id: string;
+  title: string;
+  severity: Severity;
+  /** Markdown, rendered sanitised. */
+  description: Generated<string>;
+  impact: Generated<string>;
+  remediation: Generated<string>;
+  technical_details: Generated<string>;
+  cvss_vector: string | null;
+  cvss_version: '3.1' | '4.0' | null;
+  /** Derived from the vector by the CVSS library, never typed in. */
+  cvss_score: number | null;
+  /** JSON array of URLs. */
+  references_json: Generated<string>;
+  /** JSON array of strings. */
+  affected_assets_json: Generated<string>;
+  status: Generated<FindingStatus>;
+  published: Generated<number>;
+  published_at: number | null;
+  /** Staff only, never loaded for a portal request. */
+  internal_notes: Generated<string>;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface FindingStatusHistoryTable {
+  id: Generated<number>;
+  finding_id: string;
+  from_status: FindingStatus | null;
+  to_status: FindingStatus;
+  note: Generated<string>;
+  actor_id: string | null;
+  at: number;
+}
+
+export interface EvidenceTable {
+  id: string;
+  finding_id: string;
+  client_id: string;
+  kind: 'image' | 'file';
+  original_file: string;
+  original_name: string;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  client_file: string | null;
+  client_thumb_file: string | null;
+  /** JSON array of {x, y, w, h} rectangles in original pixels. */
+  redactions: Generated<string>;
+  caption: Generated<string>;
+  shared: Generated<number>;
+  created_by: string | null;
+  created_at: number;
+}
+
+export interface ReportTable {
+  id: string;
+  project_id: string;
+  client_id: string;
+  title: string;
+  version: number;
+  file: string;
+  original_name: string;
+  size: number;
+  /** SHA-256 hex of the bytes as uploaded. */
+  sha256: string;
+  published: Generated<number>;
+  published_at: number | null;
+  damaged_at: number | null;
+  created_by: string | null;
+  created_at: number;
+}
+
+export type ProjectRow = Selectable<ProjectTable>;
+export type FindingRow = Selectable<FindingTable>;
+export type EvidenceRow = Selectable<EvidenceTable>;
+export type ReportRow = Selectable<ReportTable>;
