@@ -1,0 +1,57 @@
+/**
+ * THE table of what may leave the server. For every entity, every field a response or socket
+ * payload may carry is listed with who may see it: staff always; portal users only when
+ * `portal` is true and the client has not hidden it (`hiddenBy`, a key of the client's
+ * visible-field settings). A field that is not listed here is never sent to anyone.
+ * An auditor reads this one file to know what a client can see.
+ */
+
+/** The client settings that can hide finding fields from that client's users. */
+export const HIDE_KEYS = ['cvss', 'technicalDetails', 'references', 'evidence'] as const;
+export type HideKey = (typeof HIDE_KEYS)[number];
+
+export interface FieldRule {
+  portal: boolean;
+  hiddenBy?: HideKey;
+}
+
+const both: FieldRule = { portal: true };
+const staffOnly: FieldRule = { portal: false };
+const hideable = (key: HideKey): FieldRule => ({ portal: true, hiddenBy: key });
+
+export const VISIBILITY = {
+  project: {
+    id: both, clientId: staffOnly, clientName: staffOnly, name: both, status: both, startDate: both, endDate: both,
+    description: both, team: staffOnly, findingCounts: both, createdAt: both, updatedAt: both,
+  },
+  finding: {
+    id: both, projectId: both, projectName: both, clientId: staffOnly, title: both, severity: both, status: both,
+    descriptionHtml: both, impactHtml: both, remediationHtml: both,
+    technicalDetailsHtml: hideable('technicalDetails'),
+    cvssVersion: hideable('cvss'), cvssVector: hideable('cvss'), cvssScore: hideable('cvss'),
+    references: hideable('references'),
+    affectedAssets: both,
+    evidence: hideable('evidence'),
+    statusHistory: both,
+    publishedAt: both, createdAt: both, updatedAt: both,
+    // Markdown sources and the firm's own bookkeeping: staff only.
+    description: staffOnly, impact: staffOnly, remediation: staffOnly, technicalDetails: staffOnly,
+    internalNotes: staffOnly, published: staffOnly, version: staffOnly, createdBy: staffOnly,
+  },
+  statusChange: {
+    from: both, to: both, note: both, at: both, actorName: both, actorId: staffOnly,
+  },
+  evidence: {
+    id: both, findingId: both, kind: both, caption: both, width: both, height: both,
+    /** The client-visible copy (redacted and re-encoded for images). */
+    url: both, thumbUrl: both,
+    originalName: staffOnly, mime: staffOnly, size: staffOnly, redactions: staffOnly, shared: staffOnly, originalUrl: staffOnly, createdAt: both,
+  },
+  report: {
+    id: both, projectId: both, projectName: both, title: both, version: both, originalName: both, size: both, sha256: both,
+    publishedAt: both, createdAt: both, downloadUrl: both,
+    clientId: staffOnly, published: staffOnly, damagedAt: staffOnly, createdBy: staffOnly,
+  },
+} as const satisfies Record<string, Record<string, FieldRule>>;
+
+export type Entity = keyof typeof VISIBILITY;

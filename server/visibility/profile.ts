@@ -1,0 +1,55 @@
+import type { ClientRow } from '../../db/schema.js';
+import type { Viewer } from '../auth/session.js';
+import { HIDE_KEYS, VISIBILITY, type Entity, type HideKey } from './fields.js';
+
+/** Who a payload is for: staff see every listed field; a portal profile carries its client's hidden fields. */
+export type VisibilityProfile =
+  | { readonly audience: 'staff' }
+  | { readonly audience: 'portal'; readonly clientId: string; readonly hidden: ReadonlySet<HideKey> };
+
+export const STAFF_PROFILE: VisibilityProfile = Object.freeze({ audience: 'staff' });
+
+/** The client's visible-field settings (every field visible unless switched off). */
+export function visibleFieldsOf(client: Pick<ClientRow, 'visible_fields'>): Record<HideKey, boolean> {
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(client.visible_fields) ?? {};
+  } catch {
+    /* a damaged setting hides nothing extra; the default is visible */
+  }
+  return Object.fromEntries(HIDE_KEYS.map((k) => [k, parsed[k] !== false])) as Record<HideKey, boolean>;
+}
+
+/** The profile for a portal audience of one client, as its settings are right now. */
+export function portalProfile(client: Pick<ClientRow, 'id' | 'visible_fields'>): VisibilityProfile {
+  const visible = visibleFieldsOf(client);
+  return Object.freeze({ audience: 'portal', clientId: client.id, hidden: new Set(HIDE_KEYS.filter((k) => !visible[k])) });
+}
+
+/** The profile of a viewer: staff, or portal with their client's settings (read per request, so a change applies at once). */
+export function resolveProfile(viewer: Viewer, client: Pick<ClientRow, 'id' | 'visible_fields'> | undefined): VisibilityProfile {
+  if (viewer.user.kind === 'staff') return STAFF_PROFILE;
+  if (!client || client.id !== viewer.user.client_id) throw new Error('portal profile needs the viewer’s own client');
+  return portalProfile(client);
+}
+
+/** Whether a field of an entity may be sent to this profile. */
+export function mayShow(entity: Entity, field: string, profile: VisibilityProfile): boolean {
+  const rule = (VISIBILITY[entity] as Record<string, { portal: boolean; hiddenBy?: HideKey }>)[field];
+  if (!rule) return false;
+  if (profile.audience === 'staff') return true;
+  return rule.portal && !(rule.hiddenBy && profile.hidden.has(rule.hiddenBy));
+}
+
+/**
+ * Build a payload field by field from the table: only listed fields the profile may see are
+ * computed and copied; anything else the presenter offers is dropped.
+ */
+export function pick<T>(entity: Entity, profile: VisibilityProfile, values: Record<string, () => unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const field of Object.keys(VISIBILITY[entity])) {
+    const get = values[field];
+    if (get && mayShow(entity, field, profile)) out[field] = get();
+  }
+  return out as T;
+}
