@@ -1,9 +1,17 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openSecret, sealSecret, secretKey } from '../../server/auth/secret-box.js';
-import { tempDir } from '../support/app.js';
+import { tempDir as makeTempDir } from '../support/app.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = makeTempDir();
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const envKey = () => ({ secretKeyHex: randomBytes(32).toString('hex'), secretKeyFile: '/nonexistent/never-used.key' });
 
