@@ -142,7 +142,7 @@ describe('POST /api/profile/avatar', () => {
 
   it('refuses a cross-site upload with 403 and changes nothing', async () => {
     const before = await avatarFile(user.id);
-    const res = await fetch(`${app.url}/api/profile/avatar`, { method: 'POST', headers: { cookie: agent.cookie!, origin: 'https://evil.test', 'content-type': 'image/png' }, body: await smallPng() });
+    const res = await fetch(`${app.url}/api/profile/avatar`, { method: 'POST', headers: { cookie: agent.cookie!, origin: 'https://evil.test', 'content-type': 'image/png' }, body: Uint8Array.from(await smallPng()) });
     expect(res.status).toBe(403);
     expect(await avatarFile(user.id)).toBe(before);
   });

@@ -66,7 +66,7 @@ export function pixelBombPng(side = 20_000): Buffer {
 export async function uploadAvatar(app: TestApp, agent: Agent | null, bytes: Buffer, contentType = 'image/jpeg'): Promise<Res> {
   const headers: Record<string, string> = { origin: app.url, 'content-type': contentType };
   if (agent?.cookie) headers.cookie = agent.cookie;
-  const res = await fetch(`${app.url}/api/profile/avatar`, { method: 'POST', headers, body: bytes });
+  const res = await fetch(`${app.url}/api/profile/avatar`, { method: 'POST', headers, body: Uint8Array.from(bytes) });
   const text = await res.text();
   let body: unknown = text;
   try {
