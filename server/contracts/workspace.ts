@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+/** Projects, findings, evidence and reports: request schemas and the payloads each audience gets. */
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const PROJECT_STATUSES = ['planned', 'active', 'completed', 'archived'] as const;
+export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
+export const FINDING_STATUSES = ['open', 'pending_verification', 'verified_fixed', 'not_fixed', 'partially_fixed', 'risk_accepted', 'closed'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+export const MODULES = ['projects', 'findings', 'reports', 'chat', 'activity'] as const;
+export type Module = (typeof MODULES)[number];
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-01-31').refine((d) => !Number.isNaN(Date.parse(d)), 'a real date');
+const markdown = (max: number) => z.string().max(max, `at most ${max} characters`);
+const url = z.string().trim().max(2000).refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), 'an http(s) URL');
+
+export const ProjectInput = z
+  .object({
+    name: z.string().trim().min(1, 'required').max(200),
+    status: z.enum(PROJECT_STATUSES).default('planned'),
+    startDate: isoDate.nullable().default(null),
+    endDate: isoDate.nullable().default(null),
+    description: markdown(20_000).default(''),
+    teamUserIds: z.array(z.string().uuid()).max(50).default([]),
+  })
+  .strict()
+  .refine((p) => !p.startDate || !p.endDate || p.startDate <= p.endDate, { message: 'The end date is before the start date.', path: ['endDate'] });
+export const ProjectPatch = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    status: z.enum(PROJECT_STATUSES),
+    startDate: isoDate.nullable(),
+    endDate: isoDate.nullable(),
+    description: markdown(20_000),
+    teamUserIds: z.array(z.string().uuid()).max(50),
+  })
+  .partial()
+  .strict();
+
+const findingFields = {
+  title: z.string().trim().min(1, 'required').max(300),
+  severity: z.enum(SEVERITIES),
+  description: markdown(50_000),
+  impact: markdown(20_000),
+  remediation: markdown(20_000),
+  technicalDetails: markdown(100_000),
+  /** Validated and scored on the server; the score is never accepted from a client. */
+  cvssVector: z.string().trim().max(300).nullable(),
+  references: z.array(url).max(50),
+  affectedAssets: z.array(z.string().trim().min(1).max(500)).max(500),
+  internalNotes: markdown(50_000),
+};
+export const FindingInput = z
+  .object({ ...findingFields, description: findingFields.description.default(''), impact: findingFields.impact.default(''), remediation: findingFields.remediation.default(''), technicalDetails: findingFields.technicalDetails.default(''), cvssVector: findingFields.cvssVector.default(null), references: findingFields.references.default([]), affectedAssets: findingFields.affectedAssets.default([]), internalNotes: findingFields.internalNotes.default('') })
+  .strict();
+/** An edit names the version it was based on: a stale version gets 409 instead of overwriting a colleague. */
+export const FindingPatch = z.object(findingFields).partial().extend({ version: z.number().int().positive() }).strict();
+
+export interface StatusChangeDTO {
+  from: FindingStatus | null;
+  to: FindingStatus;
+  note: string;
+  at: string;
+  actorName: string | null;
+  actorId?: string | null;
+}
+
+export interface EvidenceDTO {
+  id: string;
+  findingId: string;
+  kind: 'image' | 'file';
+  caption: string;
+  width: number | null;
+  height: number | null;
+  url: string | null;
+  thumbUrl: string | null;
+  createdAt: string;
+  // staff only
+  originalName?: string;
+  mime?: string;
+  size?: number;
+  redactions?: { x: number; y: number; w: number; h: number }[];
+  shared?: boolean;
+  originalUrl?: string;
+}
+
+/** A finding as a client's user sees it: hideable fields are absent (not null) when the client hides them. */
+export interface FindingPortalDTO {
+  id: string;
+  projectId: string;
+  projectName: string;
+  title: string;
+  severity: Severity;
+  status: FindingStatus;
+  descriptionHtml: string;
+  impactHtml: string;
+  remediationHtml: string;
+  technicalDetailsHtml?: string;
+  cvssVersion?: '3.1' | '4.0' | null;
+  cvssVector?: string | null;
+  cvssScore?: number | null;
+  references?: string[];
+  affectedAssets: string[];
+  evidence?: EvidenceDTO[];
+  statusHistory: StatusChangeDTO[];
+  publishedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A finding as the firm's staff see it: everything, including markdown sources and internal notes. */
+export interface FindingStaffDTO extends Required<Omit<FindingPortalDTO, 'evidence'>> {
+  evidence: EvidenceDTO[];
+  clientId: string;
+  description: string;
+  impact: string;
+  remediation: string;
+  technicalDetails: string;
+  internalNotes: string;
+  published: boolean;
+  version: number;
+  createdBy: string | null;
+}
+
+export type FindingCounts = Record<Severity, number> & { total: number; open: number };
+
+export interface ProjectDTO {
+  id: string;
+  name: string;
+  status: ProjectStatus;
+  startDate: string | null;
+  endDate: string | null;
+  description: string;
+  findingCounts: FindingCounts;
+  createdAt: string;
+  updatedAt: string;
+  // staff only
+  clientId?: string;
+  clientName?: string;
+  team?: { id: string; name: string }[];
+}
+
+export interface ReportDTO {
+  id: string;
+  projectId: string;
+  projectName: string;
+  title: string;
+  version: number;
+  originalName: string;
+  size: number;
+  sha256: string;
+  publishedAt: string | null;
+  createdAt: string;
+  downloadUrl: string;
+  // staff only
+  clientId?: string;
+  published?: boolean;
+  damagedAt?: string | null;
+  createdBy?: string | null;
+}
