@@ -61,6 +61,8 @@ const schema = z.object({
   INVITE_TTL_DAYS: int(1, 90).default(7),
   BODY_LIMIT_KB: int(1, 10240).default(100),
   SHUTDOWN_GRACE_MS: int(0, 120000).default(10000),
+  REPORT_MAX_MB: int(1, 2048).default(100),
+  UPLOAD_MAX_MB: int(1, 1024).default(25),
   SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 random bytes), e.g. from `openssl rand -hex 32`').optional(),
 });
 
@@ -81,6 +83,10 @@ export type Config = {
   inviteTtlMs: number;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  /** Largest report (PDF) upload. */
+  reportMaxBytes: number;
+  /** Largest evidence or chat file upload. */
+  uploadMaxBytes: number;
   /** Key for secrets at rest (TOTP): SECRET_KEY if set, else a key file created in the data folder. */
   secretKeyHex: string | undefined;
   secretKeyFile: string;
@@ -118,6 +124,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     inviteTtlMs: e.INVITE_TTL_DAYS * 86_400_000,
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    reportMaxBytes: e.REPORT_MAX_MB * 1024 * 1024,
+    uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024,
     secretKeyHex: e.SECRET_KEY?.toLowerCase(),
     secretKeyFile: path.join(dataDir, 'secret.key'),
   };
