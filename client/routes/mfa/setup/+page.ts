@@ -1,0 +1,28 @@
+import { redirect } from '@sveltejs/kit';
+import type { PageLoad } from './$types';
+import { ApiError } from '$lib/api/http';
+import { getSession } from '$lib/api/session';
+import { startEnrolment } from '$lib/api/auth';
+
+/**
+ * First-time set-up of the authenticator during sign-in. A fresh secret is made each time this
+ * page loads (the previous unconfirmed one is discarded). Signed-in people re-enrol from
+ * Account → Two-factor authentication instead.
+ */
+export const load: PageLoad = async ({ fetch }) => {
+  let session;
+  try {
+    session = await getSession(fetch);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) redirect(307, '/login');
+    throw err;
+  }
+  if (session.mfaVerified) redirect(307, '/');
+  if (session.mfaStep === 'verify') redirect(307, '/login/mfa');
+  try {
+    return { session, enrolment: await startEnrolment(), problem: null };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) redirect(307, '/login');
+    return { session, enrolment: null, problem: err instanceof ApiError ? err.message : 'Could not start the set-up.' };
+  }
+};
