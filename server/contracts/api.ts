@@ -44,4 +44,6 @@ export interface SessionDTO {
   mfaVerified: boolean;
   /** What is owed when not verified: enrol a TOTP device first, or verify a code. */
   mfaStep: 'enrol' | 'verify' | null;
+  /** Portal users: which modules their organisation may use (a disabled one shows with a padlock). */
+  modules: Record<'projects' | 'findings' | 'reports' | 'chat' | 'activity', boolean> | null;
 }

@@ -8,6 +8,8 @@ import { presentFirm, presentSelf } from '../presenters/user.js';
 import { writeAudit } from '../audit.js';
 import type { SessionDTO } from '../contracts/api.js';
 import { mfaStepFor } from '../auth/sign-in.js';
+import { modulesOf } from '../modules.js';
+import { clientOf } from '../auth/access.js';
 
 /** The current session (who am I) and logout. */
 export function sessionRouter(deps: AppDeps): Router {
@@ -21,6 +23,7 @@ export function sessionRouter(deps: AppDeps): Router {
       firm: presentFirm(firm),
       mfaVerified: v.session.mfa_verified === 1,
       mfaStep: v.session.mfa_verified ? null : mfaStepFor(v.user, firm),
+      modules: v.user.kind === 'portal' ? modulesOf((await clientOf(deps.db, v.user))!) : null,
     };
     res.json(body);
   });
