@@ -91,7 +91,8 @@ export function profileRouter(deps: AppDeps): Router {
   r.get('/profile/sessions', async (req, res) => {
     const v = requireViewer(req);
     const rows = await deps.db.selectFrom('sessions').selectAll().where('user_id', '=', v.user.id).where('expires_at', '>', deps.clock()).orderBy('last_active_at', 'desc').execute();
-    const list: SessionInfoDTO[] = rows.map((s) => presentSession(s, v.session.id));
+    // This browser first, then the most recently active.
+    const list: SessionInfoDTO[] = rows.map((s) => presentSession(s, v.session.id)).sort((a, b) => Number(b.current) - Number(a.current));
     res.json(list);
   });
 
