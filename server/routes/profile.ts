@@ -15,7 +15,7 @@ import { clearSessionCookie } from '../auth/cookie.js';
 import { hashSecretHex } from '../auth/tokens.js';
 import { deferredBus, passwordChangedMail } from '../auth/password-reset.js';
 import { queueMail } from '../services/mailer.js';
-import { processAvatar } from '../services/images.js';
+import { processAvatar, unsupportedImage } from '../services/images.js';
 import { deleteStoredFile, readStoredFile, storeFile } from '../services/storage.js';
 import { notifyPrefsFrom, PasswordChangeInput, ProfileUpdateInput, type ProfileDTO, type SessionInfoDTO } from '../contracts/profile.js';
 
@@ -125,7 +125,9 @@ export function profileRouter(deps: AppDeps): Router {
 
   r.post('/profile/avatar', signedIn, readImage, async (req, res) => {
     const v = requireViewer(req);
-    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw badRequest('Choose an image to upload.');
+    if (req.body === undefined || (Buffer.isBuffer(req.body) && req.body.length === 0)) throw badRequest('Choose an image to upload.');
+    // A JSON or form body was already parsed by the API's JSON reader: it is not an image.
+    if (!Buffer.isBuffer(req.body)) throw unsupportedImage();
     // sharp and the file write happen before (never inside) the transaction.
     const webp = await processAvatar(req.body);
     const stored = await storeFile(deps.config.uploadsDir, 'avatars', 'webp', webp);

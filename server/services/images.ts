@@ -17,12 +17,13 @@ export const MAX_INPUT_PIXELS = 25_000_000;
 /** Side of the square avatar we store. */
 export const AVATAR_SIZE = 256;
 
-const unsupported = () => new AppError(415, 'unsupported_media_type', 'Upload a PNG, JPEG, WebP or GIF image.');
+/** The answer for anything that is not one of the allowed images. */
+export const unsupportedImage = () => new AppError(415, 'unsupported_media_type', 'Upload a PNG, JPEG, WebP or GIF image.');
 
 /** The allowed image format the bytes really are, or a 415. */
 export async function sniffImage(bytes: Buffer): Promise<'png' | 'jpg' | 'webp' | 'gif'> {
   const type = await fileTypeFromBuffer(bytes);
-  if (!type || !ALLOWED.has(type.ext)) throw unsupported();
+  if (!type || !ALLOWED.has(type.ext)) throw unsupportedImage();
   return type.ext as 'png' | 'jpg' | 'webp' | 'gif';
 }
 
@@ -37,7 +38,7 @@ export async function processAvatar(bytes: Buffer): Promise<Buffer> {
     const input = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', pages: 1 });
     const meta = await input.metadata();
     // The decoder libvips picked must be the format we sniffed: no loader we did not allow gets these bytes.
-    if ((meta.format === 'jpeg' ? 'jpg' : meta.format) !== format) throw unsupported();
+    if ((meta.format === 'jpeg' ? 'jpg' : meta.format) !== format) throw unsupportedImage();
     if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_INPUT_PIXELS) throw tooManyPixels();
     return await input
       .rotate()

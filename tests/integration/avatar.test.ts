@@ -121,11 +121,29 @@ describe('POST /api/profile/avatar', () => {
     expect(filesInAvatars()).toHaveLength(1);
   });
 
-  it('refuses a damaged image with 400', async () => {
+  it('refuses a damaged or truncated image with 400', async () => {
     const png = await smallPng('#123456', 200);
-    const res = await uploadAvatar(app, agent, png.subarray(0, 120), 'image/png');
-    expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/could not be read/);
+    const jpeg = await jpegWithGps(800, 600);
+    for (const [bytes, type] of [[png.subarray(0, 120), 'image/png'], [jpeg.subarray(0, Math.floor(jpeg.length * 0.6)), 'image/jpeg']] as const) {
+      const res = await uploadAvatar(app, agent, bytes, type);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/could not be read/);
+    }
+  });
+
+  it('accepts PNG, WebP and GIF too, always storing WebP', async () => {
+    const base = sharp({ create: { width: 300, height: 120, channels: 3, background: '#f79009' } });
+    for (const [bytes, type] of [[await base.clone().png().toBuffer(), 'image/png'], [await base.clone().webp().toBuffer(), 'image/webp'], [await base.clone().gif().toBuffer(), 'image/gif']] as const) {
+      const res = await uploadAvatar(app, agent, bytes, type);
+      expect(res.status, type).toBe(200);
+      const meta = await sharp((await getBytes(app, agent, res.body.avatarUrl)).bytes).metadata();
+      expect(meta).toMatchObject({ format: 'webp', width: 256, height: 256 });
+    }
+  });
+
+  it('refuses a JSON body with 415', async () => {
+    const res = await agent.post('/api/profile/avatar', { image: 'data:image/png;base64,AAAA' });
+    expect(res.status).toBe(415);
   });
 
   it('refuses a body over 5 MB with 413', async () => {
