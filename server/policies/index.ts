@@ -1,5 +1,6 @@
 import type { UserRow } from '../../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
+import { canSeeClientData, workspaceRules, type ClientData, type WorkspaceAction } from './workspace.js';
 
 /**
  * Default deny: an action is allowed only by its one rule below; an action without a rule is
@@ -8,14 +9,16 @@ import { forbidden, notFound } from '../errors.js';
  * or a client record a portal user asks for), the answer is 404, never 403.
  */
 
-export type Action = 'staff.manage' | 'client.read' | 'client.manage' | 'portalUser.list' | 'portalUser.manage' | 'outbox.read';
+export type AccountAction = 'staff.manage' | 'client.read' | 'client.manage' | 'portalUser.list' | 'portalUser.manage' | 'outbox.read';
+/** Every action in the app: accounts (below) and the workspace (workspace.ts). */
+export type Action = AccountAction | WorkspaceAction;
 
 /**
  * What an action is about. `client`: a client record (staff-only, invisible to portal users);
  * `clientUsers`: the portal users of one client (visible to that client's own people).
  * No resource = a firm-wide collection (the client list, staff accounts, the outbox).
  */
-export type Resource = { type: 'client'; clientId: string } | { type: 'clientUsers'; clientId: string };
+export type Resource = { type: 'client'; clientId: string } | { type: 'clientUsers'; clientId: string } | ClientData;
 
 type Principal = Pick<UserRow, 'id' | 'kind' | 'role' | 'client_id' | 'status'>;
 type Rule = (v: Principal, r: Resource | undefined) => boolean;
@@ -26,7 +29,7 @@ const isAdmin = (v: Principal) => v.kind === 'staff' && v.role === 'admin';
 const isOwnManager = (v: Principal, r: Resource | undefined) =>
   v.kind === 'portal' && v.role === 'manager' && r?.type === 'clientUsers' && v.client_id !== null && r.clientId === v.client_id;
 
-const rules: Record<Action, Rule> = {
+const accountRules: Record<AccountAction, Rule> = {
   'staff.manage': (v) => isAdmin(v),
   'outbox.read': (v) => isAdmin(v),
   'client.read': (v) => isStaff(v),
@@ -35,9 +38,13 @@ const rules: Record<Action, Rule> = {
   'portalUser.manage': (v, r) => isStaff(v) || isOwnManager(v, r),
 };
 
+/** One rule per action; an action missing here is denied. */
+const rules: Record<Action, Rule> = { ...accountRules, ...workspaceRules };
+
 /** Whether the viewer may know the resource exists at all. */
 function canSee(v: Principal, r: Resource): boolean {
   if (isStaff(v)) return true;
+  if (r.type === 'clientData') return canSeeClientData(v, r);
   return r.type === 'clientUsers' && v.client_id === r.clientId;
 }
 
