@@ -4,6 +4,7 @@ import { Agent } from '../support/http.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { auditRows, inviteTokenFor, snapshot } from '../support/invitations.js';
 import type { ClientRow } from '../../db/schema.js';
+import { sweepExpiredSessions } from '../../server/auth/revoke.js';
 
 let app: TestApp;
 let analyst: Agent;
@@ -123,6 +124,7 @@ describe('staff manage clients', () => {
     const agent = await signIn(app, user);
     app.clock.advance(16 * 60_000);
     expect((await agent.get('/api/session')).status).toBe(401);
+    await sweepExpiredSessions(app.deps, app.clock()); // so the background sweeper can't race later snapshots
     analyst = await signIn(app, (await app.db.selectFrom('users').selectAll().where('kind', '=', 'staff').where('role', '=', 'analyst').executeTakeFirstOrThrow()));
     admin = await signIn(app, (await app.db.selectFrom('users').selectAll().where('kind', '=', 'staff').where('role', '=', 'admin').executeTakeFirstOrThrow()));
     const cleared = await analyst.patch(`/api/clients/${clientB.id}`, { sessionIdleMinutes: null, sessionAbsoluteHours: null });
