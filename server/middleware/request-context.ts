@@ -2,6 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 
+/** Paths whose last segment is a secret (invitation and reset links): logged as [redacted]. */
+const SECRET_PATH = /^(\/(?:api\/invitations|api\/auth\/password-reset|invite|reset-password)\/)(?!accept$|confirm$)[^/]+/;
+
+/** The path as it may be logged: no query string, no link secrets. */
+export function loggablePath(originalUrl: string): string {
+  return originalUrl.split('?')[0]!.replace(SECRET_PATH, '$1[redacted]');
+}
+
 /**
  * Give each request an id (echoed as X-Request-Id) and a child logger, and log one line when
  * the response finishes. Only the path is logged, never the query string, body or cookies.
@@ -16,7 +24,7 @@ export function requestContext(logger: Logger): RequestHandler {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       req.log.info(
-        { method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip, userId: req.viewer?.user.id },
+        { method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip, userId: req.viewer?.user.id },
         'request',
       );
     });
