@@ -16,6 +16,12 @@ import { usersRouter } from './routes/users.js';
 import { clientsRouter } from './routes/clients.js';
 import { adminRouter } from './routes/admin.js';
 import { profileRouter } from './routes/profile.js';
+import { projectsRouter } from './routes/projects.js';
+import { findingsRouter } from './routes/findings.js';
+import { evidenceRouter } from './routes/evidence.js';
+import { reportsRouter } from './routes/reports.js';
+import { portalRouter } from './routes/portal.js';
+import { firmRouter } from './routes/firm.js';
 
 /**
  * Build the Express app (no listen: tests and main.ts both use this). Order matters:
@@ -82,6 +88,12 @@ export function createApp(deps: AppDeps, clientDir: string): Express {
   api.use(clientsRouter(deps));
   api.use(adminRouter(deps));
   api.use(profileRouter(deps));
+  api.use(projectsRouter(deps));
+  api.use(findingsRouter(deps));
+  api.use(evidenceRouter(deps));
+  api.use(reportsRouter(deps));
+  api.use(portalRouter(deps));
+  api.use(firmRouter(deps));
   api.use(apiNotFound);
   app.use('/api', api);
 
