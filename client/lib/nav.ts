@@ -1,4 +1,4 @@
-import type { SelfDTO } from '$contracts/api';
+import type { SelfDTO, SessionDTO } from '$contracts/api';
 
 export interface NavItem {
   href: string;
@@ -7,8 +7,15 @@ export interface NavItem {
   locked?: boolean;
 }
 
-/** The menu for a signed-in person: staff see the firm's tools, portal users their organisation's. */
-export function navFor(user: SelfDTO): NavItem[] {
+type Modules = NonNullable<SessionDTO['modules']>;
+
+/**
+ * The menu for a signed-in person: staff see the firm's tools, portal users their organisation's.
+ * For portal users every module shows: one their organisation may not use carries a padlock and
+ * opens a page saying so. Findings, Chat and Activity have no page of their own yet (findings are
+ * reached through projects), so they appear only when locked — never as a link to a fake page.
+ */
+export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): NavItem[] {
   if (user.kind === 'staff') {
     return [
       { href: '/staff', label: 'Home' },
@@ -22,8 +29,16 @@ export function navFor(user: SelfDTO): NavItem[] {
       { href: '/account', label: 'Account' },
     ];
   }
+  const on: Modules = modules ?? { projects: true, findings: true, reports: true, chat: true, activity: true };
+  const lockedOnly = (key: 'findings' | 'chat' | 'activity', label: string): NavItem[] =>
+    on[key] ? [] : [{ href: `/portal/${key}`, label, locked: true }];
   return [
     { href: '/portal', label: 'Home' },
+    { href: '/portal/projects', label: 'Projects', locked: !on.projects },
+    ...lockedOnly('findings', 'Findings'),
+    { href: '/portal/reports', label: 'Reports', locked: !on.reports },
+    ...lockedOnly('chat', 'Chat'),
+    ...lockedOnly('activity', 'Activity'),
     ...(user.role === 'manager' ? [{ href: '/portal/users', label: 'Users' }] : []),
     { href: '/account', label: 'Account' },
   ];
