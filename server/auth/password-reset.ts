@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, UserRow } from '../../db/schema.js';
 import type { Db } from '../../db/client.js';
-import type { Bus } from '../events/bus.js';
 import { hashSecretHex, randomToken } from './tokens.js';
 
 /**
@@ -83,21 +82,6 @@ export function maskEmail(email: string): string {
   return `${email.slice(0, 1)}***${email.slice(at)}`;
 }
 
-/**
- * A bus for use inside a transaction: `endUserSessions({ db: trx, bus: d.bus }, …)` deletes the
- * sessions with the change, and their `sessions.ended` is only announced by `d.flush()` after
- * commit (no socket is closed for a change that rolled back).
- */
-export function deferredBus(real: Bus): { bus: Bus; flush(): void } {
-  const queued: (() => void)[] = [];
-  return {
-    bus: {
-      on: real.on,
-      publish: (name, payload) => void queued.push(() => real.publish(name, payload)),
-    },
-    flush: () => queued.splice(0).forEach((f) => f()),
-  };
-}
 
 /** A password change or reset notifies the account owner (ASVS 6.3.7). */
 export function passwordChangedMail(publicUrl: string, to: string) {

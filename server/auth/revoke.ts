@@ -12,6 +12,15 @@ export async function endUserSessions(deps: Pick<AppDeps, 'db' | 'bus'>, userId:
   return ids;
 }
 
+/** End the given sessions (already chosen by the caller) and close their sockets. */
+export async function endSessions(deps: Pick<AppDeps, 'db' | 'bus'>, sessionIds: string[], reason: string): Promise<string[]> {
+  if (sessionIds.length === 0) return [];
+  const rows = await deps.db.deleteFrom('sessions').where('id', 'in', sessionIds).returning('id').execute();
+  const ids = rows.map((r) => r.id);
+  if (ids.length) deps.bus.publish('sessions.ended', { sessionIds: ids, reason });
+  return ids;
+}
+
 /** End the sessions of every portal user of a client (portal switched off, client archived). */
 export async function endClientSessions(deps: Pick<AppDeps, 'db' | 'bus'>, clientId: string, reason: string): Promise<string[]> {
   const rows = await deps.db

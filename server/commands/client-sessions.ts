@@ -2,6 +2,7 @@ import type { Updateable } from 'kysely';
 import type { ClientTable } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
 import { ipAllowed } from '../auth/ip-allowlist.js';
+import { endSessions } from '../auth/revoke.js';
 
 export type ClientUpdate = Updateable<ClientTable>;
 
@@ -18,9 +19,5 @@ export async function endSessionsOutsideAllowlist(deps: Pick<AppDeps, 'db' | 'bu
     .select(['s.id', 's.ip'])
     .where('u.client_id', '=', clientId)
     .execute();
-  const ids = sessions.filter((s) => !ipAllowed(s.ip, allowlist)).map((s) => s.id);
-  if (ids.length === 0) return [];
-  await deps.db.deleteFrom('sessions').where('id', 'in', ids).execute();
-  deps.bus.publish('sessions.ended', { sessionIds: ids, reason: 'ip_not_allowed' });
-  return ids;
+  return endSessions(deps, sessions.filter((s) => !ipAllowed(s.ip, allowlist)).map((s) => s.id), 'ip_not_allowed');
 }

@@ -31,3 +31,19 @@ export function createBus(logger: Logger): Bus {
     },
   };
 }
+
+/**
+ * A bus for use inside a transaction: `endUserSessions({ db: trx, bus: d.bus }, …)` deletes the
+ * sessions with the change, and their `sessions.ended` is only announced by `d.flush()` after
+ * commit (no socket is closed for a change that rolled back).
+ */
+export function deferredBus(real: Bus): { bus: Bus; flush(): void } {
+  const queued: (() => void)[] = [];
+  return {
+    bus: {
+      on: real.on,
+      publish: (name, payload) => void queued.push(() => real.publish(name, payload)),
+    },
+    flush: () => queued.splice(0).forEach((f) => f()),
+  };
+}

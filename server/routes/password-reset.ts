@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
+import { deferredBus } from '../events/bus.js';
 import { auditContextOf } from '../context.js';
 import { writeAudit } from '../audit.js';
 import { notFound, rateLimited, validationFailed } from '../errors.js';
@@ -15,7 +16,7 @@ import {
   RESET_REQUESTED_MESSAGE,
   type ResetLinkDTO,
 } from '../contracts/profile.js';
-import { consumeReset, deferredBus, findValidReset, insertReset, maskEmail, newResetToken, passwordChangedMail, takeResetQuota } from '../auth/password-reset.js';
+import { consumeReset, findValidReset, insertReset, maskEmail, newResetToken, passwordChangedMail, takeResetQuota } from '../auth/password-reset.js';
 
 /**
  * Forgotten password, for people who are not signed in. The request answers the same way (status,

@@ -1,5 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../context.js';
+import { deferredBus } from '../events/bus.js';
 import { auditContextOf } from '../context.js';
 import type { SessionRow, UserRow } from '../../db/schema.js';
 import { writeAudit } from '../audit.js';
@@ -13,7 +14,7 @@ import { deleteSession } from '../auth/session.js';
 import { startSession } from '../auth/sign-in.js';
 import { clearSessionCookie } from '../auth/cookie.js';
 import { hashSecretHex } from '../auth/tokens.js';
-import { deferredBus, passwordChangedMail } from '../auth/password-reset.js';
+import { passwordChangedMail } from '../auth/password-reset.js';
 import { queueMail } from '../services/mailer.js';
 import { processAvatar, unsupportedImage } from '../services/images.js';
 import { deleteStoredFile, readStoredFile, storeFile } from '../services/storage.js';
