@@ -24,6 +24,8 @@ export async function queueMail(db: Kysely<Database> | Transaction<Database>, ma
 }
 
 const MAX_ATTEMPTS = 8;
+/** Mails that carry a live secret link: once delivered by SMTP, their body is not kept. */
+const SECRET_KINDS = new Set(['invitation', 'password_reset']);
 
 export interface Mailer {
   /** Deliver every due pending mail (after commit; never inside a transaction). */
@@ -44,7 +46,8 @@ export function createMailer(deps: Pick<AppDeps, 'db' | 'config' | 'logger' | 'c
     for (const m of due) {
       try {
         await transport.sendMail({ from: deps.config.mailFrom, to: m.to_address, subject: m.subject, text: m.text_body });
-        await deps.db.updateTable('mail_outbox').set({ status: 'sent', sent_at: deps.clock(), attempts: m.attempts + 1, last_error: null }).where('id', '=', m.id).execute();
+        const body = SECRET_KINDS.has(m.kind) ? '[delivered; the link it carried is not kept]' : m.text_body;
+        await deps.db.updateTable('mail_outbox').set({ status: 'sent', sent_at: deps.clock(), attempts: m.attempts + 1, last_error: null, text_body: body }).where('id', '=', m.id).execute();
       } catch (err) {
         const attempts = m.attempts + 1;
         const status = attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
