@@ -1,0 +1,54 @@
+import type { FindingPortalDTO, FindingStatus, ProjectDTO, ReportDTO, Severity } from './workspace.js';
+
+/**
+ * What a client's people read in their portal. Every payload is built by presenters from the
+ * visibility table: a field the client hides is absent (not null), and a part of the dashboard
+ * that belongs to a module the client may not use is absent too.
+ */
+
+/** Finding statuses that still need work from the client (counted as "open"). */
+export const OPEN_STATUSES = ['open', 'not_fixed', 'partially_fixed', 'pending_verification'] as const satisfies readonly FindingStatus[];
+/** Finding statuses that count as resolved in remediation progress. */
+export const RESOLVED_STATUSES = ['verified_fixed', 'closed', 'risk_accepted'] as const satisfies readonly FindingStatus[];
+
+/** Remediation progress of one project: resolved published findings out of all published findings. */
+export interface ProjectProgressDTO {
+  projectId: string;
+  name: string;
+  total: number;
+  resolved: number;
+  /** 0–100, rounded. */
+  percent: number;
+}
+
+/** One thing that happened that the client may see. */
+export interface ActivityDTO {
+  kind: 'finding_published' | 'status_changed' | 'report_published';
+  /** ISO time. */
+  at: string;
+  text: string;
+  /** Where the page links to (a portal page path). */
+  link: string;
+}
+
+/** GET /api/portal/dashboard. Parts of a module the client may not use are absent. */
+export interface DashboardDTO {
+  /** Module 'projects'. */
+  activeProjects?: number;
+  /** Module 'findings': published findings still open, by severity. */
+  openBySeverity?: Record<Severity, number>;
+  /** Modules 'projects' and 'findings': only projects with published findings. */
+  progress?: ProjectProgressDTO[];
+  /** The latest client-visible events (finding and status events need 'findings', reports need 'reports'). */
+  recentActivity: ActivityDTO[];
+}
+
+/** A row of a project's findings table (the full finding is on its own page). */
+export type FindingSummaryDTO = Pick<FindingPortalDTO, 'id' | 'projectId' | 'title' | 'severity' | 'status' | 'cvssScore' | 'publishedAt' | 'updatedAt'>;
+
+/** GET /api/portal/projects/:id. `null` = the module is not enabled for the client. */
+export interface PortalProjectDTO {
+  project: ProjectDTO;
+  findings: FindingSummaryDTO[] | null;
+  reports: ReportDTO[] | null;
+}

@@ -1,0 +1,86 @@
+import type { FindingStatus, Severity } from '../../db/schema.js';
+import { OPEN_STATUSES, type ActivityDTO, type FindingSummaryDTO, type ProjectProgressDTO } from '../contracts/portal.js';
+import { SEVERITIES, type FindingCounts } from '../contracts/workspace.js';
+import type { FindingEventRow, FindingSummaryRow, ReportEventRow, StatusEventRow } from '../repositories/portal.js';
+import { pick, type VisibilityProfile } from '../visibility/profile.js';
+
+/** Presenters for the portal's dashboard, project finding tables and activity feed. */
+
+const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
+
+const STATUS_WORDS: Record<FindingStatus, string> = {
+  open: 'Open', pending_verification: 'Pending verification', verified_fixed: 'Verified fixed', not_fixed: 'Not fixed',
+  partially_fixed: 'Partially fixed', risk_accepted: 'Risk accepted', closed: 'Closed',
+};
+const isOpen = (s: FindingStatus) => (OPEN_STATUSES as readonly FindingStatus[]).includes(s);
+
+/** A row of a project's findings table, through the visibility table (the CVSS score disappears when the client hides CVSS). */
+export function presentFindingSummary(f: FindingSummaryRow, profile: VisibilityProfile): FindingSummaryDTO {
+  return pick<FindingSummaryDTO>('finding', profile, {
+    id: () => f.id,
+    projectId: () => f.project_id,
+    title: () => f.title,
+    severity: () => f.severity,
+    status: () => f.status,
+    cvssScore: () => f.cvss_score,
+    publishedAt: () => iso(f.published_at),
+    updatedAt: () => iso(f.updated_at),
+  });
+}
+
+/** Zeroed counts for a project without published findings. */
+export function emptyCounts(): FindingCounts {
+  return { critical: 0, high: 0, medium: 0, low: 0, informational: 0, total: 0, open: 0 };
+}
+
+/** Per-project finding counts from grouped rows (published findings only; the query saw to that). */
+export function countsByProject(rows: { projectId: string; severity: Severity; status: FindingStatus; n: number }[]): Map<string, FindingCounts> {
+  const out = new Map<string, FindingCounts>();
+  for (const r of rows) {
+    const c = out.get(r.projectId) ?? emptyCounts();
+    c[r.severity] += r.n;
+    c.total += r.n;
+    if (isOpen(r.status)) c.open += r.n;
+    out.set(r.projectId, c);
+  }
+  return out;
+}
+
+/** Open findings by severity, every severity present (zero when none). */
+export function presentOpenBySeverity(rows: { severity: Severity; n: number }[]): Record<Severity, number> {
+  const out = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const r of rows) out[r.severity] += r.n;
+  return out;
+}
+
+/** Remediation progress with a rounded percentage. */
+export function presentProgress(rows: { projectId: string; name: string; total: number; resolved: number }[]): ProjectProgressDTO[] {
+  return rows.map((r) => ({ ...r, percent: r.total ? Math.round((100 * r.resolved) / r.total) : 0 }));
+}
+
+export interface ActivitySources {
+  publications?: FindingEventRow[];
+  statusChanges?: StatusEventRow[];
+  reports?: ReportEventRow[];
+}
+
+/** The latest `limit` events, newest first, as short sentences with the portal page they link to. */
+export function presentActivity(src: ActivitySources, limit: number): ActivityDTO[] {
+  const events: (Omit<ActivityDTO, 'at'> & { ms: number })[] = [
+    ...(src.publications ?? []).map((e) => ({
+      kind: 'finding_published' as const, ms: e.at, text: `New finding published: ${e.title}`, link: `/portal/findings/${e.id}`,
+    })),
+    ...(src.statusChanges ?? []).map((e) => ({
+      kind: 'status_changed' as const, ms: e.at,
+      text: `${e.title}: ${STATUS_WORDS[e.from_status ?? 'open']} → ${STATUS_WORDS[e.to_status]}`,
+      link: `/portal/findings/${e.id}`,
+    })),
+    ...(src.reports ?? []).map((e) => ({
+      kind: 'report_published' as const, ms: e.at, text: `Report published: ${e.title} v${e.version} (${e.project_name})`, link: '/portal/reports',
+    })),
+  ];
+  return events
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, limit)
+    .map(({ ms, ...e }) => ({ ...e, at: new Date(ms).toISOString() }));
+}
