@@ -9,6 +9,15 @@ import { conflict, validationFailed } from '../errors.js';
 import { auditFor, type CommandContext } from './context.js';
 import { getClient, readableClient } from './client-lister.js';
 import { endSessionsOutsideAllowlist } from './client-sessions.js';
+import { modulesOf } from '../modules.js';
+import { visibleFieldsOf } from '../visibility/profile.js';
+
+/** The stored settings with the changed keys merged in, or undefined when nothing changes. */
+function merged<K extends string>(current: Record<K, boolean>, patch: Partial<Record<K, boolean>> | undefined): Record<K, boolean> | undefined {
+  if (!patch) return undefined;
+  const next = { ...current, ...patch };
+  return (Object.keys(next) as K[]).some((k) => next[k] !== current[k]) ? next : undefined;
+}
 
 /** Every bad entry is named, so the person can fix them all at once. */
 function checkAllowlist(list: string[]): string[] {
@@ -21,8 +30,9 @@ function checkAllowlist(list: string[]): string[] {
 }
 
 /**
- * Change a client's name or portal security settings. Switching the portal off signs every
- * portal user of the client out at once; a new allowlist ends the sessions it no longer allows.
+ * Change a client's name, portal security settings, portal modules or visible finding fields.
+ * Switching the portal off signs every portal user of the client out at once; a new allowlist
+ * ends the sessions it no longer allows.
  * Shorter timeouts apply to existing sessions on their next request (the validator reads them).
  */
 export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId: string, input: UpdateClientInput): Promise<ClientDTO> {
@@ -49,6 +59,11 @@ export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId:
     set.session_absolute_hours = input.sessionAbsoluteHours;
     changed.sessionAbsoluteHours = input.sessionAbsoluteHours;
   }
+  // Read per request by modulesOf/visibleFieldsOf (nothing is cached): the next request sees the change.
+  const modules = merged(modulesOf(before), input.modules);
+  if (modules) (set.modules = JSON.stringify(modules)), (changed.modules = modules);
+  const visibleFields = merged(visibleFieldsOf(before), input.visibleFields);
+  if (visibleFields) (set.visible_fields = JSON.stringify(visibleFields)), (changed.visibleFields = visibleFields);
   if (Object.keys(changed).length === 0) return getClient(deps, ctx, clientId);
 
   const now = deps.clock();

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { HideKey } from '../visibility/fields.js';
+import type { Module } from './workspace.js';
 
 /** Client organisations (minimal) and their portal security settings: request schemas and DTOs. */
 
@@ -11,6 +13,17 @@ export type CreateClientInput = z.infer<typeof CreateClientInput>;
 export const IP_ALLOWLIST_MAX = 100;
 const cidr = z.string().trim().min(1, 'an empty entry').max(64, 'at most 64 characters per entry');
 
+/** The portal modules a client's users may open; a partial object is merged into what is stored. */
+export const ModulesInput = z
+  .object({ projects: z.boolean(), findings: z.boolean(), reports: z.boolean(), chat: z.boolean(), activity: z.boolean() })
+  .partial()
+  .strict();
+/** Which hideable finding fields the client's users see; a partial object is merged into what is stored. */
+export const VisibleFieldsInput = z
+  .object({ cvss: z.boolean(), technicalDetails: z.boolean(), references: z.boolean(), evidence: z.boolean() })
+  .partial()
+  .strict();
+
 export const UpdateClientInput = z
   .object({
     name: clientName.optional(),
@@ -18,6 +31,8 @@ export const UpdateClientInput = z
     ipAllowlist: z.array(cidr).max(IP_ALLOWLIST_MAX, `at most ${IP_ALLOWLIST_MAX} ranges`).optional(),
     sessionIdleMinutes: z.number().int('a whole number').min(5, 'from 5 to 1440 minutes').max(1440, 'from 5 to 1440 minutes').nullable().optional(),
     sessionAbsoluteHours: z.number().int('a whole number').min(1, 'from 1 to 720 hours').max(720, 'from 1 to 720 hours').nullable().optional(),
+    modules: ModulesInput.optional(),
+    visibleFields: VisibleFieldsInput.optional(),
   })
   .strict()
   .refine((o) => Object.values(o).some((v) => v !== undefined), 'Nothing to change.');
@@ -33,6 +48,10 @@ export interface ClientDTO {
   /** Null = the firm's default applies. */
   sessionIdleMinutes: number | null;
   sessionAbsoluteHours: number | null;
+  /** The modules the client's users may open (every one on unless switched off). */
+  modules: Record<Module, boolean>;
+  /** The hideable finding fields the client's users see; a hidden field is never sent to them. */
+  visibleFields: Record<HideKey, boolean>;
   /** Portal users who are invited or active. */
   userCount: number;
   createdAt: number;

@@ -159,3 +159,14 @@ export interface ReportDTO {
   damagedAt?: string | null;
   createdBy?: string | null;
 }
+
+/** A staff status change on a finding (the note is shown to the client with the history). */
+export const FindingStatusInput = z
+  .object({ status: z.enum(FINDING_STATUSES), note: z.string().trim().max(2000, 'at most 2000 characters').default('') })
+  .strict();
+
+export type ProjectInput = z.output<typeof ProjectInput>;
+export type ProjectPatch = z.output<typeof ProjectPatch>;
+export type FindingInput = z.output<typeof FindingInput>;
+export type FindingPatch = z.output<typeof FindingPatch>;
+export type FindingStatusInput = z.output<typeof FindingStatusInput>;

@@ -1,6 +1,8 @@
 import type { ClientRow } from '../../db/schema.js';
 import type { ClientDTO } from '../contracts/clients.js';
 import { allowlistOf } from '../auth/access.js';
+import { modulesOf } from '../modules.js';
+import { visibleFieldsOf } from '../visibility/profile.js';
 
 /** A client as staff see it, built field by field. */
 export function presentClient(c: ClientRow, userCount: number): ClientDTO {
@@ -12,6 +14,8 @@ export function presentClient(c: ClientRow, userCount: number): ClientDTO {
     ipAllowlist: allowlistOf(c),
     sessionIdleMinutes: c.session_idle_minutes,
     sessionAbsoluteHours: c.session_absolute_hours,
+    modules: modulesOf(c),
+    visibleFields: visibleFieldsOf(c),
     userCount,
     createdAt: c.created_at,
     updatedAt: c.updated_at,

@@ -1,7 +1,21 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
+import { FirmSettingsInput } from '../contracts/firm.js';
+import { parseInput } from '../validate.js';
+import { commandContextOf } from '../commands/context.js';
+import { getFirmSettings, updateFirmSettings } from '../commands/firm-settings.js';
 
-export function firmRouter(_deps: AppDeps): Router {
+/** Company settings: any staff member reads them, only admins change them (portal users: 403). */
+export function firmRouter(deps: AppDeps): Router {
   const r = Router();
+
+  r.get('/firm', async (req, res) => {
+    res.json({ firm: await getFirmSettings(deps, commandContextOf(req)) });
+  });
+  r.put('/firm', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ firm: await updateFirmSettings(deps, ctx, parseInput(FirmSettingsInput, req.body)) });
+  });
+
   return r;
 }

@@ -1,0 +1,32 @@
+import type { AppDeps } from '../context.js';
+import type { FindingStaffDTO } from '../contracts/workspace.js';
+import { writeAudit } from '../audit.js';
+import { hasHistory } from '../repositories/findings.js';
+import { auditFor, type CommandContext } from './context.js';
+import { getFinding, readableFinding } from './finding-lister.js';
+
+/**
+ * Publish (the client's users can now see it) or unpublish (back to a draft, hidden again). The
+ * first publication starts the status history with the finding's current status. Publishing
+ * does not bump the edit version: it changes no text a colleague could be editing.
+ */
+export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, findingId: string, publish: boolean): Promise<FindingStaffDTO> {
+  const f = await readableFinding(deps, ctx, findingId, 'finding.manage');
+  if ((f.published === 1) === publish) return getFinding(deps, ctx, findingId);
+
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('findings')
+      .set(publish ? { published: 1, published_at: now, updated_at: now } : { published: 0, published_at: null, updated_at: now })
+      .where('id', '=', findingId)
+      .execute();
+    if (publish && !(await hasHistory(trx, findingId))) {
+      await trx.insertInto('finding_status_history').values({ finding_id: findingId, from_status: null, to_status: f.status, note: '', actor_id: ctx.viewer.user.id, at: now }).execute();
+    }
+    await writeAudit(trx, auditFor(ctx, f.client_id), {
+      action: publish ? 'finding.published' : 'finding.unpublished', outcome: 'success', targetType: 'finding', targetId: findingId,
+    }, now);
+  });
+  return getFinding(deps, ctx, findingId);
+}
