@@ -130,3 +130,21 @@ export async function setVisibleFields(db: Db, clientId: string, fields: Partial
   await db.updateTable('clients').set({ visible_fields: JSON.stringify(merged) }).where('id', '=', clientId).execute();
   return db.selectFrom('clients').selectAll().where('id', '=', clientId).executeTakeFirstOrThrow();
 }
+
+/**
+ * A snapshot of every table the workspace writes (and the audit log), to prove a refused
+ * request changed nothing.
+ */
+export async function workspaceSnapshot(db: Db): Promise<string> {
+  const [clients, firm, projects, team, findings, history, evidence, audit] = await Promise.all([
+    db.selectFrom('clients').selectAll().orderBy('id').execute(),
+    db.selectFrom('firm').selectAll().execute(),
+    db.selectFrom('projects').selectAll().orderBy('id').execute(),
+    db.selectFrom('project_team').selectAll().orderBy('project_id').orderBy('user_id').execute(),
+    db.selectFrom('findings').selectAll().orderBy('id').execute(),
+    db.selectFrom('finding_status_history').selectAll().orderBy('id').execute(),
+    db.selectFrom('evidence').select(['id', 'finding_id']).orderBy('id').execute(),
+    db.selectFrom('audit_events').select(['id', 'action']).orderBy('id').execute(),
+  ]);
+  return JSON.stringify({ clients, firm, projects, team, findings, history, evidence, audit });
+}
