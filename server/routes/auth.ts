@@ -11,8 +11,7 @@ import { conflict, mfaRequired, notFound, rateLimited, unauthenticated, validati
 import { accessProblemError, requireViewer } from '../middleware/authenticate.js';
 import { accessProblem, clientOf } from '../auth/access.js';
 import { mfaStepFor, startSession } from '../auth/sign-in.js';
-import { deleteSession } from '../auth/session.js';
-import { endUserSessions } from '../auth/revoke.js';
+import { endSessions, endUserSessions } from '../auth/revoke.js';
 import { verifyDummyPassword, verifyPassword } from '../auth/password.js';
 import { throttleFailure, throttleReset, throttleWait, tokenBucket } from '../auth/rate-limit.js';
 import { checkTotp, claimTotpStep, newTotpSecret, openTotpSecret, sealTotpSecret, totpUri, type TotpCheck } from '../auth/totp.js';
@@ -36,10 +35,7 @@ export function authRouter(deps: AppDeps): Router {
   const perIp = tokenBucket(30, 0.5, deps.clock);
   const firmRow = () => deps.db.selectFrom('firm').selectAll().executeTakeFirst();
   const audit = (ctx: AuditContext, entry: AuditEntry) => writeAudit(deps.db, ctx, entry, deps.clock());
-  const endSession = async (sessionId: string, reason: string) => {
-    await deleteSession(deps.db, sessionId);
-    deps.bus.publish('sessions.ended', { sessionIds: [sessionId], reason });
-  };
+  const endSession = (sessionId: string, reason: string) => endSessions(deps, [sessionId], reason);
   const markSignedIn = (userId: string) => deps.db.updateTable('users').set({ last_login_at: deps.clock() }).where('id', '=', userId).execute();
 
   /** Re-authentication for sensitive changes; it shares the password's per-account budget with login. */
