@@ -30,7 +30,7 @@ export function tokenBucket(capacity: number, perSecond: number, clock: () => nu
 /** Failures allowed before back-off starts, the first delay, and the cap (OWASP: slow down, don't lock out forever). */
 const FREE_FAILURES = 4;
 const BASE_DELAY_MS = 30_000;
-const MAX_DELAY_MS = 15 * 60_000;
+const MAX_DELAY_MS = 5 * 60_000;
 
 /** Seconds the key must still wait (0 = may try now). Keys are like `login:<email>` or `totp:<userId>`. */
 export async function throttleWait(db: Db, key: string, now: number): Promise<number> {
@@ -38,7 +38,7 @@ export async function throttleWait(db: Db, key: string, now: number): Promise<nu
   return row && row.blocked_until > now ? Math.ceil((row.blocked_until - now) / 1000) : 0;
 }
 
-/** Record a failure; from the fifth on, each doubles the wait (30 s, 1 min, 2 min … capped at 15 min). */
+/** Record a failure; from the fifth on, each doubles the wait (30 s, 1 min, 2 min … capped at 5 min, ASVS). */
 export async function throttleFailure(db: Db, key: string, now: number): Promise<void> {
   await db
     .insertInto('auth_throttle')

@@ -7,7 +7,7 @@ export type VisibilityProfile =
   | { readonly audience: 'staff' }
   | { readonly audience: 'portal'; readonly clientId: string; readonly hidden: ReadonlySet<HideKey> };
 
-export const STAFF_PROFILE: VisibilityProfile = Object.freeze({ audience: 'staff' });
+export const STAFF_PROFILE: VisibilityProfile & { audience: 'staff' } = Object.freeze({ audience: 'staff' as const });
 
 /** The client's visible-field settings (every field visible unless switched off). */
 export function visibleFieldsOf(client: Pick<ClientRow, 'visible_fields'>): Record<HideKey, boolean> {

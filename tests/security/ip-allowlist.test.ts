@@ -64,7 +64,7 @@ describe.each([
   it('ignores a forged X-Forwarded-For unless TRUST_PROXY trusts the sender', async () => {
     const forged = await get('127.0.0.3', a, { 'x-forwarded-for': '127.0.0.2' });
     // The sender (127.0.0.3) is on the loopback range: with TRUST_PROXY=loopback it is a trusted proxy.
-    expect(forged.status).toBe(env.TRUST_PROXY ? 200 : 403);
+    expect(forged.status).toBe((env as Record<string, string>).TRUST_PROXY ? 200 : 403);
   });
 
   it('applies the same check to the Socket.IO handshake', async () => {
