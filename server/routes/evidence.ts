@@ -1,7 +1,75 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
+import { auditContextOf } from '../context.js';
+import { AppError } from '../errors.js';
+import { parseInput } from '../validate.js';
+import { EvidencePatch, EvidenceUploadQuery, RedactionsInput } from '../contracts/evidence.js';
+import { commandContextOf } from '../commands/context.js';
+import { listFindingEvidence } from '../commands/evidence-access.js';
+import { addEvidence, checkEvidenceUpload } from '../commands/evidence-upload.js';
+import { redactEvidence } from '../commands/evidence-redact.js';
+import { removeEvidence, updateEvidence } from '../commands/evidence-edit.js';
+import { auditEvidenceDownload, EVIDENCE_VARIANTS, openEvidenceFile, type EvidenceVariant } from '../commands/evidence-download.js';
+import { sendFileHandle } from '../services/storage.js';
+import { receiveUpload } from '../services/uploads.js';
 
-export function evidenceRouter(_deps: AppDeps): Router {
+/**
+ * Evidence files on findings. Uploads are the raw request body (streamed to disk, size-capped);
+ * files are served only through these routes, after the access check, and every download is audited.
+ */
+export function evidenceRouter(deps: AppDeps): Router {
   const r = Router();
+  const mb = Math.round(deps.config.uploadMaxBytes / (1024 * 1024));
+
+  r.get('/findings/:id/evidence', async (req, res) => {
+    res.json(await listFindingEvidence(deps, commandContextOf(req), req.params.id));
+  });
+
+  r.post('/findings/:id/evidence', async (req, res) => {
+    const ctx = commandContextOf(req);
+    // Access is decided before a byte of the body is read.
+    await checkEvidenceUpload(deps, ctx, req.params.id);
+    const query = parseInput(EvidenceUploadQuery, req.query);
+    const upload = await receiveUpload(req, {
+      root: deps.config.uploadsDir,
+      folder: 'evidence',
+      maxBytes: deps.config.uploadMaxBytes,
+      tooLarge: `The file is larger than the ${mb} MB limit.`,
+      notAFile: new AppError(415, 'unsupported_media_type', 'Send the file itself as the request body.'),
+    });
+    res.status(201).json({ evidence: await addEvidence(deps, ctx, req.params.id, upload, query) });
+  });
+
+  r.put('/evidence/:id/redactions', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ evidence: await redactEvidence(deps, ctx, req.params.id, parseInput(RedactionsInput, req.body)) });
+  });
+
+  r.patch('/evidence/:id', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ evidence: await updateEvidence(deps, ctx, req.params.id, parseInput(EvidencePatch, req.body)) });
+  });
+
+  r.delete('/evidence/:id', async (req, res) => {
+    await removeEvidence(deps, commandContextOf(req), req.params.id);
+    res.status(204).end();
+  });
+
+  r.get('/evidence/:id/:variant', async (req, res, next) => {
+    const variant = req.params.variant as EvidenceVariant;
+    if (!EVIDENCE_VARIANTS.includes(variant)) return next();
+    const audit = auditContextOf(req);
+    let file;
+    try {
+      file = await openEvidenceFile(deps, commandContextOf(req), req.params.id, variant);
+    } catch (error) {
+      await auditEvidenceDownload(deps, audit, req.params.id, variant, { error });
+      throw error;
+    }
+    res.status(200).set(file.headers);
+    const sent = await sendFileHandle(res, file.handle);
+    await auditEvidenceDownload(deps, audit, req.params.id, variant, { ...sent, clientId: file.clientId });
+  });
+
   return r;
 }

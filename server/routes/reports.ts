@@ -1,7 +1,72 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
+import { auditContextOf } from '../context.js';
+import { parseInput } from '../validate.js';
+import { ReportPatch, ReportUploadQuery } from '../contracts/reports.js';
+import { commandContextOf } from '../commands/context.js';
+import { listProjectReports, listVisibleReports } from '../commands/report-list.js';
+import { addReport, checkReportUpload, notAPdf } from '../commands/report-upload.js';
+import { updateReport } from '../commands/report-edit.js';
+import { alertStaffReportDamaged, auditReportDownload, openReportForDownload } from '../commands/report-download.js';
+import { findReport } from '../repositories/reports.js';
+import { sendFileHandle } from '../services/storage.js';
+import { receiveUpload } from '../services/uploads.js';
 
-export function reportsRouter(_deps: AppDeps): Router {
+/**
+ * Report PDFs on projects: upload (raw body, streamed to disk with its SHA-256), versions,
+ * publishing, and the one download route (checksum verified before and while streaming,
+ * every attempt audited).
+ */
+export function reportsRouter(deps: AppDeps): Router {
   const r = Router();
+  const mb = Math.round(deps.config.reportMaxBytes / (1024 * 1024));
+
+  r.get('/reports', async (req, res) => {
+    res.json({ reports: await listVisibleReports(deps, commandContextOf(req)) });
+  });
+
+  r.get('/projects/:id/reports', async (req, res) => {
+    res.json(await listProjectReports(deps, commandContextOf(req), req.params.id));
+  });
+
+  r.post('/projects/:id/reports', async (req, res) => {
+    const ctx = commandContextOf(req);
+    // Access is decided before a byte of the body is read.
+    await checkReportUpload(deps, ctx, req.params.id);
+    const query = parseInput(ReportUploadQuery, req.query);
+    const upload = await receiveUpload(req, {
+      root: deps.config.uploadsDir,
+      folder: 'reports',
+      maxBytes: deps.config.reportMaxBytes,
+      tooLarge: `The report is larger than the ${mb} MB limit.`,
+      notAFile: notAPdf(),
+    });
+    res.status(201).json({ report: await addReport(deps, ctx, req.params.id, upload, query) });
+  });
+
+  r.patch('/reports/:id', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ report: await updateReport(deps, ctx, req.params.id, parseInput(ReportPatch, req.body)) });
+  });
+
+  r.get('/reports/:id/download', async (req, res) => {
+    const audit = auditContextOf(req);
+    let file;
+    try {
+      file = await openReportForDownload(deps, commandContextOf(req), req.params.id);
+    } catch (error) {
+      await auditReportDownload(deps, audit, req.params.id, { error });
+      throw error;
+    }
+    res.status(200).set(file.headers);
+    const sent = await sendFileHandle(res, file.handle, file.report.sha256);
+    if (sent.mismatch) {
+      // The file changed between the check and the send: the connection was cut before the last bytes.
+      const report = await findReport(deps.db, file.report.id);
+      if (report) await alertStaffReportDamaged(deps, audit, report, { sha256: null, size: null, stage: 'while_sending' });
+    }
+    await auditReportDownload(deps, audit, req.params.id, { ...sent, clientId: file.report.client_id });
+  });
+
   return r;
 }

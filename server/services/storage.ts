@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -9,10 +10,13 @@ import path from 'node:path';
  */
 
 /** The folders the server stores into. Adding one is a code change, never user input. */
-export type StorageFolder = 'avatars';
+export type StorageFolder = 'avatars' | 'evidence' | 'reports';
+
+/** The extensions a stored file may have (chosen by the server from the sniffed type). */
+export type StoredExt = 'webp' | 'png' | 'jpg' | 'gif' | 'pdf' | 'txt' | 'zip';
 
 /** What a stored file is called in the database: `<folder>/<32 hex>.<ext>`. */
-const STORED_NAME = /^(avatars)\/[0-9a-f]{32}\.(webp|png|jpg)$/;
+const STORED_NAME = /^(avatars|evidence|reports)\/[0-9a-f]{32}\.(webp|png|jpg|gif|pdf|txt|zip)$/;
 
 /** The absolute path of a stored name, or null when the name is not one the server could have made. */
 function resolveStored(root: string, stored: string): string | null {
@@ -26,7 +30,7 @@ function resolveStored(root: string, stored: string): string | null {
  * atomic: a temporary file in the same folder, flushed, then renamed into place, so a reader
  * never sees half a file and a crash leaves no file under the final name.
  */
-export async function storeFile(root: string, folder: StorageFolder, ext: 'webp' | 'png' | 'jpg', data: Buffer): Promise<string> {
+export async function storeFile(root: string, folder: StorageFolder, ext: StoredExt, data: Buffer): Promise<string> {
   const dir = path.join(root, folder);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const name = `${folder}/${randomBytes(16).toString('hex')}.${ext}`;
@@ -59,4 +63,119 @@ export async function deleteStoredFile(root: string, stored: string | null | und
   if (!stored) return;
   const full = resolveStored(root, stored);
   if (full) await rm(full, { force: true });
+}
+
+/**
+ * A fresh temporary path inside a storage folder (created if missing), for a file being received.
+ * Temporary names start with `.tmp-`, so they can never be mistaken for a stored name; the file is
+ * moved into place by `adoptTempFile` or removed with `rm`.
+ */
+export async function tempFileIn(root: string, folder: StorageFolder): Promise<string> {
+  const dir = path.join(root, folder);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
+}
+
+/**
+ * Give a fully written temporary file (from `tempFileIn`, same folder) its final random name by
+ * renaming it (atomic on one file system) and return the stored name.
+ */
+export async function adoptTempFile(root: string, folder: StorageFolder, ext: StoredExt, temp: string): Promise<string> {
+  const name = `${folder}/${randomBytes(16).toString('hex')}.${ext}`;
+  const final = resolveStored(root, name)!;
+  if (path.dirname(temp) !== path.dirname(final) || !path.basename(temp).startsWith('.tmp-')) throw new Error('not a temporary file of this folder');
+  await rename(temp, final);
+  return name;
+}
+
+/** Open a stored file for reading (one handle, so a check and the send read the same file), or null when missing. */
+export async function openStoredFile(root: string, stored: string): Promise<FileHandle | null> {
+  const full = resolveStored(root, stored);
+  if (!full) return null;
+  try {
+    return await open(full, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** The absolute path of a stored name (for sharp, which reads files itself), or null when the name is not ours. */
+export function storedPath(root: string, stored: string): string | null {
+  return resolveStored(root, stored);
+}
+
+/** The SHA-256 (hex) and size of an open file, read in one streaming pass from its start. */
+export async function hashFileHandle(handle: FileHandle): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(256 * 1024);
+  let size = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buf, 0, buf.length, size);
+    if (bytesRead === 0) break;
+    hash.update(buf.subarray(0, bytesRead));
+    size += bytesRead;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** Wait for `event` on the response, or for the response to go away (the browser left). */
+function eventOrClose(res: ServerResponse, event: 'drain' | 'finish'): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off(event, done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on(event, done);
+    res.on('close', done);
+  });
+}
+
+/** How a send ended: bytes written, whether the whole file went out, and whether a checksum failed. */
+export interface SendResult {
+  bytes: number;
+  complete: boolean;
+  mismatch: boolean;
+}
+
+/**
+ * Stream an open file (from its start) as the body of `res`, whose status and headers are set.
+ * With `sha256`, the file is hashed as it is sent and the last chunk is held back until the hash
+ * matches: on a mismatch the connection is cut, so nobody receives a complete file that differs
+ * from what was uploaded. The handle is closed at the end.
+ */
+export async function sendFileHandle(res: ServerResponse, handle: FileHandle, sha256?: string): Promise<SendResult> {
+  const hash = sha256 ? createHash('sha256') : null;
+  const buf = Buffer.allocUnsafe(256 * 1024);
+  let pending: Buffer | null = null;
+  let pos = 0;
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      const chunk = Buffer.from(buf.subarray(0, bytesRead));
+      hash?.update(chunk);
+      if (pending) {
+        if (res.destroyed) return { bytes, complete: false, mismatch: false };
+        bytes += pending.length;
+        if (!res.write(pending)) await eventOrClose(res, 'drain');
+      }
+      pending = chunk;
+    }
+    if (hash && hash.digest('hex') !== sha256) {
+      res.destroy();
+      return { bytes, complete: false, mismatch: true };
+    }
+    if (res.destroyed) return { bytes, complete: false, mismatch: false };
+    if (pending) bytes += pending.length;
+    const finished = eventOrClose(res, 'finish');
+    res.end(pending ?? undefined);
+    await finished;
+    return { bytes, complete: res.writableFinished, mismatch: false };
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,0 +1,26 @@
+import type { AppDeps } from '../context.js';
+import type { ReportDTO } from '../contracts/workspace.js';
+import type { ReportPatch } from '../contracts/reports.js';
+import { writeAudit } from '../audit.js';
+import { notFound } from '../errors.js';
+import { presentReport } from '../presenters/workspace.js';
+import { STAFF_PROFILE } from '../visibility/profile.js';
+import { findReport, setReportPublished } from '../repositories/reports.js';
+import { auditFor, type CommandContext } from './context.js';
+import { reportFor } from './report-access.js';
+
+/** Publish a report version to the client, or take it back (staff). */
+export async function updateReport(deps: AppDeps, ctx: CommandContext, id: string, patch: ReportPatch): Promise<ReportDTO> {
+  const { report } = await reportFor(deps, ctx, id, 'report.manage');
+  if ((report.published === 1) === patch.published) return presentReport(report, report.project_name, STAFF_PROFILE);
+  const now = deps.clock();
+  const updated = await deps.db.transaction().execute(async (trx) => {
+    if (!(await findReport(trx, id))) throw notFound();
+    await setReportPublished(trx, id, patch.published, now);
+    await writeAudit(trx, auditFor(ctx, report.client_id), {
+      action: 'report.updated', outcome: 'success', targetType: 'report', targetId: id, details: { published: patch.published },
+    }, now);
+    return (await findReport(trx, id))!;
+  });
+  return presentReport(updated, updated.project_name, STAFF_PROFILE);
+}

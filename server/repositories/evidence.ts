@@ -1,0 +1,65 @@
+import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
+import type { Database, EvidenceRow, EvidenceTable } from '../../db/schema.js';
+
+/** Evidence queries. The first argument is the db or the command's transaction. */
+type Q = Kysely<Database> | Transaction<Database>;
+
+/** The parts of a finding evidence rules depend on. */
+export interface FindingRef {
+  id: string;
+  client_id: string;
+  project_id: string;
+  title: string;
+  published: number;
+}
+
+/** A finding's identity, client and published flag (never its content or internal notes). */
+export function findFindingRef(db: Q, findingId: string): Promise<FindingRef | undefined> {
+  return db.selectFrom('findings').select(['id', 'client_id', 'project_id', 'title', 'published']).where('id', '=', findingId).executeTakeFirst();
+}
+
+/** One evidence row with its finding's published flag. */
+export function findEvidence(db: Q, id: string): Promise<(EvidenceRow & { finding_published: number }) | undefined> {
+  return db
+    .selectFrom('evidence')
+    .innerJoin('findings', 'findings.id', 'evidence.finding_id')
+    .selectAll('evidence')
+    .select('findings.published as finding_published')
+    .where('evidence.id', '=', id)
+    .executeTakeFirst();
+}
+
+/**
+ * A finding's evidence, oldest first. `clientVisible` keeps only what a client may be shown:
+ * shared, with a client copy, on a published finding of that client (filtered in SQL).
+ */
+export function listEvidence(db: Q, findingId: string, clientVisible?: { clientId: string }): Promise<EvidenceRow[]> {
+  let q = db.selectFrom('evidence').selectAll('evidence').where('evidence.finding_id', '=', findingId);
+  if (clientVisible) {
+    q = q
+      .innerJoin('findings', 'findings.id', 'evidence.finding_id')
+      .where('findings.published', '=', 1)
+      .where('findings.client_id', '=', clientVisible.clientId)
+      .where('evidence.client_id', '=', clientVisible.clientId)
+      .where('evidence.shared', '=', 1)
+      .where('evidence.client_file', 'is not', null);
+  }
+  return q.orderBy('evidence.created_at', 'asc').orderBy('evidence.id').execute();
+}
+
+export async function insertEvidence(db: Q, row: Insertable<EvidenceTable>): Promise<void> {
+  await db.insertInto('evidence').values(row).execute();
+}
+
+export async function updateEvidenceRow(db: Q, id: string, set: Updateable<EvidenceTable>): Promise<void> {
+  await db.updateTable('evidence').set(set).where('id', '=', id).execute();
+}
+
+export async function deleteEvidenceRow(db: Q, id: string): Promise<void> {
+  await db.deleteFrom('evidence').where('id', '=', id).execute();
+}
+
+/** Every stored file of one evidence row (the client copy of a non-image is the original itself). */
+export function evidenceFiles(row: Pick<EvidenceRow, 'original_file' | 'client_file' | 'client_thumb_file'>): string[] {
+  return [...new Set([row.original_file, row.client_file, row.client_thumb_file].filter((f): f is string => !!f))];
+}
