@@ -1,6 +1,9 @@
 import type { AppDeps } from '../context.js';
 import { validationFailed } from '../errors.js';
-import { activeStaffIds } from '../repositories/projects.js';
+import { authorize } from '../policies/index.js';
+import { activeStaff, activeStaffIds } from '../repositories/projects.js';
+import type { CommandContext } from './context.js';
+import { requireStaff } from './project-lister.js';
 
 /**
  * A project's team, checked: every id must be an active staff account (a portal user, a removed
@@ -15,4 +18,11 @@ export async function checkedTeam(deps: Pick<AppDeps, 'db'>, ids: string[]): Pro
     throw validationFailed(`teamUserIds: ${message}`, [{ path: 'teamUserIds', message, invalid: bad }]);
   }
   return unique;
+}
+
+/** Who can be put on a project team (staff only; analysts need it too, unlike the admin-only staff list). */
+export async function teamOptions(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<{ id: string; name: string }[]> {
+  requireStaff(ctx, false);
+  authorize(ctx.viewer.user, 'client.read');
+  return activeStaff(deps.db);
 }

@@ -82,3 +82,8 @@ export async function replaceTeam(trx: DbOrTrx, projectId: string, userIds: stri
   await trx.deleteFrom('project_team').where('project_id', '=', projectId).execute();
   if (userIds.length) await trx.insertInto('project_team').values(userIds.map((user_id) => ({ project_id: projectId, user_id }))).execute();
 }
+
+/** Every active staff account (who can be put on a team), by name. */
+export function activeStaff(db: DbOrTrx): Promise<{ id: string; name: string }[]> {
+  return db.selectFrom('users').select(['id', 'name']).where('kind', '=', 'staff').where('status', '=', 'active').orderBy('name').orderBy('id').execute();
+}

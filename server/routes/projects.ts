@@ -6,6 +6,7 @@ import { commandContextOf } from '../commands/context.js';
 import { getProject, listAllProjects, listClientProjects } from '../commands/project-lister.js';
 import { createProject } from '../commands/project-creator.js';
 import { updateProject } from '../commands/project-updater.js';
+import { teamOptions } from '../commands/project-team.js';
 
 /** Projects of the firm's clients (staff; portal users get 404 for any id, 403 for the firm-wide list). */
 export function projectsRouter(deps: AppDeps): Router {
@@ -13,6 +14,10 @@ export function projectsRouter(deps: AppDeps): Router {
 
   r.get('/projects', async (req, res) => {
     res.json({ projects: await listAllProjects(deps, commandContextOf(req)) });
+  });
+  // Before /projects/:id, which would otherwise take "team-options" for an id.
+  r.get('/projects/team-options', async (req, res) => {
+    res.json({ staff: await teamOptions(deps, commandContextOf(req)) });
   });
   r.get('/clients/:clientId/projects', async (req, res) => {
     res.json({ projects: await listClientProjects(deps, commandContextOf(req), req.params.clientId) });

@@ -47,7 +47,7 @@ const idRoutes = (clientId: string, projectId: string) =>
 describe('who may see and manage projects', () => {
   it('anonymous → 401 everywhere; nothing changes', async () => {
     const before = await snap();
-    for (const [m, p, b] of [['GET', '/api/projects', undefined] as const, ...idRoutes(clientA.id, projectA.id)]) {
+    for (const [m, p, b] of [['GET', '/api/projects', undefined] as const, ['GET', '/api/projects/team-options', undefined] as const, ...idRoutes(clientA.id, projectA.id)]) {
       expect((await new Agent(app.url).request(m, p, b)).status, `${m} ${p}`).toBe(401);
     }
     expect(await snap()).toBe(before);
@@ -57,6 +57,7 @@ describe('who may see and manage projects', () => {
     const before = await snap();
     for (const agent of [portalA, portalB]) {
       expect((await agent.get('/api/projects')).status).toBe(403);
+      expect((await agent.get('/api/projects/team-options')).status).toBe(403);
       for (const [m, p, b] of [...idRoutes(clientA.id, projectA.id), ...idRoutes(randomUUID(), randomUUID())]) {
         const res = await agent.request(m, p, b);
         expect(res.status, `${m} ${p}`).toBe(404);
@@ -133,6 +134,19 @@ describe('staff manage projects', () => {
     const before = await snap();
     expect((await analyst.post(`/api/clients/${archived.id}/projects`, { name: 'Late' })).status).toBe(409);
     expect(await snap()).toBe(before);
+  });
+});
+
+describe('team options', () => {
+  it('an analyst (not only an admin) gets the active staff who can be on a team', async () => {
+    const invited = await buildStaff(app.db, { status: 'invited', name: 'Ivy Invited' });
+    const res = await analyst.get('/api/projects/team-options');
+    expect(res.status).toBe(200);
+    const ids = res.body.staff.map((s: { id: string }) => s.id);
+    expect(ids).toEqual(expect.arrayContaining([adminUser.id, analystUser.id]));
+    expect(ids).not.toContain(invited.id);
+    expect(ids).not.toContain(portalAUser.id);
+    expect(res.body.staff.find((s: { id: string }) => s.id === adminUser.id)).toEqual({ id: adminUser.id, name: 'Ada Admin' });
   });
 });
 
