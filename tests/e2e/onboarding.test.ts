@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { artifact, launchBrowser } from '../support/browser.js';
+import { buildClient, buildStaff, PASSWORD, signIn } from '../support/factories.js';
+import { inviteLinkIn, mailsTo } from '../support/invitations.js';
+import { secretFrom, totpCode } from '../support/totp.js';
+
+let app: TestApp;
+let browser: Browser;
+beforeAll(async () => {
+  app = await startTestApp();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe('a portal user’s whole way in, in Chromium', () => {
+  it('opens the invitation from the outbox, sets a password, enrols TOTP, keeps the recovery codes, signs out and back in', async () => {
+    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
+    const client = await buildClient(app.db, { name: 'Fabrikam Inc' });
+    expect((await admin.post(`/api/clients/${client.id}/users`, { email: 'vic@fabrikam.test', name: 'Vic Viewer', role: 'viewer' })).status).toBe(201);
+    const [mail] = await mailsTo(app, 'vic@fabrikam.test');
+    const link = inviteLinkIn(mail!.text_body);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(link);
+    await page.getByLabel('Choose a password').fill(PASSWORD);
+    await page.getByLabel('Confirm password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Set password and continue' }).click();
+    await page.waitForURL('**/mfa/setup');
+
+    const secret = secretFrom((await page.locator('#totp-secret').textContent())!);
+    await page.getByLabel('Enter the 6-digit code the app shows').fill(totpCode(secret, app.clock()));
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Save your recovery codes' }).isVisible()).toBe(true);
+    expect(await page.getByRole('list', { name: 'Recovery codes' }).locator('li').count()).toBe(10);
+    await page.getByRole('button', { name: 'I have saved them — continue' }).click();
+    await page.waitForURL('**/portal');
+    await page.screenshot({ path: artifact('onboarding-portal-home.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/login');
+    await page.getByLabel('Email').fill('vic@fabrikam.test');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/login/mfa');
+    app.clock.advance(30_000);
+    await page.getByLabel('Authentication code').fill(totpCode(secret, app.clock()));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL('**/portal');
+    expect(errors).toEqual([]);
+  });
+});
