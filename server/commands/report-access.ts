@@ -43,11 +43,3 @@ export async function reportFor(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, 
   authorize(ctx.viewer.user, action, { type: 'clientData', clientId: report.client_id });
   return { report, profile: client ? portalProfile(client) : STAFF_PROFILE };
 }
-
-/** The viewer's client profile for a client-wide list (staff: everything). */
-export async function reportListProfile(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<VisibilityProfile> {
-  const client = await portalClient(deps, ctx.viewer.user);
-  if (client) authorize(ctx.viewer.user, 'report.read', { type: 'clientData', clientId: client.id });
-  else authorize(ctx.viewer.user, 'report.manage');
-  return client ? portalProfile(client) : STAFF_PROFILE;
-}

@@ -1,21 +1,13 @@
 import type { AppDeps } from '../context.js';
-import type { ReportDTO } from '../contracts/workspace.js';
 import type { ProjectReportsDTO } from '../contracts/reports.js';
 import { presentReport } from '../presenters/workspace.js';
 import { listReports } from '../repositories/reports.js';
 import type { CommandContext } from './context.js';
-import { projectForReports, reportListProfile } from './report-access.js';
+import { projectForReports } from './report-access.js';
 
 /** A project's reports: every version for staff, the published ones for the client's users. */
 export async function listProjectReports(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, projectId: string): Promise<ProjectReportsDTO> {
   const { project, profile } = await projectForReports(deps, ctx, projectId, 'report.read');
   const rows = await listReports(deps.db, { projectId: project.id, ...(profile.audience === 'portal' && { publishedFor: profile.clientId }) });
   return { project: { id: project.id, name: project.name }, reports: rows.map((r) => presentReport(r, r.project_name, profile)) };
-}
-
-/** Every report the viewer may see: a client's users get their own published reports; staff get all. */
-export async function listVisibleReports(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<ReportDTO[]> {
-  const profile = await reportListProfile(deps, ctx);
-  const rows = await listReports(deps.db, profile.audience === 'portal' ? { publishedFor: profile.clientId } : {});
-  return rows.map((r) => presentReport(r, r.project_name, profile));
 }

@@ -4,7 +4,7 @@ import { auditContextOf } from '../context.js';
 import { parseInput } from '../validate.js';
 import { ReportPatch, ReportUploadQuery } from '../contracts/reports.js';
 import { commandContextOf } from '../commands/context.js';
-import { listProjectReports, listVisibleReports } from '../commands/report-list.js';
+import { listProjectReports } from '../commands/report-list.js';
 import { addReport, checkReportUpload, notAPdf } from '../commands/report-upload.js';
 import { updateReport } from '../commands/report-edit.js';
 import { alertStaffReportDamaged, auditReportDownload, openReportForDownload } from '../commands/report-download.js';
@@ -20,10 +20,6 @@ import { receiveUpload } from '../services/uploads.js';
 export function reportsRouter(deps: AppDeps): Router {
   const r = Router();
   const mb = Math.round(deps.config.reportMaxBytes / (1024 * 1024));
-
-  r.get('/reports', async (req, res) => {
-    res.json({ reports: await listVisibleReports(deps, commandContextOf(req)) });
-  });
 
   r.get('/projects/:id/reports', async (req, res) => {
     res.json(await listProjectReports(deps, commandContextOf(req), req.params.id));

@@ -43,7 +43,8 @@ export async function receiveUpload(req: Request, o: ReceiveOptions): Promise<Re
   const hash = createHash('sha256');
   let size = 0;
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    // destroyOnReturn false: leaving the loop early must not tear down the connection before the 413 is sent.
+    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > o.maxBytes) throw refuseRest(req, payloadTooLarge(o.tooLarge));
       hash.update(chunk);
@@ -63,10 +64,14 @@ export async function receiveUpload(req: Request, o: ReceiveOptions): Promise<Re
   return { temp, size, sha256: hash.digest('hex') };
 }
 
-/** Stop reading a refused body and close the connection once the answer is sent. */
+/**
+ * Refuse the rest of a body: the connection is closed once the answer is sent (so the remainder
+ * is never read to its end); until then incoming bytes are discarded, so the client can still
+ * receive the answer instead of a reset.
+ */
 function refuseRest(req: Request, err: AppError): AppError {
-  req.pause();
   req.res?.setHeader('Connection', 'close');
+  req.resume();
   return err;
 }
 
@@ -99,10 +104,27 @@ export async function sniffFile(path: string, allowed: readonly StoredExt[]): Pr
   const ext = type?.ext === 'jpg' ? 'jpg' : type?.ext;
   if (ext && (allowed as readonly string[]).includes(ext)) {
     if (ext in IMAGE_MIME) return { kind: 'image', ext: ext as keyof typeof IMAGE_MIME, mime: IMAGE_MIME[ext as keyof typeof IMAGE_MIME] };
+    if (ext === 'pdf' && !(await hasPdfTrailer(path))) return null;
     if (ext === 'pdf' || ext === 'zip') return { kind: 'file', ext, mime: FILE_MIME[ext] };
   }
   if (!type && allowed.includes('txt') && isPlainText(await readFile(path))) return { kind: 'file', ext: 'txt', mime: FILE_MIME.txt };
   return null;
+}
+
+/**
+ * A PDF starts with `%PDF-` (what file-type checks) and ends with `%%EOF` within its last 1 KB
+ * (where readers look for it): a text file that merely begins with "%PDF" is not a report.
+ */
+async function hasPdfTrailer(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    const tail = Buffer.alloc(Math.min(1024, size));
+    await file.read(tail, 0, tail.length, size - tail.length);
+    return tail.includes('%%EOF');
+  } finally {
+    await file.close();
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
