@@ -20,10 +20,12 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): Na
     return [
       { href: '/staff', label: 'Home' },
       { href: '/staff/clients', label: 'Clients' },
+      { href: '/staff/projects', label: 'Projects' },
       ...(user.role === 'admin'
         ? [
             { href: '/staff/team', label: 'Team' },
             { href: '/staff/outbox', label: 'Outbox' },
+            { href: '/staff/settings/company', label: 'Settings' },
           ]
         : []),
       { href: '/account', label: 'Account' },

@@ -2,16 +2,31 @@ import type { PageLoad } from './$types';
 import { ApiError } from '$lib/api/http';
 import { getClient } from '$lib/api/clients';
 import { clientMembers } from '$lib/api/users';
+import { listClientProjects, teamOptions, type StaffOption } from '$lib/api/projects';
+import type { ProjectDTO } from '$contracts/workspace';
 
-/** One client: its record and its portal users (404 → a not-found state, same as a made-up id). */
-export const load: PageLoad = async ({ params, fetch, depends, url }) => {
-  depends('app:client', 'app:members');
-  const tab = url.searchParams.get('tab') === 'settings' ? 'settings' : 'users';
+const TABS = ['users', 'projects', 'settings'] as const;
+
+/** The client's projects and who can be on a team; a failure here leaves the rest of the page usable. */
+async function loadProjects(clientId: string, f: typeof fetch): Promise<{ projects: ProjectDTO[]; staff: StaffOption[]; projectsError: string | null }> {
   try {
-    const [client, members] = await Promise.all([getClient(params.id, fetch), clientMembers(params.id).list(fetch)]);
-    return { client, members, tab, loadError: null, notFound: false };
+    const [projects, staff] = await Promise.all([listClientProjects(clientId, f), teamOptions(f)]);
+    return { projects, staff, projectsError: null };
+  } catch (err) {
+    return { projects: [], staff: [], projectsError: err instanceof ApiError ? err.message : 'The projects could not be loaded.' };
+  }
+}
+
+/** One client: its record, portal users and projects (404 → a not-found state, same as a made-up id). */
+export const load: PageLoad = async ({ params, fetch, depends, url }) => {
+  depends('app:client', 'app:members', 'app:client-projects');
+  const asked = url.searchParams.get('tab');
+  const tab = TABS.find((t) => t === asked) ?? 'users';
+  try {
+    const [client, members, projects] = await Promise.all([getClient(params.id, fetch), clientMembers(params.id).list(fetch), loadProjects(params.id, fetch)]);
+    return { client, members, ...projects, tab, loadError: null, notFound: false };
   } catch (err) {
     const notFound = err instanceof ApiError && err.status === 404;
-    return { client: null, members: [], tab, notFound, loadError: err instanceof ApiError ? err.message : 'The client could not be loaded.' };
+    return { client: null, members: [], projects: [], staff: [], projectsError: null, tab, notFound, loadError: err instanceof ApiError ? err.message : 'The client could not be loaded.' };
   }
 };
