@@ -64,8 +64,21 @@ export interface MfaStatusDTO {
   required: boolean;
 }
 
-export const SecuritySettingsInput = z.object({ mfaRequiredForStaff: z.boolean() }).strict();
+/** Firm-wide security settings; each field optional (only what is sent changes). Null timeouts = the configured default. */
+export const SecuritySettingsInput = z
+  .object({
+    mfaRequiredForStaff: z.boolean(),
+    sessionIdleMinutes: z.number().int().min(5, 'at least 5 minutes').max(1440, 'at most 1440 minutes (a day)').nullable(),
+    sessionAbsoluteHours: z.number().int().min(1, 'at least 1 hour').max(720, 'at most 720 hours (30 days)').nullable(),
+  })
+  .partial()
+  .strict()
+  .refine((o) => Object.keys(o).length > 0, 'Send at least one setting to change.');
 export type SecuritySettingsInput = z.input<typeof SecuritySettingsInput>;
 export interface SecuritySettingsDTO {
   mfaRequiredForStaff: boolean;
+  /** The firm's session timeouts (null = the server's configured default, shown in `defaults`); a client may override them. */
+  sessionIdleMinutes: number | null;
+  sessionAbsoluteHours: number | null;
+  defaults: { sessionIdleMinutes: number; sessionAbsoluteHours: number };
 }

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import type { UserRow } from '../../db/schema.js';
+import type { FirmRow, UserRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
 import { auditContextOf } from '../context.js';
 import type { AuditContext, AuditEntry } from '../audit.js';
@@ -253,8 +253,7 @@ export function authRouter(deps: AppDeps): Router {
 
   r.get('/admin/security', async (req, res) => {
     requireViewer(req, { kind: 'staff', role: 'admin' });
-    const body: SecuritySettingsDTO = { mfaRequiredForStaff: !!(await firmRow())?.mfa_required_for_staff };
-    res.json(body);
+    res.json(securitySettingsOf(await firmRow()));
   });
 
   r.put('/admin/security', async (req, res) => {
@@ -262,13 +261,26 @@ export function authRouter(deps: AppDeps): Router {
     const input = parseInput(SecuritySettingsInput, req.body);
     const now = deps.clock();
     await deps.db.transaction().execute(async (trx) => {
-      const updated = await trx.updateTable('firm').set({ mfa_required_for_staff: input.mfaRequiredForStaff ? 1 : 0, updated_at: now }).where('id', '=', 1).executeTakeFirst();
+      const set: Record<string, number | null> = { updated_at: now };
+      if (input.mfaRequiredForStaff !== undefined) set.mfa_required_for_staff = input.mfaRequiredForStaff ? 1 : 0;
+      if (input.sessionIdleMinutes !== undefined) set.session_idle_minutes = input.sessionIdleMinutes;
+      if (input.sessionAbsoluteHours !== undefined) set.session_absolute_hours = input.sessionAbsoluteHours;
+      const updated = await trx.updateTable('firm').set(set).where('id', '=', 1).executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw notFound();
-      await writeAudit(trx, auditContextOf(req), { action: 'firm.security_updated', outcome: 'success', targetType: 'firm', details: { mfaRequiredForStaff: input.mfaRequiredForStaff } }, now);
+      await writeAudit(trx, auditContextOf(req), { action: 'firm.security_updated', outcome: 'success', targetType: 'firm', details: input }, now);
     });
-    const body: SecuritySettingsDTO = { mfaRequiredForStaff: input.mfaRequiredForStaff };
-    res.json(body);
+    res.json(securitySettingsOf(await firmRow()));
   });
+
+  /** The firm's security settings with the configured defaults they fall back to. */
+  function securitySettingsOf(firm: FirmRow | undefined): SecuritySettingsDTO {
+    return {
+      mfaRequiredForStaff: !!firm?.mfa_required_for_staff,
+      sessionIdleMinutes: firm?.session_idle_minutes ?? null,
+      sessionAbsoluteHours: firm?.session_absolute_hours ?? null,
+      defaults: { sessionIdleMinutes: deps.config.sessionIdleMs / 60_000, sessionAbsoluteHours: deps.config.sessionAbsoluteMs / 3_600_000 },
+    };
+  }
 
   return r;
 }

@@ -279,13 +279,13 @@ describe('staff and the firm MFA setting', () => {
     const admin = await buildStaff(app.db, { role: 'admin' });
     const analyst = await buildStaff(app.db);
     const adminAgent = await signIn(app, admin);
-    expect((await adminAgent.get('/api/admin/security')).body).toEqual({ mfaRequiredForStaff: false });
+    expect((await adminAgent.get('/api/admin/security')).body).toMatchObject({ mfaRequiredForStaff: false });
     const free = await new Agent(app.url).post('/api/auth/login', { email: analyst.email, password: PASSWORD });
     expect(free.body).toEqual({ mfaStep: null });
 
     const put = await adminAgent.put('/api/admin/security', { mfaRequiredForStaff: true });
     expect(put.status).toBe(200);
-    expect(put.body).toEqual({ mfaRequiredForStaff: true });
+    expect(put.body).toMatchObject({ mfaRequiredForStaff: true });
     expect((await app.db.selectFrom('firm').select('mfa_required_for_staff').executeTakeFirstOrThrow()).mfa_required_for_staff).toBe(1);
     expect(await auditRows('firm.security_updated', admin.id)).toHaveLength(1);
     const enrol = await passwordStep(analyst, 'enrol');

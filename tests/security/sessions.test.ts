@@ -130,3 +130,25 @@ describe('CSRF: state-changing requests must be same-origin', () => {
     expect(res.status).toBe(204);
   });
 });
+
+describe('firm session settings', () => {
+  it('lets an admin set the firm’s idle timeout, which applies to the next request; a client override still wins', async () => {
+    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
+    const analyst = await signIn(app, await buildStaff(app.db));
+    const bad = await admin.put('/api/admin/security', { sessionIdleMinutes: 2 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('sessionIdleMinutes');
+    expect((await analyst.put('/api/admin/security', { sessionIdleMinutes: 10 })).status).toBe(403);
+    const ok = await admin.put('/api/admin/security', { sessionIdleMinutes: 10 });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ sessionIdleMinutes: 10, sessionAbsoluteHours: null, defaults: { sessionIdleMinutes: 30, sessionAbsoluteHours: 12 } });
+
+    const staff = await signIn(app, await buildStaff(app.db));
+    const client = await buildClient(app.db, { session_idle_minutes: 60 });
+    const portal = await signIn(app, await buildPortalUser(app.db, { client_id: client.id }));
+    app.clock.advance(11 * MIN);
+    expect((await staff.get('/api/session')).status).toBe(401);
+    expect((await portal.get('/api/session')).status).toBe(200);
+    expect((await admin.put('/api/admin/security', { sessionIdleMinutes: null })).status).toBe(401); // the admin was idle too
+  });
+});
