@@ -9,10 +9,12 @@ import { hashPassword, passwordProblem } from '../server/auth/password.js';
 import { randomToken } from '../server/auth/tokens.js';
 import { newTotpSecret, sealTotpSecret } from '../server/auth/totp.js';
 import { writeAudit } from '../server/audit.js';
+import { seedWorkspace } from './seed-workspace.js';
 
 /**
  * Demo data for a first look (`npm run demo`): the firm "Northwind Security", an admin and an
- * analyst, and two clients with a Manager, a Collaborator and a Viewer each. Every account is
+ * analyst, and two clients with a Manager, a Collaborator and a Viewer each, each client with two
+ * projects and findings of every severity (db/seed-workspace.ts). Every account is
  * active with a random password and an enrolled authenticator; both are printed once, here.
  * It refuses to touch a database that already has any account or client, so it can never
  * overwrite real data.
@@ -54,14 +56,6 @@ async function isEmpty(db: Db): Promise<boolean> {
   const user = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   const client = await db.selectFrom('clients').select('id').limit(1).executeTakeFirst();
   return !user && !client;
-}
-
-/**
- * Where the demo's projects and findings will be created (they arrive with the workspace issue).
- * It receives the client ids by name and the staff who will own the work.
- */
-async function seedProjectsAndFindings(_db: Db, _clientIds: Map<string, string>, _staff: Seeded[]): Promise<void> {
-  // Intentionally empty until the workspace tables have their commands; see the doc comment.
 }
 
 async function seed(config: Config): Promise<Seeded[]> {
@@ -110,7 +104,7 @@ async function seed(config: Config): Promise<Seeded[]> {
       await trx.insertInto('users').values(rows).execute();
       await writeAudit(trx, { actorEmail: 'npm run demo' }, { action: 'demo.seeded', outcome: 'success', details: { users: rows.length, clients: CLIENTS.length } }, now);
     });
-    await seedProjectsAndFindings(db, clientIds, seeded.filter((s) => s.kind === 'staff'));
+    await seedWorkspace(db, clientIds, seeded.filter((s) => s.kind === 'staff').map((s) => s.id));
     return seeded;
   } finally {
     await db.destroy();

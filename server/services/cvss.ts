@@ -1,4 +1,7 @@
-import { Cvss3P1, Cvss4P0 } from 'ae-cvss-calculator';
+import cvssLibrary from 'ae-cvss-calculator';
+
+// The library is CommonJS: Node's ESM loader only offers its default export.
+const { Cvss3P1, Cvss4P0 } = cvssLibrary;
 
 /** A validated CVSS vector and the score the library derived from it (never typed in by a person). */
 export interface CvssResult {

@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { ROOT, tempDir } from '../support/app.js';
+
+const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `npm run demo` as a person runs it: its own process, Node's ESM loader (through tsx). */
+const runDemo = () =>
+  spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', 'seed.ts')], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
+
+describe('npm run demo', () => {
+  it('fills an empty database with a firm, two clients, staff and portal users, projects and findings of every severity', () => {
+    const r = runDemo();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Contoso Ltd manager\s+Carla Mendes\s+carla@contoso\.example\s+\S+\s+[A-Z2-7]{32}/);
+    const db = new Database(path.join(dir, 'debrief.sqlite'), { readonly: true });
+    try {
+      expect(db.prepare('select count(*) n from clients').get()).toEqual({ n: 2 });
+      expect(db.prepare("select count(*) n from users where status = 'active' and totp_secret_enc is not null").get()).toEqual({ n: 8 });
+      const perClient = db.prepare('select client_id, group_concat(distinct severity) s from findings where published = 1 group by client_id').all() as { s: string }[];
+      expect(perClient).toHaveLength(2);
+      for (const row of perClient) expect(row.s.split(',').sort()).toEqual(['critical', 'high', 'informational', 'low', 'medium']);
+      expect(db.prepare("select count(*) n from findings where cvss_version = '4.0'").get()).not.toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses to touch a database that is not empty, and changes nothing', () => {
+    const before = new Database(path.join(dir, 'debrief.sqlite'), { readonly: true });
+    const count = before.prepare('select (select count(*) from users) + (select count(*) from findings) n').get();
+    before.close();
+    const r = runDemo();
+    expect(r.status).toBe(1);
+    expect(r.stderr + r.stdout).toMatch(/already has accounts or clients.*nothing was changed/s);
+    const after = new Database(path.join(dir, 'debrief.sqlite'), { readonly: true });
+    expect(after.prepare('select (select count(*) from users) + (select count(*) from findings) n').get()).toEqual(count);
+    after.close();
+  });
+});
