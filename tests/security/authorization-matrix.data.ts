@@ -1,0 +1,269 @@
+import type { UserRow } from '../../db/schema.js';
+import { PASSWORD } from '../support/factories.js';
+import { matrixPng, MATRIX_TOTP_SECRET, NEW_PASSWORD, type World } from '../support/matrix-fixtures.js';
+import { tinyPdf } from '../support/evidence.js';
+import { totpCode } from '../support/totp.js';
+
+/**
+ * THE authorization matrix (issue 4): every route × every role × a resource owned by client A
+ * or by client B, and the status class each must get. 'ok' = any 2xx; a number = that status.
+ * The runner is authorization-matrix.test.ts; a route missing here fails its completeness test.
+ * (Long on purpose: it is a table, one entry per route, and reads best in one place.)
+ *
+ * The rules the expectations encode (issue 4, "The rules"; ARCHITECTURE.md rule 2):
+ * - anonymous → 401 on every route that is not deliberately public (each public one says why);
+ * - another client's resource, a draft, or a staff-only view → 404 for a portal user, the same
+ *   answer as a made-up id (never 403: that would reveal the id exists);
+ * - a role that may not take an action on something it can see → 403 (e.g. a client's Viewer
+ *   editing its own client's published finding; an analyst changing firm settings);
+ * - a route a kind of account may never use, refused before any lookup (portal users on the
+ *   firm-wide staff routes, staff on the portal's own routes) → 403, the same for every id;
+ * - client records (/clients/:clientId/…) are staff-only and invisible to portal users: 404 for
+ *   every client id, their own included (the accounts design: policies/index.ts `canSee`);
+ * - Staff: admins everything; analysts everything except firm settings and staff accounts.
+ */
+
+export const ROLES = ['anonymous', 'viewerA', 'collaboratorA', 'managerA', 'userB', 'analyst', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export type Owner = 'A' | 'B';
+export const OWNERS: Owner[] = ['A', 'B'];
+/** 'ok' = any 2xx; a number = exactly that status. */
+export type Expect = 'ok' | number;
+export type Expectations = Record<Role, Expect>;
+
+/** What a request is built from: the world, whose resource it is, and who acts (null: anonymous). */
+export interface Ctx {
+  f: World;
+  owner: Owner;
+  actor: UserRow | null;
+}
+
+export interface MatrixEntry {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Exactly as the app declares it, e.g. '/api/clients/:clientId'. */
+  path: string;
+  /** When one route has several entries (e.g. evidence variants), what this one is about. */
+  case?: string;
+  params?: (c: Ctx) => Record<string, string>;
+  query?: (c: Ctx) => Record<string, string>;
+  /** A valid JSON body (validation must never be what answers). */
+  body?: (c: Ctx) => unknown;
+  /** A raw upload body instead of JSON. */
+  raw?: { contentType: string; bytes: () => Promise<Buffer> };
+  expect: (owner: Owner) => Expectations;
+}
+
+/** The account each role acts as in a world (null for anonymous). */
+export function actorOf(f: World, role: Role): UserRow | null {
+  const map: Record<Role, UserRow | null> = {
+    anonymous: null, viewerA: f.A.viewer, collaboratorA: f.A.collaborator, managerA: f.A.manager, userB: f.B.manager, analyst: f.staff.analyst, admin: f.staff.admin,
+  };
+  return map[role];
+}
+
+// ── Expectation shapes ──────────────────────────────────────────────────────────────────────────
+
+const PORTAL_OF: Record<Owner, Role[]> = { A: ['viewerA', 'collaboratorA', 'managerA'], B: ['userB'] };
+const other = (o: Owner): Owner => (o === 'A' ? 'B' : 'A');
+const make = (base: Expect, over: Partial<Expectations>): Expectations =>
+  Object.fromEntries(ROLES.map((r) => [r, over[r] ?? base])) as Expectations;
+const portal = (o: Owner, e: Expect) => Object.fromEntries(PORTAL_OF[o].map((r) => [r, e])) as Partial<Expectations>;
+
+/** The same answer for everyone (public routes). */
+const everyone = (e: Expect) => () => make(e, {});
+/** Any signed-in account; anonymous 401. */
+const signedIn = (over: Partial<Expectations> = {}) => () => make('ok', { anonymous: 401, ...over });
+/** Firm-wide staff collections: portal users 403 (refused before any lookup). */
+const staffOnly = () => make('ok', { anonymous: 401, ...portal('A', 403), ...portal('B', 403) });
+/** Firm settings and staff accounts: admins only. */
+const adminOnly = () => make('ok', { anonymous: 401, ...portal('A', 403), ...portal('B', 403), analyst: 403 });
+/** A staff-only view of client data (client records, drafts, internal notes): 404 to every portal user. */
+const staffView = () => make('ok', { anonymous: 401, ...portal('A', 404), ...portal('B', 404) });
+/** A change to a client's visible resource: its own people 403 (role may not), the other client's 404. */
+const staffWrite = (o: Owner) => make('ok', { anonymous: 401, ...portal(o, 403), ...portal(other(o), 404) });
+/** Readable by staff and by the owning client's people; 404 to the other client's. */
+const sharedRead = (o: Owner) => make('ok', { anonymous: 401, ...portal(other(o), 404) });
+/** The portal's own routes naming a resource: owner's people ok, other client's 404, staff 403. */
+const portalRead = (o: Owner) => make('ok', { anonymous: 401, ...portal(other(o), 404), analyst: 403, admin: 403 });
+/** The portal's own collections (the client comes from the session): every portal user ok, staff 403. */
+const portalOnly = () => make('ok', { anonymous: 401, analyst: 403, admin: 403 });
+/** A client's Managers on their own people (client from the session): Viewer/Collaborator 403, staff 403. */
+const managers = () => make('ok', { anonymous: 401, viewerA: 403, collaboratorA: 403, analyst: 403, admin: 403 });
+/** A Manager on one of the owner's people: own Manager ok, own Viewer/Collaborator 403, other client 404, staff 403. */
+const ownManager = (o: Owner) =>
+  make(404, { anonymous: 401, analyst: 403, admin: 403, ...portal(o, 403), ...(o === 'A' ? { managerA: 'ok' } : { userB: 'ok' }) });
+
+// ── Bodies ──────────────────────────────────────────────────────────────────────────────────────
+
+const pdf = tinyPdf('Uploaded through the matrix');
+const w = (c: Ctx) => c.f[c.owner];
+
+export const MATRIX: MatrixEntry[] = [
+  // Liveness probe for load balancers: public by design, says nothing but "ok".
+  { method: 'GET', path: '/healthz', expect: everyone('ok') },
+
+  // ── First-run setup: public until a staff account exists, then 404 for everyone (documented in setup.ts).
+  { method: 'GET', path: '/api/setup', expect: everyone(404) },
+  {
+    method: 'POST', path: '/api/setup', expect: everyone(404),
+    body: (c) => ({ code: 'not-the-code', firmName: 'Hijack Inc', name: 'Mallory', email: `mallory.${c.f.tag}@evil.test`, password: NEW_PASSWORD }),
+  },
+
+  // ── Session and sign-in.
+  { method: 'GET', path: '/api/session', expect: signedIn() },
+  // Public: logging out needs no session (it clears whatever cookie the browser has).
+  { method: 'POST', path: '/api/auth/logout', expect: everyone('ok') },
+  // Public: signing in is how a session starts (a signed-in browser may sign in again).
+  { method: 'POST', path: '/api/auth/login', expect: everyone('ok'), body: (c) => ({ email: w(c).viewer.email, password: PASSWORD }) },
+  // Every role's session is already fully verified: a second factor is "already complete" (409).
+  { method: 'POST', path: '/api/auth/mfa', expect: signedIn({ viewerA: 409, collaboratorA: 409, managerA: 409, userB: 409, analyst: 409, admin: 409 }), body: () => ({ code: '000000' }) },
+  { method: 'POST', path: '/api/auth/mfa/enrol/start', expect: signedIn(), body: () => ({ password: PASSWORD }) },
+  { method: 'POST', path: '/api/auth/mfa/enrol/confirm', expect: signedIn(), body: () => ({ code: totpCode(MATRIX_TOTP_SECRET) }) },
+  { method: 'GET', path: '/api/profile/mfa', expect: signedIn() },
+  { method: 'POST', path: '/api/profile/recovery-codes', expect: signedIn(), body: () => ({ password: PASSWORD }) },
+
+  // ── Password reset: public (the person cannot sign in); the emailed link is the credential.
+  { method: 'POST', path: '/api/auth/password-reset', expect: everyone('ok'), body: (c) => ({ email: w(c).member.email }) },
+  { method: 'GET', path: '/api/auth/password-reset/:token', expect: everyone('ok'), params: (c) => ({ token: w(c).resetToken }) },
+  { method: 'POST', path: '/api/auth/password-reset/confirm', expect: everyone('ok'), body: (c) => ({ token: w(c).resetToken, password: NEW_PASSWORD }) },
+
+  // ── Invitations: public (the invited person has no account yet); the emailed link is the credential.
+  { method: 'GET', path: '/api/invitations/:token', expect: everyone('ok'), params: (c) => ({ token: w(c).inviteToken }) },
+  { method: 'POST', path: '/api/invitations/accept', expect: everyone('ok'), body: (c) => ({ token: w(c).inviteToken, password: NEW_PASSWORD }) },
+
+  // ── The signed-in person's own account (the owner does not matter: it is always their own).
+  { method: 'GET', path: '/api/profile', expect: signedIn() },
+  { method: 'PATCH', path: '/api/profile', expect: signedIn(), body: () => ({ name: 'Renamed Person' }) },
+  { method: 'POST', path: '/api/profile/password', expect: signedIn(), body: () => ({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }) },
+  { method: 'GET', path: '/api/profile/sessions', expect: signedIn() },
+  {
+    method: 'DELETE', path: '/api/profile/sessions/:id', case: 'own other session', expect: signedIn(),
+    params: (c) => ({ id: (c.actor && c.f.spareSessions.get(c.actor.id)) ?? 'ffffffffffffffff' }),
+  },
+  {
+    // Someone else's session id is unknown (404) to everyone but its owner (A: viewerA's, B: userB's).
+    method: 'DELETE', path: '/api/profile/sessions/:id', case: "another person's session",
+    expect: (o) => make(404, { anonymous: 401, ...(o === 'A' ? { viewerA: 'ok' } : { userB: 'ok' }) }),
+    params: (c) => ({ id: c.f.spareSessions.get(c.owner === 'A' ? c.f.A.viewer.id : c.f.B.manager.id)! }),
+  },
+  { method: 'POST', path: '/api/profile/sessions/end-others', expect: signedIn() },
+  { method: 'POST', path: '/api/profile/avatar', expect: signedIn(), raw: { contentType: 'image/png', bytes: matrixPng } },
+  { method: 'DELETE', path: '/api/profile/avatar', expect: signedIn() },
+  // Staff see everyone's picture; a portal user sees staff and their own client's people only.
+  { method: 'GET', path: '/api/users/:id/avatar', expect: sharedRead, params: (c) => ({ id: w(c).member.id }) },
+
+  // ── Admin tools.
+  { method: 'GET', path: '/api/admin/outbox', expect: adminOnly },
+  { method: 'GET', path: '/api/admin/security', expect: adminOnly },
+  { method: 'PUT', path: '/api/admin/security', expect: adminOnly, body: () => ({ mfaRequiredForStaff: false }) },
+  // Refused by account kind and role before the id is looked up: the same 403 for every id.
+  { method: 'POST', path: '/api/admin/users/:id/mfa-reset', expect: adminOnly, params: (c) => ({ id: w(c).member.id }) },
+
+  // ── Staff accounts (admins only).
+  { method: 'GET', path: '/api/staff', expect: adminOnly },
+  { method: 'POST', path: '/api/staff', expect: adminOnly, body: (c) => ({ email: `new.staff.${c.f.tag}@acme.test`, name: 'New Staff', role: 'analyst' }) },
+  { method: 'PATCH', path: '/api/staff/:userId', expect: adminOnly, params: (c) => ({ userId: c.f.staff.member.id }), body: () => ({ name: 'Renamed Staff' }) },
+  { method: 'POST', path: '/api/staff/:userId/remove', expect: adminOnly, params: (c) => ({ userId: c.f.staff.member.id }) },
+  { method: 'POST', path: '/api/staff/:userId/resend', expect: adminOnly, params: (c) => ({ userId: c.f.staff.invitee.id }) },
+
+  // ── Client records (staff; invisible to portal users).
+  { method: 'GET', path: '/api/clients', expect: staffOnly },
+  { method: 'POST', path: '/api/clients', expect: staffOnly, body: (c) => ({ name: `New client ${c.f.tag}` }) },
+  { method: 'GET', path: '/api/clients/:clientId', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
+  { method: 'PATCH', path: '/api/clients/:clientId', expect: staffView, params: (c) => ({ clientId: w(c).client.id }), body: () => ({ name: 'Renamed client' }) },
+  { method: 'POST', path: '/api/clients/:clientId/archive', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
+
+  // ── A client's portal users, as staff manage them (under the client record).
+  { method: 'GET', path: '/api/clients/:clientId/users', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
+  {
+    method: 'POST', path: '/api/clients/:clientId/users', expect: staffView, params: (c) => ({ clientId: w(c).client.id }),
+    body: (c) => ({ email: `new.person.${c.f.tag}@client.test`, name: 'New Person', role: 'viewer' }),
+  },
+  {
+    method: 'PATCH', path: '/api/clients/:clientId/users/:userId', expect: staffView,
+    params: (c) => ({ clientId: w(c).client.id, userId: w(c).member.id }), body: () => ({ role: 'collaborator' }),
+  },
+  { method: 'POST', path: '/api/clients/:clientId/users/:userId/remove', expect: staffView, params: (c) => ({ clientId: w(c).client.id, userId: w(c).member.id }) },
+  { method: 'POST', path: '/api/clients/:clientId/users/:userId/resend', expect: staffView, params: (c) => ({ clientId: w(c).client.id, userId: w(c).invitee.id }) },
+
+  // ── A client's portal users, as its Managers manage them (the client is the session's).
+  { method: 'GET', path: '/api/portal/users', expect: managers },
+  { method: 'POST', path: '/api/portal/users', expect: managers, body: (c) => ({ email: `new.colleague.${c.f.tag}@client.test`, name: 'New Colleague', role: 'viewer' }) },
+  { method: 'PATCH', path: '/api/portal/users/:userId', expect: ownManager, params: (c) => ({ userId: w(c).member.id }), body: () => ({ role: 'collaborator' }) },
+  { method: 'POST', path: '/api/portal/users/:userId/remove', expect: ownManager, params: (c) => ({ userId: w(c).member.id }) },
+  { method: 'POST', path: '/api/portal/users/:userId/resend', expect: ownManager, params: (c) => ({ userId: w(c).invitee.id }) },
+
+  // ── Company settings: staff read, admins change.
+  { method: 'GET', path: '/api/firm', expect: staffOnly },
+  { method: 'PUT', path: '/api/firm', expect: adminOnly, body: () => ({ name: 'Acme Security', supportEmail: 'support@acme.test', supportPhone: '+44 20 7946 0000' }) },
+
+  // ── Projects (staff workspace).
+  { method: 'GET', path: '/api/projects', expect: staffOnly },
+  { method: 'GET', path: '/api/projects/team-options', expect: staffOnly },
+  { method: 'GET', path: '/api/clients/:clientId/projects', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
+  { method: 'POST', path: '/api/clients/:clientId/projects', expect: staffView, params: (c) => ({ clientId: w(c).client.id }), body: () => ({ name: 'New project' }) },
+  // The staff view (team, draft counts): 404 to portal users, who read projects through /portal.
+  { method: 'GET', path: '/api/projects/:id', expect: staffView, params: (c) => ({ id: w(c).project.id }) },
+  { method: 'PATCH', path: '/api/projects/:id', expect: staffWrite, params: (c) => ({ id: w(c).project.id }), body: () => ({ name: 'Renamed project' }) },
+
+  // ── Findings (staff workspace: drafts and internal notes).
+  { method: 'GET', path: '/api/projects/:id/findings', expect: staffView, params: (c) => ({ id: w(c).project.id }) },
+  { method: 'POST', path: '/api/projects/:id/findings', expect: staffWrite, params: (c) => ({ id: w(c).project.id }), body: () => ({ title: 'New finding', severity: 'low' }) },
+  { method: 'GET', path: '/api/findings/:id', expect: staffView, params: (c) => ({ id: w(c).finding.id }) },
+  {
+    method: 'PATCH', path: '/api/findings/:id', case: 'published finding', expect: staffWrite,
+    params: (c) => ({ id: w(c).finding.id }), body: (c) => ({ title: 'Edited title', version: w(c).finding.version }),
+  },
+  { method: 'POST', path: '/api/findings/:id/publish', case: 'draft', expect: staffView, params: (c) => ({ id: w(c).draft.id }) },
+  { method: 'POST', path: '/api/findings/:id/unpublish', case: 'published finding', expect: staffWrite, params: (c) => ({ id: w(c).finding.id }) },
+  {
+    method: 'POST', path: '/api/findings/:id/status', case: 'published finding', expect: staffWrite,
+    params: (c) => ({ id: w(c).finding.id }), body: () => ({ status: 'pending_verification', note: 'Retest booked.' }),
+  },
+  { method: 'DELETE', path: '/api/findings/:id', case: 'draft', expect: staffView, params: (c) => ({ id: w(c).draft.id }) },
+
+  // ── Evidence (on the published finding; the item is shared and has a client copy).
+  { method: 'GET', path: '/api/findings/:id/evidence', expect: sharedRead, params: (c) => ({ id: w(c).finding.id }) },
+  {
+    method: 'POST', path: '/api/findings/:id/evidence', expect: staffWrite, params: (c) => ({ id: w(c).finding.id }),
+    query: () => ({ name: 'upload.png' }), raw: { contentType: 'image/png', bytes: matrixPng },
+  },
+  { method: 'PUT', path: '/api/evidence/:id/redactions', expect: staffWrite, params: (c) => ({ id: w(c).evidence.id }), body: () => ({ rectangles: [{ x: 0, y: 0, w: 4, h: 4 }] }) },
+  { method: 'PATCH', path: '/api/evidence/:id', expect: staffWrite, params: (c) => ({ id: w(c).evidence.id }), body: () => ({ caption: 'New caption' }) },
+  { method: 'DELETE', path: '/api/evidence/:id', expect: staffWrite, params: (c) => ({ id: w(c).evidence.id }) },
+  { method: 'GET', path: '/api/evidence/:id/:variant', case: 'client copy', expect: sharedRead, params: (c) => ({ id: w(c).evidence.id, variant: 'file' }) },
+  { method: 'GET', path: '/api/evidence/:id/:variant', case: 'thumbnail', expect: sharedRead, params: (c) => ({ id: w(c).evidence.id, variant: 'thumb' }) },
+  // The unredacted original never reaches a portal user, of any client (issue 4: 404).
+  { method: 'GET', path: '/api/evidence/:id/:variant', case: 'original', expect: staffView, params: (c) => ({ id: w(c).evidence.id, variant: 'original' }) },
+
+  // ── Reports (the report is published).
+  { method: 'GET', path: '/api/projects/:id/reports', expect: sharedRead, params: (c) => ({ id: w(c).project.id }) },
+  {
+    method: 'POST', path: '/api/projects/:id/reports', expect: staffWrite, params: (c) => ({ id: w(c).project.id }),
+    query: () => ({ title: 'Matrix upload', name: 'report.pdf' }), raw: { contentType: 'application/pdf', bytes: async () => pdf },
+  },
+  { method: 'PATCH', path: '/api/reports/:id', expect: staffWrite, params: (c) => ({ id: w(c).report.id }), body: () => ({ published: false }) },
+  { method: 'GET', path: '/api/reports/:id/download', expect: sharedRead, params: (c) => ({ id: w(c).report.id }) },
+
+  // ── The portal's reads (the client is always the session's).
+  { method: 'GET', path: '/api/portal/dashboard', expect: portalOnly },
+  { method: 'GET', path: '/api/portal/projects', expect: portalOnly },
+  { method: 'GET', path: '/api/portal/projects/:projectId', expect: portalRead, params: (c) => ({ projectId: w(c).project.id }) },
+  { method: 'GET', path: '/api/portal/findings/:findingId', expect: portalRead, params: (c) => ({ findingId: w(c).finding.id }) },
+  { method: 'GET', path: '/api/portal/reports', expect: portalOnly },
+].map((e) => ({ ...e, params: e.params ?? (() => ({})) }) as MatrixEntry);
+
+/** `METHOD /path` of an entry, as listRoutes() spells routes. */
+export const routeKey = (e: Pick<MatrixEntry, 'method' | 'path'>) => `${e.method} ${e.path}`;
+
+/** The URL of an entry's request (params filled and encoded, query appended). */
+export function urlOf(e: MatrixEntry, c: Ctx): string {
+  const params = e.params!(c);
+  const filled = e.path.replace(/:(\w+)/g, (_, name: string) => {
+    const v = params[name];
+    if (v === undefined) throw new Error(`${routeKey(e)}: no value for :${name}`);
+    return encodeURIComponent(v);
+  });
+  const q = e.query ? `?${new URLSearchParams(e.query(c))}` : '';
+  return filled + q;
+}

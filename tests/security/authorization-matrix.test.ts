@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.js';
+import { CLIENT_DIR, startTestApp, type TestApp } from '../support/app.js';
+import { signIn } from '../support/factories.js';
+import { Agent, type Res } from '../support/http.js';
+import { buildWorld, type World } from '../support/matrix-fixtures.js';
+import { listRoutes } from '../support/routes.js';
+import { actorOf, MATRIX, OWNERS, ROLES, routeKey, urlOf, type Ctx, type Expect, type MatrixEntry, type Owner, type Role } from './authorization-matrix.data.js';
+
+/**
+ * Runs the authorization matrix (authorization-matrix.data.ts) exhaustively: every entry × every
+ * role × a resource of client A and of client B, against the real app. A request that may change
+ * state gets a world of its own, so no entry (or role) sees another's changes; GETs share one
+ * world per entry. Every request comes from its own forwarded address so the per-address rate
+ * limits of the public routes never answer instead of the policy.
+ */
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ TRUST_PROXY: 'loopback' });
+});
+afterAll(async () => app?.close());
+
+let ipSeq = 0;
+const nextIp = () => {
+  const n = ++ipSeq;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+};
+
+const statusClass = (status: number): Expect => (status >= 200 && status < 300 ? 'ok' : status);
+
+/** Send an entry's request as `role` on `owner`'s resource. */
+async function send(entry: MatrixEntry, f: World, owner: Owner, role: Role): Promise<Res> {
+  const actor = actorOf(f, role);
+  const agent = actor ? await signIn(app, actor) : new Agent(app.url);
+  const c: Ctx = { f, owner, actor };
+  const path = urlOf(entry, c);
+  const headers = { 'x-forwarded-for': nextIp() };
+  if (entry.raw) {
+    const h: Record<string, string> = { ...agent.defaultHeaders, ...headers, 'content-type': entry.raw.contentType };
+    if (agent.cookie) h.cookie = agent.cookie;
+    const res = await fetch(app.url + path, { method: entry.method, headers: h, body: Uint8Array.from(await entry.raw.bytes()) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text, text };
+  }
+  const body = entry.body ? entry.body(c) : entry.method === 'GET' || entry.method === 'DELETE' ? undefined : {};
+  return agent.request(entry.method, path, body, headers);
+}
+
+const combos = OWNERS.flatMap((owner) => ROLES.map((role) => ({ owner, role })));
+const title = (e: MatrixEntry) => `${routeKey(e)}${e.case ? ` (${e.case})` : ''}`;
+
+describe.each(MATRIX.map((entry) => ({ entry, name: title(entry) })))('$name', ({ entry }) => {
+  // GETs change nothing that matters here: one world for all of this entry's requests.
+  let shared: Promise<World> | undefined;
+  const worldFor = () => (entry.method === 'GET' ? (shared ??= buildWorld(app)) : buildWorld(app));
+
+  it.each(combos)("client $owner's resource as $role", async ({ owner, role }) => {
+    const expected = entry.expect(owner)[role];
+    const res = await send(entry, await worldFor(), owner, role);
+    expect(statusClass(res.status), `${title(entry)} as ${role} on ${owner}'s resource: ${res.status} ${res.text.slice(0, 300)}`).toBe(expected);
+  });
+});
+
+describe('the matrix is complete', () => {
+  const served = () => listRoutes(createApp(app.deps, CLIENT_DIR));
+  const listed = new Set(MATRIX.map(routeKey));
+
+  it('has an entry for every route the app serves', () => {
+    const missing = served().filter((r) => !listed.has(r));
+    expect(missing, `routes missing from tests/security/authorization-matrix.data.ts:\n  ${missing.join('\n  ')}`).toEqual([]);
+  });
+
+  it('lists no route the app does not serve', () => {
+    const routes = new Set(served());
+    const stale = [...listed].filter((r) => !routes.has(r));
+    expect(stale, `matrix entries for routes that do not exist:\n  ${stale.join('\n  ')}`).toEqual([]);
+  });
+
+  it('names each case once and gives every role an expectation for both owners', () => {
+    const titles = MATRIX.map(title);
+    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
+    for (const e of MATRIX) for (const o of OWNERS) expect(Object.keys(e.expect(o)).sort(), title(e)).toEqual([...ROLES].sort());
+  });
+
+  it('finds routes at every depth (the walker is not vacuous)', () => {
+    const routes = served();
+    expect(routes.length).toBeGreaterThan(50);
+    expect(routes).toContain('GET /api/clients/:clientId');
+    expect(routes).toContain('GET /healthz');
+  });
+});
