@@ -25,9 +25,16 @@ export type FindingSummaryRow = Pick<FindingRow, 'id' | 'project_id' | 'title' |
 const published = (db: Db, clientId: string) =>
   db.selectFrom('findings').where('findings.client_id', '=', clientId).where('findings.published', '=', 1);
 
-/** The client's projects (every status), newest first. */
+/** The client's projects (every status): active first, then planned, completed, archived; newest first within each. */
 export function listProjects(db: Db, clientId: string): Promise<ProjectRow[]> {
-  return db.selectFrom('projects').selectAll().where('client_id', '=', clientId).orderBy('created_at', 'desc').orderBy('id').execute();
+  return db
+    .selectFrom('projects')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .orderBy((eb) => eb.case().when('status', '=', 'active').then(0).when('status', '=', 'planned').then(1).when('status', '=', 'completed').then(2).else(3).end())
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
 }
 
 /** One of the client's projects, or undefined (another client's id looks exactly like a made-up one). */

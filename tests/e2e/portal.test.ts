@@ -222,4 +222,25 @@ describe('the client portal in the browser', () => {
     expect(errors).toEqual([]);
     await ctx.close();
   }, 60_000);
+
+  it('with the Reports module on, the reports list shows the published reports with a download button', async () => {
+    await setClientModules(app.db, w.client.id, { reports: true });
+    const ctx = await viewerContext();
+    const page = await ctx.newPage();
+    const errors = watch(page);
+    await page.goto(`${app.url}/portal/reports`);
+    await page.getByRole('heading', { level: 1, name: 'Reports' }).waitFor();
+    const menu = page.getByRole('navigation', { name: 'Main' });
+    expect(await menu.getByRole('link', { name: 'Reports', exact: true }).locator('svg.padlock').count()).toBe(0);
+    await page.getByText('Web application test report').waitFor();
+    expect(await page.getByText('Draft report').count()).toBe(0);
+    await page.getByRole('button', { name: /Download PDF: Web application test report, version 2/ }).waitFor();
+    await page.screenshot({ path: artifact('portal-reports.png'), fullPage: true });
+    // The dashboard now lists the report in its activity.
+    await page.goto(`${app.url}/portal`);
+    await page.getByRole('link', { name: 'Report published: Web application test report v2 (Web application test)' }).waitFor();
+    expect(errors).toEqual([]);
+    await ctx.close();
+    await setClientModules(app.db, w.client.id, { reports: false });
+  });
 });

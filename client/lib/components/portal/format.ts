@@ -26,9 +26,3 @@ export const formatDate = (iso: string | null | undefined) => (iso ? dateFmt.for
 /** 12 Mar 2026, 14:05. */
 export const formatTime = (iso: string | null | undefined) => (iso ? timeFmt.format(new Date(iso)) : '—');
 
-/** 1.2 MB */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
