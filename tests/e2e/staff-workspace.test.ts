@@ -101,6 +101,7 @@ describe('the staff workspace in the browser', () => {
     const preview = page.getByRole('region', { name: 'Description' });
     expect(await preview.innerHTML()).toContain('<strong>upload</strong>');
     expect(await preview.innerHTML()).not.toContain('javascript:');
+    expect(await page.getByRole('region', { name: 'Evidence' }).getByRole('button', { name: 'Upload evidence' }).count()).toBe(1);
     await page.screenshot({ path: artifact('staff-finding-editor.png'), fullPage: true });
     await page.getByRole('tab', { name: 'Write' }).first().click();
 
@@ -142,6 +143,7 @@ describe('the staff workspace in the browser', () => {
 
     // The project's findings table shows it.
     await page.getByRole('link', { name: '← External penetration test' }).click();
+    expect(await page.getByRole('link', { name: 'Reports' }).getAttribute('href')).toBe(`/staff/projects/${project.id}/reports`);
     const findingRow = page.getByRole('row', { name: /Remote code execution/ });
     await findingRow.waitFor();
     expect(await findingRow.textContent()).toMatch(/Critical.*Pending verification.*Published.*9\.8/);
