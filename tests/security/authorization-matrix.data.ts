@@ -89,9 +89,13 @@ const portalRead = (o: Owner) => make('ok', { anonymous: 401, ...portal(other(o)
 const portalOnly = () => make('ok', { anonymous: 401, analyst: 403, admin: 403 });
 /** A client's Managers on their own people (client from the session): Viewer/Collaborator 403, staff 403. */
 const managers = () => make('ok', { anonymous: 401, viewerA: 403, collaboratorA: 403, analyst: 403, admin: 403 });
-/** A Manager on one of the owner's people: own Manager ok, own Viewer/Collaborator 403, other client 404, staff 403. */
+/**
+ * A Manager on one of the owner's people: their own client's Manager ok, the other client's 404.
+ * Viewers and Collaborators are refused by role before the id is looked up (403 for every id,
+ * made-up ones included); staff are refused by kind on this portal-side route (403).
+ */
 const ownManager = (o: Owner) =>
-  make(404, { anonymous: 401, analyst: 403, admin: 403, ...portal(o, 403), ...(o === 'A' ? { managerA: 'ok' } : { userB: 'ok' }) });
+  make(404, { anonymous: 401, viewerA: 403, collaboratorA: 403, analyst: 403, admin: 403, ...(o === 'A' ? { managerA: 'ok' } : { userB: 'ok' }) });
 
 // ── Bodies ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -153,11 +157,18 @@ export const MATRIX: MatrixEntry[] = [
   { method: 'GET', path: '/api/users/:id/avatar', expect: sharedRead, params: (c) => ({ id: w(c).member.id }) },
 
   // ── Admin tools.
+  // The outbox holds staff invitation and password-reset links: reading it is managing staff accounts.
   { method: 'GET', path: '/api/admin/outbox', expect: adminOnly },
   { method: 'GET', path: '/api/admin/security', expect: adminOnly },
   { method: 'PUT', path: '/api/admin/security', expect: adminOnly, body: () => ({ mfaRequiredForStaff: false }) },
-  // Refused by account kind and role before the id is looked up: the same 403 for every id.
-  { method: 'POST', path: '/api/admin/users/:id/mfa-reset', expect: adminOnly, params: (c) => ({ id: w(c).member.id }) },
+  // Portal users are refused by kind before the id is looked up: the same 403 for every id.
+  // A client's user is not a staff account, so analysts may reset it ("analysts everything except
+  // firm settings and staff accounts"); a staff member's second factor is an admin's call.
+  {
+    method: 'POST', path: '/api/admin/users/:id/mfa-reset', case: 'portal user', params: (c) => ({ id: w(c).member.id }),
+    expect: () => make('ok', { anonymous: 401, ...portal('A', 403), ...portal('B', 403) }),
+  },
+  { method: 'POST', path: '/api/admin/users/:id/mfa-reset', case: 'staff member', expect: adminOnly, params: (c) => ({ id: c.f.staff.member.id }) },
 
   // ── Staff accounts (admins only).
   { method: 'GET', path: '/api/staff', expect: adminOnly },
@@ -251,14 +262,14 @@ export const MATRIX: MatrixEntry[] = [
   { method: 'GET', path: '/api/portal/projects/:projectId', expect: portalRead, params: (c) => ({ projectId: w(c).project.id }) },
   { method: 'GET', path: '/api/portal/findings/:findingId', expect: portalRead, params: (c) => ({ findingId: w(c).finding.id }) },
   { method: 'GET', path: '/api/portal/reports', expect: portalOnly },
-].map((e) => ({ ...e, params: e.params ?? (() => ({})) }) as MatrixEntry);
+];
 
 /** `METHOD /path` of an entry, as listRoutes() spells routes. */
 export const routeKey = (e: Pick<MatrixEntry, 'method' | 'path'>) => `${e.method} ${e.path}`;
 
 /** The URL of an entry's request (params filled and encoded, query appended). */
 export function urlOf(e: MatrixEntry, c: Ctx): string {
-  const params = e.params!(c);
+  const params = e.params?.(c) ?? {};
   const filled = e.path.replace(/:(\w+)/g, (_, name: string) => {
     const v = params[name];
     if (v === undefined) throw new Error(`${routeKey(e)}: no value for :${name}`);

@@ -2,22 +2,24 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { ClientRow, EvidenceRow, FindingRow, ProjectRow, ReportRow, UserRow } from '../../db/schema.js';
-import { createSession } from '../../server/auth/session.js';
-import { hashSecretHex, randomToken } from '../../server/auth/tokens.js';
+import type { Insertable } from 'kysely';
+import type { ClientRow, EvidenceRow, FindingRow, ProjectRow, ReportRow, UserRow, UserTable } from '../../db/schema.js';
+import { hashPassword } from '../../server/auth/password.js';
+import { hashSecret, hashSecretHex, randomToken } from '../../server/auth/tokens.js';
 import { newTotpSecret, sealTotpSecret } from '../../server/auth/totp.js';
-import { insertReset, newResetToken } from '../../server/auth/password-reset.js';
+import { newResetToken, RESET_TTL_MS } from '../../server/auth/password-reset.js';
 import type { TestApp } from './app.js';
-import { buildClient, buildFirm, buildPortalUser, buildStaff } from './factories.js';
-import { buildFinding, buildProject } from './workspace.js';
+import { buildFirm, PASSWORD } from './factories.js';
 import { tinyPdf } from './evidence.js';
 
 /**
  * The world the authorization matrix acts on: two clients (A and B) with the same set of
  * people and data each, the firm's staff, and the secrets (invitation and reset links, a TOTP
- * secret) that the public routes need. Rows are inserted directly (cheap enough to build a
- * fresh world for every state-changing request); files are written under the app's uploads
- * folder with names of the form the server itself makes, so downloads and redactions work.
+ * secret) that the public routes need. A fresh world is built for every state-changing request
+ * (~700 per run), so rows go in with one multi-row insert per table rather than through the
+ * one-row factories (factories.ts, workspace.ts), with the same defaults those use; files are
+ * written under the app's uploads folder with names of the form the server itself makes, so
+ * downloads and redactions work.
  */
 
 /** One TOTP secret for every account in every world: its code is the same for all of them. */
@@ -73,95 +75,129 @@ async function writeStored(app: TestApp, folder: 'avatars' | 'evidence' | 'repor
   return name;
 }
 
-/** An enrolled authenticator (and a pending re-enrolment) with the shared secret, sealed for this user. */
-async function withTotp(app: TestApp, user: UserRow): Promise<UserRow> {
-  const set = {
-    totp_secret_enc: sealTotpSecret(app.config, user.id, MATRIX_TOTP_SECRET),
-    totp_pending_enc: sealTotpSecret(app.config, user.id, MATRIX_TOTP_SECRET),
-    totp_last_step: null,
-  };
-  await app.db.updateTable('users').set(set).where('id', '=', user.id).execute();
-  return { ...user, ...set };
-}
+let hashed: Promise<string> | undefined;
+/** PASSWORD hashed once per test file (argon2id is deliberately slow). */
+const passwordHash = () => (hashed ??= hashPassword(PASSWORD));
 
-/** A valid invitation link for an invited user (inserted as createInvitation stores it: only the hash). */
-async function invite(app: TestApp, user: UserRow): Promise<string> {
-  const token = randomToken(20);
-  const now = app.clock();
-  await app.db
-    .insertInto('invitations')
-    .values({ id: randomUUID(), token_hash: hashSecretHex(token), user_id: user.id, email: user.email, client_id: user.client_id, invited_by: null, created_at: now, expires_at: now + app.config.inviteTtlMs, used_at: null, voided_at: null })
-    .execute();
-  return token;
-}
-
-async function buildClientWorld(app: TestApp, label: string, tag: string): Promise<ClientWorld> {
-  const db = app.db;
-  const client = await buildClient(db, { name: `Client ${label} ${tag}` });
-  const person = async (role: 'viewer' | 'collaborator' | 'manager', name: string) =>
-    withTotp(app, await buildPortalUser(db, { client_id: client.id, role, name, email: `${name.toLowerCase().replace(/\W+/g, '.')}.${tag}@client-${label.toLowerCase()}.test` }));
-  const viewer = await person('viewer', `Viewer ${label}`);
-  const collaborator = await person('collaborator', `Collaborator ${label}`);
-  const manager = await person('manager', `Manager ${label}`);
-  const avatar = await writeStored(app, 'avatars', 'webp', await smallWebp());
-  const member = await buildPortalUser(db, { client_id: client.id, role: 'viewer', name: `Member ${label}`, email: `member.${tag}@client-${label.toLowerCase()}.test`, avatar_file: avatar });
-  const invitee = await buildPortalUser(db, { client_id: client.id, role: 'viewer', name: `Invitee ${label}`, email: `invitee.${tag}@client-${label.toLowerCase()}.test`, status: 'invited', password_hash: null });
-  const inviteToken = await invite(app, invitee);
-  const reset = newResetToken();
-  await insertReset(db, member.id, reset.tokenHash, app.clock());
-
-  const project = await buildProject(db, { client_id: client.id, name: `Project ${label}` });
-  const finding = await buildFinding(db, { project_id: project.id, title: `Finding ${label}`, published: true, internal_notes: 'internal' });
-  const draft = await buildFinding(db, { project_id: project.id, title: `Draft ${label}` });
-
-  const image = await matrixPng();
-  const evidenceId = randomUUID();
-  await db
-    .insertInto('evidence')
-    .values({
-      id: evidenceId, finding_id: finding.id, client_id: client.id, kind: 'image', original_name: 'screenshot.png', mime: 'image/png', size: image.length, width: 8, height: 8,
-      original_file: await writeStored(app, 'evidence', 'png', image), client_file: await writeStored(app, 'evidence', 'png', image),
-      client_thumb_file: await writeStored(app, 'evidence', 'png', image), shared: 1, caption: 'shared', created_by: null, created_at: Date.now(),
-    })
-    .execute();
-  const evidence = await db.selectFrom('evidence').selectAll().where('id', '=', evidenceId).executeTakeFirstOrThrow();
-
-  const reportId = randomUUID();
-  const now = Date.now();
-  await db
-    .insertInto('reports')
-    .values({
-      id: reportId, project_id: project.id, client_id: client.id, title: `Report ${label}`, version: 1, file: await writeStored(app, 'reports', 'pdf', pdf),
-      original_name: 'report.pdf', size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex'), published: 1, published_at: now, created_by: null, created_at: now,
-    })
-    .execute();
-  const report = await db.selectFrom('reports').selectAll().where('id', '=', reportId).executeTakeFirstOrThrow();
-  return { client, viewer, collaborator, manager, member, invitee, inviteToken, resetToken: reset.token, project, finding, draft, evidence, report };
-}
+type Person = { key: string; kind: 'staff' | 'portal'; role: UserRow['role']; clientId: string | null; name: string; email: string; status?: 'invited'; totp?: boolean; avatar?: string };
 
 let worlds = 0;
 
 /** A fresh world (new clients, people, data and links; the firm row is shared). */
 export async function buildWorld(app: TestApp): Promise<World> {
+  const db = app.db;
   const tag = `w${++worlds}x${Date.now().toString(36)}`;
-  await buildFirm(app.db);
-  const A = await buildClientWorld(app, 'A', tag);
-  const B = await buildClientWorld(app, 'B', tag);
-  const staff = {
-    analyst: await withTotp(app, await buildStaff(app.db, { role: 'analyst', name: 'Ana Analyst', email: `analyst.${tag}@acme.test` })),
-    admin: await withTotp(app, await buildStaff(app.db, { role: 'admin', name: 'Ada Admin', email: `admin.${tag}@acme.test` })),
-    member: await buildStaff(app.db, { role: 'analyst', name: 'Sam Member', email: `member.${tag}@acme.test` }),
-    invitee: await buildStaff(app.db, { role: 'analyst', name: 'Ivy Invitee', email: `invitee.${tag}@acme.test`, status: 'invited', password_hash: null }),
-  };
-  await invite(app, staff.invitee);
-  const spareSessions = new Map<string, string>();
-  for (const u of [A.viewer, A.collaborator, A.manager, B.manager, staff.analyst, staff.admin]) {
-    const { session } = await createSession(app.db, { userId: u.id, mfaVerified: true, ip: '127.0.0.1', userAgent: 'spare' }, app.clock(), {
-      idleMs: app.config.sessionIdleMs,
-      absoluteMs: app.config.sessionAbsoluteMs,
-    });
-    // The id the sessions page shows (profile.ts: a digest of the real id, which never leaves the server).
-    spareSessions.set(u.id, hashSecretHex(session.id).slice(0, 16));
+  const now = app.clock();
+  await buildFirm(db);
+  const hash = await passwordHash();
+  const image = await matrixPng();
+  const uuid = () => randomUUID();
+  const clientIds = { A: uuid(), B: uuid() };
+
+  // People: per client a Viewer, Collaborator and Manager (who act), a member and an invitee (targets); then staff.
+  const people: Person[] = [];
+  for (const label of ['A', 'B'] as const) {
+    const clientId = clientIds[label];
+    const mail = (who: string) => `${who}.${tag}@client-${label.toLowerCase()}.test`;
+    people.push(
+      { key: `${label}.viewer`, kind: 'portal', role: 'viewer', clientId, name: `Viewer ${label}`, email: mail('viewer'), totp: true },
+      { key: `${label}.collaborator`, kind: 'portal', role: 'collaborator', clientId, name: `Collaborator ${label}`, email: mail('collaborator'), totp: true },
+      { key: `${label}.manager`, kind: 'portal', role: 'manager', clientId, name: `Manager ${label}`, email: mail('manager'), totp: true },
+      { key: `${label}.member`, kind: 'portal', role: 'viewer', clientId, name: `Member ${label}`, email: mail('member'), avatar: await writeStored(app, 'avatars', 'webp', await smallWebp()) },
+      { key: `${label}.invitee`, kind: 'portal', role: 'viewer', clientId, name: `Invitee ${label}`, email: mail('invitee'), status: 'invited' },
+    );
   }
-  return { A, B, staff, spareSessions, tag };
+  people.push(
+    { key: 'staff.analyst', kind: 'staff', role: 'analyst', clientId: null, name: 'Ana Analyst', email: `analyst.${tag}@acme.test`, totp: true },
+    { key: 'staff.admin', kind: 'staff', role: 'admin', clientId: null, name: 'Ada Admin', email: `admin.${tag}@acme.test`, totp: true },
+    { key: 'staff.member', kind: 'staff', role: 'analyst', clientId: null, name: 'Sam Member', email: `member.${tag}@acme.test` },
+    { key: 'staff.invitee', kind: 'staff', role: 'analyst', clientId: null, name: 'Ivy Invitee', email: `invitee.${tag}@acme.test`, status: 'invited' },
+  );
+  const ids = new Map(people.map((p) => [p.key, uuid()]));
+  const userRows: Insertable<UserTable>[] = people.map((p) => {
+    const id = ids.get(p.key)!;
+    // Every actor has an authenticator and a pending re-enrolment, both with the shared secret.
+    const sealed = p.totp ? sealTotpSecret(app.config, id, MATRIX_TOTP_SECRET) : null;
+    return {
+      id, kind: p.kind, role: p.role, client_id: p.clientId, email: p.email, name: p.name, password_hash: p.status ? null : hash, status: p.status ?? 'active',
+      created_at: now, updated_at: now, totp_secret_enc: sealed, totp_pending_enc: p.totp ? sealTotpSecret(app.config, id, MATRIX_TOTP_SECRET) : null, avatar_file: p.avatar ?? null,
+    };
+  });
+
+  const projectIds = { A: uuid(), B: uuid() };
+  const findingIds = { A: uuid(), B: uuid() };
+  const draftIds = { A: uuid(), B: uuid() };
+  const evidenceIds = { A: uuid(), B: uuid() };
+  const reportIds = { A: uuid(), B: uuid() };
+  const tokens = { A: randomToken(20), B: randomToken(20), staff: randomToken(20) };
+  const resets = { A: newResetToken(), B: newResetToken() };
+  const files: Record<'A' | 'B', string[]> = { A: [], B: [] };
+  for (const l of ['A', 'B'] as const) {
+    for (let i = 0; i < 3; i++) files[l].push(await writeStored(app, 'evidence', 'png', image));
+    files[l].push(await writeStored(app, 'reports', 'pdf', pdf));
+  }
+  const actors = ['A.viewer', 'A.collaborator', 'A.manager', 'B.manager', 'staff.analyst', 'staff.admin'].map((k) => ids.get(k)!);
+  const spare = actors.map((userId) => ({ userId, id: randomToken(15) }));
+  const L = ['A', 'B'] as const;
+
+  await db.insertInto('clients').values(L.map((l) => ({ id: clientIds[l], name: `Client ${l} ${tag}`, portal_enabled: 1, created_at: now, updated_at: now }))).execute();
+  await db.insertInto('users').values(userRows).execute();
+  await db
+    .insertInto('invitations')
+    .values([
+      ...L.map((l) => ({ user: ids.get(`${l}.invitee`)!, client: clientIds[l], token: tokens[l], email: people.find((p) => p.key === `${l}.invitee`)!.email })),
+      { user: ids.get('staff.invitee')!, client: null, token: tokens.staff, email: `invitee.${tag}@acme.test` },
+    ].map((i) => ({ id: uuid(), token_hash: hashSecretHex(i.token), user_id: i.user, email: i.email, client_id: i.client, invited_by: null, created_at: now, expires_at: now + app.config.inviteTtlMs, used_at: null, voided_at: null })))
+    .execute();
+  await db.insertInto('password_resets').values(L.map((l) => ({ id: uuid(), token_hash: resets[l].tokenHash, user_id: ids.get(`${l}.member`)!, created_at: now, expires_at: now + RESET_TTL_MS, used_at: null }))).execute();
+  await db
+    .insertInto('sessions')
+    .values(spare.map((s) => ({ id: s.id, secret_hash: hashSecret(randomToken(20)), user_id: s.userId, mfa_verified: 1, created_at: now, last_active_at: now, expires_at: now + app.config.sessionAbsoluteMs, ip: '127.0.0.1', user_agent: 'spare' })))
+    .execute();
+  await db.insertInto('projects').values(L.map((l) => ({ id: projectIds[l], client_id: clientIds[l], name: `Project ${l}`, status: 'active' as const, start_date: null, end_date: null, created_by: null, created_at: now, updated_at: now }))).execute();
+  await db
+    .insertInto('findings')
+    .values(L.flatMap((l) => [
+      { id: findingIds[l], project_id: projectIds[l], client_id: clientIds[l], title: `Finding ${l}`, severity: 'high' as const, cvss_vector: null, cvss_version: null, cvss_score: null, published: 1, published_at: now, internal_notes: 'internal', created_by: null, created_at: now, updated_at: now },
+      { id: draftIds[l], project_id: projectIds[l], client_id: clientIds[l], title: `Draft ${l}`, severity: 'medium' as const, cvss_vector: null, cvss_version: null, cvss_score: null, published: 0, published_at: null, internal_notes: '', created_by: null, created_at: now, updated_at: now },
+    ]))
+    .execute();
+  await db.insertInto('finding_status_history').values(L.map((l) => ({ finding_id: findingIds[l], from_status: null, to_status: 'open' as const, note: '', actor_id: null, at: now }))).execute();
+  await db
+    .insertInto('evidence')
+    .values(L.map((l) => ({
+      id: evidenceIds[l], finding_id: findingIds[l], client_id: clientIds[l], kind: 'image' as const, original_name: 'screenshot.png', mime: 'image/png', size: image.length, width: 8, height: 8,
+      original_file: files[l][0]!, client_file: files[l][1]!, client_thumb_file: files[l][2]!, shared: 1, caption: 'shared', created_by: null, created_at: now,
+    })))
+    .execute();
+  await db
+    .insertInto('reports')
+    .values(L.map((l) => ({
+      id: reportIds[l], project_id: projectIds[l], client_id: clientIds[l], title: `Report ${l}`, version: 1, file: files[l][3]!, original_name: 'report.pdf', size: pdf.length,
+      sha256: createHash('sha256').update(pdf).digest('hex'), published: 1, published_at: now, created_by: null, created_at: now,
+    })))
+    .execute();
+
+  // Read everything back once, so the world holds real rows (generated columns included).
+  const byId = async <T extends { id: string }>(rows: Promise<T[]>) => new Map((await rows).map((r) => [r.id, r]));
+  const users = await byId(db.selectFrom('users').selectAll().where('id', 'in', [...ids.values()]).execute());
+  const clients = await byId(db.selectFrom('clients').selectAll().where('id', 'in', Object.values(clientIds)).execute());
+  const projects = await byId(db.selectFrom('projects').selectAll().where('id', 'in', Object.values(projectIds)).execute());
+  const findings = await byId(db.selectFrom('findings').selectAll().where('id', 'in', [...Object.values(findingIds), ...Object.values(draftIds)]).execute());
+  const evidence = await byId(db.selectFrom('evidence').selectAll().where('id', 'in', Object.values(evidenceIds)).execute());
+  const reports = await byId(db.selectFrom('reports').selectAll().where('id', 'in', Object.values(reportIds)).execute());
+  const user = (key: string) => users.get(ids.get(key)!)!;
+  const clientWorld = (l: 'A' | 'B'): ClientWorld => ({
+    client: clients.get(clientIds[l])!, viewer: user(`${l}.viewer`), collaborator: user(`${l}.collaborator`), manager: user(`${l}.manager`), member: user(`${l}.member`),
+    invitee: user(`${l}.invitee`), inviteToken: tokens[l], resetToken: resets[l].token, project: projects.get(projectIds[l])!, finding: findings.get(findingIds[l])!,
+    draft: findings.get(draftIds[l])!, evidence: evidence.get(evidenceIds[l])!, report: reports.get(reportIds[l])!,
+  });
+  return {
+    A: clientWorld('A'),
+    B: clientWorld('B'),
+    staff: { analyst: user('staff.analyst'), admin: user('staff.admin'), member: user('staff.member'), invitee: user('staff.invitee') },
+    // The id the sessions page shows (profile.ts: a digest of the real id, which never leaves the server).
+    spareSessions: new Map(spare.map((s) => [s.userId, hashSecretHex(s.id).slice(0, 16)])),
+    tag,
+  };
 }
