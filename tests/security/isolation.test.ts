@@ -30,6 +30,7 @@ let userB: UserRow;
 const ids = { projectId: [] as string[], findingId: [] as string[] };
 const idsOfA: string[] = [];
 const evidenceIdsA: string[] = [];
+let agents: [string, Agent][] | undefined;
 
 async function seedClient(prefix: string, client: ClientRow) {
   const teamMember = await buildStaff(app.db, { name: mark(prefix, 'team', 1) });
@@ -96,10 +97,12 @@ describe('canary: what client A’s people can see', () => {
     expect(allPaths().length).toBeGreaterThan(20);
   });
 
-  it('for all 16 visible-field settings × viewer, collaborator, manager: internal notes never, hidden fields nowhere, visible fields present', async () => {
-    const agents: [string, Agent][] = await Promise.all(Object.entries(peopleA).map(async ([role, u]) => [role, await signIn(app, u)] as [string, Agent]));
-    const paths = allPaths();
-    for (let mask = 0; mask < 16; mask++) {
+  // One test per visible-field setting (all 16), each crawling as A's viewer, collaborator and manager.
+  it.each(Array.from({ length: 16 }, (_, mask) => [JSON.stringify(settingsFor(mask)), mask] as const))(
+    'visible fields %s: internal notes never, hidden fields nowhere, visible fields present',
+    async (_label, mask) => {
+      agents ??= await Promise.all(Object.entries(peopleA).map(async ([role, u]) => [role, await signIn(app, u)] as [string, Agent]));
+      const paths = allPaths();
       const visible = settingsFor(mask);
       await setVisibleFields(app.db, clientA.id, visible);
       for (const [role, agent] of agents) {
@@ -130,9 +133,9 @@ describe('canary: what client A’s people can see', () => {
           expect(keys.has(key), `${who}: key ${key}`).toBe(false);
         }
       }
-    }
-    await setVisibleFields(app.db, clientA.id, settingsFor(0));
-  });
+      await setVisibleFields(app.db, clientA.id, settingsFor(0));
+    },
+  );
 });
 
 describe('canary: client B’s people', () => {
