@@ -122,16 +122,16 @@ describe('portal users in the browser', () => {
     // Settings tab: the allowlist is validated and the bad entry named.
     await page.getByRole('tab', { name: 'Settings' }).click();
     await page.getByLabel('IP allowlist').fill('10.0.0.0/8\nnot-an-ip');
-    await page.getByRole('switch').click();
+    await page.getByRole('switch', { name: 'Client portal' }).click();
     await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('signs every user of Contoso out');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.locator('#settings-allowlist-error').textContent()).toContain('not-an-ip');
     await page.screenshot({ path: artifact('client-settings-error.png'), fullPage: true });
     expect((await app.db.selectFrom('clients').selectAll().where('id', '=', client.id).executeTakeFirstOrThrow()).portal_enabled).toBe(1);
     await page.getByLabel('IP allowlist').fill('10.0.0.0/8\n2001:db8::/32');
-    await page.getByRole('switch').click(); // back on
+    await page.getByRole('switch', { name: 'Client portal' }).click(); // back on
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await expect.poll(() => page.getByRole('status').last().textContent()).toContain('Settings saved');
+    await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
     await page.screenshot({ path: artifact('client-settings.png'), fullPage: true });
     expect((await app.db.selectFrom('clients').select('ip_allowlist').where('id', '=', client.id).executeTakeFirstOrThrow()).ip_allowlist).toBe('["10.0.0.0/8","2001:db8::/32"]');
 
