@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { UserRow } from '../../db/schema.js';
 import { PASSWORD } from '../support/factories.js';
 import { matrixPng, MATRIX_TOTP_SECRET, NEW_PASSWORD, type World } from '../support/matrix-fixtures.js';
@@ -267,13 +268,26 @@ export const MATRIX: MatrixEntry[] = [
 /** `METHOD /path` of an entry, as listRoutes() spells routes. */
 export const routeKey = (e: Pick<MatrixEntry, 'method' | 'path'>) => `${e.method} ${e.path}`;
 
-/** The URL of an entry's request (params filled and encoded, query appended). */
-export function urlOf(e: MatrixEntry, c: Ctx): string {
+/** Whether the route names something in its path (and so can be asked about a made-up id). */
+export const namesAnId = (e: Pick<MatrixEntry, 'path'>) => /:(?!variant\b)\w+/.test(e.path);
+
+/**
+ * What a made-up id must get (issue 4: another client's resource answers "the same as a made-up
+ * id"): for a portal user, exactly what they get for the other client's resource; for staff and
+ * anonymous, what they get for any resource — and 404 wherever that was a success.
+ */
+export function madeUpExpect(e: MatrixEntry, role: Role): Expect {
+  const crossClient = PORTAL_OF.A.includes(role) ? e.expect('B')[role] : e.expect('A')[role];
+  return crossClient === 'ok' ? 404 : crossClient;
+}
+
+/** The URL of an entry's request (params filled and encoded, query appended); `madeUp`: every id a fresh UUID. */
+export function urlOf(e: MatrixEntry, c: Ctx, madeUp = false): string {
   const params = e.params?.(c) ?? {};
   const filled = e.path.replace(/:(\w+)/g, (_, name: string) => {
     const v = params[name];
     if (v === undefined) throw new Error(`${routeKey(e)}: no value for :${name}`);
-    return encodeURIComponent(v);
+    return encodeURIComponent(madeUp && name !== 'variant' ? randomUUID() : v);
   });
   const q = e.query ? `?${new URLSearchParams(e.query(c))}` : '';
   return filled + q;

@@ -5,7 +5,7 @@ import { signIn } from '../support/factories.js';
 import { Agent, type Res } from '../support/http.js';
 import { buildWorld, type World } from '../support/matrix-fixtures.js';
 import { listRoutes } from '../support/routes.js';
-import { actorOf, MATRIX, OWNERS, ROLES, routeKey, urlOf, type Ctx, type Expect, type MatrixEntry, type Owner, type Role } from './authorization-matrix.data.js';
+import { actorOf, madeUpExpect, MATRIX, namesAnId, OWNERS, ROLES, routeKey, urlOf, type Ctx, type Expect, type MatrixEntry, type Owner, type Role } from './authorization-matrix.data.js';
 
 /**
  * Runs the authorization matrix (authorization-matrix.data.ts) exhaustively: every entry × every
@@ -30,11 +30,11 @@ const nextIp = () => {
 const statusClass = (status: number): Expect => (status >= 200 && status < 300 ? 'ok' : status);
 
 /** Send an entry's request as `role` on `owner`'s resource. */
-async function send(entry: MatrixEntry, f: World, owner: Owner, role: Role): Promise<Res> {
+async function send(entry: MatrixEntry, f: World, owner: Owner | 'made-up', role: Role): Promise<Res> {
   const actor = actorOf(f, role);
   const agent = actor ? await signIn(app, actor) : new Agent(app.url);
-  const c: Ctx = { f, owner, actor };
-  const path = urlOf(entry, c);
+  const c: Ctx = { f, owner: owner === 'made-up' ? 'A' : owner, actor };
+  const path = urlOf(entry, c, owner === 'made-up');
   const headers = { 'x-forwarded-for': nextIp() };
   if (entry.raw) {
     const h: Record<string, string> = { ...agent.defaultHeaders, ...headers, 'content-type': entry.raw.contentType };
@@ -47,10 +47,13 @@ async function send(entry: MatrixEntry, f: World, owner: Owner, role: Role): Pro
   return agent.request(entry.method, path, body, headers);
 }
 
-const combos = OWNERS.flatMap((owner) => ROLES.map((role) => [owner, role] as [Owner, Role]));
+type Row = [label: string, role: Role, owner: Owner | 'made-up'];
+const combos = (e: MatrixEntry): Row[] =>
+  [...OWNERS, ...(namesAnId(e) ? (['made-up'] as const) : [])].flatMap((owner) =>
+    ROLES.map((role): Row => [owner === 'made-up' ? 'a made-up id' : `client ${owner}'s resource`, role, owner]));
 const title = (e: MatrixEntry) => `${routeKey(e)}${e.case ? ` (${e.case})` : ''}`;
 
-describe.each(MATRIX.map((entry) => ({ entry, name: title(entry) })))('$name', ({ entry }) => {
+describe.each(MATRIX.map((entry): [string, MatrixEntry] => [title(entry), entry]))('%s', (_title, entry) => {
   // One world per entry for requests that must not change anything (GETs, and every request the
   // matrix expects to be refused); a world of its own for each request expected to change state,
   // so an earlier success (a delete, a publish, a password change) never decides a later answer.
@@ -58,10 +61,11 @@ describe.each(MATRIX.map((entry) => ({ entry, name: title(entry) })))('$name', (
   const worldFor = (expected: Expect) => (entry.method !== 'GET' && expected === 'ok' ? buildWorld(app) : (shared ??= buildWorld(app)));
 
   // Concurrent: the argon2 routes and round trips overlap (worlds never overlap in what they change).
-  it.concurrent.each(combos)("client %s's resource as %s", async (owner, role) => {
-    const expected = entry.expect(owner)[role];
+  // "made-up": every id in the path replaced by a fresh UUID; the answer must be the one for the other client's resource.
+  it.concurrent.each(combos(entry))('%s, as %s', async (_label, role, owner) => {
+    const expected = owner === 'made-up' ? madeUpExpect(entry, role) : entry.expect(owner)[role];
     const res = await send(entry, await worldFor(expected), owner, role);
-    expect(statusClass(res.status), `${title(entry)} as ${role} on ${owner}'s resource: ${res.status} ${res.text.slice(0, 300)}`).toBe(expected);
+    expect(statusClass(res.status), `${title(entry)} as ${role} on ${owner === 'made-up' ? 'a made-up id' : `${owner}'s resource`}: ${res.status} ${res.text.slice(0, 300)}`).toBe(expected);
   });
 });
 
