@@ -5,6 +5,8 @@ export interface NavItem {
   label: string;
   /** Shown with a padlock: the module exists but is not enabled for this person's organisation. */
   locked?: boolean;
+  /** The path prefix this entry stands for, when it links to one page of a section. */
+  match?: string;
 }
 
 type Modules = NonNullable<SessionDTO['modules']>;
@@ -25,7 +27,7 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): Na
         ? [
             { href: '/staff/team', label: 'Team' },
             { href: '/staff/outbox', label: 'Outbox' },
-            { href: '/staff/settings/company', label: 'Settings' },
+            { href: '/staff/settings/company', label: 'Settings', match: '/staff/settings' },
           ]
         : []),
       { href: '/account', label: 'Account' },
