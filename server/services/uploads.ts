@@ -176,8 +176,11 @@ export function sanitiseFileName(raw: unknown, fallback: string): string {
   return name;
 }
 
-/** `name` with `.ext` added unless it already ends that way (download names always show their type). */
-export function withExtension(name: string, ext: string, accepted: readonly string[] = [ext]): string {
+/**
+ * `name` with `.ext` added unless it already ends in an extension that goes with that type
+ * (download names always show their type: `notes.log` stays, `scan` becomes `scan.pdf`).
+ */
+export function withExtension(name: string, ext: string, accepted: readonly string[] = NAME_EXTS[ext as StoredExt] ?? [ext]): string {
   const current = nameExtension(name);
   return current && accepted.includes(current) ? name : `${name}.${ext}`;
 }
