@@ -24,12 +24,15 @@ import { totpCode } from '../support/totp.js';
  * - Staff: admins everything; analysts everything except firm settings and staff accounts.
  */
 
+/** Who acts: nobody, client A's Viewer / Collaborator / Manager, client B's Manager, an analyst, an admin. */
 export const ROLES = ['anonymous', 'viewerA', 'collaboratorA', 'managerA', 'userB', 'analyst', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+/** Whose resource the request names (for routes about the actor themselves, it does not matter). */
 export type Owner = 'A' | 'B';
 export const OWNERS: Owner[] = ['A', 'B'];
 /** 'ok' = any 2xx; a number = exactly that status. */
 export type Expect = 'ok' | number;
+/** One answer per role. */
 export type Expectations = Record<Role, Expect>;
 
 /** What a request is built from: the world, whose resource it is, and who acts (null: anonymous). */
@@ -39,6 +42,7 @@ export interface Ctx {
   actor: UserRow | null;
 }
 
+/** One row of the matrix: a route (or one case of it), how to call it, and who gets what. */
 export interface MatrixEntry {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Exactly as the app declares it, e.g. '/api/clients/:clientId'. */
@@ -103,6 +107,7 @@ const ownManager = (o: Owner) =>
 const pdf = tinyPdf('Uploaded through the matrix');
 const w = (c: Ctx) => c.f[c.owner];
 
+/** The matrix: one entry per route (several for a route whose answer depends on what it names). */
 export const MATRIX: MatrixEntry[] = [
   // Liveness probe for load balancers: public by design, says nothing but "ok".
   { method: 'GET', path: '/healthz', expect: everyone('ok') },

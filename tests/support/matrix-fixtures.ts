@@ -27,6 +27,7 @@ export const MATRIX_TOTP_SECRET = newTotpSecret();
 /** The password an invitation or reset sets (no firm, client or email words in it). */
 export const NEW_PASSWORD = 'a quite different passphrase 93';
 
+/** One client's people, data and links (client A and client B are built alike). */
 export interface ClientWorld {
   client: ClientRow;
   viewer: UserRow;
@@ -49,6 +50,7 @@ export interface ClientWorld {
   report: ReportRow;
 }
 
+/** Everything one matrix request (or one entry's shared requests) acts on. */
 export interface World {
   A: ClientWorld;
   B: ClientWorld;
