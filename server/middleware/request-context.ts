@@ -21,10 +21,12 @@ export function requestContext(logger: Logger): RequestHandler {
     req.viewer = null;
     res.setHeader('X-Request-Id', req.id);
     const started = process.hrtime.bigint();
+    // Read now: once the socket is gone, req.ip throws, and a throw in 'finish' would crash the process.
+    const ip = req.ip;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       req.log.info(
-        { method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip, userId: req.viewer?.user.id },
+        { method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip, userId: req.viewer?.user.id },
         'request',
       );
     });

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { artifact, launchBrowser } from '../support/browser.js';
+import { buildPortalUser, buildStaff, signIn } from '../support/factories.js';
+import { noisyPng, tinyPdf } from '../support/evidence.js';
+import type { Agent } from '../support/http.js';
+
+/**
+ * Issue 4's story end to end, through the pages: an analyst creates a client, a project, a
+ * finding with a CVSS vector and redacted evidence, publishes it and a report; a client Viewer
+ * signs in, sees the dashboard numbers, opens the finding, downloads the report, and finds a
+ * disabled module behind a padlock.
+ */
+let app: TestApp;
+let browser: Browser;
+beforeAll(async () => {
+  app = await startTestApp();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function contextFor(agent: Agent): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const [name, value] = agent.cookie!.split('=');
+  await ctx.addCookies([{ name: name!, value: value!, url: app.url }]);
+  return ctx;
+}
+const watch = (page: Page, errors: string[]) => page.on('pageerror', (e) => errors.push(e.message));
+
+describe('from the analyst’s desk to the client’s screen', () => {
+  it('publishes a redacted, scored finding and a report that a client Viewer sees and downloads', async () => {
+    const errors: string[] = [];
+    const analystAgent = await signIn(app, await buildStaff(app.db, { name: 'Sam Analyst' }));
+    const staff = await (await contextFor(analystAgent)).newPage();
+    watch(staff, errors);
+
+    await staff.goto(`${app.url}/staff/clients`);
+    await staff.getByRole('button', { name: 'New client' }).first().click();
+    await staff.getByRole('dialog').getByLabel('Client name').fill('Contoso');
+    await staff.getByRole('dialog').getByRole('button', { name: 'Create client' }).click();
+    await staff.getByRole('heading', { level: 1, name: 'Contoso' }).waitFor();
+    const clientId = staff.url().split('/staff/clients/')[1]!.split(/[?#]/)[0]!;
+
+    await staff.getByRole('tab', { name: 'Projects' }).click();
+    await staff.getByRole('button', { name: 'New project' }).click();
+    await staff.getByRole('dialog').getByLabel('Name').fill('External penetration test');
+    await staff.getByRole('dialog').getByRole('button', { name: 'Create project' }).click();
+    await staff.getByRole('heading', { level: 1, name: 'External penetration test' }).waitFor();
+    const projectId = staff.url().split('/staff/projects/')[1]!.split(/[?#/]/)[0]!;
+    expect((await analystAgent.patch(`/api/projects/${projectId}`, { status: 'active' })).status).toBe(200);
+
+    await staff.getByRole('button', { name: 'New finding' }).click();
+    await staff.getByRole('dialog').getByLabel('Title').fill('Default credentials on the router');
+    await staff.getByRole('dialog').getByLabel('Severity', { exact: true }).click();
+    await staff.getByRole('option', { name: 'High', exact: true }).click();
+    await staff.getByRole('dialog').getByRole('button', { name: 'Create draft' }).click();
+    await staff.getByRole('heading', { level: 1, name: 'Default credentials on the router' }).waitFor();
+    const findingId = staff.url().split('/staff/findings/')[1]!.split(/[?#/]/)[0]!;
+    await staff.getByLabel('CVSS vector').fill('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H');
+    await staff.getByLabel('Description', { exact: true }).fill('The router accepts **admin/admin**.');
+    await staff.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => staff.getByTestId('cvss-score').textContent()).toBe('9.8');
+
+    // Evidence, redacted with the mouse, shared with the client.
+    await staff.setInputFiles(`#evidence-file-${findingId}`, { name: 'router.png', mimeType: 'image/png', buffer: await noisyPng(960, 600) });
+    await staff.getByRole('heading', { level: 3, name: 'router.png' }).waitFor();
+    await staff.getByRole('button', { name: 'Redact' }).click();
+    const img = staff.getByRole('img', { name: 'Original of router.png' });
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(960);
+    await img.scrollIntoViewIfNeeded();
+    const box = (await img.boundingBox())!;
+    await staff.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.4);
+    await staff.mouse.down();
+    await staff.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.55, { steps: 6 });
+    await staff.mouse.up();
+    await staff.getByRole('button', { name: /^Rectangle 1:/ }).waitFor();
+    await staff.getByRole('button', { name: 'Save redactions' }).click();
+    await staff.getByText(/^Saved\. 1 area burned into the client copy\./).last().waitFor();
+    await staff.getByRole('switch', { name: 'Share with client' }).click();
+    await expect.poll(async () => (await app.db.selectFrom('evidence').select('shared').executeTakeFirstOrThrow()).shared).toBe(1);
+
+    await staff.getByRole('button', { name: 'Publish to client' }).click();
+    await staff.getByRole('button', { name: 'Unpublish' }).waitFor();
+    await staff.screenshot({ path: artifact('story-staff-finding.png'), fullPage: true });
+
+    // A report, uploaded and published.
+    await staff.goto(`${app.url}/staff/projects/${projectId}/reports`);
+    await staff.getByLabel('Title').fill('External penetration test report');
+    const pdf = tinyPdf('Contoso final report');
+    await staff.setInputFiles('#report-file', { name: 'contoso-final.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await staff.getByRole('button', { name: 'Upload report' }).click();
+    await staff.getByText(/^Uploaded “External penetration test report” version 1/).waitFor();
+    const report = await app.db.selectFrom('reports').selectAll().executeTakeFirstOrThrow();
+    await staff.locator(`#report-${report.id}-published`).click();
+    await expect.poll(async () => (await app.db.selectFrom('reports').select('published').executeTakeFirstOrThrow()).published).toBe(1);
+
+    // The client switches Chat off for this client: it must show behind a padlock.
+    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
+    expect((await admin.patch(`/api/clients/${clientId}`, { modules: { chat: false } })).status).toBe(200);
+
+    // The client Viewer's side.
+    const viewerAgent = await signIn(app, await buildPortalUser(app.db, { client_id: clientId, name: 'Vera Viewer' }));
+    const portal = await (await contextFor(viewerAgent)).newPage();
+    watch(portal, errors);
+    await portal.goto(`${app.url}/portal`);
+    await portal.getByRole('heading', { level: 1, name: 'Security overview' }).waitFor();
+    expect(await portal.getByRole('table', { name: 'Open findings by severity' }).getByRole('row', { name: /High/ }).textContent()).toContain('1');
+    await portal.screenshot({ path: artifact('story-portal-dashboard.png'), fullPage: true });
+
+    const menu = portal.getByRole('navigation', { name: 'Main' });
+    expect(await menu.getByRole('link', { name: 'Chat (not enabled for your organisation)' }).locator('svg.padlock').count()).toBe(1);
+
+    await menu.getByRole('link', { name: 'Projects', exact: true }).click();
+    await portal.getByRole('link', { name: 'External penetration test', exact: true }).click();
+    await portal.getByRole('link', { name: 'Default credentials on the router' }).click();
+    await portal.getByRole('heading', { level: 1, name: 'Default credentials on the router' }).waitFor();
+    await portal.getByText('9.8').first().waitFor();
+    const thumb = portal.locator(`img[src^="/api/evidence/"]`).first();
+    await thumb.waitFor();
+    expect(await thumb.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    expect(await portal.content()).not.toContain('/original');
+    await portal.screenshot({ path: artifact('story-portal-finding.png'), fullPage: true });
+
+    await menu.getByRole('link', { name: 'Reports', exact: true }).click();
+    await portal.getByRole('button', { name: /^Download PDF: External penetration test report, version 1/ }).waitFor();
+    await portal.screenshot({ path: artifact('story-portal-reports.png'), fullPage: true });
+    const [download] = await Promise.all([
+      portal.waitForEvent('download'),
+      portal.getByRole('button', { name: /^Download PDF: External penetration test report, version 1/ }).click(),
+    ]);
+    expect(await readFile((await download.path())!)).toEqual(pdf);
+    const audited = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.downloaded').where('actor_email', '=', (await app.db.selectFrom('users').select('email').where('name', '=', 'Vera Viewer').executeTakeFirstOrThrow()).email).execute();
+    expect(audited.length).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
