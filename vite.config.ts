@@ -18,7 +18,8 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
-    testTimeout: 30_000,
+    // Browser tests on a busy two-core machine need room; a hung test still fails.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
   },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser } from '../support/browser.js';
+import { artifact, launchBrowser, signedInContext, watchErrors as watch } from '../support/browser.js';
 import { buildPortalUser, buildStaff, PASSWORD, signIn } from '../support/factories.js';
 import { Agent } from '../support/http.js';
 import { jpegWithGps } from '../support/images.js';
@@ -18,21 +18,9 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** A page that records script errors and CSP violations (HTTP error statuses the pages handle are not errors). */
-function watch(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-  return errors;
-}
 
 /** A browser context carrying `agent`'s session cookie, as if the person had signed in there. */
-async function contextFor(agent: Agent, viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport });
-  const [name, value] = agent.cookie!.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: app.url, httpOnly: true, sameSite: 'Lax' }]);
-  return context;
-}
+const contextFor = (agent: Agent, viewport = { width: 1280, height: 900 }) => signedInContext(browser, app.url, agent, { viewport });
 
 const userRow = (id: string) => app.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { FindingRow, UserRow } from '../../db/schema.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser } from '../support/browser.js';
+import { artifact, launchBrowser, signedInContext, watchErrors as watch } from '../support/browser.js';
 import { buildStaff, signIn } from '../support/factories.js';
 import { buildFinding } from '../support/workspace.js';
 import { getBytes, tinyPdf } from '../support/evidence.js';
@@ -43,20 +43,10 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function contextFor(user: UserRow, viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
-  const agent = await signIn(app, user);
-  const [name, value] = agent.cookie!.split('=') as [string, string];
-  const ctx = await browser.newContext({ viewport });
-  await ctx.addCookies([{ name, value, url: app.url, httpOnly: true, sameSite: 'Lax' }]);
-  return ctx;
-}
 
-function watch(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-  return errors;
-}
+
+/** A browser context signed in as `user`. */
+const contextFor = async (user: UserRow, viewport = { width: 1280, height: 900 }) => signedInContext(browser, app.url, await signIn(app, user), { viewport });
 
 describe('evidence and reports in the browser', () => {
   it('uploads an image, redacts it with the mouse and keyboard, saves, and previews the client copy', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser } from '../support/browser.js';
+import { artifact, launchBrowser, signedInContext, watchErrors as watch } from '../support/browser.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import type { ClientRow, UserRow } from '../../db/schema.js';
 
@@ -24,22 +24,10 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** A browser context signed in as `user` (the session is made directly; login has its own tests). */
-async function contextFor(user: UserRow, viewport = { width: 1280, height: 860 }): Promise<BrowserContext> {
-  const agent = await signIn(app, user);
-  const [name, value] = agent.cookie!.split('=') as [string, string];
-  const ctx = await browser.newContext({ viewport });
-  await ctx.addCookies([{ name, value, url: app.url, httpOnly: true, sameSite: 'Lax' }]);
-  return ctx;
-}
 
-/** Collect script errors and CSP violations (HTTP answers like 401/404 are expected, not errors). */
-function watch(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-  return errors;
-}
+
+/** A browser context signed in as `user`. */
+const contextFor = async (user: UserRow, viewport = { width: 1280, height: 860 }) => signedInContext(browser, app.url, await signIn(app, user), { viewport });
 
 describe('portal users in the browser', () => {
   it('an admin adds a portal user, the invitation reaches the outbox, the invitee sets a password; the admin removes another user', async () => {

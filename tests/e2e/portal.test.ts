@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser } from '../support/browser.js';
+import { artifact, launchBrowser, signedInContext, watchErrors as watch } from '../support/browser.js';
 import { signIn } from '../support/factories.js';
 import { buildEvidenceRow, setClientModules } from '../support/workspace.js';
 import { buildDashboardWorld, type DashboardWorld } from '../support/portal.js';
@@ -41,21 +41,12 @@ afterAll(async () => {
 
 /** A browser context signed in as the client's Viewer (the session is made directly; login has its own tests). */
 async function viewerContext(viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
-  const agent = await signIn(app, w.people.viewer);
-  const [name, value] = agent.cookie!.split('=') as [string, string];
-  const ctx = await browser.newContext({ viewport });
+  const ctx = await signedInContext(browser, app.url, await signIn(app, w.people.viewer), { viewport });
   // Fail a step within seconds, so a broken page names the step instead of timing the whole test out.
   ctx.setDefaultTimeout(8_000);
-  await ctx.addCookies([{ name, value, url: app.url, httpOnly: true, sameSite: 'Lax' }]);
   return ctx;
 }
 
-function watch(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-  return errors;
-}
 
 const rowTitles = (page: Page) => page.locator('table.findings tbody tr td.title').allTextContents();
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser } from '../support/browser.js';
+import { artifact, launchBrowser, signedInContext, watchErrors as watch } from '../support/browser.js';
 import { buildStaff, signIn } from '../support/factories.js';
 import type { UserRow } from '../../db/schema.js';
 
@@ -19,22 +19,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** A browser context signed in as `user` (the session is made directly; login has its own tests). */
-async function contextFor(user: UserRow, viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
-  const agent = await signIn(app, user);
-  const [name, value] = agent.cookie!.split('=') as [string, string];
-  const ctx = await browser.newContext({ viewport });
-  await ctx.addCookies([{ name, value, url: app.url, httpOnly: true, sameSite: 'Lax' }]);
-  return ctx;
-}
 
-/** Collect script errors (HTTP answers like 404/409 are expected, not errors). */
-function watch(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-  return errors;
-}
 
 /** Pick an option of a bits-ui select named by its label. */
 async function choose(scope: Page | ReturnType<Page['getByRole']>, page: Page, label: string, option: string) {
@@ -43,6 +28,9 @@ async function choose(scope: Page | ReturnType<Page['getByRole']>, page: Page, l
 }
 
 const VECTOR = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
+
+/** A browser context signed in as `user`. */
+const contextFor = async (user: UserRow, viewport = { width: 1280, height: 900 }) => signedInContext(browser, app.url, await signIn(app, user), { viewport });
 
 describe('the staff workspace in the browser', () => {
   it('client → project → finding with CVSS → 409 from a stale tab → publish; portal configuration; company contact', async () => {

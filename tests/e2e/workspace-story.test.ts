@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser } from '../support/browser.js';
+import { artifact, launchBrowser, signedInContext, watchErrors } from '../support/browser.js';
 import { buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { noisyPng, tinyPdf } from '../support/evidence.js';
 import type { Agent } from '../support/http.js';
@@ -24,20 +24,13 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function contextFor(agent: Agent): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  const [name, value] = agent.cookie!.split('=');
-  await ctx.addCookies([{ name: name!, value: value!, url: app.url }]);
-  return ctx;
-}
-const watch = (page: Page, errors: string[]) => page.on('pageerror', (e) => errors.push(e.message));
+const contextFor = (agent: Agent) => signedInContext(browser, app.url, agent, { acceptDownloads: true });
 
 describe('from the analyst’s desk to the client’s screen', () => {
   it('publishes a redacted, scored finding and a report that a client Viewer sees and downloads', async () => {
-    const errors: string[] = [];
     const analystAgent = await signIn(app, await buildStaff(app.db, { name: 'Sam Analyst' }));
     const staff = await (await contextFor(analystAgent)).newPage();
-    watch(staff, errors);
+    const errors = watchErrors(staff);
 
     await staff.goto(`${app.url}/staff/clients`);
     await staff.getByRole('button', { name: 'New client' }).first().click();
@@ -106,7 +99,7 @@ describe('from the analyst’s desk to the client’s screen', () => {
     // The client Viewer's side.
     const viewerAgent = await signIn(app, await buildPortalUser(app.db, { client_id: clientId, name: 'Vera Viewer' }));
     const portal = await (await contextFor(viewerAgent)).newPage();
-    watch(portal, errors);
+    const portalErrors = watchErrors(portal);
     await portal.goto(`${app.url}/portal`);
     await portal.getByRole('heading', { level: 1, name: 'Security overview' }).waitFor();
     expect(await portal.getByRole('table', { name: 'Open findings by severity' }).getByRole('row', { name: /High/ }).textContent()).toContain('1');
@@ -136,6 +129,6 @@ describe('from the analyst’s desk to the client’s screen', () => {
     expect(await readFile((await download.path())!)).toEqual(pdf);
     const audited = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.downloaded').where('actor_email', '=', (await app.db.selectFrom('users').select('email').where('name', '=', 'Vera Viewer').executeTakeFirstOrThrow()).email).execute();
     expect(audited.length).toBeGreaterThan(0);
-    expect(errors).toEqual([]);
+    expect([...errors, ...portalErrors]).toEqual([]);
   }, 120_000);
 });

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { ROOT } from './app.js';
+import type { Agent } from './http.js';
 
 /** Debian's Chromium (or CHROMIUM_PATH): browser downloads are impossible here, so we never try. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,4 +25,28 @@ export async function launchBrowser(): Promise<Browser> {
 export function artifact(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
+}
+
+/**
+ * Collect what must never happen on a page: script errors and CSP violations. HTTP error answers
+ * a page expects (401 before sign-in, 404, 409 …) show as "Failed to load resource" and are not errors.
+ */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+  return errors;
+}
+
+/** A browser context carrying an Agent's session cookie (sessions made by signIn; login has its own tests). */
+export async function signedInContext(
+  browser: Browser,
+  url: string,
+  agent: Agent,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const [name, value] = agent.cookie!.split('=') as [string, string];
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  await ctx.addCookies([{ name, value, url, httpOnly: true, sameSite: 'Lax' }]);
+  return ctx;
 }
