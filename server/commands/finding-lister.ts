@@ -22,9 +22,10 @@ export async function readableFinding(
   findingId: string,
   action: 'finding.read' | 'finding.manage' = 'finding.read',
 ): Promise<FindingWithProject> {
-  requireStaff(ctx, true);
+  if (action === 'finding.read') requireStaff(ctx, true);
   const row = await findFinding(deps.db, findingId);
-  if (!row) throw notFound();
+  // A draft does not exist for a portal user: 404, the same as a made-up id.
+  if (!row || (ctx.viewer.user.kind === 'portal' && !row.published)) throw notFound();
   authorize(ctx.viewer.user, action, { type: 'clientData', clientId: row.client_id });
   return row;
 }

@@ -9,9 +9,11 @@ import type { CommandContext } from './context.js';
 import { readableClient } from './client-lister.js';
 
 /**
- * Staff reads of projects. These routes are the firm's workspace: a portal user gets 404 for
- * anything named by an id (their own client's included, as for client records) and 403 for a
- * firm-wide collection. The portal reads its projects through its own routes.
+ * Staff reads of projects. These routes are the firm's workspace: a portal user reading through
+ * them gets 404 for anything named by an id (their own client's included, as for client records)
+ * and 403 for a firm-wide collection; the portal reads through its own routes. A write on
+ * something the portal user can see in their portal (their own client's project) is a role that
+ * may not: 403, from the policy.
  */
 
 /** Refuse a portal user on a staff route: 404 when the route names an id, 403 for a collection. */
@@ -26,7 +28,7 @@ export async function readableProject(
   projectId: string,
   action: 'project.read' | 'project.manage' | 'finding.read' | 'finding.manage' = 'project.read',
 ): Promise<ProjectWithClient> {
-  requireStaff(ctx, true);
+  if (action.endsWith('.read')) requireStaff(ctx, true);
   const row = await findProject(deps.db, projectId);
   if (!row) throw notFound();
   authorize(ctx.viewer.user, action, { type: 'clientData', clientId: row.client_id });

@@ -10,6 +10,7 @@ import { parseInput } from '../validate.js';
 import { conflict, mfaRequired, notFound, rateLimited, unauthenticated, validationFailed } from '../errors.js';
 import { accessProblemError, requireViewer } from '../middleware/authenticate.js';
 import { accessProblem, clientOf } from '../auth/access.js';
+import { authorize } from '../policies/index.js';
 import { mfaStepFor, startSession } from '../auth/sign-in.js';
 import { endSessions, endUserSessions } from '../auth/revoke.js';
 import { verifyDummyPassword, verifyPassword } from '../auth/password.js';
@@ -235,10 +236,12 @@ export function authRouter(deps: AppDeps): Router {
   });
 
   r.post('/admin/users/:id/mfa-reset', async (req, res) => {
-    requireViewer(req, { kind: 'staff', role: 'admin' });
+    const viewer = requireViewer(req, { kind: 'staff' });
     parseInput(Empty, req.body);
-    const target = await deps.db.selectFrom('users').select(['id', 'client_id']).where('id', '=', String(req.params.id)).executeTakeFirst();
+    const target = await deps.db.selectFrom('users').select(['id', 'kind', 'client_id']).where('id', '=', String(req.params.id)).executeTakeFirst();
     if (!target) throw notFound();
+    // Any staff member may help a client's user who lost their phone; a staff account's second factor is an admin's call.
+    if (target.kind === 'staff') authorize(viewer.user, 'staff.manage');
     const now = deps.clock();
     await deps.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ totp_secret_enc: null, totp_pending_enc: null, totp_last_step: null, updated_at: now }).where('id', '=', target.id).execute();

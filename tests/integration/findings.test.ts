@@ -56,13 +56,15 @@ describe('who may see and manage findings', () => {
     expect(await snap()).toBe(before);
   });
 
-  it('portal users of client A and B get 404 for every id, published or draft, own or not; nothing leaks', async () => {
+  it('portal users get 404 for staff reads, drafts and another client’s findings, 403 for changing their own published ones; nothing leaks', async () => {
     const before = await snap();
     for (const agent of [portalA, portalB]) {
       for (const f of [draftA, publishedA]) {
         for (const [m, p, b] of routes(projectA.id, f.id)) {
           const res = await agent.request(m, p, b);
-          expect(res.status, `${m} ${p}`).toBe(404);
+          // What client A's people can see in their portal (the project, a published finding) they may not change: 403.
+          const ownVisibleWrite = agent === portalA && m !== 'GET' && (p.startsWith(`/api/projects/`) || f === publishedA);
+          expect(res.status, `${m} ${p}`).toBe(ownVisibleWrite ? 403 : 404);
           expect(res.text).not.toContain('INTERNAL-MARKER');
           expect(res.text).not.toContain('SQL injection');
         }
