@@ -5,9 +5,12 @@ import { getSession } from '$lib/api/session';
 
 /**
  * Everything behind sign-in. This only routes people (the server enforces every rule on every
- * call): not signed in → /login; second factor owed → enrol or verify it first.
+ * call): not signed in → /login; second factor owed → enrol or verify it first. Reading
+ * `url.pathname` makes SvelteKit run this again on every navigation, so the menu's padlocks and
+ * the firm's details stay current, and someone whose access was removed is sent to sign in.
  */
-export const load: LayoutLoad = async ({ fetch }) => {
+export const load: LayoutLoad = async ({ fetch, url }) => {
+  void url.pathname;
   try {
     const session = await getSession(fetch);
     if (!session.mfaVerified) redirect(307, session.mfaStep === 'enrol' ? '/mfa/setup' : '/login/mfa');

@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { launchBrowser, signedInContext, watchErrors } from '../support/browser.js';
+import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
+
+let app: TestApp;
+let browser: Browser;
+beforeAll(async () => {
+  app = await startTestApp();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe('an open portal follows changes made by the firm', () => {
+  it('shows a module switched off behind a padlock at the next click, and sends a removed user to sign in', async () => {
+    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
+    const client = await buildClient(app.db, { name: 'Contoso' });
+    const user = await buildPortalUser(app.db, { client_id: client.id, role: 'viewer' });
+    const page = await (await signedInContext(browser, app.url, await signIn(app, user))).newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${app.url}/portal`);
+    const menu = page.getByRole('navigation', { name: 'Main' });
+    await menu.getByRole('link', { name: 'Reports', exact: true }).waitFor();
+
+    expect((await admin.patch(`/api/clients/${client.id}`, { modules: { reports: false } })).status).toBe(200);
+    await menu.getByRole('link', { name: 'Projects', exact: true }).click();
+    await menu.getByRole('link', { name: 'Reports (not enabled for your organisation)' }).waitFor();
+
+    const users = await admin.get(`/api/clients/${client.id}/users`);
+    const me = users.body.members.find((u: { email: string }) => u.email === user.email);
+    expect((await admin.post(`/api/clients/${client.id}/users/${me.id}/remove`)).status).toBe(200);
+    await menu.getByRole('link', { name: 'Home', exact: true }).click();
+    await page.waitForURL('**/login');
+    expect(errors).toEqual([]);
+  });
+});
