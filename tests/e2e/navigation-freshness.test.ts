@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { launchBrowser, signedInContext, watchErrors } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { signedInContext, useBrowserApp, watchErrors } from '../support/browser.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 
-let app: TestApp;
-let browser: Browser;
-beforeAll(async () => {
-  app = await startTestApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const t = useBrowserApp();
 
 describe('an open portal follows changes made by the firm', () => {
   it('shows a module switched off behind a padlock at the next click, and sends a removed user to sign in', async () => {
-    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
-    const client = await buildClient(app.db, { name: 'Contoso' });
-    const user = await buildPortalUser(app.db, { client_id: client.id, role: 'viewer' });
-    const page = await (await signedInContext(browser, app.url, await signIn(app, user))).newPage();
+    const admin = await signIn(t.app, await buildStaff(t.app.db, { role: 'admin' }));
+    const client = await buildClient(t.app.db, { name: 'Contoso' });
+    const user = await buildPortalUser(t.app.db, { client_id: client.id, role: 'viewer' });
+    const page = await (await signedInContext(t.browser, t.app.url, await signIn(t.app, user))).newPage();
     const errors = watchErrors(page);
-    await page.goto(`${app.url}/portal`);
+    await page.goto(`${t.app.url}/portal`);
     const menu = page.getByRole('navigation', { name: 'Main' });
     await menu.getByRole('link', { name: 'Reports', exact: true }).waitFor();
 

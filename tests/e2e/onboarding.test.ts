@@ -1,31 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { artifact, useBrowserApp } from '../support/browser.js';
 import { buildClient, buildStaff, PASSWORD, signIn } from '../support/factories.js';
 import { inviteLinkIn, mailsTo } from '../support/invitations.js';
 import { secretFrom, totpCode } from '../support/totp.js';
 
-let app: TestApp;
-let browser: Browser;
-beforeAll(async () => {
-  app = await startTestApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const t = useBrowserApp();
 
 describe('a portal user’s whole way in, in Chromium', () => {
   it('opens the invitation from the outbox, sets a password, enrols TOTP, keeps the recovery codes, signs out and back in', async () => {
-    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
-    const client = await buildClient(app.db, { name: 'Fabrikam Inc' });
+    const admin = await signIn(t.app, await buildStaff(t.app.db, { role: 'admin' }));
+    const client = await buildClient(t.app.db, { name: 'Fabrikam Inc' });
     expect((await admin.post(`/api/clients/${client.id}/users`, { email: 'vic@fabrikam.test', name: 'Vic Viewer', role: 'viewer' })).status).toBe(201);
-    const [mail] = await mailsTo(app, 'vic@fabrikam.test');
+    const [mail] = await mailsTo(t.app, 'vic@fabrikam.test');
     const link = inviteLinkIn(mail!.text_body);
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await t.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(link);
@@ -35,7 +24,7 @@ describe('a portal user’s whole way in, in Chromium', () => {
     await page.waitForURL('**/mfa/setup');
 
     const secret = secretFrom((await page.locator('#totp-secret').textContent())!);
-    await page.getByLabel('Enter the 6-digit code the app shows').fill(totpCode(secret, app.clock()));
+    await page.getByLabel('Enter the 6-digit code the app shows').fill(totpCode(secret, t.app.clock()));
     await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Save your recovery codes' }).isVisible()).toBe(true);
     expect(await page.getByRole('list', { name: 'Recovery codes' }).locator('li').count()).toBe(10);
@@ -49,8 +38,8 @@ describe('a portal user’s whole way in, in Chromium', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/login/mfa');
-    app.clock.advance(30_000);
-    await page.getByLabel('Authentication code').fill(totpCode(secret, app.clock()));
+    t.app.clock.advance(30_000);
+    await page.getByLabel('Authentication code').fill(totpCode(secret, t.app.clock()));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL('**/portal');
     expect(errors).toEqual([]);

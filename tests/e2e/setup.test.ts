@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { setupCodeFromLogs, startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { setupCodeFromLogs } from '../support/app.js';
+import { artifact, useBrowserApp } from '../support/browser.js';
 import { PASSWORD } from '../support/factories.js';
 
-let app: TestApp;
-let browser: Browser;
-beforeAll(async () => {
-  app = await startTestApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const t = useBrowserApp();
 
 describe('first run in the browser', () => {
   it('opens a fresh server, completes setup with the logged code and lands on the staff home page', async () => {
-    const page = await browser.newPage();
+    const page = await t.browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // HTTP answers the front door expects (401 before sign-in, 404 after setup) are not errors; script errors and CSP violations are.
     page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
 
-    await page.goto(app.url);
+    await page.goto(t.app.url);
     await page.waitForURL('**/setup');
     await page.screenshot({ path: artifact('setup-form.png'), fullPage: true });
 
@@ -36,14 +26,14 @@ describe('first run in the browser', () => {
     await page.getByRole('button', { name: 'Create firm and admin' }).click();
     await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('setup code is not correct');
 
-    await page.getByLabel('Setup code').fill(setupCodeFromLogs(app));
+    await page.getByLabel('Setup code').fill(setupCodeFromLogs(t.app));
     await page.getByRole('button', { name: 'Create firm and admin' }).click();
     await page.waitForURL('**/staff');
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome, Ada Admin');
     await page.screenshot({ path: artifact('staff-home.png'), fullPage: true });
 
     // After setup, the setup page sends people to the front door instead.
-    await page.goto(`${app.url}/setup`);
+    await page.goto(`${t.app.url}/setup`);
     await page.waitForURL('**/staff');
     expect(errors).toEqual([]);
   });

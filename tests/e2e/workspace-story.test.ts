@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser, signedInContext, watchErrors } from '../support/browser.js';
+import { artifact, signedInContext, useBrowserApp, watchErrors } from '../support/browser.js';
 import { buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { noisyPng, tinyPdf } from '../support/evidence.js';
 import type { Agent } from '../support/http.js';
@@ -13,26 +11,17 @@ import type { Agent } from '../support/http.js';
  * signs in, sees the dashboard numbers, opens the finding, downloads the report, and finds a
  * disabled module behind a padlock.
  */
-let app: TestApp;
-let browser: Browser;
-beforeAll(async () => {
-  app = await startTestApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const t = useBrowserApp();
 
-const contextFor = (agent: Agent) => signedInContext(browser, app.url, agent, { acceptDownloads: true });
+const contextFor = (agent: Agent) => signedInContext(t.browser, t.app.url, agent, { acceptDownloads: true });
 
 describe('from the analyst’s desk to the client’s screen', () => {
   it('publishes a redacted, scored finding and a report that a client Viewer sees and downloads', async () => {
-    const analystAgent = await signIn(app, await buildStaff(app.db, { name: 'Sam Analyst' }));
+    const analystAgent = await signIn(t.app, await buildStaff(t.app.db, { name: 'Sam Analyst' }));
     const staff = await (await contextFor(analystAgent)).newPage();
     const errors = watchErrors(staff);
 
-    await staff.goto(`${app.url}/staff/clients`);
+    await staff.goto(`${t.app.url}/staff/clients`);
     await staff.getByRole('button', { name: 'New client' }).first().click();
     await staff.getByRole('dialog').getByLabel('Client name').fill('Contoso');
     await staff.getByRole('dialog').getByRole('button', { name: 'Create client' }).click();
@@ -75,32 +64,32 @@ describe('from the analyst’s desk to the client’s screen', () => {
     await staff.getByRole('button', { name: 'Save redactions' }).click();
     await staff.getByText(/^Saved\. 1 area burned into the client copy\./).last().waitFor();
     await staff.getByRole('switch', { name: 'Share with client' }).click();
-    await expect.poll(async () => (await app.db.selectFrom('evidence').select('shared').executeTakeFirstOrThrow()).shared).toBe(1);
+    await expect.poll(async () => (await t.app.db.selectFrom('evidence').select('shared').executeTakeFirstOrThrow()).shared).toBe(1);
 
     await staff.getByRole('button', { name: 'Publish to client' }).click();
     await staff.getByRole('button', { name: 'Unpublish' }).waitFor();
     await staff.screenshot({ path: artifact('story-staff-finding.png'), fullPage: true });
 
     // A report, uploaded and published.
-    await staff.goto(`${app.url}/staff/projects/${projectId}/reports`);
+    await staff.goto(`${t.app.url}/staff/projects/${projectId}/reports`);
     await staff.getByLabel('Title').fill('External penetration test report');
     const pdf = tinyPdf('Contoso final report');
     await staff.setInputFiles('#report-file', { name: 'contoso-final.pdf', mimeType: 'application/pdf', buffer: pdf });
     await staff.getByRole('button', { name: 'Upload report' }).click();
     await staff.getByText(/^Uploaded “External penetration test report” version 1/).waitFor();
-    const report = await app.db.selectFrom('reports').selectAll().executeTakeFirstOrThrow();
+    const report = await t.app.db.selectFrom('reports').selectAll().executeTakeFirstOrThrow();
     await staff.locator(`#report-${report.id}-published`).click();
-    await expect.poll(async () => (await app.db.selectFrom('reports').select('published').executeTakeFirstOrThrow()).published).toBe(1);
+    await expect.poll(async () => (await t.app.db.selectFrom('reports').select('published').executeTakeFirstOrThrow()).published).toBe(1);
 
     // The client switches Chat off for this client: it must show behind a padlock.
-    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
+    const admin = await signIn(t.app, await buildStaff(t.app.db, { role: 'admin' }));
     expect((await admin.patch(`/api/clients/${clientId}`, { modules: { chat: false } })).status).toBe(200);
 
     // The client Viewer's side.
-    const viewerAgent = await signIn(app, await buildPortalUser(app.db, { client_id: clientId, name: 'Vera Viewer' }));
+    const viewerAgent = await signIn(t.app, await buildPortalUser(t.app.db, { client_id: clientId, name: 'Vera Viewer' }));
     const portal = await (await contextFor(viewerAgent)).newPage();
     const portalErrors = watchErrors(portal);
-    await portal.goto(`${app.url}/portal`);
+    await portal.goto(`${t.app.url}/portal`);
     await portal.getByRole('heading', { level: 1, name: 'Security overview' }).waitFor();
     expect(await portal.getByRole('table', { name: 'Open findings by severity' }).getByRole('row', { name: /High/ }).textContent()).toContain('1');
     await portal.screenshot({ path: artifact('story-portal-dashboard.png'), fullPage: true });
@@ -127,7 +116,7 @@ describe('from the analyst’s desk to the client’s screen', () => {
       portal.getByRole('button', { name: /^Download PDF: External penetration test report, version 1/ }).click(),
     ]);
     expect(await readFile((await download.path())!)).toEqual(pdf);
-    const audited = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.downloaded').where('actor_email', '=', (await app.db.selectFrom('users').select('email').where('name', '=', 'Vera Viewer').executeTakeFirstOrThrow()).email).execute();
+    const audited = await t.app.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.downloaded').where('actor_email', '=', (await t.app.db.selectFrom('users').select('email').where('name', '=', 'Vera Viewer').executeTakeFirstOrThrow()).email).execute();
     expect(audited.length).toBeGreaterThan(0);
     expect([...errors, ...portalErrors]).toEqual([]);
   }, 120_000);

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
-import { ROOT } from './app.js';
+import { afterAll, beforeAll } from 'vitest';
+import { ROOT, startTestApp, type TestApp } from './app.js';
 import type { Agent } from './http.js';
 
 /** Debian's Chromium (or CHROMIUM_PATH): browser downloads are impossible here, so we never try. */
@@ -49,4 +50,21 @@ export async function signedInContext(
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   await ctx.addCookies([{ name, value, url, httpOnly: true, sameSite: 'Lax' }]);
   return ctx;
+}
+
+/**
+ * The usual browser-test file: one real app (fresh database) and one Chromium for the whole file,
+ * started before its tests and stopped after them. Read `t.app` / `t.browser` inside tests.
+ */
+export function useBrowserApp(env: Record<string, string> = {}): { app: TestApp; browser: Browser } {
+  const t = {} as { app: TestApp; browser: Browser };
+  beforeAll(async () => {
+    t.app = await startTestApp(env);
+    t.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await t.browser?.close();
+    await t.app?.close();
+  });
+  return t;
 }
