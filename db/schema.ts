@@ -18,6 +18,16 @@ export interface Database {
   finding_status_history: FindingStatusHistoryTable;
   evidence: EvidenceTable;
   reports: ReportTable;
+  client_events: ClientEventTable;
+  comments: CommentTable;
+  finding_followers: FindingFollowerTable;
+  chat_messages: ChatMessageTable;
+  chat_reads: ChatReadTable;
+  attachments: AttachmentTable;
+  notifications: NotificationTable;
+  retest_requests: RetestRequestTable;
+  retest_request_findings: RetestRequestFindingTable;
+  remediation_rounds: RemediationRoundTable;
 }
 
 export interface FirmTable {
@@ -28,6 +38,10 @@ export interface FirmTable {
   mfa_required_for_staff: number;
   session_idle_minutes: number | null;
   session_absolute_hours: number | null;
+  /** The highest event-log position pruned; a cursor below it must resync. */
+  event_floor: Generated<number>;
+  /** JSON {critical, high, medium, low}: remediation target in days per severity. */
+  remediation_days: Generated<string>;
   created_at: number;
   updated_at: number;
 }
@@ -221,6 +235,9 @@ export interface FindingTable {
   created_by: string | null;
   created_at: number;
   updated_at: number;
+  /** Time the remediation clock spent paused (waiting for verification), and the start of the current pause. */
+  due_paused_ms: Generated<number>;
+  due_paused_at: number | null;
 }
 
 export interface FindingStatusHistoryTable {
@@ -276,3 +293,130 @@ export type ProjectRow = Selectable<ProjectTable>;
 export type FindingRow = Selectable<FindingTable>;
 export type EvidenceRow = Selectable<EvidenceTable>;
 export type ReportRow = Selectable<ReportTable>;
+
+/** One client-visible change, in commit order. `audience` 'staff' events never reach a portal socket. */
+export interface ClientEventTable {
+  position: Generated<number>;
+  client_id: string;
+  type: string;
+  audience: 'all' | 'staff';
+  entity_id: string;
+  /** JSON: what the presenter needs that the entity row may no longer hold (e.g. after a delete). */
+  data: Generated<string>;
+  at: number;
+}
+
+export interface CommentTable {
+  id: string;
+  finding_id: string;
+  client_id: string;
+  author_id: string;
+  body: string;
+  internal: Generated<number>;
+  shared_by: string | null;
+  shared_at: number | null;
+  client_message_id: string;
+  created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface FindingFollowerTable {
+  finding_id: string;
+  user_id: string;
+}
+
+export interface ChatMessageTable {
+  id: Generated<number>;
+  client_id: string;
+  author_id: string;
+  body: string;
+  client_message_id: string;
+  created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface ChatReadTable {
+  client_id: string;
+  user_id: string;
+  last_read_id: Generated<number>;
+}
+
+export interface AttachmentTable {
+  id: string;
+  client_id: string;
+  uploader_id: string;
+  purpose: 'chat' | 'remediation';
+  message_id: number | null;
+  round_id: string | null;
+  kind: 'image' | 'file';
+  file: string;
+  thumb_file: string | null;
+  original_name: string;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  created_at: number;
+}
+
+export type NotificationKind = 'mention' | 'reply' | 'chat' | 'finding_published' | 'report_published' | 'remediation' | 'retest';
+
+export interface NotificationTable {
+  id: Generated<number>;
+  user_id: string;
+  client_id: string | null;
+  kind: NotificationKind;
+  actor_id: string | null;
+  finding_id: string | null;
+  text: string;
+  link: string;
+  created_at: number;
+  read_at: number | null;
+  emailed_at: number | null;
+}
+
+export type RetestStatus = 'requested' | 'scheduled' | 'done';
+
+export interface RetestRequestTable {
+  id: string;
+  client_id: string;
+  requested_by: string;
+  message: string;
+  status: Generated<RetestStatus>;
+  scheduled_for: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RetestRequestFindingTable {
+  request_id: string;
+  finding_id: string;
+}
+
+export type Verdict = 'verified_fixed' | 'not_fixed' | 'partially_fixed';
+
+/** A submit-and-verdict round: the submission is frozen when written, the verdict once set (SQL triggers). */
+export interface RemediationRoundTable {
+  id: string;
+  finding_id: string;
+  client_id: string;
+  round_no: number;
+  retest_request_id: string | null;
+  submitted_by: string;
+  submitted_at: number;
+  submit_notes: string;
+  verdict: Verdict | null;
+  verdict_by: string | null;
+  verdict_at: number | null;
+  verdict_notes: string | null;
+}
+
+export type ClientEventRow = Selectable<ClientEventTable>;
+export type CommentRow = Selectable<CommentTable>;
+export type ChatMessageRow = Selectable<ChatMessageTable>;
+export type AttachmentRow = Selectable<AttachmentTable>;
+export type NotificationRow = Selectable<NotificationTable>;
+export type RetestRequestRow = Selectable<RetestRequestTable>;
+export type RemediationRoundRow = Selectable<RemediationRoundTable>;

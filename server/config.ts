@@ -63,6 +63,11 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: int(0, 120000).default(10000),
   REPORT_MAX_MB: int(1, 2048).default(100),
   UPLOAD_MAX_MB: int(1, 1024).default(25),
+  CHAT_FILE_MAX_MB: int(1, 1024).default(25),
+  EVENT_RETENTION_HOURS: int(1, 8760).default(168),
+  SOCKETS_PER_USER: int(1, 1000).default(20),
+  MESSAGE_RATE_PER_MINUTE: int(1, 100000).default(120),
+  MESSAGE_BURST: int(1, 10000).default(20),
   SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 random bytes), e.g. from `openssl rand -hex 32`').optional(),
 });
 
@@ -87,6 +92,15 @@ export type Config = {
   reportMaxBytes: number;
   /** Largest evidence or chat file upload. */
   uploadMaxBytes: number;
+  /** Largest file shared in a chat channel. */
+  chatFileMaxBytes: number;
+  /** How long the client event log keeps events for catch-up; an older cursor gets "resync". */
+  eventRetentionMs: number;
+  /** Live connections one user may hold at once (tabs, devices); one more is refused. */
+  socketsPerUser: number;
+  /** Chat messages and comments one user may send: a sustained rate and a burst. */
+  messageRatePerMinute: number;
+  messageBurst: number;
   /** Key for secrets at rest (TOTP): SECRET_KEY if set, else a key file created in the data folder. */
   secretKeyHex: string | undefined;
   secretKeyFile: string;
@@ -126,6 +140,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     reportMaxBytes: e.REPORT_MAX_MB * 1024 * 1024,
     uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024,
+    chatFileMaxBytes: e.CHAT_FILE_MAX_MB * 1024 * 1024,
+    eventRetentionMs: e.EVENT_RETENTION_HOURS * 3_600_000,
+    socketsPerUser: e.SOCKETS_PER_USER,
+    messageRatePerMinute: e.MESSAGE_RATE_PER_MINUTE,
+    messageBurst: e.MESSAGE_BURST,
     secretKeyHex: e.SECRET_KEY?.toLowerCase(),
     secretKeyFile: path.join(dataDir, 'secret.key'),
   };

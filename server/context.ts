@@ -5,6 +5,7 @@ import type { Viewer } from './auth/session.js';
 import type { AuditContext } from './audit.js';
 import type { Bus } from './events/bus.js';
 import type { Mailer } from './services/mailer.js';
+import type { WriteQueue } from './commands/group-commit.js';
 
 /** What the app is built from. Tests pass their own clock, log destination and database. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   setup: SetupGate;
   bus: Bus;
   mailer: Mailer;
+  /** Group commit for high-rate writes (chat messages, comments): acknowledged only once durable. */
+  writes: WriteQueue;
 }
 
 /** Holds the one-time first-run code while no staff account exists. */

@@ -5,6 +5,7 @@ import type { AppDeps } from './context.js';
 import { createBus } from './events/bus.js';
 import { createSetupGate } from './auth/setup.js';
 import { createMailer } from './services/mailer.js';
+import { createWriteQueue } from './commands/group-commit.js';
 
 /** Wire the app's collaborators once, the same way for `npm start` and for tests. */
 export async function buildDeps(base: { db: Db; config: Config; logger: Logger; clock: () => number }): Promise<AppDeps> {
@@ -12,5 +13,6 @@ export async function buildDeps(base: { db: Db; config: Config; logger: Logger; 
   const setup = await createSetupGate(base.db, base.logger);
   const mailer = createMailer(base);
   bus.on('mail.queued', () => mailer.deliverDue());
-  return { ...base, bus, setup, mailer };
+  const writes = createWriteQueue(base.db, bus, base.logger);
+  return { ...base, bus, setup, mailer, writes };
 }

@@ -5,10 +5,16 @@ import type { AppDeps } from './context.js';
 import { createApp } from './app.js';
 import { createRealtime } from './realtime/io.js';
 import { sweepExpiredSessions } from './auth/revoke.js';
+import { pruneEvents } from './events/log.js';
+import { registerNotifications } from './events/notifications.js';
 
 export interface RunningServer {
   http: HttpServer;
   io: IoServer;
+  /** Push every committed event and finish queued writes (tests use it to wait for delivery). */
+  drain(): Promise<void>;
+  /** Prune the event log now (tests; the server does it every minute). */
+  pruneEvents(): Promise<unknown>;
   url: string;
   /** Stop accepting, end live sockets, let in-flight requests finish (bounded by graceMs). */
   close(graceMs: number): Promise<void>;
@@ -18,7 +24,9 @@ export interface RunningServer {
 export async function startServer(deps: AppDeps, clientDir: string): Promise<RunningServer> {
   const app = createApp(deps, clientDir);
   const http = createServer(app);
-  const io = createRealtime(http, deps);
+  const realtime = createRealtime(http, deps);
+  const io = realtime.io;
+  registerNotifications(io, deps);
 
   // Track connections so shutdown can close idle keep-alive ones and bound the busy ones.
   const sockets = new Map<Socket, { busy: number }>();
@@ -42,6 +50,10 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
     sweepExpiredSessions(deps, deps.clock()).catch((err) => deps.logger.error({ err }, 'session sweep failed'));
   }, 1000);
   sweeper.unref();
+  // The event log keeps EVENT_RETENTION_HOURS for catch-up; older cursors are told to resync.
+  const prune = () => pruneEvents(deps.db, deps.clock() - deps.config.eventRetentionMs).catch((err) => deps.logger.error({ err }, 'event prune failed'));
+  const pruner = setInterval(prune, 60_000);
+  pruner.unref();
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -54,10 +66,17 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
   return {
     http,
     io,
+    drain: async () => {
+      await deps.writes.drain();
+      await realtime.drain();
+    },
+    pruneEvents: prune,
     url: `http://${host}:${port}`,
     async close(graceMs) {
       closing = true;
       clearInterval(sweeper);
+      clearInterval(pruner);
+      await deps.writes.drain();
       // io.close() ends every live socket and closes the HTTP server (no new connections).
       const done = new Promise<void>((resolve) => void io.close(() => resolve()));
       for (const [s, st] of sockets) if (st.busy === 0) s.end();

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as foundation from './2026-11-22T1700_foundation.js';
 import * as accounts from './2026-11-22T1800_accounts.js';
 import * as workspace from './2026-11-22T1900_workspace.js';
+import * as collaboration from './2026-11-23T1000_collaboration.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T1700_foundation': foundation,
   '2026-11-22T1800_accounts': accounts,
   '2026-11-22T1900_workspace': workspace,
+  '2026-11-23T1000_collaboration': collaboration,
 };

@@ -9,6 +9,7 @@ import { deleteEvidenceRow, evidenceFiles, findEvidence, updateEvidenceRow } fro
 import { deleteStoredFile } from '../services/storage.js';
 import { auditFor, type CommandContext } from './context.js';
 import { evidenceFor } from './evidence-access.js';
+import { appendFindingEvent } from '../events/log.js';
 
 /**
  * Change an evidence item's caption or whether it is shared with the client (a shared item is
@@ -23,12 +24,14 @@ export async function updateEvidence(deps: AppDeps, ctx: CommandContext, id: str
   const updated = await deps.db.transaction().execute(async (trx) => {
     if (!(await findEvidence(trx, id))) throw notFound();
     await updateEvidenceRow(trx, id, set);
+    await appendFindingEvent(trx, row.finding_id, 'finding:updated', deps.clock());
     await writeAudit(trx, auditFor(ctx, row.client_id), {
       action: 'evidence.updated', outcome: 'success', targetType: 'evidence', targetId: id,
       details: { ...(set.caption !== undefined && { caption: true }), ...(set.shared !== undefined && { shared: set.shared === 1 }) },
     }, deps.clock());
     return (await findEvidence(trx, id))!;
   });
+  deps.bus.publish('events.appended', {});
   const { finding_published: _ignored, ...fresh } = updated;
   return presentEvidence(fresh, STAFF_PROFILE);
 }
@@ -40,10 +43,12 @@ export async function removeEvidence(deps: AppDeps, ctx: CommandContext, id: str
     const current = await findEvidence(trx, id);
     if (!current) throw notFound();
     await deleteEvidenceRow(trx, id);
+    await appendFindingEvent(trx, row.finding_id, 'finding:updated', deps.clock());
     await writeAudit(trx, auditFor(ctx, row.client_id), {
       action: 'evidence.deleted', outcome: 'success', targetType: 'evidence', targetId: id, details: { findingId: row.finding_id, name: row.original_name },
     }, deps.clock());
     return evidenceFiles(current);
   });
+  deps.bus.publish('events.appended', {});
   for (const f of files) await deleteStoredFile(deps.config.uploadsDir, f);
 }

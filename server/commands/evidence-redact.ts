@@ -10,6 +10,7 @@ import { rectangleProblems, renderClientCopies } from '../services/redaction.js'
 import { deleteStoredFile, storeFile, storedPath } from '../services/storage.js';
 import { auditFor, type CommandContext } from './context.js';
 import { evidenceFor } from './evidence-access.js';
+import { appendFindingEvent } from '../events/log.js';
 
 /**
  * Replace an image's redactions: a new client copy and thumbnail are rendered from the ORIGINAL
@@ -39,12 +40,14 @@ export async function redactEvidence(deps: AppDeps, ctx: CommandContext, id: str
     replaced = await deps.db.transaction().execute(async (trx) => {
       const current = await findEvidence(trx, id);
       if (!current) throw notFound();
+      await appendFindingEvent(trx, row.finding_id, 'finding:updated', deps.clock());
       await updateEvidenceRow(trx, id, { redactions: JSON.stringify(input.rectangles), client_file: file, client_thumb_file: thumb });
       await writeAudit(trx, auditFor(ctx, row.client_id), {
         action: 'evidence.redacted', outcome: 'success', targetType: 'evidence', targetId: id, details: { rectangles: input.rectangles.length },
       }, deps.clock());
       return [current.client_file, current.client_thumb_file].filter((f): f is string => !!f && f !== current.original_file);
     });
+    deps.bus.publish('events.appended', {});
   } catch (err) {
     await deleteStoredFile(root, file);
     await deleteStoredFile(root, thumb);

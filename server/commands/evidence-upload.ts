@@ -12,6 +12,7 @@ import { adoptTempFile, deleteStoredFile, storeFile, type StoredExt } from '../s
 import { checkNameMatches, discardUpload, sanitiseFileName, sniffFile, type ReceivedUpload, type Sniffed } from '../services/uploads.js';
 import { auditFor, type CommandContext } from './context.js';
 import { findingForEvidence } from './evidence-access.js';
+import { appendFindingEvent } from '../events/log.js';
 
 /** What evidence may be: raster images (redactable), and PDF, ZIP and plain-text files. */
 export const EVIDENCE_TYPES: readonly StoredExt[] = ['png', 'jpg', 'webp', 'gif', 'pdf', 'zip', 'txt'];
@@ -77,11 +78,13 @@ export async function addEvidence(
       // The finding may have been deleted while the image was being processed.
       if (!(await findFindingRef(trx, finding.id))) throw notFound();
       await insertEvidence(trx, row);
+      await appendFindingEvent(trx, finding.id, 'finding:updated', now);
       await writeAudit(trx, auditFor(ctx, finding.client_id), {
         action: 'evidence.uploaded', outcome: 'success', targetType: 'evidence', targetId: row.id,
         details: { findingId: finding.id, kind: row.kind, mime: row.mime, bytes: row.size, name: label },
       }, now);
     });
+    deps.bus.publish('events.appended', {});
     return presentEvidence(row, STAFF_PROFILE);
   } catch (err) {
     await discardUpload(upload);

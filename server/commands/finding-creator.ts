@@ -6,6 +6,7 @@ import { auditFor, type CommandContext } from './context.js';
 import { cvssColumns } from './finding-cvss.js';
 import { getFinding } from './finding-lister.js';
 import { readableProject } from './project-lister.js';
+import { appendFindingEvent } from '../events/log.js';
 
 /**
  * Create a draft finding in a project. Its client is copied from the project (never taken from
@@ -26,10 +27,12 @@ export async function createFinding(deps: AppDeps, ctx: CommandContext, projectI
         internal_notes: input.internalNotes, published: 0, published_at: null, version: 1, created_by: ctx.viewer.user.id, created_at: now, updated_at: now,
       })
       .execute();
+    await appendFindingEvent(trx, id, 'finding:updated', now);
     await writeAudit(trx, auditFor(ctx, project.client_id), {
       action: 'finding.created', outcome: 'success', targetType: 'finding', targetId: id,
       details: { projectId: project.id, severity: input.severity, cvssScore: cvss.cvss_score },
     }, now);
   });
+  deps.bus.publish('events.appended', {});
   return getFinding(deps, ctx, id);
 }

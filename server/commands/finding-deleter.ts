@@ -4,6 +4,7 @@ import { conflict } from '../errors.js';
 import { deleteStoredFile } from '../services/storage.js';
 import { auditFor, type CommandContext } from './context.js';
 import { readableFinding } from './finding-lister.js';
+import { appendEvent } from '../events/log.js';
 
 /**
  * Delete a draft finding (its history and evidence rows go with it; the evidence files are
@@ -18,11 +19,14 @@ export async function deleteFinding(deps: AppDeps, ctx: CommandContext, findingI
     const evidence = await trx.selectFrom('evidence').select(['original_file', 'client_file', 'client_thumb_file']).where('finding_id', '=', findingId).execute();
     const r = await trx.deleteFrom('findings').where('id', '=', findingId).where('published', '=', 0).executeTakeFirst();
     if (Number(r.numDeletedRows) !== 1) throw conflict('This finding is published. Unpublish it before deleting it.');
+    // A draft: only staff pages knew of it.
+    await appendEvent(trx, { clientId: f.client_id, type: 'finding:unpublished', audience: 'staff', entityId: findingId }, now);
     await writeAudit(trx, auditFor(ctx, f.client_id), {
       action: 'finding.deleted', outcome: 'success', targetType: 'finding', targetId: findingId, details: { projectId: f.project_id, title: f.title },
     }, now);
     return evidence.flatMap((e) => [e.original_file, e.client_file, e.client_thumb_file]);
   });
+  deps.bus.publish('events.appended', {});
   for (const file of files) {
     await deleteStoredFile(deps.config.uploadsDir, file).catch((err) => deps.logger.warn({ err, findingId }, 'could not delete an evidence file'));
   }

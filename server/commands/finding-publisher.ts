@@ -4,6 +4,7 @@ import { writeAudit } from '../audit.js';
 import { hasHistory } from '../repositories/findings.js';
 import { auditFor, type CommandContext } from './context.js';
 import { getFinding, readableFinding } from './finding-lister.js';
+import { appendEvent } from '../events/log.js';
 
 /**
  * Publish (the client's users can now see it) or unpublish (back to a draft, hidden again). The
@@ -24,9 +25,12 @@ export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, fi
     if (publish && !(await hasHistory(trx, findingId))) {
       await trx.insertInto('finding_status_history').values({ finding_id: findingId, from_status: null, to_status: f.status, note: '', actor_id: ctx.viewer.user.id, at: now }).execute();
     }
+    // Withdrawal is told to the client's users too (their pages drop it); its content is not.
+    await appendEvent(trx, { clientId: f.client_id, type: publish ? 'finding:published' : 'finding:unpublished', audience: 'all', entityId: findingId }, now);
     await writeAudit(trx, auditFor(ctx, f.client_id), {
       action: publish ? 'finding.published' : 'finding.unpublished', outcome: 'success', targetType: 'finding', targetId: findingId,
     }, now);
   });
+  deps.bus.publish('events.appended', {});
   return getFinding(deps, ctx, findingId);
 }

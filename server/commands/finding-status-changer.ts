@@ -4,6 +4,7 @@ import { writeAudit } from '../audit.js';
 import { validationFailed } from '../errors.js';
 import { auditFor, type CommandContext } from './context.js';
 import { getFinding, readableFinding } from './finding-lister.js';
+import { appendFindingEvent } from '../events/log.js';
 
 /**
  * Staff set a finding's status (any of the seven for now; a transition table comes with the
@@ -21,9 +22,11 @@ export async function changeFindingStatus(deps: AppDeps, ctx: CommandContext, fi
       .insertInto('finding_status_history')
       .values({ finding_id: findingId, from_status: f.status, to_status: input.status, note: input.note, actor_id: ctx.viewer.user.id, at: now })
       .execute();
+    await appendFindingEvent(trx, findingId, 'finding:updated', now);
     await writeAudit(trx, auditFor(ctx, f.client_id), {
       action: 'finding.status_changed', outcome: 'success', targetType: 'finding', targetId: findingId, details: { from: f.status, to: input.status },
     }, now);
   });
+  deps.bus.publish('events.appended', {});
   return getFinding(deps, ctx, findingId);
 }

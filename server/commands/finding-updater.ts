@@ -7,6 +7,7 @@ import { conflict } from '../errors.js';
 import { auditFor, type CommandContext } from './context.js';
 import { cvssColumns } from './finding-cvss.js';
 import { getFinding, readableFinding } from './finding-lister.js';
+import { appendFindingEvent } from '../events/log.js';
 
 const COLUMNS = {
   title: 'title', severity: 'severity', description: 'description', impact: 'impact', remediation: 'remediation',
@@ -59,9 +60,11 @@ export async function updateFinding(deps: AppDeps, ctx: CommandContext, findingI
       const current = await trx.selectFrom('findings').select('version').where('id', '=', findingId).executeTakeFirst();
       throw staleVersion(current?.version ?? input.version);
     }
+    await appendFindingEvent(trx, findingId, 'finding:updated', now);
     await writeAudit(trx, auditFor(ctx, before.client_id), {
       action: 'finding.updated', outcome: 'success', targetType: 'finding', targetId: findingId, details: { changed, version: input.version + 1 },
     }, now);
   });
+  deps.bus.publish('events.appended', {});
   return getFinding(deps, ctx, findingId);
 }

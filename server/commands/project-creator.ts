@@ -9,6 +9,7 @@ import { auditFor, type CommandContext } from './context.js';
 import { readableClient } from './client-lister.js';
 import { getProject, requireStaff } from './project-lister.js';
 import { checkedTeam } from './project-team.js';
+import { appendEvent } from '../events/log.js';
 
 /** Create a project for a client, with its team (active staff only). Refused for an archived client. */
 export async function createProject(deps: AppDeps, ctx: CommandContext, clientId: string, input: ProjectInput): Promise<ProjectDTO> {
@@ -29,7 +30,9 @@ export async function createProject(deps: AppDeps, ctx: CommandContext, clientId
       })
       .execute();
     await replaceTeam(trx, id, team);
+    await appendEvent(trx, { clientId, type: 'project:updated', audience: 'all', entityId: id }, now);
     await writeAudit(trx, auditFor(ctx, clientId), { action: 'project.created', outcome: 'success', targetType: 'project', targetId: id, details: { name: input.name, status: input.status, team } }, now);
   });
+  deps.bus.publish('events.appended', {});
   return getProject(deps, ctx, id);
 }

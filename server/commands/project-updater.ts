@@ -8,6 +8,7 @@ import { replaceTeam, teamsOf } from '../repositories/projects.js';
 import { auditFor, type CommandContext } from './context.js';
 import { getProject, readableProject } from './project-lister.js';
 import { checkedTeam } from './project-team.js';
+import { appendEvent } from '../events/log.js';
 
 /** Change a project's details or team; only what differs is written (and named in the audit row). */
 export async function updateProject(deps: AppDeps, ctx: CommandContext, projectId: string, input: ProjectPatch): Promise<ProjectDTO> {
@@ -38,8 +39,10 @@ export async function updateProject(deps: AppDeps, ctx: CommandContext, projectI
   await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('projects').set({ ...set, updated_at: now }).where('id', '=', projectId).execute();
     if (teamChanged) await replaceTeam(trx, projectId, team!);
+    await appendEvent(trx, { clientId: before.client_id, type: 'project:updated', audience: 'all', entityId: projectId }, now);
     const details = { changed, ...(set.status ? { status: set.status } : {}), ...(teamChanged ? { team } : {}) };
     await writeAudit(trx, auditFor(ctx, before.client_id), { action: 'project.updated', outcome: 'success', targetType: 'project', targetId: projectId, details }, now);
   });
+  deps.bus.publish('events.appended', {});
   return getProject(deps, ctx, projectId);
 }

@@ -8,6 +8,7 @@ import { STAFF_PROFILE } from '../visibility/profile.js';
 import { findReport, setReportPublished } from '../repositories/reports.js';
 import { auditFor, type CommandContext } from './context.js';
 import { reportFor } from './report-access.js';
+import { appendEvent } from '../events/log.js';
 
 /** Publish a report version to the client, or take it back (staff). */
 export async function updateReport(deps: AppDeps, ctx: CommandContext, id: string, patch: ReportPatch): Promise<ReportDTO> {
@@ -17,10 +18,12 @@ export async function updateReport(deps: AppDeps, ctx: CommandContext, id: strin
   const updated = await deps.db.transaction().execute(async (trx) => {
     if (!(await findReport(trx, id))) throw notFound();
     await setReportPublished(trx, id, patch.published, now);
+    await appendEvent(trx, { clientId: report.client_id, type: patch.published ? 'report:published' : 'report:unpublished', audience: 'all', entityId: id }, now);
     await writeAudit(trx, auditFor(ctx, report.client_id), {
       action: 'report.updated', outcome: 'success', targetType: 'report', targetId: id, details: { published: patch.published },
     }, now);
     return (await findReport(trx, id))!;
   });
+  deps.bus.publish('events.appended', {});
   return presentReport(updated, updated.project_name, STAFF_PROFILE);
 }

@@ -6,6 +6,10 @@ export interface DomainEvents {
   'sessions.ended': { sessionIds: string[]; reason: string };
   /** Mail was queued in the outbox; the mailer should try to deliver. */
   'mail.queued': Record<string, never>;
+  /** Rows were committed to the client event log; the realtime feed pushes them in order. */
+  'events.appended': Record<string, never>;
+  /** Notification rows were committed: push them live, mail the people who are offline. */
+  'notifications.created': { ids: number[] };
 }
 
 type Handler<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => void | Promise<void>;

@@ -5,23 +5,34 @@ import { viewerFromCookie } from '../middleware/authenticate.js';
 import type { Viewer } from '../auth/session.js';
 import { rooms } from './rooms.js';
 import { clientIpFn } from '../client-ip.js';
+import { createFeed } from './feed.js';
+import { createPresence } from './presence.js';
+import { registerChatHandlers } from './chat-handlers.js';
+import type { AnySocket } from './ack.js';
 
 export interface SocketData {
   viewer: Viewer;
+  ip: string | null;
 }
 
 /** The largest socket message accepted (OWASP's WebSocket guidance; files go over HTTP). */
 export const MAX_SOCKET_PAYLOAD = 64 * 1024;
 
+export interface Realtime {
+  io: Server;
+  /** Resolves once every committed event has been pushed (tests, shutdown). */
+  drain(): Promise<void>;
+}
+
 /**
  * Socket.IO on the same HTTP server at /socket.io. The handshake is authenticated from the
  * same cookie by the same validator as HTTP (second factor done), and its Origin must equal
  * PUBLIC_URL exactly: CORS does not protect WebSockets, so this check is what stops a
- * cross-site page from riding the cookie.
+ * cross-site page from riding the cookie. One user may hold SOCKETS_PER_USER connections.
  */
-export function createRealtime(httpServer: HttpServer, deps: AppDeps): Server {
+export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime {
   const clientIp = clientIpFn(deps.config.trustProxy);
-  const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(httpServer, {
+  const io = new Server(httpServer, {
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: MAX_SOCKET_PAYLOAD,
@@ -29,12 +40,15 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Server {
       callback(null, req.headers.origin === deps.config.publicUrl);
     },
   });
+  const perUser = new Map<string, number>();
 
   io.use(async (socket, next) => {
     try {
-      const { viewer } = await viewerFromCookie(deps, socket.request.headers.cookie, clientIp(socket.request));
+      const ip = clientIp(socket.request);
+      const { viewer } = await viewerFromCookie(deps, socket.request.headers.cookie, ip);
       if (!viewer || !viewer.session.mfa_verified) return next(new Error('unauthenticated'));
-      socket.data.viewer = viewer;
+      if ((perUser.get(viewer.user.id) ?? 0) >= deps.config.socketsPerUser) return next(new Error('too_many_connections'));
+      socket.data = { viewer, ip: ip ?? null } satisfies SocketData;
       next();
     } catch (err) {
       deps.logger.error({ err }, 'socket handshake failed');
@@ -42,9 +56,30 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Server {
     }
   });
 
-  io.on('connection', (socket) => {
+  const feed = createFeed(io, deps);
+  const presence = createPresence(io, deps);
+
+  io.on('connection', (raw) => {
+    const socket = raw as unknown as AnySocket;
     const { user, session } = socket.data.viewer;
+    perUser.set(user.id, (perUser.get(user.id) ?? 0) + 1);
+    socket.on('disconnect', () => {
+      const n = (perUser.get(user.id) ?? 1) - 1;
+      if (n > 0) perUser.set(user.id, n);
+      else perUser.delete(user.id);
+    });
     void socket.join([rooms.user(user.id), rooms.session(session.id)]);
+
+    feed.register(socket);
+    presence.register(socket);
+    registerChatHandlers(deps, socket);
+
+    // An event nobody handles still gets an answer (if it asked for one), and changes nothing.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && socket.listeners(event).length > 0) return;
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') ack({ ok: false, error: { code: 'bad_request', message: 'Unknown event.' } });
+    });
   });
 
   // Revocation: a session that ended (logout, removal, portal off, expiry…) loses its sockets at once.
@@ -52,5 +87,10 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Server {
     for (const id of sessionIds) io.in(rooms.session(id)).disconnectSockets(true);
   });
 
-  return io as unknown as Server;
+  return { io, drain: feed.drain };
+}
+
+/** Whether the user has a live connection on this instance (mail goes to people who are offline). */
+export async function isOnline(io: Server, userId: string): Promise<boolean> {
+  return (await io.in(rooms.user(userId)).fetchSockets()).length > 0;
 }

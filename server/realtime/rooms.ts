@@ -3,8 +3,18 @@
  * it from what the viewer may see and joins them after a policy check.
  */
 export const rooms = {
+  /** Every socket of one user (notifications, unread counts). */
   user: (userId: string) => `user:${userId}`,
+  /** Every socket of one session (ended together when the session ends). */
   session: (sessionId: string) => `session:${sessionId}`,
+  /** Every staff socket subscribed to the feed; new clients' staff rooms are joined from here. */
+  staff: () => 'staff',
+  /** Staff-presented events of one client. */
   clientStaff: (clientId: string) => `client:${clientId}:staff`,
+  /** Portal-presented events of one client (its own users only). */
   clientPortal: (clientId: string) => `client:${clientId}:portal`,
+  /** Presence and typing on one finding's page. */
+  finding: (findingId: string) => `finding:${findingId}`,
+  /** Presence and typing in one client's chat channel. */
+  channel: (clientId: string) => `channel:${clientId}`,
 };

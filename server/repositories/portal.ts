@@ -17,6 +17,7 @@ const FINDING_COLUMNS = [
   'findings.impact', 'findings.remediation', 'findings.technical_details', 'findings.cvss_vector', 'findings.cvss_version',
   'findings.cvss_score', 'findings.references_json', 'findings.affected_assets_json', 'findings.status', 'findings.published',
   'findings.published_at', 'findings.version', 'findings.created_by', 'findings.created_at', 'findings.updated_at',
+  'findings.due_paused_ms', 'findings.due_paused_at',
 ] as const;
 
 /** A summary row for a project's findings table. */

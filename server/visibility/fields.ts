@@ -52,6 +52,22 @@ export const VISIBILITY = {
     publishedAt: both, createdAt: both, downloadUrl: both,
     clientId: staffOnly, published: staffOnly, damagedAt: staffOnly, createdBy: staffOnly,
   },
+  comment: {
+    id: both, findingId: both, author: both, bodyHtml: both, body: both, clientMessageId: both,
+    createdAt: both, editedAt: both, deleted: both,
+    // Whether it is (still) an internal note, and when it was shared: the firm's bookkeeping.
+    internal: staffOnly, sharedAt: staffOnly,
+  },
+  message: {
+    id: both, clientId: both, author: both, bodyHtml: both, body: both, clientMessageId: both, attachments: both,
+    createdAt: both, editedAt: both, deleted: both,
+  },
+  attachment: {
+    id: both, kind: both, name: both, mime: both, size: both, width: both, height: both, url: both, thumbUrl: both,
+  },
+  notification: {
+    id: both, kind: both, text: both, link: both, createdAt: both, read: both,
+  },
 } as const satisfies Record<string, Record<string, FieldRule>>;
 
 export type Entity = keyof typeof VISIBILITY;

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import type { ErrorCode } from './errors.js';
+
+/**
+ * The socket protocol, shared with the browser. Server→client events are `resource:pastTense`,
+ * client→server events `resource:verb`; every client→server event carries an ack callback and
+ * its payload is validated by the schema below (unknown keys refused).
+ */
+
+/** Every type of client event log entry (each is also the Socket.IO event name it is pushed as). */
+export const FEED_EVENT_TYPES = [
+  'comment:created', 'comment:updated', 'comment:deleted',
+  'message:created', 'message:updated', 'message:deleted',
+  'finding:published', 'finding:unpublished', 'finding:updated',
+  'report:published', 'report:unpublished',
+  'project:updated',
+  'remediation:updated',
+] as const;
+export type FeedEventType = (typeof FEED_EVENT_TYPES)[number];
+
+/** One pushed event: its log position (strictly increasing), the client it belongs to, and the audience-presented payload. */
+export interface FeedEnvelope<T = unknown> {
+  position: number;
+  clientId: string;
+  type: FeedEventType;
+  at: string;
+  data: T;
+}
+
+/** An ack: `{ ok: true, ...result }` or `{ ok: false, error }` with the same codes as the HTTP API. */
+export type Ack<T = Record<string, never>> = ({ ok: true } & T) | { ok: false; error: { code: ErrorCode; message: string; details?: unknown } };
+
+/** `feed:subscribe`: join the viewer's client feed(s); `since` = last position seen (null on a fresh page). */
+export const FeedSubscribeInput = z.object({ since: z.number().int().min(0).nullable() }).strict();
+export type FeedSubscribeInput = z.infer<typeof FeedSubscribeInput>;
+/** Caught-up events in order, or `resync: true` when the gap is older than the log keeps (reload your data). */
+export type FeedSubscribeResult = { position: number; events: FeedEnvelope[]; resync: boolean };
+
+/** A narrower room for presence and typing: one finding's page or one client's chat channel. */
+export const PresenceTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('finding'), id: z.string().min(1).max(64) }).strict(),
+  z.object({ kind: z.literal('channel'), id: z.string().min(1).max(64) }).strict(),
+]);
+export type PresenceTarget = z.infer<typeof PresenceTarget>;
+export const PresenceJoinInput = z.object({ target: PresenceTarget }).strict();
+export interface PresenceMember { id: string; name: string; kind: 'staff' | 'portal' }
+export type PresenceJoinResult = { present: PresenceMember[] };
+/** Pushed to a presence room as people come and go: `presence:changed`. */
+export interface PresenceChanged { target: PresenceTarget; present: PresenceMember[] }
+/** Pushed to a presence room: `typing:changed`. */
+export interface TypingChanged { target: PresenceTarget; user: PresenceMember; typing: boolean }
+
+/** `typing:start` / `typing:stop`. */
+export const TypingInput = z.object({ target: PresenceTarget }).strict();
+
+/** The largest chat message or comment body, in characters. */
+export const MAX_BODY = 10_000;
+/** A browser-chosen id that makes a send idempotent: a retry with the same id never duplicates. */
+export const clientMessageId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8–64 letters, digits, - or _');
+
+/** `message:send` (and POST /api/chat/:clientId/messages). Staff name the client; portal users' is their own. */
+export const MessageSendInput = z
+  .object({
+    clientId: z.string().min(1).max(64).optional(),
+    body: z.string().max(MAX_BODY, `at most ${MAX_BODY} characters`),
+    clientMessageId,
+    attachmentIds: z.array(z.string().min(1).max(64)).max(10).optional(),
+  })
+  .strict();
+export type MessageSendInput = z.infer<typeof MessageSendInput>;
+
+export interface AttachmentDTO {
+  id: string;
+  kind: 'image' | 'file';
+  name: string;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  url: string;
+  thumbUrl: string | null;
+}
+
+export interface AuthorDTO { id: string; name: string; kind: 'staff' | 'portal' }
+
+export interface ChatMessageDTO {
+  id: number;
+  clientId: string;
+  author: AuthorDTO;
+  /** Sanitised HTML rendered from the stored markdown-lite text. */
+  bodyHtml: string;
+  /** The stored text, for the author's edit box. */
+  body: string;
+  clientMessageId: string;
+  attachments: AttachmentDTO[];
+  createdAt: string;
+  editedAt: string | null;
+  deleted: boolean;
+}
+
+export interface CommentDTO {
+  id: string;
+  findingId: string;
+  author: AuthorDTO;
+  bodyHtml: string;
+  body: string;
+  clientMessageId: string;
+  /** Staff only: true for an internal note not shared with the client. Never true on a portal payload. */
+  internal: boolean;
+  sharedAt: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deleted: boolean;
+}
+
+export interface NotificationDTO {
+  id: number;
+  kind: 'mention' | 'reply' | 'chat' | 'finding_published' | 'report_published' | 'remediation' | 'retest';
+  text: string;
+  link: string;
+  createdAt: string;
+  read: boolean;
+}
+
+/** Pushed to the user's own room: `notification:created`, with the new unread count. */
+export interface NotificationPushed { notification: NotificationDTO; unread: number }
+
+/** What finding/report/project feed events carry: enough to update a list row; pages reload details over HTTP. */
+export interface FindingSummaryDTO { id: string; projectId: string; title: string; severity: string; status: string; published?: boolean }
+export interface ReportSummaryDTO { id: string; projectId: string; title: string; version: number }
+export interface ProjectSummaryDTO { id: string; name: string; status: string }

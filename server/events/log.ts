@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import type { ClientEventRow, Database } from '../../db/schema.js';
+import type { FeedEventType } from '../contracts/realtime.js';
+
+type Db = Kysely<Database>;
+
+/** What a command appends, in its own transaction, for every client-visible change. */
+export interface NewClientEvent {
+  clientId: string;
+  type: FeedEventType;
+  /** 'staff' for what only the firm sees (internal notes, drafts); 'all' otherwise. */
+  audience: 'all' | 'staff';
+  entityId: string;
+  /** Facts the presenter needs that the entity row may no longer hold (a delete, a withdrawal). */
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Append one event to the ordered client event log. Call it inside the transaction that makes
+ * the change (so the log and the data never disagree), and publish `events.appended` after commit.
+ */
+export async function appendEvent(trx: Db, e: NewClientEvent, now: number): Promise<number> {
+  const row = await trx
+    .insertInto('client_events')
+    .values({ client_id: e.clientId, type: e.type, audience: e.audience, entity_id: e.entityId, data: JSON.stringify(e.data ?? {}), at: now })
+    .returning('position')
+    .executeTakeFirstOrThrow();
+  return row.position;
+}
+
+/** Events after `since`, oldest first: all clients' for staff, one client's shared events for a portal user. */
+export async function eventsSince(db: Db, since: number, upTo: number, scope: { clientId: string } | 'staff', limit: number): Promise<ClientEventRow[]> {
+  let q = db.selectFrom('client_events').selectAll().where('position', '>', since).where('position', '<=', upTo);
+  if (scope !== 'staff') q = q.where('client_id', '=', scope.clientId).where('audience', '=', 'all');
+  return q.orderBy('position').limit(limit).execute();
+}
+
+/** The newest committed position (0 for an empty log). */
+export async function latestPosition(db: Db): Promise<number> {
+  const row = await db.selectFrom('client_events').select((eb) => eb.fn.max('position').as('p')).executeTakeFirst();
+  const floor = await eventFloor(db);
+  return Math.max(Number(row?.p ?? 0), floor);
+}
+
+/** The highest position already pruned: a cursor below it can no longer be caught up. */
+export async function eventFloor(db: Db): Promise<number> {
+  const row = await db.selectFrom('firm').select('event_floor').executeTakeFirst();
+  return row?.event_floor ?? 0;
+}
+
+/** Drop events older than `before` (ms) and raise the floor to the highest dropped position. */
+export async function pruneEvents(db: Db, before: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const top = await trx.selectFrom('client_events').select((eb) => eb.fn.max('position').as('p')).where('at', '<', before).executeTakeFirst();
+    const upTo = Number(top?.p ?? 0);
+    if (!upTo) return 0;
+    const res = await trx.deleteFrom('client_events').where('position', '<=', upTo).executeTakeFirst();
+    await trx.updateTable('firm').set((eb) => ({ event_floor: eb.fn('max', [eb.ref('event_floor'), eb.val(upTo)]) })).execute();
+    return Number(res.numDeletedRows);
+  });
+}
+
+/**
+ * Log a change to a finding (or to something shown on its page): every audience once the finding
+ * is published, staff only while it is a draft. Call inside the change's transaction.
+ */
+export async function appendFindingEvent(trx: Db, findingId: string, type: FeedEventType, now: number): Promise<void> {
+  const f = await trx.selectFrom('findings').select(['client_id', 'published']).where('id', '=', findingId).executeTakeFirst();
+  if (!f) return;
+  await appendEvent(trx, { clientId: f.client_id, type, audience: f.published === 1 ? 'all' : 'staff', entityId: findingId }, now);
+}

@@ -1,0 +1,74 @@
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import type { AppDeps } from '../context.js';
+import type { Ack } from '../contracts/realtime.js';
+import type { CommandContext } from '../commands/context.js';
+import { AppError, badRequest } from '../errors.js';
+import { parseInput } from '../validate.js';
+import type { SocketData } from './io.js';
+
+/**
+ * The one way a client→server socket event is handled: the payload must be a plain object that
+ * passes its strict schema (unknown keys — `__proto__` included — are refused), an optional
+ * per-user rate limit applies, the handler runs as a command context, and the answer always goes
+ * back through the ack as `{ ok: true, ... }` or `{ ok: false, error }` with the HTTP API's error
+ * codes. Nothing a client sends can throw past this wrapper.
+ */
+
+export type AnySocket = Socket<Record<string, (...a: any[]) => void>, Record<string, (...a: any[]) => void>, Record<string, never>, SocketData>;
+
+export interface Limiter {
+  take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number };
+}
+
+/** The command context of a socket: who (from the handshake) and from where. */
+export function socketContext(socket: AnySocket): CommandContext {
+  const { user } = socket.data.viewer;
+  return {
+    viewer: socket.data.viewer,
+    audit: {
+      actorId: user.id,
+      actorEmail: user.email,
+      clientId: user.client_id,
+      ip: socket.data.ip ?? null,
+      userAgent: socket.request.headers['user-agent'] ?? null,
+    },
+  };
+}
+
+/** Turn anything thrown into an error ack (unknown errors are logged, never described). */
+export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never> {
+  if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) } };
+  deps.logger.error({ err, event }, 'socket event failed');
+  return { ok: false, error: { code: 'internal_error', message: 'Something went wrong. Please try again.' } };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+
+/** Register `event` on `socket`: validated, rate-limited, answered through the ack. */
+export function handle<S extends z.ZodType, R extends Record<string, unknown>>(
+  deps: AppDeps,
+  socket: AnySocket,
+  event: string,
+  schema: S,
+  run: (input: z.output<S>, ctx: CommandContext) => Promise<R> | R,
+  limiter?: Limiter,
+): void {
+  socket.on(event, async (...args: unknown[]) => {
+    const ack = args[args.length - 1];
+    if (typeof ack !== 'function') return; // every event of ours expects an answer; without one there is no one to tell
+    const reply = ack as (a: Ack<R>) => void;
+    try {
+      if (args.length !== 2 || !isPlainObject(args[0])) throw badRequest(`${event} expects one object and an acknowledgement.`);
+      const input = parseInput(schema, args[0]);
+      if (limiter) {
+        const t = limiter.take(socket.data.viewer.user.id);
+        if (!t.ok) throw new AppError(429, 'rate_limited', 'You are sending too fast. Please wait a moment.', { retryAfterSeconds: t.retryAfterSeconds });
+      }
+      reply({ ok: true, ...(await run(input, socketContext(socket))) } as Ack<R>);
+    } catch (err) {
+      reply(errorAck(deps, err, event));
+    }
+  });
+}

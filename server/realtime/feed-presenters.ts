@@ -1,0 +1,111 @@
+import type { Kysely } from 'kysely';
+import type { ClientEventRow, ClientRow, Database } from '../../db/schema.js';
+import type { FeedEnvelope, FeedEventType, FindingSummaryDTO, ProjectSummaryDTO, ReportSummaryDTO } from '../contracts/realtime.js';
+import type { Module } from '../contracts/workspace.js';
+import { modulesOf } from '../modules.js';
+import { loadComments, loadMessages, presentComment, presentMessage } from '../presenters/collaboration.js';
+import { pick, portalProfile, STAFF_PROFILE, type VisibilityProfile } from '../visibility/profile.js';
+
+type Db = Kysely<Database>;
+
+/**
+ * Presents log events for one audience *as things are now*: an event is re-read and re-checked
+ * when it is delivered (live or in catch-up), so a comment made internal, a finding withdrawn,
+ * a module switched off or a field hidden since the event was logged is honoured. `null` means
+ * "this audience gets nothing for this event".
+ */
+export type FeedAudience = { profile: VisibilityProfile; modules: Record<Module, boolean> | null };
+
+export const STAFF_AUDIENCE: FeedAudience = { profile: STAFF_PROFILE, modules: null };
+
+/** The portal audience of one client, from its current settings. */
+export function portalAudience(client: Pick<ClientRow, 'id' | 'visible_fields' | 'modules'>): FeedAudience {
+  return { profile: portalProfile(client), modules: modulesOf(client) };
+}
+
+const MODULE_OF: Record<FeedEventType, Module> = {
+  'comment:created': 'findings', 'comment:updated': 'findings', 'comment:deleted': 'findings',
+  'message:created': 'chat', 'message:updated': 'chat', 'message:deleted': 'chat',
+  'finding:published': 'findings', 'finding:unpublished': 'findings', 'finding:updated': 'findings',
+  'report:published': 'reports', 'report:unpublished': 'reports',
+  'project:updated': 'projects',
+  'remediation:updated': 'findings',
+};
+
+const isPortal = (a: FeedAudience) => a.profile.audience === 'portal';
+
+/** Present a batch of events (any clients, any types) for one audience, in the same order. */
+export async function presentEvents(db: Db, rows: ClientEventRow[], a: FeedAudience): Promise<(FeedEnvelope | null)[]> {
+  const ids = (types: string[]) => [...new Set(rows.filter((r) => types.some((t) => r.type.startsWith(t))).map((r) => r.entity_id))];
+  const commentIds = ids(['comment:']);
+  const messageIds = ids(['message:']).map(Number);
+  const findingIds = [...new Set([...ids(['finding:', 'remediation:']), ...rows.filter((r) => r.type.startsWith('comment:')).map((r) => String(JSON.parse(r.data).findingId ?? ''))])].filter(Boolean);
+  const reportIds = ids(['report:']);
+  const projectIds = ids(['project:']);
+
+  const [comments, messages, findings, reports, projects] = await Promise.all([
+    loadComments(db, commentIds),
+    loadMessages(db, messageIds),
+    findingIds.length ? db.selectFrom('findings').select(['id', 'project_id', 'title', 'severity', 'status', 'published']).where('id', 'in', findingIds).execute() : [],
+    reportIds.length ? db.selectFrom('reports').select(['id', 'project_id', 'title', 'version', 'published']).where('id', 'in', reportIds).execute() : [],
+    projectIds.length ? db.selectFrom('projects').select(['id', 'name', 'status']).where('id', 'in', projectIds).execute() : [],
+  ]);
+  const findingById = new Map(findings.map((f) => [f.id, f]));
+  const reportById = new Map(reports.map((r) => [r.id, r]));
+  const projectById = new Map(projects.map((p) => [p.id, p]));
+
+  const findingSummary = (id: string): FindingSummaryDTO | null => {
+    const f = findingById.get(id);
+    if (!f || (isPortal(a) && f.published !== 1)) return null;
+    return pick<FindingSummaryDTO>('finding', a.profile, {
+      id: () => f.id, projectId: () => f.project_id, title: () => f.title, severity: () => f.severity, status: () => f.status, published: () => f.published === 1,
+    });
+  };
+
+  function one(r: ClientEventRow): unknown {
+    if (isPortal(a) && (r.audience !== 'all' || (a.modules && !a.modules[MODULE_OF[r.type as FeedEventType]]))) return null;
+    const data = JSON.parse(r.data) as Record<string, unknown>;
+    switch (r.type as FeedEventType) {
+      case 'comment:created':
+      case 'comment:updated':
+      case 'comment:deleted': {
+        const c = comments.get(r.entity_id);
+        const finding = findingSummary(String(data.findingId ?? c?.finding_id ?? ''));
+        if (!finding) return null;
+        // An internal note (as it is now) never reaches a portal socket, not even as a deletion.
+        if (!c || (isPortal(a) && c.internal === 1)) return r.type === 'comment:deleted' && !isPortal(a) ? { id: r.entity_id, findingId: finding.id } : null;
+        return presentComment(c, a.profile);
+      }
+      case 'message:created':
+      case 'message:updated':
+      case 'message:deleted': {
+        const m = messages.messages.get(Number(r.entity_id));
+        return m ? presentMessage(m, messages.attachments.get(m.id) ?? [], a.profile) : null;
+      }
+      case 'finding:published':
+      case 'finding:updated':
+      case 'remediation:updated':
+        return findingSummary(r.entity_id);
+      case 'finding:unpublished':
+        return { id: r.entity_id };
+      case 'report:published': {
+        const rep = reportById.get(r.entity_id);
+        if (!rep || (isPortal(a) && rep.published !== 1)) return null;
+        return pick<ReportSummaryDTO>('report', a.profile, { id: () => rep.id, projectId: () => rep.project_id, title: () => rep.title, version: () => rep.version });
+      }
+      case 'report:unpublished':
+        return { id: r.entity_id };
+      case 'project:updated': {
+        const p = projectById.get(r.entity_id);
+        return p ? pick<ProjectSummaryDTO>('project', a.profile, { id: () => p.id, name: () => p.name, status: () => p.status }) : null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  return rows.map((r) => {
+    const data = one(r);
+    return data === null ? null : { position: r.position, clientId: r.client_id, type: r.type as FeedEventType, at: new Date(r.at).toISOString(), data };
+  });
+}

@@ -1,0 +1,118 @@
+import type { Server } from 'socket.io';
+import type { ClientEventRow } from '../../db/schema.js';
+import type { AppDeps } from '../context.js';
+import { FeedSubscribeInput, type FeedEnvelope, type FeedSubscribeResult } from '../contracts/realtime.js';
+import { eventFloor, eventsSince, latestPosition } from '../events/log.js';
+import { handle, type AnySocket } from './ack.js';
+import { portalAudience, presentEvents, STAFF_AUDIENCE } from './feed-presenters.js';
+import { rooms } from './rooms.js';
+
+/** Catch-up answers at most this many events; a longer gap gets "resync" (reload the page's data). */
+export const CATCHUP_MAX = 5000;
+const BATCH = 500;
+
+/**
+ * The live feed. A single pump reads committed log rows in position order, presents each once
+ * per audience (staff; each client's portal under its current settings) and emits them to the
+ * client's staff and portal rooms. `lastEmitted` moves in the same synchronous step as the emit,
+ * and a subscriber joins its rooms and reads `lastEmitted` in one synchronous step too: every
+ * event at or below that mark reaches it through catch-up, every event above it live — each
+ * exactly once. The browser holds live events until its catch-up ack arrives, so it applies
+ * them in order.
+ */
+export function createFeed(io: Server, deps: AppDeps) {
+  let lastEmitted = 0;
+  let ready: Promise<void> | null = null;
+  let pumping: Promise<void> | null = null;
+  let again = false;
+  const staffJoined = new Set<string>();
+
+  const init = () => (ready ??= latestPosition(deps.db).then((p) => void (lastEmitted = Math.max(lastEmitted, p))));
+
+  async function emitBatch(rows: ClientEventRow[]): Promise<void> {
+    const clientIds = [...new Set(rows.map((r) => r.client_id))];
+    const clients = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules', 'portal_enabled']).where('id', 'in', clientIds).execute();
+    const staff = await presentEvents(deps.db, rows, STAFF_AUDIENCE);
+    const portal = new Map<string, (FeedEnvelope | null)[]>();
+    for (const c of clients) {
+      const own = rows.map((r) => (r.client_id === c.id ? r : null));
+      const presented = await presentEvents(deps.db, own.filter((r): r is ClientEventRow => r !== null), portalAudience(c));
+      let i = 0;
+      portal.set(c.id, own.map((r) => (r ? presented[i++]! : null)));
+    }
+    // From here to the end: synchronous, so no subscriber can join between an emit and its mark.
+    rows.forEach((r, i) => {
+      if (r.position <= lastEmitted) return;
+      if (!staffJoined.has(r.client_id)) {
+        io.in(rooms.staff()).socketsJoin(rooms.clientStaff(r.client_id));
+        staffJoined.add(r.client_id);
+      }
+      const s = staff[i];
+      if (s) io.to(rooms.clientStaff(r.client_id)).emit(r.type, s);
+      const p = portal.get(r.client_id)?.[i];
+      if (p) io.to(rooms.clientPortal(r.client_id)).emit(r.type, p);
+      lastEmitted = r.position;
+    });
+  }
+
+  async function pumpLoop(): Promise<void> {
+    await init();
+    do {
+      again = false;
+      for (;;) {
+        const rows = await eventsSince(deps.db, lastEmitted, Number.MAX_SAFE_INTEGER, 'staff', BATCH);
+        if (!rows.length) break;
+        await emitBatch(rows);
+      }
+    } while (again);
+  }
+
+  /** Push whatever has been committed since the last push (called after every commit that logs events). */
+  function pump(): void {
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = pumpLoop()
+      .catch((err) => deps.logger.error({ err }, 'feed push failed'))
+      .finally(() => {
+        pumping = null;
+        if (again) pump();
+      });
+  }
+
+  /** `feed:subscribe`: join the rooms this viewer may receive, then answer with what it missed. */
+  function register(socket: AnySocket): void {
+    handle(deps, socket, 'feed:subscribe', FeedSubscribeInput, async ({ since }): Promise<FeedSubscribeResult> => {
+      await init();
+      const { user } = socket.data.viewer;
+      let scope: { clientId: string } | 'staff';
+      if (user.kind === 'staff') {
+        const clients = await deps.db.selectFrom('clients').select('id').execute();
+        scope = 'staff';
+        // Synchronous from here until `mark` is read (see the comment on createFeed).
+        socket.join([rooms.staff(), ...clients.map((c) => rooms.clientStaff(c.id))]);
+      } else {
+        scope = { clientId: user.client_id! };
+        socket.join(rooms.clientPortal(user.client_id!));
+      }
+      const mark = lastEmitted;
+      if (since === null) return { position: mark, events: [], resync: false };
+      if (since > mark || since < (await eventFloor(deps.db))) return { position: mark, events: [], resync: true };
+      const rows = await eventsSince(deps.db, since, mark, scope, CATCHUP_MAX + 1);
+      if (rows.length > CATCHUP_MAX) return { position: mark, events: [], resync: true };
+      const audience = scope === 'staff' ? STAFF_AUDIENCE : await portalAudienceOf(scope.clientId);
+      if (!audience) return { position: mark, events: [], resync: true };
+      const events = (await presentEvents(deps.db, rows, audience)).filter((e): e is FeedEnvelope => e !== null);
+      return { position: mark, events, resync: false };
+    });
+  }
+
+  async function portalAudienceOf(clientId: string) {
+    const c = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules']).where('id', '=', clientId).executeTakeFirst();
+    return c ? portalAudience(c) : null;
+  }
+
+  deps.bus.on('events.appended', pump);
+  return { register, pump, drain: async () => void (await pumping) };
+}
