@@ -52,3 +52,33 @@ export function disconnected(socket: Socket, timeoutMs = 5000): Promise<string> 
     });
   });
 }
+
+/** Emit with an acknowledgement and resolve with the server's answer (fails after `timeoutMs`). */
+export async function ask<T = any>(socket: Socket, event: string, payload: unknown, timeoutMs = 5000): Promise<T> {
+  return (await socket.timeout(timeoutMs).emitWithAck(event, payload)) as T;
+}
+
+/** Everything a socket receives, in order, as [event, payload] (for "what arrived / what must not"). */
+export function recordAll(socket: Socket): { events: [string, any][]; ofType(type: string): any[] } {
+  const events: [string, any][] = [];
+  socket.onAny((event: string, payload: unknown) => events.push([event, payload]));
+  return { events, ofType: (type) => events.filter(([e]) => e === type).map(([, p]) => p) };
+}
+
+/** A connected socket subscribed to its feed (since = last position seen, or null). */
+export async function feedSocket(app: TestApp, agent: Agent, since: number | null = null): Promise<{ socket: Socket; position: number; answer: any }> {
+  const socket = connectSocket(app, agent);
+  await connected(socket);
+  const answer = await ask(socket, 'feed:subscribe', { since });
+  if (!answer.ok) throw new Error(`feed:subscribe refused: ${JSON.stringify(answer.error)}`);
+  return { socket, position: answer.position, answer };
+}
+
+/** Wait until `check()` is true (polling), or fail with `what`. */
+export async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -10,7 +10,7 @@ const finding: FindingRow = {
   description: 'desc MARK-DESC', impact: 'impact MARK-IMPACT', remediation: 'fix MARK-REM', technical_details: 'MARK-TECH',
   cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', cvss_version: '3.1', cvss_score: 9.8,
   references_json: '["https://ref.example/MARK-REF"]', affected_assets_json: '["web01"]', status: 'open', published: 1, published_at: now,
-  internal_notes: 'MARK-INTERNAL', version: 3, created_by: 'u1', created_at: now, updated_at: now,
+  internal_notes: 'MARK-INTERNAL', version: 3, created_by: 'u1', created_at: now, updated_at: now, due_paused_ms: 0, due_paused_at: null,
 };
 const evidence: EvidenceRow = {
   id: 'e1', finding_id: 'f1', client_id: 'c1', kind: 'image', original_file: 'o.png', original_name: 'MARK-ORIGNAME.png', mime: 'image/png', size: 10,

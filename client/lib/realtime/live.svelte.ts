@@ -1,0 +1,197 @@
+import { io, type Socket } from 'socket.io-client';
+import type { Ack, FeedEnvelope, FeedEventType, FeedSubscribeResult } from '$contracts/realtime';
+
+/**
+ * The page's one live connection. It subscribes to the viewer's feed with the last position it
+ * saw, applies the catch-up answer and then the live events that arrived meanwhile (held until
+ * the answer), each once and in position order. Pages listen with `on(type, fn)`; a gap too old
+ * for the server's log calls the `onResync` listeners (pages reload their data). Sends made with
+ * `send` wait in an outbox while the connection is down and go out, in order, once it is back.
+ */
+
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+type Listener = (e: FeedEnvelope) => void;
+type Send = { event: string; payload: Record<string, unknown>; resolve: (a: Ack<Record<string, unknown>>) => void };
+
+/** How long a send waits for its ack before it is retried (same client message id, so no duplicate). */
+const ACK_TIMEOUT_MS = 10_000;
+
+class Live {
+  state = $state<LiveState>('connecting');
+  /** Sends waiting for a connection (shown as "will send when back online"). */
+  queued = $state(0);
+  private socket: Socket | null = null;
+  private position: number | null = null;
+  private catchingUp = false;
+  private held: FeedEnvelope[] = [];
+  private listeners = new Map<string, Set<Listener>>();
+  private resyncers = new Set<() => void>();
+  private pushListeners = new Map<string, Set<(p: unknown) => void>>();
+  private liveListeners = new Set<() => void>();
+  private outbox: Send[] = [];
+  private flushing = false;
+
+  /** Open the connection (idempotent). Called by the signed-in layout. */
+  start(): void {
+    if (this.socket) return;
+    const s = io({ path: '/socket.io', transports: ['websocket'], reconnectionDelayMax: 5000 });
+    this.socket = s;
+    this.state = 'connecting';
+    s.on('connect', () => void this.subscribe());
+    s.on('disconnect', (reason) => {
+      this.state = navigator.onLine ? 'reconnecting' : 'offline';
+      // The server ended this session (signed out elsewhere, access removed): the session check
+      // on the next navigation sends the person to sign in; try once more so a live session recovers.
+      if (reason === 'io server disconnect') setTimeout(() => s.connect(), 2000);
+    });
+    s.on('connect_error', () => (this.state = navigator.onLine ? 'reconnecting' : 'offline'));
+    s.onAny((event: string, payload: unknown) => this.receive(event, payload));
+    addEventListener('offline', this.onOffline);
+    addEventListener('online', this.onOnline);
+  }
+
+  /** Close the connection (sign-out). */
+  stop(): void {
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+    this.socket = null;
+    this.position = null;
+    removeEventListener('offline', this.onOffline);
+    removeEventListener('online', this.onOnline);
+  }
+
+  private onOffline = () => (this.state = 'offline');
+  private onOnline = () => {
+    if (this.state === 'offline') this.state = 'reconnecting';
+    if (this.socket && !this.socket.connected) this.socket.connect();
+  };
+
+  /** Listen to one feed event type; returns the function that stops listening. */
+  on<T = unknown>(type: FeedEventType, fn: (e: FeedEnvelope<T>) => void): () => void {
+    const set = this.listeners.get(type) ?? new Set();
+    set.add(fn as Listener);
+    this.listeners.set(type, set);
+    return () => set.delete(fn as Listener);
+  }
+
+  /** Listen to a non-feed push (`notification:created`, `presence:changed`, `typing:changed`). */
+  onPush<T = unknown>(event: string, fn: (payload: T) => void): () => void {
+    const set = this.pushListeners.get(event) ?? new Set();
+    set.add(fn as (p: unknown) => void);
+    this.pushListeners.set(event, set);
+    return () => set.delete(fn as (p: unknown) => void);
+  }
+
+  /** Called after every (re)connection's catch-up: a page re-joins its presence room here. */
+  onLive(fn: () => void): () => void {
+    this.liveListeners.add(fn);
+    if (this.state === 'live') fn();
+    return () => this.liveListeners.delete(fn);
+  }
+
+  /** Called when the server can no longer catch this page up: reload its data. */
+  onResync(fn: () => void): () => void {
+    this.resyncers.add(fn);
+    return () => this.resyncers.delete(fn);
+  }
+
+  /** Ask and wait for the answer now (presence, typing); fails at once while disconnected. */
+  async request<T extends Record<string, unknown>>(event: string, payload: Record<string, unknown>): Promise<Ack<T>> {
+    if (!this.socket?.connected) return { ok: false, error: { code: 'unavailable', message: 'You are offline.' } };
+    try {
+      return (await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<T>;
+    } catch {
+      return { ok: false, error: { code: 'unavailable', message: 'No answer from the server.' } };
+    }
+  }
+
+  /**
+   * Send a write that must not be lost (a chat message): queued while offline, retried after a
+   * lost ack with the same payload (its client message id makes the retry harmless), resolved
+   * with the server's answer.
+   */
+  send<T extends Record<string, unknown>>(event: string, payload: Record<string, unknown>): Promise<Ack<T>> {
+    return new Promise((resolve) => {
+      this.outbox.push({ event, payload, resolve: resolve as Send['resolve'] });
+      this.queued = this.outbox.length;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.outbox.length && this.socket?.connected) {
+        const item = this.outbox[0]!;
+        let answer: Ack<Record<string, unknown>>;
+        try {
+          answer = (await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(item.event, item.payload)) as Ack<Record<string, unknown>>;
+        } catch {
+          continue; // no ack in time: send the same thing again (idempotent), or wait for the reconnect
+        }
+        this.outbox.shift();
+        this.queued = this.outbox.length;
+        item.resolve(answer);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async subscribe(): Promise<void> {
+    const s = this.socket!;
+    this.catchingUp = true;
+    this.held = [];
+    try {
+      const ack = (await s.timeout(ACK_TIMEOUT_MS).emitWithAck('feed:subscribe', { since: this.position })) as Ack<FeedSubscribeResult>;
+      if (!ack.ok) throw new Error(ack.error.message);
+      if (ack.resync) {
+        this.position = ack.position;
+        this.resyncers.forEach((f) => f());
+      } else {
+        for (const e of ack.events) this.deliver(e);
+        this.position = Math.max(this.position ?? 0, ack.position);
+      }
+      this.catchingUp = false;
+      for (const e of this.held.splice(0)) this.deliver(e);
+      this.state = 'live';
+      this.liveListeners.forEach((f) => f());
+      void this.flush();
+    } catch {
+      this.catchingUp = false;
+      s.disconnect().connect(); // try the whole handshake again
+    }
+  }
+
+  private receive(event: string, payload: unknown): void {
+    if (!isFeed(payload)) {
+      for (const fn of this.pushListeners.get(event) ?? []) fn(payload);
+      return;
+    }
+    if (this.catchingUp) this.held.push(payload);
+    else this.deliver(payload);
+  }
+
+  /** Apply one event unless it was already applied (positions only grow). */
+  private deliver(e: FeedEnvelope): void {
+    if (this.position !== null && e.position <= this.position) return;
+    this.position = e.position;
+    for (const fn of this.listeners.get(e.type) ?? []) {
+      try {
+        fn(e);
+      } catch (err) {
+        console.error(err);
+      }
+    }
+  }
+}
+
+const isFeed = (p: unknown): p is FeedEnvelope =>
+  typeof p === 'object' && p !== null && typeof (p as FeedEnvelope).position === 'number' && typeof (p as FeedEnvelope).type === 'string';
+
+/** The one live connection of this tab. */
+export const live = new Live();
+
+/** A fresh id for an idempotent send (a chat message or comment). */
+export const newClientMessageId = () => crypto.randomUUID().replace(/-/g, '');

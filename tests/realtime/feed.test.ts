@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'socket.io-client';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
+import { buildFinding } from '../support/workspace.js';
+import { ask, feedSocket, recordAll, until } from '../support/socket.js';
+
+let app: TestApp;
+const open: Socket[] = [];
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  open.forEach((s) => s.close());
+  await app.close();
+});
+
+describe('the client feed', () => {
+  it('pushes a publication to staff and to the client’s own users only, and catches a returning socket up in order', async () => {
+    const a = await buildClient(app.db);
+    const b = await buildClient(app.db);
+    const staff = await signIn(app, await buildStaff(app.db));
+    const aUser = await signIn(app, await buildPortalUser(app.db, { client_id: a.id }));
+    const bUser = await signIn(app, await buildPortalUser(app.db, { client_id: b.id }));
+    const s = await feedSocket(app, staff);
+    const pa = await feedSocket(app, aUser);
+    const pb = await feedSocket(app, bUser);
+    open.push(s.socket, pa.socket, pb.socket);
+    const [rs, ra, rb] = [recordAll(s.socket), recordAll(pa.socket), recordAll(pb.socket)];
+
+    const f = await buildFinding(app.db, { client_id: a.id, title: 'Live one' });
+    expect((await staff.post(`/api/findings/${f.id}/publish`, {})).status).toBe(200);
+    await until(() => ra.ofType('finding:published').length === 1 && rs.ofType('finding:published').length === 1, 'publication pushed');
+    expect(ra.ofType('finding:published')[0].data).toMatchObject({ id: f.id, title: 'Live one' });
+    expect(ra.ofType('finding:published')[0].data.published).toBeUndefined();
+    expect(rs.ofType('finding:published')[0].data.published).toBe(true);
+    await app.server.drain();
+    expect(rb.events).toEqual([]);
+
+    // A's socket drops; three changes happen; it comes back with its last position.
+    const last = ra.ofType('finding:published')[0].position;
+    pa.socket.close();
+    for (const title of ['Round one', 'Round two', 'Round three']) {
+      const cur = await staff.get(`/api/findings/${f.id}`);
+      const res = await staff.patch(`/api/findings/${f.id}`, { title, version: cur.body.finding.version });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    }
+    const back = await feedSocket(app, aUser, last);
+    open.push(back.socket);
+    expect(back.answer.resync).toBe(false);
+    // Each missed event once, in order, presented as the finding is now (not as it was).
+    expect(back.answer.events.map((e: any) => [e.type, e.data.title])).toEqual(Array(3).fill(['finding:updated', 'Round three']));
+    const positions = back.answer.events.map((e: any) => e.position);
+    expect([...positions].sort((x, y) => x - y)).toEqual(positions);
+  });
+
+  it('answers resync for a cursor below the pruned floor, and refuses a malformed subscribe', async () => {
+    const staff = await signIn(app, await buildStaff(app.db));
+    const s = await feedSocket(app, staff);
+    open.push(s.socket);
+    await app.db.updateTable('firm').set({ event_floor: 10_000 }).execute();
+    expect((await ask(s.socket, 'feed:subscribe', { since: 5 })).resync).toBe(true);
+    await app.db.updateTable('firm').set({ event_floor: 0 }).execute();
+    expect(await ask(s.socket, 'feed:subscribe', { since: 'x' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await ask(s.socket, 'feed:subscribe', { since: 0, room: 'client:x:staff' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await ask(s.socket, 'no:such', {})).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+  });
+});
