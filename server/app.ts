@@ -22,6 +22,10 @@ import { evidenceRouter } from './routes/evidence.js';
 import { reportsRouter } from './routes/reports.js';
 import { portalRouter } from './routes/portal.js';
 import { firmRouter } from './routes/firm.js';
+import { commentsRouter } from './routes/comments.js';
+import { chatRouter } from './routes/chat.js';
+import { notificationsRouter } from './routes/notifications.js';
+import { remediationRouter } from './routes/remediation.js';
 
 /**
  * Build the Express app (no listen: tests and main.ts both use this). Order matters:
@@ -94,6 +98,10 @@ export function createApp(deps: AppDeps, clientDir: string): Express {
   api.use(reportsRouter(deps));
   api.use(portalRouter(deps));
   api.use(firmRouter(deps));
+  api.use(commentsRouter(deps));
+  api.use(chatRouter(deps));
+  api.use(notificationsRouter(deps));
+  api.use(remediationRouter(deps));
   api.use(apiNotFound);
   app.use('/api', api);
 

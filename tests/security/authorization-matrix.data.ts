@@ -4,6 +4,9 @@ import { PASSWORD } from '../support/factories.js';
 import { matrixPng, MATRIX_TOTP_SECRET, NEW_PASSWORD, type World } from '../support/matrix-fixtures.js';
 import { tinyPdf } from '../support/evidence.js';
 import { totpCode } from '../support/totp.js';
+import { actorOf, make, portal, PORTAL_OF, other, everyone, signedIn, staffOnly, adminOnly, staffView, staffWrite, sharedRead, portalRead, portalOnly, managers, ownManager, ROLES, OWNERS, type Role, type Owner, type Expect, type Expectations, type Ctx, type MatrixEntry } from './matrix/shapes.js';
+export { actorOf, ROLES, OWNERS, type Role, type Owner, type Expect, type Expectations, type Ctx, type MatrixEntry } from './matrix/shapes.js';
+
 
 /**
  * THE authorization matrix (issue 4): every route × every role × a resource owned by client A
@@ -23,86 +26,6 @@ import { totpCode } from '../support/totp.js';
  *   every client id, their own included (the accounts design: policies/index.ts `canSee`);
  * - Staff: admins everything; analysts everything except firm settings and staff accounts.
  */
-
-/** Who acts: nobody, client A's Viewer / Collaborator / Manager, client B's Manager, an analyst, an admin. */
-export const ROLES = ['anonymous', 'viewerA', 'collaboratorA', 'managerA', 'userB', 'analyst', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-/** Whose resource the request names (for routes about the actor themselves, it does not matter). */
-export type Owner = 'A' | 'B';
-export const OWNERS: Owner[] = ['A', 'B'];
-/** 'ok' = any 2xx; a number = exactly that status. */
-export type Expect = 'ok' | number;
-/** One answer per role. */
-export type Expectations = Record<Role, Expect>;
-
-/** What a request is built from: the world, whose resource it is, and who acts (null: anonymous). */
-export interface Ctx {
-  f: World;
-  owner: Owner;
-  actor: UserRow | null;
-}
-
-/** One row of the matrix: a route (or one case of it), how to call it, and who gets what. */
-export interface MatrixEntry {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-  /** Exactly as the app declares it, e.g. '/api/clients/:clientId'. */
-  path: string;
-  /** When one route has several entries (e.g. evidence variants), what this one is about. */
-  case?: string;
-  params?: (c: Ctx) => Record<string, string>;
-  query?: (c: Ctx) => Record<string, string>;
-  /** A valid JSON body (validation must never be what answers). */
-  body?: (c: Ctx) => unknown;
-  /** A raw upload body instead of JSON. */
-  raw?: { contentType: string; bytes: () => Promise<Buffer> };
-  expect: (owner: Owner) => Expectations;
-  /** Where a made-up id is answered differently from another client's resource, and why (see the entry). */
-  madeUp?: Partial<Expectations>;
-}
-
-/** The account each role acts as in a world (null for anonymous). */
-export function actorOf(f: World, role: Role): UserRow | null {
-  const map: Record<Role, UserRow | null> = {
-    anonymous: null, viewerA: f.A.viewer, collaboratorA: f.A.collaborator, managerA: f.A.manager, userB: f.B.manager, analyst: f.staff.analyst, admin: f.staff.admin,
-  };
-  return map[role];
-}
-
-// ── Expectation shapes ──────────────────────────────────────────────────────────────────────────
-
-const PORTAL_OF: Record<Owner, Role[]> = { A: ['viewerA', 'collaboratorA', 'managerA'], B: ['userB'] };
-const other = (o: Owner): Owner => (o === 'A' ? 'B' : 'A');
-const make = (base: Expect, over: Partial<Expectations>): Expectations =>
-  Object.fromEntries(ROLES.map((r) => [r, over[r] ?? base])) as Expectations;
-const portal = (o: Owner, e: Expect) => Object.fromEntries(PORTAL_OF[o].map((r) => [r, e])) as Partial<Expectations>;
-
-/** The same answer for everyone (public routes). */
-const everyone = (e: Expect) => () => make(e, {});
-/** Any signed-in account; anonymous 401. */
-const signedIn = (over: Partial<Expectations> = {}) => () => make('ok', { anonymous: 401, ...over });
-/** Firm-wide staff collections: portal users 403 (refused before any lookup). */
-const staffOnly = () => make('ok', { anonymous: 401, ...portal('A', 403), ...portal('B', 403) });
-/** Firm settings and staff accounts: admins only. */
-const adminOnly = () => make('ok', { anonymous: 401, ...portal('A', 403), ...portal('B', 403), analyst: 403 });
-/** A staff-only view of client data (client records, drafts, internal notes): 404 to every portal user. */
-const staffView = () => make('ok', { anonymous: 401, ...portal('A', 404), ...portal('B', 404) });
-/** A change to a client's visible resource: its own people 403 (role may not), the other client's 404. */
-const staffWrite = (o: Owner) => make('ok', { anonymous: 401, ...portal(o, 403), ...portal(other(o), 404) });
-/** Readable by staff and by the owning client's people; 404 to the other client's. */
-const sharedRead = (o: Owner) => make('ok', { anonymous: 401, ...portal(other(o), 404) });
-/** The portal's own routes naming a resource: owner's people ok, other client's 404, staff 403. */
-const portalRead = (o: Owner) => make('ok', { anonymous: 401, ...portal(other(o), 404), analyst: 403, admin: 403 });
-/** The portal's own collections (the client comes from the session): every portal user ok, staff 403. */
-const portalOnly = () => make('ok', { anonymous: 401, analyst: 403, admin: 403 });
-/** A client's Managers on their own people (client from the session): Viewer/Collaborator 403, staff 403. */
-const managers = () => make('ok', { anonymous: 401, viewerA: 403, collaboratorA: 403, analyst: 403, admin: 403 });
-/**
- * A Manager on one of the owner's people: their own client's Manager ok, the other client's 404.
- * Viewers and Collaborators are refused by role before the id is looked up (403 for every id,
- * made-up ones included); staff are refused by kind on this portal-side route (403).
- */
-const ownManager = (o: Owner) =>
-  make(404, { anonymous: 401, viewerA: 403, collaboratorA: 403, analyst: 403, admin: 403, ...(o === 'A' ? { managerA: 'ok' } : { userB: 'ok' }) });
 
 // ── Bodies ──────────────────────────────────────────────────────────────────────────────────────
 

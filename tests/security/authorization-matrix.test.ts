@@ -5,7 +5,11 @@ import { signIn } from '../support/factories.js';
 import { Agent, type Res } from '../support/http.js';
 import { buildWorld, type World } from '../support/matrix-fixtures.js';
 import { listRoutes } from '../support/routes.js';
-import { actorOf, madeUpExpect, MATRIX, namesAnId, OWNERS, ROLES, routeKey, urlOf, type Ctx, type Expect, type MatrixEntry, type Owner, type Role } from './authorization-matrix.data.js';
+import { COMMENTS_MATRIX } from './matrix/comments.js';
+import { CHAT_MATRIX } from './matrix/chat.js';
+import { NOTIFICATIONS_MATRIX } from './matrix/notifications.js';
+import { REMEDIATION_MATRIX } from './matrix/remediation.js';
+import { actorOf, madeUpExpect, MATRIX as CORE_MATRIX, namesAnId, OWNERS, ROLES, routeKey, urlOf, type Ctx, type Expect, type MatrixEntry, type Owner, type Role } from './authorization-matrix.data.js';
 
 /**
  * Runs the authorization matrix (authorization-matrix.data.ts) exhaustively: every entry × every
@@ -14,6 +18,9 @@ import { actorOf, madeUpExpect, MATRIX, namesAnId, OWNERS, ROLES, routeKey, urlO
  * from its own forwarded address so the per-address rate limits of the public routes never
  * answer instead of the policy.
  */
+
+/** The core table and each feature's table. */
+const MATRIX: MatrixEntry[] = [...CORE_MATRIX, ...COMMENTS_MATRIX, ...CHAT_MATRIX, ...NOTIFICATIONS_MATRIX, ...REMEDIATION_MATRIX];
 
 let app: TestApp;
 beforeAll(async () => {
@@ -33,7 +40,8 @@ const statusClass = (status: number): Expect => (status >= 200 && status < 300 ?
 async function send(entry: MatrixEntry, f: World, owner: Owner | 'made-up', role: Role): Promise<Res> {
   const actor = actorOf(f, role);
   const agent = actor ? await signIn(app, actor) : new Agent(app.url);
-  const c: Ctx = { f, owner: owner === 'made-up' ? 'A' : owner, actor };
+  const base = { f, owner: owner === 'made-up' ? ('A' as const) : owner, actor };
+  const c: Ctx = { ...base, extra: entry.setup ? await entry.setup(base, app) : {} };
   const path = urlOf(entry, c, owner === 'made-up');
   const headers = { 'x-forwarded-for': nextIp() };
   if (entry.raw) {
