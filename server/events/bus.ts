@@ -10,6 +10,8 @@ export interface DomainEvents {
   'events.appended': Record<string, never>;
   /** Notification rows were committed: push them live, mail the people who are offline. */
   'notifications.created': { ids: number[] };
+  /** A chat message was committed (notifications tell the people who are away). */
+  'chat.posted': { clientId: string; messageId: number; authorId: string };
 }
 
 type Handler<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => void | Promise<void>;

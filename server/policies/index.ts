@@ -1,6 +1,9 @@
 import type { UserRow } from '../../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { canSeeClientData, workspaceRules, type ClientData, type WorkspaceAction } from './workspace.js';
+import { commentsRules, type CommentAction } from './comments.js';
+import { chatRules, type ChatAction } from './chat.js';
+import { remediationRules, type RemediationAction } from './remediation.js';
 
 /**
  * Default deny: an action is allowed only by its one rule below; an action without a rule is
@@ -11,7 +14,7 @@ import { canSeeClientData, workspaceRules, type ClientData, type WorkspaceAction
 
 export type AccountAction = 'staff.manage' | 'client.read' | 'client.manage' | 'portalUser.list' | 'portalUser.manage' | 'outbox.read';
 /** Every action in the app: accounts (below) and the workspace (workspace.ts). */
-export type Action = AccountAction | WorkspaceAction;
+export type Action = AccountAction | WorkspaceAction | CommentAction | ChatAction | RemediationAction;
 
 /**
  * What an action is about. `client`: a client record (staff-only, invisible to portal users);
@@ -39,7 +42,7 @@ const accountRules: Record<AccountAction, Rule> = {
 };
 
 /** One rule per action; an action missing here is denied. */
-const rules: Record<Action, Rule> = { ...accountRules, ...workspaceRules };
+const rules: Record<Action, Rule> = { ...accountRules, ...workspaceRules, ...commentsRules, ...chatRules, ...remediationRules };
 
 /** Whether the viewer may know the resource exists at all. */
 function canSee(v: Principal, r: Resource): boolean {

@@ -28,6 +28,7 @@ class Live {
   private resyncers = new Set<() => void>();
   private pushListeners = new Map<string, Set<(p: unknown) => void>>();
   private liveListeners = new Set<() => void>();
+  private endedListeners = new Set<() => void>();
   private outbox: Send[] = [];
   private flushing = false;
 
@@ -42,7 +43,10 @@ class Live {
       this.state = navigator.onLine ? 'reconnecting' : 'offline';
       // The server ended this session (signed out elsewhere, access removed): the session check
       // on the next navigation sends the person to sign in; try once more so a live session recovers.
-      if (reason === 'io server disconnect') setTimeout(() => s.connect(), 2000);
+      if (reason === 'io server disconnect') {
+        this.endedListeners.forEach((f) => f());
+        setTimeout(() => s.connect(), 2000);
+      }
     });
     s.on('connect_error', () => (this.state = navigator.onLine ? 'reconnecting' : 'offline'));
     s.onAny((event: string, payload: unknown) => this.receive(event, payload));
@@ -87,6 +91,12 @@ class Live {
     this.liveListeners.add(fn);
     if (this.state === 'live') fn();
     return () => this.liveListeners.delete(fn);
+  }
+
+  /** Called when the server closed this connection (session ended, access removed): check the session. */
+  onEnded(fn: () => void): () => void {
+    this.endedListeners.add(fn);
+    return () => this.endedListeners.delete(fn);
   }
 
   /** Called when the server can no longer catch this page up: reload its data. */

@@ -1,0 +1,11 @@
+import type { UserRow } from '../../db/schema.js';
+import type { ClientData } from './workspace.js';
+
+/** Rules for remediation and retests (one rule per action; index.ts joins them with the others). */
+
+export type RemediationAction = never;
+
+type Principal = Pick<UserRow, 'kind' | 'role' | 'client_id'>;
+type Rule = (v: Principal, r: { type: string; clientId?: string } | ClientData | undefined) => boolean;
+
+export const remediationRules: Record<RemediationAction, Rule> = {};
