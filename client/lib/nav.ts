@@ -23,6 +23,7 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): Na
       { href: '/staff', label: 'Home' },
       { href: '/staff/clients', label: 'Clients' },
       { href: '/staff/projects', label: 'Projects' },
+      { href: '/staff/verification', label: 'Verification' },
       ...(user.role === 'admin'
         ? [
             { href: '/staff/team', label: 'Team' },
