@@ -65,4 +65,33 @@ describe('the client feed', () => {
     expect(await ask(s.socket, 'feed:subscribe', { since: 0, room: 'client:x:staff' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     expect(await ask(s.socket, 'no:such', {})).toMatchObject({ ok: false, error: { code: 'bad_request' } });
   });
+
+  it('catches up across a server restart: every event once, in order, none re-pushed live', async () => {
+    const a = await buildClient(app.db);
+    const staffUser = await buildStaff(app.db);
+    const aUserRow = await buildPortalUser(app.db, { client_id: a.id });
+    const f = await buildFinding(app.db, { client_id: a.id, published: true, title: 'Before restart' });
+    let staff = await signIn(app, staffUser);
+    const before = await feedSocket(app, await signIn(app, aUserRow));
+    const since = before.position;
+    before.socket.close();
+
+    await app.restart();
+    staff = await signIn(app, staffUser);
+    for (let i = 0; i < 5; i++) {
+      const cur = await staff.get(`/api/findings/${f.id}`);
+      expect((await staff.patch(`/api/findings/${f.id}`, { title: `After restart ${i}`, version: cur.body.finding.version })).status).toBe(200);
+    }
+    await app.server.drain();
+    const back = await feedSocket(app, await signIn(app, aUserRow), since);
+    open.push(back.socket);
+    const rec = recordAll(back.socket);
+    expect(back.answer.resync).toBe(false);
+    expect(back.answer.events).toHaveLength(5);
+    const positions = back.answer.events.map((e: any) => e.position);
+    expect(new Set(positions).size).toBe(5);
+    expect([...positions].sort((x: number, y: number) => x - y)).toEqual(positions);
+    await app.server.drain();
+    expect(rec.events).toEqual([]);
+  });
 });

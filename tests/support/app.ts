@@ -59,6 +59,8 @@ export interface TestApp {
   /** Every raw log line (to check that no secret was ever logged). */
   rawLogs: string[];
   close(): Promise<void>;
+  /** Stop the server and reopen it on the same data folder and port (sessions and data survive). */
+  restart(): Promise<void>;
 }
 
 /**
@@ -81,27 +83,38 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
   });
   const logger = createLogger(config.logLevel, sink);
-  const { db } = openDatabase(config.databaseFile);
-  await migrateToLatest(db);
   const clock = testClock();
-  const deps: AppDeps = await buildDeps({ db, config, logger, clock });
-  const server = await startServer(deps, CLIENT_DIR);
-  return {
+  const boot = async () => {
+    const { db } = openDatabase(config.databaseFile);
+    await migrateToLatest(db);
+    const deps: AppDeps = await buildDeps({ db, config, logger, clock });
+    const server = await startServer(deps, CLIENT_DIR);
+    return { db, deps, server };
+  };
+  const stop = async (a: TestApp) => {
+    await a.server.close(1000);
+    a.deps.mailer.stop();
+    await a.db.destroy();
+  };
+  const app: TestApp = {
     url: config.publicUrl,
-    db,
-    deps,
+    ...(await boot()),
     config,
-    server,
     clock,
     logs,
     rawLogs,
     async close() {
-      await server.close(1000);
-      deps.mailer.stop();
-      await db.destroy();
+      await stop(app);
       rmSync(dataDir, { recursive: true, force: true });
     },
+    async restart() {
+      await stop(app);
+      // Let pooled keep-alive connections see the close before anything is sent again.
+      await new Promise((r) => setTimeout(r, 200));
+      Object.assign(app, await boot());
+    },
   };
+  return app;
 }
 
 /** The setup code the app printed to its log at start. */
