@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'socket.io-client';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
+import { buildFinding } from '../support/workspace.js';
+import { ask, connected, connectSocket, disconnected, feedSocket } from '../support/socket.js';
+
+/**
+ * Hostile input on the socket: nothing a client sends may change anything it is not allowed to,
+ * crash the process, or disturb other people's connections.
+ */
+
+let app: TestApp;
+const open: Socket[] = [];
+const track = (s: Socket) => (open.push(s), s);
+beforeAll(async () => {
+  app = await startTestApp({ SOCKETS_PER_USER: '3' });
+});
+afterAll(async () => {
+  open.forEach((s) => s.close());
+  await app.close();
+});
+
+describe('malformed events get an error ack and change nothing', () => {
+  it.each([
+    ['a string payload', 'feed:subscribe', 'since=0'],
+    ['a number payload', 'feed:subscribe', 42],
+    ['an array payload', 'feed:subscribe', [{ since: 0 }]],
+    ['null', 'feed:subscribe', null],
+    ['a wrong type', 'feed:subscribe', { since: '0' }],
+    ['a negative cursor', 'feed:subscribe', { since: -1 }],
+    ['an unknown key', 'feed:subscribe', { since: 0, room: 'client:other:portal' }],
+    ['a __proto__ key', 'feed:subscribe', JSON.parse('{"since":0,"__proto__":{"polluted":true}}')],
+    ['a constructor key', 'presence:join', { target: { kind: 'finding', id: 'x' }, constructor: { prototype: { polluted: true } } }],
+    ['an unknown presence kind', 'presence:join', { target: { kind: 'room', id: 'client:x:staff' } }],
+    ['an over-long id', 'presence:join', { target: { kind: 'finding', id: 'x'.repeat(500) } }],
+    ['an unknown event', 'room:join', { room: 'client:x:staff' }],
+    ['typing before joining', 'typing:start', { target: { kind: 'channel', id: 'x' } }],
+  ])('%s', async (_name, event, payload) => {
+    const agent = await signIn(app, await buildPortalUser(app.db));
+    const s = track(connectSocket(app, agent));
+    await connected(s);
+    const answer = await ask(s, event, payload);
+    expect(answer.ok).toBe(false);
+    expect(['validation_failed', 'bad_request', 'not_found']).toContain(answer.error.code);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(s.connected).toBe(true);
+  });
+
+  it('an event without an ack is ignored, and the connection keeps working', async () => {
+    const agent = await signIn(app, await buildPortalUser(app.db));
+    const s = track(connectSocket(app, agent));
+    await connected(s);
+    s.emit('feed:subscribe', { since: 0 });
+    s.emit('no:such:event', { a: 1 });
+    expect((await ask(s, 'feed:subscribe', { since: null })).ok).toBe(true);
+  });
+
+  it('a payload over 64 KB closes only that connection; others are unaffected and the server serves on', async () => {
+    const agent = await signIn(app, await buildPortalUser(app.db));
+    const bystander = await feedSocket(app, await signIn(app, await buildPortalUser(app.db)));
+    track(bystander.socket);
+    const s = track(connectSocket(app, agent));
+    await connected(s);
+    const gone = disconnected(s);
+    s.emit('feed:subscribe', { since: 0, pad: 'x'.repeat(70 * 1024) }, () => undefined);
+    await gone;
+    expect(bystander.socket.connected).toBe(true);
+    expect((await ask(bystander.socket, 'feed:subscribe', { since: null })).ok).toBe(true);
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  });
+
+  it('a portal user cannot join presence on another client’s finding or channel, or on a draft (404, as for a made-up id)', async () => {
+    const a = await buildClient(app.db);
+    const b = await buildClient(app.db);
+    const agent = await signIn(app, await buildPortalUser(app.db, { client_id: a.id }));
+    const s = track(connectSocket(app, agent));
+    await connected(s);
+    const otherFinding = await buildFinding(app.db, { client_id: b.id, published: true });
+    const draft = await buildFinding(app.db, { client_id: a.id });
+    const own = await buildFinding(app.db, { client_id: a.id, published: true });
+    for (const target of [{ kind: 'finding', id: otherFinding.id }, { kind: 'finding', id: draft.id }, { kind: 'channel', id: b.id }, { kind: 'finding', id: 'made-up' }]) {
+      expect(await ask(s, 'presence:join', { target })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    }
+    expect(await ask(s, 'presence:join', { target: { kind: 'finding', id: own.id } })).toMatchObject({ ok: true });
+    expect(await ask(s, 'presence:join', { target: { kind: 'channel', id: a.id } })).toMatchObject({ ok: true });
+  });
+});
+
+describe('limits', () => {
+  it('refuses one connection more than SOCKETS_PER_USER, and accepts again after one closes', async () => {
+    const agent = await signIn(app, await buildStaff(app.db));
+    const sockets = [0, 1, 2].map(() => track(connectSocket(app, agent)));
+    await Promise.all(sockets.map((s) => connected(s)));
+    await expect(connected(track(connectSocket(app, agent)))).rejects.toThrow('too_many_connections');
+    // Another person is not affected by this user's limit.
+    await connected(track(connectSocket(app, await signIn(app, await buildStaff(app.db)))));
+    const closed = sockets[0]!;
+    closed.close();
+    await new Promise((r) => setTimeout(r, 100));
+    await connected(track(connectSocket(app, agent)));
+  });
+
+  it('typing indicators are rate limited per user', async () => {
+    const a = await buildClient(app.db);
+    const agent = await signIn(app, await buildPortalUser(app.db, { client_id: a.id }));
+    const s = track(connectSocket(app, agent));
+    await connected(s);
+    await ask(s, 'presence:join', { target: { kind: 'channel', id: a.id } });
+    const answers = await Promise.all(Array.from({ length: 30 }, () => ask(s, 'typing:start', { target: { kind: 'channel', id: a.id } })));
+    expect(answers.filter((x) => x.ok).length).toBeGreaterThan(0);
+    expect(answers.filter((x) => !x.ok && x.error.code === 'rate_limited').length).toBeGreaterThan(20);
+  });
+});
