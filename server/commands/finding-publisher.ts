@@ -5,6 +5,7 @@ import { hasHistory } from '../repositories/findings.js';
 import { auditFor, type CommandContext } from './context.js';
 import { getFinding, readableFinding } from './finding-lister.js';
 import { appendEvent } from '../events/log.js';
+import { notifyFindingPublished } from './notification-recipients.js';
 
 /**
  * Publish (the client's users can now see it) or unpublish (back to a draft, hidden again). The
@@ -16,7 +17,7 @@ export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, fi
   if ((f.published === 1) === publish) return getFinding(deps, ctx, findingId);
 
   const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
+  const notified = await deps.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('findings')
       .set(publish ? { published: 1, published_at: now, updated_at: now } : { published: 0, published_at: null, updated_at: now })
@@ -30,7 +31,10 @@ export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, fi
     await writeAudit(trx, auditFor(ctx, f.client_id), {
       action: publish ? 'finding.published' : 'finding.unpublished', outcome: 'success', targetType: 'finding', targetId: findingId,
     }, now);
+    // The client's people (Findings module on) are told, with the publication or not at all.
+    return publish ? notifyFindingPublished(trx, f, ctx.viewer.user.id, now) : [];
   });
   deps.bus.publish('events.appended', {});
+  if (notified.length) deps.bus.publish('notifications.created', { ids: notified });
   return getFinding(deps, ctx, findingId);
 }

@@ -9,6 +9,7 @@ import { findReport, setReportPublished } from '../repositories/reports.js';
 import { auditFor, type CommandContext } from './context.js';
 import { reportFor } from './report-access.js';
 import { appendEvent } from '../events/log.js';
+import { notifyReportPublished } from './notification-recipients.js';
 
 /** Publish a report version to the client, or take it back (staff). */
 export async function updateReport(deps: AppDeps, ctx: CommandContext, id: string, patch: ReportPatch): Promise<ReportDTO> {
@@ -22,8 +23,12 @@ export async function updateReport(deps: AppDeps, ctx: CommandContext, id: strin
     await writeAudit(trx, auditFor(ctx, report.client_id), {
       action: 'report.updated', outcome: 'success', targetType: 'report', targetId: id, details: { published: patch.published },
     }, now);
-    return (await findReport(trx, id))!;
+    const row = (await findReport(trx, id))!;
+    // The client's people (Reports module on) are told, with the publication or not at all.
+    const ids = patch.published ? await notifyReportPublished(trx, row, ctx.viewer.user.id, now) : [];
+    return { row, ids };
   });
   deps.bus.publish('events.appended', {});
-  return presentReport(updated, updated.project_name, STAFF_PROFILE);
+  if (updated.ids.length) deps.bus.publish('notifications.created', { ids: updated.ids });
+  return presentReport(updated.row, updated.row.project_name, STAFF_PROFILE);
 }

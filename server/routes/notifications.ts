@@ -1,8 +1,27 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
+import { NotificationListQuery } from '../contracts/notifications.js';
+import { parseInput } from '../validate.js';
+import { commandContextOf } from '../commands/context.js';
+import { countUnread, listNotifications, readAllNotifications, readNotification } from '../commands/notification-inbox.js';
 
-/** In-app notifications: list, unread count, mark read. */
-export function notificationsRouter(_deps: AppDeps): Router {
+/** In-app notifications: list, unread count, mark read. Always the signed-in person's own. */
+export function notificationsRouter(deps: AppDeps): Router {
   const r = Router();
+
+  r.get('/notifications', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json(await listNotifications(deps, ctx, parseInput(NotificationListQuery, req.query)));
+  });
+  r.get('/notifications/unread-count', async (req, res) => {
+    res.json(await countUnread(deps, commandContextOf(req)));
+  });
+  r.post('/notifications/read-all', async (req, res) => {
+    res.json(await readAllNotifications(deps, commandContextOf(req)));
+  });
+  r.post('/notifications/:id/read', async (req, res) => {
+    res.json(await readNotification(deps, commandContextOf(req), req.params.id));
+  });
+
   return r;
 }

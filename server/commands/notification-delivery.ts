@@ -1,0 +1,74 @@
+import type { Server } from 'socket.io';
+import type { AppDeps } from '../context.js';
+import type { NotificationPushed } from '../contracts/realtime.js';
+import { notifyPrefsFrom } from '../contracts/profile.js';
+import { modulesOf } from '../modules.js';
+import { presentNotification } from '../presenters/collaboration.js';
+import { isOnline } from '../realtime/io.js';
+import { rooms } from '../realtime/rooms.js';
+import { loadForDelivery, unreadCounts, type DeliveryRow } from '../repositories/notifications.js';
+import { queueMail } from '../services/mailer.js';
+import { portalProfile, STAFF_PROFILE } from '../visibility/profile.js';
+import { MODULE_OF_KIND } from './notification-recipients.js';
+import { notificationMail, wantsMail } from './notification-mail.js';
+
+/**
+ * The after-commit side of notifications: each committed row is pushed to its person's own
+ * sockets with their new unread count, and mailed when they are offline and want such mail.
+ * Access is checked again here, as things are now: a person removed, a portal switched off, a
+ * module disabled or a finding withdrawn since the row was written gets no push and no mail.
+ */
+export async function deliverNotifications(io: Server, deps: AppDeps, ids: number[]): Promise<void> {
+  if (!ids.length) return;
+  const rows = await loadForDelivery(deps.db, ids);
+  const allowed: DeliveryRow[] = [];
+  for (const r of rows) if (await mayStillKnow(deps, r)) allowed.push(r);
+  if (!allowed.length) return;
+
+  const counts = await unreadCounts(deps.db, [...new Set(allowed.map((r) => r.user_id))]);
+  const offline: DeliveryRow[] = [];
+  for (const r of allowed) {
+    const profile = r.user_kind === 'portal' ? portalProfile({ id: r.user_client_id!, visible_fields: '{}' }) : STAFF_PROFILE;
+    const payload: NotificationPushed = { notification: presentNotification(r, profile), unread: counts.get(r.user_id) ?? 0 };
+    io.to(rooms.user(r.user_id)).emit('notification:created', payload);
+    if (r.emailed_at === null && wantsMail(notifyPrefsFrom(r.user_prefs), r.kind) && !(await isOnline(io, r.user_id))) offline.push(r);
+  }
+  if (offline.length) await mailOffline(deps, offline);
+}
+
+/** Whether the person may still know about what the notification names. */
+async function mayStillKnow(deps: AppDeps, r: DeliveryRow): Promise<boolean> {
+  if (r.user_status !== 'active') return false;
+  if (r.user_kind === 'portal') {
+    if (!r.user_client_id || (r.client_id !== null && r.client_id !== r.user_client_id)) return false;
+    if (!r.client_portal_enabled || r.client_archived_at !== null) return false;
+    if (!modulesOf({ modules: r.client_modules ?? '{}' })[MODULE_OF_KIND[r.kind]]) return false;
+  }
+  if (r.finding_id) {
+    const f = await deps.db.selectFrom('findings').select(['client_id', 'published']).where('id', '=', r.finding_id).executeTakeFirst();
+    if (!f) return false;
+    if (r.user_kind === 'portal' && (f.published !== 1 || f.client_id !== r.user_client_id)) return false;
+  }
+  return true;
+}
+
+/**
+ * Queue the mails in a short transaction of their own (after the change committed: a mail
+ * failure never undoes or delays it). `emailed_at` is set with the mail, so a row is mailed once.
+ */
+async function mailOffline(deps: AppDeps, rows: DeliveryRow[]): Promise<void> {
+  const now = deps.clock();
+  const firm = await deps.db.selectFrom('firm').select('name').executeTakeFirst();
+  const firmName = firm?.name ?? 'Debrief';
+  const queued = await deps.db.transaction().execute(async (trx) => {
+    let n = 0;
+    for (const r of rows) {
+      const claimed = await trx.updateTable('notifications').set({ emailed_at: now }).where('id', '=', r.id).where('emailed_at', 'is', null).executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue;
+      await queueMail(trx, notificationMail(r, r.user_email, firmName, deps.config.publicUrl), now, !!deps.config.smtpUrl);
+      n++;
+    }
+    return n;
+  });
+  if (queued) deps.bus.publish('mail.queued', {});
+}
