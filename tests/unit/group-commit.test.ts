@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../db/client.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { createBus } from '../../server/events/bus.js';
+import { createLogger } from '../../server/logger.js';
+import { createWriteQueue } from '../../server/commands/group-commit.js';
+import { tempDir } from '../support/app.js';
+import { Writable } from 'node:stream';
+
+let db: Db;
+let sqlite: ReturnType<typeof openDatabase>['sqlite'];
+let dir: string;
+const logger = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
+
+beforeAll(async () => {
+  dir = tempDir();
+  ({ db, sqlite } = openDatabase(path.join(dir, 'db.sqlite')));
+  await migrateToLatest(db);
+  await db.insertInto('clients').values({ id: 'c1', name: 'C', portal_enabled: 1, archived_at: null, session_idle_minutes: null, session_absolute_hours: null, created_at: 0, updated_at: 0 }).execute();
+});
+afterAll(async () => {
+  await db.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const insert = (n: number) => (trx: Db) =>
+  trx.insertInto('client_events').values({ client_id: 'c1', type: 'message:created', audience: 'all', entity_id: String(n), at: n }).returning('position').executeTakeFirstOrThrow();
+
+describe('group commit', () => {
+  it('runs the writes that arrive together in one transaction and resolves each only after it committed', async () => {
+    const bus = createBus(logger);
+    let appended = 0;
+    bus.on('events.appended', () => void appended++);
+    const q = createWriteQueue(db, bus, logger);
+    const before = sqlite.prepare('select count(*) as n from client_events').get() as { n: number };
+    const seenCommitted: boolean[] = [];
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        q.run(insert(i)).then((r) => {
+          // When a caller hears "done", a separate connection already sees the row: it is durable.
+          const other = openDatabase(path.join(dir, 'db.sqlite')).sqlite;
+          seenCommitted.push(!!other.prepare('select 1 from client_events where position = ?').get(r.position));
+          other.close();
+          return r;
+        }),
+      ),
+    );
+    expect(results).toHaveLength(50);
+    expect(seenCommitted.every(Boolean)).toBe(true);
+    expect((sqlite.prepare('select count(*) as n from client_events').get() as { n: number }).n - before.n).toBe(50);
+    // 50 writes issued in one turn of the event loop: far fewer commits than writes.
+    await new Promise((r) => setTimeout(r, 10));
+    expect(appended).toBeGreaterThan(0);
+    expect(appended).toBeLessThan(5);
+  });
+
+  it('a failing write rolls back alone; the others in its batch commit', async () => {
+    const q = createWriteQueue(db, createBus(logger), logger);
+    const outcomes = await Promise.allSettled([
+      q.run(insert(1001)),
+      q.run(async (trx) => {
+        await insert(1002)(trx);
+        throw new Error('refused');
+      }),
+      q.run(insert(1003)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const ids = (sqlite.prepare("select entity_id from client_events where entity_id in ('1001','1002','1003') order by entity_id").all() as { entity_id: string }[]).map((r) => r.entity_id);
+    expect(ids).toEqual(['1001', '1003']);
+  });
+
+  it('when the commit itself fails nobody is told "done"', async () => {
+    const q = createWriteQueue(db, createBus(logger), logger);
+    // A constraint deferred to commit time makes the COMMIT fail after every write succeeded.
+    // (The pragma holds until the next COMMIT: the batch's.)
+    sqlite.pragma('defer_foreign_keys = on');
+    const bad = q.run((trx) => trx.insertInto('comments').values({ id: 'x', finding_id: 'no-such-finding', client_id: 'c1', author_id: 'nobody', body: 'b', client_message_id: 'cccccccc', created_at: 0 }).execute());
+    const good = q.run(insert(2001));
+    const outcomes = await Promise.allSettled([bad, good]);
+    sqlite.pragma('defer_foreign_keys = off');
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/FOREIGN KEY/);
+    expect(sqlite.prepare("select 1 from client_events where entity_id = '2001'").get()).toBeUndefined();
+  });
+});
