@@ -1,5 +1,13 @@
 import type { AppDeps } from '../context.js';
-import type { AnySocket } from './ack.js';
+import { MessageSendInput } from '../contracts/realtime.js';
+import { sendMessage } from '../commands/chat-send.js';
+import { handle, type AnySocket } from './ack.js';
 
-/** Socket events of the chat channel (`message:send`); filled in with the chat commands. */
-export function registerChatHandlers(_deps: AppDeps, _socket: AnySocket): void {}
+/**
+ * Socket events of the chat channel. `message:send` runs the same command as
+ * POST /api/chat/:clientId/messages (rate limit, idempotency, group commit included); the ack
+ * carries the message as the sender may see it, after it committed.
+ */
+export function registerChatHandlers(deps: AppDeps, socket: AnySocket): void {
+  handle(deps, socket, 'message:send', MessageSendInput, async (input, ctx) => ({ message: (await sendMessage(deps, ctx, input)).message }));
+}

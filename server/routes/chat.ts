@@ -1,8 +1,80 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
+import { auditContextOf } from '../context.js';
+import { parseInput } from '../validate.js';
+import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput } from '../contracts/chat.js';
+import { commandContextOf } from '../commands/context.js';
+import { messageIdParam } from '../commands/chat-access.js';
+import { chatHistory, listChannels, markRead } from '../commands/chat-read.js';
+import { sendMessage } from '../commands/chat-send.js';
+import { deleteMessage, editMessage } from '../commands/chat-edit.js';
+import { receiveAttachment } from '../commands/attachment-upload.js';
+import { auditAttachmentDownload, openAttachmentFile, type AttachmentVariant } from '../commands/attachment-download.js';
+import { sendFileHandle } from '../services/storage.js';
 
-/** The client chat channel over HTTP: history, sends, edits, deletes, read positions, attachments. */
-export function chatRouter(_deps: AppDeps): Router {
+/**
+ * The client chat channel over HTTP: channels, history, sends, edits, deletes, read positions,
+ * file uploads, and the authorised, audited downloads of every attachment (chat and remediation).
+ * A portal user's channel is always their own client's (another :clientId is 404).
+ */
+export function chatRouter(deps: AppDeps): Router {
   const r = Router();
+
+  r.get('/chat/channels', async (req, res) => {
+    res.json({ channels: await listChannels(deps, commandContextOf(req)) });
+  });
+
+  r.get('/chat/:clientId/messages', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json(await chatHistory(deps, ctx, req.params.clientId, parseInput(ChatHistoryQuery, req.query)));
+  });
+
+  r.post('/chat/:clientId/messages', async (req, res) => {
+    const ctx = commandContextOf(req);
+    const input = parseInput(ChatPostInput, req.body);
+    const sent = await sendMessage(deps, ctx, { ...input, clientId: req.params.clientId });
+    res.status(sent.created ? 201 : 200).json({ message: sent.message });
+  });
+
+  r.patch('/chat/messages/:id', async (req, res) => {
+    const ctx = commandContextOf(req);
+    const id = messageIdParam(req.params.id);
+    res.json({ message: await editMessage(deps, ctx, id, parseInput(ChatEditInput, req.body)) });
+  });
+
+  r.delete('/chat/messages/:id', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ message: await deleteMessage(deps, ctx, messageIdParam(req.params.id)) });
+  });
+
+  r.post('/chat/:clientId/read', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json(await markRead(deps, ctx, req.params.clientId, parseInput(ChatReadInput, req.body).lastReadId));
+  });
+
+  r.post('/chat/:clientId/attachments', async (req, res) => {
+    const ctx = commandContextOf(req);
+    const { name } = parseInput(AttachmentUploadQuery, req.query);
+    const attachment = await receiveAttachment(deps, ctx, req, { clientId: req.params.clientId, purpose: 'chat' }, name);
+    res.status(201).json({ attachment });
+  });
+
+  const download = (variant: AttachmentVariant) => async (req: import('express').Request, res: import('express').Response) => {
+    const id = String(req.params.id);
+    const audit = auditContextOf(req);
+    let file;
+    try {
+      file = await openAttachmentFile(deps, commandContextOf(req), id, variant);
+    } catch (error) {
+      await auditAttachmentDownload(deps, audit, id, variant, { error });
+      throw error;
+    }
+    res.status(200).set(file.headers);
+    const sent = await sendFileHandle(res, file.handle);
+    await auditAttachmentDownload(deps, audit, id, variant, { ...sent, clientId: file.clientId });
+  };
+  r.get('/attachments/:id', download('file'));
+  r.get('/attachments/:id/thumb', download('thumb'));
+
   return r;
 }

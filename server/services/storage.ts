@@ -10,13 +10,13 @@ import path from 'node:path';
  */
 
 /** The folders the server stores into. Adding one is a code change, never user input. */
-export type StorageFolder = 'avatars' | 'evidence' | 'reports';
+export type StorageFolder = 'avatars' | 'evidence' | 'reports' | 'attachments';
 
 /** The extensions a stored file may have (chosen by the server from the sniffed type). */
 export type StoredExt = 'webp' | 'png' | 'jpg' | 'gif' | 'pdf' | 'txt' | 'zip';
 
 /** What a stored file is called in the database: `<folder>/<32 hex>.<ext>`. */
-const STORED_NAME = /^(avatars|evidence|reports)\/[0-9a-f]{32}\.(webp|png|jpg|gif|pdf|txt|zip)$/;
+const STORED_NAME = /^(avatars|evidence|reports|attachments)\/[0-9a-f]{32}\.(webp|png|jpg|gif|pdf|txt|zip)$/;
 
 /** The absolute path of a stored name, or null when the name is not one the server could have made. */
 function resolveStored(root: string, stored: string): string | null {

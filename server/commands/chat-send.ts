@@ -1,0 +1,59 @@
+import type { AppDeps } from '../context.js';
+import type { ChatMessageDTO, MessageSendInput } from '../contracts/realtime.js';
+import { badRequest, validationFailed } from '../errors.js';
+import { appendEvent } from '../events/log.js';
+import { loadMessages, presentMessage } from '../presenters/collaboration.js';
+import { attachToMessage } from '../repositories/attachments.js';
+import { advanceRead, findByClientMessageId, insertMessage } from '../repositories/chat.js';
+import type { VisibilityProfile } from '../visibility/profile.js';
+import { chatChannelFor } from './chat-access.js';
+import type { CommandContext } from './context.js';
+import { takeSend } from './send-limit.js';
+
+/** What a send answers: the message as the sender may see it, and whether it was made just now. */
+export interface SentMessage {
+  message: ChatMessageDTO;
+  created: boolean;
+}
+
+/**
+ * Send a chat message (HTTP POST and socket `message:send` both call this). Staff name the
+ * client; a portal user's is always their own. The send is rate-limited per user, idempotent on
+ * (author, clientMessageId) — a replay returns the message already made and writes nothing — and
+ * written through the group-commit queue: the message, its attachments (the sender's own pending
+ * uploads for this client, all or nothing), the `message:created` log event and the author's read
+ * position commit together, and the answer comes only after that commit.
+ */
+export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: MessageSendInput): Promise<SentMessage> {
+  const { user } = ctx.viewer;
+  if (user.kind === 'staff' && !input.clientId) throw validationFailed('clientId: choose the client to write to.', [{ path: 'clientId', message: 'choose the client to write to' }]);
+  const { client, profile } = await chatChannelFor(deps, ctx, input.clientId, 'chat.write');
+  takeSend(deps, user.id);
+
+  const body = input.body.trim();
+  const attachmentIds = [...new Set(input.attachmentIds ?? [])];
+  if (!body && !attachmentIds.length) throw validationFailed('body: write a message or attach a file.', [{ path: 'body', message: 'write a message or attach a file' }]);
+
+  const now = deps.clock();
+  const result = await deps.writes.run(async (trx) => {
+    const existing = await findByClientMessageId(trx, user.id, input.clientMessageId);
+    if (existing) return { id: existing.id, created: false };
+    const id = await insertMessage(trx, { client_id: client.id, author_id: user.id, body, client_message_id: input.clientMessageId, created_at: now, edited_at: null, deleted_at: null });
+    const attached = await attachToMessage(trx, attachmentIds, { uploaderId: user.id, clientId: client.id, messageId: id });
+    // Throwing rolls this write's savepoint back: no message, no attachment change, no event.
+    if (attached !== attachmentIds.length) throw badRequest('One of the files is not yours to attach here, or is already attached. Upload it again.');
+    await appendEvent(trx, { clientId: client.id, type: 'message:created', audience: 'all', entityId: String(id) }, now);
+    await advanceRead(trx, client.id, user.id, id);
+    return { id, created: true };
+  });
+  if (result.created) deps.bus.publish('chat.posted', { clientId: client.id, messageId: result.id, authorId: user.id });
+  return { message: await presentOne(deps, result.id, profile), created: result.created };
+}
+
+/** One message presented for a profile (after commit, as it is now). */
+export async function presentOne(deps: Pick<AppDeps, 'db'>, id: number, profile: VisibilityProfile): Promise<ChatMessageDTO> {
+  const { messages, attachments } = await loadMessages(deps.db, [id]);
+  const m = messages.get(id);
+  if (!m) throw new Error(`chat message ${id} vanished after commit`);
+  return presentMessage(m, attachments.get(id) ?? [], profile);
+}

@@ -1,0 +1,74 @@
+import { sql, type Kysely } from 'kysely';
+import type { ChatMessageRow, Database } from '../../db/schema.js';
+
+/** Kysely queries of the chat channel (messages and read positions). First argument: db or trx. */
+
+type Db = Kysely<Database>;
+
+/** The client fields the channel needs (existence, name, modules, visibility, archive state). */
+export function findChatClient(db: Db, clientId: string) {
+  return db.selectFrom('clients').select(['id', 'name', 'modules', 'visible_fields', 'archived_at']).where('id', '=', clientId).executeTakeFirst();
+}
+
+export function findMessage(db: Db, id: number): Promise<ChatMessageRow | undefined> {
+  return db.selectFrom('chat_messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The author's message with this browser-chosen id (the idempotency key), if any. */
+export function findByClientMessageId(db: Db, authorId: string, clientMessageId: string): Promise<ChatMessageRow | undefined> {
+  return db.selectFrom('chat_messages').selectAll().where('author_id', '=', authorId).where('client_message_id', '=', clientMessageId).executeTakeFirst();
+}
+
+export async function insertMessage(db: Db, row: Omit<ChatMessageRow, 'id'>): Promise<number> {
+  const r = await db.insertInto('chat_messages').values(row).returning('id').executeTakeFirstOrThrow();
+  return r.id;
+}
+
+/** Ids of one page of a channel's history, newest first (`limit + 1` rows tell whether there is more). */
+export async function messageIdsPage(db: Db, clientId: string, before: number | undefined, limit: number): Promise<number[]> {
+  let q = db.selectFrom('chat_messages').select('id').where('client_id', '=', clientId);
+  if (before !== undefined) q = q.where('id', '<', before);
+  return (await q.orderBy('id', 'desc').limit(limit).execute()).map((r) => r.id);
+}
+
+/** The newest message id of a channel (0 when empty). */
+export async function newestMessageId(db: Db, clientId: string): Promise<number> {
+  const r = await db.selectFrom('chat_messages').select((eb) => eb.fn.max('id').as('m')).where('client_id', '=', clientId).executeTakeFirst();
+  return Number(r?.m ?? 0);
+}
+
+/** The viewer's read position in a channel (0 = nothing read). */
+export async function readPosition(db: Db, clientId: string, userId: string): Promise<number> {
+  const r = await db.selectFrom('chat_reads').select('last_read_id').where('client_id', '=', clientId).where('user_id', '=', userId).executeTakeFirst();
+  return r?.last_read_id ?? 0;
+}
+
+/** Move a read position forward to `id` (never back); returns the position now stored. */
+export async function advanceRead(db: Db, clientId: string, userId: string, id: number): Promise<number> {
+  await db
+    .insertInto('chat_reads')
+    .values({ client_id: clientId, user_id: userId, last_read_id: id })
+    .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet({ last_read_id: sql`max(chat_reads.last_read_id, excluded.last_read_id)` }))
+    .execute();
+  return readPosition(db, clientId, userId);
+}
+
+/** Per channel: the newest message id and the viewer's unread count (live messages by others after their read position). */
+export async function channelStats(db: Db, userId: string, clientIds: string[] | 'all'): Promise<Map<string, { lastId: number; unread: number; lastRead: number }>> {
+  let q = db
+    .selectFrom('chat_messages as m')
+    .leftJoin('chat_reads as r', (j) => j.onRef('r.client_id', '=', 'm.client_id').on('r.user_id', '=', userId))
+    .select((eb) => [
+      'm.client_id',
+      eb.fn.max('m.id').as('last_id'),
+      eb.fn.coalesce(eb.fn.max('r.last_read_id'), eb.val(0)).as('last_read'),
+      sql<number>`sum(case when m.id > coalesce(r.last_read_id, 0) and m.author_id <> ${userId} and m.deleted_at is null then 1 else 0 end)`.as('unread'),
+    ])
+    .groupBy('m.client_id');
+  if (clientIds !== 'all') {
+    if (!clientIds.length) return new Map();
+    q = q.where('m.client_id', 'in', clientIds);
+  }
+  const rows = await q.execute();
+  return new Map(rows.map((r) => [r.client_id, { lastId: Number(r.last_id ?? 0), unread: Number(r.unread ?? 0), lastRead: Number(r.last_read ?? 0) }]));
+}
