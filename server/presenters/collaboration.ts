@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AttachmentRow, ChatMessageRow, CommentRow, Database, NotificationRow } from '../../db/schema.js';
 import type { AttachmentDTO, AuthorDTO, ChatMessageDTO, CommentDTO, NotificationDTO } from '../contracts/realtime.js';
 import { renderMarkdown } from '../services/markdown.js';
+import { renderCommentHtml } from '../services/mentions.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
 
 /**
@@ -52,7 +53,7 @@ export function presentComment(c: CommentWithAuthor, profile: VisibilityProfile)
     id: () => c.id,
     findingId: () => c.finding_id,
     author: () => author(c.author_id, c.author_name, c.author_kind),
-    bodyHtml: () => (gone ? '' : renderMarkdown(c.body)),
+    bodyHtml: () => (gone ? '' : renderCommentHtml(c.body)),
     body: () => (gone ? '' : c.body),
     clientMessageId: () => c.client_message_id,
     createdAt: () => iso(c.created_at),

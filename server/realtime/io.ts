@@ -8,6 +8,7 @@ import { clientIpFn } from '../client-ip.js';
 import { createFeed } from './feed.js';
 import { createPresence } from './presence.js';
 import { registerChatHandlers } from './chat-handlers.js';
+import { registerCommentHandlers } from './comment-handlers.js';
 import type { AnySocket } from './ack.js';
 
 export interface SocketData {
@@ -73,6 +74,7 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     feed.register(socket);
     presence.register(socket);
     registerChatHandlers(deps, socket);
+    registerCommentHandlers(deps, socket);
 
     // An event nobody handles still gets an answer (if it asked for one), and changes nothing.
     socket.onAny((event: unknown, ...args: unknown[]) => {

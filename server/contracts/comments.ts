@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { clientMessageId, MAX_BODY, type CommentDTO } from './realtime.js';
+
+/**
+ * Comments on findings, shared with the browser: request schemas, the mention token and the
+ * answers of the comment routes. Comment payloads themselves are `CommentDTO` (realtime.ts).
+ */
+
+const body = z.string().trim().min(1, 'Write something first.').max(MAX_BODY, `at most ${MAX_BODY} characters`);
+
+/** POST /api/findings/:id/comments. `internal` (staff only): a note the client never sees until shared. */
+export const CommentInput = z.object({ body, clientMessageId, internal: z.boolean().optional() }).strict();
+export type CommentInput = z.infer<typeof CommentInput>;
+
+/** Socket `comment:create`: the same as POST, naming the finding (the browser's outbox sends these). */
+export const CommentCreateEvent = z.object({ findingId: z.string().min(1).max(64), body, clientMessageId, internal: z.boolean().optional() }).strict();
+export type CommentCreateEvent = z.infer<typeof CommentCreateEvent>;
+
+/** PATCH /api/comments/:id (the author only). */
+export const CommentPatch = z.object({ body }).strict();
+export type CommentPatch = z.infer<typeof CommentPatch>;
+
+/** GET /api/findings/:id/mentionable?internal=true|false */
+export const MentionableQuery = z.object({ internal: z.enum(['true', 'false']).optional() }).strict();
+
+/** Someone who may be @mentioned on a finding (they can see it). */
+export interface MentionCandidateDTO { id: string; name: string; kind: 'staff' | 'portal' }
+
+export interface CommentListDTO { comments: CommentDTO[] }
+export interface CommentAnswer { comment: CommentDTO; created?: boolean }
+export interface MentionableDTO { people: MentionCandidateDTO[] }
+
+/**
+ * A mention as stored in a comment: `@[Display Name](user-id)`. The composer inserts it from
+ * the autocomplete; the server finds mentions only in the stored text with MENTION_PATTERN and
+ * re-checks each named user's access (a typed token grants nothing).
+ */
+export const MENTION_PATTERN = /@\[([^\]\n]{1,120})\]\(([A-Za-z0-9_-]{1,64})\)/g;
+
+/** The stored token for one person (brackets in a name are dropped so the token stays one token). */
+export function mentionToken(p: { id: string; name: string }): string {
+  return `@[${p.name.replace(/[[\]()\n]/g, '').trim() || 'someone'}](${p.id})`;
+}
+
+/** The ids mentioned in a stored text, once each, in order of first appearance. */
+export function mentionedIds(text: string): string[] {
+  return [...new Set([...text.matchAll(MENTION_PATTERN)].map((m) => m[2]!))];
+}

@@ -1,0 +1,71 @@
+import type { Insertable, Kysely } from 'kysely';
+import type { CommentRow, CommentTable, Database } from '../../db/schema.js';
+import type { CommentWithAuthor } from '../presenters/collaboration.js';
+
+type Db = Kysely<Database>;
+
+/** What access to a finding's comments depends on: the finding and its client's settings. */
+export interface FindingForComments {
+  id: string;
+  title: string;
+  client_id: string;
+  published: number;
+  modules: string;
+  visible_fields: string;
+  portal_enabled: number;
+  archived_at: number | null;
+}
+
+/** A finding with the client fields that decide who may see it, or undefined. */
+export async function findFindingForComments(db: Db, findingId: string): Promise<FindingForComments | undefined> {
+  return db
+    .selectFrom('findings')
+    .innerJoin('clients', 'clients.id', 'findings.client_id')
+    .select(['findings.id', 'findings.title', 'findings.client_id', 'findings.published', 'clients.modules', 'clients.visible_fields', 'clients.portal_enabled', 'clients.archived_at'])
+    .where('findings.id', '=', findingId)
+    .executeTakeFirst();
+}
+
+/**
+ * A finding's comments, oldest first, with their authors (deleted ones stay as tombstones).
+ * For a portal audience internal notes are filtered here, in SQL: they are never even loaded.
+ */
+export async function listComments(db: Db, findingId: string, audience: 'staff' | 'portal'): Promise<CommentWithAuthor[]> {
+  let q = db
+    .selectFrom('comments')
+    .innerJoin('users', 'users.id', 'comments.author_id')
+    .selectAll('comments')
+    .select(['users.name as author_name', 'users.kind as author_kind'])
+    .where('comments.finding_id', '=', findingId);
+  if (audience === 'portal') q = q.where('comments.internal', '=', 0);
+  return q.orderBy('comments.created_at').orderBy('comments.id').execute();
+}
+
+/** One comment by id (any audience; callers decide what the viewer may know). */
+export async function findComment(db: Db, id: string): Promise<CommentRow | undefined> {
+  return db.selectFrom('comments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The comment an author already made with this client message id (an idempotent retry). */
+export async function findByClientMessageId(db: Db, authorId: string, clientMessageId: string): Promise<CommentRow | undefined> {
+  return db.selectFrom('comments').selectAll().where('author_id', '=', authorId).where('client_message_id', '=', clientMessageId).executeTakeFirst();
+}
+
+export async function insertComment(trx: Db, row: Insertable<CommentTable>): Promise<void> {
+  await trx.insertInto('comments').values(row).execute();
+}
+
+/** Make people followers of a finding (already following: nothing changes). */
+export async function addFollowers(trx: Db, findingId: string, userIds: string[]): Promise<void> {
+  if (!userIds.length) return;
+  await trx
+    .insertInto('finding_followers')
+    .values(userIds.map((user_id) => ({ finding_id: findingId, user_id })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** The ids of a finding's followers. */
+export async function followerIds(db: Db, findingId: string): Promise<string[]> {
+  return (await db.selectFrom('finding_followers').select('user_id').where('finding_id', '=', findingId).execute()).map((r) => r.user_id);
+}

@@ -1,0 +1,115 @@
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../../db/schema.js';
+import { MENTION_PATTERN, mentionedIds, type MentionCandidateDTO } from '../contracts/comments.js';
+import { modulesOf } from '../modules.js';
+import { insertNotifications, type NewNotification } from '../repositories/notifications.js';
+import { addFollowers, followerIds, type FindingForComments } from '../repositories/comments.js';
+import { renderMarkdown } from './markdown.js';
+
+/**
+ * Mentions and follower notifications for comments. Mentions are read from the stored text only
+ * (`@[Name](user-id)`), and every recipient's access is checked again at the moment of writing:
+ * active, and staff — or a portal user of the finding's client while the finding is published,
+ * the portal is on and the Findings module is on, and never for an internal note. A mention of
+ * someone who can't see the comment notifies nobody and grants nothing.
+ */
+
+type Db = Kysely<Database>;
+type Person = Pick<UserRow, 'id' | 'name' | 'kind' | 'status' | 'client_id'>;
+
+/** Whether the finding's client's own people can see it right now (published, portal on, Findings on). */
+export function clientSeesFinding(f: FindingForComments): boolean {
+  return f.published === 1 && f.portal_enabled === 1 && f.archived_at === null && modulesOf(f).findings;
+}
+
+/** Whether `u` may see a comment on `f` (an internal note: staff only). */
+export function maySeeComment(u: Person, f: FindingForComments, internal: boolean): boolean {
+  if (u.status !== 'active') return false;
+  if (u.kind === 'staff') return true;
+  return !internal && u.client_id === f.client_id && clientSeesFinding(f);
+}
+
+/** The people who may be mentioned in a comment on `f` (staff only for an internal note), by name. */
+export async function mentionCandidates(db: Db, f: FindingForComments, internal: boolean, exceptId: string): Promise<MentionCandidateDTO[]> {
+  const portal = !internal && clientSeesFinding(f);
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'name', 'kind'])
+    .where('status', '=', 'active')
+    .where('id', '!=', exceptId)
+    .where((eb) => (portal ? eb.or([eb('kind', '=', 'staff'), eb('client_id', '=', f.client_id)]) : eb('kind', '=', 'staff')))
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, kind: r.kind }));
+}
+
+const shortTitle = (t: string) => (t.length > 60 ? `${t.slice(0, 57).trimEnd()}…` : t);
+/** Where a notification about a finding takes each kind of person. */
+export const findingLink = (kind: 'staff' | 'portal', findingId: string) => `/${kind === 'staff' ? 'staff' : 'portal'}/findings/${findingId}`;
+
+async function people(trx: Db, ids: string[]): Promise<Person[]> {
+  if (!ids.length) return [];
+  return trx.selectFrom('users').select(['id', 'name', 'kind', 'status', 'client_id']).where('id', 'in', ids).execute();
+}
+
+export interface CommentNotice {
+  finding: FindingForComments;
+  author: Pick<UserRow, 'id' | 'name'>;
+  internal: boolean;
+  /** The ids to treat as mentioned (already parsed from the stored text, e.g. only the new ones after an edit). */
+  mentioned: string[];
+  /** Only portal users among the mentioned (a note just shared: staff were told when it was written). */
+  portalOnly?: boolean;
+  /** Also tell the finding's other followers ('reply'), and make author and mentioned followers. */
+  replies?: boolean;
+}
+
+/**
+ * Write the notification rows for a comment inside its transaction; returns their ids (publish
+ * `notifications.created` with them after commit).
+ */
+export async function notifyForComment(trx: Db, n: CommentNotice, now: number): Promise<number[]> {
+  const { finding, author, internal } = n;
+  const candidates = n.mentioned.filter((id) => id !== author.id);
+  const targets = (await people(trx, candidates)).filter((u) => maySeeComment(u, finding, internal) && (!n.portalOnly || u.kind === 'portal'));
+  const title = shortTitle(finding.title);
+  const row = (u: Person, kind: 'mention' | 'reply', text: string): NewNotification => ({
+    user_id: u.id, client_id: finding.client_id, kind, actor_id: author.id, finding_id: finding.id, text, link: findingLink(u.kind, finding.id), created_at: now,
+  });
+  const rows = targets.map((u) => row(u, 'mention', `${author.name} mentioned you on “${title}”`));
+
+  if (n.replies) {
+    await addFollowers(trx, finding.id, [author.id, ...targets.map((u) => u.id)]);
+    const skip = new Set([author.id, ...candidates]);
+    const others = (await followerIds(trx, finding.id)).filter((id) => !skip.has(id));
+    for (const u of await people(trx, others)) {
+      if (maySeeComment(u, finding, internal)) rows.push(row(u, 'reply', `${author.name} commented on “${title}”`));
+    }
+  }
+  return insertNotifications(trx, rows);
+}
+
+/** The mentioned ids of a stored text (re-exported for commands). */
+export { mentionedIds };
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+// Private-use characters stand in for mentions while markdown renders; any in the input are dropped first.
+const OPEN = '\uE000';
+const CLOSE = '\uE001';
+
+/**
+ * A comment's HTML: the markdown-lite text rendered and sanitised by renderMarkdown, with each
+ * mention token shown as a highlighted `@Name` (inserted after sanitising, escaped, with nothing
+ * but the name and the id-shaped id from the token).
+ */
+export function renderCommentHtml(body: string): string {
+  const found: { name: string; id: string }[] = [];
+  const marked = body.replace(/[\uE000\uE001]/g, '').replace(MENTION_PATTERN, (_all, name: string, id: string) => {
+    found.push({ name, id });
+    return `${OPEN}${found.length - 1}${CLOSE}`;
+  });
+  return renderMarkdown(marked).replace(/\uE000(\d+)\uE001/g, (_all, i: string) => {
+    const m = found[Number(i)];
+    return m ? `<span class="mention" data-user-id="${escapeHtml(m.id)}">@${escapeHtml(m.name)}</span>` : '';
+  });
+}
