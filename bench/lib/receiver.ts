@@ -1,0 +1,376 @@
+/**
+ * A receiver process (forked by the harness): holds many sockets with the light wire client
+ * (`ws` + the Engine.IO/Socket.IO text protocol, see wire.ts) or raw `ws` for the baseline,
+ * records every marked payload that arrives (tag, log position, latency from the sender's
+ * clock) and, when told, sends: message bursts with a bounded window (throughput) or paced
+ * chat with typing indicators (mixed). It talks to the harness over IPC only, and exits by
+ * itself when the harness goes away or after `maxLifeMs`.
+ */
+import WebSocket from 'ws';
+import { randomBytes } from 'node:crypto';
+import { accountSocket, addTallies, emptyTally, injectFaults, type Arrival, type Faults, type Tally } from './accounting.js';
+import { classify, CONNECT, ENGINE_PATH, eventFrame, marker, nowMicros, PONG, scan } from './wire.js';
+
+export interface SocketSpec {
+  /** Cookie header (Debrief), absent for baselines. */
+  cookie?: string;
+  /** Query string for a baseline server (its room). */
+  query?: string;
+  /** Delivery group (a client's channel): owed every acked send of the group. */
+  group: string;
+  /** Client id the group belongs to (presence target for typing). */
+  clientId?: string;
+}
+
+export type Command =
+  | { cmd: 'connect'; url: string; origin: string; mode: 'sio' | 'raw'; sockets: SocketSpec[]; subscribe: boolean; since?: (number | null)[] | number | null; joinChannel?: boolean; concurrency: number; timeoutMs: number; localAddress?: string }
+  | { cmd: 'notify'; count: number }
+  | { cmd: 'blast'; durationMs: number; window: number; settleMs: number; padTo?: number }
+  | { cmd: 'paced'; durationMs: number; perUserPerMinute: number; typing: boolean; settleMs: number; padTo?: number }
+  | { cmd: 'report'; owed: 'tags' | 'group'; tags?: string[]; faults?: Faults; keepLatencies?: boolean }
+  | { cmd: 'reset' }
+  | { cmd: 'close'; timeoutMs: number }
+  | { cmd: 'exit' };
+
+interface Sock {
+  ws: WebSocket;
+  mode: 'sio' | 'raw';
+  spec: SocketSpec;
+  open: boolean;
+  arrivals: Arrival[];
+  nextAck: number;
+  acks: Map<number, (body: string) => void>;
+}
+
+const sockets: Sock[] = [];
+let latencies: number[] = [];
+let frameBytes = 0;
+let frames = 0;
+let notifyAt = 0;
+const seenCount = new Map<string, number>();
+/** Tags acknowledged per group (sends that the server confirmed). */
+const ackedByGroup = new Map<string, string[]>();
+let ackLatencies: number[] = [];
+const sendErrors = new Map<string, number>();
+let sent = 0;
+const PROC = process.pid.toString(36);
+
+const post = (m: unknown) => process.send?.(m);
+
+function record(s: Sock, tag: string, position: number, sentUs: number, live: boolean): void {
+  s.arrivals.push({ tag, position });
+  if (live) latencies.push((nowMicros() - sentUs) / 1000);
+  if (notifyAt) {
+    const n = (seenCount.get(tag) ?? 0) + 1;
+    seenCount.set(tag, n);
+    if (n === notifyAt) post({ ev: 'seen', tag });
+  }
+}
+
+function onFrame(s: Sock, data: string): void {
+  const m = classify(data);
+  if (m.kind === 'ping') return void s.ws.send(PONG);
+  if (m.kind === 'ack') {
+    const cb = s.acks.get(m.id);
+    s.acks.delete(m.id);
+    cb?.(m.body);
+    return;
+  }
+  if (m.kind === 'event') {
+    const hit = scan(data);
+    frameBytes += data.length;
+    frames++;
+    if (hit) record(s, hit.tag, hit.position, hit.sentUs, true);
+  }
+}
+
+function onRaw(s: Sock, data: string): void {
+  if (data.charCodeAt(0) === 0x41) {
+    // 'A<ackId>'
+    const id = Number(data.slice(1));
+    const cb = s.acks.get(id);
+    s.acks.delete(id);
+    cb?.('[{"ok":true}]');
+    return;
+  }
+  const hit = scan(data);
+  frameBytes += data.length;
+  frames++;
+  if (hit) record(s, hit.tag, hit.position, hit.sentUs, true);
+}
+
+/** Emit with an ack over the light client; resolves with the parsed first ack argument. */
+function ask(s: Sock, event: string, payload: unknown, timeoutMs: number): Promise<any> {
+  return new Promise((resolve, reject) => {
+    if (!s.open) return reject(new Error('socket closed'));
+    const id = s.nextAck++;
+    const t = setTimeout(() => {
+      s.acks.delete(id);
+      reject(new Error(`${event}: no ack in ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.acks.set(id, (body) => {
+      clearTimeout(t);
+      try {
+        resolve((JSON.parse(body) as unknown[])[0]);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+    // Raw baseline: `<ackId>|<payload>`, answered by `A<ackId>` (see baselines/ws-relay.mjs).
+    s.ws.send(s.mode === 'sio' ? eventFrame(event, payload, id) : `${id}|${JSON.stringify({ type: 'message:created', data: payload })}`);
+  });
+}
+
+/** Open one socket; resolves once it may be used (connected, subscribed, joined). */
+function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, since: number | null): Promise<Sock> {
+  return new Promise((resolve, reject) => {
+    const url = c.mode === 'sio' ? `${c.url}${ENGINE_PATH}${spec.query ? `&${spec.query}` : ''}` : `${c.url}/${spec.query ? `?${spec.query}` : ''}`;
+    const headers: Record<string, string> = { origin: c.origin };
+    if (spec.cookie) headers.cookie = spec.cookie;
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: c.timeoutMs, ...(c.localAddress ? { localAddress: c.localAddress } : {}) });
+    const s: Sock = { ws, mode: c.mode, spec, open: false, arrivals: [], nextAck: 1, acks: new Map() };
+    const timer = setTimeout(() => fail(new Error('connect timeout')), c.timeoutMs);
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ws.terminate();
+      reject(err);
+    };
+    const ready = async () => {
+      try {
+        if (c.mode === 'sio' && c.subscribe) {
+          const answer = await ask(s, 'feed:subscribe', { since }, c.timeoutMs);
+          if (!answer?.ok) throw new Error(`feed:subscribe refused: ${answer?.error?.code}`);
+          if (answer.resync) throw new Error('feed:subscribe answered resync');
+          for (const e of answer.events as { position: number; data: unknown }[]) {
+            const hit = scan(JSON.stringify(e.data));
+            if (hit) record(s, hit.tag, e.position, hit.sentUs, false);
+          }
+        }
+        if (c.mode === 'sio' && c.joinChannel && spec.clientId) {
+          const answer = await ask(s, 'presence:join', { target: { kind: 'channel', id: spec.clientId } }, c.timeoutMs);
+          if (!answer?.ok) throw new Error(`presence:join refused: ${answer?.error?.code}`);
+        }
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(s);
+      } catch (err) {
+        fail(err as Error);
+      }
+    };
+    ws.on('error', (err) => fail(err));
+    ws.on('close', () => {
+      s.open = false;
+      fail(new Error('closed during connect'));
+    });
+    ws.on('message', (buf, isBinary) => {
+      if (isBinary) return;
+      const data = buf.toString();
+      if (c.mode === 'raw') return onRaw(s, data);
+      if (!s.open) {
+        const m = classify(data);
+        if (m.kind === 'open') return void ws.send(CONNECT);
+        if (m.kind === 'connect_error') return fail(new Error(m.message));
+        if (m.kind === 'connected') {
+          s.open = true;
+          void ready();
+          return;
+        }
+      }
+      onFrame(s, data);
+    });
+    if (c.mode === 'raw') {
+      ws.on('open', () => {
+        s.open = true;
+        void ready();
+      });
+    }
+  });
+}
+
+async function connectAll(c: Extract<Command, { cmd: 'connect' }>): Promise<void> {
+  const started = performance.now();
+  const errors: Record<string, number> = {};
+  let ok = 0;
+  let next = 0;
+  const sinceOf = (i: number) => (Array.isArray(c.since) ? (c.since[i] ?? null) : (c.since ?? null));
+  const worker = async () => {
+    while (next < c.sockets.length) {
+      const i = next++;
+      try {
+        sockets.push(await openOne(c, c.sockets[i]!, sinceOf(i)));
+        ok++;
+      } catch (err) {
+        const k = (err as Error).message.slice(0, 80);
+        errors[k] = (errors[k] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(c.concurrency, c.sockets.length) }, worker));
+  post({ ev: 'connected', ok, failed: c.sockets.length - ok, errors, ms: performance.now() - started });
+}
+
+const groupSockets = () => {
+  const g = new Map<string, Sock[]>();
+  for (const s of sockets) if (s.open) g.set(s.spec.group, [...(g.get(s.spec.group) ?? []), s]);
+  return g;
+};
+
+/** One chat send through `message:send`; records the ack. */
+async function sendOne(s: Sock, timeoutMs: number, padTo = 0): Promise<void> {
+  const tag = `${PROC}.${++sent}`;
+  const t0 = performance.now();
+  try {
+    let body = `${marker(tag)} bench message`;
+    // Baselines relay a payload as large as the product's pushed frame (padTo = its average size).
+    if (padTo > body.length) body += ' '.repeat(padTo - body.length);
+    const answer = await ask(s, 'message:send', { body, clientMessageId: `b${randomBytes(9).toString('hex')}` }, timeoutMs);
+    if (answer?.ok) {
+      ackLatencies.push(performance.now() - t0);
+      const list = ackedByGroup.get(s.spec.group) ?? [];
+      list.push(tag);
+      ackedByGroup.set(s.spec.group, list);
+    } else {
+      const k = String(answer?.error?.code ?? 'unknown');
+      sendErrors.set(k, (sendErrors.get(k) ?? 0) + 1);
+    }
+  } catch (err) {
+    const k = (err as Error).message.slice(0, 60);
+    sendErrors.set(k, (sendErrors.get(k) ?? 0) + 1);
+  }
+}
+
+/** Throughput: keep `window` sends in flight, round robin over the sockets, for `durationMs`. */
+async function blast(c: Extract<Command, { cmd: 'blast' }>): Promise<void> {
+  const live = sockets.filter((s) => s.open);
+  const end = performance.now() + c.durationMs;
+  let rr = 0;
+  let stoppedAt = 0;
+  const lane = async () => {
+    while (performance.now() < end && live.length) await sendOne(live[rr++ % live.length]!, c.settleMs, c.padTo);
+  };
+  await Promise.all(Array.from({ length: c.window }, lane));
+  stoppedAt = performance.now();
+  await new Promise((r) => setTimeout(r, 300)); // let the last pushes land
+  post({ ev: 'blasted', sendMs: stoppedAt - (end - c.durationMs) });
+}
+
+/** Mixed: each user sends `perUserPerMinute` messages a minute at random phases, typing first. */
+async function paced(c: Extract<Command, { cmd: 'paced' }>): Promise<void> {
+  const live = sockets.filter((s) => s.open);
+  const period = 60_000 / c.perUserPerMinute;
+  const start = performance.now();
+  const jobs: Promise<void>[] = [];
+  for (const s of live) {
+    jobs.push(
+      (async () => {
+        let at = Math.random() * period;
+        while (at < c.durationMs) {
+          const wait = start + at - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          const target = { target: { kind: 'channel', id: s.spec.clientId } };
+          if (c.typing) await ask(s, 'typing:start', target, c.settleMs).catch(() => undefined);
+          await sendOne(s, c.settleMs, c.padTo);
+          if (c.typing) await ask(s, 'typing:stop', target, c.settleMs).catch(() => undefined);
+          at += period;
+        }
+      })(),
+    );
+  }
+  await Promise.all(jobs);
+  await new Promise((r) => setTimeout(r, 300));
+  post({ ev: 'paced', sent });
+}
+
+function report(c: Extract<Command, { cmd: 'report' }>): void {
+  const perSocket = sockets.map((s) => s.arrivals);
+  if (c.faults) injectFaults(perSocket, c.faults);
+  let tally: Tally = emptyTally();
+  if (c.owed === 'tags') {
+    const owed = new Set(c.tags ?? []);
+    tally = addTallies(...perSocket.map((a) => accountSocket(owed, a)));
+  } else {
+    for (const [group, list] of groupSockets()) {
+      const owed = new Set(ackedByGroup.get(group) ?? []);
+      for (const s of list) tally = addTallies(tally, accountSocket(owed, s.arrivals));
+    }
+  }
+  const acked = [...ackedByGroup.values()].reduce((n, l) => n + l.length, 0);
+  post({
+    ev: 'report',
+    tally,
+    sockets: sockets.filter((s) => s.open).length,
+    latencies: c.keepLatencies === false ? [] : latencies,
+    ackLatencies,
+    acked,
+    errors: Object.fromEntries(sendErrors),
+    avgFrameBytes: frames ? Math.round(frameBytes / frames) : 0,
+  });
+}
+
+function reset(): void {
+  for (const s of sockets) s.arrivals = [];
+  latencies = [];
+  ackLatencies = [];
+  ackedByGroup.clear();
+  sendErrors.clear();
+  seenCount.clear();
+  frameBytes = 0;
+  frames = 0;
+}
+
+async function closeAll(timeoutMs: number): Promise<void> {
+  const live = sockets.splice(0);
+  await Promise.race([
+    Promise.all(
+      live.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.ws.readyState === WebSocket.CLOSED) return resolve();
+            s.ws.once('close', () => resolve());
+            s.ws.close();
+          }),
+      ),
+    ),
+    new Promise((r) => setTimeout(r, timeoutMs)),
+  ]);
+  for (const s of live) s.ws.terminate();
+  post({ ev: 'closed', n: live.length });
+}
+
+process.on('message', (m: Command) => {
+  const run = async () => {
+    switch (m.cmd) {
+      case 'connect':
+        return connectAll(m);
+      case 'notify':
+        notifyAt = m.count;
+        seenCount.clear();
+        return post({ ev: 'ok' });
+      case 'blast':
+        return blast(m);
+      case 'paced':
+        return paced(m);
+      case 'report':
+        return report(m);
+      case 'reset':
+        reset();
+        return post({ ev: 'ok' });
+      case 'close':
+        return closeAll(m.timeoutMs);
+      case 'exit':
+        for (const s of sockets) s.ws.terminate();
+        process.exit(0);
+    }
+  };
+  run().catch((err) => post({ ev: 'error', message: String((err as Error)?.stack ?? err) }));
+});
+
+// Never outlive the harness: gone parent → exit; and a hard cap on lifetime.
+process.on('disconnect', () => process.exit(0));
+const maxLife = Number(process.env.BENCH_RECEIVER_MAX_LIFE_MS ?? 30 * 60_000);
+setTimeout(() => process.exit(3), maxLife).unref();
+post({ ev: 'ready' });

@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { openDatabase, type Db } from '../../db/client.js';
+import { migrateToLatest } from '../../db/migrate.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const SERVER_ENTRY = path.join(ROOT, 'dist', 'server', 'main.js');
+
+/** Settings the bench gives the server it starts (printed with the results). */
+export const BENCH_SERVER_ENV = {
+  // One bench user sends far more than a person would; the per-user limits are raised so the
+  // measurement is of the write path, not of the limiter. Everything else is the default.
+  MESSAGE_RATE_PER_MINUTE: '100000',
+  MESSAGE_BURST: '10000',
+  SOCKETS_PER_USER: '20',
+};
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function freshDataDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'debrief-bench-'));
+}
+
+/** Open the (fresh) database of a data folder, migrated, for seeding before the server starts. */
+export async function openBenchDb(dataDir: string): Promise<{ db: Db; close(): Promise<void> }> {
+  mkdirSync(dataDir, { recursive: true });
+  const { db } = openDatabase(path.join(dataDir, 'debrief.sqlite'));
+  await migrateToLatest(db);
+  return { db, close: () => db.destroy() };
+}
+
+export interface ServerOptions {
+  dataDir: string;
+  port: number;
+  env?: Record<string, string>;
+  /** Write a V8 CPU profile to bench/profiles on exit. */
+  cpuProf?: boolean;
+  /** Open the inspector on loopback (used to force a GC before reading RSS). */
+  inspect?: boolean;
+}
+
+export interface BenchServer {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** SIGTERM, wait for exit (SIGKILL after 15 s). */
+  stop(): Promise<void>;
+  /** SIGKILL (crash), wait for exit. */
+  kill9(): Promise<void>;
+  /** Resident set size in KiB, from /proc. */
+  rssKb(): number;
+  /** Full GC through the inspector (needs `inspect`). */
+  gc(): Promise<void>;
+}
+
+/** Start the production build (dist/server/main.js) on loopback; resolves once it listens. */
+export async function startServer(o: ServerOptions): Promise<BenchServer> {
+  if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run "npm run build" first`);
+  const url = `http://127.0.0.1:${o.port}`;
+  const args: string[] = [];
+  if (o.cpuProf) args.push('--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench', 'profiles')}`);
+  if (o.inspect) args.push('--inspect=127.0.0.1:0');
+  const child = spawn(process.execPath, [...args, SERVER_ENTRY], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: o.dataDir, HOST: '127.0.0.1', PORT: String(o.port), PUBLIC_URL: url, LOG_LEVEL: 'info', ...BENCH_SERVER_ENV, ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let inspectorUrl = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${out.slice(-2000)}\n${err.slice(-2000)}`)), 20_000);
+    child.stdout!.on('data', (d) => {
+      // Keep only the tail: the request log of a long run would otherwise fill the bench's memory.
+      out = (out + String(d)).slice(-20_000);
+      if (out.includes('Debrief is listening')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    child.stderr!.on('data', (d) => {
+      err = (err + String(d)).slice(-20_000);
+      const m = /Debugger listening on (ws:\/\/\S+)/.exec(err);
+      if (m) inspectorUrl = m[1]!;
+    });
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`server exited (${code}) during start-up:\n${out.slice(-2000)}\n${err.slice(-2000)}`));
+    });
+  });
+  const waitExit = async (ms: number) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), ms);
+    await exited;
+    clearTimeout(t);
+  };
+  return {
+    url,
+    pid: child.pid!,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode) return;
+      child.kill('SIGTERM');
+      await waitExit(15_000);
+    },
+    async kill9() {
+      if (child.exitCode !== null || child.signalCode) return;
+      child.kill('SIGKILL');
+      await waitExit(5_000);
+    },
+    rssKb: () => rssKbOf(child.pid!),
+    async gc() {
+      if (!inspectorUrl) throw new Error('server was started without the inspector');
+      await inspectorGc(inspectorUrl);
+    },
+  };
+}
+
+/** VmRSS of a process in KiB. */
+export function rssKbOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Two full collections through the DevTools protocol (HeapProfiler.collectGarbage). */
+async function inspectorGc(url: string): Promise<void> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('inspector did not answer')), 30_000);
+    let id = 0;
+    const call = () => ws.send(JSON.stringify({ id: ++id, method: 'HeapProfiler.collectGarbage' }));
+    ws.on('open', call);
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as { id?: number };
+      if (m.id === 1) call();
+      else if (m.id === 2) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    ws.on('error', reject);
+  });
+  ws.close();
+  // Let the allocator hand freed pages back before RSS is read.
+  await new Promise((r) => setTimeout(r, 500));
+}
