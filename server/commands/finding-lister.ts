@@ -5,6 +5,8 @@ import { authorize } from '../policies/index.js';
 import { presentFinding } from '../presenters/workspace.js';
 import { findFinding, findingEvidence, listProjectFindings, statusHistories, type FindingWithProject } from '../repositories/findings.js';
 import { STAFF_PROFILE } from '../visibility/profile.js';
+import { remediationDays } from '../repositories/remediation.js';
+import { dueOf } from '../services/deadlines.js';
 import type { CommandContext } from './context.js';
 import { readableProject, requireStaff } from './project-lister.js';
 
@@ -31,16 +33,16 @@ export async function readableFinding(
 }
 
 /** Every finding of a project, drafts included, with status history (evidence only on the single finding). */
-export async function listFindings(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, projectId: string): Promise<FindingStaffDTO[]> {
+export async function listFindings(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext, projectId: string): Promise<FindingStaffDTO[]> {
   const project = await readableProject(deps, ctx, projectId, 'finding.read');
   const rows = await listProjectFindings(deps.db, projectId);
-  const history = await statusHistories(deps.db, rows.map((r) => r.id));
-  return rows.map((f) => presentFinding(f, { projectName: project.name, history: history.get(f.id)!, evidence: [] }, STAFF));
+  const [history, days] = await Promise.all([statusHistories(deps.db, rows.map((r) => r.id)), remediationDays(deps.db)]);
+  return rows.map((f) => presentFinding(f, { projectName: project.name, history: history.get(f.id)!, evidence: [], due: dueOf(f, days, deps.clock()) }, STAFF));
 }
 
 /** One finding as staff see it: every field, its status history and all its evidence rows. */
-export async function getFinding(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, findingId: string): Promise<FindingStaffDTO> {
+export async function getFinding(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext, findingId: string): Promise<FindingStaffDTO> {
   const f = await readableFinding(deps, ctx, findingId);
-  const [history, evidence] = await Promise.all([statusHistories(deps.db, [f.id]), findingEvidence(deps.db, f.id)]);
-  return presentFinding(f, { projectName: f.project_name, history: history.get(f.id)!, evidence }, STAFF);
+  const [history, evidence, days] = await Promise.all([statusHistories(deps.db, [f.id]), findingEvidence(deps.db, f.id), remediationDays(deps.db)]);
+  return presentFinding(f, { projectName: f.project_name, history: history.get(f.id)!, evidence, due: dueOf(f, days, deps.clock()) }, STAFF);
 }

@@ -1,14 +1,17 @@
 import type { AppDeps } from '../context.js';
 import type { FindingStaffDTO, FindingStatusInput } from '../contracts/workspace.js';
-import { writeAudit } from '../audit.js';
 import { validationFailed } from '../errors.js';
-import { auditFor, type CommandContext } from './context.js';
-import { getFinding, readableFinding } from './finding-lister.js';
 import { appendFindingEvent } from '../events/log.js';
+import type { CommandContext } from './context.js';
+import { getFinding, readableFinding } from './finding-lister.js';
+import { applyMove, commitRemediation } from './remediation-move.js';
 
 /**
- * Staff set a finding's status (any of the seven for now; a transition table comes with the
- * remediation workflow) with an optional note; the change and its actor go to the history.
+ * Staff set a finding's status with a note, through the one transition table
+ * (server/remediation/transitions.ts): a move it does not list is refused with a message naming
+ * the current status and what is allowed. Into Pending verification records a submission the
+ * client made another way (the note is required and becomes the round's notes); out of it is a
+ * verdict on the waiting round. The change, its actor and note go to the history.
  */
 export async function changeFindingStatus(deps: AppDeps, ctx: CommandContext, findingId: string, input: FindingStatusInput): Promise<FindingStaffDTO> {
   const f = await readableFinding(deps, ctx, findingId, 'finding.manage');
@@ -16,17 +19,11 @@ export async function changeFindingStatus(deps: AppDeps, ctx: CommandContext, fi
     throw validationFailed('status: The finding already has this status.', [{ path: 'status', message: 'The finding already has this status.' }]);
   }
   const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('findings').set({ status: input.status, updated_at: now }).where('id', '=', findingId).execute();
-    await trx
-      .insertInto('finding_status_history')
-      .values({ finding_id: findingId, from_status: f.status, to_status: input.status, note: input.note, actor_id: ctx.viewer.user.id, at: now })
-      .execute();
+  await commitRemediation(deps, async (trx) => {
+    const notifications = await applyMove(trx, ctx, findingId, { to: input.status, notes: input.note, attachmentIds: [], auditAction: 'finding.status_changed', notesField: 'note' }, now);
+    // Open finding pages and lists follow the status (remediation:updated is logged by the move).
     await appendFindingEvent(trx, findingId, 'finding:updated', now);
-    await writeAudit(trx, auditFor(ctx, f.client_id), {
-      action: 'finding.status_changed', outcome: 'success', targetType: 'finding', targetId: findingId, details: { from: f.status, to: input.status },
-    }, now);
+    return { value: null, notifications };
   });
-  deps.bus.publish('events.appended', {});
   return getFinding(deps, ctx, findingId);
 }

@@ -1,8 +1,9 @@
 import type { AppDeps } from '../context.js';
-import type { FirmSettingsDTO, FirmSettingsInput } from '../contracts/firm.js';
+import type { FirmSettingsDTO, FirmSettingsInput, RemediationTargetsDTO, RemediationTargetsInput } from '../contracts/firm.js';
+import { remediationDays } from '../repositories/remediation.js';
 import type { FirmRow } from '../../db/schema.js';
 import { writeAudit } from '../audit.js';
-import { forbidden } from '../errors.js';
+import { forbidden, notFound } from '../errors.js';
 import { authorize } from '../policies/index.js';
 import type { CommandContext } from './context.js';
 
@@ -40,4 +41,27 @@ export async function updateFirmSettings(deps: AppDeps, ctx: CommandContext, inp
     await writeAudit(trx, ctx.audit, { action: 'firm.updated', outcome: 'success', targetType: 'firm', targetId: '1', details: { changed } }, now);
   });
   return presentFirmSettings(await deps.db.selectFrom('firm').selectAll().executeTakeFirst());
+}
+
+/** The remediation targets (days per severity) any staff member reads; due dates follow them. */
+export async function getRemediationTargets(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<RemediationTargetsDTO> {
+  if (ctx.viewer.user.kind !== 'staff') throw forbidden();
+  return remediationDays(deps.db);
+}
+
+/**
+ * Change the remediation targets (admins only). Every published finding's due date follows at
+ * once (due dates are computed, never stored); open dashboards reload on their next event.
+ */
+export async function updateRemediationTargets(deps: AppDeps, ctx: CommandContext, input: RemediationTargetsInput): Promise<RemediationTargetsDTO> {
+  authorize(ctx.viewer.user, 'firm.manage');
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    const before = await remediationDays(trx);
+    const value = JSON.stringify({ critical: input.critical, high: input.high, medium: input.medium, low: input.low });
+    const res = await trx.updateTable('firm').set({ remediation_days: value, updated_at: now }).executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) throw notFound('The firm is not set up yet.');
+    await writeAudit(trx, ctx.audit, { action: 'firm.remediation_targets_updated', outcome: 'success', targetType: 'firm', targetId: '1', details: { before, after: input } }, now);
+  });
+  return remediationDays(deps.db);
 }

@@ -22,3 +22,10 @@ export interface FirmSettingsDTO {
   supportPhone: string | null;
   updatedAt: string | null;
 }
+
+const days = z.number({ error: 'a whole number of days' }).int('a whole number of days').min(1, 'at least 1 day').max(3650, 'at most 3650 days');
+/** Remediation targets: days from publication per severity (informational findings have none). */
+export const RemediationTargetsInput = z.object({ critical: days, high: days, medium: days, low: days }).strict();
+export type RemediationTargetsInput = z.output<typeof RemediationTargetsInput>;
+/** GET/PUT /api/firm/remediation-targets. */
+export type RemediationTargetsDTO = RemediationTargetsInput;

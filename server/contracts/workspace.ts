@@ -104,6 +104,11 @@ export interface FindingPortalDTO {
   affectedAssets: string[];
   evidence?: EvidenceDTO[];
   statusHistory: StatusChangeDTO[];
+  /** Remediation deadline (ISO; null for informational or unpublished findings), and whether it has passed while the finding still needs work. */
+  dueAt: string | null;
+  overdue: boolean;
+  /** The deadline clock is stopped: the finding waits for verification. */
+  duePaused: boolean;
   publishedAt: string | null;
   createdAt: string;
   updatedAt: string;

@@ -1,6 +1,7 @@
 import type { EvidenceRow, FindingRow, FindingStatus, ProjectRow, ReportRow } from '../../db/schema.js';
 import type { EvidenceDTO, FindingCounts, FindingPortalDTO, FindingStaffDTO, ProjectDTO, ReportDTO, StatusChangeDTO } from '../contracts/workspace.js';
 import { renderMarkdown } from '../services/markdown.js';
+import type { Due } from '../services/deadlines.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
 
 /**
@@ -64,6 +65,8 @@ export interface FindingExtras {
   history: StatusChangeRow[];
   /** For a portal profile, only evidence already filtered to what the client may see. */
   evidence: EvidenceRow[];
+  /** The remediation deadline (services/deadlines.ts `dueOf`); without it the finding shows none. */
+  due?: Due;
 }
 
 export function presentFinding(f: FindingRow, extras: FindingExtras, profile: VisibilityProfile & { audience: 'staff' }): FindingStaffDTO;
@@ -89,6 +92,9 @@ export function presentFinding(f: FindingRow, extras: FindingExtras, profile: Vi
     affectedAssets: () => jsonArray(f.affected_assets_json),
     evidence: () => extras.evidence.map((e) => presentEvidence(e, profile)),
     statusHistory: () => extras.history.map((h) => presentStatusChange(h, profile)),
+    dueAt: () => iso(extras.due?.dueAt),
+    overdue: () => extras.due?.overdue ?? false,
+    duePaused: () => extras.due?.paused ?? false,
     publishedAt: () => iso(f.published_at),
     createdAt: () => iso(f.created_at),
     updatedAt: () => iso(f.updated_at),

@@ -12,6 +12,8 @@ import { portalProfile, type VisibilityProfile } from '../visibility/profile.js'
 import { notFound } from '../errors.js';
 import { writeAudit } from '../audit.js';
 import * as repo from '../repositories/portal.js';
+import { remediationDays } from '../repositories/remediation.js';
+import { dueOf } from '../services/deadlines.js';
 import { presentFinding, presentProject, presentReport } from '../presenters/workspace.js';
 import {
   countsByProject, emptyCounts, presentActivity, presentFindingSummary, presentOpenBySeverity, presentProgress,
@@ -102,7 +104,8 @@ export function portalRouter(deps: AppDeps): Router {
       evidenceHidden ? Promise.resolve([]) : repo.sharedEvidence(db, clientId, row.id),
     ]);
     // internal_notes was never loaded; the presenter's portal profile could not send it anyway.
-    const finding = presentFinding({ ...row, internal_notes: '' }, { projectName: row.project_name, history, evidence }, profile);
+    const due = dueOf(row, await remediationDays(db), deps.clock());
+    const finding = presentFinding({ ...row, internal_notes: '' }, { projectName: row.project_name, history, evidence, due }, profile);
     await auditView(deps, req, 'finding', row.id);
     res.json({ finding });
   });

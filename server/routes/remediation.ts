@@ -1,8 +1,62 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
+import { RemediationSubmitInput, RetestRequestInput, RetestUpdateInput, VerdictInput } from '../contracts/remediation.js';
+import { RemediationTargetsInput } from '../contracts/firm.js';
+import { parseInput } from '../validate.js';
+import { commandContextOf } from '../commands/context.js';
+import { getRemediation } from '../commands/remediation-timeline.js';
+import { giveVerdict, submitRemediation } from '../commands/remediation-submit.js';
+import { remediationSummary, verificationQueue } from '../commands/remediation-queue.js';
+import { requestRetest, retestList } from '../commands/retest-request.js';
+import { updateRetest } from '../commands/retest-update.js';
+import { getRemediationTargets, updateRemediationTargets } from '../commands/firm-settings.js';
 
-/** Remediation: submissions, verdicts, rounds, retest requests, the verification queue. */
-export function remediationRouter(_deps: AppDeps): Router {
+/**
+ * Remediation: a finding's rounds and due date, a Manager's submission, the firm's verdict, the
+ * verification queue, dashboard counts, retest requests and the firm's remediation targets.
+ * Rounds have no edit or delete route: they are records (and SQL triggers refuse both).
+ */
+export function remediationRouter(deps: AppDeps): Router {
   const r = Router();
+
+  r.get('/findings/:id/remediation', async (req, res) => {
+    res.json({ remediation: await getRemediation(deps, commandContextOf(req), req.params.id) });
+  });
+  r.post('/findings/:id/remediation/submit', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ remediation: await submitRemediation(deps, ctx, req.params.id, parseInput(RemediationSubmitInput, req.body)) });
+  });
+  r.post('/findings/:id/remediation/verdict', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ remediation: await giveVerdict(deps, ctx, req.params.id, parseInput(VerdictInput, req.body)) });
+  });
+
+  r.get('/remediation/queue', async (req, res) => {
+    res.json({ queue: await verificationQueue(deps, commandContextOf(req)) });
+  });
+  r.get('/remediation/summary', async (req, res) => {
+    res.json({ summary: await remediationSummary(deps, commandContextOf(req)) });
+  });
+
+  r.get('/retests', async (req, res) => {
+    res.json({ retests: await retestList(deps, commandContextOf(req)) });
+  });
+  r.post('/retests', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.status(201).json({ retest: await requestRetest(deps, ctx, parseInput(RetestRequestInput, req.body)) });
+  });
+  r.patch('/retests/:id', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ retest: await updateRetest(deps, ctx, req.params.id, parseInput(RetestUpdateInput, req.body)) });
+  });
+
+  r.get('/firm/remediation-targets', async (req, res) => {
+    res.json({ targets: await getRemediationTargets(deps, commandContextOf(req)) });
+  });
+  r.put('/firm/remediation-targets', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ targets: await updateRemediationTargets(deps, ctx, parseInput(RemediationTargetsInput, req.body)) });
+  });
+
   return r;
 }

@@ -33,6 +33,8 @@ export const VISIBILITY = {
     affectedAssets: both,
     evidence: hideable('evidence'),
     statusHistory: both,
+    // The remediation deadline: both sides see the same date.
+    dueAt: both, overdue: both, duePaused: both,
     publishedAt: both, createdAt: both, updatedAt: both,
     // Markdown sources and the firm's own bookkeeping: staff only.
     description: staffOnly, impact: staffOnly, remediation: staffOnly, technicalDetails: staffOnly,

@@ -1,0 +1,35 @@
+import type { AppDeps } from '../context.js';
+import type { RemediationDTO, RemediationSubmitInput, VerdictInput } from '../contracts/remediation.js';
+import { applyMove, commitRemediation } from './remediation-move.js';
+import { remediationFinding } from './remediation-access.js';
+import { getRemediation } from './remediation-timeline.js';
+import type { CommandContext } from './context.js';
+
+/**
+ * A client Manager marks a finding remediated (notes required, files optional): a new round,
+ * Pending verification, the deadline clock paused, the project team told.
+ */
+export async function submitRemediation(deps: AppDeps, ctx: CommandContext, findingId: string, input: RemediationSubmitInput): Promise<RemediationDTO> {
+  const { finding } = await remediationFinding(deps, ctx, findingId, 'remediation.submit');
+  const now = deps.clock();
+  await commitRemediation(deps, async (trx) => ({
+    value: null,
+    notifications: await applyMove(trx, ctx, finding.id, { to: 'pending_verification', notes: input.notes, attachmentIds: input.attachmentIds, auditAction: 'remediation.submitted', notesField: 'notes' }, now),
+  }));
+  return getRemediation(deps, ctx, finding.id);
+}
+
+/**
+ * Staff give the verdict on the waiting round (Verified fixed; Not fixed and Partially fixed need
+ * notes), optionally with their own files: the round is closed for good, the client's Managers
+ * and the submitter are told.
+ */
+export async function giveVerdict(deps: AppDeps, ctx: CommandContext, findingId: string, input: VerdictInput): Promise<RemediationDTO> {
+  const { finding } = await remediationFinding(deps, ctx, findingId, 'remediation.verdict');
+  const now = deps.clock();
+  await commitRemediation(deps, async (trx) => ({
+    value: null,
+    notifications: await applyMove(trx, ctx, finding.id, { to: input.verdict, notes: input.notes, attachmentIds: input.attachmentIds, auditAction: 'remediation.verdict_given', notesField: 'notes' }, now),
+  }));
+  return getRemediation(deps, ctx, finding.id);
+}
