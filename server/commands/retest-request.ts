@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../context.js';
 import type { RetestDTO, RetestRequestInput } from '../contracts/remediation.js';
 import { clientOf } from '../auth/access.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, forbidden, notFound } from '../errors.js';
 import { appendFindingEvent } from '../events/log.js';
 import { requireModule } from '../modules.js';
 import { authorize } from '../policies/index.js';
@@ -17,6 +17,8 @@ import { applyMove, commitRemediation } from './remediation-move.js';
 /** The portal user's own client (from the session), with the Findings module on. */
 async function ownClient(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, action: 'retest.read' | 'retest.request') {
   const u = ctx.viewer.user;
+  // Staff act on retests through the firm-wide routes; this is the client side.
+  if (u.kind === 'staff') throw forbidden();
   if (!u.client_id) throw notFound();
   authorize(u, action, { type: 'clientData', clientId: u.client_id });
   const client = await clientOf(deps.db, u);
