@@ -2,7 +2,10 @@ import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { RemediationSubmitInput, RetestRequestInput, RetestUpdateInput, VerdictInput } from '../contracts/remediation.js';
 import { RemediationTargetsInput } from '../contracts/firm.js';
+import { AttachmentUploadQuery } from '../contracts/chat.js';
 import { parseInput } from '../validate.js';
+import { receiveAttachment } from '../commands/attachment-upload.js';
+import { remediationFinding } from '../commands/remediation-access.js';
 import { commandContextOf } from '../commands/context.js';
 import { getRemediation } from '../commands/remediation-timeline.js';
 import { giveVerdict, submitRemediation } from '../commands/remediation-submit.js';
@@ -25,6 +28,15 @@ export function remediationRouter(deps: AppDeps): Router {
   r.post('/findings/:id/remediation/submit', async (req, res) => {
     const ctx = commandContextOf(req);
     res.json({ remediation: await submitRemediation(deps, ctx, req.params.id, parseInput(RemediationSubmitInput, req.body)) });
+  });
+  // Evidence files for a submission or a verdict: uploaded first (pending, the uploader's own), then
+  // named in attachmentIds by the submission or verdict that uses them.
+  r.post('/findings/:id/remediation/attachments', async (req, res) => {
+    const ctx = commandContextOf(req);
+    const { name } = parseInput(AttachmentUploadQuery, req.query);
+    const action = ctx.viewer.user.kind === 'staff' ? 'remediation.verdict' : 'remediation.submit';
+    const { finding } = await remediationFinding(deps, ctx, req.params.id, action);
+    res.status(201).json({ attachment: await receiveAttachment(deps, ctx, req, { clientId: finding.client_id, purpose: 'remediation' }, name) });
   });
   r.post('/findings/:id/remediation/verdict', async (req, res) => {
     const ctx = commandContextOf(req);

@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { Agent } from '../support/http.js';
-import { notificationsOf, publishedFinding, remediationSnapshot, remediationWorld, type RemediationWorld } from '../support/remediation.js';
+import { notificationsOf, publishedFinding, remediationSnapshot, remediationWorld, uploadRemediationFile, type RemediationWorld } from '../support/remediation.js';
+import { getBytes, smallPng } from '../support/images.js';
 import { buildFinding } from '../support/workspace.js';
 
 const DAY = 86_400_000;
@@ -101,6 +102,45 @@ describe('the remediation loop over HTTP', () => {
     const [open] = await rounds(g.id);
     await expect(sql`update remediation_rounds set submit_notes = 'x' where id = ${open!.id}`.execute(app.db)).rejects.toThrow(/cannot be changed/);
     expect(await remediationSnapshot(app)).not.toBe(before);
+  });
+});
+
+describe('evidence files of a round', () => {
+  it('the Manager and the analyst attach their own files; both sides download them; nobody else can', async () => {
+    const f = await publishedFinding(app, w.project);
+    const png = await smallPng();
+    // Upload: anonymous 401, other client 404, Viewer/Collaborator 403, not an allowed type 415.
+    expect((await uploadRemediationFile(app, null, f.id, png, 'fix.png')).status).toBe(401);
+    expect((await uploadRemediationFile(app, w.as.managerB, f.id, png, 'fix.png')).status).toBe(404);
+    for (const a of [w.as.viewerA, w.as.collaboratorA]) expect((await uploadRemediationFile(app, a, f.id, png, 'fix.png')).status).toBe(403);
+    expect((await uploadRemediationFile(app, w.as.managerA, f.id, Buffer.from([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0, 0xff, 0xfe]), 'tool.exe', 'application/octet-stream')).status).toBe(415);
+
+    const mine = await uploadRemediationFile(app, w.as.managerA, f.id, png, 'after-fix.png');
+    expect(mine.status, mine.text).toBe(201);
+    const theirs = await uploadRemediationFile(app, w.as.manager2A, f.id, png, 'other.png');
+    // Someone else's pending file can't be attached.
+    const before = await remediationSnapshot(app);
+    expect((await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Fixed.', attachmentIds: [theirs.body.attachment.id] })).status).toBe(400);
+    expect(await remediationSnapshot(app)).toBe(before);
+    const sub = await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Fixed, screenshot attached.', attachmentIds: [mine.body.attachment.id] });
+    expect(sub.status, sub.text).toBe(200);
+    expect(sub.body.remediation.rounds[0].submitAttachments.map((a: any) => a.name)).toEqual(['after-fix.png']);
+
+    const proof = await uploadRemediationFile(app, w.as.analyst, f.id, png, 'retest.png');
+    expect(proof.status).toBe(201);
+    const v = await w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, { verdict: 'not_fixed', notes: 'See screenshot.', attachmentIds: [proof.body.attachment.id] });
+    expect(v.status, v.text).toBe(200);
+    const round = v.body.remediation.rounds[0];
+    expect(round.verdictAttachments.map((a: any) => a.name)).toEqual(['retest.png']);
+    // A used file can't be attached again.
+    expect((await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Again.', attachmentIds: [mine.body.attachment.id] })).status).toBe(400);
+
+    for (const url of [round.submitAttachments[0].url, round.verdictAttachments[0].url]) {
+      expect((await getBytes(app, w.as.viewerA, url)).status).toBe(200);
+      expect((await getBytes(app, w.as.admin, url)).status).toBe(200);
+      expect((await getBytes(app, w.as.managerB, url)).status).toBe(404);
+      expect((await getBytes(app, null, url)).status).toBe(401);
+    }
   });
 });
 

@@ -77,3 +77,18 @@ export async function remediationSnapshot(app: TestApp): Promise<string> {
 export function notificationsOf(app: TestApp, userId: string) {
   return app.db.selectFrom('notifications').selectAll().where('user_id', '=', userId).orderBy('id').execute();
 }
+
+/** Upload an evidence file for a finding's submission or verdict (raw body, like the browser does). */
+export async function uploadRemediationFile(app: TestApp, agent: Agent | null, findingId: string, bytes: Buffer, name: string, contentType = 'image/png') {
+  const headers: Record<string, string> = { origin: app.url, 'content-type': contentType };
+  if (agent?.cookie) headers.cookie = agent.cookie;
+  const res = await fetch(`${app.url}/api/findings/${findingId}/remediation/attachments?name=${encodeURIComponent(name)}`, { method: 'POST', headers, body: Uint8Array.from(bytes) });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body, text };
+}
