@@ -27,7 +27,7 @@ export const MentionableQuery = z.object({ internal: z.enum(['true', 'false']).o
 export interface MentionCandidateDTO { id: string; name: string; kind: 'staff' | 'portal' }
 
 export interface CommentListDTO { comments: CommentDTO[] }
-export interface CommentAnswer { comment: CommentDTO; created?: boolean }
+export type CommentAnswer = { comment: CommentDTO; created?: boolean };
 export interface MentionableDTO { people: MentionCandidateDTO[] }
 
 /**
