@@ -1,0 +1,58 @@
+import type { FeedEnvelope, FeedEventType } from '$contracts/realtime';
+import { live } from './live.svelte';
+
+/**
+ * Live updates for open pages. A page names the feed events that concern it; when one arrives
+ * (or the server asks for a resync) the page reloads its data, coalesced so a burst of events —
+ * a catch-up after a reconnect — costs one reload. Return the result from an `$effect`:
+ *
+ *   $effect(() => reloadOn(['finding:updated'], (e) => e.data.id === id, reload));
+ */
+export function reloadOn(types: FeedEventType[], concerns: (e: FeedEnvelope<Record<string, unknown>>) => boolean, reload: () => unknown, delayMs = 120): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const schedule = () => {
+    timer ??= setTimeout(() => {
+      timer = null;
+      void reload();
+    }, delayMs);
+  };
+  const offs = types.map((t) => live.on<Record<string, unknown>>(t, (e) => concerns(e) && schedule()));
+  offs.push(live.onResync(schedule));
+  return () => {
+    offs.forEach((off) => off());
+    if (timer) clearTimeout(timer);
+  };
+}
+
+/** The `id` / `projectId` a feed event's payload carries (finding, report and project summaries). */
+export const idOf = (e: FeedEnvelope<Record<string, unknown>>) => (typeof e.data?.id === 'string' ? e.data.id : null);
+export const projectOf = (e: FeedEnvelope<Record<string, unknown>>) => (typeof e.data?.projectId === 'string' ? e.data.projectId : null);
+
+/**
+ * The settled value of a promise a page's load handed over, which live events can refresh in
+ * place: the old value stays on screen while the new one loads (no loading flash, no remount of
+ * what the person is typing in). A newer load or refresh wins over an older one's late answer.
+ * Create it during component initialisation.
+ */
+export class Refreshable<T> {
+  current = $state<T | null>(null);
+  private gen = 0;
+
+  constructor(source: () => Promise<T>) {
+    $effect(() => {
+      const promise = source();
+      const gen = ++this.gen;
+      this.current = null;
+      void promise.then((v) => {
+        if (gen === this.gen) this.current = v;
+      });
+    });
+  }
+
+  /** Read again and replace the value when the answer comes. */
+  async refresh(read: () => Promise<T>): Promise<void> {
+    const gen = ++this.gen;
+    const v = await read();
+    if (gen === this.gen) this.current = v;
+  }
+}
