@@ -14,7 +14,7 @@ type Modules = NonNullable<SessionDTO['modules']>;
 /**
  * The menu for a signed-in person: staff see the firm's tools, portal users their organisation's.
  * For portal users every module shows: one their organisation may not use carries a padlock and
- * opens a page saying so. Findings, Chat and Activity have no page of their own yet (findings are
+ * opens a page saying so. Findings and Activity have no page of their own yet (findings are
  * reached through projects), so they appear only when locked — never as a link to a fake page.
  */
 export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): NavItem[] {
@@ -23,6 +23,7 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): Na
       { href: '/staff', label: 'Home' },
       { href: '/staff/clients', label: 'Clients' },
       { href: '/staff/projects', label: 'Projects' },
+      { href: '/staff/chat', label: 'Chat' },
       { href: '/staff/verification', label: 'Verification' },
       ...(user.role === 'admin'
         ? [
@@ -42,7 +43,7 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): Na
     { href: '/portal/projects', label: 'Projects', locked: !on.projects },
     ...lockedOnly('findings', 'Findings'),
     { href: '/portal/reports', label: 'Reports', locked: !on.reports },
-    ...lockedOnly('chat', 'Chat'),
+    { href: '/portal/chat', label: 'Chat', locked: !on.chat },
     ...lockedOnly('activity', 'Activity'),
     ...(user.role === 'manager' ? [{ href: '/portal/users', label: 'Users' }] : []),
     { href: '/account', label: 'Account' },

@@ -1,0 +1,34 @@
+import type { ChatChannelDTO } from '$contracts/chat';
+import type { ChatMessageDTO, FeedEnvelope } from '$contracts/realtime';
+import { live } from '$lib/realtime/live.svelte';
+
+/**
+ * The channel list, kept current by the live feed: a new message moves its channel to the top
+ * with its text, and counts as unread unless I wrote it; an edit or delete updates the preview.
+ */
+export class ChannelListState {
+  channels = $state<ChatChannelDTO[]>([]);
+  private readonly me: string;
+
+  constructor(channels: ChatChannelDTO[], me: string) {
+    this.channels = channels;
+    this.me = me;
+  }
+
+  connect(): () => void {
+    const created = (e: FeedEnvelope<ChatMessageDTO>) => {
+      const c = this.channels.find((x) => x.clientId === e.clientId);
+      if (!c || (c.lastMessage && c.lastMessage.id >= e.data.id)) return;
+      c.lastMessage = e.data;
+      c.lastActivityAt = e.data.createdAt;
+      if (e.data.author.id !== this.me) c.unread += 1;
+      this.channels = [c, ...this.channels.filter((x) => x !== c)].sort((a, b) => Number(a.archived) - Number(b.archived));
+    };
+    const changed = (e: FeedEnvelope<ChatMessageDTO>) => {
+      const c = this.channels.find((x) => x.clientId === e.clientId);
+      if (c?.lastMessage?.id === e.data.id) c.lastMessage = e.data;
+    };
+    const offs = [live.on<ChatMessageDTO>('message:created', created), live.on<ChatMessageDTO>('message:updated', changed), live.on<ChatMessageDTO>('message:deleted', changed)];
+    return () => offs.forEach((off) => off());
+  }
+}
