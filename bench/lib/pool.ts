@@ -116,7 +116,7 @@ export class ReceiverPool {
   async connect(
     base: Omit<Extract<Command, { cmd: 'connect' }>, 'cmd' | 'sockets' | 'localAddress' | 'since'>,
     perProc: SocketSpec[][],
-    since?: (number | null)[][] | number | null,
+    since?: (number | null)[][] | number | null | 'last',
   ): Promise<ConnectResult> {
     const t0 = performance.now();
     const answers = await this.all(

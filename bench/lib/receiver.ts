@@ -23,7 +23,7 @@ export interface SocketSpec {
 }
 
 export type Command =
-  | { cmd: 'connect'; url: string; origin: string; mode: 'sio' | 'raw'; sockets: SocketSpec[]; subscribe: boolean; since?: (number | null)[] | number | null; joinChannel?: boolean; concurrency: number; timeoutMs: number; localAddress?: string }
+  | { cmd: 'connect'; url: string; origin: string; mode: 'sio' | 'raw'; sockets: SocketSpec[]; subscribe: boolean; since?: (number | null)[] | number | null | 'last'; joinChannel?: boolean; concurrency: number; timeoutMs: number; localAddress?: string }
   | { cmd: 'notify'; count: number }
   | { cmd: 'blast'; durationMs: number; window: number; settleMs: number; padTo?: number }
   | { cmd: 'paced'; durationMs: number; perUserPerMinute: number; typing: boolean; settleMs: number; padTo?: number }
@@ -38,11 +38,15 @@ interface Sock {
   spec: SocketSpec;
   open: boolean;
   arrivals: Arrival[];
+  /** The last log position this socket saw (subscribe answer or pushed event). */
+  lastPos: number | null;
   nextAck: number;
   acks: Map<number, (body: string) => void>;
 }
 
 const sockets: Sock[] = [];
+/** Last position per session cookie, kept across close/reconnect (what a browser remembers). */
+const lastPosByCookie = new Map<string, number | null>();
 let latencies: number[] = [];
 let frameBytes = 0;
 let frames = 0;
@@ -59,6 +63,7 @@ const post = (m: unknown) => process.send?.(m);
 
 function record(s: Sock, tag: string, position: number, sentUs: number, live: boolean): void {
   s.arrivals.push({ tag, position });
+  if (position > (s.lastPos ?? -1)) s.lastPos = position;
   if (live) latencies.push((nowMicros() - sentUs) / 1000);
   if (notifyAt) {
     const n = (seenCount.get(tag) ?? 0) + 1;
@@ -128,7 +133,7 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
     const headers: Record<string, string> = { origin: c.origin };
     if (spec.cookie) headers.cookie = spec.cookie;
     const ws = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: c.timeoutMs, ...(c.localAddress ? { localAddress: c.localAddress } : {}) });
-    const s: Sock = { ws, mode: c.mode, spec, open: false, arrivals: [], nextAck: 1, acks: new Map() };
+    const s: Sock = { ws, mode: c.mode, spec, open: false, arrivals: [], lastPos: null, nextAck: 1, acks: new Map() };
     const timer = setTimeout(() => fail(new Error('connect timeout')), c.timeoutMs);
     let settled = false;
     const fail = (err: Error) => {
@@ -144,6 +149,7 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
           const answer = await ask(s, 'feed:subscribe', { since }, c.timeoutMs);
           if (!answer?.ok) throw new Error(`feed:subscribe refused: ${answer?.error?.code}`);
           if (answer.resync) throw new Error('feed:subscribe answered resync');
+          s.lastPos = answer.position;
           for (const e of answer.events as { position: number; data: unknown }[]) {
             const hit = scan(JSON.stringify(e.data));
             if (hit) record(s, hit.tag, e.position, hit.sentUs, false);
@@ -196,7 +202,8 @@ async function connectAll(c: Extract<Command, { cmd: 'connect' }>): Promise<void
   const errors: Record<string, number> = {};
   let ok = 0;
   let next = 0;
-  const sinceOf = (i: number) => (Array.isArray(c.since) ? (c.since[i] ?? null) : (c.since ?? null));
+  const sinceOf = (i: number) =>
+    c.since === 'last' ? (lastPosByCookie.get(c.sockets[i]!.cookie ?? '') ?? null) : Array.isArray(c.since) ? (c.since[i] ?? null) : (c.since ?? null);
   const worker = async () => {
     while (next < c.sockets.length) {
       const i = next++;
@@ -243,6 +250,16 @@ async function sendOne(s: Sock, timeoutMs: number, padTo = 0): Promise<void> {
   }
 }
 
+/** Wait until nothing marked has arrived for a second (the last pushes land), at most `maxMs`. */
+async function quiet(maxMs: number): Promise<void> {
+  const end = performance.now() + maxMs;
+  let last = -1;
+  while (performance.now() < end && latencies.length !== last) {
+    last = latencies.length;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 /** Throughput: keep `window` sends in flight, round robin over the sockets, for `durationMs`. */
 async function blast(c: Extract<Command, { cmd: 'blast' }>): Promise<void> {
   const live = sockets.filter((s) => s.open);
@@ -254,7 +271,7 @@ async function blast(c: Extract<Command, { cmd: 'blast' }>): Promise<void> {
   };
   await Promise.all(Array.from({ length: c.window }, lane));
   stoppedAt = performance.now();
-  await new Promise((r) => setTimeout(r, 300)); // let the last pushes land
+  await quiet(c.settleMs);
   post({ ev: 'blasted', sendMs: stoppedAt - (end - c.durationMs) });
 }
 
@@ -281,7 +298,7 @@ async function paced(c: Extract<Command, { cmd: 'paced' }>): Promise<void> {
     );
   }
   await Promise.all(jobs);
-  await new Promise((r) => setTimeout(r, 300));
+  await quiet(c.settleMs);
   post({ ev: 'paced', sent });
 }
 
@@ -324,6 +341,7 @@ function reset(): void {
 
 async function closeAll(timeoutMs: number): Promise<void> {
   const live = sockets.splice(0);
+  for (const s of live) if (s.spec.cookie) lastPosByCookie.set(s.spec.cookie, s.lastPos);
   await Promise.race([
     Promise.all(
       live.map(

@@ -1,0 +1,111 @@
+/**
+ * `npm run bench [-- --quick] [--out=file] [--only=fanout,catchup] [--cpu-prof]`
+ *
+ * Builds nothing itself (the npm script builds first), then for each scenario: a fresh data
+ * folder, seeded directly in the database, the production server (dist/server/main.js) on
+ * loopback, light receiver processes, the raw `ws` and bare Socket.IO baselines in the same run.
+ * Prints a table and writes a JSON summary (default bench/last-run.json). Targets are reported,
+ * never enforced. Every process it starts is stopped at the end and cannot outlive a hard cap.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BenchContext } from './lib/context.js';
+import { machine, printTable, targetsOf } from './lib/report.js';
+import { BENCH_SERVER_ENV, ROOT } from './lib/server.js';
+import { capacity } from './scenarios/capacity.js';
+import { catchup } from './scenarios/catchup.js';
+import { fanout } from './scenarios/fanout.js';
+import { mixed } from './scenarios/mixed.js';
+import { throughput } from './scenarios/throughput.js';
+
+const SCENARIOS = ['fanout', 'throughput', 'capacity', 'catchup', 'mixed'] as const;
+type Name = (typeof SCENARIOS)[number];
+
+function args() {
+  const a = process.argv.slice(2);
+  const val = (k: string) => a.find((x) => x.startsWith(`--${k}=`))?.split('=')[1];
+  const only = val('only')?.split(',') as Name[] | undefined;
+  for (const n of only ?? []) if (!SCENARIOS.includes(n)) throw new Error(`unknown scenario ${n}; one of ${SCENARIOS.join(', ')}`);
+  return { quick: a.includes('--quick'), cpuProf: a.includes('--cpu-prof'), out: path.resolve(val('out') ?? path.join(ROOT, 'bench', 'last-run.json')), only: only ?? [...SCENARIOS] };
+}
+
+/** Scenario sizes: the issue's, and the --quick ones (every scenario, under two minutes in all). */
+const SIZES = {
+  full: {
+    fanout: { sockets: 1000, posts: 200, warmup: 10, receivers: 2, baselines: true },
+    throughput: { clients: 100, usersPerClient: 10, durationMs: 20_000, window: 256, receivers: 2, baselines: true },
+    capacity: { sockets: 10_000, receivers: 4, baselines: true },
+    catchup: { sockets: 1000, events: 100, receivers: 2 },
+    mixed: { steps: [200, 1000, 2500, 5000, 7500, 10_000, 12_500, 15_000], stepMs: 30_000, channelSize: 20, perUserPerMinute: 1, receivers: 4 },
+  },
+  quick: {
+    fanout: { sockets: 200, posts: 40, warmup: 5, receivers: 2, baselines: true },
+    throughput: { clients: 20, usersPerClient: 10, durationMs: 4000, window: 128, receivers: 2, baselines: true },
+    capacity: { sockets: 1500, receivers: 2, baselines: true },
+    catchup: { sockets: 200, events: 100, receivers: 2 },
+    mixed: { steps: [100, 500, 1500], stepMs: 6000, channelSize: 20, perUserPerMinute: 1, receivers: 2 },
+  },
+};
+
+async function main(): Promise<void> {
+  const o = args();
+  const started = Date.now();
+  const ctx: BenchContext = {
+    quick: o.quick,
+    cpuProf: o.cpuProf,
+    log: (m) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}\n`),
+    maxLifeMs: o.quick ? 5 * 60_000 : 40 * 60_000,
+  };
+  // Nothing the bench starts may outlive it: a hard stop for the whole run.
+  const cap = setTimeout(() => {
+    process.stderr.write('bench: hard time limit reached, stopping\n');
+    process.exit(2);
+  }, ctx.maxLifeMs + 60_000);
+  cap.unref();
+  const size = o.quick ? SIZES.quick : SIZES.full;
+  const m = machine();
+  ctx.log(`Debrief bench${o.quick ? ' (--quick)' : ''} on ${m.cpus}× ${m.cpu_model}, ${m.memory_gib} GiB, node ${m.node}`);
+  ctx.log(`server: production build, loopback, fresh data folder per scenario, synchronous=FULL; bench raises ${Object.entries(BENCH_SERVER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  ctx.log('receivers: separate processes with a light Engine.IO/Socket.IO client over `ws` (not socket.io-client), so the clients do not eat the server\'s cores');
+
+  const results: Record<string, unknown> = {};
+  for (const name of o.only) {
+    const t0 = Date.now();
+    ctx.log(`— ${name} —`);
+    try {
+      if (name === 'fanout') results.fanout = (await fanout(ctx, size.fanout)).result;
+      if (name === 'throughput') results.throughput = await throughput(ctx, size.throughput);
+      if (name === 'capacity') results.capacity = await capacity(ctx, size.capacity);
+      if (name === 'catchup') results.catchup = (await catchup(ctx, size.catchup)).result;
+      if (name === 'mixed') results.mixed = await mixed(ctx, size.mixed);
+    } catch (err) {
+      ctx.log(`${name} failed: ${(err as Error).stack ?? err}`);
+      results[name] = { error: String((err as Error).message ?? err) };
+    }
+    ctx.log(`${name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+
+  const summary = {
+    run: { at: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), quick: o.quick, sizes: Object.fromEntries(o.only.map((n) => [n, size[n]])) },
+    machine: m,
+    server: {
+      build: 'dist/server/main.js (production), NODE_ENV=production, 127.0.0.1, fresh DATA_DIR per scenario, synchronous=FULL',
+      env_raised_by_bench: BENCH_SERVER_ENV,
+    },
+    receivers: 'child processes speaking the Engine.IO v4 / Socket.IO v5 text protocol directly over `ws` (light client), each on its own 127.0.0.x source address',
+    baselines: { raw: 'bench/baselines/ws-relay.mjs: ws relay, no auth/validation/persistence', socketio: 'bench/baselines/sio-room.mjs: bare Socket.IO room broadcast' },
+    ...results,
+    targets: targetsOf(results),
+  };
+  writeFileSync(o.out, `${JSON.stringify(summary, null, 2)}\n`);
+  printTable(results);
+  process.stdout.write(`\nJSON summary: ${path.relative(process.cwd(), o.out)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

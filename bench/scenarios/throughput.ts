@@ -1,0 +1,119 @@
+import { sql } from 'kysely';
+import { startBaseline } from '../lib/baseline.js';
+import { lat, r1, r2, withCleanup, type BenchContext } from '../lib/context.js';
+import { ReceiverPool, type Report } from '../lib/pool.js';
+import type { SocketSpec } from '../lib/receiver.js';
+import { seedWorld } from '../lib/seed.js';
+import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
+
+export interface ThroughputOptions {
+  clients: number;
+  usersPerClient: number;
+  durationMs: number;
+  /** Sends in flight across all users (each waits for its ack before the next). */
+  window: number;
+  receivers: number;
+  baselines: boolean;
+}
+
+export interface ThroughputResult {
+  clients: number;
+  users: number;
+  window: number;
+  seconds: number;
+  msgs_per_s: number | null;
+  baseline_msgs_per_s: number | null;
+  ratio: number | null;
+  socketio_msgs_per_s: number | null;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  ack_p99_ms: number | null;
+  acked: number;
+  rows_committed: number | null;
+  lost: number;
+  duplicates: number;
+  out_of_order: number;
+  send_errors: Record<string, number>;
+  synchronous: string;
+}
+
+const SYNC = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+async function blastRun(pool: ReceiverPool, o: ThroughputOptions, padTo = 0): Promise<Report> {
+  await pool.reset();
+  await pool.blast(o.durationMs, o.window, 15_000, padTo);
+  return pool.report('group');
+}
+
+/**
+ * throughput: `clients` × `usersPerClient` connected Collaborators send chat messages
+ * (`message:send` with ack) as fast as the server takes them, `window` in flight in total. Every
+ * acknowledged message must reach each socket of its channel (lost counts the misses) and be in
+ * the database after the server stopped (durability checked from the file).
+ */
+export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promise<ThroughputResult> {
+  const specsOf = (clients: { id: string; users: { cookie?: string }[] }[]) =>
+    clients.flatMap((c) => c.users.map((u): SocketSpec => ({ ...(u.cookie ? { cookie: u.cookie } : { query: `room=${c.id}` }), group: c.id, clientId: c.id })));
+  const product = await withCleanup(async (defer) => {
+    const dataDir = freshDataDir();
+    const seedDb = await openBenchDb(dataDir);
+    const world = await seedWorld(seedDb.db, { clients: o.clients, usersPerClient: o.usersPerClient, role: 'collaborator', staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
+    const sync = SYNC[Number((await sql<{ synchronous: number }>`pragma synchronous`.execute(seedDb.db)).rows[0]?.synchronous)] ?? '?';
+    await seedDb.close();
+    const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf });
+    const pool = await ReceiverPool.start(o.receivers, ctx.maxLifeMs);
+    defer(() => pool.stop());
+    defer(() => server.stop());
+    const conn = await pool.connect({ url: server.url, origin: server.url, mode: 'sio', subscribe: true, concurrency: 32, timeoutMs: 20_000 }, pool.deal(specsOf(world.clients)));
+    ctx.log(`throughput: ${conn.ok} sockets connected in ${conn.seconds.toFixed(1)} s${conn.failed ? ` (${conn.failed} failed: ${JSON.stringify(conn.errors)})` : ''}`);
+    const rep = await blastRun(pool, o);
+    await pool.closeSockets();
+    await server.stop();
+    const check = await openBenchDb(dataDir);
+    const rows = Number((await check.db.selectFrom('chat_messages').select((eb) => eb.fn.countAll().as('n')).where('body', 'like', 'BENCH-%').executeTakeFirst())?.n ?? 0);
+    await check.close();
+    return { rep, rows, sync, users: conn.ok };
+  });
+  const rate = product.rep.acked / (o.durationMs / 1000);
+  const d = lat(product.rep.latencies);
+  const a = lat(product.rep.ackLatencies);
+  ctx.log(`throughput product: ${product.rep.acked} acked (${rate.toFixed(0)}/s), ${product.rows} rows committed, delivery p99 ${d.p99} ms, ack p99 ${a.p99} ms, lost ${product.rep.tally.lost}, errors ${JSON.stringify(product.rep.errors)}`);
+  const pad = Math.max(0, product.rep.avgFrameBytes - 110);
+  const baseline = async (kind: 'raw' | 'sio') =>
+    withCleanup(async (defer) => {
+      const b = await startBaseline(kind, await freePort(), ctx.maxLifeMs);
+      defer(() => b.stop());
+      const pool = await ReceiverPool.start(o.receivers, ctx.maxLifeMs);
+      defer(() => pool.stop());
+      const clients = Array.from({ length: o.clients }, (_, c) => ({ id: `c${c}`, users: Array.from({ length: o.usersPerClient }, () => ({})) }));
+      await pool.connect({ url: b.url, origin: 'http://bench', mode: kind, subscribe: false, concurrency: 32, timeoutMs: 20_000 }, pool.deal(specsOf(clients)));
+      const rep = await blastRun(pool, o, pad);
+      const r = rep.acked / (o.durationMs / 1000);
+      ctx.log(`throughput baseline ${kind}: ${rep.acked} acked (${r.toFixed(0)}/s), delivery p99 ${lat(rep.latencies).p99} ms, lost ${rep.tally.lost}`);
+      return r;
+    });
+  const raw = o.baselines ? await baseline('raw') : null;
+  const sio = o.baselines ? await baseline('sio') : null;
+  const t = product.rep.tally;
+  return {
+    clients: o.clients,
+    users: product.users,
+    window: o.window,
+    seconds: o.durationMs / 1000,
+    msgs_per_s: r1(rate),
+    baseline_msgs_per_s: raw !== null ? r1(raw) : null,
+    ratio: raw ? r2(rate / raw) : null,
+    socketio_msgs_per_s: sio !== null ? r1(sio) : null,
+    p50_ms: r1(d.p50),
+    p99_ms: r1(d.p99),
+    ack_p99_ms: r1(a.p99),
+    acked: product.rep.acked,
+    rows_committed: product.rows,
+    // A delivery owed and never made, or an acknowledged message missing from the file.
+    lost: t.lost + Math.max(0, product.rep.acked - product.rows),
+    duplicates: t.duplicates,
+    out_of_order: t.outOfOrder,
+    send_errors: product.rep.errors,
+    synchronous: product.sync,
+  };
+}
