@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { artifact, signedInContext, useBrowserApp, watchErrors } from '../support/browser.js';
+import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
+import { buildFinding, buildProject } from '../support/workspace.js';
+
+/**
+ * Issue 5 items 6 and 9 in Chromium, two people side by side: an analyst publishes a finding and
+ * changes its status while a client user has the project page, then the finding page open; the
+ * client's pages change without a reload and the bell shows the notification. The client's
+ * network is cut: the connection indicator says so, and the changes made meanwhile arrive when it
+ * is back.
+ */
+const t = useBrowserApp();
+
+/** A marker that survives SPA navigation but not a reload: proves an update happened in place. */
+const mark = (page: Page) => page.evaluate(() => ((window as unknown as { __kept: number }).__kept = 42));
+const marked = (page: Page) => page.evaluate(() => (window as unknown as { __kept?: number }).__kept === 42);
+
+describe('open pages follow what the firm does', () => {
+  it('a client’s project and finding pages update live, the bell tells them, and a network cut catches up', async () => {
+    const client = await buildClient(t.app.db, { name: 'Contoso' });
+    const analyst = await buildStaff(t.app.db, { name: 'Sam Analyst' });
+    const project = await buildProject(t.app.db, { client_id: client.id, name: 'External test', team: [analyst.id] });
+    const finding = await buildFinding(t.app.db, { project_id: project.id, title: 'Exposed admin panel', severity: 'critical' });
+    const staffAgent = await signIn(t.app, analyst);
+    const userAgent = await signIn(t.app, await buildPortalUser(t.app.db, { client_id: client.id, name: 'Casey Client', role: 'collaborator' }));
+
+    const staffCtx = await signedInContext(t.browser, t.app.url, staffAgent);
+    const userCtx = await signedInContext(t.browser, t.app.url, userAgent);
+    const staff = await staffCtx.newPage();
+    const user = await userCtx.newPage();
+    const staffErrors = watchErrors(staff);
+    const userErrors = watchErrors(user);
+
+    // The client has the project page open; nothing is published yet.
+    await user.goto(`${t.app.url}/portal/projects/${project.id}`);
+    await user.getByText('No findings have been published for this project yet.').waitFor();
+    await user.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await user.getByRole('button', { name: 'Notifications, none unread' }).waitFor();
+    await mark(user);
+
+    // The analyst publishes from the finding page.
+    await staff.goto(`${t.app.url}/staff/findings/${finding.id}`);
+    await staff.getByRole('button', { name: 'Publish to client' }).click();
+    await staff.getByRole('button', { name: 'Unpublish' }).waitFor();
+
+    // The client's page shows it without a reload, and the bell counts it.
+    await user.getByRole('link', { name: 'Exposed admin panel' }).waitFor({ timeout: 10_000 });
+    await user.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
+    expect(await marked(user)).toBe(true);
+    await user.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+    const panel = user.getByRole('dialog', { name: 'Notifications' });
+    await panel.getByRole('link', { name: /New finding published: Exposed admin panel/ }).waitFor();
+    await user.screenshot({ path: artifact('live-bell-desktop.png') });
+    await user.keyboard.press('Escape');
+
+    // The client opens the finding (from the notification's target page); the analyst changes its status.
+    await user.getByRole('link', { name: 'Exposed admin panel' }).click();
+    await user.getByRole('heading', { level: 1, name: 'Exposed admin panel' }).waitFor();
+    await mark(user);
+    await staff.getByRole('button', { name: 'Change status' }).first().click();
+    const dialog = staff.getByRole('dialog');
+    await dialog.getByLabel('New status').click();
+    await staff.getByRole('option', { name: 'Risk accepted', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Change status' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await user.locator('.head').getByText('Risk accepted', { exact: true }).waitFor({ timeout: 10_000 });
+    expect(await marked(user)).toBe(true);
+
+    // The network goes: the indicator says so. The analyst renames the finding meanwhile.
+    await userCtx.setOffline(true);
+    await user.getByRole('status').filter({ hasText: /Offline|Reconnecting/ }).waitFor({ timeout: 10_000 });
+    await user.screenshot({ path: artifact('live-offline-desktop.png') });
+    const cur = await staffAgent.get(`/api/findings/${finding.id}`);
+    const renamed = await staffAgent.patch(`/api/findings/${finding.id}`, { title: 'Exposed admin panel on port 8443', version: cur.body.finding.version });
+    expect(renamed.status, renamed.text).toBe(200);
+    await user.waitForTimeout(500);
+    expect(await user.getByRole('heading', { level: 1 }).textContent()).toBe('Exposed admin panel');
+
+    // Back online: Live again, and the missed change is applied in place.
+    await userCtx.setOffline(false);
+    await user.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
+    await user.getByRole('heading', { level: 1, name: 'Exposed admin panel on port 8443' }).waitFor({ timeout: 10_000 });
+    expect(await marked(user)).toBe(true);
+    await user.screenshot({ path: artifact('live-finding-desktop.png'), fullPage: true });
+
+    // The notifications page lists it; opening the bell's item marked it read.
+    await user.goto(`${t.app.url}/notifications`);
+    await user.getByRole('heading', { level: 1, name: 'Notifications' }).waitFor();
+    await user.getByRole('link', { name: /New finding published: Exposed admin panel/ }).waitFor();
+    await user.getByRole('button', { name: 'Mark all read' }).click();
+    await user.getByRole('button', { name: 'Notifications, none unread' }).waitFor();
+    await user.screenshot({ path: artifact('live-notifications-page.png'), fullPage: true });
+
+    // At 390 px: the bell in the top bar, the panel fits the screen.
+    await user.setViewportSize({ width: 390, height: 844 });
+    await user.goto(`${t.app.url}/portal/findings/${finding.id}`);
+    await user.getByRole('heading', { level: 1, name: 'Exposed admin panel on port 8443' }).waitFor();
+    await user.getByRole('button', { name: /^Notifications,/ }).click();
+    await user.getByRole('dialog', { name: 'Notifications' }).getByRole('link', { name: /New finding published/ }).waitFor();
+    const box = (await user.getByRole('dialog', { name: 'Notifications' }).boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    await user.screenshot({ path: artifact('live-bell-390.png') });
+    await user.keyboard.press('Escape');
+
+    // The firm withdraws it: the open page ends instead of showing stale content.
+    await staff.getByRole('button', { name: 'Unpublish' }).click();
+    await user.getByRole('heading', { name: 'This finding was withdrawn' }).waitFor({ timeout: 10_000 });
+    await user.screenshot({ path: artifact('live-withdrawn-390.png'), fullPage: true });
+
+    expect(staffErrors).toEqual([]);
+    // The only error allowed is the browser's own report of the reconnection attempts while the network was cut.
+    expect(userErrors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]);
+    await staffCtx.close();
+    await userCtx.close();
+  });
+
+  it('a removed portal user’s open page ends at the sign-in page', async () => {
+    const client = await buildClient(t.app.db);
+    const manager = await signIn(t.app, await buildPortalUser(t.app.db, { client_id: client.id, role: 'manager' }));
+    const victim = await buildPortalUser(t.app.db, { client_id: client.id });
+    const ctx = await signedInContext(t.browser, t.app.url, await signIn(t.app, victim));
+    const page = await ctx.newPage();
+    await page.goto(`${t.app.url}/portal/projects`);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const res = await manager.post(`/api/portal/users/${victim.id}/remove`);
+    expect(res.status, res.text).toBeLessThan(300);
+    await page.waitForURL(/\/login/, { timeout: 10_000 });
+    await ctx.close();
+  });
+});
