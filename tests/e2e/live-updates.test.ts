@@ -23,6 +23,7 @@ describe('open pages follow what the firm does', () => {
     const analyst = await buildStaff(t.app.db, { name: 'Sam Analyst' });
     const project = await buildProject(t.app.db, { client_id: client.id, name: 'External test', team: [analyst.id] });
     const finding = await buildFinding(t.app.db, { project_id: project.id, title: 'Exposed admin panel', severity: 'critical' });
+    const second = await buildFinding(t.app.db, { project_id: project.id, title: 'Verbose error pages', severity: 'low' });
     const staffAgent = await signIn(t.app, analyst);
     const userAgent = await signIn(t.app, await buildPortalUser(t.app.db, { client_id: client.id, name: 'Casey Client', role: 'collaborator' }));
 
@@ -75,6 +76,7 @@ describe('open pages follow what the firm does', () => {
     const cur = await staffAgent.get(`/api/findings/${finding.id}`);
     const renamed = await staffAgent.patch(`/api/findings/${finding.id}`, { title: 'Exposed admin panel on port 8443', version: cur.body.finding.version });
     expect(renamed.status, renamed.text).toBe(200);
+    expect((await staffAgent.post(`/api/findings/${second.id}/publish`)).status).toBe(200);
     await user.waitForTimeout(500);
     expect(await user.getByRole('heading', { level: 1 }).textContent()).toBe('Exposed admin panel');
 
@@ -83,12 +85,15 @@ describe('open pages follow what the firm does', () => {
     await user.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
     await user.getByRole('heading', { level: 1, name: 'Exposed admin panel on port 8443' }).waitFor({ timeout: 10_000 });
     expect(await marked(user)).toBe(true);
+    // The notification that came while the tab was offline shows in the bell.
+    await user.getByRole('button', { name: 'Notifications, 2 unread' }).waitFor({ timeout: 10_000 });
     await user.screenshot({ path: artifact('live-finding-desktop.png'), fullPage: true });
 
     // The notifications page lists it; opening the bell's item marked it read.
     await user.goto(`${t.app.url}/notifications`);
     await user.getByRole('heading', { level: 1, name: 'Notifications' }).waitFor();
     await user.getByRole('link', { name: /New finding published: Exposed admin panel/ }).waitFor();
+    await user.getByRole('link', { name: /New finding published: Verbose error pages/ }).waitFor();
     await user.getByRole('button', { name: 'Mark all read' }).click();
     await user.getByRole('button', { name: 'Notifications, none unread' }).waitFor();
     await user.screenshot({ path: artifact('live-notifications-page.png'), fullPage: true });
@@ -98,7 +103,7 @@ describe('open pages follow what the firm does', () => {
     await user.goto(`${t.app.url}/portal/findings/${finding.id}`);
     await user.getByRole('heading', { level: 1, name: 'Exposed admin panel on port 8443' }).waitFor();
     await user.getByRole('button', { name: /^Notifications,/ }).click();
-    await user.getByRole('dialog', { name: 'Notifications' }).getByRole('link', { name: /New finding published/ }).waitFor();
+    await user.getByRole('dialog', { name: 'Notifications' }).getByRole('link', { name: /New finding published: Verbose error pages/ }).waitFor();
     const box = (await user.getByRole('dialog', { name: 'Notifications' }).boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(390);
