@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BenchContext } from './lib/context.js';
+import { poolCache, type BenchContext } from './lib/context.js';
 import { machine, printTable, targetsOf } from './lib/report.js';
 import { BENCH_SERVER_ENV, ROOT } from './lib/server.js';
 import { capacity } from './scenarios/capacity.js';
@@ -32,29 +32,32 @@ function args() {
 /** Scenario sizes: the issue's, and the --quick ones (every scenario, under two minutes in all). */
 const SIZES = {
   full: {
-    fanout: { sockets: 1000, posts: 200, warmup: 10, receivers: 2, baselines: true },
-    throughput: { clients: 100, usersPerClient: 10, durationMs: 20_000, window: 256, receivers: 2, baselines: true },
+    fanout: { sockets: 1000, posts: 200, warmup: 10, receivers: 4, baselines: true },
+    throughput: { clients: 100, usersPerClient: 10, durationMs: 20_000, window: 256, receivers: 4, baselines: true },
     capacity: { sockets: 10_000, receivers: 4, baselines: true },
     catchup: { sockets: 1000, events: 100, receivers: 2 },
-    mixed: { steps: [200, 1000, 2500, 5000, 7500, 10_000, 12_500, 15_000], stepMs: 30_000, channelSize: 20, perUserPerMinute: 1, receivers: 4 },
+    mixed: { steps: [400, 1000, 2500, 5000, 7500, 10_000, 12_500, 15_000], stepMs: 30_000, channelSize: 20, perUserPerMinute: 1, receivers: 4, warmupMs: 5000 },
   },
   quick: {
-    fanout: { sockets: 200, posts: 40, warmup: 5, receivers: 2, baselines: true },
-    throughput: { clients: 20, usersPerClient: 10, durationMs: 4000, window: 128, receivers: 2, baselines: true },
-    capacity: { sockets: 1500, receivers: 2, baselines: true },
-    catchup: { sockets: 200, events: 100, receivers: 2 },
-    mixed: { steps: [100, 500, 1500], stepMs: 6000, channelSize: 20, perUserPerMinute: 1, receivers: 2 },
+    fanout: { sockets: 200, posts: 40, warmup: 5, receivers: 4, baselines: true },
+    throughput: { clients: 20, usersPerClient: 10, durationMs: 4000, window: 128, receivers: 4, baselines: true },
+    capacity: { sockets: 1000, receivers: 4, baselines: true },
+    catchup: { sockets: 200, events: 100, receivers: 4 },
+    mixed: { steps: [200, 1000, 2500], stepMs: 6000, channelSize: 20, perUserPerMinute: 1, receivers: 4, warmupMs: 3000 },
   },
 };
 
 async function main(): Promise<void> {
   const o = args();
   const started = Date.now();
+  const maxLifeMs = o.quick ? 5 * 60_000 : 40 * 60_000;
+  const pools = poolCache(maxLifeMs);
   const ctx: BenchContext = {
+    pool: pools.pool,
     quick: o.quick,
     cpuProf: o.cpuProf,
     log: (m) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}\n`),
-    maxLifeMs: o.quick ? 5 * 60_000 : 40 * 60_000,
+    maxLifeMs,
   };
   // Nothing the bench starts may outlive it: a hard stop for the whole run.
   const cap = setTimeout(() => {
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     }
     ctx.log(`${name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
+  await pools.stop();
 
   const summary = {
     run: { at: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), quick: o.quick, sizes: Object.fromEntries(o.only.map((n) => [n, size[n]])) },

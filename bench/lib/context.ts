@@ -1,4 +1,5 @@
 import { summarize } from './accounting.js';
+import { ReceiverPool } from './pool.js';
 
 /** What every scenario gets from the entry point. */
 export interface BenchContext {
@@ -9,6 +10,26 @@ export interface BenchContext {
   log(msg: string): void;
   /** Hard cap on the life of every process the bench starts. */
   maxLifeMs: number;
+  /** A pool of `n` receiver processes, shared by the scenarios of the run (sockets closed between uses). */
+  pool(n: number): Promise<ReceiverPool>;
+}
+
+/** Receiver pools shared by a run, keyed by size; `stop()` ends every process. */
+export function poolCache(maxLifeMs: number) {
+  const pools = new Map<number, Promise<ReceiverPool>>();
+  return {
+    pool: async (n: number) => {
+      let p = pools.get(n);
+      if (!p) pools.set(n, (p = ReceiverPool.start(n, maxLifeMs)));
+      const pool = await p;
+      await pool.reset();
+      return pool;
+    },
+    stop: async () => {
+      for (const p of pools.values()) await (await p.catch(() => null))?.stop();
+      pools.clear();
+    },
+  };
 }
 
 /** Round to one decimal (ms, ratios). */

@@ -329,6 +329,7 @@ function report(c: Extract<Command, { cmd: 'report' }>): void {
 }
 
 function reset(): void {
+  notifyAt = 0;
   for (const s of sockets) s.arrivals = [];
   latencies = [];
   ackLatencies = [];

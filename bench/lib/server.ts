@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { openDatabase, type Db } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
@@ -50,6 +51,8 @@ export interface ServerOptions {
   cpuProf?: boolean;
   /** Open the inspector on loopback (used to force a GC before reading RSS). */
   inspect?: boolean;
+  /** Hard cap on the server's life (it also dies when the bench does). */
+  maxLifeMs?: number;
 }
 
 export interface BenchServer {
@@ -70,11 +73,11 @@ export interface BenchServer {
 export async function startServer(o: ServerOptions): Promise<BenchServer> {
   if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run "npm run build" first`);
   const url = `http://127.0.0.1:${o.port}`;
-  const args: string[] = [];
+  const args: string[] = ['--import', pathToFileURL(path.join(import.meta.dirname, 'watchdog.mjs')).href];
   if (o.cpuProf) args.push('--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench', 'profiles')}`);
   if (o.inspect) args.push('--inspect=127.0.0.1:0');
   const child = spawn(process.execPath, [...args, SERVER_ENTRY], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: o.dataDir, HOST: '127.0.0.1', PORT: String(o.port), PUBLIC_URL: url, LOG_LEVEL: 'info', ...BENCH_SERVER_ENV, ...o.env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: o.dataDir, HOST: '127.0.0.1', PORT: String(o.port), PUBLIC_URL: url, LOG_LEVEL: 'info', BENCH_MAX_LIFE_MS: String(o.maxLifeMs ?? 45 * 60_000), ...BENCH_SERVER_ENV, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

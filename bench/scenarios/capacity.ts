@@ -1,6 +1,6 @@
 import { startBaseline } from '../lib/baseline.js';
 import { r1, r2, sleep, withCleanup, type BenchContext } from '../lib/context.js';
-import { ReceiverPool } from '../lib/pool.js';
+import type { ReceiverPool } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
 import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
@@ -49,10 +49,10 @@ export async function capacity(ctx: BenchContext, o: CapacityOptions): Promise<C
     const seedDb = await openBenchDb(dataDir);
     const world = await seedWorld(seedDb.db, { clients: Math.ceil(o.sockets / perClient), usersPerClient: perClient, role: 'viewer', staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
     await seedDb.close();
-    const server = await startServer({ dataDir, port: await freePort(), inspect: true, cpuProf: ctx.cpuProf });
+    const server = await startServer({ dataDir, port: await freePort(), inspect: true, cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     defer(() => server.stop());
-    const pool = await ReceiverPool.start(o.receivers, ctx.maxLifeMs);
-    defer(() => pool.stop());
+    const pool = await ctx.pool(o.receivers);
+    defer(() => pool.closeSockets());
     const specs: SocketSpec[] = world.clients.flatMap((c) => c.users.map((u) => ({ cookie: u.cookie, group: c.id, clientId: c.id }))).slice(0, o.sockets);
     await sleep(500);
     return measure(
@@ -70,8 +70,8 @@ export async function capacity(ctx: BenchContext, o: CapacityOptions): Promise<C
     withCleanup(async (defer) => {
       const b = await startBaseline(kind, await freePort(), ctx.maxLifeMs);
       defer(() => b.stop());
-      const pool = await ReceiverPool.start(o.receivers, ctx.maxLifeMs);
-      defer(() => pool.stop());
+      const pool = await ctx.pool(o.receivers);
+      defer(() => pool.closeSockets());
       const specs: SocketSpec[] = Array.from({ length: o.sockets }, (_, i) => ({ group: `g${i % 10}`, query: `room=g${i % 10}` }));
       const m = await measure(pool, specs, (dealt) => pool.connect({ url: b.url, origin: 'http://bench', mode: kind, subscribe: false, concurrency: 32, timeoutMs: 30_000 }, dealt), () => b.rssKb());
       ctx.log(`capacity baseline ${kind}: ${m.conn.ok} sockets; ${m.kb.toFixed(1)} KiB/conn`);

@@ -1,7 +1,6 @@
 import type { Faults, Tally } from '../lib/accounting.js';
 import { r2, sleep, withCleanup, type BenchContext } from '../lib/context.js';
 import { postChat, postComment } from '../lib/debrief.js';
-import { ReceiverPool } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
 import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
@@ -40,10 +39,10 @@ export async function catchup(ctx: BenchContext, o: CatchupOptions): Promise<{ r
     const world = await seedWorld(seedDb.db, { clients: 1, usersPerClient: o.sockets, role: 'viewer', findingsPerClient: 1, staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
     await seedDb.close();
     const port = await freePort();
-    let server = await startServer({ dataDir, port, cpuProf: ctx.cpuProf });
+    let server = await startServer({ dataDir, port, cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     defer(() => server.stop());
-    const pool = await ReceiverPool.start(o.receivers, ctx.maxLifeMs);
-    defer(() => pool.stop());
+    const pool = await ctx.pool(o.receivers);
+    defer(() => pool.closeSockets());
     const client = world.clients[0]!;
     const specs: SocketSpec[] = client.users.map((u, i) => ({ cookie: u.cookie, group: `g${i % o.receivers}`, clientId: client.id }));
     const dealt = pool.deal(specs);
@@ -53,7 +52,7 @@ export async function catchup(ctx: BenchContext, o: CatchupOptions): Promise<{ r
 
     await pool.closeSockets();
     await server.stop();
-    server = await startServer({ dataDir, port, cpuProf: ctx.cpuProf });
+    server = await startServer({ dataDir, port, cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     const analyst = world.staff[0]!;
     const tags: string[] = [];
     for (let i = 0; i < o.events; i++) {

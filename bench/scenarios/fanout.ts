@@ -2,7 +2,7 @@ import type { Faults, Tally } from '../lib/accounting.js';
 import { baselineSender, startBaseline, type Baseline } from '../lib/baseline.js';
 import { lat, r1, r2, withCleanup, type BenchContext } from '../lib/context.js';
 import { postComment } from '../lib/debrief.js';
-import { ReceiverPool, type ConnectResult } from '../lib/pool.js';
+import type { ConnectResult, ReceiverPool } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
 import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
@@ -70,8 +70,8 @@ async function baselineRun(ctx: BenchContext, kind: 'raw' | 'sio', o: FanoutOpti
   return withCleanup(async (defer) => {
     const b: Baseline = await startBaseline(kind, await freePort(), ctx.maxLifeMs);
     defer(() => b.stop());
-    const pool = await ReceiverPool.start(o.receivers, ctx.maxLifeMs);
-    defer(() => pool.stop());
+    const pool = await ctx.pool(o.receivers);
+    defer(() => pool.closeSockets());
     const specs: SocketSpec[] = Array.from({ length: o.sockets }, (_, i) => ({ group: `g${i % o.receivers}`, query: 'room=all' }));
     const conn = await pool.connect({ url: b.url, origin: 'http://bench', mode: kind, subscribe: false, concurrency: 64, timeoutMs: 10_000 }, pool.deal(specs));
     const sender = await baselineSender(b);
@@ -95,10 +95,10 @@ export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ res
     const seedDb = await openBenchDb(dataDir);
     const world = await seedWorld(seedDb.db, { clients: 1, usersPerClient: o.sockets, role: 'viewer', findingsPerClient: 1, staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
     await seedDb.close();
-    const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf });
+    const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     defer(() => server.stop());
-    const pool = await ReceiverPool.start(o.receivers, ctx.maxLifeMs);
-    defer(() => pool.stop());
+    const pool = await ctx.pool(o.receivers);
+    defer(() => pool.closeSockets());
     const client = world.clients[0]!;
     const specs: SocketSpec[] = client.users.map((u, i) => ({ cookie: u.cookie, group: `g${i % o.receivers}`, clientId: client.id }));
     const conn = await pool.connect({ url: server.url, origin: server.url, mode: 'sio', subscribe: true, concurrency: 32, timeoutMs: 15_000 }, pool.deal(specs));

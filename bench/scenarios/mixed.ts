@@ -1,5 +1,4 @@
 import { lat, r1, withCleanup, type BenchContext } from '../lib/context.js';
-import { ReceiverPool } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
 import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
@@ -11,6 +10,8 @@ export interface MixedOptions {
   channelSize: number;
   perUserPerMinute: number;
   receivers: number;
+  /** Warm-up before the idle step (not measured). */
+  warmupMs?: number;
 }
 
 export interface MixedStep {
@@ -49,9 +50,9 @@ export async function mixed(ctx: BenchContext, o: MixedOptions): Promise<MixedRe
     const seedDb = await openBenchDb(dataDir);
     const world = await seedWorld(seedDb.db, { clients: Math.ceil(max / o.channelSize), usersPerClient: o.channelSize, role: 'collaborator', staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
     await seedDb.close();
-    const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf });
-    const pool = await ReceiverPool.start(o.receivers, ctx.maxLifeMs);
-    defer(() => pool.stop());
+    const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
+    const pool = await ctx.pool(o.receivers);
+    defer(() => pool.closeSockets());
     defer(() => server.stop());
     const specs: SocketSpec[] = world.clients.flatMap((c) => c.users.map((u) => ({ cookie: u.cookie, group: c.id, clientId: c.id })));
     const steps: MixedStep[] = [];
@@ -65,6 +66,10 @@ export async function mixed(ctx: BenchContext, o: MixedOptions): Promise<MixedRe
       const add = specs.slice(connected, want);
       const conn = await pool.connect({ url: server.url, origin: server.url, mode: 'sio', subscribe: true, joinChannel: true, concurrency: 32, timeoutMs: 30_000 }, pool.deal(add));
       connected = want;
+      if (!steps.length && o.warmupMs) {
+        // Warm the server up (JIT, caches) so the idle reference is not a cold start.
+        await pool.paced(o.warmupMs, 12, true, 15_000);
+      }
       await pool.reset();
       await pool.paced(o.stepMs, o.perUserPerMinute, true, 15_000);
       const rep = await pool.report('group');

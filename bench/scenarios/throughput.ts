@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { startBaseline } from '../lib/baseline.js';
 import { lat, r1, r2, withCleanup, type BenchContext } from '../lib/context.js';
-import { ReceiverPool, type Report } from '../lib/pool.js';
+import type { ReceiverPool, Report } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
 import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
@@ -60,9 +60,9 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
     const world = await seedWorld(seedDb.db, { clients: o.clients, usersPerClient: o.usersPerClient, role: 'collaborator', staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
     const sync = SYNC[Number((await sql<{ synchronous: number }>`pragma synchronous`.execute(seedDb.db)).rows[0]?.synchronous)] ?? '?';
     await seedDb.close();
-    const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf });
-    const pool = await ReceiverPool.start(o.receivers, ctx.maxLifeMs);
-    defer(() => pool.stop());
+    const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
+    const pool = await ctx.pool(o.receivers);
+    defer(() => pool.closeSockets());
     defer(() => server.stop());
     const conn = await pool.connect({ url: server.url, origin: server.url, mode: 'sio', subscribe: true, concurrency: 32, timeoutMs: 20_000 }, pool.deal(specsOf(world.clients)));
     ctx.log(`throughput: ${conn.ok} sockets connected in ${conn.seconds.toFixed(1)} s${conn.failed ? ` (${conn.failed} failed: ${JSON.stringify(conn.errors)})` : ''}`);
@@ -83,8 +83,8 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
     withCleanup(async (defer) => {
       const b = await startBaseline(kind, await freePort(), ctx.maxLifeMs);
       defer(() => b.stop());
-      const pool = await ReceiverPool.start(o.receivers, ctx.maxLifeMs);
-      defer(() => pool.stop());
+      const pool = await ctx.pool(o.receivers);
+      defer(() => pool.closeSockets());
       const clients = Array.from({ length: o.clients }, (_, c) => ({ id: `c${c}`, users: Array.from({ length: o.usersPerClient }, () => ({})) }));
       await pool.connect({ url: b.url, origin: 'http://bench', mode: kind, subscribe: false, concurrency: 32, timeoutMs: 20_000 }, pool.deal(specsOf(clients)));
       const rep = await blastRun(pool, o, pad);
