@@ -69,6 +69,14 @@ describe('finding discussion in the browser', () => {
     // The mention is a notification row for the analyst, linking to the staff page.
     const [n] = (await notificationsOf(app.db, w.analyst.id)).filter((x) => x.kind === 'mention');
     expect(n).toMatchObject({ link: `/staff/findings/${w.findingA.id}`, actor_id: w.collaboratorA.id });
+    // …and the analyst's bell shows it live, linking to the finding.
+    await staff.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+    const panel = staff.getByRole('dialog', { name: 'Notifications' });
+    const link = panel.getByRole('link', { name: new RegExp(`${w.collaboratorA.name} mentioned you on “${w.findingA.title}”`) });
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe(`/staff/findings/${w.findingA.id}`);
+    await staff.screenshot({ path: artifact('comments-staff-bell.png') });
+    await staff.keyboard.press('Escape');
 
     // The analyst writes an internal note (never on the client's page), then replies to the client.
     await discussion(staff).getByRole('switch', { name: 'Internal note' }).click();
@@ -99,6 +107,19 @@ describe('finding discussion in the browser', () => {
     await comment(staff, 'INTERNAL-ONLY').getByRole('button', { name: 'Share with client' }).click();
     await staff.getByRole('alertdialog').getByRole('button', { name: 'Share with client' }).click();
     await comment(client, 'INTERNAL-ONLY').waitFor();
+
+    // Typed while offline: queued on the page, sent once back (the same client message id, once).
+    await clientCtx.setOffline(true);
+    await client.locator('[data-state="offline"]').first().waitFor({ state: 'attached' });
+    await client.getByRole('combobox', { name: 'Add a comment' }).fill('Typed on the train');
+    await client.getByRole('button', { name: 'Comment', exact: true }).click();
+    await discussion(client).getByText('Queued — will send when you are back online').waitFor();
+    await client.screenshot({ path: artifact('comments-client-queued.png'), fullPage: true });
+    await clientCtx.setOffline(false);
+    await comment(staff, 'Typed on the train').waitFor();
+    await comment(client, 'Typed on the train').waitFor();
+    expect(await discussion(client).getByText('Queued — will send when you are back online').count()).toBe(0);
+    expect(await app.db.selectFrom('comments').select('id').where('body', '=', 'Typed on the train').execute()).toHaveLength(1);
 
     // Readable at 390 px.
     const phone = await clientCtx.newPage();
