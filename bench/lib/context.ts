@@ -4,7 +4,7 @@ import { ReceiverPool } from './pool.js';
 /** What every scenario gets from the entry point. */
 export interface BenchContext {
   quick: boolean;
-  /** Start the product server with --cpu-prof (profiles in bench/profiles). */
+  /** Start the product server with --cpu-prof (bench/*.cpuprofile). */
   cpuProf: boolean;
   /** Progress lines (stderr), never part of the results. */
   log(msg: string): void;

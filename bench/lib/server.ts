@@ -47,7 +47,7 @@ export interface ServerOptions {
   dataDir: string;
   port: number;
   env?: Record<string, string>;
-  /** Write a V8 CPU profile to bench/profiles on exit. */
+  /** Write a V8 CPU profile to bench/*.cpuprofile on exit (git-ignored). */
   cpuProf?: boolean;
   /** Open the inspector on loopback (used to force a GC before reading RSS). */
   inspect?: boolean;
@@ -74,7 +74,7 @@ export async function startServer(o: ServerOptions): Promise<BenchServer> {
   if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run "npm run build" first`);
   const url = `http://127.0.0.1:${o.port}`;
   const args: string[] = ['--import', pathToFileURL(path.join(import.meta.dirname, 'watchdog.mjs')).href];
-  if (o.cpuProf) args.push('--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench', 'profiles')}`);
+  if (o.cpuProf) args.push('--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench')}`);
   if (o.inspect) args.push('--inspect=127.0.0.1:0');
   const child = spawn(process.execPath, [...args, SERVER_ENTRY], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: o.dataDir, HOST: '127.0.0.1', PORT: String(o.port), PUBLIC_URL: url, LOG_LEVEL: 'info', BENCH_MAX_LIFE_MS: String(o.maxLifeMs ?? 45 * 60_000), ...BENCH_SERVER_ENV, ...o.env },
