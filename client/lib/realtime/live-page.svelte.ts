@@ -1,3 +1,4 @@
+import { navigating } from '$app/state';
 import type { FeedEnvelope, FeedEventType } from '$contracts/realtime';
 import { live } from './live.svelte';
 
@@ -13,6 +14,9 @@ export function reloadOn(types: FeedEventType[], concerns: (e: FeedEnvelope<Reco
   const schedule = () => {
     timer ??= setTimeout(() => {
       timer = null;
+      // Leaving already (e.g. "create, then open it"): the next page loads fresh, and reloading
+      // this one now would cancel that navigation.
+      if (navigating.to) return;
       void reload();
     }, delayMs);
   };
