@@ -100,7 +100,8 @@ const CLOSE = '\uE001';
 /**
  * A comment's HTML: the markdown-lite text rendered and sanitised by renderMarkdown, with each
  * mention token shown as a highlighted `@Name` (inserted after sanitising, escaped, with nothing
- * but the name and the id-shaped id from the token).
+ * but the name and the id-shaped id from the token). A token that ended up inside a tag (a link
+ * title, say) becomes plain escaped text there, so no markup is ever added inside an attribute.
  */
 export function renderCommentHtml(body: string): string {
   const found: { name: string; id: string }[] = [];
@@ -108,8 +109,11 @@ export function renderCommentHtml(body: string): string {
     found.push({ name, id });
     return `${OPEN}${found.length - 1}${CLOSE}`;
   });
-  return renderMarkdown(marked).replace(/\uE000(\d+)\uE001/g, (_all, i: string) => {
-    const m = found[Number(i)];
-    return m ? `<span class="mention" data-user-id="${escapeHtml(m.id)}">@${escapeHtml(m.name)}</span>` : '';
-  });
+  const mark = /\uE000(\d+)\uE001/g;
+  const text = (i: string) => escapeHtml(`@${found[Number(i)]?.name ?? ''}`);
+  return renderMarkdown(marked).replace(/<[^>]*>|[^<]+/g, (seg) =>
+    seg.startsWith('<')
+      ? seg.replace(mark, (_all, i: string) => text(i))
+      : seg.replace(mark, (_all, i: string) => `<span class="mention" data-user-id="${escapeHtml(found[Number(i)]?.id ?? '')}">${text(i)}</span>`),
+  );
 }

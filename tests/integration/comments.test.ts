@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { Agent } from '../support/http.js';
+import { buildStaff } from '../support/factories.js';
 import { setClientModules } from '../support/workspace.js';
 import { MAX_BODY } from '../../server/contracts/realtime.js';
 import { agentsOf, buildCommentWorld, cmid, commentSnapshot, insertCommentRow, mention, notificationsOf, postComment, type CommentWorld } from '../support/comments.js';
@@ -91,6 +92,9 @@ describe('POST /api/findings/:id/comments', () => {
     expect(html).toContain(`<span class="mention" data-user-id="${w.analyst.id}">@Ana &#60;b&#62;&#34;x&#34;&#60;/b&#62;</span>`);
     // A token whose "id" is not id-shaped is not a mention (it stays text).
     expect(html).not.toContain('data-user-id="javascript');
+    // A token inside a link's title stays text in the attribute: no markup is added inside a tag.
+    const titled = await postComment(as.collaboratorA, w.findingA.id, `[site](https://example.com "${mention(w.analyst)}")`);
+    expect(titled.body.comment.bodyHtml).toBe(`<p><a href="https://example.com" target="_blank" rel="noopener noreferrer nofollow" title="@${w.analyst.name}">site</a></p>\n`);
   });
 });
 
@@ -111,17 +115,13 @@ describe('mentions and followers', () => {
   it('a mention of another client’s user, of a client user in an internal note or on a draft, or of someone removed notifies no one', async () => {
     const newest = async () => Number((await app.db.selectFrom('notifications').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0);
     const from = await newest();
-    await app.db.updateTable('users').set({ status: 'removed' }).where('id', '=', w.analyst2.id).execute();
-    try {
-      expect((await postComment(as.collaboratorA, w.findingA.id, `Hey ${mention(w.userB)} and ${mention(w.analyst2)}`)).status).toBe(201);
-    } finally {
-      await app.db.updateTable('users').set({ status: 'active' }).where('id', '=', w.analyst2.id).execute();
-    }
+    const gone = await buildStaff(app.db, { name: 'Removed Analyst', status: 'removed' });
+    expect((await postComment(as.collaboratorA, w.findingA.id, `Hey ${mention(w.userB)} and ${mention(gone)}`)).status).toBe(201);
     expect((await postComment(as.analyst, w.findingA.id, `Internal: ${mention(w.managerA)} ${mention(w.viewerA)}`, { internal: true })).status).toBe(201);
     expect((await postComment(as.analyst, w.draftA.id, `Draft: ${mention(w.managerA)}`)).status).toBe(201);
     const added = await app.db.selectFrom('notifications').selectAll().where('id', '>', from).execute();
     // (managerA follows the finding since an earlier comment, so the first comment's 'reply' to them is right.)
-    const refused = [w.userB.id, w.analyst2.id, w.managerA.id];
+    const refused = [w.userB.id, gone.id, w.managerA.id];
     expect(added.filter((n) => refused.includes(n.user_id) && n.kind === 'mention')).toEqual([]);
     expect(added.filter((n) => n.user_id === w.userB.id)).toEqual([]);
     // No portal user hears of the internal note (the Viewer follows the finding since an earlier mention).
@@ -246,11 +246,16 @@ describe('GET /api/findings/:id/mentionable', () => {
 });
 
 describe('rate limit', () => {
-  it('answers 429 rate_limited past the burst and writes nothing more', async () => {
+  it('answers 429 rate_limited (with Retry-After) past the burst, and a refused send writes nothing', async () => {
     const me = await agentsOf(app, w);
-    const results: number[] = [];
-    for (let i = 0; i < app.config.messageBurst + 5; i++) results.push((await postComment(me.managerA, w.findingA.id, `burst ${i}`)).status);
-    expect(results.filter((s) => s === 201).length).toBeLessThanOrEqual(app.config.messageBurst + 1);
-    expect(results).toContain(429);
+    const marker = `burst-${cmid()}`;
+    const answers = [];
+    for (let i = 0; i < app.config.messageBurst + 5; i++) answers.push(await postComment(me.managerA, w.findingA.id, `${marker} ${i}`));
+    const refused = answers.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.body.error.code).toBe('rate_limited');
+    expect(refused[0]!.headers.get('retry-after')).toMatch(/^\d+$/);
+    const written = await app.db.selectFrom('comments').select('id').where('body', 'like', `${marker}%`).execute();
+    expect(written.length).toBe(answers.filter((r) => r.status === 201).length);
   });
 });
