@@ -40,6 +40,8 @@ export interface AttachmentTarget {
    * portal users); the remediation command that attaches it decides who may submit a round.
    */
   purpose: 'chat' | 'remediation';
+  /** The person's file name (a label only; also accepted as the 5th argument); defaults to the request's `?name=`. */
+  name?: string;
 }
 
 /** The access check of an upload, done before a byte of the body is read. */
@@ -60,7 +62,7 @@ async function checkUploadAccess(deps: AppDeps, ctx: CommandContext, t: Attachme
  * otherwise is refused); images are re-encoded without metadata and get a thumbnail; files are
  * stored under server-made names. On any failure every file written here is removed.
  */
-export async function receiveAttachment(deps: AppDeps, ctx: CommandContext, req: Request, target: AttachmentTarget, rawName?: string): Promise<AttachmentDTO> {
+export async function receiveAttachment(deps: AppDeps, ctx: CommandContext, req: Request, target: AttachmentTarget, name?: string): Promise<AttachmentDTO> {
   const client = await checkUploadAccess(deps, ctx, target);
   const root = deps.config.uploadsDir;
   const mb = Math.round((deps.config.chatFileMaxBytes / (1024 * 1024)) * 10) / 10;
@@ -74,6 +76,7 @@ export async function receiveAttachment(deps: AppDeps, ctx: CommandContext, req:
     });
     const sniffed = await sniffFile(upload.temp, ATTACHMENT_TYPES);
     if (!sniffed) throw unsupportedAttachment();
+    const rawName = name ?? target.name ?? (typeof req.query.name === 'string' ? req.query.name : undefined);
     const label = sanitiseFileName(rawName, `file.${sniffed.ext}`);
     checkNameMatches(label, sniffed, DESCRIBE[sniffed.ext]);
 

@@ -28,6 +28,9 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
   const { user } = ctx.viewer;
   if (user.kind === 'staff' && !input.clientId) throw validationFailed('clientId: choose the client to write to.', [{ path: 'clientId', message: 'choose the client to write to' }]);
   const { client, profile } = await chatChannelFor(deps, ctx, input.clientId, 'chat.write');
+  // A retry after a lost ack answers with the message already made, without spending the budget.
+  const known = await findByClientMessageId(deps.db, user.id, input.clientMessageId);
+  if (known) return { message: await presentOne(deps, known.id, profile), created: false };
   takeSend(deps, user.id);
 
   const body = input.body.trim();

@@ -55,7 +55,7 @@ export function chatRouter(deps: AppDeps): Router {
   r.post('/chat/:clientId/attachments', async (req, res) => {
     const ctx = commandContextOf(req);
     const { name } = parseInput(AttachmentUploadQuery, req.query);
-    const attachment = await receiveAttachment(deps, ctx, req, { clientId: req.params.clientId, purpose: 'chat' }, name);
+    const attachment = await receiveAttachment(deps, ctx, req, { clientId: req.params.clientId, purpose: 'chat', name });
     res.status(201).json({ attachment });
   });
 
