@@ -60,7 +60,7 @@ export async function notifyReportPublished(trx: Db, r: { client_id: string; tit
 }
 
 /** Where a chat notification takes each kind of person. */
-export const chatLink = (kind: 'staff' | 'portal', clientId: string) => (kind === 'portal' ? '/portal/chat' : `/staff/clients/${clientId}/chat`);
+export const chatLink = (kind: 'staff' | 'portal', clientId: string) => (kind === 'portal' ? '/portal/chat' : `/staff/chat/${clientId}`);
 
 /** A title on one line and of bounded length (notification text and mail subjects). */
 export function oneLine(s: string, max = 140): string {
