@@ -149,7 +149,7 @@ describe('chat.posted', () => {
     await sleep(300);
     expect(await rowsOf(away.id)).toHaveLength(1);
     expect((await rowsOf(away.id))[0]).toMatchObject({ kind: 'chat', client_id: client.id, link: '/portal/chat', actor_id: author.id });
-    expect((await rowsOf(teamStaff.id))[0]).toMatchObject({ kind: 'chat', link: `/staff/clients/${client.id}/chat` });
+    expect((await rowsOf(teamStaff.id))[0]).toMatchObject({ kind: 'chat', link: `/staff/chat/${client.id}` });
     for (const u of [author, present, otherStaff, outsider]) expect(await rowsOf(u.id), u.email).toEqual([]);
     expect(rec.ofType('notification:created')).toHaveLength(1);
     // Away and online → no mail; the team analyst is offline → one mail about chat.
