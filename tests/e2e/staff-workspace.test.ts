@@ -124,7 +124,7 @@ describe('the staff workspace in the browser', () => {
     await choose(page.getByRole('dialog'), page, 'New status', 'Pending verification');
     await page.getByRole('dialog').getByLabel('Note (optional)').fill('Client deployed a fix');
     await page.getByRole('dialog').getByRole('button', { name: 'Change status' }).click();
-    await page.getByText('Client deployed a fix').waitFor();
+    await page.getByText('Client deployed a fix').first().waitFor();
     await page.screenshot({ path: artifact('staff-finding-published.png'), fullPage: true });
     row = await app.db.selectFrom('findings').selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ published: 1, status: 'pending_verification', cvss_score: 9.8 });
