@@ -9,6 +9,8 @@ import { rooms } from './rooms.js';
 
 /** Catch-up answers at most this many events; a longer gap gets "resync" (reload the page's data). */
 export const CATCHUP_MAX = 5000;
+/** How long one presented catch-up answer is shared by the sockets of one audience asking the same. */
+const CATCHUP_SHARE_MS = 1000;
 const BATCH = 500;
 
 /**
@@ -99,19 +101,43 @@ export function createFeed(io: Server, deps: AppDeps) {
       const mark = lastEmitted;
       if (since === null) return { position: mark, events: [], resync: false };
       if (since > mark || since < (await eventFloor(deps.db))) return { position: mark, events: [], resync: true };
-      const rows = await eventsSince(deps.db, since, mark, scope, CATCHUP_MAX + 1);
-      if (rows.length > CATCHUP_MAX) return { position: mark, events: [], resync: true };
-      const audience = scope === 'staff' ? STAFF_AUDIENCE : await portalAudienceOf(scope.clientId);
-      if (!audience) return { position: mark, events: [], resync: true };
-      const events = (await presentEvents(deps.db, rows, audience)).filter((e): e is FeedEnvelope => e !== null);
-      return { position: mark, events, resync: false };
+      const caught = await catchUp(scope, since, mark);
+      return caught ? { position: mark, events: caught, resync: false } : { position: mark, events: [], resync: true };
     });
   }
 
-  async function portalAudienceOf(clientId: string) {
-    const c = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules']).where('id', '=', clientId).executeTakeFirst();
-    return c ? portalAudience(c) : null;
+  /**
+   * The events after `since` up to `mark`, presented for the scope's audience as it is now (null:
+   * resync). Sockets of one audience coming back together (a server restart, a network blip) ask
+   * the same question: the answer is computed once and shared while it is in flight and for
+   * CATCHUP_SHARE_MS after. The key holds everything the answer depends on — the audience's
+   * settings, `since` and `mark` (any change to a presented entity logs an event, which moves
+   * `mark`) — so a shared answer is the one this socket would have computed.
+   */
+  async function catchUp(scope: { clientId: string } | 'staff', since: number, mark: number): Promise<FeedEnvelope[] | null> {
+    let audience = STAFF_AUDIENCE;
+    let audienceKey = 'staff';
+    if (scope !== 'staff') {
+      const c = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules']).where('id', '=', scope.clientId).executeTakeFirst();
+      if (!c) return null;
+      audience = portalAudience(c);
+      audienceKey = `portal:${c.id}:${c.visible_fields}:${c.modules}`;
+    }
+    const key = `${audienceKey}|${since}|${mark}`;
+    const now = Date.now();
+    const hit = shared.get(key);
+    if (hit && now - hit.at <= CATCHUP_SHARE_MS) return hit.answer;
+    if (shared.size >= 256) for (const [k, v] of shared) if (now - v.at > CATCHUP_SHARE_MS) shared.delete(k);
+    const answer = (async () => {
+      const rows = await eventsSince(deps.db, since, mark, scope, CATCHUP_MAX + 1);
+      if (rows.length > CATCHUP_MAX) return null;
+      return (await presentEvents(deps.db, rows, audience)).filter((e): e is FeedEnvelope => e !== null);
+    })();
+    shared.set(key, { at: now, answer });
+    answer.catch(() => shared.delete(key));
+    return answer;
   }
+  const shared = new Map<string, { at: number; answer: Promise<FeedEnvelope[] | null> }>();
 
   deps.bus.on('events.appended', pump);
   return { register, pump, drain: async () => void (await pumping) };
