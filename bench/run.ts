@@ -39,11 +39,11 @@ const SIZES = {
     mixed: { steps: [400, 1000, 2500, 5000, 7500, 10_000, 12_500, 15_000], stepMs: 30_000, channelSize: 20, perUserPerMinute: 1, receivers: 4, warmupMs: 5000 },
   },
   quick: {
-    fanout: { sockets: 200, posts: 40, warmup: 5, receivers: 4, baselines: true },
-    throughput: { clients: 20, usersPerClient: 10, durationMs: 4000, window: 128, receivers: 4, baselines: true },
-    capacity: { sockets: 1000, receivers: 4, baselines: true },
-    catchup: { sockets: 200, events: 100, receivers: 4 },
-    mixed: { steps: [200, 1000, 2500], stepMs: 6000, channelSize: 20, perUserPerMinute: 1, receivers: 4, warmupMs: 3000 },
+    fanout: { sockets: 200, posts: 40, warmup: 5, receivers: 2, baselines: true },
+    throughput: { clients: 20, usersPerClient: 10, durationMs: 3000, window: 128, receivers: 2, baselines: true },
+    capacity: { sockets: 1000, receivers: 2, baselines: true },
+    catchup: { sockets: 200, events: 100, receivers: 2 },
+    mixed: { steps: [200, 1000, 2000], stepMs: 5000, channelSize: 20, perUserPerMinute: 1, receivers: 2, warmupMs: 3000 },
   },
 };
 

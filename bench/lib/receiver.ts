@@ -250,13 +250,15 @@ async function sendOne(s: Sock, timeoutMs: number, padTo = 0): Promise<void> {
   }
 }
 
-/** Wait until nothing marked has arrived for a second (the last pushes land), at most `maxMs`. */
+/** Wait until nothing marked has arrived for three seconds (the last pushes land), at most `maxMs`. */
 async function quiet(maxMs: number): Promise<void> {
   const end = performance.now() + maxMs;
-  let last = -1;
-  while (performance.now() < end && latencies.length !== last) {
+  let last = latencies.length;
+  let stillFor = 0;
+  while (performance.now() < end && stillFor < 3000) {
+    await new Promise((r) => setTimeout(r, 250));
+    stillFor = latencies.length === last ? stillFor + 250 : 0;
     last = latencies.length;
-    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 

@@ -1,4 +1,4 @@
-import { lat, r1, withCleanup, type BenchContext } from '../lib/context.js';
+import { lat, r1, sleep, withCleanup, type BenchContext } from '../lib/context.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
 import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
@@ -66,6 +66,8 @@ export async function mixed(ctx: BenchContext, o: MixedOptions): Promise<MixedRe
       const add = specs.slice(connected, want);
       const conn = await pool.connect({ url: server.url, origin: server.url, mode: 'sio', subscribe: true, joinChannel: true, concurrency: 32, timeoutMs: 30_000 }, pool.deal(add));
       connected = want;
+      // Let the joins' presence announcements settle before measuring.
+      await sleep(2000);
       if (!steps.length && o.warmupMs) {
         // Warm the server up (JIT, caches) so the idle reference is not a cold start.
         await pool.paced(o.warmupMs, 12, true, 15_000);
