@@ -40,6 +40,10 @@ describe('POST /api/findings/:id/comments', () => {
     expect(again.body.comment.id).toBe(first.body.comment.id);
     const rows = await app.db.selectFrom('comments').selectAll().where('client_message_id', '=', id).execute();
     expect(rows).toHaveLength(1);
+    // The same id for another finding is a client bug, not a new comment.
+    await unchanged(() => postComment(as.collaboratorA, w.findingB.id, 'elsewhere', { clientMessageId: id }), 404);
+    expect((await postComment(as.analyst, w.draftA.id, 'Staff first', { clientMessageId: id })).status).toBe(201);
+    await unchanged(() => postComment(as.analyst, w.findingA.id, 'Staff again', { clientMessageId: id }), 409);
     expect((await postComment(as.managerA, w.findingA.id, 'Manager here')).status).toBe(201);
     expect((await postComment(as.analyst, w.findingA.id, 'Analyst here')).status).toBe(201);
     expect((await postComment(as.analyst, w.draftA.id, 'On a draft, staff only')).status).toBe(201);
