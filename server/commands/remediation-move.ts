@@ -46,6 +46,8 @@ export async function applyMove(trx: Trx, ctx: CommandContext, findingId: string
   const notes: NewNotification[] = [];
   let roundId: string | null = null;
   if (input.to === 'pending_verification') {
+    // A round is a record the client shares; a draft can't have one (and rounds are never deleted).
+    if (!f.published) throw conflict('Publish the finding before recording a fix: a draft has no remediation rounds.');
     if (!input.notes) throw field(input.notesField, 'required: say what was fixed');
     roundId = randomUUID();
     const roundNo = await nextRoundNo(trx, f.id);
