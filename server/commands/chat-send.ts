@@ -1,6 +1,6 @@
 import type { AppDeps } from '../context.js';
 import type { ChatMessageDTO, MessageSendInput } from '../contracts/realtime.js';
-import { badRequest, validationFailed } from '../errors.js';
+import { badRequest, conflict, validationFailed } from '../errors.js';
 import { appendEvent } from '../events/log.js';
 import { loadMessages, presentMessage } from '../presenters/collaboration.js';
 import { attachToMessage } from '../repositories/attachments.js';
@@ -30,7 +30,7 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
   const { client, profile } = await chatChannelFor(deps, ctx, input.clientId, 'chat.write');
   // A retry after a lost ack answers with the message already made, without spending the budget.
   const known = await findByClientMessageId(deps.db, user.id, input.clientMessageId);
-  if (known) return { message: await presentOne(deps, known.id, profile), created: false };
+  if (known) return { message: await presentOne(deps, reusable(known, client.id).id, profile), created: false };
   takeSend(deps, user.id);
 
   const body = input.body.trim();
@@ -40,7 +40,7 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
   const now = deps.clock();
   const result = await deps.writes.run(async (trx) => {
     const existing = await findByClientMessageId(trx, user.id, input.clientMessageId);
-    if (existing) return { id: existing.id, created: false };
+    if (existing) return { id: reusable(existing, client.id).id, created: false };
     const id = await insertMessage(trx, { client_id: client.id, author_id: user.id, body, client_message_id: input.clientMessageId, created_at: now, edited_at: null, deleted_at: null });
     const attached = await attachToMessage(trx, attachmentIds, { uploaderId: user.id, clientId: client.id, messageId: id });
     // Throwing rolls this write's savepoint back: no message, no attachment change, no event.
@@ -51,6 +51,12 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
   });
   if (result.created) deps.bus.publish('chat.posted', { clientId: client.id, messageId: result.id, authorId: user.id });
   return { message: await presentOne(deps, result.id, profile), created: result.created };
+}
+
+/** A replayed send must name the same channel: the same id reused for another client's channel is a 409 (nothing written). */
+function reusable<T extends { client_id: string }>(existing: T, clientId: string): T {
+  if (existing.client_id !== clientId) throw conflict('This clientMessageId was already used for a message in another channel. Send with a new one.');
+  return existing;
 }
 
 /** One message presented for a profile (after commit, as it is now). */

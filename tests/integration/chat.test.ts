@@ -98,6 +98,12 @@ describe('POST /api/chat/:clientId/messages', () => {
     expect(ev.map((e) => [e.type, e.audience, e.entity_id])).toEqual([['message:created', 'all', String(r.body.message.id)]]);
     const staff = await signIn(app, p.analyst);
     expect((await send(staff, p.a.id, 'Answer from the firm')).status).toBe(201);
+    // The same id for another client's channel is a conflict, not that other message.
+    const reused = cmid();
+    expect((await staff.post(`/api/chat/${p.a.id}/messages`, { body: 'to A', clientMessageId: reused })).status).toBe(201);
+    const before = await chatSnapshot(app.db);
+    expect((await staff.post(`/api/chat/${p.b.id}/messages`, { body: 'to B', clientMessageId: reused })).status).toBe(409);
+    expect(await chatSnapshot(app.db)).toBe(before);
     expect((await send(await signIn(app, p.managerA), p.a.id, 'Manager here')).status).toBe(201);
   });
 
