@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { createRealtime } from './realtime/io.js';
 import { sweepExpiredSessions } from './auth/revoke.js';
 import { pruneEvents } from './events/log.js';
+import { prunePendingAttachments } from './commands/attachment-prune.js';
 import { registerNotifications } from './events/notifications.js';
 
 export interface RunningServer {
@@ -51,7 +52,11 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
   }, 1000);
   sweeper.unref();
   // The event log keeps EVENT_RETENTION_HOURS for catch-up; older cursors are told to resync.
-  const prune = () => pruneEvents(deps.db, deps.clock() - deps.config.eventRetentionMs).catch((err) => deps.logger.error({ err }, 'event prune failed'));
+  // Uploads that no message or round attached within a day are removed.
+  const prune = () =>
+    Promise.all([pruneEvents(deps.db, deps.clock() - deps.config.eventRetentionMs), prunePendingAttachments(deps, deps.clock())]).catch((err) =>
+      deps.logger.error({ err }, 'prune failed'),
+    );
   const pruner = setInterval(prune, 60_000);
   pruner.unref();
 
