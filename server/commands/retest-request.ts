@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../context.js';
-import type { RetestDTO, RetestRequestInput } from '../contracts/remediation.js';
+import type { RetestCandidateDTO, RetestDTO, RetestRequestInput } from '../contracts/remediation.js';
+import { FINDING_STATUSES, type FindingStatus } from '../contracts/workspace.js';
 import { clientOf } from '../auth/access.js';
 import { conflict, forbidden, notFound } from '../errors.js';
 import { appendFindingEvent } from '../events/log.js';
@@ -8,7 +9,8 @@ import { requireModule } from '../modules.js';
 import { authorize } from '../policies/index.js';
 import { presentRetest } from '../presenters/remediation.js';
 import { allowedFrom, actorOf, STATUS_LABELS } from '../remediation/transitions.js';
-import { listRetests, teamOf } from '../repositories/remediation.js';
+import { listRetests, remediationDays, teamOf } from '../repositories/remediation.js';
+import { dueOf } from '../services/deadlines.js';
 import { portalProfile, STAFF_PROFILE } from '../visibility/profile.js';
 import { writeAudit } from '../audit.js';
 import type { CommandContext } from './context.js';
@@ -35,6 +37,37 @@ export async function retestList(deps: Pick<AppDeps, 'db'>, ctx: CommandContext)
   }
   const client = await ownClient(deps, ctx, 'retest.read');
   return (await listRetests(deps.db, { clientId: client.id })).map((r) => presentRetest(r, portalProfile(client)));
+}
+
+/** Whether a Manager may name a finding in this status in a retest request (the transition table decides). */
+const retestable = (status: FindingStatus) => status === 'pending_verification' || allowedFrom(status, 'manager').includes('pending_verification');
+
+/**
+ * The client's published findings a Manager may name in a retest request (the statuses the
+ * transition table lets a Manager send for verification, or already waiting), most severe and
+ * oldest-due first, with their project and due date. The client is the session's.
+ */
+export async function retestCandidates(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext): Promise<RetestCandidateDTO[]> {
+  const client = await ownClient(deps, ctx, 'retest.request');
+  const [rows, days] = await Promise.all([
+    deps.db.selectFrom('findings as f')
+      .innerJoin('projects as p', (j) => j.onRef('p.id', '=', 'f.project_id').on('p.client_id', '=', client.id))
+      .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.project_id', 'p.name as project_name', 'f.published_at', 'f.due_paused_ms', 'f.due_paused_at'])
+      .where('f.client_id', '=', client.id).where('f.published', '=', 1)
+      .where('f.status', 'in', FINDING_STATUSES.filter(retestable))
+      .orderBy('f.published_at').orderBy('f.id')
+      .execute(),
+    remediationDays(deps.db),
+  ]);
+  const now = deps.clock();
+  const rank = { critical: 0, high: 1, medium: 2, low: 3, informational: 4 } as const;
+  return rows
+    .map((f) => ({ f, due: dueOf(f, days, now) }))
+    .sort((a, b) => rank[a.f.severity] - rank[b.f.severity] || (a.due.dueAt ?? Infinity) - (b.due.dueAt ?? Infinity))
+    .map(({ f, due }) => ({
+      id: f.id, title: f.title, severity: f.severity, status: f.status, projectId: f.project_id, projectName: f.project_name,
+      dueAt: due.dueAt == null ? null : new Date(due.dueAt).toISOString(), overdue: due.overdue,
+    }));
 }
 
 /**

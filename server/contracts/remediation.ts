@@ -24,6 +24,14 @@ export const VerdictInput = z
   .refine((v) => v.verdict === 'verified_fixed' || v.notes.length > 0, { message: 'required: say what is still wrong', path: ['notes'] });
 export type VerdictInput = z.output<typeof VerdictInput>;
 
+/**
+ * Whether a status change needs a note: into Pending verification (what was fixed) and a verdict
+ * other than Verified fixed (what is still wrong). The server refuses the move without one.
+ */
+export function statusNoteRequired(from: FindingStatus, to: FindingStatus): boolean {
+  return to === 'pending_verification' || (from === 'pending_verification' && to !== 'verified_fixed');
+}
+
 /** A client Manager asks for a retest of one or several published findings. */
 export const RetestRequestInput = z
   .object({
@@ -66,6 +74,18 @@ export interface RetestDTO {
   roundIds: string[];
   createdAt: string;
   updatedAt: string;
+}
+
+/** GET /api/retests/eligible: a published finding a Manager may include in a retest request. */
+export interface RetestCandidateDTO {
+  id: string;
+  title: string;
+  severity: Severity;
+  status: FindingStatus;
+  projectId: string;
+  projectName: string;
+  dueAt: string | null;
+  overdue: boolean;
 }
 
 /** What the viewer may do on this finding now (the page shows only these buttons; the server checks again). */

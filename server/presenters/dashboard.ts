@@ -3,6 +3,7 @@ import { OPEN_STATUSES, type ActivityDTO, type FindingSummaryDTO, type ProjectPr
 import { SEVERITIES, type FindingCounts } from '../contracts/workspace.js';
 import type { FindingEventRow, FindingSummaryRow, ReportEventRow, StatusEventRow } from '../repositories/portal.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
+import type { Due } from '../services/deadlines.js';
 
 /** Presenters for the portal's dashboard, project finding tables and activity feed. */
 
@@ -14,8 +15,11 @@ const STATUS_WORDS: Record<FindingStatus, string> = {
 };
 const isOpen = (s: FindingStatus) => (OPEN_STATUSES as readonly FindingStatus[]).includes(s);
 
-/** A row of a project's findings table, through the visibility table (the CVSS score disappears when the client hides CVSS). */
-export function presentFindingSummary(f: FindingSummaryRow, profile: VisibilityProfile): FindingSummaryDTO {
+/**
+ * A row of a project's findings table, through the visibility table (the CVSS score disappears
+ * when the client hides CVSS), with its remediation deadline (services/deadlines.ts `dueOf`).
+ */
+export function presentFindingSummary(f: FindingSummaryRow, due: Due, profile: VisibilityProfile): FindingSummaryDTO {
   return pick<FindingSummaryDTO>('finding', profile, {
     id: () => f.id,
     projectId: () => f.project_id,
@@ -23,6 +27,9 @@ export function presentFindingSummary(f: FindingSummaryRow, profile: VisibilityP
     severity: () => f.severity,
     status: () => f.status,
     cvssScore: () => f.cvss_score,
+    dueAt: () => iso(due.dueAt),
+    overdue: () => due.overdue,
+    duePaused: () => due.paused,
     publishedAt: () => iso(f.published_at),
     updatedAt: () => iso(f.updated_at),
   });

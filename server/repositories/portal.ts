@@ -21,7 +21,7 @@ const FINDING_COLUMNS = [
 ] as const;
 
 /** A summary row for a project's findings table. */
-export type FindingSummaryRow = Pick<FindingRow, 'id' | 'project_id' | 'title' | 'severity' | 'status' | 'cvss_score' | 'published_at' | 'updated_at'>;
+export type FindingSummaryRow = Pick<FindingRow, 'id' | 'project_id' | 'title' | 'severity' | 'status' | 'cvss_score' | 'published_at' | 'updated_at' | 'due_paused_ms' | 'due_paused_at'>;
 
 const published = (db: Db, clientId: string) =>
   db.selectFrom('findings').where('findings.client_id', '=', clientId).where('findings.published', '=', 1);
@@ -55,7 +55,7 @@ export async function countFindings(db: Db, clientId: string, projectIds?: strin
 /** The published findings of one of the client's projects (summary columns only). */
 export function listProjectFindings(db: Db, clientId: string, projectId: string): Promise<FindingSummaryRow[]> {
   return published(db, clientId)
-    .select(['id', 'project_id', 'title', 'severity', 'status', 'cvss_score', 'published_at', 'updated_at'])
+    .select(['id', 'project_id', 'title', 'severity', 'status', 'cvss_score', 'published_at', 'updated_at', 'due_paused_ms', 'due_paused_at'])
     .where('project_id', '=', projectId)
     .orderBy('published_at', 'desc')
     .execute();

@@ -85,9 +85,14 @@ export function portalRouter(deps: AppDeps): Router {
     const project = await repo.findProject(db, clientId, req.params.projectId);
     if (!project) throw notFound();
     const counts = countsByProject(await repo.countFindings(db, clientId, [project.id])).get(project.id) ?? emptyCounts();
+    const projectFindings = async (projectId: string) => {
+      const [rows, days] = await Promise.all([repo.listProjectFindings(db, clientId, projectId), remediationDays(db)]);
+      const now = deps.clock();
+      return rows.map((f) => presentFindingSummary(f, dueOf(f, days, now), profile));
+    };
     const body: PortalProjectDTO = {
       project: presentProject(project, { counts }, profile),
-      findings: modules.findings ? (await repo.listProjectFindings(db, clientId, project.id)).map((f) => presentFindingSummary(f, profile)) : null,
+      findings: modules.findings ? await projectFindings(project.id) : null,
       reports: modules.reports ? (await repo.listReports(db, clientId, { projectId: project.id })).map((x) => presentReport(x, x.project_name, profile)) : null,
     };
     await auditView(deps, req, 'project', project.id);

@@ -10,7 +10,7 @@ import { commandContextOf } from '../commands/context.js';
 import { getRemediation } from '../commands/remediation-timeline.js';
 import { giveVerdict, submitRemediation } from '../commands/remediation-submit.js';
 import { remediationSummary, verificationQueue } from '../commands/remediation-queue.js';
-import { requestRetest, retestList } from '../commands/retest-request.js';
+import { requestRetest, retestCandidates, retestList } from '../commands/retest-request.js';
 import { updateRetest } from '../commands/retest-update.js';
 import { getRemediationTargets, updateRemediationTargets } from '../commands/firm-settings.js';
 
@@ -52,6 +52,10 @@ export function remediationRouter(deps: AppDeps): Router {
 
   r.get('/retests', async (req, res) => {
     res.json({ retests: await retestList(deps, commandContextOf(req)) });
+  });
+  // The findings a client Manager may name in a retest request (the portal's "Request a retest" form).
+  r.get('/retests/eligible', async (req, res) => {
+    res.json({ findings: await retestCandidates(deps, commandContextOf(req)) });
   });
   r.post('/retests', async (req, res) => {
     const ctx = commandContextOf(req);

@@ -1,5 +1,5 @@
 import type { AttachmentDTO } from '$contracts/realtime';
-import type { QueueItemDTO, RemediationDTO, RemediationSummaryDTO, RetestDTO, RetestStatus, Verdict } from '$contracts/remediation';
+import type { QueueItemDTO, RemediationDTO, RemediationSummaryDTO, RetestCandidateDTO, RetestDTO, RetestStatus, Verdict } from '$contracts/remediation';
 import type { RemediationTargetsDTO } from '$contracts/firm';
 import { api } from './http';
 import { uploadFile } from './evidence';
@@ -33,3 +33,5 @@ export const updateRetest = (id: string, status: RetestStatus, scheduledFor: str
 
 export const getRemediationTargets = (f?: F) => api<{ targets: RemediationTargetsDTO }>('GET', '/firm/remediation-targets', undefined, f).then((r) => r.targets);
 export const updateRemediationTargets = (t: RemediationTargetsDTO) => api<{ targets: RemediationTargetsDTO }>('PUT', '/firm/remediation-targets', t).then((r) => r.targets);
+/** The published findings a client Manager may name in a retest request (portal). */
+export const listRetestCandidates = (f?: F) => api<{ findings: RetestCandidateDTO[] }>('GET', '/retests/eligible', undefined, f).then((r) => r.findings);

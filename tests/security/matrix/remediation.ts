@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestApp } from '../../support/app.js';
 import { matrixPng } from '../../support/matrix-fixtures.js';
-import { adminOnly, make, other, portal, sharedRead, signedIn, staffOnly, staffWrite, type Ctx, type MatrixEntry, type Owner } from './shapes.js';
+import { adminOnly, make, managers, other, portal, sharedRead, signedIn, staffOnly, staffWrite, type Ctx, type MatrixEntry, type Owner } from './shapes.js';
 
 /** The authorization matrix for the remediation routes (joined with the core table by the runner). */
 
@@ -55,6 +55,8 @@ export const REMEDIATION_MATRIX: MatrixEntry[] = [
   { method: 'GET', path: '/api/remediation/queue', expect: staffOnly },
   { method: 'GET', path: '/api/remediation/summary', expect: signedIn() },
   { method: 'GET', path: '/api/retests', expect: signedIn() },
+  // The findings a Manager may name in a request: the session's client's Managers only.
+  { method: 'GET', path: '/api/retests/eligible', expect: managers },
   { method: 'POST', path: '/api/retests', expect: retestRequesters, body: (c) => ({ findingIds: [c.f[c.owner].finding.id], message: 'Please retest.' }) },
   {
     method: 'PATCH', path: '/api/retests/:id', expect: staffWrite, params: (c) => ({ id: c.extra.retestId! }),
