@@ -34,7 +34,7 @@ export async function updateRetest(deps: AppDeps, ctx: CommandContext, requestId
     const tell = req.requested_by !== ctx.viewer.user.id && (await isActive(trx, req.requested_by));
     return {
       value: null,
-      notifications: tell ? [{ user_id: req.requested_by, client_id: req.client_id, kind: 'retest' as const, actor_id: ctx.viewer.user.id, finding_id: null, text: `Your retest request is ${words}.`, link: '/portal', created_at: now }] : [],
+      notifications: tell ? [{ user_id: req.requested_by, client_id: req.client_id, kind: 'retest' as const, actor_id: ctx.viewer.user.id, finding_id: null, text: `Your retest request is ${words}.`, link: '/portal/retests', created_at: now }] : [],
     };
   });
   const [row] = (await listRetests(deps.db, { clientId: req.client_id })).filter((r) => r.id === req.id);

@@ -122,7 +122,7 @@ describe('the staff workspace in the browser', () => {
     expect(await page.locator('header').getByText('Published').count()).toBe(1);
     await page.getByRole('button', { name: 'Change status' }).click();
     await choose(page.getByRole('dialog'), page, 'New status', 'Pending verification');
-    await page.getByRole('dialog').getByLabel('Note (optional)').fill('Client deployed a fix');
+    await page.getByRole('dialog').getByLabel('Note (required)').fill('Client deployed a fix');
     await page.getByRole('dialog').getByRole('button', { name: 'Change status' }).click();
     await page.getByText('Client deployed a fix').first().waitFor();
     await page.screenshot({ path: artifact('staff-finding-published.png'), fullPage: true });

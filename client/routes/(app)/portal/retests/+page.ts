@@ -1,0 +1,6 @@
+import type { PageLoad } from './$types';
+import { settle } from '$lib/api/portal';
+import { listRetests } from '$lib/api/remediation';
+
+/** The organisation's retest requests, newest first. */
+export const load: PageLoad = ({ fetch }) => ({ retests: settle(listRetests(fetch)) });
