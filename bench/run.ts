@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { poolCache, type BenchContext } from './lib/context.js';
 import { machine, printTable, targetsOf } from './lib/report.js';
-import { BENCH_SERVER_ENV, ROOT } from './lib/server.js';
+import { BENCH_SERVER_ENV, experiments, ROOT } from './lib/server.js';
 import { capacity } from './scenarios/capacity.js';
 import { catchup } from './scenarios/catchup.js';
 import { fanout } from './scenarios/fanout.js';
@@ -26,7 +26,7 @@ function args() {
   const val = (k: string) => a.find((x) => x.startsWith(`--${k}=`))?.split('=')[1];
   const only = val('only')?.split(',') as Name[] | undefined;
   for (const n of only ?? []) if (!SCENARIOS.includes(n)) throw new Error(`unknown scenario ${n}; one of ${SCENARIOS.join(', ')}`);
-  return { quick: a.includes('--quick'), cpuProf: a.includes('--cpu-prof'), out: path.resolve(val('out') ?? path.join(ROOT, 'bench', 'last-run.json')), only: only ?? [...SCENARIOS] };
+  return { experiment: val('experiment'), quick: a.includes('--quick'), cpuProf: a.includes('--cpu-prof'), out: path.resolve(val('out') ?? path.join(ROOT, 'bench', 'last-run.json')), only: only ?? [...SCENARIOS] };
 }
 
 /** Scenario sizes: the issue's, and the --quick ones (every scenario, under two minutes in all). */
@@ -66,6 +66,9 @@ async function main(): Promise<void> {
   }, ctx.maxLifeMs + 60_000);
   cap.unref();
   const size = o.quick ? SIZES.quick : SIZES.full;
+  if (o.experiment === 'stmt-cache') experiments.stmtCache = true;
+  else if (o.experiment) throw new Error(`unknown experiment ${o.experiment} (stmt-cache)`);
+  if (o.experiment) ctx.log(`EXPERIMENT ${o.experiment}: the server is modified for this run; its figures are a what-if, not the product's`);
   const m = machine();
   ctx.log(`Debrief bench${o.quick ? ' (--quick)' : ''} on ${m.cpus}× ${m.cpu_model}, ${m.memory_gib} GiB, node ${m.node}`);
   ctx.log(`server: production build, loopback, fresh data folder per scenario, synchronous=FULL; bench raises ${Object.entries(BENCH_SERVER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}`);
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
   await pools.stop();
 
   const summary = {
-    run: { at: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), quick: o.quick, sizes: Object.fromEntries(o.only.map((n) => [n, size[n]])) },
+    run: { experiment: o.experiment ?? null, at: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), quick: o.quick, sizes: Object.fromEntries(o.only.map((n) => [n, size[n]])) },
     machine: m,
     server: {
       build: 'dist/server/main.js (production), NODE_ENV=production, 127.0.0.1, fresh DATA_DIR per scenario, synchronous=FULL',

@@ -55,6 +55,9 @@ export interface ServerOptions {
   maxLifeMs?: number;
 }
 
+/** `--experiment=stmt-cache`: preload lib/stmt-cache.mjs into the server (what-if runs, labelled as such). */
+export const experiments = { stmtCache: false };
+
 export interface BenchServer {
   url: string;
   pid: number;
@@ -76,7 +79,9 @@ export async function startServer(o: ServerOptions): Promise<BenchServer> {
   const args: string[] = ['--import', pathToFileURL(path.join(import.meta.dirname, 'watchdog.mjs')).href];
   if (o.cpuProf) args.push('--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench')}`);
   if (o.inspect) args.push('--inspect=127.0.0.1:0');
+  if (experiments.stmtCache) args.push('--import', pathToFileURL(path.join(import.meta.dirname, 'stmt-cache.mjs')).href);
   const child = spawn(process.execPath, [...args, SERVER_ENTRY], {
+    cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: o.dataDir, HOST: '127.0.0.1', PORT: String(o.port), PUBLIC_URL: url, LOG_LEVEL: 'info', BENCH_MAX_LIFE_MS: String(o.maxLifeMs ?? 45 * 60_000), ...BENCH_SERVER_ENV, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
