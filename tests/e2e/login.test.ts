@@ -180,7 +180,7 @@ describe('signing in through the pages', () => {
     await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('false');
     await toggle.focus();
     await page.keyboard.press('Space');
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Saved.');
+    await expect.poll(() => page.getByRole('main').getByRole('status').first().textContent()).toContain('Saved.');
     // The admin has no authenticator yet: the page points them to set one up.
     await expect.poll(() => page.getByRole('link', { name: 'Set it up now' }).isVisible()).toBe(true);
     expect(await toggle.getAttribute('aria-checked')).toBe('true');

@@ -175,7 +175,7 @@ describe('projects, findings and reports', () => {
     const res = await (await signIn(app, w.people.viewer)).get(`/api/portal/projects/${w.web.id}`);
     expect(res.body.project.name).toBe('Web application test');
     expect(res.body.findings).toHaveLength(7);
-    expect(Object.keys(res.body.findings[0]).sort()).toEqual(['cvssScore', 'id', 'projectId', 'publishedAt', 'severity', 'status', 'title', 'updatedAt']);
+    expect(Object.keys(res.body.findings[0]).sort()).toEqual(['cvssScore', 'dueAt', 'duePaused', 'id', 'overdue', 'projectId', 'publishedAt', 'severity', 'status', 'title', 'updatedAt']);
     expect(res.body.reports).toHaveLength(1);
     expect(res.body.reports[0]).toMatchObject({ id: w.reports.published.id, downloadUrl: `/api/reports/${w.reports.published.id}/download` });
     for (const key of ['published', 'damagedAt', 'createdBy', 'clientId']) expect(keysIn(res.body.reports).has(key), key).toBe(false);
