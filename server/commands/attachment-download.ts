@@ -1,9 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { AppDeps } from '../context.js';
-import type { AuditContext } from '../audit.js';
 import type { AttachmentRow } from '../../db/schema.js';
-import { writeAudit } from '../audit.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { requireModule } from '../modules.js';
 import { findAttachment } from '../repositories/attachments.js';
 import { findChatClient } from '../repositories/chat.js';
@@ -81,24 +79,4 @@ export async function openAttachmentFile(deps: Pick<AppDeps, 'db' | 'config'>, c
   const name = variant === 'thumb' ? `${base}-thumb.webp` : isImage ? withExtension(base, ext, [ext]) : withExtension(a.original_name, ext);
   const disposition = contentDisposition(isImage ? 'inline' : 'attachment', name);
   return { handle, headers: fileHeaders(mime, disposition, size, 'private, no-store'), clientId: a.client_id };
-}
-
-/** Record one attachment download (or refused attempt): who, which file and variant, bytes sent, from where. */
-export async function auditAttachmentDownload(
-  deps: Pick<AppDeps, 'db' | 'clock'>,
-  audit: AuditContext,
-  id: string,
-  variant: AttachmentVariant,
-  outcome: { bytes: number; complete: boolean; clientId: string } | { error: unknown },
-): Promise<void> {
-  const base = { action: 'attachment.downloaded', targetType: 'attachment', targetId: id } as const;
-  if ('error' in outcome) {
-    const known = outcome.error instanceof AppError;
-    const reason = known ? (outcome.error as AppError).code : 'internal_error';
-    await writeAudit(deps.db, audit, { ...base, outcome: known ? 'denied' : 'failure', details: { variant, reason, bytes: 0 } }, deps.clock());
-    return;
-  }
-  await writeAudit(deps.db, { ...audit, clientId: outcome.clientId }, {
-    ...base, outcome: outcome.complete ? 'success' : 'failure', details: { variant, bytes: outcome.bytes, ...(outcome.complete ? {} : { reason: 'interrupted' }) },
-  }, deps.clock());
 }

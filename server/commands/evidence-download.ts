@@ -1,8 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { AppDeps } from '../context.js';
-import type { AuditContext } from '../audit.js';
-import { writeAudit } from '../audit.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { openStoredFile } from '../services/storage.js';
 import { contentDisposition, fileHeaders, withExtension } from '../services/uploads.js';
 import type { CommandContext } from './context.js';
@@ -38,27 +36,4 @@ export async function openEvidenceFile(deps: Pick<AppDeps, 'db' | 'config'>, ctx
   const disposition = contentDisposition(isImage ? 'inline' : 'attachment', name);
   const cache = 'private, no-store';
   return { handle, headers: fileHeaders(mime, disposition, size, cache), clientId: row.client_id };
-}
-
-/**
- * Record one evidence download (or refused attempt): who, which item and variant, bytes sent,
- * from where. Refusals are recorded as `denied` with the reason's code.
- */
-export async function auditEvidenceDownload(
-  deps: Pick<AppDeps, 'db' | 'clock'>,
-  audit: AuditContext,
-  id: string,
-  variant: EvidenceVariant,
-  outcome: { bytes: number; complete: boolean; clientId: string } | { error: unknown },
-): Promise<void> {
-  const base = { action: 'evidence.downloaded', targetType: 'evidence', targetId: id } as const;
-  if ('error' in outcome) {
-    const known = outcome.error instanceof AppError;
-    const reason = known ? (outcome.error as AppError).code : 'internal_error';
-    await writeAudit(deps.db, audit, { ...base, outcome: known ? 'denied' : 'failure', details: { variant, reason, bytes: 0 } }, deps.clock());
-    return;
-  }
-  await writeAudit(deps.db, { ...audit, clientId: outcome.clientId }, {
-    ...base, outcome: outcome.complete ? 'success' : 'failure', details: { variant, bytes: outcome.bytes, ...(outcome.complete ? {} : { reason: 'interrupted' }) },
-  }, deps.clock());
 }

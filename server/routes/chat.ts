@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
-import { auditContextOf } from '../context.js';
 import { parseInput } from '../validate.js';
 import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput } from '../contracts/chat.js';
 import { commandContextOf } from '../commands/context.js';
@@ -9,8 +8,8 @@ import { chatHistory, listChannels, markRead } from '../commands/chat-read.js';
 import { sendMessage } from '../commands/chat-send.js';
 import { deleteMessage, editMessage } from '../commands/chat-edit.js';
 import { receiveAttachment } from '../commands/attachment-upload.js';
-import { auditAttachmentDownload, openAttachmentFile, type AttachmentVariant } from '../commands/attachment-download.js';
-import { sendFileHandle } from '../services/storage.js';
+import { serveAuditedFile } from '../commands/file-download.js';
+import { openAttachmentFile, type AttachmentVariant } from '../commands/attachment-download.js';
 
 /**
  * The client chat channel over HTTP: channels, history, sends, edits, deletes, read positions,
@@ -61,17 +60,7 @@ export function chatRouter(deps: AppDeps): Router {
 
   const download = (variant: AttachmentVariant) => async (req: import('express').Request, res: import('express').Response) => {
     const id = String(req.params.id);
-    const audit = auditContextOf(req);
-    let file;
-    try {
-      file = await openAttachmentFile(deps, commandContextOf(req), id, variant);
-    } catch (error) {
-      await auditAttachmentDownload(deps, audit, id, variant, { error });
-      throw error;
-    }
-    res.status(200).set(file.headers);
-    const sent = await sendFileHandle(res, file.handle);
-    await auditAttachmentDownload(deps, audit, id, variant, { ...sent, clientId: file.clientId });
+    await serveAuditedFile(deps, req, res, { type: 'attachment', id, variant }, () => openAttachmentFile(deps, commandContextOf(req), id, variant));
   };
   r.get('/attachments/:id', download('file'));
   r.get('/attachments/:id/thumb', download('thumb'));

@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
-import { auditContextOf } from '../context.js';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validate.js';
 import { EvidencePatch, EvidenceUploadQuery, RedactionsInput } from '../contracts/evidence.js';
@@ -9,8 +8,8 @@ import { listFindingEvidence } from '../commands/evidence-access.js';
 import { addEvidence, checkEvidenceUpload } from '../commands/evidence-upload.js';
 import { redactEvidence } from '../commands/evidence-redact.js';
 import { removeEvidence, updateEvidence } from '../commands/evidence-edit.js';
-import { auditEvidenceDownload, EVIDENCE_VARIANTS, openEvidenceFile, type EvidenceVariant } from '../commands/evidence-download.js';
-import { sendFileHandle } from '../services/storage.js';
+import { serveAuditedFile } from '../commands/file-download.js';
+import { EVIDENCE_VARIANTS, openEvidenceFile, type EvidenceVariant } from '../commands/evidence-download.js';
 import { receiveUpload } from '../services/uploads.js';
 
 /**
@@ -58,17 +57,8 @@ export function evidenceRouter(deps: AppDeps): Router {
   r.get('/evidence/:id/:variant', async (req, res, next) => {
     const variant = req.params.variant as EvidenceVariant;
     if (!EVIDENCE_VARIANTS.includes(variant)) return next();
-    const audit = auditContextOf(req);
-    let file;
-    try {
-      file = await openEvidenceFile(deps, commandContextOf(req), req.params.id, variant);
-    } catch (error) {
-      await auditEvidenceDownload(deps, audit, req.params.id, variant, { error });
-      throw error;
-    }
-    res.status(200).set(file.headers);
-    const sent = await sendFileHandle(res, file.handle);
-    await auditEvidenceDownload(deps, audit, req.params.id, variant, { ...sent, clientId: file.clientId });
+    const id = req.params.id;
+    await serveAuditedFile(deps, req, res, { type: 'evidence', id, variant }, () => openEvidenceFile(deps, commandContextOf(req), id, variant));
   });
 
   return r;
