@@ -42,7 +42,7 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): Na
     { href: '/portal', label: 'Home' },
     { href: '/portal/projects', label: 'Projects', locked: !on.projects },
     ...lockedOnly('findings', 'Findings'),
-    ...(on.findings || on.projects ? [{ href: '/portal/retests', label: 'Retests' }] : []),
+    ...(on.findings ? [{ href: '/portal/retests', label: 'Retests' }] : []),
     { href: '/portal/reports', label: 'Reports', locked: !on.reports },
     { href: '/portal/chat', label: 'Chat', locked: !on.chat },
     ...lockedOnly('activity', 'Activity'),
