@@ -35,6 +35,29 @@ export function openDatabase(file: string): { db: Db; sqlite: Database.Database 
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  cacheStatements(sqlite);
   const db = new Kysely<Schema>({ dialect: new DebriefSqliteDialect({ database: sqlite }) });
   return { db, sqlite };
+}
+
+/**
+ * Reuse one prepared statement per distinct SQL text. Kysely's SQLite driver prepares every query
+ * anew, which on the busiest paths (a chat send runs a dozen small queries) costs more than the
+ * queries themselves. Sharing is safe: better-sqlite3 runs a statement to completion synchronously
+ * (`all`/`run`; we never hold an iterator), so no two uses of one statement overlap. Bounded: the
+ * app has a few hundred distinct queries; anything beyond (an `in (…)` list of every length) is
+ * dropped and re-prepared.
+ */
+function cacheStatements(sqlite: Database.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size >= 2000) cache.clear();
+      cache.set(source, stmt);
+    }
+    return stmt;
+  }) as typeof sqlite.prepare;
 }

@@ -1,5 +1,6 @@
 import type { Server } from 'socket.io';
 import type { AppDeps } from '../context.js';
+import type { DomainEvents } from './bus.js';
 import { deliverNotifications } from '../commands/notification-delivery.js';
 import { notifyChatPosted } from '../commands/notification-chat.js';
 
@@ -11,8 +12,25 @@ import { notifyChatPosted } from '../commands/notification-chat.js';
  */
 export function registerNotifications(io: Server, deps: AppDeps): void {
   deps.bus.on('notifications.created', ({ ids }) => deliverNotifications(io, deps, ids));
-  deps.bus.on('chat.posted', async (e) => {
-    const ids = await notifyChatPosted(io, deps, e);
-    if (ids.length) deps.bus.publish('notifications.created', { ids });
-  });
+
+  // "New message while away" is one unread notification per person and channel, so a busy
+  // channel needs one check at a time, not one per message: while a check runs, later messages
+  // of that channel collapse into one more check for the newest of them.
+  const waiting = new Map<string, DomainEvents['chat.posted'] | null>();
+  const check = async (e: DomainEvents['chat.posted']): Promise<void> => {
+    if (waiting.has(e.clientId)) {
+      waiting.set(e.clientId, e);
+      return;
+    }
+    waiting.set(e.clientId, null);
+    try {
+      const ids = await notifyChatPosted(io, deps, e);
+      if (ids.length) deps.bus.publish('notifications.created', { ids });
+    } finally {
+      const next = waiting.get(e.clientId);
+      waiting.delete(e.clientId);
+      if (next) await check(next);
+    }
+  };
+  deps.bus.on('chat.posted', check);
 }

@@ -36,6 +36,13 @@ const isPortal = (a: FeedAudience) => a.profile.audience === 'portal';
 
 /** Present a batch of events (any clients, any types) for one audience, in the same order. */
 export async function presentEvents(db: Db, rows: ClientEventRow[], a: FeedAudience): Promise<(FeedEnvelope | null)[]> {
+  return presentLoaded(await loadEventData(db, rows), rows, a);
+}
+
+/** The rows a batch of events refers to, read once (then presented for each audience). */
+export type EventData = Awaited<ReturnType<typeof loadEventData>>;
+
+export async function loadEventData(db: Db, rows: ClientEventRow[]) {
   const ids = (types: string[]) => [...new Set(rows.filter((r) => types.some((t) => r.type.startsWith(t))).map((r) => r.entity_id))];
   const commentIds = ids(['comment:']);
   const messageIds = ids(['message:']).map(Number);
@@ -50,9 +57,18 @@ export async function presentEvents(db: Db, rows: ClientEventRow[], a: FeedAudie
     reportIds.length ? db.selectFrom('reports').select(['id', 'project_id', 'title', 'version', 'published']).where('id', 'in', reportIds).execute() : [],
     projectIds.length ? db.selectFrom('projects').select(['id', 'name', 'status']).where('id', 'in', projectIds).execute() : [],
   ]);
-  const findingById = new Map(findings.map((f) => [f.id, f]));
-  const reportById = new Map(reports.map((r) => [r.id, r]));
-  const projectById = new Map(projects.map((p) => [p.id, p]));
+  return {
+    comments,
+    messages,
+    findingById: new Map(findings.map((f) => [f.id, f])),
+    reportById: new Map(reports.map((r) => [r.id, r])),
+    projectById: new Map(projects.map((p) => [p.id, p])),
+  };
+}
+
+/** Present events for one audience from data already loaded (no database access). */
+export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudience): (FeedEnvelope | null)[] {
+  const { comments, messages, findingById, reportById, projectById } = d;
 
   const findingSummary = (id: string): FindingSummaryDTO | null => {
     const f = findingById.get(id);

@@ -4,7 +4,7 @@ import type { AppDeps } from '../context.js';
 import { FeedSubscribeInput, type FeedEnvelope, type FeedSubscribeResult } from '../contracts/realtime.js';
 import { eventFloor, eventsSince, latestPosition } from '../events/log.js';
 import { handle, type AnySocket } from './ack.js';
-import { portalAudience, presentEvents, STAFF_AUDIENCE } from './feed-presenters.js';
+import { loadEventData, portalAudience, presentEvents, presentLoaded, STAFF_AUDIENCE } from './feed-presenters.js';
 import { rooms } from './rooms.js';
 
 /** Catch-up answers at most this many events; a longer gap gets "resync" (reload the page's data). */
@@ -34,11 +34,13 @@ export function createFeed(io: Server, deps: AppDeps) {
   async function emitBatch(rows: ClientEventRow[]): Promise<void> {
     const clientIds = [...new Set(rows.map((r) => r.client_id))];
     const clients = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules', 'portal_enabled']).where('id', 'in', clientIds).execute();
-    const staff = await presentEvents(deps.db, rows, STAFF_AUDIENCE);
+    // Read what the events refer to once; present it for staff and for each client's portal.
+    const data = await loadEventData(deps.db, rows);
+    const staff = presentLoaded(data, rows, STAFF_AUDIENCE);
     const portal = new Map<string, (FeedEnvelope | null)[]>();
     for (const c of clients) {
       const own = rows.map((r) => (r.client_id === c.id ? r : null));
-      const presented = await presentEvents(deps.db, own.filter((r): r is ClientEventRow => r !== null), portalAudience(c));
+      const presented = presentLoaded(data, own.filter((r): r is ClientEventRow => r !== null), portalAudience(c));
       let i = 0;
       portal.set(c.id, own.map((r) => (r ? presented[i++]! : null)));
     }

@@ -16,6 +16,19 @@ const ALLOWED_TAGS = [
  */
 export function renderMarkdown(source: string): string {
   if (!source.trim()) return '';
+  const hit = rendered.get(source);
+  if (hit !== undefined) return hit;
+  const html = render(source);
+  // Rendering is a pure function of the text; a chat message is presented for its sender, for
+  // staff and for its client's portal (and again in catch-up), so keep recent results.
+  if (rendered.size >= 2000) rendered.delete(rendered.keys().next().value!);
+  rendered.set(source, html);
+  return html;
+}
+
+const rendered = new Map<string, string>();
+
+function render(source: string): string {
   const html = marked.parse(source) as string;
   return sanitizeHtml(html, {
     allowedTags: ALLOWED_TAGS,
