@@ -35,7 +35,7 @@ const SIZES = {
     fanout: { sockets: 1000, posts: 200, warmup: 10, receivers: 4, baselines: true },
     throughput: { clients: 100, usersPerClient: 10, durationMs: 20_000, window: 256, receivers: 4, baselines: true },
     capacity: { sockets: 10_000, receivers: 4, baselines: true },
-    catchup: { sockets: 1000, events: 100, receivers: 2 },
+    catchup: { sockets: 1000, events: 100, receivers: 4 },
     mixed: { steps: [400, 1000, 2500, 5000, 7500, 10_000, 12_500, 15_000], stepMs: 30_000, channelSize: 20, perUserPerMinute: 1, receivers: 4, warmupMs: 5000 },
   },
   quick: {

@@ -126,6 +126,25 @@ function ask(s: Sock, event: string, payload: unknown, timeoutMs: number): Promi
   });
 }
 
+const EVENT_IN_ANSWER = /"position":(\d+),[^]*?BENCH-([A-Za-z0-9.]+)-(\d+)-/g;
+
+/** Emit with an ack; resolves with the ack's raw JSON text (an array of the ack's arguments). */
+function askRaw(s: Sock, event: string, payload: unknown, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (!s.open) return reject(new Error('socket closed'));
+    const id = s.nextAck++;
+    const t = setTimeout(() => {
+      s.acks.delete(id);
+      reject(new Error(`${event}: no ack in ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.acks.set(id, (body) => {
+      clearTimeout(t);
+      resolve(body);
+    });
+    s.ws.send(eventFrame(event, payload, id));
+  });
+}
+
 /** Open one socket; resolves once it may be used (connected, subscribed, joined). */
 function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, since: number | null): Promise<Sock> {
   return new Promise((resolve, reject) => {
@@ -146,14 +165,16 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
     const ready = async () => {
       try {
         if (c.mode === 'sio' && c.subscribe) {
-          const answer = await ask(s, 'feed:subscribe', { since }, c.timeoutMs);
-          if (!answer?.ok) throw new Error(`feed:subscribe refused: ${answer?.error?.code}`);
-          if (answer.resync) throw new Error('feed:subscribe answered resync');
-          s.lastPos = answer.position;
-          for (const e of answer.events as { position: number; data: unknown }[]) {
-            const hit = scan(JSON.stringify(e.data));
-            if (hit) record(s, hit.tag, e.position, hit.sentUs, false);
-          }
+          // The answer is scanned raw (no JSON.parse of ~50 KB per socket: the receivers share the
+          // server's two cores, and their parsing would be counted as the server's catch-up time).
+          const raw = await askRaw(s, 'feed:subscribe', { since }, c.timeoutMs);
+          if (!raw.startsWith('[{"ok":true')) throw new Error(`feed:subscribe refused: ${raw.slice(0, 120)}`);
+          if (raw.includes('"resync":true')) throw new Error('feed:subscribe answered resync');
+          const pos = /"position":(\d+),"events"/.exec(raw) ?? /"position":(\d+)/.exec(raw);
+          s.lastPos = pos ? Number(pos[1]) : s.lastPos;
+          const eventsAt = raw.indexOf('"events":[');
+          // Each event: its position, then the first marker of its data (every bench event carries one).
+          for (const m of raw.slice(eventsAt).matchAll(EVENT_IN_ANSWER)) record(s, m[2]!, Number(m[1]), Number(m[3]), false);
         }
         if (c.mode === 'sio' && c.joinChannel && spec.clientId) {
           const answer = await ask(s, 'presence:join', { target: { kind: 'channel', id: spec.clientId } }, c.timeoutMs);
