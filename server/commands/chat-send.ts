@@ -3,8 +3,8 @@ import type { ChatMessageDTO, MessageSendInput } from '../contracts/realtime.js'
 import { badRequest, conflict, validationFailed } from '../errors.js';
 import { appendEvent } from '../events/log.js';
 import { loadMessages, presentMessage } from '../presenters/collaboration.js';
-import { attachToMessage } from '../repositories/attachments.js';
-import { advanceRead, findByClientMessageId, insertMessage } from '../repositories/chat.js';
+import { attachmentsOfMessage, attachToMessage } from '../repositories/attachments.js';
+import { findByClientMessageId, insertMessage, moveReadForward } from '../repositories/chat.js';
 import type { VisibilityProfile } from '../visibility/profile.js';
 import { chatChannelFor } from './chat-access.js';
 import type { CommandContext } from './context.js';
@@ -40,17 +40,21 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
   const now = deps.clock();
   const result = await deps.writes.run(async (trx) => {
     const existing = await findByClientMessageId(trx, user.id, input.clientMessageId);
-    if (existing) return { id: reusable(existing, client.id).id, created: false };
-    const id = await insertMessage(trx, { client_id: client.id, author_id: user.id, body, client_message_id: input.clientMessageId, created_at: now, edited_at: null, deleted_at: null });
+    if (existing) return { id: reusable(existing, client.id).id, created: false as const };
+    const row = { client_id: client.id, author_id: user.id, body, client_message_id: input.clientMessageId, created_at: now, edited_at: null, deleted_at: null };
+    const id = await insertMessage(trx, row);
     const attached = await attachToMessage(trx, attachmentIds, { uploaderId: user.id, clientId: client.id, messageId: id });
     // Throwing rolls this write's savepoint back: no message, no attachment change, no event.
     if (attached !== attachmentIds.length) throw badRequest('One of the files is not yours to attach here, or is already attached. Upload it again.');
     await appendEvent(trx, { clientId: client.id, type: 'message:created', audience: 'all', entityId: String(id) }, now);
-    await advanceRead(trx, client.id, user.id, id);
-    return { id, created: true };
+    await moveReadForward(trx, client.id, user.id, id);
+    const files = attachmentIds.length ? await attachmentsOfMessage(trx, id) : [];
+    return { id, created: true as const, row: { ...row, id, author_name: user.name, author_kind: user.kind }, files };
   });
-  if (result.created) deps.bus.publish('chat.posted', { clientId: client.id, messageId: result.id, authorId: user.id });
-  return { message: await presentOne(deps, result.id, profile), created: result.created };
+  if (!result.created) return { message: await presentOne(deps, result.id, profile), created: false };
+  deps.bus.publish('chat.posted', { clientId: client.id, messageId: result.id, authorId: user.id });
+  // Just written in this transaction: present it from what was written (no second read).
+  return { message: presentMessage(result.row, result.files, profile), created: true };
 }
 
 /** A replayed send must name the same channel: the same id reused for another client's channel is a 409 (nothing written). */

@@ -45,12 +45,17 @@ export async function readPosition(db: Db, clientId: string, userId: string): Pr
 
 /** Move a read position forward to `id` (never back); returns the position now stored. */
 export async function advanceRead(db: Db, clientId: string, userId: string, id: number): Promise<number> {
+  await moveReadForward(db, clientId, userId, id);
+  return readPosition(db, clientId, userId);
+}
+
+/** Move a read position forward to `id` (never back), without reading it back. */
+export async function moveReadForward(db: Db, clientId: string, userId: string, id: number): Promise<void> {
   await db
     .insertInto('chat_reads')
     .values({ client_id: clientId, user_id: userId, last_read_id: id })
     .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet({ last_read_id: sql`max(chat_reads.last_read_id, excluded.last_read_id)` }))
     .execute();
-  return readPosition(db, clientId, userId);
 }
 
 /** Per channel: the newest message id and the viewer's unread count (live messages by others after their read position). */
