@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { poolCache, type BenchContext } from './lib/context.js';
 import { machine, printTable, targetsOf } from './lib/report.js';
-import { BENCH_SERVER_ENV, experiments, ROOT } from './lib/server.js';
+import { BENCH_SERVER_ENV, experiments, removeDataDirs, ROOT } from './lib/server.js';
 import { capacity } from './scenarios/capacity.js';
 import { catchup } from './scenarios/catchup.js';
 import { fanout } from './scenarios/fanout.js';
@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     ctx.log(`${name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   await pools.stop();
+  removeDataDirs();
 
   const summary = {
     run: { experiment: o.experiment ?? null, at: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), quick: o.quick, sizes: Object.fromEntries(o.only.map((n) => [n, size[n]])) },

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,8 +31,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const created: string[] = [];
+
+/** A fresh data folder under the OS temp dir (removed by `removeDataDirs()` at the end of a run). */
 export function freshDataDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'debrief-bench-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'debrief-bench-'));
+  created.push(dir);
+  return dir;
+}
+
+/** Delete every data folder this process created. */
+export function removeDataDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Open the (fresh) database of a data folder, migrated, for seeding before the server starts. */

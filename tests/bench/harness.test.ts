@@ -3,6 +3,7 @@ import { accountSocket, injectFaults, type Arrival } from '../../bench/lib/accou
 import { poolCache, type BenchContext } from '../../bench/lib/context.js';
 import { catchup } from '../../bench/scenarios/catchup.js';
 import { fanout } from '../../bench/scenarios/fanout.js';
+import { removeDataDirs } from '../../bench/lib/server.js';
 
 /**
  * The bench harness at small scale, against the real production build (npm test builds it):
@@ -14,7 +15,10 @@ import { fanout } from '../../bench/scenarios/fanout.js';
 const SOCKETS = 20;
 const pools = poolCache(120_000);
 const ctx: BenchContext = { quick: true, cpuProf: false, log: () => {}, maxLifeMs: 120_000, pool: pools.pool };
-afterAll(() => pools.stop());
+afterAll(async () => {
+  await pools.stop();
+  removeDataDirs();
+});
 
 describe('bench accounting', () => {
   const a = (tag: string, position: number): Arrival => ({ tag, position });
