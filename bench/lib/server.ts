@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { openDatabase, type Db } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
+import { freePort } from '../../tests/support/app.js';
+
+/** A free loopback port (the tests' own helper). */
+export { freePort };
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const SERVER_ENTRY = path.join(ROOT, 'dist', 'server', 'main.js');
@@ -20,16 +23,6 @@ export const BENCH_SERVER_ENV = {
   SOCKETS_PER_USER: '20',
 };
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const created: string[] = [];
 
