@@ -23,7 +23,10 @@ describe('mail through SMTP', () => {
     await expect.poll(() => smtp.messages.length, { timeout: 5000 }).toBe(1);
     expect(smtp.messages[0]).toContain('new.person@client.test');
     expect(smtp.messages[0]).toMatch(/\/invite\/[a-z0-9]+/);
-    const [row] = await app.db.selectFrom('mail_outbox').selectAll().execute();
+    // The row is marked sent once the SMTP server has answered, a moment after it has the message.
+    const sentRow = () => app.db.selectFrom('mail_outbox').selectAll().executeTakeFirst();
+    await expect.poll(async () => (await sentRow())?.status, { timeout: 5000 }).toBe('sent');
+    const row = await sentRow();
     expect(row).toMatchObject({ status: 'sent', kind: 'invitation', attempts: 1 });
     expect(row!.text_body).not.toMatch(/\/invite\//);
   });
