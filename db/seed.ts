@@ -10,6 +10,7 @@ import { randomToken } from '../server/auth/tokens.js';
 import { newTotpSecret, sealTotpSecret } from '../server/auth/totp.js';
 import { writeAudit } from '../server/audit.js';
 import { seedWorkspace } from './seed-workspace.js';
+import { seedCollaboration } from './seed-collaboration.js';
 
 /**
  * Demo data for a first look (`npm run demo`): the firm "Northwind Security", an admin and an
@@ -105,6 +106,7 @@ async function seed(config: Config): Promise<Seeded[]> {
       await writeAudit(trx, { actorEmail: 'npm run demo' }, { action: 'demo.seeded', outcome: 'success', details: { users: rows.length, clients: CLIENTS.length } }, now);
     });
     await seedWorkspace(db, clientIds, seeded.filter((s) => s.kind === 'staff').map((s) => s.id));
+    await seedCollaboration(db, seeded.map((s) => ({ id: s.id, kind: s.kind, role: s.role, name: s.name, clientId: s.client ? clientIds.get(s.client)! : null })));
     return seeded;
   } finally {
     await db.destroy();

@@ -26,6 +26,11 @@ describe('npm run demo', () => {
       expect(perClient).toHaveLength(2);
       for (const row of perClient) expect(row.s.split(',').sort()).toEqual(['critical', 'high', 'informational', 'low', 'medium']);
       expect(db.prepare("select count(*) n from findings where cvss_version = '4.0'").get()).not.toEqual({ n: 0 });
+      // A conversation to look at: per client, comments (one an internal note) on a published finding and chat.
+      expect(db.prepare('select client_id, count(*) n, sum(internal) i from comments c where exists (select 1 from findings f where f.id = c.finding_id and f.published = 1) group by client_id').all()).toEqual([
+        expect.objectContaining({ n: 3, i: 1 }), expect.objectContaining({ n: 3, i: 1 }),
+      ]);
+      expect(db.prepare('select count(distinct client_id) c, count(*) n from chat_messages').get()).toEqual({ c: 2, n: 4 });
     } finally {
       db.close();
     }
