@@ -3,7 +3,7 @@
 // event `message:send` (payload, ack) is broadcast to the sender's room as `message:created`
 // in an envelope shaped like Debrief's, then acknowledged.
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { underBench } from './control.mjs';
 import { Server } from 'socket.io';
 
 const http = createServer();
@@ -17,16 +17,5 @@ io.on('connection', (socket) => {
     if (typeof ack === 'function') ack({ ok: true });
   });
 });
-const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
-process.on('message', async (m) => {
-  if (m?.cmd === 'rss') {
-    globalThis.gc?.();
-    globalThis.gc?.();
-    await new Promise((r) => setTimeout(r, 500));
-    process.send({ ev: 'rss', rssKb: rssKb() });
-  }
-  if (m?.cmd === 'exit') process.exit(0);
-});
-process.on('disconnect', () => process.exit(0));
-setTimeout(() => process.exit(3), Number(process.env.MAX_LIFE_MS ?? 1_800_000)).unref();
-http.listen(Number(process.env.PORT), '127.0.0.1', 4096, () => process.send({ ev: 'ready' }));
+const ready = underBench();
+http.listen(Number(process.env.PORT), '127.0.0.1', 4096, ready);

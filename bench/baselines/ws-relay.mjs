@@ -3,7 +3,7 @@
 // room (the `room` query; a socket with `sender=1` is not a member), then `A<ackId>` goes back.
 // Run by the bench with `node --expose-gc`; IPC: {cmd:'rss'} → {rssKb} after GC; {cmd:'exit'}.
 import { WebSocketServer } from 'ws';
-import { readFileSync } from 'node:fs';
+import { underBench } from './control.mjs';
 
 const rooms = new Map();
 const wss = new WebSocketServer({ host: '127.0.0.1', port: Number(process.env.PORT), perMessageDeflate: false, clientTracking: false, backlog: 4096 });
@@ -24,16 +24,5 @@ wss.on('connection', (ws, req) => {
     ws.send(`A${s.slice(0, bar)}`);
   });
 });
-const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
-process.on('message', async (m) => {
-  if (m?.cmd === 'rss') {
-    globalThis.gc?.();
-    globalThis.gc?.();
-    await new Promise((r) => setTimeout(r, 500));
-    process.send({ ev: 'rss', rssKb: rssKb() });
-  }
-  if (m?.cmd === 'exit') process.exit(0);
-});
-process.on('disconnect', () => process.exit(0));
-setTimeout(() => process.exit(3), Number(process.env.MAX_LIFE_MS ?? 1_800_000)).unref();
-wss.on('listening', () => process.send({ ev: 'ready' }));
+const ready = underBench();
+wss.on('listening', ready);

@@ -105,25 +105,8 @@ function onRaw(s: Sock, data: string): void {
 }
 
 /** Emit with an ack over the light client; resolves with the parsed first ack argument. */
-function ask(s: Sock, event: string, payload: unknown, timeoutMs: number): Promise<any> {
-  return new Promise((resolve, reject) => {
-    if (!s.open) return reject(new Error('socket closed'));
-    const id = s.nextAck++;
-    const t = setTimeout(() => {
-      s.acks.delete(id);
-      reject(new Error(`${event}: no ack in ${timeoutMs} ms`));
-    }, timeoutMs);
-    s.acks.set(id, (body) => {
-      clearTimeout(t);
-      try {
-        resolve((JSON.parse(body) as unknown[])[0]);
-      } catch (err) {
-        reject(err as Error);
-      }
-    });
-    // Raw baseline: `<ackId>|<payload>`, answered by `A<ackId>` (see baselines/ws-relay.mjs).
-    s.ws.send(s.mode === 'sio' ? eventFrame(event, payload, id) : `${id}|${JSON.stringify({ type: 'message:created', data: payload })}`);
-  });
+async function ask(s: Sock, event: string, payload: unknown, timeoutMs: number): Promise<any> {
+  return (JSON.parse(await askRaw(s, event, payload, timeoutMs)) as unknown[])[0];
 }
 
 const EVENT_IN_ANSWER = /"position":(\d+),[^]*?BENCH-([A-Za-z0-9.]+)-(\d+)-/g;
@@ -141,7 +124,8 @@ function askRaw(s: Sock, event: string, payload: unknown, timeoutMs: number): Pr
       clearTimeout(t);
       resolve(body);
     });
-    s.ws.send(eventFrame(event, payload, id));
+    // Raw baseline: `<ackId>|<payload>`, answered by `A<ackId>` (see baselines/ws-relay.mjs).
+    s.ws.send(s.mode === 'sio' ? eventFrame(event, payload, id) : `${id}|${JSON.stringify({ type: 'message:created', data: payload })}`);
   });
 }
 
