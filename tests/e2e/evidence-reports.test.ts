@@ -107,10 +107,23 @@ describe('evidence and reports in the browser', () => {
       for (let x = rect!.x; x < rect!.x + rect!.w; x += 3) expect(data[(y * info.width + x) * info.channels]).toBe(0);
     }
 
-    // Share it with the client, and give it a caption.
+    // Share it with the client, and type a caption while the page is still reloading after the
+    // switch: the reload brings the new sharing state and must not throw the typed caption away.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const listUrl = `**/api/findings/${finding.id}/evidence`;
+    await page.route(listUrl, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const reloaded = page.waitForResponse((r) => r.url().endsWith(`/api/findings/${finding.id}/evidence`));
     await page.getByRole('switch', { name: 'Share with client' }).click();
     await expect.poll(async () => (await app.db.selectFrom('evidence').select('shared').where('id', '=', row.id).executeTakeFirstOrThrow()).shared).toBe(1);
     await page.getByLabel('Caption').fill('Admin login with default credentials');
+    release();
+    await reloaded;
+    await page.unroute(listUrl);
+    await expect.poll(() => page.getByLabel('Caption').inputValue()).toBe('Admin login with default credentials');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(async () => (await app.db.selectFrom('evidence').select('caption').where('id', '=', row.id).executeTakeFirstOrThrow()).caption).toBe('Admin login with default credentials');
 
