@@ -17,14 +17,56 @@ type Trx = Kysely<Database>;
 export interface WriteQueue {
   /** Run `work` inside the next group transaction; resolves with its result after commit. */
   run<T>(work: (trx: Trx) => Promise<T>): Promise<T>;
+  /**
+   * Queue `input` for `writer`: the inputs of one writer that sit next to each other in a batch
+   * are written by one `writer.many` call (a few multi-row statements instead of a few per
+   * write); resolves with this input's result after commit.
+   */
+  runWith<I, R>(writer: BatchWriter<I, R>, input: I): Promise<R>;
   /** Resolves when everything queued so far has been committed (shutdown, tests). */
   drain(): Promise<void>;
 }
 
+/** A result per input, in input order: a value, or the error that input alone fails with. */
+export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/**
+ * Writes many inputs of one kind at once. `many` runs inside a savepoint: if it throws, it is
+ * rolled back and each input is written again alone (in its own savepoint), so a bad input
+ * fails alone and never takes its batch with it.
+ */
+export interface BatchWriter<I, R> {
+  many(trx: Trx, inputs: I[]): Promise<Outcome<R>[]>;
+}
+
 interface Item {
-  work: (trx: Trx) => Promise<unknown>;
+  writer: BatchWriter<unknown, unknown>;
+  input: unknown;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+}
+
+/** A plain `run(work)` is an input of this writer: each work function, one after another. */
+const ONE_BY_ONE: BatchWriter<(trx: Trx) => Promise<unknown>, unknown> = {
+  async many(trx, works) {
+    const out: Outcome<unknown>[] = [];
+    for (const work of works) out.push(await inSavepoint(trx, async () => ({ ok: true as const, value: await work(trx) })));
+    return out;
+  },
+};
+
+/** Run `f` in a savepoint: its changes are kept if it succeeds and rolled back if it throws. */
+async function inSavepoint<R>(trx: Trx, f: () => Promise<Outcome<R>>): Promise<Outcome<R>> {
+  await sql`savepoint w`.execute(trx);
+  try {
+    const r = await f();
+    await sql`release w`.execute(trx);
+    return r;
+  } catch (error) {
+    await sql`rollback to w`.execute(trx);
+    await sql`release w`.execute(trx);
+    return { ok: false, error };
+  }
 }
 
 /** The most writes one transaction carries (bounds the time a commit holds the connection). */
@@ -34,21 +76,32 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue 
   const pending: Item[] = [];
   let running: Promise<void> | null = null;
 
+  /** Write a run of inputs of one writer: together, or (if together fails) each alone. */
+  async function writeRun(trx: Trx, run: Item[]): Promise<Outcome<unknown>[]> {
+    const { writer } = run[0]!;
+    const inputs = run.map((i) => i.input);
+    if (writer === ONE_BY_ONE) return writer.many(trx, inputs); // a savepoint per work already
+    const together = await inSavepoint(trx, async () => ({ ok: true, value: await writer.many(trx, inputs) }));
+    if (together.ok) return together.value;
+    if (run.length === 1) return [together];
+    const alone: Outcome<unknown>[] = [];
+    for (const input of inputs) {
+      const r = await inSavepoint(trx, async () => ({ ok: true, value: await writer.many(trx, [input]) }));
+      alone.push(r.ok ? r.value[0]! : r);
+    }
+    return alone;
+  }
+
   async function flushOnce(): Promise<void> {
     const batch = pending.splice(0, MAX_BATCH);
-    const results: { ok: boolean; value: unknown }[] = [];
+    const results: Outcome<unknown>[] = [];
     try {
       await db.transaction().execute(async (trx) => {
-        for (const item of batch) {
-          await sql`savepoint w`.execute(trx);
-          try {
-            results.push({ ok: true, value: await item.work(trx) });
-            await sql`release w`.execute(trx);
-          } catch (err) {
-            await sql`rollback to w`.execute(trx);
-            await sql`release w`.execute(trx);
-            results.push({ ok: false, value: err });
-          }
+        for (let i = 0; i < batch.length; ) {
+          let j = i + 1;
+          while (j < batch.length && batch[j]!.writer === batch[i]!.writer) j++;
+          results.push(...(await writeRun(trx, batch.slice(i, j))));
+          i = j;
         }
       });
     } catch (err) {
@@ -57,7 +110,11 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue 
       for (const item of batch) item.reject(err);
       return;
     }
-    batch.forEach((item, i) => (results[i]!.ok ? item.resolve(results[i]!.value) : item.reject(results[i]!.value)));
+    batch.forEach((item, i) => {
+      const r = results[i]!;
+      if (r.ok) item.resolve(r.value);
+      else item.reject(r.error);
+    });
     bus.publish('events.appended', {});
   }
 
@@ -73,13 +130,16 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue 
     });
   }
 
+  function enqueue(writer: BatchWriter<unknown, unknown>, input: unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      pending.push({ writer, input, resolve, reject });
+      schedule();
+    });
+  }
+
   return {
-    run<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        pending.push({ work, resolve: resolve as (v: unknown) => void, reject });
-        schedule();
-      });
-    },
+    run: <T>(work: (trx: Trx) => Promise<T>) => enqueue(ONE_BY_ONE as BatchWriter<unknown, unknown>, work) as Promise<T>,
+    runWith: <I, R>(writer: BatchWriter<I, R>, input: I) => enqueue(writer as BatchWriter<unknown, unknown>, input) as Promise<R>,
     async drain() {
       while (running) await running;
     },

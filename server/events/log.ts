@@ -16,17 +16,20 @@ export interface NewClientEvent {
 }
 
 /**
- * Append one event to the ordered client event log. Call it inside the transaction that makes
- * the change (so the log and the data never disagree), and publish `events.appended` after commit.
+ * Append events to the ordered client event log, in the order given. Call it inside the
+ * transaction that makes the change (so the log and the data never disagree), and publish
+ * `events.appended` after commit.
  */
-export async function appendEvent(trx: Db, e: NewClientEvent, now: number): Promise<number> {
-  const row = await trx
+export async function appendEvents(trx: Db, events: (NewClientEvent & { at: number })[]): Promise<void> {
+  if (!events.length) return;
+  await trx
     .insertInto('client_events')
-    .values({ client_id: e.clientId, type: e.type, audience: e.audience, entity_id: e.entityId, data: JSON.stringify(e.data ?? {}), at: now })
-    .returning('position')
-    .executeTakeFirstOrThrow();
-  return row.position;
+    .values(events.map((e) => ({ client_id: e.clientId, type: e.type, audience: e.audience, entity_id: e.entityId, data: JSON.stringify(e.data ?? {}), at: e.at })))
+    .execute();
 }
+
+/** Append one event made at `now` (see `appendEvents`). */
+export const appendEvent = (trx: Db, e: NewClientEvent, now: number): Promise<void> => appendEvents(trx, [{ ...e, at: now }]);
 
 /** Events after `since`, oldest first: all clients' for staff, one client's shared events for a portal user. */
 export async function eventsSince(db: Db, since: number, upTo: number, scope: { clientId: string } | 'staff', limit: number): Promise<ClientEventRow[]> {

@@ -19,9 +19,17 @@ export function findByClientMessageId(db: Db, authorId: string, clientMessageId:
   return db.selectFrom('chat_messages').selectAll().where('author_id', '=', authorId).where('client_message_id', '=', clientMessageId).executeTakeFirst();
 }
 
-export async function insertMessage(db: Db, row: Omit<ChatMessageRow, 'id'>): Promise<number> {
-  const r = await db.insertInto('chat_messages').values(row).returning('id').executeTakeFirstOrThrow();
-  return r.id;
+/**
+ * Insert messages in the order given (ids ascend in that order); a message whose
+ * (author, clientMessageId) already exists is skipped. Returns the rows made (in no particular order).
+ */
+export function insertMessages(db: Db, rows: Omit<ChatMessageRow, 'id'>[]) {
+  return db
+    .insertInto('chat_messages')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['author_id', 'client_message_id']).doNothing())
+    .returning(['id', 'author_id', 'client_message_id'])
+    .execute();
 }
 
 /** Ids of one page of a channel's history, newest first (`limit + 1` rows tell whether there is more). */
@@ -45,15 +53,16 @@ export async function readPosition(db: Db, clientId: string, userId: string): Pr
 
 /** Move a read position forward to `id` (never back); returns the position now stored. */
 export async function advanceRead(db: Db, clientId: string, userId: string, id: number): Promise<number> {
-  await moveReadForward(db, clientId, userId, id);
+  await moveReadsForward(db, [{ clientId, userId, id }]);
   return readPosition(db, clientId, userId);
 }
 
-/** Move a read position forward to `id` (never back), without reading it back. */
-export async function moveReadForward(db: Db, clientId: string, userId: string, id: number): Promise<void> {
+/** Move read positions forward (never back), without reading them back. */
+export async function moveReadsForward(db: Db, reads: { clientId: string; userId: string; id: number }[]): Promise<void> {
+  if (!reads.length) return;
   await db
     .insertInto('chat_reads')
-    .values({ client_id: clientId, user_id: userId, last_read_id: id })
+    .values(reads.map((r) => ({ client_id: r.clientId, user_id: r.userId, last_read_id: r.id })))
     .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet({ last_read_id: sql`max(chat_reads.last_read_id, excluded.last_read_id)` }))
     .execute();
 }

@@ -142,6 +142,36 @@ describe('POST /api/chat/:clientId/messages', () => {
     expect(await chatSnapshot(app.db)).toBe(before);
   });
 
+  it('writes sends that arrive together as one batch: each answered, a replay once, a foreign file failing alone', async () => {
+    const p = await chatPeople(app.db);
+    const collab = await signIn(app, p.collabA);
+    const manager = await signIn(app, p.managerA);
+    const theirs = (await uploadChatFile(app, manager, p.a.id, await smallPng(), 'theirs.png')).body.attachment;
+    const eventsBefore = Number((await app.db.selectFrom('client_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const twice = cmid();
+    const results = await Promise.all([
+      ...Array.from({ length: 8 }, (_, i) => send(i % 2 ? collab : manager, p.a.id, `together ${i}`)),
+      collab.post(`/api/chat/${p.a.id}/messages`, { body: 'same key', clientMessageId: twice }),
+      collab.post(`/api/chat/${p.a.id}/messages`, { body: 'same key', clientMessageId: twice }),
+      send(collab, p.a.id, 'not my file', { attachmentIds: [theirs.id] }),
+    ]);
+    expect(results.slice(0, 8).map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(results.at(-1)!.status).toBe(400);
+    const [first, second] = [results[8]!, results[9]!];
+    expect([first.status, second.status].sort()).toEqual([200, 201]);
+    expect(first.body.message.id).toBe(second.body.message.id);
+    const rows = await app.db.selectFrom('chat_messages').select(['id', 'body']).where('client_id', '=', p.a.id).where('body', 'in', ['same key', 'not my file']).execute();
+    expect(rows.map((r) => r.body)).toEqual(['same key']);
+    // One event per message made (8 + 1), and each sender has read up to their newest message.
+    const eventsAfter = Number((await app.db.selectFrom('client_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    expect(eventsAfter - eventsBefore).toBe(9);
+    const newest = (author: string) => Math.max(...results.filter((r) => r.status === 201 && r.body.message.author.id === author).map((r) => r.body.message.id as number));
+    const reads = await app.db.selectFrom('chat_reads').select(['user_id', 'last_read_id']).where('client_id', '=', p.a.id).execute();
+    expect(reads.find((r) => r.user_id === p.collabA.id)?.last_read_id).toBe(newest(p.collabA.id));
+    expect(reads.find((r) => r.user_id === p.managerA.id)?.last_read_id).toBe(newest(p.managerA.id));
+    expect((await app.db.selectFrom('attachments').select('message_id').where('id', '=', theirs.id).executeTakeFirstOrThrow()).message_id).toBeNull();
+  });
+
   it('attaches only the sender’s own pending files of this client (else 400, nothing written)', async () => {
     const p = await chatPeople(app.db);
     const collab = await signIn(app, p.collabA);

@@ -5,7 +5,7 @@ import { openDatabase, type Db } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { createBus } from '../../server/events/bus.js';
 import { createLogger } from '../../server/logger.js';
-import { createWriteQueue } from '../../server/commands/group-commit.js';
+import { createWriteQueue, type BatchWriter } from '../../server/commands/group-commit.js';
 import { tempDir } from '../support/app.js';
 import { Writable } from 'node:stream';
 
@@ -69,6 +69,46 @@ describe('group commit', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const ids = (sqlite.prepare("select entity_id from client_events where entity_id in ('1001','1002','1003') order by entity_id").all() as { entity_id: string }[]).map((r) => r.entity_id);
     expect(ids).toEqual(['1001', '1003']);
+  });
+
+  it('writes the inputs of one writer that arrive together with one call; a bad input fails alone', async () => {
+    const calls: number[][] = [];
+    // Inserts every input with one statement; input 0 is refused (it throws, like a bad attachment).
+    const writer: BatchWriter<number, string> = {
+      async many(trx, inputs) {
+        calls.push(inputs);
+        await trx.insertInto('client_events').values(inputs.map((n) => ({ client_id: 'c1', type: 'message:created', audience: 'all', entity_id: `w${n}`, at: n }))).execute();
+        if (inputs.includes(0)) throw new Error('input 0 is refused');
+        return inputs.map((n) => ({ ok: true as const, value: `done ${n}` }));
+      },
+    };
+    const q = createWriteQueue(db, createBus(logger), logger);
+    const all = await Promise.all([1, 2, 3].map((n) => q.runWith(writer, n)));
+    expect(all).toEqual(['done 1', 'done 2', 'done 3']);
+    expect(calls).toEqual([[1, 2, 3]]);
+
+    calls.length = 0;
+    const outcomes = await Promise.allSettled([4, 0, 5].map((n) => q.runWith(writer, n)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/input 0 is refused/);
+    // Together first (rolled back), then each alone.
+    expect(calls).toEqual([[4, 0, 5], [4], [0], [5]]);
+    const ids = (sqlite.prepare("select entity_id from client_events where entity_id in ('w0','w4','w5') order by entity_id").all() as { entity_id: string }[]).map((r) => r.entity_id);
+    expect(ids).toEqual(['w4', 'w5']);
+  });
+
+  it('keeps plain writes and batched writes of a batch in their order', async () => {
+    const order: string[] = [];
+    const writer: BatchWriter<string, string> = {
+      async many(_trx, inputs) {
+        order.push(inputs.join('+'));
+        return inputs.map((v) => ({ ok: true as const, value: v }));
+      },
+    };
+    const q = createWriteQueue(db, createBus(logger), logger);
+    const plain = (v: string) => q.run(async () => (order.push(v), v));
+    expect(await Promise.all([q.runWith(writer, 'a'), q.runWith(writer, 'b'), plain('c'), q.runWith(writer, 'd')])).toEqual(['a', 'b', 'c', 'd']);
+    expect(order).toEqual(['a+b', 'c', 'd']);
   });
 
   it('when the commit itself fails nobody is told "done"', async () => {
