@@ -50,8 +50,12 @@ describe('the account page', () => {
     // Photo: choose → preview → save → the processed image is shown.
     await page.setInputFiles('#avatar-file', { name: 'me.jpg', mimeType: 'image/jpeg', buffer: await jpegWithGps() });
     await expect.poll(() => page.getByAltText('Preview: your new avatar').count()).toBe(1);
+    // A name being typed is kept when the page reloads the profile after the photo is saved.
+    await page.getByLabel('Name', { exact: true }).fill('Ada King');
     await page.getByRole('button', { name: 'Save photo' }).click();
     await expect.poll(() => page.getByText('Photo updated.').count()).toBe(1);
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Ada King');
+    expect(await page.getByRole('button', { name: 'Save name' }).isEnabled()).toBe(true);
     await expect.poll(() => page.locator('.avatar img').getAttribute('src')).toMatch(`/api/users/${user.id}/avatar?v=`);
     await expect.poll(() => page.locator('.avatar img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(256);
 
