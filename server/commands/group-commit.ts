@@ -110,12 +110,14 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue 
       for (const item of batch) item.reject(err);
       return;
     }
+    // The push starts before the writers' answers: the people waiting on a live page are told
+    // first, and the answers (each a response to build) follow in the same turn.
+    bus.publish('events.appended', {});
     batch.forEach((item, i) => {
       const r = results[i]!;
       if (r.ok) item.resolve(r.value);
       else item.reject(r.error);
     });
-    bus.publish('events.appended', {});
   }
 
   function schedule(): void {
