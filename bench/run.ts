@@ -10,8 +10,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { poolCache, type BenchContext } from './lib/context.js';
-import { machine, printTable, targetsOf } from './lib/report.js';
-import { BENCH_SERVER_ENV, experiments, removeDataDirs, ROOT } from './lib/server.js';
+import { commitCost, machine, printTable, targetsOf } from './lib/report.js';
+import { BENCH_SERVER_ENV, experiments, freshDataDir, removeDataDirs, ROOT } from './lib/server.js';
 import { capacity } from './scenarios/capacity.js';
 import { catchup } from './scenarios/catchup.js';
 import { fanout } from './scenarios/fanout.js';
@@ -69,8 +69,9 @@ async function main(): Promise<void> {
   if (o.experiment === 'stmt-cache') experiments.stmtCache = true;
   else if (o.experiment) throw new Error(`unknown experiment ${o.experiment} (stmt-cache)`);
   if (o.experiment) ctx.log(`EXPERIMENT ${o.experiment}: the server is modified for this run; its figures are a what-if, not the product's`);
-  const m = machine();
+  const m = { ...machine(), ...commitCost(freshDataDir()) };
   ctx.log(`Debrief bench${o.quick ? ' (--quick)' : ''} on ${m.cpus}× ${m.cpu_model}, ${m.memory_gib} GiB, node ${m.node}`);
+  ctx.log(`disk: one durable commit (WAL, synchronous=FULL) takes ${m.commit_p50_ms} ms at p50, ${m.commit_p99_ms} ms at p99`);
   ctx.log(`server: production build, loopback, fresh data folder per scenario, synchronous=FULL; bench raises ${Object.entries(BENCH_SERVER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   ctx.log('receivers: separate processes with a light Engine.IO/Socket.IO client over `ws` (not socket.io-client), so the clients do not eat the server\'s cores');
 

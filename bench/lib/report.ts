@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 
 /** The machine a run happened on (for the README and the JSON). */
 export function machine() {
@@ -17,6 +19,32 @@ export function machine() {
     platform: `${os.type()} ${os.release()}`,
     load_average_at_end: os.loadavg().map((v) => Math.round(v * 100) / 100),
   };
+}
+
+/**
+ * What one durable commit costs on the disk the servers' data folders are on (300 single-row
+ * commits, WAL, synchronous=FULL, as the product opens its database): the floor under every
+ * write's latency, and a figure that moves with the neighbours of a virtual disk.
+ */
+export function commitCost(dir: string): { commit_p50_ms: number; commit_p99_ms: number } {
+  const db = new Database(path.join(dir, 'commit-probe.sqlite'));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('create table t (x integer)');
+    const insert = db.prepare('insert into t values (?)');
+    const ms: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t0 = process.hrtime.bigint();
+      insert.run(i);
+      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    ms.sort((a, b) => a - b);
+    const at = (q: number) => Math.round(ms[Math.floor(q * (ms.length - 1))]! * 100) / 100;
+    return { commit_p50_ms: at(0.5), commit_p99_ms: at(0.99) };
+  } finally {
+    db.close();
+  }
 }
 
 type Any = Record<string, any>;
