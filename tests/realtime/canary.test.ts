@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildProject, setVisibleFields } from '../support/workspace.js';
-import { ask, feedSocket, recordAll, until } from '../support/socket.js';
+import { appWithSockets, ask, feedSocket, recordAll, until } from '../support/socket.js';
 
 /**
  * Issue 5's isolation test across every live feature at once: a staff member, client A's
@@ -18,14 +17,7 @@ const CANARY = 'CANARY-7f3a-STAFF-ONLY';
 const B_MARK = 'B-ONLY-MARK-91c2';
 
 let app: TestApp;
-const open: Socket[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  open.forEach((s) => s.close());
-  await app.close();
-});
+const open = appWithSockets((a) => void (app = a));
 
 const cid = () => `c${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
 

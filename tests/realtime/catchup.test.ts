@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding } from '../support/workspace.js';
-import { feedSocket, recordAll, until } from '../support/socket.js';
+import { appWithSockets, feedSocket, recordAll, until } from '../support/socket.js';
 
 /**
  * Issue 5, "nothing lost, nothing twice": a socket is cut, 100 comments and chat messages are
@@ -12,15 +11,8 @@ import { feedSocket, recordAll, until } from '../support/socket.js';
  */
 
 let app: TestApp;
-const open: Socket[] = [];
-beforeAll(async () => {
-  // A high send budget: this test is about delivery, not the rate limit.
-  app = await startTestApp({ MESSAGE_BURST: '500', MESSAGE_RATE_PER_MINUTE: '100000' });
-});
-afterAll(async () => {
-  open.forEach((s) => s.close());
-  await app.close();
-});
+// A high send budget: this test is about delivery, not the rate limit.
+const open = appWithSockets((a) => void (app = a), { MESSAGE_BURST: '500', MESSAGE_RATE_PER_MINUTE: '100000' });
 
 let n = 0;
 const cid = () => `catchup${Date.now().toString(36)}${(++n).toString(36)}`;

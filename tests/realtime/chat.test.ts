@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.js';
 import { signIn } from '../support/factories.js';
-import { ask, connectSocket, connected, feedSocket, recordAll, until } from '../support/socket.js';
+import { appWithSockets, ask, connected, connectSocket, feedSocket, recordAll, until } from '../support/socket.js';
 import { chatPeople, chatSnapshot, cmid, uploadChatFile } from '../support/chat.js';
 import { smallPng } from '../support/images.js';
 
@@ -12,14 +11,7 @@ import { smallPng } from '../support/images.js';
  */
 
 let app: TestApp;
-const open: Socket[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  open.forEach((s) => s.close());
-  await app.close();
-});
+const open = appWithSockets((a) => void (app = a));
 
 async function world() {
   const p = await chatPeople(app.db);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { ask, feedSocket, recordAll, until } from '../support/socket.js';
+import type { TestApp } from '../support/app.js';
+import { appWithSockets, ask, feedSocket, recordAll, until } from '../support/socket.js';
 import { agentsOf, buildCommentWorld, cmid, mention, notificationsOf, type CommentWorld } from '../support/comments.js';
 
 /**
@@ -15,17 +15,12 @@ const CANARY = 'CANARY-7f3a-internal-only';
 let app: TestApp;
 let w: CommentWorld;
 let as: Awaited<ReturnType<typeof agentsOf>>;
-const open: Socket[] = [];
-beforeAll(async () => {
-  // A slow refill, so the rate-limit test's answers do not depend on how fast this machine is.
-  app = await startTestApp({ MESSAGE_RATE_PER_MINUTE: '1' });
+// A slow refill, so the rate-limit test's answers do not depend on how fast this machine is.
+const open = appWithSockets(async (a) => {
+  app = a;
   w = await buildCommentWorld(app.db);
   as = await agentsOf(app, w);
-});
-afterAll(async () => {
-  open.forEach((s) => s.close());
-  await app?.close();
-});
+}, { MESSAGE_RATE_PER_MINUTE: '1' });
 
 async function sockets() {
   const [s, collab, viewer, b] = await Promise.all([feedSocket(app, as.analyst), feedSocket(app, as.collaboratorA), feedSocket(app, as.viewerA), feedSocket(app, as.userB)]);

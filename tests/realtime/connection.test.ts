@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
-import { connected, connectSocket, disconnected } from '../support/socket.js';
+import { appWithSockets, connected, connectSocket, disconnected } from '../support/socket.js';
 import { endClientSessions, endUserSessions } from '../../server/auth/revoke.js';
 import type { Socket } from 'socket.io-client';
 
 let app: TestApp;
-const open: Socket[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  open.forEach((s) => s.close());
-  await app.close();
-});
+const open = appWithSockets((a) => void (app = a));
 const track = (s: Socket) => (open.push(s), s);
 
 describe('the Socket.IO handshake', () => {

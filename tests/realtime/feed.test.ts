@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding } from '../support/workspace.js';
-import { ask, feedSocket, recordAll, until } from '../support/socket.js';
+import { appWithSockets, ask, feedSocket, recordAll, until } from '../support/socket.js';
 
 let app: TestApp;
-const open: Socket[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  open.forEach((s) => s.close());
-  await app.close();
-});
+const open = appWithSockets((a) => void (app = a));
 
 describe('the client feed', () => {
   it('pushes a publication to staff and to the client’s own users only, and catches a returning socket up in order', async () => {

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding } from '../support/workspace.js';
-import { ask, connected, connectSocket, disconnected, feedSocket } from '../support/socket.js';
+import { appWithSockets, ask, connected, connectSocket, disconnected, feedSocket } from '../support/socket.js';
 
 /**
  * Hostile input on the socket: nothing a client sends may change anything it is not allowed to,
@@ -11,15 +11,8 @@ import { ask, connected, connectSocket, disconnected, feedSocket } from '../supp
  */
 
 let app: TestApp;
-const open: Socket[] = [];
+const open = appWithSockets((a) => void (app = a), { SOCKETS_PER_USER: '3' });
 const track = (s: Socket) => (open.push(s), s);
-beforeAll(async () => {
-  app = await startTestApp({ SOCKETS_PER_USER: '3' });
-});
-afterAll(async () => {
-  open.forEach((s) => s.close());
-  await app.close();
-});
 
 describe('malformed events get an error ack and change nothing', () => {
   it.each([

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding } from '../support/workspace.js';
-import { feedSocket, recordAll, until } from '../support/socket.js';
+import { appWithSockets, feedSocket, recordAll, until } from '../support/socket.js';
 import { mentionToken } from '../../server/contracts/comments.js';
 
 /**
@@ -14,14 +13,7 @@ import { mentionToken } from '../../server/contracts/comments.js';
  */
 
 let app: TestApp;
-const open: Socket[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  open.forEach((s) => s.close());
-  await app.close();
-});
+const open = appWithSockets((a) => void (app = a));
 
 let n = 0;
 const cid = () => `mention${Date.now().toString(36)}${(++n).toString(36)}`;

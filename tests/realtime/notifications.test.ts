@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
-import { ask, connected, connectSocket, feedSocket, recordAll, until } from '../support/socket.js';
+import { appWithSockets, ask, connected, connectSocket, feedSocket, recordAll, until } from '../support/socket.js';
 import { buildNotification, mailsTo } from '../support/notifications.js';
 import type { UserRow } from '../../db/schema.js';
 
 let app: TestApp;
-const open: Socket[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  open.forEach((s) => s.close());
-  await app.close();
-});
+const open = appWithSockets((a) => void (app = a));
 
 async function live(user: UserRow): Promise<Socket> {
   const s = connectSocket(app, await signIn(app, user));

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { feedSocket, recordAll, until } from '../support/socket.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.js';
+import { appWithSockets, feedSocket, recordAll, until } from '../support/socket.js';
 import { publishedFinding, remediationWorld, type RemediationWorld } from '../support/remediation.js';
 
 /**
@@ -11,14 +10,9 @@ import { publishedFinding, remediationWorld, type RemediationWorld } from '../su
  */
 let app: TestApp;
 let w: RemediationWorld;
-const open: Socket[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
+const open = appWithSockets(async (a) => {
+  app = a;
   w = await remediationWorld(app);
-});
-afterAll(async () => {
-  open.forEach((s) => s.close());
-  await app.close();
 });
 
 describe('remediation events', () => {

@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
-import type { TestApp } from './app.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestApp, type TestApp } from './app.js';
 import type { Agent } from './http.js';
 
 export interface ConnectOptions {
@@ -81,4 +82,23 @@ export async function until(check: () => boolean, what: string, timeoutMs = 5000
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * The app of one realtime test file: started before its tests (with `env`) and handed to
+ * `started`, which may also build the file's fixtures; after the tests, every socket kept in the
+ * returned list is closed, then the app.
+ */
+export function appWithSockets(started: (app: TestApp) => void | Promise<void>, env: Record<string, string> = {}): Socket[] {
+  let app: TestApp | undefined;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    app = await startTestApp(env);
+    await started(app);
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.close());
+    await app?.close();
+  });
+  return sockets;
 }
