@@ -117,6 +117,13 @@ describe('portal users in the browser', () => {
     await page.screenshot({ path: artifact('client-settings-error.png'), fullPage: true });
     expect((await app.db.selectFrom('clients').selectAll().where('id', '=', client.id).executeTakeFirstOrThrow()).portal_enabled).toBe(1);
     await page.getByLabel('IP allowlist').fill('10.0.0.0/8\n2001:db8::/32');
+    // A colleague's change to this client (a new project) reloads the page live: the settings
+    // being edited (the corrected list, the portal switch still off) are kept.
+    const reloaded = page.waitForResponse((r) => r.url().endsWith(`/api/clients/${client.id}/projects`) && r.request().method() === 'GET');
+    expect((await (await signIn(app, admin)).post(`/api/clients/${client.id}/projects`, { name: 'Live reload check' })).status).toBe(201);
+    await reloaded;
+    expect(await page.getByLabel('IP allowlist').inputValue()).toBe('10.0.0.0/8\n2001:db8::/32');
+    expect(await page.getByRole('switch', { name: 'Client portal' }).getAttribute('aria-checked')).toBe('false');
     await page.getByRole('switch', { name: 'Client portal' }).click(); // back on
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
