@@ -1,6 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { withCleanup, type BenchContext } from './context.js';
+import type { ReceiverPool } from './pool.js';
+import { freePort } from './server.js';
 import { classify, CONNECT, ENGINE_PATH, eventFrame, PONG } from './wire.js';
 
 const BASELINES = path.join(import.meta.dirname, '..', 'baselines');
@@ -12,6 +15,25 @@ export interface Baseline {
   /** RSS in KiB after two full GCs inside the baseline process. */
   rssKb(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/**
+ * Run `fn` against a baseline of `kind` and a pool of `receivers`: the baseline stops and the
+ * pool's sockets close afterwards, whatever happens (`defer` adds more cleanups).
+ */
+export function withBaseline<T>(
+  ctx: BenchContext,
+  kind: 'raw' | 'sio',
+  receivers: number,
+  fn: (b: Baseline, pool: ReceiverPool, defer: (c: () => Promise<unknown> | unknown) => void) => Promise<T>,
+): Promise<T> {
+  return withCleanup(async (defer) => {
+    const b = await startBaseline(kind, await freePort(), ctx.maxLifeMs);
+    defer(() => b.stop());
+    const pool = await ctx.pool(receivers);
+    defer(() => pool.closeSockets());
+    return fn(b, pool, defer);
+  });
 }
 
 /**

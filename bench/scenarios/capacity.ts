@@ -1,4 +1,4 @@
-import { startBaseline } from '../lib/baseline.js';
+import { withBaseline } from '../lib/baseline.js';
 import { r1, r2, sleep, withCleanup, type BenchContext } from '../lib/context.js';
 import type { ReceiverPool } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
@@ -67,11 +67,7 @@ export async function capacity(ctx: BenchContext, o: CapacityOptions): Promise<C
   });
   ctx.log(`capacity: ${product.conn.ok} sockets in ${product.conn.seconds.toFixed(1)} s; RSS ${(product.idle / 1024).toFixed(0)} → ${(product.loaded / 1024).toFixed(0)} MiB = ${product.kb.toFixed(1)} KiB/conn${product.conn.failed ? ` (${product.conn.failed} failed: ${JSON.stringify(product.conn.errors)})` : ''}`);
   const baseline = async (kind: 'raw' | 'sio') =>
-    withCleanup(async (defer) => {
-      const b = await startBaseline(kind, await freePort(), ctx.maxLifeMs);
-      defer(() => b.stop());
-      const pool = await ctx.pool(o.receivers);
-      defer(() => pool.closeSockets());
+    withBaseline(ctx, kind, o.receivers, async (b, pool) => {
       const specs: SocketSpec[] = Array.from({ length: o.sockets }, (_, i) => ({ group: `g${i % 10}`, query: `room=g${i % 10}` }));
       const m = await measure(pool, specs, (dealt) => pool.connect({ url: b.url, origin: 'http://bench', mode: kind, subscribe: false, concurrency: 32, timeoutMs: 30_000 }, dealt), () => b.rssKb());
       ctx.log(`capacity baseline ${kind}: ${m.conn.ok} sockets; ${m.kb.toFixed(1)} KiB/conn`);

@@ -1,5 +1,5 @@
 import type { Faults, Tally } from '../lib/accounting.js';
-import { baselineSender, startBaseline, type Baseline } from '../lib/baseline.js';
+import { baselineSender, withBaseline } from '../lib/baseline.js';
 import { lat, r1, r2, withCleanup, type BenchContext } from '../lib/context.js';
 import { postComment } from '../lib/debrief.js';
 import type { ConnectResult, ReceiverPool } from '../lib/pool.js';
@@ -67,11 +67,7 @@ async function paced(pool: ReceiverPool, conn: ConnectResult, send: Send, o: Fan
 }
 
 async function baselineRun(ctx: BenchContext, kind: 'raw' | 'sio', o: FanoutOptions, padTo: number): Promise<{ p50: number; p99: number }> {
-  return withCleanup(async (defer) => {
-    const b: Baseline = await startBaseline(kind, await freePort(), ctx.maxLifeMs);
-    defer(() => b.stop());
-    const pool = await ctx.pool(o.receivers);
-    defer(() => pool.closeSockets());
+  return withBaseline(ctx, kind, o.receivers, async (b, pool, defer) => {
     const specs: SocketSpec[] = Array.from({ length: o.sockets }, (_, i) => ({ group: `g${i % o.receivers}`, query: 'room=all' }));
     const conn = await pool.connect({ url: b.url, origin: 'http://bench', mode: kind, subscribe: false, concurrency: 64, timeoutMs: 10_000 }, pool.deal(specs));
     const sender = await baselineSender(b);

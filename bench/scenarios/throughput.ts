@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { startBaseline } from '../lib/baseline.js';
+import { withBaseline } from '../lib/baseline.js';
 import { lat, r1, r2, withCleanup, type BenchContext } from '../lib/context.js';
 import type { ReceiverPool, Report } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
@@ -80,11 +80,7 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
   ctx.log(`throughput product: ${product.rep.acked} acked (${rate.toFixed(0)}/s), ${product.rows} rows committed, delivery p99 ${d.p99} ms, ack p99 ${a.p99} ms, lost ${product.rep.tally.lost}, errors ${JSON.stringify(product.rep.errors)}`);
   const pad = Math.max(0, product.rep.avgFrameBytes - 110);
   const baseline = async (kind: 'raw' | 'sio') =>
-    withCleanup(async (defer) => {
-      const b = await startBaseline(kind, await freePort(), ctx.maxLifeMs);
-      defer(() => b.stop());
-      const pool = await ctx.pool(o.receivers);
-      defer(() => pool.closeSockets());
+    withBaseline(ctx, kind, o.receivers, async (b, pool) => {
       const clients = Array.from({ length: o.clients }, (_, c) => ({ id: `c${c}`, users: Array.from({ length: o.usersPerClient }, () => ({})) }));
       await pool.connect({ url: b.url, origin: 'http://bench', mode: kind, subscribe: false, concurrency: 32, timeoutMs: 20_000 }, pool.deal(specsOf(clients)));
       const rep = await blastRun(pool, o, pad);
