@@ -55,9 +55,10 @@ describe('open pages follow what the firm does', () => {
     await panel.getByRole('link', { name: /New finding published: Exposed admin panel/ }).waitFor();
     await user.screenshot({ path: artifact('live-bell-desktop.png') });
     await user.keyboard.press('Escape');
+    await panel.waitFor({ state: 'hidden' });
 
     // The client opens the finding (from the notification's target page); the analyst changes its status.
-    await user.getByRole('link', { name: 'Exposed admin panel' }).click();
+    await user.getByRole('link', { name: 'Exposed admin panel', exact: true }).click();
     await user.getByRole('heading', { level: 1, name: 'Exposed admin panel' }).waitFor();
     await mark(user);
     await staff.getByRole('button', { name: 'Change status' }).first().click();

@@ -35,7 +35,10 @@ export function artifact(name: string): string {
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+  // Network failures the browser logs itself (a refused request, a socket that cannot connect while
+  // a test holds the page offline) are not page errors: what the page shows about them is tested.
+  const network = (t: string) => t.startsWith('Failed to load resource') || /^WebSocket connection to .* failed/.test(t);
+  page.on('console', (m) => m.type() === 'error' && !network(m.text()) && errors.push(m.text()));
   return errors;
 }
 
