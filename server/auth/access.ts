@@ -46,17 +46,18 @@ export function accessProblem(user: UserRow, client: ClientRow | undefined, ip: 
 export type Resolution = { viewer: Viewer } | { viewer: null; problem?: AccessProblem };
 
 /**
- * THE validator for a session token, used by HTTP and the Socket.IO handshake: the session
- * exists, its secret matches, it is neither idle- nor absolutely expired (with the user's
- * effective timeouts), the user is active, their client's portal is on, and the address is allowed.
+ * THE validator for a session token, used by every HTTP request, the Socket.IO handshake and
+ * every socket event: the session exists, its secret matches, it is neither idle- nor absolutely
+ * expired (with the user's effective timeouts), the user is active, their client's portal is on,
+ * and the address is allowed. `activity: false` checks without moving the idle clock.
  */
-export async function resolveViewer(db: Db, config: Config, token: string, now: number, ip: string | null): Promise<Resolution> {
+export async function resolveViewer(db: Db, config: Config, token: string, now: number, ip: string | null, activity = true): Promise<Resolution> {
   let client: ClientRow | undefined;
   const viewer = await validateSessionToken(db, token, now, async (user) => {
     client = await clientOf(db, user);
     const firm = await db.selectFrom('firm').selectAll().executeTakeFirst();
     return effectiveTimeouts(config, firm, client);
-  });
+  }, activity);
   if (!viewer) return { viewer: null };
   const problem = accessProblem(viewer.user, client, ip);
   if (problem) return { viewer: null, problem };

@@ -57,13 +57,16 @@ function touchInterval(idleMs: number): number {
 /**
  * Resolve a token to its session and user, or null. Expired sessions (idle or absolute) and
  * sessions of users who are no longer active are deleted on sight. `timeoutsFor` picks the
- * timeouts that apply to the user (firm default or their client's override).
+ * timeouts that apply to the user (firm default or their client's override). `touch` says
+ * whether this use is the person's activity (a request, an action over the socket) and so
+ * moves the idle clock; a mere check (a socket held open, a re-check after a change) does not.
  */
 export async function validateSessionToken(
   db: Db,
   token: string,
   now: number,
   timeoutsFor: (user: UserRow) => SessionTimeouts | Promise<SessionTimeouts>,
+  touch = true,
 ): Promise<Viewer | null> {
   const dot = token.indexOf('.');
   if (dot <= 0 || token.length > 128) return null;
@@ -83,7 +86,7 @@ export async function validateSessionToken(
     await deleteSession(db, id);
     return null;
   }
-  if (now - session.last_active_at >= touchInterval(idleMs)) {
+  if (touch && now - session.last_active_at >= touchInterval(idleMs)) {
     await db.updateTable('sessions').set({ last_active_at: now }).where('id', '=', id).execute();
     session.last_active_at = now;
   }

@@ -18,6 +18,7 @@ export async function archiveClient(deps: AppDeps, ctx: CommandContext, clientId
       await writeAudit(trx, auditFor(ctx, clientId), { action: 'client.archived', outcome: 'success', targetType: 'client', targetId: clientId }, now);
     });
     await endClientSessions(deps, clientId, 'client_archived');
+    deps.bus.publish('access.changed', { clientId });
   }
   return getClient(deps, ctx, clientId);
 }

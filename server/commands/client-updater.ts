@@ -74,5 +74,7 @@ export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId:
 
   if (set.portal_enabled === 0) await endClientSessions(deps, clientId, 'portal_disabled');
   else if (set.ip_allowlist !== undefined) await endSessionsOutsideAllowlist(deps, clientId, allowlist!);
+  // Sessions are judged by the address they signed in from; open sockets by their own address and rooms.
+  deps.bus.publish('access.changed', { clientId });
   return getClient(deps, ctx, clientId);
 }

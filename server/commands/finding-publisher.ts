@@ -35,6 +35,7 @@ export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, fi
     return publish ? notifyFindingPublished(trx, f, ctx.viewer.user.id, now) : [];
   });
   deps.bus.publish('events.appended', {});
+  if (!publish) deps.bus.publish('access.changed', { clientId: f.client_id });
   if (notified.length) deps.bus.publish('notifications.created', { ids: notified });
   return getFinding(deps, ctx, findingId);
 }

@@ -4,6 +4,11 @@ import type { Logger } from '../logger.js';
 export interface DomainEvents {
   /** Sessions that no longer exist (logout, revocation, expiry): their live sockets must go. */
   'sessions.ended': { sessionIds: string[]; reason: string };
+  /**
+   * What a client's people may see or do narrowed (IP allowlist, modules, portal switch, archive, a
+   * finding withdrawn or deleted): open sockets are judged again at once.
+   */
+  'access.changed': { clientId: string };
   /** Mail was queued in the outbox; the mailer should try to deliver. */
   'mail.queued': Record<string, never>;
   /** Rows were committed to the client event log; the realtime feed pushes them in order. */

@@ -6,13 +6,13 @@ import type { Viewer } from '../auth/session.js';
 import { AppError, forbidden, mfaRequired, unauthenticated } from '../errors.js';
 
 /**
- * Resolve the cookie to a viewer, the same way for HTTP and the socket handshake.
- * Never throws for a bad cookie: the viewer is simply null.
+ * Resolve the cookie to a viewer, the same way for HTTP, the socket handshake and every socket
+ * event (`activity` as in resolveViewer). Never throws for a bad cookie: the viewer is simply null.
  */
-export async function viewerFromCookie(deps: AppDeps, cookieHeader: string | undefined, ip: string | null): Promise<Resolution> {
+export async function viewerFromCookie(deps: AppDeps, cookieHeader: string | undefined, ip: string | null, activity = true): Promise<Resolution> {
   const token = readSessionCookie(cookieHeader, deps.config.secureCookies);
   if (!token) return { viewer: null };
-  return resolveViewer(deps.db, deps.config, token, deps.clock(), ip);
+  return resolveViewer(deps.db, deps.config, token, deps.clock(), ip, activity);
 }
 
 export const PROBLEM_MESSAGES = {

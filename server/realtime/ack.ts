@@ -46,6 +46,13 @@ export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never>
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
+const registered = new WeakMap<AnySocket, Set<string>>();
+
+/** The events registered on this socket through `handle` (the guard refuses every other name). */
+export function handledEvents(socket: AnySocket): ReadonlySet<string> {
+  return registered.get(socket) ?? new Set();
+}
+
 /** Register `event` on `socket`: validated, rate-limited, answered through the ack. */
 export function handle<S extends z.ZodType, R extends Record<string, unknown>>(
   deps: AppDeps,
@@ -55,6 +62,8 @@ export function handle<S extends z.ZodType, R extends Record<string, unknown>>(
   run: (input: z.output<S>, ctx: CommandContext) => Promise<R> | R,
   limiter?: Limiter,
 ): void {
+  if (!registered.has(socket)) registered.set(socket, new Set());
+  registered.get(socket)!.add(event);
   socket.on(event, async (...args: unknown[]) => {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return; // every event of ours expects an answer; without one there is no one to tell

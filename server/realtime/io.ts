@@ -10,6 +10,7 @@ import { createPresence } from './presence.js';
 import { registerChatHandlers } from './chat-handlers.js';
 import { registerCommentHandlers } from './comment-handlers.js';
 import type { AnySocket } from './ack.js';
+import { guardSocket, recheckSocket } from './guard.js';
 
 export interface SocketData {
   viewer: Viewer;
@@ -46,7 +47,8 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   io.use(async (socket, next) => {
     try {
       const ip = clientIp(socket.request);
-      const { viewer } = await viewerFromCookie(deps, socket.request.headers.cookie, ip);
+      // Connecting is not activity (a page held open reconnects by itself); the page load that opened it was.
+      const { viewer } = await viewerFromCookie(deps, socket.request.headers.cookie, ip, false);
       if (!viewer || !viewer.session.mfa_verified) return next(new Error('unauthenticated'));
       if ((perUser.get(viewer.user.id) ?? 0) >= deps.config.socketsPerUser) return next(new Error('too_many_connections'));
       socket.data = { viewer, ip: ip ?? null } satisfies SocketData;
@@ -71,22 +73,29 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     });
     void socket.join([rooms.user(user.id), rooms.session(session.id)]);
 
+    guardSocket(deps, socket);
     feed.register(socket);
     presence.register(socket);
     registerChatHandlers(deps, socket);
     registerCommentHandlers(deps, socket);
-
-    // An event nobody handles still gets an answer (if it asked for one), and changes nothing.
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event === 'string' && socket.listeners(event).length > 0) return;
-      const ack = args[args.length - 1];
-      if (typeof ack === 'function') ack({ ok: false, error: { code: 'bad_request', message: 'Unknown event.' } });
-    });
   });
 
   // Revocation: a session that ended (logout, removal, portal off, expiry…) loses its sockets at once.
   deps.bus.on('sessions.ended', ({ sessionIds }) => {
     for (const id of sessionIds) io.in(rooms.session(id)).disconnectSockets(true);
+  });
+
+  // A client's access narrowed (allowlist, modules, portal, a finding withdrawn): every open socket
+  // of that client is judged again now — its session with the socket's own address (else it is
+  // disconnected), then the presence rooms it is in — instead of waiting for its next event.
+  deps.bus.on('access.changed', async ({ clientId }) => {
+    for (const raw of io.of('/').sockets.values()) {
+      const socket = raw as unknown as AnySocket;
+      const { user } = socket.data.viewer;
+      if (user.kind === 'portal' && user.client_id !== clientId) continue;
+      if (user.kind === 'portal' && (await recheckSocket(deps, socket, false))) socket.disconnect(true);
+      else await presence.recheck(socket);
+    }
   });
 
   return { io, drain: feed.drain };

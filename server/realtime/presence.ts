@@ -3,85 +3,105 @@ import type { AppDeps } from '../context.js';
 import { PresenceJoinInput, TypingInput, type PresenceMember, type PresenceTarget } from '../contracts/realtime.js';
 import { badRequest, notFound } from '../errors.js';
 import { tokenBucket } from '../auth/rate-limit.js';
-import { modulesOf } from '../modules.js';
 import { handle, type AnySocket } from './ack.js';
 import { rooms } from './rooms.js';
+import { mayBeIn, roomState } from './room-access.js';
 
 /**
  * Presence ("who is here now") and typing indicators in the narrow rooms of one finding page or
- * one chat channel. Joining checks what the viewer may see: staff any existing finding/channel;
- * a portal user only their own client's published finding (Findings module on) or channel (Chat
- * module on). Typing goes only to sockets in the same room, at a bounded rate.
+ * one chat channel. Who may be in a room is `room-access.ts`, asked at the join, again before
+ * every emission into the room (a socket that lost access is taken out first and hears nothing),
+ * and for a client's sockets whenever that client's access changes (`recheck`). Typing goes only
+ * to sockets in the same room, at a bounded rate.
  */
 
 const roomOf = (t: PresenceTarget) => (t.kind === 'finding' ? rooms.finding(t.id) : rooms.channel(t.id));
-
-async function mayJoin(deps: AppDeps, socket: AnySocket, t: PresenceTarget): Promise<boolean> {
-  const { user } = socket.data.viewer;
-  if (t.kind === 'finding') {
-    const f = await deps.db
-      .selectFrom('findings')
-      .innerJoin('clients', 'clients.id', 'findings.client_id')
-      .select(['findings.client_id', 'findings.published', 'clients.modules'])
-      .where('findings.id', '=', t.id)
-      .executeTakeFirst();
-    if (!f) return false;
-    return user.kind === 'staff' || (f.client_id === user.client_id && f.published === 1 && modulesOf(f).findings);
-  }
-  const c = await deps.db.selectFrom('clients').select(['id', 'modules', 'archived_at']).where('id', '=', t.id).executeTakeFirst();
-  if (!c) return false;
-  return user.kind === 'staff' || (c.id === user.client_id && modulesOf(c).chat);
-}
-
-/** The people (not sockets) in a room right now. */
-async function membersOf(io: Server, room: string): Promise<PresenceMember[]> {
-  const sockets = await io.in(room).fetchSockets();
-  const seen = new Map<string, PresenceMember>();
-  for (const s of sockets) {
-    const u = (s.data as AnySocket['data']).viewer.user;
-    seen.set(u.id, { id: u.id, name: u.name, kind: u.kind });
-  }
-  return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
-}
+const memberOf = (s: { data: unknown }): PresenceMember => {
+  const u = (s.data as AnySocket['data']).viewer.user;
+  return { id: u.id, name: u.name, kind: u.kind };
+};
 
 export function createPresence(io: Server, deps: AppDeps) {
   const typingLimit = tokenBucket(5, 2, deps.clock);
-  const announce = async (t: PresenceTarget) => io.to(roomOf(t)).emit('presence:changed', { target: t, present: await membersOf(io, roomOf(t)) });
+  /** The presence rooms each socket of this instance joined (by socket id). */
+  const joinedBy = new Map<string, Map<string, PresenceTarget>>();
+
+  /**
+   * The sockets that may be in the room now; any other is taken out of it first. Returns the
+   * members (people, not sockets) and the ids of the sockets that stay.
+   */
+  async function admitted(t: PresenceTarget): Promise<{ present: PresenceMember[]; ids: Set<string> }> {
+    const room = roomOf(t);
+    const [state, sockets] = await Promise.all([roomState(deps, t), io.in(room).fetchSockets()]);
+    const people = new Map<string, PresenceMember>();
+    const ids = new Set<string>();
+    for (const s of sockets) {
+      if (!mayBeIn(state, (s.data as AnySocket['data']).viewer.user)) {
+        s.leave(room);
+        joinedBy.get(s.id)?.delete(room);
+        continue;
+      }
+      ids.add(s.id);
+      const m = memberOf(s);
+      people.set(m.id, m);
+    }
+    return { present: [...people.values()].sort((a, b) => a.name.localeCompare(b.name)), ids };
+  }
+
+  /** Tell the room who is here (only the sockets still allowed in it hear it). */
+  async function announce(t: PresenceTarget): Promise<PresenceMember[]> {
+    const { present, ids } = await admitted(t);
+    if (ids.size) io.to([...ids]).emit('presence:changed', { target: t, present });
+    return present;
+  }
+
+  function leave(socket: AnySocket, t: PresenceTarget): void {
+    if (joinedBy.get(socket.id)?.delete(roomOf(t))) {
+      socket.leave(roomOf(t));
+      void announce(t);
+    }
+  }
 
   function register(socket: AnySocket): void {
     const joined = new Map<string, PresenceTarget>();
+    joinedBy.set(socket.id, joined);
 
     handle(deps, socket, 'presence:join', PresenceJoinInput, async ({ target }) => {
       if (joined.size >= 20 && !joined.has(roomOf(target))) throw badRequest('Too many open pages on one connection.');
-      if (!(await mayJoin(deps, socket, target))) throw notFound();
+      if (!mayBeIn(await roomState(deps, target), socket.data.viewer.user)) throw notFound();
       socket.join(roomOf(target));
       joined.set(roomOf(target), target);
-      void announce(target);
-      return { present: await membersOf(io, roomOf(target)) };
+      return { present: await announce(target) };
     });
 
     handle(deps, socket, 'presence:leave', PresenceJoinInput, async ({ target }) => {
-      if (joined.delete(roomOf(target))) {
-        socket.leave(roomOf(target));
-        void announce(target);
-      }
+      leave(socket, target);
       return {};
     });
 
     const typing = (on: boolean) => async ({ target }: { target: PresenceTarget }) => {
-      // Only where the viewer has joined (and so was allowed): a typing event names no one else's room.
+      // Only where the viewer has joined and may still be: a typing event names no one else's room.
       if (!joined.has(roomOf(target))) throw notFound();
-      const u = socket.data.viewer.user;
-      socket.to(roomOf(target)).emit('typing:changed', { target, user: { id: u.id, name: u.name, kind: u.kind }, typing: on });
+      const { ids } = await admitted(target);
+      if (!ids.delete(socket.id)) throw notFound();
+      if (ids.size) io.to([...ids]).emit('typing:changed', { target, user: memberOf(socket), typing: on });
       return {};
     };
     handle(deps, socket, 'typing:start', TypingInput, typing(true), typingLimit);
     handle(deps, socket, 'typing:stop', TypingInput, typing(false));
 
     socket.on('disconnect', () => {
+      joinedBy.delete(socket.id);
       for (const t of joined.values()) void announce(t);
     });
   }
 
-  return { register };
+  /** After an access change: take the socket out of every presence room it may no longer be in. */
+  async function recheck(socket: AnySocket): Promise<void> {
+    for (const t of [...(joinedBy.get(socket.id)?.values() ?? [])]) {
+      if (!mayBeIn(await roomState(deps, t), socket.data.viewer.user)) leave(socket, t);
+    }
+  }
+
+  return { register, recheck };
 }

@@ -1,0 +1,55 @@
+import type { AppDeps } from '../context.js';
+import type { Ack } from '../contracts/realtime.js';
+import { accessProblemError, viewerFromCookie } from '../middleware/authenticate.js';
+import { badRequest, unauthenticated, type AppError } from '../errors.js';
+import { errorAck, handledEvents, type AnySocket } from './ack.js';
+
+/**
+ * Events a browser sends by itself (on connecting, on leaving a page): they are checked like any
+ * other, but they are not the person's activity, so they don't keep an idle session alive.
+ */
+const PASSIVE = new Set(['feed:subscribe', 'presence:leave']);
+
+/**
+ * Re-validate a socket's session as HTTP does for a request: the same validator, with the
+ * socket's own address (resolved at the handshake under TRUST_PROXY). On success the socket's
+ * viewer is refreshed (role, name, status as they are now); on failure the error to answer.
+ */
+export async function recheckSocket(deps: AppDeps, socket: AnySocket, activity: boolean): Promise<AppError | null> {
+  const r = await viewerFromCookie(deps, socket.request.headers.cookie, socket.data.ip, activity);
+  if (!r.viewer) return r.problem ? accessProblemError(r.problem) : unauthenticated();
+  if (!r.viewer.session.mfa_verified) return unauthenticated();
+  socket.data.viewer = r.viewer;
+  return null;
+}
+
+/**
+ * The gate every client→server event passes before its handler (Socket.IO middleware):
+ * - an event no handler of ours registered — `error` and other names the library itself listens
+ *   to included — gets a `bad_request` ack and goes no further (names the protocol reserves,
+ *   such as `disconnect`, are refused by Socket.IO's parser, which closes that connection);
+ * - every other event re-validates the session with the socket's own address first, and counts
+ *   as activity unless it is PASSIVE. A session that ended, expired or may no longer be used from
+ *   this address gets the error ack and the socket is disconnected.
+ * Checks run one after another per socket, so events reach their handlers in the order sent.
+ */
+export function guardSocket(deps: AppDeps, socket: AnySocket): void {
+  let previous: Promise<unknown> = Promise.resolve();
+  socket.use((packet, next) => {
+    const [event] = packet;
+    const last = packet[packet.length - 1];
+    const ack = typeof last === 'function' ? (last as (a: Ack<never>) => void) : undefined;
+    if (typeof event !== 'string' || !handledEvents(socket).has(event)) {
+      ack?.(errorAck(deps, badRequest('Unknown event.'), String(event)));
+      return;
+    }
+    previous = previous
+      .then(() => recheckSocket(deps, socket, !PASSIVE.has(event)))
+      .then((refused) => {
+        if (!refused) return next();
+        ack?.(errorAck(deps, refused, event));
+        socket.disconnect(true);
+      })
+      .catch((err) => ack?.(errorAck(deps, err, event)));
+  });
+}

@@ -1,0 +1,43 @@
+import type { UserRow } from '../../db/schema.js';
+import type { AppDeps } from '../context.js';
+import type { PresenceTarget } from '../contracts/realtime.js';
+import { modulesOf } from '../modules.js';
+
+/**
+ * Who may be in a presence room (one finding's page, one client's chat channel) right now. It is
+ * asked when a socket joins, before every typing or presence emission, and for every open socket
+ * of a client when that client's access changes — so a socket that lost access stops hearing the
+ * room within a second, even if no announcement of the change reached this instance.
+ *
+ * Staff: any finding or channel that exists. A portal user: their own client only, while its
+ * portal is on and the client not archived, and then a published finding with the Findings
+ * module on, or the channel with the Chat module on.
+ */
+export interface RoomState {
+  clientId: string;
+  /** Whether a portal user of `clientId` may be in the room (staff always may). */
+  openToPortal: boolean;
+}
+
+/** The room's current state, or null when the finding or client no longer exists. */
+export async function roomState(deps: Pick<AppDeps, 'db'>, t: PresenceTarget): Promise<RoomState | null> {
+  if (t.kind === 'finding') {
+    const f = await deps.db
+      .selectFrom('findings')
+      .innerJoin('clients', 'clients.id', 'findings.client_id')
+      .select(['findings.client_id', 'findings.published', 'clients.modules', 'clients.portal_enabled', 'clients.archived_at'])
+      .where('findings.id', '=', t.id)
+      .executeTakeFirst();
+    if (!f) return null;
+    return { clientId: f.client_id, openToPortal: f.published === 1 && f.portal_enabled === 1 && f.archived_at === null && modulesOf(f).findings };
+  }
+  const c = await deps.db.selectFrom('clients').select(['id', 'modules', 'portal_enabled', 'archived_at']).where('id', '=', t.id).executeTakeFirst();
+  if (!c) return null;
+  return { clientId: c.id, openToPortal: c.portal_enabled === 1 && c.archived_at === null && modulesOf(c).chat };
+}
+
+/** Whether `user` may be in a room of this state. */
+export function mayBeIn(state: RoomState | null, user: Pick<UserRow, 'kind' | 'client_id'>): boolean {
+  if (!state) return false;
+  return user.kind === 'staff' || (user.client_id === state.clientId && state.openToPortal);
+}
