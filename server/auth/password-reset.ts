@@ -48,8 +48,17 @@ export async function findValidReset(db: Trx, token: string, now: number): Promi
 export async function consumeReset(trx: Trx, resetId: string, userId: string, now: number): Promise<boolean> {
   const r = await trx.updateTable('password_resets').set({ used_at: now }).where('id', '=', resetId).where('used_at', 'is', null).executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) return false;
-  await trx.updateTable('password_resets').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  await voidResets(trx, userId, now);
   return true;
+}
+
+/**
+ * Void every outstanding reset link of a user. Called in the transaction of each change that must
+ * make an earlier link worthless: a password change, an MFA reset, a removal (and any future
+ * e-mail change) — a link requested before the change could be in someone else's hands.
+ */
+export async function voidResets(trx: Trx, userId: string, now: number): Promise<void> {
+  await trx.updateTable('password_resets').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
 }
 
 /**

@@ -2,6 +2,7 @@ import type { AppDeps } from '../context.js';
 import type { MemberDTO } from '../contracts/users.js';
 import { writeAudit } from '../audit.js';
 import { voidInvitations } from '../auth/invitations.js';
+import { voidResets } from '../auth/password-reset.js';
 import { endUserSessions } from '../auth/revoke.js';
 import { conflict } from '../errors.js';
 import { authorize } from '../policies/index.js';
@@ -25,6 +26,7 @@ export async function removeMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     await assertNotLastAdmin(trx, target);
     await trx.updateTable('users').set({ status: 'removed', updated_at: now }).where('id', '=', target.id).execute();
     await voidInvitations(trx, target.id, now);
+    await voidResets(trx, target.id, now);
     await writeAudit(trx, auditFor(ctx, target.client_id), { action: 'user.removed', outcome: 'success', targetType: 'user', targetId: target.id, details: { role: target.role } }, now);
     return true;
   });

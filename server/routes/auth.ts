@@ -13,6 +13,7 @@ import { accessProblem, clientOf } from '../auth/access.js';
 import { authorize } from '../policies/index.js';
 import { mfaStepFor, startSession } from '../auth/sign-in.js';
 import { endSessions, endUserSessions } from '../auth/revoke.js';
+import { voidResets } from '../auth/password-reset.js';
 import { verifyDummyPassword, verifyPassword } from '../auth/password.js';
 import { throttleFailure, throttleReset, throttleWait, tokenBucket } from '../auth/rate-limit.js';
 import { checkTotp, claimTotpStep, newTotpSecret, openTotpSecret, sealTotpSecret, totpUri, type TotpCheck } from '../auth/totp.js';
@@ -247,6 +248,7 @@ export function authRouter(deps: AppDeps): Router {
       await trx.updateTable('users').set({ totp_secret_enc: null, totp_pending_enc: null, totp_last_step: null, updated_at: now }).where('id', '=', target.id).execute();
       await trx.deleteFrom('recovery_codes').where('user_id', '=', target.id).execute();
       await trx.deleteFrom('auth_throttle').where('key', '=', `totp:${target.id}`).execute();
+      await voidResets(trx, target.id, now);
       await writeAudit(trx, auditContextOf(req), { action: 'mfa.reset', outcome: 'success', targetType: 'user', targetId: target.id, details: { targetClientId: target.client_id } }, now);
     });
     // Their sessions (and live sockets) end now; next sign-in goes through enrolment again.

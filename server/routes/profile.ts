@@ -14,7 +14,7 @@ import { deleteSession } from '../auth/session.js';
 import { startSession } from '../auth/sign-in.js';
 import { clearSessionCookie } from '../auth/cookie.js';
 import { hashSecretHex } from '../auth/tokens.js';
-import { passwordChangedMail } from '../auth/password-reset.js';
+import { passwordChangedMail, voidResets } from '../auth/password-reset.js';
 import { queueMail } from '../services/mailer.js';
 import { processAvatar, unsupportedImage } from '../services/images.js';
 import { deleteStoredFile, readStoredFile, storeFile } from '../services/storage.js';
@@ -77,6 +77,7 @@ export function profileRouter(deps: AppDeps): Router {
     await deps.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', v.user.id).execute();
       await endUserSessions({ db: trx, bus: deferred.bus }, v.user.id, 'password_changed', v.session.id);
+      await voidResets(trx, v.user.id, now);
       await queueMail(trx, passwordChangedMail(deps.config.publicUrl, v.user.email), now, !!deps.config.smtpUrl);
       await writeAudit(trx, auditContextOf(req), { action: 'password.changed', outcome: 'success', targetType: 'user', targetId: v.user.id }, now);
     });

@@ -211,3 +211,46 @@ describe('GET /api/auth/password-reset/:token and POST /api/auth/password-reset/
     expect((await outsider.get('/api/profile')).body.id).not.toBe(target.id);
   });
 });
+
+describe('outstanding reset links are voided when the account changes', () => {
+  /** An account with a reset link requested before the change (and still valid before it). */
+  async function withLink(overrides: Parameters<typeof buildPortalUser>[1] = {}) {
+    nextHour();
+    const user = await buildPortalUser(app.db, overrides);
+    expect((await request(user.email)).status).toBe(202);
+    const link = await tokenFor(user.email);
+    expect((await anon.get(`/api/auth/password-reset/${link}`)).status).toBe(200);
+    return { user, link };
+  }
+  const expectVoided = async (link: string) => {
+    expect((await anon.get(`/api/auth/password-reset/${link}`)).status).toBe(404);
+    const res = await anon.post('/api/auth/password-reset/confirm', { token: link, password: NEW });
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toBe(GENERIC);
+  };
+
+  it('by a password change in the profile', async () => {
+    const { user, link } = await withLink();
+    const self = await signIn(app, user);
+    expect((await self.post('/api/profile/password', { currentPassword: PASSWORD, newPassword: 'a brand new passphrase 7' })).status).toBe(204);
+    await expectVoided(link);
+    expect(await verifyPassword((await userRow(user.id)).password_hash!, 'a brand new passphrase 7')).toBe(true);
+  });
+
+  it('by a staff member resetting the person’s two-factor authentication', async () => {
+    const { user, link } = await withLink();
+    const staff = await signIn(app, await buildStaff(app.db));
+    expect((await staff.post(`/api/admin/users/${user.id}/mfa-reset`, {})).status).toBe(204);
+    await expectVoided(link);
+  });
+
+  it('by removal, and a re-invitation does not bring the old link back', async () => {
+    const { user, link } = await withLink({ role: 'viewer' });
+    const manager = await signIn(app, await buildPortalUser(app.db, { client_id: user.client_id, role: 'manager' }));
+    expect((await manager.post(`/api/portal/users/${user.id}/remove`, {})).status).toBe(200);
+    await expectVoided(link);
+    // Whatever happens to the account later, that link stays dead.
+    await app.db.updateTable('users').set({ status: 'active' }).where('id', '=', user.id).execute();
+    await expectVoided(link);
+  });
+});

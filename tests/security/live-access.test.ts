@@ -105,7 +105,7 @@ describe('presence and typing rooms', () => {
   ] as const)('a portal socket leaves the room within a second when %s', async (_name, kind, change) => {
     const w = await room({ kind });
     const roomName = `${w.target.kind}:${w.target.id}`;
-    const inRoom = () => app.server.io.of('/').adapter.rooms.get(roomName)?.has(w.person.id) ?? false;
+    const inRoom = () => app.server.io.of('/').adapter.rooms.get(roomName)?.has(w.person.id!) ?? false;
     expect(inRoom()).toBe(true);
     const res = await change(w);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
