@@ -94,7 +94,16 @@ export interface UserTable {
   /** JSON object of notification preferences. */
   notify_prefs: Generated<string>;
   invited_by: string | null;
+  /**
+   * A held invitation (see migration held-invitations): the address the inviter typed, which
+   * belongs to another account; `email` is then a placeholder that never receives mail.
+   */
+  held_email: Generated<string | null>;
+  /** Why the invitation was held: 'staff_account' | 'other_client' (shown to staff only). */
+  held_reason: Generated<HeldReason | null>;
 }
+
+export type HeldReason = 'staff_account' | 'other_client';
 
 export interface SessionTable {
   id: string;
@@ -365,7 +374,7 @@ export interface AttachmentTable {
   created_at: number;
 }
 
-export type NotificationKind = 'mention' | 'reply' | 'chat' | 'finding_published' | 'report_published' | 'remediation' | 'retest';
+export type NotificationKind = 'mention' | 'reply' | 'chat' | 'finding_published' | 'report_published' | 'remediation' | 'retest' | 'invitation_held';
 
 export interface NotificationTable {
   id: Generated<number>;

@@ -3,6 +3,7 @@ import * as foundation from './2026-11-22T1700_foundation.js';
 import * as accounts from './2026-11-22T1800_accounts.js';
 import * as workspace from './2026-11-22T1900_workspace.js';
 import * as collaboration from './2026-11-23T1000_collaboration.js';
+import * as heldInvitations from './2026-12-02T1800_held-invitations.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T1800_accounts': accounts,
   '2026-11-22T1900_workspace': workspace,
   '2026-11-23T1000_collaboration': collaboration,
+  '2026-12-02T1800_held-invitations': heldInvitations,
 };

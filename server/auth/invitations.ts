@@ -52,9 +52,10 @@ function invitationMail(c: InvitationContext, link: string, expiresAt: number) {
 
 /**
  * Create an invitation and queue its mail, inside the caller's transaction (the mail exists iff
- * the invitation does). The caller publishes `mail.queued` after commit.
+ * the invitation does). The caller publishes `mail.queued` after commit. A held invitation
+ * (`send: false`) is recorded the same way, but its link is never mailed, so nobody can use it.
  */
-export async function createInvitation(trx: DbOrTrx, config: Config, c: InvitationContext, now: number): Promise<void> {
+export async function createInvitation(trx: DbOrTrx, config: Config, c: InvitationContext, now: number, send = true): Promise<void> {
   const token = randomToken(20);
   const expiresAt = now + config.inviteTtlMs;
   await trx
@@ -72,6 +73,7 @@ export async function createInvitation(trx: DbOrTrx, config: Config, c: Invitati
       voided_at: null,
     })
     .execute();
+  if (!send) return;
   const link = `${config.publicUrl}/invite/${encodeURIComponent(token)}`;
   await queueMail(trx, invitationMail(c, link, expiresAt), now, !!config.smtpUrl);
 }

@@ -31,5 +31,5 @@ export async function removeMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     return true;
   });
   if (removed) await endUserSessions(deps, userId, 'user_removed');
-  return memberView(deps, dir, userId);
+  return memberView(deps, ctx, dir, userId);
 }

@@ -38,5 +38,5 @@ export async function updateMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     return lowering;
   });
   if (lowered) await endUserSessions(deps, userId, 'role_lowered');
-  return memberView(deps, dir, userId);
+  return memberView(deps, ctx, dir, userId);
 }

@@ -42,7 +42,8 @@ async function mayStillKnow(deps: AppDeps, r: DeliveryRow): Promise<boolean> {
   if (r.user_kind === 'portal') {
     if (!r.user_client_id || (r.client_id !== null && r.client_id !== r.user_client_id)) return false;
     if (!r.client_portal_enabled || r.client_archived_at !== null) return false;
-    if (!modulesOf({ modules: r.client_modules ?? '{}' })[MODULE_OF_KIND[r.kind]]) return false;
+    const module = MODULE_OF_KIND[r.kind];
+    if (!module || !modulesOf({ modules: r.client_modules ?? '{}' })[module]) return false;
   }
   if (r.finding_id) {
     const f = await deps.db.selectFrom('findings').select(['client_id', 'published']).where('id', '=', r.finding_id).executeTakeFirst();

@@ -3,11 +3,12 @@ import type { NotifyKey, NotifyPrefs } from '../contracts/profile.js';
 import type { Mail } from '../services/mailer.js';
 import { oneLine } from './notification-recipients.js';
 
-/** Which mail preference governs each kind of notification. */
-export const PREF_OF_KIND: Record<NotificationKind, NotifyKey> = {
+/** Which mail preference governs each kind of notification (null: an account matter, always mailed when away). */
+export const PREF_OF_KIND: Record<NotificationKind, NotifyKey | null> = {
   mention: 'emailMentions', reply: 'emailReplies', chat: 'emailChat',
   remediation: 'emailRemediation', retest: 'emailRemediation',
   finding_published: 'emailPublished', report_published: 'emailPublished',
+  invitation_held: null,
 };
 
 const SUBJECT: Record<NotificationKind, string> = {
@@ -18,10 +19,14 @@ const SUBJECT: Record<NotificationKind, string> = {
   retest: 'Retest update',
   finding_published: 'New finding published',
   report_published: 'New report published',
+  invitation_held: 'An invitation was held',
 };
 
 /** Whether this person wants mail about this kind of notification. */
-export const wantsMail = (prefs: NotifyPrefs, kind: NotificationKind) => prefs[PREF_OF_KIND[kind]];
+export const wantsMail = (prefs: NotifyPrefs, kind: NotificationKind) => {
+  const pref = PREF_OF_KIND[kind];
+  return pref === null || prefs[pref];
+};
 
 /**
  * The mail telling an offline person about a notification: what happened and a link to it.

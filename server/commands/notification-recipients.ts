@@ -12,11 +12,19 @@ type Db = Kysely<Database>;
  * `notifications.created` with the returned ids after commit.
  */
 
-/** The module a notification belongs to: a portal user whose client switched it off is not told. */
-export const MODULE_OF_KIND: Record<NotificationKind, Module> = {
+/**
+ * The module a notification belongs to: a portal user whose client switched it off is not told.
+ * null: a staff-only kind, never delivered to a portal user.
+ */
+export const MODULE_OF_KIND: Record<NotificationKind, Module | null> = {
   mention: 'findings', reply: 'findings', remediation: 'findings', retest: 'findings', finding_published: 'findings',
-  report_published: 'reports', chat: 'chat',
+  report_published: 'reports', chat: 'chat', invitation_held: null,
 };
+
+/** The firm's active administrators (they manage accounts). */
+export async function firmAdmins(db: Db): Promise<{ id: string }[]> {
+  return db.selectFrom('users').select('id').where('kind', '=', 'staff').where('role', '=', 'admin').where('status', '=', 'active').execute();
+}
 
 /** The client's active portal users, when its portal is on and `module` is enabled for it (else nobody). */
 export async function portalAudienceOf(db: Db, clientId: string, module: Module): Promise<{ id: string }[]> {

@@ -115,7 +115,7 @@ export interface CommentDTO {
 
 export interface NotificationDTO {
   id: number;
-  kind: 'mention' | 'reply' | 'chat' | 'finding_published' | 'report_published' | 'remediation' | 'retest';
+  kind: 'mention' | 'reply' | 'chat' | 'finding_published' | 'report_published' | 'remediation' | 'retest' | 'invitation_held';
   text: string;
   link: string;
   createdAt: string;

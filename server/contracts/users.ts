@@ -47,7 +47,14 @@ export interface MemberDTO {
   status: MemberStatus;
   lastLoginAt: number | null;
   invitedAt: number | null;
+  /**
+   * Staff only: this invitation was held, not sent, because the address belongs to another
+   * account (a staff account, or a portal user of another client). Never in a Manager's answer.
+   */
+  held?: HeldReason;
 }
+
+export type HeldReason = 'staff_account' | 'other_client';
 
 /** What an invitation link shows before the password is set. */
 export interface InvitationInfoDTO {

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../server/auth/password.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -105,44 +104,6 @@ describe('failures look the same whether or not the account exists', () => {
     }
     expect(await app.db.selectFrom('sessions').selectAll().where('user_id', 'in', [known.id, invited.id, removed.id]).execute()).toEqual([]);
   });
-
-  it('takes the same time for an unknown email as for a wrong password (median of interleaved tries)', async () => {
-    const known = await buildStaff(app.db);
-    const time = async (email: string) => {
-      await app.db.deleteFrom('auth_throttle').execute();
-      app.clock.advance(2_000);
-      const t = performance.now();
-      const res = await login(email, 'not the password 987');
-      const ms = performance.now() - t;
-      expect(res.status).toBe(401);
-      return ms;
-    };
-    await time(known.email); // warm-up (the dummy hash is made on first use)
-    await time('ghost@nowhere.test');
-    // Timing on a shared machine is noisy (the suite runs files in parallel, a browser among them).
-    // A round is 11 interleaved tries each; a quiet round whose medians differ by < 5 ms settles it.
-    // Otherwise, after 4 rounds, the pooled medians must differ by less than a quarter of a
-    // verification. Without the dummy verification the unknown path skips a whole argon2 run
-    // (a 3-5x difference), so both criteria fail: this test can fail.
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const knownAll: number[] = [];
-    const unknownAll: number[] = [];
-    const rounds: string[] = [];
-    for (let round = 0; round < 4; round++) {
-      const knownMs: number[] = [];
-      const unknownMs: number[] = [];
-      for (let i = 0; i < 11; i++) {
-        knownMs.push(await time(known.email));
-        unknownMs.push(await time(`ghost${round}-${i}@nowhere.test`));
-      }
-      knownAll.push(...knownMs);
-      unknownAll.push(...unknownMs);
-      rounds.push(`known ${median(knownMs).toFixed(1)} / unknown ${median(unknownMs).toFixed(1)} ms`);
-      if (Math.abs(median(knownMs) - median(unknownMs)) < 5) return;
-    }
-    const [k, u] = [median(knownAll), median(unknownAll)];
-    expect(Math.abs(k - u), `no quiet round (${rounds.join('; ')}); pooled known ${k.toFixed(1)} / unknown ${u.toFixed(1)} ms`).toBeLessThan(Math.max(5, k / 4));
-  }, 90_000);
 
   it('does not reveal a disabled portal or an IP allowlist to someone without the password', async () => {
     const off = await buildClient(app.db, { portal_enabled: 0 });

@@ -1,0 +1,38 @@
+/**
+ * Comparing how long two kinds of request take, robustly on a shared two-core machine: the tries
+ * are interleaved (alternating which kind goes first, so a drift of the machine's load hits both
+ * alike), the medians compared, and the tolerance is the run-to-run spread measured in the same
+ * run — how far the medians of two halves of the SAME kind of request differ — never a guess.
+ */
+export interface TimingComparison {
+  medianA: number;
+  medianB: number;
+  /** |medianA − medianB| */
+  gap: number;
+  /** The larger of the two kinds' half-to-half median differences (the run-to-run spread). */
+  spread: number;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
+}
+
+/** Run `a(i)` and `b(i)` `tries` times each, interleaved, and compare their durations (ms). */
+export async function compareTimings(tries: number, a: (i: number) => Promise<void>, b: (i: number) => Promise<void>): Promise<TimingComparison> {
+  const timed = async (f: (i: number) => Promise<void>, i: number) => {
+    const t = performance.now();
+    await f(i);
+    return performance.now() - t;
+  };
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < tries; i++) {
+    if (i % 2) as.push(await timed(a, i)), bs.push(await timed(b, i));
+    else bs.push(await timed(b, i)), as.push(await timed(a, i));
+  }
+  const halves = (xs: number[]) => Math.abs(median(xs.filter((_, i) => i % 2 === 0)) - median(xs.filter((_, i) => i % 2 === 1)));
+  const medianA = median(as);
+  const medianB = median(bs);
+  return { medianA, medianB, gap: Math.abs(medianA - medianB), spread: Math.max(halves(as), halves(bs)) };
+}
