@@ -18,9 +18,11 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
-    // Browser tests on a busy two-core machine need room; a hung test still fails.
+    // Browser tests on a busy two-core machine need room; a hung test or hook still fails (and
+    // .ci/run bounds the whole run), so a regression fails a test instead of hanging the run.
     testTimeout: 90_000,
     hookTimeout: 60_000,
+    teardownTimeout: 30_000,
     maxWorkers: 2,
   },
 });

@@ -63,11 +63,7 @@ export function createFeed(io: Server, deps: AppDeps) {
     await init();
     do {
       again = false;
-      for (;;) {
-        const rows = await eventsSince(deps.db, lastEmitted, Number.MAX_SAFE_INTEGER, 'staff', BATCH);
-        if (!rows.length) break;
-        await emitBatch(rows);
-      }
+      await drainLog((after) => eventsSince(deps.db, after, Number.MAX_SAFE_INTEGER, 'staff', BATCH), emitBatch, () => lastEmitted);
     } while (again);
   }
 
@@ -143,4 +139,19 @@ export function createFeed(io: Server, deps: AppDeps) {
 
   deps.bus.on('events.appended', pump);
   return { register, pump, drain: async () => void (await pumping) };
+}
+
+/**
+ * Read and emit batches from the cursor until the log has nothing newer. Each batch must move the
+ * cursor to its last row: if it does not (a bug in emitting), this throws — the pump logs it and
+ * stops — instead of reading the same batch forever.
+ */
+export async function drainLog<R extends { position: number }>(read: (after: number) => Promise<R[]>, emit: (rows: R[]) => Promise<void>, cursor: () => number): Promise<void> {
+  for (;;) {
+    const from = cursor();
+    const rows = await read(from);
+    if (!rows.length) return;
+    await emit(rows);
+    if (cursor() < rows[rows.length - 1]!.position) throw new Error(`feed cursor stuck at ${cursor()} after a batch ending at ${rows[rows.length - 1]!.position}`);
+  }
 }
