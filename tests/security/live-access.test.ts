@@ -181,7 +181,7 @@ describe('reserved event names', () => {
       (s as any).packet({ type: 2, data: [event, {}], id });
     });
 
-  it('`error` (a name the library itself listens to) gets a bad_request ack like any unknown event', async () => {
+  it('an error event (a name the library itself listens to) gets a bad_request ack like any unknown event', async () => {
     const s = track(connectSocket(app, await signIn(app, await buildStaff(app.db))));
     await connected(s);
     expect(await rawAsk(s, 'error')).toMatchObject({ ok: false, error: { code: 'bad_request' } });
@@ -189,7 +189,7 @@ describe('reserved event names', () => {
     expect(s.connected).toBe(true);
   });
 
-  it('names the protocol reserves (`disconnect`, `disconnecting`, `newListener`…) close that connection cleanly, and the connection count stays honest', async () => {
+  it('names the protocol reserves (disconnect, disconnecting, newListener…) close that connection cleanly, and the connection count stays honest', async () => {
     const agent = await signIn(app, await buildStaff(app.db));
     const sockets = Array.from({ length: 20 }, () => track(connectSocket(app, agent)));
     await Promise.all(sockets.map((m) => connected(m)));
