@@ -179,4 +179,22 @@ describe('portal users in the browser', () => {
     expect(errors).toEqual([]);
     await ctx.close();
   });
+
+  it('a Manager’s invitation of another client’s address looks sent to them; staff see it held, with why', async () => {
+    const globexUser = await buildPortalUser(app.db, { client_id: (await buildClient(app.db, { name: 'Initech' })).id, email: 'pat@initech.test' });
+    const mia = await app.db.selectFrom('users').selectAll().where('email', '=', 'mia@contoso.test').executeTakeFirstOrThrow();
+    const managerAgent = await signIn(app, mia);
+    expect((await managerAgent.post('/api/portal/users', { email: globexUser.email, name: 'Pat Probe', role: 'viewer' })).status).toBe(201);
+
+    const ctx = await contextFor(admin);
+    const page = await ctx.newPage();
+    const errors = watch(page);
+    await page.goto(`${app.url}/staff/clients/${client.id}`);
+    const row = page.getByRole('row', { name: /Pat Probe/ });
+    await expect.poll(() => row.getByRole('note').textContent()).toContain('Held, not sent: this address belongs to a portal user of another client.');
+    await expect.poll(async () => (await row.getByRole('button', { name: /Remove access/ }).count())).toBe(1);
+    await page.screenshot({ path: artifact('held-invitation-staff.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
 });
