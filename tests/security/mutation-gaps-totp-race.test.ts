@@ -83,7 +83,7 @@ describe.each([
     expect(sessions.filter(Boolean)).toHaveLength(1);
     const audit = await app.db.selectFrom('audit_events').select(['outcome', 'details']).where('action', '=', 'auth.mfa').where('actor_id', '=', user.id).execute();
     expect(audit.filter((a) => a.outcome === 'success')).toHaveLength(1);
-    expect(audit.filter((a) => a.outcome === 'denied' && JSON.parse(a.details).reason === 'mfa_replay')).toHaveLength(n - 1);
+    expect(audit.filter((a) => a.outcome === 'denied' && JSON.parse(a.details ?? '{}').reason === 'mfa_replay')).toHaveLength(n - 1);
   });
 
   it('holds for a portal user too, and the step stays claimed for a later request', async () => {
