@@ -10,12 +10,14 @@ export interface ConnectOptions {
   origin?: string;
   /** Source address on the loopback range (IP allowlist tests). */
   localAddress?: string;
+  /** More handshake headers (e.g. X-Forwarded-For for the TRUST_PROXY tests). */
+  headers?: Record<string, string>;
 }
 
 /** A real socket.io client (WebSocket transport) carrying a session cookie, like a browser tab. */
 export function connectSocket(app: TestApp, agent: Agent | null, opts: ConnectOptions = {}): Socket {
   const cookie = opts.cookie === undefined ? agent?.cookie : opts.cookie;
-  const headers: Record<string, string> = { origin: opts.origin ?? app.url };
+  const headers: Record<string, string> = { ...opts.headers, origin: opts.origin ?? app.url };
   if (cookie) headers.cookie = cookie;
   return io(app.url, {
     path: '/socket.io',
