@@ -36,3 +36,24 @@ export async function compareTimings(tries: number, a: (i: number) => Promise<vo
   const medianB = median(bs);
   return { medianA, medianB, gap: Math.abs(medianA - medianB), spread: Math.max(halves(as), halves(bs)) };
 }
+
+/**
+ * Up to `rounds` comparisons of `tries` each, stopping at the first whose gap is within
+ * `tolerance(c)`: a busy moment of a shared machine (another test file, a browser) can spoil one
+ * round's spread, but a real difference shows in every round. Returns every round run.
+ */
+export async function settleTimings(
+  rounds: number,
+  tries: number,
+  a: (i: number) => Promise<void>,
+  b: (i: number) => Promise<void>,
+  tolerance: (c: TimingComparison) => number,
+): Promise<{ settled: boolean; rounds: TimingComparison[] }> {
+  const done: TimingComparison[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const c = await compareTimings(tries, a, b);
+    done.push(c);
+    if (c.gap < tolerance(c)) return { settled: true, rounds: done };
+  }
+  return { settled: false, rounds: done };
+}
