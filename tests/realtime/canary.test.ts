@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildProject, setVisibleFields } from '../support/workspace.js';
-import { appWithSockets, ask, feedSocket, recordAll, until } from '../support/socket.js';
+import { appWithSockets, ask, connected, connectSocket, disconnected, feedSocket, recordAll, until } from '../support/socket.js';
+import { buildFinding } from '../support/workspace.js';
 
 /**
  * Issue 5's isolation test across every live feature at once: a staff member, client A's
@@ -17,7 +18,8 @@ const CANARY = 'CANARY-7f3a-STAFF-ONLY';
 const B_MARK = 'B-ONLY-MARK-91c2';
 
 let app: TestApp;
-const open = appWithSockets((a) => void (app = a));
+// Every loopback address reaches the app, so a socket can come from outside a client's allowlist.
+const open = appWithSockets((a) => void (app = a), { HOST: '0.0.0.0' });
 
 const cid = () => `c${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
 
@@ -113,5 +115,47 @@ describe('everything A may see reaches A; nothing else does', () => {
     expect(rec.managerB.ofType('message:created').map((e) => e.data.body)).toEqual([`Hello from B ${B_MARK}`]);
     // B's typing stayed in B's channel.
     expect(rec.collabA.ofType('typing:changed')).toEqual([]);
+  });
+
+  it('after A’s access narrows (allowlist, finding withdrawn, chat off), nothing more reaches the sockets that lost it', async () => {
+    const AFTER = 'AFTER-CHANGE-MARK-5d1e';
+    const A = await buildClient(app.db);
+    const finding = await buildFinding(app.db, { client_id: A.id, published: true });
+    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
+    const typer = await feedSocket(app, await signIn(app, await buildStaff(app.db, { name: 'Tia Typer' })));
+    const person = await signIn(app, await buildPortalUser(app.db, { client_id: A.id, role: 'collaborator' }));
+    const office = await feedSocket(app, person); // from 127.0.0.1
+    const cafe = connectSocket(app, person, { localAddress: '127.0.0.3' });
+    open.push(typer.socket, office.socket, cafe);
+    await connected(cafe);
+    expect((await ask(cafe, 'feed:subscribe', { since: null })).ok).toBe(true);
+    const targets = [{ kind: 'finding', id: finding.id }, { kind: 'channel', id: A.id }];
+    for (const s of [typer.socket, office.socket, cafe]) for (const target of targets) expect((await ask(s, 'presence:join', { target })).ok).toBe(true);
+    const rec = { office: recordAll(office.socket), cafe: recordAll(cafe) };
+
+    const cafeGone = disconnected(cafe, 1500);
+    expect((await admin.patch(`/api/clients/${A.id}`, { ipAllowlist: ['127.0.0.1/32'] })).status).toBe(200);
+    expect(await cafeGone).toBe('io server disconnect');
+    expect((await admin.post(`/api/findings/${finding.id}/unpublish`, {})).status).toBe(200);
+    expect((await admin.patch(`/api/clients/${A.id}`, { modules: { chat: false } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    // (Before the change the portal could see who is present, the typer's name included.)
+    const since = rec.office.events.length;
+    const withdrawn = rec.office.ofType('finding:unpublished').map((e) => e.data.id);
+
+    // Staff keep working in those places, with the marker everywhere.
+    for (const target of targets) expect((await ask(typer.socket, 'typing:start', { target })).ok).toBe(true);
+    expect((await admin.post(`/api/findings/${finding.id}/comments`, { body: `Reply ${AFTER}`, clientMessageId: cid() })).status).toBe(201);
+    expect((await admin.post(`/api/chat/${A.id}/messages`, { body: `Chat ${AFTER}`, clientMessageId: cid() })).status).toBe(201);
+    await app.server.drain();
+    await new Promise((r) => setTimeout(r, 300));
+
+    const after = rec.office.events.slice(since);
+    expect(JSON.stringify(after)).not.toContain(AFTER);
+    expect(after.filter(([e]) => e === 'typing:changed' || e === 'presence:changed')).toEqual([]);
+    expect(JSON.stringify(rec.cafe.events)).not.toContain(AFTER);
+    expect(office.socket.connected).toBe(true);
+    // The office socket did hear the withdrawal itself (its page drops the finding).
+    expect(withdrawn).toEqual([finding.id]);
   });
 });
