@@ -35,8 +35,10 @@ export function resolveProfile(viewer: Viewer, client: Pick<ClientRow, 'id' | 'v
 
 /** Whether a field of an entity may be sent to this profile. */
 export function mayShow(entity: Entity, field: string, profile: VisibilityProfile): boolean {
-  const rule = (VISIBILITY[entity] as Record<string, { portal: boolean; hiddenBy?: HideKey }>)[field];
-  if (!rule) return false;
+  const table = VISIBILITY[entity] as Record<string, { portal: boolean; hiddenBy?: HideKey }>;
+  // Own keys only: a name inherited from Object.prototype ('constructor', 'toString') is no rule.
+  if (!Object.hasOwn(table, field)) return false;
+  const rule = table[field]!;
   if (profile.audience === 'staff') return true;
   return rule.portal && !(rule.hiddenBy && profile.hidden.has(rule.hiddenBy));
 }
