@@ -194,7 +194,8 @@ describe('the rules key on the kind of principal, not on role names or client id
 
   it('a staff principal carrying a client id and a client role does not act as that client', () => {
     const p: Principal = { id: 'u-y', kind: 'staff', role: 'manager', client_id: OWN, status: 'active' };
-    for (const action of ['dashboard.read', 'remediation.submit', 'retest.request'] as const) {
+    // chat.write: staff write as admins or analysts, never as a client's Manager.
+    for (const action of ['dashboard.read', 'remediation.submit', 'retest.request', 'chat.write'] as const) {
       expect(can(p, action, { type: 'clientData', clientId: OWN }), action).toBe(false);
     }
   });

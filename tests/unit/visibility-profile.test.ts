@@ -34,9 +34,11 @@ describe('resolveProfile', () => {
 });
 
 describe('mayShow', () => {
-  const portal = resolveProfile(viewer('portal', 'c1'), client('c1', { references: false }));
+  // Built inside each test (not at collection), so a broken resolveProfile fails a test rather than the file.
+  const portalProfile = () => resolveProfile(viewer('portal', 'c1'), client('c1', { references: false }));
 
   it('never shows a field the table does not list, to staff or portal', () => {
+    const portal = portalProfile();
     for (const field of ['passwordHash', 'internal_notes', 'sharedBy']) {
       expect(mayShow('finding', field, STAFF_PROFILE), field).toBe(false);
       expect(mayShow('comment', field, portal), field).toBe(false);
@@ -52,6 +54,7 @@ describe('mayShow', () => {
   });
 
   it('shows staff every listed field and the portal only its own', () => {
+    const portal = portalProfile();
     expect(mayShow('finding', 'internalNotes', STAFF_PROFILE)).toBe(true);
     expect(mayShow('finding', 'internalNotes', portal)).toBe(false);
     expect(mayShow('finding', 'references', portal)).toBe(false);
