@@ -10,7 +10,17 @@ import base from './vite.config.js';
  */
 const only = process.env.MUTATION_TESTS?.split(',').map((s) => s.trim()).filter(Boolean);
 
-const config = mergeConfig(base, defineConfig({ test: { exclude: [...configDefaults.exclude, 'tests/e2e/**', 'tests/bench/**'] } }));
+const config = mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      exclude: [...configDefaults.exclude, 'tests/e2e/**', 'tests/bench/**'],
+      // A mutant that makes a test hang should cost seconds, not the browser tests' 90.
+      testTimeout: 20_000,
+      hookTimeout: 20_000,
+    },
+  }),
+);
 // Replaced, not merged (mergeConfig would add these globs to the base ones).
 if (only?.length) config.test!.include = only.map((g) => (g.endsWith('.ts') ? g : `${g.replace(/\/?\*\*$/, '')}/**/*.test.ts`));
 

@@ -149,12 +149,15 @@ describe('what the table implies', () => {
     for (const action of ACTIONS) expect(can(orphan, action, resourceOf(TABLE[action].target, OWN)), action).toBe(false);
   });
 
-  it.each(['invited', 'removed'] as const)('a principal that is %s may do nothing', (status) => {
+  it.each(['invited', 'removed'] as const)('a principal that is %s may do nothing (403, or 404 where a portal user may not know the thing)', (status) => {
     for (const role of EVERYONE) {
       for (const action of ACTIONS) {
-        const r = resourceOf(TABLE[action].target, OWN);
-        expect(can(principal(role, status), action, r), `${role} ${action}`).toBe(false);
-        expect(outcome(principal(role, status), action, r)).not.toBe('ok');
+        for (const whose of ['own', 'other'] as const) {
+          const r = resourceOf(TABLE[action].target, whose === 'own' ? OWN : OTHER);
+          const want = expected(role, action, whose);
+          expect(can(principal(role, status), action, r), `${role} ${action}`).toBe(false);
+          expect(outcome(principal(role, status), action, r), `${role} ${action} ${whose}`).toBe(want === 'ok' ? 403 : want);
+        }
       }
     }
   });
@@ -164,6 +167,36 @@ describe('what the table implies', () => {
       expect(can(principal('admin'), name as Action), name).toBe(false);
       expect(can(principal('admin'), name as Action, { type: 'clientData', clientId: OWN }), name).toBe(false);
       expect(outcome(principal('admin'), name as Action, undefined)).toBe(403);
+    }
+  });
+});
+
+/**
+ * The database refuses these principals (users_kind_role: staff have no client and are admins or
+ * analysts; portal users have a client and a client role), so the rules must not depend on that
+ * by accident: staff-ness comes from `kind`, never from a role name, and owning a client's data
+ * needs `kind = portal`, never just a client id. Should a row ever slip past the CHECK (a
+ * migration, a restore), it gains nothing.
+ */
+describe('the rules key on the kind of principal, not on role names or client ids alone', () => {
+  it('a portal principal carrying a staff role name gets nothing staff-only', () => {
+    for (const role of ['admin', 'analyst'] as const) {
+      const p: Principal = { id: 'u-x', kind: 'portal', role, client_id: OWN, status: 'active' };
+      for (const action of ['staff.manage', 'outbox.read', 'firm.manage', 'remediation.queue'] as const) expect(can(p, action), `${role} ${action}`).toBe(false);
+      for (const action of ['remediation.verdict', 'retest.manage', 'finding.manage', 'evidence.readOriginal', 'comment.writeInternal'] as const) {
+        expect(can(p, action, { type: 'clientData', clientId: OWN }), `${role} ${action}`).toBe(false);
+      }
+      for (const action of ['chat.write', 'chat.read', 'finding.read', 'comment.write'] as const) {
+        expect(can(p, action, { type: 'clientData', clientId: OTHER }), `${role} ${action} other`).toBe(false);
+      }
+    }
+  });
+
+  it('a staff principal carrying a client id and a client role does not act as that client', () => {
+    const p: Principal = { id: 'u-y', kind: 'staff', role: 'manager', client_id: OWN, status: 'active' };
+    // chat.write: staff write as admins or analysts, never as a client's Manager.
+    for (const action of ['dashboard.read', 'remediation.submit', 'retest.request', 'chat.write'] as const) {
+      expect(can(p, action, { type: 'clientData', clientId: OWN }), action).toBe(false);
     }
   });
 });
