@@ -45,11 +45,9 @@ describe('mayShow', () => {
     }
   });
 
-  // Known gap (reported, not fixed here): mayShow looks the rule up with a plain index, so a name
-  // inherited from Object.prototype finds a "rule" and staff are told yes. pick() only walks the
-  // table's own keys, so no payload carries such a field today. When mayShow checks
-  // Object.hasOwn (as can() does), this fails: turn it into a plain `it`.
-  it.fails('never shows an Object.prototype name either (known gap)', () => {
+  // Found by the mutation slice: mayShow looked the rule up with a plain index, so a name inherited
+  // from Object.prototype found a "rule" and staff were told yes (it now checks Object.hasOwn).
+  it('never shows an Object.prototype name either', () => {
     for (const field of ['toString', 'constructor', '__proto__']) expect(mayShow('finding', field, STAFF_PROFILE), field).toBe(false);
   });
 
