@@ -50,6 +50,14 @@ describe('a session that changed behind the server’s back is refused on the ne
     expect(await gone).toBe('io server disconnect');
   });
 
+  it('an event sent without an ack on a session that no longer exists still closes the socket', async () => {
+    const { user, socket } = await portalSocket();
+    await app.db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    const gone = disconnected(socket);
+    socket.emit('feed:subscribe', { since: null });
+    expect(await gone).toBe('io server disconnect');
+  });
+
   it('a session whose second factor is no longer verified: unauthenticated, and the socket is closed', async () => {
     const staff = await buildStaff(app.db);
     const socket = track(connectSocket(app, await signIn(app, staff)));
@@ -85,5 +93,17 @@ describe('a re-check that fails answers, and does not stall the socket', () => {
     expect(JSON.stringify(answer)).not.toContain('firm');
     expect(socket.connected).toBe(true);
     expect((await ask(socket, 'feed:subscribe', { since: null })).ok).toBe(true);
+  });
+
+  it('the database failing during the check of an event sent without an ack: the socket is served afterwards', async () => {
+    const { socket } = await portalSocket();
+    await sql`ALTER TABLE firm RENAME TO firm_away`.execute(app.db);
+    try {
+      socket.emit('feed:subscribe', { since: null });
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      await sql`ALTER TABLE firm_away RENAME TO firm`.execute(app.db);
+    }
+    expect(await ask(socket, 'feed:subscribe', { since: null })).toMatchObject({ ok: true });
   });
 });
