@@ -16,28 +16,40 @@ const track = (s: Socket) => (open.push(s), s);
 
 describe('malformed events get an error ack and change nothing', () => {
   it.each([
-    ['a string payload', 'feed:subscribe', 'since=0'],
-    ['a number payload', 'feed:subscribe', 42],
-    ['an array payload', 'feed:subscribe', [{ since: 0 }]],
-    ['null', 'feed:subscribe', null],
-    ['a wrong type', 'feed:subscribe', { since: '0' }],
-    ['a negative cursor', 'feed:subscribe', { since: -1 }],
-    ['an unknown key', 'feed:subscribe', { since: 0, room: 'client:other:portal' }],
-    ['a __proto__ key', 'feed:subscribe', JSON.parse('{"since":0,"__proto__":{"polluted":true}}')],
-    ['a constructor key', 'presence:join', { target: { kind: 'finding', id: 'x' }, constructor: { prototype: { polluted: true } } }],
-    ['an unknown presence kind', 'presence:join', { target: { kind: 'room', id: 'client:x:staff' } }],
-    ['an over-long id', 'presence:join', { target: { kind: 'finding', id: 'x'.repeat(500) } }],
-    ['an unknown event', 'room:join', { room: 'client:x:staff' }],
-    ['typing before joining', 'typing:start', { target: { kind: 'channel', id: 'x' } }],
-  ])('%s', async (_name, event, payload) => {
+    // Not one plain object: refused before any schema (bad_request); a plain object the schema refuses: validation_failed.
+    ['a string payload', 'feed:subscribe', 'since=0', 'bad_request'],
+    ['a number payload', 'feed:subscribe', 42, 'bad_request'],
+    ['an array payload', 'feed:subscribe', [{ since: 0 }], 'bad_request'],
+    ['null', 'feed:subscribe', null, 'bad_request'],
+    ['a binary payload', 'feed:subscribe', Buffer.from('{}'), 'bad_request'],
+    ['a wrong type', 'feed:subscribe', { since: '0' }, 'validation_failed'],
+    ['a negative cursor', 'feed:subscribe', { since: -1 }, 'validation_failed'],
+    ['an unknown key', 'feed:subscribe', { since: 0, room: 'client:other:portal' }, 'validation_failed'],
+    ['a __proto__ key', 'feed:subscribe', JSON.parse('{"since":0,"__proto__":{"polluted":true}}'), 'validation_failed'],
+    ['a constructor key', 'presence:join', { target: { kind: 'finding', id: 'x' }, constructor: { prototype: { polluted: true } } }, 'validation_failed'],
+    ['an unknown presence kind', 'presence:join', { target: { kind: 'room', id: 'client:x:staff' } }, 'validation_failed'],
+    ['an over-long id', 'presence:join', { target: { kind: 'finding', id: 'x'.repeat(500) } }, 'validation_failed'],
+    ['an unknown event', 'room:join', { room: 'client:x:staff' }, 'bad_request'],
+    ['typing before joining', 'typing:start', { target: { kind: 'channel', id: 'x' } }, 'not_found'],
+  ])('%s', async (_name, event, payload, code) => {
     const agent = await signIn(app, await buildPortalUser(app.db));
     const s = track(connectSocket(app, agent));
     await connected(s);
     const answer = await ask(s, event, payload);
     expect(answer.ok).toBe(false);
-    expect(['validation_failed', 'bad_request', 'not_found']).toContain(answer.error.code);
+    expect(answer.error.code).toBe(code);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(s.connected).toBe(true);
+  });
+
+  it('one payload and the ack, nothing more: a second argument is refused (bad_request), a known event’s own answer otherwise', async () => {
+    const agent = await signIn(app, await buildPortalUser(app.db));
+    const s = track(connectSocket(app, agent));
+    await connected(s);
+    expect(await s.timeout(5000).emitWithAck('feed:subscribe', { since: null }, 'extra')).toEqual({ ok: false, error: { code: 'bad_request', message: 'feed:subscribe expects one object and an acknowledgement.' } });
+    expect(await s.timeout(5000).emitWithAck('feed:subscribe')).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await ask(s, 'room:join', {})).toEqual({ ok: false, error: { code: 'bad_request', message: 'Unknown event.' } });
+    expect((await ask(s, 'feed:subscribe', { since: null })).ok).toBe(true);
   });
 
   it('an event without an ack is ignored, and the connection keeps working', async () => {
@@ -102,6 +114,10 @@ describe('limits', () => {
     await ask(s, 'presence:join', { target: { kind: 'channel', id: a.id } });
     const answers = await Promise.all(Array.from({ length: 30 }, () => ask(s, 'typing:start', { target: { kind: 'channel', id: a.id } })));
     expect(answers.filter((x) => x.ok).length).toBeGreaterThan(0);
-    expect(answers.filter((x) => !x.ok && x.error.code === 'rate_limited').length).toBeGreaterThan(20);
+    const limited = answers.filter((x) => !x.ok && x.error.code === 'rate_limited');
+    expect(limited.length).toBeGreaterThan(20);
+    // The HTTP API's error shape, with when to try again.
+    expect(limited[0].error).toEqual({ code: 'rate_limited', message: 'You are sending too fast. Please wait a moment.', details: { retryAfterSeconds: expect.any(Number) } });
+    expect(limited[0].error.details.retryAfterSeconds).toBeGreaterThan(0);
   });
 });

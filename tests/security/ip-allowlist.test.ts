@@ -4,6 +4,7 @@ import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/fac
 import { requestFrom } from '../support/from-address.js';
 import { connected, connectSocket } from '../support/socket.js';
 import { ipAllowed, invalidCidrs } from '../../server/auth/ip-allowlist.js';
+import { allowlistOf } from '../../server/auth/access.js';
 import type { Agent } from '../support/http.js';
 
 describe('ipAllowed', () => {
@@ -18,6 +19,22 @@ describe('ipAllowed', () => {
     expect(ipAllowed('::1', ['127.0.0.0/8'])).toBe(false);
     expect(ipAllowed('not-an-ip', ['0.0.0.0/0'])).toBe(false);
     expect(ipAllowed(null, ['0.0.0.0/0'])).toBe(false);
+  });
+  it('a bare address is that one address (IPv4 /32, IPv6 /128); an entry is matched on its own, surrounding spaces ignored', () => {
+    expect(ipAllowed('127.0.0.3', ['127.0.0.3'])).toBe(true);
+    expect(ipAllowed('2001:db8::1', ['2001:db8::1'])).toBe(true);
+    expect(ipAllowed('2001:db8::2', ['2001:db8::1'])).toBe(false);
+    expect(ipAllowed('10.1.2.3', [' 10.0.0.0/8 '])).toBe(true);
+    expect(ipAllowed('10.1.2.3', [' 10.1.2.3 '])).toBe(true);
+    expect(invalidCidrs([' 10.0.0.0/8 ', ' 2001:db8::1'])).toEqual([]);
+    // Any one range is enough; an invalid entry (a list from before validation, a restore) matches nothing and breaks nothing.
+    expect(ipAllowed('192.168.1.1', ['10.0.0.0/8', '192.168.0.0/16'])).toBe(true);
+    expect(ipAllowed('10.1.2.3', ['garbage', '10.0.0.0/8'])).toBe(true);
+    expect(ipAllowed('10.1.2.3', ['garbage'])).toBe(false);
+  });
+  it('reads a stored list as its string entries only; a list that is not one allows every address (as an empty one)', () => {
+    expect(allowlistOf({ ip_allowlist: '["10.0.0.0/8", 42, null, "127.0.0.2"]' })).toEqual(['10.0.0.0/8', '127.0.0.2']);
+    expect(allowlistOf(undefined)).toEqual([]);
   });
   it('names the invalid entries of a list', () => {
     expect(invalidCidrs(['10.0.0.0/8', '300.1.1.1/8', 'fe80::/10', 'abc', '10.0.0.0/33'])).toEqual(['300.1.1.1/8', 'abc', '10.0.0.0/33']);

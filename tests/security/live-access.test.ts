@@ -122,6 +122,28 @@ describe('presence and typing rooms', () => {
     expect(await w.personHearsTyping()).toBe(false);
   });
 
+  it.each([
+    ['finding', 'the client’s portal is switched off', { portal_enabled: 0 }],
+    ['finding', 'the client is archived', { archived_at: 1 }],
+    ['channel', 'the client’s portal is switched off', { portal_enabled: 0 }],
+    ['channel', 'the client is archived', { archived_at: 1 }],
+  ] as const)('every typing emission in a %s room checks current access: %s, unannounced', async (kind, _name, change) => {
+    const w = await room({ kind });
+    await app.db.updateTable('clients').set(change).where('id', '=', w.client.id).execute();
+    expect(await w.personHearsTyping()).toBe(false);
+  });
+
+  it('nobody, staff included, joins the room of a finding or channel that does not exist (404)', async () => {
+    const client = await buildClient(app.db);
+    const staff = track((await feedSocket(app, await signIn(app, await buildStaff(app.db, { role: 'admin' })))).socket);
+    const person = track((await feedSocket(app, await signIn(app, await buildPortalUser(app.db, { client_id: client.id, role: 'collaborator' })))).socket);
+    for (const s of [staff, person]) {
+      for (const target of [{ kind: 'finding', id: 'no-such-finding' }, { kind: 'channel', id: 'no-such-client' }]) {
+        expect(await ask(s, 'presence:join', { target })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      }
+    }
+  });
+
   it('presence announcements no longer name the room to a socket that lost access', async () => {
     const w = await room({ kind: 'channel' });
     await app.db.updateTable('clients').set({ modules: JSON.stringify({ chat: false }) }).where('id', '=', w.client.id).execute();
