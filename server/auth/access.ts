@@ -14,14 +14,20 @@ export function effectiveTimeouts(config: Config, firm: FirmRow | undefined, cli
   };
 }
 
+/**
+ * What a stored allowlist that cannot be read becomes: one entry that is no range, so no address
+ * matches (fail closed, never "any address") and the admin sees why in the client's settings.
+ */
+export const UNREADABLE_ALLOWLIST = 'unreadable stored list: enter the allowed ranges again';
+
 /** The client's IP allowlist (empty = any address). */
 export function allowlistOf(client: Pick<ClientRow, 'ip_allowlist'> | undefined): string[] {
   if (!client) return [];
   try {
     const list = JSON.parse(client.ip_allowlist);
-    return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+    return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [UNREADABLE_ALLOWLIST];
   } catch {
-    return [];
+    return [UNREADABLE_ALLOWLIST];
   }
 }
 

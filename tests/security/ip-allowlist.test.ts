@@ -4,7 +4,7 @@ import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/fac
 import { requestFrom } from '../support/from-address.js';
 import { connected, connectSocket } from '../support/socket.js';
 import { ipAllowed, invalidCidrs } from '../../server/auth/ip-allowlist.js';
-import { allowlistOf } from '../../server/auth/access.js';
+import { allowlistOf, UNREADABLE_ALLOWLIST } from '../../server/auth/access.js';
 import type { Agent } from '../support/http.js';
 
 describe('ipAllowed', () => {
@@ -32,9 +32,15 @@ describe('ipAllowed', () => {
     expect(ipAllowed('10.1.2.3', ['garbage', '10.0.0.0/8'])).toBe(true);
     expect(ipAllowed('10.1.2.3', ['garbage'])).toBe(false);
   });
-  it('reads a stored list as its string entries only; a list that is not one allows every address (as an empty one)', () => {
+  it('reads a stored list as its string entries only; an unreadable one allows no address (fails closed)', () => {
     expect(allowlistOf({ ip_allowlist: '["10.0.0.0/8", 42, null, "127.0.0.2"]' })).toEqual(['10.0.0.0/8', '127.0.0.2']);
     expect(allowlistOf(undefined)).toEqual([]);
+    expect(allowlistOf({ ip_allowlist: '[]' })).toEqual([]);
+    for (const corrupt of ['{"0":"10.0.0.0/8"}', 'not json', '"10.0.0.0/8"', 'null']) {
+      const list = allowlistOf({ ip_allowlist: corrupt });
+      expect(list).toEqual([UNREADABLE_ALLOWLIST]);
+      expect(ipAllowed('10.1.2.3', list)).toBe(false);
+    }
   });
   it('names the invalid entries of a list', () => {
     expect(invalidCidrs(['10.0.0.0/8', '300.1.1.1/8', 'fe80::/10', 'abc', '10.0.0.0/33'])).toEqual(['300.1.1.1/8', 'abc', '10.0.0.0/33']);
