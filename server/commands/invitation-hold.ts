@@ -44,9 +44,12 @@ const REASON_TEXT: Record<HeldReason, string> = {
 /** Tell the firm's admins an invitation was held (in the inviting transaction); returns the notification ids. */
 export async function notifyHeld(
   trx: DbOrTrx,
-  h: { clientId: string; clientName: string; inviterId: string; inviterName: string; email: string; reason: HeldReason },
+  ctx: CommandContext,
+  client: { id: string; name: string },
+  held: { email: string; reason: HeldReason },
   now: number,
 ): Promise<number[]> {
+  const h = { clientId: client.id, clientName: client.name, inviterId: ctx.viewer.user.id, inviterName: ctx.viewer.user.name, ...held };
   const text =
     `${h.inviterName} (${h.clientName}) invited ${h.email}, which belongs to ${REASON_TEXT[h.reason]}. ` +
     'The invitation was held and nothing was sent: remove it from the client’s portal users, or contact the person.';

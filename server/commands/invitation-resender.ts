@@ -34,7 +34,7 @@ export async function resendInvitation(deps: AppDeps, ctx: CommandContext, dir: 
     );
     await writeAudit(trx, auditFor(ctx, target.client_id), { action: 'invitation.resent', outcome: 'success', targetType: 'user', targetId: target.id, ...(held && { details: { held } }) }, now);
     if (!held || !client || !target.held_email) return [];
-    return notifyHeld(trx, { clientId: client.id, clientName: client.name, inviterId: ctx.viewer.user.id, inviterName: ctx.viewer.user.name, email: target.held_email, reason: held }, now);
+    return notifyHeld(trx, ctx, client, { email: target.held_email, reason: held }, now);
   });
   deps.bus.publish('mail.queued', {});
   const view = await memberView(deps, ctx, dir, userId);

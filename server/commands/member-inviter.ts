@@ -53,7 +53,7 @@ export async function inviteMember(deps: AppDeps, ctx: CommandContext, dir: Dire
         now,
       );
       if (held && client) {
-        notified = await notifyHeld(trx, { clientId: client.id, clientName: client.name, inviterId: ctx.viewer.user.id, inviterName: ctx.viewer.user.name, email: input.email, reason: held }, now);
+        notified = await notifyHeld(trx, ctx, client, { email: input.email, reason: held }, now);
       }
     });
   } catch (err) {
