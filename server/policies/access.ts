@@ -1,0 +1,229 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
+import type { UserRow } from '../../db/schema.js';
+import { MODULES, type Module } from '../contracts/workspace.js';
+import { AppError, notFound } from '../errors.js';
+import { HIDE_KEYS, type HideKey } from '../visibility/fields.js';
+
+/**
+ * THE answer to "may this person see this finding, report, evidence item, comment or chat channel
+ * right now?", from the resource's *state* — the one home of every such condition. Roles and
+ * actions are `policies/index.ts`; this file decides what exists for a viewer.
+ *
+ * Staff: everything. A client's own people (portal users): a resource of their own client only,
+ * while its portal is on and the client is not archived, with the resource's module switched on,
+ * and then per kind: a published finding or report; evidence that is shared with a client copy,
+ * on a published finding, while the client shows the Evidence field; a comment that is not an
+ * internal note, on a published finding. A person who is not active sees nothing.
+ *
+ * Each rule is a list of terms, and each term is written twice, side by side: as a predicate on a
+ * loaded row, and as its SQL twin for lists. `tests/unit/access-agreement.test.ts` proves, over
+ * every combination of state × audience × own/other client, that the two agree row for row, and
+ * `tests/unit/access-one-home.test.ts` fails when a condition is stated anywhere else.
+ *
+ * Refusals: a module switched off is 403 `module_disabled` (it tells the person nothing they
+ * don't know: it is their own organisation's setting); everything else is 404, exactly like an id
+ * that does not exist.
+ */
+
+/** The client state every portal rule reads (joined from `clients`). */
+export interface ClientState {
+  client_id: string;
+  portal_enabled: number;
+  archived_at: number | null;
+  modules: string;
+}
+export type FindingState = ClientState & { published: number };
+export type ReportState = FindingState;
+export type EvidenceState = FindingState & { visible_fields: string; shared: number; client_file: string | null };
+export type CommentState = FindingState & { internal: number };
+
+/** What each kind of resource needs loaded to be judged. */
+export interface StateOf {
+  /** The client itself: its portal (sessions, the dashboard, the member list). */
+  client: ClientState;
+  chat: ClientState;
+  /** The client's Projects pages. */
+  project: ClientState;
+  finding: FindingState;
+  report: ReportState;
+  evidence: EvidenceState;
+  comment: CommentState;
+}
+export type Reachable = keyof StateOf;
+
+/**
+ * Where a query holds each table a rule reads (its name or alias). `clients` must be the row's
+ * client, joined on the resource's `client_id`.
+ */
+export interface RefsOf {
+  client: { clients: string };
+  chat: { clients: string };
+  project: { clients: string };
+  finding: { clients: string; findings: string };
+  report: { clients: string; reports: string };
+  evidence: { clients: string; findings: string; evidence: string };
+  comment: { clients: string; findings: string; comments: string };
+}
+
+type Refs = Partial<{ clients: string; findings: string; reports: string; evidence: string; comments: string }>;
+type AnyState = ClientState & Partial<Omit<EvidenceState & CommentState, keyof ClientState>>;
+
+interface Term {
+  /** For the one-home scan and for readers. */
+  name: string;
+  /** What a refusal by this term is: 404, or the module that is off (403 module_disabled). */
+  refusal: 'not_found' | Module;
+  row: (r: AnyState, clientId: string) => boolean;
+  sql: (t: Required<Refs>, clientId: string) => Expression<SqlBool>;
+}
+
+const col = (table: string, column: string) => sql.ref(`${table}.${column}`);
+
+/**
+ * A JSON switch map (`clients.modules`, `clients.visible_fields`): every key on unless stored as
+ * `false`; a damaged value switches nothing off. The SQL reads it the same way (`json_type` is
+ * 'false' only for a stored false; `json_valid` keeps a damaged value from failing the query).
+ */
+function switchOn(json: string, key: string): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return true;
+  }
+  return !(parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && Object.hasOwn(parsed, key) && (parsed as Record<string, unknown>)[key] === false);
+}
+const switchOnSql = (column: ReturnType<typeof col>, key: string) =>
+  sql<SqlBool>`(case when json_valid(${column}) then coalesce(json_type(${column}, ${'$.' + key}), '') <> 'false' else 1 end)`;
+
+const ownClient: Term = {
+  name: 'own client',
+  refusal: 'not_found',
+  row: (r, clientId) => r.client_id === clientId,
+  sql: (t, clientId) => sql<SqlBool>`${col(t.clients, 'id')} = ${clientId}`,
+};
+const portalOpen: Term = {
+  name: 'portal on and client not archived',
+  refusal: 'not_found',
+  row: (r) => r.portal_enabled === 1 && r.archived_at === null,
+  sql: (t) => sql<SqlBool>`(${col(t.clients, 'portal_enabled')} = 1 and ${col(t.clients, 'archived_at')} is null)`,
+};
+const moduleOn = (m: Module): Term => ({
+  name: `${m} module on`,
+  refusal: m,
+  row: (r) => switchOn(r.modules, m),
+  sql: (t) => switchOnSql(col(t.clients, 'modules'), m),
+});
+const published = (table: 'findings' | 'reports'): Term => ({
+  name: `${table === 'findings' ? 'finding' : 'report'} published`,
+  refusal: 'not_found',
+  row: (r) => r.published === 1,
+  sql: (t) => sql<SqlBool>`${col(t[table], 'published')} = 1`,
+});
+const evidenceShown: Term = {
+  name: 'client shows the Evidence field',
+  refusal: 'not_found',
+  row: (r) => switchOn(r.visible_fields ?? '{}', 'evidence' satisfies HideKey),
+  sql: (t) => switchOnSql(col(t.clients, 'visible_fields'), 'evidence'),
+};
+const sharedCopy: Term = {
+  name: 'evidence shared with a client copy',
+  refusal: 'not_found',
+  row: (r) => r.shared === 1 && typeof r.client_file === 'string' && r.client_file !== '',
+  sql: (t) => sql<SqlBool>`(${col(t.evidence, 'shared')} = 1 and coalesce(${col(t.evidence, 'client_file')}, '') <> '')`,
+};
+const notInternal: Term = {
+  name: 'comment not an internal note',
+  refusal: 'not_found',
+  row: (r) => r.internal !== 1,
+  sql: (t) => sql<SqlBool>`${col(t.comments, 'internal')} <> 1`,
+};
+
+const open = [ownClient, portalOpen];
+const finding = [...open, moduleOn('findings'), published('findings')];
+
+/** The rules: a portal user reaches a resource when every term holds, checked in this order. */
+const RULES: Record<Reachable, readonly Term[]> = {
+  client: open,
+  chat: [...open, moduleOn('chat')],
+  project: [...open, moduleOn('projects')],
+  finding,
+  report: [...open, moduleOn('reports'), published('reports')],
+  evidence: [...finding, evidenceShown, sharedCopy],
+  comment: [...finding, notInternal],
+};
+
+/** The terms of a rule, for the agreement test and readers. */
+export const termsOf = (kind: Reachable): readonly string[] => RULES[kind].map((t) => t.name);
+
+type Person = Pick<UserRow, 'kind' | 'client_id'> & Partial<Pick<UserRow, 'status'>>;
+
+/** The first of `terms` that refuses `person` this row, or null when they may see it. */
+function firstRefusal(person: Person, terms: readonly Term[], row: AnyState): Term | null {
+  if (person.status !== undefined && person.status !== 'active') return ownClient;
+  if (person.kind === 'staff') return null;
+  if (!person.client_id) return ownClient;
+  return terms.find((t) => !t.row(row, person.client_id!)) ?? null;
+}
+const refusalOf = <K extends Reachable>(person: Person, kind: K, row: StateOf[K]) => firstRefusal(person, RULES[kind], row as AnyState);
+
+function throwRefusal(refused: Term | null): void {
+  if (refused) throw refused.refusal === 'not_found' ? notFound() : moduleDisabled(refused.refusal);
+}
+
+/** Whether `person` may see this resource now (a person passed with a status must be active). */
+export function sees<K extends Reachable>(person: Person, kind: K, row: StateOf[K]): boolean {
+  return refusalOf(person, kind, row) === null;
+}
+
+/** Whether the client's own people, as a whole, may see this resource now (for announcements). */
+export function clientSees<K extends Reachable>(kind: K, row: StateOf[K]): boolean {
+  return sees({ kind: 'portal', client_id: row.client_id }, kind, row);
+}
+
+const MODULE_LABELS: Record<Module, string> = { projects: 'Projects', findings: 'Findings', reports: 'Reports', chat: 'Chat', activity: 'Activity' };
+
+/** The refusal for a module switched off: 403 with a message people understand. */
+export function moduleDisabled(module: Module): AppError {
+  return new AppError(403, 'module_disabled', `The ${MODULE_LABELS[module]} module is not enabled for your organisation. Contact your provider to turn it on.`, { module });
+}
+
+/** Like `sees`, but throws: 403 `module_disabled` for a module switched off, else 404. */
+export function requireSees<K extends Reachable>(person: Person, kind: K, row: StateOf[K] | undefined): StateOf[K] {
+  if (!row) throw notFound();
+  throwRefusal(refusalOf(person, kind, row));
+  return row;
+}
+
+/**
+ * A portal user's own client, judged before anything else is looked up (for a page or list of a
+ * module): 404 when the portal is closed to them, 403 `module_disabled` when `module` is off.
+ * Staff pass.
+ */
+export function requireClientModule(person: Person, client: ClientState | undefined, module: Module): void {
+  if (person.kind === 'staff') return;
+  if (!client) throw notFound();
+  throwRefusal(firstRefusal(person, [...open, moduleOn(module)], client));
+}
+
+/** Which modules a client's people may open (every one on unless switched off). */
+export function modulesOf(client: Pick<ClientState, 'modules'>): Record<Module, boolean> {
+  return Object.fromEntries(MODULES.map((m) => [m, switchOn(client.modules, m)])) as Record<Module, boolean>;
+}
+
+/** Which fields a client's people are shown (every one unless switched off). */
+export function visibleFieldsOf(client: { visible_fields: string }): Record<HideKey, boolean> {
+  return Object.fromEntries(HIDE_KEYS.map((k) => [k, switchOn(client.visible_fields, k)])) as Record<HideKey, boolean>;
+}
+
+/**
+ * The SQL twin of `sees`: a filter for a list query, built from the same terms. The query must
+ * join the row's client as `refs.clients`.
+ */
+export function seesSql<K extends Reachable>(person: Person, kind: K, refs: RefsOf[K]): Expression<SqlBool> {
+  if (person.status !== undefined && person.status !== 'active') return sql<SqlBool>`1 = 0`;
+  if (person.kind === 'staff') return sql<SqlBool>`1 = 1`;
+  if (!person.client_id) return sql<SqlBool>`1 = 0`;
+  const terms = RULES[kind].map((t) => t.sql(refs as Required<Refs>, person.client_id!));
+  return sql<SqlBool>`(${sql.join(terms, sql` and `)})`;
+}
