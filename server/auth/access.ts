@@ -3,6 +3,7 @@ import type { ClientRow, FirmRow, UserRow } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import { ipAllowed } from './ip-allowlist.js';
 import { validateSessionToken, type SessionTimeouts, type Viewer } from './session.js';
+import { clientSees } from '../policies/access.js';
 
 /** The session timeouts for a user: their client's override, else the firm's, else the configured default. */
 export function effectiveTimeouts(config: Config, firm: FirmRow | undefined, client: ClientRow | undefined): SessionTimeouts {
@@ -43,7 +44,7 @@ export async function clientOf(db: Db, user: Pick<UserRow, 'client_id'>): Promis
 /** Checks that apply at login, on every request and on the socket handshake alike. */
 export function accessProblem(user: UserRow, client: ClientRow | undefined, ip: string | null): AccessProblem | null {
   if (user.kind === 'portal') {
-    if (!client || !client.portal_enabled || client.archived_at !== null) return 'portal_disabled';
+    if (!client || !clientSees('client', client)) return 'portal_disabled';
     if (!ipAllowed(ip, allowlistOf(client))) return 'ip_not_allowed';
   }
   return null;

@@ -4,6 +4,7 @@ import type { Database, InvitationRow, UserRow } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import { queueMail } from '../services/mailer.js';
 import { hashSecretHex, randomToken } from './tokens.js';
+import { isArchived } from '../policies/access.js';
 
 /**
  * Invitation links: a single-use secret of 160 bits (randomToken(20)), stored only as its
@@ -120,7 +121,7 @@ export async function findValidInvitation(db: DbOrTrx, token: string, now: numbe
   if (!user || user.status !== 'invited' || user.email.toLowerCase() !== invitation.email.toLowerCase() || user.client_id !== invitation.client_id) return null;
   if (user.client_id) {
     const client = await db.selectFrom('clients').select('archived_at').where('id', '=', user.client_id).executeTakeFirst();
-    if (!client || client.archived_at !== null) return null;
+    if (!client || isArchived(client)) return null;
   }
   return { invitation, user };
 }

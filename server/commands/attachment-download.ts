@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { AppDeps } from '../context.js';
 import type { AttachmentRow } from '../../db/schema.js';
 import { notFound } from '../errors.js';
-import { requireModule } from '../modules.js';
+import { requireSees, requireSeesAt } from '../policies/access.js';
 import { findAttachment } from '../repositories/attachments.js';
 import { findChatClient } from '../repositories/chat.js';
 import { openStoredFile } from '../services/storage.js';
@@ -14,10 +14,10 @@ export type AttachmentVariant = 'file' | 'thumb';
 
 /**
  * Whether the viewer may download this attachment. A pending one (not yet attached to anything)
- * only by its uploader. A chat file: staff, or its client's portal users while the Chat module is
- * on; never once its message is deleted. A remediation file: staff, or its client's portal users
- * when the round's finding is published (Findings module on). Everyone else: 404 (never a hint
- * that it exists); a portal user of the right client with the module off: 403 `module_disabled`.
+ * only by its uploader. A chat file: whoever may see the chat channel (`policies/access.ts`);
+ * never once its message is deleted. A remediation file: whoever may see the round's finding.
+ * Everyone else: 404 (never a hint that it exists); a portal user of the right client with the
+ * module off: 403 `module_disabled`.
  */
 export async function attachmentFor(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, id: string): Promise<AttachmentRow> {
   const { user } = ctx.viewer;
@@ -34,7 +34,7 @@ export async function attachmentFor(deps: Pick<AppDeps, 'db'>, ctx: CommandConte
   if (a.purpose === 'chat') {
     const m = await deps.db.selectFrom('chat_messages').select(['deleted_at', 'client_id']).where('id', '=', a.message_id!).executeTakeFirst();
     if (!m || m.deleted_at !== null || m.client_id !== a.client_id) throw notFound();
-    requireModule(user.kind, client, 'chat');
+    requireSees(user, 'chat', client);
     return a;
   }
   // Remediation evidence: visible with its round's finding.
@@ -47,10 +47,7 @@ export async function attachmentFor(deps: Pick<AppDeps, 'db'>, ctx: CommandConte
         .executeTakeFirst()
     : undefined;
   if (!f || f.client_id !== a.client_id) throw notFound();
-  if (user.kind === 'portal') {
-    if (f.published !== 1) throw notFound();
-    requireModule(user.kind, client, 'findings');
-  }
+  requireSeesAt(user, 'finding', client, f);
   return a;
 }
 

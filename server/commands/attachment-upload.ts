@@ -6,7 +6,7 @@ import type { AttachmentDTO } from '../contracts/realtime.js';
 import { writeAudit } from '../audit.js';
 import { AppError, notFound } from '../errors.js';
 import { authorize } from '../policies/index.js';
-import { requireModule } from '../modules.js';
+import { requireClientModule } from '../policies/access.js';
 import { presentAttachment } from '../presenters/collaboration.js';
 import { insertAttachment } from '../repositories/attachments.js';
 import { findChatClient } from '../repositories/chat.js';
@@ -51,7 +51,7 @@ async function checkUploadAccess(deps: AppDeps, ctx: CommandContext, t: Attachme
   authorize(user, 'finding.read', { type: 'clientData', clientId: t.clientId });
   const client = await findChatClient(deps.db, t.clientId);
   if (!client) throw notFound();
-  requireModule(user.kind, client, 'findings');
+  requireClientModule(user, client, 'findings');
   return client;
 }
 

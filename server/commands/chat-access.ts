@@ -2,7 +2,7 @@ import type { AppDeps } from '../context.js';
 import type { ClientRow } from '../../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { authorize } from '../policies/index.js';
-import { requireModule } from '../modules.js';
+import { isArchived, requireSees } from '../policies/access.js';
 import { findChatClient } from '../repositories/chat.js';
 import { resolveProfile, type VisibilityProfile } from '../visibility/profile.js';
 import type { CommandContext } from './context.js';
@@ -10,12 +10,12 @@ import type { CommandContext } from './context.js';
 /**
  * Who may open or write in a client's chat channel. The order of checks decides what a refused
  * person learns: another client's channel (or a made-up one) is 404 before anything else; then a
- * role that may not (a portal Viewer writing) 403; then the client's Chat module (403
- * `module_disabled` for portal users; staff are never limited by it); then, for writes, an
- * archived client's channel is read-only.
+ * role that may not (a portal Viewer writing) 403; then whether the person may see the channel
+ * (`policies/access.ts`: the Chat module, 403 `module_disabled` for portal users; staff are never
+ * limited by it); then, for writes, an archived client's channel is read-only.
  */
 
-export type ChatClient = Pick<ClientRow, 'id' | 'name' | 'modules' | 'visible_fields' | 'archived_at'>;
+export type ChatClient = Pick<ClientRow, 'id' | 'name' | 'modules' | 'visible_fields' | 'portal_enabled' | 'archived_at'>;
 
 /** The channel's client, after the checks above, and the profile to present its messages with. */
 export async function chatChannelFor(
@@ -30,10 +30,8 @@ export async function chatChannelFor(
   const id = user.kind === 'portal' ? user.client_id : clientId;
   if (!id) throw notFound();
   authorize(user, action, { type: 'clientData', clientId: id });
-  const client = await findChatClient(deps.db, id);
-  if (!client) throw notFound();
-  requireModule(user.kind, client, 'chat');
-  if (action === 'chat.write' && client.archived_at !== null) throw forbidden('This client is archived: its chat channel is read-only.');
+  const client = requireSees(user, 'chat', await findChatClient(deps.db, id));
+  if (action === 'chat.write' && isArchived(client)) throw forbidden('This client is archived: its chat channel is read-only.');
   return { client, profile: resolveProfile(ctx.viewer, client) };
 }
 

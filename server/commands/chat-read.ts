@@ -3,8 +3,7 @@ import type { ChatChannelDTO, ChatHistoryDTO, ChatHistoryQuery } from '../contra
 import { can } from '../policies/index.js';
 import { loadMessages, presentMessage } from '../presenters/collaboration.js';
 import { advanceRead, channelStats, messageIdsPage, newestMessageId, readPosition } from '../repositories/chat.js';
-import { modulesOf, requireModule } from '../modules.js';
-import { notFound } from '../errors.js';
+import { clientSees, isArchived, requireSees } from '../policies/access.js';
 import { resolveProfile, STAFF_PROFILE } from '../visibility/profile.js';
 import { chatChannelFor } from './chat-access.js';
 import type { CommandContext } from './context.js';
@@ -20,14 +19,10 @@ const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms)
  */
 export async function listChannels(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<ChatChannelDTO[]> {
   const { user } = ctx.viewer;
-  let q = deps.db.selectFrom('clients').select(['id', 'name', 'modules', 'visible_fields', 'archived_at']);
+  let q = deps.db.selectFrom('clients').select(['id', 'name', 'modules', 'visible_fields', 'portal_enabled', 'archived_at']);
   if (user.kind === 'portal') q = q.where('id', '=', user.client_id ?? '');
   const clients = await q.execute();
-  if (user.kind === 'portal') {
-    const own = clients[0];
-    if (!own) throw notFound();
-    requireModule(user.kind, own, 'chat');
-  }
+  if (user.kind === 'portal') requireSees(user, 'chat', clients[0]);
   const stats = await channelStats(deps.db, user.id, user.kind === 'portal' ? clients.map((c) => c.id) : 'all');
   const lastIds = [...stats.values()].map((s) => s.lastId).filter(Boolean);
   const { messages, attachments } = await loadMessages(deps.db, lastIds);
@@ -38,8 +33,8 @@ export async function listChannels(deps: Pick<AppDeps, 'db'>, ctx: CommandContex
     return {
       clientId: c.id,
       clientName: c.name,
-      archived: c.archived_at !== null,
-      chatEnabled: modulesOf(c).chat,
+      archived: isArchived(c),
+      chatEnabled: clientSees('chat', c),
       lastMessage: m ? presentMessage(m, attachments.get(m.id) ?? [], profile) : null,
       lastActivityAt: iso(m?.created_at),
       unread: s?.unread ?? 0,
@@ -70,8 +65,8 @@ export async function chatHistory(deps: Pick<AppDeps, 'db'>, ctx: CommandContext
       .map((m) => presentMessage(m, attachments.get(m.id) ?? [], profile)),
     hasMore: ids.length > limit,
     lastReadId: await readPosition(deps.db, client.id, user.id),
-    canWrite: client.archived_at === null && can(user, 'chat.write', { type: 'clientData', clientId: client.id }),
-    archived: client.archived_at !== null,
+    canWrite: !isArchived(client) && can(user, 'chat.write', { type: 'clientData', clientId: client.id }),
+    archived: isArchived(client),
   };
 }
 

@@ -4,6 +4,7 @@ import { writeAudit } from '../audit.js';
 import { endClientSessions } from '../auth/revoke.js';
 import { auditFor, type CommandContext } from './context.js';
 import { getClient, readableClient } from './client-lister.js';
+import { isArchived, stateSql } from '../policies/access.js';
 
 /**
  * Archive a client: its portal closes for good (every portal user signed out at once, pending
@@ -11,10 +12,10 @@ import { getClient, readableClient } from './client-lister.js';
  */
 export async function archiveClient(deps: AppDeps, ctx: CommandContext, clientId: string): Promise<ClientDTO> {
   const before = await readableClient(deps, ctx, clientId, 'client.manage');
-  if (before.archived_at === null) {
+  if (!isArchived(before)) {
     const now = deps.clock();
     await deps.db.transaction().execute(async (trx) => {
-      await trx.updateTable('clients').set({ archived_at: now, updated_at: now }).where('id', '=', clientId).where('archived_at', 'is', null).execute();
+      await trx.updateTable('clients').set({ archived_at: now, updated_at: now }).where('id', '=', clientId).where(stateSql.notArchived('clients')).execute();
       await writeAudit(trx, auditFor(ctx, clientId), { action: 'client.archived', outcome: 'success', targetType: 'client', targetId: clientId }, now);
     });
     await endClientSessions(deps, clientId, 'client_archived');

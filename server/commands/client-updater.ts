@@ -9,7 +9,7 @@ import { conflict, validationFailed } from '../errors.js';
 import { auditFor, type CommandContext } from './context.js';
 import { getClient, readableClient } from './client-lister.js';
 import { endSessionsOutsideAllowlist } from './client-sessions.js';
-import { modulesOf } from '../modules.js';
+import { isArchived, modulesOf } from '../policies/access.js';
 import { visibleFieldsOf } from '../visibility/profile.js';
 
 /** The stored settings with the changed keys merged in, or undefined when nothing changes. */
@@ -37,7 +37,7 @@ function checkAllowlist(list: string[]): string[] {
  */
 export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId: string, input: UpdateClientInput): Promise<ClientDTO> {
   const before = await readableClient(deps, ctx, clientId, 'client.manage');
-  if (before.archived_at !== null) throw conflict('This client is archived; its settings can no longer change.');
+  if (isArchived(before)) throw conflict('This client is archived; its settings can no longer change.');
   const allowlist = input.ipAllowlist === undefined ? undefined : checkAllowlist(input.ipAllowlist);
 
   const set: ClientUpdate = {};

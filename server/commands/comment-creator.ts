@@ -19,10 +19,10 @@ import { takeSend } from './send-limit.js';
  * reply notifications and followers in the same transaction.
  */
 
-/** A finding's thread (portal: internal notes filtered in SQL). */
+/** A finding's thread (portal: what the viewer may see, filtered in SQL). */
 export async function listFindingComments(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, findingId: string): Promise<CommentDTO[]> {
   const { finding, profile } = await findingForComments(deps, ctx, findingId, 'comment.read');
-  const rows = await listComments(deps.db, finding.id, profile.audience);
+  const rows = await listComments(deps.db, finding.id, ctx.viewer.user);
   return rows.map((c) => presentComment(c, profile));
 }
 

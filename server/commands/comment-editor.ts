@@ -9,6 +9,7 @@ import { mentionedIds, notifyForComment } from '../services/mentions.js';
 import { auditFor, type CommandContext } from './context.js';
 import { commentFor } from './comment-access.js';
 import { presentOne } from './comment-creator.js';
+import { isInternal } from '../policies/access.js';
 
 /**
  * Changing a comment after it was written: its author edits or deletes it (a deletion leaves a
@@ -16,7 +17,7 @@ import { presentOne } from './comment-creator.js';
  * logged in its own transaction (through the group-commit queue, which announces the events).
  */
 
-const audienceOf = (c: Pick<CommentRow, 'internal'>) => (c.internal === 1 ? 'staff' : 'all');
+const audienceOf = (c: Pick<CommentRow, 'internal'>) => (isInternal(c) ? 'staff' : 'all');
 
 /** The author's own, still-present comment (someone else's: 403; a deleted one: 404). */
 async function ownComment(deps: AppDeps, ctx: CommandContext, commentId: string) {
@@ -36,7 +37,7 @@ export async function editComment(deps: AppDeps, ctx: CommandContext, commentId:
     await trx.updateTable('comments').set({ body: input.body, edited_at: now }).where('id', '=', comment.id).execute();
     await appendEvent(trx, { clientId: finding.client_id, type: 'comment:updated', audience: audienceOf(comment), entityId: comment.id, data: { findingId: finding.id } }, now);
     const added = mentionedIds(input.body).filter((id) => !before.has(id));
-    return notifyForComment(trx, { finding, author: ctx.viewer.user, internal: comment.internal === 1, mentioned: added }, now);
+    return notifyForComment(trx, { finding, author: ctx.viewer.user, internal: isInternal(comment), mentioned: added }, now);
   });
   if (notified.length) deps.bus.publish('notifications.created', { ids: notified });
   return presentOne(deps, comment.id, profile);
@@ -61,7 +62,7 @@ export async function deleteComment(deps: AppDeps, ctx: CommandContext, commentI
 export async function shareComment(deps: AppDeps, ctx: CommandContext, commentId: string): Promise<CommentDTO> {
   const { comment, finding, profile } = await commentFor(deps, ctx, commentId, 'comment.share');
   if (comment.deleted_at !== null) throw notFound('This comment was deleted.');
-  if (comment.internal !== 1) return presentOne(deps, comment.id, profile);
+  if (!isInternal(comment)) return presentOne(deps, comment.id, profile);
   const now = deps.clock();
   const notified = await deps.writes.run(async (trx) => {
     await trx.updateTable('comments').set({ internal: 0, shared_by: ctx.viewer.user.id, shared_at: now }).where('id', '=', comment.id).execute();

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, UserRow } from '../../db/schema.js';
 import { conflict, notFound } from '../errors.js';
 import type { Action, Resource } from '../policies/index.js';
+import { isArchived } from '../policies/access.js';
 
 /**
  * A set of accounts managed together: the firm's staff, or the portal users of one client.
@@ -40,7 +41,7 @@ export async function openClient(db: DbOrTrx, dir: Directory): Promise<{ id: str
   if (dir.kind === 'staff') return null;
   const client = await db.selectFrom('clients').select(['id', 'name', 'archived_at']).where('id', '=', dir.clientId).executeTakeFirst();
   if (!client) throw notFound();
-  if (client.archived_at !== null) throw conflict('This client is archived.');
+  if (isArchived(client)) throw conflict('This client is archived.');
   return { id: client.id, name: client.name };
 }
 

@@ -3,43 +3,42 @@ import type { ClientRow, EvidenceRow, UserRow } from '../../db/schema.js';
 import type { EvidenceDTO } from '../contracts/workspace.js';
 import type { EvidenceListDTO } from '../contracts/evidence.js';
 import { notFound } from '../errors.js';
-import { requireModule } from '../modules.js';
+import { isPublished, requireClientModule, requireSeesAt, type ClientRecord } from '../policies/access.js';
 import { authorize } from '../policies/index.js';
 import { presentEvidence } from '../presenters/workspace.js';
-import { portalProfile, STAFF_PROFILE, visibleFieldsOf, type VisibilityProfile } from '../visibility/profile.js';
+import { portalProfile, STAFF_PROFILE, type VisibilityProfile } from '../visibility/profile.js';
 import { findEvidence, findFindingRef, listEvidence, type FindingRef } from '../repositories/evidence.js';
 import type { CommandContext } from './context.js';
 
 /**
- * Who may reach which evidence. Staff: any (policy decides the action). A portal user: only
- * evidence that is shared and has a client copy, on a published finding of their own client,
- * while the client shows the `evidence` field and has the Findings module on. Everything else
- * is 404, exactly like an id that does not exist. The client is always the session's.
+ * Who may reach which evidence. Staff: any (policy decides the action). A portal user: what
+ * `policies/access.ts` lets them see (shared evidence with a client copy, on a published finding
+ * of their own client, while it shows the Evidence field and has the Findings module on).
+ * Everything else is 404, exactly like an id that does not exist. The client is always the session's.
  */
 
 export type EvidenceAction = 'evidence.read' | 'evidence.manage' | 'evidence.readOriginal';
-type PortalClient = Pick<ClientRow, 'id' | 'modules' | 'visible_fields'>;
+type PortalClient = ClientRecord & Pick<ClientRow, 'visible_fields'>;
 
 /** A portal viewer's own client (from the session), after the Findings module check (403 module_disabled). */
 async function portalClient(deps: Pick<AppDeps, 'db'>, user: Pick<UserRow, 'kind' | 'client_id'>): Promise<PortalClient | null> {
   if (user.kind !== 'portal') return null;
   const client = user.client_id
-    ? await deps.db.selectFrom('clients').select(['id', 'modules', 'visible_fields']).where('id', '=', user.client_id).executeTakeFirst()
+    ? await deps.db.selectFrom('clients').select(['id', 'modules', 'visible_fields', 'portal_enabled', 'archived_at']).where('id', '=', user.client_id).executeTakeFirst()
     : undefined;
-  if (!client) throw notFound();
-  requireModule('portal', client, 'findings');
-  return client;
+  requireClientModule(user, client, 'findings');
+  return client!;
 }
 
-/** Whether a client's users may see this finding's evidence at all. */
-const clientSeesFinding = (f: Pick<FindingRef, 'client_id' | 'published'>, client: PortalClient) =>
-  f.client_id === client.id && f.published === 1 && visibleFieldsOf(client).evidence;
+/** The finding's evidence as a client sees it: judged as evidence that would be shown (the Evidence field, the finding). */
+const ANY_SHOWN = { shared: 1, client_file: 'shown' } as const;
 
 /** The finding, if the viewer may know it for evidence purposes (404 otherwise), and authorised for `action` (403). */
 export async function findingForEvidence(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, findingId: string, action: 'evidence.read' | 'evidence.manage'): Promise<{ finding: FindingRef; profile: VisibilityProfile }> {
   const client = await portalClient(deps, ctx.viewer.user);
   const finding = await findFindingRef(deps.db, findingId);
-  if (!finding || (client && !clientSeesFinding(finding, client))) throw notFound();
+  if (!finding) throw notFound();
+  if (client) requireSeesAt(ctx.viewer.user, 'evidence', client, { ...finding, ...ANY_SHOWN });
   authorize(ctx.viewer.user, action, { type: 'clientData', clientId: finding.client_id });
   return { finding, profile: client ? portalProfile(client) : STAFF_PROFILE };
 }
@@ -56,7 +55,7 @@ export async function evidenceFor(deps: Pick<AppDeps, 'db'>, ctx: CommandContext
   const found = await findEvidence(deps.db, id);
   if (!found) throw notFound();
   const { finding_published, ...row } = found;
-  if (client && !(clientSeesFinding({ client_id: row.client_id, published: finding_published }, client) && row.shared === 1 && row.client_file)) throw notFound();
+  if (client) requireSeesAt(user, 'evidence', client, { client_id: row.client_id, published: finding_published, shared: row.shared, client_file: row.client_file });
   authorize(user, action, { type: 'clientData', clientId: row.client_id });
   return { row, profile: client ? portalProfile(client) : STAFF_PROFILE };
 }
@@ -67,5 +66,5 @@ export async function listFindingEvidence(deps: Pick<AppDeps, 'db'>, ctx: Comman
   const rows = await listEvidence(deps.db, finding.id, profile.audience === 'portal' ? { clientId: profile.clientId } : undefined);
   const evidence: EvidenceDTO[] = rows.map((r) => presentEvidence(r, profile));
   const head = { id: finding.id, title: finding.title, projectId: finding.project_id };
-  return { finding: profile.audience === 'staff' ? { ...head, published: finding.published === 1 } : head, evidence };
+  return { finding: profile.audience === 'staff' ? { ...head, published: isPublished(finding) } : head, evidence };
 }

@@ -5,6 +5,7 @@ import { deleteStoredFile } from '../services/storage.js';
 import { auditFor, type CommandContext } from './context.js';
 import { readableFinding } from './finding-lister.js';
 import { appendEvent } from '../events/log.js';
+import { isPublished, stateSql } from '../policies/access.js';
 
 /**
  * Delete a draft finding (its history and evidence rows go with it; the evidence files are
@@ -13,11 +14,11 @@ import { appendEvent } from '../events/log.js';
  */
 export async function deleteFinding(deps: AppDeps, ctx: CommandContext, findingId: string): Promise<void> {
   const f = await readableFinding(deps, ctx, findingId, 'finding.manage');
-  if (f.published === 1) throw conflict('This finding is published. Unpublish it before deleting it.');
+  if (isPublished(f)) throw conflict('This finding is published. Unpublish it before deleting it.');
   const now = deps.clock();
   const files = await deps.db.transaction().execute(async (trx) => {
     const evidence = await trx.selectFrom('evidence').select(['original_file', 'client_file', 'client_thumb_file']).where('finding_id', '=', findingId).execute();
-    const r = await trx.deleteFrom('findings').where('id', '=', findingId).where('published', '=', 0).executeTakeFirst();
+    const r = await trx.deleteFrom('findings').where('id', '=', findingId).where(stateSql.draft('findings')).executeTakeFirst();
     if (Number(r.numDeletedRows) !== 1) throw conflict('This finding is published. Unpublish it before deleting it.');
     // A draft: only staff pages knew of it.
     await appendEvent(trx, { clientId: f.client_id, type: 'finding:unpublished', audience: 'staff', entityId: findingId }, now);

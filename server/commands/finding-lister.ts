@@ -2,6 +2,8 @@ import type { AppDeps } from '../context.js';
 import type { FindingStaffDTO } from '../contracts/workspace.js';
 import { notFound } from '../errors.js';
 import { authorize } from '../policies/index.js';
+import { requireSeesAt } from '../policies/access.js';
+import { clientOf } from '../auth/access.js';
 import { presentFinding } from '../presenters/workspace.js';
 import { findFinding, findingEvidence, listProjectFindings, statusHistories, type FindingWithProject } from '../repositories/findings.js';
 import { STAFF_PROFILE } from '../visibility/profile.js';
@@ -26,8 +28,10 @@ export async function readableFinding(
 ): Promise<FindingWithProject> {
   if (action === 'finding.read') requireStaff(ctx, true);
   const row = await findFinding(deps.db, findingId);
-  // A draft does not exist for a portal user: 404, the same as a made-up id.
-  if (!row || (ctx.viewer.user.kind === 'portal' && !row.published)) throw notFound();
+  if (!row) throw notFound();
+  // What a portal user may not see (a draft…) does not exist for them: 404, the same as a made-up id.
+  const user = ctx.viewer.user;
+  if (user.kind === 'portal') requireSeesAt(user, 'finding', await clientOf(deps.db, user), row);
   authorize(ctx.viewer.user, action, { type: 'clientData', clientId: row.client_id });
   return row;
 }

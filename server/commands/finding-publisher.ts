@@ -6,6 +6,7 @@ import { auditFor, type CommandContext } from './context.js';
 import { getFinding, readableFinding } from './finding-lister.js';
 import { appendEvent } from '../events/log.js';
 import { notifyFindingPublished } from './notification-recipients.js';
+import { isPublished } from '../policies/access.js';
 
 /**
  * Publish (the client's users can now see it) or unpublish (back to a draft, hidden again). The
@@ -14,7 +15,7 @@ import { notifyFindingPublished } from './notification-recipients.js';
  */
 export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, findingId: string, publish: boolean): Promise<FindingStaffDTO> {
   const f = await readableFinding(deps, ctx, findingId, 'finding.manage');
-  if ((f.published === 1) === publish) return getFinding(deps, ctx, findingId);
+  if (isPublished(f) === publish) return getFinding(deps, ctx, findingId);
 
   const now = deps.clock();
   const notified = await deps.db.transaction().execute(async (trx) => {

@@ -2,7 +2,7 @@ import type { Server } from 'socket.io';
 import type { AppDeps } from '../context.js';
 import type { NotificationPushed } from '../contracts/realtime.js';
 import { notifyPrefsFrom } from '../contracts/profile.js';
-import { modulesOf } from '../modules.js';
+import { sees, seesModule } from '../policies/access.js';
 import { presentNotification } from '../presenters/collaboration.js';
 import { isOnline } from '../realtime/io.js';
 import { rooms } from '../realtime/rooms.js';
@@ -38,19 +38,21 @@ export async function deliverNotifications(io: Server, deps: AppDeps, ids: numbe
 
 /** Whether the person may still know about what the notification names. */
 async function mayStillKnow(deps: AppDeps, r: DeliveryRow): Promise<boolean> {
-  if (r.user_status !== 'active') return false;
-  if (r.user_kind === 'portal') {
-    if (!r.user_client_id || (r.client_id !== null && r.client_id !== r.user_client_id)) return false;
-    if (!r.client_portal_enabled || r.client_archived_at !== null) return false;
-    const module = MODULE_OF_KIND[r.kind];
-    if (!module || !modulesOf({ modules: r.client_modules ?? '{}' })[module]) return false;
-  }
+  const person = { kind: r.user_kind, client_id: r.user_client_id, status: r.user_status };
   if (r.finding_id) {
-    const f = await deps.db.selectFrom('findings').select(['client_id', 'published']).where('id', '=', r.finding_id).executeTakeFirst();
-    if (!f) return false;
-    if (r.user_kind === 'portal' && (f.published !== 1 || f.client_id !== r.user_client_id)) return false;
+    const f = await deps.db
+      .selectFrom('findings')
+      .innerJoin('clients', 'clients.id', 'findings.client_id')
+      .select(['findings.client_id', 'findings.published', 'clients.portal_enabled', 'clients.archived_at', 'clients.modules'])
+      .where('findings.id', '=', r.finding_id)
+      .executeTakeFirst();
+    return f !== undefined && sees(person, 'finding', f);
   }
-  return true;
+  // About a client's module as a whole (a report published, the chat): a staff-only kind has none.
+  const module = MODULE_OF_KIND[r.kind];
+  if (!module) return person.kind === 'staff' && person.status === 'active';
+  const client = r.client_id ? await deps.db.selectFrom('clients').select(['id', 'portal_enabled', 'archived_at', 'modules']).where('id', '=', r.client_id).executeTakeFirst() : undefined;
+  return seesModule(person, client, module);
 }
 
 /**

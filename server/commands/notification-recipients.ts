@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, NotificationKind } from '../../db/schema.js';
 import type { Module } from '../contracts/workspace.js';
-import { modulesOf } from '../modules.js';
+import { seesModule } from '../policies/access.js';
 import { insertNotifications, type NewNotification } from '../repositories/notifications.js';
 
 type Db = Kysely<Database>;
@@ -28,8 +28,8 @@ export async function firmAdmins(db: Db): Promise<{ id: string }[]> {
 
 /** The client's active portal users, when its portal is on and `module` is enabled for it (else nobody). */
 export async function portalAudienceOf(db: Db, clientId: string, module: Module): Promise<{ id: string }[]> {
-  const client = await db.selectFrom('clients').select(['portal_enabled', 'archived_at', 'modules']).where('id', '=', clientId).executeTakeFirst();
-  if (!client || !client.portal_enabled || client.archived_at !== null || !modulesOf(client)[module]) return [];
+  const client = await db.selectFrom('clients').select(['id', 'portal_enabled', 'archived_at', 'modules']).where('id', '=', clientId).executeTakeFirst();
+  if (!seesModule({ kind: 'portal', client_id: clientId }, client, module)) return [];
   return db.selectFrom('users').select('id').where('client_id', '=', clientId).where('kind', '=', 'portal').where('status', '=', 'active').execute();
 }
 

@@ -10,13 +10,14 @@ import { readableClient } from './client-lister.js';
 import { getProject, requireStaff } from './project-lister.js';
 import { checkedTeam } from './project-team.js';
 import { appendEvent } from '../events/log.js';
+import { isArchived } from '../policies/access.js';
 
 /** Create a project for a client, with its team (active staff only). Refused for an archived client. */
 export async function createProject(deps: AppDeps, ctx: CommandContext, clientId: string, input: ProjectInput): Promise<ProjectDTO> {
   requireStaff(ctx, true);
   const client = await readableClient(deps, ctx, clientId);
   authorize(ctx.viewer.user, 'project.manage', { type: 'clientData', clientId });
-  if (client.archived_at !== null) throw conflict('This client is archived; it can no longer get new projects.');
+  if (isArchived(client)) throw conflict('This client is archived; it can no longer get new projects.');
   const team = await checkedTeam(deps, input.teamUserIds);
 
   const id = randomUUID();

@@ -1,17 +1,16 @@
 import type { AppDeps } from '../context.js';
 import { clientOf } from '../auth/access.js';
 import { notFound } from '../errors.js';
-import { requireModule } from '../modules.js';
+import { requireSeesAt } from '../policies/access.js';
 import { authorize, type Action } from '../policies/index.js';
 import { findFinding, type FindingWithProject } from '../repositories/findings.js';
 import { portalProfile, STAFF_PROFILE, type VisibilityProfile } from '../visibility/profile.js';
 import type { CommandContext } from './context.js';
 
 /**
- * The finding a remediation request is about, for this viewer: staff see every finding; a portal
- * user only their own client's published findings, with the Findings module on (a draft or
- * another client's finding is 404, the same as a made-up id). Then the action's rule decides
- * (403 for a role that may not).
+ * The finding a remediation request is about, for this viewer: whoever may see the finding
+ * (`policies/access.ts`; a draft or another client's finding is 404, the same as a made-up id).
+ * Then the action's rule decides (403 for a role that may not).
  */
 export async function remediationFinding(
   deps: Pick<AppDeps, 'db'>,
@@ -21,11 +20,13 @@ export async function remediationFinding(
 ): Promise<{ finding: FindingWithProject; profile: VisibilityProfile }> {
   const u = ctx.viewer.user;
   const row = await findFinding(deps.db, findingId);
-  if (!row || (u.kind === 'portal' && (!row.published || u.client_id !== row.client_id))) throw notFound();
-  authorize(u, action, { type: 'clientData', clientId: row.client_id });
-  if (u.kind === 'staff') return { finding: row, profile: STAFF_PROFILE };
+  if (!row) throw notFound();
+  if (u.kind === 'staff') {
+    authorize(u, action, { type: 'clientData', clientId: row.client_id });
+    return { finding: row, profile: STAFF_PROFILE };
+  }
   const client = await clientOf(deps.db, u);
-  if (!client) throw notFound();
-  requireModule('portal', client, 'findings');
-  return { finding: row, profile: portalProfile(client) };
+  requireSeesAt(u, 'finding', client, row);
+  authorize(u, action, { type: 'clientData', clientId: row.client_id });
+  return { finding: row, profile: portalProfile(client!) };
 }

@@ -9,6 +9,7 @@ import { activeRetestFor, isActive, managersOf, nextRoundNo, openRound, pendingA
 import { insertNotifications, type NewNotification } from '../repositories/notifications.js';
 import type { AppDeps } from '../context.js';
 import { auditFor, type CommandContext } from './context.js';
+import { isPublished } from '../policies/access.js';
 
 type Trx = Kysely<Database>;
 
@@ -41,13 +42,14 @@ export async function applyMove(trx: Trx, ctx: CommandContext, findingId: string
   const user = ctx.viewer.user;
   const check = checkTransition(f.status, input.to, actorOf(user));
   if (!check.ok) throw check.reason === 'role' ? forbidden(check.message) : conflict(check.message, { current: f.status });
-  if (user.kind === 'portal' && (user.client_id !== f.client_id || !f.published)) throw notFound();
+  // Checked again inside the transaction: the finding may have been withdrawn since the request's access check.
+  if (user.kind === 'portal' && (user.client_id !== f.client_id || !isPublished(f))) throw notFound();
 
   const notes: NewNotification[] = [];
   let roundId: string | null = null;
   if (input.to === 'pending_verification') {
     // A round is a record the client shares; a draft can't have one (and rounds are never deleted).
-    if (!f.published) throw conflict('Publish the finding before recording a fix: a draft has no remediation rounds.');
+    if (!isPublished(f)) throw conflict('Publish the finding before recording a fix: a draft has no remediation rounds.');
     if (!input.notes) throw field(input.notesField, 'required: say what was fixed');
     roundId = randomUUID();
     const roundNo = await nextRoundNo(trx, f.id);
@@ -67,7 +69,7 @@ export async function applyMove(trx: Trx, ctx: CommandContext, findingId: string
     roundId = round.id;
     await trx.updateTable('remediation_rounds').set({ verdict: input.to as 'verified_fixed', verdict_by: user.id, verdict_at: now, verdict_notes: input.notes }).where('id', '=', round.id).execute();
     await attach(trx, ctx, f, round.id, input.attachmentIds);
-    if (f.published) {
+    if (isPublished(f)) {
       const submitter = (await isActive(trx, round.submitted_by)) ? [round.submitted_by] : [];
       const who = [...new Set([...(await managersOf(trx, f.client_id)), ...submitter])].filter((id) => id !== user.id);
       const kinds = new Map((await trx.selectFrom('users').select(['id', 'kind']).where('id', 'in', who.length ? who : ['']).execute()).map((u) => [u.id, u.kind]));

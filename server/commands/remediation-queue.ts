@@ -1,8 +1,8 @@
+import { sql, type SqlBool } from 'kysely';
 import type { AppDeps } from '../context.js';
 import type { OverdueItemDTO, QueueItemDTO, RemediationSummaryDTO } from '../contracts/remediation.js';
 import { clientOf } from '../auth/access.js';
-import { notFound } from '../errors.js';
-import { requireModule } from '../modules.js';
+import { requireClientModule, seesSql, stateSql } from '../policies/access.js';
 import { authorize } from '../policies/index.js';
 import { remediationDays } from '../repositories/remediation.js';
 import { dueOf } from '../services/deadlines.js';
@@ -47,24 +47,19 @@ export async function verificationQueue(deps: Pick<AppDeps, 'db' | 'clock'>, ctx
  */
 export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext): Promise<RemediationSummaryDTO> {
   const u = ctx.viewer.user;
-  let clientId: string | null = null;
+  const clientId = u.kind === 'portal' ? u.client_id : null;
   if (u.kind === 'portal') {
-    if (!u.client_id) throw notFound();
-    clientId = u.client_id;
-    authorize(u, 'remediation.read', { type: 'clientData', clientId });
-    const client = await clientOf(deps.db, u);
-    if (!client) throw notFound();
-    requireModule('portal', client, 'findings');
+    authorize(u, 'remediation.read', { type: 'clientData', clientId: clientId ?? '' });
+    requireClientModule(u, await clientOf(deps.db, u), 'findings');
   } else {
     authorize(u, 'remediation.queue');
   }
-  let q = deps.db
+  // A client's people: what they may see. Staff: published findings of clients not archived.
+  const rows = await deps.db
     .selectFrom('findings as f').innerJoin('clients as c', 'c.id', 'f.client_id')
     .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.published_at', 'f.due_paused_ms', 'f.due_paused_at', 'f.client_id', 'c.name as client_name'])
-    .where('f.published', '=', 1);
-  if (clientId) q = q.where('f.client_id', '=', clientId);
-  else q = q.where('c.archived_at', 'is', null);
-  const rows = await q.execute();
+    .where(clientId ? seesSql(u, 'finding', { clients: 'c', findings: 'f' }) : sql<SqlBool>`${stateSql.published('f')} and ${stateSql.notArchived('c')}`)
+    .execute();
   let rq = deps.db.selectFrom('retest_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'done');
   if (clientId) rq = rq.where('client_id', '=', clientId);
   const retests = await rq.executeTakeFirst();

@@ -1,29 +1,29 @@
 import type { AppDeps } from '../context.js';
 import type { ClientRow, ReportRow, UserRow } from '../../db/schema.js';
 import { notFound } from '../errors.js';
-import { requireModule } from '../modules.js';
+import { requireClientModule, requireSeesAt, type ClientRecord } from '../policies/access.js';
 import { authorize } from '../policies/index.js';
 import { portalProfile, STAFF_PROFILE, type VisibilityProfile } from '../visibility/profile.js';
 import { findProjectRef, findReport, type ProjectRef } from '../repositories/reports.js';
 import type { CommandContext } from './context.js';
 
 /**
- * Who may reach which report. Staff: any (policy decides the action). A portal user: published
- * reports of their own client (the client from the session), while the Reports module is on
- * (else 403 module_disabled, decided before any lookup). Anything else is 404, like a made-up id.
+ * Who may reach which report. Staff: any (policy decides the action). A portal user: what
+ * `policies/access.ts` lets them see — the Reports module of their own client (from the session)
+ * decided before any lookup (403 module_disabled), then published reports of that client only.
+ * Anything else is 404, like a made-up id.
  */
 
 type ReportAction = 'report.read' | 'report.manage';
 
 /** A portal viewer's own client, after the Reports module check. */
-async function portalClient(deps: Pick<AppDeps, 'db'>, user: Pick<UserRow, 'kind' | 'client_id'>): Promise<Pick<ClientRow, 'id' | 'modules' | 'visible_fields'> | null> {
+async function portalClient(deps: Pick<AppDeps, 'db'>, user: Pick<UserRow, 'kind' | 'client_id'>): Promise<(ClientRecord & Pick<ClientRow, 'visible_fields'>) | null> {
   if (user.kind !== 'portal') return null;
   const client = user.client_id
-    ? await deps.db.selectFrom('clients').select(['id', 'modules', 'visible_fields']).where('id', '=', user.client_id).executeTakeFirst()
+    ? await deps.db.selectFrom('clients').select(['id', 'modules', 'visible_fields', 'portal_enabled', 'archived_at']).where('id', '=', user.client_id).executeTakeFirst()
     : undefined;
-  if (!client) throw notFound();
-  requireModule('portal', client, 'reports');
-  return client;
+  requireClientModule(user, client, 'reports');
+  return client!;
 }
 
 /** A project the viewer may know, authorised for `action` (404 / 403). */
@@ -39,7 +39,8 @@ export async function projectForReports(deps: Pick<AppDeps, 'db'>, ctx: CommandC
 export async function reportFor(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, id: string, action: ReportAction): Promise<{ report: ReportRow & { project_name: string }; profile: VisibilityProfile }> {
   const client = await portalClient(deps, ctx.viewer.user);
   const report = await findReport(deps.db, id);
-  if (!report || (client && (report.client_id !== client.id || report.published !== 1))) throw notFound();
+  if (!report) throw notFound();
+  if (client) requireSeesAt(ctx.viewer.user, 'report', client, report);
   authorize(ctx.viewer.user, action, { type: 'clientData', clientId: report.client_id });
   return { report, profile: client ? portalProfile(client) : STAFF_PROFILE };
 }

@@ -10,11 +10,12 @@ import { auditFor, type CommandContext } from './context.js';
 import { reportFor } from './report-access.js';
 import { appendEvent } from '../events/log.js';
 import { notifyReportPublished } from './notification-recipients.js';
+import { isPublished } from '../policies/access.js';
 
 /** Publish a report version to the client, or take it back (staff). */
 export async function updateReport(deps: AppDeps, ctx: CommandContext, id: string, patch: ReportPatch): Promise<ReportDTO> {
   const { report } = await reportFor(deps, ctx, id, 'report.manage');
-  if ((report.published === 1) === patch.published) return presentReport(report, report.project_name, STAFF_PROFILE);
+  if (isPublished(report) === patch.published) return presentReport(report, report.project_name, STAFF_PROFILE);
   const now = deps.clock();
   const updated = await deps.db.transaction().execute(async (trx) => {
     if (!(await findReport(trx, id))) throw notFound();

@@ -5,7 +5,7 @@ import { FINDING_STATUSES, type FindingStatus } from '../contracts/workspace.js'
 import { clientOf } from '../auth/access.js';
 import { conflict, forbidden, notFound } from '../errors.js';
 import { appendFindingEvent } from '../events/log.js';
-import { requireModule } from '../modules.js';
+import { requireClientModule, seesSql } from '../policies/access.js';
 import { authorize } from '../policies/index.js';
 import { presentRetest } from '../presenters/remediation.js';
 import { allowedFrom, actorOf, STATUS_LABELS } from '../remediation/transitions.js';
@@ -24,9 +24,8 @@ async function ownClient(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, action:
   if (!u.client_id) throw notFound();
   authorize(u, action, { type: 'clientData', clientId: u.client_id });
   const client = await clientOf(deps.db, u);
-  if (!client) throw notFound();
-  requireModule('portal', client, 'findings');
-  return client;
+  requireClientModule(u, client, 'findings');
+  return client!;
 }
 
 /** Retest requests: staff see every client's (newest first), a portal user their own client's. */
@@ -52,8 +51,9 @@ export async function retestCandidates(deps: Pick<AppDeps, 'db' | 'clock'>, ctx:
   const [rows, days] = await Promise.all([
     deps.db.selectFrom('findings as f')
       .innerJoin('projects as p', (j) => j.onRef('p.id', '=', 'f.project_id').on('p.client_id', '=', client.id))
+      .innerJoin('clients as c', 'c.id', 'f.client_id')
       .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.project_id', 'p.name as project_name', 'f.published_at', 'f.due_paused_ms', 'f.due_paused_at'])
-      .where('f.client_id', '=', client.id).where('f.published', '=', 1)
+      .where(seesSql(ctx.viewer.user, 'finding', { clients: 'c', findings: 'f' }))
       .where('f.status', 'in', FINDING_STATUSES.filter(retestable))
       .orderBy('f.published_at').orderBy('f.id')
       .execute(),
@@ -81,7 +81,13 @@ export async function requestRetest(deps: AppDeps, ctx: CommandContext, input: R
   const now = deps.clock();
   const id = randomUUID();
   await commitRemediation(deps, async (trx) => {
-    const findings = await trx.selectFrom('findings').select(['id', 'title', 'status', 'project_id']).where('client_id', '=', client.id).where('published', '=', 1).where('id', 'in', input.findingIds).execute();
+    const findings = await trx
+      .selectFrom('findings as f')
+      .innerJoin('clients as c', 'c.id', 'f.client_id')
+      .select(['f.id', 'f.title', 'f.status', 'f.project_id'])
+      .where(seesSql(u, 'finding', { clients: 'c', findings: 'f' }))
+      .where('f.id', 'in', input.findingIds)
+      .execute();
     if (findings.length !== input.findingIds.length) throw notFound('One of the findings does not exist.');
     const stuck = findings.filter((f) => f.status !== 'pending_verification' && !allowedFrom(f.status, actorOf(u)).includes('pending_verification'));
     if (stuck.length) {

@@ -36,7 +36,7 @@ export interface ChatChannelDTO {
   clientId: string;
   clientName: string;
   archived: boolean;
-  /** Whether the client's Chat module is on (staff may still read and answer when it is off). */
+  /** Whether the client's people can use the chat now: portal on, not archived, Chat module on (staff may still read and answer when not). */
   chatEnabled: boolean;
   lastMessage: ChatMessageDTO | null;
   lastActivityAt: string | null;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ClientEventRow, Database } from '../../db/schema.js';
 import type { FeedEventType } from '../contracts/realtime.js';
+import { isPublished } from '../policies/access.js';
 
 type Db = Kysely<Database>;
 
@@ -70,5 +71,5 @@ export async function pruneEvents(db: Db, before: number): Promise<number> {
 export async function appendFindingEvent(trx: Db, findingId: string, type: FeedEventType, now: number): Promise<void> {
   const f = await trx.selectFrom('findings').select(['client_id', 'published']).where('id', '=', findingId).executeTakeFirst();
   if (!f) return;
-  await appendEvent(trx, { clientId: f.client_id, type, audience: f.published === 1 ? 'all' : 'staff', entityId: findingId }, now);
+  await appendEvent(trx, { clientId: f.client_id, type, audience: isPublished(f) ? 'all' : 'staff', entityId: findingId }, now);
 }

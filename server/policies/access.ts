@@ -2,7 +2,7 @@ import { sql, type Expression, type SqlBool } from 'kysely';
 import type { UserRow } from '../../db/schema.js';
 import { MODULES, type Module } from '../contracts/workspace.js';
 import { AppError, notFound } from '../errors.js';
-import { HIDE_KEYS, type HideKey } from '../visibility/fields.js';
+import type { HideKey } from '../visibility/fields.js';
 
 /**
  * THE answer to "may this person see this finding, report, evidence item, comment or chat channel
@@ -25,13 +25,15 @@ import { HIDE_KEYS, type HideKey } from '../visibility/fields.js';
  * that does not exist.
  */
 
-/** The client state every portal rule reads (joined from `clients`). */
+/** The client state every portal rule reads (joined from `clients`), with the resource's client id. */
 export interface ClientState {
   client_id: string;
   portal_enabled: number;
   archived_at: number | null;
   modules: string;
 }
+/** A `clients` row itself, judged as its own state. */
+export type ClientRecord = Omit<ClientState, 'client_id'> & { id: string };
 export type FindingState = ClientState & { published: number };
 export type ReportState = FindingState;
 export type EvidenceState = FindingState & { visible_fields: string; shared: number; client_file: string | null };
@@ -40,10 +42,10 @@ export type CommentState = FindingState & { internal: number };
 /** What each kind of resource needs loaded to be judged. */
 export interface StateOf {
   /** The client itself: its portal (sessions, the dashboard, the member list). */
-  client: ClientState;
-  chat: ClientState;
+  client: ClientRecord;
+  chat: ClientRecord;
   /** The client's Projects pages. */
-  project: ClientState;
+  project: ClientRecord;
   finding: FindingState;
   report: ReportState;
   evidence: EvidenceState;
@@ -84,7 +86,7 @@ const col = (table: string, column: string) => sql.ref(`${table}.${column}`);
  * `false`; a damaged value switches nothing off. The SQL reads it the same way (`json_type` is
  * 'false' only for a stored false; `json_valid` keeps a damaged value from failing the query).
  */
-function switchOn(json: string, key: string): boolean {
+export function switchOn(json: string, key: string): boolean {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -165,7 +167,11 @@ function firstRefusal(person: Person, terms: readonly Term[], row: AnyState): Te
   if (!person.client_id) return ownClient;
   return terms.find((t) => !t.row(row, person.client_id!)) ?? null;
 }
-const refusalOf = <K extends Reachable>(person: Person, kind: K, row: StateOf[K]) => firstRefusal(person, RULES[kind], row as AnyState);
+const CLIENT_RECORDS: ReadonlySet<Reachable> = new Set(['client', 'chat', 'project']);
+/** The row as the terms read it: a client record is its own client. */
+const stateOf = (kind: Reachable, row: StateOf[Reachable]): AnyState =>
+  CLIENT_RECORDS.has(kind) ? { ...(row as ClientRecord), client_id: (row as ClientRecord).id } : (row as AnyState);
+const refusalOf = <K extends Reachable>(person: Person, kind: K, row: StateOf[K]) => firstRefusal(person, RULES[kind], stateOf(kind, row));
 
 function throwRefusal(refused: Term | null): void {
   if (refused) throw refused.refusal === 'not_found' ? notFound() : moduleDisabled(refused.refusal);
@@ -178,7 +184,7 @@ export function sees<K extends Reachable>(person: Person, kind: K, row: StateOf[
 
 /** Whether the client's own people, as a whole, may see this resource now (for announcements). */
 export function clientSees<K extends Reachable>(kind: K, row: StateOf[K]): boolean {
-  return sees({ kind: 'portal', client_id: row.client_id }, kind, row);
+  return sees({ kind: 'portal', client_id: stateOf(kind, row).client_id }, kind, row);
 }
 
 const MODULE_LABELS: Record<Module, string> = { projects: 'Projects', findings: 'Findings', reports: 'Reports', chat: 'Chat', activity: 'Activity' };
@@ -189,7 +195,7 @@ export function moduleDisabled(module: Module): AppError {
 }
 
 /** Like `sees`, but throws: 403 `module_disabled` for a module switched off, else 404. */
-export function requireSees<K extends Reachable>(person: Person, kind: K, row: StateOf[K] | undefined): StateOf[K] {
+export function requireSees<K extends Reachable, R extends StateOf[K]>(person: Person, kind: K, row: R | undefined): R {
   if (!row) throw notFound();
   throwRefusal(refusalOf(person, kind, row));
   return row;
@@ -200,20 +206,66 @@ export function requireSees<K extends Reachable>(person: Person, kind: K, row: S
  * module): 404 when the portal is closed to them, 403 `module_disabled` when `module` is off.
  * Staff pass.
  */
-export function requireClientModule(person: Person, client: ClientState | undefined, module: Module): void {
+export function requireClientModule(person: Person, client: ClientRecord | undefined, module: Module): void {
   if (person.kind === 'staff') return;
   if (!client) throw notFound();
-  throwRefusal(firstRefusal(person, [...open, moduleOn(module)], client));
+  throwRefusal(firstRefusal(person, [...open, moduleOn(module)], stateOf('client', client)));
 }
+
+/** Whether `person` may open `module` of this client now (staff: any existing client). */
+export function seesModule(person: Person, client: ClientRecord | undefined, module: Module): boolean {
+  return client !== undefined && firstRefusal(person, [...open, moduleOn(module)], stateOf('client', client)) === null;
+}
+
+/**
+ * A resource row judged with its client's state (the client loaded separately, typically the
+ * viewer's own): the row keeps its own `client_id`, so another client's row still fails the
+ * own-client term first.
+ */
+export function atClient<R extends { client_id: string }>(client: ClientRecord & { visible_fields?: string }, row: R): R & ClientState & { visible_fields: string } {
+  return { portal_enabled: client.portal_enabled, archived_at: client.archived_at, modules: client.modules, visible_fields: client.visible_fields ?? '{}', ...row };
+}
+
+/**
+ * State filters for staff views that are not about access (staff may see everything): e.g. the
+ * remediation dashboard counts published findings of clients that are not archived. Kept here
+ * so every condition on these columns has one home.
+ */
+export const stateSql = {
+  published: (table: string) => sql<SqlBool>`${col(table, 'published')} = 1`,
+  draft: (table: string) => sql<SqlBool>`${col(table, 'published')} = 0`,
+  notArchived: (clients: string) => sql<SqlBool>`${col(clients, 'archived_at')} is null`,
+};
+
+/** `requireSees` for a row judged with its client loaded separately (no client: 404). */
+export function requireSeesAt<K extends Exclude<Reachable, 'client' | 'chat' | 'project'>, R extends { client_id: string }>(
+  person: Person,
+  kind: K,
+  client: (ClientRecord & { visible_fields?: string }) | undefined,
+  row: R,
+): R {
+  requireSees(person, kind, client ? (atClient(client, row) as unknown as StateOf[K]) : undefined);
+  return row;
+}
+
+/** Whether a finding or report is published (for the commands' own state rules, e.g. no deleting it). */
+export const isPublished = (r: { published: number | boolean }): boolean => r.published === 1 || r.published === true;
+
+/** Whether a comment is an internal note (staff only). */
+export const isInternal = (c: { internal: number }): boolean => c.internal === 1;
+
+/** Whether staff chose to share an evidence item with the client (it also needs a client copy). */
+export const isShared = (e: { shared: number }): boolean => e.shared === 1;
+
+/** Whether a client's portal is switched on (the setting itself; access also needs the client not archived). */
+export const isPortalOn = (c: { portal_enabled: number }): boolean => c.portal_enabled === 1;
+
+/** Whether a client is archived: its data is then read-only for everyone (each command words its refusal). */
+export const isArchived = (c: { archived_at: number | null }): boolean => c.archived_at !== null;
 
 /** Which modules a client's people may open (every one on unless switched off). */
-export function modulesOf(client: Pick<ClientState, 'modules'>): Record<Module, boolean> {
+export function modulesOf(client: { modules: string }): Record<Module, boolean> {
   return Object.fromEntries(MODULES.map((m) => [m, switchOn(client.modules, m)])) as Record<Module, boolean>;
-}
-
-/** Which fields a client's people are shown (every one unless switched off). */
-export function visibleFieldsOf(client: { visible_fields: string }): Record<HideKey, boolean> {
-  return Object.fromEntries(HIDE_KEYS.map((k) => [k, switchOn(client.visible_fields, k)])) as Record<HideKey, boolean>;
 }
 
 /**

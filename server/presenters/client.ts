@@ -1,7 +1,7 @@
 import type { ClientRow } from '../../db/schema.js';
 import type { ClientDTO } from '../contracts/clients.js';
 import { allowlistOf } from '../auth/access.js';
-import { modulesOf } from '../modules.js';
+import { isPortalOn, modulesOf } from '../policies/access.js';
 import { visibleFieldsOf } from '../visibility/profile.js';
 
 /** A client as staff see it, built field by field. */
@@ -9,7 +9,7 @@ export function presentClient(c: ClientRow, userCount: number): ClientDTO {
   return {
     id: c.id,
     name: c.name,
-    portalEnabled: c.portal_enabled === 1,
+    portalEnabled: isPortalOn(c),
     archivedAt: c.archived_at,
     ipAllowlist: allowlistOf(c),
     sessionIdleMinutes: c.session_idle_minutes,

@@ -4,6 +4,7 @@ import type { AttachmentDTO, AuthorDTO, ChatMessageDTO, CommentDTO, Notification
 import { renderMarkdown } from '../services/markdown.js';
 import { renderCommentHtml } from '../services/mentions.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
+import { isInternal } from '../policies/access.js';
 
 /**
  * Comments, chat messages, attachments and notifications for one audience. Loaders fetch rows
@@ -59,7 +60,7 @@ export function presentComment(c: CommentWithAuthor, profile: VisibilityProfile)
     createdAt: () => iso(c.created_at),
     editedAt: () => iso(c.edited_at),
     deleted: () => gone,
-    internal: () => c.internal === 1,
+    internal: () => isInternal(c),
     sharedAt: () => iso(c.shared_at),
   });
 }

@@ -5,6 +5,7 @@ import type { RetestWithPeople, RoundWithPeople, Person } from '../repositories/
 import { presentAttachment } from './collaboration.js';
 import type { VisibilityProfile } from '../visibility/profile.js';
 import type { FindingStatus, Severity } from '../contracts/workspace.js';
+import { isPublished } from '../policies/access.js';
 
 /**
  * Rounds and retest requests for either side. A round holds nothing internal (the submission,
@@ -46,7 +47,7 @@ export function presentRetest(r: RetestWithPeople, profile: VisibilityProfile): 
     message: r.message,
     status: r.status,
     scheduledFor: r.scheduled_for,
-    findings: r.findings.filter((f) => !portal || f.published === 1).map((f) => ({ id: f.id, title: f.title, severity: f.severity as Severity, status: f.status as FindingStatus })),
+    findings: r.findings.filter((f) => !portal || isPublished(f)).map((f) => ({ id: f.id, title: f.title, severity: f.severity as Severity, status: f.status as FindingStatus })),
     roundIds: r.round_ids,
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,

@@ -3,6 +3,7 @@ import type { EvidenceDTO, FindingCounts, FindingPortalDTO, FindingStaffDTO, Pro
 import { renderMarkdown } from '../services/markdown.js';
 import type { Due } from '../services/deadlines.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
+import { isPublished, isShared } from '../policies/access.js';
 
 /**
  * Presenters: pure functions from rows to the payload one audience may receive. Each offers
@@ -55,7 +56,7 @@ export function presentEvidence(e: EvidenceRow, profile: VisibilityProfile): Evi
     mime: () => e.mime,
     size: () => e.size,
     redactions: () => JSON.parse(e.redactions),
-    shared: () => e.shared === 1,
+    shared: () => isShared(e),
     originalUrl: () => `/api/evidence/${e.id}/original`,
   });
 }
@@ -103,7 +104,7 @@ export function presentFinding(f: FindingRow, extras: FindingExtras, profile: Vi
     remediation: () => f.remediation,
     technicalDetails: () => f.technical_details,
     internalNotes: () => f.internal_notes,
-    published: () => f.published === 1,
+    published: () => isPublished(f),
     version: () => f.version,
     createdBy: () => f.created_by,
   });
@@ -146,7 +147,7 @@ export function presentReport(r: ReportRow, projectName: string, profile: Visibi
     createdAt: () => iso(r.created_at),
     downloadUrl: () => `/api/reports/${r.id}/download`,
     clientId: () => r.client_id,
-    published: () => r.published === 1,
+    published: () => isPublished(r),
     damagedAt: () => iso(r.damaged_at),
     createdBy: () => r.created_by,
   });

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ClientEventRow, ClientRow, Database } from '../../db/schema.js';
 import type { FeedEnvelope, FeedEventType, FindingSummaryDTO, ProjectSummaryDTO, ReportSummaryDTO } from '../contracts/realtime.js';
-import type { Module } from '../contracts/workspace.js';
-import { modulesOf } from '../modules.js';
+import { atClient, isPublished, sees, seesModule, type ClientRecord, type Reachable, type StateOf } from '../policies/access.js';
 import { loadComments, loadMessages, presentComment, presentMessage } from '../presenters/collaboration.js';
 import { pick, portalProfile, STAFF_PROFILE, type VisibilityProfile } from '../visibility/profile.js';
 
@@ -11,28 +10,28 @@ type Db = Kysely<Database>;
 /**
  * Presents log events for one audience *as things are now*: an event is re-read and re-checked
  * when it is delivered (live or in catch-up), so a comment made internal, a finding withdrawn,
- * a module switched off or a field hidden since the event was logged is honoured. `null` means
- * "this audience gets nothing for this event".
+ * a module switched off, a portal closed or a field hidden since the event was logged is
+ * honoured. Who may see what is `policies/access.ts`, judged with the client's current state.
+ * `null` means "this audience gets nothing for this event".
  */
-export type FeedAudience = { profile: VisibilityProfile; modules: Record<Module, boolean> | null };
+export type FeedAudience = { profile: VisibilityProfile; client: ClientRecord | null };
 
-export const STAFF_AUDIENCE: FeedAudience = { profile: STAFF_PROFILE, modules: null };
+export const STAFF_AUDIENCE: FeedAudience = { profile: STAFF_PROFILE, client: null };
 
 /** The portal audience of one client, from its current settings. */
-export function portalAudience(client: Pick<ClientRow, 'id' | 'visible_fields' | 'modules'>): FeedAudience {
-  return { profile: portalProfile(client), modules: modulesOf(client) };
+export function portalAudience(client: ClientRecord & Pick<ClientRow, 'visible_fields'>): FeedAudience {
+  return { profile: portalProfile(client), client };
 }
 
-const MODULE_OF: Record<FeedEventType, Module> = {
-  'comment:created': 'findings', 'comment:updated': 'findings', 'comment:deleted': 'findings',
-  'message:created': 'chat', 'message:updated': 'chat', 'message:deleted': 'chat',
-  'finding:published': 'findings', 'finding:unpublished': 'findings', 'finding:updated': 'findings',
-  'report:published': 'reports', 'report:unpublished': 'reports',
-  'project:updated': 'projects',
-  'remediation:updated': 'findings',
-};
-
 const isPortal = (a: FeedAudience) => a.profile.audience === 'portal';
+
+/** Whether the audience may see a resource of this kind, judged with its client's current state. */
+function mayShow<K extends Exclude<Reachable, 'client' | 'chat' | 'project'>>(a: FeedAudience, kind: K, row: Omit<StateOf[K], 'portal_enabled' | 'archived_at' | 'modules'>): boolean {
+  return a.client === null || sees({ kind: 'portal', client_id: a.client.id }, kind, atClient(a.client, row) as StateOf[K]);
+}
+/** Whether the audience may see a client-wide part (the chat channel, the projects) or be told of a withdrawal in a module. */
+const mayOpen = (a: FeedAudience, kind: 'chat' | 'project') => a.client === null || sees({ kind: 'portal', client_id: a.client.id }, kind, a.client);
+const mayHearOf = (a: FeedAudience, module: 'findings' | 'reports') => a.client === null || seesModule({ kind: 'portal', client_id: a.client.id }, a.client, module);
 
 /** Present a batch of events (any clients, any types) for one audience, in the same order. */
 export async function presentEvents(db: Db, rows: ClientEventRow[], a: FeedAudience): Promise<(FeedEnvelope | null)[]> {
@@ -53,7 +52,7 @@ export async function loadEventData(db: Db, rows: ClientEventRow[]) {
   const [comments, messages, findings, reports, projects] = await Promise.all([
     loadComments(db, commentIds),
     loadMessages(db, messageIds),
-    findingIds.length ? db.selectFrom('findings').select(['id', 'project_id', 'title', 'severity', 'status', 'published']).where('id', 'in', findingIds).execute() : [],
+    findingIds.length ? db.selectFrom('findings').select(['id', 'client_id', 'project_id', 'title', 'severity', 'status', 'published']).where('id', 'in', findingIds).execute() : [],
     reportIds.length ? db.selectFrom('reports').select(['id', 'project_id', 'title', 'version', 'published']).where('id', 'in', reportIds).execute() : [],
     projectIds.length ? db.selectFrom('projects').select(['id', 'name', 'status']).where('id', 'in', projectIds).execute() : [],
   ]);
@@ -72,14 +71,14 @@ export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudie
 
   const findingSummary = (id: string): FindingSummaryDTO | null => {
     const f = findingById.get(id);
-    if (!f || (isPortal(a) && f.published !== 1)) return null;
+    if (!f || !mayShow(a, 'finding', f)) return null;
     return pick<FindingSummaryDTO>('finding', a.profile, {
-      id: () => f.id, projectId: () => f.project_id, title: () => f.title, severity: () => f.severity, status: () => f.status, published: () => f.published === 1,
+      id: () => f.id, projectId: () => f.project_id, title: () => f.title, severity: () => f.severity, status: () => f.status, published: () => isPublished(f),
     });
   };
 
   function one(r: ClientEventRow): unknown {
-    if (isPortal(a) && (r.audience !== 'all' || (a.modules && !a.modules[MODULE_OF[r.type as FeedEventType]]))) return null;
+    if (isPortal(a) && r.audience !== 'all') return null;
     const data = JSON.parse(r.data) as Record<string, unknown>;
     switch (r.type as FeedEventType) {
       case 'comment:created':
@@ -89,13 +88,17 @@ export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudie
         const finding = findingSummary(String(data.findingId ?? c?.finding_id ?? ''));
         if (!finding) return null;
         // An internal note (as it is now) never reaches a portal socket, not even as a deletion.
-        if (!c || (isPortal(a) && c.internal === 1)) return r.type === 'comment:deleted' && !isPortal(a) ? { id: r.entity_id, findingId: finding.id } : null;
+        const f = findingById.get(finding.id)!;
+        if (!c || !mayShow(a, 'comment', { client_id: f.client_id, published: f.published, internal: c.internal })) {
+          return r.type === 'comment:deleted' && !isPortal(a) ? { id: r.entity_id, findingId: finding.id } : null;
+        }
         return presentComment(c, a.profile);
       }
       case 'message:created':
       case 'message:updated':
       case 'message:deleted': {
         const m = messages.messages.get(Number(r.entity_id));
+        if (!mayOpen(a, 'chat')) return null;
         return m ? presentMessage(m, messages.attachments.get(m.id) ?? [], a.profile) : null;
       }
       case 'finding:published':
@@ -103,16 +106,17 @@ export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudie
       case 'remediation:updated':
         return findingSummary(r.entity_id);
       case 'finding:unpublished':
-        return { id: r.entity_id };
+        return mayHearOf(a, 'findings') ? { id: r.entity_id } : null;
       case 'report:published': {
         const rep = reportById.get(r.entity_id);
-        if (!rep || (isPortal(a) && rep.published !== 1)) return null;
+        if (!rep || !mayShow(a, 'report', { client_id: r.client_id, published: rep.published })) return null;
         return pick<ReportSummaryDTO>('report', a.profile, { id: () => rep.id, projectId: () => rep.project_id, title: () => rep.title, version: () => rep.version });
       }
       case 'report:unpublished':
-        return { id: r.entity_id };
+        return mayHearOf(a, 'reports') ? { id: r.entity_id } : null;
       case 'project:updated': {
         const p = projectById.get(r.entity_id);
+        if (!mayOpen(a, 'project')) return null;
         return p ? pick<ProjectSummaryDTO>('project', a.profile, { id: () => p.id, name: () => p.name, status: () => p.status }) : null;
       }
       default:

@@ -33,7 +33,7 @@ export function createFeed(io: Server, deps: AppDeps) {
 
   async function emitBatch(rows: ClientEventRow[]): Promise<void> {
     const clientIds = [...new Set(rows.map((r) => r.client_id))];
-    const clients = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules', 'portal_enabled']).where('id', 'in', clientIds).execute();
+    const clients = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules', 'portal_enabled', 'archived_at']).where('id', 'in', clientIds).execute();
     // Read what the events refer to once; present it for staff and for each client's portal.
     const data = await loadEventData(deps.db, rows);
     const staff = presentLoaded(data, rows, STAFF_AUDIENCE);
@@ -116,10 +116,10 @@ export function createFeed(io: Server, deps: AppDeps) {
     let audience = STAFF_AUDIENCE;
     let audienceKey = 'staff';
     if (scope !== 'staff') {
-      const c = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules']).where('id', '=', scope.clientId).executeTakeFirst();
+      const c = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules', 'portal_enabled', 'archived_at']).where('id', '=', scope.clientId).executeTakeFirst();
       if (!c) return null;
       audience = portalAudience(c);
-      audienceKey = `portal:${c.id}:${c.visible_fields}:${c.modules}`;
+      audienceKey = `portal:${c.id}:${c.visible_fields}:${c.modules}:${c.portal_enabled}:${c.archived_at}`;
     }
     const key = `${audienceKey}|${since}|${mark}`;
     const now = Date.now();

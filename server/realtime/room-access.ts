@@ -1,7 +1,7 @@
 import type { UserRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
 import type { PresenceTarget } from '../contracts/realtime.js';
-import { modulesOf } from '../modules.js';
+import { clientSees } from '../policies/access.js';
 
 /**
  * Who may be in a presence room (one finding's page, one client's chat channel) right now. It is
@@ -9,9 +9,8 @@ import { modulesOf } from '../modules.js';
  * of a client when that client's access changes — so a socket that lost access stops hearing the
  * room within a second, even if no announcement of the change reached this instance.
  *
- * Staff: any finding or channel that exists. A portal user: their own client only, while its
- * portal is on and the client not archived, and then a published finding with the Findings
- * module on, or the channel with the Chat module on.
+ * Staff: any finding or channel that exists. A portal user: what `policies/access.ts` lets their
+ * client's people see (the finding, or the chat channel).
  */
 export interface RoomState {
   clientId: string;
@@ -29,11 +28,11 @@ export async function roomState(deps: Pick<AppDeps, 'db'>, t: PresenceTarget): P
       .where('findings.id', '=', t.id)
       .executeTakeFirst();
     if (!f) return null;
-    return { clientId: f.client_id, openToPortal: f.published === 1 && f.portal_enabled === 1 && f.archived_at === null && modulesOf(f).findings };
+    return { clientId: f.client_id, openToPortal: clientSees('finding', f) };
   }
   const c = await deps.db.selectFrom('clients').select(['id', 'modules', 'portal_enabled', 'archived_at']).where('id', '=', t.id).executeTakeFirst();
   if (!c) return null;
-  return { clientId: c.id, openToPortal: c.portal_enabled === 1 && c.archived_at === null && modulesOf(c).chat };
+  return { clientId: c.id, openToPortal: clientSees('chat', c) };
 }
 
 /** Whether `user` may be in a room of this state. */

@@ -5,9 +5,9 @@ import type { ChatMessageRow, Database } from '../../db/schema.js';
 
 type Db = Kysely<Database>;
 
-/** The client fields the channel needs (existence, name, modules, visibility, archive state). */
+/** The client fields the channel needs (existence, name, the state access reads, visibility). */
 export function findChatClient(db: Db, clientId: string) {
-  return db.selectFrom('clients').select(['id', 'name', 'modules', 'visible_fields', 'archived_at']).where('id', '=', clientId).executeTakeFirst();
+  return db.selectFrom('clients').select(['id', 'name', 'modules', 'visible_fields', 'portal_enabled', 'archived_at']).where('id', '=', clientId).executeTakeFirst();
 }
 
 export function findMessage(db: Db, id: number): Promise<ChatMessageRow | undefined> {

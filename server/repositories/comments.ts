@@ -1,6 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { CommentRow, CommentTable, Database } from '../../db/schema.js';
+import type { CommentRow, CommentTable, Database, UserRow } from '../../db/schema.js';
 import type { CommentWithAuthor } from '../presenters/collaboration.js';
+import { seesSql } from '../policies/access.js';
 
 type Db = Kysely<Database>;
 
@@ -28,17 +29,22 @@ export async function findFindingForComments(db: Db, findingId: string): Promise
 
 /**
  * A finding's comments, oldest first, with their authors (deleted ones stay as tombstones).
- * For a portal audience internal notes are filtered here, in SQL: they are never even loaded.
+ * For a client's people (`viewer`) only what they may see is loaded, filtered in SQL by `seesSql`
+ * of `policies/access.ts`: internal notes are never even loaded.
  */
-export async function listComments(db: Db, findingId: string, audience: 'staff' | 'portal'): Promise<CommentWithAuthor[]> {
-  let q = db
+export async function listComments(db: Db, findingId: string, viewer: Pick<UserRow, 'kind' | 'client_id'>): Promise<CommentWithAuthor[]> {
+  return db
     .selectFrom('comments')
     .innerJoin('users', 'users.id', 'comments.author_id')
+    .innerJoin('findings as cf', 'cf.id', 'comments.finding_id')
+    .innerJoin('clients as fc', 'fc.id', 'cf.client_id')
     .selectAll('comments')
     .select(['users.name as author_name', 'users.kind as author_kind'])
-    .where('comments.finding_id', '=', findingId);
-  if (audience === 'portal') q = q.where('comments.internal', '=', 0);
-  return q.orderBy('comments.created_at').orderBy('comments.id').execute();
+    .where('comments.finding_id', '=', findingId)
+    .where(seesSql(viewer, 'comment', { clients: 'fc', findings: 'cf', comments: 'comments' }))
+    .orderBy('comments.created_at')
+    .orderBy('comments.id')
+    .execute();
 }
 
 /** One comment by id (any audience; callers decide what the viewer may know). */

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { Database, EvidenceRow, EvidenceTable } from '../../db/schema.js';
+import { seesSql } from '../policies/access.js';
 
 /** Evidence queries. The first argument is the db or the command's transaction. */
 type Q = Kysely<Database> | Transaction<Database>;
@@ -30,19 +31,17 @@ export function findEvidence(db: Q, id: string): Promise<(EvidenceRow & { findin
 }
 
 /**
- * A finding's evidence, oldest first. `clientVisible` keeps only what a client may be shown:
- * shared, with a client copy, on a published finding of that client (filtered in SQL).
+ * A finding's evidence, oldest first. `clientVisible` keeps only what that client's people may
+ * see (`seesSql` of `policies/access.ts`: shared, with a client copy, on a published finding…).
  */
 export function listEvidence(db: Q, findingId: string, clientVisible?: { clientId: string }): Promise<EvidenceRow[]> {
   let q = db.selectFrom('evidence').selectAll('evidence').where('evidence.finding_id', '=', findingId);
   if (clientVisible) {
     q = q
       .innerJoin('findings', 'findings.id', 'evidence.finding_id')
-      .where('findings.published', '=', 1)
-      .where('findings.client_id', '=', clientVisible.clientId)
+      .innerJoin('clients as fc', 'fc.id', 'findings.client_id')
       .where('evidence.client_id', '=', clientVisible.clientId)
-      .where('evidence.shared', '=', 1)
-      .where('evidence.client_file', 'is not', null);
+      .where(seesSql({ kind: 'portal', client_id: clientVisible.clientId }, 'evidence', { clients: 'fc', findings: 'findings', evidence: 'evidence' }));
   }
   return q.orderBy('evidence.created_at', 'asc').orderBy('evidence.id').execute();
 }

@@ -60,11 +60,9 @@ export function loadForDelivery(db: Db, ids: number[]) {
   return db
     .selectFrom('notifications')
     .innerJoin('users', 'users.id', 'notifications.user_id')
-    .leftJoin('clients', 'clients.id', 'users.client_id')
     .selectAll('notifications')
     .select([
       'users.kind as user_kind', 'users.status as user_status', 'users.email as user_email', 'users.notify_prefs as user_prefs', 'users.client_id as user_client_id',
-      'clients.portal_enabled as client_portal_enabled', 'clients.archived_at as client_archived_at', 'clients.modules as client_modules',
     ])
     .where('notifications.id', 'in', ids)
     .orderBy('notifications.id')

@@ -1,12 +1,14 @@
 import type { Db } from '../../db/client.js';
 import type { EvidenceRow, FindingRow, FindingStatus, ProjectRow, ReportRow, Severity } from '../../db/schema.js';
 import { OPEN_STATUSES, RESOLVED_STATUSES } from '../contracts/portal.js';
+import { seesSql } from '../policies/access.js';
 import type { StatusChangeRow } from '../presenters/workspace.js';
 
 /**
  * The portal's reads. Every query takes the viewer's client id (from the session, never from the
- * request) and filters by it in SQL; findings and reports are filtered to `published = 1` in SQL;
- * internal notes are never selected. Callers pass ids from the URL only as a second filter.
+ * request) and filters in SQL with `seesSql` of `policies/access.ts` (own client, portal open,
+ * module on, published, shared…); internal notes are never selected. Callers pass ids from the
+ * URL only as a second filter.
  */
 
 /** A finding as loaded for a portal request: everything but the internal notes. */
@@ -23,8 +25,12 @@ const FINDING_COLUMNS = [
 /** A summary row for a project's findings table. */
 export type FindingSummaryRow = Pick<FindingRow, 'id' | 'project_id' | 'title' | 'severity' | 'status' | 'cvss_score' | 'published_at' | 'updated_at' | 'due_paused_ms' | 'due_paused_at'>;
 
+/** The client's people as a principal (their session was checked by the caller). */
+const clientPeople = (clientId: string) => ({ kind: 'portal' as const, client_id: clientId });
+
+/** The findings the client's people may see now, with their client joined as `fc`. */
 const published = (db: Db, clientId: string) =>
-  db.selectFrom('findings').where('findings.client_id', '=', clientId).where('findings.published', '=', 1);
+  db.selectFrom('findings').innerJoin('clients as fc', 'fc.id', 'findings.client_id').where(seesSql(clientPeople(clientId), 'finding', { clients: 'fc', findings: 'findings' }));
 
 /** The client's projects (every status): active first, then planned, completed, archived; newest first within each. */
 export function listProjects(db: Db, clientId: string): Promise<ProjectRow[]> {
@@ -46,18 +52,18 @@ export function findProject(db: Db, clientId: string, projectId: string): Promis
 /** Published finding counts per project and severity, plus how many are still open. */
 export async function countFindings(db: Db, clientId: string, projectIds?: string[]): Promise<{ projectId: string; severity: Severity; status: FindingStatus; n: number }[]> {
   if (projectIds && projectIds.length === 0) return [];
-  let q = published(db, clientId).select(['project_id', 'severity', 'status', (eb) => eb.fn.countAll<number>().as('n')]);
-  if (projectIds) q = q.where('project_id', 'in', projectIds);
-  const rows = await q.groupBy(['project_id', 'severity', 'status']).execute();
+  let q = published(db, clientId).select(['findings.project_id', 'findings.severity', 'findings.status', (eb) => eb.fn.countAll<number>().as('n')]);
+  if (projectIds) q = q.where('findings.project_id', 'in', projectIds);
+  const rows = await q.groupBy(['findings.project_id', 'findings.severity', 'findings.status']).execute();
   return rows.map((r) => ({ projectId: r.project_id, severity: r.severity, status: r.status, n: Number(r.n) }));
 }
 
 /** The published findings of one of the client's projects (summary columns only). */
 export function listProjectFindings(db: Db, clientId: string, projectId: string): Promise<FindingSummaryRow[]> {
   return published(db, clientId)
-    .select(['id', 'project_id', 'title', 'severity', 'status', 'cvss_score', 'published_at', 'updated_at', 'due_paused_ms', 'due_paused_at'])
-    .where('project_id', '=', projectId)
-    .orderBy('published_at', 'desc')
+    .select(['findings.id', 'findings.project_id', 'findings.title', 'findings.severity', 'findings.status', 'findings.cvss_score', 'findings.published_at', 'findings.updated_at', 'findings.due_paused_ms', 'findings.due_paused_at'])
+    .where('findings.project_id', '=', projectId)
+    .orderBy('findings.published_at', 'desc')
     .execute();
 }
 
@@ -82,17 +88,18 @@ export function findingHistory(db: Db, findingId: string): Promise<StatusChangeR
     .execute();
 }
 
-/** The evidence of a finding the client may see: shared, with a client copy, of this client. */
+/** The evidence of a finding the client may see (shared, with a client copy, of this client…). */
 export function sharedEvidence(db: Db, clientId: string, findingId: string): Promise<EvidenceRow[]> {
   return db
     .selectFrom('evidence')
-    .selectAll()
-    .where('client_id', '=', clientId)
-    .where('finding_id', '=', findingId)
-    .where('shared', '=', 1)
-    .where('client_file', 'is not', null)
-    .orderBy('created_at')
-    .orderBy('id')
+    .innerJoin('findings', 'findings.id', 'evidence.finding_id')
+    .innerJoin('clients as fc', 'fc.id', 'findings.client_id')
+    .selectAll('evidence')
+    .where('evidence.client_id', '=', clientId)
+    .where('evidence.finding_id', '=', findingId)
+    .where(seesSql(clientPeople(clientId), 'evidence', { clients: 'fc', findings: 'findings', evidence: 'evidence' }))
+    .orderBy('evidence.created_at')
+    .orderBy('evidence.id')
     .execute();
 }
 
@@ -101,10 +108,10 @@ export function listReports(db: Db, clientId: string, opts: { projectId?: string
   let q = db
     .selectFrom('reports')
     .innerJoin('projects', (j) => j.onRef('projects.id', '=', 'reports.project_id').on('projects.client_id', '=', clientId))
+    .innerJoin('clients as fc', 'fc.id', 'reports.client_id')
     .selectAll('reports')
     .select('projects.name as project_name')
-    .where('reports.client_id', '=', clientId)
-    .where('reports.published', '=', 1);
+    .where(seesSql(clientPeople(clientId), 'report', { clients: 'fc', reports: 'reports' }));
   if (opts.projectId) q = q.where('reports.project_id', '=', opts.projectId);
   if (opts.limit) q = q.limit(opts.limit);
   return q.orderBy('reports.published_at', 'desc').orderBy('reports.created_at', 'desc').execute();
@@ -119,9 +126,9 @@ export async function countActiveProjects(db: Db, clientId: string): Promise<num
 /** Published findings still open, by severity. */
 export async function countOpenBySeverity(db: Db, clientId: string): Promise<{ severity: Severity; n: number }[]> {
   const rows = await published(db, clientId)
-    .select(['severity', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('status', 'in', OPEN_STATUSES)
-    .groupBy('severity')
+    .select(['findings.severity', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('findings.status', 'in', OPEN_STATUSES)
+    .groupBy('findings.severity')
     .execute();
   return rows.map((r) => ({ severity: r.severity, n: Number(r.n) }));
 }
@@ -149,9 +156,9 @@ export interface ReportEventRow { id: string; title: string; version: number; pr
 /** The latest publications of the client's findings. */
 export async function recentPublications(db: Db, clientId: string, limit: number): Promise<FindingEventRow[]> {
   const rows = await published(db, clientId)
-    .select(['id', 'title', 'published_at'])
-    .where('published_at', 'is not', null)
-    .orderBy('published_at', 'desc')
+    .select(['findings.id', 'findings.title', 'findings.published_at'])
+    .where('findings.published_at', 'is not', null)
+    .orderBy('findings.published_at', 'desc')
     .limit(limit)
     .execute();
   return rows.map((r) => ({ id: r.id, title: r.title, at: r.published_at! }));

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database, ReportRow, ReportTable } from '../../db/schema.js';
+import { seesSql } from '../policies/access.js';
 
 /** Report queries. The first argument is the db or the command's transaction. */
 type Q = Kysely<Database> | Transaction<Database>;
@@ -27,12 +28,17 @@ export function findReport(db: Q, id: string): Promise<(ReportRow & { project_na
 
 /**
  * Reports with their project names, newest title/version first. `projectId` narrows to one
- * project; `publishedFor` keeps only one client's published reports (filtered in SQL).
+ * project; `publishedFor` keeps only what that client's people may see (`seesSql`, in SQL).
  */
 export function listReports(db: Q, o: { projectId?: string; publishedFor?: string }): Promise<(ReportRow & { project_name: string })[]> {
-  let q = db.selectFrom('reports').innerJoin('projects', 'projects.id', 'reports.project_id').selectAll('reports').select('projects.name as project_name');
+  let q = db
+    .selectFrom('reports')
+    .innerJoin('projects', 'projects.id', 'reports.project_id')
+    .innerJoin('clients as fc', 'fc.id', 'reports.client_id')
+    .selectAll('reports')
+    .select('projects.name as project_name');
   if (o.projectId) q = q.where('reports.project_id', '=', o.projectId);
-  if (o.publishedFor) q = q.where('reports.client_id', '=', o.publishedFor).where('reports.published', '=', 1);
+  if (o.publishedFor) q = q.where(seesSql({ kind: 'portal', client_id: o.publishedFor }, 'report', { clients: 'fc', reports: 'reports' }));
   return q.orderBy('reports.title').orderBy('reports.version', 'desc').execute();
 }
 

@@ -7,7 +7,7 @@ import type { DashboardDTO, PortalProjectDTO } from '../contracts/portal.js';
 import { requireViewer } from '../middleware/authenticate.js';
 import { clientOf } from '../auth/access.js';
 import { authorize, type Action } from '../policies/index.js';
-import { modulesOf, requireModule } from '../modules.js';
+import { modulesOf, requireClientModule, requireSees } from '../policies/access.js';
 import { portalProfile, type VisibilityProfile } from '../visibility/profile.js';
 import { notFound } from '../errors.js';
 import { writeAudit } from '../audit.js';
@@ -39,9 +39,8 @@ async function portalReader(deps: AppDeps, req: Request, action: Action, module?
   const clientId = viewer.user.client_id;
   if (!clientId) throw notFound();
   authorize(viewer.user, action, { type: 'clientData', clientId });
-  const client = await clientOf(deps.db, viewer.user);
-  if (!client) throw notFound();
-  if (module) requireModule('portal', client, module);
+  const client = requireSees(viewer.user, 'client', await clientOf(deps.db, viewer.user));
+  if (module) requireClientModule(viewer.user, client, module);
   return { clientId, client, profile: portalProfile(client), modules: modulesOf(client) };
 }
 

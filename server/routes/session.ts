@@ -8,7 +8,7 @@ import { presentFirm, presentSelf } from '../presenters/user.js';
 import { writeAudit } from '../audit.js';
 import type { SessionDTO } from '../contracts/api.js';
 import { mfaStepFor } from '../auth/sign-in.js';
-import { modulesOf } from '../modules.js';
+import { modulesOf } from '../policies/access.js';
 import { clientOf } from '../auth/access.js';
 
 /** The current session (who am I) and logout. */

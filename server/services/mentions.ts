@@ -1,37 +1,29 @@
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../../db/schema.js';
 import { MENTION_PATTERN, mentionedIds, type MentionCandidateDTO } from '../contracts/comments.js';
-import { modulesOf } from '../modules.js';
+import { clientSees, sees } from '../policies/access.js';
 import { insertNotifications, type NewNotification } from '../repositories/notifications.js';
 import { addFollowers, followerIds, type FindingForComments } from '../repositories/comments.js';
 import { renderMarkdown } from './markdown.js';
 
 /**
  * Mentions and follower notifications for comments. Mentions are read from the stored text only
- * (`@[Name](user-id)`), and every recipient's access is checked again at the moment of writing:
- * active, and staff — or a portal user of the finding's client while the finding is published,
- * the portal is on and the Findings module is on, and never for an internal note. A mention of
- * someone who can't see the comment notifies nobody and grants nothing.
+ * (`@[Name](user-id)`), and every recipient's access is checked again at the moment of writing,
+ * by `policies/access.ts` (active, and may see the comment now). A mention of someone who can't
+ * see the comment notifies nobody and grants nothing.
  */
 
 type Db = Kysely<Database>;
 type Person = Pick<UserRow, 'id' | 'name' | 'kind' | 'status' | 'client_id'>;
 
-/** Whether the finding's client's own people can see it right now (published, portal on, Findings on). */
-export function clientSeesFinding(f: FindingForComments): boolean {
-  return f.published === 1 && f.portal_enabled === 1 && f.archived_at === null && modulesOf(f).findings;
-}
-
-/** Whether `u` may see a comment on `f` (an internal note: staff only). */
+/** Whether `u` may see a comment on `f` now (`policies/access.ts`; an internal note: staff only). */
 export function maySeeComment(u: Person, f: FindingForComments, internal: boolean): boolean {
-  if (u.status !== 'active') return false;
-  if (u.kind === 'staff') return true;
-  return !internal && u.client_id === f.client_id && clientSeesFinding(f);
+  return sees(u, 'comment', { ...f, internal: internal ? 1 : 0 });
 }
 
 /** The people who may be mentioned in a comment on `f` (staff only for an internal note), by name. */
 export async function mentionCandidates(db: Db, f: FindingForComments, internal: boolean, exceptId: string): Promise<MentionCandidateDTO[]> {
-  const portal = !internal && clientSeesFinding(f);
+  const portal = clientSees('comment', { ...f, internal: internal ? 1 : 0 });
   const rows = await db
     .selectFrom('users')
     .select(['id', 'name', 'kind'])

@@ -1,5 +1,6 @@
 import type { ClientRow } from '../../db/schema.js';
 import type { Viewer } from '../auth/session.js';
+import { switchOn } from '../policies/access.js';
 import { HIDE_KEYS, VISIBILITY, type Entity, type HideKey } from './fields.js';
 
 /** Who a payload is for: staff see every listed field; a portal profile carries its client's hidden fields. */
@@ -11,13 +12,8 @@ export const STAFF_PROFILE: VisibilityProfile & { audience: 'staff' } = Object.f
 
 /** The client's visible-field settings (every field visible unless switched off). */
 export function visibleFieldsOf(client: Pick<ClientRow, 'visible_fields'>): Record<HideKey, boolean> {
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = JSON.parse(client.visible_fields) ?? {};
-  } catch {
-    /* a damaged setting hides nothing extra; the default is visible */
-  }
-  return Object.fromEntries(HIDE_KEYS.map((k) => [k, parsed[k] !== false])) as Record<HideKey, boolean>;
+  // A damaged setting hides nothing extra (read as `policies/access.ts` reads every switch map).
+  return Object.fromEntries(HIDE_KEYS.map((k) => [k, switchOn(client.visible_fields, k)])) as Record<HideKey, boolean>;
 }
 
 /** The profile for a portal audience of one client, as its settings are right now. */

@@ -20,7 +20,7 @@ const comment = (o: Partial<CommentWithAuthor> = {}): CommentWithAuthor => ({
 const message = (o: Partial<MessageWithAuthor> = {}): MessageWithAuthor => ({
   id: 7, client_id: CLIENT, author_id: 'u2', body: 'hi', client_message_id: 'cm7', created_at: T, edited_at: null, deleted_at: T + 1, author_name: 'Pat', author_kind: 'portal', ...o,
 });
-const finding = (published: number) => ({ id: 'f1', project_id: 'p1', title: 'SQLi', severity: 'high' as const, status: 'open' as const, published });
+const finding = (published: number) => ({ id: 'f1', client_id: CLIENT, project_id: 'p1', title: 'SQLi', severity: 'high' as const, status: 'open' as const, published });
 
 function data(o: { comments?: CommentWithAuthor[]; published?: number; reportPublished?: number } = {}): EventData {
   return {
@@ -36,7 +36,7 @@ const row = (type: string, entity: string, o: Partial<ClientEventRow> = {}): Cli
   position: ++pos, client_id: CLIENT, type, audience: 'all', entity_id: entity, data: JSON.stringify(type.startsWith('comment:') ? { findingId: 'f1' } : {}), at: T, ...o,
 });
 const portal = (o: { modules?: Record<string, boolean>; hidden?: Record<string, boolean> } = {}): FeedAudience =>
-  portalAudience({ id: CLIENT, visible_fields: JSON.stringify(o.hidden ?? {}), modules: JSON.stringify(o.modules ?? {}) });
+  portalAudience({ id: CLIENT, visible_fields: JSON.stringify(o.hidden ?? {}), modules: JSON.stringify(o.modules ?? {}), portal_enabled: 1, archived_at: null });
 const one = (d: EventData, r: ClientEventRow, a: FeedAudience) => presentLoaded(d, [r], a)[0];
 
 describe('presentLoaded', () => {
