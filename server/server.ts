@@ -1,6 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Server as IoServer } from 'socket.io';
+import type { AppServer } from './realtime/socket-types.js';
 import type { AppDeps } from './context.js';
 import { createApp } from './app.js';
 import { createRealtime } from './realtime/io.js';
@@ -11,7 +11,7 @@ import { registerNotifications } from './events/notifications.js';
 
 export interface RunningServer {
   http: HttpServer;
-  io: IoServer;
+  io: AppServer;
   /** Push every committed event and finish queued writes (tests use it to wait for delivery). */
   drain(): Promise<void>;
   /** Prune the event log now (tests; the server does it every minute). */

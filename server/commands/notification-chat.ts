@@ -1,7 +1,6 @@
-import type { Server } from 'socket.io';
 import type { AppDeps } from '../context.js';
 import type { DomainEvents } from '../events/bus.js';
-import type { SocketData } from '../realtime/io.js';
+import type { AppServer } from '../realtime/socket-types.js';
 import { rooms } from '../realtime/rooms.js';
 import { insertNotifications, type NewNotification } from '../repositories/notifications.js';
 import { chatLink, clientTeamStaff, oneLine, portalAudienceOf } from './notification-recipients.js';
@@ -13,7 +12,7 @@ import { chatLink, clientTeamStaff, oneLine, portalAudienceOf } from './notifica
  * notification per channel: a second message while the first is unread adds nothing.
  * Returns the new rows' ids (publish `notifications.created` with them).
  */
-export async function notifyChatPosted(io: Server, deps: AppDeps, e: DomainEvents['chat.posted']): Promise<number[]> {
+export async function notifyChatPosted(io: AppServer, deps: AppDeps, e: DomainEvents['chat.posted']): Promise<number[]> {
   const message = await deps.db
     .selectFrom('chat_messages')
     .innerJoin('users', 'users.id', 'chat_messages.author_id')
@@ -24,7 +23,7 @@ export async function notifyChatPosted(io: Server, deps: AppDeps, e: DomainEvent
     .executeTakeFirst();
   if (!message || message.deleted_at !== null) return [];
 
-  const inChannel = new Set((await io.in(rooms.channel(e.clientId)).fetchSockets()).map((s) => (s.data as SocketData).viewer.user.id));
+  const inChannel = new Set((await io.in(rooms.channel(e.clientId)).fetchSockets()).map((s) => s.data.viewer.user.id));
   const [portal, staff] = await Promise.all([portalAudienceOf(deps.db, e.clientId, 'chat'), clientTeamStaff(deps.db, e.clientId)]);
   const away = (list: { id: string }[]) => list.map((u) => u.id).filter((id) => id !== e.authorId && !inChannel.has(id));
   const kindOf = new Map<string, 'portal' | 'staff'>([...away(portal).map((id) => [id, 'portal'] as const), ...away(staff).map((id) => [id, 'staff'] as const)]);

@@ -1,4 +1,4 @@
-import type { Server } from 'socket.io';
+import type { AppServer } from '../realtime/socket-types.js';
 import type { AppDeps } from '../context.js';
 import type { NotificationPushed } from '../contracts/realtime.js';
 import { notifyPrefsFrom } from '../contracts/profile.js';
@@ -18,7 +18,7 @@ import { notificationMail, wantsMail } from './notification-mail.js';
  * Access is checked again here, as things are now: a person removed, a portal switched off, a
  * module disabled or a finding withdrawn since the row was written gets no push and no mail.
  */
-export async function deliverNotifications(io: Server, deps: AppDeps, ids: number[]): Promise<void> {
+export async function deliverNotifications(io: AppServer, deps: AppDeps, ids: number[]): Promise<void> {
   if (!ids.length) return;
   const rows = await loadForDelivery(deps.db, ids);
   const allowed: DeliveryRow[] = [];
@@ -48,11 +48,12 @@ async function mayStillKnow(deps: AppDeps, r: DeliveryRow): Promise<boolean> {
       .executeTakeFirst();
     return f !== undefined && sees(person, 'finding', f);
   }
-  // About a client's module as a whole (a report published, the chat): a staff-only kind has none.
+  // About a client's module as a whole (a report published, the chat). A staff-only kind has no
+  // module, and a notice naming no client has nothing to judge but the person: staff only.
+  const staffOnly = person.kind === 'staff' && person.status === 'active';
   const module = MODULE_OF_KIND[r.kind];
-  if (!module) return person.kind === 'staff' && person.status === 'active';
   const client = r.client_id ? await deps.db.selectFrom('clients').select(['id', 'portal_enabled', 'archived_at', 'modules']).where('id', '=', r.client_id).executeTakeFirst() : undefined;
-  return seesModule(person, client, module);
+  return module && client ? seesModule(person, client, module) : staffOnly;
 }
 
 /**

@@ -18,23 +18,12 @@ export const FEED_EVENT_TYPES = [
 ] as const;
 export type FeedEventType = (typeof FEED_EVENT_TYPES)[number];
 
-/** One pushed event: its log position (strictly increasing), the client it belongs to, and the audience-presented payload. */
-export interface FeedEnvelope<T = unknown> {
-  position: number;
-  clientId: string;
-  type: FeedEventType;
-  at: string;
-  data: T;
-}
-
 /** An ack: `{ ok: true, ...result }` or `{ ok: false, error }` with the same codes as the HTTP API. */
 export type Ack<T = Record<string, never>> = ({ ok: true } & T) | { ok: false; error: { code: ErrorCode; message: string; details?: unknown } };
 
 /** `feed:subscribe`: join the viewer's client feed(s); `since` = last position seen (null on a fresh page). */
 export const FeedSubscribeInput = z.object({ since: z.number().int().min(0).nullable() }).strict();
 export type FeedSubscribeInput = z.infer<typeof FeedSubscribeInput>;
-/** Caught-up events in order, or `resync: true` when the gap is older than the log keeps (reload your data). */
-export type FeedSubscribeResult = { position: number; events: FeedEnvelope[]; resync: boolean };
 
 /** A narrower room for presence and typing: one finding's page or one client's chat channel. */
 export const PresenceTarget = z.discriminatedUnion('kind', [

@@ -1,4 +1,4 @@
-import type { Server } from 'socket.io';
+import type { AppServer } from '../realtime/socket-types.js';
 import type { AppDeps } from '../context.js';
 import type { DomainEvents } from './bus.js';
 import { deliverNotifications } from '../commands/notification-delivery.js';
@@ -10,7 +10,7 @@ import { notifyChatPosted } from '../commands/notification-chat.js';
  * Handlers run on the bus, after the change committed; a failure is logged there and never
  * reaches the request that caused it.
  */
-export function registerNotifications(io: Server, deps: AppDeps): void {
+export function registerNotifications(io: AppServer, deps: AppDeps): void {
   deps.bus.on('notifications.created', ({ ids }) => deliverNotifications(io, deps, ids));
 
   // "New message while away" is one unread notification per person and channel, so a busy

@@ -1,11 +1,11 @@
-import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { AppDeps } from '../context.js';
 import type { Ack } from '../contracts/realtime.js';
+import type { RequestEvent, Requests } from '../contracts/socket.js';
 import type { CommandContext } from '../commands/context.js';
 import { AppError, badRequest } from '../errors.js';
 import { parseInput } from '../validate.js';
-import type { SocketData } from './io.js';
+import type { AppSocket } from './socket-types.js';
 
 /**
  * The one way a client→server socket event is handled: the payload must be a plain object that
@@ -15,14 +15,12 @@ import type { SocketData } from './io.js';
  * codes. Nothing a client sends can throw past this wrapper.
  */
 
-export type AnySocket = Socket<Record<string, (...a: any[]) => void>, Record<string, (...a: any[]) => void>, Record<string, never>, SocketData>;
-
 export interface Limiter {
   take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number };
 }
 
 /** The command context of a socket: who (from the handshake) and from where. */
-export function socketContext(socket: AnySocket): CommandContext {
+export function socketContext(socket: AppSocket): CommandContext {
   const { user } = socket.data.viewer;
   return {
     viewer: socket.data.viewer,
@@ -46,25 +44,30 @@ export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never>
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
-const registered = new WeakMap<AnySocket, Set<string>>();
+const registered = new WeakMap<AppSocket, Set<string>>();
 
 /** The events registered on this socket through `handle` (the guard refuses every other name). */
-export function handledEvents(socket: AnySocket): ReadonlySet<string> {
+export function handledEvents(socket: AppSocket): ReadonlySet<string> {
   return registered.get(socket) ?? new Set();
 }
 
-/** Register `event` on `socket`: validated, rate-limited, answered through the ack. */
-export function handle<S extends z.ZodType, R extends Record<string, unknown>>(
+/**
+ * Register `event` on `socket`: validated, rate-limited, answered through the ack. The schema's
+ * output must be the event's payload and `run` must answer the event's result (`contracts/socket.ts`).
+ */
+export function handle<E extends RequestEvent, S extends z.ZodType<Requests[E]['input']>>(
   deps: AppDeps,
-  socket: AnySocket,
-  event: string,
+  socket: AppSocket,
+  event: E,
   schema: S,
-  run: (input: z.output<S>, ctx: CommandContext) => Promise<R> | R,
+  run: (input: z.output<S>, ctx: CommandContext) => Promise<Requests[E]['result']> | Requests[E]['result'],
   limiter?: Limiter,
 ): void {
+  type R = Requests[E]['result'];
   if (!registered.has(socket)) registered.set(socket, new Set());
   registered.get(socket)!.add(event);
-  socket.on(event, async (...args: unknown[]) => {
+  // Registered untyped on purpose: whatever a client sends (any number of arguments, any shape) is judged below.
+  (socket as unknown as { on(e: string, fn: (...args: unknown[]) => void): void }).on(event, async (...args: unknown[]) => {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return; // every event of ours expects an answer; without one there is no one to tell
     const reply = ack as (a: Ack<R>) => void;

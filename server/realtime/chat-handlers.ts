@@ -1,13 +1,14 @@
 import type { AppDeps } from '../context.js';
 import { MessageSendInput } from '../contracts/realtime.js';
 import { sendMessage } from '../commands/chat-send.js';
-import { handle, type AnySocket } from './ack.js';
+import { handle } from './ack.js';
+import type { AppSocket } from './socket-types.js';
 
 /**
  * Socket events of the chat channel. `message:send` runs the same command as
  * POST /api/chat/:clientId/messages (rate limit, idempotency, group commit included); the ack
  * carries the message as the sender may see it, after it committed.
  */
-export function registerChatHandlers(deps: AppDeps, socket: AnySocket): void {
+export function registerChatHandlers(deps: AppDeps, socket: AppSocket): void {
   handle(deps, socket, 'message:send', MessageSendInput, async (input, ctx) => ({ message: (await sendMessage(deps, ctx, input)).message }));
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ClientEventRow, ClientRow, Database } from '../../db/schema.js';
-import type { FeedEnvelope, FeedEventType, FindingSummaryDTO, ProjectSummaryDTO, ReportSummaryDTO } from '../contracts/realtime.js';
+import type { FeedEventType, FindingSummaryDTO, ProjectSummaryDTO, ReportSummaryDTO } from '../contracts/realtime.js';
+import type { AnyFeedEvent, FeedEventData } from '../contracts/socket.js';
 import { atClient, isPublished, sees, seesModule, type ClientRecord, type Reachable, type StateOf } from '../policies/access.js';
 import { loadComments, loadMessages, presentComment, presentMessage } from '../presenters/collaboration.js';
 import { pick, portalProfile, STAFF_PROFILE, type VisibilityProfile } from '../visibility/profile.js';
@@ -34,7 +35,7 @@ const mayOpen = (a: FeedAudience, kind: 'chat' | 'project') => a.client === null
 const mayHearOf = (a: FeedAudience, module: 'findings' | 'reports') => a.client === null || seesModule({ kind: 'portal', client_id: a.client.id }, a.client, module);
 
 /** Present a batch of events (any clients, any types) for one audience, in the same order. */
-export async function presentEvents(db: Db, rows: ClientEventRow[], a: FeedAudience): Promise<(FeedEnvelope | null)[]> {
+export async function presentEvents(db: Db, rows: ClientEventRow[], a: FeedAudience): Promise<(AnyFeedEvent | null)[]> {
   return presentLoaded(await loadEventData(db, rows), rows, a);
 }
 
@@ -66,7 +67,7 @@ export async function loadEventData(db: Db, rows: ClientEventRow[]) {
 }
 
 /** Present events for one audience from data already loaded (no database access). */
-export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudience): (FeedEnvelope | null)[] {
+export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudience): (AnyFeedEvent | null)[] {
   const { comments, messages, findingById, reportById, projectById } = d;
 
   const findingSummary = (id: string): FindingSummaryDTO | null => {
@@ -77,7 +78,7 @@ export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudie
     });
   };
 
-  function one(r: ClientEventRow): unknown {
+  function one(r: ClientEventRow): FeedEventData[FeedEventType] | null {
     if (isPortal(a) && r.audience !== 'all') return null;
     const data = JSON.parse(r.data) as Record<string, unknown>;
     switch (r.type as FeedEventType) {
@@ -126,6 +127,7 @@ export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudie
 
   return rows.map((r) => {
     const data = one(r);
-    return data === null ? null : { position: r.position, clientId: r.client_id, type: r.type as FeedEventType, at: new Date(r.at).toISOString(), data };
+    // `one` switched on this row's type, so `data` is that type's payload (a pairing TypeScript can't follow through the switch).
+    return data === null ? null : ({ position: r.position, clientId: r.client_id, type: r.type as FeedEventType, at: new Date(r.at).toISOString(), data } as AnyFeedEvent);
   });
 }

@@ -1,9 +1,10 @@
-import type { Server } from 'socket.io';
 import type { ClientEventRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
-import { FeedSubscribeInput, type FeedEnvelope, type FeedSubscribeResult } from '../contracts/realtime.js';
+import { FeedSubscribeInput } from '../contracts/realtime.js';
+import type { AnyFeedEvent, FeedSubscribeResult } from '../contracts/socket.js';
 import { eventFloor, eventsSince, latestPosition } from '../events/log.js';
-import { handle, type AnySocket } from './ack.js';
+import { handle } from './ack.js';
+import type { AppServer, AppSocket } from './socket-types.js';
 import { loadEventData, portalAudience, presentEvents, presentLoaded, STAFF_AUDIENCE } from './feed-presenters.js';
 import { rooms } from './rooms.js';
 
@@ -22,7 +23,13 @@ const BATCH = 500;
  * exactly once. The browser holds live events until its catch-up ack arrives, so it applies
  * them in order.
  */
-export function createFeed(io: Server, deps: AppDeps) {
+/** Push one feed event under its own name (its type), to the rooms of `to`. */
+function emitFeed(to: ReturnType<AppServer['to']>, e: AnyFeedEvent): void {
+  // The event name is the payload's own `type`; the union can't be narrowed per member here.
+  (to.emit as (event: AnyFeedEvent['type'], payload: AnyFeedEvent) => boolean)(e.type, e);
+}
+
+export function createFeed(io: AppServer, deps: AppDeps) {
   let lastEmitted = 0;
   let ready: Promise<void> | null = null;
   let pumping: Promise<void> | null = null;
@@ -37,7 +44,7 @@ export function createFeed(io: Server, deps: AppDeps) {
     // Read what the events refer to once; present it for staff and for each client's portal.
     const data = await loadEventData(deps.db, rows);
     const staff = presentLoaded(data, rows, STAFF_AUDIENCE);
-    const portal = new Map<string, (FeedEnvelope | null)[]>();
+    const portal = new Map<string, (AnyFeedEvent | null)[]>();
     for (const c of clients) {
       const own = rows.map((r) => (r.client_id === c.id ? r : null));
       const presented = presentLoaded(data, own.filter((r): r is ClientEventRow => r !== null), portalAudience(c));
@@ -52,9 +59,9 @@ export function createFeed(io: Server, deps: AppDeps) {
         staffJoined.add(r.client_id);
       }
       const s = staff[i];
-      if (s) io.to(rooms.clientStaff(r.client_id)).emit(r.type, s);
+      if (s) emitFeed(io.to(rooms.clientStaff(r.client_id)), s);
       const p = portal.get(r.client_id)?.[i];
-      if (p) io.to(rooms.clientPortal(r.client_id)).emit(r.type, p);
+      if (p) emitFeed(io.to(rooms.clientPortal(r.client_id)), p);
       lastEmitted = r.position;
     });
   }
@@ -82,7 +89,7 @@ export function createFeed(io: Server, deps: AppDeps) {
   }
 
   /** `feed:subscribe`: join the rooms this viewer may receive, then answer with what it missed. */
-  function register(socket: AnySocket): void {
+  function register(socket: AppSocket): void {
     handle(deps, socket, 'feed:subscribe', FeedSubscribeInput, async ({ since }): Promise<FeedSubscribeResult> => {
       await init();
       const { user } = socket.data.viewer;
@@ -112,7 +119,7 @@ export function createFeed(io: Server, deps: AppDeps) {
    * settings, `since` and `mark` (any change to a presented entity logs an event, which moves
    * `mark`) — so a shared answer is the one this socket would have computed.
    */
-  async function catchUp(scope: { clientId: string } | 'staff', since: number, mark: number): Promise<FeedEnvelope[] | null> {
+  async function catchUp(scope: { clientId: string } | 'staff', since: number, mark: number): Promise<AnyFeedEvent[] | null> {
     let audience = STAFF_AUDIENCE;
     let audienceKey = 'staff';
     if (scope !== 'staff') {
@@ -129,13 +136,13 @@ export function createFeed(io: Server, deps: AppDeps) {
     const answer = (async () => {
       const rows = await eventsSince(deps.db, since, mark, scope, CATCHUP_MAX + 1);
       if (rows.length > CATCHUP_MAX) return null;
-      return (await presentEvents(deps.db, rows, audience)).filter((e): e is FeedEnvelope => e !== null);
+      return (await presentEvents(deps.db, rows, audience)).filter((e): e is AnyFeedEvent => e !== null);
     })();
     shared.set(key, { at: now, answer });
     answer.catch(() => shared.delete(key));
     return answer;
   }
-  const shared = new Map<string, { at: number; answer: Promise<FeedEnvelope[] | null> }>();
+  const shared = new Map<string, { at: number; answer: Promise<AnyFeedEvent[] | null> }>();
 
   deps.bus.on('events.appended', pump);
   return { register, pump, drain: async () => void (await pumping) };

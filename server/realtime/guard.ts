@@ -2,7 +2,8 @@ import type { AppDeps } from '../context.js';
 import type { Ack } from '../contracts/realtime.js';
 import { accessProblemError, viewerFromCookie } from '../middleware/authenticate.js';
 import { badRequest, unauthenticated, type AppError } from '../errors.js';
-import { errorAck, handledEvents, type AnySocket } from './ack.js';
+import { errorAck, handledEvents } from './ack.js';
+import type { AppSocket } from './socket-types.js';
 
 /**
  * Events a browser sends by itself (on connecting, on leaving a page): they are checked like any
@@ -15,7 +16,7 @@ const PASSIVE = new Set(['feed:subscribe', 'presence:leave']);
  * socket's own address (resolved at the handshake under TRUST_PROXY). On success the socket's
  * viewer is refreshed (role, name, status as they are now); on failure the error to answer.
  */
-export async function recheckSocket(deps: AppDeps, socket: AnySocket, activity: boolean): Promise<AppError | null> {
+export async function recheckSocket(deps: AppDeps, socket: AppSocket, activity: boolean): Promise<AppError | null> {
   const r = await viewerFromCookie(deps, socket.request.headers.cookie, socket.data.ip, activity);
   if (!r.viewer) return r.problem ? accessProblemError(r.problem) : unauthenticated();
   if (!r.viewer.session.mfa_verified) return unauthenticated();
@@ -33,7 +34,7 @@ export async function recheckSocket(deps: AppDeps, socket: AnySocket, activity: 
  *   this address gets the error ack and the socket is disconnected.
  * Checks run one after another per socket, so events reach their handlers in the order sent.
  */
-export function guardSocket(deps: AppDeps, socket: AnySocket): void {
+export function guardSocket(deps: AppDeps, socket: AppSocket): void {
   let previous: Promise<unknown> = Promise.resolve();
   socket.use((packet, next) => {
     const [event] = packet;

@@ -1,27 +1,21 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
+import type { AppServer, SocketData } from './socket-types.js';
 import type { AppDeps } from '../context.js';
 import { viewerFromCookie } from '../middleware/authenticate.js';
-import type { Viewer } from '../auth/session.js';
 import { rooms } from './rooms.js';
 import { clientIpFn } from '../client-ip.js';
 import { createFeed } from './feed.js';
 import { createPresence } from './presence.js';
 import { registerChatHandlers } from './chat-handlers.js';
 import { registerCommentHandlers } from './comment-handlers.js';
-import type { AnySocket } from './ack.js';
 import { guardSocket, recheckSocket } from './guard.js';
-
-export interface SocketData {
-  viewer: Viewer;
-  ip: string | null;
-}
 
 /** The largest socket message accepted (OWASP's WebSocket guidance; files go over HTTP). */
 export const MAX_SOCKET_PAYLOAD = 64 * 1024;
 
 export interface Realtime {
-  io: Server;
+  io: AppServer;
   /** Resolves once every committed event has been pushed (tests, shutdown). */
   drain(): Promise<void>;
 }
@@ -34,7 +28,7 @@ export interface Realtime {
  */
 export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime {
   const clientIp = clientIpFn(deps.config.trustProxy);
-  const io = new Server(httpServer, {
+  const io: AppServer = new Server(httpServer, {
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: MAX_SOCKET_PAYLOAD,
@@ -62,8 +56,7 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   const feed = createFeed(io, deps);
   const presence = createPresence(io, deps);
 
-  io.on('connection', (raw) => {
-    const socket = raw as unknown as AnySocket;
+  io.on('connection', (socket) => {
     const { user, session } = socket.data.viewer;
     perUser.set(user.id, (perUser.get(user.id) ?? 0) + 1);
     socket.on('disconnect', () => {
@@ -89,8 +82,7 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   // of that client is judged again now — its session with the socket's own address (else it is
   // disconnected), then the presence rooms it is in — instead of waiting for its next event.
   deps.bus.on('access.changed', async ({ clientId }) => {
-    for (const raw of io.of('/').sockets.values()) {
-      const socket = raw as unknown as AnySocket;
+    for (const socket of io.of('/').sockets.values()) {
       const { user } = socket.data.viewer;
       if (user.kind === 'portal' && user.client_id !== clientId) continue;
       if (user.kind === 'portal' && (await recheckSocket(deps, socket, false))) socket.disconnect(true);
@@ -102,6 +94,6 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
 }
 
 /** Whether the user has a live connection on this instance (mail goes to people who are offline). */
-export async function isOnline(io: Server, userId: string): Promise<boolean> {
+export async function isOnline(io: AppServer, userId: string): Promise<boolean> {
   return (await io.in(rooms.user(userId)).fetchSockets()).length > 0;
 }

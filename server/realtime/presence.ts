@@ -1,9 +1,9 @@
-import type { Server } from 'socket.io';
 import type { AppDeps } from '../context.js';
 import { PresenceJoinInput, TypingInput, type PresenceMember, type PresenceTarget } from '../contracts/realtime.js';
 import { badRequest, notFound } from '../errors.js';
 import { tokenBucket } from '../auth/rate-limit.js';
-import { handle, type AnySocket } from './ack.js';
+import { handle } from './ack.js';
+import type { AppServer, AppSocket } from './socket-types.js';
 import { rooms } from './rooms.js';
 import { mayBeIn, roomState } from './room-access.js';
 
@@ -16,12 +16,12 @@ import { mayBeIn, roomState } from './room-access.js';
  */
 
 const roomOf = (t: PresenceTarget) => (t.kind === 'finding' ? rooms.finding(t.id) : rooms.channel(t.id));
-const memberOf = (s: { data: unknown }): PresenceMember => {
-  const u = (s.data as AnySocket['data']).viewer.user;
+const memberOf = (s: { data: AppSocket['data'] }): PresenceMember => {
+  const u = s.data.viewer.user;
   return { id: u.id, name: u.name, kind: u.kind };
 };
 
-export function createPresence(io: Server, deps: AppDeps) {
+export function createPresence(io: AppServer, deps: AppDeps) {
   const typingLimit = tokenBucket(5, 2, deps.clock);
   /** The presence rooms each socket of this instance joined (by socket id). */
   const joinedBy = new Map<string, Map<string, PresenceTarget>>();
@@ -36,7 +36,7 @@ export function createPresence(io: Server, deps: AppDeps) {
     const people = new Map<string, PresenceMember>();
     const ids = new Set<string>();
     for (const s of sockets) {
-      if (!mayBeIn(state, (s.data as AnySocket['data']).viewer.user)) {
+      if (!mayBeIn(state, s.data.viewer.user)) {
         s.leave(room);
         joinedBy.get(s.id)?.delete(room);
         continue;
@@ -55,14 +55,14 @@ export function createPresence(io: Server, deps: AppDeps) {
     return present;
   }
 
-  function leave(socket: AnySocket, t: PresenceTarget): void {
+  function leave(socket: AppSocket, t: PresenceTarget): void {
     if (joinedBy.get(socket.id)?.delete(roomOf(t))) {
       socket.leave(roomOf(t));
       void announce(t);
     }
   }
 
-  function register(socket: AnySocket): void {
+  function register(socket: AppSocket): void {
     const joined = new Map<string, PresenceTarget>();
     joinedBy.set(socket.id, joined);
 
@@ -97,7 +97,7 @@ export function createPresence(io: Server, deps: AppDeps) {
   }
 
   /** After an access change: take the socket out of every presence room it may no longer be in. */
-  async function recheck(socket: AnySocket): Promise<void> {
+  async function recheck(socket: AppSocket): Promise<void> {
     for (const t of [...(joinedBy.get(socket.id)?.values() ?? [])]) {
       if (!mayBeIn(await roomState(deps, t), socket.data.viewer.user)) leave(socket, t);
     }

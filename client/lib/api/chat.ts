@@ -24,7 +24,7 @@ export function chatHistory(clientId: string, opts: { before?: number; limit?: n
  * clientMessageId (so never duplicated); resolves with the server's answer.
  */
 export function sendChatMessage(payload: { clientId: string; body: string; clientMessageId: string; attachmentIds?: string[] }): Promise<Ack<{ message: ChatMessageDTO }>> {
-  return live.send<{ message: ChatMessageDTO }>('message:send', payload);
+  return live.send('message:send', payload);
 }
 
 export const editChatMessage = (id: number, body: string) => api<{ message: ChatMessageDTO }>('PATCH', `/chat/messages/${id}`, { body }).then((r) => r.message);
@@ -42,6 +42,6 @@ export function uploadChatFile(clientId: string, file: File, onProgress?: (fract
 const channel = (clientId: string): PresenceTarget => ({ kind: 'channel', id: clientId });
 
 /** Join the channel's presence room (who is here, typing): answers who is present now. */
-export const joinChannelPresence = (clientId: string) => live.request<PresenceJoinResult>('presence:join', { target: channel(clientId) });
+export const joinChannelPresence = (clientId: string) => live.request('presence:join', { target: channel(clientId) });
 export const leaveChannelPresence = (clientId: string) => live.request('presence:leave', { target: channel(clientId) });
 export const setTyping = (clientId: string, on: boolean) => live.request(on ? 'typing:start' : 'typing:stop', { target: channel(clientId) });

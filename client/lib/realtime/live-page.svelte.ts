@@ -1,5 +1,6 @@
 import { navigating } from '$app/state';
-import type { FeedEnvelope, FeedEventType } from '$contracts/realtime';
+import type { FeedEventType } from '$contracts/realtime';
+import type { AnyFeedEvent, FeedEvent } from '$contracts/socket';
 import { live } from './live.svelte';
 
 /**
@@ -9,7 +10,7 @@ import { live } from './live.svelte';
  *
  *   $effect(() => reloadOn(['finding:updated'], (e) => e.data.id === id, reload));
  */
-export function reloadOn(types: FeedEventType[], concerns: (e: FeedEnvelope<Record<string, unknown>>) => boolean, reload: () => unknown, delayMs = 120): () => void {
+export function reloadOn<K extends FeedEventType>(types: K[], concerns: (e: FeedEvent<K>) => boolean, reload: () => unknown, delayMs = 120): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
   const schedule = () => {
     timer ??= setTimeout(() => {
@@ -20,7 +21,7 @@ export function reloadOn(types: FeedEventType[], concerns: (e: FeedEnvelope<Reco
       void reload();
     }, delayMs);
   };
-  const offs = types.map((t) => live.on<Record<string, unknown>>(t, (e) => concerns(e) && schedule()));
+  const offs = types.map((t) => live.on(t, (e) => concerns(e) && schedule()));
   offs.push(live.onResync(schedule));
   return () => {
     offs.forEach((off) => off());
@@ -29,8 +30,8 @@ export function reloadOn(types: FeedEventType[], concerns: (e: FeedEnvelope<Reco
 }
 
 /** The `id` / `projectId` a feed event's payload carries (finding, report and project summaries). */
-export const idOf = (e: FeedEnvelope<Record<string, unknown>>) => (typeof e.data?.id === 'string' ? e.data.id : null);
-export const projectOf = (e: FeedEnvelope<Record<string, unknown>>) => (typeof e.data?.projectId === 'string' ? e.data.projectId : null);
+export const idOf = (e: AnyFeedEvent) => ('id' in e.data && typeof e.data.id === 'string' ? e.data.id : null);
+export const projectOf = (e: AnyFeedEvent) => ('projectId' in e.data && typeof e.data.projectId === 'string' ? e.data.projectId : null);
 
 /**
  * The settled value of a promise a page's load handed over, which live events can refresh in

@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, FeedEnvelope, FeedEventType, FeedSubscribeResult } from '$contracts/realtime';
+import type { Ack, FeedEventType } from '$contracts/realtime';
+import type { AnyFeedEvent, ClientToServerEvents, FeedEvent, PushEvent, PushEvents, RequestEvent, Requests, ServerToClientEvents } from '$contracts/socket';
 
 /**
  * The page's one live connection. It subscribes to the viewer's feed with the last position it
@@ -7,11 +8,15 @@ import type { Ack, FeedEnvelope, FeedEventType, FeedSubscribeResult } from '$con
  * the answer), each once and in position order. Pages listen with `on(type, fn)`; a gap too old
  * for the server's log calls the `onResync` listeners (pages reload their data). Sends made with
  * `send` wait in an outbox while the connection is down and go out, in order, once it is back.
+ *
+ * This is the one place the browser touches the socket: every event name and payload is typed by
+ * `contracts/socket.ts`, so a page never chooses a payload's type itself.
  */
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'offline';
-type Listener = (e: FeedEnvelope) => void;
-type Send = { event: string; payload: Record<string, unknown>; resolve: (a: Ack<Record<string, unknown>>) => void };
+type Listener = (e: AnyFeedEvent) => void;
+type Send = { event: RequestEvent; payload: Requests[RequestEvent]['input']; resolve: (a: Ack<Record<string, unknown>>) => void };
+type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** How long a send waits for its ack before it is retried (same client message id, so no duplicate). */
 const ACK_TIMEOUT_MS = 10_000;
@@ -20,10 +25,10 @@ class Live {
   state = $state<LiveState>('connecting');
   /** Sends waiting for a connection (shown as "will send when back online"). */
   queued = $state(0);
-  private socket: Socket | null = null;
+  private socket: AppSocket | null = null;
   private position: number | null = null;
   private catchingUp = false;
-  private held: FeedEnvelope[] = [];
+  private held: AnyFeedEvent[] = [];
   private listeners = new Map<string, Set<Listener>>();
   private resyncers = new Set<() => void>();
   private pushListeners = new Map<string, Set<(p: unknown) => void>>();
@@ -35,7 +40,7 @@ class Live {
   /** Open the connection (idempotent). Called by the signed-in layout. */
   start(): void {
     if (this.socket) return;
-    const s = io({ path: '/socket.io', transports: ['websocket'], reconnectionDelayMax: 5000 });
+    const s: AppSocket = io({ path: '/socket.io', transports: ['websocket'], reconnectionDelayMax: 5000 });
     this.socket = s;
     this.state = 'connecting';
     s.on('connect', () => void this.subscribe());
@@ -71,7 +76,7 @@ class Live {
   };
 
   /** Listen to one feed event type; returns the function that stops listening. */
-  on<T = unknown>(type: FeedEventType, fn: (e: FeedEnvelope<T>) => void): () => void {
+  on<K extends FeedEventType>(type: K, fn: (e: FeedEvent<K>) => void): () => void {
     const set = this.listeners.get(type) ?? new Set();
     set.add(fn as Listener);
     this.listeners.set(type, set);
@@ -79,7 +84,7 @@ class Live {
   }
 
   /** Listen to a non-feed push (`notification:created`, `presence:changed`, `typing:changed`). */
-  onPush<T = unknown>(event: string, fn: (payload: T) => void): () => void {
+  onPush<K extends PushEvent>(event: K, fn: (payload: PushEvents[K]) => void): () => void {
     const set = this.pushListeners.get(event) ?? new Set();
     set.add(fn as (p: unknown) => void);
     this.pushListeners.set(event, set);
@@ -106,10 +111,10 @@ class Live {
   }
 
   /** Ask and wait for the answer now (presence, typing); fails at once while disconnected. */
-  async request<T extends Record<string, unknown>>(event: string, payload: Record<string, unknown>): Promise<Ack<T>> {
+  async request<E extends RequestEvent>(event: E, payload: Requests[E]['input']): Promise<Ack<Requests[E]['result']>> {
     if (!this.socket?.connected) return { ok: false, error: { code: 'unavailable', message: 'You are offline.' } };
     try {
-      return (await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<T>;
+      return await this.emit(event, payload);
     } catch {
       return { ok: false, error: { code: 'unavailable', message: 'No answer from the server.' } };
     }
@@ -120,7 +125,7 @@ class Live {
    * lost ack with the same payload (its client message id makes the retry harmless), resolved
    * with the server's answer.
    */
-  send<T extends Record<string, unknown>>(event: string, payload: Record<string, unknown>): Promise<Ack<T>> {
+  send<E extends RequestEvent>(event: E, payload: Requests[E]['input']): Promise<Ack<Requests[E]['result']>> {
     return new Promise((resolve) => {
       this.outbox.push({ event, payload, resolve: resolve as Send['resolve'] });
       this.queued = this.outbox.length;
@@ -136,7 +141,7 @@ class Live {
         const item = this.outbox[0]!;
         let answer: Ack<Record<string, unknown>>;
         try {
-          answer = (await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(item.event, item.payload)) as Ack<Record<string, unknown>>;
+          answer = await this.emit(item.event, item.payload);
         } catch {
           continue; // no ack in time: send the same thing again (idempotent), or wait for the reconnect
         }
@@ -154,7 +159,7 @@ class Live {
     this.catchingUp = true;
     this.held = [];
     try {
-      const ack = (await s.timeout(ACK_TIMEOUT_MS).emitWithAck('feed:subscribe', { since: this.position })) as Ack<FeedSubscribeResult>;
+      const ack = await this.emit('feed:subscribe', { since: this.position });
       if (!ack.ok) throw new Error(ack.error.message);
       if (ack.resync) {
         this.position = ack.position;
@@ -174,6 +179,12 @@ class Live {
     }
   }
 
+  /** Emit with the ack timeout, typed by the protocol (one place for the library's untyped-with-timeout call). */
+  private emit<E extends RequestEvent>(event: E, payload: Requests[E]['input']): Promise<Ack<Requests[E]['result']>> {
+    const timed = this.socket!.timeout(ACK_TIMEOUT_MS) as unknown as { emitWithAck(e: E, p: Requests[E]['input']): Promise<Ack<Requests[E]['result']>> };
+    return timed.emitWithAck(event, payload);
+  }
+
   private receive(event: string, payload: unknown): void {
     if (!isFeed(payload)) {
       for (const fn of this.pushListeners.get(event) ?? []) fn(payload);
@@ -184,7 +195,7 @@ class Live {
   }
 
   /** Apply one event unless it was already applied (positions only grow). */
-  private deliver(e: FeedEnvelope): void {
+  private deliver(e: AnyFeedEvent): void {
     if (this.position !== null && e.position <= this.position) return;
     this.position = e.position;
     for (const fn of this.listeners.get(e.type) ?? []) {
@@ -197,8 +208,8 @@ class Live {
   }
 }
 
-const isFeed = (p: unknown): p is FeedEnvelope =>
-  typeof p === 'object' && p !== null && typeof (p as FeedEnvelope).position === 'number' && typeof (p as FeedEnvelope).type === 'string';
+const isFeed = (p: unknown): p is AnyFeedEvent =>
+  typeof p === 'object' && p !== null && typeof (p as AnyFeedEvent).position === 'number' && typeof (p as AnyFeedEvent).type === 'string';
 
 /** The one live connection of this tab. */
 export const live = new Live();

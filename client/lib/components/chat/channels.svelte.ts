@@ -1,5 +1,5 @@
 import type { ChatChannelDTO } from '$contracts/chat';
-import type { ChatMessageDTO, FeedEnvelope } from '$contracts/realtime';
+import type { FeedEvent } from '$contracts/socket';
 import { live } from '$lib/realtime/live.svelte';
 
 /**
@@ -16,7 +16,7 @@ export class ChannelListState {
   }
 
   connect(): () => void {
-    const created = (e: FeedEnvelope<ChatMessageDTO>) => {
+    const created = (e: FeedEvent<'message:created'>) => {
       const c = this.channels.find((x) => x.clientId === e.clientId);
       if (!c || (c.lastMessage && c.lastMessage.id >= e.data.id)) return;
       c.lastMessage = e.data;
@@ -24,11 +24,11 @@ export class ChannelListState {
       if (e.data.author.id !== this.me) c.unread += 1;
       this.channels = [c, ...this.channels.filter((x) => x !== c)].sort((a, b) => Number(a.archived) - Number(b.archived));
     };
-    const changed = (e: FeedEnvelope<ChatMessageDTO>) => {
+    const changed = (e: FeedEvent<'message:updated' | 'message:deleted'>) => {
       const c = this.channels.find((x) => x.clientId === e.clientId);
       if (c?.lastMessage?.id === e.data.id) c.lastMessage = e.data;
     };
-    const offs = [live.on<ChatMessageDTO>('message:created', created), live.on<ChatMessageDTO>('message:updated', changed), live.on<ChatMessageDTO>('message:deleted', changed)];
+    const offs = [live.on('message:created', created), live.on('message:updated', changed), live.on('message:deleted', changed)];
     return () => offs.forEach((off) => off());
   }
 }

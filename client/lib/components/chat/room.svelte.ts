@@ -1,4 +1,5 @@
-import type { AttachmentDTO, ChatMessageDTO, FeedEnvelope, PresenceChanged, PresenceMember, TypingChanged } from '$contracts/realtime';
+import type { AttachmentDTO, ChatMessageDTO, PresenceMember } from '$contracts/realtime';
+import type { FeedEvent } from '$contracts/socket';
 import type { ChatHistoryDTO } from '$contracts/chat';
 import { live, newClientMessageId } from '$lib/realtime/live.svelte';
 import { ApiError } from '$lib/api/http';
@@ -82,15 +83,15 @@ export class ChatRoom {
 
   /** Listen to live events, presence and typing; returns the cleanup for the page's teardown. */
   connect(): () => void {
-    const onMessage = (e: FeedEnvelope<ChatMessageDTO>) => e.clientId === this.clientId && this.upsert(e.data);
+    const onMessage = (e: FeedEvent<'message:created' | 'message:updated' | 'message:deleted'>) => e.clientId === this.clientId && this.upsert(e.data);
     const offs = [
-      live.on<ChatMessageDTO>('message:created', onMessage),
-      live.on<ChatMessageDTO>('message:updated', onMessage),
-      live.on<ChatMessageDTO>('message:deleted', onMessage),
-      live.onPush<PresenceChanged>('presence:changed', (p) => {
+      live.on('message:created', onMessage),
+      live.on('message:updated', onMessage),
+      live.on('message:deleted', onMessage),
+      live.onPush('presence:changed', (p) => {
         if (p.target.kind === 'channel' && p.target.id === this.clientId) this.present = p.present;
       }),
-      live.onPush<TypingChanged>('typing:changed', (t) => {
+      live.onPush('typing:changed', (t) => {
         if (t.target.kind !== 'channel' || t.target.id !== this.clientId || t.user.id === this.me.id) return;
         const rest = this.typing.filter((x) => x.id !== t.user.id);
         this.typing = t.typing ? [...rest, { id: t.user.id, name: t.user.name, until: Date.now() + TYPING_TTL_MS }] : rest;

@@ -31,7 +31,7 @@ class Inbox {
     }
     if (this.wired) return;
     this.wired = true;
-    live.onPush<NotificationPushed>('notification:created', (p) => {
+    live.onPush('notification:created', (p) => {
       this.unread = p.unread;
       this.latest = [p.notification, ...this.latest.filter((n) => n.id !== p.notification.id)].slice(0, BELL_SIZE);
       this.pushListeners.forEach((f) => f(p));

@@ -1,0 +1,67 @@
+import type { CommentAnswer, CommentCreateEvent } from './comments.js';
+import type {
+  Ack, ChatMessageDTO, CommentDTO, FeedEventType, FeedSubscribeInput, FindingSummaryDTO, MessageSendInput,
+  NotificationPushed, PresenceChanged, PresenceJoinResult, PresenceTarget, ProjectSummaryDTO, ReportSummaryDTO, TypingChanged,
+} from './realtime.js';
+
+/**
+ * The whole socket protocol as types, used by the server's `Server<…>` and the browser's
+ * `Socket<…>`: a misspelt event name or a payload of the wrong shape fails to compile on either
+ * side. The runtime schemas of the client→server payloads are in `realtime.ts` / `comments.ts`.
+ */
+
+/** What each feed event carries, as presented for its audience. */
+export interface FeedEventData {
+  'comment:created': CommentDTO;
+  'comment:updated': CommentDTO;
+  /** Staff get `{ id, findingId }` for a comment that no longer exists. */
+  'comment:deleted': CommentDTO | { id: string; findingId: string };
+  'message:created': ChatMessageDTO;
+  'message:updated': ChatMessageDTO;
+  'message:deleted': ChatMessageDTO;
+  'finding:published': FindingSummaryDTO;
+  'finding:unpublished': { id: string };
+  'finding:updated': FindingSummaryDTO;
+  'report:published': ReportSummaryDTO;
+  'report:unpublished': { id: string };
+  'project:updated': ProjectSummaryDTO;
+  'remediation:updated': FindingSummaryDTO;
+}
+
+/**
+ * One pushed feed event of type `K`: its log position (strictly increasing), client and payload.
+ * Distributive: `FeedEvent<'a' | 'b'>` is `FeedEvent<'a'> | FeedEvent<'b'>`, discriminated by `type`.
+ */
+export type FeedEvent<K extends FeedEventType = FeedEventType> = K extends FeedEventType
+  ? { position: number; clientId: string; type: K; at: string; data: FeedEventData[K] }
+  : never;
+/** Any feed event, discriminated by `type`. */
+export type AnyFeedEvent = FeedEvent;
+
+/** Caught-up events in order, or `resync: true` when the gap is older than the log keeps (reload your data). */
+export type FeedSubscribeResult = { position: number; events: AnyFeedEvent[]; resync: boolean };
+
+/** Pushes that are not feed events (no position; not caught up after a reconnect). */
+export interface PushEvents {
+  'notification:created': NotificationPushed;
+  'presence:changed': PresenceChanged;
+  'typing:changed': TypingChanged;
+}
+export type PushEvent = keyof PushEvents;
+
+/** Server → browser. */
+export type ServerToClientEvents = { [K in FeedEventType]: (e: FeedEvent<K>) => void } & { [K in PushEvent]: (p: PushEvents[K]) => void };
+
+/** Browser → server: each event's payload and what its ack answers. */
+export interface Requests {
+  'feed:subscribe': { input: FeedSubscribeInput; result: FeedSubscribeResult };
+  'presence:join': { input: { target: PresenceTarget }; result: PresenceJoinResult };
+  'presence:leave': { input: { target: PresenceTarget }; result: Record<string, never> };
+  'typing:start': { input: { target: PresenceTarget }; result: Record<string, never> };
+  'typing:stop': { input: { target: PresenceTarget }; result: Record<string, never> };
+  'message:send': { input: MessageSendInput; result: { message: ChatMessageDTO } };
+  'comment:create': { input: CommentCreateEvent; result: CommentAnswer };
+}
+export type RequestEvent = keyof Requests;
+
+export type ClientToServerEvents = { [K in RequestEvent]: (input: Requests[K]['input'], ack: (a: Ack<Requests[K]['result']>) => void) => void };
