@@ -1,10 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { AttachmentRow, ChatMessageRow, CommentRow, Database, NotificationRow } from '../../db/schema.js';
+import type { AttachmentRow, ChatMessageRow, Database, NotificationRow } from '../../db/schema.js';
 import type { AttachmentDTO, AuthorDTO, ChatMessageDTO, CommentDTO, NotificationDTO } from '../contracts/realtime.js';
 import { renderMarkdown } from '../services/markdown.js';
 import { renderCommentHtml } from '../services/mentions.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
 import { isInternal } from '../policies/access.js';
+import type { CommentWithAuthor } from '../repositories/comments.js';
+
+export type { CommentWithAuthor };
 
 /**
  * Comments, chat messages, attachments and notifications for one audience. Loaders fetch rows
@@ -14,7 +17,6 @@ import { isInternal } from '../policies/access.js';
 type Db = Kysely<Database>;
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
-export type CommentWithAuthor = CommentRow & { author_name: string; author_kind: 'staff' | 'portal' };
 export type MessageWithAuthor = ChatMessageRow & { author_name: string; author_kind: 'staff' | 'portal' };
 
 /** Comments by id, with their authors. */

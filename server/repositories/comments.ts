@@ -1,9 +1,11 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { CommentRow, CommentTable, Database, UserRow } from '../../db/schema.js';
-import type { CommentWithAuthor } from '../presenters/collaboration.js';
 import { seesSql } from '../policies/access.js';
 
 type Db = Kysely<Database>;
+
+/** A comment with its author's name and kind, as lists and presenters use it. */
+export type CommentWithAuthor = CommentRow & { author_name: string; author_kind: 'staff' | 'portal' };
 
 /** What access to a finding's comments depends on: the finding and its client's settings. */
 export interface FindingForComments {

@@ -1,7 +1,9 @@
 import nodemailer from 'nodemailer';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { AppDeps } from '../context.js';
+import type { Db } from '../../db/client.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 
 export interface Mail {
   to: string;
@@ -37,7 +39,15 @@ export interface Mailer {
  * Delivers the outbox through nodemailer when SMTP_URL is set. Failures are retried with
  * back-off (1 min, 2, 4 … up to 8 attempts), never undoing the action that queued the mail.
  */
-export function createMailer(deps: Pick<AppDeps, 'db' | 'config' | 'logger' | 'clock'>): Mailer {
+/** What the mailer is built from (a slice of the app's deps, declared here so the mailer does not depend on them). */
+export interface MailerDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  clock: () => number;
+}
+
+export function createMailer(deps: MailerDeps): Mailer {
   const transport = deps.config.smtpUrl ? nodemailer.createTransport(deps.config.smtpUrl) : null;
   let running: Promise<void> | null = null;
   const run = async () => {

@@ -1,4 +1,4 @@
-import type { Ack, AttachmentDTO, ChatMessageDTO, PresenceJoinResult, PresenceTarget } from '$contracts/realtime';
+import type { Ack, AttachmentDTO, ChatMessageDTO, PresenceTarget } from '$contracts/realtime';
 import type { ChatChannelDTO, ChatHistoryDTO } from '$contracts/chat';
 import { live } from '$lib/realtime/live.svelte';
 import { api } from './http';

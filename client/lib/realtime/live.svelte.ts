@@ -21,7 +21,7 @@ type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 /** How long a send waits for its ack before it is retried (same client message id, so no duplicate). */
 const ACK_TIMEOUT_MS = 10_000;
 
-class Live {
+export class Live {
   state = $state<LiveState>('connecting');
   /** Sends waiting for a connection (shown as "will send when back online"). */
   queued = $state(0);
@@ -37,10 +37,11 @@ class Live {
   private outbox: Send[] = [];
   private flushing = false;
 
-  /** Open the connection (idempotent). Called by the signed-in layout. */
-  start(): void {
+  /** Open the connection (idempotent). Called by the signed-in layout; `url` only where there is no page origin (tests). */
+  start(url?: string): void {
     if (this.socket) return;
-    const s: AppSocket = io({ path: '/socket.io', transports: ['websocket'], reconnectionDelayMax: 5000 });
+    const options = { path: '/socket.io', transports: ['websocket'], reconnectionDelayMax: 5000 };
+    const s: AppSocket = url ? io(url, options) : io(options);
     this.socket = s;
     this.state = 'connecting';
     s.on('connect', () => void this.subscribe());

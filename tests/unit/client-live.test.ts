@@ -1,0 +1,121 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Server, type Socket } from 'socket.io';
+import type { AnyFeedEvent } from '../../server/contracts/socket.js';
+import { freePort } from '../support/app.js';
+
+/**
+ * The browser's live connection (`client/lib/realtime/live.svelte.ts`) on its own, against a real
+ * Socket.IO server whose answers the test scripts (issue 12, point 8): catch-up ordering with the
+ * live events that arrive meanwhile held back, each event applied once, the position it resumes
+ * from, a resync, and the outbox that keeps sends made while offline and sends them in order.
+ */
+
+// The browser globals Live reads (Node has no `navigator` or window event target).
+beforeAll(() => {
+  const g = globalThis as Record<string, unknown>;
+  g.navigator ??= { onLine: true };
+  g.addEventListener ??= () => {};
+  g.removeEventListener ??= () => {};
+});
+
+const { Live } = await import('../../client/lib/realtime/live.svelte.js');
+
+let http: HttpServer | null = null;
+let io: Server | null = null;
+const lives: InstanceType<typeof Live>[] = [];
+
+async function serve(port: number, onConnection: (s: Socket) => void): Promise<void> {
+  http = createServer();
+  io = new Server(http, { path: '/socket.io' });
+  io.on('connection', onConnection);
+  await new Promise<void>((r) => http!.listen(port, '127.0.0.1', r));
+}
+function connect(port: number) {
+  const live = new Live();
+  lives.push(live);
+  live.start(`http://127.0.0.1:${port}`);
+  return live;
+}
+
+afterEach(async () => {
+  for (const l of lives.splice(0)) l.stop();
+  await new Promise<void>((r) => (io ? io.close(() => r()) : r()));
+  io = null;
+  http = null;
+});
+
+const ev = (position: number): AnyFeedEvent => ({
+  position, clientId: 'c1', type: 'finding:unpublished', at: new Date(0).toISOString(), data: { id: `f${position}` },
+});
+const until = async (check: () => boolean, ms = 8000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('Live', () => {
+  it('applies the catch-up answer, then the live events held meanwhile, each once and in order; then resumes from the last position', async () => {
+    const port = await freePort();
+    const subscribes: unknown[] = [];
+    await serve(port, (s) => {
+      s.on('feed:subscribe', (input: { since: number | null }, ack: (a: unknown) => void) => {
+        subscribes.push(input.since);
+        if (subscribes.length === 1) {
+          // Live events that overtake the answer: 4 is new, 2 is also in the answer.
+          s.emit('finding:unpublished', ev(4));
+          s.emit('finding:unpublished', ev(2));
+          setTimeout(() => {
+            ack({ ok: true, position: 3, events: [ev(1), ev(2), ev(3)], resync: false });
+            s.emit('finding:unpublished', ev(5));
+            s.emit('finding:unpublished', ev(3)); // an old one again: ignored
+          }, 100);
+        } else ack({ ok: true, position: 6, events: [ev(6)], resync: false });
+      });
+    });
+    const live = connect(port);
+    const got: number[] = [];
+    live.on('finding:unpublished', (e) => got.push(e.position));
+    await until(() => got.length >= 5);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toEqual([1, 2, 3, 4, 5]);
+    expect(live.state).toBe('live');
+
+    // The connection drops; the reconnect asks only for what came after 5.
+    for (const s of io!.of('/').sockets.values()) s.conn.close();
+    await until(() => got.length >= 6);
+    expect(subscribes).toEqual([null, 5]);
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('a gap the server can no longer fill calls the resync listeners instead of applying anything', async () => {
+    const port = await freePort();
+    await serve(port, (s) => s.on('feed:subscribe', (_i: unknown, ack: (a: unknown) => void) => ack({ ok: true, position: 40, events: [], resync: true })));
+    const live = connect(port);
+    let resyncs = 0;
+    live.onResync(() => resyncs++);
+    await until(() => resyncs === 1 && live.state === 'live');
+  });
+
+  it('sends made while offline wait in the outbox and go out once, in order, when the connection is back', async () => {
+    const port = await freePort();
+    const live = connect(port); // nothing listens yet
+    const first = live.send('typing:start', { target: { kind: 'finding', id: 'f1' } });
+    const second = live.send('typing:stop', { target: { kind: 'finding', id: 'f1' } });
+    expect(live.queued).toBe(2);
+    const request = await live.request('presence:join', { target: { kind: 'finding', id: 'f1' } });
+    expect(request).toEqual({ ok: false, error: { code: 'unavailable', message: 'You are offline.' } });
+
+    const seen: string[] = [];
+    await serve(port, (s) => {
+      s.on('feed:subscribe', (_i: unknown, ack: (a: unknown) => void) => ack({ ok: true, position: 0, events: [], resync: false }));
+      for (const name of ['typing:start', 'typing:stop'] as const) s.on(name, (_i: unknown, ack: (a: unknown) => void) => (seen.push(name), ack({ ok: true })));
+    });
+    expect(await first).toEqual({ ok: true });
+    expect(await second).toEqual({ ok: true });
+    expect(seen).toEqual(['typing:start', 'typing:stop']);
+    expect(live.queued).toBe(0);
+  }, 20_000);
+});
