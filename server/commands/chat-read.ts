@@ -7,10 +7,10 @@ import { clientSees, isArchived, requireSees } from '../policies/access.js';
 import { resolveProfile, STAFF_PROFILE } from '../visibility/profile.js';
 import { chatChannelFor } from './chat-access.js';
 import type { CommandContext } from './context.js';
+import { iso } from '../presenters/iso.js';
 
 /** Reading the chat: the channel list, a page of history, and moving one's read position. */
 
-const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
 /**
  * The channels the viewer may read, newest activity first: every client's for staff, their own

@@ -7,8 +7,8 @@ import { authorize } from '../policies/index.js';
 import { remediationDays } from '../repositories/remediation.js';
 import { dueOf } from '../services/deadlines.js';
 import type { CommandContext } from './context.js';
+import { iso } from '../presenters/iso.js';
 
-const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 const OVERDUE_LIST = 10;
 
 /** The verification queue: every finding waiting for a verdict, across clients, oldest submission first (staff). */

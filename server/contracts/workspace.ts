@@ -142,7 +142,7 @@ export interface ProjectDTO {
   updatedAt: string;
   // staff only
   clientId?: string;
-  clientName?: string;
+  clientName?: string | null;
   team?: { id: string; name: string }[];
 }
 

@@ -6,6 +6,7 @@ import { renderCommentHtml } from '../services/mentions.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
 import { isInternal } from '../policies/access.js';
 import type { CommentWithAuthor } from '../repositories/comments.js';
+import { iso } from './iso.js';
 
 export type { CommentWithAuthor };
 
@@ -15,7 +16,6 @@ export type { CommentWithAuthor };
  */
 
 type Db = Kysely<Database>;
-const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
 export type MessageWithAuthor = ChatMessageRow & { author_name: string; author_kind: 'staff' | 'portal' };
 

@@ -4,10 +4,10 @@ import { SEVERITIES, type FindingCounts } from '../contracts/workspace.js';
 import type { FindingEventRow, FindingSummaryRow, ReportEventRow, StatusEventRow } from '../repositories/portal.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
 import type { Due } from '../services/deadlines.js';
+import { iso } from './iso.js';
 
 /** Presenters for the portal's dashboard, project finding tables and activity feed. */
 
-const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
 const STATUS_WORDS: Record<FindingStatus, string> = {
   open: 'Open', pending_verification: 'Pending verification', verified_fixed: 'Verified fixed', not_fixed: 'Not fixed',

@@ -6,6 +6,7 @@ import { presentAttachment } from './collaboration.js';
 import type { VisibilityProfile } from '../visibility/profile.js';
 import type { FindingStatus, Severity } from '../contracts/workspace.js';
 import { isPublished } from '../policies/access.js';
+import { iso } from './iso.js';
 
 /**
  * Rounds and retest requests for either side. A round holds nothing internal (the submission,
@@ -13,7 +14,6 @@ import { isPublished } from '../policies/access.js';
  * attachment entity of the visibility table.
  */
 
-const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 const author = (p: Person): AuthorDTO => ({ id: p.id, name: p.name, kind: p.kind });
 
 /** One round with its files: the submitter's go with the submission, the rest with the verdict. */

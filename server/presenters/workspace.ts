@@ -4,13 +4,13 @@ import { renderMarkdown } from '../services/markdown.js';
 import type { Due } from '../services/deadlines.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
 import { isPublished, isShared } from '../policies/access.js';
+import { iso } from './iso.js';
 
 /**
  * Presenters: pure functions from rows to the payload one audience may receive. Each offers
  * every value it could send; `pick` keeps only what the visibility table allows the profile.
  */
 
-const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 const jsonArray = (s: string): string[] => {
   try {
     const v = JSON.parse(s);
@@ -74,7 +74,7 @@ export function presentFinding(f: FindingRow, extras: FindingExtras, profile: Vi
 export function presentFinding(f: FindingRow, extras: FindingExtras, profile: VisibilityProfile): FindingPortalDTO;
 /** A finding for one audience; markdown is rendered and sanitised here, so pages never see raw HTML from authors. */
 export function presentFinding(f: FindingRow, extras: FindingExtras, profile: VisibilityProfile): FindingPortalDTO | FindingStaffDTO {
-  return pick<FindingPortalDTO>('finding', profile, {
+  return pick<FindingStaffDTO>('finding', profile, {
     id: () => f.id,
     projectId: () => f.project_id,
     projectName: () => extras.projectName,

@@ -43,11 +43,19 @@ export function mayShow(entity: Entity, field: string, profile: VisibilityProfil
  * Build a payload field by field from the table: only listed fields the profile may see are
  * computed and copied; anything else the presenter offers is dropped.
  */
-export function pick<T>(entity: Entity, profile: VisibilityProfile, values: Record<string, () => unknown>): T {
+export function pick<T extends object>(entity: Entity, profile: VisibilityProfile, values: Fields<T>): T {
   const out: Record<string, unknown> = {};
+  const offered = values as Record<string, (() => unknown) | undefined>;
   for (const field of Object.keys(VISIBILITY[entity])) {
-    const get = values[field];
+    const get = offered[field];
     if (get && mayShow(entity, field, profile)) out[field] = get();
   }
   return out as T;
 }
+
+/**
+ * What a presenter hands `pick`: one getter for every field of the DTO `T` (optional ones too) —
+ * a missing field fails to compile, and so does an extra one (an object literal's excess property).
+ * Which of them leave the server is the table's decision, at run time, per profile.
+ */
+export type Fields<T> = { [K in keyof T]-?: () => T[K] };
