@@ -1,4 +1,10 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+// The enums are declared once, in the contracts the browser also imports (re-exported for the db layer).
+import type { UserKind } from '../server/contracts/api.js';
+import type { PortalRole, StaffRole } from '../server/contracts/users.js';
+import type { FindingStatus, ProjectStatus, Severity } from '../server/contracts/workspace.js';
+import type { RetestStatus, Verdict } from '../server/contracts/remediation.js';
+export type { FindingStatus, PortalRole, ProjectStatus, RetestStatus, Severity, StaffRole, UserKind, Verdict };
 
 /**
  * The database as Kysely sees it. Times are Unix milliseconds (UTC); booleans are 0/1.
@@ -67,9 +73,6 @@ export interface ClientTable {
   updated_at: number;
 }
 
-export type UserKind = 'staff' | 'portal';
-export type StaffRole = 'admin' | 'analyst';
-export type PortalRole = 'viewer' | 'collaborator' | 'manager';
 export type UserStatus = 'invited' | 'active' | 'removed';
 
 export interface UserTable {
@@ -197,9 +200,6 @@ export interface MailOutboxTable {
 export type InvitationRow = Selectable<InvitationTable>;
 export type MailRow = Selectable<MailOutboxTable>;
 
-export type ProjectStatus = 'planned' | 'active' | 'completed' | 'archived';
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'informational';
-export type FindingStatus = 'open' | 'pending_verification' | 'verified_fixed' | 'not_fixed' | 'partially_fixed' | 'risk_accepted' | 'closed';
 
 export interface ProjectTable {
   id: string;
@@ -390,7 +390,6 @@ export interface NotificationTable {
   emailed_at: number | null;
 }
 
-export type RetestStatus = 'requested' | 'scheduled' | 'done';
 
 export interface RetestRequestTable {
   id: string;
@@ -408,7 +407,6 @@ export interface RetestRequestFindingTable {
   finding_id: string;
 }
 
-export type Verdict = 'verified_fixed' | 'not_fixed' | 'partially_fixed';
 
 /** A submit-and-verdict round: the submission is frozen when written, the verdict once set (SQL triggers). */
 export interface RemediationRoundTable {

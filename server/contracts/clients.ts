@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HideKey } from '../visibility/fields.js';
+import type { HideKey } from './workspace.js';
 import type { Module } from './workspace.js';
 
 /** Client organisations (minimal) and their portal security settings: request schemas and DTOs. */

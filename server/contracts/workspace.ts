@@ -2,6 +2,10 @@ import { z } from 'zod';
 
 /** Projects, findings, evidence and reports: request schemas and the payloads each audience gets. */
 
+/** The client settings that can hide finding fields from that client's users. */
+export const HIDE_KEYS = ['cvss', 'technicalDetails', 'references', 'evidence'] as const;
+export type HideKey = (typeof HIDE_KEYS)[number];
+
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export const PROJECT_STATUSES = ['planned', 'active', 'completed', 'archived'] as const;

@@ -1,10 +1,11 @@
-import type { EvidenceRow, FindingRow, FindingStatus, ProjectRow, ReportRow } from '../../db/schema.js';
+import type { EvidenceRow, FindingRow, ProjectRow, ReportRow } from '../../db/schema.js';
 import type { EvidenceDTO, FindingCounts, FindingPortalDTO, FindingStaffDTO, ProjectDTO, ReportDTO, StatusChangeDTO } from '../contracts/workspace.js';
 import { renderMarkdown } from '../services/markdown.js';
 import type { Due } from '../services/deadlines.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
 import { isPublished, isShared } from '../policies/access.js';
 import { iso } from './iso.js';
+import type { StatusChangeRow } from '../repositories/findings.js';
 
 /**
  * Presenters: pure functions from rows to the payload one audience may receive. Each offers
@@ -20,14 +21,7 @@ const jsonArray = (s: string): string[] => {
   }
 };
 
-export interface StatusChangeRow {
-  from_status: FindingStatus | null;
-  to_status: FindingStatus;
-  note: string;
-  at: number;
-  actor_id: string | null;
-  actor_name: string | null;
-}
+export type { StatusChangeRow };
 
 export function presentStatusChange(r: StatusChangeRow, profile: VisibilityProfile): StatusChangeDTO {
   return pick<StatusChangeDTO>('statusChange', profile, {

@@ -1,6 +1,15 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, EvidenceRow, FindingRow } from '../../db/schema.js';
-import type { StatusChangeRow } from '../presenters/workspace.js';
+import type { Database, EvidenceRow, FindingRow, FindingStatus } from '../../db/schema.js';
+
+/** One row of a finding's status history, with the name of whoever changed it. */
+export interface StatusChangeRow {
+  from_status: FindingStatus | null;
+  to_status: FindingStatus;
+  note: string;
+  at: number;
+  actor_id: string | null;
+  actor_name: string | null;
+}
 
 /**
  * Staff-side reads of findings: every column (internal notes included) and drafts. Never use

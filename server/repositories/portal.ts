@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.js';
 import type { EvidenceRow, FindingRow, FindingStatus, ProjectRow, ReportRow, Severity } from '../../db/schema.js';
 import { OPEN_STATUSES, RESOLVED_STATUSES } from '../contracts/portal.js';
 import { seesSql } from '../policies/access.js';
-import type { StatusChangeRow } from '../presenters/workspace.js';
+import type { StatusChangeRow } from './findings.js';
 
 /**
  * The portal's reads. Every query takes the viewer's client id (from the session, never from the

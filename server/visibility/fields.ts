@@ -6,9 +6,9 @@
  * An auditor reads this one file to know what a client can see.
  */
 
-/** The client settings that can hide finding fields from that client's users. */
-export const HIDE_KEYS = ['cvss', 'technicalDetails', 'references', 'evidence'] as const;
-export type HideKey = (typeof HIDE_KEYS)[number];
+import { HIDE_KEYS, type HideKey } from '../contracts/workspace.js';
+
+export { HIDE_KEYS, type HideKey };
 
 export interface FieldRule {
   portal: boolean;
