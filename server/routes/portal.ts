@@ -7,7 +7,7 @@ import type { DashboardDTO, PortalProjectDTO } from '../contracts/portal.js';
 import { requireViewer } from '../middleware/authenticate.js';
 import { clientOf } from '../auth/access.js';
 import { authorize, type Action } from '../policies/index.js';
-import { modulesOf, requireClientModule, requireSees } from '../policies/access.js';
+import { requireClientModule, requireSees, seesModule } from '../policies/access.js';
 import { portalProfile, type VisibilityProfile } from '../visibility/profile.js';
 import { notFound } from '../errors.js';
 import { writeAudit } from '../audit.js';
@@ -25,7 +25,8 @@ interface PortalReader {
   clientId: string;
   client: ClientRow;
   profile: VisibilityProfile;
-  modules: Record<Module, boolean>;
+  /** Whether the viewer may open a module's part of a page (`policies/access.ts`). */
+  opens: (module: Module) => boolean;
 }
 
 /**
@@ -41,7 +42,7 @@ async function portalReader(deps: AppDeps, req: Request, action: Action, module?
   authorize(viewer.user, action, { type: 'clientData', clientId });
   const client = requireSees(viewer.user, 'client', await clientOf(deps.db, viewer.user));
   if (module) requireClientModule(viewer.user, client, module);
-  return { clientId, client, profile: portalProfile(client), modules: modulesOf(client) };
+  return { clientId, client, profile: portalProfile(client), opens: (m) => seesModule(viewer.user, client, m) };
 }
 
 /** "Pages viewed" for the audit log: one cheap insert per project, finding or reports-list view. */
@@ -55,17 +56,17 @@ export function portalRouter(deps: AppDeps): Router {
   const db = deps.db;
 
   r.get('/portal/dashboard', async (req, res) => {
-    const { clientId, modules } = await portalReader(deps, req, 'dashboard.read');
+    const { clientId, opens } = await portalReader(deps, req, 'dashboard.read');
     // A module that is off removes its part of the dashboard; the dashboard itself always loads.
     const body: DashboardDTO = { recentActivity: [] };
-    if (modules.projects) body.activeProjects = await repo.countActiveProjects(db, clientId);
-    if (modules.findings) body.openBySeverity = presentOpenBySeverity(await repo.countOpenBySeverity(db, clientId));
-    if (modules.projects && modules.findings) body.progress = presentProgress(await repo.remediationProgress(db, clientId));
+    if (opens('projects')) body.activeProjects = await repo.countActiveProjects(db, clientId);
+    if (opens('findings')) body.openBySeverity = presentOpenBySeverity(await repo.countOpenBySeverity(db, clientId));
+    if (opens('projects') && opens('findings')) body.progress = presentProgress(await repo.remediationProgress(db, clientId));
     body.recentActivity = presentActivity(
       {
-        publications: modules.findings ? await repo.recentPublications(db, clientId, ACTIVITY_LIMIT) : [],
-        statusChanges: modules.findings ? await repo.recentStatusChanges(db, clientId, ACTIVITY_LIMIT) : [],
-        reports: modules.reports ? await repo.recentReports(db, clientId, ACTIVITY_LIMIT) : [],
+        publications: opens('findings') ? await repo.recentPublications(db, clientId, ACTIVITY_LIMIT) : [],
+        statusChanges: opens('findings') ? await repo.recentStatusChanges(db, clientId, ACTIVITY_LIMIT) : [],
+        reports: opens('reports') ? await repo.recentReports(db, clientId, ACTIVITY_LIMIT) : [],
       },
       ACTIVITY_LIMIT,
     );
@@ -80,7 +81,7 @@ export function portalRouter(deps: AppDeps): Router {
   });
 
   r.get('/portal/projects/:projectId', async (req, res) => {
-    const { clientId, profile, modules } = await portalReader(deps, req, 'project.read', 'projects');
+    const { clientId, profile, opens } = await portalReader(deps, req, 'project.read', 'projects');
     const project = await repo.findProject(db, clientId, req.params.projectId);
     if (!project) throw notFound();
     const counts = countsByProject(await repo.countFindings(db, clientId, [project.id])).get(project.id) ?? emptyCounts();
@@ -91,8 +92,8 @@ export function portalRouter(deps: AppDeps): Router {
     };
     const body: PortalProjectDTO = {
       project: presentProject(project, { counts }, profile),
-      findings: modules.findings ? await projectFindings(project.id) : null,
-      reports: modules.reports ? (await repo.listReports(db, clientId, { projectId: project.id })).map((x) => presentReport(x, x.project_name, profile)) : null,
+      findings: opens('findings') ? await projectFindings(project.id) : null,
+      reports: opens('reports') ? (await repo.listReports(db, clientId, { projectId: project.id })).map((x) => presentReport(x, x.project_name, profile)) : null,
     };
     await auditView(deps, req, 'project', project.id);
     res.json(body);

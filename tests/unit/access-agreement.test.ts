@@ -14,9 +14,11 @@ import { insertCommentRow } from '../support/comments.js';
 /**
  * The access rules and their SQL twin agree row for row (issue 12, point 2): every combination of
  * client state (portal on/off × archived or not × module switches, damaged ones included × shown
- * fields) and resource state (published, shared, client copy, internal), judged for staff, an
- * inactive person and each client's own user — who sees their own client's rows and must see no
- * other client's — once by `sees` on loaded rows and once by a query filtered with `seesSql`.
+ * fields) and resource state (published, shared, client copy, internal), judged for staff (analyst
+ * and admin), an inactive person and each client's own users in every portal role — who see their
+ * own client's rows and must see no other client's — once by `sees` on loaded rows and once by a
+ * query filtered with `seesSql`. (Roles decide actions, in `policies/index.ts`, not visibility: the
+ * test proves no role sees more. Staff scope does not exist yet; see the issue.)
  */
 
 const MODULE_SETTINGS = ['{}', '{"findings":false}', '{"reports":false}', '{"chat":false}', '{"projects":false}', '{"findings":0,"reports":null}', '[false]', 'not json', '{"findings":true,"chat":false,"reports":false,"projects":false}'];
@@ -24,7 +26,7 @@ const FIELD_SETTINGS = ['{}', '{"evidence":false}', '{"evidence":"no"}', '{broke
 
 let db: Db;
 let close: () => void;
-const people: { label: string; person: Pick<UserRow, 'kind' | 'client_id' | 'status'> }[] = [];
+const people: { label: string; person: Pick<UserRow, 'kind' | 'client_id' | 'status' | 'role'> }[] = [];
 
 beforeAll(async () => {
   const opened = openDatabase(path.join(tempDir('debrief-access-'), 'test.db'));
@@ -34,14 +36,17 @@ beforeAll(async () => {
   const staff = await buildStaff(db);
   const author = staff;
   people.push({ label: 'staff', person: staff });
+  people.push({ label: 'admin', person: await buildStaff(db, { role: 'admin' }) });
   people.push({ label: 'removed staff', person: { ...staff, status: 'removed' } });
   for (const portal_enabled of [1, 0])
     for (const archived_at of [null, 1_700_000_000_000])
       for (const modules of MODULE_SETTINGS)
         for (const visible_fields of FIELD_SETTINGS) {
           const client = await buildClient(db, { portal_enabled, archived_at, modules, visible_fields });
-          const user = await buildPortalUser(db, { client_id: client.id });
-          people.push({ label: `user of ${JSON.stringify({ portal_enabled, archived_at, modules, visible_fields })}`, person: user });
+          for (const role of ['viewer', 'collaborator', 'manager'] as const) {
+            const user = await buildPortalUser(db, { client_id: client.id, role });
+            people.push({ label: `${role} of ${JSON.stringify({ portal_enabled, archived_at, modules, visible_fields })}`, person: user });
+          }
           const project = await buildProject(db, { client_id: client.id });
           for (const published of [false, true]) {
             const f = await buildFinding(db, { project_id: project.id, published });
