@@ -7,7 +7,7 @@ import { createRealtime } from './realtime/io.js';
 import { sweepExpiredSessions } from './auth/revoke.js';
 import { pruneEvents } from './events/log.js';
 import { prunePendingAttachments } from './commands/attachment-prune.js';
-import { registerNotifications } from './events/notifications.js';
+import { registerNotifications } from './events/handlers/notifications.js';
 
 export interface RunningServer {
   http: HttpServer;

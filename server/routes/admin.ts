@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import type { MailRow } from '../../db/schema.js';
 import type { OutboxMailDTO } from '../contracts/users.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { authorize } from '../policies/index.js';
 
 /** How many mails the outbox page shows (newest first). */

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { parseInput } from '../validate.js';
 import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput } from '../contracts/chat.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { messageIdParam } from '../commands/chat-access.js';
 import { chatHistory, listChannels, markRead } from '../commands/chat-read.js';
 import { sendMessage } from '../commands/chat-send.js';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { CreateClientInput, UpdateClientInput } from '../contracts/clients.js';
 import { parseInput } from '../validate.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { getClient, listClients } from '../commands/client-lister.js';
 import { createClient } from '../commands/client-creator.js';
 import { updateClient } from '../commands/client-updater.js';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { CommentInput, CommentPatch, MentionableQuery } from '../contracts/comments.js';
 import { parseInput } from '../validate.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { createComment, listFindingComments } from '../commands/comment-creator.js';
 import { deleteComment, editComment, shareComment } from '../commands/comment-editor.js';
 import { listMentionable } from '../commands/comment-mentionable.js';

@@ -3,7 +3,7 @@ import type { AppDeps } from '../context.js';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validate.js';
 import { EvidencePatch, EvidenceUploadQuery, RedactionsInput } from '../contracts/evidence.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { listFindingEvidence } from '../commands/evidence-access.js';
 import { addEvidence, checkEvidenceUpload } from '../commands/evidence-upload.js';
 import { redactEvidence } from '../commands/evidence-redact.js';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { FindingInput, FindingPatch, FindingStatusInput } from '../contracts/workspace.js';
 import { parseInput } from '../validate.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { getFinding, listFindings } from '../commands/finding-lister.js';
 import { createFinding } from '../commands/finding-creator.js';
 import { updateFinding } from '../commands/finding-updater.js';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { FirmSettingsInput } from '../contracts/firm.js';
 import { parseInput } from '../validate.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { getFirmSettings, updateFirmSettings } from '../commands/firm-settings.js';
 
 /** Company settings: any staff member reads them, only admins change them (portal users: 403). */

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { NotificationListQuery } from '../contracts/notifications.js';
 import { parseInput } from '../validate.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { countUnread, listNotifications, readAllNotifications, readNotification } from '../commands/notification-inbox.js';
 
 /** In-app notifications: list, unread count, mark read. Always the signed-in person's own. */

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { ProjectInput, ProjectPatch } from '../contracts/workspace.js';
 import { parseInput } from '../validate.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { getProject, listAllProjects, listClientProjects } from '../commands/project-lister.js';
 import { createProject } from '../commands/project-creator.js';
 import { updateProject } from '../commands/project-updater.js';

@@ -6,7 +6,7 @@ import { AttachmentUploadQuery } from '../contracts/chat.js';
 import { parseInput } from '../validate.js';
 import { receiveAttachment } from '../commands/attachment-upload.js';
 import { remediationFinding } from '../commands/remediation-access.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { getRemediation } from '../commands/remediation-timeline.js';
 import { giveVerdict, submitRemediation } from '../commands/remediation-submit.js';
 import { remediationSummary, verificationQueue } from '../commands/remediation-queue.js';

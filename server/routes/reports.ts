@@ -3,7 +3,7 @@ import type { AppDeps } from '../context.js';
 import { auditContextOf } from '../context.js';
 import { parseInput } from '../validate.js';
 import { ReportPatch, ReportUploadQuery } from '../contracts/reports.js';
-import { commandContextOf } from '../commands/context.js';
+import { commandContextOf } from '../middleware/command-context.js';
 import { listProjectReports } from '../commands/report-list.js';
 import { addReport, checkReportUpload, notAPdf } from '../commands/report-upload.js';
 import { updateReport } from '../commands/report-edit.js';

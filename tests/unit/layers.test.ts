@@ -90,6 +90,9 @@ describe('import boundaries', () => {
     expect(offences('server/visibility/', [...higher, 'server/repositories/', 'server/presenters/'])).toEqual([]);
     expect(offences('server/repositories/', [...higher, 'server/presenters/'])).toEqual([]);
     expect(offences('server/presenters/', higher)).toEqual([]);
+    // Commands are transport-agnostic: after-commit socket pushes live in events/handlers, the HTTP adapter in middleware.
+    expect(offences('server/commands/', ['server/routes/', 'server/realtime/', 'server/middleware/', 'server/events/handlers/'])).toEqual([]);
+    expect(offences('server/repositories/', ['server/commands/', 'server/events/'])).toEqual([]);
     expect(offences('db/', ['server/routes/', 'server/commands/', 'server/realtime/', 'server/repositories/', 'server/presenters/'])).toEqual([]);
   });
 

@@ -1,15 +1,15 @@
-import type { AppServer } from '../realtime/socket-types.js';
-import type { AppDeps } from '../context.js';
-import type { NotificationPushed } from '../contracts/realtime.js';
-import { notifyPrefsFrom } from '../contracts/profile.js';
-import { sees, seesModule } from '../policies/access.js';
-import { presentNotification } from '../presenters/collaboration.js';
-import { isOnline } from '../realtime/io.js';
-import { rooms } from '../realtime/rooms.js';
-import { loadForDelivery, unreadCounts, type DeliveryRow } from '../repositories/notifications.js';
-import { queueMail } from '../services/mailer.js';
-import { portalProfile, STAFF_PROFILE } from '../visibility/profile.js';
-import { MODULE_OF_KIND } from './notification-recipients.js';
+import type { AppServer } from '../../realtime/socket-types.js';
+import type { AppDeps } from '../../context.js';
+import type { NotificationPushed } from '../../contracts/realtime.js';
+import { notifyPrefsFrom } from '../../contracts/profile.js';
+import { sees, seesModule } from '../../policies/access.js';
+import { presentNotification } from '../../presenters/collaboration.js';
+import { isOnline } from '../../realtime/io.js';
+import { rooms } from '../../realtime/rooms.js';
+import { loadForDelivery, unreadCounts, type DeliveryRow } from '../../repositories/notifications.js';
+import { queueMail } from '../../services/mailer.js';
+import { portalProfile, STAFF_PROFILE } from '../../visibility/profile.js';
+import { MODULE_OF_KIND } from '../../commands/notification-recipients.js';
 import { notificationMail, wantsMail } from './notification-mail.js';
 
 /**

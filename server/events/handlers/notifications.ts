@@ -1,8 +1,8 @@
-import type { AppServer } from '../realtime/socket-types.js';
-import type { AppDeps } from '../context.js';
-import type { DomainEvents } from './bus.js';
-import { deliverNotifications } from '../commands/notification-delivery.js';
-import { notifyChatPosted } from '../commands/notification-chat.js';
+import type { AppServer } from '../../realtime/socket-types.js';
+import type { AppDeps } from '../../context.js';
+import type { DomainEvents } from '../bus.js';
+import { deliverNotifications } from './notification-delivery.js';
+import { notifyChatPosted } from './notification-chat.js';
 
 /**
  * After-commit side of notifications: push each new row to its user's sockets with the unread

@@ -1,9 +1,9 @@
-import type { AppDeps } from '../context.js';
-import type { DomainEvents } from '../events/bus.js';
-import type { AppServer } from '../realtime/socket-types.js';
-import { rooms } from '../realtime/rooms.js';
-import { insertNotifications, type NewNotification } from '../repositories/notifications.js';
-import { chatLink, clientTeamStaff, oneLine, portalAudienceOf } from './notification-recipients.js';
+import type { AppDeps } from '../../context.js';
+import type { DomainEvents } from '../bus.js';
+import type { AppServer } from '../../realtime/socket-types.js';
+import { rooms } from '../../realtime/rooms.js';
+import { insertNotifications, type NewNotification } from '../../repositories/notifications.js';
+import { chatLink, clientTeamStaff, oneLine, portalAudienceOf } from '../../commands/notification-recipients.js';
 
 /**
  * "New chat message while you were away": after a chat message committed, the client's portal
