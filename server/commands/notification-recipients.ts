@@ -3,6 +3,7 @@ import type { Database, NotificationKind } from '../../db/schema.js';
 import type { Module } from '../contracts/workspace.js';
 import { seesModule } from '../policies/access.js';
 import { insertNotifications, type NewNotification } from '../repositories/notifications.js';
+import { findClientState } from '../repositories/clients.js';
 
 type Db = Kysely<Database>;
 
@@ -28,7 +29,7 @@ export async function firmAdmins(db: Db): Promise<{ id: string }[]> {
 
 /** The client's active portal users, when its portal is on and `module` is enabled for it (else nobody). */
 export async function portalAudienceOf(db: Db, clientId: string, module: Module): Promise<{ id: string }[]> {
-  const client = await db.selectFrom('clients').select(['id', 'portal_enabled', 'archived_at', 'modules']).where('id', '=', clientId).executeTakeFirst();
+  const client = await findClientState(db, clientId);
   if (!seesModule({ kind: 'portal', client_id: clientId }, client, module)) return [];
   return db.selectFrom('users').select('id').where('client_id', '=', clientId).where('kind', '=', 'portal').where('status', '=', 'active').execute();
 }

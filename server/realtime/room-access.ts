@@ -2,6 +2,7 @@ import type { UserRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
 import type { PresenceTarget } from '../contracts/realtime.js';
 import { clientSees } from '../policies/access.js';
+import { findClientState, findFindingState } from '../repositories/clients.js';
 
 /**
  * Who may be in a presence room (one finding's page, one client's chat channel) right now. It is
@@ -21,16 +22,11 @@ export interface RoomState {
 /** The room's current state, or null when the finding or client no longer exists. */
 export async function roomState(deps: Pick<AppDeps, 'db'>, t: PresenceTarget): Promise<RoomState | null> {
   if (t.kind === 'finding') {
-    const f = await deps.db
-      .selectFrom('findings')
-      .innerJoin('clients', 'clients.id', 'findings.client_id')
-      .select(['findings.client_id', 'findings.published', 'clients.modules', 'clients.portal_enabled', 'clients.archived_at'])
-      .where('findings.id', '=', t.id)
-      .executeTakeFirst();
+    const f = await findFindingState(deps.db, t.id);
     if (!f) return null;
     return { clientId: f.client_id, openToPortal: clientSees('finding', f) };
   }
-  const c = await deps.db.selectFrom('clients').select(['id', 'modules', 'portal_enabled', 'archived_at']).where('id', '=', t.id).executeTakeFirst();
+  const c = await findClientState(deps.db, t.id);
   if (!c) return null;
   return { clientId: c.id, openToPortal: clientSees('chat', c) };
 }

@@ -11,6 +11,7 @@ import { queueMail } from '../../services/mailer.js';
 import { portalProfile, STAFF_PROFILE } from '../../visibility/profile.js';
 import { MODULE_OF_KIND } from '../../commands/notification-recipients.js';
 import { notificationMail, wantsMail } from './notification-mail.js';
+import { findClientState, findFindingState } from '../../repositories/clients.js';
 
 /**
  * The after-commit side of notifications: each committed row is pushed to its person's own
@@ -40,19 +41,14 @@ export async function deliverNotifications(io: AppServer, deps: AppDeps, ids: nu
 async function mayStillKnow(deps: AppDeps, r: DeliveryRow): Promise<boolean> {
   const person = { kind: r.user_kind, client_id: r.user_client_id, status: r.user_status };
   if (r.finding_id) {
-    const f = await deps.db
-      .selectFrom('findings')
-      .innerJoin('clients', 'clients.id', 'findings.client_id')
-      .select(['findings.client_id', 'findings.published', 'clients.portal_enabled', 'clients.archived_at', 'clients.modules'])
-      .where('findings.id', '=', r.finding_id)
-      .executeTakeFirst();
+    const f = await findFindingState(deps.db, r.finding_id);
     return f !== undefined && sees(person, 'finding', f);
   }
   // About a client's module as a whole (a report published, the chat). A staff-only kind has no
   // module, and a notice naming no client has nothing to judge but the person: staff only.
   const staffOnly = person.kind === 'staff' && person.status === 'active';
   const module = MODULE_OF_KIND[r.kind];
-  const client = r.client_id ? await deps.db.selectFrom('clients').select(['id', 'portal_enabled', 'archived_at', 'modules']).where('id', '=', r.client_id).executeTakeFirst() : undefined;
+  const client = r.client_id ? await findClientState(deps.db, r.client_id) : undefined;
   return module && client ? seesModule(person, client, module) : staffOnly;
 }
 
