@@ -87,20 +87,24 @@ export interface ChatMessageDTO {
   deleted: boolean;
 }
 
-export interface CommentDTO {
+export interface CommentPortalDTO {
   id: string;
   findingId: string;
   author: AuthorDTO;
   bodyHtml: string;
   body: string;
   clientMessageId: string;
-  /** Staff only: true for an internal note not shared with the client. Never true on a portal payload. */
-  internal: boolean;
-  sharedAt: string | null;
   createdAt: string;
   editedAt: string | null;
   deleted: boolean;
 }
+export interface CommentStaffDTO extends CommentPortalDTO {
+  /** True for an internal note not shared with the client. */
+  internal: boolean;
+  sharedAt: string | null;
+}
+/** Either audience's comment (the portal's has no `internal` or `sharedAt` at all). */
+export type CommentDTO = CommentStaffDTO | (CommentPortalDTO & { internal?: never; sharedAt?: never });
 
 export interface NotificationDTO {
   id: number;

@@ -61,16 +61,26 @@ export const FindingInput = z
 /** An edit names the version it was based on: a stale version gets 409 instead of overwriting a colleague. */
 export const FindingPatch = z.object(findingFields).partial().extend({ version: z.number().int().positive() }).strict();
 
-export interface StatusChangeDTO {
+/**
+ * A payload either audience may receive, for code both share (a page, a feed event): the staff
+ * DTO, or the portal one with every staff-only field typed as absent. The presenters return the
+ * exact type for an exact profile.
+ */
+export type EitherAudience<Portal, Staff extends Portal> = Staff | (Portal & { [K in Exclude<keyof Staff, keyof Portal>]?: never });
+
+export interface StatusChangePortalDTO {
   from: FindingStatus | null;
   to: FindingStatus;
   note: string;
   at: string;
   actorName: string | null;
-  actorId?: string | null;
 }
+export interface StatusChangeStaffDTO extends StatusChangePortalDTO {
+  actorId: string | null;
+}
+export type StatusChangeDTO = EitherAudience<StatusChangePortalDTO, StatusChangeStaffDTO>;
 
-export interface EvidenceDTO {
+export interface EvidencePortalDTO {
   id: string;
   findingId: string;
   kind: 'image' | 'file';
@@ -80,14 +90,16 @@ export interface EvidenceDTO {
   url: string | null;
   thumbUrl: string | null;
   createdAt: string;
-  // staff only
-  originalName?: string;
-  mime?: string;
-  size?: number;
-  redactions?: { x: number; y: number; w: number; h: number }[];
-  shared?: boolean;
-  originalUrl?: string;
 }
+export interface EvidenceStaffDTO extends EvidencePortalDTO {
+  originalName: string;
+  mime: string;
+  size: number;
+  redactions: { x: number; y: number; w: number; h: number }[];
+  shared: boolean;
+  originalUrl: string;
+}
+export type EvidenceDTO = EitherAudience<EvidencePortalDTO, EvidenceStaffDTO>;
 
 /** A finding as a client's user sees it: hideable fields are absent (not null) when the client hides them. */
 export interface FindingPortalDTO {
@@ -134,7 +146,7 @@ export interface FindingStaffDTO extends Required<Omit<FindingPortalDTO, 'eviden
 
 export type FindingCounts = Record<Severity, number> & { total: number; open: number };
 
-export interface ProjectDTO {
+export interface ProjectPortalDTO {
   id: string;
   name: string;
   status: ProjectStatus;
@@ -144,13 +156,16 @@ export interface ProjectDTO {
   findingCounts: FindingCounts;
   createdAt: string;
   updatedAt: string;
-  // staff only
-  clientId?: string;
-  clientName?: string | null;
-  team?: { id: string; name: string }[];
 }
+export interface ProjectStaffDTO extends ProjectPortalDTO {
+  clientId: string;
+  clientName: string | null;
+  /** Absent where the team was not loaded (lists). */
+  team: { id: string; name: string }[] | undefined;
+}
+export type ProjectDTO = EitherAudience<ProjectPortalDTO, ProjectStaffDTO>;
 
-export interface ReportDTO {
+export interface ReportPortalDTO {
   id: string;
   projectId: string;
   projectName: string;
@@ -162,12 +177,14 @@ export interface ReportDTO {
   publishedAt: string | null;
   createdAt: string;
   downloadUrl: string;
-  // staff only
-  clientId?: string;
-  published?: boolean;
-  damagedAt?: string | null;
-  createdBy?: string | null;
 }
+export interface ReportStaffDTO extends ReportPortalDTO {
+  clientId: string;
+  published: boolean;
+  damagedAt: string | null;
+  createdBy: string | null;
+}
+export type ReportDTO = EitherAudience<ReportPortalDTO, ReportStaffDTO>;
 
 /** A staff status change on a finding (the note is shown to the client with the history). */
 export const FindingStatusInput = z

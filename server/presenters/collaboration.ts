@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AttachmentRow, ChatMessageRow, Database, NotificationRow } from '../../db/schema.js';
-import type { AttachmentDTO, AuthorDTO, ChatMessageDTO, CommentDTO, NotificationDTO } from '../contracts/realtime.js';
+import type { AttachmentDTO, AuthorDTO, ChatMessageDTO, CommentDTO, CommentStaffDTO, NotificationDTO } from '../contracts/realtime.js';
 import { renderMarkdown } from '../services/markdown.js';
 import { renderCommentHtml } from '../services/mentions.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
@@ -50,9 +50,11 @@ export async function loadMessages(db: Db, ids: number[]): Promise<{ messages: M
 
 const author = (id: string, name: string, kind: 'staff' | 'portal'): AuthorDTO => ({ id, name, kind });
 
+export function presentComment(c: CommentWithAuthor, profile: VisibilityProfile & { audience: 'staff' }): CommentStaffDTO;
+export function presentComment(c: CommentWithAuthor, profile: VisibilityProfile): CommentDTO;
 export function presentComment(c: CommentWithAuthor, profile: VisibilityProfile): CommentDTO {
   const gone = c.deleted_at !== null;
-  return pick<CommentDTO>('comment', profile, {
+  return pick<CommentStaffDTO>('comment', profile, {
     id: () => c.id,
     findingId: () => c.finding_id,
     author: () => author(c.author_id, c.author_name, c.author_kind),

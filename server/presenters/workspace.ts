@@ -1,5 +1,7 @@
 import type { EvidenceRow, FindingRow, ProjectRow, ReportRow } from '../../db/schema.js';
-import type { EvidenceDTO, FindingCounts, FindingPortalDTO, FindingStaffDTO, ProjectDTO, ReportDTO, StatusChangeDTO } from '../contracts/workspace.js';
+import type {
+  EvidenceDTO, EvidenceStaffDTO, FindingCounts, FindingPortalDTO, FindingStaffDTO, ProjectDTO, ProjectStaffDTO, ReportDTO, ReportStaffDTO, StatusChangeDTO, StatusChangeStaffDTO,
+} from '../contracts/workspace.js';
 import { renderMarkdown } from '../services/markdown.js';
 import type { Due } from '../services/deadlines.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
@@ -23,8 +25,10 @@ const jsonArray = (s: string): string[] => {
 
 export type { StatusChangeRow };
 
+export function presentStatusChange(r: StatusChangeRow, profile: VisibilityProfile & { audience: 'staff' }): StatusChangeStaffDTO;
+export function presentStatusChange(r: StatusChangeRow, profile: VisibilityProfile): StatusChangeDTO;
 export function presentStatusChange(r: StatusChangeRow, profile: VisibilityProfile): StatusChangeDTO {
-  return pick<StatusChangeDTO>('statusChange', profile, {
+  return pick<StatusChangeStaffDTO>('statusChange', profile, {
     from: () => r.from_status,
     to: () => r.to_status,
     note: () => r.note,
@@ -35,8 +39,10 @@ export function presentStatusChange(r: StatusChangeRow, profile: VisibilityProfi
 }
 
 /** Evidence: portal users only ever get the client copy's URL; the original's is staff-only. */
+export function presentEvidence(e: EvidenceRow, profile: VisibilityProfile & { audience: 'staff' }): EvidenceStaffDTO;
+export function presentEvidence(e: EvidenceRow, profile: VisibilityProfile): EvidenceDTO;
 export function presentEvidence(e: EvidenceRow, profile: VisibilityProfile): EvidenceDTO {
-  return pick<EvidenceDTO>('evidence', profile, {
+  return pick<EvidenceStaffDTO>('evidence', profile, {
     id: () => e.id,
     findingId: () => e.finding_id,
     kind: () => e.kind,
@@ -110,8 +116,10 @@ export interface ProjectExtras {
   team?: { id: string; name: string }[];
 }
 
+export function presentProject(p: ProjectRow, extras: ProjectExtras, profile: VisibilityProfile & { audience: 'staff' }): ProjectStaffDTO;
+export function presentProject(p: ProjectRow, extras: ProjectExtras, profile: VisibilityProfile): ProjectDTO;
 export function presentProject(p: ProjectRow, extras: ProjectExtras, profile: VisibilityProfile): ProjectDTO {
-  return pick<ProjectDTO>('project', profile, {
+  return pick<ProjectStaffDTO>('project', profile, {
     id: () => p.id,
     clientId: () => p.client_id,
     clientName: () => extras.clientName ?? null,
@@ -127,8 +135,10 @@ export function presentProject(p: ProjectRow, extras: ProjectExtras, profile: Vi
   });
 }
 
+export function presentReport(r: ReportRow, projectName: string, profile: VisibilityProfile & { audience: 'staff' }): ReportStaffDTO;
+export function presentReport(r: ReportRow, projectName: string, profile: VisibilityProfile): ReportDTO;
 export function presentReport(r: ReportRow, projectName: string, profile: VisibilityProfile): ReportDTO {
-  return pick<ReportDTO>('report', profile, {
+  return pick<ReportStaffDTO>('report', profile, {
     id: () => r.id,
     projectId: () => r.project_id,
     projectName: () => projectName,

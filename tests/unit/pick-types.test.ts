@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ReportSummaryDTO } from '../../server/contracts/realtime.js';
+import type { CommentDTO, CommentPortalDTO, ReportSummaryDTO } from '../../server/contracts/realtime.js';
+import type { EvidenceDTO } from '../../server/contracts/workspace.js';
 import { pick, portalProfile, STAFF_PROFILE } from '../../server/visibility/profile.js';
 
 /**
@@ -21,9 +22,22 @@ function compileOnly() {
   pick<ReportSummaryDTO>('report', STAFF_PROFILE, { ...values, version: () => '2' });
 }
 
+/** Every entity the portal receives has a portal DTO without the staff-only fields (issue 12, point 5). */
+function portalTypes(c: CommentPortalDTO, e: EvidenceDTO) {
+  // @ts-expect-error a portal comment has no internal flag
+  void c.internal;
+  const either: CommentDTO = c;
+  // @ts-expect-error a portal-shaped comment cannot carry a staff-only field
+  const leaked: CommentDTO = { ...c, internal: false as const, sharedAt: undefined };
+  // Shared code reads a staff-only field as possibly absent.
+  const shared: boolean | undefined = e.shared;
+  return [either, leaked, shared];
+}
+
 describe('pick', () => {
   it('builds the payload from the table at run time: listed fields the profile may see, nothing else', () => {
     expect(typeof compileOnly).toBe('function');
+    expect(typeof portalTypes).toBe('function');
     expect(pick<ReportSummaryDTO>('report', STAFF_PROFILE, values)).toEqual({ id: 'r1', projectId: 'p1', title: 'Report', version: 2 });
     const offered = { ...values, clientId: () => 'c1' } as unknown as { [K in keyof ReportSummaryDTO]-?: () => ReportSummaryDTO[K] };
     expect(pick<ReportSummaryDTO>('report', portalProfile({ id: 'c1', visible_fields: '{}' }), offered)).toEqual({ id: 'r1', projectId: 'p1', title: 'Report', version: 2 });
