@@ -1,8 +1,8 @@
 import type { AppDeps } from '../context.js';
 import type { ChatChannelDTO, ChatHistoryDTO, ChatHistoryQuery } from '../contracts/chat.js';
 import { can } from '../policies/index.js';
-import { loadMessages, presentMessage } from '../presenters/collaboration.js';
-import { advanceRead, channelStats, messageIdsPage, newestMessageId, readPosition } from '../repositories/chat.js';
+import { presentMessage } from '../presenters/collaboration.js';
+import { advanceRead, channelStats, loadMessages, messageIdsPage, newestMessageId, readPosition } from '../repositories/chat.js';
 import { clientSees, isArchived, requireSees } from '../policies/access.js';
 import { resolveProfile, STAFF_PROFILE } from '../visibility/profile.js';
 import { chatChannelFor } from './chat-access.js';

@@ -1,52 +1,22 @@
-import type { Kysely } from 'kysely';
-import type { AttachmentRow, ChatMessageRow, Database, NotificationRow } from '../../db/schema.js';
+import type { AttachmentRow, NotificationRow } from '../../db/schema.js';
 import type { AttachmentDTO, AuthorDTO, ChatMessageDTO, CommentDTO, CommentStaffDTO, NotificationDTO } from '../contracts/realtime.js';
 import { renderMarkdown } from '../services/markdown.js';
 import { renderCommentHtml } from '../services/mentions.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
 import { isInternal } from '../policies/access.js';
 import type { CommentWithAuthor } from '../repositories/comments.js';
+import type { MessageWithAuthor } from '../repositories/chat.js';
 import { iso } from './iso.js';
 
-export type { CommentWithAuthor };
+export type { CommentWithAuthor, MessageWithAuthor };
 
 /**
- * Comments, chat messages, attachments and notifications for one audience. Loaders fetch rows
- * with their author in one query per batch (the realtime feed presents many at once).
+ * Comments, chat messages, attachments and notifications for one audience: pure functions of
+ * loaded rows (the loaders are `repositories/comments.ts` `loadComments` and `repositories/chat.ts`
+ * `loadMessages`).
  */
 
-type Db = Kysely<Database>;
 
-export type MessageWithAuthor = ChatMessageRow & { author_name: string; author_kind: 'staff' | 'portal' };
-
-/** Comments by id, with their authors. */
-export async function loadComments(db: Db, ids: string[]): Promise<Map<string, CommentWithAuthor>> {
-  if (!ids.length) return new Map();
-  const rows = await db
-    .selectFrom('comments')
-    .innerJoin('users', 'users.id', 'comments.author_id')
-    .selectAll('comments')
-    .select(['users.name as author_name', 'users.kind as author_kind'])
-    .where('comments.id', 'in', ids)
-    .execute();
-  return new Map(rows.map((r) => [r.id, r]));
-}
-
-/** Chat messages by id, with their authors and attachments. */
-export async function loadMessages(db: Db, ids: number[]): Promise<{ messages: Map<number, MessageWithAuthor>; attachments: Map<number, AttachmentRow[]> }> {
-  if (!ids.length) return { messages: new Map(), attachments: new Map() };
-  const rows = await db
-    .selectFrom('chat_messages')
-    .innerJoin('users', 'users.id', 'chat_messages.author_id')
-    .selectAll('chat_messages')
-    .select(['users.name as author_name', 'users.kind as author_kind'])
-    .where('chat_messages.id', 'in', ids)
-    .execute();
-  const atts = await db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('created_at').execute();
-  const attachments = new Map<number, AttachmentRow[]>();
-  for (const a of atts) attachments.set(a.message_id!, [...(attachments.get(a.message_id!) ?? []), a]);
-  return { messages: new Map(rows.map((r) => [r.id, r])), attachments };
-}
 
 const author = (id: string, name: string, kind: 'staff' | 'portal'): AuthorDTO => ({ id, name, kind });
 

@@ -3,7 +3,9 @@ import type { ClientEventRow, ClientRow, Database } from '../../db/schema.js';
 import type { FeedEventType, FindingSummaryDTO, ProjectSummaryDTO, ReportSummaryDTO } from '../contracts/realtime.js';
 import type { AnyFeedEvent, FeedEventData } from '../contracts/socket.js';
 import { atClient, isPublished, sees, seesModule, type ClientRecord, type Reachable, type StateOf } from '../policies/access.js';
-import { loadComments, loadMessages, presentComment, presentMessage } from '../presenters/collaboration.js';
+import { presentComment, presentMessage } from '../presenters/collaboration.js';
+import { loadComments } from '../repositories/comments.js';
+import { loadMessages } from '../repositories/chat.js';
 import { pick, portalProfile, STAFF_PROFILE, type VisibilityProfile } from '../visibility/profile.js';
 
 type Db = Kysely<Database>;

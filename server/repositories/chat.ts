@@ -1,9 +1,12 @@
 import { sql, type Kysely } from 'kysely';
-import type { ChatMessageRow, Database } from '../../db/schema.js';
+import type { AttachmentRow, ChatMessageRow, Database } from '../../db/schema.js';
 
 /** Kysely queries of the chat channel (messages and read positions). First argument: db or trx. */
 
 type Db = Kysely<Database>;
+
+/** A chat message with its author's name and kind. */
+export type MessageWithAuthor = ChatMessageRow & { author_name: string; author_kind: 'staff' | 'portal' };
 
 /** The client fields the channel needs (existence, name, the state access reads, visibility). */
 export function findChatClient(db: Db, clientId: string) {
@@ -85,4 +88,20 @@ export async function channelStats(db: Db, userId: string, clientIds: string[] |
   }
   const rows = await q.execute();
   return new Map(rows.map((r) => [r.client_id, { lastId: Number(r.last_id ?? 0), unread: Number(r.unread ?? 0), lastRead: Number(r.last_read ?? 0) }]));
+}
+
+/** Chat messages by id, with their authors and attachments. */
+export async function loadMessages(db: Db, ids: number[]): Promise<{ messages: Map<number, MessageWithAuthor>; attachments: Map<number, AttachmentRow[]> }> {
+  if (!ids.length) return { messages: new Map(), attachments: new Map() };
+  const rows = await db
+    .selectFrom('chat_messages')
+    .innerJoin('users', 'users.id', 'chat_messages.author_id')
+    .selectAll('chat_messages')
+    .select(['users.name as author_name', 'users.kind as author_kind'])
+    .where('chat_messages.id', 'in', ids)
+    .execute();
+  const atts = await db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('created_at').execute();
+  const attachments = new Map<number, AttachmentRow[]>();
+  for (const a of atts) attachments.set(a.message_id!, [...(attachments.get(a.message_id!) ?? []), a]);
+  return { messages: new Map(rows.map((r) => [r.id, r])), attachments };
 }

@@ -77,3 +77,16 @@ export async function addFollowers(trx: Db, findingId: string, userIds: string[]
 export async function followerIds(db: Db, findingId: string): Promise<string[]> {
   return (await db.selectFrom('finding_followers').select('user_id').where('finding_id', '=', findingId).execute()).map((r) => r.user_id);
 }
+
+/** Comments by id, with their authors. */
+export async function loadComments(db: Db, ids: string[]): Promise<Map<string, CommentWithAuthor>> {
+  if (!ids.length) return new Map();
+  const rows = await db
+    .selectFrom('comments')
+    .innerJoin('users', 'users.id', 'comments.author_id')
+    .selectAll('comments')
+    .select(['users.name as author_name', 'users.kind as author_kind'])
+    .where('comments.id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}

@@ -96,6 +96,11 @@ describe('import boundaries', () => {
     expect(offences('db/', ['server/routes/', 'server/commands/', 'server/realtime/', 'server/repositories/', 'server/presenters/'])).toEqual([]);
   });
 
+  it('presenters are pure functions of loaded rows: no SQL, no database handle', () => {
+    const impure = ALL.filter((f) => f.startsWith('server/presenters/')).filter((f) => /\b(selectFrom|insertInto|updateTable|deleteFrom)\(|from 'kysely'|db\/client/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    expect(impure).toEqual([]);
+  });
+
   it('the scan sees imports: a file that imports itself through a cycle would be found', () => {
     // The graph is real: known edges are present (guards against a resolver that finds nothing).
     expect(imports('server/realtime/io.ts').some((i) => i.to === 'server/realtime/rooms.ts')).toBe(true);
