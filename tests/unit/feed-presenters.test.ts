@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import type { ClientEventRow } from '../../db/schema.js';
-import { portalAudience, presentLoaded, STAFF_AUDIENCE, type EventData, type FeedAudience } from '../../server/realtime/feed-presenters.js';
+import path from 'node:path';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttachmentRow, ClientEventRow } from '../../db/schema.js';
+import { openDatabase, type Db } from '../../db/client.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { loadEventData, portalAudience, presentEvents, presentLoaded, STAFF_AUDIENCE, type EventData, type FeedAudience } from '../../server/realtime/feed-presenters.js';
 import type { CommentWithAuthor, MessageWithAuthor } from '../../server/presenters/collaboration.js';
+import { tempDir } from '../support/app.js';
 
 /**
  * presentLoaded (the feed's pure presenter) on its own: each guard that keeps an event from a
@@ -121,5 +126,153 @@ describe('presentLoaded', () => {
     const d = data({ reportPublished: 0 });
     expect(one(d, row('report:published', 'r1'), portal())).toBeNull();
     expect(one(d, row('report:published', 'r1'), STAFF_AUDIENCE)!.data).toEqual({ id: 'r1', projectId: 'p1', title: 'Report', version: 2 });
+  });
+});
+
+describe('presentLoaded, every field', () => {
+  const attachment: AttachmentRow = {
+    id: 'a1', client_id: CLIENT, uploader_id: 'u2', purpose: 'chat', message_id: 7, round_id: null, kind: 'file', file: 'f.bin', thumb_file: null,
+    original_name: 'notes.txt', mime: 'text/plain', size: 3, width: null, height: null, created_at: T,
+  };
+  const withFile = (): EventData => {
+    const d = data({ comments: [comment()] });
+    d.messages.messages.set(7, message({ deleted_at: null }));
+    d.messages.attachments.set(7, [attachment]);
+    return d;
+  };
+
+  it('wraps each event as position, client, type, time and data, in the order given', () => {
+    const rows = [row('project:updated', 'p1', { at: T + 60_000 }), row('finding:unpublished', 'f1')];
+    expect(presentLoaded(data(), rows, STAFF_AUDIENCE)).toEqual([
+      { position: rows[0]!.position, clientId: CLIENT, type: 'project:updated', at: new Date(T + 60_000).toISOString(), data: { id: 'p1', name: 'Web', status: 'active' } },
+      { position: rows[1]!.position, clientId: CLIENT, type: 'finding:unpublished', at: new Date(T).toISOString(), data: { id: 'f1' } },
+    ]);
+  });
+
+  it('a published finding and report: every summary field for staff', () => {
+    for (const type of ['finding:published', 'finding:updated', 'remediation:updated']) {
+      expect(one(data(), row(type, 'f1'), STAFF_AUDIENCE)!.data, type).toEqual({ id: 'f1', projectId: 'p1', title: 'SQLi', severity: 'high', status: 'open', published: true });
+    }
+    expect(one(data({ published: 0 }), row('finding:updated', 'f1'), STAFF_AUDIENCE)!.data).toMatchObject({ published: false });
+    expect(one(data(), row('report:published', 'r1'), portal())!.data).toEqual({ id: 'r1', projectId: 'p1', title: 'Report', version: 2 });
+    expect(one(data(), row('project:updated', 'p1'), portal())!.data).toEqual({ id: 'p1', name: 'Web', status: 'active' });
+  });
+
+  it('a chat message with its files, for both audiences', () => {
+    for (const a of [portal(), STAFF_AUDIENCE]) {
+      expect(one(withFile(), row('message:created', '7'), a)!.data).toMatchObject({
+        id: 7, body: 'hi', deleted: false, attachments: [{ id: 'a1', kind: 'file', name: 'notes.txt', mime: 'text/plain', size: 3, url: '/api/attachments/a1', thumbUrl: null }],
+      });
+    }
+    expect(one(data(), row('message:updated', '7'), STAFF_AUDIENCE)!.data).toMatchObject({ id: 7, attachments: [] });
+    // A live message without files: no attachments at all.
+    const noFiles = data();
+    noFiles.messages.messages.set(7, message({ deleted_at: null }));
+    expect((one(noFiles, row('message:created', '7'), portal())!.data as { attachments: unknown[] }).attachments).toEqual([]);
+  });
+
+  it('gives the portal every event type of a module that is on, for an entity it may see', () => {
+    const d = data({ comments: [comment()] });
+    d.messages.messages.set(7, message({ deleted_at: null }));
+    const cases: [string, string][] = [
+      ['comment:created', 'c1'], ['comment:updated', 'c1'], ['comment:deleted', 'c1'], ['message:created', '7'], ['message:updated', '7'], ['message:deleted', '7'],
+      ['finding:published', 'f1'], ['finding:unpublished', 'f1'], ['finding:updated', 'f1'], ['report:published', 'r1'], ['report:unpublished', 'r1'],
+      ['project:updated', 'p1'], ['remediation:updated', 'f1'],
+    ];
+    for (const [type, id] of cases) {
+      const p = one(d, row(type, id), portal());
+      expect(p, type).toMatchObject({ type, clientId: CLIENT });
+      expect((p!.data as { id: unknown }).id, type).toBe(type.startsWith('message:') ? 7 : id);
+    }
+  });
+
+  it('finds a comment’s finding from the comment when the event does not name it', () => {
+    const d = data({ comments: [comment()] });
+    for (const a of [portal(), STAFF_AUDIENCE]) {
+      expect(one(d, row('comment:created', 'c1', { data: '{}' }), a)!.data).toMatchObject({ id: 'c1', findingId: 'f1', body: 'text' });
+    }
+    // Neither the event nor a row names a finding: nothing, even for staff.
+    expect(one(d, row('comment:deleted', 'gone', { data: '{}' }), STAFF_AUDIENCE)).toBeNull();
+  });
+
+  it('gives nothing for an entity that is gone, or an event type it does not know', () => {
+    const d = data();
+    for (const a of [portal(), STAFF_AUDIENCE]) {
+      for (const [type, id] of [['message:created', '8'], ['finding:updated', 'f9'], ['report:published', 'r9'], ['project:updated', 'p9'], ['mystery:event', 'f1']]) {
+        expect(one(d, row(type!, id!), a), `${type} ${id}`).toBeNull();
+      }
+    }
+  });
+});
+
+describe('loadEventData and presentEvents', () => {
+  let db: Db;
+  let close: () => void;
+  const dir = tempDir('debrief-feed-presenters-');
+  const now = T;
+  beforeAll(async () => {
+    const opened = openDatabase(path.join(dir, 'db.sqlite'));
+    db = opened.db;
+    close = () => opened.sqlite.close();
+    await migrateToLatest(db);
+    await db.insertInto('clients').values({ id: CLIENT, name: 'Acme', portal_enabled: 1, archived_at: null, session_idle_minutes: null, session_absolute_hours: null, created_at: now, updated_at: now }).execute();
+    await db.insertInto('users').values({
+      id: 'u1', kind: 'staff', role: 'analyst', client_id: null, email: 'u1@x.test', name: 'Ana', password_hash: 'x', status: 'active', created_at: now, updated_at: now,
+    } as never).execute();
+    await db.insertInto('projects').values({ id: 'p1', client_id: CLIENT, name: 'Web', status: 'active', start_date: null, end_date: null, created_by: null, created_at: now, updated_at: now }).execute();
+    for (const [id, published] of [['f1', 1], ['f2', 1], ['f3', 0], ['f4', 1]] as const) {
+      await db.insertInto('findings').values({
+        id, project_id: 'p1', client_id: CLIENT, title: `T-${id}`, severity: 'low', description: '', impact: '', remediation: '', technical_details: '', cvss_vector: null,
+        cvss_version: null, cvss_score: null, references_json: '[]', affected_assets_json: '[]', status: 'open', published, published_at: published ? now : null,
+        internal_notes: '', version: 1, created_by: null, created_at: now, updated_at: now, due_paused_ms: 0, due_paused_at: null,
+      } as never).execute();
+    }
+    await db.insertInto('reports').values({
+      id: 'r1', project_id: 'p1', client_id: CLIENT, title: 'Final', version: 1, file: 'x', original_name: 'x.pdf', size: 1, sha256: 'a', published: 1, published_at: now,
+      damaged_at: null, created_by: null, created_at: now,
+    }).execute();
+    await db.insertInto('comments').values({
+      id: 'k1', finding_id: 'f1', client_id: CLIENT, author_id: 'u1', body: 'hello', internal: 0, shared_by: null, shared_at: null, client_message_id: 'x1', created_at: now, edited_at: null, deleted_at: null,
+    }).execute();
+    await db.insertInto('chat_messages').values({ id: 5, client_id: CLIENT, author_id: 'u1', body: 'msg', client_message_id: 'cm5', created_at: now, edited_at: null, deleted_at: null }).execute();
+  });
+  afterAll(() => {
+    close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rows = () => [
+    row('comment:created', 'k1', { data: JSON.stringify({ findingId: 'f1' }) }),
+    row('finding:published', 'f2'),
+    row('remediation:updated', 'f4'),
+    row('finding:updated', 'f2'),
+    row('report:published', 'r1'),
+    row('project:updated', 'p1'),
+    row('message:created', '5'),
+  ];
+
+  it('reads each entity the events name, once, by kind', async () => {
+    const d = await loadEventData(db, rows());
+    expect([...d.comments.keys()]).toEqual(['k1']);
+    expect([...d.messages.messages.keys()]).toEqual([5]);
+    expect([...d.findingById.keys()].sort()).toEqual(['f1', 'f2', 'f4']);
+    expect(d.findingById.get('f2')).toEqual({ id: 'f2', project_id: 'p1', title: 'T-f2', severity: 'low', status: 'open', published: 1 });
+    expect([...d.reportById.values()]).toEqual([{ id: 'r1', project_id: 'p1', title: 'Final', version: 1, published: 1 }]);
+    expect([...d.projectById.values()]).toEqual([{ id: 'p1', name: 'Web', status: 'active' }]);
+  });
+
+  it('reads nothing for events that name nothing of a kind', async () => {
+    const d = await loadEventData(db, [row('finding:unpublished', 'f3', { type: 'report:unpublished', entity_id: 'r1' })]);
+    expect([d.comments.size, d.messages.messages.size, d.findingById.size, d.projectById.size]).toEqual([0, 0, 0, 0]);
+    expect([...d.reportById.keys()]).toEqual(['r1']);
+    const none = await loadEventData(db, []);
+    expect([none.comments.size, none.messages.messages.size, none.findingById.size, none.reportById.size, none.projectById.size]).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('presents a batch for an audience from the database, in order', async () => {
+    const got = await presentEvents(db, [...rows(), row('finding:updated', 'f3')], portal());
+    expect(got.map((e) => e && [e.type, (e.data as { id: unknown }).id])).toEqual([
+      ['comment:created', 'k1'], ['finding:published', 'f2'], ['remediation:updated', 'f4'], ['finding:updated', 'f2'], ['report:published', 'r1'], ['project:updated', 'p1'], ['message:created', 5], null,
+    ]);
   });
 });
