@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,5 +78,55 @@ describe('secret box (AES-256-GCM)', () => {
   it('prefers SECRET_KEY over the key file', () => {
     const cfg = envKey();
     expect(secretKey(cfg).toString('hex')).toBe(cfg.secretKeyHex);
+  });
+});
+
+describe('secret box: the stored format and the key file, exactly', () => {
+  it('refuses a box of the wrong shape as an unknown format before trying to open it', () => {
+    const cfg = envKey();
+    const box = sealSecret(cfg, 'shape', 'ctx');
+    const [v, iv, body] = box.split(':') as [string, string, string];
+    const shortIv = Buffer.from(iv, 'base64').subarray(0, 11).toString('base64');
+    const shortBody = Buffer.from(body, 'base64').subarray(0, 15).toString('base64');
+    for (const bad of [`${box}:extra`, `v2:${iv}:${body}`, `${v}::${body}`, `${v}:${iv}:`, `${v}:${iv}`, `${v}:${shortIv}:${body}`, `${v}:${shortBody}:${body}`, `${v}:${iv}:${shortBody}`]) {
+      expect(() => openSecret(cfg, bad, 'ctx'), bad).toThrow('secret box: unknown format');
+    }
+  });
+
+  it('round-trips an empty secret (a body that is the 16-byte tag alone)', () => {
+    const cfg = envKey();
+    const box = sealSecret(cfg, '', 'ctx');
+    expect(Buffer.from(box.split(':')[2]!, 'base64')).toHaveLength(16);
+    expect(openSecret(cfg, box, 'ctx')).toBe('');
+  });
+
+  it('takes an existing key file as it is (never rewritten) and makes it readable by the owner only', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'existing.key');
+    const key = randomBytes(32);
+    writeFileSync(file, key);
+    chmodSync(file, 0o644);
+    expect(secretKey({ secretKeyHex: undefined, secretKeyFile: file }).equals(key)).toBe(true);
+    expect(readFileSync(file).equals(key)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('creates the key file’s folder when it is missing', () => {
+    const file = path.join(tempDir(), 'a', 'b', 'secret.key');
+    expect(secretKey({ secretKeyHex: undefined, secretKeyFile: file })).toHaveLength(32);
+    expect(statSync(file).size).toBe(32);
+  });
+
+  it('reads a hex key file in either case, and nothing but exactly 64 hex characters', () => {
+    const dir = tempDir();
+    const hex = randomBytes(32).toString('hex');
+    const upper = path.join(dir, 'upper.key');
+    writeFileSync(upper, hex.toUpperCase(), { mode: 0o600 });
+    expect(secretKey({ secretKeyHex: undefined, secretKeyFile: upper }).toString('hex')).toBe(hex);
+    for (const [name, text] of [['long.key', `${hex}ab`], ['prefixed.key', `x${hex}`], ['short.key', hex.slice(2)]] as const) {
+      const f = path.join(dir, name);
+      writeFileSync(f, text, { mode: 0o600 });
+      expect(() => secretKey({ secretKeyHex: undefined, secretKeyFile: f }), name).toThrow(/must hold 32 bytes/);
+    }
   });
 });

@@ -56,6 +56,13 @@ describe('checkTotp', () => {
     for (const bad of ['', '12345', '1234567', 'abcdef', ' 123456', '12345a']) expect(checkTotp(secret, bad, T0, null).ok).toBe(false);
   });
 
+  it('calls a malformed code invalid (not a replay), even when a step was already used', () => {
+    for (const bad of ['', '12345', '1234567', 'abcdef', ' 123456', '12345a']) {
+      expect(checkTotp(secret, bad, T0, null)).toEqual({ ok: false, reason: 'invalid' });
+      expect(checkTotp(secret, bad, T0, now)).toEqual({ ok: false, reason: 'invalid' });
+    }
+  });
+
   it('refuses a replay: any step at or before the last accepted one', () => {
     const code = totpCodeAt(secret, T0);
     expect(checkTotp(secret, code, T0, now)).toEqual({ ok: false, reason: 'replay' });
