@@ -256,7 +256,7 @@ describe('loadEventData and presentEvents', () => {
     expect([...d.comments.keys()]).toEqual(['k1']);
     expect([...d.messages.messages.keys()]).toEqual([5]);
     expect([...d.findingById.keys()].sort()).toEqual(['f1', 'f2', 'f4']);
-    expect(d.findingById.get('f2')).toEqual({ id: 'f2', project_id: 'p1', title: 'T-f2', severity: 'low', status: 'open', published: 1 });
+    expect(d.findingById.get('f2')).toEqual({ id: 'f2', client_id: CLIENT, project_id: 'p1', title: 'T-f2', severity: 'low', status: 'open', published: 1 });
     expect([...d.reportById.values()]).toEqual([{ id: 'r1', project_id: 'p1', title: 'Final', version: 1, published: 1 }]);
     expect([...d.projectById.values()]).toEqual([{ id: 'p1', name: 'Web', status: 'active' }]);
   });

@@ -6,10 +6,12 @@ import { openDatabase, type Db } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { presentEvidence, presentFinding, presentProject, presentReport, presentStatusChange, type StatusChangeRow } from '../../server/presenters/workspace.js';
 import {
-  loadComments, loadMessages, presentAttachment, presentComment, presentMessage, presentNotification, type CommentWithAuthor, type MessageWithAuthor,
+  presentAttachment, presentComment, presentMessage, presentNotification, type CommentWithAuthor, type MessageWithAuthor,
 } from '../../server/presenters/collaboration.js';
 import { countsByProject, emptyCounts, presentActivity, presentFindingSummary, presentOpenBySeverity, presentProgress } from '../../server/presenters/dashboard.js';
 import { presentRetest, presentRound } from '../../server/presenters/remediation.js';
+import { loadComments } from '../../server/repositories/comments.js';
+import { loadMessages } from '../../server/repositories/chat.js';
 import { presentMember, type MemberRow } from '../../server/presenters/member.js';
 import { presentFirm, presentSelf } from '../../server/presenters/user.js';
 import { presentClient } from '../../server/presenters/client.js';
