@@ -24,6 +24,7 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   projects: ProjectTable;
   project_team: ProjectTeamTable;
+  client_staff: ClientStaffTable;
   findings: FindingTable;
   finding_status_history: FindingStatusHistoryTable;
   evidence: EvidenceTable;
@@ -52,6 +53,8 @@ export interface FirmTable {
   event_floor: Generated<number>;
   /** JSON {critical, high, medium, low}: remediation target in days per severity. */
   remediation_days: Generated<string>;
+  /** 1: analysts see every client; 0: only the clients they are assigned to or on a project team of. */
+  analysts_see_all_clients: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -218,6 +221,14 @@ export interface ProjectTable {
 export interface ProjectTeamTable {
   project_id: string;
   user_id: string;
+}
+
+/** Analysts explicitly assigned to a client (they reach it even when the firm scopes analysts). */
+export interface ClientStaffTable {
+  client_id: string;
+  user_id: string;
+  assigned_by: string | null;
+  created_at: number;
 }
 
 export interface FindingTable {

@@ -4,6 +4,7 @@ import * as accounts from './2026-11-22T1800_accounts.js';
 import * as workspace from './2026-11-22T1900_workspace.js';
 import * as collaboration from './2026-11-23T1000_collaboration.js';
 import * as heldInvitations from './2026-12-02T1800_held-invitations.js';
+import * as staffScope from './2026-12-03T1000_staff-scope.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T1900_workspace': workspace,
   '2026-11-23T1000_collaboration': collaboration,
   '2026-12-02T1800_held-invitations': heldInvitations,
+  '2026-12-03T1000_staff-scope': staffScope,
 };

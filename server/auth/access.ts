@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { ipAllowed } from './ip-allowlist.js';
 import { validateSessionToken, type SessionTimeouts, type Viewer } from './session.js';
 import { clientSees } from '../policies/access.js';
+import { scopeOf } from '../repositories/staff-scope.js';
 
 /** The session timeouts for a user: their client's override, else the firm's, else the configured default. */
 export function effectiveTimeouts(config: Config, firm: FirmRow | undefined, client: ClientRow | undefined): SessionTimeouts {
@@ -60,13 +61,14 @@ export type Resolution = { viewer: Viewer } | { viewer: null; problem?: AccessPr
  */
 export async function resolveViewer(db: Db, config: Config, token: string, now: number, ip: string | null, activity = true): Promise<Resolution> {
   let client: ClientRow | undefined;
-  const viewer = await validateSessionToken(db, token, now, async (user) => {
+  let firm: FirmRow | undefined;
+  const found = await validateSessionToken(db, token, now, async (user) => {
     client = await clientOf(db, user);
-    const firm = await db.selectFrom('firm').selectAll().executeTakeFirst();
+    firm = await db.selectFrom('firm').selectAll().executeTakeFirst();
     return effectiveTimeouts(config, firm, client);
   }, activity);
-  if (!viewer) return { viewer: null };
-  const problem = accessProblem(viewer.user, client, ip);
+  if (!found) return { viewer: null };
+  const problem = accessProblem(found.user, client, ip);
   if (problem) return { viewer: null, problem };
-  return { viewer };
+  return { viewer: { session: found.session, user: { ...found.user, scope: await scopeOf(db, found.user, firm) } } };
 }

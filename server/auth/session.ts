@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.js';
 import type { SessionRow, UserRow } from '../../db/schema.js';
+import type { ClientScope } from '../policies/access.js';
 import { hashSecret, randomToken, secretMatches } from './tokens.js';
 
 /**
@@ -13,8 +14,15 @@ export interface SessionTimeouts {
   absoluteMs: number;
 }
 
-export interface Viewer {
+/** A session found valid, with its person. */
+export interface SessionOf {
   user: UserRow;
+  session: SessionRow;
+}
+
+/** Who makes a request or holds a socket: the session, its person and the clients they reach. */
+export interface Viewer {
+  user: UserRow & { scope: ClientScope };
   session: SessionRow;
 }
 
@@ -67,7 +75,7 @@ export async function validateSessionToken(
   now: number,
   timeoutsFor: (user: UserRow) => SessionTimeouts | Promise<SessionTimeouts>,
   touch = true,
-): Promise<Viewer | null> {
+): Promise<SessionOf | null> {
   const dot = token.indexOf('.');
   if (dot <= 0 || token.length > 128) return null;
   const id = token.slice(0, dot);

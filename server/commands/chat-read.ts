@@ -3,7 +3,7 @@ import type { ChatChannelDTO, ChatHistoryDTO, ChatHistoryQuery } from '../contra
 import { can } from '../policies/index.js';
 import { presentMessage } from '../presenters/collaboration.js';
 import { advanceRead, channelStats, loadMessages, messageIdsPage, newestMessageId, readPosition } from '../repositories/chat.js';
-import { clientSees, isArchived, requireSees } from '../policies/access.js';
+import { clientSees, isArchived, reachesSql, requireSees } from '../policies/access.js';
 import { resolveProfile, STAFF_PROFILE } from '../visibility/profile.js';
 import { chatChannelFor } from './chat-access.js';
 import type { CommandContext } from './context.js';
@@ -13,17 +13,15 @@ import { iso } from '../presenters/iso.js';
 
 
 /**
- * The channels the viewer may read, newest activity first: every client's for staff, their own
+ * The channels the viewer may read, newest activity first: every client's in their scope for staff, their own
  * client's for a portal user (403 `module_disabled` when its Chat module is off). Each with its
  * last message and the viewer's unread count.
  */
 export async function listChannels(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<ChatChannelDTO[]> {
   const { user } = ctx.viewer;
-  let q = deps.db.selectFrom('clients').select(['id', 'name', 'modules', 'visible_fields', 'portal_enabled', 'archived_at']);
-  if (user.kind === 'portal') q = q.where('id', '=', user.client_id ?? '');
-  const clients = await q.execute();
+  const clients = await deps.db.selectFrom('clients').select(['id', 'name', 'modules', 'visible_fields', 'portal_enabled', 'archived_at']).where(reachesSql(user, 'clients.id')).execute();
   if (user.kind === 'portal') requireSees(user, 'chat', clients[0]);
-  const stats = await channelStats(deps.db, user.id, user.kind === 'portal' ? clients.map((c) => c.id) : 'all');
+  const stats = await channelStats(deps.db, user.id, user.scope === 'all' ? 'all' : clients.map((c) => c.id));
   const lastIds = [...stats.values()].map((s) => s.lastId).filter(Boolean);
   const { messages, attachments } = await loadMessages(deps.db, lastIds);
   const channels = clients.map((c): ChatChannelDTO => {

@@ -6,14 +6,22 @@ import { authorize } from '../policies/index.js';
 import { auditFor, type CommandContext } from './context.js';
 import { getClient } from './client-lister.js';
 
-/** Create a client organisation (portal enabled, no allowlist, the firm's session timeouts). */
+/**
+ * Create a client organisation (portal enabled, no allowlist, the firm's session timeouts). An
+ * analyst who creates one is assigned to it, so it stays theirs if the firm scopes analysts.
+ */
 export async function createClient(deps: AppDeps, ctx: CommandContext, input: CreateClientInput): Promise<ClientDTO> {
-  authorize(ctx.viewer.user, 'client.manage');
+  const { user } = ctx.viewer;
+  authorize(user, 'client.manage');
   const id = randomUUID();
   const now = deps.clock();
+  const assign = user.role !== 'admin';
   await deps.db.transaction().execute(async (trx) => {
     await trx.insertInto('clients').values({ id, name: input.name, portal_enabled: 1, created_at: now, updated_at: now }).execute();
+    if (assign) await trx.insertInto('client_staff').values({ client_id: id, user_id: user.id, assigned_by: user.id, created_at: now }).execute();
     await writeAudit(trx, auditFor(ctx, id), { action: 'client.created', outcome: 'success', targetType: 'client', targetId: id }, now);
   });
-  return getClient(deps, ctx, id);
+  if (assign && user.scope !== 'all') deps.bus.publish('scope.changed', {});
+  const scope = user.scope === 'all' ? 'all' : [...user.scope, id];
+  return getClient(deps, { ...ctx, viewer: { ...ctx.viewer, user: { ...user, scope } } }, id);
 }

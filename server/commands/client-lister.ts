@@ -3,6 +3,7 @@ import type { ClientDTO } from '../contracts/clients.js';
 import type { ClientRow } from '../../db/schema.js';
 import { notFound } from '../errors.js';
 import { authorize } from '../policies/index.js';
+import { reachesSql } from '../policies/access.js';
 import { presentClient } from '../presenters/client.js';
 import type { CommandContext } from './context.js';
 
@@ -19,10 +20,10 @@ async function userCounts(deps: Pick<AppDeps, 'db'>, clientIds: string[]): Promi
   return new Map(rows.map((r) => [r.client_id!, Number(r.n)]));
 }
 
-/** Every client (archived ones last), for staff. */
+/** Every client the viewer reaches (archived ones last), for staff. */
 export async function listClients(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<ClientDTO[]> {
   authorize(ctx.viewer.user, 'client.read');
-  const rows = await deps.db.selectFrom('clients').selectAll().orderBy('archived_at', 'asc').orderBy('name').execute();
+  const rows = await deps.db.selectFrom('clients').selectAll().where(reachesSql(ctx.viewer.user, 'clients.id')).orderBy('archived_at', 'asc').orderBy('name').execute();
   const counts = await userCounts(deps, rows.map((r) => r.id));
   return rows.map((r) => presentClient(r, counts.get(r.id) ?? 0));
 }

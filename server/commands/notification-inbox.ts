@@ -24,22 +24,21 @@ export async function notificationProfile(db: Kysely<Database>, user: Pick<UserR
 
 /** One page of the viewer's notifications, newest first, with their unread count. */
 export async function listNotifications(deps: AppDeps, ctx: CommandContext, q: NotificationListQuery): Promise<NotificationListDTO> {
-  const userId = ctx.viewer.user.id;
   const limit = q.limit ?? DEFAULT_PAGE;
   // One more than asked tells whether an older page exists.
-  const rows = await listUserNotifications(deps.db, userId, q.before, limit + 1);
+  const rows = await listUserNotifications(deps.db, ctx.viewer.user, q.before, limit + 1);
   const page = rows.slice(0, limit);
   const profile = await notificationProfile(deps.db, ctx.viewer.user);
   return {
     notifications: page.map((n) => presentNotification(n, profile)),
-    unread: await unreadCount(deps.db, userId),
+    unread: await unreadCount(deps.db, ctx.viewer.user),
     nextBefore: rows.length > limit ? page[page.length - 1]!.id : null,
   };
 }
 
 /** The viewer's unread count (the bell, after a reconnect). */
 export async function countUnread(deps: AppDeps, ctx: CommandContext): Promise<UnreadCountDTO> {
-  return { unread: await unreadCount(deps.db, ctx.viewer.user.id) };
+  return { unread: await unreadCount(deps.db, ctx.viewer.user) };
 }
 
 /** Mark one of the viewer's notifications read (idempotent). A non-numeric or foreign id is 404. */

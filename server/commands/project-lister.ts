@@ -47,14 +47,14 @@ export async function listClientProjects(deps: Pick<AppDeps, 'db'>, ctx: Command
   requireStaff(ctx, true);
   await readableClient(deps, ctx, clientId);
   authorize(ctx.viewer.user, 'project.read', { type: 'clientData', clientId });
-  return presentProjects(deps, await listProjectRows(deps.db, clientId));
+  return presentProjects(deps, await listProjectRows(deps.db, { clientId }));
 }
 
-/** Every client's projects (the staff Projects page). */
+/** Every project of the clients the viewer reaches (the staff Projects page). */
 export async function listAllProjects(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<ProjectDTO[]> {
   requireStaff(ctx, false);
   authorize(ctx.viewer.user, 'client.read');
-  return presentProjects(deps, await listProjectRows(deps.db));
+  return presentProjects(deps, await listProjectRows(deps.db, { reach: ctx.viewer.user }));
 }
 
 /** One project with its team and finding counts. */

@@ -2,7 +2,7 @@ import { sql, type SqlBool } from 'kysely';
 import type { AppDeps } from '../context.js';
 import type { OverdueItemDTO, QueueItemDTO, RemediationSummaryDTO } from '../contracts/remediation.js';
 import { clientOf } from '../auth/access.js';
-import { requireClientModule, seesSql, stateSql } from '../policies/access.js';
+import { reachesSql, requireClientModule, seesSql, stateSql } from '../policies/access.js';
 import { authorize } from '../policies/index.js';
 import { remediationDays } from '../repositories/remediation.js';
 import { dueOf } from '../services/deadlines.js';
@@ -27,6 +27,7 @@ export async function verificationQueue(deps: Pick<AppDeps, 'db' | 'clock'>, ctx
     ])
     .where('r.verdict', 'is', null)
     .where('f.status', '=', 'pending_verification')
+    .where(reachesSql(ctx.viewer.user, 'f.client_id'))
     .orderBy('r.submitted_at')
     .orderBy('r.id')
     .execute();
@@ -43,7 +44,7 @@ export async function verificationQueue(deps: Pick<AppDeps, 'db' | 'clock'>, ctx
 /**
  * Dashboard counts over published findings: overdue (with the most overdue listed), waiting for
  * verification, verified fixed, open with a deadline, open retest requests. A portal user gets
- * their own client's (client from the session); staff get every client's.
+ * their own client's (client from the session); staff those of every client in their scope.
  */
 export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext): Promise<RemediationSummaryDTO> {
   const u = ctx.viewer.user;
@@ -58,10 +59,9 @@ export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ct
   const rows = await deps.db
     .selectFrom('findings as f').innerJoin('clients as c', 'c.id', 'f.client_id')
     .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.published_at', 'f.due_paused_ms', 'f.due_paused_at', 'f.client_id', 'c.name as client_name'])
-    .where(clientId ? seesSql(u, 'finding', { clients: 'c', findings: 'f' }) : sql<SqlBool>`${stateSql.published('f')} and ${stateSql.notArchived('c')}`)
+    .where(clientId ? seesSql(u, 'finding', { clients: 'c', findings: 'f' }) : sql<SqlBool>`${stateSql.published('f')} and ${stateSql.notArchived('c')} and ${reachesSql(u, 'f.client_id')}`)
     .execute();
-  let rq = deps.db.selectFrom('retest_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'done');
-  if (clientId) rq = rq.where('client_id', '=', clientId);
+  const rq = deps.db.selectFrom('retest_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'done').where(reachesSql(u, 'retest_requests.client_id'));
   const retests = await rq.executeTakeFirst();
   const days = await remediationDays(deps.db);
   const now = deps.clock();

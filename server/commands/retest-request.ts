@@ -32,7 +32,7 @@ async function ownClient(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, action:
 export async function retestList(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<RetestDTO[]> {
   if (ctx.viewer.user.kind === 'staff') {
     authorize(ctx.viewer.user, 'retest.manage');
-    return (await listRetests(deps.db)).map((r) => presentRetest(r, STAFF_PROFILE));
+    return (await listRetests(deps.db, { reach: ctx.viewer.user })).map((r) => presentRetest(r, STAFF_PROFILE));
   }
   const client = await ownClient(deps, ctx, 'retest.read');
   return (await listRetests(deps.db, { clientId: client.id })).map((r) => presentRetest(r, portalProfile(client)));

@@ -68,6 +68,8 @@ export interface MfaStatusDTO {
 export const SecuritySettingsInput = z
   .object({
     mfaRequiredForStaff: z.boolean(),
+    /** Off: an analyst sees only the clients they are assigned to or on a project team of (admins see all). */
+    analystsSeeAllClients: z.boolean(),
     sessionIdleMinutes: z.number().int().min(5, 'at least 5 minutes').max(1440, 'at most 1440 minutes (a day)').nullable(),
     sessionAbsoluteHours: z.number().int().min(1, 'at least 1 hour').max(720, 'at most 720 hours (30 days)').nullable(),
   })
@@ -77,6 +79,7 @@ export const SecuritySettingsInput = z
 export type SecuritySettingsInput = z.input<typeof SecuritySettingsInput>;
 export interface SecuritySettingsDTO {
   mfaRequiredForStaff: boolean;
+  analystsSeeAllClients: boolean;
   /** The firm's session timeouts (null = the server's configured default, shown in `defaults`); a client may override them. */
   sessionIdleMinutes: number | null;
   sessionAbsoluteHours: number | null;

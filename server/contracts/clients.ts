@@ -57,3 +57,17 @@ export interface ClientDTO {
   createdAt: number;
   updatedAt: number;
 }
+
+/** PUT /api/clients/:clientId/staff: the analysts assigned to the client (replaces the list). */
+export const ClientStaffInput = z.object({ userIds: z.array(z.string().uuid('not a user id')).max(100, 'at most 100 people') }).strict();
+export type ClientStaffInput = z.infer<typeof ClientStaffInput>;
+
+/** GET/PUT /api/clients/:clientId/staff: who on the firm's side reaches this client, and why. */
+export interface ClientStaffDTO {
+  /** The firm's setting: while on, every analyst reaches every client and assignments only matter once it is off. */
+  analystsSeeAllClients: boolean;
+  /** Explicitly assigned. */
+  assigned: { id: string; name: string; email: string }[];
+  /** On the team of one of the client's projects (they reach it through that). */
+  onTeams: { id: string; name: string }[];
+}

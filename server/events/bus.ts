@@ -9,6 +9,11 @@ export interface DomainEvents {
    * finding withdrawn or deleted): open sockets are judged again at once.
    */
   'access.changed': { clientId: string };
+  /**
+   * Which clients staff reach may have changed (the firm's "analysts see every client" setting, a
+   * client's assigned analysts, a project team, a staff role): open staff sockets are re-scoped.
+   */
+  'scope.changed': Record<string, never>;
   /** Mail was queued in the outbox; the mailer should try to deliver. */
   'mail.queued': Record<string, never>;
   /** Rows were committed to the client event log; the realtime feed pushes them in order. */

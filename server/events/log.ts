@@ -32,10 +32,19 @@ export async function appendEvents(trx: Db, events: (NewClientEvent & { at: numb
 /** Append one event made at `now` (see `appendEvents`). */
 export const appendEvent = (trx: Db, e: NewClientEvent, now: number): Promise<void> => appendEvents(trx, [{ ...e, at: now }]);
 
-/** Events after `since`, oldest first: all clients' for staff, one client's shared events for a portal user. */
-export async function eventsSince(db: Db, since: number, upTo: number, scope: { clientId: string } | 'staff', limit: number): Promise<ClientEventRow[]> {
+/**
+ * Whose events a feed reads: every client's (staff who see every client), some clients' with
+ * staff-only events (a scoped analyst's), or one client's shared events (its portal users).
+ */
+export type FeedScope = 'staff' | { staffOf: readonly string[] } | { clientId: string };
+
+/** Events after `since`, oldest first, of the feed scope. */
+export async function eventsSince(db: Db, since: number, upTo: number, scope: FeedScope, limit: number): Promise<ClientEventRow[]> {
   let q = db.selectFrom('client_events').selectAll().where('position', '>', since).where('position', '<=', upTo);
-  if (scope !== 'staff') q = q.where('client_id', '=', scope.clientId).where('audience', '=', 'all');
+  if (scope === 'staff') return q.orderBy('position').limit(limit).execute();
+  if ('clientId' in scope) q = q.where('client_id', '=', scope.clientId).where('audience', '=', 'all');
+  else if (scope.staffOf.length) q = q.where('client_id', 'in', scope.staffOf);
+  else return [];
   return q.orderBy('position').limit(limit).execute();
 }
 

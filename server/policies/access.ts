@@ -9,7 +9,9 @@ import type { HideKey } from '../visibility/fields.js';
  * right now?", from the resource's *state* — the one home of every such condition. Roles and
  * actions are `policies/index.ts`; this file decides what exists for a viewer.
  *
- * Staff: everything. A client's own people (portal users): a resource of their own client only,
+ * Staff: every resource of a client within their scope (`ClientScope`: admins every client; an
+ * analyst every client while the firm lets analysts see every client, else only the clients they
+ * are assigned to or on a project team of). A client's own people (portal users): a resource of their own client only,
  * while its portal is on and the client is not archived, with the resource's module switched on,
  * and then per kind: a published finding or report; evidence that is shared with a client copy,
  * on a published finding, while the client shows the Evidence field; a comment that is not an
@@ -75,8 +77,8 @@ interface Term {
   name: string;
   /** What a refusal by this term is: 404, or the module that is off (403 module_disabled). */
   refusal: 'not_found' | Module;
-  row: (r: AnyState, clientId: string) => boolean;
-  sql: (t: Required<Refs>, clientId: string) => Expression<SqlBool>;
+  row: (r: AnyState, person: Person) => boolean;
+  sql: (t: Required<Refs>, person: Person) => Expression<SqlBool>;
 }
 
 const col = (table: string, column: string) => sql.ref(`${table}.${column}`);
@@ -98,11 +100,44 @@ export function switchOn(json: string, key: string): boolean {
 const switchOnSql = (column: ReturnType<typeof col>, key: string) =>
   sql<SqlBool>`(case when json_valid(${column}) then coalesce(json_type(${column}, ${'$.' + key}), '') <> 'false' else 1 end)`;
 
+/**
+ * The clients a person reaches: 'all' (admins; every analyst while the firm lets analysts see every
+ * client) or a list (a scoped analyst's assigned and project-team clients; a portal user's own
+ * client). Loaded with the viewer (`repositories/staff-scope.ts`).
+ */
+export type ClientScope = 'all' | readonly string[];
+
+/** Whoever is judged: a person (their status, when passed, must be active) and, for staff, their scope. */
+export type Person = Pick<UserRow, 'kind' | 'client_id'> & Partial<Pick<UserRow, 'status'>> & { scope?: ClientScope };
+
+/**
+ * Whether `person` may reach anything of this client at all: a portal user their own client only; a
+ * staff member a client in their scope. Staff with no scope loaded reach nothing (fail closed).
+ */
+export function reaches(person: Person, clientId: string): boolean {
+  if (person.kind !== 'staff') return person.client_id !== null && person.client_id === clientId;
+  return person.scope === 'all' || (person.scope?.includes(clientId) ?? false);
+}
+
+/** The SQL twin of `reaches`, on the column holding the row's client id. */
+export function reachesSql(person: Person, clientIdColumn: string): Expression<SqlBool> {
+  const column = sql.ref(clientIdColumn);
+  if (person.kind !== 'staff') return person.client_id ? sql<SqlBool>`${column} = ${person.client_id}` : sql<SqlBool>`1 = 0`;
+  if (person.scope === 'all') return sql<SqlBool>`1 = 1`;
+  if (!person.scope?.length) return sql<SqlBool>`1 = 0`;
+  return sql<SqlBool>`${column} in (${sql.join(person.scope)})`;
+}
+
+/** Admins see every client; analysts too unless the firm scopes them (`firm.analysts_see_all_clients`). */
+export function seesEveryClient(user: Pick<UserRow, 'kind' | 'role'>, firm: { analysts_see_all_clients: number } | undefined): boolean {
+  return user.kind === 'staff' && (user.role === 'admin' || (firm?.analysts_see_all_clients ?? 1) === 1);
+}
+
 const ownClient: Term = {
-  name: 'own client',
+  name: 'own client (staff: a client in their scope)',
   refusal: 'not_found',
-  row: (r, clientId) => r.client_id === clientId,
-  sql: (t, clientId) => sql<SqlBool>`${col(t.clients, 'id')} = ${clientId}`,
+  row: (r, person) => reaches(person, r.client_id),
+  sql: (t, person) => reachesSql(person, `${t.clients}.id`),
 };
 const portalOpen: Term = {
   name: 'portal on and client not archived',
@@ -158,14 +193,12 @@ const RULES: Record<Reachable, readonly Term[]> = {
 /** The terms of a rule, for the agreement test and readers. */
 export const termsOf = (kind: Reachable): readonly string[] => RULES[kind].map((t) => t.name);
 
-type Person = Pick<UserRow, 'kind' | 'client_id'> & Partial<Pick<UserRow, 'status'>>;
-
 /** The first of `terms` that refuses `person` this row, or null when they may see it. */
 function firstRefusal(person: Person, terms: readonly Term[], row: AnyState): Term | null {
   if (person.status !== undefined && person.status !== 'active') return ownClient;
-  if (person.kind === 'staff') return null;
-  if (!person.client_id) return ownClient;
-  return terms.find((t) => !t.row(row, person.client_id!)) ?? null;
+  // Staff see every state of what is in their scope (drafts, internal notes, switched-off modules).
+  if (person.kind === 'staff') return ownClient.row(row, person) ? null : ownClient;
+  return terms.find((t) => !t.row(row, person)) ?? null;
 }
 const CLIENT_RECORDS: ReadonlySet<Reachable> = new Set(['client', 'chat', 'project']);
 /** The row as the terms read it: a client record is its own client. */
@@ -204,15 +237,15 @@ export function requireSees<K extends Reachable, R extends StateOf[K]>(person: P
 /**
  * A portal user's own client, judged before anything else is looked up (for a page or list of a
  * module): 404 when the portal is closed to them, 403 `module_disabled` when `module` is off.
- * Staff pass.
+ * Staff pass (a client named must be in their scope, else 404).
  */
 export function requireClientModule(person: Person, client: ClientRecord | undefined, module: Module): void {
-  if (person.kind === 'staff') return;
+  if (person.kind === 'staff' && !client) return;
   if (!client) throw notFound();
   throwRefusal(firstRefusal(person, [...open, moduleOn(module)], stateOf('client', client)));
 }
 
-/** Whether `person` may open `module` of this client now (staff: any existing client). */
+/** Whether `person` may open `module` of this client now (staff: any existing client in their scope). */
 export function seesModule(person: Person, client: ClientRecord | undefined, module: Module): boolean {
   return client !== undefined && firstRefusal(person, [...open, moduleOn(module)], stateOf('client', client)) === null;
 }
@@ -274,8 +307,6 @@ export function modulesOf(client: { modules: string }): Record<Module, boolean> 
  */
 export function seesSql<K extends Reachable>(person: Person, kind: K, refs: RefsOf[K]): Expression<SqlBool> {
   if (person.status !== undefined && person.status !== 'active') return sql<SqlBool>`1 = 0`;
-  if (person.kind === 'staff') return sql<SqlBool>`1 = 1`;
-  if (!person.client_id) return sql<SqlBool>`1 = 0`;
-  const terms = RULES[kind].map((t) => t.sql(refs as Required<Refs>, person.client_id!));
+  const terms = (person.kind === 'staff' ? [ownClient] : RULES[kind]).map((t) => t.sql(refs as Required<Refs>, person));
   return sql<SqlBool>`(${sql.join(terms, sql` and `)})`;
 }

@@ -1,5 +1,6 @@
 import type { UserRow } from '../../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
+import { reaches, type ClientScope } from './access.js';
 import { canSeeClientData, workspaceRules, type ClientData, type WorkspaceAction } from './workspace.js';
 import { commentsRules, type CommentAction } from './comments.js';
 import { chatRules, type ChatAction } from './chat.js';
@@ -12,7 +13,7 @@ import { remediationRules, type RemediationAction } from './remediation.js';
  * or a client record a portal user asks for), the answer is 404, never 403.
  */
 
-export type AccountAction = 'staff.manage' | 'client.read' | 'client.manage' | 'portalUser.list' | 'portalUser.manage' | 'outbox.read';
+export type AccountAction = 'staff.manage' | 'client.read' | 'client.manage' | 'client.assign' | 'portalUser.list' | 'portalUser.manage' | 'outbox.read';
 /** Every action in the app: accounts (below) and the workspace (workspace.ts). */
 export type Action = AccountAction | WorkspaceAction | CommentAction | ChatAction | RemediationAction;
 
@@ -23,7 +24,7 @@ export type Action = AccountAction | WorkspaceAction | CommentAction | ChatActio
  */
 export type Resource = { type: 'client'; clientId: string } | { type: 'clientUsers'; clientId: string } | ClientData;
 
-type Principal = Pick<UserRow, 'id' | 'kind' | 'role' | 'client_id' | 'status'>;
+type Principal = Pick<UserRow, 'id' | 'kind' | 'role' | 'client_id' | 'status'> & { scope?: ClientScope };
 type Rule = (v: Principal, r: Resource | undefined) => boolean;
 
 const isStaff = (v: Principal) => v.kind === 'staff';
@@ -37,6 +38,8 @@ const accountRules: Record<AccountAction, Rule> = {
   'outbox.read': (v) => isAdmin(v),
   'client.read': (v) => isStaff(v),
   'client.manage': (v) => isStaff(v),
+  // Who on the firm's side reaches a client: an analyst must not widen their own scope.
+  'client.assign': (v) => isAdmin(v),
   'portalUser.list': (v, r) => isStaff(v) || isOwnManager(v, r),
   'portalUser.manage': (v, r) => isStaff(v) || isOwnManager(v, r),
 };
@@ -46,7 +49,7 @@ const rules: Record<Action, Rule> = { ...accountRules, ...workspaceRules, ...com
 
 /** Whether the viewer may know the resource exists at all. */
 function canSee(v: Principal, r: Resource): boolean {
-  if (isStaff(v)) return true;
+  if (isStaff(v)) return reaches(v, r.clientId);
   if (r.type === 'clientData') return canSeeClientData(v, r);
   return r.type === 'clientUsers' && v.client_id === r.clientId;
 }
@@ -54,6 +57,8 @@ function canSee(v: Principal, r: Resource): boolean {
 /** Whether `viewer` may do `action` (on `resource`). Never throws; unknown actions are denied. */
 export function can(viewer: Principal, action: Action, resource?: Resource): boolean {
   if (viewer.status !== 'active') return false;
+  // A client outside a staff member's scope does not exist for them (policies/access.ts).
+  if (resource && isStaff(viewer) && !reaches(viewer, resource.clientId)) return false;
   const rule = Object.hasOwn(rules, action) ? rules[action] : undefined;
   return rule ? rule(viewer, resource) : false;
 }

@@ -2,7 +2,8 @@ import type { ClientEventRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
 import { FeedSubscribeInput } from '../contracts/realtime.js';
 import type { AnyFeedEvent, FeedSubscribeResult } from '../contracts/socket.js';
-import { eventFloor, eventsSince, latestPosition } from '../events/log.js';
+import { eventFloor, eventsSince, latestPosition, type FeedScope } from '../events/log.js';
+import type { Viewer } from '../auth/session.js';
 import { handle } from './ack.js';
 import type { AppServer, AppSocket } from './socket-types.js';
 import { loadEventData, portalAudience, presentEvents, presentLoaded, STAFF_AUDIENCE } from './feed-presenters.js';
@@ -88,27 +89,40 @@ export function createFeed(io: AppServer, deps: AppDeps) {
       });
   }
 
+  /** The feed rooms of a viewer: every client's staff room (and the staff room), their scope's, or their client's portal room. */
+  async function feedRooms(user: Viewer['user']): Promise<{ scope: FeedScope; rooms: string[] }> {
+    if (user.kind !== 'staff') return { scope: { clientId: user.client_id! }, rooms: [rooms.clientPortal(user.client_id!)] };
+    if (user.scope !== 'all') return { scope: { staffOf: user.scope }, rooms: user.scope.map(rooms.clientStaff) };
+    const clients = await deps.db.selectFrom('clients').select('id').execute();
+    return { scope: 'staff', rooms: [rooms.staff(), ...clients.map((c) => rooms.clientStaff(c.id))] };
+  }
+
   /** `feed:subscribe`: join the rooms this viewer may receive, then answer with what it missed. */
   function register(socket: AppSocket): void {
     handle(deps, socket, 'feed:subscribe', FeedSubscribeInput, async ({ since }): Promise<FeedSubscribeResult> => {
       await init();
-      const { user } = socket.data.viewer;
-      let scope: { clientId: string } | 'staff';
-      if (user.kind === 'staff') {
-        const clients = await deps.db.selectFrom('clients').select('id').execute();
-        scope = 'staff';
-        // Synchronous from here until `mark` is read (see the comment on createFeed).
-        socket.join([rooms.staff(), ...clients.map((c) => rooms.clientStaff(c.id))]);
-      } else {
-        scope = { clientId: user.client_id! };
-        socket.join(rooms.clientPortal(user.client_id!));
-      }
+      const { scope, rooms: wanted } = await feedRooms(socket.data.viewer.user);
+      // Synchronous from here until `mark` is read (see the comment on createFeed).
+      socket.join(wanted);
+      socket.data.feed = true;
       const mark = lastEmitted;
       if (since === null) return { position: mark, events: [], resync: false };
       if (since > mark || since < (await eventFloor(deps.db))) return { position: mark, events: [], resync: true };
       const caught = await catchUp(scope, since, mark);
       return caught ? { position: mark, events: caught, resync: false } : { position: mark, events: [], resync: true };
     });
+  }
+
+  /**
+   * After a staff member's scope changed (the socket's viewer already re-validated): leave the
+   * staff rooms of clients no longer reached at once, join those newly reached (from now on).
+   */
+  async function rescope(socket: AppSocket): Promise<void> {
+    const { user } = socket.data.viewer;
+    if (!socket.data.feed || user.kind !== 'staff') return;
+    const wanted = new Set((await feedRooms(user)).rooms);
+    for (const room of socket.rooms) if ((room === rooms.staff() || rooms.isClientStaff(room)) && !wanted.has(room)) socket.leave(room);
+    socket.join([...wanted]);
   }
 
   /**
@@ -119,10 +133,10 @@ export function createFeed(io: AppServer, deps: AppDeps) {
    * settings, `since` and `mark` (any change to a presented entity logs an event, which moves
    * `mark`) — so a shared answer is the one this socket would have computed.
    */
-  async function catchUp(scope: { clientId: string } | 'staff', since: number, mark: number): Promise<AnyFeedEvent[] | null> {
+  async function catchUp(scope: FeedScope, since: number, mark: number): Promise<AnyFeedEvent[] | null> {
     let audience = STAFF_AUDIENCE;
-    let audienceKey = 'staff';
-    if (scope !== 'staff') {
+    let audienceKey = scope === 'staff' ? 'staff' : 'staffOf' in scope ? `staff:${scope.staffOf.join(',')}` : '';
+    if (scope !== 'staff' && 'clientId' in scope) {
       const c = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules', 'portal_enabled', 'archived_at']).where('id', '=', scope.clientId).executeTakeFirst();
       if (!c) return null;
       audience = portalAudience(c);
@@ -145,7 +159,7 @@ export function createFeed(io: AppServer, deps: AppDeps) {
   const shared = new Map<string, { at: number; answer: Promise<AnyFeedEvent[] | null> }>();
 
   deps.bus.on('events.appended', pump);
-  return { register, pump, drain: async () => void (await pumping) };
+  return { register, rescope, pump, drain: async () => void (await pumping) };
 }
 
 /**

@@ -90,6 +90,21 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     }
   });
 
+  // Which clients staff reach changed: every staff socket is judged again (its viewer, with its
+  // scope, re-validated), leaves the feed and presence rooms of clients it no longer reaches, and
+  // joins the feed rooms of those it newly reaches.
+  deps.bus.on('scope.changed', async () => {
+    for (const socket of io.of('/').sockets.values()) {
+      if (socket.data.viewer.user.kind !== 'staff') continue;
+      if (await recheckSocket(deps, socket, false)) {
+        socket.disconnect(true);
+        continue;
+      }
+      await feed.rescope(socket);
+      await presence.recheck(socket);
+    }
+  });
+
   return { io, drain: feed.drain };
 }
 

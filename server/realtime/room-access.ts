@@ -1,7 +1,7 @@
 import type { UserRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
 import type { PresenceTarget } from '../contracts/realtime.js';
-import { clientSees } from '../policies/access.js';
+import { clientSees, reaches, type Person } from '../policies/access.js';
 import { findClientState, findFindingState } from '../repositories/clients.js';
 
 /**
@@ -10,7 +10,7 @@ import { findClientState, findFindingState } from '../repositories/clients.js';
  * of a client when that client's access changes — so a socket that lost access stops hearing the
  * room within a second, even if no announcement of the change reached this instance.
  *
- * Staff: any finding or channel that exists. A portal user: what `policies/access.ts` lets their
+ * Staff: any finding or channel of a client in their scope. A portal user: what `policies/access.ts` lets their
  * client's people see (the finding, or the chat channel).
  */
 export interface RoomState {
@@ -31,8 +31,8 @@ export async function roomState(deps: Pick<AppDeps, 'db'>, t: PresenceTarget): P
   return { clientId: c.id, openToPortal: clientSees('chat', c) };
 }
 
-/** Whether `user` may be in a room of this state. */
-export function mayBeIn(state: RoomState | null, user: Pick<UserRow, 'kind' | 'client_id'>): boolean {
-  if (!state) return false;
-  return user.kind === 'staff' || (user.client_id === state.clientId && state.openToPortal);
+/** Whether `user` may be in a room of this state (staff: a client in their scope). */
+export function mayBeIn(state: RoomState | null, user: Person): boolean {
+  if (!state || !reaches(user, state.clientId)) return false;
+  return user.kind === 'staff' || state.openToPortal;
 }

@@ -7,10 +7,12 @@ export const rooms = {
   user: (userId: string) => `user:${userId}`,
   /** Every socket of one session (ended together when the session ends). */
   session: (sessionId: string) => `session:${sessionId}`,
-  /** Every staff socket subscribed to the feed; new clients' staff rooms are joined from here. */
+  /** Every feed socket of staff who see every client; new clients' staff rooms are joined from here. */
   staff: () => 'staff',
   /** Staff-presented events of one client. */
   clientStaff: (clientId: string) => `client:${clientId}:staff`,
+  /** Whether a room is one client's staff room (`clientStaff`). */
+  isClientStaff: (room: string) => room.startsWith('client:') && room.endsWith(':staff'),
   /** Portal-presented events of one client (its own users only). */
   clientPortal: (clientId: string) => `client:${clientId}:portal`,
   /** Presence and typing on one finding's page. */

@@ -6,6 +6,8 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../contracts/so
 export interface SocketData {
   viewer: Viewer;
   ip: string | null;
+  /** Set once the socket subscribed to the live feed (its feed rooms follow its scope). */
+  feed?: true;
 }
 
 /** The Socket.IO server and sockets, typed with the protocol in `contracts/socket.ts`. */

@@ -1,7 +1,9 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { Database, NotificationRow, NotificationTable } from '../../db/schema.js';
+import type { Database, NotificationRow, NotificationTable, UserRow } from '../../db/schema.js';
+import { reachesSql, type ClientScope } from '../policies/access.js';
 
 type Db = Kysely<Database>;
+type Person = Pick<UserRow, 'id' | 'kind' | 'client_id'> & { scope: ClientScope };
 export type NewNotification = Omit<Insertable<NotificationTable>, 'id' | 'read_at' | 'emailed_at'>;
 
 /**
@@ -15,30 +17,25 @@ export async function insertNotifications(trx: Db, rows: NewNotification[]): Pro
   return out.map((r) => r.id);
 }
 
-/** One page of a user's notifications, newest first (`before` = an id: only older ones). */
-export function listUserNotifications(db: Db, userId: string, before: number | undefined, limit: number): Promise<NotificationRow[]> {
-  let q = db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
+/**
+ * A person's notifications as they may see them now: those about a client they no longer reach (a
+ * scoped analyst taken off a client) are kept but not shown or counted.
+ */
+function ownNotifications(db: Db, person: Person) {
+  return db.selectFrom('notifications').where('user_id', '=', person.id).where((eb) => eb.or([eb('client_id', 'is', null), reachesSql(person, 'notifications.client_id')]));
+}
+
+/** One page of a person's notifications, newest first (ids below `before`). */
+export function listUserNotifications(db: Db, person: Person, before: number | undefined, limit: number): Promise<NotificationRow[]> {
+  let q = ownNotifications(db, person).selectAll();
   if (before !== undefined) q = q.where('id', '<', before);
   return q.orderBy('id', 'desc').limit(limit).execute();
 }
 
-/** How many of a user's notifications are unread. */
-export async function unreadCount(db: Db, userId: string): Promise<number> {
-  const r = await db.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).where('read_at', 'is', null).executeTakeFirst();
+/** How many of a person's notifications are unread. */
+export async function unreadCount(db: Db, person: Person): Promise<number> {
+  const r = await ownNotifications(db, person).select((eb) => eb.fn.countAll<number>().as('n')).where('read_at', 'is', null).executeTakeFirst();
   return Number(r?.n ?? 0);
-}
-
-/** Unread counts of several users at once. */
-export async function unreadCounts(db: Db, userIds: string[]): Promise<Map<string, number>> {
-  if (!userIds.length) return new Map();
-  const rows = await db
-    .selectFrom('notifications')
-    .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('user_id', 'in', userIds)
-    .where('read_at', 'is', null)
-    .groupBy('user_id')
-    .execute();
-  return new Map(rows.map((r) => [r.user_id, Number(r.n)]));
 }
 
 /** Mark one of the user's own notifications read; false when it is not theirs (or does not exist). */
@@ -62,7 +59,7 @@ export function loadForDelivery(db: Db, ids: number[]) {
     .innerJoin('users', 'users.id', 'notifications.user_id')
     .selectAll('notifications')
     .select([
-      'users.kind as user_kind', 'users.status as user_status', 'users.email as user_email', 'users.notify_prefs as user_prefs', 'users.client_id as user_client_id',
+      'users.kind as user_kind', 'users.role as user_role', 'users.status as user_status', 'users.email as user_email', 'users.notify_prefs as user_prefs', 'users.client_id as user_client_id',
     ])
     .where('notifications.id', 'in', ids)
     .orderBy('notifications.id')

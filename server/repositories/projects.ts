@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, FindingStatus, ProjectRow } from '../../db/schema.js';
 import { SEVERITIES, type FindingCounts } from '../contracts/workspace.js';
+import { reachesSql, type Person } from '../policies/access.js';
 
 /**
  * Staff-side reads and writes of projects and their team. Staff see every finding, drafts
@@ -27,9 +28,9 @@ export function findProject(db: DbOrTrx, projectId: string): Promise<ProjectWith
 }
 
 /** Projects, newest first: one client's, or every client's when `clientId` is undefined. */
-export function listProjects(db: DbOrTrx, clientId?: string): Promise<ProjectWithClient[]> {
+export function listProjects(db: DbOrTrx, filter: { clientId: string } | { reach: Person }): Promise<ProjectWithClient[]> {
   let q = db.selectFrom('projects').innerJoin('clients', 'clients.id', 'projects.client_id').selectAll('projects').select('clients.name as client_name');
-  if (clientId !== undefined) q = q.where('projects.client_id', '=', clientId);
+  q = 'clientId' in filter ? q.where('projects.client_id', '=', filter.clientId) : q.where(reachesSql(filter.reach, 'projects.client_id'));
   return q.orderBy('projects.created_at', 'desc').orderBy('projects.id').execute();
 }
 

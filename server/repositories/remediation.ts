@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AttachmentRow, Database, RemediationRoundRow, RetestRequestRow } from '../../db/schema.js';
 import { parseRemediationDays, type RemediationDays } from '../services/deadlines.js';
+import { reachesSql, type Person as Viewing } from '../policies/access.js';
 
 type Db = Kysely<Database>;
 
@@ -89,9 +90,9 @@ export async function isActive(db: Db, userId: string): Promise<boolean> {
 export type RetestWithPeople = RetestRequestRow & { requester: Person; client_name: string; findings: { id: string; title: string; severity: string; status: string; published: number }[]; round_ids: string[] };
 
 /** Retest requests (of one client, or naming one finding, or all), newest first, with their findings and linked rounds. */
-export async function listRetests(db: Db, filter: { clientId?: string; findingId?: string; status?: string[] } = {}): Promise<RetestWithPeople[]> {
+export async function listRetests(db: Db, filter: ({ clientId: string } | { reach: Viewing }) & { findingId?: string; status?: string[] }): Promise<RetestWithPeople[]> {
   let q = db.selectFrom('retest_requests').innerJoin('clients', 'clients.id', 'retest_requests.client_id').selectAll('retest_requests').select('clients.name as client_name');
-  if (filter.clientId) q = q.where('retest_requests.client_id', '=', filter.clientId);
+  q = 'clientId' in filter ? q.where('retest_requests.client_id', '=', filter.clientId) : q.where(reachesSql(filter.reach, 'retest_requests.client_id'));
   if (filter.status) q = q.where('retest_requests.status', 'in', filter.status as RetestRequestRow['status'][]);
   if (filter.findingId) {
     const fid = filter.findingId;

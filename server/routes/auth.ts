@@ -268,12 +268,15 @@ export function authRouter(deps: AppDeps): Router {
     await deps.db.transaction().execute(async (trx) => {
       const set: Record<string, number | null> = { updated_at: now };
       if (input.mfaRequiredForStaff !== undefined) set.mfa_required_for_staff = input.mfaRequiredForStaff ? 1 : 0;
+      if (input.analystsSeeAllClients !== undefined) set.analysts_see_all_clients = input.analystsSeeAllClients ? 1 : 0;
       if (input.sessionIdleMinutes !== undefined) set.session_idle_minutes = input.sessionIdleMinutes;
       if (input.sessionAbsoluteHours !== undefined) set.session_absolute_hours = input.sessionAbsoluteHours;
       const updated = await trx.updateTable('firm').set(set).where('id', '=', 1).executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw notFound();
       await writeAudit(trx, auditContextOf(req), { action: 'firm.security_updated', outcome: 'success', targetType: 'firm', details: input }, now);
     });
+    // Analysts' scope may have narrowed: their open sockets leave what they no longer reach.
+    if (input.analystsSeeAllClients !== undefined) deps.bus.publish('scope.changed', {});
     res.json(securitySettingsOf(await firmRow()));
   });
 
@@ -281,6 +284,7 @@ export function authRouter(deps: AppDeps): Router {
   function securitySettingsOf(firm: FirmRow | undefined): SecuritySettingsDTO {
     return {
       mfaRequiredForStaff: !!firm?.mfa_required_for_staff,
+      analystsSeeAllClients: (firm?.analysts_see_all_clients ?? 1) === 1,
       sessionIdleMinutes: firm?.session_idle_minutes ?? null,
       sessionAbsoluteHours: firm?.session_absolute_hours ?? null,
       defaults: { sessionIdleMinutes: deps.config.sessionIdleMs / 60_000, sessionAbsoluteHours: deps.config.sessionAbsoluteMs / 3_600_000 },

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
-import { CreateClientInput, UpdateClientInput } from '../contracts/clients.js';
+import { ClientStaffInput, CreateClientInput, UpdateClientInput } from '../contracts/clients.js';
+import { getClientStaff, setClientStaff } from '../commands/client-staff.js';
 import { parseInput } from '../validate.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { getClient, listClients } from '../commands/client-lister.js';
@@ -28,6 +29,13 @@ export function clientsRouter(deps: AppDeps): Router {
   });
   r.post('/clients/:clientId/archive', async (req, res) => {
     res.json({ client: await archiveClient(deps, commandContextOf(req), req.params.clientId) });
+  });
+  r.get('/clients/:clientId/staff', async (req, res) => {
+    res.json({ staff: await getClientStaff(deps, commandContextOf(req), req.params.clientId) });
+  });
+  r.put('/clients/:clientId/staff', async (req, res) => {
+    const ctx = commandContextOf(req);
+    res.json({ staff: await setClientStaff(deps, ctx, req.params.clientId, parseInput(ClientStaffInput, req.body)) });
   });
 
   return r;

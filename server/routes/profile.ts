@@ -1,3 +1,4 @@
+import { reaches } from '../policies/access.js';
 import express, { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../context.js';
 import { deferredBus } from '../events/bus.js';
@@ -165,8 +166,9 @@ export function profileRouter(deps: AppDeps): Router {
   r.get('/users/:id/avatar', async (req, res) => {
     const v = requireViewer(req);
     const target = await deps.db.selectFrom('users').select(['kind', 'client_id', 'avatar_file']).where('id', '=', req.params.id).executeTakeFirst();
-    // Staff see everyone; a portal user sees staff and the people of their own client. Else: not found.
-    const visible = !!target && (v.user.kind === 'staff' || target.kind === 'staff' || (!!target.client_id && target.client_id === v.user.client_id));
+    // Everyone sees staff; a client's people are seen by those who reach that client (its own
+    // people, staff in whose scope it is). Else: not found.
+    const visible = !!target && (target.kind === 'staff' || (!!target.client_id && reaches(v.user, target.client_id)));
     const bytes = visible && target.avatar_file ? await readStoredFile(deps.config.uploadsDir, target.avatar_file) : null;
     if (!bytes) throw notFound();
     res.set({

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../../db/schema.js';
 import { MENTION_PATTERN, mentionedIds, type MentionCandidateDTO } from '../contracts/comments.js';
-import { clientSees, sees } from '../policies/access.js';
+import { clientSees, sees, type ClientScope } from '../policies/access.js';
+import { scopesOf } from '../repositories/staff-scope.js';
 import { insertNotifications, type NewNotification } from '../repositories/notifications.js';
 import { addFollowers, followerIds, type FindingForComments } from '../repositories/comments.js';
 import { renderMarkdown } from './markdown.js';
@@ -14,7 +15,7 @@ import { renderMarkdown } from './markdown.js';
  */
 
 type Db = Kysely<Database>;
-type Person = Pick<UserRow, 'id' | 'name' | 'kind' | 'status' | 'client_id'>;
+type Person = Pick<UserRow, 'id' | 'name' | 'kind' | 'role' | 'status' | 'client_id'> & { scope: ClientScope };
 
 /** Whether `u` may see a comment on `f` now (`policies/access.ts`; an internal note: staff only). */
 export function maySeeComment(u: Person, f: FindingForComments, internal: boolean): boolean {
@@ -26,22 +27,23 @@ export async function mentionCandidates(db: Db, f: FindingForComments, internal:
   const portal = clientSees('comment', { ...f, internal: internal ? 1 : 0 });
   const rows = await db
     .selectFrom('users')
-    .select(['id', 'name', 'kind'])
+    .select(['id', 'name', 'kind', 'role', 'status', 'client_id'])
     .where('status', '=', 'active')
     .where('id', '!=', exceptId)
     .where((eb) => (portal ? eb.or([eb('kind', '=', 'staff'), eb('client_id', '=', f.client_id)]) : eb('kind', '=', 'staff')))
     .orderBy('name')
     .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, kind: r.kind }));
+  return (await scopesOf(db, rows)).filter((u) => maySeeComment(u, f, internal)).map((r) => ({ id: r.id, name: r.name, kind: r.kind }));
 }
 
 const shortTitle = (t: string) => (t.length > 60 ? `${t.slice(0, 57).trimEnd()}…` : t);
 /** Where a notification about a finding takes each kind of person. */
 export const findingLink = (kind: 'staff' | 'portal', findingId: string) => `/${kind === 'staff' ? 'staff' : 'portal'}/findings/${findingId}`;
 
+/** The people named, each with the clients they reach (a scoped analyst may not see this client). */
 async function people(trx: Db, ids: string[]): Promise<Person[]> {
   if (!ids.length) return [];
-  return trx.selectFrom('users').select(['id', 'name', 'kind', 'status', 'client_id']).where('id', 'in', ids).execute();
+  return scopesOf(trx, await trx.selectFrom('users').select(['id', 'name', 'kind', 'role', 'status', 'client_id']).where('id', 'in', ids).execute());
 }
 
 export interface CommentNotice {

@@ -5,7 +5,8 @@ import type { SelectQueryBuilder } from 'kysely';
 import { openDatabase, type Db } from '../../db/client.js';
 import type { Database, UserRow } from '../../db/schema.js';
 import { migrateToLatest } from '../../db/migrate.js';
-import { sees, seesSql, termsOf, type Reachable, type RefsOf, type StateOf } from '../../server/policies/access.js';
+import { sees, seesSql, termsOf, type ClientScope, type Reachable, type RefsOf, type StateOf } from '../../server/policies/access.js';
+import { scopesOf } from '../../server/repositories/staff-scope.js';
 import { tempDir } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff } from '../support/factories.js';
 import { buildEvidenceRow, buildFinding, buildProject, buildReportRow } from '../support/workspace.js';
@@ -26,26 +27,36 @@ const FIELD_SETTINGS = ['{}', '{"evidence":false}', '{"evidence":"no"}', '{broke
 
 let db: Db;
 let close: () => void;
-const people: { label: string; person: Pick<UserRow, 'kind' | 'client_id' | 'status' | 'role'> }[] = [];
+const people: { label: string; person: Pick<UserRow, 'kind' | 'client_id' | 'status' | 'role'> & { scope: ClientScope } }[] = [];
+/** The clients the scoped analyst reaches (assigned to some, on a project team of another). */
+let scopedClients: string[] = [];
 
 beforeAll(async () => {
   const opened = openDatabase(path.join(tempDir('debrief-access-'), 'test.db'));
   db = opened.db;
   close = () => opened.sqlite.close();
   await migrateToLatest(db);
-  const staff = await buildStaff(db);
-  const author = staff;
-  people.push({ label: 'staff', person: staff });
-  people.push({ label: 'admin', person: await buildStaff(db, { role: 'admin' }) });
-  people.push({ label: 'removed staff', person: { ...staff, status: 'removed' } });
+  const staffRow = await buildStaff(db);
+  const author = staffRow;
+  const ALL = { analysts_see_all_clients: 1 };
+  const SCOPED = { analysts_see_all_clients: 0 };
+  const [staff] = await scopesOf(db, [staffRow], ALL);
+  people.push({ label: 'staff', person: staff! });
+  // An admin sees every client even where the firm scopes analysts.
+  people.push({ label: 'admin', person: (await scopesOf(db, [await buildStaff(db, { role: 'admin' })], SCOPED))[0]! });
+  people.push({ label: 'removed staff', person: { ...staff!, status: 'removed' } });
+  const scopedRow = await buildStaff(db);
+  const unassignedRow = await buildStaff(db);
+  const clientsMade: string[] = [];
   for (const portal_enabled of [1, 0])
     for (const archived_at of [null, 1_700_000_000_000])
       for (const modules of MODULE_SETTINGS)
         for (const visible_fields of FIELD_SETTINGS) {
           const client = await buildClient(db, { portal_enabled, archived_at, modules, visible_fields });
+          clientsMade.push(client.id);
           for (const role of ['viewer', 'collaborator', 'manager'] as const) {
             const user = await buildPortalUser(db, { client_id: client.id, role });
-            people.push({ label: `${role} of ${JSON.stringify({ portal_enabled, archived_at, modules, visible_fields })}`, person: user });
+            people.push({ label: `${role} of ${JSON.stringify({ portal_enabled, archived_at, modules, visible_fields })}`, person: { ...user, scope: [client.id] } });
           }
           const project = await buildProject(db, { client_id: client.id });
           for (const published of [false, true]) {
@@ -55,9 +66,18 @@ beforeAll(async () => {
             for (const internal of [false, true]) await insertCommentRow(db, f, author, { internal });
           }
         }
+  // The scoped analyst: assigned to every third client, and on a project team of one more.
+  for (const [i, id] of clientsMade.entries()) if (i % 3 === 0) await db.insertInto('client_staff').values({ client_id: id, user_id: scopedRow.id, assigned_by: null, created_at: 1 }).execute();
+  const teamProject = await buildProject(db, { client_id: clientsMade[1]! });
+  await db.insertInto('project_team').values({ project_id: teamProject.id, user_id: scopedRow.id }).execute();
+  const [scoped, unassigned] = await scopesOf(db, [scopedRow, unassignedRow], SCOPED);
+  scopedClients = [...(scoped!.scope as string[])];
+  people.push({ label: 'scoped analyst', person: scoped! });
+  people.push({ label: 'scoped analyst with no client', person: unassigned! });
   // One invited (not yet active) portal user: sees nothing, whatever the state.
   const anyClient = people.find((p) => p.person.kind === 'portal')!.person.client_id!;
-  people.push({ label: 'invited user', person: await buildPortalUser(db, { client_id: anyClient, status: 'invited' }) });
+  const invited = await buildPortalUser(db, { client_id: anyClient, status: 'invited' });
+  people.push({ label: 'invited user', person: { ...invited, scope: [anyClient] } });
 }, 120_000);
 
 afterAll(() => close?.());
@@ -116,6 +136,21 @@ describe('the access rules and their SQL filters agree', () => {
       expect(refusedSomewhere).toBeGreaterThan(0);
     });
   }
+
+  it('a scoped analyst sees every row of exactly the clients they are assigned to or on a team of, and one with none sees nothing', async () => {
+    const scoped = people.find((p) => p.label === 'scoped analyst')!.person;
+    const none = people.find((p) => p.label === 'scoped analyst with no client')!.person;
+    expect(scopedClients.length).toBeGreaterThan(5);
+    for (const kind of Object.keys(QUERIES) as Reachable[]) {
+      const q = QUERIES[kind];
+      const all = (await q.rows().execute()) as { id: string; client_id?: string }[];
+      const inScope = all.filter((r) => scopedClients.includes(r.client_id ?? r.id)).map((r) => r.id).sort();
+      expect(inScope.length, kind).toBeGreaterThan(0);
+      expect(inScope.length, kind).toBeLessThan(all.length);
+      expect((await q.rows().where(seesSql(scoped, kind, q.refs as never)).execute()).map((r: { id: string }) => r.id).sort(), kind).toEqual(inScope);
+      expect(await q.rows().where(seesSql(none, kind, q.refs as never)).execute(), kind).toEqual([]);
+    }
+  });
 
   it('staff see every row and a person who is not active sees none', async () => {
     const staff = people.find((p) => p.label === 'staff')!.person;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { UserRow } from '../../db/schema.js';
 import { AppError } from '../../server/errors.js';
 import { authorize, can, type Action, type Resource } from '../../server/policies/index.js';
+import type { ClientScope } from '../../server/policies/access.js';
 
 /**
  * The policies on their own (server/policies/): can() and authorize() for every action × kind of
@@ -34,6 +35,7 @@ const TABLE = {
   // Client records: the firm's (staff), invisible to every portal user.
   'client.read': { target: 'client', allowed: STAFF },
   'client.manage': { target: 'client', allowed: STAFF },
+  'client.assign': { target: 'client', allowed: ['admin'] },
   // A client's people: staff, and that client's Manager.
   'portalUser.list': { target: 'clientUsers', allowed: [...STAFF, 'manager'] },
   'portalUser.manage': { target: 'clientUsers', allowed: [...STAFF, 'manager'] },
@@ -71,9 +73,9 @@ const ACTIONS = Object.keys(TABLE) as Action[];
 const OWN = 'client-own';
 const OTHER = 'client-other';
 
-type Principal = Pick<UserRow, 'id' | 'kind' | 'role' | 'client_id' | 'status'>;
+type Principal = Pick<UserRow, 'id' | 'kind' | 'role' | 'client_id' | 'status'> & { scope: ClientScope };
 const principal = (role: Role, status: UserRow['status'] = 'active'): Principal =>
-  STAFF.includes(role) ? { id: `u-${role}`, kind: 'staff', role, client_id: null, status } : { id: `u-${role}`, kind: 'portal', role, client_id: OWN, status };
+  STAFF.includes(role) ? { id: `u-${role}`, kind: 'staff', role, client_id: null, status, scope: 'all' } : { id: `u-${role}`, kind: 'portal', role, client_id: OWN, status, scope: [OWN] };
 
 const resourceOf = (target: Target, clientId: string): Resource | undefined => (target === 'none' ? undefined : { type: target, clientId } as Resource);
 
@@ -145,7 +147,7 @@ describe('what the table implies', () => {
   });
 
   it('a portal user without a client owns nothing', () => {
-    const orphan: Principal = { id: 'u-x', kind: 'portal', role: 'manager', client_id: null, status: 'active' };
+    const orphan: Principal = { id: 'u-x', kind: 'portal', role: 'manager', client_id: null, status: 'active', scope: [] };
     for (const action of ACTIONS) expect(can(orphan, action, resourceOf(TABLE[action].target, OWN)), action).toBe(false);
   });
 
@@ -181,7 +183,7 @@ describe('what the table implies', () => {
 describe('the rules key on the kind of principal, not on role names or client ids alone', () => {
   it('a portal principal carrying a staff role name gets nothing staff-only', () => {
     for (const role of ['admin', 'analyst'] as const) {
-      const p: Principal = { id: 'u-x', kind: 'portal', role, client_id: OWN, status: 'active' };
+      const p: Principal = { id: 'u-x', kind: 'portal', role, client_id: OWN, status: 'active', scope: [OWN] };
       for (const action of ['staff.manage', 'outbox.read', 'firm.manage', 'remediation.queue'] as const) expect(can(p, action), `${role} ${action}`).toBe(false);
       for (const action of ['remediation.verdict', 'retest.manage', 'finding.manage', 'evidence.readOriginal', 'comment.writeInternal'] as const) {
         expect(can(p, action, { type: 'clientData', clientId: OWN }), `${role} ${action}`).toBe(false);
@@ -193,10 +195,38 @@ describe('the rules key on the kind of principal, not on role names or client id
   });
 
   it('a staff principal carrying a client id and a client role does not act as that client', () => {
-    const p: Principal = { id: 'u-y', kind: 'staff', role: 'manager', client_id: OWN, status: 'active' };
+    const p: Principal = { id: 'u-y', kind: 'staff', role: 'manager', client_id: OWN, status: 'active', scope: 'all' };
     // chat.write: staff write as admins or analysts, never as a client's Manager.
     for (const action of ['dashboard.read', 'remediation.submit', 'retest.request', 'chat.write'] as const) {
       expect(can(p, action, { type: 'clientData', clientId: OWN }), action).toBe(false);
+    }
+  });
+});
+
+describe('staff scope: an analyst the firm limits to some clients', () => {
+  const scoped = (scope: ClientScope | undefined): Principal => ({ id: 'u-scoped', kind: 'staff', role: 'analyst', client_id: null, status: 'active', scope: scope as ClientScope });
+  const CLIENT_ACTIONS = ACTIONS.filter((a) => TABLE[a].target !== 'none');
+
+  it('acts exactly as an analyst on a client in their scope', () => {
+    for (const action of ACTIONS) {
+      const r = resourceOf(TABLE[action].target, OWN);
+      expect(outcome(scoped([OWN]), action, r), action).toBe(expected('analyst', action, 'own'));
+    }
+  });
+
+  it('gets 404 for every action on a client outside their scope (it does not exist for them), as does staff with no scope loaded', () => {
+    expect(CLIENT_ACTIONS.length).toBeGreaterThan(20);
+    for (const action of CLIENT_ACTIONS) {
+      for (const p of [scoped([OWN]), scoped([]), scoped(undefined)]) {
+        expect(can(p, action, resourceOf(TABLE[action].target, OTHER)), action).toBe(false);
+        expect(outcome(p, action, resourceOf(TABLE[action].target, OTHER)), action).toBe(404);
+      }
+    }
+  });
+
+  it('keeps the firm-wide collections an analyst may open (their lists are filtered by scope where loaded)', () => {
+    for (const action of ACTIONS.filter((a) => TABLE[a].target === 'none')) {
+      expect(outcome(scoped([]), action, undefined), action).toBe(expected('analyst', action, 'own'));
     }
   });
 });

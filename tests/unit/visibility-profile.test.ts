@@ -10,7 +10,7 @@ import { mayShow, resolveProfile, STAFF_PROFILE } from '../../server/visibility/
  */
 
 const viewer = (kind: 'staff' | 'portal', clientId: string | null): Viewer =>
-  ({ user: { id: 'u1', kind, role: kind === 'staff' ? 'analyst' : 'viewer', client_id: clientId, status: 'active' } as UserRow, session: {} as SessionRow });
+  ({ user: { id: 'u1', kind, role: kind === 'staff' ? 'analyst' : 'viewer', client_id: clientId, status: 'active' } as Viewer['user'], session: {} as SessionRow });
 const client = (id: string, hidden: Record<string, boolean> = {}) => ({ id, visible_fields: JSON.stringify(hidden) }) as Pick<ClientRow, 'id' | 'visible_fields'>;
 
 describe('resolveProfile', () => {
