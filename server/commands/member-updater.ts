@@ -38,5 +38,7 @@ export async function updateMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     return lowering;
   });
   if (lowered) await endUserSessions(deps, userId, 'role_lowered');
+  // A staff role decides which clients they reach (admins every one).
+  else if (dir.kind === 'staff') deps.bus.publish('scope.changed', {});
   return memberView(deps, ctx, dir, userId);
 }

@@ -35,5 +35,7 @@ export async function createProject(deps: AppDeps, ctx: CommandContext, clientId
     await writeAudit(trx, auditFor(ctx, clientId), { action: 'project.created', outcome: 'success', targetType: 'project', targetId: id, details: { name: input.name, status: input.status, team } }, now);
   });
   deps.bus.publish('events.appended', {});
+  // Its team reach the client now (staff least privilege).
+  if (team.length) deps.bus.publish('scope.changed', {});
   return getProject(deps, ctx, id);
 }

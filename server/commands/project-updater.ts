@@ -44,5 +44,6 @@ export async function updateProject(deps: AppDeps, ctx: CommandContext, projectI
     await writeAudit(trx, auditFor(ctx, before.client_id), { action: 'project.updated', outcome: 'success', targetType: 'project', targetId: projectId, details }, now);
   });
   deps.bus.publish('events.appended', {});
+  if (teamChanged) deps.bus.publish('scope.changed', {});
   return getProject(deps, ctx, projectId);
 }

@@ -241,8 +241,10 @@ export function authRouter(deps: AppDeps): Router {
     parseInput(Empty, req.body);
     const target = await deps.db.selectFrom('users').select(['id', 'kind', 'client_id']).where('id', '=', String(req.params.id)).executeTakeFirst();
     if (!target) throw notFound();
-    // Any staff member may help a client's user who lost their phone; a staff account's second factor is an admin's call.
+    // Any staff member who reaches the client may help its user who lost their phone; a staff
+    // account's second factor is an admin's call.
     if (target.kind === 'staff') authorize(viewer.user, 'staff.manage');
+    else authorize(viewer.user, 'portalUser.manage', { type: 'clientUsers', clientId: target.client_id ?? '' });
     const now = deps.clock();
     await deps.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ totp_secret_enc: null, totp_pending_enc: null, totp_last_step: null, updated_at: now }).where('id', '=', target.id).execute();

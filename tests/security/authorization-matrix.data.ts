@@ -4,7 +4,7 @@ import { PASSWORD } from '../support/factories.js';
 import { matrixPng, MATRIX_TOTP_SECRET, NEW_PASSWORD, type World } from '../support/matrix-fixtures.js';
 import { tinyPdf } from '../support/evidence.js';
 import { totpCode } from '../support/totp.js';
-import { actorOf, make, portal, PORTAL_OF, other, everyone, signedIn, staffOnly, adminOnly, staffView, staffWrite, sharedRead, portalRead, portalOnly, managers, ownManager, ROLES, OWNERS, type Role, type Owner, type Expect, type Expectations, type Ctx, type MatrixEntry } from './matrix/shapes.js';
+import { actorOf, make, portal, PORTAL_OF, other, everyone, scopedExpect, signedIn, staffOnly, adminOnly, staffView, staffWrite, sharedRead, portalRead, portalOnly, managers, ownManager, ROLES, OWNERS, type Role, type Owner, type Expect, type Expectations, type Ctx, type MatrixEntry } from './matrix/shapes.js';
 export { actorOf, ROLES, OWNERS, type Role, type Owner, type Expect, type Expectations, type Ctx, type MatrixEntry } from './matrix/shapes.js';
 
 
@@ -100,7 +100,7 @@ export const MATRIX: MatrixEntry[] = [
     expect: () => make('ok', { anonymous: 401, ...portal('A', 403), ...portal('B', 403) }),
   },
   // The route must look the account up to know whether it is staff: a made-up id is 404 for every staff member.
-  { method: 'POST', path: '/api/admin/users/:id/mfa-reset', case: 'staff member', expect: adminOnly, params: (c) => ({ id: c.f.staff.member.id }), madeUp: { analyst: 404 } },
+  { method: 'POST', path: '/api/admin/users/:id/mfa-reset', case: 'staff member', expect: adminOnly, params: (c) => ({ id: c.f.staff.member.id }), madeUp: { analyst: 404, scopedAnalyst: 404 } },
 
   // ── Staff accounts (admins only).
   { method: 'GET', path: '/api/staff', expect: adminOnly },
@@ -115,6 +115,14 @@ export const MATRIX: MatrixEntry[] = [
   { method: 'GET', path: '/api/clients/:clientId', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
   { method: 'PATCH', path: '/api/clients/:clientId', expect: staffView, params: (c) => ({ clientId: w(c).client.id }), body: () => ({ name: 'Renamed client' }) },
   { method: 'POST', path: '/api/clients/:clientId/archive', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
+  // Who on the firm's side reaches a client: staff read it; only admins assign (an analyst must not widen their own scope).
+  { method: 'GET', path: '/api/clients/:clientId/staff', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
+  {
+    method: 'PUT', path: '/api/clients/:clientId/staff', params: (c) => ({ clientId: w(c).client.id }), body: (c) => ({ userIds: [c.f.staff.analyst.id, c.f.staff.member.id] }),
+    expect: (o) => make('ok', { anonymous: 401, ...portal('A', 404), ...portal('B', 404), analyst: 403, scopedAnalyst: o === 'A' ? 403 : 404 }),
+    // A client nobody may reach does not exist: 404 before the role is judged.
+    madeUp: { analyst: 404, scopedAnalyst: 404 },
+  },
 
   // ── A client's portal users, as staff manage them (under the client record).
   { method: 'GET', path: '/api/clients/:clientId/users', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
@@ -210,8 +218,14 @@ export const namesAnId = (e: Pick<MatrixEntry, 'path'>) => /:(?!variant\b)\w+/.t
 export function madeUpExpect(e: MatrixEntry, role: Role): Expect {
   const override = e.madeUp?.[role];
   if (override !== undefined) return override;
-  const crossClient = PORTAL_OF.A.includes(role) ? e.expect('B')[role] : e.expect('A')[role];
+  const crossClient = PORTAL_OF.A.includes(role) ? expectOf(e, 'B', role, true) : expectOf(e, 'A', role, false);
   return crossClient === 'ok' ? 404 : crossClient;
+}
+
+/** The answer `role` must get on `owner`'s resource (the scoped analyst's derived, see `scopedExpect`). */
+export function expectOf(e: MatrixEntry, owner: Owner, role: Role, namesOwner: boolean): Expect {
+  const ex = e.expect(owner);
+  return role === 'scopedAnalyst' ? scopedExpect(ex, owner, namesOwner) : ex[role];
 }
 
 /** The URL of an entry's request (params filled and encoded, query appended); `madeUp`: every id a fresh UUID. */

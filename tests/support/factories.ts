@@ -19,7 +19,7 @@ let hashed: Promise<string> | undefined;
 const passwordHash = () => (hashed ??= hashPassword(PASSWORD));
 
 /** The firm row (created once). */
-export async function buildFirm(db: Db, overrides: Partial<{ name: string; support_email: string; support_phone: string; mfa_required_for_staff: number }> = {}) {
+export async function buildFirm(db: Db, overrides: Partial<{ name: string; support_email: string; support_phone: string; mfa_required_for_staff: number; analysts_see_all_clients: number }> = {}) {
   const now = Date.now();
   await db
     .insertInto('firm')

@@ -54,7 +54,7 @@ export interface ClientWorld {
 export interface World {
   A: ClientWorld;
   B: ClientWorld;
-  staff: { analyst: UserRow; admin: UserRow; member: UserRow; invitee: UserRow };
+  staff: { analyst: UserRow; admin: UserRow; member: UserRow; invitee: UserRow; scoped: UserRow };
   /** Per user id: the public id of a second, idle session of theirs (for DELETE /profile/sessions/:id). */
   spareSessions: Map<string, string>;
   /** A short unique word, for emails and names that must not collide between worlds. */
@@ -112,6 +112,7 @@ export async function buildWorld(app: TestApp): Promise<World> {
   people.push(
     { key: 'staff.analyst', kind: 'staff', role: 'analyst', clientId: null, name: 'Ana Analyst', email: `analyst.${tag}@acme.test`, totp: true },
     { key: 'staff.admin', kind: 'staff', role: 'admin', clientId: null, name: 'Ada Admin', email: `admin.${tag}@acme.test`, totp: true },
+    { key: 'staff.scoped', kind: 'staff', role: 'analyst', clientId: null, name: 'Scott Scoped', email: `scoped.${tag}@acme.test`, totp: true },
     { key: 'staff.member', kind: 'staff', role: 'analyst', clientId: null, name: 'Sam Member', email: `member.${tag}@acme.test` },
     { key: 'staff.invitee', kind: 'staff', role: 'analyst', clientId: null, name: 'Ivy Invitee', email: `invitee.${tag}@acme.test`, status: 'invited' },
   );
@@ -138,7 +139,7 @@ export async function buildWorld(app: TestApp): Promise<World> {
     for (let i = 0; i < 3; i++) files[l].push(await writeStored(app, 'evidence', 'png', image));
     files[l].push(await writeStored(app, 'reports', 'pdf', pdf));
   }
-  const actors = ['A.viewer', 'A.collaborator', 'A.manager', 'B.manager', 'staff.analyst', 'staff.admin'].map((k) => ids.get(k)!);
+  const actors = ['A.viewer', 'A.collaborator', 'A.manager', 'B.manager', 'staff.analyst', 'staff.admin', 'staff.scoped'].map((k) => ids.get(k)!);
   const spare = actors.map((userId) => ({ userId, id: randomToken(15) }));
   const L = ['A', 'B'] as const;
 
@@ -164,6 +165,10 @@ export async function buildWorld(app: TestApp): Promise<World> {
       { id: draftIds[l], project_id: projectIds[l], client_id: clientIds[l], title: `Draft ${l}`, severity: 'medium' as const, cvss_vector: null, cvss_version: null, cvss_score: null, published: 0, published_at: null, internal_notes: '', created_by: null, created_at: now, updated_at: now },
     ]))
     .execute();
+  // Staff scope (used where the firm scopes analysts): the analyst is assigned to both clients, the
+  // scoped analyst is on A's project team only.
+  await db.insertInto('client_staff').values(L.map((l) => ({ client_id: clientIds[l], user_id: ids.get('staff.analyst')!, assigned_by: null, created_at: now }))).execute();
+  await db.insertInto('project_team').values({ project_id: projectIds.A, user_id: ids.get('staff.scoped')! }).execute();
   await db.insertInto('finding_status_history').values(L.map((l) => ({ finding_id: findingIds[l], from_status: null, to_status: 'open' as const, note: '', actor_id: null, at: now }))).execute();
   await db
     .insertInto('evidence')
@@ -197,7 +202,7 @@ export async function buildWorld(app: TestApp): Promise<World> {
   return {
     A: clientWorld('A'),
     B: clientWorld('B'),
-    staff: { analyst: user('staff.analyst'), admin: user('staff.admin'), member: user('staff.member'), invitee: user('staff.invitee') },
+    staff: { analyst: user('staff.analyst'), admin: user('staff.admin'), member: user('staff.member'), invitee: user('staff.invitee'), scoped: user('staff.scoped') },
     // The id the sessions page shows (profile.ts: a digest of the real id, which never leaves the server).
     spareSessions: new Map(spare.map((s) => [s.userId, hashSecretHex(s.id).slice(0, 16)])),
     tag,

@@ -14,7 +14,8 @@ const viewerOf = (o: Owner): Role[] => PORTAL_OF[o].filter((r) => r === 'viewerA
 /** Staff and the owner's Collaborators/Managers ok; the owner's Viewer 403; the other client's people 404. */
 const talkers = (o: Owner) => make('ok', { anonymous: 401, ...portal(other(o), 404), ...Object.fromEntries(viewerOf(o).map((r) => [r, 403])) });
 /** Only the author (who is nobody acting here): the owner's people and staff 403, the other client's 404. */
-const notAuthor = (o: Owner) => make(403, { anonymous: 401, ...portal(other(o), 404) });
+// A scoped analyst is refused by rule on A's comment (403); B's does not exist for them (404).
+const notAuthor = (o: Owner) => make(403, { anonymous: 401, ...portal(other(o), 404), scopedAnalyst: o === 'A' ? 403 : 404 });
 
 type Setup = NonNullable<MatrixEntry['setup']>;
 /** A comment on the owner's published finding written by the actor (anonymous: by the owner's member). */
@@ -27,7 +28,7 @@ const internalNote: Setup = async (c, app: TestApp) => ({ commentId: await inser
 const ownInternalNote: Setup = async (c, app: TestApp) => ({ commentId: await insertCommentRow(app.db, w(c).finding, c.actor ?? c.f.staff.analyst, { internal: true }) });
 
 const commentParam = (c: Ctx) => ({ id: c.extra.commentId! });
-const staffMadeUp404 = { analyst: 404, admin: 404 } as const;
+const staffMadeUp404 = { analyst: 404, admin: 404, scopedAnalyst: 404 } as const;
 
 export const COMMENTS_MATRIX: MatrixEntry[] = [
   { method: 'GET', path: '/api/findings/:id/comments', case: 'published finding', expect: sharedRead, params: (c) => ({ id: w(c).finding.id }) },

@@ -8,7 +8,7 @@ import { adminOnly, make, managers, other, portal, sharedRead, signedIn, staffOn
 const w = (c: Omit<Ctx, 'extra'>) => c.f[c.owner];
 
 /** Only the owning client's Managers (Viewers, Collaborators and staff 403; the other client's people 404). */
-const ownManagers = (o: Owner) => make(403, { anonymous: 401, ...portal(other(o), 404), ...(o === 'A' ? { managerA: 'ok' as const } : { userB: 'ok' as const }) });
+const ownManagers = (o: Owner) => make(403, { anonymous: 401, ...portal(other(o), 404), ...(o === 'A' ? { managerA: 'ok' as const } : { userB: 'ok' as const }), scopedAnalyst: o === 'A' ? 403 : 404 });
 /** A Manager's request naming findings of the owner (client from the session): Viewers/Collaborators refused by role first. */
 const retestRequesters = (o: Owner) => make(403, { anonymous: 401, managerA: o === 'A' ? 'ok' : 404, userB: o === 'B' ? 'ok' : 404 });
 /** A Manager's or staff's upload of evidence: the owner's Viewers/Collaborators 403, the other client's 404. */
@@ -42,7 +42,7 @@ export const REMEDIATION_MATRIX: MatrixEntry[] = [
   {
     method: 'POST', path: '/api/findings/:id/remediation/submit', expect: ownManagers, params: (c) => ({ id: w(c).finding.id }), body: () => ({ notes: 'Patched.' }),
     // Staff are refused by rule on a real finding (403) but can't be told a made-up one exists (404).
-    madeUp: { analyst: 404, admin: 404 },
+    madeUp: { analyst: 404, admin: 404, scopedAnalyst: 404 },
   },
   {
     method: 'POST', path: '/api/findings/:id/remediation/attachments', expect: evidenceUploaders, params: (c) => ({ id: w(c).finding.id }),

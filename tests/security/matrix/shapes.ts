@@ -9,16 +9,24 @@ import type { World } from '../../support/matrix-fixtures.js';
  * joins them.
  */
 
-/** Who acts: nobody, client A's Viewer / Collaborator / Manager, client B's Manager, an analyst, an admin. */
-export const ROLES = ['anonymous', 'viewerA', 'collaboratorA', 'managerA', 'userB', 'analyst', 'admin'] as const;
+/**
+ * Who acts: nobody, client A's Viewer / Collaborator / Manager, client B's Manager, an analyst, an
+ * admin, and a scoped analyst. The matrix runs with the firm's "analysts see every client" switched
+ * off: the analyst is assigned to both clients, the scoped analyst reaches client A only (through
+ * A's project team), so B does not exist for them.
+ */
+export const ROLES = ['anonymous', 'viewerA', 'collaboratorA', 'managerA', 'userB', 'analyst', 'admin', 'scopedAnalyst'] as const;
 export type Role = (typeof ROLES)[number];
+/** The roles each shape states; the scoped analyst's answer is derived (`scopedExpect`) unless an entry states it. */
+export type StatedRole = Exclude<Role, 'scopedAnalyst'>;
+export const STATED_ROLES = ROLES.filter((r): r is StatedRole => r !== 'scopedAnalyst');
 /** Whose resource the request names (for routes about the actor themselves, it does not matter). */
 export type Owner = 'A' | 'B';
 export const OWNERS: Owner[] = ['A', 'B'];
 /** 'ok' = any 2xx; a number = exactly that status. */
 export type Expect = 'ok' | number;
-/** One answer per role. */
-export type Expectations = Record<Role, Expect>;
+/** One answer per role (the scoped analyst's only where it is not the derived one). */
+export type Expectations = Record<StatedRole, Expect> & { scopedAnalyst?: Expect };
 
 /** What a request is built from: the world, whose resource it is, and who acts (null: anonymous). */
 export interface Ctx {
@@ -56,6 +64,7 @@ export interface MatrixEntry {
 export function actorOf(f: World, role: Role): UserRow | null {
   const map: Record<Role, UserRow | null> = {
     anonymous: null, viewerA: f.A.viewer, collaboratorA: f.A.collaborator, managerA: f.A.manager, userB: f.B.manager, analyst: f.staff.analyst, admin: f.staff.admin,
+    scopedAnalyst: f.staff.scoped,
   };
   return map[role];
 }
@@ -65,11 +74,22 @@ export function actorOf(f: World, role: Role): UserRow | null {
 export const PORTAL_OF: Record<Owner, Role[]> = { A: ['viewerA', 'collaboratorA', 'managerA'], B: ['userB'] };
 export const other = (o: Owner): Owner => (o === 'A' ? 'B' : 'A');
 export const make = (base: Expect, over: Partial<Expectations>): Expectations =>
-  Object.fromEntries(ROLES.map((r) => [r, over[r] ?? base])) as Expectations;
+  ({ ...Object.fromEntries(STATED_ROLES.map((r) => [r, over[r] ?? base])), ...(over.scopedAnalyst !== undefined ? { scopedAnalyst: over.scopedAnalyst } : {}) }) as Expectations;
+
+/**
+ * The scoped analyst's answer: the analyst's, except on a request that names client B's things
+ * (its URL or body differs between the owners, or it needs rows made for the owner), where what
+ * the analyst may do does not exist for them: 404. A refusal the analyst gets (403: a route staff
+ * may never use, a role that may not) stays unless the entry states otherwise.
+ */
+export function scopedExpect(ex: Expectations, owner: Owner, namesOwner: boolean): Expect {
+  if (ex.scopedAnalyst !== undefined) return ex.scopedAnalyst;
+  return owner === 'B' && namesOwner && ex.analyst === 'ok' ? 404 : ex.analyst;
+}
 export const portal = (o: Owner, e: Expect) => Object.fromEntries(PORTAL_OF[o].map((r) => [r, e])) as Partial<Expectations>;
 
 /** The same answer for everyone (public routes). */
-export const everyone = (e: Expect) => () => make(e, {});
+export const everyone = (e: Expect) => () => make(e, { scopedAnalyst: e });
 /** Any signed-in account; anonymous 401. */
 export const signedIn = (over: Partial<Expectations> = {}) => () => make('ok', { anonymous: 401, ...over });
 /** Firm-wide staff collections: portal users 403 (refused before any lookup). */
