@@ -1,11 +1,12 @@
 import type { PageLoad } from './$types';
 import { ApiError } from '$lib/api/http';
-import { getClient } from '$lib/api/clients';
+import { getClient, getClientStaff } from '$lib/api/clients';
 import { clientMembers } from '$lib/api/users';
 import { listClientProjects, teamOptions, type StaffOption } from '$lib/api/projects';
 import type { ProjectDTO } from '$contracts/workspace';
+import type { ClientStaffDTO } from '$contracts/clients';
 
-const TABS = ['users', 'projects', 'settings'] as const;
+const TABS = ['users', 'projects', 'team', 'settings'] as const;
 
 /** The client's projects and who can be on a team; a failure here leaves the rest of the page usable. */
 async function loadProjects(clientId: string, f: typeof fetch): Promise<{ projects: ProjectDTO[]; staff: StaffOption[]; projectsError: string | null }> {
@@ -17,16 +18,25 @@ async function loadProjects(clientId: string, f: typeof fetch): Promise<{ projec
   }
 }
 
+/** Who on the firm's side reaches the client; a failure here leaves the rest of the page usable. */
+async function loadTeam(clientId: string, f: typeof fetch): Promise<{ team: ClientStaffDTO | null; teamError: string | null }> {
+  try {
+    return { team: await getClientStaff(clientId, f), teamError: null };
+  } catch (err) {
+    return { team: null, teamError: err instanceof ApiError ? err.message : 'The team could not be loaded.' };
+  }
+}
+
 /** One client: its record, portal users and projects (404 → a not-found state, same as a made-up id). */
 export const load: PageLoad = async ({ params, fetch, depends, url }) => {
-  depends('app:client', 'app:members', 'app:client-projects');
+  depends('app:client', 'app:members', 'app:client-projects', 'app:client-team');
   const asked = url.searchParams.get('tab');
   const tab = TABS.find((t) => t === asked) ?? 'users';
   try {
-    const [client, members, projects] = await Promise.all([getClient(params.id, fetch), clientMembers(params.id).list(fetch), loadProjects(params.id, fetch)]);
-    return { client, members, ...projects, tab, loadError: null, notFound: false };
+    const [client, members, projects, team] = await Promise.all([getClient(params.id, fetch), clientMembers(params.id).list(fetch), loadProjects(params.id, fetch), loadTeam(params.id, fetch)]);
+    return { client, members, ...projects, ...team, tab, loadError: null, notFound: false };
   } catch (err) {
     const notFound = err instanceof ApiError && err.status === 404;
-    return { client: null, members: [], projects: [], staff: [], projectsError: null, tab, notFound, loadError: err instanceof ApiError ? err.message : 'The client could not be loaded.' };
+    return { client: null, members: [], projects: [], staff: [], projectsError: null, team: null, teamError: null, tab, notFound, loadError: err instanceof ApiError ? err.message : 'The client could not be loaded.' };
   }
 };
