@@ -99,3 +99,26 @@ describe('access conditions have one home', () => {
     for (const line of fine) expect(conditionsIn(line), line).toEqual([]);
   });
 });
+
+describe('staff scope has one home', () => {
+  /** Who may name the scope's tables and setting, and why (everyone else asks `policies/access.ts`). */
+  const SCOPE_FILES: Record<string, string> = {
+    'server/policies/access.ts': 'the rule: seesEveryClient, reaches, reachesSql',
+    'server/repositories/staff-scope.ts': 'loads a person’s scope from client_staff, project teams and the setting',
+    'server/commands/client-staff.ts': 'writes a client’s assignments',
+    'server/commands/client-creator.ts': 'assigns the analyst who creates a client',
+    'server/routes/auth.ts': 'writes the firm setting (Settings → Security)',
+  };
+  const SCOPE = /\banalysts_see_all_clients\b|['"`]client_staff\b/;
+
+  it('only the files listed read or write the scope setting and the assignments', () => {
+    const named = sourceFiles('server').filter((f) => SCOPE.test(stripComments(fs.readFileSync(path.join(ROOT, f), 'utf8'))));
+    expect(named.sort()).toEqual(Object.keys(SCOPE_FILES).sort());
+  });
+
+  it('the scan finds a scope check written elsewhere', () => {
+    expect(SCOPE.test("if (firm.analysts_see_all_clients === 1) return rows;")).toBe(true);
+    expect(SCOPE.test(".where('id', 'in', db.selectFrom('client_staff').select('client_id'))")).toBe(true);
+    expect(SCOPE.test('const clientStaff = rooms.clientStaff(id);')).toBe(false);
+  });
+});
