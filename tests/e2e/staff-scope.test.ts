@@ -76,6 +76,7 @@ describe('staff scope in the browser', () => {
     expect(await apage.getByRole('button', { name: 'Save assignments' }).count()).toBe(0);
     expect(await apage.getByText('Ana Analyst').count()).toBeGreaterThan(0);
     await apage.screenshot({ path: artifact('client-team-tab-analyst-phone.png'), fullPage: true });
+    expect(await apage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(aerrors.filter((e) => !e.includes('404'))).toEqual([]);
     await ctx.close();
     await actx.close();
