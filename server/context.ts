@@ -5,7 +5,7 @@ import type { Viewer } from './auth/session.js';
 import type { AuditContext } from './audit.js';
 import type { Bus } from './events/bus.js';
 import type { Mailer } from './services/mailer.js';
-import type { WriteQueue } from './commands/group-commit.js';
+import type { WriteQueue } from './services/group-commit.js';
 
 /** What the app is built from. Tests pass their own clock, log destination and database. */
 export interface AppDeps {
@@ -53,4 +53,15 @@ export function auditContextOf(req: import('express').Request): AuditContext {
     ip: req.ip ?? null,
     userAgent: req.get('user-agent') ?? null,
   };
+}
+
+/** What every command and query is given: who acts and from where. Transport-agnostic (HTTP or socket). */
+export interface CommandContext {
+  viewer: Viewer;
+  audit: AuditContext;
+}
+
+/** Audit rows about a client's people carry that client, whoever (staff or Manager) acted. */
+export function auditFor(ctx: CommandContext, clientId: string | null): AuditContext {
+  return clientId ? { ...ctx.audit, clientId } : ctx.audit;
 }

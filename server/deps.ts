@@ -5,7 +5,7 @@ import type { AppDeps } from './context.js';
 import { createBus } from './events/bus.js';
 import { createSetupGate } from './auth/setup.js';
 import { createMailer } from './services/mailer.js';
-import { createWriteQueue } from './commands/group-commit.js';
+import { createWriteQueue } from './services/group-commit.js';
 
 /** Wire the app's collaborators once, the same way for `npm start` and for tests. */
 export async function buildDeps(base: { db: Db; config: Config; logger: Logger; clock: () => number }): Promise<AppDeps> {

@@ -6,7 +6,7 @@ import { createApp } from './app.js';
 import { createRealtime } from './realtime/io.js';
 import { sweepExpiredSessions } from './auth/revoke.js';
 import { pruneEvents } from './events/log.js';
-import { prunePendingAttachments } from './commands/attachment-prune.js';
+import { prunePendingAttachments } from './commands/attachments/prune-pending.js';
 import { registerNotifications } from './events/handlers/notifications.js';
 
 export interface RunningServer {

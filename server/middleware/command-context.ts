@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { auditContextOf } from '../context.js';
-import type { CommandContext } from '../commands/context.js';
+import type { CommandContext } from '../context.js';
 import { requireViewer } from './authenticate.js';
 
 /** The command context of a signed-in, fully verified HTTP request (401 otherwise): the HTTP adapter of `CommandContext`. */

@@ -130,8 +130,11 @@ export function reachesSql(person: Person, clientIdColumn: string): Expression<S
 
 /** Admins see every client; analysts too unless the firm scopes them (`firm.analysts_see_all_clients`). */
 export function seesEveryClient(user: Pick<UserRow, 'kind' | 'role'>, firm: { analysts_see_all_clients: number } | undefined): boolean {
-  return user.kind === 'staff' && (user.role === 'admin' || (firm?.analysts_see_all_clients ?? 1) === 1);
+  return user.kind === 'staff' && (user.role === 'admin' || analystsSeeAll(firm));
 }
+
+/** The firm's setting: analysts see every client (on unless switched off; on before setup). */
+export const analystsSeeAll = (firm: { analysts_see_all_clients: number } | undefined): boolean => (firm?.analysts_see_all_clients ?? 1) === 1;
 
 const ownClient: Term = {
   name: 'own client (staff: a client in their scope)',

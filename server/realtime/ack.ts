@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { AppDeps } from '../context.js';
 import type { Ack } from '../contracts/realtime.js';
 import type { RequestEvent, Requests } from '../contracts/socket.js';
-import type { CommandContext } from '../commands/context.js';
+import type { CommandContext } from '../context.js';
 import { AppError, badRequest } from '../errors.js';
 import { parseInput } from '../validate.js';
 import type { AppSocket } from './socket-types.js';

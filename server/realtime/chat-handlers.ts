@@ -1,6 +1,6 @@
 import type { AppDeps } from '../context.js';
 import { MessageSendInput } from '../contracts/realtime.js';
-import { sendMessage } from '../commands/chat-send.js';
+import { sendMessage } from '../commands/chat/send.js';
 import { handle } from './ack.js';
 import type { AppSocket } from './socket-types.js';
 

@@ -1,6 +1,6 @@
 import type { AppDeps } from '../context.js';
 import { CommentCreateEvent } from '../contracts/comments.js';
-import { createComment } from '../commands/comment-creator.js';
+import { createComment } from '../commands/comments/create.js';
 import { handle } from './ack.js';
 import type { AppSocket } from './socket-types.js';
 

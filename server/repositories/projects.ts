@@ -88,3 +88,17 @@ export async function replaceTeam(trx: DbOrTrx, projectId: string, userIds: stri
 export function activeStaff(db: DbOrTrx): Promise<{ id: string; name: string }[]> {
   return db.selectFrom('users').select(['id', 'name']).where('kind', '=', 'staff').where('status', '=', 'active').orderBy('name').orderBy('id').execute();
 }
+
+/** Staff on the team of any of the client's projects (active accounts only). */
+export async function clientTeamStaff(db: DbOrTrx, clientId: string): Promise<{ id: string }[]> {
+  return db
+    .selectFrom('project_team')
+    .innerJoin('projects', 'projects.id', 'project_team.project_id')
+    .innerJoin('users', 'users.id', 'project_team.user_id')
+    .select('users.id')
+    .distinct()
+    .where('projects.client_id', '=', clientId)
+    .where('users.kind', '=', 'staff')
+    .where('users.status', '=', 'active')
+    .execute();
+}

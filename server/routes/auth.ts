@@ -1,3 +1,4 @@
+import { analystsSeeAll } from '../policies/access.js';
 import { Router, type Request } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -286,7 +287,7 @@ export function authRouter(deps: AppDeps): Router {
   function securitySettingsOf(firm: FirmRow | undefined): SecuritySettingsDTO {
     return {
       mfaRequiredForStaff: !!firm?.mfa_required_for_staff,
-      analystsSeeAllClients: (firm?.analysts_see_all_clients ?? 1) === 1,
+      analystsSeeAllClients: analystsSeeAll(firm),
       sessionIdleMinutes: firm?.session_idle_minutes ?? null,
       sessionAbsoluteHours: firm?.session_absolute_hours ?? null,
       defaults: { sessionIdleMinutes: deps.config.sessionIdleMs / 60_000, sessionAbsoluteHours: deps.config.sessionAbsoluteMs / 3_600_000 },

@@ -1,15 +1,17 @@
 import { Router } from 'express';
+import { markRead } from '../commands/chat/mark-read.js';
+import { deleteMessage } from '../commands/chat/delete.js';
 import type { AppDeps } from '../context.js';
 import { parseInput } from '../validate.js';
 import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput } from '../contracts/chat.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { messageIdParam } from '../commands/chat-access.js';
-import { chatHistory, listChannels, markRead } from '../commands/chat-read.js';
-import { sendMessage } from '../commands/chat-send.js';
-import { deleteMessage, editMessage } from '../commands/chat-edit.js';
-import { receiveAttachment } from '../commands/attachment-upload.js';
-import { serveAuditedFile } from '../commands/file-download.js';
-import { openAttachmentFile, type AttachmentVariant } from '../commands/attachment-download.js';
+import { messageIdParam } from '../queries/chat/channel.js';
+import { chatHistory, listChannels } from '../queries/chat/read.js';
+import { sendMessage } from '../commands/chat/send.js';
+import { editMessage } from '../commands/chat/edit.js';
+import { receiveAttachment } from '../commands/attachments/upload.js';
+import { serveAuditedFile } from '../queries/downloads.js';
+import { openAttachmentFile, type AttachmentVariant } from '../queries/attachments/download.js';
 
 /**
  * The client chat channel over HTTP: channels, history, sends, edits, deletes, read positions,

@@ -1,13 +1,14 @@
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { ClientStaffInput, CreateClientInput, UpdateClientInput } from '../contracts/clients.js';
-import { getClientStaff, setClientStaff } from '../commands/client-staff.js';
+import { setClientStaff } from '../commands/clients/assign-staff.js';
+import { getClientStaff } from '../queries/clients/staff.js';
 import { parseInput } from '../validate.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { getClient, listClients } from '../commands/client-lister.js';
-import { createClient } from '../commands/client-creator.js';
-import { updateClient } from '../commands/client-updater.js';
-import { archiveClient } from '../commands/client-archiver.js';
+import { getClient, listClients } from '../queries/clients/read.js';
+import { createClient } from '../commands/clients/create.js';
+import { updateClient } from '../commands/clients/update.js';
+import { archiveClient } from '../commands/clients/archive.js';
 
 /** Client organisations and their portal security settings (staff only; portal users get 403, or 404 for any id). */
 export function clientsRouter(deps: AppDeps): Router {

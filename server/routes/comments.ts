@@ -1,11 +1,14 @@
 import { Router } from 'express';
+import { shareComment } from '../commands/comments/share.js';
+import { deleteComment } from '../commands/comments/delete.js';
+import { listFindingComments } from '../queries/comments/list.js';
 import type { AppDeps } from '../context.js';
 import { CommentInput, CommentPatch, MentionableQuery } from '../contracts/comments.js';
 import { parseInput } from '../validate.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { createComment, listFindingComments } from '../commands/comment-creator.js';
-import { deleteComment, editComment, shareComment } from '../commands/comment-editor.js';
-import { listMentionable } from '../commands/comment-mentionable.js';
+import { createComment } from '../commands/comments/create.js';
+import { editComment } from '../commands/comments/edit.js';
+import { listMentionable } from '../queries/comments/mentionable.js';
 
 /**
  * Comments on findings: the thread, create (201, or 200 for a replayed client message id),

@@ -1,15 +1,16 @@
 import { Router } from 'express';
+import { removeEvidence } from '../commands/evidence/remove.js';
 import type { AppDeps } from '../context.js';
 import { AppError } from '../errors.js';
 import { parseInput } from '../validate.js';
 import { EvidencePatch, EvidenceUploadQuery, RedactionsInput } from '../contracts/evidence.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { listFindingEvidence } from '../commands/evidence-access.js';
-import { addEvidence, checkEvidenceUpload } from '../commands/evidence-upload.js';
-import { redactEvidence } from '../commands/evidence-redact.js';
-import { removeEvidence, updateEvidence } from '../commands/evidence-edit.js';
-import { serveAuditedFile } from '../commands/file-download.js';
-import { EVIDENCE_VARIANTS, openEvidenceFile, type EvidenceVariant } from '../commands/evidence-download.js';
+import { listFindingEvidence } from '../queries/evidence/access.js';
+import { addEvidence, checkEvidenceUpload } from '../commands/evidence/upload.js';
+import { redactEvidence } from '../commands/evidence/redact.js';
+import { updateEvidence } from '../commands/evidence/update.js';
+import { serveAuditedFile } from '../queries/downloads.js';
+import { EVIDENCE_VARIANTS, openEvidenceFile, type EvidenceVariant } from '../queries/evidence/download.js';
 import { receiveUpload } from '../services/uploads.js';
 
 /**

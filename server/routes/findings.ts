@@ -3,12 +3,12 @@ import type { AppDeps } from '../context.js';
 import { FindingInput, FindingPatch, FindingStatusInput } from '../contracts/workspace.js';
 import { parseInput } from '../validate.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { getFinding, listFindings } from '../commands/finding-lister.js';
-import { createFinding } from '../commands/finding-creator.js';
-import { updateFinding } from '../commands/finding-updater.js';
-import { setFindingPublished } from '../commands/finding-publisher.js';
-import { changeFindingStatus } from '../commands/finding-status-changer.js';
-import { deleteFinding } from '../commands/finding-deleter.js';
+import { getFinding, listFindings } from '../queries/findings/read.js';
+import { createFinding } from '../commands/findings/create.js';
+import { updateFinding } from '../commands/findings/update.js';
+import { setFindingPublished } from '../commands/findings/publish.js';
+import { changeFindingStatus } from '../commands/findings/change-status.js';
+import { deleteFinding } from '../commands/findings/delete.js';
 
 /** Findings, staff side: drafts, internal notes, publishing and status (portal users get 404 for every id). */
 export function findingsRouter(deps: AppDeps): Router {

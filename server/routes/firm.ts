@@ -3,7 +3,8 @@ import type { AppDeps } from '../context.js';
 import { FirmSettingsInput } from '../contracts/firm.js';
 import { parseInput } from '../validate.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { getFirmSettings, updateFirmSettings } from '../commands/firm-settings.js';
+import { getFirmSettings } from '../queries/firm/settings.js';
+import { updateFirmSettings } from '../commands/firm/update-settings.js';
 
 /** Company settings: any staff member reads them, only admins change them (portal users: 403). */
 export function firmRouter(deps: AppDeps): Router {

@@ -1,9 +1,11 @@
 import { Router } from 'express';
+import { readNotification } from '../commands/notifications/mark-read.js';
+import { readAllNotifications } from '../commands/notifications/mark-all-read.js';
 import type { AppDeps } from '../context.js';
 import { NotificationListQuery } from '../contracts/notifications.js';
 import { parseInput } from '../validate.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { countUnread, listNotifications, readAllNotifications, readNotification } from '../commands/notification-inbox.js';
+import { countUnread, listNotifications } from '../queries/notifications/inbox.js';
 
 /** In-app notifications: list, unread count, mark read. Always the signed-in person's own. */
 export function notificationsRouter(deps: AppDeps): Router {

@@ -1,12 +1,12 @@
 import { Router } from 'express';
+import { teamOptions } from '../queries/projects/read.js';
 import type { AppDeps } from '../context.js';
 import { ProjectInput, ProjectPatch } from '../contracts/workspace.js';
 import { parseInput } from '../validate.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { getProject, listAllProjects, listClientProjects } from '../commands/project-lister.js';
-import { createProject } from '../commands/project-creator.js';
-import { updateProject } from '../commands/project-updater.js';
-import { teamOptions } from '../commands/project-team.js';
+import { getProject, listAllProjects, listClientProjects } from '../queries/projects/read.js';
+import { createProject } from '../commands/projects/create.js';
+import { updateProject } from '../commands/projects/update.js';
 
 /** Projects of the firm's clients (staff; portal users get 404 for any id, 403 for the firm-wide list). */
 export function projectsRouter(deps: AppDeps): Router {

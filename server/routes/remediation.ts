@@ -1,18 +1,22 @@
 import { Router } from 'express';
+import { retestList } from '../queries/remediation/retests.js';
+import { retestCandidates } from '../queries/remediation/retests.js';
+import { giveVerdict } from '../commands/remediation/verdict.js';
 import type { AppDeps } from '../context.js';
 import { RemediationSubmitInput, RetestRequestInput, RetestUpdateInput, VerdictInput } from '../contracts/remediation.js';
 import { RemediationTargetsInput } from '../contracts/firm.js';
 import { AttachmentUploadQuery } from '../contracts/chat.js';
 import { parseInput } from '../validate.js';
-import { receiveAttachment } from '../commands/attachment-upload.js';
-import { remediationFinding } from '../commands/remediation-access.js';
+import { receiveAttachment } from '../commands/attachments/upload.js';
+import { remediationFinding } from '../queries/remediation/access.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { getRemediation } from '../commands/remediation-timeline.js';
-import { giveVerdict, submitRemediation } from '../commands/remediation-submit.js';
-import { remediationSummary, verificationQueue } from '../commands/remediation-queue.js';
-import { requestRetest, retestCandidates, retestList } from '../commands/retest-request.js';
-import { updateRetest } from '../commands/retest-update.js';
-import { getRemediationTargets, updateRemediationTargets } from '../commands/firm-settings.js';
+import { getRemediation } from '../queries/remediation/timeline.js';
+import { submitRemediation } from '../commands/remediation/submit.js';
+import { remediationSummary, verificationQueue } from '../queries/remediation/queue.js';
+import { requestRetest } from '../commands/remediation/request-retest.js';
+import { updateRetest } from '../commands/remediation/update-retest.js';
+import { getRemediationTargets } from '../queries/firm/settings.js';
+import { updateRemediationTargets } from '../commands/firm/update-remediation-targets.js';
 
 /**
  * Remediation: a finding's rounds and due date, a Manager's submission, the firm's verdict, the

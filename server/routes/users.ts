@@ -2,15 +2,15 @@ import { Router, type Request } from 'express';
 import type { AppDeps } from '../context.js';
 import { InvitePortalUserInput, InviteStaffInput, UpdatePortalUserInput, UpdateStaffInput } from '../contracts/users.js';
 import { parseInput } from '../validate.js';
-import type { CommandContext } from '../commands/context.js';
+import type { CommandContext } from '../context.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import type { Directory } from '../commands/directory.js';
-import { listMembers } from '../commands/member-lister.js';
-import { inviteMember } from '../commands/member-inviter.js';
-import { updateMember } from '../commands/member-updater.js';
-import { removeMember } from '../commands/member-remover.js';
-import { resendInvitation } from '../commands/invitation-resender.js';
-import { readableClient } from '../commands/client-lister.js';
+import type { Directory } from '../queries/members/directory.js';
+import { listMembers } from '../queries/members/list.js';
+import { inviteMember } from '../commands/members/invite.js';
+import { updateMember } from '../commands/members/update.js';
+import { removeMember } from '../commands/members/remove.js';
+import { resendInvitation } from '../commands/members/resend-invitation.js';
+import { readableClient } from '../queries/clients/read.js';
 
 const STAFF: Directory = { kind: 'staff' };
 

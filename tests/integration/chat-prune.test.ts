@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, signIn } from '../support/factories.js';
 import { storedPath } from '../../server/services/storage.js';
-import { PENDING_ATTACHMENT_TTL_MS } from '../../server/commands/attachment-prune.js';
+import { PENDING_ATTACHMENT_TTL_MS } from '../../server/commands/attachments/prune-pending.js';
 import { uploadChatFile } from '../support/chat.js';
 
 let app: TestApp;

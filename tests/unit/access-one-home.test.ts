@@ -19,8 +19,8 @@ import { ROOT } from '../support/app.js';
 const HOME = 'server/policies/access.ts';
 /** Writers of a state column comparing old with new (not a condition on who may see what). */
 const WRITERS: Record<string, string> = {
-  'server/commands/client-updater.ts': 'writes portal_enabled / modules / visible fields; compares old and new, ends sessions when the portal goes off',
-  'server/commands/evidence-edit.ts': 'writes evidence.shared; compares old and new',
+  'server/commands/clients/update.ts': 'writes portal_enabled / modules / visible fields; compares old and new, ends sessions when the portal goes off',
+  'server/commands/evidence/update.ts': 'writes evidence.shared; compares old and new',
 };
 
 const COLUMNS = '(?:published|portal_enabled|archived_at|internal|shared)';
@@ -105,8 +105,8 @@ describe('staff scope has one home', () => {
   const SCOPE_FILES: Record<string, string> = {
     'server/policies/access.ts': 'the rule: seesEveryClient, reaches, reachesSql',
     'server/repositories/staff-scope.ts': 'loads a person’s scope from client_staff, project teams and the setting',
-    'server/commands/client-staff.ts': 'writes a client’s assignments',
-    'server/commands/client-creator.ts': 'assigns the analyst who creates a client',
+    'server/commands/clients/assign-staff.ts': 'writes a client’s assignments',
+    'server/commands/clients/create.ts': 'assigns the analyst who creates a client',
     'server/routes/auth.ts': 'writes the firm setting (Settings → Security)',
   };
   const SCOPE = /\banalysts_see_all_clients\b|['"`]client_staff\b/;

@@ -5,7 +5,7 @@ import { openDatabase, type Db } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { createBus } from '../../server/events/bus.js';
 import { createLogger } from '../../server/logger.js';
-import { createWriteQueue, type BatchWriter } from '../../server/commands/group-commit.js';
+import { createWriteQueue, type BatchWriter } from '../../server/services/group-commit.js';
 import { tempDir } from '../support/app.js';
 import { Writable } from 'node:stream';
 

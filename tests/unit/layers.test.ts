@@ -85,7 +85,7 @@ describe('import boundaries', () => {
   });
 
   it('lower layers never import higher ones', () => {
-    const higher = ['server/routes/', 'server/commands/', 'server/realtime/', 'server/middleware/'];
+    const higher = ['server/routes/', 'server/commands/', 'server/queries/', 'server/realtime/', 'server/middleware/'];
     expect(offences('server/policies/', [...higher, 'server/repositories/', 'server/presenters/', 'server/services/'])).toEqual([]);
     expect(offences('server/visibility/', [...higher, 'server/repositories/', 'server/presenters/'])).toEqual([]);
     expect(offences('server/repositories/', [...higher, 'server/presenters/'])).toEqual([]);
@@ -93,7 +93,33 @@ describe('import boundaries', () => {
     // Commands are transport-agnostic: after-commit socket pushes live in events/handlers, the HTTP adapter in middleware.
     expect(offences('server/commands/', ['server/routes/', 'server/realtime/', 'server/middleware/', 'server/events/handlers/'])).toEqual([]);
     expect(offences('server/repositories/', ['server/commands/', 'server/events/'])).toEqual([]);
+    // Reads never import writes; infrastructure (group commit, send limits) is below both.
+    expect(offences('server/queries/', ['server/commands/', 'server/routes/', 'server/realtime/', 'server/middleware/', 'server/events/handlers/'])).toEqual([]);
+    expect(offences('server/services/', higher)).toEqual([]);
     expect(offences('db/', ['server/routes/', 'server/commands/', 'server/realtime/', 'server/repositories/', 'server/presenters/'])).toEqual([]);
+  });
+
+  it('commands are grouped by domain, named by their verb, one write each; reads live in queries', () => {
+    const commands = ALL.filter((f) => f.startsWith('server/commands/'));
+    expect(commands.length).toBeGreaterThan(40);
+    // server/commands/<domain>/<verb-phrase>.ts, nothing at the top.
+    expect(commands.filter((f) => !/^server\/commands\/[a-z]+\/[a-z]+(?:-[a-z]+)*\.ts$/.test(f))).toEqual([]);
+    const WRITES = /transaction\(\)|writes\.run\(|insertInto\(|updateTable\(|deleteFrom\(|writeAudit\(|appendEvents?\(|bus\.publish\(|commitRemediation\(/;
+    const writersOf = (src: string) =>
+      src.split(/\nexport /).flatMap((part) => {
+        const m = /^async function (\w+)\(deps[^,]*, ctx: CommandContext/.exec(part);
+        return m && WRITES.test(part) ? [m[1]] : [];
+      });
+    const writersIn = (f: string) => writersOf(fs.readFileSync(path.join(ROOT, f), 'utf8'));
+    const many = commands.map((f) => [f, writersIn(f)] as const).filter(([, w]) => w.length > 1).map(([f, w]) => `${f}: ${w.join(', ')}`);
+    expect(many).toEqual([]);
+    // The scan is not vacuous: it finds the write of a known command, and two writes in one file.
+    expect(writersIn('server/commands/chat/send.ts')).toEqual(['sendMessage']);
+    const two = "x\nexport async function a(deps: AppDeps, ctx: CommandContext) {\n  await deps.writes.run(f);\n}\nexport async function b(deps: AppDeps, ctx: CommandContext) {\n  await writeAudit(trx);\n}\n";
+    expect(writersOf(two)).toEqual(['a', 'b']);
+    // Queries read; the only writes they make are the audit rows of downloads.
+    const writingQueries = ALL.filter((f) => f.startsWith('server/queries/')).filter((f) => WRITES.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    expect(writingQueries).toEqual(['server/queries/downloads.ts']);
   });
 
   it('presenters are pure functions of loaded rows: no SQL, no database handle', () => {

@@ -3,7 +3,8 @@ import type { DomainEvents } from '../bus.js';
 import type { AppServer } from '../../realtime/socket-types.js';
 import { rooms } from '../../realtime/rooms.js';
 import { insertNotifications, type NewNotification } from '../../repositories/notifications.js';
-import { chatLink, clientTeamStaff, oneLine, portalAudienceOf } from '../../commands/notification-recipients.js';
+import { chatLink, oneLine, portalAudienceOf } from '../../commands/notifications/recipients.js';
+import { clientTeamStaff } from '../../repositories/projects.js';
 
 /**
  * "New chat message while you were away": after a chat message committed, the client's portal

@@ -9,7 +9,7 @@ import { rooms } from '../../realtime/rooms.js';
 import { loadForDelivery, unreadCount, type DeliveryRow } from '../../repositories/notifications.js';
 import { queueMail } from '../../services/mailer.js';
 import { portalProfile, STAFF_PROFILE } from '../../visibility/profile.js';
-import { MODULE_OF_KIND } from '../../commands/notification-recipients.js';
+import { MODULE_OF_KIND } from '../../commands/notifications/recipients.js';
 import { notificationMail, wantsMail } from './notification-mail.js';
 import { findClientState, findFindingState } from '../../repositories/clients.js';
 import { scopeOf } from '../../repositories/staff-scope.js';

@@ -1,7 +1,7 @@
 import type { NotificationKind } from '../../../db/schema.js';
 import type { NotifyKey, NotifyPrefs } from '../../contracts/profile.js';
 import type { Mail } from '../../services/mailer.js';
-import { oneLine } from '../../commands/notification-recipients.js';
+import { oneLine } from '../../commands/notifications/recipients.js';
 
 /** Which mail preference governs each kind of notification (null: an account matter, always mailed when away). */
 export const PREF_OF_KIND: Record<NotificationKind, NotifyKey | null> = {

@@ -1,0 +1,80 @@
+import type { AppDeps } from '../../context.js';
+import type { ClientDTO, UpdateClientInput } from '../../contracts/clients.js';
+import type { ClientUpdate } from './end-sessions-outside-allowlist.js';
+import { writeAudit } from '../../audit.js';
+import { allowlistOf } from '../../auth/access.js';
+import { invalidCidrs } from '../../auth/ip-allowlist.js';
+import { endClientSessions } from '../../auth/revoke.js';
+import { conflict, validationFailed } from '../../errors.js';
+import { auditFor, type CommandContext } from '../../context.js';
+import { getClient, readableClient } from '../../queries/clients/read.js';
+import { endSessionsOutsideAllowlist } from './end-sessions-outside-allowlist.js';
+import { isArchived, modulesOf } from '../../policies/access.js';
+import { visibleFieldsOf } from '../../visibility/profile.js';
+
+/** The stored settings with the changed keys merged in, or undefined when nothing changes. */
+function merged<K extends string>(current: Record<K, boolean>, patch: Partial<Record<K, boolean>> | undefined): Record<K, boolean> | undefined {
+  if (!patch) return undefined;
+  const next = { ...current, ...patch };
+  return (Object.keys(next) as K[]).some((k) => next[k] !== current[k]) ? next : undefined;
+}
+
+/** Every bad entry is named, so the person can fix them all at once. */
+function checkAllowlist(list: string[]): string[] {
+  const bad = invalidCidrs(list);
+  if (bad.length) {
+    const message = `Not valid IP ranges: ${bad.join(', ')}. Use an address or CIDR range such as 203.0.113.0/24 or 2001:db8::/32.`;
+    throw validationFailed(`ipAllowlist: ${message}`, [{ path: 'ipAllowlist', message, invalid: bad }]);
+  }
+  return [...new Set(list)];
+}
+
+/**
+ * Change a client's name, portal security settings, portal modules or visible finding fields.
+ * Switching the portal off signs every portal user of the client out at once; a new allowlist
+ * ends the sessions it no longer allows.
+ * Shorter timeouts apply to existing sessions on their next request (the validator reads them).
+ */
+export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId: string, input: UpdateClientInput): Promise<ClientDTO> {
+  const before = await readableClient(deps, ctx, clientId, 'client.manage');
+  if (isArchived(before)) throw conflict('This client is archived; its settings can no longer change.');
+  const allowlist = input.ipAllowlist === undefined ? undefined : checkAllowlist(input.ipAllowlist);
+
+  const set: ClientUpdate = {};
+  const changed: Record<string, unknown> = {};
+  if (input.name !== undefined && input.name !== before.name) (set.name = input.name), (changed.name = true);
+  if (input.portalEnabled !== undefined && (input.portalEnabled ? 1 : 0) !== before.portal_enabled) {
+    set.portal_enabled = input.portalEnabled ? 1 : 0;
+    changed.portalEnabled = input.portalEnabled;
+  }
+  if (allowlist !== undefined && JSON.stringify(allowlist) !== JSON.stringify(allowlistOf(before))) {
+    set.ip_allowlist = JSON.stringify(allowlist);
+    changed.ipAllowlist = allowlist;
+  }
+  if (input.sessionIdleMinutes !== undefined && input.sessionIdleMinutes !== before.session_idle_minutes) {
+    set.session_idle_minutes = input.sessionIdleMinutes;
+    changed.sessionIdleMinutes = input.sessionIdleMinutes;
+  }
+  if (input.sessionAbsoluteHours !== undefined && input.sessionAbsoluteHours !== before.session_absolute_hours) {
+    set.session_absolute_hours = input.sessionAbsoluteHours;
+    changed.sessionAbsoluteHours = input.sessionAbsoluteHours;
+  }
+  // Read per request by modulesOf/visibleFieldsOf (nothing is cached): the next request sees the change.
+  const modules = merged(modulesOf(before), input.modules);
+  if (modules) (set.modules = JSON.stringify(modules)), (changed.modules = modules);
+  const visibleFields = merged(visibleFieldsOf(before), input.visibleFields);
+  if (visibleFields) (set.visible_fields = JSON.stringify(visibleFields)), (changed.visibleFields = visibleFields);
+  if (Object.keys(changed).length === 0) return getClient(deps, ctx, clientId);
+
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable('clients').set({ ...set, updated_at: now }).where('id', '=', clientId).execute();
+    await writeAudit(trx, auditFor(ctx, clientId), { action: 'client.updated', outcome: 'success', targetType: 'client', targetId: clientId, details: changed }, now);
+  });
+
+  if (set.portal_enabled === 0) await endClientSessions(deps, clientId, 'portal_disabled');
+  else if (set.ip_allowlist !== undefined) await endSessionsOutsideAllowlist(deps, clientId, allowlist!);
+  // Sessions are judged by the address they signed in from; open sockets by their own address and rooms.
+  deps.bus.publish('access.changed', { clientId });
+  return getClient(deps, ctx, clientId);
+}

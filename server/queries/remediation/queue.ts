@@ -1,0 +1,86 @@
+import { sql, type SqlBool } from 'kysely';
+import type { AppDeps } from '../../context.js';
+import type { OverdueItemDTO, QueueItemDTO, RemediationSummaryDTO } from '../../contracts/remediation.js';
+import { clientOf } from '../../auth/access.js';
+import { reachesSql, requireClientModule, seesSql, stateSql } from '../../policies/access.js';
+import { authorize } from '../../policies/index.js';
+import { remediationDays } from '../../repositories/remediation.js';
+import { dueOf } from '../../services/deadlines.js';
+import type { CommandContext } from '../../context.js';
+import { iso } from '../../presenters/iso.js';
+
+const OVERDUE_LIST = 10;
+
+/** The verification queue: every finding waiting for a verdict, across clients, oldest submission first (staff). */
+export async function verificationQueue(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext): Promise<QueueItemDTO[]> {
+  authorize(ctx.viewer.user, 'remediation.queue');
+  const rows = await deps.db
+    .selectFrom('remediation_rounds as r')
+    .innerJoin('findings as f', 'f.id', 'r.finding_id')
+    .innerJoin('clients as c', 'c.id', 'f.client_id')
+    .innerJoin('projects as p', 'p.id', 'f.project_id')
+    .leftJoin('users as u', 'u.id', 'r.submitted_by')
+    .select([
+      'f.id as findingId', 'f.title', 'f.severity', 'f.status', 'f.published_at', 'f.due_paused_ms', 'f.due_paused_at', 'f.client_id', 'c.name as clientName',
+      'f.project_id', 'p.name as projectName', 'r.id as roundId', 'r.round_no', 'r.submitted_at', 'r.submitted_by', 'r.submit_notes', 'r.retest_request_id',
+      'u.name as submitterName', 'u.kind as submitterKind',
+    ])
+    .where('r.verdict', 'is', null)
+    .where('f.status', '=', 'pending_verification')
+    .where(reachesSql(ctx.viewer.user, 'f.client_id'))
+    .orderBy('r.submitted_at')
+    .orderBy('r.id')
+    .execute();
+  const days = await remediationDays(deps.db);
+  const now = deps.clock();
+  return rows.map((r) => ({
+    findingId: r.findingId, title: r.title, severity: r.severity, clientId: r.client_id, clientName: r.clientName, projectId: r.project_id, projectName: r.projectName,
+    roundId: r.roundId, roundNo: r.round_no, submittedAt: iso(r.submitted_at)!, submitNotes: r.submit_notes, retestRequestId: r.retest_request_id,
+    submittedBy: { id: r.submitted_by, name: r.submitterName ?? 'Former user', kind: r.submitterKind ?? 'portal' },
+    dueAt: iso(dueOf(r, days, now).dueAt),
+  }));
+}
+
+/**
+ * Dashboard counts over published findings: overdue (with the most overdue listed), waiting for
+ * verification, verified fixed, open with a deadline, open retest requests. A portal user gets
+ * their own client's (client from the session); staff those of every client in their scope.
+ */
+export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext): Promise<RemediationSummaryDTO> {
+  const u = ctx.viewer.user;
+  const clientId = u.kind === 'portal' ? u.client_id : null;
+  if (u.kind === 'portal') {
+    authorize(u, 'remediation.read', { type: 'clientData', clientId: clientId ?? '' });
+    requireClientModule(u, await clientOf(deps.db, u), 'findings');
+  } else {
+    authorize(u, 'remediation.queue');
+  }
+  // A client's people: what they may see. Staff: published findings of clients not archived.
+  const rows = await deps.db
+    .selectFrom('findings as f').innerJoin('clients as c', 'c.id', 'f.client_id')
+    .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.published_at', 'f.due_paused_ms', 'f.due_paused_at', 'f.client_id', 'c.name as client_name'])
+    .where(clientId ? seesSql(u, 'finding', { clients: 'c', findings: 'f' }) : sql<SqlBool>`${stateSql.published('f')} and ${stateSql.notArchived('c')} and ${reachesSql(u, 'f.client_id')}`)
+    .execute();
+  const rq = deps.db.selectFrom('retest_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'done').where(reachesSql(u, 'retest_requests.client_id'));
+  const retests = await rq.executeTakeFirst();
+  const days = await remediationDays(deps.db);
+  const now = deps.clock();
+  const overdue: (OverdueItemDTO & { ms: number })[] = [];
+  let openWithDeadline = 0;
+  for (const r of rows) {
+    const due = dueOf(r, days, now);
+    if (due.dueAt != null && ['open', 'not_fixed', 'partially_fixed', 'pending_verification'].includes(r.status)) openWithDeadline++;
+    if (due.overdue) {
+      overdue.push({ findingId: r.id, title: r.title, severity: r.severity, status: r.status, dueAt: iso(due.dueAt)!, ms: due.dueAt!, ...(clientId ? {} : { clientId: r.client_id, clientName: r.client_name }) });
+    }
+  }
+  overdue.sort((a, b) => a.ms - b.ms);
+  return {
+    overdue: overdue.length,
+    pending: rows.filter((r) => r.status === 'pending_verification').length,
+    verifiedFixed: rows.filter((r) => r.status === 'verified_fixed').length,
+    openWithDeadline,
+    overdueFindings: overdue.slice(0, OVERDUE_LIST).map(({ ms: _ms, ...o }) => o),
+    openRetests: Number(retests?.n ?? 0),
+  };
+}
