@@ -272,12 +272,11 @@ async function blast(c: Extract<Command, { cmd: 'blast' }>): Promise<void> {
   const live = sockets.filter((s) => s.open);
   const end = performance.now() + c.durationMs;
   let rr = 0;
-  let stoppedAt = 0;
   const lane = async () => {
     while (performance.now() < end && live.length) await sendOne(live[rr++ % live.length]!, c.settleMs, c.padTo);
   };
   await Promise.all(Array.from({ length: c.window }, lane));
-  stoppedAt = performance.now();
+  const stoppedAt = performance.now();
   await quiet(c.settleMs);
   post({ ev: 'blasted', sendMs: stoppedAt - (end - c.durationMs) });
 }

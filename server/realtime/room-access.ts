@@ -1,4 +1,3 @@
-import type { UserRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
 import type { PresenceTarget } from '../contracts/realtime.js';
 import { clientSees, reaches, type Person } from '../policies/access.js';

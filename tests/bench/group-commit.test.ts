@@ -17,7 +17,7 @@ import { spawnServer, type Spawned } from '../support/spawn.js';
  */
 
 const USERS = 20;
-let spawned: Spawned[] = [];
+const spawned: Spawned[] = [];
 const sockets: Socket[] = [];
 const dirs: string[] = [];
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { FindingRow, UserRow } from '../../db/schema.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { artifact, launchBrowser, signedInContext, watchErrors as watch } from '../support/browser.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { artifact, launchBrowser, signedInContext, watchErrors as watch } from '../support/browser.js';
 import { buildStaff, signIn } from '../support/factories.js';

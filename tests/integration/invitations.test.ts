@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { Agent } from '../support/http.js';
-import { buildClient, buildPortalUser, buildStaff, signIn, PASSWORD } from '../support/factories.js';
+import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { auditRows, inviteTokenFor, mailsTo, snapshot } from '../support/invitations.js';
 import type { UserRow } from '../../db/schema.js';
 import { sweepExpiredSessions } from '../../server/auth/revoke.js';

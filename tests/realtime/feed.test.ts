@@ -63,13 +63,12 @@ describe('the client feed', () => {
     const staffUser = await buildStaff(app.db);
     const aUserRow = await buildPortalUser(app.db, { client_id: a.id });
     const f = await buildFinding(app.db, { client_id: a.id, published: true, title: 'Before restart' });
-    let staff = await signIn(app, staffUser);
     const before = await feedSocket(app, await signIn(app, aUserRow));
     const since = before.position;
     before.socket.close();
 
     await app.restart();
-    staff = await signIn(app, staffUser);
+    const staff = await signIn(app, staffUser);
     for (let i = 0; i < 5; i++) {
       const cur = await staff.get(`/api/findings/${f.id}`);
       expect((await staff.patch(`/api/findings/${f.id}`, { title: `After restart ${i}`, version: cur.body.finding.version })).status).toBe(200);

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { UserRow } from '../../db/schema.js';
 import { PASSWORD } from '../support/factories.js';
-import { matrixPng, MATRIX_TOTP_SECRET, NEW_PASSWORD, type World } from '../support/matrix-fixtures.js';
+import { matrixPng, MATRIX_TOTP_SECRET, NEW_PASSWORD } from '../support/matrix-fixtures.js';
 import { tinyPdf } from '../support/evidence.js';
 import { totpCode } from '../support/totp.js';
-import { actorOf, make, portal, PORTAL_OF, other, everyone, scopedExpect, signedIn, staffOnly, adminOnly, staffView, staffWrite, sharedRead, portalRead, portalOnly, managers, ownManager, ROLES, OWNERS, type Role, type Owner, type Expect, type Expectations, type Ctx, type MatrixEntry } from './matrix/shapes.js';
+import { make, portal, PORTAL_OF, everyone, scopedExpect, signedIn, staffOnly, adminOnly, staffView, staffWrite, sharedRead, portalRead, portalOnly, managers, ownManager, type Role, type Owner, type Expect, type Ctx, type MatrixEntry } from './matrix/shapes.js';
 export { actorOf, ROLES, OWNERS, type Role, type Owner, type Expect, type Expectations, type Ctx, type MatrixEntry } from './matrix/shapes.js';
 
 

@@ -110,7 +110,7 @@ describe('errorHandler: an error after the response has started (production sett
     const stderr = vi.spyOn(process.stderr, 'write');
     await sql`ALTER TABLE audit_events RENAME TO audit_events_away`.execute(prod.db);
     let got;
-    let printed: unknown[][] = [];
+    let printed: unknown[][];
     try {
       got = await getBytes(prod, staff, up.body.evidence.url);
       await settle();

@@ -213,7 +213,7 @@ describe('size limits (U8)', () => {
         controller.enqueue(chunk);
       },
     });
-    let status = 0;
+    let status: number;
     try {
       const res = await fetch(`${app.url}/api/findings/${findingId}/evidence?name=big.png`, {
         method: 'POST', headers: { origin: app.url, cookie: staff.cookie!, 'content-type': 'application/octet-stream' }, body, duplex: 'half',

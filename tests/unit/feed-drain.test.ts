@@ -10,7 +10,7 @@ describe('drainLog', () => {
     let cursor = 0;
     const seen: number[] = [];
     await drainLog(reader(5), async (rows) => {
-      for (const r of rows) seen.push(r.position), (cursor = r.position);
+      for (const r of rows) { seen.push(r.position); cursor = r.position; }
     }, () => cursor);
     expect(seen).toEqual(log.map((r) => r.position));
   });

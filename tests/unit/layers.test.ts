@@ -46,17 +46,20 @@ function cycles(): string[][] {
   const on = new Set<string>();
   const out: string[][] = [];
   const visit = (v: string) => {
-    idx.set(v, index), low.set(v, index), index++, stack.push(v), on.add(v);
+    idx.set(v, index); low.set(v, index); index++; stack.push(v); on.add(v);
     for (const { to: w } of imports(v)) {
       if (!w) continue;
-      if (!idx.has(w)) visit(w), low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
       else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
     }
     if (low.get(v) === idx.get(v)) {
       const c: string[] = [];
       let w: string;
-      do (w = stack.pop()!), on.delete(w), c.push(w);
-      while (w !== v);
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        c.push(w);
+      } while (w !== v);
       if (c.length > 1) out.push(c.sort());
     }
   };

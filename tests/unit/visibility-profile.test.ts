@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientRow, SessionRow, UserRow } from '../../db/schema.js';
+import type { ClientRow, SessionRow } from '../../db/schema.js';
 import type { Viewer } from '../../server/auth/session.js';
 import { mayShow, resolveProfile, STAFF_PROFILE } from '../../server/visibility/profile.js';
 

@@ -31,11 +31,11 @@ export async function updateFinding(deps: AppDeps, ctx: CommandContext, findingI
   const changed: string[] = [];
   for (const [key, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, (typeof COLUMNS)[keyof typeof COLUMNS]][]) {
     const value = input[key];
-    if (value !== undefined && value !== before[column]) (set[column] = value as never), changed.push(key);
+    if (value !== undefined && value !== before[column]) { set[column] = value as never; changed.push(key); }
   }
   if (input.cvssVector !== undefined) {
     const cvss = cvssColumns(input.cvssVector);
-    if (cvss.cvss_vector !== before.cvss_vector) Object.assign(set, cvss), changed.push('cvssVector');
+    if (cvss.cvss_vector !== before.cvss_vector) { Object.assign(set, cvss); changed.push('cvssVector'); }
   }
   if (input.references !== undefined && JSON.stringify(input.references) !== before.references_json) {
     set.references_json = JSON.stringify(input.references);

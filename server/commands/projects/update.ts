@@ -22,11 +22,11 @@ export async function updateProject(deps: AppDeps, ctx: CommandContext, projectI
 
   const set: Updateable<ProjectTable> = {};
   const changed: string[] = [];
-  if (input.name !== undefined && input.name !== before.name) (set.name = input.name), changed.push('name');
-  if (input.status !== undefined && input.status !== before.status) (set.status = input.status), changed.push('status');
-  if (input.startDate !== undefined && input.startDate !== before.start_date) (set.start_date = input.startDate), changed.push('startDate');
-  if (input.endDate !== undefined && input.endDate !== before.end_date) (set.end_date = input.endDate), changed.push('endDate');
-  if (input.description !== undefined && input.description !== before.description) (set.description = input.description), changed.push('description');
+  if (input.name !== undefined && input.name !== before.name) { set.name = input.name; changed.push('name'); }
+  if (input.status !== undefined && input.status !== before.status) { set.status = input.status; changed.push('status'); }
+  if (input.startDate !== undefined && input.startDate !== before.start_date) { set.start_date = input.startDate; changed.push('startDate'); }
+  if (input.endDate !== undefined && input.endDate !== before.end_date) { set.end_date = input.endDate; changed.push('endDate'); }
+  if (input.description !== undefined && input.description !== before.description) { set.description = input.description; changed.push('description'); }
   let teamChanged = false;
   if (team) {
     const current = ((await teamsOf(deps.db, [projectId])).get(projectId) ?? []).map((m) => m.id).sort();
