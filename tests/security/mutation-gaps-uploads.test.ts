@@ -128,6 +128,16 @@ describe('receiveUpload: the size limit', () => {
   });
 });
 
+describe('the label of an upload', () => {
+  it('starts with neither a dot nor a space, however they are mixed (no hidden-file name in the download)', async () => {
+    const res = await uploadEvidence(app, staff, findingId, Buffer.from('API_KEY=redacted\n'), '. .env.txt');
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.evidence.originalName).toBe('env.txt');
+    const file = await getBytes(app, staff, res.body.evidence.url);
+    expect(file.headers.get('content-disposition')).toBe("attachment; filename=\"env.txt\"; filename*=UTF-8''env.txt");
+  });
+});
+
 describe('receiveUpload: the checksum', () => {
   it('records the SHA-256 of the bytes as hex, and the report downloads whole', async () => {
     const pdf = tinyPdf('Checksum test');
