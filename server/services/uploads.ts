@@ -161,13 +161,13 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
 /**
  * A person's file name reduced to a harmless label: the last path segment only, no control,
- * bidirectional or zero-width characters, no leading dots, at most 200 characters (keeping the
- * extension), or `fallback` when nothing is left.
+ * bidirectional or zero-width characters, no leading dots or spaces (in any mix), at most 200
+ * characters (keeping the extension), or `fallback` when nothing is left.
  */
 export function sanitiseFileName(raw: unknown, fallback: string): string {
   if (typeof raw !== 'string') return fallback;
   let name = raw.normalize('NFC').replace(INVISIBLE, '');
-  name = name.split(/[\\/]/).pop()!.replace(/\s+/g, ' ').trim().replace(/^\.+/, '').trim();
+  name = name.split(/[\\/]/).pop()!.replace(/\s+/g, ' ').replace(/^[ .]+/, '').trim();
   if (!name) return fallback;
   if (name.length > 200) {
     const ext = nameExtension(name);

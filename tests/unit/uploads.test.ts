@@ -121,6 +121,14 @@ describe('sanitiseFileName', () => {
     expect(sanitiseFileName('many   \u00a0 spaces.txt', 'x')).toBe('many spaces.txt');
     expect(sanitiseFileName('e\u0301.txt', 'x')).toBe('\u00e9.txt');
   });
+  it('removes dots and spaces mixed at the start, not only a run of dots (no hidden-file label)', () => {
+    expect(sanitiseFileName('. .name.txt', 'x')).toBe('name.txt');
+    expect(sanitiseFileName(' . . ..env', 'x')).toBe('env');
+    expect(sanitiseFileName('.\u00a0.name.txt', 'x')).toBe('name.txt');
+    expect(sanitiseFileName('dir/. .name.txt', 'x')).toBe('name.txt');
+    expect(sanitiseFileName('. . .', 'x')).toBe('x');
+    expect(contentDisposition('attachment', '. .name.txt')).toBe("attachment; filename=\"name.txt\"; filename*=UTF-8''name.txt");
+  });
   it('falls back when nothing is left or the name is not a string', () => {
     for (const raw of ['', '   ', '...', 'dir/', '\u200B', 42, null, undefined, ['a.txt']]) expect(sanitiseFileName(raw, 'fallback.bin'), String(raw)).toBe('fallback.bin');
   });
