@@ -1,10 +1,10 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 // The enums are declared once, in the contracts the browser also imports (re-exported for the db layer).
 import type { UserKind } from '../server/contracts/api.js';
 import type { PortalRole, StaffRole } from '../server/contracts/users.js';
 import type { FindingStatus, ProjectStatus, Severity } from '../server/contracts/workspace.js';
 import type { RetestStatus, Verdict } from '../server/contracts/remediation.js';
-export type { FindingStatus, PortalRole, ProjectStatus, RetestStatus, Severity, StaffRole, UserKind, Verdict };
+export type { FindingStatus, PortalRole, RetestStatus, Severity, StaffRole };
 
 /**
  * The database as Kysely sees it. Times are Unix milliseconds (UTC); booleans are 0/1.
@@ -41,7 +41,7 @@ export interface Database {
   remediation_rounds: RemediationRoundTable;
 }
 
-export interface FirmTable {
+interface FirmTable {
   id: number;
   name: string;
   support_email: string | null;
@@ -76,7 +76,7 @@ export interface ClientTable {
   updated_at: number;
 }
 
-export type UserStatus = 'invited' | 'active' | 'removed';
+type UserStatus = 'invited' | 'active' | 'removed';
 
 export interface UserTable {
   id: string;
@@ -111,7 +111,7 @@ export interface UserTable {
 
 export type HeldReason = 'staff_account' | 'other_client';
 
-export interface SessionTable {
+interface SessionTable {
   id: string;
   secret_hash: Uint8Array;
   user_id: string;
@@ -123,7 +123,7 @@ export interface SessionTable {
   user_agent: string | null;
 }
 
-export interface AuditEventTable {
+interface AuditEventTable {
   id: Generated<number>;
   at: number;
   actor_id: string | null;
@@ -140,12 +140,11 @@ export interface AuditEventTable {
 
 export type UserRow = Selectable<UserTable>;
 export type NewUser = Insertable<UserTable>;
-export type UserUpdate = Updateable<UserTable>;
 export type SessionRow = Selectable<SessionTable>;
 export type ClientRow = Selectable<ClientTable>;
 export type FirmRow = Selectable<FirmTable>;
 
-export interface InvitationTable {
+interface InvitationTable {
   id: string;
   /** SHA-256 hex of the link's secret; the secret is only in the email. */
   token_hash: string;
@@ -159,7 +158,7 @@ export interface InvitationTable {
   voided_at: number | null;
 }
 
-export interface PasswordResetTable {
+interface PasswordResetTable {
   id: string;
   token_hash: string;
   user_id: string;
@@ -168,7 +167,7 @@ export interface PasswordResetTable {
   used_at: number | null;
 }
 
-export interface RecoveryCodeTable {
+interface RecoveryCodeTable {
   id: Generated<number>;
   user_id: string;
   code_hash: string;
@@ -176,16 +175,16 @@ export interface RecoveryCodeTable {
   created_at: number;
 }
 
-export interface AuthThrottleTable {
+interface AuthThrottleTable {
   key: string;
   failures: number;
   blocked_until: number;
   updated_at: number;
 }
 
-export type MailStatus = 'pending' | 'sent' | 'stored' | 'failed';
+type MailStatus = 'pending' | 'sent' | 'stored' | 'failed';
 
-export interface MailOutboxTable {
+interface MailOutboxTable {
   id: Generated<number>;
   to_address: string;
   subject: string;
@@ -218,13 +217,13 @@ export interface ProjectTable {
   updated_at: number;
 }
 
-export interface ProjectTeamTable {
+interface ProjectTeamTable {
   project_id: string;
   user_id: string;
 }
 
 /** Analysts explicitly assigned to a client (they reach it even when the firm scopes analysts). */
-export interface ClientStaffTable {
+interface ClientStaffTable {
   client_id: string;
   user_id: string;
   assigned_by: string | null;
@@ -264,7 +263,7 @@ export interface FindingTable {
   due_paused_at: number | null;
 }
 
-export interface FindingStatusHistoryTable {
+interface FindingStatusHistoryTable {
   id: Generated<number>;
   finding_id: string;
   from_status: FindingStatus | null;
@@ -319,7 +318,7 @@ export type EvidenceRow = Selectable<EvidenceTable>;
 export type ReportRow = Selectable<ReportTable>;
 
 /** One client-visible change, in commit order. `audience` 'staff' events never reach a portal socket. */
-export interface ClientEventTable {
+interface ClientEventTable {
   position: Generated<number>;
   client_id: string;
   type: string;
@@ -345,12 +344,12 @@ export interface CommentTable {
   deleted_at: number | null;
 }
 
-export interface FindingFollowerTable {
+interface FindingFollowerTable {
   finding_id: string;
   user_id: string;
 }
 
-export interface ChatMessageTable {
+interface ChatMessageTable {
   id: Generated<number>;
   client_id: string;
   author_id: string;
@@ -361,13 +360,13 @@ export interface ChatMessageTable {
   deleted_at: number | null;
 }
 
-export interface ChatReadTable {
+interface ChatReadTable {
   client_id: string;
   user_id: string;
   last_read_id: Generated<number>;
 }
 
-export interface AttachmentTable {
+interface AttachmentTable {
   id: string;
   client_id: string;
   uploader_id: string;
@@ -402,7 +401,7 @@ export interface NotificationTable {
 }
 
 
-export interface RetestRequestTable {
+interface RetestRequestTable {
   id: string;
   client_id: string;
   requested_by: string;
@@ -413,14 +412,14 @@ export interface RetestRequestTable {
   updated_at: number;
 }
 
-export interface RetestRequestFindingTable {
+interface RetestRequestFindingTable {
   request_id: string;
   finding_id: string;
 }
 
 
 /** A submit-and-verdict round: the submission is frozen when written, the verdict once set (SQL triggers). */
-export interface RemediationRoundTable {
+interface RemediationRoundTable {
   id: string;
   finding_id: string;
   client_id: string;

@@ -27,4 +27,3 @@ export const conflict = (message: string, details?: unknown) => new AppError(409
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
 export const rateLimited = (retryAfterSeconds: number, message = 'Too many attempts. Please wait and try again.') =>
   new AppError(429, 'rate_limited', message, { retryAfterSeconds }, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
-export const unavailable = (message: string) => new AppError(503, 'unavailable', message);

@@ -14,7 +14,7 @@ export interface MixedOptions {
   warmupMs?: number;
 }
 
-export interface MixedStep {
+interface MixedStep {
   users: number;
   connected: number;
   messages: number;

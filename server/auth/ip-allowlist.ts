@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 
 /** Parse one CIDR range (IPv4 or IPv6; a bare address means that one address), or null if invalid. */
-export function parseCidr(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
+function parseCidr(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
   const s = text.trim();
   try {
     if (s.includes('/')) return ipaddr.parseCIDR(s);

@@ -12,8 +12,8 @@ import { hashSecretHex, randomToken } from './tokens.js';
 
 export const RESET_TTL_MS = 30 * 60_000;
 /** Mails per address per window (the same for addresses with and without an account). */
-export const RESET_MAILS_PER_WINDOW = 3;
-export const RESET_WINDOW_MS = 60 * 60_000;
+const RESET_MAILS_PER_WINDOW = 3;
+const RESET_WINDOW_MS = 60 * 60_000;
 
 /** A reset token as we make them: randomToken(20) is 32 base32 characters. */
 const TOKEN_SHAPE = /^[a-z2-7]{32}$/;

@@ -9,10 +9,10 @@ import { openSecret, sealSecret, type SecretKeyConfig } from './secret-box.js';
  * the accepted step is stored per user and any step at or before it is refused (ASVS 6.5.1).
  */
 
-export const TOTP_PERIOD_SECONDS = 30;
-export const TOTP_DIGITS = 6;
+const TOTP_PERIOD_SECONDS = 30;
+const TOTP_DIGITS = 6;
 /** Steps accepted either side of now. */
-export const TOTP_WINDOW = 1;
+const TOTP_WINDOW = 1;
 const ALGORITHM = 'SHA1';
 
 /** A new secret: 20 random bytes (160 bits), as base32 for the authenticator app. */

@@ -10,7 +10,7 @@ const loginEmail = z.string().trim().toLowerCase().min(1, 'required').max(254, '
 /** A password being checked (not set): any length the hash accepts, but bounded. */
 const currentPassword = z.string().min(1, 'required').max(1024, 'too long');
 /** A 6-digit code; spaces (as some apps display "123 456") are ignored. */
-export const totpCode = z
+const totpCode = z
   .string()
   .transform((s) => s.replace(/\s+/g, ''))
   .pipe(z.string().regex(/^\d{6}$/, 'the 6-digit code from your authenticator app'));
@@ -20,7 +20,7 @@ export const LoginInput = z.object({ email: loginEmail, password: currentPasswor
 export type LoginInput = z.input<typeof LoginInput>;
 
 /** What the person still owes after the password: enrol an authenticator, verify a code, or nothing. */
-export type MfaStep = 'enrol' | 'verify' | null;
+type MfaStep = 'enrol' | 'verify' | null;
 export interface LoginResult {
   mfaStep: MfaStep;
 }

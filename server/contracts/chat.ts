@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_BODY, MessageSendInput, type AttachmentDTO, type ChatMessageDTO } from './realtime.js';
+import { MAX_BODY, MessageSendInput, type ChatMessageDTO } from './realtime.js';
 
 /**
  * The chat channel's HTTP contract (shared with the browser). Sending over a socket uses
@@ -56,4 +56,3 @@ export interface ChatHistoryDTO {
   archived: boolean;
 }
 
-export type { AttachmentDTO, ChatMessageDTO };

@@ -4,22 +4,22 @@ import type { Module } from './workspace.js';
 
 /** Client organisations (minimal) and their portal security settings: request schemas and DTOs. */
 
-export const clientName = z.string().trim().min(1, 'required').max(120, 'at most 120 characters');
+const clientName = z.string().trim().min(1, 'required').max(120, 'at most 120 characters');
 
 export const CreateClientInput = z.object({ name: clientName }).strict();
 export type CreateClientInput = z.infer<typeof CreateClientInput>;
 
 /** CIDR syntax is checked on the server (invalidCidrs) so the message can name the bad entries. */
-export const IP_ALLOWLIST_MAX = 100;
+const IP_ALLOWLIST_MAX = 100;
 const cidr = z.string().trim().min(1, 'an empty entry').max(64, 'at most 64 characters per entry');
 
 /** The portal modules a client's users may open; a partial object is merged into what is stored. */
-export const ModulesInput = z
+const ModulesInput = z
   .object({ projects: z.boolean(), findings: z.boolean(), reports: z.boolean(), chat: z.boolean(), activity: z.boolean() })
   .partial()
   .strict();
 /** Which hideable finding fields the client's users see; a partial object is merged into what is stored. */
-export const VisibleFieldsInput = z
+const VisibleFieldsInput = z
   .object({ cvss: z.boolean(), technicalDetails: z.boolean(), references: z.boolean(), evidence: z.boolean() })
   .partial()
   .strict();

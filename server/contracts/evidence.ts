@@ -3,7 +3,6 @@ import type { EvidenceDTO } from './workspace.js';
 
 /** Evidence files on a finding: request schemas and answers (the DTO itself is in workspace.ts). */
 
-export type { EvidenceDTO };
 
 /** The most rectangles one image may carry. */
 export const MAX_REDACTIONS = 100;

@@ -4,7 +4,7 @@ import type { NotificationDTO } from './realtime.js';
 /** Request schemas and answers of the notifications routes (shared with the browser). */
 
 /** The most notifications one page of the list holds. */
-export const NOTIFICATION_PAGE_MAX = 50;
+const NOTIFICATION_PAGE_MAX = 50;
 
 /** GET /notifications?before=&limit= — `before`: the id of the oldest notification already shown. */
 export const NotificationListQuery = z

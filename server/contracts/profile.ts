@@ -4,11 +4,11 @@ import { email, newPassword, personName, type Role, type UserKind } from './api.
 /** Request schemas and DTOs for the personal profile and password reset (shared with the browser). */
 
 /** The mail a person can switch off. Every key defaults to on. */
-export const NOTIFY_KEYS = ['emailMentions', 'emailReplies', 'emailChat', 'emailRemediation', 'emailPublished'] as const;
+const NOTIFY_KEYS = ['emailMentions', 'emailReplies', 'emailChat', 'emailRemediation', 'emailPublished'] as const;
 export type NotifyKey = (typeof NOTIFY_KEYS)[number];
 export type NotifyPrefs = Record<NotifyKey, boolean>;
 
-export const NotifyPrefsInput = z
+const NotifyPrefsInput = z
   .object({
     emailMentions: z.boolean().optional(),
     emailReplies: z.boolean().optional(),

@@ -4,9 +4,9 @@ import type { FindingStatus, Severity, StatusChangeDTO } from './workspace.js';
 
 /** Remediation rounds, verdicts, retest requests and the verification queue: request schemas and payloads. */
 
-export const VERDICTS = ['verified_fixed', 'not_fixed', 'partially_fixed'] as const;
+const VERDICTS = ['verified_fixed', 'not_fixed', 'partially_fixed'] as const;
 export type Verdict = (typeof VERDICTS)[number];
-export const RETEST_STATUSES = ['requested', 'scheduled', 'done'] as const;
+const RETEST_STATUSES = ['requested', 'scheduled', 'done'] as const;
 export type RetestStatus = (typeof RETEST_STATUSES)[number];
 
 const notes = z.string().trim().max(5000, 'at most 5000 characters');
@@ -89,7 +89,7 @@ export interface RetestCandidateDTO {
 }
 
 /** What the viewer may do on this finding now (the page shows only these buttons; the server checks again). */
-export interface RemediationAbilities {
+interface RemediationAbilities {
   submit: boolean;
   verdict: boolean;
   /** Staff status changes allowed from the current status. */

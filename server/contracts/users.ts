@@ -3,8 +3,8 @@ import { email, newPassword, personName, type UserKind } from './api.js';
 
 /** Staff accounts, portal users, invitations and the admin's outbox: request schemas and DTOs. */
 
-export const STAFF_ROLES = ['admin', 'analyst'] as const;
-export const PORTAL_ROLES = ['viewer', 'collaborator', 'manager'] as const;
+const STAFF_ROLES = ['admin', 'analyst'] as const;
+const PORTAL_ROLES = ['viewer', 'collaborator', 'manager'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 export type PortalRole = (typeof PORTAL_ROLES)[number];
 export type MemberStatus = 'invited' | 'active' | 'removed';
@@ -54,7 +54,7 @@ export interface MemberDTO {
   held?: HeldReason;
 }
 
-export type HeldReason = 'staff_account' | 'other_client';
+type HeldReason = 'staff_account' | 'other_client';
 
 /** What an invitation link shows before the password is set. */
 export interface InvitationInfoDTO {

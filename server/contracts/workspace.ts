@@ -66,9 +66,9 @@ export const FindingPatch = z.object(findingFields).partial().extend({ version: 
  * DTO, or the portal one with every staff-only field typed as absent. The presenters return the
  * exact type for an exact profile.
  */
-export type EitherAudience<Portal, Staff extends Portal> = Staff | (Portal & { [K in Exclude<keyof Staff, keyof Portal>]?: never });
+type EitherAudience<Portal, Staff extends Portal> = Staff | (Portal & { [K in Exclude<keyof Staff, keyof Portal>]?: never });
 
-export interface StatusChangePortalDTO {
+interface StatusChangePortalDTO {
   from: FindingStatus | null;
   to: FindingStatus;
   note: string;
@@ -80,7 +80,7 @@ export interface StatusChangeStaffDTO extends StatusChangePortalDTO {
 }
 export type StatusChangeDTO = EitherAudience<StatusChangePortalDTO, StatusChangeStaffDTO>;
 
-export interface EvidencePortalDTO {
+interface EvidencePortalDTO {
   id: string;
   findingId: string;
   kind: 'image' | 'file';
@@ -146,7 +146,7 @@ export interface FindingStaffDTO extends Required<Omit<FindingPortalDTO, 'eviden
 
 export type FindingCounts = Record<Severity, number> & { total: number; open: number };
 
-export interface ProjectPortalDTO {
+interface ProjectPortalDTO {
   id: string;
   name: string;
   status: ProjectStatus;
@@ -165,7 +165,7 @@ export interface ProjectStaffDTO extends ProjectPortalDTO {
 }
 export type ProjectDTO = EitherAudience<ProjectPortalDTO, ProjectStaffDTO>;
 
-export interface ReportPortalDTO {
+interface ReportPortalDTO {
   id: string;
   projectId: string;
   projectName: string;

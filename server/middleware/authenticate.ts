@@ -15,7 +15,7 @@ export async function viewerFromCookie(deps: AppDeps, cookieHeader: string | und
   return resolveViewer(deps.db, deps.config, token, deps.clock(), ip, activity);
 }
 
-export const PROBLEM_MESSAGES = {
+const PROBLEM_MESSAGES = {
   portal_disabled: 'The portal is not enabled for your organisation. Contact your provider.',
   ip_not_allowed: 'Your organisation only allows access to this portal from approved networks.',
 } as const;

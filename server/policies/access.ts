@@ -37,9 +37,9 @@ export interface ClientState {
 /** A `clients` row itself, judged as its own state. */
 export type ClientRecord = Omit<ClientState, 'client_id'> & { id: string };
 export type FindingState = ClientState & { published: number };
-export type ReportState = FindingState;
-export type EvidenceState = FindingState & { visible_fields: string; shared: number; client_file: string | null };
-export type CommentState = FindingState & { internal: number };
+type ReportState = FindingState;
+type EvidenceState = FindingState & { visible_fields: string; shared: number; client_file: string | null };
+type CommentState = FindingState & { internal: number };
 
 /** What each kind of resource needs loaded to be judged. */
 export interface StateOf {
@@ -226,7 +226,7 @@ export function clientSees<K extends Reachable>(kind: K, row: StateOf[K]): boole
 const MODULE_LABELS: Record<Module, string> = { projects: 'Projects', findings: 'Findings', reports: 'Reports', chat: 'Chat', activity: 'Activity' };
 
 /** The refusal for a module switched off: 403 with a message people understand. */
-export function moduleDisabled(module: Module): AppError {
+function moduleDisabled(module: Module): AppError {
   return new AppError(403, 'module_disabled', `The ${MODULE_LABELS[module]} module is not enabled for your organisation. Contact your provider to turn it on.`, { module });
 }
 

@@ -13,7 +13,7 @@ import { remediationRules, type RemediationAction } from './remediation.js';
  * or a client record a portal user asks for), the answer is 404, never 403.
  */
 
-export type AccountAction = 'staff.manage' | 'client.read' | 'client.manage' | 'client.assign' | 'portalUser.list' | 'portalUser.manage' | 'outbox.read';
+type AccountAction = 'staff.manage' | 'client.read' | 'client.manage' | 'client.assign' | 'portalUser.list' | 'portalUser.manage' | 'outbox.read';
 /** Every action in the app: accounts (below) and the workspace (workspace.ts). */
 export type Action = AccountAction | WorkspaceAction | CommentAction | ChatAction | RemediationAction;
 

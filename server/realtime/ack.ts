@@ -20,7 +20,7 @@ export interface Limiter {
 }
 
 /** The command context of a socket: who (from the handshake) and from where. */
-export function socketContext(socket: AppSocket): CommandContext {
+function socketContext(socket: AppSocket): CommandContext {
   const { user } = socket.data.viewer;
   return {
     viewer: socket.data.viewer,

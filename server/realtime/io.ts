@@ -12,7 +12,7 @@ import { registerCommentHandlers } from './comment-handlers.js';
 import { guardSocket, recheckSocket } from './guard.js';
 
 /** The largest socket message accepted (OWASP's WebSocket guidance; files go over HTTP). */
-export const MAX_SOCKET_PAYLOAD = 64 * 1024;
+const MAX_SOCKET_PAYLOAD = 64 * 1024;
 
 export interface Realtime {
   io: AppServer;

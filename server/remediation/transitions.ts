@@ -10,7 +10,7 @@ import type { FindingStatus, RetestStatus, UserRow } from '../../db/schema.js';
 /** Who acts: a client Manager, or the firm's staff (admins and analysts). Viewers and Collaborators: nobody. */
 export type Actor = 'manager' | 'staff';
 
-export interface Transition {
+interface Transition {
   from: FindingStatus;
   to: FindingStatus;
   by: readonly Actor[];
@@ -23,7 +23,7 @@ const t = (from: FindingStatus, to: FindingStatus, ...by: Actor[]): Transition =
  * route makes them: into Pending verification opens a round (notes required: what was fixed),
  * out of it closes the waiting round with the verdict (notes required unless verified fixed).
  */
-export const TRANSITIONS: readonly Transition[] = [
+const TRANSITIONS: readonly Transition[] = [
   // The client says it is fixed (staff may record a fix the client reported another way).
   t('open', 'pending_verification', 'manager', 'staff'),
   t('not_fixed', 'pending_verification', 'manager', 'staff'),
@@ -86,7 +86,7 @@ export function checkTransition(from: FindingStatus, to: FindingStatus, actor: A
 }
 
 /** Retest requests: requested → scheduled → done (or straight to done). Staff move them. */
-export const RETEST_TRANSITIONS: readonly { from: RetestStatus; to: RetestStatus }[] = [
+const RETEST_TRANSITIONS: readonly { from: RetestStatus; to: RetestStatus }[] = [
   { from: 'requested', to: 'scheduled' },
   { from: 'requested', to: 'done' },
   { from: 'scheduled', to: 'done' },

@@ -66,9 +66,3 @@ export function loadForDelivery(db: Db, ids: number[]) {
     .execute();
 }
 export type DeliveryRow = Awaited<ReturnType<typeof loadForDelivery>>[number];
-
-/** Whether the user already has an unread chat notification for this client's channel. */
-export async function hasUnreadChat(db: Db, userId: string, clientId: string): Promise<boolean> {
-  const r = await db.selectFrom('notifications').select('id').where('user_id', '=', userId).where('client_id', '=', clientId).where('kind', '=', 'chat').where('read_at', 'is', null).executeTakeFirst();
-  return !!r;
-}

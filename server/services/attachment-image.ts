@@ -12,7 +12,7 @@ import type { StoredExt } from './storage.js';
  */
 
 /** The longest side of a thumbnail (never enlarged). */
-export const ATTACHMENT_THUMB = 400;
+const ATTACHMENT_THUMB = 400;
 
 export interface ReencodedImage {
   file: Buffer;

@@ -7,12 +7,12 @@ import type { FindingRow, FindingStatus, Severity } from '../../db/schema.js';
  * overdue when it is past due and still needs work from the client.
  */
 
-export type TargetSeverity = Exclude<Severity, 'informational'>;
+type TargetSeverity = Exclude<Severity, 'informational'>;
 export type RemediationDays = Record<TargetSeverity, number>;
 
 export const DEFAULT_REMEDIATION_DAYS: RemediationDays = { critical: 7, high: 30, medium: 90, low: 180 };
 /** The statuses in which a past-due finding counts as overdue. */
-export const OVERDUE_STATUSES: readonly FindingStatus[] = ['open', 'not_fixed', 'partially_fixed'];
+const OVERDUE_STATUSES: readonly FindingStatus[] = ['open', 'not_fixed', 'partially_fixed'];
 
 const DAY = 86_400_000;
 

@@ -12,16 +12,16 @@ import { AppError, badRequest } from '../errors.js';
 const ALLOWED = new Set(['png', 'jpg', 'webp', 'gif']);
 
 /** Decoding larger images is refused before any pixel is read (sharp trusts the header's size). */
-export const MAX_INPUT_PIXELS = 25_000_000;
+const MAX_INPUT_PIXELS = 25_000_000;
 
 /** Side of the square avatar we store. */
-export const AVATAR_SIZE = 256;
+const AVATAR_SIZE = 256;
 
 /** The answer for anything that is not one of the allowed images. */
 export const unsupportedImage = () => new AppError(415, 'unsupported_media_type', 'Upload a PNG, JPEG, WebP or GIF image.');
 
 /** The allowed image format the bytes really are, or a 415. */
-export async function sniffImage(bytes: Buffer): Promise<'png' | 'jpg' | 'webp' | 'gif'> {
+async function sniffImage(bytes: Buffer): Promise<'png' | 'jpg' | 'webp' | 'gif'> {
   const type = await fileTypeFromBuffer(bytes);
   if (!type || !ALLOWED.has(type.ext)) throw unsupportedImage();
   return type.ext as 'png' | 'jpg' | 'webp' | 'gif';

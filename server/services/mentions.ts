@@ -18,7 +18,7 @@ type Db = Kysely<Database>;
 type Person = Pick<UserRow, 'id' | 'name' | 'kind' | 'role' | 'status' | 'client_id'> & { scope: ClientScope };
 
 /** Whether `u` may see a comment on `f` now (`policies/access.ts`; an internal note: staff only). */
-export function maySeeComment(u: Person, f: FindingForComments, internal: boolean): boolean {
+function maySeeComment(u: Person, f: FindingForComments, internal: boolean): boolean {
   return sees(u, 'comment', { ...f, internal: internal ? 1 : 0 });
 }
 
@@ -38,7 +38,7 @@ export async function mentionCandidates(db: Db, f: FindingForComments, internal:
 
 const shortTitle = (t: string) => (t.length > 60 ? `${t.slice(0, 57).trimEnd()}…` : t);
 /** Where a notification about a finding takes each kind of person. */
-export const findingLink = (kind: 'staff' | 'portal', findingId: string) => `/${kind === 'staff' ? 'staff' : 'portal'}/findings/${findingId}`;
+const findingLink = (kind: 'staff' | 'portal', findingId: string) => `/${kind === 'staff' ? 'staff' : 'portal'}/findings/${findingId}`;
 
 /** The people named, each with the clients they reach (a scoped analyst may not see this client). */
 async function people(trx: Db, ids: string[]): Promise<Person[]> {

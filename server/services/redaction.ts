@@ -14,9 +14,7 @@ export const MAX_EVIDENCE_PIXELS = 40_000_000;
 /** Width of the thumbnail (never enlarged). */
 export const THUMB_WIDTH = 400;
 /** The colour burned into redacted areas. */
-export const REDACTION_FILL = { r: 0, g: 0, b: 0, alpha: 1 } as const;
-/** At most this many rectangles per image. */
-export const MAX_RECTANGLES = 100;
+const REDACTION_FILL = { r: 0, g: 0, b: 0, alpha: 1 } as const;
 
 export interface Rect {
   x: number;

@@ -9,7 +9,7 @@ const buckets = new WeakMap<AppDeps, Bucket>();
  * The per-user budget for chat messages and comments, shared by every way of sending (HTTP and
  * socket) on this instance: MESSAGE_BURST at once, MESSAGE_RATE_PER_MINUTE sustained.
  */
-export function sendLimiter(deps: AppDeps): Bucket {
+function sendLimiter(deps: AppDeps): Bucket {
   let b = buckets.get(deps);
   if (!b) {
     b = tokenBucket(deps.config.messageBurst, deps.config.messageRatePerMinute / 60, deps.clock);

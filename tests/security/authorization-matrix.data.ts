@@ -4,7 +4,7 @@ import { matrixPng, MATRIX_TOTP_SECRET, NEW_PASSWORD } from '../support/matrix-f
 import { tinyPdf } from '../support/evidence.js';
 import { totpCode } from '../support/totp.js';
 import { make, portal, PORTAL_OF, everyone, scopedExpect, signedIn, staffOnly, adminOnly, staffView, staffWrite, sharedRead, portalRead, portalOnly, managers, ownManager, type Role, type Owner, type Expect, type Ctx, type MatrixEntry } from './matrix/shapes.js';
-export { actorOf, ROLES, OWNERS, type Role, type Owner, type Expect, type Expectations, type Ctx, type MatrixEntry } from './matrix/shapes.js';
+export { actorOf, ROLES, OWNERS, type Role, type Owner, type Expect, type Ctx, type MatrixEntry } from './matrix/shapes.js';
 
 
 /**

@@ -31,13 +31,13 @@ export function tempDir(prefix = 'debrief-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export interface TestClock {
+interface TestClock {
   (): number;
   /** Move time forward (expiry tests) without waiting. */
   advance(ms: number): void;
 }
 
-export function testClock(start = Date.now()): TestClock {
+function testClock(start = Date.now()): TestClock {
   let offset = 0;
   const base = Date.now();
   const clock = (() => start + (Date.now() - base) + offset) as TestClock;

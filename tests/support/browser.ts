@@ -6,8 +6,8 @@ import { ROOT, startTestApp, type TestApp } from './app.js';
 import type { Agent } from './http.js';
 
 /** Debian's Chromium (or CHROMIUM_PATH): browser downloads are impossible here, so we never try. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const ARTIFACTS = path.join(ROOT, 'tests', '.artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(ROOT, 'tests', '.artifacts');
 
 /** Launch headless Chromium; fails with one line saying how to install it when it is missing. */
 export async function launchBrowser(): Promise<Browser> {

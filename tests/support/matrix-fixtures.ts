@@ -28,7 +28,7 @@ export const MATRIX_TOTP_SECRET = newTotpSecret();
 export const NEW_PASSWORD = 'a quite different passphrase 93';
 
 /** One client's people, data and links (client A and client B are built alike). */
-export interface ClientWorld {
+interface ClientWorld {
   client: ClientRow;
   viewer: UserRow;
   collaborator: UserRow;

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import type { ClientRow, FindingRow, FindingStatus, ProjectRow, ReportRow, Severity, UserRow } from '../../db/schema.js';
+import type { ClientRow, FindingRow, FindingStatus, ProjectRow, ReportRow, Severity } from '../../db/schema.js';
 import { portalRouter } from '../../server/routes/portal.js';
 import type { AppDeps } from '../../server/context.js';
 import { buildClient, buildFirm, buildPortalUser, buildStaff } from './factories.js';
@@ -133,5 +133,3 @@ export async function buildEvidenceSet(db: Db, finding: FindingRow, marker: stri
   };
 }
 
-/** Sign-in-free shorthand: the users a test acts as. */
-export type People = Record<'viewer' | 'collaborator' | 'manager', UserRow>;

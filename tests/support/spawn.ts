@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './app.js';
 
-export const SERVER_ENTRY = path.join(ROOT, 'dist', 'server', 'main.js');
+const SERVER_ENTRY = path.join(ROOT, 'dist', 'server', 'main.js');
 
 export interface Spawned {
   child: ChildProcess;

@@ -13,13 +13,13 @@ export interface TimingComparison {
   spread: number;
 }
 
-export function median(xs: number[]): number {
+function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
 }
 
 /** Run `a(i)` and `b(i)` `tries` times each, interleaved, and compare their durations (ms). */
-export async function compareTimings(tries: number, a: (i: number) => Promise<void>, b: (i: number) => Promise<void>): Promise<TimingComparison> {
+async function compareTimings(tries: number, a: (i: number) => Promise<void>, b: (i: number) => Promise<void>): Promise<TimingComparison> {
   const timed = async (f: (i: number) => Promise<void>, i: number) => {
     const t = performance.now();
     await f(i);

@@ -10,9 +10,6 @@ export function listNotifications(opts: { before?: number | null; limit?: number
   return api<NotificationListDTO>('GET', `/notifications${qs ? `?${qs}` : ''}`, undefined, f);
 }
 
-/** How many of my notifications are unread. */
-export const unreadNotifications = (f?: typeof fetch) => api<UnreadCountDTO>('GET', '/notifications/unread-count', undefined, f).then((r) => r.unread);
-
 /** Mark one of mine read; answers the new unread count. */
 export const markNotificationRead = (id: number) => api<UnreadCountDTO>('POST', `/notifications/${id}/read`, {}).then((r) => r.unread);
 

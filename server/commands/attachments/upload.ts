@@ -23,13 +23,13 @@ import { auditFor, type CommandContext } from '../../context.js';
  * PDF, ZIP and plain text (TXT, CSV, LOG… — any valid UTF-8 without NUL bytes). Office documents
  * (DOCX/XLSX) are not in it: the shared sniffing does not tell them apart from ZIPs yet.
  */
-export const ATTACHMENT_TYPES: readonly StoredExt[] = ['png', 'jpg', 'webp', 'gif', 'pdf', 'zip', 'txt'];
+const ATTACHMENT_TYPES: readonly StoredExt[] = ['png', 'jpg', 'webp', 'gif', 'pdf', 'zip', 'txt'];
 
 const DESCRIBE: Record<Sniffed['ext'], string> = {
   png: 'a PNG image', jpg: 'a JPEG image', webp: 'a WebP image', gif: 'a GIF image', pdf: 'a PDF', zip: 'a ZIP archive', txt: 'plain text',
 };
 
-export const unsupportedAttachment = () =>
+const unsupportedAttachment = () =>
   new AppError(415, 'unsupported_media_type', 'You can share images (PNG, JPEG, WebP, GIF), PDFs, text files (TXT, CSV, LOG) and ZIP archives.');
 
 export interface AttachmentTarget {

@@ -15,9 +15,9 @@ import { findingForEvidence } from '../../queries/evidence/access.js';
 import { appendFindingEvent } from '../../events/log.js';
 
 /** What evidence may be: raster images (redactable), and PDF, ZIP and plain-text files. */
-export const EVIDENCE_TYPES: readonly StoredExt[] = ['png', 'jpg', 'webp', 'gif', 'pdf', 'zip', 'txt'];
+const EVIDENCE_TYPES: readonly StoredExt[] = ['png', 'jpg', 'webp', 'gif', 'pdf', 'zip', 'txt'];
 
-export const unsupportedEvidence = () =>
+const unsupportedEvidence = () =>
   new AppError(415, 'unsupported_media_type', 'Evidence must be an image (PNG, JPEG, WebP or GIF), a PDF, a ZIP archive or a plain-text file.');
 
 const DESCRIBE: Record<Sniffed['ext'], string> = {

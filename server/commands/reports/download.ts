@@ -12,7 +12,7 @@ import type { CommandContext } from '../../context.js';
 import { reportFor } from '../../queries/reports/access.js';
 
 /** The answer to a download whose stored bytes no longer match the checksum taken at upload. */
-export const reportDamaged = () => new AppError(409, 'conflict', REPORT_DAMAGED_MESSAGE);
+const reportDamaged = () => new AppError(409, 'conflict', REPORT_DAMAGED_MESSAGE);
 
 /** A report opened and verified, ready to stream (the stream checks the hash again as it goes). */
 export interface ReportFile {

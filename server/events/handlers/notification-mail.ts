@@ -4,7 +4,7 @@ import type { Mail } from '../../services/mailer.js';
 import { oneLine } from '../../commands/notifications/recipients.js';
 
 /** Which mail preference governs each kind of notification (null: an account matter, always mailed when away). */
-export const PREF_OF_KIND: Record<NotificationKind, NotifyKey | null> = {
+const PREF_OF_KIND: Record<NotificationKind, NotifyKey | null> = {
   mention: 'emailMentions', reply: 'emailReplies', chat: 'emailChat',
   remediation: 'emailRemediation', retest: 'emailRemediation',
   finding_published: 'emailPublished', report_published: 'emailPublished',

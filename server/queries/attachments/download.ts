@@ -19,7 +19,7 @@ export type AttachmentVariant = 'file' | 'thumb';
  * Everyone else: 404 (never a hint that it exists); a portal user of the right client with the
  * module off: 403 `module_disabled`.
  */
-export async function attachmentFor(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, id: string): Promise<AttachmentRow> {
+async function attachmentFor(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, id: string): Promise<AttachmentRow> {
   const { user } = ctx.viewer;
   const a = await findAttachment(deps.db, id);
   if (!a) throw notFound();

@@ -15,7 +15,7 @@ import type { CommandContext } from '../../context.js';
 const DEFAULT_PAGE = 20;
 
 /** The audience a person's notifications are presented for (staff, or their own client's portal settings). */
-export async function notificationProfile(db: Kysely<Database>, user: Pick<UserRow, 'kind' | 'client_id'>): Promise<VisibilityProfile> {
+async function notificationProfile(db: Kysely<Database>, user: Pick<UserRow, 'kind' | 'client_id'>): Promise<VisibilityProfile> {
   if (user.kind === 'staff' || !user.client_id) return STAFF_PROFILE;
   const client = await db.selectFrom('clients').select(['id', 'visible_fields']).where('id', '=', user.client_id).executeTakeFirst();
   return portalProfile(client ?? { id: user.client_id, visible_fields: '{}' });

@@ -36,7 +36,7 @@ export async function readableProject(
 }
 
 /** Projects as staff see them (counts include drafts). */
-export async function presentProjects(deps: Pick<AppDeps, 'db'>, rows: ProjectWithClient[]): Promise<ProjectDTO[]> {
+async function presentProjects(deps: Pick<AppDeps, 'db'>, rows: ProjectWithClient[]): Promise<ProjectDTO[]> {
   const ids = rows.map((r) => r.id);
   const [counts, teams] = await Promise.all([findingCounts(deps.db, ids), teamsOf(deps.db, ids)]);
   return rows.map((r) => presentProject(r, { counts: counts.get(r.id)!, clientName: r.client_name, team: teams.get(r.id)! }, STAFF_PROFILE));

@@ -1,5 +1,5 @@
 import type { FindingStatus, ProjectStatus, Severity } from '$contracts/workspace';
-import { FINDING_STATUSES, PROJECT_STATUSES, SEVERITIES } from '$contracts/workspace';
+import { PROJECT_STATUSES, SEVERITIES } from '$contracts/workspace';
 
 /** Labels people read for severities and statuses, in the order pickers show them. */
 
@@ -15,7 +15,6 @@ export interface Choice {
   label: string;
 }
 export const SEVERITY_CHOICES: Choice[] = SEVERITIES.map((s) => ({ value: s, label: SEVERITY_LABELS[s] }));
-export const FINDING_STATUS_CHOICES: Choice[] = FINDING_STATUSES.map((s) => ({ value: s, label: FINDING_STATUS_LABELS[s] }));
 export const PROJECT_STATUS_CHOICES: Choice[] = PROJECT_STATUSES.map((s) => ({ value: s, label: PROJECT_STATUS_LABELS[s] }));
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -24,7 +23,7 @@ const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZ
 /** An ISO moment for people ("22 Nov 2026, 16:45"). */
 export const formatMoment = (iso: string | null, fallback = '—') => (iso ? dateTime.format(new Date(iso)) : fallback);
 /** A calendar date (YYYY-MM-DD) for people, without time-zone drift. */
-export const formatDay = (day: string | null, fallback = '—') => (day ? dateOnly.format(new Date(`${day}T00:00:00Z`)) : fallback);
+const formatDay = (day: string | null, fallback = '—') => (day ? dateOnly.format(new Date(`${day}T00:00:00Z`)) : fallback);
 /** "5 Jan 2026 – 30 Jan 2026", "From 5 Jan 2026", or "No dates yet". */
 export function formatRange(start: string | null, end: string | null): string {
   if (start && end) return `${formatDay(start)} – ${formatDay(end)}`;

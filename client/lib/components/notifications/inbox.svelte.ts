@@ -3,7 +3,7 @@ import { listNotifications, markAllNotificationsRead, markNotificationRead } fro
 import { live } from '$lib/realtime/live.svelte';
 
 /** How many notifications the bell's list shows. */
-export const BELL_SIZE = 8;
+const BELL_SIZE = 8;
 
 /**
  * The signed-in person's notifications as the bell shows them: the unread count and the latest

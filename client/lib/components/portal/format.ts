@@ -13,7 +13,6 @@ export const STATUS_LABEL: Record<FindingStatus, string> = {
   partially_fixed: 'Partially fixed', risk_accepted: 'Risk accepted', closed: 'Closed',
 };
 export const PROJECT_STATUS_LABEL: Record<ProjectStatus, string> = { planned: 'Planned', active: 'Active', completed: 'Completed', archived: 'Archived' };
-export const MODULE_LABEL = { projects: 'Projects', findings: 'Findings', reports: 'Reports', chat: 'Chat', activity: 'Activity' } as const;
 
 /** Higher = more severe. */
 export const severityRank = (s: Severity) => SEVERITIES.length - SEVERITIES.indexOf(s);

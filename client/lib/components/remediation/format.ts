@@ -10,7 +10,7 @@ const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 export const formatDue = (iso: string | null) => (iso ? dateOnly.format(new Date(iso)) : '—');
 
 /** Whole days from now to `iso` (negative when past). */
-export function daysUntil(iso: string, now = Date.now()): number {
+function daysUntil(iso: string, now = Date.now()): number {
   return Math.ceil((Date.parse(iso) - now) / 86_400_000);
 }
 
