@@ -6,6 +6,7 @@ import { validateSessionToken, type SessionTimeouts, type Viewer } from './sessi
 import { clientSees } from '../policies/access.js';
 import { scopeOf } from '../repositories/staff-scope.js';
 import { findFirm } from '../repositories/firm.js';
+import { findClient } from '../repositories/clients.js';
 import { AppError } from '../errors.js';
 
 /** The session timeouts for a user: their client's override, else the firm's, else the configured default. */
@@ -51,7 +52,7 @@ export function accessProblemError(problem: AccessProblem): AppError {
 /** The user's client (portal users only). */
 export async function clientOf(db: Db, user: Pick<UserRow, 'client_id'>): Promise<ClientRow | undefined> {
   if (!user.client_id) return undefined;
-  return db.selectFrom('clients').selectAll().where('id', '=', user.client_id).executeTakeFirst();
+  return findClient(db, user.client_id);
 }
 
 /** Checks that apply at login, on every request and on the socket handshake alike. */

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { ClientRow, Database } from '../../db/schema.js';
 import type { ClientRecord, FindingState } from '../policies/access.js';
 
 /** The state `policies/access.ts` judges by, loaded in one place; and a client's name. First argument: db or trx. */
@@ -24,4 +24,9 @@ export function findFindingState(db: Db, findingId: string): Promise<FindingStat
 /** A client's name, or undefined for an unknown id. */
 export async function findClientName(db: Db, clientId: string): Promise<string | undefined> {
   return (await db.selectFrom('clients').select('name').where('id', '=', clientId).executeTakeFirst())?.name;
+}
+
+/** A client's whole row, or undefined for an unknown id. */
+export function findClient(db: Db, clientId: string): Promise<ClientRow | undefined> {
+  return db.selectFrom('clients').selectAll().where('id', '=', clientId).executeTakeFirst();
 }

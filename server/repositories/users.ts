@@ -106,3 +106,23 @@ export async function activateInvitedUser(db: Db, userId: string, passwordHash: 
     .where('status', '=', 'invited')
     .execute();
 }
+
+/**
+ * Record an accepted TOTP step, only if it is later than the stored one (false: another request
+ * used this step or a later one first). The condition sits in the UPDATE itself, so two
+ * concurrent requests with the same code cannot both succeed.
+ */
+export async function advanceTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
+  const r = await db
+    .updateTable('users')
+    .set({ totp_last_step: step })
+    .where('id', '=', userId)
+    .where((w) => w.or([w('totp_last_step', 'is', null), w('totp_last_step', '<', step)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** How many staff accounts exist (first-run setup is open while there are none). */
+export async function countStaff(db: Db): Promise<number> {
+  return Number((await db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('kind', '=', 'staff').executeTakeFirstOrThrow()).n);
+}
