@@ -2,9 +2,9 @@ import type { Insertable, Kysely } from 'kysely';
 import type { Database, UserRow, UserTable } from '../../db/schema.js';
 
 /**
- * The `users` rows the account flows read and write (sign-in, second factor, setup, profile,
- * avatar). First argument: the db, or the caller's transaction. The sign-in infrastructure in
- * `server/auth/` (session validation, the TOTP step claim) keeps its own two queries.
+ * The `users` rows the account flows and the sign-in infrastructure (`server/auth/`) read and
+ * write: sign-in, second factor, invitations, setup, profile, avatar. First argument: the db, or
+ * the caller's transaction. Managing people (the directory) is `server/commands/`'s own for now.
  */
 
 type Db = Kysely<Database>;
