@@ -41,7 +41,7 @@ export interface Database {
   remediation_rounds: RemediationRoundTable;
 }
 
-interface FirmTable {
+export interface FirmTable {
   id: number;
   name: string;
   support_email: string | null;
@@ -123,7 +123,7 @@ interface SessionTable {
   user_agent: string | null;
 }
 
-interface AuditEventTable {
+export interface AuditEventTable {
   id: Generated<number>;
   at: number;
   actor_id: string | null;
@@ -158,7 +158,7 @@ interface InvitationTable {
   voided_at: number | null;
 }
 
-interface PasswordResetTable {
+export interface PasswordResetTable {
   id: string;
   token_hash: string;
   user_id: string;
@@ -175,7 +175,7 @@ interface RecoveryCodeTable {
   created_at: number;
 }
 
-interface AuthThrottleTable {
+export interface AuthThrottleTable {
   key: string;
   failures: number;
   blocked_until: number;
@@ -184,7 +184,7 @@ interface AuthThrottleTable {
 
 type MailStatus = 'pending' | 'sent' | 'stored' | 'failed';
 
-interface MailOutboxTable {
+export interface MailOutboxTable {
   id: Generated<number>;
   to_address: string;
   subject: string;

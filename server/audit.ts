@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { insertAuditEvent } from './repositories/audit-events.js';
 
 /** Who did it and from where: taken from the request (or socket) by the caller. */
 export interface AuditContext {
@@ -29,20 +30,17 @@ export async function writeAudit(
   entry: AuditEntry,
   at: number,
 ): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      at,
-      actor_id: ctx.actorId ?? null,
-      actor_email: ctx.actorEmail ?? null,
-      client_id: ctx.clientId ?? null,
-      action: entry.action,
-      target_type: entry.targetType ?? null,
-      target_id: entry.targetId ?? null,
-      ip: ctx.ip ?? null,
-      user_agent: ctx.userAgent?.slice(0, 512) ?? null,
-      outcome: entry.outcome,
-      details: entry.details ? JSON.stringify(entry.details) : null,
-    })
-    .execute();
+  await insertAuditEvent(db, {
+    at,
+    actor_id: ctx.actorId ?? null,
+    actor_email: ctx.actorEmail ?? null,
+    client_id: ctx.clientId ?? null,
+    action: entry.action,
+    target_type: entry.targetType ?? null,
+    target_id: entry.targetId ?? null,
+    ip: ctx.ip ?? null,
+    user_agent: ctx.userAgent?.slice(0, 512) ?? null,
+    outcome: entry.outcome,
+    details: entry.details ? JSON.stringify(entry.details) : null,
+  });
 }

@@ -5,6 +5,9 @@ import { ipAllowed } from './ip-allowlist.js';
 import { validateSessionToken, type SessionTimeouts, type Viewer } from './session.js';
 import { clientSees } from '../policies/access.js';
 import { scopeOf } from '../repositories/staff-scope.js';
+import { findFirm } from '../repositories/firm.js';
+import { findClient } from '../repositories/clients.js';
+import { AppError } from '../errors.js';
 
 /** The session timeouts for a user: their client's override, else the firm's, else the configured default. */
 export function effectiveTimeouts(config: Config, firm: FirmRow | undefined, client: ClientRow | undefined): SessionTimeouts {
@@ -36,10 +39,20 @@ export function allowlistOf(client: Pick<ClientRow, 'ip_allowlist'> | undefined)
 /** Why a person may not use the portal right now, independent of their session. */
 export type AccessProblem = 'portal_disabled' | 'ip_not_allowed';
 
+const PROBLEM_MESSAGES = {
+  portal_disabled: 'The portal is not enabled for your organisation. Contact your provider.',
+  ip_not_allowed: 'Your organisation only allows access to this portal from approved networks.',
+} as const;
+
+/** The 403 for a session that is valid but refused (portal off, address not on the client's allowlist). */
+export function accessProblemError(problem: AccessProblem): AppError {
+  return new AppError(403, 'forbidden', PROBLEM_MESSAGES[problem], { reason: problem });
+}
+
 /** The user's client (portal users only). */
 export async function clientOf(db: Db, user: Pick<UserRow, 'client_id'>): Promise<ClientRow | undefined> {
   if (!user.client_id) return undefined;
-  return db.selectFrom('clients').selectAll().where('id', '=', user.client_id).executeTakeFirst();
+  return findClient(db, user.client_id);
 }
 
 /** Checks that apply at login, on every request and on the socket handshake alike. */
@@ -64,7 +77,7 @@ export async function resolveViewer(db: Db, config: Config, token: string, now: 
   let firm: FirmRow | undefined;
   const found = await validateSessionToken(db, token, now, async (user) => {
     client = await clientOf(db, user);
-    firm = await db.selectFrom('firm').selectAll().executeTakeFirst();
+    firm = await findFirm(db);
     return effectiveTimeouts(config, firm, client);
   }, activity);
   if (!found) return { viewer: null };

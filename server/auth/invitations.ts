@@ -5,6 +5,9 @@ import type { Config } from '../config.js';
 import { queueMail } from '../services/mailer.js';
 import { hashSecretHex, randomToken } from './tokens.js';
 import { isArchived } from '../policies/access.js';
+import { findInvitationByHash, insertInvitation, markInvitationUsed, voidUserInvitations } from '../repositories/invitations.js';
+import { activateInvitedUser, findUser, getUser } from '../repositories/users.js';
+import { findClientState } from '../repositories/clients.js';
 
 /**
  * Invitation links: a single-use secret of 160 bits (randomToken(20)), stored only as its
@@ -59,21 +62,18 @@ function invitationMail(c: InvitationContext, link: string, expiresAt: number) {
 export async function createInvitation(trx: DbOrTrx, config: Config, c: InvitationContext, now: number, send = true): Promise<void> {
   const token = randomToken(20);
   const expiresAt = now + config.inviteTtlMs;
-  await trx
-    .insertInto('invitations')
-    .values({
-      id: randomUUID(),
-      token_hash: hashSecretHex(token),
-      user_id: c.user.id,
-      email: c.user.email,
-      client_id: c.user.client_id,
-      invited_by: c.invitedBy,
-      created_at: now,
-      expires_at: expiresAt,
-      used_at: null,
-      voided_at: null,
-    })
-    .execute();
+  await insertInvitation(trx, {
+    id: randomUUID(),
+    token_hash: hashSecretHex(token),
+    user_id: c.user.id,
+    email: c.user.email,
+    client_id: c.user.client_id,
+    invited_by: c.invitedBy,
+    created_at: now,
+    expires_at: expiresAt,
+    used_at: null,
+    voided_at: null,
+  });
   if (!send) return;
   const link = `${config.publicUrl}/invite/${encodeURIComponent(token)}`;
   await queueMail(trx, invitationMail(c, link, expiresAt), now, !!config.smtpUrl);
@@ -81,13 +81,7 @@ export async function createInvitation(trx: DbOrTrx, config: Config, c: Invitati
 
 /** Void every outstanding invitation of a user (resend, removal): old links stop working at once. */
 export async function voidInvitations(trx: DbOrTrx, userId: string, now: number): Promise<void> {
-  await trx
-    .updateTable('invitations')
-    .set({ voided_at: now })
-    .where('user_id', '=', userId)
-    .where('used_at', 'is', null)
-    .where('voided_at', 'is', null)
-    .execute();
+  await voidUserInvitations(trx, userId, now);
 }
 
 const squash = (s: string) => s.toLowerCase().normalize('NFKC').replace(/[^\p{L}\p{N}]/gu, '');
@@ -114,13 +108,13 @@ export interface ValidInvitation {
  */
 export async function findValidInvitation(db: DbOrTrx, token: string, now: number): Promise<ValidInvitation | null> {
   if (!token || token.length > 128) return null;
-  const invitation = await db.selectFrom('invitations').selectAll().where('token_hash', '=', hashSecretHex(token)).executeTakeFirst();
+  const invitation = await findInvitationByHash(db, hashSecretHex(token));
   if (!invitation || invitation.used_at !== null || invitation.voided_at !== null || invitation.expires_at <= now) return null;
-  const user = await db.selectFrom('users').selectAll().where('id', '=', invitation.user_id).executeTakeFirst();
+  const user = await findUser(db, invitation.user_id);
   // Bound to the invited email and client: a link never opens an account that has since changed.
   if (!user || user.status !== 'invited' || user.email.toLowerCase() !== invitation.email.toLowerCase() || user.client_id !== invitation.client_id) return null;
   if (user.client_id) {
-    const client = await db.selectFrom('clients').select('archived_at').where('id', '=', user.client_id).executeTakeFirst();
+    const client = await findClientState(db, user.client_id);
     if (!client || isArchived(client)) return null;
   }
   return { invitation, user };
@@ -139,13 +133,8 @@ export async function consumeInvitation(
 ): Promise<UserRow | null> {
   const found = await findValidInvitation(trx, token, now);
   if (!found) return null;
-  await trx.updateTable('invitations').set({ used_at: now }).where('id', '=', found.invitation.id).where('used_at', 'is', null).execute();
+  await markInvitationUsed(trx, found.invitation.id, now);
   await voidInvitations(trx, found.user.id, now);
-  await trx
-    .updateTable('users')
-    .set({ password_hash: passwordHash, status: 'active', updated_at: now })
-    .where('id', '=', found.user.id)
-    .where('status', '=', 'invited')
-    .execute();
-  return trx.selectFrom('users').selectAll().where('id', '=', found.user.id).executeTakeFirstOrThrow();
+  await activateInvitedUser(trx, found.user.id, passwordHash, now);
+  return getUser(trx, found.user.id);
 }

@@ -3,6 +3,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, UserRow } from '../../db/schema.js';
 import type { Db } from '../../db/client.js';
 import { hashSecretHex, randomToken } from './tokens.js';
+import { findPasswordResetByHash, insertPasswordReset, markPasswordResetUsed, voidPasswordResets } from '../repositories/password-resets.js';
+import { findThrottle, putThrottle } from '../repositories/auth-throttle.js';
+import { findUser } from '../repositories/users.js';
 
 /**
  * Password reset links (OWASP Forgot Password cheat sheet, Lucia's example): 160 random bits,
@@ -28,15 +31,15 @@ export function newResetToken(): { token: string; tokenHash: string } {
 
 /** Store a reset for a user (inside the caller's transaction). */
 export async function insertReset(trx: Trx, userId: string, tokenHash: string, now: number): Promise<void> {
-  await trx.insertInto('password_resets').values({ id: randomUUID(), token_hash: tokenHash, user_id: userId, created_at: now, expires_at: now + RESET_TTL_MS, used_at: null }).execute();
+  await insertPasswordReset(trx, { id: randomUUID(), token_hash: tokenHash, user_id: userId, created_at: now, expires_at: now + RESET_TTL_MS, used_at: null });
 }
 
 /** The unused, unexpired reset for a presented token and its (active) user, or null. */
 export async function findValidReset(db: Trx, token: string, now: number): Promise<{ resetId: string; user: UserRow } | null> {
   if (!TOKEN_SHAPE.test(token)) return null;
-  const reset = await db.selectFrom('password_resets').selectAll().where('token_hash', '=', hashSecretHex(token)).executeTakeFirst();
+  const reset = await findPasswordResetByHash(db, hashSecretHex(token));
   if (!reset || reset.used_at !== null || now >= reset.expires_at) return null;
-  const user = await db.selectFrom('users').selectAll().where('id', '=', reset.user_id).executeTakeFirst();
+  const user = await findUser(db, reset.user_id);
   if (!user || user.status !== 'active') return null;
   return { resetId: reset.id, user };
 }
@@ -46,8 +49,7 @@ export async function findValidReset(db: Trx, token: string, now: number): Promi
  * token was used in the meantime (a concurrent confirm): the caller must then change nothing.
  */
 export async function consumeReset(trx: Trx, resetId: string, userId: string, now: number): Promise<boolean> {
-  const r = await trx.updateTable('password_resets').set({ used_at: now }).where('id', '=', resetId).where('used_at', 'is', null).executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) return false;
+  if (!(await markPasswordResetUsed(trx, resetId, now))) return false;
   await voidResets(trx, userId, now);
   return true;
 }
@@ -58,7 +60,7 @@ export async function consumeReset(trx: Trx, resetId: string, userId: string, no
  * e-mail change) — a link requested before the change could be in someone else's hands.
  */
 export async function voidResets(trx: Trx, userId: string, now: number): Promise<void> {
-  await trx.updateTable('password_resets').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  await voidPasswordResets(trx, userId, now);
 }
 
 /**
@@ -69,17 +71,13 @@ export async function voidResets(trx: Trx, userId: string, now: number): Promise
 export async function takeResetQuota(db: Db, email: string, now: number): Promise<number> {
   const key = `reset:${email}`;
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('auth_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+    const row = await findThrottle(trx, key);
     if (row && row.blocked_until > now) return Math.ceil((row.blocked_until - now) / 1000);
     const fresh = !row || now - row.updated_at >= RESET_WINDOW_MS;
     const count = fresh ? 1 : row.failures + 1;
     const windowStart = fresh ? now : row.updated_at;
     const blockedUntil = count >= RESET_MAILS_PER_WINDOW ? windowStart + RESET_WINDOW_MS : 0;
-    await trx
-      .insertInto('auth_throttle')
-      .values({ key, failures: count, blocked_until: blockedUntil, updated_at: windowStart })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ failures: count, blocked_until: blockedUntil, updated_at: windowStart }))
-      .execute();
+    await putThrottle(trx, { key, failures: count, blocked_until: blockedUntil, updated_at: windowStart });
     return 0;
   });
 }

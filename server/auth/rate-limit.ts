@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Db } from '../../db/client.js';
+import { blockThrottle, countThrottleFailure, deleteThrottle, findThrottle } from '../repositories/auth-throttle.js';
 
 /**
  * A token bucket per key (for example per IP): `capacity` requests at once, refilled at
@@ -34,25 +34,20 @@ const MAX_DELAY_MS = 5 * 60_000;
 
 /** Seconds the key must still wait (0 = may try now). Keys are like `login:<email>` or `totp:<userId>`. */
 export async function throttleWait(db: Db, key: string, now: number): Promise<number> {
-  const row = await db.selectFrom('auth_throttle').select('blocked_until').where('key', '=', key).executeTakeFirst();
+  const row = await findThrottle(db, key);
   return row && row.blocked_until > now ? Math.ceil((row.blocked_until - now) / 1000) : 0;
 }
 
 /** Record a failure; from the fifth on, each doubles the wait (30 s, 1 min, 2 min … capped at 5 min, ASVS). */
 export async function throttleFailure(db: Db, key: string, now: number): Promise<void> {
-  await db
-    .insertInto('auth_throttle')
-    .values({ key, failures: 1, blocked_until: 0, updated_at: now })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ failures: sql`failures + 1`, updated_at: now }))
-    .execute();
-  const { failures } = await db.selectFrom('auth_throttle').select('failures').where('key', '=', key).executeTakeFirstOrThrow();
+  const failures = await countThrottleFailure(db, key, now);
   if (failures > FREE_FAILURES) {
     const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (failures - FREE_FAILURES - 1));
-    await db.updateTable('auth_throttle').set({ blocked_until: now + delay }).where('key', '=', key).execute();
+    await blockThrottle(db, key, now + delay);
   }
 }
 
 /** Forget the failures after a success. */
 export async function throttleReset(db: Db, key: string): Promise<void> {
-  await db.deleteFrom('auth_throttle').where('key', '=', key).execute();
+  await deleteThrottle(db, key);
 }

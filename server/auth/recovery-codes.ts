@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../../db/client.js';
 import type { Database } from '../../db/schema.js';
 import { hashSecretHex, randomToken } from './tokens.js';
+import { countUnusedRecoveryCodes, replaceRecoveryCodeHashes, useRecoveryCode } from '../repositories/recovery-codes.js';
 
 /**
  * Recovery codes: ten single-use codes, each 120 random bits (24 base32 characters shown in
@@ -24,11 +25,7 @@ export function newRecoveryCode(): string {
 /** Replace a user's recovery codes with ten new ones (inside the caller's transaction); returns them to show once. */
 export async function replaceRecoveryCodes(trx: Transaction<Database> | Db, userId: string, now: number): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
-  await trx
-    .insertInto('recovery_codes')
-    .values(codes.map((c) => ({ user_id: userId, code_hash: hashSecretHex(normaliseRecoveryCode(c)), used_at: null, created_at: now })))
-    .execute();
+  await replaceRecoveryCodeHashes(trx, userId, codes.map((c) => hashSecretHex(normaliseRecoveryCode(c))), now);
   return codes;
 }
 
@@ -39,23 +36,10 @@ export async function replaceRecoveryCodes(trx: Transaction<Database> | Db, user
 export async function consumeRecoveryCode(db: Db, userId: string, code: string, now: number): Promise<boolean> {
   const normalised = normaliseRecoveryCode(code);
   if (!/^[a-z2-7]{24}$/.test(normalised)) return false;
-  const r = await db
-    .updateTable('recovery_codes')
-    .set({ used_at: now })
-    .where('user_id', '=', userId)
-    .where('code_hash', '=', hashSecretHex(normalised))
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) >= 1;
+  return useRecoveryCode(db, userId, hashSecretHex(normalised), now);
 }
 
 /** How many unused recovery codes a user has left. */
-export async function recoveryCodesLeft(db: Db, userId: string): Promise<number> {
-  const row = await db
-    .selectFrom('recovery_codes')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
-    .where('used_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+export function recoveryCodesLeft(db: Db, userId: string): Promise<number> {
+  return countUnusedRecoveryCodes(db, userId);
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { AppDeps } from '../context.js';
 import { deleteUserSessions } from './session.js';
+import { deleteSessionRows } from '../repositories/sessions.js';
 
 /**
  * Revocation is immediate: the sessions are deleted (every HTTP request after this gets 401) and
@@ -15,8 +16,7 @@ export async function endUserSessions(deps: Pick<AppDeps, 'db' | 'bus'>, userId:
 /** End the given sessions (already chosen by the caller) and close their sockets. */
 export async function endSessions(deps: Pick<AppDeps, 'db' | 'bus'>, sessionIds: string[], reason: string): Promise<string[]> {
   if (sessionIds.length === 0) return [];
-  const rows = await deps.db.deleteFrom('sessions').where('id', 'in', sessionIds).returning('id').execute();
-  const ids = rows.map((r) => r.id);
+  const ids = await deleteSessionRows(deps.db, sessionIds);
   if (ids.length) deps.bus.publish('sessions.ended', { sessionIds: ids, reason });
   return ids;
 }

@@ -2,6 +2,8 @@ import type { Db } from '../../db/client.js';
 import type { SessionRow, UserRow } from '../../db/schema.js';
 import type { ClientScope } from '../policies/access.js';
 import { hashSecret, randomToken, secretMatches } from './tokens.js';
+import { deleteSessionRow, deleteUserSessionRows, findSession, insertSession, touchSession } from '../repositories/sessions.js';
+import { findUser } from '../repositories/users.js';
 
 /**
  * Sessions after the Lucia design (lucia-auth.com), written here with @oslojs: the token is
@@ -53,7 +55,7 @@ export async function createSession(
     ip: input.ip,
     user_agent: input.userAgent?.slice(0, 512) ?? null,
   };
-  await db.insertInto('sessions').values(session).execute();
+  await insertSession(db, session);
   return { token: `${id}.${secret}`, session };
 }
 
@@ -80,9 +82,9 @@ export async function validateSessionToken(
   if (dot <= 0 || token.length > 128) return null;
   const id = token.slice(0, dot);
   const secret = token.slice(dot + 1);
-  const session = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  const session = await findSession(db, id);
   if (!session || !secretMatches(secret, session.secret_hash)) return null;
-  const user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirst();
+  const user = await findUser(db, session.user_id);
   if (!user || user.status !== 'active') {
     await deleteSession(db, id);
     return null;
@@ -95,7 +97,7 @@ export async function validateSessionToken(
     return null;
   }
   if (touch && now - session.last_active_at >= touchInterval(idleMs)) {
-    await db.updateTable('sessions').set({ last_active_at: now }).where('id', '=', id).execute();
+    await touchSession(db, id, now);
     session.last_active_at = now;
   }
   return { user, session };
@@ -103,13 +105,10 @@ export async function validateSessionToken(
 
 /** End one session. */
 export async function deleteSession(db: Db, sessionId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+  await deleteSessionRow(db, sessionId);
 }
 
 /** End every session of a user, or every other one when `exceptSessionId` is given; returns the ended ids. */
 export async function deleteUserSessions(db: Db, userId: string, exceptSessionId?: string): Promise<string[]> {
-  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
-  if (exceptSessionId) q = q.where('id', '!=', exceptSessionId);
-  const rows = await q.returning('id').execute();
-  return rows.map((r) => r.id);
+  return deleteUserSessionRows(db, userId, exceptSessionId);
 }

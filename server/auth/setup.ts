@@ -2,6 +2,7 @@ import type { Db } from '../../db/client.js';
 import type { SetupGate } from '../context.js';
 import type { Logger } from '../logger.js';
 import { hashSecret, randomToken, secretMatches } from './tokens.js';
+import { countStaff } from '../repositories/users.js';
 
 /** Format a code in groups of five so a person can copy it from the log without slipping. */
 const group = (s: string) => s.match(/.{1,5}/g)!.join('-');
@@ -12,8 +13,7 @@ const group = (s: string) => s.match(/.{1,5}/g)!.join('-');
  * The code lives only in memory (hashed); a restart prints a new one; setup voids it.
  */
 export async function createSetupGate(db: Db, logger: Logger): Promise<SetupGate> {
-  const staffCount = async () =>
-    Number((await db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('kind', '=', 'staff').executeTakeFirstOrThrow()).n);
+  const staffCount = () => countStaff(db);
   let codeHash: Uint8Array | null = null;
   if ((await staffCount()) === 0) {
     const code = group(randomToken(13).slice(0, 20));

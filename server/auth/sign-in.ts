@@ -1,6 +1,7 @@
-import type { Request, Response } from 'express';
 import type { FirmRow, UserRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
+import type { Config } from '../config.js';
+import { findFirm } from '../repositories/firm.js';
 import { clientOf, effectiveTimeouts } from './access.js';
 import { createSession } from './session.js';
 import { serializeSessionCookie } from './cookie.js';
@@ -16,19 +17,38 @@ export function mfaStepFor(user: Pick<UserRow, 'kind' | 'totp_secret_enc'>, firm
   return null;
 }
 
+/** A session just created: its id, and the token and lifetime its cookie carries (`sessionCookieOf`). */
+export interface IssuedSession {
+  sessionId: string;
+  token: string;
+  /** The absolute lifetime: the cookie's Max-Age. */
+  absoluteMs: number;
+}
+
+/** Where a sign-in comes from, recorded on the session (shown in the person's session list). */
+export interface SignInOrigin {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
 /**
- * Create a session and set its cookie. A fresh token is issued at every privilege change: at
- * login, and again when the second factor completes (the caller ends the half-verified one).
+ * Create a session for a person, with their effective timeouts. A fresh token is issued at every
+ * privilege change: at login, and again when the second factor completes (the caller ends the
+ * half-verified one). The caller hands the token to the browser (HTTP: `sessionCookieOf`).
  */
-export async function startSession(deps: AppDeps, req: Request, res: Response, user: UserRow, mfaVerified: boolean): Promise<string> {
-  const firm = await deps.db.selectFrom('firm').selectAll().executeTakeFirst();
+export async function issueSession(deps: Pick<AppDeps, 'db' | 'config' | 'clock'>, user: UserRow, mfaVerified: boolean, from: SignInOrigin): Promise<IssuedSession> {
+  const firm = await findFirm(deps.db);
   const timeouts = effectiveTimeouts(deps.config, firm, await clientOf(deps.db, user));
   const { token, session } = await createSession(
     deps.db,
-    { userId: user.id, mfaVerified, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+    { userId: user.id, mfaVerified, ip: from.ip ?? null, userAgent: from.userAgent ?? null },
     deps.clock(),
     timeouts,
   );
-  res.append('Set-Cookie', serializeSessionCookie(token, deps.config.secureCookies, timeouts.absoluteMs));
-  return session.id;
+  return { sessionId: session.id, token, absoluteMs: timeouts.absoluteMs };
+}
+
+/** The Set-Cookie value that gives a browser an issued session. */
+export function sessionCookieOf(config: Pick<Config, 'secureCookies'>, issued: IssuedSession): string {
+  return serializeSessionCookie(issued.token, config.secureCookies, issued.absoluteMs);
 }

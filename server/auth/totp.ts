@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { HOTP, Secret, TOTP } from 'otpauth';
 import type { Db } from '../../db/client.js';
 import { openSecret, sealSecret, type SecretKeyConfig } from './secret-box.js';
+import { advanceTotpStep } from '../repositories/users.js';
 
 /**
  * TOTP (RFC 6238) with the `otpauth` library: SHA-1, 6 digits, 30-second steps, the authenticator
@@ -80,12 +81,6 @@ export function openTotpSecret(config: SecretKeyConfig, userId: string, box: str
  * used this step (or a later one) first: the caller treats it as a replay. The condition sits in
  * the UPDATE itself so two concurrent requests with the same code cannot both succeed.
  */
-export async function claimTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
-  const r = await db
-    .updateTable('users')
-    .set({ totp_last_step: step })
-    .where('id', '=', userId)
-    .where((w) => w.or([w('totp_last_step', 'is', null), w('totp_last_step', '<', step)]))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+export function claimTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
+  return advanceTotpStep(db, userId, step);
 }

@@ -85,3 +85,7 @@ export interface SecuritySettingsDTO {
   sessionAbsoluteHours: number | null;
   defaults: { sessionIdleMinutes: number; sessionAbsoluteHours: number };
 }
+
+/** POST /admin/users/:id/mfa-reset: no body (an empty object at most). */
+export const MfaResetInput = z.object({}).strict();
+export type MfaResetInput = z.input<typeof MfaResetInput>;

@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import type { AppDeps } from '../context.js';
 import { readSessionCookie } from '../auth/cookie.js';
-import { resolveViewer, type AccessProblem, type Resolution } from '../auth/access.js';
+import { accessProblemError, resolveViewer, type Resolution } from '../auth/access.js';
 import type { Viewer } from '../auth/session.js';
-import { AppError, forbidden, mfaRequired, unauthenticated } from '../errors.js';
+import { forbidden, mfaRequired, unauthenticated } from '../errors.js';
 
 /**
  * Resolve the cookie to a viewer, the same way for HTTP, the socket handshake and every socket
@@ -15,11 +15,6 @@ export async function viewerFromCookie(deps: AppDeps, cookieHeader: string | und
   return resolveViewer(deps.db, deps.config, token, deps.clock(), ip, activity);
 }
 
-const PROBLEM_MESSAGES = {
-  portal_disabled: 'The portal is not enabled for your organisation. Contact your provider.',
-  ip_not_allowed: 'Your organisation only allows access to this portal from approved networks.',
-} as const;
-
 /** Attach `req.viewer` (or null) and, for a valid session that may not be used from here, `req.accessProblem`. */
 export function authenticate(deps: AppDeps): RequestHandler {
   return async (req, _res, next) => {
@@ -28,11 +23,6 @@ export function authenticate(deps: AppDeps): RequestHandler {
     req.accessProblem = r.viewer ? undefined : r.problem;
     next();
   };
-}
-
-/** The 403 for a session that is valid but refused (portal off, address not on the client's allowlist). */
-export function accessProblemError(problem: AccessProblem): AppError {
-  return new AppError(403, 'forbidden', PROBLEM_MESSAGES[problem], { reason: problem });
 }
 
 type Need = { kind?: 'staff' | 'portal'; mfa?: boolean; role?: 'admin' };

@@ -1,6 +1,7 @@
 import type { AppDeps } from '../context.js';
 import type { Ack } from '../contracts/realtime.js';
-import { accessProblemError, viewerFromCookie } from '../middleware/authenticate.js';
+import { accessProblemError } from '../auth/access.js';
+import { viewerFromCookie } from '../middleware/authenticate.js';
 import { badRequest, unauthenticated, type AppError } from '../errors.js';
 import { errorAck, handledEvents } from './ack.js';
 import type { AppSocket } from './socket-types.js';

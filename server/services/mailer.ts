@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.js';
 import type { Db } from '../../db/client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { insertMail } from '../repositories/mail-outbox.js';
 
 export interface Mail {
   to: string;
@@ -19,10 +20,7 @@ export interface Mail {
  * `stored` and admins read it in the outbox page (so invitations work on the embedded default).
  */
 export async function queueMail(db: Kysely<Database> | Transaction<Database>, mail: Mail, now: number, smtp: boolean): Promise<void> {
-  await db
-    .insertInto('mail_outbox')
-    .values({ to_address: mail.to, subject: mail.subject, text_body: mail.text, kind: mail.kind, status: smtp ? 'pending' : 'stored', attempts: 0, next_attempt_at: now, created_at: now })
-    .execute();
+  await insertMail(db, { to_address: mail.to, subject: mail.subject, text_body: mail.text, kind: mail.kind, status: smtp ? 'pending' : 'stored', attempts: 0, next_attempt_at: now, created_at: now });
 }
 
 const MAX_ATTEMPTS = 8;

@@ -107,7 +107,7 @@ describe('staff scope has one home', () => {
     'server/repositories/staff-scope.ts': 'loads a person’s scope from client_staff, project teams and the setting',
     'server/commands/clients/assign-staff.ts': 'writes a client’s assignments',
     'server/commands/clients/create.ts': 'assigns the analyst who creates a client',
-    'server/routes/auth.ts': 'writes the firm setting (Settings → Security)',
+    'server/repositories/firm.ts': 'reads and writes the firm setting (Settings → Security)',
   };
   const SCOPE = /\banalysts_see_all_clients\b|['"`]client_staff\b/;
 

@@ -71,6 +71,23 @@ function cycles(): string[][] {
 const offences = (from: string, forbidden: string[]) =>
   ALL.filter((f) => f.startsWith(from)).flatMap((f) => imports(f).filter((i) => i.to && forbidden.some((d) => i.to!.startsWith(d))).map((i) => `${f} → ${i.to}`));
 
+/** A Kysely query builder, a transaction or raw SQL: what routes hand to repositories and commands. */
+const QUERY = /\b(?:selectFrom|insertInto|updateTable|deleteFrom)\(|\.transaction\(|\bsql`/;
+
+/** The tables of the `Database` interface in db/schema.ts. */
+function databaseTables(): string[] {
+  const schema = fs.readFileSync(path.join(ROOT, 'db/schema.ts'), 'utf8');
+  const body = schema.match(/export interface Database \{([\s\S]*?)\n\}/)![1]!;
+  return [...body.matchAll(/^\s+(\w+):/gm)].map((m) => m[1]!);
+}
+/** A table named in source: `'users'`, `'users as u'`, `'users.id'`. */
+const namesTable = (t: string) => new RegExp(`['"\`]${t}(?:['"\`.]|\\s+as\\s)`);
+
+/** Tables no repository names, each with the only files that may name it (migrations aside) and why. */
+const TABLE_EXCEPTIONS: Record<string, { home: string[]; why: string }> = {
+  client_events: { home: ['server/events/log.ts'], why: 'the ordered event log: appended in the transaction of each change and read by the feed pump, in one module' },
+};
+
 describe('import boundaries', () => {
   it('has no import cycle, type-only imports included', () => {
     expect(ALL.length).toBeGreaterThan(300);
@@ -120,14 +137,53 @@ describe('import boundaries', () => {
     expect(writersIn('server/commands/chat/send.ts')).toEqual(['sendMessage']);
     const two = "x\nexport async function a(deps: AppDeps, ctx: CommandContext) {\n  await deps.writes.run(f);\n}\nexport async function b(deps: AppDeps, ctx: CommandContext) {\n  await writeAudit(trx);\n}\n";
     expect(writersOf(two)).toEqual(['a', 'b']);
-    // Queries read; the only writes they make are the audit rows of downloads.
+    // Queries read; the only writes they make are audit rows: of downloads, and of portal pages viewed.
     const writingQueries = ALL.filter((f) => f.startsWith('server/queries/')).filter((f) => WRITES.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
-    expect(writingQueries).toEqual(['server/queries/downloads.ts']);
+    expect(writingQueries).toEqual(['server/queries/downloads.ts', 'server/queries/portal.ts']);
   });
 
   it('presenters are pure functions of loaded rows: no SQL, no database handle', () => {
     const impure = ALL.filter((f) => f.startsWith('server/presenters/')).filter((f) => /\b(selectFrom|insertInto|updateTable|deleteFrom)\(|from 'kysely'|db\/client/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
     expect(impure).toEqual([]);
+  });
+
+  it('routes hold no queries: no Kysely builder, transaction or raw SQL in server/routes/', () => {
+    const routes = ALL.filter((f) => f.startsWith('server/routes/'));
+    expect(routes.length).toBeGreaterThan(10);
+    const found = routes.flatMap((f) =>
+      fs.readFileSync(path.join(ROOT, f), 'utf8').split('\n').flatMap((line, i) => (QUERY.test(line) ? [`${f}:${i + 1} ${line.trim()}`] : [])),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('the query scan finds each way a route used to query', () => {
+    for (const line of [
+      "const user = await deps.db.selectFrom('users').selectAll().where('email', '=', input.email).executeTakeFirst();",
+      "await trx.insertInto('firm').values({ id: 1 })",
+      "await deps.db.updateTable('users').set({ last_login_at: now })",
+      "await trx.deleteFrom('recovery_codes').where('user_id', '=', id).execute();",
+      'const user = await deps.db.transaction().execute(async (trx) => {',
+      'await sql`select 1`.execute(deps.db);',
+    ])
+      expect(QUERY.test(line), line).toBe(true);
+    expect(QUERY.test("res.json({ clients: await listClients(deps, commandContextOf(req)) });")).toBe(false);
+  });
+
+  it('every table of the Database interface is named in server/repositories/ (or is a listed exception)', () => {
+    const tables = databaseTables();
+    expect(tables.length).toBeGreaterThan(20);
+    expect(tables).toContain('users');
+    const repositories = ALL.filter((f) => f.startsWith('server/repositories/')).map((f) => fs.readFileSync(path.join(ROOT, f), 'utf8'));
+    const named = (t: string) => repositories.some((src) => namesTable(t).test(src));
+    expect(tables.filter((t) => !named(t) && !Object.hasOwn(TABLE_EXCEPTIONS, t))).toEqual([]);
+    // An exception is a real table that no repository names, used only in its listed home.
+    for (const [t, { home }] of Object.entries(TABLE_EXCEPTIONS)) {
+      expect(tables, t).toContain(t);
+      expect(named(t), `${t} has a repository now: drop the exception`).toBe(false);
+      const users = ALL.filter((f) => (f.startsWith('server/') || f.startsWith('db/')) && !f.startsWith('db/migrations/'))
+        .filter((f) => namesTable(t).test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+      expect(users, t).toEqual(home);
+    }
   });
 
   it('the scan sees imports: a file that imports itself through a cycle would be found', () => {

@@ -1,0 +1,63 @@
+import type { UserRow } from '../../../db/schema.js';
+import type { AppDeps } from '../../context.js';
+import { writeAudit, type AuditContext, type AuditEntry } from '../../audit.js';
+import { rateLimited, unauthenticated } from '../../errors.js';
+import type { LoginInput, LoginResult } from '../../contracts/auth.js';
+import { accessProblem, accessProblemError, clientOf } from '../../auth/access.js';
+import { verifyDummyPassword, verifyPassword } from '../../auth/password.js';
+import { throttleFailure, throttleReset, throttleWait } from '../../auth/rate-limit.js';
+import { endSessions } from '../../auth/revoke.js';
+import { issueSession, mfaStepFor, type IssuedSession } from '../../auth/sign-in.js';
+import { findUserByEmail, markSignedIn } from '../../repositories/users.js';
+import { findFirm } from '../../repositories/firm.js';
+import type { OriginContext } from './origin.js';
+
+const INVALID_LOGIN = 'Invalid email or password.';
+
+/** The caller's per-address rate limit for this attempt (an in-memory bucket of the transport). */
+export type AddressTurn = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+/**
+ * Sign in with email and password: a new session, verified unless a second factor is owed
+ * (`mfaStep`). Whatever session this browser brought along ends, so a planted cookie can't
+ * survive a sign-in. Every attempt is audited; every refusal looks the same from outside.
+ */
+export async function login(deps: AppDeps, ctx: OriginContext, input: LoginInput, turn: AddressTurn): Promise<{ result: LoginResult; session: IssuedSession }> {
+  const base: AuditContext = { ...ctx.audit, actorId: null, actorEmail: input.email, clientId: null };
+  const audit = (c: AuditContext, entry: AuditEntry) => writeAudit(deps.db, c, entry, deps.clock());
+  const attempt = (outcome: AuditEntry['outcome'], reason: string, user?: UserRow) =>
+    audit({ ...base, actorId: user?.id ?? null, clientId: user?.client_id ?? null }, { action: 'auth.login', outcome, details: { factor: 'password', reason } });
+  if (!turn.ok) {
+    await attempt('denied', 'throttled');
+    throw rateLimited(turn.retryAfterSeconds);
+  }
+  // Keyed by the claimed email whether or not it exists, so throttling is no existence oracle.
+  const key = `login:${input.email}`;
+  const wait = await throttleWait(deps.db, key, deps.clock());
+  if (wait > 0) {
+    await attempt('denied', 'throttled');
+    throw rateLimited(wait);
+  }
+  const user = await findUserByEmail(deps.db, input.email);
+  const usable = user?.status === 'active' && user.password_hash ? user : null;
+  // Exactly one argon2 verification on every path, so timing does not say whether the account exists.
+  const ok = usable ? await verifyPassword(usable.password_hash!, input.password) : await verifyDummyPassword(input.password);
+  if (!ok || !usable) {
+    await throttleFailure(deps.db, key, deps.clock());
+    const reason = !user ? 'unknown_account' : user.status === 'removed' ? 'removed' : !usable ? 'no_password' : 'wrong_password';
+    await attempt('failure', reason, user);
+    throw unauthenticated(INVALID_LOGIN);
+  }
+  const problem = accessProblem(usable, await clientOf(deps.db, usable), ctx.audit.ip ?? null);
+  if (problem) {
+    await attempt('denied', problem, usable);
+    throw accessProblemError(problem);
+  }
+  await throttleReset(deps.db, key);
+  const mfaStep = mfaStepFor(usable, await findFirm(deps.db));
+  if (ctx.sessionId) await endSessions(deps, [ctx.sessionId], 'signed_in_again');
+  const session = await issueSession(deps, usable, mfaStep === null, ctx.audit);
+  if (mfaStep === null) await markSignedIn(deps.db, usable.id, deps.clock());
+  await audit({ ...base, actorId: usable.id, clientId: usable.client_id }, { action: 'auth.login', outcome: 'success', details: { factor: 'password', mfaStep } });
+  return { result: { mfaStep }, session };
+}

@@ -1,0 +1,12 @@
+import type { AppDeps } from '../../context.js';
+import { writeAudit } from '../../audit.js';
+import { deleteSession } from '../../auth/session.js';
+import type { OriginContext } from './origin.js';
+
+/** Sign out: the browser's session (if it still has one) ends, with its live sockets. */
+export async function logout(deps: AppDeps, ctx: OriginContext): Promise<void> {
+  if (!ctx.sessionId) return;
+  await deleteSession(deps.db, ctx.sessionId);
+  deps.bus.publish('sessions.ended', { sessionIds: [ctx.sessionId], reason: 'logout' });
+  await writeAudit(deps.db, ctx.audit, { action: 'auth.logout', outcome: 'success', targetType: 'session' }, deps.clock());
+}
