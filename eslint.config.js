@@ -15,7 +15,10 @@ import svelteConfig from './svelte.config.js';
 
 /** Folders a layer may not import from (paths as written in imports, any depth). */
 const forbid = (...layers) => ({
-  'no-restricted-imports': ['error', { patterns: layers.map((l) => ({ group: [`**/${l}/*`, `**/${l}/**`], message: `This layer may not import server/${l} (README → Architecture).` })) }],
+  'no-restricted-imports': [
+    'error',
+    { patterns: layers.map((l) => ({ group: [`**/${l}/*`, `**/${l}/**`], message: `This layer may not import server/${l} (README → Architecture).` })) },
+  ],
 });
 const HIGHER = ['routes', 'commands', 'queries', 'realtime', 'middleware'];
 
@@ -51,8 +54,24 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: false, extraFileExtensions: ['.svelte'], parser: tseslint.parser, svelteConfig } },
   },
   // Layer boundaries.
-  { files: ['client/**'], rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+server/(?!contracts/)', message: 'The browser imports only server/contracts ($contracts).' }] }] } },
-  { files: ['server/contracts/**'], rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(?!contracts/)|^\\.\\./\\.\\./', message: 'Contracts import only zod and other contracts.' }] }] } },
+  {
+    files: ['client/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+server/(?!contracts/)', message: 'The browser imports only server/contracts ($contracts).' }] },
+      ],
+    },
+  },
+  {
+    files: ['server/contracts/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./(?!contracts/)|^\\.\\./\\.\\./', message: 'Contracts import only zod and other contracts.' }] },
+      ],
+    },
+  },
   { files: ['server/policies/**'], rules: forbid(...HIGHER, 'repositories', 'presenters', 'services') },
   { files: ['server/visibility/**'], rules: forbid(...HIGHER, 'repositories', 'presenters') },
   { files: ['server/repositories/**'], rules: forbid(...HIGHER, 'presenters', 'events') },

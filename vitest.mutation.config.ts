@@ -8,7 +8,9 @@ import base from './vite.config.js';
  * MUTATION_TESTS (comma-separated globs) narrows the set, e.g. for a quick slice:
  *   MUTATION_TESTS='tests/unit/**,tests/security/**' npx stryker run --mutate 'server/policies/**'
  */
-const only = process.env.MUTATION_TESTS?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = process.env.MUTATION_TESTS?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 const config = mergeConfig(
   base,

@@ -4,7 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number; children?: number[] }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount: number;
+  children?: number[];
+}
 const file = process.argv[2];
 if (!file) throw new Error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [N]');
 const top = Number(process.argv[3] ?? 30);
@@ -15,7 +20,8 @@ for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const counts = new Map<number, number>();
 for (const s of p.samples) counts.set(s, (counts.get(s) ?? 0) + 1);
 const total = p.samples.length;
-const name = (n: Node) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+const name = (n: Node) =>
+  `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
 const self = new Map<string, number>();
 const incl = new Map<string, number>();
 for (const [id, c] of counts) {

@@ -26,7 +26,13 @@ function args() {
   const val = (k: string) => a.find((x) => x.startsWith(`--${k}=`))?.split('=')[1];
   const only = val('only')?.split(',') as Name[] | undefined;
   for (const n of only ?? []) if (!SCENARIOS.includes(n)) throw new Error(`unknown scenario ${n}; one of ${SCENARIOS.join(', ')}`);
-  return { experiment: val('experiment'), quick: a.includes('--quick'), cpuProf: a.includes('--cpu-prof'), out: path.resolve(val('out') ?? path.join(ROOT, 'bench', 'last-run.json')), only: only ?? [...SCENARIOS] };
+  return {
+    experiment: val('experiment'),
+    quick: a.includes('--quick'),
+    cpuProf: a.includes('--cpu-prof'),
+    out: path.resolve(val('out') ?? path.join(ROOT, 'bench', 'last-run.json')),
+    only: only ?? [...SCENARIOS],
+  };
 }
 
 /** Scenario sizes: the issue's, and the --quick ones (every scenario, under two minutes in all). */
@@ -72,8 +78,14 @@ async function main(): Promise<void> {
   const m = { ...machine(), ...commitCost(freshDataDir()) };
   ctx.log(`Debrief bench${o.quick ? ' (--quick)' : ''} on ${m.cpus}× ${m.cpu_model}, ${m.memory_gib} GiB, node ${m.node}`);
   ctx.log(`disk: one durable commit (WAL, synchronous=FULL) takes ${m.commit_p50_ms} ms at p50, ${m.commit_p99_ms} ms at p99`);
-  ctx.log(`server: production build, loopback, fresh data folder per scenario, synchronous=FULL; bench raises ${Object.entries(BENCH_SERVER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  ctx.log('receivers: separate processes with a light Engine.IO/Socket.IO client over `ws` (not socket.io-client), so the clients do not eat the server\'s cores');
+  ctx.log(
+    `server: production build, loopback, fresh data folder per scenario, synchronous=FULL; bench raises ${Object.entries(BENCH_SERVER_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
+  ctx.log(
+    "receivers: separate processes with a light Engine.IO/Socket.IO client over `ws` (not socket.io-client), so the clients do not eat the server's cores",
+  );
 
   const results: Record<string, unknown> = {};
   for (const name of o.only) {
@@ -95,14 +107,24 @@ async function main(): Promise<void> {
   removeDataDirs();
 
   const summary = {
-    run: { experiment: o.experiment ?? null, at: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), quick: o.quick, sizes: Object.fromEntries(o.only.map((n) => [n, size[n]])) },
+    run: {
+      experiment: o.experiment ?? null,
+      at: new Date(started).toISOString(),
+      seconds: Math.round((Date.now() - started) / 1000),
+      quick: o.quick,
+      sizes: Object.fromEntries(o.only.map((n) => [n, size[n]])),
+    },
     machine: m,
     server: {
       build: 'dist/server/main.js (production), NODE_ENV=production, 127.0.0.1, fresh DATA_DIR per scenario, synchronous=FULL',
       env_raised_by_bench: BENCH_SERVER_ENV,
     },
-    receivers: 'child processes speaking the Engine.IO v4 / Socket.IO v5 text protocol directly over `ws` (light client), each on its own 127.0.0.x source address',
-    baselines: { raw: 'bench/baselines/ws-relay.mjs: ws relay, no auth/validation/persistence', socketio: 'bench/baselines/sio-room.mjs: bare Socket.IO room broadcast' },
+    receivers:
+      'child processes speaking the Engine.IO v4 / Socket.IO v5 text protocol directly over `ws` (light client), each on its own 127.0.0.x source address',
+    baselines: {
+      raw: 'bench/baselines/ws-relay.mjs: ws relay, no auth/validation/persistence',
+      socketio: 'bench/baselines/sio-room.mjs: bare Socket.IO room broadcast',
+    },
     ...results,
     targets: targetsOf(results),
   };

@@ -202,7 +202,6 @@ export interface MailOutboxTable {
 export type InvitationRow = Selectable<InvitationTable>;
 export type MailRow = Selectable<MailOutboxTable>;
 
-
 export interface ProjectTable {
   id: string;
   client_id: string;
@@ -400,7 +399,6 @@ export interface NotificationTable {
   emailed_at: number | null;
 }
 
-
 interface RetestRequestTable {
   id: string;
   client_id: string;
@@ -416,7 +414,6 @@ interface RetestRequestFindingTable {
   request_id: string;
   finding_id: string;
 }
-
 
 /** A submit-and-verdict round: the submission is frozen when written, the verdict once set (SQL triggers). */
 interface RemediationRoundTable {

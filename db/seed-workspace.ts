@@ -22,51 +22,87 @@ interface DemoFinding {
 
 const FINDINGS: DemoFinding[] = [
   {
-    title: 'SQL injection in customer search', severity: 'critical', cvss: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', status: 'open', published: true,
+    title: 'SQL injection in customer search',
+    severity: 'critical',
+    cvss: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+    status: 'open',
+    published: true,
     description: 'The `q` parameter of `/api/customers/search` is concatenated into a SQL query without parameterisation.',
     impact: 'An unauthenticated attacker can read and modify every record in the customer database.',
     remediation: 'Use parameterised queries (prepared statements) for every database call, and add a WAF rule as a stop-gap.',
     technical: "Payload `' OR 1=1--` returned all 18,204 customer rows. Time-based payloads confirmed blind injection.",
-    assets: ['app.example.com', '10.0.4.12'], references: ['https://owasp.org/www-community/attacks/SQL_Injection'],
+    assets: ['app.example.com', '10.0.4.12'],
+    references: ['https://owasp.org/www-community/attacks/SQL_Injection'],
     internal: 'Client dev lead mentioned a legacy ORM bypass; retest the admin search too.',
   },
   {
-    title: 'Outdated OpenSSH with known vulnerabilities', severity: 'high', cvss: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H', status: 'pending_verification', published: true,
+    title: 'Outdated OpenSSH with known vulnerabilities',
+    severity: 'high',
+    cvss: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H',
+    status: 'pending_verification',
+    published: true,
     description: 'The bastion host runs an OpenSSH version affected by publicly known vulnerabilities.',
     impact: 'Remote code execution may be possible under specific timing conditions.',
     remediation: 'Upgrade OpenSSH to the latest release supported by your distribution and restrict SSH to the VPN range.',
     technical: 'Banner: `SSH-2.0-OpenSSH_8.5`. Exposed on TCP/22 to the internet.',
-    assets: ['bastion.example.com'], references: ['https://www.openssh.com/security.html'],
+    assets: ['bastion.example.com'],
+    references: ['https://www.openssh.com/security.html'],
     internal: 'Client says patched on the 14th; verify banner and package version.',
   },
   {
-    title: 'Session cookie without Secure flag', severity: 'medium', cvss: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N', status: 'verified_fixed', published: true,
+    title: 'Session cookie without Secure flag',
+    severity: 'medium',
+    cvss: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N',
+    status: 'verified_fixed',
+    published: true,
     description: 'The `SESSIONID` cookie is set without the `Secure` attribute.',
     impact: 'On a network path without TLS, the session could be intercepted.',
     remediation: 'Set `Secure`, `HttpOnly` and `SameSite=Lax` on every session cookie.',
     technical: 'Observed `Set-Cookie: SESSIONID=…; Path=/; HttpOnly`.',
-    assets: ['app.example.com'], references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Cookies'],
+    assets: ['app.example.com'],
+    references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Cookies'],
     internal: '',
   },
   {
-    title: 'Verbose error messages', severity: 'low', cvss: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N', status: 'not_fixed', published: true,
+    title: 'Verbose error messages',
+    severity: 'low',
+    cvss: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N',
+    status: 'not_fixed',
+    published: true,
     description: 'Unhandled exceptions return stack traces to the browser.',
     impact: 'Stack traces reveal framework versions and file paths that help an attacker.',
     remediation: 'Return a generic error page in production and log details on the server only.',
     technical: 'A malformed date in `/reports?from=` returns a 500 with a full Java stack trace.',
-    assets: ['app.example.com'], references: [], internal: '',
+    assets: ['app.example.com'],
+    references: [],
+    internal: '',
   },
   {
-    title: 'Security headers not set', severity: 'informational', cvss: null, status: 'open', published: true,
+    title: 'Security headers not set',
+    severity: 'informational',
+    cvss: null,
+    status: 'open',
+    published: true,
     description: 'The application does not send `Content-Security-Policy` or `Referrer-Policy` headers.',
     impact: 'No direct impact; these headers reduce the impact of other vulnerabilities.',
     remediation: 'Add a strict CSP and `Referrer-Policy: no-referrer`.',
-    technical: '', assets: ['app.example.com'], references: ['https://owasp.org/www-project-secure-headers/'], internal: '',
+    technical: '',
+    assets: ['app.example.com'],
+    references: ['https://owasp.org/www-project-secure-headers/'],
+    internal: '',
   },
   {
-    title: 'Default credentials on printer admin panel', severity: 'high', cvss: 'CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:L', status: 'open', published: false,
+    title: 'Default credentials on printer admin panel',
+    severity: 'high',
+    cvss: 'CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:L',
+    status: 'open',
+    published: false,
     description: 'Draft: still confirming the model and firmware.',
-    impact: 'Draft.', remediation: 'Draft.', technical: 'admin/admin accepted on 10.0.9.40.', assets: ['10.0.9.40'], references: [],
+    impact: 'Draft.',
+    remediation: 'Draft.',
+    technical: 'admin/admin accepted on 10.0.9.40.',
+    assets: ['10.0.9.40'],
+    references: [],
     internal: 'Confirm before publishing — may be out of scope.',
   },
 ];
@@ -84,7 +120,21 @@ export async function seedWorkspace(db: Db, clientIds: Map<string, string>, staf
     for (const clientId of clientIds.values()) {
       for (const p of PROJECTS) {
         const projectId = randomUUID();
-        await trx.insertInto('projects').values({ id: projectId, client_id: clientId, name: p.name, status: p.status, start_date: p.start, end_date: p.end, description: `Scope agreed in the statement of work for ${p.name.toLowerCase()}.`, created_by: staffIds[0] ?? null, created_at: now, updated_at: now }).execute();
+        await trx
+          .insertInto('projects')
+          .values({
+            id: projectId,
+            client_id: clientId,
+            name: p.name,
+            status: p.status,
+            start_date: p.start,
+            end_date: p.end,
+            description: `Scope agreed in the statement of work for ${p.name.toLowerCase()}.`,
+            created_by: staffIds[0] ?? null,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
         for (const userId of staffIds) await trx.insertInto('project_team').values({ project_id: projectId, user_id: userId }).execute();
         for (const f of p.findings) {
           const cvss = f.cvss ? scoreCvss(f.cvss) : null;
@@ -93,16 +143,46 @@ export async function seedWorkspace(db: Db, clientIds: Map<string, string>, staf
           await trx
             .insertInto('findings')
             .values({
-              id, project_id: projectId, client_id: clientId, title: f.title, severity: f.severity, description: f.description, impact: f.impact,
-              remediation: f.remediation, technical_details: f.technical, cvss_vector: cvss?.vector ?? null, cvss_version: cvss?.version ?? null,
-              cvss_score: cvss?.score ?? null, references_json: JSON.stringify(f.references), affected_assets_json: JSON.stringify(f.assets),
-              status: f.status, published: f.published ? 1 : 0, published_at: f.published ? now : null, internal_notes: f.internal,
-              created_by: staffIds[0] ?? null, created_at: now, updated_at: now,
+              id,
+              project_id: projectId,
+              client_id: clientId,
+              title: f.title,
+              severity: f.severity,
+              description: f.description,
+              impact: f.impact,
+              remediation: f.remediation,
+              technical_details: f.technical,
+              cvss_vector: cvss?.vector ?? null,
+              cvss_version: cvss?.version ?? null,
+              cvss_score: cvss?.score ?? null,
+              references_json: JSON.stringify(f.references),
+              affected_assets_json: JSON.stringify(f.assets),
+              status: f.status,
+              published: f.published ? 1 : 0,
+              published_at: f.published ? now : null,
+              internal_notes: f.internal,
+              created_by: staffIds[0] ?? null,
+              created_at: now,
+              updated_at: now,
             })
             .execute();
           if (f.published) {
-            await trx.insertInto('finding_status_history').values({ finding_id: id, from_status: null, to_status: 'open', note: '', actor_id: staffIds[0] ?? null, at: now - 86_400_000 }).execute();
-            if (f.status !== 'open') await trx.insertInto('finding_status_history').values({ finding_id: id, from_status: 'open', to_status: f.status, note: 'Updated during the demo engagement.', actor_id: staffIds[0] ?? null, at: now }).execute();
+            await trx
+              .insertInto('finding_status_history')
+              .values({ finding_id: id, from_status: null, to_status: 'open', note: '', actor_id: staffIds[0] ?? null, at: now - 86_400_000 })
+              .execute();
+            if (f.status !== 'open')
+              await trx
+                .insertInto('finding_status_history')
+                .values({
+                  finding_id: id,
+                  from_status: 'open',
+                  to_status: f.status,
+                  note: 'Updated during the demo engagement.',
+                  actor_id: staffIds[0] ?? null,
+                  at: now,
+                })
+                .execute();
           }
           count++;
         }

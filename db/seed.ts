@@ -36,8 +36,24 @@ const STAFF: Person[] = [
   { kind: 'staff', role: 'analyst', name: 'Sam Okafor', email: 'sam@northwind.example' },
 ];
 const CLIENTS: { name: string; domain: string; people: [PortalRole, string][] }[] = [
-  { name: 'Contoso Ltd', domain: 'contoso.example', people: [['manager', 'Carla Mendes'], ['collaborator', 'Dev Patel'], ['viewer', 'Erin Walsh']] },
-  { name: 'Fabrikam Inc', domain: 'fabrikam.example', people: [['manager', 'Felix Braun'], ['collaborator', 'Grace Lin'], ['viewer', 'Hugo Rossi']] },
+  {
+    name: 'Contoso Ltd',
+    domain: 'contoso.example',
+    people: [
+      ['manager', 'Carla Mendes'],
+      ['collaborator', 'Dev Patel'],
+      ['viewer', 'Erin Walsh'],
+    ],
+  },
+  {
+    name: 'Fabrikam Inc',
+    domain: 'fabrikam.example',
+    people: [
+      ['manager', 'Felix Braun'],
+      ['collaborator', 'Grace Lin'],
+      ['viewer', 'Hugo Rossi'],
+    ],
+  },
 ];
 
 interface Seeded extends Person {
@@ -65,7 +81,9 @@ async function seed(config: Config): Promise<Seeded[]> {
   try {
     await migrateToLatest(db);
     if (!(await isEmpty(db))) {
-      throw new SeedRefused(`The database at ${config.databaseFile} already has accounts or clients. The demo seed only runs on an empty database, so nothing was changed.`);
+      throw new SeedRefused(
+        `The database at ${config.databaseFile} already has accounts or clients. The demo seed only runs on an empty database, so nothing was changed.`,
+      );
     }
     const now = Date.now();
     const clientIds = new Map(CLIENTS.map((c) => [c.name, randomUUID()]));
@@ -84,9 +102,20 @@ async function seed(config: Config): Promise<Seeded[]> {
       const totpSecret = newTotpSecret();
       seeded.push({ ...p, id, password, totpSecret });
       rows.push({
-        id, kind: p.kind, role: p.role, client_id: p.client ? clientIds.get(p.client)! : null, email: p.email, name: p.name,
-        password_hash: await hashPassword(password), status: 'active', created_at: now, updated_at: now, last_login_at: null,
-        totp_secret_enc: sealTotpSecret(config, id, totpSecret), totp_pending_enc: null, totp_last_step: null,
+        id,
+        kind: p.kind,
+        role: p.role,
+        client_id: p.client ? clientIds.get(p.client)! : null,
+        email: p.email,
+        name: p.name,
+        password_hash: await hashPassword(password),
+        status: 'active',
+        created_at: now,
+        updated_at: now,
+        last_login_at: null,
+        totp_secret_enc: sealTotpSecret(config, id, totpSecret),
+        totp_pending_enc: null,
+        totp_last_step: null,
       });
     }
     await db.transaction().execute(async (trx) => {
@@ -95,18 +124,42 @@ async function seed(config: Config): Promise<Seeded[]> {
       if (taken) throw new SeedRefused('Accounts appeared while seeding; nothing was changed.');
       await trx
         .insertInto('firm')
-        .values({ id: 1, name: FIRM.name, support_email: FIRM.supportEmail, support_phone: FIRM.supportPhone, mfa_required_for_staff: 1, created_at: now, updated_at: now })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ name: FIRM.name, support_email: FIRM.supportEmail, support_phone: FIRM.supportPhone, mfa_required_for_staff: 1, updated_at: now }))
+        .values({
+          id: 1,
+          name: FIRM.name,
+          support_email: FIRM.supportEmail,
+          support_phone: FIRM.supportPhone,
+          mfa_required_for_staff: 1,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet({ name: FIRM.name, support_email: FIRM.supportEmail, support_phone: FIRM.supportPhone, mfa_required_for_staff: 1, updated_at: now }),
+        )
         .execute();
       await trx
         .insertInto('clients')
         .values(CLIENTS.map((c) => ({ id: clientIds.get(c.name)!, name: c.name, portal_enabled: 1, created_at: now, updated_at: now })))
         .execute();
       await trx.insertInto('users').values(rows).execute();
-      await writeAudit(trx, { actorEmail: 'npm run demo' }, { action: 'demo.seeded', outcome: 'success', details: { users: rows.length, clients: CLIENTS.length } }, now);
+      await writeAudit(
+        trx,
+        { actorEmail: 'npm run demo' },
+        { action: 'demo.seeded', outcome: 'success', details: { users: rows.length, clients: CLIENTS.length } },
+        now,
+      );
     });
-    await seedWorkspace(db, clientIds, seeded.filter((s) => s.kind === 'staff').map((s) => s.id));
-    await seedCollaboration(db, seeded.map((s) => ({ id: s.id, kind: s.kind, role: s.role, name: s.name, clientId: s.client ? clientIds.get(s.client)! : null })));
+    await seedWorkspace(
+      db,
+      clientIds,
+      seeded.filter((s) => s.kind === 'staff').map((s) => s.id),
+    );
+    await seedCollaboration(
+      db,
+      seeded.map((s) => ({ id: s.id, kind: s.kind, role: s.role, name: s.name, clientId: s.client ? clientIds.get(s.client)! : null })),
+    );
     return seeded;
   } finally {
     await db.destroy();
@@ -118,7 +171,11 @@ class SeedRefused extends Error {}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -148,7 +205,10 @@ async function main(): Promise<void> {
     `Demo data created in ${config.databaseFile}`,
     `Firm: ${FIRM.name} (two-factor authentication required for staff). Clients: ${CLIENTS.map((c) => c.name).join(', ')}.`,
     '',
-    table([['Who', 'Name', 'Email', 'Password', 'Authenticator key (base32, TOTP SHA-1, 6 digits, 30 s)'], ...seeded.map((p) => [label(p), p.name, p.email, p.password, p.totpSecret])]),
+    table([
+      ['Who', 'Name', 'Email', 'Password', 'Authenticator key (base32, TOTP SHA-1, 6 digits, 30 s)'],
+      ...seeded.map((p) => [label(p), p.name, p.email, p.password, p.totpSecret]),
+    ]),
     '',
     'Passwords and authenticator keys are shown only now. Add a key to an authenticator app with',
     '"enter a setup key" (time-based), then sign in at ' + config.publicUrl + '/login.',

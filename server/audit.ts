@@ -24,12 +24,7 @@ export interface AuditEntry {
  * Append one audit row. Pass the command's transaction so the row commits (or rolls back)
  * with the change it describes; pass the db for attempts that change nothing else (a failed login).
  */
-export async function writeAudit(
-  db: Kysely<Database> | Transaction<Database>,
-  ctx: AuditContext,
-  entry: AuditEntry,
-  at: number,
-): Promise<void> {
+export async function writeAudit(db: Kysely<Database> | Transaction<Database>, ctx: AuditContext, entry: AuditEntry, at: number): Promise<void> {
   await insertAuditEvent(db, {
     at,
     actor_id: ctx.actorId ?? null,

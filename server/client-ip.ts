@@ -7,7 +7,6 @@ import proxyaddr from 'proxy-addr';
  * TRUST_PROXY says the hop that sent it is a proxy of ours.
  */
 export function clientIpFn(trust: boolean | number | string[]): (req: IncomingMessage) => string {
-  const fn =
-    trust === true ? () => true : typeof trust === 'number' ? (_a: string, i: number) => i < trust : proxyaddr.compile(trust === false ? [] : trust);
+  const fn = trust === true ? () => true : typeof trust === 'number' ? (_a: string, i: number) => i < trust : proxyaddr.compile(trust === false ? [] : trust);
   return (req) => proxyaddr(req, fn);
 }

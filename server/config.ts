@@ -36,7 +36,10 @@ const trustProxy = z.string().transform((v, ctx) => {
   if (s === '' || s === 'false') return false as const;
   if (s === 'true') return true as const;
   if (/^\d+$/.test(s)) return Number(s);
-  const parts = s.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (parts.every((p) => /^[0-9a-fA-F.:/]+$/.test(p) || ['loopback', 'linklocal', 'uniquelocal'].includes(p))) return parts;
   ctx.addIssue({ code: 'custom', message: 'false, true, a hop count, or a comma-separated list of addresses/CIDRs' });
   return z.NEVER;
@@ -68,7 +71,10 @@ const schema = z.object({
   SOCKETS_PER_USER: int(1, 1000).default(20),
   MESSAGE_RATE_PER_MINUTE: int(1, 100000).default(120),
   MESSAGE_BURST: int(1, 10000).default(20),
-  SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 random bytes), e.g. from `openssl rand -hex 32`').optional(),
+  SECRET_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 random bytes), e.g. from `openssl rand -hex 32`')
+    .optional(),
 });
 
 export type Config = {

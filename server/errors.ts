@@ -15,11 +15,9 @@ export class AppError extends Error {
 }
 
 export const badRequest = (message: string, details?: unknown) => new AppError(400, 'bad_request', message, details);
-export const validationFailed = (message: string, details?: unknown) =>
-  new AppError(400, 'validation_failed', message, details);
+export const validationFailed = (message: string, details?: unknown) => new AppError(400, 'validation_failed', message, details);
 export const unauthenticated = (message = 'Please sign in.') => new AppError(401, 'unauthenticated', message);
-export const mfaRequired = (message = 'Two-factor authentication is required.') =>
-  new AppError(401, 'mfa_required', message);
+export const mfaRequired = (message = 'Two-factor authentication is required.') => new AppError(401, 'mfa_required', message);
 export const forbidden = (message = 'You are not allowed to do that.') => new AppError(403, 'forbidden', message);
 /** Across clients the answer is always this: existence is never revealed. */
 export const notFound = (message = 'Not found.') => new AppError(404, 'not_found', message);

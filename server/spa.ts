@@ -22,10 +22,7 @@ export function spa(clientDir: string): { router: Router; scriptHashes: string[]
   const scriptHashes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
     (m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`,
   );
-  router.use(
-    '/_app/immutable',
-    express.static(path.join(clientDir, '_app', 'immutable'), { immutable: true, maxAge: '1y', index: false, fallthrough: false }),
-  );
+  router.use('/_app/immutable', express.static(path.join(clientDir, '_app', 'immutable'), { immutable: true, maxAge: '1y', index: false, fallthrough: false }));
   router.use(express.static(clientDir, { index: false, maxAge: 0 }));
   router.get(/.*/, (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');

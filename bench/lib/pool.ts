@@ -121,9 +121,7 @@ export class ReceiverPool {
     const t0 = performance.now();
     const answers = await this.all(
       perProc.map((sockets, i) =>
-        sockets.length
-          ? { cmd: 'connect', ...base, sockets, localAddress: `127.0.0.${10 + i}`, since: Array.isArray(since) ? since[i] : since }
-          : null,
+        sockets.length ? { cmd: 'connect', ...base, sockets, localAddress: `127.0.0.${10 + i}`, since: Array.isArray(since) ? since[i] : since } : null,
       ),
       base.timeoutMs * Math.max(1, Math.ceil(Math.max(...perProc.map((s) => s.length)) / base.concurrency)) + 30_000,
     );
@@ -139,7 +137,10 @@ export class ReceiverPool {
 
   /** Ask each process to say `seen` when a tag reached `counts[i]` of its sockets. */
   async notify(counts: number[]): Promise<void> {
-    await this.all(counts.map((count) => ({ cmd: 'notify', count })), 10_000);
+    await this.all(
+      counts.map((count) => ({ cmd: 'notify', count })),
+      10_000,
+    );
   }
 
   /** Resolve when every process that holds sockets reported `tag` (false on timeout). */
@@ -164,17 +165,26 @@ export class ReceiverPool {
   /** Every process keeps its share of `windowTotal` sends in flight for `durationMs`. */
   async blast(durationMs: number, windowTotal: number, settleMs: number, padTo = 0): Promise<void> {
     const per = Math.max(1, Math.round(windowTotal / this.procs.length));
-    await this.all(this.procs.map(() => ({ cmd: 'blast', durationMs, window: per, settleMs, padTo })), durationMs + settleMs + 30_000);
+    await this.all(
+      this.procs.map(() => ({ cmd: 'blast', durationMs, window: per, settleMs, padTo })),
+      durationMs + settleMs + 30_000,
+    );
   }
 
   /** Every socket sends `perUserPerMinute` a minute (random phase) for `durationMs`. */
   async paced(durationMs: number, perUserPerMinute: number, typing: boolean, settleMs: number, padTo = 0): Promise<void> {
-    await this.all(this.procs.map(() => ({ cmd: 'paced', durationMs, perUserPerMinute, typing, settleMs, padTo })), durationMs + settleMs * 3 + 30_000);
+    await this.all(
+      this.procs.map(() => ({ cmd: 'paced', durationMs, perUserPerMinute, typing, settleMs, padTo })),
+      durationMs + settleMs * 3 + 30_000,
+    );
   }
 
   /** Gather every process's accounting (faults are injected on the first process only). */
   async report(owed: 'tags' | 'group', tags?: string[], faults?: Faults): Promise<Report> {
-    const answers = (await this.all(this.procs.map((_, i) => ({ cmd: 'report', owed, tags, ...(i === 0 && faults ? { faults } : {}) })), 60_000)) as Report[];
+    const answers = (await this.all(
+      this.procs.map((_, i) => ({ cmd: 'report', owed, tags, ...(i === 0 && faults ? { faults } : {}) })),
+      60_000,
+    )) as Report[];
     const r: Report = { tally: emptyTally(), sockets: 0, latencies: [], ackLatencies: [], acked: 0, errors: {}, avgFrameBytes: 0 };
     let framesW = 0;
     for (const a of answers) {
@@ -194,11 +204,17 @@ export class ReceiverPool {
   }
 
   async reset(): Promise<void> {
-    await this.all(this.procs.map(() => ({ cmd: 'reset' })), 10_000);
+    await this.all(
+      this.procs.map(() => ({ cmd: 'reset' })),
+      10_000,
+    );
   }
 
   async closeSockets(): Promise<void> {
-    await this.all(this.procs.map(() => ({ cmd: 'close', timeoutMs: 10_000 })), 20_000);
+    await this.all(
+      this.procs.map(() => ({ cmd: 'close', timeoutMs: 10_000 })),
+      20_000,
+    );
   }
 
   /** Stop every receiver (IPC exit, then SIGKILL for any that linger). */

@@ -23,7 +23,19 @@ export interface SocketSpec {
 }
 
 export type Command =
-  | { cmd: 'connect'; url: string; origin: string; mode: 'sio' | 'raw'; sockets: SocketSpec[]; subscribe: boolean; since?: (number | null)[] | number | null | 'last'; joinChannel?: boolean; concurrency: number; timeoutMs: number; localAddress?: string }
+  | {
+      cmd: 'connect';
+      url: string;
+      origin: string;
+      mode: 'sio' | 'raw';
+      sockets: SocketSpec[];
+      subscribe: boolean;
+      since?: (number | null)[] | number | null | 'last';
+      joinChannel?: boolean;
+      concurrency: number;
+      timeoutMs: number;
+      localAddress?: string;
+    }
   | { cmd: 'notify'; count: number }
   | { cmd: 'blast'; durationMs: number; window: number; settleMs: number; padTo?: number }
   | { cmd: 'paced'; durationMs: number; perUserPerMinute: number; typing: boolean; settleMs: number; padTo?: number }
@@ -135,7 +147,12 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
     const url = c.mode === 'sio' ? `${c.url}${ENGINE_PATH}${spec.query ? `&${spec.query}` : ''}` : `${c.url}/${spec.query ? `?${spec.query}` : ''}`;
     const headers: Record<string, string> = { origin: c.origin };
     if (spec.cookie) headers.cookie = spec.cookie;
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: c.timeoutMs, ...(c.localAddress ? { localAddress: c.localAddress } : {}) });
+    const ws = new WebSocket(url, {
+      headers,
+      perMessageDeflate: false,
+      handshakeTimeout: c.timeoutMs,
+      ...(c.localAddress ? { localAddress: c.localAddress } : {}),
+    });
     const s: Sock = { ws, mode: c.mode, spec, open: false, arrivals: [], lastPos: null, nextAck: 1, acks: new Map() };
     const timer = setTimeout(() => fail(new Error('connect timeout')), c.timeoutMs);
     let settled = false;

@@ -61,7 +61,9 @@ export function targetsOf(r: Any) {
   const mixed = num(g(r, 'mixed.users'));
   return {
     'fanout.ratio_p99 <= 1.2': check(fanout === null ? null : fanout <= 1.2),
-    'throughput.ratio >= 0.6, lost = 0, synchronous = FULL': check(tput === null ? null : tput >= 0.6 && g(r, 'throughput.lost') === 0 && g(r, 'throughput.synchronous') === 'FULL'),
+    'throughput.ratio >= 0.6, lost = 0, synchronous = FULL': check(
+      tput === null ? null : tput >= 0.6 && g(r, 'throughput.lost') === 0 && g(r, 'throughput.synchronous') === 'FULL',
+    ),
     'capacity.ratio_conns_per_gib >= 0.35': check(cap === null ? null : cap >= 0.35),
     'catchup lost = duplicates = out_of_order = 0, seconds <= 2 × connect_seconds': check(
       !cu || cu.seconds == null ? null : cu.lost === 0 && cu.duplicates === 0 && cu.out_of_order === 0 && cu.seconds <= 2 * cu.connect_seconds,
@@ -79,30 +81,94 @@ export function tableOf(r: Any): string {
   const met = (k: keyof typeof t) => (t[k] === null ? '—' : t[k] ? 'yes' : 'NO');
   if (r.fanout && !r.fanout.error) {
     const f = r.fanout;
-    rows.push(['fanout', `delivery p50 / p99 / max to ${f.sockets} sockets, ${f.posts} comments`, `${fmt(f.p50_ms)} / ${fmt(f.p99_ms)} / ${fmt(f.max_ms)} ms`, `${fmt(f.baseline_p50_ms)} / ${fmt(f.baseline_p99_ms)} ms`, `${fmt(f.socketio_p99_ms)} ms`, `p99 ×${fmt(f.ratio_p99)}`, '≤ 1.2', met('fanout.ratio_p99 <= 1.2')]);
+    rows.push([
+      'fanout',
+      `delivery p50 / p99 / max to ${f.sockets} sockets, ${f.posts} comments`,
+      `${fmt(f.p50_ms)} / ${fmt(f.p99_ms)} / ${fmt(f.max_ms)} ms`,
+      `${fmt(f.baseline_p50_ms)} / ${fmt(f.baseline_p99_ms)} ms`,
+      `${fmt(f.socketio_p99_ms)} ms`,
+      `p99 ×${fmt(f.ratio_p99)}`,
+      '≤ 1.2',
+      met('fanout.ratio_p99 <= 1.2'),
+    ]);
     rows.push(['', 'lost / duplicates / out of order', `${f.lost} / ${f.duplicates} / ${f.out_of_order}`, '', '', '', '0', '']);
   }
   if (r.throughput && !r.throughput.error) {
     const x = r.throughput;
-    rows.push(['throughput', `durable chat messages/s, ${x.users} users in ${x.clients} channels, window ${x.window}`, `${fmt(x.msgs_per_s)}/s`, `${fmt(x.baseline_msgs_per_s)}/s`, `${fmt(x.socketio_msgs_per_s)}/s`, `×${fmt(x.ratio)}`, '≥ 0.6', met('throughput.ratio >= 0.6, lost = 0, synchronous = FULL')]);
-    rows.push(['', `delivery p99 / ack p99; lost; synchronous`, `${fmt(x.p99_ms)} / ${fmt(x.ack_p99_ms)} ms; ${x.lost}; ${x.synchronous}`, '', '', '', 'lost 0, FULL', '']);
+    rows.push([
+      'throughput',
+      `durable chat messages/s, ${x.users} users in ${x.clients} channels, window ${x.window}`,
+      `${fmt(x.msgs_per_s)}/s`,
+      `${fmt(x.baseline_msgs_per_s)}/s`,
+      `${fmt(x.socketio_msgs_per_s)}/s`,
+      `×${fmt(x.ratio)}`,
+      '≥ 0.6',
+      met('throughput.ratio >= 0.6, lost = 0, synchronous = FULL'),
+    ]);
+    rows.push([
+      '',
+      `delivery p99 / ack p99; lost; synchronous`,
+      `${fmt(x.p99_ms)} / ${fmt(x.ack_p99_ms)} ms; ${x.lost}; ${x.synchronous}`,
+      '',
+      '',
+      '',
+      'lost 0, FULL',
+      '',
+    ]);
   }
   if (r.capacity && !r.capacity.error) {
     const c = r.capacity;
-    rows.push(['capacity', `RSS per idle authenticated socket (${c.sockets} sockets)`, `${fmt(c.kb_per_conn)} KiB`, `${fmt(c.baseline_kb_per_conn)} KiB`, `${fmt(c.socketio_kb_per_conn)} KiB`, `conns/GiB ×${fmt(c.ratio_conns_per_gib)}`, '≥ 0.35', met('capacity.ratio_conns_per_gib >= 0.35')]);
-    rows.push(['', 'connections per GiB; connect rate', `${fmt(c.conns_per_gib)}; ${fmt(c.connects_per_s)}/s`, `${fmt(c.baseline_conns_per_gib)}`, '', '', '', '']);
+    rows.push([
+      'capacity',
+      `RSS per idle authenticated socket (${c.sockets} sockets)`,
+      `${fmt(c.kb_per_conn)} KiB`,
+      `${fmt(c.baseline_kb_per_conn)} KiB`,
+      `${fmt(c.socketio_kb_per_conn)} KiB`,
+      `conns/GiB ×${fmt(c.ratio_conns_per_gib)}`,
+      '≥ 0.35',
+      met('capacity.ratio_conns_per_gib >= 0.35'),
+    ]);
+    rows.push([
+      '',
+      'connections per GiB; connect rate',
+      `${fmt(c.conns_per_gib)}; ${fmt(c.connects_per_s)}/s`,
+      `${fmt(c.baseline_conns_per_gib)}`,
+      '',
+      '',
+      '',
+      '',
+    ]);
   }
   if (r.catchup && !r.catchup.error) {
     const c = r.catchup;
-    rows.push(['catchup', `${c.sockets} sockets back after a restart, ${c.events} missed events`, `${fmt(c.seconds)} s (first connect ${fmt(c.connect_seconds)} s)`, '', '', `×${fmt(c.ratio_to_connect)}`, '≤ 2', met('catchup lost = duplicates = out_of_order = 0, seconds <= 2 × connect_seconds')]);
+    rows.push([
+      'catchup',
+      `${c.sockets} sockets back after a restart, ${c.events} missed events`,
+      `${fmt(c.seconds)} s (first connect ${fmt(c.connect_seconds)} s)`,
+      '',
+      '',
+      `×${fmt(c.ratio_to_connect)}`,
+      '≤ 2',
+      met('catchup lost = duplicates = out_of_order = 0, seconds <= 2 × connect_seconds'),
+    ]);
     rows.push(['', 'lost / duplicates / out of order', `${c.lost} / ${c.duplicates} / ${c.out_of_order}`, '', '', '', '0', '']);
   }
   if (r.mixed && !r.mixed.error) {
     const m = r.mixed;
-    rows.push(['mixed', `active users held (channels of ${m.channel_size}, ${m.per_user_per_minute} msg/min, typing)`, `${fmt(m.users)} (p99 ${fmt(m.p99_ms)} ms)`, '', '', `idle p99 ${fmt(m.idle_p99_ms)} ms`, '≥ 10,000', met('mixed.users >= 10000')]);
+    rows.push([
+      'mixed',
+      `active users held (channels of ${m.channel_size}, ${m.per_user_per_minute} msg/min, typing)`,
+      `${fmt(m.users)} (p99 ${fmt(m.p99_ms)} ms)`,
+      '',
+      '',
+      `idle p99 ${fmt(m.idle_p99_ms)} ms`,
+      '≥ 10,000',
+      met('mixed.users >= 10000'),
+    ]);
     rows.push(['', 'steps: users → p99', (m.steps as Any[]).map((s) => `${s.users}→${fmt(s.p99_ms)}${s.held ? '' : '✗'}`).join(', '), '', '', '', '', '']);
   }
-  for (const [k, v] of Object.entries(r)) if (v && typeof v === 'object' && 'error' in v) rows.push([k, 'FAILED', String((v as Any).error).slice(0, 120), '', '', '', '', '']);
+  for (const [k, v] of Object.entries(r))
+    if (v && typeof v === 'object' && 'error' in v) rows.push([k, 'FAILED', String((v as Any).error).slice(0, 120), '', '', '', '', '']);
   const head = ['scenario', 'figure', 'Debrief', 'raw ws', 'bare Socket.IO', 'ratio', 'target', 'met'];
   const line = (c: string[]) => `| ${c.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');

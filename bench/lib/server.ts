@@ -23,7 +23,6 @@ export const BENCH_SERVER_ENV = {
   SOCKETS_PER_USER: '20',
 };
 
-
 const created: string[] = [];
 
 /** A fresh data folder under the OS temp dir (removed by `removeDataDirs()` at the end of a run). */
@@ -85,7 +84,18 @@ export async function startServer(o: ServerOptions): Promise<BenchServer> {
   if (experiments.stmtCache) args.push('--import', pathToFileURL(path.join(import.meta.dirname, 'stmt-cache.mjs')).href);
   const child = spawn(process.execPath, [...args, SERVER_ENTRY], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: o.dataDir, HOST: '127.0.0.1', PORT: String(o.port), PUBLIC_URL: url, LOG_LEVEL: 'info', BENCH_MAX_LIFE_MS: String(o.maxLifeMs ?? 45 * 60_000), ...BENCH_SERVER_ENV, ...o.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      DATA_DIR: o.dataDir,
+      HOST: '127.0.0.1',
+      PORT: String(o.port),
+      PUBLIC_URL: url,
+      LOG_LEVEL: 'info',
+      BENCH_MAX_LIFE_MS: String(o.maxLifeMs ?? 45 * 60_000),
+      ...BENCH_SERVER_ENV,
+      ...o.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -29,7 +29,12 @@ export interface CapacityResult {
 const GIB_KB = 1024 * 1024;
 
 /** RSS growth per connection between an idle and a loaded measurement, both after full GCs. */
-async function measure(pool: ReceiverPool, specs: SocketSpec[], connect: (dealt: SocketSpec[][]) => Promise<{ ok: number; failed: number; seconds: number; errors: Record<string, number> }>, rss: () => Promise<number>) {
+async function measure(
+  pool: ReceiverPool,
+  specs: SocketSpec[],
+  connect: (dealt: SocketSpec[][]) => Promise<{ ok: number; failed: number; seconds: number; errors: Record<string, number> }>,
+  rss: () => Promise<number>,
+) {
   const idle = await rss();
   const conn = await connect(pool.deal(specs));
   await sleep(1000);
@@ -47,7 +52,14 @@ export async function capacity(ctx: BenchContext, o: CapacityOptions): Promise<C
   const product = await withCleanup(async (defer) => {
     const dataDir = freshDataDir();
     const seedDb = await openBenchDb(dataDir);
-    const world = await seedWorld(seedDb.db, { clients: Math.ceil(o.sockets / perClient), usersPerClient: perClient, role: 'viewer', staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
+    const world = await seedWorld(seedDb.db, {
+      clients: Math.ceil(o.sockets / perClient),
+      usersPerClient: perClient,
+      role: 'viewer',
+      staff: 1,
+      idleMs: 30 * 60_000,
+      absoluteMs: 12 * 3_600_000,
+    });
     await seedDb.close();
     const server = await startServer({ dataDir, port: await freePort(), inspect: true, cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     defer(() => server.stop());
@@ -65,11 +77,18 @@ export async function capacity(ctx: BenchContext, o: CapacityOptions): Promise<C
       },
     );
   });
-  ctx.log(`capacity: ${product.conn.ok} sockets in ${product.conn.seconds.toFixed(1)} s; RSS ${(product.idle / 1024).toFixed(0)} → ${(product.loaded / 1024).toFixed(0)} MiB = ${product.kb.toFixed(1)} KiB/conn${product.conn.failed ? ` (${product.conn.failed} failed: ${JSON.stringify(product.conn.errors)})` : ''}`);
+  ctx.log(
+    `capacity: ${product.conn.ok} sockets in ${product.conn.seconds.toFixed(1)} s; RSS ${(product.idle / 1024).toFixed(0)} → ${(product.loaded / 1024).toFixed(0)} MiB = ${product.kb.toFixed(1)} KiB/conn${product.conn.failed ? ` (${product.conn.failed} failed: ${JSON.stringify(product.conn.errors)})` : ''}`,
+  );
   const baseline = async (kind: 'raw' | 'sio') =>
     withBaseline(ctx, kind, o.receivers, async (b, pool) => {
       const specs: SocketSpec[] = Array.from({ length: o.sockets }, (_, i) => ({ group: `g${i % 10}`, query: `room=g${i % 10}` }));
-      const m = await measure(pool, specs, (dealt) => pool.connect({ url: b.url, origin: 'http://bench', mode: kind, subscribe: false, concurrency: 32, timeoutMs: 30_000 }, dealt), () => b.rssKb());
+      const m = await measure(
+        pool,
+        specs,
+        (dealt) => pool.connect({ url: b.url, origin: 'http://bench', mode: kind, subscribe: false, concurrency: 32, timeoutMs: 30_000 }, dealt),
+        () => b.rssKb(),
+      );
       ctx.log(`capacity baseline ${kind}: ${m.conn.ok} sockets; ${m.kb.toFixed(1)} KiB/conn`);
       return m;
     });

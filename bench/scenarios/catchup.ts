@@ -36,7 +36,15 @@ export async function catchup(ctx: BenchContext, o: CatchupOptions): Promise<{ r
   return withCleanup(async (defer) => {
     const dataDir = freshDataDir();
     const seedDb = await openBenchDb(dataDir);
-    const world = await seedWorld(seedDb.db, { clients: 1, usersPerClient: o.sockets, role: 'viewer', findingsPerClient: 1, staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
+    const world = await seedWorld(seedDb.db, {
+      clients: 1,
+      usersPerClient: o.sockets,
+      role: 'viewer',
+      findingsPerClient: 1,
+      staff: 1,
+      idleMs: 30 * 60_000,
+      absoluteMs: 12 * 3_600_000,
+    });
     await seedDb.close();
     const port = await freePort();
     let server = await startServer({ dataDir, port, cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
@@ -48,7 +56,9 @@ export async function catchup(ctx: BenchContext, o: CatchupOptions): Promise<{ r
     const dealt = pool.deal(specs);
     const base = { url: server.url, origin: server.url, mode: 'sio' as const, subscribe: true, concurrency: 32, timeoutMs: 20_000 };
     const first = await pool.connect(base, dealt, null);
-    ctx.log(`catchup: first connect of ${first.ok} sockets in ${first.seconds.toFixed(2)} s${first.failed ? ` (${first.failed} failed: ${JSON.stringify(first.errors)})` : ''}`);
+    ctx.log(
+      `catchup: first connect of ${first.ok} sockets in ${first.seconds.toFixed(2)} s${first.failed ? ` (${first.failed} failed: ${JSON.stringify(first.errors)})` : ''}`,
+    );
 
     await pool.closeSockets();
     await server.stop();
@@ -63,7 +73,9 @@ export async function catchup(ctx: BenchContext, o: CatchupOptions): Promise<{ r
     }
     await pool.reset();
     const back = await pool.connect(base, dealt, 'last');
-    ctx.log(`catchup: ${back.ok} sockets back and caught up in ${back.seconds.toFixed(2)} s${back.failed ? ` (${back.failed} failed: ${JSON.stringify(back.errors)})` : ''}`);
+    ctx.log(
+      `catchup: ${back.ok} sockets back and caught up in ${back.seconds.toFixed(2)} s${back.failed ? ` (${back.failed} failed: ${JSON.stringify(back.errors)})` : ''}`,
+    );
     // Anything pushed twice (catch-up and live) would arrive now.
     await sleep(500);
     const rep = await pool.report('tags', tags, o.faults);

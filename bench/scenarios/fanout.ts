@@ -73,10 +73,16 @@ async function baselineRun(ctx: BenchContext, kind: 'raw' | 'sio', o: FanoutOpti
     const sender = await baselineSender(b);
     defer(() => sender.close());
     let body = '';
-    const tags = await paced(pool, conn, (tag) => {
-      body = `${marker(tag)} bench comment`;
-      return sender.send({ body: body.padEnd(padTo) });
-    }, o, `${kind}f`);
+    const tags = await paced(
+      pool,
+      conn,
+      (tag) => {
+        body = `${marker(tag)} bench comment`;
+        return sender.send({ body: body.padEnd(padTo) });
+      },
+      o,
+      `${kind}f`,
+    );
     const rep = await pool.report('tags', tags);
     const s = lat(rep.latencies);
     ctx.log(`fanout baseline ${kind}: ${rep.tally.deliveries} deliveries, p50 ${s.p50} ms, p99 ${s.p99} ms`);
@@ -89,7 +95,15 @@ export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ res
   const product = await withCleanup(async (defer) => {
     const dataDir = freshDataDir();
     const seedDb = await openBenchDb(dataDir);
-    const world = await seedWorld(seedDb.db, { clients: 1, usersPerClient: o.sockets, role: 'viewer', findingsPerClient: 1, staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
+    const world = await seedWorld(seedDb.db, {
+      clients: 1,
+      usersPerClient: o.sockets,
+      role: 'viewer',
+      findingsPerClient: 1,
+      staff: 1,
+      idleMs: 30 * 60_000,
+      absoluteMs: 12 * 3_600_000,
+    });
     await seedDb.close();
     const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     defer(() => server.stop());
@@ -97,8 +111,13 @@ export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ res
     defer(() => pool.closeSockets());
     const client = world.clients[0]!;
     const specs: SocketSpec[] = client.users.map((u, i) => ({ cookie: u.cookie, group: `g${i % o.receivers}`, clientId: client.id }));
-    const conn = await pool.connect({ url: server.url, origin: server.url, mode: 'sio', subscribe: true, concurrency: 32, timeoutMs: 15_000 }, pool.deal(specs));
-    ctx.log(`fanout: ${conn.ok} sockets connected in ${conn.seconds.toFixed(1)} s${conn.failed ? ` (${conn.failed} failed: ${JSON.stringify(conn.errors)})` : ''}`);
+    const conn = await pool.connect(
+      { url: server.url, origin: server.url, mode: 'sio', subscribe: true, concurrency: 32, timeoutMs: 15_000 },
+      pool.deal(specs),
+    );
+    ctx.log(
+      `fanout: ${conn.ok} sockets connected in ${conn.seconds.toFixed(1)} s${conn.failed ? ` (${conn.failed} failed: ${JSON.stringify(conn.errors)})` : ''}`,
+    );
     const analyst = world.staff[0]!;
     const finding = client.findings[0]!;
     const tags = await paced(pool, conn, (tag) => postComment(server.url, analyst.cookie, finding, tag), o, 'f');

@@ -48,7 +48,14 @@ export async function mixed(ctx: BenchContext, o: MixedOptions): Promise<MixedRe
     const max = Math.max(...o.steps);
     const dataDir = freshDataDir();
     const seedDb = await openBenchDb(dataDir);
-    const world = await seedWorld(seedDb.db, { clients: Math.ceil(max / o.channelSize), usersPerClient: o.channelSize, role: 'collaborator', staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
+    const world = await seedWorld(seedDb.db, {
+      clients: Math.ceil(max / o.channelSize),
+      usersPerClient: o.channelSize,
+      role: 'collaborator',
+      staff: 1,
+      idleMs: 30 * 60_000,
+      absoluteMs: 12 * 3_600_000,
+    });
     await seedDb.close();
     const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     const pool = await ctx.pool(o.receivers);
@@ -64,7 +71,10 @@ export async function mixed(ctx: BenchContext, o: MixedOptions): Promise<MixedRe
       // Whole channels only: the step's users are the first users/channelSize channels.
       const want = Math.ceil(users / o.channelSize) * o.channelSize;
       const add = specs.slice(connected, want);
-      const conn = await pool.connect({ url: server.url, origin: server.url, mode: 'sio', subscribe: true, joinChannel: true, concurrency: 32, timeoutMs: 30_000 }, pool.deal(add));
+      const conn = await pool.connect(
+        { url: server.url, origin: server.url, mode: 'sio', subscribe: true, joinChannel: true, concurrency: 32, timeoutMs: 30_000 },
+        pool.deal(add),
+      );
       connected = want;
       // Let the joins' presence announcements settle before measuring.
       await sleep(2000);
@@ -89,9 +99,17 @@ export async function mixed(ctx: BenchContext, o: MixedOptions): Promise<MixedRe
       const held = holds();
       const step: MixedStep = { users: want, connected: rep.sockets, messages: rep.acked, p50_ms: r1(s.p50), p99_ms: r1(s.p99), lost: rep.tally.lost, held };
       steps.push(step);
-      ctx.log(`mixed: ${want} users (${rep.sockets} sockets, +${conn.ok} in ${conn.seconds.toFixed(1)} s): ${rep.acked} messages, p50 ${s.p50} ms, p99 ${s.p99} ms, lost ${rep.tally.lost}${Object.keys(rep.errors).length ? `, errors ${JSON.stringify(rep.errors)}` : ''}${conn.failed ? `, ${conn.failed} connects failed ${JSON.stringify(conn.errors)}` : ''} → ${held ? 'held' : 'NOT held'}`);
+      ctx.log(
+        `mixed: ${want} users (${rep.sockets} sockets, +${conn.ok} in ${conn.seconds.toFixed(1)} s): ${rep.acked} messages, p50 ${s.p50} ms, p99 ${s.p99} ms, lost ${rep.tally.lost}${Object.keys(rep.errors).length ? `, errors ${JSON.stringify(rep.errors)}` : ''}${conn.failed ? `, ${conn.failed} connects failed ${JSON.stringify(conn.errors)}` : ''} → ${held ? 'held' : 'NOT held'}`,
+      );
       if (!held) {
-        stopped = conn.failed ? `connections refused at ${want}` : rep.tally.lost ? `deliveries lost at ${want}` : Object.keys(rep.errors).length ? `send errors at ${want}: ${JSON.stringify(rep.errors)}` : `p99 over 2× idle at ${want}`;
+        stopped = conn.failed
+          ? `connections refused at ${want}`
+          : rep.tally.lost
+            ? `deliveries lost at ${want}`
+            : Object.keys(rep.errors).length
+              ? `send errors at ${want}: ${JSON.stringify(rep.errors)}`
+              : `p99 over 2× idle at ${want}`;
         break;
       }
       best = step;

@@ -57,27 +57,49 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
   const product = await withCleanup(async (defer) => {
     const dataDir = freshDataDir();
     const seedDb = await openBenchDb(dataDir);
-    const world = await seedWorld(seedDb.db, { clients: o.clients, usersPerClient: o.usersPerClient, role: 'collaborator', staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
+    const world = await seedWorld(seedDb.db, {
+      clients: o.clients,
+      usersPerClient: o.usersPerClient,
+      role: 'collaborator',
+      staff: 1,
+      idleMs: 30 * 60_000,
+      absoluteMs: 12 * 3_600_000,
+    });
     const sync = SYNC[Number((await sql<{ synchronous: number }>`pragma synchronous`.execute(seedDb.db)).rows[0]?.synchronous)] ?? '?';
     await seedDb.close();
     const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     const pool = await ctx.pool(o.receivers);
     defer(() => pool.closeSockets());
     defer(() => server.stop());
-    const conn = await pool.connect({ url: server.url, origin: server.url, mode: 'sio', subscribe: true, concurrency: 32, timeoutMs: 20_000 }, pool.deal(specsOf(world.clients)));
-    ctx.log(`throughput: ${conn.ok} sockets connected in ${conn.seconds.toFixed(1)} s${conn.failed ? ` (${conn.failed} failed: ${JSON.stringify(conn.errors)})` : ''}`);
+    const conn = await pool.connect(
+      { url: server.url, origin: server.url, mode: 'sio', subscribe: true, concurrency: 32, timeoutMs: 20_000 },
+      pool.deal(specsOf(world.clients)),
+    );
+    ctx.log(
+      `throughput: ${conn.ok} sockets connected in ${conn.seconds.toFixed(1)} s${conn.failed ? ` (${conn.failed} failed: ${JSON.stringify(conn.errors)})` : ''}`,
+    );
     const rep = await blastRun(pool, o);
     await pool.closeSockets();
     await server.stop();
     const check = await openBenchDb(dataDir);
-    const rows = Number((await check.db.selectFrom('chat_messages').select((eb) => eb.fn.countAll().as('n')).where('body', 'like', 'BENCH-%').executeTakeFirst())?.n ?? 0);
+    const rows = Number(
+      (
+        await check.db
+          .selectFrom('chat_messages')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('body', 'like', 'BENCH-%')
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
     await check.close();
     return { rep, rows, sync, users: conn.ok };
   });
   const rate = product.rep.acked / (o.durationMs / 1000);
   const d = lat(product.rep.latencies);
   const a = lat(product.rep.ackLatencies);
-  ctx.log(`throughput product: ${product.rep.acked} acked (${rate.toFixed(0)}/s), ${product.rows} rows committed, delivery p99 ${d.p99} ms, ack p99 ${a.p99} ms, lost ${product.rep.tally.lost}, errors ${JSON.stringify(product.rep.errors)}`);
+  ctx.log(
+    `throughput product: ${product.rep.acked} acked (${rate.toFixed(0)}/s), ${product.rows} rows committed, delivery p99 ${d.p99} ms, ack p99 ${a.p99} ms, lost ${product.rep.tally.lost}, errors ${JSON.stringify(product.rep.errors)}`,
+  );
   const pad = Math.max(0, product.rep.avgFrameBytes - 110);
   const baseline = async (kind: 'raw' | 'sio') =>
     withBaseline(ctx, kind, o.receivers, async (b, pool) => {

@@ -36,8 +36,7 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): Na
     ];
   }
   const on: Modules = modules ?? { projects: true, findings: true, reports: true, chat: true, activity: true };
-  const lockedOnly = (key: 'findings' | 'chat' | 'activity', label: string): NavItem[] =>
-    on[key] ? [] : [{ href: `/portal/${key}`, label, locked: true }];
+  const lockedOnly = (key: 'findings' | 'chat' | 'activity', label: string): NavItem[] => (on[key] ? [] : [{ href: `/portal/${key}`, label, locked: true }]);
   return [
     { href: '/portal', label: 'Home' },
     { href: '/portal/projects', label: 'Projects', locked: !on.projects },

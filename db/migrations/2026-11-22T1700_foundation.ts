@@ -31,7 +31,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('staff', 'portal')`))
     .addColumn('role', 'text', (c) => c.notNull())
     .addColumn('client_id', 'text', (c) => c.references('clients.id').onDelete('restrict'))
-    .addColumn('email', 'text', (c) => c.notNull().modifyFront(sql`collate nocase`).unique())
+    .addColumn('email', 'text', (c) =>
+      c
+        .notNull()
+        .modifyFront(sql`collate nocase`)
+        .unique(),
+    )
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('password_hash', 'text')
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('invited', 'active', 'removed')`))

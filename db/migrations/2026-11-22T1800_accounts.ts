@@ -6,11 +6,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('users').addColumn('totp_pending_enc', 'text').execute();
   await db.schema.alterTable('users').addColumn('totp_last_step', 'integer').execute();
   await db.schema.alterTable('users').addColumn('avatar_file', 'text').execute();
-  await db.schema.alterTable('users').addColumn('notify_prefs', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('notify_prefs', 'text', (c) => c.notNull().defaultTo('{}'))
+    .execute();
   await db.schema.alterTable('users').addColumn('invited_by', 'text').execute();
 
   // Per-client security settings (null = the firm's default).
-  await db.schema.alterTable('clients').addColumn('ip_allowlist', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+  await db.schema
+    .alterTable('clients')
+    .addColumn('ip_allowlist', 'text', (c) => c.notNull().defaultTo('[]'))
+    .execute();
   await db.schema.alterTable('clients').addColumn('session_idle_minutes', 'integer').execute();
   await db.schema.alterTable('clients').addColumn('session_absolute_hours', 'integer').execute();
   // Firm-wide defaults (null = the configured default).

@@ -56,7 +56,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('references_json', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('affected_assets_json', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('open').check(sql`status in ('open', 'pending_verification', 'verified_fixed', 'not_fixed', 'partially_fixed', 'risk_accepted', 'closed')`),
+      c
+        .notNull()
+        .defaultTo('open')
+        .check(sql`status in ('open', 'pending_verification', 'verified_fixed', 'not_fixed', 'partially_fixed', 'risk_accepted', 'closed')`),
     )
     .addColumn('published', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('published_at', 'integer')

@@ -21,7 +21,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .modifyEnd(sql`strict`)
     .execute();
   await db.schema.createIndex('client_events_client').on('client_events').columns(['client_id', 'position']).execute();
-  await db.schema.alterTable('firm').addColumn('event_floor', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('firm')
+    .addColumn('event_floor', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   // Remediation targets in days per severity (informational has none).
   await db.schema
     .alterTable('firm')
@@ -122,7 +125,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('notifications_user').on('notifications').columns(['user_id', 'read_at', 'id']).execute();
 
   // Remediation: the pause of the deadline clock while a finding waits for verification.
-  await db.schema.alterTable('findings').addColumn('due_paused_ms', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('findings')
+    .addColumn('due_paused_ms', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('findings').addColumn('due_paused_at', 'integer').execute();
 
   await db.schema
@@ -131,7 +137,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('client_id', 'text', (c) => c.notNull().references('clients.id'))
     .addColumn('requested_by', 'text', (c) => c.notNull().references('users.id'))
     .addColumn('message', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('requested').check(sql`status in ('requested', 'scheduled', 'done')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('requested')
+        .check(sql`status in ('requested', 'scheduled', 'done')`),
+    )
     .addColumn('scheduled_for', 'text')
     .addColumn('created_at', 'integer', (c) => c.notNull())
     .addColumn('updated_at', 'integer', (c) => c.notNull())

@@ -6,7 +6,10 @@ import { sql, type Kysely } from 'kysely';
  * whose project team they are on; admins always see every client (policies/access.ts).
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('firm').addColumn('analysts_see_all_clients', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  await db.schema
+    .alterTable('firm')
+    .addColumn('analysts_see_all_clients', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
   await db.schema
     .createTable('client_staff')
     .addColumn('client_id', 'text', (c) => c.notNull().references('clients.id').onDelete('cascade'))

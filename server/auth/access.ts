@@ -75,11 +75,17 @@ export type Resolution = { viewer: Viewer } | { viewer: null; problem?: AccessPr
 export async function resolveViewer(db: Db, config: Config, token: string, now: number, ip: string | null, activity = true): Promise<Resolution> {
   let client: ClientRow | undefined;
   let firm: FirmRow | undefined;
-  const found = await validateSessionToken(db, token, now, async (user) => {
-    client = await clientOf(db, user);
-    firm = await findFirm(db);
-    return effectiveTimeouts(config, firm, client);
-  }, activity);
+  const found = await validateSessionToken(
+    db,
+    token,
+    now,
+    async (user) => {
+      client = await clientOf(db, user);
+      firm = await findFirm(db);
+      return effectiveTimeouts(config, firm, client);
+    },
+    activity,
+  );
   if (!found) return { viewer: null };
   const problem = accessProblem(found.user, client, ip);
   if (problem) return { viewer: null, problem };

@@ -46,7 +46,7 @@ function invitationMail(c: InvitationContext, link: string, expiresAt: number) {
       `The link can be used once and expires on ${new Date(expiresAt).toUTCString()}.`,
       c.user.kind === 'portal' ? 'After choosing a password you will set up two-factor authentication with an authenticator app.' : '',
       '',
-      "If you did not expect this invitation, you can ignore this message.",
+      'If you did not expect this invitation, you can ignore this message.',
     ]
       .filter((l, i, all) => l !== '' || all[i - 1] !== '')
       .join('\n'),
@@ -84,7 +84,11 @@ export async function voidInvitations(trx: DbOrTrx, userId: string, now: number)
   await voidUserInvitations(trx, userId, now);
 }
 
-const squash = (s: string) => s.toLowerCase().normalize('NFKC').replace(/[^\p{L}\p{N}]/gu, '');
+const squash = (s: string) =>
+  s
+    .toLowerCase()
+    .normalize('NFKC')
+    .replace(/[^\p{L}\p{N}]/gu, '');
 
 /**
  * Context-specific words (ASVS 6.2.11): a password built on the firm's or client's name or the
@@ -125,12 +129,7 @@ export async function findValidInvitation(db: DbOrTrx, token: string, now: numbe
  * between), set the already-hashed password, activate the account and mark the link used.
  * Returns the activated user, or null (and changes nothing) when the link is no longer valid.
  */
-export async function consumeInvitation(
-  trx: Transaction<Database>,
-  token: string,
-  passwordHash: string,
-  now: number,
-): Promise<UserRow | null> {
+export async function consumeInvitation(trx: Transaction<Database>, token: string, passwordHash: string, now: number): Promise<UserRow | null> {
   const found = await findValidInvitation(trx, token, now);
   if (!found) return null;
   await markInvitationUsed(trx, found.invitation.id, now);

@@ -89,7 +89,6 @@ export function maskEmail(email: string): string {
   return `${email.slice(0, 1)}***${email.slice(at)}`;
 }
 
-
 /** A password change or reset notifies the account owner (ASVS 6.3.7). */
 export function passwordChangedMail(publicUrl: string, to: string) {
   return {

@@ -25,7 +25,12 @@ export function newRecoveryCode(): string {
 /** Replace a user's recovery codes with ten new ones (inside the caller's transaction); returns them to show once. */
 export async function replaceRecoveryCodes(trx: Transaction<Database> | Db, userId: string, now: number): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  await replaceRecoveryCodeHashes(trx, userId, codes.map((c) => hashSecretHex(normaliseRecoveryCode(c))), now);
+  await replaceRecoveryCodeHashes(
+    trx,
+    userId,
+    codes.map((c) => hashSecretHex(normaliseRecoveryCode(c))),
+    now,
+  );
   return codes;
 }
 

@@ -36,12 +36,7 @@ export interface NewSessionInput {
 }
 
 /** Create a session and return the token to put in the cookie (it is not stored anywhere). */
-export async function createSession(
-  db: Db,
-  input: NewSessionInput,
-  now: number,
-  timeouts: SessionTimeouts,
-): Promise<{ token: string; session: SessionRow }> {
+export async function createSession(db: Db, input: NewSessionInput, now: number, timeouts: SessionTimeouts): Promise<{ token: string; session: SessionRow }> {
   const id = randomToken(15);
   const secret = randomToken(20);
   const session: SessionRow = {
@@ -90,8 +85,7 @@ export async function validateSessionToken(
     return null;
   }
   const { idleMs, absoluteMs } = await timeoutsFor(user);
-  const expired =
-    now >= session.expires_at || now >= session.created_at + absoluteMs || now - session.last_active_at >= idleMs;
+  const expired = now >= session.expires_at || now >= session.created_at + absoluteMs || now - session.last_active_at >= idleMs;
   if (expired) {
     await deleteSession(db, id);
     return null;

@@ -11,7 +11,10 @@ import { serializeSessionCookie } from './cookie.js';
  * `verify` (TOTP enrolled: always asked), or null. MFA is mandatory for portal users; for staff
  * it is asked when they enrolled one, and required when the firm says so.
  */
-export function mfaStepFor(user: Pick<UserRow, 'kind' | 'totp_secret_enc'>, firm: Pick<FirmRow, 'mfa_required_for_staff'> | undefined): 'enrol' | 'verify' | null {
+export function mfaStepFor(
+  user: Pick<UserRow, 'kind' | 'totp_secret_enc'>,
+  firm: Pick<FirmRow, 'mfa_required_for_staff'> | undefined,
+): 'enrol' | 'verify' | null {
   if (user.totp_secret_enc) return 'verify';
   if (user.kind === 'portal' || firm?.mfa_required_for_staff) return 'enrol';
   return null;
@@ -36,7 +39,12 @@ export interface SignInOrigin {
  * privilege change: at login, and again when the second factor completes (the caller ends the
  * half-verified one). The caller hands the token to the browser (HTTP: `sessionCookieOf`).
  */
-export async function issueSession(deps: Pick<AppDeps, 'db' | 'config' | 'clock'>, user: UserRow, mfaVerified: boolean, from: SignInOrigin): Promise<IssuedSession> {
+export async function issueSession(
+  deps: Pick<AppDeps, 'db' | 'config' | 'clock'>,
+  user: UserRow,
+  mfaVerified: boolean,
+  from: SignInOrigin,
+): Promise<IssuedSession> {
   const firm = await findFirm(deps.db);
   const timeouts = effectiveTimeouts(deps.config, firm, await clientOf(deps.db, user));
   const { token, session } = await createSession(

@@ -18,7 +18,12 @@ export type ChatEditInput = z.infer<typeof ChatEditInput>;
 export const ChatReadInput = z.object({ lastReadId: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict();
 export type ChatReadInput = z.infer<typeof ChatReadInput>;
 
-const positiveInt = (max: number) => z.string().regex(/^\d{1,15}$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(1).max(max));
+const positiveInt = (max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max));
 
 /** GET /api/chat/:clientId/messages?before=&limit= (query strings). */
 export const ChatHistoryQuery = z.object({ before: positiveInt(Number.MAX_SAFE_INTEGER).optional(), limit: positiveInt(100).optional() }).strict();
@@ -28,7 +33,8 @@ export type ChatHistoryQuery = z.infer<typeof ChatHistoryQuery>;
 export const AttachmentUploadQuery = z.object({ name: z.string().max(1000).optional() }).strict();
 
 /** The types a chat file may be (judged from its bytes), for the composer's file picker and its help text. */
-export const CHAT_FILE_ACCEPT = '.png,.jpg,.jpeg,.webp,.gif,.pdf,.txt,.csv,.log,.zip,image/png,image/jpeg,image/webp,image/gif,application/pdf,text/plain,text/csv,application/zip';
+export const CHAT_FILE_ACCEPT =
+  '.png,.jpg,.jpeg,.webp,.gif,.pdf,.txt,.csv,.log,.zip,image/png,image/jpeg,image/webp,image/gif,application/pdf,text/plain,text/csv,application/zip';
 export const CHAT_FILE_TYPES_LABEL = 'images (PNG, JPEG, WebP, GIF), PDF, text (TXT, CSV, LOG) and ZIP';
 
 /** One client's channel as the channel list shows it. */
@@ -55,4 +61,3 @@ export interface ChatHistoryDTO {
   canWrite: boolean;
   archived: boolean;
 }
-

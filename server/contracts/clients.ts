@@ -19,10 +19,7 @@ const ModulesInput = z
   .partial()
   .strict();
 /** Which hideable finding fields the client's users see; a partial object is merged into what is stored. */
-const VisibleFieldsInput = z
-  .object({ cvss: z.boolean(), technicalDetails: z.boolean(), references: z.boolean(), evidence: z.boolean() })
-  .partial()
-  .strict();
+const VisibleFieldsInput = z.object({ cvss: z.boolean(), technicalDetails: z.boolean(), references: z.boolean(), evidence: z.boolean() }).partial().strict();
 
 export const UpdateClientInput = z
   .object({

@@ -24,11 +24,19 @@ export type CommentPatch = z.infer<typeof CommentPatch>;
 export const MentionableQuery = z.object({ internal: z.enum(['true', 'false']).optional() }).strict();
 
 /** Someone who may be @mentioned on a finding (they can see it). */
-export interface MentionCandidateDTO { id: string; name: string; kind: 'staff' | 'portal' }
+export interface MentionCandidateDTO {
+  id: string;
+  name: string;
+  kind: 'staff' | 'portal';
+}
 
-export interface CommentListDTO { comments: CommentDTO[] }
+export interface CommentListDTO {
+  comments: CommentDTO[];
+}
 export type CommentAnswer = { comment: CommentDTO; created?: boolean };
-export interface MentionableDTO { people: MentionCandidateDTO[] }
+export interface MentionableDTO {
+  people: MentionCandidateDTO[];
+}
 
 /**
  * A mention as stored in a comment: `@[Display Name](user-id)`. The composer inserts it from

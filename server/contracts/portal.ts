@@ -44,7 +44,10 @@ export interface DashboardDTO {
 }
 
 /** A row of a project's findings table (the full finding is on its own page). */
-export type FindingSummaryDTO = Pick<FindingPortalDTO, 'id' | 'projectId' | 'title' | 'severity' | 'status' | 'cvssScore' | 'dueAt' | 'overdue' | 'duePaused' | 'publishedAt' | 'updatedAt'>;
+export type FindingSummaryDTO = Pick<
+  FindingPortalDTO,
+  'id' | 'projectId' | 'title' | 'severity' | 'status' | 'cvssScore' | 'dueAt' | 'overdue' | 'duePaused' | 'publishedAt' | 'updatedAt'
+>;
 
 /** GET /api/portal/projects/:id. `null` = the module is not enabled for the client. */
 export interface PortalProjectDTO {

@@ -35,9 +35,7 @@ export const ProfileUpdateInput = z.object({ name: personName.optional(), notify
 export type ProfileUpdateInput = z.infer<typeof ProfileUpdateInput>;
 
 /** POST /profile/password. */
-export const PasswordChangeInput = z
-  .object({ currentPassword: z.string().min(1, 'required').max(1024, 'too long'), newPassword })
-  .strict();
+export const PasswordChangeInput = z.object({ currentPassword: z.string().min(1, 'required').max(1024, 'too long'), newPassword }).strict();
 export type PasswordChangeInput = z.infer<typeof PasswordChangeInput>;
 
 /** POST /auth/password-reset. */
@@ -45,9 +43,7 @@ export const PasswordResetRequestInput = z.object({ email }).strict();
 export type PasswordResetRequestInput = z.infer<typeof PasswordResetRequestInput>;
 
 /** POST /auth/password-reset/confirm. */
-export const PasswordResetConfirmInput = z
-  .object({ token: z.string().max(128), password: newPassword })
-  .strict();
+export const PasswordResetConfirmInput = z.object({ token: z.string().max(128), password: newPassword }).strict();
 export type PasswordResetConfirmInput = z.infer<typeof PasswordResetConfirmInput>;
 
 /** The signed-in person's own profile. */

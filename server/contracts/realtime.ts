@@ -9,10 +9,17 @@ import type { ErrorCode } from './errors.js';
 
 /** Every type of client event log entry (each is also the Socket.IO event name it is pushed as). */
 export const FEED_EVENT_TYPES = [
-  'comment:created', 'comment:updated', 'comment:deleted',
-  'message:created', 'message:updated', 'message:deleted',
-  'finding:published', 'finding:unpublished', 'finding:updated',
-  'report:published', 'report:unpublished',
+  'comment:created',
+  'comment:updated',
+  'comment:deleted',
+  'message:created',
+  'message:updated',
+  'message:deleted',
+  'finding:published',
+  'finding:unpublished',
+  'finding:updated',
+  'report:published',
+  'report:unpublished',
   'project:updated',
   'remediation:updated',
 ] as const;
@@ -32,12 +39,23 @@ export const PresenceTarget = z.discriminatedUnion('kind', [
 ]);
 export type PresenceTarget = z.infer<typeof PresenceTarget>;
 export const PresenceJoinInput = z.object({ target: PresenceTarget }).strict();
-export interface PresenceMember { id: string; name: string; kind: 'staff' | 'portal' }
+export interface PresenceMember {
+  id: string;
+  name: string;
+  kind: 'staff' | 'portal';
+}
 export type PresenceJoinResult = { present: PresenceMember[] };
 /** Pushed to a presence room as people come and go: `presence:changed`. */
-export interface PresenceChanged { target: PresenceTarget; present: PresenceMember[] }
+export interface PresenceChanged {
+  target: PresenceTarget;
+  present: PresenceMember[];
+}
 /** Pushed to a presence room: `typing:changed`. */
-export interface TypingChanged { target: PresenceTarget; user: PresenceMember; typing: boolean }
+export interface TypingChanged {
+  target: PresenceTarget;
+  user: PresenceMember;
+  typing: boolean;
+}
 
 /** `typing:start` / `typing:stop`. */
 export const TypingInput = z.object({ target: PresenceTarget }).strict();
@@ -70,7 +88,11 @@ export interface AttachmentDTO {
   thumbUrl: string | null;
 }
 
-export interface AuthorDTO { id: string; name: string; kind: 'staff' | 'portal' }
+export interface AuthorDTO {
+  id: string;
+  name: string;
+  kind: 'staff' | 'portal';
+}
 
 export interface ChatMessageDTO {
   id: number;
@@ -116,9 +138,28 @@ export interface NotificationDTO {
 }
 
 /** Pushed to the user's own room: `notification:created`, with the new unread count. */
-export interface NotificationPushed { notification: NotificationDTO; unread: number }
+export interface NotificationPushed {
+  notification: NotificationDTO;
+  unread: number;
+}
 
 /** What finding/report/project feed events carry: enough to update a list row; pages reload details over HTTP. */
-export interface FindingSummaryDTO { id: string; projectId: string; title: string; severity: string; status: string; published?: boolean }
-export interface ReportSummaryDTO { id: string; projectId: string; title: string; version: number }
-export interface ProjectSummaryDTO { id: string; name: string; status: string }
+export interface FindingSummaryDTO {
+  id: string;
+  projectId: string;
+  title: string;
+  severity: string;
+  status: string;
+  published?: boolean;
+}
+export interface ReportSummaryDTO {
+  id: string;
+  projectId: string;
+  title: string;
+  version: number;
+}
+export interface ProjectSummaryDTO {
+  id: string;
+  name: string;
+  status: string;
+}

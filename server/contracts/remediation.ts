@@ -11,7 +11,10 @@ export type RetestStatus = (typeof RETEST_STATUSES)[number];
 
 const notes = z.string().trim().max(5000, 'at most 5000 characters');
 const attachmentIds = z.array(z.string().uuid()).max(10, 'at most 10 files').default([]);
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-01-31').refine((d) => !Number.isNaN(Date.parse(d)), 'a real date');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-01-31')
+  .refine((d) => !Number.isNaN(Date.parse(d)), 'a real date');
 
 /** A client Manager marks a finding remediated: notes are required, files (uploaded first) optional. */
 export const RemediationSubmitInput = z.object({ notes: notes.min(1, 'required: say what was fixed'), attachmentIds }).strict();
@@ -35,7 +38,11 @@ export function statusNoteRequired(from: FindingStatus, to: FindingStatus): bool
 /** A client Manager asks for a retest of one or several published findings. */
 export const RetestRequestInput = z
   .object({
-    findingIds: z.array(z.string().uuid()).min(1, 'choose at least one finding').max(50, 'at most 50 findings').refine((a) => new Set(a).size === a.length, 'a finding is listed twice'),
+    findingIds: z
+      .array(z.string().uuid())
+      .min(1, 'choose at least one finding')
+      .max(50, 'at most 50 findings')
+      .refine((a) => new Set(a).size === a.length, 'a finding is listed twice'),
     message: notes.min(1, 'required'),
   })
   .strict();

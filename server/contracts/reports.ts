@@ -3,7 +3,6 @@ import type { ReportDTO } from './workspace.js';
 
 /** Report PDFs on a project: request schemas and answers (the DTO itself is in workspace.ts). */
 
-
 export const REPORT_TITLE_MAX = 200;
 
 /** Upload query: the PDF is the raw body; `name` is only a label for the download. */

@@ -1,7 +1,19 @@
 import type { CommentAnswer, CommentCreateEvent } from './comments.js';
 import type {
-  Ack, ChatMessageDTO, CommentDTO, FeedEventType, FeedSubscribeInput, FindingSummaryDTO, MessageSendInput,
-  NotificationPushed, PresenceChanged, PresenceJoinResult, PresenceTarget, ProjectSummaryDTO, ReportSummaryDTO, TypingChanged,
+  Ack,
+  ChatMessageDTO,
+  CommentDTO,
+  FeedEventType,
+  FeedSubscribeInput,
+  FindingSummaryDTO,
+  MessageSendInput,
+  NotificationPushed,
+  PresenceChanged,
+  PresenceJoinResult,
+  PresenceTarget,
+  ProjectSummaryDTO,
+  ReportSummaryDTO,
+  TypingChanged,
 } from './realtime.js';
 
 /**

@@ -9,8 +9,7 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
 export type PortalRole = (typeof PORTAL_ROLES)[number];
 export type MemberStatus = 'invited' | 'active' | 'removed';
 
-const roleOf = <T extends readonly [string, ...string[]]>(roles: T) =>
-  z.enum(roles, { message: `one of: ${roles.join(', ')}` });
+const roleOf = <T extends readonly [string, ...string[]]>(roles: T) => z.enum(roles, { message: `one of: ${roles.join(', ')}` });
 
 const atLeastOne = (o: Record<string, unknown>) => Object.values(o).some((v) => v !== undefined);
 
@@ -33,9 +32,7 @@ export const UpdatePortalUserInput = z
   .refine(atLeastOne, 'Nothing to change.');
 export type UpdatePortalUserInput = z.infer<typeof UpdatePortalUserInput>;
 
-export const AcceptInvitationInput = z
-  .object({ token: z.string().min(1, 'required').max(128), password: newPassword })
-  .strict();
+export const AcceptInvitationInput = z.object({ token: z.string().min(1, 'required').max(128), password: newPassword }).strict();
 export type AcceptInvitationInput = z.infer<typeof AcceptInvitationInput>;
 
 /** One account as the people who manage it see it (never a hash, secret or session). */

@@ -15,9 +15,16 @@ export type FindingStatus = (typeof FINDING_STATUSES)[number];
 export const MODULES = ['projects', 'findings', 'reports', 'chat', 'activity'] as const;
 export type Module = (typeof MODULES)[number];
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-01-31').refine((d) => !Number.isNaN(Date.parse(d)), 'a real date');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-01-31')
+  .refine((d) => !Number.isNaN(Date.parse(d)), 'a real date');
 const markdown = (max: number) => z.string().max(max, `at most ${max} characters`);
-const url = z.string().trim().max(2000).refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), 'an http(s) URL');
+const url = z
+  .string()
+  .trim()
+  .max(2000)
+  .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), 'an http(s) URL');
 
 export const ProjectInput = z
   .object({
@@ -56,7 +63,17 @@ const findingFields = {
   internalNotes: markdown(50_000),
 };
 export const FindingInput = z
-  .object({ ...findingFields, description: findingFields.description.default(''), impact: findingFields.impact.default(''), remediation: findingFields.remediation.default(''), technicalDetails: findingFields.technicalDetails.default(''), cvssVector: findingFields.cvssVector.default(null), references: findingFields.references.default([]), affectedAssets: findingFields.affectedAssets.default([]), internalNotes: findingFields.internalNotes.default('') })
+  .object({
+    ...findingFields,
+    description: findingFields.description.default(''),
+    impact: findingFields.impact.default(''),
+    remediation: findingFields.remediation.default(''),
+    technicalDetails: findingFields.technicalDetails.default(''),
+    cvssVector: findingFields.cvssVector.default(null),
+    references: findingFields.references.default([]),
+    affectedAssets: findingFields.affectedAssets.default([]),
+    internalNotes: findingFields.internalNotes.default(''),
+  })
   .strict();
 /** An edit names the version it was based on: a stale version gets 409 instead of overwriting a colleague. */
 export const FindingPatch = z.object(findingFields).partial().extend({ version: z.number().int().positive() }).strict();

@@ -25,7 +25,9 @@ export async function appendEvents(trx: Db, events: (NewClientEvent & { at: numb
   if (!events.length) return;
   await trx
     .insertInto('client_events')
-    .values(events.map((e) => ({ client_id: e.clientId, type: e.type, audience: e.audience, entity_id: e.entityId, data: JSON.stringify(e.data ?? {}), at: e.at })))
+    .values(
+      events.map((e) => ({ client_id: e.clientId, type: e.type, audience: e.audience, entity_id: e.entityId, data: JSON.stringify(e.data ?? {}), at: e.at })),
+    )
     .execute();
 }
 
@@ -50,7 +52,10 @@ export async function eventsSince(db: Db, since: number, upTo: number, scope: Fe
 
 /** The newest committed position (0 for an empty log). */
 export async function latestPosition(db: Db): Promise<number> {
-  const row = await db.selectFrom('client_events').select((eb) => eb.fn.max('position').as('p')).executeTakeFirst();
+  const row = await db
+    .selectFrom('client_events')
+    .select((eb) => eb.fn.max('position').as('p'))
+    .executeTakeFirst();
   const floor = await eventFloor(db);
   return Math.max(Number(row?.p ?? 0), floor);
 }
@@ -64,11 +69,18 @@ export async function eventFloor(db: Db): Promise<number> {
 /** Drop events older than `before` (ms) and raise the floor to the highest dropped position. */
 export async function pruneEvents(db: Db, before: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const top = await trx.selectFrom('client_events').select((eb) => eb.fn.max('position').as('p')).where('at', '<', before).executeTakeFirst();
+    const top = await trx
+      .selectFrom('client_events')
+      .select((eb) => eb.fn.max('position').as('p'))
+      .where('at', '<', before)
+      .executeTakeFirst();
     const upTo = Number(top?.p ?? 0);
     if (!upTo) return 0;
     const res = await trx.deleteFrom('client_events').where('position', '<=', upTo).executeTakeFirst();
-    await trx.updateTable('firm').set((eb) => ({ event_floor: eb.fn('max', [eb.ref('event_floor'), eb.val(upTo)]) })).execute();
+    await trx
+      .updateTable('firm')
+      .set((eb) => ({ event_floor: eb.fn('max', [eb.ref('event_floor'), eb.val(upTo)]) }))
+      .execute();
     return Number(res.numDeletedRows);
   });
 }

@@ -10,12 +10,19 @@ export const apiNotFound: RequestHandler = (_req, _res, next) => next(notFound('
 function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
-    return new AppError(400, 'validation_failed', 'Some fields are not valid.', err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    return new AppError(
+      400,
+      'validation_failed',
+      'Some fields are not valid.',
+      err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
   }
   const e = err as { type?: string; status?: number; limit?: number };
   if (e?.type === 'entity.parse.failed') return new AppError(400, 'bad_request', 'The request body is not valid JSON.');
-  if (e?.type === 'entity.too.large') return new AppError(413, 'payload_too_large', `The request body is larger than the ${Math.round((e.limit ?? 0) / 1024)} KB limit.`);
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new AppError(415, 'unsupported_media_type', 'Unsupported request encoding.');
+  if (e?.type === 'entity.too.large')
+    return new AppError(413, 'payload_too_large', `The request body is larger than the ${Math.round((e.limit ?? 0) / 1024)} KB limit.`);
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+    return new AppError(415, 'unsupported_media_type', 'Unsupported request encoding.');
   return null;
 }
 

@@ -95,7 +95,13 @@ export function switchOn(json: string, key: string): boolean {
   } catch {
     return true;
   }
-  return !(parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && Object.hasOwn(parsed, key) && (parsed as Record<string, unknown>)[key] === false);
+  return !(
+    parsed !== null &&
+    typeof parsed === 'object' &&
+    !Array.isArray(parsed) &&
+    Object.hasOwn(parsed, key) &&
+    (parsed as Record<string, unknown>)[key] === false
+  );
 }
 const switchOnSql = (column: ReturnType<typeof col>, key: string) =>
   sql<SqlBool>`(case when json_valid(${column}) then coalesce(json_type(${column}, ${'$.' + key}), '') <> 'false' else 1 end)`;
@@ -227,7 +233,12 @@ const MODULE_LABELS: Record<Module, string> = { projects: 'Projects', findings: 
 
 /** The refusal for a module switched off: 403 with a message people understand. */
 function moduleDisabled(module: Module): AppError {
-  return new AppError(403, 'module_disabled', `The ${MODULE_LABELS[module]} module is not enabled for your organisation. Contact your provider to turn it on.`, { module });
+  return new AppError(
+    403,
+    'module_disabled',
+    `The ${MODULE_LABELS[module]} module is not enabled for your organisation. Contact your provider to turn it on.`,
+    { module },
+  );
 }
 
 /** Like `sees`, but throws: 403 `module_disabled` for a module switched off, else 404. */
@@ -258,8 +269,17 @@ export function seesModule(person: Person, client: ClientRecord | undefined, mod
  * viewer's own): the row keeps its own `client_id`, so another client's row still fails the
  * own-client term first.
  */
-export function atClient<R extends { client_id: string }>(client: ClientRecord & { visible_fields?: string }, row: R): R & ClientState & { visible_fields: string } {
-  return { portal_enabled: client.portal_enabled, archived_at: client.archived_at, modules: client.modules, visible_fields: client.visible_fields ?? '{}', ...row };
+export function atClient<R extends { client_id: string }>(
+  client: ClientRecord & { visible_fields?: string },
+  row: R,
+): R & ClientState & { visible_fields: string } {
+  return {
+    portal_enabled: client.portal_enabled,
+    archived_at: client.archived_at,
+    modules: client.modules,
+    visible_fields: client.visible_fields ?? '{}',
+    ...row,
+  };
 }
 
 /**

@@ -18,5 +18,6 @@ const ownClient = (v: Principal, r: { type: string; clientId?: string } | undefi
 
 export const chatRules: Record<ChatAction, Rule> = {
   'chat.read': (v, r) => v.kind === 'staff' || ownClient(v, r),
-  'chat.write': (v, r) => (v.kind === 'staff' && (v.role === 'admin' || v.role === 'analyst')) || (ownClient(v, r) && (v.role === 'collaborator' || v.role === 'manager')),
+  'chat.write': (v, r) =>
+    (v.kind === 'staff' && (v.role === 'admin' || v.role === 'analyst')) || (ownClient(v, r) && (v.role === 'collaborator' || v.role === 'manager')),
 };

@@ -10,8 +10,7 @@ import type { ClientData } from './workspace.js';
  */
 
 export type RemediationAction =
-  | 'remediation.read' | 'remediation.submit' | 'remediation.verdict' | 'remediation.queue'
-  | 'retest.read' | 'retest.request' | 'retest.manage';
+  'remediation.read' | 'remediation.submit' | 'remediation.verdict' | 'remediation.queue' | 'retest.read' | 'retest.request' | 'retest.manage';
 
 type Principal = Pick<UserRow, 'kind' | 'role' | 'client_id'>;
 type Rule = (v: Principal, r: { type: string; clientId?: string } | ClientData | undefined) => boolean;

@@ -7,10 +7,15 @@ import type { UserRow } from '../../db/schema.js';
  */
 
 export type WorkspaceAction =
-  | 'project.read' | 'project.manage'
-  | 'finding.read' | 'finding.manage'
-  | 'evidence.read' | 'evidence.readOriginal' | 'evidence.manage'
-  | 'report.read' | 'report.manage'
+  | 'project.read'
+  | 'project.manage'
+  | 'finding.read'
+  | 'finding.manage'
+  | 'evidence.read'
+  | 'evidence.readOriginal'
+  | 'evidence.manage'
+  | 'report.read'
+  | 'report.manage'
   | 'dashboard.read'
   | 'firm.manage';
 

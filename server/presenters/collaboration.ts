@@ -16,8 +16,6 @@ export type { CommentWithAuthor, MessageWithAuthor };
  * `loadMessages`).
  */
 
-
-
 const author = (id: string, name: string, kind: 'staff' | 'portal'): AuthorDTO => ({ id, name, kind });
 
 export function presentComment(c: CommentWithAuthor, profile: VisibilityProfile & { audience: 'staff' }): CommentStaffDTO;

@@ -8,10 +8,14 @@ import { iso } from './iso.js';
 
 /** Presenters for the portal's dashboard, project finding tables and activity feed. */
 
-
 const STATUS_WORDS: Record<FindingStatus, string> = {
-  open: 'Open', pending_verification: 'Pending verification', verified_fixed: 'Verified fixed', not_fixed: 'Not fixed',
-  partially_fixed: 'Partially fixed', risk_accepted: 'Risk accepted', closed: 'Closed',
+  open: 'Open',
+  pending_verification: 'Pending verification',
+  verified_fixed: 'Verified fixed',
+  not_fixed: 'Not fixed',
+  partially_fixed: 'Partially fixed',
+  risk_accepted: 'Risk accepted',
+  closed: 'Closed',
 };
 const isOpen = (s: FindingStatus) => (OPEN_STATUSES as readonly FindingStatus[]).includes(s);
 
@@ -75,15 +79,22 @@ export interface ActivitySources {
 export function presentActivity(src: ActivitySources, limit: number): ActivityDTO[] {
   const events: (Omit<ActivityDTO, 'at'> & { ms: number })[] = [
     ...(src.publications ?? []).map((e) => ({
-      kind: 'finding_published' as const, ms: e.at, text: `New finding published: ${e.title}`, link: `/portal/findings/${e.id}`,
+      kind: 'finding_published' as const,
+      ms: e.at,
+      text: `New finding published: ${e.title}`,
+      link: `/portal/findings/${e.id}`,
     })),
     ...(src.statusChanges ?? []).map((e) => ({
-      kind: 'status_changed' as const, ms: e.at,
+      kind: 'status_changed' as const,
+      ms: e.at,
       text: `${e.title}: ${STATUS_WORDS[e.from_status ?? 'open']} → ${STATUS_WORDS[e.to_status]}`,
       link: `/portal/findings/${e.id}`,
     })),
     ...(src.reports ?? []).map((e) => ({
-      kind: 'report_published' as const, ms: e.at, text: `Report published: ${e.title} v${e.version} (${e.project_name})`, link: '/portal/reports',
+      kind: 'report_published' as const,
+      ms: e.at,
+      text: `Report published: ${e.title} v${e.version} (${e.project_name})`,
+      link: '/portal/reports',
     })),
   ];
   return events

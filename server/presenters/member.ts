@@ -1,7 +1,9 @@
 import type { UserRow } from '../../db/schema.js';
 import type { MemberDTO } from '../contracts/users.js';
 
-export type MemberRow = Pick<UserRow, 'id' | 'name' | 'email' | 'role' | 'status' | 'last_login_at' | 'held_email' | 'held_reason'> & { invited_at: number | null };
+export type MemberRow = Pick<UserRow, 'id' | 'name' | 'email' | 'role' | 'status' | 'last_login_at' | 'held_email' | 'held_reason'> & {
+  invited_at: number | null;
+};
 
 /**
  * An account as the people who manage it see it: built field by field, never a hash or secret.

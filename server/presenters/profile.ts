@@ -39,8 +39,21 @@ export function presentSession(s: SessionRow, currentId: string): SessionInfoDTO
 /** "Firefox on Windows" from a user agent: a hint for people, never used for any decision. */
 function deviceLabel(ua: string | null): string {
   if (!ua) return 'Unknown device';
-  const browser = [['Edge', /Edg(e|A|iOS)?\//], ['Opera', /OPR\//], ['Firefox', /Firefox\/|FxiOS/], ['Chrome', /Chrom(e|ium)\/|CriOS/], ['Safari', /Safari\//]] as const;
-  const os = [['iOS', /iPhone|iPad|iPod/], ['Android', /Android/], ['Windows', /Windows/], ['macOS', /Macintosh|Mac OS X/], ['ChromeOS', /CrOS/], ['Linux', /Linux/]] as const;
+  const browser = [
+    ['Edge', /Edg(e|A|iOS)?\//],
+    ['Opera', /OPR\//],
+    ['Firefox', /Firefox\/|FxiOS/],
+    ['Chrome', /Chrom(e|ium)\/|CriOS/],
+    ['Safari', /Safari\//],
+  ] as const;
+  const os = [
+    ['iOS', /iPhone|iPad|iPod/],
+    ['Android', /Android/],
+    ['Windows', /Windows/],
+    ['macOS', /Macintosh|Mac OS X/],
+    ['ChromeOS', /CrOS/],
+    ['Linux', /Linux/],
+  ] as const;
   const b = browser.find(([, re]) => re.test(ua))?.[0];
   const o = os.find(([, re]) => re.test(ua))?.[0];
   if (b && o) return `${b} on ${o}`;

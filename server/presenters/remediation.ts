@@ -47,7 +47,9 @@ export function presentRetest(r: RetestWithPeople, profile: VisibilityProfile): 
     message: r.message,
     status: r.status,
     scheduledFor: r.scheduled_for,
-    findings: r.findings.filter((f) => !portal || isPublished(f)).map((f) => ({ id: f.id, title: f.title, severity: f.severity as Severity, status: f.status as FindingStatus })),
+    findings: r.findings
+      .filter((f) => !portal || isPublished(f))
+      .map((f) => ({ id: f.id, title: f.title, severity: f.severity as Severity, status: f.status as FindingStatus })),
     roundIds: r.round_ids,
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,

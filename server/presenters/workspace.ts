@@ -1,6 +1,16 @@
 import type { EvidenceRow, FindingRow, ProjectRow, ReportRow } from '../../db/schema.js';
 import type {
-  EvidenceDTO, EvidenceStaffDTO, FindingCounts, FindingPortalDTO, FindingStaffDTO, ProjectDTO, ProjectStaffDTO, ReportDTO, ReportStaffDTO, StatusChangeDTO, StatusChangeStaffDTO,
+  EvidenceDTO,
+  EvidenceStaffDTO,
+  FindingCounts,
+  FindingPortalDTO,
+  FindingStaffDTO,
+  ProjectDTO,
+  ProjectStaffDTO,
+  ReportDTO,
+  ReportStaffDTO,
+  StatusChangeDTO,
+  StatusChangeStaffDTO,
 } from '../contracts/workspace.js';
 import { renderMarkdown } from '../services/markdown.js';
 import type { Due } from '../services/deadlines.js';

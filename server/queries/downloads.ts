@@ -51,7 +51,14 @@ async function auditDownload(
     await writeAudit(deps.db, audit, { ...base, outcome: known ? 'denied' : 'failure', details: { variant, reason, bytes: 0 } }, deps.clock());
     return;
   }
-  await writeAudit(deps.db, { ...audit, clientId: outcome.clientId }, {
-    ...base, outcome: outcome.complete ? 'success' : 'failure', details: { variant, bytes: outcome.bytes, ...(outcome.complete ? {} : { reason: 'interrupted' }) },
-  }, deps.clock());
+  await writeAudit(
+    deps.db,
+    { ...audit, clientId: outcome.clientId },
+    {
+      ...base,
+      outcome: outcome.complete ? 'success' : 'failure',
+      details: { variant, bytes: outcome.bytes, ...(outcome.complete ? {} : { reason: 'interrupted' }) },
+    },
+    deps.clock(),
+  );
 }

@@ -13,9 +13,7 @@ import * as repo from '../repositories/portal.js';
 import { remediationDays } from '../repositories/remediation.js';
 import { dueOf } from '../services/deadlines.js';
 import { presentFinding, presentProject, presentReport } from '../presenters/workspace.js';
-import {
-  countsByProject, emptyCounts, presentActivity, presentFindingSummary, presentOpenBySeverity, presentProgress,
-} from '../presenters/dashboard.js';
+import { countsByProject, emptyCounts, presentActivity, presentFindingSummary, presentOpenBySeverity, presentProgress } from '../presenters/dashboard.js';
 
 /**
  * What a client's people read: dashboard, projects, findings and reports of their own

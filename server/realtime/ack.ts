@@ -36,7 +36,8 @@ function socketContext(socket: AppSocket): CommandContext {
 
 /** Turn anything thrown into an error ack (unknown errors are logged, never described). */
 export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never> {
-  if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) } };
+  if (err instanceof AppError)
+    return { ok: false, error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) } };
   deps.logger.error({ err, event }, 'socket event failed');
   return { ok: false, error: { code: 'internal_error', message: 'Something went wrong. Please try again.' } };
 }

@@ -29,12 +29,17 @@ export function portalAudience(client: ClientRecord & Pick<ClientRow, 'visible_f
 const isPortal = (a: FeedAudience) => a.profile.audience === 'portal';
 
 /** Whether the audience may see a resource of this kind, judged with its client's current state. */
-function mayShow<K extends Exclude<Reachable, 'client' | 'chat' | 'project'>>(a: FeedAudience, kind: K, row: Omit<StateOf[K], 'portal_enabled' | 'archived_at' | 'modules'>): boolean {
+function mayShow<K extends Exclude<Reachable, 'client' | 'chat' | 'project'>>(
+  a: FeedAudience,
+  kind: K,
+  row: Omit<StateOf[K], 'portal_enabled' | 'archived_at' | 'modules'>,
+): boolean {
   return a.client === null || sees({ kind: 'portal', client_id: a.client.id }, kind, atClient(a.client, row) as StateOf[K]);
 }
 /** Whether the audience may see a client-wide part (the chat channel, the projects) or be told of a withdrawal in a module. */
 const mayOpen = (a: FeedAudience, kind: 'chat' | 'project') => a.client === null || sees({ kind: 'portal', client_id: a.client.id }, kind, a.client);
-const mayHearOf = (a: FeedAudience, module: 'findings' | 'reports') => a.client === null || seesModule({ kind: 'portal', client_id: a.client.id }, a.client, module);
+const mayHearOf = (a: FeedAudience, module: 'findings' | 'reports') =>
+  a.client === null || seesModule({ kind: 'portal', client_id: a.client.id }, a.client, module);
 
 /** Present a batch of events (any clients, any types) for one audience, in the same order. */
 export async function presentEvents(db: Db, rows: ClientEventRow[], a: FeedAudience): Promise<(AnyFeedEvent | null)[]> {
@@ -48,14 +53,21 @@ export async function loadEventData(db: Db, rows: ClientEventRow[]) {
   const ids = (types: string[]) => [...new Set(rows.filter((r) => types.some((t) => r.type.startsWith(t))).map((r) => r.entity_id))];
   const commentIds = ids(['comment:']);
   const messageIds = ids(['message:']).map(Number);
-  const findingIds = [...new Set([...ids(['finding:', 'remediation:']), ...rows.filter((r) => r.type.startsWith('comment:')).map((r) => String(JSON.parse(r.data).findingId ?? ''))])].filter(Boolean);
+  const findingIds = [
+    ...new Set([
+      ...ids(['finding:', 'remediation:']),
+      ...rows.filter((r) => r.type.startsWith('comment:')).map((r) => String(JSON.parse(r.data).findingId ?? '')),
+    ]),
+  ].filter(Boolean);
   const reportIds = ids(['report:']);
   const projectIds = ids(['project:']);
 
   const [comments, messages, findings, reports, projects] = await Promise.all([
     loadComments(db, commentIds),
     loadMessages(db, messageIds),
-    findingIds.length ? db.selectFrom('findings').select(['id', 'client_id', 'project_id', 'title', 'severity', 'status', 'published']).where('id', 'in', findingIds).execute() : [],
+    findingIds.length
+      ? db.selectFrom('findings').select(['id', 'client_id', 'project_id', 'title', 'severity', 'status', 'published']).where('id', 'in', findingIds).execute()
+      : [],
     reportIds.length ? db.selectFrom('reports').select(['id', 'project_id', 'title', 'version', 'published']).where('id', 'in', reportIds).execute() : [],
     projectIds.length ? db.selectFrom('projects').select(['id', 'name', 'status']).where('id', 'in', projectIds).execute() : [],
   ]);
@@ -76,7 +88,12 @@ export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudie
     const f = findingById.get(id);
     if (!f || !mayShow(a, 'finding', f)) return null;
     return pick<FindingSummaryDTO>('finding', a.profile, {
-      id: () => f.id, projectId: () => f.project_id, title: () => f.title, severity: () => f.severity, status: () => f.status, published: () => isPublished(f),
+      id: () => f.id,
+      projectId: () => f.project_id,
+      title: () => f.title,
+      severity: () => f.severity,
+      status: () => f.status,
+      published: () => isPublished(f),
     });
   };
 
@@ -113,7 +130,12 @@ export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudie
       case 'report:published': {
         const rep = reportById.get(r.entity_id);
         if (!rep || !mayShow(a, 'report', { client_id: r.client_id, published: rep.published })) return null;
-        return pick<ReportSummaryDTO>('report', a.profile, { id: () => rep.id, projectId: () => rep.project_id, title: () => rep.title, version: () => rep.version });
+        return pick<ReportSummaryDTO>('report', a.profile, {
+          id: () => rep.id,
+          projectId: () => rep.project_id,
+          title: () => rep.title,
+          version: () => rep.version,
+        });
       }
       case 'report:unpublished':
         return mayHearOf(a, 'reports') ? { id: r.entity_id } : null;
@@ -130,6 +152,8 @@ export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudie
   return rows.map((r) => {
     const data = one(r);
     // `one` switched on this row's type, so `data` is that type's payload (a pairing TypeScript can't follow through the switch).
-    return data === null ? null : ({ position: r.position, clientId: r.client_id, type: r.type as FeedEventType, at: new Date(r.at).toISOString(), data } as AnyFeedEvent);
+    return data === null
+      ? null
+      : ({ position: r.position, clientId: r.client_id, type: r.type as FeedEventType, at: new Date(r.at).toISOString(), data } as AnyFeedEvent);
   });
 }

@@ -41,16 +41,27 @@ export function createFeed(io: AppServer, deps: AppDeps) {
 
   async function emitBatch(rows: ClientEventRow[]): Promise<void> {
     const clientIds = [...new Set(rows.map((r) => r.client_id))];
-    const clients = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules', 'portal_enabled', 'archived_at']).where('id', 'in', clientIds).execute();
+    const clients = await deps.db
+      .selectFrom('clients')
+      .select(['id', 'visible_fields', 'modules', 'portal_enabled', 'archived_at'])
+      .where('id', 'in', clientIds)
+      .execute();
     // Read what the events refer to once; present it for staff and for each client's portal.
     const data = await loadEventData(deps.db, rows);
     const staff = presentLoaded(data, rows, STAFF_AUDIENCE);
     const portal = new Map<string, (AnyFeedEvent | null)[]>();
     for (const c of clients) {
       const own = rows.map((r) => (r.client_id === c.id ? r : null));
-      const presented = presentLoaded(data, own.filter((r): r is ClientEventRow => r !== null), portalAudience(c));
+      const presented = presentLoaded(
+        data,
+        own.filter((r): r is ClientEventRow => r !== null),
+        portalAudience(c),
+      );
       let i = 0;
-      portal.set(c.id, own.map((r) => (r ? presented[i++]! : null)));
+      portal.set(
+        c.id,
+        own.map((r) => (r ? presented[i++]! : null)),
+      );
     }
     // From here to the end: synchronous, so no subscriber can join between an emit and its mark.
     rows.forEach((r, i) => {
@@ -71,7 +82,11 @@ export function createFeed(io: AppServer, deps: AppDeps) {
     await init();
     do {
       again = false;
-      await drainLog((after) => eventsSince(deps.db, after, Number.MAX_SAFE_INTEGER, 'staff', BATCH), emitBatch, () => lastEmitted);
+      await drainLog(
+        (after) => eventsSince(deps.db, after, Number.MAX_SAFE_INTEGER, 'staff', BATCH),
+        emitBatch,
+        () => lastEmitted,
+      );
     } while (again);
   }
 
@@ -137,7 +152,11 @@ export function createFeed(io: AppServer, deps: AppDeps) {
     let audience = STAFF_AUDIENCE;
     let audienceKey = scope === 'staff' ? 'staff' : 'staffOf' in scope ? `staff:${scope.staffOf.join(',')}` : '';
     if (scope !== 'staff' && 'clientId' in scope) {
-      const c = await deps.db.selectFrom('clients').select(['id', 'visible_fields', 'modules', 'portal_enabled', 'archived_at']).where('id', '=', scope.clientId).executeTakeFirst();
+      const c = await deps.db
+        .selectFrom('clients')
+        .select(['id', 'visible_fields', 'modules', 'portal_enabled', 'archived_at'])
+        .where('id', '=', scope.clientId)
+        .executeTakeFirst();
       if (!c) return null;
       audience = portalAudience(c);
       audienceKey = `portal:${c.id}:${c.visible_fields}:${c.modules}:${c.portal_enabled}:${c.archived_at}`;
@@ -167,12 +186,17 @@ export function createFeed(io: AppServer, deps: AppDeps) {
  * cursor to its last row: if it does not (a bug in emitting), this throws — the pump logs it and
  * stops — instead of reading the same batch forever.
  */
-export async function drainLog<R extends { position: number }>(read: (after: number) => Promise<R[]>, emit: (rows: R[]) => Promise<void>, cursor: () => number): Promise<void> {
+export async function drainLog<R extends { position: number }>(
+  read: (after: number) => Promise<R[]>,
+  emit: (rows: R[]) => Promise<void>,
+  cursor: () => number,
+): Promise<void> {
   for (;;) {
     const from = cursor();
     const rows = await read(from);
     if (!rows.length) return;
     await emit(rows);
-    if (cursor() < rows[rows.length - 1]!.position) throw new Error(`feed cursor stuck at ${cursor()} after a batch ending at ${rows[rows.length - 1]!.position}`);
+    if (cursor() < rows[rows.length - 1]!.position)
+      throw new Error(`feed cursor stuck at ${cursor()} after a batch ending at ${rows[rows.length - 1]!.position}`);
   }
 }

@@ -79,14 +79,16 @@ export function createPresence(io: AppServer, deps: AppDeps) {
       return {};
     });
 
-    const typing = (on: boolean) => async ({ target }: { target: PresenceTarget }) => {
-      // Only where the viewer has joined and may still be: a typing event names no one else's room.
-      if (!joined.has(roomOf(target))) throw notFound();
-      const { ids } = await admitted(target);
-      if (!ids.delete(socket.id)) throw notFound();
-      if (ids.size) io.to([...ids]).emit('typing:changed', { target, user: memberOf(socket), typing: on });
-      return {};
-    };
+    const typing =
+      (on: boolean) =>
+      async ({ target }: { target: PresenceTarget }) => {
+        // Only where the viewer has joined and may still be: a typing event names no one else's room.
+        if (!joined.has(roomOf(target))) throw notFound();
+        const { ids } = await admitted(target);
+        if (!ids.delete(socket.id)) throw notFound();
+        if (ids.size) io.to([...ids]).emit('typing:changed', { target, user: memberOf(socket), typing: on });
+        return {};
+      };
     handle(deps, socket, 'typing:start', TypingInput, typing(true), typingLimit);
     handle(deps, socket, 'typing:stop', TypingInput, typing(false));
 

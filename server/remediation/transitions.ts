@@ -48,8 +48,13 @@ const TRANSITIONS: readonly Transition[] = [
 
 /** The words people read for each status. */
 export const STATUS_LABELS: Record<FindingStatus, string> = {
-  open: 'Open', pending_verification: 'Pending verification', verified_fixed: 'Verified fixed', not_fixed: 'Not fixed',
-  partially_fixed: 'Partially fixed', risk_accepted: 'Risk accepted', closed: 'Closed',
+  open: 'Open',
+  pending_verification: 'Pending verification',
+  verified_fixed: 'Verified fixed',
+  not_fixed: 'Not fixed',
+  partially_fixed: 'Partially fixed',
+  risk_accepted: 'Risk accepted',
+  closed: 'Closed',
 };
 
 /** The verdict statuses: the move out of Pending verification that closes its round. */
@@ -98,14 +103,22 @@ const RETEST_TRANSITIONS: readonly { from: RetestStatus; to: RetestStatus }[] = 
 export function checkRetestTransition(from: RetestStatus, to: RetestStatus): TransitionCheck {
   if (RETEST_TRANSITIONS.some((x) => x.from === from && x.to === to)) return { ok: true };
   const allowed = RETEST_TRANSITIONS.filter((x) => x.from === from).map((x) => x.to);
-  return { ok: false, reason: 'state', message: `This retest request is ${from}; it can't become ${to}. Allowed: ${allowed.length ? [...new Set(allowed)].join(', ') : 'nothing (it is done)'}.` };
+  return {
+    ok: false,
+    reason: 'state',
+    message: `This retest request is ${from}; it can't become ${to}. Allowed: ${allowed.length ? [...new Set(allowed)].join(', ') : 'nothing (it is done)'}.`,
+  };
 }
 
 /**
  * The deadline clock's pause fields after a move: paused from the moment a finding waits for
  * verification, and the paused time added up when it leaves that status.
  */
-export function pauseAfter(f: { due_paused_ms: number; due_paused_at: number | null }, to: FindingStatus, now: number): { due_paused_ms: number; due_paused_at: number | null } {
+export function pauseAfter(
+  f: { due_paused_ms: number; due_paused_at: number | null },
+  to: FindingStatus,
+  now: number,
+): { due_paused_ms: number; due_paused_at: number | null } {
   if (to === 'pending_verification') return { due_paused_ms: f.due_paused_ms, due_paused_at: f.due_paused_at ?? now };
   if (f.due_paused_at != null) return { due_paused_ms: f.due_paused_ms + Math.max(0, now - f.due_paused_at), due_paused_at: null };
   return { due_paused_ms: f.due_paused_ms, due_paused_at: null };

@@ -10,7 +10,11 @@ export type MessageWithAuthor = ChatMessageRow & { author_name: string; author_k
 
 /** The client fields the channel needs (existence, name, the state access reads, visibility). */
 export function findChatClient(db: Db, clientId: string) {
-  return db.selectFrom('clients').select(['id', 'name', 'modules', 'visible_fields', 'portal_enabled', 'archived_at']).where('id', '=', clientId).executeTakeFirst();
+  return db
+    .selectFrom('clients')
+    .select(['id', 'name', 'modules', 'visible_fields', 'portal_enabled', 'archived_at'])
+    .where('id', '=', clientId)
+    .executeTakeFirst();
 }
 
 export function findMessage(db: Db, id: number): Promise<ChatMessageRow | undefined> {
@@ -44,7 +48,11 @@ export async function messageIdsPage(db: Db, clientId: string, before: number | 
 
 /** The newest message id of a channel (0 when empty). */
 export async function newestMessageId(db: Db, clientId: string): Promise<number> {
-  const r = await db.selectFrom('chat_messages').select((eb) => eb.fn.max('id').as('m')).where('client_id', '=', clientId).executeTakeFirst();
+  const r = await db
+    .selectFrom('chat_messages')
+    .select((eb) => eb.fn.max('id').as('m'))
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
   return Number(r?.m ?? 0);
 }
 
@@ -71,7 +79,11 @@ export async function moveReadsForward(db: Db, reads: { clientId: string; userId
 }
 
 /** Per channel: the newest message id and the viewer's unread count (live messages by others after their read position). */
-export async function channelStats(db: Db, userId: string, clientIds: string[] | 'all'): Promise<Map<string, { lastId: number; unread: number; lastRead: number }>> {
+export async function channelStats(
+  db: Db,
+  userId: string,
+  clientIds: string[] | 'all',
+): Promise<Map<string, { lastId: number; unread: number; lastRead: number }>> {
   let q = db
     .selectFrom('chat_messages as m')
     .leftJoin('chat_reads as r', (j) => j.onRef('r.client_id', '=', 'm.client_id').on('r.user_id', '=', userId))

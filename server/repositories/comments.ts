@@ -24,7 +24,16 @@ export async function findFindingForComments(db: Db, findingId: string): Promise
   return db
     .selectFrom('findings')
     .innerJoin('clients', 'clients.id', 'findings.client_id')
-    .select(['findings.id', 'findings.title', 'findings.client_id', 'findings.published', 'clients.modules', 'clients.visible_fields', 'clients.portal_enabled', 'clients.archived_at'])
+    .select([
+      'findings.id',
+      'findings.title',
+      'findings.client_id',
+      'findings.published',
+      'clients.modules',
+      'clients.visible_fields',
+      'clients.portal_enabled',
+      'clients.archived_at',
+    ])
     .where('findings.id', '=', findingId)
     .executeTakeFirst();
 }

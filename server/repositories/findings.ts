@@ -39,7 +39,18 @@ export function listProjectFindings(db: DbOrTrx, projectId: string): Promise<Fin
     .selectAll()
     .where('project_id', '=', projectId)
     .orderBy((eb) =>
-      eb.case().when('severity', '=', 'critical').then(0).when('severity', '=', 'high').then(1).when('severity', '=', 'medium').then(2).when('severity', '=', 'low').then(3).else(4).end(),
+      eb
+        .case()
+        .when('severity', '=', 'critical')
+        .then(0)
+        .when('severity', '=', 'high')
+        .then(1)
+        .when('severity', '=', 'medium')
+        .then(2)
+        .when('severity', '=', 'low')
+        .then(3)
+        .else(4)
+        .end(),
     )
     .orderBy('created_at', 'desc')
     .orderBy('id')

@@ -22,7 +22,10 @@ export async function insertNotifications(trx: Db, rows: NewNotification[]): Pro
  * scoped analyst taken off a client) are kept but not shown or counted.
  */
 function ownNotifications(db: Db, person: Person) {
-  return db.selectFrom('notifications').where('user_id', '=', person.id).where((eb) => eb.or([eb('client_id', 'is', null), reachesSql(person, 'notifications.client_id')]));
+  return db
+    .selectFrom('notifications')
+    .where('user_id', '=', person.id)
+    .where((eb) => eb.or([eb('client_id', 'is', null), reachesSql(person, 'notifications.client_id')]));
 }
 
 /** One page of a person's notifications, newest first (ids below `before`). */
@@ -34,7 +37,10 @@ export function listUserNotifications(db: Db, person: Person, before: number | u
 
 /** How many of a person's notifications are unread. */
 export async function unreadCount(db: Db, person: Person): Promise<number> {
-  const r = await ownNotifications(db, person).select((eb) => eb.fn.countAll<number>().as('n')).where('read_at', 'is', null).executeTakeFirst();
+  const r = await ownNotifications(db, person)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('read_at', 'is', null)
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
@@ -59,7 +65,12 @@ export function loadForDelivery(db: Db, ids: number[]) {
     .innerJoin('users', 'users.id', 'notifications.user_id')
     .selectAll('notifications')
     .select([
-      'users.kind as user_kind', 'users.role as user_role', 'users.status as user_status', 'users.email as user_email', 'users.notify_prefs as user_prefs', 'users.client_id as user_client_id',
+      'users.kind as user_kind',
+      'users.role as user_role',
+      'users.status as user_status',
+      'users.email as user_email',
+      'users.notify_prefs as user_prefs',
+      'users.client_id as user_client_id',
     ])
     .where('notifications.id', 'in', ids)
     .orderBy('notifications.id')

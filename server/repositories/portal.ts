@@ -15,22 +15,46 @@ import type { StatusChangeRow } from './findings.js';
 export type PortalFindingRow = Omit<FindingRow, 'internal_notes'>;
 
 const FINDING_COLUMNS = [
-  'findings.id', 'findings.project_id', 'findings.client_id', 'findings.title', 'findings.severity', 'findings.description',
-  'findings.impact', 'findings.remediation', 'findings.technical_details', 'findings.cvss_vector', 'findings.cvss_version',
-  'findings.cvss_score', 'findings.references_json', 'findings.affected_assets_json', 'findings.status', 'findings.published',
-  'findings.published_at', 'findings.version', 'findings.created_by', 'findings.created_at', 'findings.updated_at',
-  'findings.due_paused_ms', 'findings.due_paused_at',
+  'findings.id',
+  'findings.project_id',
+  'findings.client_id',
+  'findings.title',
+  'findings.severity',
+  'findings.description',
+  'findings.impact',
+  'findings.remediation',
+  'findings.technical_details',
+  'findings.cvss_vector',
+  'findings.cvss_version',
+  'findings.cvss_score',
+  'findings.references_json',
+  'findings.affected_assets_json',
+  'findings.status',
+  'findings.published',
+  'findings.published_at',
+  'findings.version',
+  'findings.created_by',
+  'findings.created_at',
+  'findings.updated_at',
+  'findings.due_paused_ms',
+  'findings.due_paused_at',
 ] as const;
 
 /** A summary row for a project's findings table. */
-export type FindingSummaryRow = Pick<FindingRow, 'id' | 'project_id' | 'title' | 'severity' | 'status' | 'cvss_score' | 'published_at' | 'updated_at' | 'due_paused_ms' | 'due_paused_at'>;
+export type FindingSummaryRow = Pick<
+  FindingRow,
+  'id' | 'project_id' | 'title' | 'severity' | 'status' | 'cvss_score' | 'published_at' | 'updated_at' | 'due_paused_ms' | 'due_paused_at'
+>;
 
 /** The client's people as a principal (their session was checked by the caller). */
 const clientPeople = (clientId: string) => ({ kind: 'portal' as const, client_id: clientId });
 
 /** The findings the client's people may see now, with their client joined as `fc`. */
 const published = (db: Db, clientId: string) =>
-  db.selectFrom('findings').innerJoin('clients as fc', 'fc.id', 'findings.client_id').where(seesSql(clientPeople(clientId), 'finding', { clients: 'fc', findings: 'findings' }));
+  db
+    .selectFrom('findings')
+    .innerJoin('clients as fc', 'fc.id', 'findings.client_id')
+    .where(seesSql(clientPeople(clientId), 'finding', { clients: 'fc', findings: 'findings' }));
 
 /** The client's projects (every status): active first, then planned, completed, archived; newest first within each. */
 export function listProjects(db: Db, clientId: string): Promise<ProjectRow[]> {
@@ -38,7 +62,9 @@ export function listProjects(db: Db, clientId: string): Promise<ProjectRow[]> {
     .selectFrom('projects')
     .selectAll()
     .where('client_id', '=', clientId)
-    .orderBy((eb) => eb.case().when('status', '=', 'active').then(0).when('status', '=', 'planned').then(1).when('status', '=', 'completed').then(2).else(3).end())
+    .orderBy((eb) =>
+      eb.case().when('status', '=', 'active').then(0).when('status', '=', 'planned').then(1).when('status', '=', 'completed').then(2).else(3).end(),
+    )
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .execute();
@@ -50,7 +76,11 @@ export function findProject(db: Db, clientId: string, projectId: string): Promis
 }
 
 /** Published finding counts per project and severity, plus how many are still open. */
-export async function countFindings(db: Db, clientId: string, projectIds?: string[]): Promise<{ projectId: string; severity: Severity; status: FindingStatus; n: number }[]> {
+export async function countFindings(
+  db: Db,
+  clientId: string,
+  projectIds?: string[],
+): Promise<{ projectId: string; severity: Severity; status: FindingStatus; n: number }[]> {
   if (projectIds && projectIds.length === 0) return [];
   let q = published(db, clientId).select(['findings.project_id', 'findings.severity', 'findings.status', (eb) => eb.fn.countAll<number>().as('n')]);
   if (projectIds) q = q.where('findings.project_id', 'in', projectIds);
@@ -61,7 +91,18 @@ export async function countFindings(db: Db, clientId: string, projectIds?: strin
 /** The published findings of one of the client's projects (summary columns only). */
 export function listProjectFindings(db: Db, clientId: string, projectId: string): Promise<FindingSummaryRow[]> {
   return published(db, clientId)
-    .select(['findings.id', 'findings.project_id', 'findings.title', 'findings.severity', 'findings.status', 'findings.cvss_score', 'findings.published_at', 'findings.updated_at', 'findings.due_paused_ms', 'findings.due_paused_at'])
+    .select([
+      'findings.id',
+      'findings.project_id',
+      'findings.title',
+      'findings.severity',
+      'findings.status',
+      'findings.cvss_score',
+      'findings.published_at',
+      'findings.updated_at',
+      'findings.due_paused_ms',
+      'findings.due_paused_at',
+    ])
     .where('findings.project_id', '=', projectId)
     .orderBy('findings.published_at', 'desc')
     .execute();
@@ -119,7 +160,12 @@ export function listReports(db: Db, clientId: string, opts: { projectId?: string
 
 /** How many of the client's projects are active. */
 export async function countActiveProjects(db: Db, clientId: string): Promise<number> {
-  const r = await db.selectFrom('projects').select((eb) => eb.fn.countAll<number>().as('n')).where('client_id', '=', clientId).where('status', '=', 'active').executeTakeFirst();
+  const r = await db
+    .selectFrom('projects')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('client_id', '=', clientId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
@@ -149,9 +195,23 @@ export async function remediationProgress(db: Db, clientId: string): Promise<{ p
   return rows.map((r) => ({ projectId: r.projectId, name: r.name, total: Number(r.total), resolved: Number(r.resolved ?? 0) }));
 }
 
-export interface FindingEventRow { id: string; title: string; at: number }
-export interface StatusEventRow extends FindingEventRow { from_status: FindingStatus | null; to_status: FindingStatus }
-export interface ReportEventRow { id: string; title: string; version: number; project_id: string; project_name: string; at: number }
+export interface FindingEventRow {
+  id: string;
+  title: string;
+  at: number;
+}
+export interface StatusEventRow extends FindingEventRow {
+  from_status: FindingStatus | null;
+  to_status: FindingStatus;
+}
+export interface ReportEventRow {
+  id: string;
+  title: string;
+  version: number;
+  project_id: string;
+  project_name: string;
+  at: number;
+}
 
 /** The latest publications of the client's findings. */
 export async function recentPublications(db: Db, clientId: string, limit: number): Promise<FindingEventRow[]> {
@@ -180,5 +240,12 @@ export function recentStatusChanges(db: Db, clientId: string, limit: number): Pr
 /** The latest published reports of the client. */
 export async function recentReports(db: Db, clientId: string, limit: number): Promise<ReportEventRow[]> {
   const rows = await listReports(db, clientId, { limit });
-  return rows.map((r) => ({ id: r.id, title: r.title, version: r.version, project_id: r.project_id, project_name: r.project_name, at: r.published_at ?? r.created_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    version: r.version,
+    project_id: r.project_id,
+    project_name: r.project_name,
+    at: r.published_at ?? r.created_at,
+  }));
 }

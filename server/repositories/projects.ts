@@ -34,7 +34,11 @@ export function listProjects(db: DbOrTrx, filter: { clientId: string } | { reach
   return q.orderBy('projects.created_at', 'desc').orderBy('projects.id').execute();
 }
 
-const emptyCounts = (): FindingCounts => ({ ...(Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<(typeof SEVERITIES)[number], number>), total: 0, open: 0 });
+const emptyCounts = (): FindingCounts => ({
+  ...(Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<(typeof SEVERITIES)[number], number>),
+  total: 0,
+  open: 0,
+});
 
 /** Finding counts per project (drafts included): by severity, total, and still open. */
 export async function findingCounts(db: DbOrTrx, projectIds: string[]): Promise<Map<string, FindingCounts>> {
@@ -81,7 +85,11 @@ export async function activeStaffIds(db: DbOrTrx, ids: string[]): Promise<Set<st
 /** Replace a project's team. */
 export async function replaceTeam(trx: DbOrTrx, projectId: string, userIds: string[]): Promise<void> {
   await trx.deleteFrom('project_team').where('project_id', '=', projectId).execute();
-  if (userIds.length) await trx.insertInto('project_team').values(userIds.map((user_id) => ({ project_id: projectId, user_id }))).execute();
+  if (userIds.length)
+    await trx
+      .insertInto('project_team')
+      .values(userIds.map((user_id) => ({ project_id: projectId, user_id })))
+      .execute();
 }
 
 /** Every active staff account (who can be put on a team), by name. */

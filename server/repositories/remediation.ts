@@ -26,19 +26,36 @@ async function people(db: Db, ids: string[]): Promise<Map<string, Person>> {
 /** A finding's rounds, oldest first, with who submitted and who judged. */
 export async function roundsOf(db: Db, findingId: string): Promise<RoundWithPeople[]> {
   const rows = await db.selectFrom('remediation_rounds').selectAll().where('finding_id', '=', findingId).orderBy('round_no').execute();
-  const who = await people(db, rows.flatMap((r) => [r.submitted_by, r.verdict_by ?? '']));
+  const who = await people(
+    db,
+    rows.flatMap((r) => [r.submitted_by, r.verdict_by ?? '']),
+  );
   const unknown = (id: string): Person => ({ id, name: 'Former user', kind: 'portal' });
-  return rows.map((r) => ({ ...r, submitter: who.get(r.submitted_by) ?? unknown(r.submitted_by), judge: r.verdict_by ? (who.get(r.verdict_by) ?? unknown(r.verdict_by)) : null }));
+  return rows.map((r) => ({
+    ...r,
+    submitter: who.get(r.submitted_by) ?? unknown(r.submitted_by),
+    judge: r.verdict_by ? (who.get(r.verdict_by) ?? unknown(r.verdict_by)) : null,
+  }));
 }
 
 /** The round waiting for a verdict, if any. */
 export function openRound(db: Db, findingId: string): Promise<RemediationRoundRow | undefined> {
-  return db.selectFrom('remediation_rounds').selectAll().where('finding_id', '=', findingId).where('verdict', 'is', null).orderBy('round_no', 'desc').executeTakeFirst();
+  return db
+    .selectFrom('remediation_rounds')
+    .selectAll()
+    .where('finding_id', '=', findingId)
+    .where('verdict', 'is', null)
+    .orderBy('round_no', 'desc')
+    .executeTakeFirst();
 }
 
 /** The number the next round of a finding gets. */
 export async function nextRoundNo(db: Db, findingId: string): Promise<number> {
-  const r = await db.selectFrom('remediation_rounds').select((eb) => eb.fn.max('round_no').as('n')).where('finding_id', '=', findingId).executeTakeFirst();
+  const r = await db
+    .selectFrom('remediation_rounds')
+    .select((eb) => eb.fn.max('round_no').as('n'))
+    .where('finding_id', '=', findingId)
+    .executeTakeFirst();
   return Number(r?.n ?? 0) + 1;
 }
 
@@ -46,7 +63,14 @@ export async function nextRoundNo(db: Db, findingId: string): Promise<number> {
 export async function roundAttachments(db: Db, roundIds: string[]): Promise<Map<string, AttachmentRow[]>> {
   const out = new Map<string, AttachmentRow[]>();
   if (!roundIds.length) return out;
-  const rows = await db.selectFrom('attachments').selectAll().where('purpose', '=', 'remediation').where('round_id', 'in', roundIds).orderBy('created_at').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('attachments')
+    .selectAll()
+    .where('purpose', '=', 'remediation')
+    .where('round_id', 'in', roundIds)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   for (const a of rows) out.set(a.round_id!, [...(out.get(a.round_id!) ?? []), a]);
   return out;
 }
@@ -58,26 +82,48 @@ export async function roundAttachments(db: Db, roundIds: string[]): Promise<Map<
 export function pendingAttachments(db: Db, uploaderId: string, clientId: string, ids: string[]): Promise<AttachmentRow[]> {
   if (!ids.length) return Promise.resolve([]);
   return db
-    .selectFrom('attachments').selectAll()
-    .where('id', 'in', ids).where('uploader_id', '=', uploaderId).where('client_id', '=', clientId)
-    .where('purpose', '=', 'remediation').where('round_id', 'is', null).where('message_id', 'is', null)
+    .selectFrom('attachments')
+    .selectAll()
+    .where('id', 'in', ids)
+    .where('uploader_id', '=', uploaderId)
+    .where('client_id', '=', clientId)
+    .where('purpose', '=', 'remediation')
+    .where('round_id', 'is', null)
+    .where('message_id', 'is', null)
     .execute();
 }
 
 /** Staff to tell about a submission: the project's team (active), or else every active admin and analyst. */
 export async function teamOf(db: Db, projectId: string): Promise<string[]> {
   const team = await db
-    .selectFrom('project_team').innerJoin('users', 'users.id', 'project_team.user_id')
-    .select('users.id').where('project_team.project_id', '=', projectId).where('users.kind', '=', 'staff').where('users.status', '=', 'active')
+    .selectFrom('project_team')
+    .innerJoin('users', 'users.id', 'project_team.user_id')
+    .select('users.id')
+    .where('project_team.project_id', '=', projectId)
+    .where('users.kind', '=', 'staff')
+    .where('users.status', '=', 'active')
     .execute();
   if (team.length) return team.map((r) => r.id);
-  const all = await db.selectFrom('users').select('id').where('kind', '=', 'staff').where('status', '=', 'active').where('role', 'in', ['admin', 'analyst']).execute();
+  const all = await db
+    .selectFrom('users')
+    .select('id')
+    .where('kind', '=', 'staff')
+    .where('status', '=', 'active')
+    .where('role', 'in', ['admin', 'analyst'])
+    .execute();
   return all.map((r) => r.id);
 }
 
 /** A client's active Managers. */
 export async function managersOf(db: Db, clientId: string): Promise<string[]> {
-  const rows = await db.selectFrom('users').select('id').where('client_id', '=', clientId).where('kind', '=', 'portal').where('role', '=', 'manager').where('status', '=', 'active').execute();
+  const rows = await db
+    .selectFrom('users')
+    .select('id')
+    .where('client_id', '=', clientId)
+    .where('kind', '=', 'portal')
+    .where('role', '=', 'manager')
+    .where('status', '=', 'active')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -87,11 +133,23 @@ export async function isActive(db: Db, userId: string): Promise<boolean> {
   return r?.status === 'active';
 }
 
-export type RetestWithPeople = RetestRequestRow & { requester: Person; client_name: string; findings: { id: string; title: string; severity: string; status: string; published: number }[]; round_ids: string[] };
+export type RetestWithPeople = RetestRequestRow & {
+  requester: Person;
+  client_name: string;
+  findings: { id: string; title: string; severity: string; status: string; published: number }[];
+  round_ids: string[];
+};
 
 /** Retest requests (of one client, or naming one finding, or all), newest first, with their findings and linked rounds. */
-export async function listRetests(db: Db, filter: ({ clientId: string } | { reach: Viewing }) & { findingId?: string; status?: string[] }): Promise<RetestWithPeople[]> {
-  let q = db.selectFrom('retest_requests').innerJoin('clients', 'clients.id', 'retest_requests.client_id').selectAll('retest_requests').select('clients.name as client_name');
+export async function listRetests(
+  db: Db,
+  filter: ({ clientId: string } | { reach: Viewing }) & { findingId?: string; status?: string[] },
+): Promise<RetestWithPeople[]> {
+  let q = db
+    .selectFrom('retest_requests')
+    .innerJoin('clients', 'clients.id', 'retest_requests.client_id')
+    .selectAll('retest_requests')
+    .select('clients.name as client_name');
   q = 'clientId' in filter ? q.where('retest_requests.client_id', '=', filter.clientId) : q.where(reachesSql(filter.reach, 'retest_requests.client_id'));
   if (filter.status) q = q.where('retest_requests.status', 'in', filter.status as RetestRequestRow['status'][]);
   if (filter.findingId) {
@@ -102,11 +160,18 @@ export async function listRetests(db: Db, filter: ({ clientId: string } | { reac
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
   const [links, rounds, who] = await Promise.all([
-    db.selectFrom('retest_request_findings').innerJoin('findings', 'findings.id', 'retest_request_findings.finding_id')
+    db
+      .selectFrom('retest_request_findings')
+      .innerJoin('findings', 'findings.id', 'retest_request_findings.finding_id')
       .select(['retest_request_findings.request_id', 'findings.id', 'findings.title', 'findings.severity', 'findings.status', 'findings.published'])
-      .where('retest_request_findings.request_id', 'in', ids).orderBy('findings.title').execute(),
+      .where('retest_request_findings.request_id', 'in', ids)
+      .orderBy('findings.title')
+      .execute(),
     db.selectFrom('remediation_rounds').select(['id', 'retest_request_id']).where('retest_request_id', 'in', ids).orderBy('submitted_at').execute(),
-    people(db, rows.map((r) => r.requested_by)),
+    people(
+      db,
+      rows.map((r) => r.requested_by),
+    ),
   ]);
   return rows.map((r) => ({
     ...r,
@@ -119,8 +184,12 @@ export async function listRetests(db: Db, filter: ({ clientId: string } | { reac
 /** Retest requests not yet done that name a finding (a new round of that finding is linked to the oldest). */
 export async function activeRetestFor(db: Db, findingId: string): Promise<string | undefined> {
   const r = await db
-    .selectFrom('retest_requests').innerJoin('retest_request_findings', 'retest_request_findings.request_id', 'retest_requests.id')
-    .select('retest_requests.id').where('retest_request_findings.finding_id', '=', findingId).where('retest_requests.status', '!=', 'done')
-    .orderBy('retest_requests.created_at').executeTakeFirst();
+    .selectFrom('retest_requests')
+    .innerJoin('retest_request_findings', 'retest_request_findings.request_id', 'retest_requests.id')
+    .select('retest_requests.id')
+    .where('retest_request_findings.finding_id', '=', findingId)
+    .where('retest_requests.status', '!=', 'done')
+    .orderBy('retest_requests.created_at')
+    .executeTakeFirst();
   return r?.id;
 }

@@ -58,7 +58,11 @@ export async function insertReport(db: Q, row: Insertable<ReportTable>): Promise
 }
 
 export async function setReportPublished(db: Q, id: string, published: boolean, now: number): Promise<void> {
-  await db.updateTable('reports').set({ published: published ? 1 : 0, published_at: published ? now : null }).where('id', '=', id).execute();
+  await db
+    .updateTable('reports')
+    .set({ published: published ? 1 : 0, published_at: published ? now : null })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Flag a report whose stored bytes no longer match its checksum (the first time only). */

@@ -26,7 +26,9 @@ export async function scopesOf<P extends Who>(db: Db, people: P[], firm?: { anal
       .select(['user_id', 'client_id'])
       .where('user_id', 'in', scoped)
       .union(
-        db.selectFrom('project_team').innerJoin('projects', 'projects.id', 'project_team.project_id')
+        db
+          .selectFrom('project_team')
+          .innerJoin('projects', 'projects.id', 'project_team.project_id')
           .select(['project_team.user_id as user_id', 'projects.client_id as client_id'])
           .where('project_team.user_id', 'in', scoped),
       )

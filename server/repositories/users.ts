@@ -58,7 +58,11 @@ export async function setPasswordHash(db: Db, userId: string, passwordHash: stri
 export async function updateProfileFields(db: Db, userId: string, fields: { name?: string; notify_prefs?: string }, now: number): Promise<void> {
   await db
     .updateTable('users')
-    .set({ ...(fields.name !== undefined && { name: fields.name }), ...(fields.notify_prefs !== undefined && { notify_prefs: fields.notify_prefs }), updated_at: now })
+    .set({
+      ...(fields.name !== undefined && { name: fields.name }),
+      ...(fields.notify_prefs !== undefined && { notify_prefs: fields.notify_prefs }),
+      updated_at: now,
+    })
     .where('id', '=', userId)
     .execute();
 }
@@ -84,7 +88,11 @@ export async function activatePendingTotp(db: Db, userId: string, pending: strin
 
 /** Forget a person's authenticator (active, pending and its last step). */
 export async function clearTotp(db: Db, userId: string, now: number): Promise<void> {
-  await db.updateTable('users').set({ totp_secret_enc: null, totp_pending_enc: null, totp_last_step: null, updated_at: now }).where('id', '=', userId).execute();
+  await db
+    .updateTable('users')
+    .set({ totp_secret_enc: null, totp_pending_enc: null, totp_last_step: null, updated_at: now })
+    .where('id', '=', userId)
+    .execute();
 }
 
 /** A person's stored avatar file (null: none). */
@@ -124,5 +132,13 @@ export async function advanceTotpStep(db: Db, userId: string, step: number): Pro
 
 /** How many staff accounts exist (first-run setup is open while there are none). */
 export async function countStaff(db: Db): Promise<number> {
-  return Number((await db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('kind', '=', 'staff').executeTakeFirstOrThrow()).n);
+  return Number(
+    (
+      await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('kind', '=', 'staff')
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 }

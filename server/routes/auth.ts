@@ -5,7 +5,13 @@ import { tokenBucket } from '../auth/rate-limit.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
 import {
-  EnrolConfirmInput, EnrolStartInput, LoginInput, MfaInput, MfaResetInput, RegenerateRecoveryCodesInput, SecuritySettingsInput,
+  EnrolConfirmInput,
+  EnrolStartInput,
+  LoginInput,
+  MfaInput,
+  MfaResetInput,
+  RegenerateRecoveryCodesInput,
+  SecuritySettingsInput,
 } from '../contracts/auth.js';
 import { login } from '../commands/account/login.js';
 import { verifyMfa } from '../commands/account/verify-mfa.js';

@@ -38,7 +38,8 @@ export async function reencodeImage(path: string, sniffed: 'png' | 'jpg' | 'webp
   try {
     const out = OUT[sniffed];
     const upright = open(path).rotate();
-    const encoded = out.ext === 'jpg' ? upright.jpeg({ quality: 88 }) : out.ext === 'webp' ? upright.webp({ quality: 88 }) : upright.png({ compressionLevel: 6 });
+    const encoded =
+      out.ext === 'jpg' ? upright.jpeg({ quality: 88 }) : out.ext === 'webp' ? upright.webp({ quality: 88 }) : upright.png({ compressionLevel: 6 });
     const { data: file, info } = await encoded.toBuffer({ resolveWithObject: true });
     const thumb = await sharp(file).resize(ATTACHMENT_THUMB, ATTACHMENT_THUMB, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
     return { file, ext: out.ext, mime: out.mime, thumb, width: info.width, height: info.height };

@@ -97,7 +97,7 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue 
     const results: Outcome<unknown>[] = [];
     try {
       await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < batch.length; ) {
+        for (let i = 0; i < batch.length;) {
           let j = i + 1;
           while (j < batch.length && batch[j]!.writer === batch[i]!.writer) j++;
           results.push(...(await writeRun(trx, batch.slice(i, j))));

@@ -40,11 +40,7 @@ export async function processAvatar(bytes: Buffer): Promise<Buffer> {
     // The decoder libvips picked must be the format we sniffed: no loader we did not allow gets these bytes.
     if ((meta.format === 'jpeg' ? 'jpg' : meta.format) !== format) throw unsupportedImage();
     if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_INPUT_PIXELS) throw tooManyPixels();
-    return await input
-      .rotate()
-      .resize(AVATAR_SIZE, AVATAR_SIZE, { fit: 'cover' })
-      .webp({ quality: 82 })
-      .toBuffer();
+    return await input.rotate().resize(AVATAR_SIZE, AVATAR_SIZE, { fit: 'cover' }).webp({ quality: 82 }).toBuffer();
   } catch (err) {
     if (err instanceof AppError) throw err;
     if (/pixel limit/i.test((err as Error).message)) throw tooManyPixels();
@@ -52,5 +48,4 @@ export async function processAvatar(bytes: Buffer): Promise<Buffer> {
   }
 }
 
-const tooManyPixels = () =>
-  badRequest(`This image is too large: at most ${MAX_INPUT_PIXELS / 1_000_000} million pixels (for example 5000 × 5000).`);
+const tooManyPixels = () => badRequest(`This image is too large: at most ${MAX_INPUT_PIXELS / 1_000_000} million pixels (for example 5000 × 5000).`);

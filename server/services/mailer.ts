@@ -20,7 +20,16 @@ export interface Mail {
  * `stored` and admins read it in the outbox page (so invitations work on the embedded default).
  */
 export async function queueMail(db: Kysely<Database> | Transaction<Database>, mail: Mail, now: number, smtp: boolean): Promise<void> {
-  await insertMail(db, { to_address: mail.to, subject: mail.subject, text_body: mail.text, kind: mail.kind, status: smtp ? 'pending' : 'stored', attempts: 0, next_attempt_at: now, created_at: now });
+  await insertMail(db, {
+    to_address: mail.to,
+    subject: mail.subject,
+    text_body: mail.text,
+    kind: mail.kind,
+    status: smtp ? 'pending' : 'stored',
+    attempts: 0,
+    next_attempt_at: now,
+    created_at: now,
+  });
 }
 
 const MAX_ATTEMPTS = 8;
@@ -50,12 +59,23 @@ export function createMailer(deps: MailerDeps): Mailer {
   let running: Promise<void> | null = null;
   const run = async () => {
     if (!transport) return;
-    const due = await deps.db.selectFrom('mail_outbox').selectAll().where('status', '=', 'pending').where('next_attempt_at', '<=', deps.clock()).orderBy('id').limit(50).execute();
+    const due = await deps.db
+      .selectFrom('mail_outbox')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', deps.clock())
+      .orderBy('id')
+      .limit(50)
+      .execute();
     for (const m of due) {
       try {
         await transport.sendMail({ from: deps.config.mailFrom, to: m.to_address, subject: m.subject, text: m.text_body });
         const body = SECRET_KINDS.has(m.kind) ? '[delivered; the link it carried is not kept]' : m.text_body;
-        await deps.db.updateTable('mail_outbox').set({ status: 'sent', sent_at: deps.clock(), attempts: m.attempts + 1, last_error: null, text_body: body }).where('id', '=', m.id).execute();
+        await deps.db
+          .updateTable('mail_outbox')
+          .set({ status: 'sent', sent_at: deps.clock(), attempts: m.attempts + 1, last_error: null, text_body: body })
+          .where('id', '=', m.id)
+          .execute();
       } catch (err) {
         const attempts = m.attempts + 1;
         const status = attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';

@@ -68,7 +68,14 @@ export async function notifyForComment(trx: Db, n: CommentNotice, now: number): 
   const targets = (await people(trx, candidates)).filter((u) => maySeeComment(u, finding, internal) && (!n.portalOnly || u.kind === 'portal'));
   const title = shortTitle(finding.title);
   const row = (u: Person, kind: 'mention' | 'reply', text: string): NewNotification => ({
-    user_id: u.id, client_id: finding.client_id, kind, actor_id: author.id, finding_id: finding.id, text, link: findingLink(u.kind, finding.id), created_at: now,
+    user_id: u.id,
+    client_id: finding.client_id,
+    kind,
+    actor_id: author.id,
+    finding_id: finding.id,
+    text,
+    link: findingLink(u.kind, finding.id),
+    created_at: now,
   });
   const rows = targets.map((u) => row(u, 'mention', `${author.name} mentioned you on “${title}”`));
 

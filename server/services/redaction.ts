@@ -30,8 +30,7 @@ export interface ClientCopies {
 
 const open = (path: string) => sharp(path, { limitInputPixels: MAX_EVIDENCE_PIXELS, failOn: 'error', pages: 1, animated: false });
 
-const tooManyPixels = () =>
-  badRequest(`This image is too large: at most ${MAX_EVIDENCE_PIXELS / 1_000_000} million pixels (for example 8000 × 5000).`);
+const tooManyPixels = () => badRequest(`This image is too large: at most ${MAX_EVIDENCE_PIXELS / 1_000_000} million pixels (for example 8000 × 5000).`);
 const unreadable = () => badRequest('This image could not be read. It may be damaged; try another file.');
 
 /** sharp's own errors become clear 4xx answers; anything of ours passes through. */

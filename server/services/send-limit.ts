@@ -21,5 +21,12 @@ function sendLimiter(deps: AppDeps): Bucket {
 /** Take one send from the user's budget or throw 429 `rate_limited` (nothing is written). */
 export function takeSend(deps: AppDeps, userId: string): void {
   const t = sendLimiter(deps).take(userId);
-  if (!t.ok) throw new AppError(429, 'rate_limited', 'You are sending too fast. Please wait a moment.', { retryAfterSeconds: t.retryAfterSeconds }, { 'Retry-After': String(t.retryAfterSeconds) });
+  if (!t.ok)
+    throw new AppError(
+      429,
+      'rate_limited',
+      'You are sending too fast. Please wait a moment.',
+      { retryAfterSeconds: t.retryAfterSeconds },
+      { 'Retry-After': String(t.retryAfterSeconds) },
+    );
 }

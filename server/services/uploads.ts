@@ -81,16 +81,19 @@ export async function discardUpload(upload: Pick<ReceivedUpload, 'temp'> | null 
 }
 
 /** What the bytes of an upload really are. */
-export type Sniffed =
-  | { kind: 'image'; ext: 'png' | 'jpg' | 'webp' | 'gif'; mime: string }
-  | { kind: 'file'; ext: 'pdf' | 'zip' | 'txt'; mime: string };
+export type Sniffed = { kind: 'image'; ext: 'png' | 'jpg' | 'webp' | 'gif'; mime: string } | { kind: 'file'; ext: 'pdf' | 'zip' | 'txt'; mime: string };
 
 const IMAGE_MIME = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' } as const;
 const FILE_MIME = { pdf: 'application/pdf', zip: 'application/zip', txt: 'text/plain' } as const;
 
 /** The name extensions that may go with each detected type (a different extension is refused). */
 const NAME_EXTS: Record<StoredExt, readonly string[]> = {
-  png: ['png'], jpg: ['jpg', 'jpeg', 'jpe', 'jfif'], webp: ['webp'], gif: ['gif'], pdf: ['pdf'], zip: ['zip'],
+  png: ['png'],
+  jpg: ['jpg', 'jpeg', 'jpe', 'jfif'],
+  webp: ['webp'],
+  gif: ['gif'],
+  pdf: ['pdf'],
+  zip: ['zip'],
   txt: ['txt', 'log', 'csv', 'tsv', 'md', 'json', 'xml', 'yaml', 'yml', 'nmap', 'gnmap'],
 };
 
@@ -152,7 +155,11 @@ function nameExtension(name: string): string | null {
 export function checkNameMatches(name: string, sniffed: Pick<Sniffed, 'ext'>, describe: string): void {
   const ext = nameExtension(name);
   if (ext && !NAME_EXTS[sniffed.ext].includes(ext)) {
-    throw new AppError(415, 'unsupported_media_type', `The file name ends in .${ext}, but the file is ${describe}. Rename it to .${sniffed.ext} and try again.`);
+    throw new AppError(
+      415,
+      'unsupported_media_type',
+      `The file name ends in .${ext}, but the file is ${describe}. Rename it to .${sniffed.ext} and try again.`,
+    );
   }
 }
 
@@ -167,7 +174,12 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 export function sanitiseFileName(raw: unknown, fallback: string): string {
   if (typeof raw !== 'string') return fallback;
   let name = raw.normalize('NFC').replace(INVISIBLE, '');
-  name = name.split(/[\\/]/).pop()!.replace(/\s+/g, ' ').replace(/^[ .]+/, '').trim();
+  name = name
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/\s+/g, ' ')
+    .replace(/^[ .]+/, '')
+    .trim();
   if (!name) return fallback;
   if (name.length > 200) {
     const ext = nameExtension(name);
@@ -192,7 +204,11 @@ export function withExtension(name: string, ext: string, accepted: readonly stri
  */
 export function contentDisposition(type: 'inline' | 'attachment', name: string): string {
   const clean = sanitiseFileName(name, 'download');
-  const ascii = clean.replace(/[^A-Za-z0-9 ._()+,=@-]/g, '_').replace(/_+/g, '_').replace(/^[ .]+/, '') || 'download';
+  const ascii =
+    clean
+      .replace(/[^A-Za-z0-9 ._()+,=@-]/g, '_')
+      .replace(/_+/g, '_')
+      .replace(/^[ .]+/, '') || 'download';
   const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }

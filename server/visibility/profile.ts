@@ -5,8 +5,7 @@ import { HIDE_KEYS, VISIBILITY, type Entity, type HideKey } from './fields.js';
 
 /** Who a payload is for: staff see every listed field; a portal profile carries its client's hidden fields. */
 export type VisibilityProfile =
-  | { readonly audience: 'staff' }
-  | { readonly audience: 'portal'; readonly clientId: string; readonly hidden: ReadonlySet<HideKey> };
+  { readonly audience: 'staff' } | { readonly audience: 'portal'; readonly clientId: string; readonly hidden: ReadonlySet<HideKey> };
 
 export const STAFF_PROFILE: VisibilityProfile & { audience: 'staff' } = Object.freeze({ audience: 'staff' as const });
 

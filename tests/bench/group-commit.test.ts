@@ -34,21 +34,38 @@ async function setup(): Promise<{ dataDir: string; world: World; port: number }>
   const dataDir = freshDataDir();
   dirs.push(dataDir);
   const seed = await openBenchDb(dataDir);
-  const world = await seedWorld(seed.db, { clients: 1, usersPerClient: USERS, role: 'collaborator', staff: 1, idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
+  const world = await seedWorld(seed.db, {
+    clients: 1,
+    usersPerClient: USERS,
+    role: 'collaborator',
+    staff: 1,
+    idleMs: 30 * 60_000,
+    absoluteMs: 12 * 3_600_000,
+  });
   await seed.close();
   return { dataDir, world, port: await freePort() };
 }
 
 async function start(dataDir: string, port: number): Promise<{ url: string; server: Spawned }> {
   const url = `http://127.0.0.1:${port}`;
-  const server = spawnServer({ DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'info', MESSAGE_RATE_PER_MINUTE: '100000', MESSAGE_BURST: '10000' });
+  const server = spawnServer({
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: url,
+    LOG_LEVEL: 'info',
+    MESSAGE_RATE_PER_MINUTE: '100000',
+    MESSAGE_BURST: '10000',
+  });
   spawned.push(server);
   await server.waitForLog((l) => l.msg === 'Debrief is listening', 20_000);
   return { url, server };
 }
 
 async function connect(url: string, cookie: string): Promise<Socket> {
-  const s = io(url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: url, cookie } } as Parameters<typeof io>[1]);
+  const s = io(url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: url, cookie } } as Parameters<
+    typeof io
+  >[1]);
   sockets.push(s);
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('socket did not connect')), 10_000);
@@ -136,7 +153,9 @@ describe('group commit on the chat write path', () => {
     const back = await connect(again.url, client.users[0]!.cookie);
     const answer = await back.timeout(20_000).emitWithAck('feed:subscribe', { since: 0 });
     expect(answer.ok).toBe(true);
-    const replayed = (answer.events as { type: string; data: { clientMessageId: string } }[]).filter((e) => e.type === 'message:created').map((e) => e.data.clientMessageId);
+    const replayed = (answer.events as { type: string; data: { clientMessageId: string } }[])
+      .filter((e) => e.type === 'message:created')
+      .map((e) => e.data.clientMessageId);
     expect(new Set(replayed).size).toBe(replayed.length);
     expect([...acked].filter((id) => !replayed.includes(id))).toEqual([]);
   });

@@ -25,14 +25,22 @@ describe('bench accounting', () => {
   it('counts each owed delivery once and tells lost, duplicate, out-of-order and unexpected apart', () => {
     const owed = new Set(['a', 'b', 'c', 'd']);
     expect(accountSocket(owed, [a('a', 1), a('b', 2), a('c', 3), a('d', 4)])).toEqual({ deliveries: 4, lost: 0, duplicates: 0, outOfOrder: 0, unexpected: 0 });
-    expect(accountSocket(owed, [a('a', 1), a('a', 1), a('c', 3), a('b', 2), a('x', 9)])).toEqual({ deliveries: 3, lost: 1, duplicates: 1, outOfOrder: 1, unexpected: 1 });
+    expect(accountSocket(owed, [a('a', 1), a('a', 1), a('c', 3), a('b', 2), a('x', 9)])).toEqual({
+      deliveries: 3,
+      lost: 1,
+      duplicates: 1,
+      outOfOrder: 1,
+      unexpected: 1,
+    });
   });
 
   it('injects exactly the faults asked for', () => {
     const lists = Array.from({ length: 6 }, () => [a('a', 1), a('b', 2), a('c', 3)]);
     injectFaults(lists, { drop: 1, duplicate: 2, swap: 3 });
     const owed = new Set(['a', 'b', 'c']);
-    const t = lists.map((l) => accountSocket(owed, l)).reduce((s, x) => ({ lost: s.lost + x.lost, dup: s.dup + x.duplicates, ooo: s.ooo + x.outOfOrder }), { lost: 0, dup: 0, ooo: 0 });
+    const t = lists
+      .map((l) => accountSocket(owed, l))
+      .reduce((s, x) => ({ lost: s.lost + x.lost, dup: s.dup + x.duplicates, ooo: s.ooo + x.outOfOrder }), { lost: 0, dup: 0, ooo: 0 });
     expect(t).toEqual({ lost: 1, dup: 2, ooo: 3 });
   });
 });

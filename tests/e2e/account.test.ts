@@ -18,7 +18,6 @@ afterAll(async () => {
   await app?.close();
 });
 
-
 /** A browser context carrying `agent`'s session cookie, as if the person had signed in there. */
 const contextFor = (agent: Agent, viewport = { width: 1280, height: 900 }) => signedInContext(browser, app.url, agent, { viewport });
 
@@ -87,7 +86,10 @@ describe('the account page', () => {
     await signIn(app, user);
     await page.reload();
     await expect.poll(() => sessions.count()).toBe(3);
-    await page.getByRole('button', { name: /^End session on/ }).first().click();
+    await page
+      .getByRole('button', { name: /^End session on/ })
+      .first()
+      .click();
     await expect.poll(() => sessions.count()).toBe(2);
     await page.getByRole('button', { name: 'End all other sessions' }).click();
     await expect.poll(() => page.getByRole('alertdialog').count()).toBe(1);
@@ -111,7 +113,9 @@ describe('the account page', () => {
     await expect.poll(() => page.getByText('This device').count()).toBe(1);
     await page.screenshot({ path: artifact('account-390.png'), fullPage: true });
     const wide = await page.evaluate(() =>
-      [...document.querySelectorAll('main *')].filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth).map((el) => `${el.tagName}.${el.className}`),
+      [...document.querySelectorAll('main *')]
+        .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth)
+        .map((el) => `${el.tagName}.${el.className}`),
     );
     expect(wide).toEqual([]);
     expect(errors).toEqual([]);
@@ -141,7 +145,12 @@ describe('forgot password → mail → reset → sign in', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toBe("If an account exists for that address, we've sent a link. It expires in 30 minutes.");
     await page.screenshot({ path: artifact('forgot-password-sent.png'), fullPage: true });
 
-    const mail = await app.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', user.email).where('kind', '=', 'password_reset').executeTakeFirstOrThrow();
+    const mail = await app.db
+      .selectFrom('mail_outbox')
+      .selectAll()
+      .where('to_address', '=', user.email)
+      .where('kind', '=', 'password_reset')
+      .executeTakeFirstOrThrow();
     const link = mail.text_body.match(/https?:\/\/\S+\/reset-password\/[a-z2-7]+/)![0];
     expect(link.startsWith(`${app.url}/reset-password/`)).toBe(true);
 

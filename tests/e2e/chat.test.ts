@@ -14,7 +14,9 @@ const t = useBrowserApp();
 
 const picture = (colour: string, label: string) =>
   sharp({ create: { width: 640, height: 400, channels: 3, background: colour } })
-    .composite([{ input: Buffer.from(`<svg width="640" height="400"><text x="40" y="220" font-size="64" fill="white">${label}</text></svg>`), left: 0, top: 0 }])
+    .composite([
+      { input: Buffer.from(`<svg width="640" height="400"><text x="40" y="220" font-size="64" fill="white">${label}</text></svg>`), left: 0, top: 0 },
+    ])
     .png()
     .toBuffer();
 
@@ -99,7 +101,10 @@ describe('the client chat channel', () => {
 
     // Typed while offline: shown as waiting, sent once the connection is back (once).
     await userCtx.setOffline(true);
-    await user.getByRole('status').filter({ hasText: /Offline|Reconnecting/ }).waitFor({ timeout: 10_000 });
+    await user
+      .getByRole('status')
+      .filter({ hasText: /Offline|Reconnecting/ })
+      .waitFor({ timeout: 10_000 });
     await box.fill('Written on the train, no signal.');
     await box.press('Enter');
     await user.getByText('Waiting for the connection — will send when back online').waitFor();

@@ -43,8 +43,6 @@ afterAll(async () => {
   await app?.close();
 });
 
-
-
 /** A browser context signed in as `user`. */
 const contextFor = async (user: UserRow, viewport = { width: 1280, height: 900 }) => signedInContext(browser, app.url, await signIn(app, user), { viewport });
 
@@ -88,7 +86,10 @@ describe('evidence and reports in the browser', () => {
     await page.screenshot({ path: artifact('evidence-redaction-drawn.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Save redactions' }).click();
-    await page.getByText(/^Saved\. 1 area burned into the client copy\./).last().waitFor();
+    await page
+      .getByText(/^Saved\. 1 area burned into the client copy\./)
+      .last()
+      .waitFor();
     const preview = page.getByRole('img', { name: 'Client copy of router-login.png, redactions burned in' });
     await expect.poll(() => preview.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth)).toBe(960);
     await preview.scrollIntoViewIfNeeded();
@@ -125,10 +126,16 @@ describe('evidence and reports in the browser', () => {
     await page.unroute(listUrl);
     await expect.poll(() => page.getByLabel('Caption').inputValue()).toBe('Admin login with default credentials');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await expect.poll(async () => (await app.db.selectFrom('evidence').select('caption').where('id', '=', row.id).executeTakeFirstOrThrow()).caption).toBe('Admin login with default credentials');
+    await expect
+      .poll(async () => (await app.db.selectFrom('evidence').select('caption').where('id', '=', row.id).executeTakeFirstOrThrow()).caption)
+      .toBe('Admin login with default credentials');
 
     // A refused upload says why.
-    await page.setInputFiles(`#evidence-file-${finding.id}`, { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('just text pretending to be a picture') });
+    await page.setInputFiles(`#evidence-file-${finding.id}`, {
+      name: 'notes.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('just text pretending to be a picture'),
+    });
     await page.getByText(/Not uploaded: The file name ends in \.png, but the file is plain text/).waitFor();
     await page.getByRole('button', { name: 'Hide redaction' }).click();
     await page.screenshot({ path: artifact('evidence-shared-refused-upload.png'), fullPage: true });
@@ -169,7 +176,9 @@ describe('evidence and reports in the browser', () => {
     // Publish version 2.
     const rows = await app.db.selectFrom('reports').selectAll().orderBy('version', 'desc').execute();
     await page.locator(`#report-${rows[0]!.id}-published`).click();
-    await expect.poll(async () => (await app.db.selectFrom('reports').select('published').where('id', '=', rows[0]!.id).executeTakeFirstOrThrow()).published).toBe(1);
+    await expect
+      .poll(async () => (await app.db.selectFrom('reports').select('published').where('id', '=', rows[0]!.id).executeTakeFirstOrThrow()).published)
+      .toBe(1);
     await page.screenshot({ path: artifact('reports-versions.png'), fullPage: true });
 
     // Version 1's stored bytes are altered: the download is refused, and the list shows the badge.
@@ -184,7 +193,10 @@ describe('evidence and reports in the browser', () => {
     await page.screenshot({ path: artifact('reports-damaged.png'), fullPage: true });
 
     // A good version downloads as a file.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download: External penetration test report, version 2/ }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /^Download: External penetration test report, version 2/ }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe('contoso-pentest-final.pdf');
 
     await page.setViewportSize({ width: 390, height: 844 });

@@ -72,7 +72,10 @@ describe('open pages follow what the firm does', () => {
 
     // The network goes: the indicator says so. The analyst renames the finding meanwhile.
     await userCtx.setOffline(true);
-    await user.getByRole('status').filter({ hasText: /Offline|Reconnecting/ }).waitFor({ timeout: 10_000 });
+    await user
+      .getByRole('status')
+      .filter({ hasText: /Offline|Reconnecting/ })
+      .waitFor({ timeout: 10_000 });
     await user.screenshot({ path: artifact('live-offline-desktop.png') });
     const cur = await staffAgent.get(`/api/findings/${finding.id}`);
     const renamed = await staffAgent.patch(`/api/findings/${finding.id}`, { title: 'Exposed admin panel on port 8443', version: cur.body.finding.version });
@@ -104,7 +107,10 @@ describe('open pages follow what the firm does', () => {
     await user.goto(`${t.app.url}/portal/findings/${finding.id}`);
     await user.getByRole('heading', { level: 1, name: 'Exposed admin panel on port 8443' }).waitFor();
     await user.getByRole('button', { name: /^Notifications,/ }).click();
-    await user.getByRole('dialog', { name: 'Notifications' }).getByRole('link', { name: /New finding published: Verbose error pages/ }).waitFor();
+    await user
+      .getByRole('dialog', { name: 'Notifications' })
+      .getByRole('link', { name: /New finding published: Verbose error pages/ })
+      .waitFor();
     const box = (await user.getByRole('dialog', { name: 'Notifications' }).boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(390);

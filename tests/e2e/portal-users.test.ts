@@ -17,14 +17,18 @@ beforeAll(async () => {
   client = await buildClient(app.db, { name: 'Contoso' });
   await buildClient(app.db, { name: 'Globex' });
   leaving = await buildPortalUser(app.db, { client_id: client.id, role: 'viewer', name: 'Rita Leaving', email: 'rita@contoso.test' });
-  await buildPortalUser(app.db, { client_id: client.id, role: 'manager', name: 'Mia Manager', email: 'mia@contoso.test', last_login_at: Date.now() - 3_600_000 });
+  await buildPortalUser(app.db, {
+    client_id: client.id,
+    role: 'manager',
+    name: 'Mia Manager',
+    email: 'mia@contoso.test',
+    last_login_at: Date.now() - 3_600_000,
+  });
 });
 afterAll(async () => {
   await browser?.close();
   await app?.close();
 });
-
-
 
 /** A browser context signed in as `user`. */
 const contextFor = async (user: UserRow, viewport = { width: 1280, height: 860 }) => signedInContext(browser, app.url, await signIn(app, user), { viewport });
@@ -128,7 +132,9 @@ describe('portal users in the browser', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
     await page.screenshot({ path: artifact('client-settings.png'), fullPage: true });
-    expect((await app.db.selectFrom('clients').select('ip_allowlist').where('id', '=', client.id).executeTakeFirstOrThrow()).ip_allowlist).toBe('["10.0.0.0/8","2001:db8::/32"]');
+    expect((await app.db.selectFrom('clients').select('ip_allowlist').where('id', '=', client.id).executeTakeFirstOrThrow()).ip_allowlist).toBe(
+      '["10.0.0.0/8","2001:db8::/32"]',
+    );
 
     await page.goto(`${app.url}/staff/team`);
     await page.getByRole('row', { name: /Ada Admin/ }).waitFor();
@@ -167,7 +173,15 @@ describe('portal users in the browser', () => {
       ['clients-mobile.png', '/staff/clients', () => page.getByRole('link', { name: /Contoso/ }).waitFor()],
       ['client-users-mobile.png', `/staff/clients/${client.id}`, () => page.getByRole('row', { name: /Nina Newton/ }).waitFor()],
       ['client-settings-mobile.png', `/staff/clients/${client.id}?tab=settings`, () => page.getByLabel('IP allowlist').waitFor()],
-      ['outbox-mobile.png', '/staff/outbox', () => page.getByRole('button', { name: /Contoso portal/ }).first().click()],
+      [
+        'outbox-mobile.png',
+        '/staff/outbox',
+        () =>
+          page
+            .getByRole('button', { name: /Contoso portal/ })
+            .first()
+            .click(),
+      ],
       ['team-mobile.png', '/staff/team', () => page.getByRole('row', { name: /Ada Admin/ }).waitFor()],
     ];
     for (const [file, path, ready] of pages) {
@@ -192,7 +206,7 @@ describe('portal users in the browser', () => {
     await page.goto(`${app.url}/staff/clients/${client.id}`);
     const row = page.getByRole('row', { name: /Pat Probe/ });
     await expect.poll(() => row.getByRole('note').textContent()).toContain('Held, not sent: this address belongs to a portal user of another client.');
-    await expect.poll(async () => (await row.getByRole('button', { name: /Remove access/ }).count())).toBe(1);
+    await expect.poll(async () => await row.getByRole('button', { name: /Remove access/ }).count()).toBe(1);
     await page.screenshot({ path: artifact('held-invitation-staff.png'), fullPage: true });
     expect(errors).toEqual([]);
     await ctx.close();

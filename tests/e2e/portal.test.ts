@@ -19,7 +19,9 @@ beforeAll(async () => {
   await app.db
     .updateTable('findings')
     .set({
-      cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', cvss_version: '3.1', cvss_score: 9.8,
+      cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+      cvss_version: '3.1',
+      cvss_score: 9.8,
       description: 'The **search** box passes its input straight into a SQL query.',
       impact: 'An attacker can read every customer record.',
       remediation: 'Use parameterised queries.\n\n```\ndb.query("select * from items where name = ?", [term])\n```',
@@ -47,7 +49,6 @@ async function viewerContext(viewport = { width: 1280, height: 900 }): Promise<B
   return ctx;
 }
 
-
 const rowTitles = (page: Page) => page.locator('table.findings tbody tr td.title').allTextContents();
 
 describe('the client portal in the browser', () => {
@@ -68,7 +69,12 @@ describe('the client portal in the browser', () => {
     expect(await chart.locator('text.count').allTextContents()).toEqual(['1', '1', '2', '1', '0']);
     expect(await chart.locator('text.label').allTextContents()).toEqual(['Critical', 'High', 'Medium', 'Low', 'Informational']);
     // The table read by screen readers carries the same numbers.
-    expect(await page.getByRole('table', { name: 'Open findings by severity' }).getByRole('row', { name: /Medium/ }).textContent()).toContain('2');
+    expect(
+      await page
+        .getByRole('table', { name: 'Open findings by severity' })
+        .getByRole('row', { name: /Medium/ })
+        .textContent(),
+    ).toContain('2');
     expect(await page.getByRole('progressbar', { name: 'Web application test: remediation' }).getAttribute('aria-valuenow')).toBe('43');
     expect(await page.getByRole('progressbar', { name: 'External network test: remediation' }).getAttribute('aria-valuenow')).toBe('50');
     await page.getByRole('link', { name: 'Stored XSS in comments: Pending verification → Not fixed' }).waitFor();
@@ -101,7 +107,13 @@ describe('the client portal in the browser', () => {
     await page.getByRole('button', { name: 'Title' }).click();
     await expect.poll(() => page.url()).toContain('sort=title&dir=asc');
     expect(await rowTitles(page)).toEqual([
-      'Missing HSTS header', 'Server banner disclosure', 'Session fixation', 'SQL injection in search', 'Stored XSS in comments', 'Verbose error messages', 'Weak password policy',
+      'Missing HSTS header',
+      'Server banner disclosure',
+      'Session fixation',
+      'SQL injection in search',
+      'Stored XSS in comments',
+      'Verbose error messages',
+      'Weak password policy',
     ]);
     expect(await page.getByRole('columnheader', { name: 'Title' }).getAttribute('aria-sort')).toBe('ascending');
     await page.getByRole('button', { name: 'Title' }).click();
@@ -136,7 +148,16 @@ describe('the client portal in the browser', () => {
     await main.getByText('9.8').waitFor();
     expect(await main.textContent()).toContain('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H');
     expect(await main.locator('strong', { hasText: 'search' }).count()).toBe(1);
-    for (const heading of ['Description', 'Impact', 'Remediation guidance', 'Technical details', 'Evidence', 'Affected assets', 'References', 'Status history']) {
+    for (const heading of [
+      'Description',
+      'Impact',
+      'Remediation guidance',
+      'Technical details',
+      'Evidence',
+      'Affected assets',
+      'References',
+      'Status history',
+    ]) {
       await main.getByRole('heading', { name: heading }).waitFor();
     }
     expect(await main.getByRole('link', { name: 'https://cwe.mitre.org/data/definitions/89.html' }).getAttribute('rel')).toContain('noopener');

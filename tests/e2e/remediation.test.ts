@@ -76,7 +76,11 @@ describe('remediation side by side', () => {
     await rounds(client).nth(2).getByText('Verified fixed').waitFor();
     for (const p of [client, staff]) {
       expect(await rounds(p).count()).toBe(3);
-      expect(await panel(p).getByRole('button', { name: /Mark as remediated|Give verdict/ }).count()).toBe(0);
+      expect(
+        await panel(p)
+          .getByRole('button', { name: /Mark as remediated|Give verdict/ })
+          .count(),
+      ).toBe(0);
     }
     // The page's own status badge followed too (onChange reloaded it).
     await client.locator('header').getByText('Verified fixed').waitFor();

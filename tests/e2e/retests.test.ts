@@ -19,7 +19,12 @@ describe('retest requests in the browser', () => {
   it('a Manager requests a retest of two findings; staff schedule it; the Manager sees it live; a Viewer has no button', async () => {
     const w = await remediationWorld(t.app);
     const a = await publishedFinding(t.app, w.project, { title: 'Stored XSS in comments', severity: 'high' });
-    const b = await publishedFinding(t.app, w.project, { title: 'Weak password policy', severity: 'medium', status: 'not_fixed', published_at: t.app.clock() - 120 * DAY });
+    const b = await publishedFinding(t.app, w.project, {
+      title: 'Weak password policy',
+      severity: 'medium',
+      status: 'not_fixed',
+      published_at: t.app.clock() - 120 * DAY,
+    });
     await publishedFinding(t.app, w.project, { title: 'Accepted legacy cipher', severity: 'low', status: 'risk_accepted' });
     await publishedFinding(t.app, w.project, { title: 'Untouched open finding', severity: 'low' });
 
@@ -57,7 +62,8 @@ describe('retest requests in the browser', () => {
     expect(await card.getByRole('link', { name: 'Weak password policy' }).getAttribute('href')).toBe(`/portal/findings/${b.id}`);
     const row = await t.app.db.selectFrom('retest_requests').selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ client_id: w.clientA.id, requested_by: w.managerA.id, status: 'requested' });
-    for (const f of [a, b]) expect((await t.app.db.selectFrom('findings').select('status').where('id', '=', f.id).executeTakeFirstOrThrow()).status).toBe('pending_verification');
+    for (const f of [a, b])
+      expect((await t.app.db.selectFrom('findings').select('status').where('id', '=', f.id).executeTakeFirstOrThrow()).status).toBe('pending_verification');
 
     // Staff: both findings wait in the queue; the request is scheduled from the verification page.
     await staff.goto(`${t.app.url}/staff/verification`);
@@ -106,8 +112,19 @@ describe('retest requests in the browser', () => {
     await client.goto(`${t.app.url}/portal/projects/${w.project.id}`);
     const lateRow = client.getByRole('row', { name: /Overdue SQL injection/ });
     await lateRow.getByTestId('overdue').waitFor();
-    expect(await client.getByRole('row', { name: /Fresh finding/ }).getByTestId('overdue').count()).toBe(0);
-    expect(await client.getByRole('row', { name: /Closed finding/ }).getByRole('cell').nth(3).textContent()).toBe('—');
+    expect(
+      await client
+        .getByRole('row', { name: /Fresh finding/ })
+        .getByTestId('overdue')
+        .count(),
+    ).toBe(0);
+    expect(
+      await client
+        .getByRole('row', { name: /Closed finding/ })
+        .getByRole('cell')
+        .nth(3)
+        .textContent(),
+    ).toBe('—');
     await client.screenshot({ path: artifact('retests-portal-project-due.png'), fullPage: true });
     await client.setViewportSize({ width: 390, height: 844 });
     await lateRow.getByTestId('overdue').waitFor();
@@ -115,7 +132,10 @@ describe('retest requests in the browser', () => {
     expect(await overflows(client)).toBe(false);
 
     await staff.goto(`${t.app.url}/staff/projects/${w.project.id}`);
-    await staff.getByRole('row', { name: /Overdue SQL injection/ }).getByTestId('overdue').waitFor();
+    await staff
+      .getByRole('row', { name: /Overdue SQL injection/ })
+      .getByTestId('overdue')
+      .waitFor();
     await staff.screenshot({ path: artifact('retests-staff-project-due.png'), fullPage: true });
     await staff.setViewportSize({ width: 390, height: 844 });
     await staff.screenshot({ path: artifact('retests-staff-project-due-390.png'), fullPage: true });

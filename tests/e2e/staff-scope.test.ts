@@ -57,7 +57,9 @@ describe('staff scope in the browser', () => {
     await page.getByRole('button', { name: 'Save assignments' }).click();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Saved. Open pages follow at once.' }).count()).toBe(1);
     await page.screenshot({ path: artifact('client-team-tab.png'), fullPage: true });
-    expect((await app.db.selectFrom('client_staff').select('user_id').where('client_id', '=', contoso.id).execute()).map((r) => r.user_id)).toEqual([analyst.id]);
+    expect((await app.db.selectFrom('client_staff').select('user_id').where('client_id', '=', contoso.id).execute()).map((r) => r.user_id)).toEqual([
+      analyst.id,
+    ]);
     expect(errors).toEqual([]);
 
     // The analyst: Contoso only; Globex does not exist for them. Also at phone width.

@@ -19,8 +19,6 @@ afterAll(async () => {
   await app?.close();
 });
 
-
-
 /** Pick an option of a bits-ui select named by its label. */
 async function choose(scope: Page | ReturnType<Page['getByRole']>, page: Page, label: string, option: string) {
   await scope.getByLabel(label, { exact: true }).click();

@@ -62,7 +62,10 @@ describe('from the analyst’s desk to the client’s screen', () => {
     await staff.mouse.up();
     await staff.getByRole('button', { name: /^Rectangle 1:/ }).waitFor();
     await staff.getByRole('button', { name: 'Save redactions' }).click();
-    await staff.getByText(/^Saved\. 1 area burned into the client copy\./).last().waitFor();
+    await staff
+      .getByText(/^Saved\. 1 area burned into the client copy\./)
+      .last()
+      .waitFor();
     await staff.getByRole('switch', { name: 'Share with client' }).click();
     await expect.poll(async () => (await t.app.db.selectFrom('evidence').select('shared').executeTakeFirstOrThrow()).shared).toBe(1);
 
@@ -116,7 +119,12 @@ describe('from the analyst’s desk to the client’s screen', () => {
       portal.getByRole('button', { name: /^Download PDF: External penetration test report, version 1/ }).click(),
     ]);
     expect(await readFile((await download.path())!)).toEqual(pdf);
-    const audited = await t.app.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.downloaded').where('actor_email', '=', (await t.app.db.selectFrom('users').select('email').where('name', '=', 'Vera Viewer').executeTakeFirstOrThrow()).email).execute();
+    const audited = await t.app.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'report.downloaded')
+      .where('actor_email', '=', (await t.app.db.selectFrom('users').select('email').where('name', '=', 'Vera Viewer').executeTakeFirstOrThrow()).email)
+      .execute();
     expect(audited.length).toBeGreaterThan(0);
     expect([...errors, ...portalErrors]).toEqual([]);
   }, 120_000);

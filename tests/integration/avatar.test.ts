@@ -124,7 +124,10 @@ describe('POST /api/profile/avatar', () => {
   it('refuses a damaged or truncated image with 400', async () => {
     const png = await smallPng('#123456', 200);
     const jpeg = await jpegWithGps(800, 600);
-    for (const [bytes, type] of [[png.subarray(0, 120), 'image/png'], [jpeg.subarray(0, Math.floor(jpeg.length * 0.6)), 'image/jpeg']] as const) {
+    for (const [bytes, type] of [
+      [png.subarray(0, 120), 'image/png'],
+      [jpeg.subarray(0, Math.floor(jpeg.length * 0.6)), 'image/jpeg'],
+    ] as const) {
       const res = await uploadAvatar(app, agent, bytes, type);
       expect(res.status).toBe(400);
       expect(res.body.error.message).toMatch(/could not be read/);
@@ -133,7 +136,11 @@ describe('POST /api/profile/avatar', () => {
 
   it('accepts PNG, WebP and GIF too, always storing WebP', async () => {
     const base = sharp({ create: { width: 300, height: 120, channels: 3, background: '#f79009' } });
-    for (const [bytes, type] of [[await base.clone().png().toBuffer(), 'image/png'], [await base.clone().webp().toBuffer(), 'image/webp'], [await base.clone().gif().toBuffer(), 'image/gif']] as const) {
+    for (const [bytes, type] of [
+      [await base.clone().png().toBuffer(), 'image/png'],
+      [await base.clone().webp().toBuffer(), 'image/webp'],
+      [await base.clone().gif().toBuffer(), 'image/gif'],
+    ] as const) {
       const res = await uploadAvatar(app, agent, bytes, type);
       expect(res.status, type).toBe(200);
       const meta = await sharp((await getBytes(app, agent, res.body.avatarUrl)).bytes).metadata();
@@ -162,7 +169,11 @@ describe('POST /api/profile/avatar', () => {
 
   it('refuses a cross-site upload with 403 and changes nothing', async () => {
     const before = await avatarFile(user.id);
-    const res = await fetch(`${app.url}/api/profile/avatar`, { method: 'POST', headers: { cookie: agent.cookie!, origin: 'https://evil.test', 'content-type': 'image/png' }, body: Uint8Array.from(await smallPng()) });
+    const res = await fetch(`${app.url}/api/profile/avatar`, {
+      method: 'POST',
+      headers: { cookie: agent.cookie!, origin: 'https://evil.test', 'content-type': 'image/png' },
+      body: Uint8Array.from(await smallPng()),
+    });
     expect(res.status).toBe(403);
     expect(await avatarFile(user.id)).toBe(before);
   });

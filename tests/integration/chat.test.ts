@@ -147,7 +147,14 @@ describe('POST /api/chat/:clientId/messages', () => {
     const collab = await signIn(app, p.collabA);
     const manager = await signIn(app, p.managerA);
     const theirs = (await uploadChatFile(app, manager, p.a.id, await smallPng(), 'theirs.png')).body.attachment;
-    const eventsBefore = Number((await app.db.selectFrom('client_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const eventsBefore = Number(
+      (
+        await app.db
+          .selectFrom('client_events')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     const twice = cmid();
     const results = await Promise.all([
       ...Array.from({ length: 8 }, (_, i) => send(i % 2 ? collab : manager, p.a.id, `together ${i}`)),
@@ -160,12 +167,25 @@ describe('POST /api/chat/:clientId/messages', () => {
     const [first, second] = [results[8]!, results[9]!];
     expect([first.status, second.status].sort()).toEqual([200, 201]);
     expect(first.body.message.id).toBe(second.body.message.id);
-    const rows = await app.db.selectFrom('chat_messages').select(['id', 'body']).where('client_id', '=', p.a.id).where('body', 'in', ['same key', 'not my file']).execute();
+    const rows = await app.db
+      .selectFrom('chat_messages')
+      .select(['id', 'body'])
+      .where('client_id', '=', p.a.id)
+      .where('body', 'in', ['same key', 'not my file'])
+      .execute();
     expect(rows.map((r) => r.body)).toEqual(['same key']);
     // One event per message made (8 + 1), and each sender has read up to their newest message.
-    const eventsAfter = Number((await app.db.selectFrom('client_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const eventsAfter = Number(
+      (
+        await app.db
+          .selectFrom('client_events')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     expect(eventsAfter - eventsBefore).toBe(9);
-    const newest = (author: string) => Math.max(...results.filter((r) => r.status === 201 && r.body.message.author.id === author).map((r) => r.body.message.id as number));
+    const newest = (author: string) =>
+      Math.max(...results.filter((r) => r.status === 201 && r.body.message.author.id === author).map((r) => r.body.message.id as number));
     const reads = await app.db.selectFrom('chat_reads').select(['user_id', 'last_read_id']).where('client_id', '=', p.a.id).execute();
     expect(reads.find((r) => r.user_id === p.collabA.id)?.last_read_id).toBe(newest(p.collabA.id));
     expect(reads.find((r) => r.user_id === p.managerA.id)?.last_read_id).toBe(newest(p.managerA.id));
@@ -345,7 +365,10 @@ describe('GET /api/attachments/:id and /thumb', () => {
     expect((await getBytes(app, null, url)).status).toBe(401);
     expect((await getBytes(app, await signIn(app, p.managerB), url)).status).toBe(404);
     expect((await getBytes(app, await signIn(app, p.analyst), `/api/attachments/${crypto.randomUUID()}`)).status).toBe(404);
-    await eventually(async () => (await app.db.selectFrom('audit_events').select('id').where('target_id', '=', att.id).where('outcome', '=', 'success').execute()).length === 4);
+    await eventually(
+      async () =>
+        (await app.db.selectFrom('audit_events').select('id').where('target_id', '=', att.id).where('outcome', '=', 'success').execute()).length === 4,
+    );
     const denied = await app.db.selectFrom('audit_events').selectAll().where('target_id', '=', att.id).where('outcome', '=', 'denied').execute();
     expect(denied.length).toBe(2);
     await setClientModules(app.db, p.a.id, { chat: false });
@@ -356,7 +379,13 @@ describe('GET /api/attachments/:id and /thumb', () => {
   it('serves a text file as a download, never inline', async () => {
     const p = await chatPeople(app.db);
     const mid = await buildMessage(app.db, { clientId: p.a.id, authorId: p.analyst.id });
-    const att = await buildAttachment(app, { clientId: p.a.id, uploaderId: p.analyst.id, messageId: mid, bytes: Buffer.from('<script>alert(1)</script>'), ext: 'txt' });
+    const att = await buildAttachment(app, {
+      clientId: p.a.id,
+      uploaderId: p.analyst.id,
+      messageId: mid,
+      bytes: Buffer.from('<script>alert(1)</script>'),
+      ext: 'txt',
+    });
     const r = await getBytes(app, await signIn(app, p.viewerA), `/api/attachments/${att.id}`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-disposition')).toMatch(/^attachment;/);
@@ -370,7 +399,23 @@ describe('GET /api/attachments/:id and /thumb', () => {
     const { buildFinding } = await import('../support/workspace.js');
     const finding = await buildFinding(app.db, { client_id: p.a.id, published: false } as any);
     const roundId = crypto.randomUUID();
-    await app.db.insertInto('remediation_rounds').values({ id: roundId, finding_id: finding.id, client_id: p.a.id, round_no: 1, retest_request_id: null, submitted_by: p.managerA.id, submitted_at: Date.now(), submit_notes: 'fixed', verdict: null, verdict_by: null, verdict_at: null, verdict_notes: null }).execute();
+    await app.db
+      .insertInto('remediation_rounds')
+      .values({
+        id: roundId,
+        finding_id: finding.id,
+        client_id: p.a.id,
+        round_no: 1,
+        retest_request_id: null,
+        submitted_by: p.managerA.id,
+        submitted_at: Date.now(),
+        submit_notes: 'fixed',
+        verdict: null,
+        verdict_by: null,
+        verdict_at: null,
+        verdict_notes: null,
+      })
+      .execute();
     const att = await buildAttachment(app, { clientId: p.a.id, uploaderId: p.managerA.id, roundId, purpose: 'remediation', bytes: await smallPng() });
     const url = `/api/attachments/${att.id}`;
     expect((await getBytes(app, await signIn(app, p.analyst), url)).status).toBe(200);

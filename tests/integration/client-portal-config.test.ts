@@ -53,7 +53,13 @@ describe('client portal configuration', () => {
     const b = await analyst.patch(`/api/clients/${clientA.id}`, { modules: { chat: true }, visibleFields: { cvss: false } });
     expect(b.body.client).toMatchObject({ modules: { ...ALL_MODULES, activity: false }, visibleFields: { ...ALL_FIELDS, cvss: false } });
     expect(await stored(clientA.id)).toEqual({ modules: { ...ALL_MODULES, activity: false }, visibleFields: { ...ALL_FIELDS, cvss: false } });
-    const audit = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'client.updated').where('target_id', '=', clientA.id).orderBy('id').execute();
+    const audit = await app.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'client.updated')
+      .where('target_id', '=', clientA.id)
+      .orderBy('id')
+      .execute();
     expect(audit.map((r) => Object.keys(JSON.parse(r.details!)))).toEqual([['modules'], ['modules', 'visibleFields']]);
   });
 

@@ -69,7 +69,15 @@ describe('staff manage clients', () => {
   it('an analyst creates, lists, reads and renames a client', async () => {
     const created = await analyst.post('/api/clients', { name: '  Initech  ' });
     expect(created.status).toBe(201);
-    expect(created.body.client).toMatchObject({ name: 'Initech', portalEnabled: true, archivedAt: null, ipAllowlist: [], sessionIdleMinutes: null, sessionAbsoluteHours: null, userCount: 0 });
+    expect(created.body.client).toMatchObject({
+      name: 'Initech',
+      portalEnabled: true,
+      archivedAt: null,
+      ipAllowlist: [],
+      sessionIdleMinutes: null,
+      sessionAbsoluteHours: null,
+      userCount: 0,
+    });
     const id = created.body.client.id;
     expect((await auditRows(app, 'client.created')).at(-1)).toMatchObject({ target_id: id, client_id: id });
 
@@ -125,8 +133,11 @@ describe('staff manage clients', () => {
     app.clock.advance(16 * 60_000);
     expect((await agent.get('/api/session')).status).toBe(401);
     await sweepExpiredSessions(app.deps, app.clock()); // so the background sweeper can't race later snapshots
-    analyst = await signIn(app, (await app.db.selectFrom('users').selectAll().where('kind', '=', 'staff').where('role', '=', 'analyst').executeTakeFirstOrThrow()));
-    admin = await signIn(app, (await app.db.selectFrom('users').selectAll().where('kind', '=', 'staff').where('role', '=', 'admin').executeTakeFirstOrThrow()));
+    analyst = await signIn(
+      app,
+      await app.db.selectFrom('users').selectAll().where('kind', '=', 'staff').where('role', '=', 'analyst').executeTakeFirstOrThrow(),
+    );
+    admin = await signIn(app, await app.db.selectFrom('users').selectAll().where('kind', '=', 'staff').where('role', '=', 'admin').executeTakeFirstOrThrow());
     const cleared = await analyst.patch(`/api/clients/${clientB.id}`, { sessionIdleMinutes: null, sessionAbsoluteHours: null });
     expect(cleared.body.client).toMatchObject({ sessionIdleMinutes: null, sessionAbsoluteHours: null });
     const audits = (await auditRows(app, 'client.updated')).filter((a) => a.target_id === clientB.id);

@@ -4,7 +4,17 @@ import { Agent } from '../support/http.js';
 import { buildStaff } from '../support/factories.js';
 import { setClientModules } from '../support/workspace.js';
 import { MAX_BODY } from '../../server/contracts/realtime.js';
-import { agentsOf, buildCommentWorld, cmid, commentSnapshot, insertCommentRow, mention, notificationsOf, postComment, type CommentWorld } from '../support/comments.js';
+import {
+  agentsOf,
+  buildCommentWorld,
+  cmid,
+  commentSnapshot,
+  insertCommentRow,
+  mention,
+  notificationsOf,
+  postComment,
+  type CommentWorld,
+} from '../support/comments.js';
 
 let app: TestApp;
 let w: CommentWorld;
@@ -32,7 +42,12 @@ describe('POST /api/findings/:id/comments', () => {
     const id = cmid();
     const first = await postComment(as.collaboratorA, w.findingA.id, '  Thanks, **looking** into it.  ', { clientMessageId: id });
     expect(first.status, first.text).toBe(201);
-    expect(first.body.comment).toMatchObject({ body: 'Thanks, **looking** into it.', deleted: false, findingId: w.findingA.id, author: { id: w.collaboratorA.id, kind: 'portal' } });
+    expect(first.body.comment).toMatchObject({
+      body: 'Thanks, **looking** into it.',
+      deleted: false,
+      findingId: w.findingA.id,
+      author: { id: w.collaboratorA.id, kind: 'portal' },
+    });
     expect(first.body.comment.bodyHtml).toContain('<strong>looking</strong>');
     expect(first.body.comment.internal).toBeUndefined(); // staff-only field never on a portal payload
     const again = await postComment(as.collaboratorA, w.findingA.id, 'Thanks, **looking** into it.', { clientMessageId: id });
@@ -88,7 +103,10 @@ describe('POST /api/findings/:id/comments', () => {
   });
 
   it('sanitises the rendered HTML (no script, no javascript: links, no raw HTML) and shows mentions as @Name', async () => {
-    const evil = '<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> ' + mention({ id: w.analyst.id, name: 'Ana <b>"x"</b>' }) + ' @[Eve](javascript:alert(2))';
+    const evil =
+      '<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> ' +
+      mention({ id: w.analyst.id, name: 'Ana <b>"x"</b>' }) +
+      ' @[Eve](javascript:alert(2))';
     const res = await postComment(as.collaboratorA, w.findingA.id, evil);
     expect(res.status).toBe(201);
     const html: string = res.body.comment.bodyHtml;
@@ -98,7 +116,9 @@ describe('POST /api/findings/:id/comments', () => {
     expect(html).not.toContain('data-user-id="javascript');
     // A token inside a link's title stays text in the attribute: no markup is added inside a tag.
     const titled = await postComment(as.collaboratorA, w.findingA.id, `[site](https://example.com "${mention(w.analyst)}")`);
-    expect(titled.body.comment.bodyHtml).toBe(`<p><a href="https://example.com" target="_blank" rel="noopener noreferrer nofollow" title="@${w.analyst.name}">site</a></p>\n`);
+    expect(titled.body.comment.bodyHtml).toBe(
+      `<p><a href="https://example.com" target="_blank" rel="noopener noreferrer nofollow" title="@${w.analyst.name}">site</a></p>\n`,
+    );
   });
 });
 
@@ -117,7 +137,15 @@ describe('mentions and followers', () => {
   });
 
   it('a mention of another client’s user, of a client user in an internal note or on a draft, or of someone removed notifies no one', async () => {
-    const newest = async () => Number((await app.db.selectFrom('notifications').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0);
+    const newest = async () =>
+      Number(
+        (
+          await app.db
+            .selectFrom('notifications')
+            .select((eb) => eb.fn.max('id').as('m'))
+            .executeTakeFirst()
+        )?.m ?? 0,
+      );
     const from = await newest();
     const gone = await buildStaff(app.db, { name: 'Removed Analyst', status: 'removed' });
     expect((await postComment(as.collaboratorA, w.findingA.id, `Hey ${mention(w.userB)} and ${mention(gone)}`)).status).toBe(201);
@@ -224,7 +252,10 @@ describe('POST /api/comments/:id/share', () => {
     expect((await as.collaboratorA.get(`/api/findings/${w.findingA.id}/comments`)).text).toContain('SHARED-NOTE');
     expect(await told()).toBe(before + 1);
     const ev = await app.db.selectFrom('client_events').select(['type', 'audience']).where('entity_id', '=', id).orderBy('position').execute();
-    expect(ev).toEqual([{ type: 'comment:created', audience: 'staff' }, { type: 'comment:updated', audience: 'all' }]);
+    expect(ev).toEqual([
+      { type: 'comment:created', audience: 'staff' },
+      { type: 'comment:updated', audience: 'all' },
+    ]);
   });
 });
 

@@ -10,7 +10,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `npm run demo` as a person runs it: its own process, Node's ESM loader (through tsx). */
 const runDemo = () =>
-  spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', 'seed.ts')], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
+  spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', 'seed.ts')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: dir },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 
 describe('npm run demo', () => {
   it('fills an empty database with a firm, two clients, staff and portal users, projects and findings of every severity', () => {
@@ -22,14 +27,20 @@ describe('npm run demo', () => {
     try {
       expect(db.prepare('select count(*) n from clients').get()).toEqual({ n: 2 });
       expect(db.prepare("select count(*) n from users where status = 'active' and totp_secret_enc is not null").get()).toEqual({ n: 8 });
-      const perClient = db.prepare('select client_id, group_concat(distinct severity) s from findings where published = 1 group by client_id').all() as { s: string }[];
+      const perClient = db.prepare('select client_id, group_concat(distinct severity) s from findings where published = 1 group by client_id').all() as {
+        s: string;
+      }[];
       expect(perClient).toHaveLength(2);
       for (const row of perClient) expect(row.s.split(',').sort()).toEqual(['critical', 'high', 'informational', 'low', 'medium']);
       expect(db.prepare("select count(*) n from findings where cvss_version = '4.0'").get()).not.toEqual({ n: 0 });
       // A conversation to look at: per client, comments (one an internal note) on a published finding and chat.
-      expect(db.prepare('select client_id, count(*) n, sum(internal) i from comments c where exists (select 1 from findings f where f.id = c.finding_id and f.published = 1) group by client_id').all()).toEqual([
-        expect.objectContaining({ n: 3, i: 1 }), expect.objectContaining({ n: 3, i: 1 }),
-      ]);
+      expect(
+        db
+          .prepare(
+            'select client_id, count(*) n, sum(internal) i from comments c where exists (select 1 from findings f where f.id = c.finding_id and f.published = 1) group by client_id',
+          )
+          .all(),
+      ).toEqual([expect.objectContaining({ n: 3, i: 1 }), expect.objectContaining({ n: 3, i: 1 })]);
       expect(db.prepare('select count(distinct client_id) c, count(*) n from chat_messages').get()).toEqual({ c: 2, n: 4 });
     } finally {
       db.close();

@@ -25,8 +25,18 @@ let text: { id: string; url: string };
 let analystUser: UserRow;
 
 const row = (id: string) => app.db.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
-const setPublished = (f: FindingRow, on: boolean) => app.db.updateTable('findings').set({ published: on ? 1 : 0, published_at: on ? Date.now() : null }).where('id', '=', f.id).execute();
-const setShared = (id: string, on: boolean) => app.db.updateTable('evidence').set({ shared: on ? 1 : 0 }).where('id', '=', id).execute();
+const setPublished = (f: FindingRow, on: boolean) =>
+  app.db
+    .updateTable('findings')
+    .set({ published: on ? 1 : 0, published_at: on ? Date.now() : null })
+    .where('id', '=', f.id)
+    .execute();
+const setShared = (id: string, on: boolean) =>
+  app.db
+    .updateTable('evidence')
+    .set({ shared: on ? 1 : 0 })
+    .where('id', '=', id)
+    .execute();
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -51,9 +61,24 @@ afterAll(() => app.close());
 describe('POST /api/findings/:id/evidence', () => {
   it('stores an image for an analyst with its caption, dimensions, a client copy and an audit row', async () => {
     const r = await row(image.id);
-    expect(r).toMatchObject({ kind: 'image', mime: 'image/png', width: 320, height: 240, caption: 'The admin login', original_name: 'login page.png', shared: 1, client_id: clientA.id, created_by: analystUser.id });
+    expect(r).toMatchObject({
+      kind: 'image',
+      mime: 'image/png',
+      width: 320,
+      height: 240,
+      caption: 'The admin login',
+      original_name: 'login page.png',
+      shared: 1,
+      client_id: clientA.id,
+      created_by: analystUser.id,
+    });
     expect(r!.client_file).not.toBe(r!.original_file);
-    const audit = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'evidence.uploaded').where('target_id', '=', image.id).executeTakeFirstOrThrow();
+    const audit = await app.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'evidence.uploaded')
+      .where('target_id', '=', image.id)
+      .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ outcome: 'success', actor_id: analystUser.id, client_id: clientA.id });
     expect(JSON.parse(audit.details!)).toMatchObject({ findingId: findingA.id, kind: 'image', bytes: r!.size });
   });
@@ -77,7 +102,11 @@ describe('POST /api/findings/:id/evidence', () => {
     const before = await app.db.selectFrom('evidence').select('id').execute();
     const png = Uint8Array.from(await smallPng());
     for (const q of ['name=a.png&unknown=1', `caption=${'c'.repeat(501)}`, 'name=a.png&name=b.png']) {
-      const res = await fetch(`${app.url}/api/findings/${findingA.id}/evidence?${q}`, { method: 'POST', headers: { origin: app.url, cookie: analyst.cookie!, 'content-type': 'application/octet-stream' }, body: png });
+      const res = await fetch(`${app.url}/api/findings/${findingA.id}/evidence?${q}`, {
+        method: 'POST',
+        headers: { origin: app.url, cookie: analyst.cookie!, 'content-type': 'application/octet-stream' },
+        body: png,
+      });
       expect(res.status, q).toBe(400);
     }
     expect(await app.db.selectFrom('evidence').select('id').execute()).toEqual(before);
@@ -108,8 +137,16 @@ describe('GET /api/evidence/:id/file|thumb — who may see what', () => {
 
   const conditions: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
     ['the finding is a draft', () => setPublished(findingA, false), () => setPublished(findingA, true)],
-    ['the item is not shared', () => Promise.all([setShared(image.id, false), setShared(text.id, false)]), () => Promise.all([setShared(image.id, true), setShared(text.id, true)])],
-    ['the client hides evidence', () => setVisibleFields(app.db, clientA.id, { evidence: false }), () => setVisibleFields(app.db, clientA.id, { evidence: true })],
+    [
+      'the item is not shared',
+      () => Promise.all([setShared(image.id, false), setShared(text.id, false)]),
+      () => Promise.all([setShared(image.id, true), setShared(text.id, true)]),
+    ],
+    [
+      'the client hides evidence',
+      () => setVisibleFields(app.db, clientA.id, { evidence: false }),
+      () => setVisibleFields(app.db, clientA.id, { evidence: true }),
+    ],
   ];
   for (const [label, off, on] of conditions) {
     it(`answers 404 to the client’s users when ${label} (on the very next request)`, async () => {
@@ -162,7 +199,15 @@ describe('GET /api/evidence/:id/file|thumb — who may see what', () => {
 
   it('audits every download: who, which file and variant, bytes, ip and client', async () => {
     const res = await getBytes(app, portalA.collaborator, image.thumbUrl);
-    const check = () => app.db.selectFrom('audit_events').selectAll().where('action', '=', 'evidence.downloaded').where('target_id', '=', image.id).where('outcome', '=', 'success').orderBy('id', 'desc').executeTakeFirst();
+    const check = () =>
+      app.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'evidence.downloaded')
+        .where('target_id', '=', image.id)
+        .where('outcome', '=', 'success')
+        .orderBy('id', 'desc')
+        .executeTakeFirst();
     await eventually(async () => JSON.parse((await check())?.details ?? '{}').variant === 'thumb');
     const a = (await check())!;
     expect(a).toMatchObject({ client_id: clientA.id, actor_id: portalAUsers.collaborator.id, ip: expect.stringMatching(/127\.0\.0\.1/) });
@@ -182,7 +227,8 @@ describe('GET /api/findings/:id/evidence', () => {
     expect(clientList.body.finding).not.toHaveProperty('published');
     const ids = clientList.body.evidence.map((e: { id: string }) => e.id);
     expect(ids).toEqual([image.id, text.id]);
-    for (const e of clientList.body.evidence) for (const k of ['originalUrl', 'originalName', 'mime', 'size', 'redactions', 'shared']) expect(e).not.toHaveProperty(k);
+    for (const e of clientList.body.evidence)
+      for (const k of ['originalUrl', 'originalName', 'mime', 'size', 'redactions', 'shared']) expect(e).not.toHaveProperty(k);
     expect((await portalB.get(`/api/findings/${findingA.id}/evidence`)).status).toBe(404);
     expect((await new Agent(app.url).get(`/api/findings/${findingA.id}/evidence`)).status).toBe(401);
   });
@@ -202,7 +248,12 @@ describe('PATCH /api/evidence/:id', () => {
     expect((await getBytes(app, portalA.viewer, image.url)).status).toBe(404);
     expect((await analyst.patch(`/api/evidence/${image.id}`, { shared: true })).body.evidence.shared).toBe(true);
     expect((await getBytes(app, portalA.viewer, image.url)).status).toBe(200);
-    const audits = await app.db.selectFrom('audit_events').select('details').where('action', '=', 'evidence.updated').where('target_id', '=', image.id).execute();
+    const audits = await app.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('action', '=', 'evidence.updated')
+      .where('target_id', '=', image.id)
+      .execute();
     expect(audits.map((a) => JSON.parse(a.details!))).toEqual([{ caption: true, shared: false }, { shared: true }]);
   });
 

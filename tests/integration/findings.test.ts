@@ -81,16 +81,35 @@ describe('who may see and manage findings', () => {
 describe('creating and reading findings', () => {
   it('creates a draft with CVSS 3.1 scored on the server; client id copied from the project; audited', async () => {
     const res = await analyst.post(`/api/projects/${projectA.id}/findings`, {
-      title: ' Remote code execution ', severity: 'critical', cvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
-      description: 'The **upload** endpoint', references: ['https://owasp.org/x'], affectedAssets: ['api.contoso.test'], internalNotes: 'retest Friday',
+      title: ' Remote code execution ',
+      severity: 'critical',
+      cvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+      description: 'The **upload** endpoint',
+      references: ['https://owasp.org/x'],
+      affectedAssets: ['api.contoso.test'],
+      internalNotes: 'retest Friday',
     });
     expect(res.status).toBe(201);
     const f = res.body.finding;
     expect(f).toMatchObject({
-      title: 'Remote code execution', severity: 'critical', status: 'open', published: false, publishedAt: null, version: 1,
-      cvssVersion: '3.1', cvssScore: 9.8, cvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', clientId: clientA.id, projectId: projectA.id,
-      projectName: 'Contoso external test', references: ['https://owasp.org/x'], affectedAssets: ['api.contoso.test'], internalNotes: 'retest Friday',
-      statusHistory: [], evidence: [], createdBy: analystUser.id,
+      title: 'Remote code execution',
+      severity: 'critical',
+      status: 'open',
+      published: false,
+      publishedAt: null,
+      version: 1,
+      cvssVersion: '3.1',
+      cvssScore: 9.8,
+      cvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+      clientId: clientA.id,
+      projectId: projectA.id,
+      projectName: 'Contoso external test',
+      references: ['https://owasp.org/x'],
+      affectedAssets: ['api.contoso.test'],
+      internalNotes: 'retest Friday',
+      statusHistory: [],
+      evidence: [],
+      createdBy: analystUser.id,
     });
     expect(f.descriptionHtml).toContain('<strong>upload</strong>');
     expect((await row(f.id)).client_id).toBe(clientA.id);
@@ -99,7 +118,9 @@ describe('creating and reading findings', () => {
 
   it('scores a CVSS 4.0 vector', async () => {
     const res = await analyst.post(`/api/projects/${projectA.id}/findings`, {
-      title: 'v4', severity: 'high', cvssVector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N',
+      title: 'v4',
+      severity: 'high',
+      cvssVector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N',
     });
     expect(res.status).toBe(201);
     expect(res.body.finding).toMatchObject({ cvssVersion: '4.0', cvssScore: 9.3 });
@@ -107,14 +128,25 @@ describe('creating and reading findings', () => {
 
   it('refuses invalid vectors with the library’s message on cvssVector, and a score sent by the client', async () => {
     const before = await snap();
-    for (const cvssVector of ['CVSS:3.1/AV:N/AC:L', 'CVSS:2.0/AV:N', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/AV:L', 'CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', 'rm -rf']) {
+    for (const cvssVector of [
+      'CVSS:3.1/AV:N/AC:L',
+      'CVSS:2.0/AV:N',
+      'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/AV:L',
+      'CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+      'rm -rf',
+    ]) {
       const res = await analyst.post(`/api/projects/${projectA.id}/findings`, { title: 'Bad', severity: 'low', cvssVector });
       expect(res.status, cvssVector).toBe(400);
       expect(res.body.error.details[0].path).toBe('cvssVector');
       expect(res.body.error.details[0].message.length).toBeGreaterThan(5);
       expect((await analyst.patch(`/api/findings/${draftA.id}`, { cvssVector, version: draftA.version })).status).toBe(400);
     }
-    const score = await analyst.post(`/api/projects/${projectA.id}/findings`, { title: 'Bad', severity: 'low', cvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', cvssScore: 1.0 });
+    const score = await analyst.post(`/api/projects/${projectA.id}/findings`, {
+      title: 'Bad',
+      severity: 'low',
+      cvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+      cvssScore: 1.0,
+    });
     expect(score.status).toBe(400);
     expect((await analyst.patch(`/api/findings/${draftA.id}`, { cvssScore: 10, version: draftA.version })).status).toBe(400);
     expect(await snap()).toBe(before);
@@ -137,7 +169,14 @@ describe('creating and reading findings', () => {
     ]) {
       expect((await analyst.post(`/api/projects/${projectA.id}/findings`, body)).status, JSON.stringify(body)).toBe(400);
     }
-    for (const body of [{ title: 'no version' }, { title: 'x', version: 0 }, { title: 'x', version: '1' }, { published: true, version: 1 }, { status: 'closed', version: 1 }, { projectId: randomUUID(), version: 1 }]) {
+    for (const body of [
+      { title: 'no version' },
+      { title: 'x', version: 0 },
+      { title: 'x', version: '1' },
+      { published: true, version: 1 },
+      { status: 'closed', version: 1 },
+      { projectId: randomUUID(), version: 1 },
+    ]) {
       expect((await analyst.patch(`/api/findings/${draftA.id}`, body)).status, JSON.stringify(body)).toBe(400);
     }
     expect(await snap()).toBe(before);
@@ -145,7 +184,14 @@ describe('creating and reading findings', () => {
 
   it('sanitises markdown: a javascript: link and a <script> never come back', async () => {
     const md = 'Click [here](javascript:alert(1)) and <script>alert(2)</script> <img src=x onerror=alert(3)> [ok](https://example.com)';
-    const res = await analyst.post(`/api/projects/${projectA.id}/findings`, { title: 'Markdown', severity: 'low', description: md, impact: md, remediation: md, technicalDetails: md });
+    const res = await analyst.post(`/api/projects/${projectA.id}/findings`, {
+      title: 'Markdown',
+      severity: 'low',
+      description: md,
+      impact: md,
+      remediation: md,
+      technicalDetails: md,
+    });
     expect(res.status).toBe(201);
     const got = (await analyst.get(`/api/findings/${res.body.finding.id}`)).body.finding;
     for (const key of ['descriptionHtml', 'impactHtml', 'remediationHtml', 'technicalDetailsHtml']) {
@@ -178,7 +224,11 @@ describe('creating and reading findings', () => {
 describe('editing with optimistic concurrency', () => {
   it('two editors of the same version: the first is saved, the second gets 409 with the current version and nothing is written', async () => {
     const f = await buildFinding(app.db, { project_id: projectA.id, description: 'original' });
-    const first = await analyst.patch(`/api/findings/${f.id}`, { description: 'first editor', cvssVector: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N', version: 1 });
+    const first = await analyst.patch(`/api/findings/${f.id}`, {
+      description: 'first editor',
+      cvssVector: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N',
+      version: 1,
+    });
     expect(first.status).toBe(200);
     expect(first.body.finding).toMatchObject({ description: 'first editor', version: 2, cvssScore: 3.7 });
     const before = await snap();
@@ -205,7 +255,12 @@ describe('editing with optimistic concurrency', () => {
   });
 
   it('clearing the vector clears the score', async () => {
-    const f = await buildFinding(app.db, { project_id: projectA.id, cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', cvss_version: '3.1', cvss_score: 9.8 });
+    const f = await buildFinding(app.db, {
+      project_id: projectA.id,
+      cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+      cvss_version: '3.1',
+      cvss_score: 9.8,
+    });
     const res = await analyst.patch(`/api/findings/${f.id}`, { cvssVector: '', version: 1 });
     expect(res.body.finding).toMatchObject({ cvssVector: null, cvssScore: null, cvssVersion: null, version: 2 });
   });
@@ -237,10 +292,21 @@ describe('publishing, status and deleting', () => {
     const res = await admin.post(`/api/findings/${f.id}/status`, { status: 'pending_verification', note: 'Client says fixed' });
     expect(res.status).toBe(200);
     expect(res.body.finding.status).toBe('pending_verification');
-    expect(res.body.finding.statusHistory.at(-1)).toMatchObject({ from: 'open', to: 'pending_verification', note: 'Client says fixed', actorName: 'Ada Admin' });
+    expect(res.body.finding.statusHistory.at(-1)).toMatchObject({
+      from: 'open',
+      to: 'pending_verification',
+      note: 'Client says fixed',
+      actorName: 'Ada Admin',
+    });
     expect(await audits('finding.status_changed', f.id)).toHaveLength(1);
     const before = await snap();
-    for (const body of [{ status: 'fixed' }, {}, { status: 'closed', note: 'x'.repeat(2001) }, { status: 'closed', actorId: randomUUID() }, { status: 'pending_verification' }]) {
+    for (const body of [
+      { status: 'fixed' },
+      {},
+      { status: 'closed', note: 'x'.repeat(2001) },
+      { status: 'closed', actorId: randomUUID() },
+      { status: 'pending_verification' },
+    ]) {
       expect((await admin.post(`/api/findings/${f.id}/status`, body)).status, JSON.stringify(body)).toBe(400);
     }
     expect(await snap()).toBe(before);

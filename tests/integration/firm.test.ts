@@ -46,7 +46,11 @@ describe('company settings', () => {
     const res = await admin.put('/api/firm', { ...valid, supportEmail: ' Help@Northwind.TEST ' });
     expect(res.status).toBe(200);
     expect(res.body.firm).toMatchObject({ ...valid, supportEmail: 'help@northwind.test' });
-    expect((await portalA.get('/api/session')).body.firm).toEqual({ name: 'Northwind Security', supportEmail: 'help@northwind.test', supportPhone: '+44 20 7946 0999' });
+    expect((await portalA.get('/api/session')).body.firm).toEqual({
+      name: 'Northwind Security',
+      supportEmail: 'help@northwind.test',
+      supportPhone: '+44 20 7946 0999',
+    });
     const audit = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'firm.updated').execute();
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.details!)).toEqual({ changed: ['name', 'support_email', 'support_phone'] });

@@ -27,7 +27,11 @@ afterAll(() => app.close());
 
 const invite = (email: string, name = 'Nina New') => manager.post('/api/portal/users', { email, name, role: 'viewer' });
 /** A body with its ids and times replaced, so two answers can be compared byte for byte. */
-const shape = (text: string) => text.replace(/"id":"[^"]+"/g, '"id":"…"').replace(/"(invitedAt|lastLoginAt)":\d+/g, '"$1":0').replace(/"email":"[^"]+"/g, '"email":"…"');
+const shape = (text: string) =>
+  text
+    .replace(/"id":"[^"]+"/g, '"id":"…"')
+    .replace(/"(invitedAt|lastLoginAt)":\d+/g, '"$1":0')
+    .replace(/"email":"[^"]+"/g, '"email":"…"');
 const mailsTo = (email: string) => app.db.selectFrom('mail_outbox').select('kind').where('to_address', '=', email).execute();
 
 describe('a client Manager inviting an address that already has an account', () => {
@@ -108,12 +112,18 @@ describe('a client Manager inviting an address that already has an account', () 
 describe('staff inviting', () => {
   it('are told plainly that an address is taken (409), and nothing is created', async () => {
     const other = await buildPortalUser(app.db, { client_id: (await buildClient(app.db)).id });
-    const before = await app.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await app.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const res = await admin.post(`/api/clients/${clientA}/users`, { email: other.email, name: 'X', role: 'viewer' });
     expect(res.status).toBe(409);
     const staffRes = await admin.post('/api/staff', { email: other.email, name: 'X', role: 'analyst' });
     expect(staffRes.status).toBe(409);
-    const after = await app.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await app.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 });

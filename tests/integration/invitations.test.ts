@@ -38,7 +38,14 @@ describe('opening an invitation link', () => {
     expect(token).toMatch(/^[a-z2-7]{32}$/); // 20 random bytes in base32
     const res = await new Agent(app.url).get(`/api/invitations/${token}`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ email, name: expect.stringMatching(/^Invitee/), kind: 'portal', role: 'manager', firmName: 'Acme Security', clientName: 'Contoso' });
+    expect(res.body).toEqual({
+      email,
+      name: expect.stringMatching(/^Invitee/),
+      kind: 'portal',
+      role: 'manager',
+      firmName: 'Acme Security',
+      clientName: 'Contoso',
+    });
 
     const rows = await app.db.selectFrom('invitations').selectAll().where('user_id', '=', id).execute();
     expect(rows).toHaveLength(1);
@@ -219,7 +226,11 @@ describe('one account per email', () => {
     const { email } = await invitePortal();
     const otherClient = await buildClient(app.db, { name: 'Globex' });
     const before = await snapshot(app);
-    for (const [path, role] of [[`/api/clients/${clientId}/users`, 'viewer'], [`/api/clients/${otherClient.id}/users`, 'viewer'], ['/api/staff', 'analyst']] as const) {
+    for (const [path, role] of [
+      [`/api/clients/${clientId}/users`, 'viewer'],
+      [`/api/clients/${otherClient.id}/users`, 'viewer'],
+      ['/api/staff', 'analyst'],
+    ] as const) {
       const res = await staffAgent.post(path, { email: email.toUpperCase(), name: 'Dup', role });
       expect(res.status, path).toBe(409);
       expect(res.body.error.message).toBe('An account with this email already exists.');

@@ -52,7 +52,10 @@ describe('POST /api/auth/login: the password step', () => {
     const withTotp = await buildPortalUser(app.db);
     await enrolTotp(app, withTotp);
     const without = await buildPortalUser(app.db);
-    for (const [user, step] of [[withTotp, 'verify'], [without, 'enrol']] as const) {
+    for (const [user, step] of [
+      [withTotp, 'verify'],
+      [without, 'enrol'],
+    ] as const) {
       const agent = new Agent(app.url);
       const res = await login(user.email, PASSWORD, agent);
       expect(res.body).toEqual({ mfaStep: step });
@@ -183,7 +186,14 @@ describe('bad input changes nothing', () => {
   it('refuses missing fields, unknown fields and oversize values with 400', async () => {
     const staff = await buildStaff(app.db);
     const before = await app.db.selectFrom('sessions').selectAll().execute();
-    for (const body of [{}, { email: staff.email }, { password: PASSWORD }, { email: staff.email, password: PASSWORD, mfa: true }, { email: 'x'.repeat(300), password: PASSWORD }, { email: staff.email, password: '' }]) {
+    for (const body of [
+      {},
+      { email: staff.email },
+      { password: PASSWORD },
+      { email: staff.email, password: PASSWORD, mfa: true },
+      { email: 'x'.repeat(300), password: PASSWORD },
+      { email: staff.email, password: '' },
+    ]) {
       const res = await new Agent(app.url).post('/api/auth/login', body);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');

@@ -321,7 +321,10 @@ describe('admin MFA reset ("the client can\'t sign in")', () => {
     const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
     const user = await buildPortalUser(app.db);
     const secret = await enrolTotp(app, user);
-    await app.db.insertInto('recovery_codes').values({ user_id: user.id, code_hash: 'x'.repeat(64), used_at: null, created_at: app.clock() }).execute();
+    await app.db
+      .insertInto('recovery_codes')
+      .values({ user_id: user.id, code_hash: 'x'.repeat(64), used_at: null, created_at: app.clock() })
+      .execute();
     const browserA = await signIn(app, user);
     const browserB = await passwordStep(user, 'verify');
     const res = await admin.post(`/api/admin/users/${user.id}/mfa-reset`);

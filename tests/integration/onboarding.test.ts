@@ -52,6 +52,8 @@ describe('a portal user’s whole way in, over HTTP', () => {
     socket.close();
 
     const actions = (await app.db.selectFrom('audit_events').select(['action', 'outcome']).orderBy('id').execute()).map((a) => `${a.action}:${a.outcome}`);
-    expect(actions).toEqual(expect.arrayContaining(['invitation.sent:success', 'invitation.accepted:success', 'mfa.enrolled:success', 'auth.logout:success', 'auth.login:success']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['invitation.sent:success', 'invitation.accepted:success', 'mfa.enrolled:success', 'auth.logout:success', 'auth.login:success']),
+    );
   });
 });

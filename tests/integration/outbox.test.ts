@@ -39,7 +39,18 @@ describe('the admin outbox', () => {
     const now = Date.now();
     await app.db
       .insertInto('mail_outbox')
-      .values(Array.from({ length: 210 }, (_, i) => ({ to_address: `bulk${i}@x.test`, subject: `Bulk ${i}`, text_body: 'x', kind: 'test', status: 'stored' as const, attempts: 0, next_attempt_at: now, created_at: now })))
+      .values(
+        Array.from({ length: 210 }, (_, i) => ({
+          to_address: `bulk${i}@x.test`,
+          subject: `Bulk ${i}`,
+          text_body: 'x',
+          kind: 'test',
+          status: 'stored' as const,
+          attempts: 0,
+          next_attempt_at: now,
+          created_at: now,
+        })),
+      )
       .execute();
     const res = await admin.get('/api/admin/outbox');
     expect(res.body.mails).toHaveLength(200);

@@ -8,18 +8,24 @@ import { io, type Socket } from 'socket.io-client';
 
 /** A live socket riding an agent's cookie, connected (like an open browser tab). */
 async function openSocket(agent: Agent): Promise<Socket> {
-  const s = io(app.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: agent.cookie!, origin: app.url } } as Parameters<typeof io>[1]);
+  const s = io(app.url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: { cookie: agent.cookie!, origin: app.url },
+  } as Parameters<typeof io>[1]);
   await new Promise<void>((resolve, reject) => {
     s.once('connect', () => resolve());
     s.once('connect_error', reject);
   });
   return s;
 }
-const disconnected = (s: Socket) => new Promise<number>((resolve) => {
-  const t0 = Date.now();
-  if (!s.connected) return resolve(0);
-  s.once('disconnect', () => resolve(Date.now() - t0));
-});
+const disconnected = (s: Socket) =>
+  new Promise<number>((resolve) => {
+    const t0 = Date.now();
+    if (!s.connected) return resolve(0);
+    s.once('disconnect', () => resolve(Date.now() - t0));
+  });
 
 let app: TestApp;
 let clientA: ClientRow;
@@ -115,7 +121,7 @@ describe('access to portal users', () => {
   });
 });
 
-describe('staff manage a client\'s portal users', () => {
+describe("staff manage a client's portal users", () => {
   it('lists with role, status, last login and invitation time', async () => {
     const res = await analyst.get(`/api/clients/${clientA.id}/users`);
     expect(res.status).toBe(200);
@@ -163,7 +169,7 @@ describe('staff manage a client\'s portal users', () => {
   });
 });
 
-describe('a Manager manages their own client\'s users', () => {
+describe("a Manager manages their own client's users", () => {
   it('invites into their own client only (the client comes from the session)', async () => {
     const res = await managerAAgent.post('/api/portal/users', { email: 'olly@contoso.test', name: 'Olly', role: 'viewer' });
     expect(res.status).toBe(201);
@@ -187,7 +193,7 @@ describe('a Manager manages their own client\'s users', () => {
     expect((await managerAAgent.post('/api/portal/users', { email: staffUser.email, name: 'X', role: 'viewer' })).status).toBe(201);
   });
 
-  it('raises up to Manager, and lowering a role ends that person\'s sessions', async () => {
+  it("raises up to Manager, and lowering a role ends that person's sessions", async () => {
     const colleague = await buildPortalUser(app.db, { client_id: clientA.id, role: 'manager' });
     const colleagueAgent = await signIn(app, colleague);
     expect((await colleagueAgent.get('/api/portal/users')).status).toBe(200);

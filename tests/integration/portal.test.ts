@@ -19,7 +19,14 @@ beforeAll(async () => {
   finding = w.findings['SQL injection in search']!;
   await app.db
     .updateTable('findings')
-    .set({ cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', cvss_version: '3.1', cvss_score: 9.8, technical_details: 'Payload: `1 OR 1=1`', references_json: JSON.stringify(['https://owasp.org/www-community/attacks/SQL_Injection']), internal_notes: 'Billing: 4h extra' })
+    .set({
+      cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+      cvss_version: '3.1',
+      cvss_score: 9.8,
+      technical_details: 'Payload: `1 OR 1=1`',
+      references_json: JSON.stringify(['https://owasp.org/www-community/attacks/SQL_Injection']),
+      internal_notes: 'Billing: 4h extra',
+    })
     .where('id', '=', finding.id)
     .execute();
 });
@@ -32,7 +39,15 @@ const routesFor = (x: DashboardWorld, f: FindingRow = x.findings['SQL injection 
   `/api/portal/findings/${f.id}`,
   '/api/portal/reports',
 ];
-const auditCount = async () => Number((await app.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+const auditCount = async () =>
+  Number(
+    (
+      await app.db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('who may read the portal', () => {
   it('anonymous → 401, and a session still owing its second factor → 401 mfa_required', async () => {
@@ -158,7 +173,12 @@ describe('the dashboard', () => {
     const client = await buildClient(app.db);
     await buildFinding(app.db, { client_id: client.id, title: 'Unpublished' });
     const res = await (await signIn(app, await buildPortalUser(app.db, { client_id: client.id }))).get('/api/portal/dashboard');
-    expect(res.body).toEqual({ activeProjects: 1, openBySeverity: { critical: 0, high: 0, medium: 0, low: 0, informational: 0 }, progress: [], recentActivity: [] });
+    expect(res.body).toEqual({
+      activeProjects: 1,
+      openBySeverity: { critical: 0, high: 0, medium: 0, low: 0, informational: 0 },
+      progress: [],
+      recentActivity: [],
+    });
   });
 });
 
@@ -175,7 +195,19 @@ describe('projects, findings and reports', () => {
     const res = await (await signIn(app, w.people.viewer)).get(`/api/portal/projects/${w.web.id}`);
     expect(res.body.project.name).toBe('Web application test');
     expect(res.body.findings).toHaveLength(7);
-    expect(Object.keys(res.body.findings[0]).sort()).toEqual(['cvssScore', 'dueAt', 'duePaused', 'id', 'overdue', 'projectId', 'publishedAt', 'severity', 'status', 'title', 'updatedAt']);
+    expect(Object.keys(res.body.findings[0]).sort()).toEqual([
+      'cvssScore',
+      'dueAt',
+      'duePaused',
+      'id',
+      'overdue',
+      'projectId',
+      'publishedAt',
+      'severity',
+      'status',
+      'title',
+      'updatedAt',
+    ]);
     expect(res.body.reports).toHaveLength(1);
     expect(res.body.reports[0]).toMatchObject({ id: w.reports.published.id, downloadUrl: `/api/reports/${w.reports.published.id}/download` });
     for (const key of ['published', 'damagedAt', 'createdBy', 'clientId']) expect(keysIn(res.body.reports).has(key), key).toBe(false);
@@ -184,7 +216,15 @@ describe('projects, findings and reports', () => {
   it('finding details: every visible field, the status history, never internal notes', async () => {
     const res = await (await signIn(app, w.people.viewer)).get(`/api/portal/findings/${finding.id}`);
     const f = res.body.finding;
-    expect(f).toMatchObject({ id: finding.id, projectName: 'Web application test', severity: 'critical', cvssScore: 9.8, cvssVersion: '3.1', references: ['https://owasp.org/www-community/attacks/SQL_Injection'], affectedAssets: ['app.contoso.test'] });
+    expect(f).toMatchObject({
+      id: finding.id,
+      projectName: 'Web application test',
+      severity: 'critical',
+      cvssScore: 9.8,
+      cvssVersion: '3.1',
+      references: ['https://owasp.org/www-community/attacks/SQL_Injection'],
+      affectedAssets: ['app.contoso.test'],
+    });
     expect(f.technicalDetailsHtml).toContain('<code>1 OR 1=1</code>');
     expect(f.statusHistory.map((h: { to: string }) => h.to)).toEqual(['open', 'open']);
     expect(res.text).not.toContain('Billing');
@@ -196,7 +236,17 @@ describe('projects, findings and reports', () => {
     const ev = await buildEvidenceSet(app.db, f, 'EV');
     const body = (await (await signIn(app, w.people.viewer)).get(`/api/portal/findings/${f.id}`)).body;
     expect(body.finding.evidence).toEqual([
-      { id: ev.shared.id, findingId: f.id, kind: 'file', caption: 'EV-shared', width: null, height: null, url: `/api/evidence/${ev.shared.id}/file`, thumbUrl: null, createdAt: expect.any(String) },
+      {
+        id: ev.shared.id,
+        findingId: f.id,
+        kind: 'file',
+        caption: 'EV-shared',
+        width: null,
+        height: null,
+        url: `/api/evidence/${ev.shared.id}/file`,
+        thumbUrl: null,
+        createdAt: expect.any(String),
+      },
     ]);
     expect(JSON.stringify(body)).not.toMatch(/EV-unshared|EV-nocopy|original-name|\/original/);
   });
@@ -217,7 +267,13 @@ describe('projects, findings and reports', () => {
     await a.get(`/api/portal/projects/${w.web.id}`);
     await a.get(`/api/portal/findings/${finding.id}`);
     await a.get('/api/portal/reports');
-    const rows = await app.db.selectFrom('audit_events').select(['action', 'target_type', 'target_id', 'client_id', 'outcome']).where('actor_id', '=', manager.id).where('action', '=', 'portal.viewed').orderBy('id').execute();
+    const rows = await app.db
+      .selectFrom('audit_events')
+      .select(['action', 'target_type', 'target_id', 'client_id', 'outcome'])
+      .where('actor_id', '=', manager.id)
+      .where('action', '=', 'portal.viewed')
+      .orderBy('id')
+      .execute();
     expect(rows).toEqual([
       { action: 'portal.viewed', target_type: 'project', target_id: w.web.id, client_id: w.client.id, outcome: 'success' },
       { action: 'portal.viewed', target_type: 'finding', target_id: finding.id, client_id: w.client.id, outcome: 'success' },
@@ -230,8 +286,18 @@ describe('modules and visible fields take effect on the very next request', () =
   it('a module that is off → 403 module_disabled naming it; the session says locked; the dashboard omits that part', async () => {
     const a = await signIn(app, w.people.viewer);
     const cases = [
-      { module: 'projects', label: 'Projects', paths: ['/api/portal/projects', `/api/portal/projects/${w.web.id}`, `/api/portal/projects/${crypto.randomUUID()}`], gone: ['activeProjects', 'progress'] },
-      { module: 'findings', label: 'Findings', paths: [`/api/portal/findings/${finding.id}`, `/api/portal/findings/${w.drafts[0]!.id}`], gone: ['openBySeverity', 'progress'] },
+      {
+        module: 'projects',
+        label: 'Projects',
+        paths: ['/api/portal/projects', `/api/portal/projects/${w.web.id}`, `/api/portal/projects/${crypto.randomUUID()}`],
+        gone: ['activeProjects', 'progress'],
+      },
+      {
+        module: 'findings',
+        label: 'Findings',
+        paths: [`/api/portal/findings/${finding.id}`, `/api/portal/findings/${w.drafts[0]!.id}`],
+        gone: ['openBySeverity', 'progress'],
+      },
       { module: 'reports', label: 'Reports', paths: ['/api/portal/reports'], gone: [] },
     ] as const;
     for (const c of cases) {
@@ -259,10 +325,23 @@ describe('modules and visible fields take effect on the very next request', () =
   });
 
   it('hidden fields are absent (not null) and back on the next request when switched on', async () => {
-    const f = await buildFinding(app.db, { project_id: w.web.id, published: true, title: 'Hide me', cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N', cvss_version: '3.1', cvss_score: 5.3, references: ['https://example.com/ref'] });
+    const f = await buildFinding(app.db, {
+      project_id: w.web.id,
+      published: true,
+      title: 'Hide me',
+      cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N',
+      cvss_version: '3.1',
+      cvss_score: 5.3,
+      references: ['https://example.com/ref'],
+    });
     await buildEvidenceSet(app.db, f, 'HIDE');
     const a = await signIn(app, w.people.viewer);
-    const fieldsOf = { cvss: ['cvssVersion', 'cvssVector', 'cvssScore'], technicalDetails: ['technicalDetailsHtml'], references: ['references'], evidence: ['evidence'] } as const;
+    const fieldsOf = {
+      cvss: ['cvssVersion', 'cvssVector', 'cvssScore'],
+      technicalDetails: ['technicalDetailsHtml'],
+      references: ['references'],
+      evidence: ['evidence'],
+    } as const;
     for (const [key, fields] of Object.entries(fieldsOf)) {
       await setVisibleFields(app.db, w.client.id, { [key]: false });
       const hidden = (await a.get(`/api/portal/findings/${f.id}`)).body.finding;

@@ -11,7 +11,12 @@ describe('the server process', () => {
   it('exits 1 with one line naming a bad variable', async () => {
     const dir = tempDir();
     dirs.push(dir);
-    for (const [name, value] of [['PORT', 'abc'], ['PUBLIC_URL', 'not a url'], ['LOG_LEVEL', 'loud'], ['TRUST_PROXY', 'maybe?']]) {
+    for (const [name, value] of [
+      ['PORT', 'abc'],
+      ['PUBLIC_URL', 'not a url'],
+      ['LOG_LEVEL', 'loud'],
+      ['TRUST_PROXY', 'maybe?'],
+    ]) {
       const s = spawnServer({ DATA_DIR: dir, [name!]: value! });
       expect(await s.exited).toBe(1);
       const lines = s.stderr.join('').trim().split('\n');
@@ -35,7 +40,9 @@ describe('the server process', () => {
     await new Promise<void>((r) => sock.once('connect', () => r()));
     let response = '';
     sock.on('data', (d) => (response += String(d)));
-    sock.write(`POST /api/auth/logout HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://localhost:${port}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{`);
+    sock.write(
+      `POST /api/auth/logout HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://localhost:${port}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{`,
+    );
     await new Promise((r) => setTimeout(r, 200));
     s.child.kill('SIGTERM');
     await s.waitForLog((l) => l.msg === 'shutting down');

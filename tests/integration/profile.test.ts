@@ -29,7 +29,12 @@ describe('GET /api/profile', () => {
     const res = await (await signIn(app, user)).get('/api/profile');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      id: user.id, name: 'Pia Portal', email: user.email, kind: 'portal', role: 'manager', avatarUrl: null,
+      id: user.id,
+      name: 'Pia Portal',
+      email: user.email,
+      kind: 'portal',
+      role: 'manager',
+      avatarUrl: null,
       notifyPrefs: { emailMentions: true, emailReplies: true, emailChat: true, emailRemediation: true, emailPublished: true },
     });
   });

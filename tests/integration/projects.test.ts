@@ -47,7 +47,11 @@ const idRoutes = (clientId: string, projectId: string) =>
 describe('who may see and manage projects', () => {
   it('anonymous → 401 everywhere; nothing changes', async () => {
     const before = await snap();
-    for (const [m, p, b] of [['GET', '/api/projects', undefined] as const, ['GET', '/api/projects/team-options', undefined] as const, ...idRoutes(clientA.id, projectA.id)]) {
+    for (const [m, p, b] of [
+      ['GET', '/api/projects', undefined] as const,
+      ['GET', '/api/projects/team-options', undefined] as const,
+      ...idRoutes(clientA.id, projectA.id),
+    ]) {
       expect((await new Agent(app.url).request(m, p, b)).status, `${m} ${p}`).toBe(401);
     }
     expect(await snap()).toBe(before);
@@ -78,11 +82,24 @@ describe('who may see and manage projects', () => {
 describe('staff manage projects', () => {
   it('an analyst creates a project with a team; it is audited and listed', async () => {
     const res = await analyst.post(`/api/clients/${clientA.id}/projects`, {
-      name: '  Web app assessment ', status: 'active', startDate: '2026-01-05', endDate: '2026-01-30', description: 'Scope: **app**', teamUserIds: [adminUser.id, analystUser.id, analystUser.id],
+      name: '  Web app assessment ',
+      status: 'active',
+      startDate: '2026-01-05',
+      endDate: '2026-01-30',
+      description: 'Scope: **app**',
+      teamUserIds: [adminUser.id, analystUser.id, analystUser.id],
     });
     expect(res.status).toBe(201);
     const p = res.body.project;
-    expect(p).toMatchObject({ name: 'Web app assessment', status: 'active', startDate: '2026-01-05', endDate: '2026-01-30', description: 'Scope: **app**', clientId: clientA.id, clientName: 'Contoso' });
+    expect(p).toMatchObject({
+      name: 'Web app assessment',
+      status: 'active',
+      startDate: '2026-01-05',
+      endDate: '2026-01-30',
+      description: 'Scope: **app**',
+      clientId: clientA.id,
+      clientName: 'Contoso',
+    });
     expect(p.team.map((t: { name: string }) => t.name)).toEqual(['Ada Admin', 'Sam Analyst']);
     expect(p.findingCounts).toEqual({ critical: 0, high: 0, medium: 0, low: 0, informational: 0, total: 0, open: 0 });
     const [audit] = (await audits('project.created')).filter((a) => a.target_id === p.id);
@@ -122,7 +139,13 @@ describe('staff manage projects', () => {
     const p = await buildProject(app.db, { client_id: clientA.id, team: [analystUser.id], start_date: '2026-02-01' });
     const res = await admin.patch(`/api/projects/${p.id}`, { status: 'completed', endDate: '2026-02-20', teamUserIds: [adminUser.id] });
     expect(res.status).toBe(200);
-    expect(res.body.project).toMatchObject({ name: p.name, status: 'completed', startDate: '2026-02-01', endDate: '2026-02-20', team: [{ id: adminUser.id, name: 'Ada Admin' }] });
+    expect(res.body.project).toMatchObject({
+      name: p.name,
+      status: 'completed',
+      startDate: '2026-02-01',
+      endDate: '2026-02-20',
+      team: [{ id: adminUser.id, name: 'Ada Admin' }],
+    });
     const audit = (await audits('project.updated')).filter((a) => a.target_id === p.id);
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.details!)).toMatchObject({ changed: ['status', 'endDate', 'team'], status: 'completed' });

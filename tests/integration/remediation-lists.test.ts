@@ -22,7 +22,8 @@ afterAll(async () => app?.close());
 describe('GET /api/retests/eligible', () => {
   it('lists the client’s published findings a Manager may send for a retest (and only those), most severe first, with project and due date', async () => {
     const project = await buildProject(app.db, { client_id: w.clientA.id, name: 'Eligibility project', team: [w.analyst.id] });
-    const make = (title: string, status: string, over: Record<string, unknown> = {}) => publishedFinding(app, project, { title, status: status as 'open', ...over });
+    const make = (title: string, status: string, over: Record<string, unknown> = {}) =>
+      publishedFinding(app, project, { title, status: status as 'open', ...over });
     const open = await make('E open', 'open', { severity: 'medium' });
     const notFixed = await make('E not fixed', 'not_fixed', { severity: 'critical' });
     const partial = await make('E partially fixed', 'partially_fixed', { severity: 'high', published_at: app.clock() - 45 * DAY });
@@ -34,7 +35,9 @@ describe('GET /api/retests/eligible', () => {
     const res = await w.as.managerA.get('/api/retests/eligible');
     expect(res.status, res.text).toBe(200);
     const mine = res.body.findings.filter((f: { projectId: string }) => f.projectId === project.id);
-    expect(mine.map((f: { title: string }) => f.title)).toEqual(['E not fixed', 'E partially fixed', 'E pending', 'E open'].sort((a, b) => order(a) - order(b)));
+    expect(mine.map((f: { title: string }) => f.title)).toEqual(
+      ['E not fixed', 'E partially fixed', 'E pending', 'E open'].sort((a, b) => order(a) - order(b)),
+    );
     const byId = new Map(mine.map((f: { id: string }) => [f.id, f]));
     expect(byId.get(partial.id)).toMatchObject({ projectName: 'Eligibility project', status: 'partially_fixed', severity: 'high', overdue: true });
     expect(byId.get(open.id)).toMatchObject({ overdue: false, dueAt: new Date(open.published_at! + 90 * DAY).toISOString() });
@@ -65,7 +68,11 @@ describe('GET /api/retests/eligible', () => {
   it('is for the client’s Managers only: anonymous 401, Viewers, Collaborators and staff 403, module off 403', async () => {
     expect((await new Agent(app.url).get('/api/retests/eligible')).status).toBe(401);
     for (const a of [w.as.viewerA, w.as.collaboratorA, w.as.analyst, w.as.admin]) expect((await a.get('/api/retests/eligible')).status).toBe(403);
-    await app.db.updateTable('clients').set({ modules: JSON.stringify({ findings: false }) }).where('id', '=', w.clientB.id).execute();
+    await app.db
+      .updateTable('clients')
+      .set({ modules: JSON.stringify({ findings: false }) })
+      .where('id', '=', w.clientB.id)
+      .execute();
     const off = await w.as.managerB.get('/api/retests/eligible');
     expect(off.status).toBe(403);
     expect(off.body.error.code).toBe('module_disabled');
@@ -81,7 +88,13 @@ describe('due dates in the project findings tables', () => {
   it('the portal project and the staff project lists carry dueAt, overdue and duePaused, the same as the finding page', async () => {
     const project = await buildProject(app.db, { client_id: w.clientA.id, name: 'Due project', team: [w.analyst.id] });
     const late = await publishedFinding(app, project, { title: 'Late', severity: 'high', published_at: app.clock() - 45 * DAY });
-    const paused = await publishedFinding(app, project, { title: 'Paused', severity: 'critical', status: 'pending_verification', published_at: app.clock() - 10 * DAY, due_paused_at: app.clock() - 5 * DAY });
+    const paused = await publishedFinding(app, project, {
+      title: 'Paused',
+      severity: 'critical',
+      status: 'pending_verification',
+      published_at: app.clock() - 10 * DAY,
+      due_paused_at: app.clock() - 5 * DAY,
+    });
     const info = await publishedFinding(app, project, { title: 'Info', severity: 'informational' });
 
     const portal = await w.as.viewerA.get(`/api/portal/projects/${project.id}`);
@@ -109,7 +122,14 @@ describe('due dates in the project findings tables', () => {
 describe('statusNoteRequired (the staff status dialog)', () => {
   it('matches what the server refuses without a note', async () => {
     const project = await buildProject(app.db, { client_id: w.clientA.id, team: [w.analyst.id] });
-    const cases: [string, string][] = [['open', 'pending_verification'], ['pending_verification', 'not_fixed'], ['pending_verification', 'partially_fixed'], ['pending_verification', 'verified_fixed'], ['open', 'risk_accepted'], ['verified_fixed', 'closed']];
+    const cases: [string, string][] = [
+      ['open', 'pending_verification'],
+      ['pending_verification', 'not_fixed'],
+      ['pending_verification', 'partially_fixed'],
+      ['pending_verification', 'verified_fixed'],
+      ['open', 'risk_accepted'],
+      ['verified_fixed', 'closed'],
+    ];
     for (const [from, to] of cases) {
       // Pending verification comes with its waiting round, as a Manager's submission makes it.
       const f = await publishedFinding(app, project, { status: (from === 'pending_verification' ? 'open' : from) as 'open' });

@@ -3,7 +3,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { Agent } from '../support/http.js';
-import { notificationsOf, publishedFinding, remediationSnapshot, remediationWorld, uploadRemediationFile, type RemediationWorld } from '../support/remediation.js';
+import {
+  notificationsOf,
+  publishedFinding,
+  remediationSnapshot,
+  remediationWorld,
+  uploadRemediationFile,
+  type RemediationWorld,
+} from '../support/remediation.js';
 import { getBytes, smallPng } from '../support/images.js';
 import { buildFinding } from '../support/workspace.js';
 
@@ -38,12 +45,20 @@ describe('the remediation loop over HTTP', () => {
     expect(twice.body.error.message).toContain('Pending verification');
 
     const before = await remediationSnapshot(app);
-    for (const bad of [{ verdict: 'not_fixed' }, { verdict: 'partially_fixed', notes: '   ' }, { verdict: 'fixed', notes: 'x' }, { verdict: 'not_fixed', notes: 'x', extra: 1 }]) {
+    for (const bad of [
+      { verdict: 'not_fixed' },
+      { verdict: 'partially_fixed', notes: '   ' },
+      { verdict: 'fixed', notes: 'x' },
+      { verdict: 'not_fixed', notes: 'x', extra: 1 },
+    ]) {
       expect((await w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, bad)).status, JSON.stringify(bad)).toBe(400);
     }
     expect(await remediationSnapshot(app)).toBe(before);
 
-    const v1 = await w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, { verdict: 'not_fixed', notes: 'Still exploitable with a double extension.' });
+    const v1 = await w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, {
+      verdict: 'not_fixed',
+      notes: 'Still exploitable with a double extension.',
+    });
     expect(v1.status, v1.text).toBe(200);
     expect(v1.body.remediation.status).toBe('not_fixed');
     // The client's Managers and the submitter are told.
@@ -62,10 +77,20 @@ describe('the remediation loop over HTTP', () => {
       expect(t.status).toBe(200);
       const r = t.body.remediation;
       expect(r.rounds.map((x: any) => [x.roundNo, x.verdict, x.submittedBy.name.split(' ')[0]])).toEqual([
-        [1, 'not_fixed', 'Mia'], [2, 'partially_fixed', 'Max'], [3, 'verified_fixed', 'Mia'],
+        [1, 'not_fixed', 'Mia'],
+        [2, 'partially_fixed', 'Max'],
+        [3, 'verified_fixed', 'Mia'],
       ]);
       expect(r.rounds[0]).toMatchObject({ submitNotes: 'Patched the upload handler.', verdictNotes: 'Still exploitable with a double extension.' });
-      expect(r.history.map((h: any) => h.to)).toEqual(['open', 'pending_verification', 'not_fixed', 'pending_verification', 'partially_fixed', 'pending_verification', 'verified_fixed']);
+      expect(r.history.map((h: any) => h.to)).toEqual([
+        'open',
+        'pending_verification',
+        'not_fixed',
+        'pending_verification',
+        'partially_fixed',
+        'pending_verification',
+        'verified_fixed',
+      ]);
       expect(JSON.stringify(t.body)).not.toContain('INTERNAL-CANARY');
     }
     // The portal's finding page and the dashboard's progress count the verified fix.
@@ -85,7 +110,11 @@ describe('the remediation loop over HTTP', () => {
     // A second verdict on a judged round, and every method on the round paths, change nothing.
     expect((await w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, { verdict: 'not_fixed', notes: 'changed my mind' })).status).toBe(409);
     for (const agent of [w.as.admin, w.as.managerA]) {
-      for (const path of [`/api/findings/${f.id}/remediation`, `/api/remediation/rounds/${round!.id}`, `/api/findings/${f.id}/remediation/rounds/${round!.id}`]) {
+      for (const path of [
+        `/api/findings/${f.id}/remediation`,
+        `/api/remediation/rounds/${round!.id}`,
+        `/api/findings/${f.id}/remediation/rounds/${round!.id}`,
+      ]) {
         expect((await agent.patch(path, { verdictNotes: 'x' })).status).toBe(404);
         expect((await agent.put(path, { verdictNotes: 'x' })).status).toBe(404);
         expect((await agent.delete(path)).status).toBe(404);
@@ -113,27 +142,49 @@ describe('evidence files of a round', () => {
     expect((await uploadRemediationFile(app, null, f.id, png, 'fix.png')).status).toBe(401);
     expect((await uploadRemediationFile(app, w.as.managerB, f.id, png, 'fix.png')).status).toBe(404);
     for (const a of [w.as.viewerA, w.as.collaboratorA]) expect((await uploadRemediationFile(app, a, f.id, png, 'fix.png')).status).toBe(403);
-    expect((await uploadRemediationFile(app, w.as.managerA, f.id, Buffer.from([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0, 0xff, 0xfe]), 'tool.exe', 'application/octet-stream')).status).toBe(415);
+    expect(
+      (
+        await uploadRemediationFile(
+          app,
+          w.as.managerA,
+          f.id,
+          Buffer.from([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0, 0xff, 0xfe]),
+          'tool.exe',
+          'application/octet-stream',
+        )
+      ).status,
+    ).toBe(415);
 
     const mine = await uploadRemediationFile(app, w.as.managerA, f.id, png, 'after-fix.png');
     expect(mine.status, mine.text).toBe(201);
     const theirs = await uploadRemediationFile(app, w.as.manager2A, f.id, png, 'other.png');
     // Someone else's pending file can't be attached.
     const before = await remediationSnapshot(app);
-    expect((await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Fixed.', attachmentIds: [theirs.body.attachment.id] })).status).toBe(400);
+    expect((await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Fixed.', attachmentIds: [theirs.body.attachment.id] })).status).toBe(
+      400,
+    );
     expect(await remediationSnapshot(app)).toBe(before);
-    const sub = await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Fixed, screenshot attached.', attachmentIds: [mine.body.attachment.id] });
+    const sub = await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, {
+      notes: 'Fixed, screenshot attached.',
+      attachmentIds: [mine.body.attachment.id],
+    });
     expect(sub.status, sub.text).toBe(200);
     expect(sub.body.remediation.rounds[0].submitAttachments.map((a: any) => a.name)).toEqual(['after-fix.png']);
 
     const proof = await uploadRemediationFile(app, w.as.analyst, f.id, png, 'retest.png');
     expect(proof.status).toBe(201);
-    const v = await w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, { verdict: 'not_fixed', notes: 'See screenshot.', attachmentIds: [proof.body.attachment.id] });
+    const v = await w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, {
+      verdict: 'not_fixed',
+      notes: 'See screenshot.',
+      attachmentIds: [proof.body.attachment.id],
+    });
     expect(v.status, v.text).toBe(200);
     const round = v.body.remediation.rounds[0];
     expect(round.verdictAttachments.map((a: any) => a.name)).toEqual(['retest.png']);
     // A used file can't be attached again.
-    expect((await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Again.', attachmentIds: [mine.body.attachment.id] })).status).toBe(400);
+    expect((await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Again.', attachmentIds: [mine.body.attachment.id] })).status).toBe(
+      400,
+    );
 
     for (const url of [round.submitAttachments[0].url, round.verdictAttachments[0].url]) {
       expect((await getBytes(app, w.as.viewerA, url)).status).toBe(200);
@@ -156,7 +207,14 @@ describe('who may do what (every route)', () => {
     expect((await w.as.managerA.post(`/api/findings/${draft.id}/remediation/submit`, body)).status).toBe(404);
     expect((await w.as.managerA.post(`/api/findings/${randomUUID()}/remediation/submit`, body)).status).toBe(404);
     for (const a of [w.as.viewerA, w.as.collaboratorA, w.as.analyst, w.as.admin]) expect((await a.post(url, body)).status).toBe(403);
-    for (const bad of [{}, { notes: '' }, { notes: '  ' }, { notes: 'x'.repeat(5001) }, { notes: 'ok', attachmentIds: ['nope'] }, { notes: 'ok', status: 'verified_fixed' }]) {
+    for (const bad of [
+      {},
+      { notes: '' },
+      { notes: '  ' },
+      { notes: 'x'.repeat(5001) },
+      { notes: 'ok', attachmentIds: ['nope'] },
+      { notes: 'ok', status: 'verified_fixed' },
+    ]) {
       expect((await w.as.managerA.post(url, bad)).status, JSON.stringify(bad)).toBe(400);
     }
     // A file id that is not the submitter's own pending upload.
@@ -191,9 +249,17 @@ describe('who may do what (every route)', () => {
       expect(r.status).toBe(200);
       expect(r.body.remediation.can.submit).toBe(a === w.as.managerA);
     }
-    expect((await w.as.analyst.get(`/api/findings/${f.id}/remediation`)).body.remediation.can.statuses).toEqual(['pending_verification', 'risk_accepted', 'closed']);
+    expect((await w.as.analyst.get(`/api/findings/${f.id}/remediation`)).body.remediation.can.statuses).toEqual([
+      'pending_verification',
+      'risk_accepted',
+      'closed',
+    ]);
     // The Findings module switched off: the client's users are refused.
-    await app.db.updateTable('clients').set({ modules: JSON.stringify({ findings: false }) }).where('id', '=', w.clientA.id).execute();
+    await app.db
+      .updateTable('clients')
+      .set({ modules: JSON.stringify({ findings: false }) })
+      .where('id', '=', w.clientA.id)
+      .execute();
     expect((await w.as.viewerA.get(`/api/findings/${f.id}/remediation`)).status).toBe(403);
     await app.db.updateTable('clients').set({ modules: '{}' }).where('id', '=', w.clientA.id).execute();
   });
@@ -203,7 +269,9 @@ describe('who may do what (every route)', () => {
     const before = await remediationSnapshot(app);
     const bad = await w.as.analyst.post(`/api/findings/${f.id}/status`, { status: 'verified_fixed', note: 'looks fine' });
     expect(bad.status).toBe(409);
-    expect(bad.body.error.message).toBe('This finding is Open: it can\'t become Verified fixed from there. Allowed from Open: Pending verification, Risk accepted, Closed.');
+    expect(bad.body.error.message).toBe(
+      "This finding is Open: it can't become Verified fixed from there. Allowed from Open: Pending verification, Risk accepted, Closed.",
+    );
     // Recording a submission the client made another way needs its notes.
     expect((await w.as.analyst.post(`/api/findings/${f.id}/status`, { status: 'pending_verification', note: '' })).status).toBe(400);
     expect((await w.as.managerA.post(`/api/findings/${f.id}/status`, { status: 'closed', note: '' })).status).toBe(403);
@@ -232,7 +300,10 @@ describe('due dates and the pause (injectable clock)', () => {
     const due = async (agent = w.as.analyst) => (await agent.get(`/api/findings/${f.id}/remediation`)).body.remediation;
     expect((await due()).dueAt).toBe(new Date(t0 + 30 * DAY).toISOString());
     expect((await w.as.analyst.get(`/api/findings/${f.id}`)).body.finding).toMatchObject({ dueAt: new Date(t0 + 30 * DAY).toISOString(), overdue: false });
-    expect((await w.as.viewerA.get(`/api/portal/findings/${f.id}`)).body.finding).toMatchObject({ dueAt: new Date(t0 + 30 * DAY).toISOString(), overdue: false });
+    expect((await w.as.viewerA.get(`/api/portal/findings/${f.id}`)).body.finding).toMatchObject({
+      dueAt: new Date(t0 + 30 * DAY).toISOString(),
+      overdue: false,
+    });
     expect((await due()).overdue).toBe(false);
     expect((await w.as.analyst.get(`/api/findings/${info.id}/remediation`)).body.remediation).toMatchObject({ dueAt: null, overdue: false, targetDays: null });
     const overdueBefore = (await w.as.viewerA.get('/api/remediation/summary')).body.summary.overdue;
@@ -291,7 +362,8 @@ describe('due dates and the pause (injectable clock)', () => {
 
 describe('the verification queue', () => {
   it('lists every pending finding across clients, oldest submission first; staff only', async () => {
-    const projectB = (await app.db.selectFrom('projects').selectAll().where('client_id', '=', w.clientB.id).executeTakeFirst()) ??
+    const projectB =
+      (await app.db.selectFrom('projects').selectAll().where('client_id', '=', w.clientB.id).executeTakeFirst()) ??
       (await (await import('../support/workspace.js')).buildProject(app.db, { client_id: w.clientB.id }));
     const a = await publishedFinding(app, w.project, { title: 'Queue A' });
     const b = await publishedFinding(app, projectB, { title: 'Queue B' });
@@ -340,7 +412,8 @@ describe('retest requests', () => {
     for (const a of [w.as.managerA, w.as.viewerA]) expect((await a.patch(`/api/retests/${id}`, { status: 'scheduled' })).status).toBe(403);
     expect((await w.as.managerB.patch(`/api/retests/${id}`, { status: 'scheduled' })).status).toBe(404);
     expect((await w.as.analyst.patch(`/api/retests/${randomUUID()}`, { status: 'scheduled' })).status).toBe(404);
-    for (const bad of [{ status: 'later' }, { status: 'scheduled', scheduledFor: '31/12/2026' }, {}]) expect((await w.as.analyst.patch(`/api/retests/${id}`, bad)).status).toBe(400);
+    for (const bad of [{ status: 'later' }, { status: 'scheduled', scheduledFor: '31/12/2026' }, {}])
+      expect((await w.as.analyst.patch(`/api/retests/${id}`, bad)).status).toBe(400);
     expect(await remediationSnapshot(app)).toBe(snap);
     const sched = await w.as.analyst.patch(`/api/retests/${id}`, { status: 'scheduled', scheduledFor: '2026-12-01' });
     expect(sched.body.retest).toMatchObject({ status: 'scheduled', scheduledFor: '2026-12-01' });
@@ -364,7 +437,13 @@ describe('retest requests', () => {
     const resolved = await w.as.managerA.post('/api/retests', { ...body, findingIds: [f.id, fixed.id] });
     expect(resolved.status).toBe(409);
     expect(resolved.body.error.message).toContain('“Already fixed” is Verified fixed');
-    for (const bad of [{ findingIds: [], message: 'x' }, { findingIds: [f.id], message: '' }, { findingIds: [f.id, f.id], message: 'x' }, { findingIds: ['x'], message: 'x' }, { message: 'x' }]) {
+    for (const bad of [
+      { findingIds: [], message: 'x' },
+      { findingIds: [f.id], message: '' },
+      { findingIds: [f.id, f.id], message: 'x' },
+      { findingIds: ['x'], message: 'x' },
+      { message: 'x' },
+    ]) {
       expect((await w.as.managerA.post('/api/retests', bad)).status, JSON.stringify(bad)).toBe(400);
     }
     expect(await remediationSnapshot(app)).toBe(before);

@@ -27,7 +27,8 @@ const pdf1 = tinyPdf('version one');
 const pdf2 = tinyPdf('version two');
 
 const reportRow = (id: string) => app.db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const downloadAudits = (id: string) => app.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.downloaded').where('target_id', '=', id).orderBy('id').execute();
+const downloadAudits = (id: string) =>
+  app.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.downloaded').where('target_id', '=', id).orderBy('id').execute();
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -47,11 +48,25 @@ describe('POST /api/projects/:id/reports', () => {
   it('stores a PDF as version 1 with its SHA-256, under a random name, with an audit row', async () => {
     const res = await uploadReport(app, analyst, projectA.id, pdf1, '  Penetration test report ', 'Acme pentest.pdf', 'text/plain');
     expect(res.status).toBe(201);
-    expect(res.body.report).toMatchObject({ title: 'Penetration test report', version: 1, size: pdf1.length, sha256: sha256(pdf1), published: false, damagedAt: null, projectName: 'External test 2026', originalName: 'Acme pentest.pdf' });
+    expect(res.body.report).toMatchObject({
+      title: 'Penetration test report',
+      version: 1,
+      size: pdf1.length,
+      sha256: sha256(pdf1),
+      published: false,
+      damagedAt: null,
+      projectName: 'External test 2026',
+      originalName: 'Acme pentest.pdf',
+    });
     const row = await reportRow(res.body.report.id);
     expect(row.file).toMatch(/^reports\/[0-9a-f]{32}\.pdf$/);
     expect(row.created_by).toBe(analystUser.id);
-    const audit = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'report.uploaded').where('target_id', '=', row.id).executeTakeFirstOrThrow();
+    const audit = await app.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'report.uploaded')
+      .where('target_id', '=', row.id)
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(audit.details!)).toMatchObject({ version: 1, sha256: sha256(pdf1), bytes: pdf1.length });
     expect(audit.client_id).toBe(clientA.id);
   });
@@ -79,7 +94,11 @@ describe('POST /api/projects/:id/reports', () => {
     const files = storedFiles(app, 'reports');
     expect((await uploadReport(app, analyst, projectA.id, pdf1, '')).status).toBe(400);
     expect((await uploadReport(app, analyst, projectA.id, pdf1, 'x'.repeat(201))).status).toBe(400);
-    const extra = await fetch(`${app.url}/api/projects/${projectA.id}/reports?title=T&published=1`, { method: 'POST', headers: { origin: app.url, cookie: analyst.cookie! }, body: Uint8Array.from(pdf1) });
+    const extra = await fetch(`${app.url}/api/projects/${projectA.id}/reports?title=T&published=1`, {
+      method: 'POST',
+      headers: { origin: app.url, cookie: analyst.cookie! },
+      body: Uint8Array.from(pdf1),
+    });
     expect(extra.status).toBe(400);
     expect((await uploadReport(app, null, projectA.id, pdf1)).status).toBe(401);
     expect((await uploadReport(app, managerA, projectA.id, pdf1)).status).toBe(403);
@@ -106,14 +125,17 @@ describe('GET /api/projects/:id/reports and PATCH /api/reports/:id', () => {
     const client = await viewerA.get(`/api/projects/${projectA.id}/reports`);
     expect(client.body.reports.map((r: { id: string }) => r.id)).toEqual([pentest[0].id]);
     for (const k of ['published', 'damagedAt', 'clientId', 'createdBy']) expect(client.body.reports[0]).not.toHaveProperty(k);
-    expect(await app.db.selectFrom('audit_events').select('id').where('action', '=', 'report.updated').where('target_id', '=', pentest[0].id).execute()).toHaveLength(1);
+    expect(
+      await app.db.selectFrom('audit_events').select('id').where('action', '=', 'report.updated').where('target_id', '=', pentest[0].id).execute(),
+    ).toHaveLength(1);
   });
 
   it('refuses invalid patches and the client’s users, changing nothing', async () => {
     const [published] = (await analyst.get(`/api/projects/${projectA.id}/reports`)).body.reports.filter((r: { published: boolean }) => r.published);
     const draft = (await analyst.get(`/api/projects/${projectA.id}/reports`)).body.reports.find((r: { published: boolean }) => !r.published);
     const before = JSON.stringify(await app.db.selectFrom('reports').selectAll().orderBy('id').execute());
-    for (const body of [{}, { published: 'yes' }, { published: true, title: 'x' }]) expect((await analyst.patch(`/api/reports/${published.id}`, body)).status).toBe(400);
+    for (const body of [{}, { published: 'yes' }, { published: true, title: 'x' }])
+      expect((await analyst.patch(`/api/reports/${published.id}`, body)).status).toBe(400);
     expect((await managerA.patch(`/api/reports/${published.id}`, { published: false })).status).toBe(403);
     expect((await managerA.patch(`/api/reports/${draft.id}`, { published: true })).status).toBe(404);
     expect((await portalB.patch(`/api/reports/${published.id}`, { published: false })).status).toBe(404);
@@ -179,7 +201,9 @@ describe('GET /api/reports/:id/download', () => {
   it('audits refused downloads too (denied, 0 bytes, with the reason)', async () => {
     const reasons = (await downloadAudits(draft.id)).filter((a) => a.outcome === 'denied').map((a) => JSON.parse(a.details!));
     expect(reasons).toContainEqual({ bytes: 0, reason: 'not_found' });
-    expect((await downloadAudits(published.id)).filter((a) => a.outcome === 'denied').map((a) => JSON.parse(a.details!).reason)).toEqual(expect.arrayContaining(['not_found', 'unauthenticated', 'module_disabled']));
+    expect((await downloadAudits(published.id)).filter((a) => a.outcome === 'denied').map((a) => JSON.parse(a.details!).reason)).toEqual(
+      expect.arrayContaining(['not_found', 'unauthenticated', 'module_disabled']),
+    );
   });
 
   it('gives a hostile file name a safe Content-Disposition (RFC 6266 with an RFC 5987 filename*)', async () => {

@@ -9,7 +9,13 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const body = (code?: string) => ({ ...(code === undefined ? {} : { code }), firmName: 'Acme Security', name: 'Ada Admin', email: 'Ada@Acme.test', password: PASSWORD });
+const body = (code?: string) => ({
+  ...(code === undefined ? {} : { code }),
+  firmName: 'Acme Security',
+  name: 'Ada Admin',
+  email: 'Ada@Acme.test',
+  password: PASSWORD,
+});
 
 describe('first-run setup', () => {
   it('is open while no staff account exists', async () => {

@@ -112,7 +112,10 @@ describe('an admin manages staff accounts', () => {
     expect(demoted.status).toBe(200);
     expect(demoted.body.member.role).toBe('analyst');
     expect((await otherAgent.get('/api/session')).status).toBe(401);
-    expect((await auditRows(app, 'user.updated')).at(-1)).toMatchObject({ target_id: other.id, details: JSON.stringify({ role: { from: 'admin', to: 'analyst' } }) });
+    expect((await auditRows(app, 'user.updated')).at(-1)).toMatchObject({
+      target_id: other.id,
+      details: JSON.stringify({ role: { from: 'admin', to: 'analyst' } }),
+    });
 
     // Raising does not sign anyone out.
     const again = await signIn(app, other);

@@ -44,7 +44,10 @@ describe('everything A may see reaches A; nothing else does', () => {
       managerB: await feedSocket(app, agents.managerB),
     };
     Object.values(sockets).forEach((s) => open.push(s.socket));
-    const rec = Object.fromEntries(Object.entries(sockets).map(([k, v]) => [k, recordAll(v.socket)])) as Record<keyof typeof sockets, ReturnType<typeof recordAll>>;
+    const rec = Object.fromEntries(Object.entries(sockets).map(([k, v]) => [k, recordAll(v.socket)])) as Record<
+      keyof typeof sockets,
+      ReturnType<typeof recordAll>
+    >;
     // Presence rooms too: typing and presence are events like any other.
     await ask(sockets.collabA.socket, 'presence:join', { target: { kind: 'channel', id: A.id } });
     await ask(sockets.viewerA.socket, 'presence:join', { target: { kind: 'channel', id: A.id } });
@@ -52,20 +55,44 @@ describe('everything A may see reaches A; nothing else does', () => {
 
     // Staff draft a finding for A with the canary everywhere staff-only, then publish it.
     const created = await staff.post(`/api/projects/${projectA.id}/findings`, {
-      title: 'Stored XSS in the ticket view', severity: 'high', description: 'Public description.', impact: '', remediation: '',
-      technicalDetails: `Hidden details ${CANARY}`, cvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N', references: [], affectedAssets: [], internalNotes: `Internal ${CANARY}`,
+      title: 'Stored XSS in the ticket view',
+      severity: 'high',
+      description: 'Public description.',
+      impact: '',
+      remediation: '',
+      technicalDetails: `Hidden details ${CANARY}`,
+      cvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N',
+      references: [],
+      affectedAssets: [],
+      internalNotes: `Internal ${CANARY}`,
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const findingA = created.body.finding.id as string;
     const draftTitle = await staff.post(`/api/projects/${projectA.id}/findings`, {
-      title: `Draft ${CANARY}`, severity: 'low', description: '', impact: '', remediation: '', technicalDetails: '', references: [], affectedAssets: [], internalNotes: '',
+      title: `Draft ${CANARY}`,
+      severity: 'low',
+      description: '',
+      impact: '',
+      remediation: '',
+      technicalDetails: '',
+      references: [],
+      affectedAssets: [],
+      internalNotes: '',
     });
     expect(draftTitle.status).toBe(201);
     expect((await staff.post(`/api/findings/${findingA}/publish`, {})).status).toBe(200);
 
     // B's own finding, published, with B's marker.
     const fb = await staff.post(`/api/projects/${projectB.id}/findings`, {
-      title: `B finding ${B_MARK}`, severity: 'medium', description: B_MARK, impact: '', remediation: '', technicalDetails: '', references: [], affectedAssets: [], internalNotes: '',
+      title: `B finding ${B_MARK}`,
+      severity: 'medium',
+      description: B_MARK,
+      impact: '',
+      remediation: '',
+      technicalDetails: '',
+      references: [],
+      affectedAssets: [],
+      internalNotes: '',
     });
     await staff.post(`/api/findings/${fb.body.finding.id}/publish`, {});
 
@@ -89,10 +116,25 @@ describe('everything A may see reaches A; nothing else does', () => {
     for (const who of ['collabA', 'viewerA'] as const) {
       const r = rec[who];
       expect(r.ofType('finding:published').map((e) => e.data.id)).toEqual([findingA]);
-      expect(r.ofType('comment:created').map((e) => e.data.bodyHtml).join(' ')).toContain('We are looking into it.');
-      expect(r.ofType('comment:created').map((e) => e.data.bodyHtml).join(' ')).toContain('Fixed in build 42?');
+      expect(
+        r
+          .ofType('comment:created')
+          .map((e) => e.data.bodyHtml)
+          .join(' '),
+      ).toContain('We are looking into it.');
+      expect(
+        r
+          .ofType('comment:created')
+          .map((e) => e.data.bodyHtml)
+          .join(' '),
+      ).toContain('Fixed in build 42?');
       expect(r.ofType('comment:created')).toHaveLength(2);
-      expect(r.ofType('message:created').map((e) => e.data.body).sort()).toEqual(['Hello A, analyst here', 'Hello from A']);
+      expect(
+        r
+          .ofType('message:created')
+          .map((e) => e.data.body)
+          .sort(),
+      ).toEqual(['Hello A, analyst here', 'Hello from A']);
       for (const e of r.ofType('comment:created')) expect(e.data.internal).toBeUndefined();
     }
     // Staff got everything, including the internal note and the draft.
@@ -129,7 +171,10 @@ describe('everything A may see reaches A; nothing else does', () => {
     open.push(typer.socket, office.socket, cafe);
     await connected(cafe);
     expect((await ask(cafe, 'feed:subscribe', { since: null })).ok).toBe(true);
-    const targets = [{ kind: 'finding', id: finding.id }, { kind: 'channel', id: A.id }];
+    const targets = [
+      { kind: 'finding', id: finding.id },
+      { kind: 'channel', id: A.id },
+    ];
     for (const s of [typer.socket, office.socket, cafe]) for (const target of targets) expect((await ask(s, 'presence:join', { target })).ok).toBe(true);
     const rec = { office: recordAll(office.socket), cafe: recordAll(cafe) };
 

@@ -33,7 +33,10 @@ async function hundredChanges(w: Awaited<ReturnType<typeof world>>): Promise<str
   for (let i = 0; i < 100; i++) {
     const who = i % 3 === 0 ? staff : user;
     const body = `change ${i}`;
-    const res = i % 2 === 0 ? await who.post(`/api/findings/${w.finding.id}/comments`, { body, clientMessageId: cid() }) : await who.post(`/api/chat/${w.client.id}/messages`, { body, clientMessageId: cid() });
+    const res =
+      i % 2 === 0
+        ? await who.post(`/api/findings/${w.finding.id}/comments`, { body, clientMessageId: cid() })
+        : await who.post(`/api/chat/${w.client.id}/messages`, { body, clientMessageId: cid() });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     made.push(body);
   }
@@ -45,7 +48,10 @@ const bodyOf = (e: any) => (e.data.body as string) ?? '';
 function expectOnceInOrder(events: any[], made: string[]) {
   const positions = events.map((e) => e.position);
   expect(new Set(positions).size, 'each event once').toBe(positions.length);
-  expect([...positions].sort((a, b) => a - b), 'in order').toEqual(positions);
+  expect(
+    [...positions].sort((a, b) => a - b),
+    'in order',
+  ).toEqual(positions);
   expect(events.map(bodyOf)).toEqual(made);
   expect(events.map((e) => e.type)).toEqual(made.map((_, i) => (i % 2 === 0 ? 'comment:created' : 'message:created')));
 }

@@ -41,7 +41,12 @@ describe('message:send', () => {
     const att = (await uploadChatFile(app, agents.collab, p.a.id, png, 'screen.png')).body.attachment;
     const ack = await ask(s.collab, 'message:send', { body: 'Is the VPN finding fixed?', clientMessageId: cmid(), attachmentIds: [att.id] });
     expect(ack.ok, JSON.stringify(ack)).toBe(true);
-    expect(ack.message).toMatchObject({ clientId: p.a.id, body: 'Is the VPN finding fixed?', author: { id: p.collabA.id }, attachments: [{ id: att.id, kind: 'image' }] });
+    expect(ack.message).toMatchObject({
+      clientId: p.a.id,
+      body: 'Is the VPN finding fixed?',
+      author: { id: p.collabA.id },
+      attachments: [{ id: att.id, kind: 'image' }],
+    });
     const reply = await ask(s.staff, 'message:send', { clientId: p.a.id, body: 'Yes, retested this morning.', clientMessageId: cmid() });
     expect(reply.ok).toBe(true);
 
@@ -84,7 +89,9 @@ describe('message:send', () => {
   it('rate-limits 1,000 sends in ten seconds from one user; other people are unaffected', async () => {
     const { p, s } = await world();
     const started = Date.now();
-    const acks = await Promise.all(Array.from({ length: 1000 }, (_, i) => ask(s.collab, 'message:send', { body: `flood ${i}`, clientMessageId: cmid() }, 15_000)));
+    const acks = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => ask(s.collab, 'message:send', { body: `flood ${i}`, clientMessageId: cmid() }, 15_000)),
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     const ok = acks.filter((a) => a.ok).length;
     const limited = acks.filter((a) => !a.ok && a.error.code === 'rate_limited').length;
@@ -104,9 +111,17 @@ describe('message:send', () => {
     await app.server.drain();
     const before = await chatSnapshot(app.db);
     const bad: unknown[] = [
-      null, 'hello', 42, [1, 2], [],
-      {}, { body: 'x' }, { body: 5, clientMessageId: cmid() }, { body: 'x', clientMessageId: 'no' },
-      { body: '   ', clientMessageId: cmid() }, { body: 'x'.repeat(10_001), clientMessageId: cmid() },
+      null,
+      'hello',
+      42,
+      [1, 2],
+      [],
+      {},
+      { body: 'x' },
+      { body: 5, clientMessageId: cmid() },
+      { body: 'x', clientMessageId: 'no' },
+      { body: '   ', clientMessageId: cmid() },
+      { body: 'x'.repeat(10_001), clientMessageId: cmid() },
       { body: 'x', clientMessageId: cmid(), room: `client:${p.b.id}:portal` },
       { body: 'x', clientMessageId: cmid(), attachmentIds: 'all' },
       { body: 'x', clientMessageId: cmid(), attachmentIds: [crypto.randomUUID()] },
@@ -135,7 +150,11 @@ describe('message:send', () => {
     open.push(viewer);
     await connected(viewer);
     expect(await ask(viewer, 'message:send', { body: 'x', clientMessageId: cmid() })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    await app.db.updateTable('clients').set({ modules: JSON.stringify({ chat: false }) }).where('id', '=', p.a.id).execute();
+    await app.db
+      .updateTable('clients')
+      .set({ modules: JSON.stringify({ chat: false }) })
+      .where('id', '=', p.a.id)
+      .execute();
     const collab = connectSocket(app, await signIn(app, p.collabA));
     open.push(collab);
     await connected(collab);

@@ -16,20 +16,33 @@ let app: TestApp;
 let w: CommentWorld;
 let as: Awaited<ReturnType<typeof agentsOf>>;
 // A slow refill, so the rate-limit test's answers do not depend on how fast this machine is.
-const open = appWithSockets(async (a) => {
-  app = a;
-  w = await buildCommentWorld(app.db);
-  as = await agentsOf(app, w);
-}, { MESSAGE_RATE_PER_MINUTE: '1' });
+const open = appWithSockets(
+  async (a) => {
+    app = a;
+    w = await buildCommentWorld(app.db);
+    as = await agentsOf(app, w);
+  },
+  { MESSAGE_RATE_PER_MINUTE: '1' },
+);
 
 async function sockets() {
-  const [s, collab, viewer, b] = await Promise.all([feedSocket(app, as.analyst), feedSocket(app, as.collaboratorA), feedSocket(app, as.viewerA), feedSocket(app, as.userB)]);
+  const [s, collab, viewer, b] = await Promise.all([
+    feedSocket(app, as.analyst),
+    feedSocket(app, as.collaboratorA),
+    feedSocket(app, as.viewerA),
+    feedSocket(app, as.userB),
+  ]);
   open.push(s.socket, collab.socket, viewer.socket, b.socket);
   return { s, collab, viewer, b, rec: { s: recordAll(s.socket), collab: recordAll(collab.socket), viewer: recordAll(viewer.socket), b: recordAll(b.socket) } };
 }
 
 const create = (socket: Socket, findingId: string, body: string, extra: { internal?: boolean; clientMessageId?: string } = {}) =>
-  ask(socket, 'comment:create', { findingId, body, clientMessageId: extra.clientMessageId ?? cmid(), ...(extra.internal !== undefined && { internal: extra.internal }) });
+  ask(socket, 'comment:create', {
+    findingId,
+    body,
+    clientMessageId: extra.clientMessageId ?? cmid(),
+    ...(extra.internal !== undefined && { internal: extra.internal }),
+  });
 
 describe('comments live', () => {
   it('pushes comments to everyone who may see them; internal notes never reach a portal socket; a shared note does; nothing reaches B', async () => {
@@ -78,17 +91,36 @@ describe('comments live', () => {
 
   it('refuses over the socket exactly as over HTTP: Viewer 403, other client 404, portal internal note 403, malformed payloads', async () => {
     const { collab, viewer, b, rec } = await sockets();
-    const before = await app.db.selectFrom('comments').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const before = await app.db
+      .selectFrom('comments')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(await create(viewer.socket, w.findingA.id, 'hi')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await create(b.socket, w.findingA.id, 'hi')).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await create(collab.socket, w.draftA.id, 'hi')).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await create(collab.socket, w.findingA.id, `${CANARY} sneaky`, { internal: true })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(await ask(collab.socket, 'comment:create', { findingId: w.findingA.id, body: '  ', clientMessageId: cmid() })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
-    expect(await ask(collab.socket, 'comment:create', { findingId: w.findingA.id, body: 'x', clientMessageId: cmid(), __proto__: { internal: true } })).toMatchObject({ ok: true });
-    expect(await ask(collab.socket, 'comment:create', JSON.parse(`{"findingId":"${w.findingA.id}","body":"x","clientMessageId":"${cmid()}","__proto__":{"internal":true}}`))).toMatchObject({ ok: false });
+    expect(await ask(collab.socket, 'comment:create', { findingId: w.findingA.id, body: '  ', clientMessageId: cmid() })).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed' },
+    });
+    expect(
+      await ask(collab.socket, 'comment:create', { findingId: w.findingA.id, body: 'x', clientMessageId: cmid(), __proto__: { internal: true } }),
+    ).toMatchObject({ ok: true });
+    expect(
+      await ask(
+        collab.socket,
+        'comment:create',
+        JSON.parse(`{"findingId":"${w.findingA.id}","body":"x","clientMessageId":"${cmid()}","__proto__":{"internal":true}}`),
+      ),
+    ).toMatchObject({ ok: false });
     expect(await ask(collab.socket, 'comment:create', 'not an object')).toMatchObject({ ok: false, error: { code: 'bad_request' } });
-    expect(await ask(collab.socket, 'comment:create', { findingId: w.findingA.id, body: 'x'.repeat(10_001), clientMessageId: cmid() })).toMatchObject({ ok: false });
-    const after = await app.db.selectFrom('comments').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(await ask(collab.socket, 'comment:create', { findingId: w.findingA.id, body: 'x'.repeat(10_001), clientMessageId: cmid() })).toMatchObject({
+      ok: false,
+    });
+    const after = await app.db
+      .selectFrom('comments')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n) + 1); // only the one valid comment (a literal __proto__ key is not an own key)
     await app.server.drain();
     expect(JSON.stringify(rec.viewer.events)).not.toContain(CANARY);

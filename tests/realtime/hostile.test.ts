@@ -46,7 +46,10 @@ describe('malformed events get an error ack and change nothing', () => {
     const agent = await signIn(app, await buildPortalUser(app.db));
     const s = track(connectSocket(app, agent));
     await connected(s);
-    expect(await s.timeout(5000).emitWithAck('feed:subscribe', { since: null }, 'extra')).toEqual({ ok: false, error: { code: 'bad_request', message: 'feed:subscribe expects one object and an acknowledgement.' } });
+    expect(await s.timeout(5000).emitWithAck('feed:subscribe', { since: null }, 'extra')).toEqual({
+      ok: false,
+      error: { code: 'bad_request', message: 'feed:subscribe expects one object and an acknowledgement.' },
+    });
     expect(await s.timeout(5000).emitWithAck('feed:subscribe')).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(await ask(s, 'room:join', {})).toEqual({ ok: false, error: { code: 'bad_request', message: 'Unknown event.' } });
     expect((await ask(s, 'feed:subscribe', { since: null })).ok).toBe(true);
@@ -84,7 +87,12 @@ describe('malformed events get an error ack and change nothing', () => {
     const otherFinding = await buildFinding(app.db, { client_id: b.id, published: true });
     const draft = await buildFinding(app.db, { client_id: a.id });
     const own = await buildFinding(app.db, { client_id: a.id, published: true });
-    for (const target of [{ kind: 'finding', id: otherFinding.id }, { kind: 'finding', id: draft.id }, { kind: 'channel', id: b.id }, { kind: 'finding', id: 'made-up' }]) {
+    for (const target of [
+      { kind: 'finding', id: otherFinding.id },
+      { kind: 'finding', id: draft.id },
+      { kind: 'channel', id: b.id },
+      { kind: 'finding', id: 'made-up' },
+    ]) {
       expect(await ask(s, 'presence:join', { target })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     }
     expect(await ask(s, 'presence:join', { target: { kind: 'finding', id: own.id } })).toMatchObject({ ok: true });
@@ -117,7 +125,11 @@ describe('limits', () => {
     const limited = answers.filter((x) => !x.ok && x.error.code === 'rate_limited');
     expect(limited.length).toBeGreaterThan(20);
     // The HTTP API's error shape, with when to try again.
-    expect(limited[0].error).toEqual({ code: 'rate_limited', message: 'You are sending too fast. Please wait a moment.', details: { retryAfterSeconds: expect.any(Number) } });
+    expect(limited[0].error).toEqual({
+      code: 'rate_limited',
+      message: 'You are sending too fast. Please wait a moment.',
+      details: { retryAfterSeconds: expect.any(Number) },
+    });
     expect(limited[0].error.details.retryAfterSeconds).toBeGreaterThan(0);
   });
 });

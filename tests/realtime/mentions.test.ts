@@ -30,7 +30,10 @@ describe('mentions', () => {
     open.push(s.socket);
     const rec = recordAll(s.socket);
 
-    const res = await collab.post(`/api/findings/${finding.id}/comments`, { body: `${mentionToken(analyst)} can you confirm the fix?`, clientMessageId: cid() });
+    const res = await collab.post(`/api/findings/${finding.id}/comments`, {
+      body: `${mentionToken(analyst)} can you confirm the fix?`,
+      clientMessageId: cid(),
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     await until(() => rec.ofType('notification:created').length === 1, 'the live notification');
     const pushed = rec.ofType('notification:created')[0];
@@ -48,9 +51,16 @@ describe('mentions', () => {
     const staff = await signIn(app, await buildStaff(app.db));
     const manager = await buildPortalUser(app.db, { client_id: client.id, role: 'manager' });
     const mutedManager = await buildPortalUser(app.db, { client_id: client.id, role: 'manager' });
-    await app.db.updateTable('users').set({ notify_prefs: JSON.stringify({ emailMentions: false }) }).where('id', '=', mutedManager.id).execute();
+    await app.db
+      .updateTable('users')
+      .set({ notify_prefs: JSON.stringify({ emailMentions: false }) })
+      .where('id', '=', mutedManager.id)
+      .execute();
 
-    const res = await staff.post(`/api/findings/${finding.id}/comments`, { body: `${mentionToken(manager)} ${mentionToken(mutedManager)} please review`, clientMessageId: cid() });
+    const res = await staff.post(`/api/findings/${finding.id}/comments`, {
+      body: `${mentionToken(manager)} ${mentionToken(mutedManager)} please review`,
+      clientMessageId: cid(),
+    });
     expect(res.status).toBe(201);
     const deadline = Date.now() + 5000;
     while ((await mailsTo(manager.email)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -75,7 +85,10 @@ describe('mentions', () => {
     const [rb, ra] = [recordAll(sb.socket), recordAll(sa.socket)];
 
     expect((await collabA.post(`/api/findings/${finding.id}/comments`, { body: `${mentionToken(userB)} look`, clientMessageId: cid() })).status).toBe(201);
-    expect((await staff.post(`/api/findings/${finding.id}/comments`, { body: `${mentionToken(managerA)} internal only`, clientMessageId: cid(), internal: true })).status).toBe(201);
+    expect(
+      (await staff.post(`/api/findings/${finding.id}/comments`, { body: `${mentionToken(managerA)} internal only`, clientMessageId: cid(), internal: true }))
+        .status,
+    ).toBe(201);
     await app.server.drain();
     await new Promise((r) => setTimeout(r, 300));
 

@@ -113,7 +113,15 @@ describe('chat.posted', () => {
     const now = Date.now();
     const r = await app.db
       .insertInto('chat_messages')
-      .values({ client_id: clientId, author_id: authorId, body, client_message_id: `m${now}${Math.random().toString(36).slice(2)}`, created_at: now, edited_at: null, deleted_at: null })
+      .values({
+        client_id: clientId,
+        author_id: authorId,
+        body,
+        client_message_id: `m${now}${Math.random().toString(36).slice(2)}`,
+        created_at: now,
+        edited_at: null,
+        deleted_at: null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return r.id;

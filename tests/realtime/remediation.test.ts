@@ -19,7 +19,10 @@ describe('remediation events', () => {
   it('the loop reaches staff and client A (with notifications), never client B; no internal note on a portal socket', async () => {
     const f = await publishedFinding(app, w.project, { title: 'Live loop', internal_notes: 'INTERNAL-CANARY-7' });
     const [staff, manager, viewer, other] = await Promise.all([
-      feedSocket(app, w.as.analyst), feedSocket(app, w.as.managerA), feedSocket(app, w.as.viewerA), feedSocket(app, w.as.managerB),
+      feedSocket(app, w.as.analyst),
+      feedSocket(app, w.as.managerA),
+      feedSocket(app, w.as.viewerA),
+      feedSocket(app, w.as.managerB),
     ]);
     open.push(staff.socket, manager.socket, viewer.socket, other.socket);
     const [rs, rm, rv, rb] = [recordAll(staff.socket), recordAll(manager.socket), recordAll(viewer.socket), recordAll(other.socket)];

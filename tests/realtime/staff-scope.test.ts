@@ -42,23 +42,55 @@ async function world() {
   const scoped = await signIn(app, scopedRow);
   const managerB = await buildPortalUser(app.db, { client_id: B.id, role: 'manager', name: 'Bea B' });
   const collabA = await buildPortalUser(app.db, { client_id: A.id, role: 'collaborator', name: 'Carl A' });
-  return { A, B, projectA, projectB, findingA, findingB, adminRow, scopedRow, admin, scoped, managerB: await signIn(app, managerB), collabA: await signIn(app, collabA) };
+  return {
+    A,
+    B,
+    projectA,
+    projectB,
+    findingA,
+    findingB,
+    adminRow,
+    scopedRow,
+    admin,
+    scoped,
+    managerB: await signIn(app, managerB),
+    collabA: await signIn(app, collabA),
+  };
 }
 
 /** Write something of B's everywhere it can be written, each carrying the marker; and something of A's. */
 async function activity(w: Awaited<ReturnType<typeof world>>, mark: string) {
   expect((await w.admin.post(`/api/findings/${w.findingB.id}/comments`, { body: `Note ${mark}`, clientMessageId: cid(), internal: true })).status).toBe(201);
-  expect((await w.managerB.post(`/api/findings/${w.findingB.id}/comments`, { body: `${mentionToken(w.scopedRow)} from B ${mark}`, clientMessageId: cid() })).status).toBe(201);
+  expect(
+    (await w.managerB.post(`/api/findings/${w.findingB.id}/comments`, { body: `${mentionToken(w.scopedRow)} from B ${mark}`, clientMessageId: cid() })).status,
+  ).toBe(201);
   expect((await w.managerB.post(`/api/chat/${w.B.id}/messages`, { body: `Chat ${mark}`, clientMessageId: cid() })).status).toBe(201);
   const draft = await w.admin.post(`/api/projects/${w.projectB.id}/findings`, {
-    title: `Draft ${mark}`, severity: 'low', description: '', impact: '', remediation: '', technicalDetails: '', references: [], affectedAssets: [], internalNotes: mark,
+    title: `Draft ${mark}`,
+    severity: 'low',
+    description: '',
+    impact: '',
+    remediation: '',
+    technicalDetails: '',
+    references: [],
+    affectedAssets: [],
+    internalNotes: mark,
   });
   expect(draft.status).toBe(201);
   expect((await w.collabA.post(`/api/findings/${w.findingA.id}/comments`, { body: `A comment ${cid()}`, clientMessageId: cid() })).status).toBe(201);
   expect((await w.collabA.post(`/api/chat/${w.A.id}/messages`, { body: `A chat ${cid()}`, clientMessageId: cid() })).status).toBe(201);
 }
 
-const LISTS = ['/api/clients', '/api/projects', '/api/remediation/queue', '/api/remediation/summary', '/api/retests', '/api/chat/channels', '/api/notifications', '/api/notifications/unread-count'];
+const LISTS = [
+  '/api/clients',
+  '/api/projects',
+  '/api/remediation/queue',
+  '/api/remediation/summary',
+  '/api/retests',
+  '/api/chat/channels',
+  '/api/notifications',
+  '/api/notifications/unread-count',
+];
 
 async function listBodies(agent: Agent): Promise<string> {
   const out: string[] = [];
@@ -113,7 +145,14 @@ describe('an analyst scoped to client A', () => {
     expect(bodies).not.toContain(B_MARK);
     expect(bodies).not.toContain(w.B.id);
     expect(bodies).toContain(w.A.id);
-    for (const path of [`/api/clients/${w.B.id}`, `/api/clients/${w.B.id}/projects`, `/api/projects/${w.projectB.id}`, `/api/findings/${w.findingB.id}`, `/api/findings/${w.findingB.id}/comments`, `/api/chat/${w.B.id}/messages`]) {
+    for (const path of [
+      `/api/clients/${w.B.id}`,
+      `/api/clients/${w.B.id}/projects`,
+      `/api/projects/${w.projectB.id}`,
+      `/api/findings/${w.findingB.id}`,
+      `/api/findings/${w.findingB.id}/comments`,
+      `/api/chat/${w.B.id}/messages`,
+    ]) {
       expect((await w.scoped.get(path)).status, path).toBe(404);
     }
     // Mention candidates on B's finding never offer them, and B's mention of them notified nobody.
@@ -194,7 +233,13 @@ describe('assigning analysts to a client', () => {
     // Audit: who was added and removed.
     const other = await buildStaff(app.db, { name: 'Olga Other' });
     expect((await w.admin.put(`/api/clients/${w.A.id}/staff`, { userIds: [other.id] })).status).toBe(200);
-    const audit = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'client.staff_assigned').where('target_id', '=', w.A.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const audit = await app.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'client.staff_assigned')
+      .where('target_id', '=', w.A.id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(audit.details!)).toEqual({ added: [other.id], removed: [w.scopedRow.id] });
     // A project team is a way in too, and is listed as such.
     const team = await w.admin.patch(`/api/projects/${w.projectA.id}`, { teamUserIds: [w.scopedRow.id] });

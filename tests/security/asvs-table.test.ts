@@ -94,7 +94,9 @@ describe('docs/security-tests.md', () => {
       return sources.get(file)!;
     };
     const unknown = rows.flatMap((r) =>
-      r.refs.filter((ref) => existsSync(path.join(ROOT, ref.file)) && !namesATest(source(ref.file), ref.name)).map((ref) => `${r.id}: ${ref.file} › ${ref.name}`),
+      r.refs
+        .filter((ref) => existsSync(path.join(ROOT, ref.file)) && !namesATest(source(ref.file), ref.name))
+        .map((ref) => `${r.id}: ${ref.file} › ${ref.name}`),
     );
     expect(rows.flatMap((r) => r.refs).length).toBeGreaterThan(100);
     expect(unknown).toEqual([]);

@@ -3,9 +3,29 @@ import { PASSWORD } from '../support/factories.js';
 import { matrixPng, MATRIX_TOTP_SECRET, NEW_PASSWORD } from '../support/matrix-fixtures.js';
 import { tinyPdf } from '../support/evidence.js';
 import { totpCode } from '../support/totp.js';
-import { make, portal, PORTAL_OF, everyone, scopedExpect, signedIn, staffOnly, adminOnly, staffView, staffWrite, sharedRead, portalRead, portalOnly, managers, ownManager, type Role, type Owner, type Expect, type Ctx, type MatrixEntry } from './matrix/shapes.js';
+import {
+  make,
+  portal,
+  PORTAL_OF,
+  everyone,
+  scopedExpect,
+  signedIn,
+  staffOnly,
+  adminOnly,
+  staffView,
+  staffWrite,
+  sharedRead,
+  portalRead,
+  portalOnly,
+  managers,
+  ownManager,
+  type Role,
+  type Owner,
+  type Expect,
+  type Ctx,
+  type MatrixEntry,
+} from './matrix/shapes.js';
 export { actorOf, ROLES, OWNERS, type Role, type Owner, type Expect, type Ctx, type MatrixEntry } from './matrix/shapes.js';
-
 
 /**
  * THE authorization matrix (issue 4): every route × every role × a resource owned by client A
@@ -39,7 +59,9 @@ export const MATRIX: MatrixEntry[] = [
   // ── First-run setup: public until a staff account exists, then 404 for everyone (documented in setup.ts).
   { method: 'GET', path: '/api/setup', expect: everyone(404) },
   {
-    method: 'POST', path: '/api/setup', expect: everyone(404),
+    method: 'POST',
+    path: '/api/setup',
+    expect: everyone(404),
     body: (c) => ({ code: 'not-the-code', firmName: 'Hijack Inc', name: 'Mallory', email: `mallory.${c.f.tag}@evil.test`, password: NEW_PASSWORD }),
   },
 
@@ -50,7 +72,12 @@ export const MATRIX: MatrixEntry[] = [
   // Public: signing in is how a session starts (a signed-in browser may sign in again).
   { method: 'POST', path: '/api/auth/login', expect: everyone('ok'), body: (c) => ({ email: w(c).viewer.email, password: PASSWORD }) },
   // Every role's session is already fully verified: a second factor is "already complete" (409).
-  { method: 'POST', path: '/api/auth/mfa', expect: signedIn({ viewerA: 409, collaboratorA: 409, managerA: 409, userB: 409, analyst: 409, admin: 409 }), body: () => ({ code: '000000' }) },
+  {
+    method: 'POST',
+    path: '/api/auth/mfa',
+    expect: signedIn({ viewerA: 409, collaboratorA: 409, managerA: 409, userB: 409, analyst: 409, admin: 409 }),
+    body: () => ({ code: '000000' }),
+  },
   { method: 'POST', path: '/api/auth/mfa/enrol/start', expect: signedIn(), body: () => ({ password: PASSWORD }) },
   { method: 'POST', path: '/api/auth/mfa/enrol/confirm', expect: signedIn(), body: () => ({ code: totpCode(MATRIX_TOTP_SECRET) }) },
   { method: 'GET', path: '/api/profile/mfa', expect: signedIn() },
@@ -71,12 +98,17 @@ export const MATRIX: MatrixEntry[] = [
   { method: 'POST', path: '/api/profile/password', expect: signedIn(), body: () => ({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }) },
   { method: 'GET', path: '/api/profile/sessions', expect: signedIn() },
   {
-    method: 'DELETE', path: '/api/profile/sessions/:id', case: 'own other session', expect: signedIn(),
+    method: 'DELETE',
+    path: '/api/profile/sessions/:id',
+    case: 'own other session',
+    expect: signedIn(),
     params: (c) => ({ id: (c.actor && c.f.spareSessions.get(c.actor.id)) ?? 'ffffffffffffffff' }),
   },
   {
     // Someone else's session id is unknown (404) to everyone but its owner (A: viewerA's, B: userB's).
-    method: 'DELETE', path: '/api/profile/sessions/:id', case: "another person's session",
+    method: 'DELETE',
+    path: '/api/profile/sessions/:id',
+    case: "another person's session",
     expect: (o) => make(404, { anonymous: 401, ...(o === 'A' ? { viewerA: 'ok' } : { userB: 'ok' }) }),
     params: (c) => ({ id: c.f.spareSessions.get(c.owner === 'A' ? c.f.A.viewer.id : c.f.B.manager.id)! }),
   },
@@ -95,11 +127,21 @@ export const MATRIX: MatrixEntry[] = [
   // A client's user is not a staff account, so analysts may reset it ("analysts everything except
   // firm settings and staff accounts"); a staff member's second factor is an admin's call.
   {
-    method: 'POST', path: '/api/admin/users/:id/mfa-reset', case: 'portal user', params: (c) => ({ id: w(c).member.id }),
+    method: 'POST',
+    path: '/api/admin/users/:id/mfa-reset',
+    case: 'portal user',
+    params: (c) => ({ id: w(c).member.id }),
     expect: () => make('ok', { anonymous: 401, ...portal('A', 403), ...portal('B', 403) }),
   },
   // The route must look the account up to know whether it is staff: a made-up id is 404 for every staff member.
-  { method: 'POST', path: '/api/admin/users/:id/mfa-reset', case: 'staff member', expect: adminOnly, params: (c) => ({ id: c.f.staff.member.id }), madeUp: { analyst: 404, scopedAnalyst: 404 } },
+  {
+    method: 'POST',
+    path: '/api/admin/users/:id/mfa-reset',
+    case: 'staff member',
+    expect: adminOnly,
+    params: (c) => ({ id: c.f.staff.member.id }),
+    madeUp: { analyst: 404, scopedAnalyst: 404 },
+  },
 
   // ── Staff accounts (admins only).
   { method: 'GET', path: '/api/staff', expect: adminOnly },
@@ -112,12 +154,21 @@ export const MATRIX: MatrixEntry[] = [
   { method: 'GET', path: '/api/clients', expect: staffOnly },
   { method: 'POST', path: '/api/clients', expect: staffOnly, body: (c) => ({ name: `New client ${c.f.tag}` }) },
   { method: 'GET', path: '/api/clients/:clientId', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
-  { method: 'PATCH', path: '/api/clients/:clientId', expect: staffView, params: (c) => ({ clientId: w(c).client.id }), body: () => ({ name: 'Renamed client' }) },
+  {
+    method: 'PATCH',
+    path: '/api/clients/:clientId',
+    expect: staffView,
+    params: (c) => ({ clientId: w(c).client.id }),
+    body: () => ({ name: 'Renamed client' }),
+  },
   { method: 'POST', path: '/api/clients/:clientId/archive', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
   // Who on the firm's side reaches a client: staff read it; only admins assign (an analyst must not widen their own scope).
   { method: 'GET', path: '/api/clients/:clientId/staff', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
   {
-    method: 'PUT', path: '/api/clients/:clientId/staff', params: (c) => ({ clientId: w(c).client.id }), body: (c) => ({ userIds: [c.f.staff.analyst.id, c.f.staff.member.id] }),
+    method: 'PUT',
+    path: '/api/clients/:clientId/staff',
+    params: (c) => ({ clientId: w(c).client.id }),
+    body: (c) => ({ userIds: [c.f.staff.analyst.id, c.f.staff.member.id] }),
     expect: (o) => make('ok', { anonymous: 401, ...portal('A', 404), ...portal('B', 404), analyst: 403, scopedAnalyst: o === 'A' ? 403 : 404 }),
     // A client nobody may reach does not exist: 404 before the role is judged.
     madeUp: { analyst: 404, scopedAnalyst: 404 },
@@ -126,59 +177,121 @@ export const MATRIX: MatrixEntry[] = [
   // ── A client's portal users, as staff manage them (under the client record).
   { method: 'GET', path: '/api/clients/:clientId/users', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
   {
-    method: 'POST', path: '/api/clients/:clientId/users', expect: staffView, params: (c) => ({ clientId: w(c).client.id }),
+    method: 'POST',
+    path: '/api/clients/:clientId/users',
+    expect: staffView,
+    params: (c) => ({ clientId: w(c).client.id }),
     body: (c) => ({ email: `new.person.${c.f.tag}@client.test`, name: 'New Person', role: 'viewer' }),
   },
   {
-    method: 'PATCH', path: '/api/clients/:clientId/users/:userId', expect: staffView,
-    params: (c) => ({ clientId: w(c).client.id, userId: w(c).member.id }), body: () => ({ role: 'collaborator' }),
+    method: 'PATCH',
+    path: '/api/clients/:clientId/users/:userId',
+    expect: staffView,
+    params: (c) => ({ clientId: w(c).client.id, userId: w(c).member.id }),
+    body: () => ({ role: 'collaborator' }),
   },
-  { method: 'POST', path: '/api/clients/:clientId/users/:userId/remove', expect: staffView, params: (c) => ({ clientId: w(c).client.id, userId: w(c).member.id }) },
-  { method: 'POST', path: '/api/clients/:clientId/users/:userId/resend', expect: staffView, params: (c) => ({ clientId: w(c).client.id, userId: w(c).invitee.id }) },
+  {
+    method: 'POST',
+    path: '/api/clients/:clientId/users/:userId/remove',
+    expect: staffView,
+    params: (c) => ({ clientId: w(c).client.id, userId: w(c).member.id }),
+  },
+  {
+    method: 'POST',
+    path: '/api/clients/:clientId/users/:userId/resend',
+    expect: staffView,
+    params: (c) => ({ clientId: w(c).client.id, userId: w(c).invitee.id }),
+  },
 
   // ── A client's portal users, as its Managers manage them (the client is the session's).
   { method: 'GET', path: '/api/portal/users', expect: managers },
-  { method: 'POST', path: '/api/portal/users', expect: managers, body: (c) => ({ email: `new.colleague.${c.f.tag}@client.test`, name: 'New Colleague', role: 'viewer' }) },
-  { method: 'PATCH', path: '/api/portal/users/:userId', expect: ownManager, params: (c) => ({ userId: w(c).member.id }), body: () => ({ role: 'collaborator' }) },
+  {
+    method: 'POST',
+    path: '/api/portal/users',
+    expect: managers,
+    body: (c) => ({ email: `new.colleague.${c.f.tag}@client.test`, name: 'New Colleague', role: 'viewer' }),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/portal/users/:userId',
+    expect: ownManager,
+    params: (c) => ({ userId: w(c).member.id }),
+    body: () => ({ role: 'collaborator' }),
+  },
   { method: 'POST', path: '/api/portal/users/:userId/remove', expect: ownManager, params: (c) => ({ userId: w(c).member.id }) },
   { method: 'POST', path: '/api/portal/users/:userId/resend', expect: ownManager, params: (c) => ({ userId: w(c).invitee.id }) },
 
   // ── Company settings: staff read, admins change.
   { method: 'GET', path: '/api/firm', expect: staffOnly },
-  { method: 'PUT', path: '/api/firm', expect: adminOnly, body: () => ({ name: 'Acme Security', supportEmail: 'support@acme.test', supportPhone: '+44 20 7946 0000' }) },
+  {
+    method: 'PUT',
+    path: '/api/firm',
+    expect: adminOnly,
+    body: () => ({ name: 'Acme Security', supportEmail: 'support@acme.test', supportPhone: '+44 20 7946 0000' }),
+  },
 
   // ── Projects (staff workspace).
   { method: 'GET', path: '/api/projects', expect: staffOnly },
   { method: 'GET', path: '/api/projects/team-options', expect: staffOnly },
   { method: 'GET', path: '/api/clients/:clientId/projects', expect: staffView, params: (c) => ({ clientId: w(c).client.id }) },
-  { method: 'POST', path: '/api/clients/:clientId/projects', expect: staffView, params: (c) => ({ clientId: w(c).client.id }), body: () => ({ name: 'New project' }) },
+  {
+    method: 'POST',
+    path: '/api/clients/:clientId/projects',
+    expect: staffView,
+    params: (c) => ({ clientId: w(c).client.id }),
+    body: () => ({ name: 'New project' }),
+  },
   // The staff view (team, draft counts): 404 to portal users, who read projects through /portal.
   { method: 'GET', path: '/api/projects/:id', expect: staffView, params: (c) => ({ id: w(c).project.id }) },
   { method: 'PATCH', path: '/api/projects/:id', expect: staffWrite, params: (c) => ({ id: w(c).project.id }), body: () => ({ name: 'Renamed project' }) },
 
   // ── Findings (staff workspace: drafts and internal notes).
   { method: 'GET', path: '/api/projects/:id/findings', expect: staffView, params: (c) => ({ id: w(c).project.id }) },
-  { method: 'POST', path: '/api/projects/:id/findings', expect: staffWrite, params: (c) => ({ id: w(c).project.id }), body: () => ({ title: 'New finding', severity: 'low' }) },
+  {
+    method: 'POST',
+    path: '/api/projects/:id/findings',
+    expect: staffWrite,
+    params: (c) => ({ id: w(c).project.id }),
+    body: () => ({ title: 'New finding', severity: 'low' }),
+  },
   { method: 'GET', path: '/api/findings/:id', expect: staffView, params: (c) => ({ id: w(c).finding.id }) },
   {
-    method: 'PATCH', path: '/api/findings/:id', case: 'published finding', expect: staffWrite,
-    params: (c) => ({ id: w(c).finding.id }), body: (c) => ({ title: 'Edited title', version: w(c).finding.version }),
+    method: 'PATCH',
+    path: '/api/findings/:id',
+    case: 'published finding',
+    expect: staffWrite,
+    params: (c) => ({ id: w(c).finding.id }),
+    body: (c) => ({ title: 'Edited title', version: w(c).finding.version }),
   },
   { method: 'POST', path: '/api/findings/:id/publish', case: 'draft', expect: staffView, params: (c) => ({ id: w(c).draft.id }) },
   { method: 'POST', path: '/api/findings/:id/unpublish', case: 'published finding', expect: staffWrite, params: (c) => ({ id: w(c).finding.id }) },
   {
-    method: 'POST', path: '/api/findings/:id/status', case: 'published finding', expect: staffWrite,
-    params: (c) => ({ id: w(c).finding.id }), body: () => ({ status: 'pending_verification', note: 'Retest booked.' }),
+    method: 'POST',
+    path: '/api/findings/:id/status',
+    case: 'published finding',
+    expect: staffWrite,
+    params: (c) => ({ id: w(c).finding.id }),
+    body: () => ({ status: 'pending_verification', note: 'Retest booked.' }),
   },
   { method: 'DELETE', path: '/api/findings/:id', case: 'draft', expect: staffView, params: (c) => ({ id: w(c).draft.id }) },
 
   // ── Evidence (on the published finding; the item is shared and has a client copy).
   { method: 'GET', path: '/api/findings/:id/evidence', expect: sharedRead, params: (c) => ({ id: w(c).finding.id }) },
   {
-    method: 'POST', path: '/api/findings/:id/evidence', expect: staffWrite, params: (c) => ({ id: w(c).finding.id }),
-    query: () => ({ name: 'upload.png' }), raw: { contentType: 'image/png', bytes: matrixPng },
+    method: 'POST',
+    path: '/api/findings/:id/evidence',
+    expect: staffWrite,
+    params: (c) => ({ id: w(c).finding.id }),
+    query: () => ({ name: 'upload.png' }),
+    raw: { contentType: 'image/png', bytes: matrixPng },
   },
-  { method: 'PUT', path: '/api/evidence/:id/redactions', expect: staffWrite, params: (c) => ({ id: w(c).evidence.id }), body: () => ({ rectangles: [{ x: 0, y: 0, w: 4, h: 4 }] }) },
+  {
+    method: 'PUT',
+    path: '/api/evidence/:id/redactions',
+    expect: staffWrite,
+    params: (c) => ({ id: w(c).evidence.id }),
+    body: () => ({ rectangles: [{ x: 0, y: 0, w: 4, h: 4 }] }),
+  },
   { method: 'PATCH', path: '/api/evidence/:id', expect: staffWrite, params: (c) => ({ id: w(c).evidence.id }), body: () => ({ caption: 'New caption' }) },
   { method: 'DELETE', path: '/api/evidence/:id', expect: staffWrite, params: (c) => ({ id: w(c).evidence.id }) },
   { method: 'GET', path: '/api/evidence/:id/:variant', case: 'client copy', expect: sharedRead, params: (c) => ({ id: w(c).evidence.id, variant: 'file' }) },
@@ -189,8 +302,12 @@ export const MATRIX: MatrixEntry[] = [
   // ── Reports (the report is published).
   { method: 'GET', path: '/api/projects/:id/reports', expect: sharedRead, params: (c) => ({ id: w(c).project.id }) },
   {
-    method: 'POST', path: '/api/projects/:id/reports', expect: staffWrite, params: (c) => ({ id: w(c).project.id }),
-    query: () => ({ title: 'Matrix upload', name: 'report.pdf' }), raw: { contentType: 'application/pdf', bytes: async () => pdf },
+    method: 'POST',
+    path: '/api/projects/:id/reports',
+    expect: staffWrite,
+    params: (c) => ({ id: w(c).project.id }),
+    query: () => ({ title: 'Matrix upload', name: 'report.pdf' }),
+    raw: { contentType: 'application/pdf', bytes: async () => pdf },
   },
   { method: 'PATCH', path: '/api/reports/:id', expect: staffWrite, params: (c) => ({ id: w(c).report.id }), body: () => ({ published: false }) },
   { method: 'GET', path: '/api/reports/:id/download', expect: sharedRead, params: (c) => ({ id: w(c).report.id }) },

@@ -9,7 +9,22 @@ import { COMMENTS_MATRIX } from './matrix/comments.js';
 import { CHAT_MATRIX } from './matrix/chat.js';
 import { NOTIFICATIONS_MATRIX } from './matrix/notifications.js';
 import { REMEDIATION_MATRIX } from './matrix/remediation.js';
-import { actorOf, expectOf, madeUpExpect, MATRIX as CORE_MATRIX, namesAnId, OWNERS, ROLES, routeKey, urlOf, type Ctx, type Expect, type MatrixEntry, type Owner, type Role } from './authorization-matrix.data.js';
+import {
+  actorOf,
+  expectOf,
+  madeUpExpect,
+  MATRIX as CORE_MATRIX,
+  namesAnId,
+  OWNERS,
+  ROLES,
+  routeKey,
+  urlOf,
+  type Ctx,
+  type Expect,
+  type MatrixEntry,
+  type Owner,
+  type Role,
+} from './authorization-matrix.data.js';
 import { STATED_ROLES } from './matrix/shapes.js';
 
 /**
@@ -71,7 +86,8 @@ async function send(entry: MatrixEntry, f: World, owner: Owner | 'made-up', role
 type Row = [label: string, role: Role, owner: Owner | 'made-up'];
 const combos = (e: MatrixEntry): Row[] =>
   [...OWNERS, ...(namesAnId(e) ? (['made-up'] as const) : [])].flatMap((owner) =>
-    ROLES.map((role): Row => [owner === 'made-up' ? 'a made-up id' : `client ${owner}'s resource`, role, owner]));
+    ROLES.map((role): Row => [owner === 'made-up' ? 'a made-up id' : `client ${owner}'s resource`, role, owner]),
+  );
 const title = (e: MatrixEntry) => `${routeKey(e)}${e.case ? ` (${e.case})` : ''}`;
 
 describe.each(MATRIX.map((entry): [string, MatrixEntry] => [title(entry), entry]))('%s', (_title, entry) => {
@@ -87,7 +103,10 @@ describe.each(MATRIX.map((entry): [string, MatrixEntry] => [title(entry), entry]
     const world = await (shared ??= buildWorld(app));
     const expected = owner === 'made-up' ? madeUpExpect(entry, role) : expectOf(entry, owner, role, namesOwner(entry, world));
     const res = await send(entry, await worldFor(expected), owner, role);
-    expect(statusClass(res.status), `${title(entry)} as ${role} on ${owner === 'made-up' ? 'a made-up id' : `${owner}'s resource`}: ${res.status} ${res.text.slice(0, 300)}`).toBe(expected);
+    expect(
+      statusClass(res.status),
+      `${title(entry)} as ${role} on ${owner === 'made-up' ? 'a made-up id' : `${owner}'s resource`}: ${res.status} ${res.text.slice(0, 300)}`,
+    ).toBe(expected);
   });
 });
 
@@ -109,7 +128,14 @@ describe('the matrix is complete', () => {
   it('names each case once and gives every role an expectation for both owners', () => {
     const titles = MATRIX.map(title);
     expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
-    for (const e of MATRIX) for (const o of OWNERS) expect(Object.keys(e.expect(o)).filter((r) => r !== 'scopedAnalyst').sort(), title(e)).toEqual([...STATED_ROLES].sort());
+    for (const e of MATRIX)
+      for (const o of OWNERS)
+        expect(
+          Object.keys(e.expect(o))
+            .filter((r) => r !== 'scopedAnalyst')
+            .sort(),
+          title(e),
+        ).toEqual([...STATED_ROLES].sort());
   });
 
   it('finds routes at every depth (the walker is not vacuous)', () => {

@@ -17,7 +17,10 @@ import type { Agent } from '../support/http.js';
 
 const N = 3;
 const HIDDEN_KEYS: Record<HideKey, string[]> = {
-  cvss: ['cvssVersion', 'cvssVector', 'cvssScore'], technicalDetails: ['technicalDetailsHtml'], references: ['references'], evidence: ['evidence'],
+  cvss: ['cvssVersion', 'cvssVector', 'cvssScore'],
+  technicalDetails: ['technicalDetailsHtml'],
+  references: ['references'],
+  evidence: ['evidence'],
 };
 /** Markers that no portal user may ever see, whatever the settings. */
 const NEVER = ['internal', 'draft', 'draftreport', 'team', 'unshared', 'nocopy', 'original'];
@@ -35,7 +38,13 @@ let agents: [string, Agent][] | undefined;
 async function seedClient(prefix: string, client: ClientRow) {
   const teamMember = await buildStaff(app.db, { name: mark(prefix, 'team', 1) });
   const projects = [
-    await buildProject(app.db, { client_id: client.id, name: `${prefix} Web`, status: 'active', team: [teamMember.id], description: `${prefix}VISIBLE-project` }),
+    await buildProject(app.db, {
+      client_id: client.id,
+      name: `${prefix} Web`,
+      status: 'active',
+      team: [teamMember.id],
+      description: `${prefix}VISIBLE-project`,
+    }),
     await buildProject(app.db, { client_id: client.id, name: `${prefix} Network`, status: 'completed' }),
     await buildProject(app.db, { client_id: client.id, name: `${prefix} Drafts only`, status: 'planned' }),
   ];
@@ -43,17 +52,28 @@ async function seedClient(prefix: string, client: ClientRow) {
   const evidence: string[] = [];
   for (let n = 1; n <= N; n++) {
     const f = await buildFinding(app.db, {
-      project_id: projects[n % 2]!.id, published: true, title: `${prefix} finding ${n}`, severity: 'high',
-      description: `${prefix}VISIBLE-description-${n}`, internal_notes: mark(prefix, 'internal', n),
-      technical_details: mark(prefix, 'technicalDetails', n), cvss_vector: mark(prefix, 'cvss', n), cvss_version: '3.1', cvss_score: 7.1,
-      references: [`https://example.test/${mark(prefix, 'references', n)}`], affectedAssets: [`${prefix}VISIBLE-asset-${n}`],
+      project_id: projects[n % 2]!.id,
+      published: true,
+      title: `${prefix} finding ${n}`,
+      severity: 'high',
+      description: `${prefix}VISIBLE-description-${n}`,
+      internal_notes: mark(prefix, 'internal', n),
+      technical_details: mark(prefix, 'technicalDetails', n),
+      cvss_vector: mark(prefix, 'cvss', n),
+      cvss_version: '3.1',
+      cvss_score: 7.1,
+      references: [`https://example.test/${mark(prefix, 'references', n)}`],
+      affectedAssets: [`${prefix}VISIBLE-asset-${n}`],
     });
     await addStatusChange(app.db, f.id, { from: 'open', to: 'pending_verification', note: `${prefix}VISIBLE-note-${n}`, at: Date.now() + n });
     const shared = await buildEvidenceRow(app.db, f.id, { shared: 1, caption: mark(prefix, 'evidence', n), original_name: mark(prefix, 'original', n) });
     await buildEvidenceRow(app.db, f.id, { shared: 0, caption: mark(prefix, 'unshared', n) });
     await buildEvidenceRow(app.db, f.id, { shared: 1, client_file: null, caption: mark(prefix, 'nocopy', n) });
     const draft = await buildFinding(app.db, {
-      project_id: projects[n === 1 ? 2 : 0]!.id, title: mark(prefix, 'draft', n), description: mark(prefix, 'draft', `d${n}`), internal_notes: mark(prefix, 'internal', `d${n}`),
+      project_id: projects[n === 1 ? 2 : 0]!.id,
+      title: mark(prefix, 'draft', n),
+      description: mark(prefix, 'draft', `d${n}`),
+      internal_notes: mark(prefix, 'internal', `d${n}`),
     });
     own.push(f.id, draft.id, shared.id);
     evidence.push(shared.id);
@@ -85,7 +105,8 @@ function allPaths(): string[] {
   return [...portalGetRoutes(app.deps).flatMap((r) => expandRoute(r, ids)), '/session', '/portal/users'];
 }
 
-const settingsFor = (mask: number): Record<HideKey, boolean> => Object.fromEntries(HIDE_KEYS.map((k, i) => [k, (mask & (1 << i)) === 0])) as Record<HideKey, boolean>;
+const settingsFor = (mask: number): Record<HideKey, boolean> =>
+  Object.fromEntries(HIDE_KEYS.map((k, i) => [k, (mask & (1 << i)) === 0])) as Record<HideKey, boolean>;
 
 function assertNoNeverMarkers(pages: CrawlPage[], prefix: string, who: string) {
   for (const p of pages) for (const field of NEVER) expect(p.text, `${who} ${p.path}: ${field}`).not.toContain(`${prefix}CANARY-${field}-`);
@@ -93,7 +114,13 @@ function assertNoNeverMarkers(pages: CrawlPage[], prefix: string, who: string) {
 
 describe('canary: what client A’s people can see', () => {
   it('the crawl covers every portal route (a new route without ids here fails this test)', () => {
-    expect(portalGetRoutes(app.deps).sort()).toEqual(['/portal/dashboard', '/portal/findings/:findingId', '/portal/projects', '/portal/projects/:projectId', '/portal/reports']);
+    expect(portalGetRoutes(app.deps).sort()).toEqual([
+      '/portal/dashboard',
+      '/portal/findings/:findingId',
+      '/portal/projects',
+      '/portal/projects/:projectId',
+      '/portal/reports',
+    ]);
     expect(allPaths().length).toBeGreaterThan(20);
   });
 

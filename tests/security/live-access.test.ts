@@ -29,7 +29,8 @@ afterAll(async () => {
 });
 
 const from = (agent: Agent, address: string) => track(connectSocket(loopbackApp, agent, { localAddress: address, origin: app.url }));
-const messagesIn = async (clientId: string) => (await app.db.selectFrom('chat_messages').select('body').where('client_id', '=', clientId).execute()).map((m) => m.body);
+const messagesIn = async (clientId: string) =>
+  (await app.db.selectFrom('chat_messages').select('body').where('client_id', '=', clientId).execute()).map((m) => m.body);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a tightened IP allowlist', () => {
@@ -65,7 +66,11 @@ describe('a tightened IP allowlist', () => {
     const cafe = from(person, '127.0.0.3');
     await connected(cafe);
     // The list changes behind the server's back (another instance, a restore): no announcement reaches this one.
-    await app.db.updateTable('clients').set({ ip_allowlist: JSON.stringify(['127.0.0.1/32']) }).where('id', '=', client.id).execute();
+    await app.db
+      .updateTable('clients')
+      .set({ ip_allowlist: JSON.stringify(['127.0.0.1/32']) })
+      .where('id', '=', client.id)
+      .execute();
     const gone = disconnected(cafe);
     const answer = await ask(cafe, 'message:send', { body: 'from the café', clientMessageId: cmid() });
     expect(answer).toMatchObject({ ok: false, error: { code: 'forbidden' } });
@@ -138,7 +143,10 @@ describe('presence and typing rooms', () => {
     const staff = track((await feedSocket(app, await signIn(app, await buildStaff(app.db, { role: 'admin' })))).socket);
     const person = track((await feedSocket(app, await signIn(app, await buildPortalUser(app.db, { client_id: client.id, role: 'collaborator' })))).socket);
     for (const s of [staff, person]) {
-      for (const target of [{ kind: 'finding', id: 'no-such-finding' }, { kind: 'channel', id: 'no-such-client' }]) {
+      for (const target of [
+        { kind: 'finding', id: 'no-such-finding' },
+        { kind: 'channel', id: 'no-such-client' },
+      ]) {
         expect(await ask(s, 'presence:join', { target })).toMatchObject({ ok: false, error: { code: 'not_found' } });
       }
     }
@@ -146,7 +154,11 @@ describe('presence and typing rooms', () => {
 
   it('presence announcements no longer name the room to a socket that lost access', async () => {
     const w = await room({ kind: 'channel' });
-    await app.db.updateTable('clients').set({ modules: JSON.stringify({ chat: false }) }).where('id', '=', w.client.id).execute();
+    await app.db
+      .updateTable('clients')
+      .set({ modules: JSON.stringify({ chat: false }) })
+      .where('id', '=', w.client.id)
+      .execute();
     const heard = recordAll(w.person);
     const late = track((await feedSocket(app, await signIn(app, await buildStaff(app.db, { name: 'Late Comer' })))).socket);
     expect((await ask(late, 'presence:join', { target: w.target })).ok).toBe(true);

@@ -57,7 +57,13 @@ describe('recovery codes', () => {
     expect(await consumeRecoveryCode(app.db, user.id, codes[2]!, T + 4)).toBe(true);
     expect(await recoveryCodesLeft(app.db, user.id)).toBe(7);
     expect(await recoveryCodesLeft(app.db, other.id)).toBe(10);
-    const used = await app.db.selectFrom('recovery_codes').select('used_at').where('user_id', '=', user.id).where('used_at', 'is not', null).orderBy('used_at').execute();
+    const used = await app.db
+      .selectFrom('recovery_codes')
+      .select('used_at')
+      .where('user_id', '=', user.id)
+      .where('used_at', 'is not', null)
+      .orderBy('used_at')
+      .execute();
     expect(used.map((r) => r.used_at)).toEqual([T + 1, T + 3, T + 4]);
   });
 

@@ -25,7 +25,8 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 /** A request carrying exactly the given headers (no default Origin). */
-const send = (method: string, headers: Record<string, string>, path = PROBE) => new Agent(app.url, {}).request(method, path, method === 'GET' || method === 'HEAD' ? undefined : '{}', headers);
+const send = (method: string, headers: Record<string, string>, path = PROBE) =>
+  new Agent(app.url, {}).request(method, path, method === 'GET' || method === 'HEAD' ? undefined : '{}', headers);
 
 describe('Sec-Fetch-Site present', () => {
   it.each(['POST', 'PUT', 'PATCH', 'DELETE'])('%s with same-origin passes (even with a foreign or no Origin)', async (method) => {
@@ -34,9 +35,14 @@ describe('Sec-Fetch-Site present', () => {
   });
 
   it.each([
-    ['same-site', 'POST'], ['same-site', 'DELETE'],
-    ['cross-site', 'POST'], ['cross-site', 'PUT'], ['cross-site', 'PATCH'], ['cross-site', 'DELETE'],
-    ['none', 'POST'], ['none', 'PATCH'],
+    ['same-site', 'POST'],
+    ['same-site', 'DELETE'],
+    ['cross-site', 'POST'],
+    ['cross-site', 'PUT'],
+    ['cross-site', 'PATCH'],
+    ['cross-site', 'DELETE'],
+    ['none', 'POST'],
+    ['none', 'PATCH'],
   ])('Sec-Fetch-Site: %s on %s is refused even with our exact Origin', async (site, method) => {
     const res = await send(method, { 'sec-fetch-site': site, origin: app.url });
     expect(res.status).toBe(403);

@@ -76,7 +76,10 @@ describe('live pushes', () => {
     // Committed together, announced once: one batch, interleaved.
     const at = app.clock();
     const order = [a, b, a, b, b, a];
-    await app.db.insertInto('client_events').values(order.map((c) => ({ client_id: c.id, type: 'project:updated', audience: 'all' as const, entity_id: c === a ? pa.id : pb.id, data: '{}', at }))).execute();
+    await app.db
+      .insertInto('client_events')
+      .values(order.map((c) => ({ client_id: c.id, type: 'project:updated', audience: 'all' as const, entity_id: c === a ? pa.id : pb.id, data: '{}', at })))
+      .execute();
     app.deps.bus.publish('events.appended', {});
     await until(() => heard.staff.events.length === 6, 'all six to staff');
     await until(() => heard.a.events.length === 3 && heard.b.events.length === 3, 'three each');
@@ -93,7 +96,10 @@ describe('live pushes', () => {
     const s = await feed(staffAgent);
     const heard = recordAll(s.socket);
     // A row the presenter cannot read (only a hand-edited database holds one).
-    await app.db.insertInto('client_events').values({ client_id: client.id, type: 'finding:updated', audience: 'all', entity_id: finding.id, data: 'not json', at: app.clock() }).execute();
+    await app.db
+      .insertInto('client_events')
+      .values({ client_id: client.id, type: 'finding:updated', audience: 'all', entity_id: finding.id, data: 'not json', at: app.clock() })
+      .execute();
     app.deps.bus.publish('events.appended', {});
     await until(() => app.logs.some((l) => l.msg === 'feed push failed' && l.level === 'error'), 'the failure logged');
     expect(app.logs.find((l) => l.msg === 'feed push failed')!.err).toMatchObject({ type: 'SyntaxError' });
@@ -122,9 +128,17 @@ describe('feed:subscribe answers', () => {
     await app.server.drain();
     const mark = await latestPosition(app.db);
     const s = await feed(staffAgent);
-    await app.db.updateTable('firm').set({ event_floor: mark - 1 }).execute();
+    await app.db
+      .updateTable('firm')
+      .set({ event_floor: mark - 1 })
+      .execute();
     try {
-      expect(await ask(s.socket, 'feed:subscribe', { since: mark - 1 })).toMatchObject({ ok: true, position: mark, resync: false, events: [{ position: mark }] });
+      expect(await ask(s.socket, 'feed:subscribe', { since: mark - 1 })).toMatchObject({
+        ok: true,
+        position: mark,
+        resync: false,
+        events: [{ position: mark }],
+      });
       expect(await ask(s.socket, 'feed:subscribe', { since: mark - 2 })).toEqual({ ok: true, position: mark, events: [], resync: true });
       // A fresh subscriber has no cursor to judge: never resync.
       expect(await ask(s.socket, 'feed:subscribe', { since: null })).toEqual({ ok: true, position: mark, events: [], resync: false });
@@ -192,8 +206,19 @@ describe('feed:subscribe answers', () => {
     const project = await buildProject(app.db, { client_id: client.id });
     await app.server.drain();
     const since = await latestPosition(app.db);
-    const rows = Array.from({ length: CATCHUP_MAX }, () => ({ client_id: client.id, type: 'project:updated', audience: 'all' as const, entity_id: project.id, data: '{}', at: app.clock() }));
-    for (let i = 0; i < rows.length; i += 1000) await app.db.insertInto('client_events').values(rows.slice(i, i + 1000)).execute();
+    const rows = Array.from({ length: CATCHUP_MAX }, () => ({
+      client_id: client.id,
+      type: 'project:updated',
+      audience: 'all' as const,
+      entity_id: project.id,
+      data: '{}',
+      at: app.clock(),
+    }));
+    for (let i = 0; i < rows.length; i += 1000)
+      await app.db
+        .insertInto('client_events')
+        .values(rows.slice(i, i + 1000))
+        .execute();
     app.deps.bus.publish('events.appended', {});
     await sleep(10);
     await app.server.drain();

@@ -96,7 +96,7 @@ describe('error responses', () => {
     const res = await anon().get('/api/session');
     const id = res.headers.get('x-request-id');
     await new Promise((r) => setTimeout(r, 30));
-    expect(app.logs.filter((l) => l.requestId === id && l.level === 'error' || l.level === 'fatal')).toEqual([]);
+    expect(app.logs.filter((l) => (l.requestId === id && l.level === 'error') || l.level === 'fatal')).toEqual([]);
   });
 
   it('an unknown API path is 404 JSON', async () => {

@@ -66,7 +66,15 @@ describe('the invitation mail', () => {
       ].join('\n'),
     );
     const [row] = await invitationsOf(user.id);
-    expect(row).toMatchObject({ email: user.email, client_id: client.id, invited_by: admin.id, created_at: T, expires_at: T + 7 * DAY, used_at: null, voided_at: null });
+    expect(row).toMatchObject({
+      email: user.email,
+      client_id: client.id,
+      invited_by: admin.id,
+      created_at: T,
+      expires_at: T + 7 * DAY,
+      used_at: null,
+      voided_at: null,
+    });
   });
 
   it('to staff, without an inviter: the firm on Debrief, no second-factor sentence and no double blank line', async () => {
@@ -131,7 +139,11 @@ describe('a link', () => {
     expect(await findValidInvitation(app.db, moved.token, T)).toBeNull();
 
     const renamed = await mk();
-    await app.db.updateTable('users').set({ email: `other-${renamed.user.email}` }).where('id', '=', renamed.user.id).execute();
+    await app.db
+      .updateTable('users')
+      .set({ email: `other-${renamed.user.email}` })
+      .where('id', '=', renamed.user.id)
+      .execute();
     expect(await findValidInvitation(app.db, renamed.token, T)).toBeNull();
 
     const recased = await mk();
@@ -154,7 +166,12 @@ describe('a link', () => {
     const first = await invite(user, T);
     const second = await invite(user, T + 1);
     const theirs = await invite(other, T);
-    await app.db.updateTable('invitations').set({ used_at: T + 5 }).where('user_id', '=', user.id).where('created_at', '=', T).execute();
+    await app.db
+      .updateTable('invitations')
+      .set({ used_at: T + 5 })
+      .where('user_id', '=', user.id)
+      .where('created_at', '=', T)
+      .execute();
     await voidInvitations(app.db, user.id, T + 10);
     expect((await invitationsOf(user.id)).map((r) => [r.used_at, r.voided_at])).toEqual([
       [T + 5, null],

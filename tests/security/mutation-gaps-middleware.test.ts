@@ -30,7 +30,11 @@ describe('authenticate: the address of the request is what the allowlist is chec
     const ok = await agent.get('/api/session');
     expect(ok.status).toBe(200);
     expect(ok.body.user.clientId).toBe(client.id);
-    await app.db.updateTable('clients').set({ ip_allowlist: JSON.stringify(['10.0.0.0/8']) }).where('id', '=', client.id).execute();
+    await app.db
+      .updateTable('clients')
+      .set({ ip_allowlist: JSON.stringify(['10.0.0.0/8']) })
+      .where('id', '=', client.id)
+      .execute();
     const refused = await agent.get('/api/session');
     expect(refused.status).toBe(403);
     expect(refused.body.error.details).toEqual({ reason: 'ip_not_allowed' });
@@ -56,7 +60,13 @@ describe('commandContextOf: the viewer and audit context a route hands to its co
     const before = Date.now();
     const res = await agent.put('/api/firm', { name: 'Audited Firm', supportEmail: null, supportPhone: null }, { 'user-agent': 'middleware-test/1.0' });
     expect(res.status).toBe(200);
-    const row = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'firm.updated').where('at', '>=', before - 1000).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const row = await app.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'firm.updated')
+      .where('at', '>=', before - 1000)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ actor_id: admin.id, actor_email: admin.email, outcome: 'success', user_agent: 'middleware-test/1.0' });
     expect(String(row.ip)).toMatch(/127\.0\.0\.1$/);
   });

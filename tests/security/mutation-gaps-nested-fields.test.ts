@@ -36,7 +36,14 @@ describe('status history entries', () => {
     const s = await staff.get(`/api/findings/${finding.id}`);
     expect(s.status).toBe(200);
     const staffEntry = s.body.finding.statusHistory.find((h: any) => h.note === 'Fix deployed.');
-    expect(staffEntry).toEqual({ from: 'open', to: 'pending_verification', note: 'Fix deployed.', at: expect.any(String), actorName: 'Hidden Hannah', actorId: analyst.id });
+    expect(staffEntry).toEqual({
+      from: 'open',
+      to: 'pending_verification',
+      note: 'Fix deployed.',
+      at: expect.any(String),
+      actorName: 'Hidden Hannah',
+      actorId: analyst.id,
+    });
 
     const p = await portal.get(`/api/portal/findings/${finding.id}`);
     expect(p.status).toBe(200);

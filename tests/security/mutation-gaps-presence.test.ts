@@ -99,7 +99,10 @@ describe('who is here', () => {
   it('a disconnect is announced in every room the socket was in', async () => {
     const client = await buildClient(app.db);
     const finding = await buildFinding(app.db, { client_id: client.id, published: true });
-    const targets = [{ kind: 'channel', id: client.id }, { kind: 'finding', id: finding.id }];
+    const targets = [
+      { kind: 'channel', id: client.id },
+      { kind: 'finding', id: finding.id },
+    ];
     const stay = await buildPortalUser(app.db, { client_id: client.id, role: 'collaborator', name: 'Stay Here' });
     const go = await buildStaff(app.db, { name: 'Go Away' });
     const s1 = await socketOf(stay);
@@ -136,7 +139,8 @@ describe('open rooms per connection', () => {
     const s = await socketOf(staff);
     for (const target of targets.slice(0, 20)) expect((await ask(s, 'presence:join', { target })).ok).toBe(true);
     expect(await ask(s, 'presence:join', { target: targets[20] })).toEqual({
-      ok: false, error: { code: 'bad_request', message: 'Too many open pages on one connection.' },
+      ok: false,
+      error: { code: 'bad_request', message: 'Too many open pages on one connection.' },
     });
     expect((await ask(s, 'presence:join', { target: targets[0] })).ok).toBe(true);
     // Another connection of the same person has its own 20.

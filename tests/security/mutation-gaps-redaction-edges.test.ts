@@ -34,7 +34,9 @@ const pixel = async (png: Buffer, x: number, y: number) => {
 describe('thumbnail rectangles of a very wide image', () => {
   it('a rectangle on the last row of a 4000 × 14 strip (thumbnail 400 × 1: the row is below it) redacts the copy and leaves the thumbnail whole', async () => {
     // 14 × 400 / 4000 = 1.4 rows, rounded to 1: row 13 starts at 1.3, inside no thumbnail row.
-    const strip = await sharp({ create: { width: 4000, height: 14, channels: 3, background: '#c8c8c8' } }).png().toBuffer();
+    const strip = await sharp({ create: { width: 4000, height: 14, channels: 3, background: '#c8c8c8' } })
+      .png()
+      .toBuffer();
     const up = await uploadEvidence(app, staff, findingId, strip, 'strip.png');
     expect(up.status, up.text).toBe(201);
     const rect = { x: 0, y: 13, w: 4000, h: 1 };
@@ -53,7 +55,9 @@ describe('thumbnail rectangles of a very wide image', () => {
 
 describe('decoder warnings are not errors', () => {
   it('a JPEG with stray bytes before a marker (libjpeg: "extraneous bytes") is accepted and re-encoded', async () => {
-    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } })
+      .jpeg()
+      .toBuffer();
     const at = jpeg.indexOf(Buffer.from([0xff, 0xc4]));
     expect(at).toBeGreaterThan(0);
     const warned = Buffer.concat([jpeg.subarray(0, at), Buffer.from([1, 2, 3]), jpeg.subarray(at)]);
@@ -67,8 +71,16 @@ describe('decoder warnings are not errors', () => {
 
 describe('animated images', () => {
   it('only the first frame of an animated GIF is measured and reaches the client copy and thumbnail', async () => {
-    const frames = await Promise.all(['#00ff00', '#ff0000'].map((c) => sharp({ create: { width: 8, height: 8, channels: 3, background: c } }).png().toBuffer()));
-    const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    const frames = await Promise.all(
+      ['#00ff00', '#ff0000'].map((c) =>
+        sharp({ create: { width: 8, height: 8, channels: 3, background: c } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
     expect((await sharp(gif).metadata()).pages).toBe(2);
     const up = await uploadEvidence(app, staff, findingId, gif, 'two-frames.gif');
     expect(up.status, up.text).toBe(201);

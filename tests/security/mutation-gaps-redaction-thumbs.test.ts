@@ -31,8 +31,17 @@ let findingId: string;
 
 /** `base` with every rectangle painted over in `colour`: the same image except under the rectangles. */
 async function paintedUnder(base: Buffer, colour: string): Promise<Buffer> {
-  const patches = await Promise.all(RECTS.map((r) => sharp({ create: { width: r.w, height: r.h, channels: 3, background: colour } }).png().toBuffer()));
-  return sharp(base).composite(RECTS.map((r, i) => ({ input: patches[i]!, left: r.x, top: r.y }))).png().toBuffer();
+  const patches = await Promise.all(
+    RECTS.map((r) =>
+      sharp({ create: { width: r.w, height: r.h, channels: 3, background: colour } })
+        .png()
+        .toBuffer(),
+    ),
+  );
+  return sharp(base)
+    .composite(RECTS.map((r, i) => ({ input: patches[i]!, left: r.x, top: r.y })))
+    .png()
+    .toBuffer();
 }
 
 async function uploadShared(bytes: Buffer, name: string) {
@@ -88,7 +97,10 @@ describe('redacted client copies depend only on what is outside the rectangles',
   it('still differ when one difference lies outside a rectangle (the comparison is not blind)', async () => {
     const base = await noisyPng(W, H);
     const one = await paintedUnder(base, '#ff00ff');
-    const outside = await sharp(one).composite([{ input: { create: { width: 30, height: 30, channels: 3, background: '#ffffff' } }, left: 600, top: 20 }]).png().toBuffer();
+    const outside = await sharp(one)
+      .composite([{ input: { create: { width: 30, height: 30, channels: 3, background: '#ffffff' } }, left: 600, top: 20 }])
+      .png()
+      .toBuffer();
     const [a, b] = [await uploadShared(one, 'in.png'), await uploadShared(outside, 'out.png')];
     for (const e of [a, b]) expect((await staff.put(`/api/evidence/${e.id}/redactions`, { rectangles: RECTS })).status).toBe(200);
     const [ca, cb] = [await copies(staff, a), await copies(staff, b)];

@@ -57,12 +57,10 @@ describe('a session ended by name', () => {
     const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
     const user = await buildPortalUser(app.db, { client_id: client.id });
     const local = await signIn(app, user); // signed in from 127.0.0.1
-    const { token } = await createSession(
-      app.db,
-      { userId: user.id, mfaVerified: true, ip: '10.1.2.3', userAgent: 'vitest' },
-      app.clock(),
-      { idleMs: app.config.sessionIdleMs, absoluteMs: app.config.sessionAbsoluteMs },
-    );
+    const { token } = await createSession(app.db, { userId: user.id, mfaVerified: true, ip: '10.1.2.3', userAgent: 'vitest' }, app.clock(), {
+      idleMs: app.config.sessionIdleMs,
+      absoluteMs: app.config.sessionAbsoluteMs,
+    });
     const remote = new Agent(app.url);
     remote.cookie = `${sessionCookieName(false)}=${token}`;
     const bystander = await signIn(app, await buildPortalUser(app.db)); // another client

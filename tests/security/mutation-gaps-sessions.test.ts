@@ -137,10 +137,14 @@ describe('the user agent of a session', () => {
     const body = JSON.stringify({ email: user.email, password: PASSWORD });
     const url = new URL('/api/auth/login', app.url);
     const res = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
-      const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: app.url, 'content-length': Buffer.byteLength(body) } }, (r) => {
-        r.resume();
-        r.on('end', () => resolve({ status: r.statusCode!, cookie: (r.headers['set-cookie'] ?? [])[0] ?? '' }));
-      });
+      const req = httpRequest(
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/json', origin: app.url, 'content-length': Buffer.byteLength(body) } },
+        (r) => {
+          r.resume();
+          r.on('end', () => resolve({ status: r.statusCode!, cookie: (r.headers['set-cookie'] ?? [])[0] ?? '' }));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

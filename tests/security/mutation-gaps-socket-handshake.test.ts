@@ -32,7 +32,10 @@ describe('the handshake', () => {
     await sql`ALTER TABLE sessions RENAME TO sessions_away`.execute(app.db);
     let refusal: unknown;
     try {
-      refusal = await connected(track(connectSocket(app, agent))).then(() => null, (err: Error) => err);
+      refusal = await connected(track(connectSocket(app, agent))).then(
+        () => null,
+        (err: Error) => err,
+      );
     } finally {
       await sql`ALTER TABLE sessions_away RENAME TO sessions`.execute(app.db);
     }
@@ -83,14 +86,20 @@ describe('access.changed', () => {
     // The sessions are made from 127.0.0.1; the sockets come from 127.0.0.2 (the app listens on every loopback address).
     const from = async (clientId: string) => {
       const agent = await signIn(app, await buildPortalUser(app.db, { client_id: clientId }));
-      return track(connectSocket({ ...app, url: app.server.url.replace('localhost', '127.0.0.1') } as TestApp, agent, { localAddress: '127.0.0.2', origin: app.url }));
+      return track(
+        connectSocket({ ...app, url: app.server.url.replace('localhost', '127.0.0.1') } as TestApp, agent, { localAddress: '127.0.0.2', origin: app.url }),
+      );
     };
     const sa = await from(a.id);
     const sb = await from(b.id);
     const staff = track(connectSocket(app, admin));
     await Promise.all([connected(sa), connected(sb), connected(staff)]);
     // B's allowlist stops allowing the sockets' address behind the server's back (no announcement for B).
-    await app.db.updateTable('clients').set({ ip_allowlist: JSON.stringify(['127.0.0.1/32']) }).where('id', '=', b.id).execute();
+    await app.db
+      .updateTable('clients')
+      .set({ ip_allowlist: JSON.stringify(['127.0.0.1/32']) })
+      .where('id', '=', b.id)
+      .execute();
     // A's does the same through the API; the sessions' own address stays allowed, so no session ends:
     // only the re-judging of A's sockets on access.changed can close A's.
     const res = await admin.patch(`/api/clients/${a.id}`, { ipAllowlist: ['127.0.0.1/32'] });

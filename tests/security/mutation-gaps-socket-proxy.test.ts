@@ -66,7 +66,12 @@ describe.each(CASES)('socket handshake with $name', ({ env, trusted }) => {
 });
 
 describe('clientIpFn', () => {
-  const req = (remote: string, xff?: string) => ({ socket: { remoteAddress: remote }, connection: { remoteAddress: remote }, headers: xff ? { 'x-forwarded-for': xff } : {} }) as unknown as IncomingMessage;
+  const req = (remote: string, xff?: string) =>
+    ({
+      socket: { remoteAddress: remote },
+      connection: { remoteAddress: remote },
+      headers: xff ? { 'x-forwarded-for': xff } : {},
+    }) as unknown as IncomingMessage;
 
   it('false: always the peer', () => {
     expect(clientIpFn(false)(req('127.0.0.1', '198.51.100.7'))).toBe('127.0.0.1');

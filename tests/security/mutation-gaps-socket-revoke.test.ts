@@ -38,7 +38,10 @@ async function person(user: UserRow, n: number) {
 
 describe('sockets of ended sessions are told to close', () => {
   it('logout closes that browser’s socket only', async () => {
-    const { agents: [one, two], sockets: [s1, s2] } = await person(await buildStaff(app.db), 2);
+    const {
+      agents: [one, two],
+      sockets: [s1, s2],
+    } = await person(await buildStaff(app.db), 2);
     const gone = disconnected(s1!);
     expect((await one!.post('/api/auth/logout')).status).toBe(204);
     expect(await gone).toBe('io server disconnect');
@@ -48,7 +51,10 @@ describe('sockets of ended sessions are told to close', () => {
   });
 
   it('ending one session from the profile page closes that session’s socket only', async () => {
-    const { agents: [here, there], sockets: [s1, s2] } = await person(await buildPortalUser(app.db), 2);
+    const {
+      agents: [here, there],
+      sockets: [s1, s2],
+    } = await person(await buildPortalUser(app.db), 2);
     const list = await here!.get('/api/profile/sessions');
     expect(list.status).toBe(200);
     const other = list.body.find((s: any) => !s.current);
@@ -61,7 +67,10 @@ describe('sockets of ended sessions are told to close', () => {
   });
 
   it('"end all other sessions" closes every other socket and keeps this one', async () => {
-    const { agents: [here], sockets: [s1, s2, s3] } = await person(await buildStaff(app.db), 3);
+    const {
+      agents: [here],
+      sockets: [s1, s2, s3],
+    } = await person(await buildStaff(app.db), 3);
     const gone = [disconnected(s2!), disconnected(s3!)];
     const res = await here!.post('/api/profile/sessions/end-others', {});
     expect(res.status).toBe(200);

@@ -73,7 +73,10 @@ describe.each([
     const user = await buildStaff(app.db);
     const { agents, results } = await raceSameCode(user, n, interleave);
     const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 200), JSON.stringify(statuses)).toHaveLength(1);
+    expect(
+      statuses.filter((s) => s === 200),
+      JSON.stringify(statuses),
+    ).toHaveLength(1);
     for (const r of results.filter((x) => x.status !== 200)) {
       expect(r.status).toBe(401);
       expect(r.body.error.message).toMatch(/already used/);
@@ -81,7 +84,12 @@ describe.each([
     // Only the winner's browser is signed in.
     const sessions = await Promise.all(agents.map(async (a) => (await a.get('/api/session')).body?.mfaVerified ?? false));
     expect(sessions.filter(Boolean)).toHaveLength(1);
-    const audit = await app.db.selectFrom('audit_events').select(['outcome', 'details']).where('action', '=', 'auth.mfa').where('actor_id', '=', user.id).execute();
+    const audit = await app.db
+      .selectFrom('audit_events')
+      .select(['outcome', 'details'])
+      .where('action', '=', 'auth.mfa')
+      .where('actor_id', '=', user.id)
+      .execute();
     expect(audit.filter((a) => a.outcome === 'success')).toHaveLength(1);
     expect(audit.filter((a) => a.outcome === 'denied' && JSON.parse(a.details ?? '{}').reason === 'mfa_replay')).toHaveLength(n - 1);
   });

@@ -67,7 +67,9 @@ function rawHead(headers: Record<string, string>, urlPath: string, body = Buffer
     socket.on('close', () => finish(true));
     socket.on('error', (e) => (done ? undefined : reject(e)));
     socket.on('connect', () => {
-      const head = Object.entries({ host: url.host, ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      const head = Object.entries({ host: url.host, ...headers })
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
       socket.write(`POST ${urlPath} HTTP/1.1\r\n${head}\r\n`);
       if (body.length) socket.write(body);
     });
@@ -85,7 +87,10 @@ describe('receiveUpload: the size limit', () => {
     // Without the check on the declared length the server waits for a body that never comes.
     expect(res.text.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
     expect(res.text).toMatch(/\r\nconnection: close\r\n/i);
-    expect(JSON.parse(res.text.slice(res.text.indexOf('\r\n\r\n') + 4)).error).toEqual({ code: 'payload_too_large', message: 'The file is larger than the 1 MB limit.' });
+    expect(JSON.parse(res.text.slice(res.text.indexOf('\r\n\r\n') + 4)).error).toEqual({
+      code: 'payload_too_large',
+      message: 'The file is larger than the 1 MB limit.',
+    });
     // …and does not keep the connection open to read (and discard) the 50 MB it was promised.
     expect(res.closed).toBe(true);
     expect(Date.now() - started).toBeLessThan(3000);
@@ -119,7 +124,10 @@ describe('receiveUpload: the size limit', () => {
       },
     });
     const res = await fetch(`${app.url}/api/findings/${findingId}/evidence?name=chunked.txt`, {
-      method: 'POST', headers: { origin: app.url, cookie: staff.cookie!, 'content-type': 'application/octet-stream' }, body, duplex: 'half',
+      method: 'POST',
+      headers: { origin: app.url, cookie: staff.cookie!, 'content-type': 'application/octet-stream' },
+      body,
+      duplex: 'half',
     } as RequestInit);
     expect(res.headers.get('content-length')).not.toBeNull(); // a JSON answer, not a stream
     const json = await res.json();
@@ -134,7 +142,7 @@ describe('the label of an upload', () => {
     expect(res.status, res.text).toBe(201);
     expect(res.body.evidence.originalName).toBe('env.txt');
     const file = await getBytes(app, staff, res.body.evidence.url);
-    expect(file.headers.get('content-disposition')).toBe("attachment; filename=\"env.txt\"; filename*=UTF-8''env.txt");
+    expect(file.headers.get('content-disposition')).toBe('attachment; filename="env.txt"; filename*=UTF-8\'\'env.txt');
   });
 });
 
@@ -170,9 +178,10 @@ describe('discardUpload', () => {
       const logsBefore = app.logs.length;
       await sql`CREATE TRIGGER refuse_evidence BEFORE INSERT ON evidence BEGIN SELECT RAISE(ABORT, 'evidence insert refused by the test'); END`.execute(app.db);
       try {
-        const res = kind === 'an image'
-          ? await uploadEvidence(app, staff, findingId, await smallPng('#345678', 40), 'late.png')
-          : await uploadEvidence(app, staff, findingId, Buffer.from('late failure\n'), 'late.txt');
+        const res =
+          kind === 'an image'
+            ? await uploadEvidence(app, staff, findingId, await smallPng('#345678', 40), 'late.png')
+            : await uploadEvidence(app, staff, findingId, Buffer.from('late failure\n'), 'late.txt');
         expect(res.status).toBe(500);
         expect(res.body.error.code).toBe('internal_error');
       } finally {

@@ -43,7 +43,8 @@ async function expectFilled(bytes: Buffer, r: Rect): Promise<number> {
   for (let y = Math.max(0, r.y); y < Math.min(info.height, r.y + r.h); y++) {
     for (let x = Math.max(0, r.x); x < Math.min(info.width, r.x + r.w); x++) {
       const [red, green, blue, alpha] = px(x, y);
-      if (red !== 0 || green !== 0 || blue !== 0 || (info.channels === 4 && alpha !== 255)) throw new Error(`pixel (${x},${y}) is ${px(x, y)} inside ${JSON.stringify(r)}`);
+      if (red !== 0 || green !== 0 || blue !== 0 || (info.channels === 4 && alpha !== 255))
+        throw new Error(`pixel (${x},${y}) is ${px(x, y)} inside ${JSON.stringify(r)}`);
       checked++;
     }
   }
@@ -142,12 +143,20 @@ describe('PUT /api/evidence/:id/redactions', () => {
       expect(res.bytes.includes(Buffer.from(sha256(input)))).toBe(false);
     }
     expect((await getBytes(app, null, evidence.originalUrl)).status).toBe(401);
-    const denied = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'evidence.downloaded').where('target_id', '=', evidence.id).where('outcome', '=', 'denied').execute();
+    const denied = await app.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'evidence.downloaded')
+      .where('target_id', '=', evidence.id)
+      .where('outcome', '=', 'denied')
+      .execute();
     expect(denied.length).toBeGreaterThanOrEqual(3);
   });
 
   it('never puts the original’s URL or size in what the client receives', async () => {
-    const list = await portalA.get(`/api/findings/${(await app.db.selectFrom('evidence').select('finding_id').where('id', '=', evidence.id).executeTakeFirstOrThrow()).finding_id}/evidence`);
+    const list = await portalA.get(
+      `/api/findings/${(await app.db.selectFrom('evidence').select('finding_id').where('id', '=', evidence.id).executeTakeFirstOrThrow()).finding_id}/evidence`,
+    );
     expect(list.status).toBe(200);
     expect(list.text).not.toContain('/original');
     expect(list.body.evidence[0]).not.toHaveProperty('originalUrl');
@@ -170,7 +179,10 @@ describe('orientation', () => {
   it('applies rectangles in upright coordinates of a rotated JPEG (EXIF orientation 6)', async () => {
     const finding = await buildFinding(app.db);
     const raw = Buffer.alloc(400 * 200 * 3, 180);
-    const jpeg = await sharp(raw, { raw: { width: 400, height: 200, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const jpeg = await sharp(raw, { raw: { width: 400, height: 200, channels: 3 } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const up = await uploadEvidence(app, staff, finding.id, jpeg, 'phone.jpg');
     expect(up.body.evidence).toMatchObject({ width: 200, height: 400 });
     const rect = { x: 10, y: 300, w: 50, h: 80 }; // only inside the upright 200×400 image
@@ -209,7 +221,12 @@ describe('invalid redactions change nothing', () => {
   }
 
   it('names the rectangle that is outside the image', async () => {
-    const res = await staff.put(`/api/evidence/${id}/redactions`, { rectangles: [{ x: 0, y: 0, w: 5, h: 5 }, { x: 250, y: 10, w: 100, h: 10 }] });
+    const res = await staff.put(`/api/evidence/${id}/redactions`, {
+      rectangles: [
+        { x: 0, y: 0, w: 5, h: 5 },
+        { x: 250, y: 10, w: 100, h: 10 },
+      ],
+    });
     expect(res.body.error.message).toBe('Rectangle 2 goes outside the 300 × 200 image.');
   });
 

@@ -38,7 +38,10 @@ beforeAll(async () => {
   const client = await buildClient(db, { name: 'Globex' });
   await buildStaff(db, { role: 'admin' });
   const manager = await buildPortalUser(db, { client_id: client.id, role: 'manager' });
-  const { token } = await createSession(db, { userId: manager.id, mfaVerified: true, ip: '127.0.0.1', userAgent: 'vitest' }, Date.now(), { idleMs: 3_600_000, absoluteMs: 3_600_000 });
+  const { token } = await createSession(db, { userId: manager.id, mfaVerified: true, ip: '127.0.0.1', userAgent: 'vitest' }, Date.now(), {
+    idleMs: 3_600_000,
+    absoluteMs: 3_600_000,
+  });
   cookie = `${sessionCookieName(false)}=${token}`;
   takenAddresses = [];
   loginAccounts = [];
@@ -61,7 +64,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const report = (what: string, c: TimingComparison) => console.log(JSON.stringify({ what, ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, +v.toFixed(2)])) }));
+const report = (what: string, c: TimingComparison) =>
+  console.log(JSON.stringify({ what, ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, +v.toFixed(2)])) }));
 /** Each pair of tries comes from its own address: 127.0.0.10 … 127.0.0.99 */
 const from = (i: number) => `127.0.0.${10 + i}`;
 
@@ -69,24 +73,44 @@ describe('timing does not reveal whether an account exists', () => {
   it('a client Manager inviting a taken address vs a new one: medians of 30 interleaved tries differ by less than the run-to-run spread', async () => {
     let n = 0;
     const invite = async (email: string, i: number) => {
-      const res = await requestFrom(from(i), `${base}/api/portal/users`, { method: 'POST', headers: { cookie, origin: base }, body: { email, name: 'Nina New', role: 'viewer' } });
+      const res = await requestFrom(from(i), `${base}/api/portal/users`, {
+        method: 'POST',
+        headers: { cookie, origin: base },
+        body: { email, name: 'Nina New', role: 'viewer' },
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     };
     await invite(`warm-${++n}@newco.test`, 0);
     let round = 0;
-    const r = await settleTimings(ROUNDS, TRIES, (i) => invite(takenAddresses[round * TRIES + i]!, round * TRIES + i), (i) => invite(`new-${++n}@newco.test`, round * TRIES + i), (c) => (round++, Math.max(c.spread, 1)));
+    const r = await settleTimings(
+      ROUNDS,
+      TRIES,
+      (i) => invite(takenAddresses[round * TRIES + i]!, round * TRIES + i),
+      (i) => invite(`new-${++n}@newco.test`, round * TRIES + i),
+      (c) => (round++, Math.max(c.spread, 1)),
+    );
     r.rounds.forEach((c) => report('invitation: taken (A) vs new (B)', c));
     expect(r.settled, 'every round differed by more than its own run-to-run spread').toBe(true);
   });
 
   it('signing in with an unknown address vs a wrong password: medians of 30 interleaved tries differ by less than the run-to-run spread', async () => {
     const login = async (email: string, i: number) => {
-      const res = await requestFrom(from(i), `${base}/api/auth/login`, { method: 'POST', headers: { origin: base }, body: { email, password: 'not the password 987' } });
+      const res = await requestFrom(from(i), `${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { origin: base },
+        body: { email, password: 'not the password 987' },
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(401);
     };
     await login('warm@nowhere.test', 0); // the dummy hash is made on first use
     let round = 0;
-    const r = await settleTimings(ROUNDS, TRIES, (i) => login(loginAccounts[round * TRIES + i]!, round * TRIES + i), (i) => login(`ghost-${round}-${i}@nowhere.test`, round * TRIES + i), (c) => (round++, Math.max(c.spread, 2)));
+    const r = await settleTimings(
+      ROUNDS,
+      TRIES,
+      (i) => login(loginAccounts[round * TRIES + i]!, round * TRIES + i),
+      (i) => login(`ghost-${round}-${i}@nowhere.test`, round * TRIES + i),
+      (c) => (round++, Math.max(c.spread, 2)),
+    );
     r.rounds.forEach((c) => report('login: wrong password (A) vs unknown address (B)', c));
     // Skipping the dummy argon2 verification for unknown addresses makes every round differ by a whole verification.
     expect(r.settled, 'every round differed by more than its own run-to-run spread').toBe(true);

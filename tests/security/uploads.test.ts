@@ -21,7 +21,15 @@ let findingId: string;
 let projectId: string;
 const LIMIT_MB = 1;
 
-const evidenceCount = async () => Number((await app.db.selectFrom('evidence').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+const evidenceCount = async () =>
+  Number(
+    (
+      await app.db
+        .selectFrom('evidence')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 /** Nothing refused may leave a row, a stored file or a temporary file behind. */
 async function expectNothingStored(before: { rows: number; files: string[] }) {
   expect(await evidenceCount()).toBe(before.rows);
@@ -60,13 +68,24 @@ describe('evidence types are sniffed from the bytes (U1)', () => {
 
   const refused: [string, () => Promise<Buffer> | Buffer, string][] = [
     ['HTML named .png', () => Buffer.from('<html><script>alert(1)</script></html>'), 'x.png'],
-    ['an SVG with script named .png', () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'), 'logo.png'],
+    [
+      'an SVG with script named .png',
+      () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'),
+      'logo.png',
+    ],
     ['an SVG named .svg', () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><rect width="5" height="5"/></svg>'), 'logo.svg'],
     ['a PDF renamed .jpg', () => tinyPdf(), 'photo.jpg'],
     ['PHP sent as image/jpeg', () => Buffer.from('<?php system($_GET["c"]); ?>'), 'shell.php'],
     ['x.jpg.php', () => Buffer.from('<?php echo 1; ?>'), 'x.jpg.php'],
     ['x.php%00.jpg', () => Buffer.from('<?php echo 1; ?>'), 'x.php\u0000.jpg'],
-    ['a GIF named .js', () => sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).gif().toBuffer(), 'payload.js'],
+    [
+      'a GIF named .js',
+      () =>
+        sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } })
+          .gif()
+          .toBuffer(),
+      'payload.js',
+    ],
     ['binary that is no allowed type', () => Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0]), 'tool.png'],
     ['UTF-16 text (NUL bytes)', () => Buffer.from('\ufeffhello', 'utf16le'), 'notes.txt'],
   ];
@@ -95,7 +114,12 @@ describe('evidence types are sniffed from the bytes (U1)', () => {
   });
 
   it('re-encodes a GIF carrying a script after its image data: the client copy holds only pixels', async () => {
-    const gif = Buffer.concat([await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0a0' } }).gif().toBuffer(), Buffer.from('/*x*/;alert(document.cookie)//')]);
+    const gif = Buffer.concat([
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0a0' } })
+        .gif()
+        .toBuffer(),
+      Buffer.from('/*x*/;alert(document.cookie)//'),
+    ]);
     const res = await uploadEvidence(app, staff, findingId, gif, 'anim.gif');
     expect(res.status).toBe(201);
     const copy = await getBytes(app, staff, res.body.evidence.url);
@@ -146,7 +170,9 @@ describe('pixel floods and damaged images (U2)', () => {
   });
 
   it('refuses a truncated JPEG with 400', async () => {
-    const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#f00' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#f00' } })
+      .jpeg()
+      .toBuffer();
     const res = await uploadEvidence(app, staff, findingId, jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'cut.jpg');
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/could not be read/);
@@ -174,7 +200,15 @@ describe('metadata is stripped from every client-visible image (U4)', () => {
 });
 
 describe('names are labels; storage names are the server’s (U6, U7)', () => {
-  const names = ['../../x.png', '..\\..\\x.png', '/etc/passwd.png', '%2e%2e%2fx.png', 'evil\u202Egnp.exe.png', `${'a'.repeat(300)}.png`, 'line\r\nSet-Cookie: x=1.png'];
+  const names = [
+    '../../x.png',
+    '..\\..\\x.png',
+    '/etc/passwd.png',
+    '%2e%2e%2fx.png',
+    'evil\u202Egnp.exe.png',
+    `${'a'.repeat(300)}.png`,
+    'line\r\nSet-Cookie: x=1.png',
+  ];
   for (const name of names) {
     it(`stores ${JSON.stringify(name.slice(0, 40))} under a random name with a clean label`, async () => {
       const res = await uploadEvidence(app, staff, findingId, await smallPng(), name);
@@ -216,7 +250,10 @@ describe('size limits (U8)', () => {
     let status: number;
     try {
       const res = await fetch(`${app.url}/api/findings/${findingId}/evidence?name=big.png`, {
-        method: 'POST', headers: { origin: app.url, cookie: staff.cookie!, 'content-type': 'application/octet-stream' }, body, duplex: 'half',
+        method: 'POST',
+        headers: { origin: app.url, cookie: staff.cookie!, 'content-type': 'application/octet-stream' },
+        body,
+        duplex: 'half',
       } as RequestInit);
       status = res.status;
     } catch {
@@ -241,7 +278,9 @@ describe('who may upload', () => {
     const before = await snapshot();
     expect((await uploadEvidence(app, null, findingId, await smallPng())).status).toBe(401);
     const cross = await fetch(`${app.url}/api/findings/${findingId}/evidence?name=x.png`, {
-      method: 'POST', headers: { origin: 'https://evil.test', cookie: staff.cookie!, 'content-type': 'image/png' }, body: Uint8Array.from(await smallPng()),
+      method: 'POST',
+      headers: { origin: 'https://evil.test', cookie: staff.cookie!, 'content-type': 'image/png' },
+      body: Uint8Array.from(await smallPng()),
     });
     expect(cross.status).toBe(403);
     const finding = await app.db.selectFrom('findings').select('client_id').where('id', '=', findingId).executeTakeFirstOrThrow();

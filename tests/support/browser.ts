@@ -18,7 +18,16 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     // The machine has no network: background services would only fail their look-ups.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -43,12 +52,7 @@ export function watchErrors(page: Page): string[] {
 }
 
 /** A browser context carrying an Agent's session cookie (sessions made by signIn; login has its own tests). */
-export async function signedInContext(
-  browser: Browser,
-  url: string,
-  agent: Agent,
-  options: BrowserContextOptions = {},
-): Promise<BrowserContext> {
+export async function signedInContext(browser: Browser, url: string, agent: Agent, options: BrowserContextOptions = {}): Promise<BrowserContext> {
   const [name, value] = agent.cookie!.split('=') as [string, string];
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   await ctx.addCookies([{ name, value, url, httpOnly: true, sameSite: 'Lax' }]);

@@ -12,11 +12,14 @@ import type { Agent, Res } from './http.js';
 export const cmid = () => `t${randomBytes(9).toString('base64url')}`;
 
 /** Two clients with one person of each portal role for A and a Manager for B, and an analyst. */
-export async function chatPeople(db: Db): Promise<{ a: ClientRow; b: ClientRow; analyst: UserRow; admin: UserRow; viewerA: UserRow; collabA: UserRow; managerA: UserRow; managerB: UserRow }> {
+export async function chatPeople(
+  db: Db,
+): Promise<{ a: ClientRow; b: ClientRow; analyst: UserRow; admin: UserRow; viewerA: UserRow; collabA: UserRow; managerA: UserRow; managerB: UserRow }> {
   const a = await buildClient(db);
   const b = await buildClient(db);
   return {
-    a, b,
+    a,
+    b,
     analyst: await buildStaff(db, { name: 'Ana Analyst' }),
     admin: await buildStaff(db, { role: 'admin', name: 'Ada Admin' }),
     viewerA: await buildPortalUser(db, { client_id: a.id, role: 'viewer', name: 'Val Viewer' }),
@@ -31,14 +34,33 @@ export async function buildMessage(db: Db, o: { clientId: string; authorId: stri
   const at = o.at ?? Date.now();
   const r = await db
     .insertInto('chat_messages')
-    .values({ client_id: o.clientId, author_id: o.authorId, body: o.body ?? 'Hello there', client_message_id: cmid(), created_at: at, edited_at: null, deleted_at: o.deleted ? at : null })
+    .values({
+      client_id: o.clientId,
+      author_id: o.authorId,
+      body: o.body ?? 'Hello there',
+      client_message_id: cmid(),
+      created_at: at,
+      edited_at: null,
+      deleted_at: o.deleted ? at : null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return r.id;
 }
 
 /** An attachment row with a real stored file (`attachments/<hex>.<ext>`), attached to `messageId` or pending. */
-export async function buildAttachment(app: TestApp, o: { clientId: string; uploaderId: string; messageId?: number | null; bytes: Buffer; ext?: 'png' | 'txt'; roundId?: string | null; purpose?: 'chat' | 'remediation' }): Promise<AttachmentRow> {
+export async function buildAttachment(
+  app: TestApp,
+  o: {
+    clientId: string;
+    uploaderId: string;
+    messageId?: number | null;
+    bytes: Buffer;
+    ext?: 'png' | 'txt';
+    roundId?: string | null;
+    purpose?: 'chat' | 'remediation';
+  },
+): Promise<AttachmentRow> {
   const { mkdir, writeFile } = await import('node:fs/promises');
   const path = await import('node:path');
   const ext = o.ext ?? 'png';
@@ -48,16 +70,35 @@ export async function buildAttachment(app: TestApp, o: { clientId: string; uploa
   await writeFile(path.join(app.config.uploadsDir, file), o.bytes);
   if (thumb) await writeFile(path.join(app.config.uploadsDir, thumb), o.bytes);
   const row: AttachmentRow = {
-    id: crypto.randomUUID(), client_id: o.clientId, uploader_id: o.uploaderId, purpose: o.purpose ?? 'chat', message_id: o.messageId ?? null, round_id: o.roundId ?? null,
-    kind: ext === 'png' ? 'image' : 'file', file, thumb_file: thumb, original_name: `shared.${ext}`, mime: ext === 'png' ? 'image/png' : 'text/plain',
-    size: o.bytes.length, width: ext === 'png' ? 8 : null, height: ext === 'png' ? 8 : null, created_at: Date.now(),
+    id: crypto.randomUUID(),
+    client_id: o.clientId,
+    uploader_id: o.uploaderId,
+    purpose: o.purpose ?? 'chat',
+    message_id: o.messageId ?? null,
+    round_id: o.roundId ?? null,
+    kind: ext === 'png' ? 'image' : 'file',
+    file,
+    thumb_file: thumb,
+    original_name: `shared.${ext}`,
+    mime: ext === 'png' ? 'image/png' : 'text/plain',
+    size: o.bytes.length,
+    width: ext === 'png' ? 8 : null,
+    height: ext === 'png' ? 8 : null,
+    created_at: Date.now(),
   };
   await app.db.insertInto('attachments').values(row).execute();
   return row;
 }
 
 /** Upload a chat file as the agent. */
-export function uploadChatFile(app: TestApp, agent: Agent | null, clientId: string, bytes: Buffer, name = 'shot.png', contentType = 'application/octet-stream'): Promise<Res> {
+export function uploadChatFile(
+  app: TestApp,
+  agent: Agent | null,
+  clientId: string,
+  bytes: Buffer,
+  name = 'shot.png',
+  contentType = 'application/octet-stream',
+): Promise<Res> {
   return postRaw(app, agent, `/chat/${encodeURIComponent(clientId)}/attachments?${new URLSearchParams({ name })}`, bytes, contentType);
 }
 

@@ -64,17 +64,36 @@ export async function agentsOf(app: TestApp, w: CommentWorld) {
 
 /** POST a comment; returns the response. */
 export function postComment(agent: Agent, findingId: string, body: string, extra: { internal?: boolean; clientMessageId?: string } = {}) {
-  return agent.post(`/api/findings/${findingId}/comments`, { body, clientMessageId: extra.clientMessageId ?? cmid(), ...(extra.internal !== undefined && { internal: extra.internal }) });
+  return agent.post(`/api/findings/${findingId}/comments`, {
+    body,
+    clientMessageId: extra.clientMessageId ?? cmid(),
+    ...(extra.internal !== undefined && { internal: extra.internal }),
+  });
 }
 
 /** Insert a comment row directly (matrix setup): returns its id. */
-export async function insertCommentRow(db: Db, finding: Pick<FindingRow, 'id' | 'client_id'>, author: Pick<UserRow, 'id'>, opts: { internal?: boolean; body?: string } = {}): Promise<string> {
+export async function insertCommentRow(
+  db: Db,
+  finding: Pick<FindingRow, 'id' | 'client_id'>,
+  author: Pick<UserRow, 'id'>,
+  opts: { internal?: boolean; body?: string } = {},
+): Promise<string> {
   const id = randomUUID();
   await db
     .insertInto('comments')
     .values({
-      id, finding_id: finding.id, client_id: finding.client_id, author_id: author.id, body: opts.body ?? 'A comment', internal: opts.internal ? 1 : 0,
-      shared_by: null, shared_at: null, client_message_id: cmid(), created_at: Date.now(), edited_at: null, deleted_at: null,
+      id,
+      finding_id: finding.id,
+      client_id: finding.client_id,
+      author_id: author.id,
+      body: opts.body ?? 'A comment',
+      internal: opts.internal ? 1 : 0,
+      shared_by: null,
+      shared_at: null,
+      client_message_id: cmid(),
+      created_at: Date.now(),
+      edited_at: null,
+      deleted_at: null,
     })
     .execute();
   return id;

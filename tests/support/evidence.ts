@@ -8,7 +8,14 @@ import type { Agent, Res } from './http.js';
 /** Helpers for the evidence and report tests: raw uploads, binary downloads, test files made on the fly. */
 
 /** POST raw bytes as the agent (the Agent helper only sends JSON). */
-export async function postRaw(app: TestApp, agent: Agent | null, urlPath: string, bytes: Buffer, contentType = 'application/octet-stream', extra: Record<string, string> = {}): Promise<Res> {
+export async function postRaw(
+  app: TestApp,
+  agent: Agent | null,
+  urlPath: string,
+  bytes: Buffer,
+  contentType = 'application/octet-stream',
+  extra: Record<string, string> = {},
+): Promise<Res> {
   const headers: Record<string, string> = { origin: app.url, 'content-type': contentType, ...extra };
   if (agent?.cookie) headers.cookie = agent.cookie;
   const res = await fetch(`${app.url}/api${urlPath}`, { method: 'POST', headers, body: Uint8Array.from(bytes) });
@@ -23,13 +30,29 @@ export async function postRaw(app: TestApp, agent: Agent | null, urlPath: string
 }
 
 /** Upload evidence to a finding. */
-export function uploadEvidence(app: TestApp, agent: Agent | null, findingId: string, bytes: Buffer, name = 'shot.png', contentType = 'application/octet-stream', caption?: string): Promise<Res> {
+export function uploadEvidence(
+  app: TestApp,
+  agent: Agent | null,
+  findingId: string,
+  bytes: Buffer,
+  name = 'shot.png',
+  contentType = 'application/octet-stream',
+  caption?: string,
+): Promise<Res> {
   const q = new URLSearchParams({ name, ...(caption !== undefined && { caption }) });
   return postRaw(app, agent, `/findings/${findingId}/evidence?${q}`, bytes, contentType);
 }
 
 /** Upload a report PDF to a project. */
-export function uploadReport(app: TestApp, agent: Agent | null, projectId: string, bytes: Buffer, title = 'Penetration test report', name = 'report.pdf', contentType = 'application/pdf'): Promise<Res> {
+export function uploadReport(
+  app: TestApp,
+  agent: Agent | null,
+  projectId: string,
+  bytes: Buffer,
+  title = 'Penetration test report',
+  name = 'report.pdf',
+  contentType = 'application/pdf',
+): Promise<Res> {
   return postRaw(app, agent, `/projects/${projectId}/reports?${new URLSearchParams({ title, name })}`, bytes, contentType);
 }
 
@@ -71,8 +94,10 @@ export function tinyPdf(text = 'Debrief test report'): Buffer {
 /** A noisy RGB image (every pixel different-ish, never pure black), so redacted areas are unmistakable. */
 export async function noisyPng(width: number, height: number): Promise<Buffer> {
   const data = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < data.length; i++) data[i] = 40 + ((i * 2654435761) >>> 24) % 200;
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  for (let i = 0; i < data.length; i++) data[i] = 40 + (((i * 2654435761) >>> 24) % 200);
+  return sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

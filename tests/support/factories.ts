@@ -19,11 +19,23 @@ let hashed: Promise<string> | undefined;
 const passwordHash = () => (hashed ??= hashPassword(PASSWORD));
 
 /** The firm row (created once). */
-export async function buildFirm(db: Db, overrides: Partial<{ name: string; support_email: string; support_phone: string; mfa_required_for_staff: number; analysts_see_all_clients: number }> = {}) {
+export async function buildFirm(
+  db: Db,
+  overrides: Partial<{ name: string; support_email: string; support_phone: string; mfa_required_for_staff: number; analysts_see_all_clients: number }> = {},
+) {
   const now = Date.now();
   await db
     .insertInto('firm')
-    .values({ id: 1, name: 'Acme Security', support_email: 'support@acme.test', support_phone: '+44 20 7946 0000', mfa_required_for_staff: 0, created_at: now, updated_at: now, ...overrides })
+    .values({
+      id: 1,
+      name: 'Acme Security',
+      support_email: 'support@acme.test',
+      support_phone: '+44 20 7946 0000',
+      mfa_required_for_staff: 0,
+      created_at: now,
+      updated_at: now,
+      ...overrides,
+    })
     .onConflict((oc) => (Object.keys(overrides).length ? oc.column('id').doUpdateSet(overrides) : oc.column('id').doNothing()))
     .execute();
   return db.selectFrom('firm').selectAll().executeTakeFirstOrThrow();
@@ -33,7 +45,10 @@ export async function buildFirm(db: Db, overrides: Partial<{ name: string; suppo
 export async function buildClient(db: Db, overrides: Partial<Insertable<ClientTable>> = {}): Promise<ClientRow> {
   const now = Date.now();
   const id = overrides.id ?? randomUUID();
-  await db.insertInto('clients').values({ id, name: `Client ${next()}`, portal_enabled: 1, created_at: now, updated_at: now, ...overrides }).execute();
+  await db
+    .insertInto('clients')
+    .values({ id, name: `Client ${next()}`, portal_enabled: 1, created_at: now, updated_at: now, ...overrides })
+    .execute();
   return db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
@@ -47,8 +62,17 @@ export async function buildStaff(db: Db, overrides: Partial<NewUser> & { role?: 
   await buildFirm(db);
   const now = Date.now();
   return insertUser(db, {
-    id: randomUUID(), kind: 'staff', role: 'analyst', client_id: null, email: `staff-${next()}@acme.test`, name: 'Sam Analyst',
-    password_hash: await passwordHash(), status: 'active', created_at: now, updated_at: now, ...overrides,
+    id: randomUUID(),
+    kind: 'staff',
+    role: 'analyst',
+    client_id: null,
+    email: `staff-${next()}@acme.test`,
+    name: 'Sam Analyst',
+    password_hash: await passwordHash(),
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+    ...overrides,
   });
 }
 
@@ -58,8 +82,17 @@ export async function buildPortalUser(db: Db, overrides: Partial<NewUser> & { ro
   const clientId = overrides.client_id ?? (await buildClient(db)).id;
   const now = Date.now();
   return insertUser(db, {
-    id: randomUUID(), kind: 'portal', role: 'viewer', client_id: clientId, email: `user-${next()}@client.test`, name: 'Pat Client',
-    password_hash: await passwordHash(), status: 'active', created_at: now, updated_at: now, ...overrides,
+    id: randomUUID(),
+    kind: 'portal',
+    role: 'viewer',
+    client_id: clientId,
+    email: `user-${next()}@client.test`,
+    name: 'Pat Client',
+    password_hash: await passwordHash(),
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+    ...overrides,
   });
 }
 
@@ -68,12 +101,10 @@ export async function buildPortalUser(db: Db, overrides: Partial<NewUser> & { ro
  * tests): the session is created directly, fully verified unless `mfaVerified: false`.
  */
 export async function signIn(app: TestApp, user: UserRow, opts: { mfaVerified?: boolean } = {}): Promise<Agent> {
-  const { token } = await createSession(
-    app.db,
-    { userId: user.id, mfaVerified: opts.mfaVerified ?? true, ip: '127.0.0.1', userAgent: 'vitest' },
-    app.clock(),
-    { idleMs: app.config.sessionIdleMs, absoluteMs: app.config.sessionAbsoluteMs },
-  );
+  const { token } = await createSession(app.db, { userId: user.id, mfaVerified: opts.mfaVerified ?? true, ip: '127.0.0.1', userAgent: 'vitest' }, app.clock(), {
+    idleMs: app.config.sessionIdleMs,
+    absoluteMs: app.config.sessionAbsoluteMs,
+  });
   const agent = new Agent(app.url);
   agent.cookie = `${sessionCookieName(app.config.secureCookies)}=${token}`;
   return agent;

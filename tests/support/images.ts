@@ -21,9 +21,15 @@ export function jpegWithGps(width = 640, height = 480): Promise<Buffer> {
  * ("rotate 90° clockwise to display"). Shown upright, red is on top and blue at the bottom.
  */
 export async function sidewaysJpeg(): Promise<Buffer> {
-  const half = (colour: string) => sharp({ create: { width: 200, height: 400, channels: 3, background: colour } }).png().toBuffer();
+  const half = (colour: string) =>
+    sharp({ create: { width: 200, height: 400, channels: 3, background: colour } })
+      .png()
+      .toBuffer();
   return sharp({ create: { width: 400, height: 400, channels: 3, background: '#000' } })
-    .composite([{ input: await half('#ff0000'), left: 0, top: 0 }, { input: await half('#0000ff'), left: 200, top: 0 }])
+    .composite([
+      { input: await half('#ff0000'), left: 0, top: 0 },
+      { input: await half('#0000ff'), left: 200, top: 0 },
+    ])
     .jpeg()
     .withMetadata({ orientation: 6 })
     .toBuffer();
@@ -31,7 +37,9 @@ export async function sidewaysJpeg(): Promise<Buffer> {
 
 /** A small ordinary PNG. */
 export function smallPng(colour = '#067647', size = 64): Promise<Buffer> {
-  return sharp({ create: { width: size, height: size, channels: 4, background: colour } }).png().toBuffer();
+  return sharp({ create: { width: size, height: size, channels: 4, background: colour } })
+    .png()
+    .toBuffer();
 }
 
 function chunk(type: string, data: Buffer): Buffer {

@@ -64,9 +64,14 @@ export interface World {
 let png: Promise<Buffer> | undefined;
 /** An 8×8 noisy PNG (made once): evidence originals, client copies and thumbnails, uploads. */
 export const matrixPng = (): Promise<Buffer> =>
-  (png ??= sharp(Buffer.from(Array.from({ length: 8 * 8 * 3 }, (_, i) => 40 + ((i * 97) % 200))), { raw: { width: 8, height: 8, channels: 3 } }).png().toBuffer());
+  (png ??= sharp(Buffer.from(Array.from({ length: 8 * 8 * 3 }, (_, i) => 40 + ((i * 97) % 200))), { raw: { width: 8, height: 8, channels: 3 } })
+    .png()
+    .toBuffer());
 let webp: Promise<Buffer> | undefined;
-const smallWebp = () => (webp ??= sharp({ create: { width: 4, height: 4, channels: 3, background: '#4a7' } }).webp().toBuffer());
+const smallWebp = () =>
+  (webp ??= sharp({ create: { width: 4, height: 4, channels: 3, background: '#4a7' } })
+    .webp()
+    .toBuffer());
 const pdf = tinyPdf('Matrix report');
 
 /** Write bytes under a server-style stored name (`<folder>/<32 hex>.<ext>`), without the fsync of the real store. */
@@ -81,7 +86,17 @@ let hashed: Promise<string> | undefined;
 /** PASSWORD hashed once per test file (argon2id is deliberately slow). */
 const passwordHash = () => (hashed ??= hashPassword(PASSWORD));
 
-type Person = { key: string; kind: 'staff' | 'portal'; role: UserRow['role']; clientId: string | null; name: string; email: string; status?: 'invited'; totp?: boolean; avatar?: string };
+type Person = {
+  key: string;
+  kind: 'staff' | 'portal';
+  role: UserRow['role'];
+  clientId: string | null;
+  name: string;
+  email: string;
+  status?: 'invited';
+  totp?: boolean;
+  avatar?: string;
+};
 
 let worlds = 0;
 
@@ -105,7 +120,15 @@ export async function buildWorld(app: TestApp): Promise<World> {
       { key: `${label}.viewer`, kind: 'portal', role: 'viewer', clientId, name: `Viewer ${label}`, email: mail('viewer'), totp: true },
       { key: `${label}.collaborator`, kind: 'portal', role: 'collaborator', clientId, name: `Collaborator ${label}`, email: mail('collaborator'), totp: true },
       { key: `${label}.manager`, kind: 'portal', role: 'manager', clientId, name: `Manager ${label}`, email: mail('manager'), totp: true },
-      { key: `${label}.member`, kind: 'portal', role: 'viewer', clientId, name: `Member ${label}`, email: mail('member'), avatar: await writeStored(app, 'avatars', 'webp', await smallWebp()) },
+      {
+        key: `${label}.member`,
+        kind: 'portal',
+        role: 'viewer',
+        clientId,
+        name: `Member ${label}`,
+        email: mail('member'),
+        avatar: await writeStored(app, 'avatars', 'webp', await smallWebp()),
+      },
       { key: `${label}.invitee`, kind: 'portal', role: 'viewer', clientId, name: `Invitee ${label}`, email: mail('invitee'), status: 'invited' },
     );
   }
@@ -122,8 +145,19 @@ export async function buildWorld(app: TestApp): Promise<World> {
     // Every actor has an authenticator and a pending re-enrolment, both with the shared secret.
     const sealed = p.totp ? sealTotpSecret(app.config, id, MATRIX_TOTP_SECRET) : null;
     return {
-      id, kind: p.kind, role: p.role, client_id: p.clientId, email: p.email, name: p.name, password_hash: p.status ? null : hash, status: p.status ?? 'active',
-      created_at: now, updated_at: now, totp_secret_enc: sealed, totp_pending_enc: p.totp ? sealTotpSecret(app.config, id, MATRIX_TOTP_SECRET) : null, avatar_file: p.avatar ?? null,
+      id,
+      kind: p.kind,
+      role: p.role,
+      client_id: p.clientId,
+      email: p.email,
+      name: p.name,
+      password_hash: p.status ? null : hash,
+      status: p.status ?? 'active',
+      created_at: now,
+      updated_at: now,
+      totp_secret_enc: sealed,
+      totp_pending_enc: p.totp ? sealTotpSecret(app.config, id, MATRIX_TOTP_SECRET) : null,
+      avatar_file: p.avatar ?? null,
     };
   });
 
@@ -143,66 +177,224 @@ export async function buildWorld(app: TestApp): Promise<World> {
   const spare = actors.map((userId) => ({ userId, id: randomToken(15) }));
   const L = ['A', 'B'] as const;
 
-  await db.insertInto('clients').values(L.map((l) => ({ id: clientIds[l], name: `Client ${l} ${tag}`, portal_enabled: 1, created_at: now, updated_at: now }))).execute();
+  await db
+    .insertInto('clients')
+    .values(L.map((l) => ({ id: clientIds[l], name: `Client ${l} ${tag}`, portal_enabled: 1, created_at: now, updated_at: now })))
+    .execute();
   await db.insertInto('users').values(userRows).execute();
   await db
     .insertInto('invitations')
-    .values([
-      ...L.map((l) => ({ user: ids.get(`${l}.invitee`)!, client: clientIds[l], token: tokens[l], email: people.find((p) => p.key === `${l}.invitee`)!.email })),
-      { user: ids.get('staff.invitee')!, client: null, token: tokens.staff, email: `invitee.${tag}@acme.test` },
-    ].map((i) => ({ id: uuid(), token_hash: hashSecretHex(i.token), user_id: i.user, email: i.email, client_id: i.client, invited_by: null, created_at: now, expires_at: now + app.config.inviteTtlMs, used_at: null, voided_at: null })))
+    .values(
+      [
+        ...L.map((l) => ({
+          user: ids.get(`${l}.invitee`)!,
+          client: clientIds[l],
+          token: tokens[l],
+          email: people.find((p) => p.key === `${l}.invitee`)!.email,
+        })),
+        { user: ids.get('staff.invitee')!, client: null, token: tokens.staff, email: `invitee.${tag}@acme.test` },
+      ].map((i) => ({
+        id: uuid(),
+        token_hash: hashSecretHex(i.token),
+        user_id: i.user,
+        email: i.email,
+        client_id: i.client,
+        invited_by: null,
+        created_at: now,
+        expires_at: now + app.config.inviteTtlMs,
+        used_at: null,
+        voided_at: null,
+      })),
+    )
     .execute();
-  await db.insertInto('password_resets').values(L.map((l) => ({ id: uuid(), token_hash: resets[l].tokenHash, user_id: ids.get(`${l}.member`)!, created_at: now, expires_at: now + RESET_TTL_MS, used_at: null }))).execute();
+  await db
+    .insertInto('password_resets')
+    .values(
+      L.map((l) => ({
+        id: uuid(),
+        token_hash: resets[l].tokenHash,
+        user_id: ids.get(`${l}.member`)!,
+        created_at: now,
+        expires_at: now + RESET_TTL_MS,
+        used_at: null,
+      })),
+    )
+    .execute();
   await db
     .insertInto('sessions')
-    .values(spare.map((s) => ({ id: s.id, secret_hash: hashSecret(randomToken(20)), user_id: s.userId, mfa_verified: 1, created_at: now, last_active_at: now, expires_at: now + app.config.sessionAbsoluteMs, ip: '127.0.0.1', user_agent: 'spare' })))
+    .values(
+      spare.map((s) => ({
+        id: s.id,
+        secret_hash: hashSecret(randomToken(20)),
+        user_id: s.userId,
+        mfa_verified: 1,
+        created_at: now,
+        last_active_at: now,
+        expires_at: now + app.config.sessionAbsoluteMs,
+        ip: '127.0.0.1',
+        user_agent: 'spare',
+      })),
+    )
     .execute();
-  await db.insertInto('projects').values(L.map((l) => ({ id: projectIds[l], client_id: clientIds[l], name: `Project ${l}`, status: 'active' as const, start_date: null, end_date: null, created_by: null, created_at: now, updated_at: now }))).execute();
+  await db
+    .insertInto('projects')
+    .values(
+      L.map((l) => ({
+        id: projectIds[l],
+        client_id: clientIds[l],
+        name: `Project ${l}`,
+        status: 'active' as const,
+        start_date: null,
+        end_date: null,
+        created_by: null,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .execute();
   await db
     .insertInto('findings')
-    .values(L.flatMap((l) => [
-      { id: findingIds[l], project_id: projectIds[l], client_id: clientIds[l], title: `Finding ${l}`, severity: 'high' as const, cvss_vector: null, cvss_version: null, cvss_score: null, published: 1, published_at: now, internal_notes: 'internal', created_by: null, created_at: now, updated_at: now },
-      { id: draftIds[l], project_id: projectIds[l], client_id: clientIds[l], title: `Draft ${l}`, severity: 'medium' as const, cvss_vector: null, cvss_version: null, cvss_score: null, published: 0, published_at: null, internal_notes: '', created_by: null, created_at: now, updated_at: now },
-    ]))
+    .values(
+      L.flatMap((l) => [
+        {
+          id: findingIds[l],
+          project_id: projectIds[l],
+          client_id: clientIds[l],
+          title: `Finding ${l}`,
+          severity: 'high' as const,
+          cvss_vector: null,
+          cvss_version: null,
+          cvss_score: null,
+          published: 1,
+          published_at: now,
+          internal_notes: 'internal',
+          created_by: null,
+          created_at: now,
+          updated_at: now,
+        },
+        {
+          id: draftIds[l],
+          project_id: projectIds[l],
+          client_id: clientIds[l],
+          title: `Draft ${l}`,
+          severity: 'medium' as const,
+          cvss_vector: null,
+          cvss_version: null,
+          cvss_score: null,
+          published: 0,
+          published_at: null,
+          internal_notes: '',
+          created_by: null,
+          created_at: now,
+          updated_at: now,
+        },
+      ]),
+    )
     .execute();
   // Staff scope (used where the firm scopes analysts): the analyst is assigned to both clients, the
   // scoped analyst is on A's project team only.
-  await db.insertInto('client_staff').values(L.map((l) => ({ client_id: clientIds[l], user_id: ids.get('staff.analyst')!, assigned_by: null, created_at: now }))).execute();
-  await db.insertInto('project_team').values({ project_id: projectIds.A, user_id: ids.get('staff.scoped')! }).execute();
-  await db.insertInto('finding_status_history').values(L.map((l) => ({ finding_id: findingIds[l], from_status: null, to_status: 'open' as const, note: '', actor_id: null, at: now }))).execute();
+  await db
+    .insertInto('client_staff')
+    .values(L.map((l) => ({ client_id: clientIds[l], user_id: ids.get('staff.analyst')!, assigned_by: null, created_at: now })))
+    .execute();
+  await db
+    .insertInto('project_team')
+    .values({ project_id: projectIds.A, user_id: ids.get('staff.scoped')! })
+    .execute();
+  await db
+    .insertInto('finding_status_history')
+    .values(L.map((l) => ({ finding_id: findingIds[l], from_status: null, to_status: 'open' as const, note: '', actor_id: null, at: now })))
+    .execute();
   await db
     .insertInto('evidence')
-    .values(L.map((l) => ({
-      id: evidenceIds[l], finding_id: findingIds[l], client_id: clientIds[l], kind: 'image' as const, original_name: 'screenshot.png', mime: 'image/png', size: image.length, width: 8, height: 8,
-      original_file: files[l][0]!, client_file: files[l][1]!, client_thumb_file: files[l][2]!, shared: 1, caption: 'shared', created_by: null, created_at: now,
-    })))
+    .values(
+      L.map((l) => ({
+        id: evidenceIds[l],
+        finding_id: findingIds[l],
+        client_id: clientIds[l],
+        kind: 'image' as const,
+        original_name: 'screenshot.png',
+        mime: 'image/png',
+        size: image.length,
+        width: 8,
+        height: 8,
+        original_file: files[l][0]!,
+        client_file: files[l][1]!,
+        client_thumb_file: files[l][2]!,
+        shared: 1,
+        caption: 'shared',
+        created_by: null,
+        created_at: now,
+      })),
+    )
     .execute();
   await db
     .insertInto('reports')
-    .values(L.map((l) => ({
-      id: reportIds[l], project_id: projectIds[l], client_id: clientIds[l], title: `Report ${l}`, version: 1, file: files[l][3]!, original_name: 'report.pdf', size: pdf.length,
-      sha256: createHash('sha256').update(pdf).digest('hex'), published: 1, published_at: now, created_by: null, created_at: now,
-    })))
+    .values(
+      L.map((l) => ({
+        id: reportIds[l],
+        project_id: projectIds[l],
+        client_id: clientIds[l],
+        title: `Report ${l}`,
+        version: 1,
+        file: files[l][3]!,
+        original_name: 'report.pdf',
+        size: pdf.length,
+        sha256: createHash('sha256').update(pdf).digest('hex'),
+        published: 1,
+        published_at: now,
+        created_by: null,
+        created_at: now,
+      })),
+    )
     .execute();
 
   // Read everything back once, so the world holds real rows (generated columns included).
   const byId = async <T extends { id: string }>(rows: Promise<T[]>) => new Map((await rows).map((r) => [r.id, r]));
-  const users = await byId(db.selectFrom('users').selectAll().where('id', 'in', [...ids.values()]).execute());
+  const users = await byId(
+    db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', 'in', [...ids.values()])
+      .execute(),
+  );
   const clients = await byId(db.selectFrom('clients').selectAll().where('id', 'in', Object.values(clientIds)).execute());
   const projects = await byId(db.selectFrom('projects').selectAll().where('id', 'in', Object.values(projectIds)).execute());
-  const findings = await byId(db.selectFrom('findings').selectAll().where('id', 'in', [...Object.values(findingIds), ...Object.values(draftIds)]).execute());
+  const findings = await byId(
+    db
+      .selectFrom('findings')
+      .selectAll()
+      .where('id', 'in', [...Object.values(findingIds), ...Object.values(draftIds)])
+      .execute(),
+  );
   const evidence = await byId(db.selectFrom('evidence').selectAll().where('id', 'in', Object.values(evidenceIds)).execute());
   const reports = await byId(db.selectFrom('reports').selectAll().where('id', 'in', Object.values(reportIds)).execute());
   const user = (key: string) => users.get(ids.get(key)!)!;
   const clientWorld = (l: 'A' | 'B'): ClientWorld => ({
-    client: clients.get(clientIds[l])!, viewer: user(`${l}.viewer`), collaborator: user(`${l}.collaborator`), manager: user(`${l}.manager`), member: user(`${l}.member`),
-    invitee: user(`${l}.invitee`), inviteToken: tokens[l], resetToken: resets[l].token, project: projects.get(projectIds[l])!, finding: findings.get(findingIds[l])!,
-    draft: findings.get(draftIds[l])!, evidence: evidence.get(evidenceIds[l])!, report: reports.get(reportIds[l])!,
+    client: clients.get(clientIds[l])!,
+    viewer: user(`${l}.viewer`),
+    collaborator: user(`${l}.collaborator`),
+    manager: user(`${l}.manager`),
+    member: user(`${l}.member`),
+    invitee: user(`${l}.invitee`),
+    inviteToken: tokens[l],
+    resetToken: resets[l].token,
+    project: projects.get(projectIds[l])!,
+    finding: findings.get(findingIds[l])!,
+    draft: findings.get(draftIds[l])!,
+    evidence: evidence.get(evidenceIds[l])!,
+    report: reports.get(reportIds[l])!,
   });
   return {
     A: clientWorld('A'),
     B: clientWorld('B'),
-    staff: { analyst: user('staff.analyst'), admin: user('staff.admin'), member: user('staff.member'), invitee: user('staff.invitee'), scoped: user('staff.scoped') },
+    staff: {
+      analyst: user('staff.analyst'),
+      admin: user('staff.admin'),
+      member: user('staff.member'),
+      invitee: user('staff.invitee'),
+      scoped: user('staff.scoped'),
+    },
     // The id the sessions page shows (profile.ts: a digest of the real id, which never leaves the server).
     spareSessions: new Map(spare.map((s) => [s.userId, hashSecretHex(s.id).slice(0, 16)])),
     tag,

@@ -9,7 +9,19 @@ export async function buildNotification(
 ): Promise<NotificationRow> {
   const row = await db
     .insertInto('notifications')
-    .values({ user_id: userId, client_id: null, kind: 'mention', actor_id: null, finding_id: null, text: 'Someone mentioned you', link: '/account', created_at: Date.now(), read_at: null, emailed_at: null, ...overrides })
+    .values({
+      user_id: userId,
+      client_id: null,
+      kind: 'mention',
+      actor_id: null,
+      finding_id: null,
+      text: 'Someone mentioned you',
+      link: '/account',
+      created_at: Date.now(),
+      read_at: null,
+      emailed_at: null,
+      ...overrides,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return row;

@@ -25,7 +25,12 @@ export function expandRoute(route: string, ids: Record<string, string[]>): strin
   return values.flatMap((v) => expandRoute(route.replace(`:${m[1]}`, encodeURIComponent(v)), ids));
 }
 
-export interface CrawlPage { path: string; status: number; text: string; body: unknown }
+export interface CrawlPage {
+  path: string;
+  status: number;
+  text: string;
+  body: unknown;
+}
 
 /** GET every path as one agent. */
 export async function crawl(agent: Agent, paths: string[]): Promise<CrawlPage[]> {
@@ -103,13 +108,27 @@ export async function buildDashboardWorld(db: Db, now: number, name = 'Contoso')
   let minutes = 100;
   for (const [title, project, severity, status] of spec) {
     findings[title] = await buildFinding(db, {
-      project_id: project.id, title, severity, status, published: true, published_at: now - minutes * MIN, created_at: now - 200 * MIN,
-      description: `About ${title}.`, remediation: `Fix ${title}.`, affectedAssets: ['app.contoso.test'],
+      project_id: project.id,
+      title,
+      severity,
+      status,
+      published: true,
+      published_at: now - minutes * MIN,
+      created_at: now - 200 * MIN,
+      description: `About ${title}.`,
+      remediation: `Fix ${title}.`,
+      affectedAssets: ['app.contoso.test'],
     });
     minutes -= 5;
   }
   // Status changes made once the finding was visible, plus one made before it was published (not shown as activity).
-  await addStatusChange(db, findings['Session fixation']!.id, { from: 'open', to: 'verified_fixed', at: now - 10 * MIN, actorId: staff.id, note: 'Retested: fixed.' });
+  await addStatusChange(db, findings['Session fixation']!.id, {
+    from: 'open',
+    to: 'verified_fixed',
+    at: now - 10 * MIN,
+    actorId: staff.id,
+    note: 'Retested: fixed.',
+  });
   await addStatusChange(db, findings['Stored XSS in comments']!.id, { from: 'pending_verification', to: 'not_fixed', at: now - 8 * MIN, actorId: staff.id });
   await addStatusChange(db, findings['SQL injection in search']!.id, { from: 'open', to: 'open', at: now - 300 * MIN });
 
@@ -132,4 +151,3 @@ export async function buildEvidenceSet(db: Db, finding: FindingRow, marker: stri
     noCopy: await buildEvidenceRow(db, finding.id, { shared: 1, client_file: null, caption: `${marker}-nocopy` }),
   };
 }
-

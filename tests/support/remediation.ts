@@ -39,14 +39,16 @@ export async function remediationWorld(app: TestApp): Promise<RemediationWorld> 
   const clientA = await buildClient(app.db, { name: `Contoso ${tag}` });
   const clientB = await buildClient(app.db, { name: `Globex ${tag}` });
   const project = await buildProject(app.db, { client_id: clientA.id, name: `External test ${tag}`, team: [analyst.id] });
-  const portal = (client: ClientRow, role: 'viewer' | 'collaborator' | 'manager', name: string) => buildPortalUser(app.db, { client_id: client.id, role, name: `${name} ${tag}` });
+  const portal = (client: ClientRow, role: 'viewer' | 'collaborator' | 'manager', name: string) =>
+    buildPortalUser(app.db, { client_id: client.id, role, name: `${name} ${tag}` });
   const managerA = await portal(clientA, 'manager', 'Mia Manager');
   const manager2A = await portal(clientA, 'manager', 'Max Manager');
   const collaboratorA = await portal(clientA, 'collaborator', 'Cole Collaborator');
   const viewerA = await portal(clientA, 'viewer', 'Vic Viewer');
   const managerB = await portal(clientB, 'manager', 'Bea B-Manager');
   const people = { admin, analyst, outsider, managerA, manager2A, collaboratorA, viewerA, managerB };
-  const signAll = async () => Object.fromEntries(await Promise.all(Object.entries(people).map(async ([k, u]) => [k, await signIn(app, u)]))) as RemediationWorld['as'];
+  const signAll = async () =>
+    Object.fromEntries(await Promise.all(Object.entries(people).map(async ([k, u]) => [k, await signIn(app, u)]))) as RemediationWorld['as'];
   const world: RemediationWorld = { ...people, clientA, clientB, project, as: await signAll(), refresh: async () => void (world.as = await signAll()) };
   return world;
 }
@@ -82,7 +84,11 @@ export function notificationsOf(app: TestApp, userId: string) {
 export async function uploadRemediationFile(app: TestApp, agent: Agent | null, findingId: string, bytes: Buffer, name: string, contentType = 'image/png') {
   const headers: Record<string, string> = { origin: app.url, 'content-type': contentType };
   if (agent?.cookie) headers.cookie = agent.cookie;
-  const res = await fetch(`${app.url}/api/findings/${findingId}/remediation/attachments?name=${encodeURIComponent(name)}`, { method: 'POST', headers, body: Uint8Array.from(bytes) });
+  const res = await fetch(`${app.url}/api/findings/${findingId}/remediation/attachments?name=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    headers,
+    body: Uint8Array.from(bytes),
+  });
   const text = await res.text();
   let body: any = text;
   try {

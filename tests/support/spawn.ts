@@ -35,7 +35,12 @@ export function spawnServer(env: Record<string, string>): Spawned {
       } catch {
         /* not JSON */
       }
-      if (parsed) for (const w of [...waiters]) if (w.pred(parsed)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(parsed); }
+      if (parsed)
+        for (const w of [...waiters])
+          if (w.pred(parsed)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(parsed);
+          }
     }
   });
   child.stderr!.on('data', (d) => stderr.push(String(d)));
@@ -46,11 +51,28 @@ export function spawnServer(env: Record<string, string>): Spawned {
     stderr,
     exited,
     waitForLog(pred, timeoutMs = 15_000) {
-      const seen = stdout.map((l) => { try { return JSON.parse(l); } catch { return null; } }).find((l) => l && pred(l));
+      const seen = stdout
+        .map((l) => {
+          try {
+            return JSON.parse(l);
+          } catch {
+            return null;
+          }
+        })
+        .find((l) => l && pred(l));
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`log line not seen in ${timeoutMs} ms; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('')}`)), timeoutMs);
-        waiters.push({ pred, resolve: (l) => { clearTimeout(t); resolve(l); } });
+        const t = setTimeout(
+          () => reject(new Error(`log line not seen in ${timeoutMs} ms; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('')}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          pred,
+          resolve: (l) => {
+            clearTimeout(t);
+            resolve(l);
+          },
+        });
       });
     },
   };

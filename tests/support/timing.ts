@@ -28,8 +28,13 @@ async function compareTimings(tries: number, a: (i: number) => Promise<void>, b:
   const as: number[] = [];
   const bs: number[] = [];
   for (let i = 0; i < tries; i++) {
-    if (i % 2) { as.push(await timed(a, i)); bs.push(await timed(b, i)); }
-    else { bs.push(await timed(b, i)); as.push(await timed(a, i)); }
+    if (i % 2) {
+      as.push(await timed(a, i));
+      bs.push(await timed(b, i));
+    } else {
+      bs.push(await timed(b, i));
+      as.push(await timed(a, i));
+    }
   }
   const halves = (xs: number[]) => Math.abs(median(xs.filter((_, i) => i % 2 === 0)) - median(xs.filter((_, i) => i % 2 === 1)));
   const medianA = median(as);

@@ -29,9 +29,24 @@ export async function buildProject(db: Db, overrides: ProjectOverrides = {}): Pr
   const id = row.id ?? randomUUID();
   await db
     .insertInto('projects')
-    .values({ id, client_id: clientId, name: `Project ${next()}`, status: 'active', start_date: null, end_date: null, created_by: null, created_at: now, updated_at: now, ...row })
+    .values({
+      id,
+      client_id: clientId,
+      name: `Project ${next()}`,
+      status: 'active',
+      start_date: null,
+      end_date: null,
+      created_by: null,
+      created_at: now,
+      updated_at: now,
+      ...row,
+    })
     .execute();
-  if (team.length) await db.insertInto('project_team').values(team.map((user_id) => ({ project_id: id, user_id }))).execute();
+  if (team.length)
+    await db
+      .insertInto('project_team')
+      .values(team.map((user_id) => ({ project_id: id, user_id })))
+      .execute();
   return db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
@@ -57,8 +72,16 @@ export async function buildFinding(db: Db, overrides: FindingOverrides = {}): Pr
   await db
     .insertInto('findings')
     .values({
-      id, title: `Finding ${next()}`, severity: 'high', cvss_vector: null, cvss_version: null, cvss_score: null,
-      published_at: isPublished ? now : null, created_by: null, created_at: now, updated_at: now,
+      id,
+      title: `Finding ${next()}`,
+      severity: 'high',
+      cvss_vector: null,
+      cvss_version: null,
+      cvss_score: null,
+      published_at: isPublished ? now : null,
+      created_by: null,
+      created_at: now,
+      updated_at: now,
       ...(references ? { references_json: JSON.stringify(references) } : {}),
       ...(affectedAssets ? { affected_assets_json: JSON.stringify(affectedAssets) } : {}),
       ...row,
@@ -80,7 +103,14 @@ export async function addStatusChange(
 ): Promise<void> {
   await db
     .insertInto('finding_status_history')
-    .values({ finding_id: findingId, from_status: change.from ?? null, to_status: change.to, note: change.note ?? '', actor_id: change.actorId ?? null, at: change.at ?? Date.now() })
+    .values({
+      finding_id: findingId,
+      from_status: change.from ?? null,
+      to_status: change.to,
+      note: change.note ?? '',
+      actor_id: change.actorId ?? null,
+      at: change.at ?? Date.now(),
+    })
     .execute();
 }
 
@@ -91,8 +121,20 @@ export async function buildEvidenceRow(db: Db, findingId: string, overrides: Par
   await db
     .insertInto('evidence')
     .values({
-      id, finding_id: findingId, client_id: finding.client_id, kind: 'file', original_file: `${id}.bin`, original_name: 'evidence.txt',
-      mime: 'text/plain', size: 1, width: null, height: null, client_file: `${id}.bin`, client_thumb_file: null, created_by: null, created_at: Date.now(),
+      id,
+      finding_id: findingId,
+      client_id: finding.client_id,
+      kind: 'file',
+      original_file: `${id}.bin`,
+      original_name: 'evidence.txt',
+      mime: 'text/plain',
+      size: 1,
+      width: null,
+      height: null,
+      client_file: `${id}.bin`,
+      client_thumb_file: null,
+      created_by: null,
+      created_at: Date.now(),
       ...overrides,
     })
     .execute();
@@ -107,8 +149,18 @@ export async function buildReportRow(db: Db, projectId: string, overrides: Parti
   await db
     .insertInto('reports')
     .values({
-      id, project_id: projectId, client_id: project.client_id, title: `Report ${next()}`, version: 1, file: `${id}.pdf`, original_name: 'report.pdf',
-      size: 1, sha256: '0'.repeat(64), published_at: overrides.published ? now : null, created_by: null, created_at: now,
+      id,
+      project_id: projectId,
+      client_id: project.client_id,
+      title: `Report ${next()}`,
+      version: 1,
+      file: `${id}.pdf`,
+      original_name: 'report.pdf',
+      size: 1,
+      sha256: '0'.repeat(64),
+      published_at: overrides.published ? now : null,
+      created_by: null,
+      created_at: now,
       ...overrides,
     })
     .execute();
@@ -119,7 +171,11 @@ export async function buildReportRow(db: Db, projectId: string, overrides: Parti
 export async function setClientModules(db: Db, clientId: string, modules: Partial<Record<Module, boolean>>): Promise<ClientRow> {
   const row = await db.selectFrom('clients').select('modules').where('id', '=', clientId).executeTakeFirstOrThrow();
   const merged = { ...JSON.parse(row.modules), ...modules };
-  await db.updateTable('clients').set({ modules: JSON.stringify(merged) }).where('id', '=', clientId).execute();
+  await db
+    .updateTable('clients')
+    .set({ modules: JSON.stringify(merged) })
+    .where('id', '=', clientId)
+    .execute();
   return db.selectFrom('clients').selectAll().where('id', '=', clientId).executeTakeFirstOrThrow();
 }
 
@@ -127,7 +183,11 @@ export async function setClientModules(db: Db, clientId: string, modules: Partia
 export async function setVisibleFields(db: Db, clientId: string, fields: Partial<Record<HideKey, boolean>>): Promise<ClientRow> {
   const row = await db.selectFrom('clients').select('visible_fields').where('id', '=', clientId).executeTakeFirstOrThrow();
   const merged = { ...JSON.parse(row.visible_fields), ...fields };
-  await db.updateTable('clients').set({ visible_fields: JSON.stringify(merged) }).where('id', '=', clientId).execute();
+  await db
+    .updateTable('clients')
+    .set({ visible_fields: JSON.stringify(merged) })
+    .where('id', '=', clientId)
+    .execute();
   return db.selectFrom('clients').selectAll().where('id', '=', clientId).executeTakeFirstOrThrow();
 }
 

@@ -22,7 +22,17 @@ import { insertCommentRow } from '../support/comments.js';
  * test proves no role sees more. Staff scope does not exist yet; see the issue.)
  */
 
-const MODULE_SETTINGS = ['{}', '{"findings":false}', '{"reports":false}', '{"chat":false}', '{"projects":false}', '{"findings":0,"reports":null}', '[false]', 'not json', '{"findings":true,"chat":false,"reports":false,"projects":false}'];
+const MODULE_SETTINGS = [
+  '{}',
+  '{"findings":false}',
+  '{"reports":false}',
+  '{"chat":false}',
+  '{"projects":false}',
+  '{"findings":0,"reports":null}',
+  '[false]',
+  'not json',
+  '{"findings":true,"chat":false,"reports":false,"projects":false}',
+];
 const FIELD_SETTINGS = ['{}', '{"evidence":false}', '{"evidence":"no"}', '{broken'];
 
 let db: Db;
@@ -56,7 +66,10 @@ beforeAll(async () => {
           clientsMade.push(client.id);
           for (const role of ['viewer', 'collaborator', 'manager'] as const) {
             const user = await buildPortalUser(db, { client_id: client.id, role });
-            people.push({ label: `${role} of ${JSON.stringify({ portal_enabled, archived_at, modules, visible_fields })}`, person: { ...user, scope: [client.id] } });
+            people.push({
+              label: `${role} of ${JSON.stringify({ portal_enabled, archived_at, modules, visible_fields })}`,
+              person: { ...user, scope: [client.id] },
+            });
           }
           const project = await buildProject(db, { client_id: client.id });
           for (const published of [false, true]) {
@@ -67,7 +80,8 @@ beforeAll(async () => {
           }
         }
   // The scoped analyst: assigned to every third client, and on a project team of one more.
-  for (const [i, id] of clientsMade.entries()) if (i % 3 === 0) await db.insertInto('client_staff').values({ client_id: id, user_id: scopedRow.id, assigned_by: null, created_at: 1 }).execute();
+  for (const [i, id] of clientsMade.entries())
+    if (i % 3 === 0) await db.insertInto('client_staff').values({ client_id: id, user_id: scopedRow.id, assigned_by: null, created_at: 1 }).execute();
   const teamProject = await buildProject(db, { client_id: clientsMade[1]! });
   await db.insertInto('project_team').values({ project_id: teamProject.id, user_id: scopedRow.id }).execute();
   const [scoped, unassigned] = await scopesOf(db, [scopedRow, unassignedRow], SCOPED);
@@ -89,22 +103,36 @@ const QUERIES: Record<Reachable, { refs: RefsOf[Reachable]; rows: () => SelectQu
   project: { refs: { clients: 'c' }, rows: () => clientRows() },
   finding: {
     refs: { clients: 'c', findings: 'f' },
-    rows: () => db.selectFrom('findings as f').innerJoin('clients as c', 'c.id', 'f.client_id').select(['f.id', 'f.client_id', 'f.published', ...CLIENT_COLS]) as any,
+    rows: () =>
+      db
+        .selectFrom('findings as f')
+        .innerJoin('clients as c', 'c.id', 'f.client_id')
+        .select(['f.id', 'f.client_id', 'f.published', ...CLIENT_COLS]) as any,
   },
   report: {
     refs: { clients: 'c', reports: 'r' },
-    rows: () => db.selectFrom('reports as r').innerJoin('clients as c', 'c.id', 'r.client_id').select(['r.id', 'r.client_id', 'r.published', ...CLIENT_COLS]) as any,
+    rows: () =>
+      db
+        .selectFrom('reports as r')
+        .innerJoin('clients as c', 'c.id', 'r.client_id')
+        .select(['r.id', 'r.client_id', 'r.published', ...CLIENT_COLS]) as any,
   },
   evidence: {
     refs: { clients: 'c', findings: 'f', evidence: 'e' },
     rows: () =>
-      db.selectFrom('evidence as e').innerJoin('findings as f', 'f.id', 'e.finding_id').innerJoin('clients as c', 'c.id', 'f.client_id')
+      db
+        .selectFrom('evidence as e')
+        .innerJoin('findings as f', 'f.id', 'e.finding_id')
+        .innerJoin('clients as c', 'c.id', 'f.client_id')
         .select(['e.id', 'f.client_id', 'f.published', 'e.shared', 'e.client_file', 'c.visible_fields', ...CLIENT_COLS]) as any,
   },
   comment: {
     refs: { clients: 'c', findings: 'f', comments: 'm' },
     rows: () =>
-      db.selectFrom('comments as m').innerJoin('findings as f', 'f.id', 'm.finding_id').innerJoin('clients as c', 'c.id', 'f.client_id')
+      db
+        .selectFrom('comments as m')
+        .innerJoin('findings as f', 'f.id', 'm.finding_id')
+        .innerJoin('clients as c', 'c.id', 'f.client_id')
         .select(['m.id', 'f.client_id', 'f.published', 'm.internal', ...CLIENT_COLS]) as any,
   },
 };
@@ -121,12 +149,25 @@ describe('the access rules and their SQL filters agree', () => {
       let seenSomewhere = 0;
       let refusedSomewhere = 0;
       for (const { label, person } of people) {
-        const bySql = (await q.rows().where(seesSql(person, kind, q.refs as never)).execute()).map((r) => r.id as string).sort();
-        const byRule = all.filter((r) => sees(person, kind, r)).map((r) => r.id).sort();
+        const bySql = (
+          await q
+            .rows()
+            .where(seesSql(person, kind, q.refs as never))
+            .execute()
+        )
+          .map((r) => r.id as string)
+          .sort();
+        const byRule = all
+          .filter((r) => sees(person, kind, r))
+          .map((r) => r.id)
+          .sort();
         expect(bySql, `${kind} for ${label}`).toEqual(byRule);
         if (person.kind === 'portal') {
           // Never another client's row, whatever the state.
-          expect(all.filter((r) => byRule.includes(r.id) && clientOf(r) !== person.client_id), `${kind} for ${label}`).toEqual([]);
+          expect(
+            all.filter((r) => byRule.includes(r.id) && clientOf(r) !== person.client_id),
+            `${kind} for ${label}`,
+          ).toEqual([]);
           if (byRule.length) seenSomewhere++;
           if (byRule.length < all.filter((r) => clientOf(r) === person.client_id).length) refusedSomewhere++;
         }
@@ -144,11 +185,30 @@ describe('the access rules and their SQL filters agree', () => {
     for (const kind of Object.keys(QUERIES) as Reachable[]) {
       const q = QUERIES[kind];
       const all = (await q.rows().execute()) as { id: string; client_id?: string }[];
-      const inScope = all.filter((r) => scopedClients.includes(r.client_id ?? r.id)).map((r) => r.id).sort();
+      const inScope = all
+        .filter((r) => scopedClients.includes(r.client_id ?? r.id))
+        .map((r) => r.id)
+        .sort();
       expect(inScope.length, kind).toBeGreaterThan(0);
       expect(inScope.length, kind).toBeLessThan(all.length);
-      expect((await q.rows().where(seesSql(scoped, kind, q.refs as never)).execute()).map((r: { id: string }) => r.id).sort(), kind).toEqual(inScope);
-      expect(await q.rows().where(seesSql(none, kind, q.refs as never)).execute(), kind).toEqual([]);
+      expect(
+        (
+          await q
+            .rows()
+            .where(seesSql(scoped, kind, q.refs as never))
+            .execute()
+        )
+          .map((r: { id: string }) => r.id)
+          .sort(),
+        kind,
+      ).toEqual(inScope);
+      expect(
+        await q
+          .rows()
+          .where(seesSql(none, kind, q.refs as never))
+          .execute(),
+        kind,
+      ).toEqual([]);
     }
   });
 
@@ -157,10 +217,22 @@ describe('the access rules and their SQL filters agree', () => {
     for (const kind of Object.keys(QUERIES) as Reachable[]) {
       const q = QUERIES[kind];
       const all = await q.rows().execute();
-      expect((await q.rows().where(seesSql(staff, kind, q.refs as never)).execute()).length).toBe(all.length);
+      expect(
+        (
+          await q
+            .rows()
+            .where(seesSql(staff, kind, q.refs as never))
+            .execute()
+        ).length,
+      ).toBe(all.length);
       for (const label of ['removed staff', 'invited user']) {
         const p = people.find((x) => x.label === label)!.person;
-        expect(await q.rows().where(seesSql(p, kind, q.refs as never)).execute()).toEqual([]);
+        expect(
+          await q
+            .rows()
+            .where(seesSql(p, kind, q.refs as never))
+            .execute(),
+        ).toEqual([]);
         expect(all.filter((r) => sees(p, kind, r as never))).toEqual([]);
       }
     }

@@ -29,7 +29,10 @@ const STATE = '\\b(?!input\\b|patch\\b|q\\b|query\\b|body\\b)\\w+\\??';
 const PATTERNS: { name: string; re: RegExp }[] = [
   { name: 'a comparison on a state column', re: new RegExp(`${STATE}\\.${COLUMNS}\\b(?!_)\\s*(?:===|!==|==|!=|<|>)`) },
   { name: 'a negated state column', re: new RegExp(`!\\s*[\\w.?]+\\.${COLUMNS}\\b(?!_)`) },
-  { name: 'a state column used as a condition', re: new RegExp(`(?:\\bif\\s*\\(|&&|\\|\\||\\?\\?)\\s*[\\w.?]+\\.${COLUMNS}\\b(?![_'"\\w])\\s*(?:\\)|&&|\\|\\||\\?)`) },
+  {
+    name: 'a state column used as a condition',
+    re: new RegExp(`(?:\\bif\\s*\\(|&&|\\|\\||\\?\\?)\\s*[\\w.?]+\\.${COLUMNS}\\b(?![_'"\\w])\\s*(?:\\)|&&|\\|\\||\\?)`),
+  },
   { name: 'an SQL filter on a state column', re: new RegExp(`\\bwhere(?:Ref)?\\(\\s*['"\`][\\w.]*\\b${COLUMNS}['"\`]`) },
   { name: 'a module or field switch read as a condition', re: /\b(?:modulesOf|visibleFieldsOf)\([^)]*\)\s*(?:\[|\.\w)/ },
   { name: 'a module check outside the access rules', re: /\brequireModule\b/ },
@@ -49,9 +52,11 @@ const stripComments = (src: string) => src.replace(/\/\*[\s\S]*?\*\//g, (m) => m
 /** Every line of `src` that states a condition, with what it is. */
 export function conditionsIn(src: string): { line: number; what: string; text: string }[] {
   const found: { line: number; what: string; text: string }[] = [];
-  stripComments(src).split('\n').forEach((text, i) => {
-    for (const p of PATTERNS) if (p.re.test(text)) found.push({ line: i + 1, what: p.name, text: text.trim() });
-  });
+  stripComments(src)
+    .split('\n')
+    .forEach((text, i) => {
+      for (const p of PATTERNS) if (p.re.test(text)) found.push({ line: i + 1, what: p.name, text: text.trim() });
+    });
   return found;
 }
 
@@ -65,8 +70,8 @@ describe('access conditions have one home', () => {
 
   it('the scan finds each way a condition used to be written (the code as it was before the access module)', () => {
     const before = [
-      "if (finding.client_id !== user.client_id || finding.published !== 1) throw notFound();",
-      "return f.published === 1 && f.portal_enabled === 1 && f.archived_at === null && modulesOf(f).findings;",
+      'if (finding.client_id !== user.client_id || finding.published !== 1) throw notFound();',
+      'return f.published === 1 && f.portal_enabled === 1 && f.archived_at === null && modulesOf(f).findings;',
       "if (!client || !client.portal_enabled || client.archived_at !== null) return 'portal_disabled';",
       "if (!comment || (ctx.viewer.user.kind === 'portal' && comment.internal === 1)) throw notFound();",
       ".where('findings.published', '=', 1)",
@@ -75,9 +80,9 @@ describe('access conditions have one home', () => {
       "else q = q.where('c.archived_at', 'is', null);",
       "requireModule('portal', client, 'reports');",
       "if (module && !modulesOf({ modules: r.client_modules ?? '{}' })[module]) return false;",
-      "f.client_id === client.id && f.published === 1 && visibleFieldsOf(client).evidence;",
+      'f.client_id === client.id && f.published === 1 && visibleFieldsOf(client).evidence;',
       "if (r.user_kind === 'portal' && (f.published !== 1 || f.client_id !== r.user_client_id)) return false;",
-      "if (f.published) {",
+      'if (f.published) {',
       "if (!f.published) throw conflict('Publish the finding first.');",
       "sql`coalesce(json_extract(c.modules, '$.findings'), 1) <> 0`",
     ];
@@ -87,14 +92,14 @@ describe('access conditions have one home', () => {
   it('reading, writing and presenting the columns are not conditions', () => {
     const fine = [
       ".select(['findings.id', 'findings.published', 'clients.portal_enabled', 'clients.archived_at'])",
-      ".set({ published: publish ? 1 : 0, published_at: now })",
+      '.set({ published: publish ? 1 : 0, published_at: now })',
       "await trx.updateTable('clients').set({ archived_at: now, updated_at: now })",
-      "published: () => isPublished(f),",
-      "archivedAt: c.archived_at,",
-      "// a comment saying f.published === 1 is fine",
-      "if (f.published_at == null) return null;",
-      "const internal = input.internal === true;",
-      "const { finding_published, ...row } = found;",
+      'published: () => isPublished(f),',
+      'archivedAt: c.archived_at,',
+      '// a comment saying f.published === 1 is fine',
+      'if (f.published_at == null) return null;',
+      'const internal = input.internal === true;',
+      'const { finding_published, ...row } = found;',
     ];
     for (const line of fine) expect(conditionsIn(line), line).toEqual([]);
   });
@@ -117,7 +122,7 @@ describe('staff scope has one home', () => {
   });
 
   it('the scan finds a scope check written elsewhere', () => {
-    expect(SCOPE.test("if (firm.analysts_see_all_clients === 1) return rows;")).toBe(true);
+    expect(SCOPE.test('if (firm.analysts_see_all_clients === 1) return rows;')).toBe(true);
     expect(SCOPE.test(".where('id', 'in', db.selectFrom('client_staff').select('client_id'))")).toBe(true);
     expect(SCOPE.test('const clientStaff = rooms.clientStaff(id);')).toBe(false);
   });

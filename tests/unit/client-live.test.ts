@@ -46,7 +46,11 @@ afterEach(async () => {
 });
 
 const ev = (position: number): AnyFeedEvent => ({
-  position, clientId: 'c1', type: 'finding:unpublished', at: new Date(0).toISOString(), data: { id: `f${position}` },
+  position,
+  clientId: 'c1',
+  type: 'finding:unpublished',
+  at: new Date(0).toISOString(),
+  data: { id: `f${position}` },
 });
 const until = async (check: () => boolean, ms = 8000) => {
   const end = Date.now() + ms;

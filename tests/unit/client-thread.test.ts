@@ -18,7 +18,13 @@ describe('mention text conversion', () => {
     const stored = toStored('Thanks @Ana, see @Pat (Client) too', [ana, pat]);
     expect(stored).toBe('Thanks @[Ana](u-ana), see @[Pat Client](u-pat) too');
     expect(mentionedIds(stored)).toEqual(['u-ana', 'u-pat']);
-    expect(toDisplay(stored)).toEqual({ text: 'Thanks @Ana, see @Pat Client too', picked: [{ id: 'u-ana', name: 'Ana' }, { id: 'u-pat', name: 'Pat Client' }] });
+    expect(toDisplay(stored)).toEqual({
+      text: 'Thanks @Ana, see @Pat Client too',
+      picked: [
+        { id: 'u-ana', name: 'Ana' },
+        { id: 'u-pat', name: 'Pat Client' },
+      ],
+    });
   });
 
   it('takes the longest name first, so "@Ana Analyst" is never read as "@Ana"', () => {
@@ -44,8 +50,18 @@ describe('mention text conversion', () => {
 });
 
 const comment = (id: string, at: string, o: Partial<CommentDTO> = {}): CommentDTO => ({
-  id, findingId: 'f1', author: { id: 'u1', name: 'Ana', kind: 'staff' }, bodyHtml: '<p>x</p>', body: 'x', clientMessageId: `cm-${id}`,
-  internal: false, sharedAt: null, createdAt: at, editedAt: null, deleted: false, ...o,
+  id,
+  findingId: 'f1',
+  author: { id: 'u1', name: 'Ana', kind: 'staff' },
+  bodyHtml: '<p>x</p>',
+  body: 'x',
+  clientMessageId: `cm-${id}`,
+  internal: false,
+  sharedAt: null,
+  createdAt: at,
+  editedAt: null,
+  deleted: false,
+  ...o,
 });
 
 describe('Thread', () => {
@@ -54,7 +70,10 @@ describe('Thread', () => {
     t.upsert(comment('b', '2026-01-01T10:02:00Z'));
     t.upsert(comment('a', '2026-01-01T10:01:00Z'));
     t.upsert(comment('b', '2026-01-01T10:02:00Z', { body: 'edited' }));
-    expect(t.comments.map((c) => [c.id, c.body])).toEqual([['a', 'x'], ['b', 'edited']]);
+    expect(t.comments.map((c) => [c.id, c.body])).toEqual([
+      ['a', 'x'],
+      ['b', 'edited'],
+    ]);
     // A fresh load that raced past a live arrival keeps the arrival.
     t.upsert(comment('c', '2026-01-01T10:03:00Z'));
     t.reset([comment('a', '2026-01-01T10:01:00Z'), comment('b', '2026-01-01T10:02:00Z')]);

@@ -18,7 +18,19 @@ beforeAll(async () => {
   dir = tempDir();
   ({ db, sqlite } = openDatabase(path.join(dir, 'db.sqlite')));
   await migrateToLatest(db);
-  await db.insertInto('clients').values({ id: 'c1', name: 'C', portal_enabled: 1, archived_at: null, session_idle_minutes: null, session_absolute_hours: null, created_at: 0, updated_at: 0 }).execute();
+  await db
+    .insertInto('clients')
+    .values({
+      id: 'c1',
+      name: 'C',
+      portal_enabled: 1,
+      archived_at: null,
+      session_idle_minutes: null,
+      session_absolute_hours: null,
+      created_at: 0,
+      updated_at: 0,
+    })
+    .execute();
 });
 afterAll(async () => {
   await db.destroy();
@@ -26,7 +38,11 @@ afterAll(async () => {
 });
 
 const insert = (n: number) => (trx: Db) =>
-  trx.insertInto('client_events').values({ client_id: 'c1', type: 'message:created', audience: 'all', entity_id: String(n), at: n }).returning('position').executeTakeFirstOrThrow();
+  trx
+    .insertInto('client_events')
+    .values({ client_id: 'c1', type: 'message:created', audience: 'all', entity_id: String(n), at: n })
+    .returning('position')
+    .executeTakeFirstOrThrow();
 
 describe('group commit', () => {
   it('runs the writes that arrive together in one transaction and resolves each only after it committed', async () => {
@@ -67,7 +83,9 @@ describe('group commit', () => {
       q.run(insert(1003)),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    const ids = (sqlite.prepare("select entity_id from client_events where entity_id in ('1001','1002','1003') order by entity_id").all() as { entity_id: string }[]).map((r) => r.entity_id);
+    const ids = (
+      sqlite.prepare("select entity_id from client_events where entity_id in ('1001','1002','1003') order by entity_id").all() as { entity_id: string }[]
+    ).map((r) => r.entity_id);
     expect(ids).toEqual(['1001', '1003']);
   });
 
@@ -77,7 +95,10 @@ describe('group commit', () => {
     const writer: BatchWriter<number, string> = {
       async many(trx, inputs) {
         calls.push(inputs);
-        await trx.insertInto('client_events').values(inputs.map((n) => ({ client_id: 'c1', type: 'message:created', audience: 'all', entity_id: `w${n}`, at: n }))).execute();
+        await trx
+          .insertInto('client_events')
+          .values(inputs.map((n) => ({ client_id: 'c1', type: 'message:created', audience: 'all', entity_id: `w${n}`, at: n })))
+          .execute();
         if (inputs.includes(0)) throw new Error('input 0 is refused');
         return inputs.map((n) => ({ ok: true as const, value: `done ${n}` }));
       },
@@ -93,7 +114,9 @@ describe('group commit', () => {
     expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/input 0 is refused/);
     // Together first (rolled back), then each alone.
     expect(calls).toEqual([[4, 0, 5], [4], [0], [5]]);
-    const ids = (sqlite.prepare("select entity_id from client_events where entity_id in ('w0','w4','w5') order by entity_id").all() as { entity_id: string }[]).map((r) => r.entity_id);
+    const ids = (
+      sqlite.prepare("select entity_id from client_events where entity_id in ('w0','w4','w5') order by entity_id").all() as { entity_id: string }[]
+    ).map((r) => r.entity_id);
     expect(ids).toEqual(['w4', 'w5']);
   });
 
@@ -116,7 +139,12 @@ describe('group commit', () => {
     // A constraint deferred to commit time makes the COMMIT fail after every write succeeded.
     // (The pragma holds until the next COMMIT: the batch's.)
     sqlite.pragma('defer_foreign_keys = on');
-    const bad = q.run((trx) => trx.insertInto('comments').values({ id: 'x', finding_id: 'no-such-finding', client_id: 'c1', author_id: 'nobody', body: 'b', client_message_id: 'cccccccc', created_at: 0 }).execute());
+    const bad = q.run((trx) =>
+      trx
+        .insertInto('comments')
+        .values({ id: 'x', finding_id: 'no-such-finding', client_id: 'c1', author_id: 'nobody', body: 'b', client_message_id: 'cccccccc', created_at: 0 })
+        .execute(),
+    );
     const good = q.run(insert(2001));
     const outcomes = await Promise.allSettled([bad, good]);
     sqlite.pragma('defer_foreign_keys = off');

@@ -22,7 +22,8 @@ const ALL = [...files('server'), ...files('client'), ...files('db')];
 const KNOWN = new Set(ALL);
 
 /** The import specifiers of a file (static imports and re-exports, type-only ones included). */
-const specifiers = (file: string) => [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+const specifiers = (file: string) =>
+  [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!);
 
 /** A specifier resolved to a repository file, or null for a package. */
 function resolve(from: string, spec: string): string | null {
@@ -46,11 +47,17 @@ function cycles(): string[][] {
   const on = new Set<string>();
   const out: string[][] = [];
   const visit = (v: string) => {
-    idx.set(v, index); low.set(v, index); index++; stack.push(v); on.add(v);
+    idx.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    on.add(v);
     for (const { to: w } of imports(v)) {
       if (!w) continue;
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
-      else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
     }
     if (low.get(v) === idx.get(v)) {
       const c: string[] = [];
@@ -69,7 +76,11 @@ function cycles(): string[][] {
 
 /** Files under `from` that import anything under one of `forbidden`. */
 const offences = (from: string, forbidden: string[]) =>
-  ALL.filter((f) => f.startsWith(from)).flatMap((f) => imports(f).filter((i) => i.to && forbidden.some((d) => i.to!.startsWith(d))).map((i) => `${f} → ${i.to}`));
+  ALL.filter((f) => f.startsWith(from)).flatMap((f) =>
+    imports(f)
+      .filter((i) => i.to && forbidden.some((d) => i.to!.startsWith(d)))
+      .map((i) => `${f} → ${i.to}`),
+  );
 
 /** A Kysely query builder, a transaction or raw SQL: what routes hand to repositories and commands. */
 const QUERY = /\b(?:selectFrom|insertInto|updateTable|deleteFrom)\(|\.transaction\(|\bsql`/;
@@ -85,7 +96,10 @@ const namesTable = (t: string) => new RegExp(`['"\`]${t}(?:['"\`.]|\\s+as\\s)`);
 
 /** Tables no repository names, each with the only files that may name it (migrations aside) and why. */
 const TABLE_EXCEPTIONS: Record<string, { home: string[]; why: string }> = {
-  client_events: { home: ['server/events/log.ts'], why: 'the ordered event log: appended in the transaction of each change and read by the feed pump, in one module' },
+  client_events: {
+    home: ['server/events/log.ts'],
+    why: 'the ordered event log: appended in the transaction of each change and read by the feed pump, in one module',
+  },
 };
 
 describe('import boundaries', () => {
@@ -95,12 +109,20 @@ describe('import boundaries', () => {
   });
 
   it('the browser imports the server only through server/contracts ($contracts)', () => {
-    const bad = ALL.filter((f) => f.startsWith('client/')).flatMap((f) => imports(f).filter((i) => i.to && !i.to.startsWith('client/') && !i.to.startsWith('server/contracts/')).map((i) => `${f} → ${i.spec}`));
+    const bad = ALL.filter((f) => f.startsWith('client/')).flatMap((f) =>
+      imports(f)
+        .filter((i) => i.to && !i.to.startsWith('client/') && !i.to.startsWith('server/contracts/'))
+        .map((i) => `${f} → ${i.spec}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it('server/contracts imports nothing but zod and other contracts', () => {
-    const bad = ALL.filter((f) => f.startsWith('server/contracts/')).flatMap((f) => imports(f).filter((i) => (i.to ? !i.to.startsWith('server/contracts/') : i.spec !== 'zod')).map((i) => `${f} → ${i.spec}`));
+    const bad = ALL.filter((f) => f.startsWith('server/contracts/')).flatMap((f) =>
+      imports(f)
+        .filter((i) => (i.to ? !i.to.startsWith('server/contracts/') : i.spec !== 'zod'))
+        .map((i) => `${f} → ${i.spec}`),
+    );
     expect(bad).toEqual([]);
   });
 
@@ -114,7 +136,9 @@ describe('import boundaries', () => {
     expect(offences('server/commands/', ['server/routes/', 'server/realtime/', 'server/middleware/', 'server/events/handlers/'])).toEqual([]);
     expect(offences('server/repositories/', ['server/commands/', 'server/events/'])).toEqual([]);
     // Reads never import writes; infrastructure (group commit, send limits) is below both.
-    expect(offences('server/queries/', ['server/commands/', 'server/routes/', 'server/realtime/', 'server/middleware/', 'server/events/handlers/'])).toEqual([]);
+    expect(offences('server/queries/', ['server/commands/', 'server/routes/', 'server/realtime/', 'server/middleware/', 'server/events/handlers/'])).toEqual(
+      [],
+    );
     expect(offences('server/services/', higher)).toEqual([]);
     expect(offences('db/', ['server/routes/', 'server/commands/', 'server/realtime/', 'server/repositories/', 'server/presenters/'])).toEqual([]);
   });
@@ -131,11 +155,15 @@ describe('import boundaries', () => {
         return m && WRITES.test(part) ? [m[1]] : [];
       });
     const writersIn = (f: string) => writersOf(fs.readFileSync(path.join(ROOT, f), 'utf8'));
-    const many = commands.map((f) => [f, writersIn(f)] as const).filter(([, w]) => w.length > 1).map(([f, w]) => `${f}: ${w.join(', ')}`);
+    const many = commands
+      .map((f) => [f, writersIn(f)] as const)
+      .filter(([, w]) => w.length > 1)
+      .map(([f, w]) => `${f}: ${w.join(', ')}`);
     expect(many).toEqual([]);
     // The scan is not vacuous: it finds the write of a known command, and two writes in one file.
     expect(writersIn('server/commands/chat/send.ts')).toEqual(['sendMessage']);
-    const two = "x\nexport async function a(deps: AppDeps, ctx: CommandContext) {\n  await deps.writes.run(f);\n}\nexport async function b(deps: AppDeps, ctx: CommandContext) {\n  await writeAudit(trx);\n}\n";
+    const two =
+      'x\nexport async function a(deps: AppDeps, ctx: CommandContext) {\n  await deps.writes.run(f);\n}\nexport async function b(deps: AppDeps, ctx: CommandContext) {\n  await writeAudit(trx);\n}\n';
     expect(writersOf(two)).toEqual(['a', 'b']);
     // Queries read; the only writes they make are audit rows: of downloads, and of portal pages viewed.
     const writingQueries = ALL.filter((f) => f.startsWith('server/queries/')).filter((f) => WRITES.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
@@ -143,7 +171,9 @@ describe('import boundaries', () => {
   });
 
   it('presenters are pure functions of loaded rows: no SQL, no database handle', () => {
-    const impure = ALL.filter((f) => f.startsWith('server/presenters/')).filter((f) => /\b(selectFrom|insertInto|updateTable|deleteFrom)\(|from 'kysely'|db\/client/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    const impure = ALL.filter((f) => f.startsWith('server/presenters/')).filter((f) =>
+      /\b(selectFrom|insertInto|updateTable|deleteFrom)\(|from 'kysely'|db\/client/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')),
+    );
     expect(impure).toEqual([]);
   });
 
@@ -151,7 +181,10 @@ describe('import boundaries', () => {
     const routes = ALL.filter((f) => f.startsWith('server/routes/'));
     expect(routes.length).toBeGreaterThan(10);
     const found = routes.flatMap((f) =>
-      fs.readFileSync(path.join(ROOT, f), 'utf8').split('\n').flatMap((line, i) => (QUERY.test(line) ? [`${f}:${i + 1} ${line.trim()}`] : [])),
+      fs
+        .readFileSync(path.join(ROOT, f), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (QUERY.test(line) ? [`${f}:${i + 1} ${line.trim()}`] : [])),
     );
     expect(found).toEqual([]);
   });
@@ -166,7 +199,7 @@ describe('import boundaries', () => {
       'await sql`select 1`.execute(deps.db);',
     ])
       expect(QUERY.test(line), line).toBe(true);
-    expect(QUERY.test("res.json({ clients: await listClients(deps, commandContextOf(req)) });")).toBe(false);
+    expect(QUERY.test('res.json({ clients: await listClients(deps, commandContextOf(req)) });')).toBe(false);
   });
 
   it('every table of the Database interface is named in server/repositories/ (or is a listed exception)', () => {
@@ -180,8 +213,9 @@ describe('import boundaries', () => {
     for (const [t, { home }] of Object.entries(TABLE_EXCEPTIONS)) {
       expect(tables, t).toContain(t);
       expect(named(t), `${t} has a repository now: drop the exception`).toBe(false);
-      const users = ALL.filter((f) => (f.startsWith('server/') || f.startsWith('db/')) && !f.startsWith('db/migrations/'))
-        .filter((f) => namesTable(t).test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+      const users = ALL.filter((f) => (f.startsWith('server/') || f.startsWith('db/')) && !f.startsWith('db/migrations/')).filter((f) =>
+        namesTable(t).test(fs.readFileSync(path.join(ROOT, f), 'utf8')),
+      );
       expect(users, t).toEqual(home);
     }
   });

@@ -40,6 +40,11 @@ describe('pick', () => {
     expect(typeof portalTypes).toBe('function');
     expect(pick<ReportSummaryDTO>('report', STAFF_PROFILE, values)).toEqual({ id: 'r1', projectId: 'p1', title: 'Report', version: 2 });
     const offered = { ...values, clientId: () => 'c1' } as unknown as { [K in keyof ReportSummaryDTO]-?: () => ReportSummaryDTO[K] };
-    expect(pick<ReportSummaryDTO>('report', portalProfile({ id: 'c1', visible_fields: '{}' }), offered)).toEqual({ id: 'r1', projectId: 'p1', title: 'Report', version: 2 });
+    expect(pick<ReportSummaryDTO>('report', portalProfile({ id: 'c1', visible_fields: '{}' }), offered)).toEqual({
+      id: 'r1',
+      projectId: 'p1',
+      title: 'Report',
+      version: 2,
+    });
   });
 });

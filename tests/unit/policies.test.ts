@@ -75,9 +75,11 @@ const OTHER = 'client-other';
 
 type Principal = Pick<UserRow, 'id' | 'kind' | 'role' | 'client_id' | 'status'> & { scope: ClientScope };
 const principal = (role: Role, status: UserRow['status'] = 'active'): Principal =>
-  STAFF.includes(role) ? { id: `u-${role}`, kind: 'staff', role, client_id: null, status, scope: 'all' } : { id: `u-${role}`, kind: 'portal', role, client_id: OWN, status, scope: [OWN] };
+  STAFF.includes(role)
+    ? { id: `u-${role}`, kind: 'staff', role, client_id: null, status, scope: 'all' }
+    : { id: `u-${role}`, kind: 'portal', role, client_id: OWN, status, scope: [OWN] };
 
-const resourceOf = (target: Target, clientId: string): Resource | undefined => (target === 'none' ? undefined : { type: target, clientId } as Resource);
+const resourceOf = (target: Target, clientId: string): Resource | undefined => (target === 'none' ? undefined : ({ type: target, clientId } as Resource));
 
 /** What authorize() does: 'ok', or the status it throws. */
 function outcome(p: Principal, action: Action, r: Resource | undefined): 'ok' | number {
@@ -184,7 +186,8 @@ describe('the rules key on the kind of principal, not on role names or client id
   it('a portal principal carrying a staff role name gets nothing staff-only', () => {
     for (const role of ['admin', 'analyst'] as const) {
       const p: Principal = { id: 'u-x', kind: 'portal', role, client_id: OWN, status: 'active', scope: [OWN] };
-      for (const action of ['staff.manage', 'outbox.read', 'firm.manage', 'remediation.queue'] as const) expect(can(p, action), `${role} ${action}`).toBe(false);
+      for (const action of ['staff.manage', 'outbox.read', 'firm.manage', 'remediation.queue'] as const)
+        expect(can(p, action), `${role} ${action}`).toBe(false);
       for (const action of ['remediation.verdict', 'retest.manage', 'finding.manage', 'evidence.readOriginal', 'comment.writeInternal'] as const) {
         expect(can(p, action, { type: 'clientData', clientId: OWN }), `${role} ${action}`).toBe(false);
       }
@@ -204,7 +207,14 @@ describe('the rules key on the kind of principal, not on role names or client id
 });
 
 describe('staff scope: an analyst the firm limits to some clients', () => {
-  const scoped = (scope: ClientScope | undefined): Principal => ({ id: 'u-scoped', kind: 'staff', role: 'analyst', client_id: null, status: 'active', scope: scope as ClientScope });
+  const scoped = (scope: ClientScope | undefined): Principal => ({
+    id: 'u-scoped',
+    kind: 'staff',
+    role: 'analyst',
+    client_id: null,
+    status: 'active',
+    scope: scope as ClientScope,
+  });
   const CLIENT_ACTIONS = ACTIONS.filter((a) => TABLE[a].target !== 'none');
 
   it('acts exactly as an analyst on a client in their scope', () => {

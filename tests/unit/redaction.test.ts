@@ -29,7 +29,9 @@ const file = (bytes: Buffer) => {
 async function noisy(width: number, height: number): Promise<Buffer> {
   const raw = Buffer.alloc(width * height * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = 40 + ((i * 7919) % 200);
-  return sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 async function pixels(bytes: Buffer) {
@@ -61,7 +63,10 @@ function blankPng(width: number, height: number): Buffer {
 }
 
 async function refusal(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(AppError);
   return err as AppError;
 }
@@ -70,17 +75,47 @@ const UNREADABLE = 'This image could not be read. It may be damaged; try another
 describe('inspectImage', () => {
   it('answers the size of an image of the sniffed format (a JPEG is jpg)', async () => {
     expect(await inspectImage(file(await noisy(30, 20)), 'png')).toEqual({ width: 30, height: 20 });
-    expect(await inspectImage(file(await sharp(await noisy(30, 20)).jpeg().toBuffer()), 'jpg')).toEqual({ width: 30, height: 20 });
-    expect(await inspectImage(file(await sharp(await noisy(30, 20)).webp().toBuffer()), 'webp')).toEqual({ width: 30, height: 20 });
+    expect(
+      await inspectImage(
+        file(
+          await sharp(await noisy(30, 20))
+            .jpeg()
+            .toBuffer(),
+        ),
+        'jpg',
+      ),
+    ).toEqual({ width: 30, height: 20 });
+    expect(
+      await inspectImage(
+        file(
+          await sharp(await noisy(30, 20))
+            .webp()
+            .toBuffer(),
+        ),
+        'webp',
+      ),
+    ).toEqual({ width: 30, height: 20 });
   });
 
   it('answers the upright size of a JPEG stored sideways (EXIF orientation 6)', async () => {
-    const sideways = await sharp(await noisy(60, 20)).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const sideways = await sharp(await noisy(60, 20))
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     expect(await inspectImage(file(sideways), 'jpg')).toEqual({ width: 20, height: 60 });
   });
 
   it('refuses bytes of another format than the one sniffed, and bytes that are no image, as unreadable (400)', async () => {
-    for (const [bytes, sniffed] of [[await noisy(10, 10), 'jpg'], [await sharp(await noisy(10, 10)).jpeg().toBuffer(), 'png'], [Buffer.from('not an image at all'), 'png']] as const) {
+    for (const [bytes, sniffed] of [
+      [await noisy(10, 10), 'jpg'],
+      [
+        await sharp(await noisy(10, 10))
+          .jpeg()
+          .toBuffer(),
+        'png',
+      ],
+      [Buffer.from('not an image at all'), 'png'],
+    ] as const) {
       const err = await refusal(inspectImage(file(bytes), sniffed));
       expect([err.status, err.code, err.message]).toEqual([400, 'bad_request', UNREADABLE]);
     }
@@ -100,19 +135,31 @@ describe('renderClientCopies', () => {
   /** Every pixel of r (clipped) in the decoded image is opaque black. */
   async function expectBurned(bytes: Buffer, r: Rect) {
     const { info, at } = await pixels(bytes);
-    for (let y = r.y; y < Math.min(info.height, r.y + r.h); y++) for (let x = r.x; x < Math.min(info.width, r.x + r.w); x++) expect(at(x, y), `(${x},${y})`).toEqual(BLACK);
+    for (let y = r.y; y < Math.min(info.height, r.y + r.h); y++)
+      for (let x = r.x; x < Math.min(info.width, r.x + r.w); x++) expect(at(x, y), `(${x},${y})`).toEqual(BLACK);
   }
 
   it('burns the rectangles into a PNG of the upright size; pixels outside keep the original’s', async () => {
     const original = await noisy(120, 80);
-    const rects = [{ x: 10, y: 5, w: 20, h: 10 }, { x: 100, y: 70, w: 20, h: 10 }];
+    const rects = [
+      { x: 10, y: 5, w: 20, h: 10 },
+      { x: 100, y: 70, w: 20, h: 10 },
+    ];
     const { file: copy, thumb } = await renderClientCopies(file(original), { width: 120, height: 80 }, rects);
     expect((await sharp(copy).metadata()).format).toBe('png');
     const c = await pixels(copy);
     expect([c.info.width, c.info.height]).toEqual([120, 80]);
     for (const r of rects) await expectBurned(copy, r);
     const o = await pixels(original);
-    for (const [x, y] of [[9, 5], [30, 5], [10, 4], [10, 15], [60, 40], [99, 79]] as const) expect(c.at(x, y).slice(0, 3), `(${x},${y})`).toEqual(o.at(x, y));
+    for (const [x, y] of [
+      [9, 5],
+      [30, 5],
+      [10, 4],
+      [10, 15],
+      [60, 40],
+      [99, 79],
+    ] as const)
+      expect(c.at(x, y).slice(0, 3), `(${x},${y})`).toEqual(o.at(x, y));
     // Narrower than THUMB_WIDTH: the thumbnail is the same size (never enlarged).
     const t = await pixels(thumb);
     expect([t.info.width, t.info.height]).toEqual([120, 80]);
@@ -122,7 +169,10 @@ describe('renderClientCopies', () => {
     const width = 1000;
     const height = 500;
     // Scale 0.4: edges at 0.4 × odd numbers fall inside thumbnail pixels, so outward rounding matters.
-    const rects = [{ x: 101, y: 51, w: 33, h: 27 }, { x: 977, y: 483, w: 23, h: 17 }];
+    const rects = [
+      { x: 101, y: 51, w: 33, h: 27 },
+      { x: 977, y: 483, w: 23, h: 17 },
+    ];
     const { thumb } = await renderClientCopies(file(await noisy(width, height)), { width, height }, rects);
     const t = await pixels(thumb);
     expect([t.info.width, t.info.height]).toEqual([THUMB_WIDTH, 200]);
@@ -144,7 +194,11 @@ describe('renderClientCopies', () => {
 
   it('refuses a file whose upright size is not the one recorded, and a file that is no image, as unreadable', async () => {
     const p = file(await noisy(30, 20));
-    for (const size of [{ width: 20, height: 30 }, { width: 31, height: 20 }, { width: 30, height: 21 }]) {
+    for (const size of [
+      { width: 20, height: 30 },
+      { width: 31, height: 20 },
+      { width: 30, height: 21 },
+    ]) {
       const err = await refusal(renderClientCopies(p, size, []));
       expect([err.status, err.message]).toEqual([400, UNREADABLE]);
     }
@@ -156,8 +210,25 @@ describe('renderClientCopies', () => {
 describe('rectangleProblems', () => {
   it('accepts rectangles up to the edge and names each one that goes past it', () => {
     const size = { width: 100, height: 50 };
-    expect(rectangleProblems([{ x: 0, y: 0, w: 100, h: 50 }, { x: 90, y: 40, w: 10, h: 10 }], size)).toEqual([]);
-    expect(rectangleProblems([{ x: 0, y: 0, w: 1, h: 1 }, { x: 91, y: 0, w: 10, h: 1 }, { x: 0, y: 41, w: 1, h: 10 }], size)).toEqual([
+    expect(
+      rectangleProblems(
+        [
+          { x: 0, y: 0, w: 100, h: 50 },
+          { x: 90, y: 40, w: 10, h: 10 },
+        ],
+        size,
+      ),
+    ).toEqual([]);
+    expect(
+      rectangleProblems(
+        [
+          { x: 0, y: 0, w: 1, h: 1 },
+          { x: 91, y: 0, w: 10, h: 1 },
+          { x: 0, y: 41, w: 1, h: 10 },
+        ],
+        size,
+      ),
+    ).toEqual([
       { path: 'rectangles.1', message: 'Rectangle 2 goes outside the 100 × 50 image.' },
       { path: 'rectangles.2', message: 'Rectangle 3 goes outside the 100 × 50 image.' },
     ]);

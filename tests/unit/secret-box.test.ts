@@ -88,7 +88,16 @@ describe('secret box: the stored format and the key file, exactly', () => {
     const [v, iv, body] = box.split(':') as [string, string, string];
     const shortIv = Buffer.from(iv, 'base64').subarray(0, 11).toString('base64');
     const shortBody = Buffer.from(body, 'base64').subarray(0, 15).toString('base64');
-    for (const bad of [`${box}:extra`, `v2:${iv}:${body}`, `${v}::${body}`, `${v}:${iv}:`, `${v}:${iv}`, `${v}:${shortIv}:${body}`, `${v}:${shortBody}:${body}`, `${v}:${iv}:${shortBody}`]) {
+    for (const bad of [
+      `${box}:extra`,
+      `v2:${iv}:${body}`,
+      `${v}::${body}`,
+      `${v}:${iv}:`,
+      `${v}:${iv}`,
+      `${v}:${shortIv}:${body}`,
+      `${v}:${shortBody}:${body}`,
+      `${v}:${iv}:${shortBody}`,
+    ]) {
       expect(() => openSecret(cfg, bad, 'ctx'), bad).toThrow('secret box: unknown format');
     }
   });
@@ -123,7 +132,11 @@ describe('secret box: the stored format and the key file, exactly', () => {
     const upper = path.join(dir, 'upper.key');
     writeFileSync(upper, hex.toUpperCase(), { mode: 0o600 });
     expect(secretKey({ secretKeyHex: undefined, secretKeyFile: upper }).toString('hex')).toBe(hex);
-    for (const [name, text] of [['long.key', `${hex}ab`], ['prefixed.key', `x${hex}`], ['short.key', hex.slice(2)]] as const) {
+    for (const [name, text] of [
+      ['long.key', `${hex}ab`],
+      ['prefixed.key', `x${hex}`],
+      ['short.key', hex.slice(2)],
+    ] as const) {
       const f = path.join(dir, name);
       writeFileSync(f, text, { mode: 0o600 });
       expect(() => secretKey({ secretKeyHex: undefined, secretKeyFile: f }), name).toThrow(/must hold 32 bytes/);

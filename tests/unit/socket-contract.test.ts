@@ -39,9 +39,19 @@ describe('the socket protocol map', () => {
     expect(typeof serverSide).toBe('function');
     expect(typeof browserSide).toBe('function');
     const pushed: Record<(typeof FEED_EVENT_TYPES)[number], true> = {
-      'comment:created': true, 'comment:updated': true, 'comment:deleted': true, 'message:created': true, 'message:updated': true, 'message:deleted': true,
-      'finding:published': true, 'finding:unpublished': true, 'finding:updated': true, 'report:published': true, 'report:unpublished': true,
-      'project:updated': true, 'remediation:updated': true,
+      'comment:created': true,
+      'comment:updated': true,
+      'comment:deleted': true,
+      'message:created': true,
+      'message:updated': true,
+      'message:deleted': true,
+      'finding:published': true,
+      'finding:unpublished': true,
+      'finding:updated': true,
+      'report:published': true,
+      'report:unpublished': true,
+      'project:updated': true,
+      'remediation:updated': true,
     };
     expect(Object.keys(pushed).sort()).toEqual([...FEED_EVENT_TYPES].sort());
   });

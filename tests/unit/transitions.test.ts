@@ -16,11 +16,16 @@ const SPEC: Record<string, string[]> = {
   'pending_verification>verified_fixed': [S],
   'pending_verification>not_fixed': [S],
   'pending_verification>partially_fixed': [S],
-  'open>risk_accepted': [S], 'open>closed': [S],
-  'not_fixed>risk_accepted': [S], 'not_fixed>closed': [S],
-  'partially_fixed>risk_accepted': [S], 'partially_fixed>closed': [S],
-  'verified_fixed>closed': [S], 'verified_fixed>open': [S],
-  'risk_accepted>open': [S], 'risk_accepted>closed': [S],
+  'open>risk_accepted': [S],
+  'open>closed': [S],
+  'not_fixed>risk_accepted': [S],
+  'not_fixed>closed': [S],
+  'partially_fixed>risk_accepted': [S],
+  'partially_fixed>closed': [S],
+  'verified_fixed>closed': [S],
+  'verified_fixed>open': [S],
+  'risk_accepted>open': [S],
+  'risk_accepted>closed': [S],
   'closed>open': [S],
 };
 
@@ -64,7 +69,11 @@ describe('the finding-status transition table', () => {
   });
 
   it('gives Viewers and Collaborators (and staff viewers) nothing at all', () => {
-    for (const user of [{ kind: 'portal', role: 'viewer' }, { kind: 'portal', role: 'collaborator' }, { kind: 'staff', role: 'viewer' }] as const) {
+    for (const user of [
+      { kind: 'portal', role: 'viewer' },
+      { kind: 'portal', role: 'collaborator' },
+      { kind: 'staff', role: 'viewer' },
+    ] as const) {
       expect(actorOf(user)).toBeNull();
       for (const s of FINDING_STATUSES) expect(allowedFrom(s, actorOf(user))).toEqual([]);
     }
@@ -79,8 +88,15 @@ describe('the finding-status transition table', () => {
 
 describe('retest request transitions', () => {
   it.each([
-    ['requested', 'scheduled', true], ['requested', 'done', true], ['scheduled', 'done', true], ['scheduled', 'scheduled', true],
-    ['requested', 'requested', false], ['scheduled', 'requested', false], ['done', 'requested', false], ['done', 'scheduled', false], ['done', 'done', false],
+    ['requested', 'scheduled', true],
+    ['requested', 'done', true],
+    ['scheduled', 'done', true],
+    ['scheduled', 'scheduled', true],
+    ['requested', 'requested', false],
+    ['scheduled', 'requested', false],
+    ['done', 'requested', false],
+    ['done', 'scheduled', false],
+    ['done', 'done', false],
   ] as const)('%s → %s allowed = %s', (from, to, ok) => {
     const r = checkRetestTransition(from, to);
     expect(r.ok).toBe(ok);
@@ -98,7 +114,8 @@ describe('deadlines', () => {
     expect(dueOf(base, d, 1_000_000 + 30 * DAY).overdue).toBe(false);
     expect(dueOf(base, d, 1_000_001 + 30 * DAY).overdue).toBe(true);
     for (const status of ['not_fixed', 'partially_fixed'] as const) expect(dueOf({ ...base, status }, d, 1e12).overdue).toBe(true);
-    for (const status of ['verified_fixed', 'risk_accepted', 'closed', 'pending_verification'] as const) expect(dueOf({ ...base, status }, d, 1e12).overdue).toBe(false);
+    for (const status of ['verified_fixed', 'risk_accepted', 'closed', 'pending_verification'] as const)
+      expect(dueOf({ ...base, status }, d, 1e12).overdue).toBe(false);
     expect(dueOf({ ...base, severity: 'informational' }, d, 1e12)).toMatchObject({ dueAt: null, overdue: false });
     expect(dueOf({ ...base, published_at: null }, d, 1e12).dueAt).toBeNull();
   });

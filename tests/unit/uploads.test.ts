@@ -23,7 +23,10 @@ const file = (bytes: Buffer | string) => {
   return p;
 };
 const ALL = ['png', 'jpg', 'webp', 'gif', 'pdf', 'zip', 'txt'] as const;
-const img = (fmt: 'png' | 'jpeg' | 'webp' | 'gif') => sharp({ create: { width: 4, height: 4, channels: 3, background: '#123456' } })[fmt]().toBuffer();
+const img = (fmt: 'png' | 'jpeg' | 'webp' | 'gif') => {
+  const image = sharp({ create: { width: 4, height: 4, channels: 3, background: '#123456' } });
+  return image[fmt]().toBuffer();
+};
 /** The smallest valid zip: an empty archive (end of central directory only) — with one stored entry so file-type sees a zip. */
 function zip(): Buffer {
   const name = Buffer.from('a.txt');
@@ -95,17 +98,39 @@ describe('checkNameMatches', () => {
   };
   it('accepts every extension that goes with the type, in any case, and a name without one', () => {
     const ok: [string, Parameters<typeof checkNameMatches>[1]['ext']][] = [
-      ['a.png', 'png'], ['a.JPG', 'jpg'], ['a.jpeg', 'jpg'], ['a.jpe', 'jpg'], ['a.jfif', 'jpg'], ['a.webp', 'webp'], ['a.gif', 'gif'], ['a.pdf', 'pdf'], ['a.zip', 'zip'],
+      ['a.png', 'png'],
+      ['a.JPG', 'jpg'],
+      ['a.jpeg', 'jpg'],
+      ['a.jpe', 'jpg'],
+      ['a.jfif', 'jpg'],
+      ['a.webp', 'webp'],
+      ['a.gif', 'gif'],
+      ['a.pdf', 'pdf'],
+      ['a.zip', 'zip'],
       ...['txt', 'log', 'csv', 'tsv', 'md', 'json', 'xml', 'yaml', 'yml', 'nmap', 'gnmap'].map((e) => [`scan.${e}`, 'txt'] as [string, 'txt']),
-      ['README', 'txt'], ['archive.tar.1', 'zip'], ['x.', 'png'],
+      ['README', 'txt'],
+      ['archive.tar.1', 'zip'],
+      ['x.', 'png'],
     ];
     for (const [name, ext] of ok) expect(refuses(name, ext), name).toBeNull();
   });
   it('refuses another extension with 415, naming both', () => {
     const err = refuses('report.PHP', 'png');
     expect(err).toBeInstanceOf(AppError);
-    expect([err!.status, err!.code, err!.message]).toEqual([415, 'unsupported_media_type', 'The file name ends in .php, but the file is a PNG image. Rename it to .png and try again.']);
-    for (const [name, ext] of [['a.png', 'jpg'], ['a.jpg', 'png'], ['a.txt', 'pdf'], ['a.pdf', 'txt'], ['a.gif', 'webp'], ['a.zip', 'txt'], ['a.html', 'txt']] as const) {
+    expect([err!.status, err!.code, err!.message]).toEqual([
+      415,
+      'unsupported_media_type',
+      'The file name ends in .php, but the file is a PNG image. Rename it to .png and try again.',
+    ]);
+    for (const [name, ext] of [
+      ['a.png', 'jpg'],
+      ['a.jpg', 'png'],
+      ['a.txt', 'pdf'],
+      ['a.pdf', 'txt'],
+      ['a.gif', 'webp'],
+      ['a.zip', 'txt'],
+      ['a.html', 'txt'],
+    ] as const) {
       expect(refuses(name, ext)?.status, name).toBe(415);
     }
   });
@@ -127,10 +152,11 @@ describe('sanitiseFileName', () => {
     expect(sanitiseFileName('.\u00a0.name.txt', 'x')).toBe('name.txt');
     expect(sanitiseFileName('dir/. .name.txt', 'x')).toBe('name.txt');
     expect(sanitiseFileName('. . .', 'x')).toBe('x');
-    expect(contentDisposition('attachment', '. .name.txt')).toBe("attachment; filename=\"name.txt\"; filename*=UTF-8''name.txt");
+    expect(contentDisposition('attachment', '. .name.txt')).toBe('attachment; filename="name.txt"; filename*=UTF-8\'\'name.txt');
   });
   it('falls back when nothing is left or the name is not a string', () => {
-    for (const raw of ['', '   ', '...', 'dir/', '\u200B', 42, null, undefined, ['a.txt']]) expect(sanitiseFileName(raw, 'fallback.bin'), String(raw)).toBe('fallback.bin');
+    for (const raw of ['', '   ', '...', 'dir/', '\u200B', 42, null, undefined, ['a.txt']])
+      expect(sanitiseFileName(raw, 'fallback.bin'), String(raw)).toBe('fallback.bin');
   });
   it('caps a long name at 200 characters, keeping its extension', () => {
     expect(sanitiseFileName('a'.repeat(200), 'x')).toBe('a'.repeat(200));
@@ -158,20 +184,24 @@ describe('withExtension', () => {
 describe('contentDisposition and fileHeaders', () => {
   it('quotes a safe ASCII fallback and carries the exact name as filename*', () => {
     expect(contentDisposition('attachment', 'Report (final), v2+x=y@z.pdf')).toBe(
-      "attachment; filename=\"Report (final), v2+x=y@z.pdf\"; filename*=UTF-8''Report%20%28final%29%2C%20v2%2Bx%3Dy%40z.pdf",
+      'attachment; filename="Report (final), v2+x=y@z.pdf"; filename*=UTF-8\'\'Report%20%28final%29%2C%20v2%2Bx%3Dy%40z.pdf',
     );
-    expect(contentDisposition('inline', 'a"b;c\u00e9\u00e9.txt')).toBe("inline; filename=\"a_b_c_.txt\"; filename*=UTF-8''a%22b%3Bc%C3%A9%C3%A9.txt");
-    expect(contentDisposition('inline', "it's*.txt")).toBe("inline; filename=\"it_s_.txt\"; filename*=UTF-8''it%27s%2A.txt");
-    expect(contentDisposition('attachment', '\u00e9\u00e9\u00e9')).toBe("attachment; filename=\"_\"; filename*=UTF-8''%C3%A9%C3%A9%C3%A9");
-    expect(contentDisposition('attachment', '')).toBe("attachment; filename=\"download\"; filename*=UTF-8''download");
-    expect(contentDisposition('attachment', '\u00e9 .txt')).toBe("attachment; filename=\"_ .txt\"; filename*=UTF-8''%C3%A9%20.txt");
-    expect(contentDisposition('attachment', ' \u00e9.txt')).toBe("attachment; filename=\"_.txt\"; filename*=UTF-8''%C3%A9.txt");
+    expect(contentDisposition('inline', 'a"b;c\u00e9\u00e9.txt')).toBe('inline; filename="a_b_c_.txt"; filename*=UTF-8\'\'a%22b%3Bc%C3%A9%C3%A9.txt');
+    expect(contentDisposition('inline', "it's*.txt")).toBe('inline; filename="it_s_.txt"; filename*=UTF-8\'\'it%27s%2A.txt');
+    expect(contentDisposition('attachment', '\u00e9\u00e9\u00e9')).toBe('attachment; filename="_"; filename*=UTF-8\'\'%C3%A9%C3%A9%C3%A9');
+    expect(contentDisposition('attachment', '')).toBe('attachment; filename="download"; filename*=UTF-8\'\'download');
+    expect(contentDisposition('attachment', '\u00e9 .txt')).toBe('attachment; filename="_ .txt"; filename*=UTF-8\'\'%C3%A9%20.txt');
+    expect(contentDisposition('attachment', ' \u00e9.txt')).toBe('attachment; filename="_.txt"; filename*=UTF-8\'\'%C3%A9.txt');
   });
 
   it('the headers of a served file: text gets a charset, no sniffing, a sandbox', () => {
     expect(fileHeaders('text/plain', 'inline; filename="a.txt"', 12, 'private, no-store')).toEqual({
-      'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': '12', 'Content-Disposition': 'inline; filename="a.txt"', 'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox", 'Cache-Control': 'private, no-store',
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': '12',
+      'Content-Disposition': 'inline; filename="a.txt"',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Cache-Control': 'private, no-store',
     });
     expect(fileHeaders('image/png', 'x', 1, 'c')['Content-Type']).toBe('image/png');
   });

@@ -9,9 +9,12 @@ import { mayShow, resolveProfile, STAFF_PROFILE } from '../../server/visibility/
  * (a field the table does not list is never shown, not even to staff).
  */
 
-const viewer = (kind: 'staff' | 'portal', clientId: string | null): Viewer =>
-  ({ user: { id: 'u1', kind, role: kind === 'staff' ? 'analyst' : 'viewer', client_id: clientId, status: 'active' } as Viewer['user'], session: {} as SessionRow });
-const client = (id: string, hidden: Record<string, boolean> = {}) => ({ id, visible_fields: JSON.stringify(hidden) }) as Pick<ClientRow, 'id' | 'visible_fields'>;
+const viewer = (kind: 'staff' | 'portal', clientId: string | null): Viewer => ({
+  user: { id: 'u1', kind, role: kind === 'staff' ? 'analyst' : 'viewer', client_id: clientId, status: 'active' } as Viewer['user'],
+  session: {} as SessionRow,
+});
+const client = (id: string, hidden: Record<string, boolean> = {}) =>
+  ({ id, visible_fields: JSON.stringify(hidden) }) as Pick<ClientRow, 'id' | 'visible_fields'>;
 
 describe('resolveProfile', () => {
   it('gives staff the staff profile, whatever client is at hand', () => {

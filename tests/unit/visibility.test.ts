@@ -6,17 +6,55 @@ import { HIDE_KEYS, VISIBILITY, type HideKey } from '../../server/visibility/fie
 
 const now = Date.parse('2026-11-22T10:00:00Z');
 const finding: FindingRow = {
-  id: 'f1', project_id: 'p1', client_id: 'c1', title: 'SQL injection', severity: 'high',
-  description: 'desc MARK-DESC', impact: 'impact MARK-IMPACT', remediation: 'fix MARK-REM', technical_details: 'MARK-TECH',
-  cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', cvss_version: '3.1', cvss_score: 9.8,
-  references_json: '["https://ref.example/MARK-REF"]', affected_assets_json: '["web01"]', status: 'open', published: 1, published_at: now,
-  internal_notes: 'MARK-INTERNAL', version: 3, created_by: 'u1', created_at: now, updated_at: now, due_paused_ms: 0, due_paused_at: null,
+  id: 'f1',
+  project_id: 'p1',
+  client_id: 'c1',
+  title: 'SQL injection',
+  severity: 'high',
+  description: 'desc MARK-DESC',
+  impact: 'impact MARK-IMPACT',
+  remediation: 'fix MARK-REM',
+  technical_details: 'MARK-TECH',
+  cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+  cvss_version: '3.1',
+  cvss_score: 9.8,
+  references_json: '["https://ref.example/MARK-REF"]',
+  affected_assets_json: '["web01"]',
+  status: 'open',
+  published: 1,
+  published_at: now,
+  internal_notes: 'MARK-INTERNAL',
+  version: 3,
+  created_by: 'u1',
+  created_at: now,
+  updated_at: now,
+  due_paused_ms: 0,
+  due_paused_at: null,
 };
 const evidence: EvidenceRow = {
-  id: 'e1', finding_id: 'f1', client_id: 'c1', kind: 'image', original_file: 'o.png', original_name: 'MARK-ORIGNAME.png', mime: 'image/png', size: 10,
-  width: 10, height: 10, client_file: 'c.webp', client_thumb_file: 't.webp', redactions: '[]', caption: 'cap', shared: 1, created_by: 'u1', created_at: now,
+  id: 'e1',
+  finding_id: 'f1',
+  client_id: 'c1',
+  kind: 'image',
+  original_file: 'o.png',
+  original_name: 'MARK-ORIGNAME.png',
+  mime: 'image/png',
+  size: 10,
+  width: 10,
+  height: 10,
+  client_file: 'c.webp',
+  client_thumb_file: 't.webp',
+  redactions: '[]',
+  caption: 'cap',
+  shared: 1,
+  created_by: 'u1',
+  created_at: now,
 };
-const extras = { projectName: 'Pentest', history: [{ from_status: null, to_status: 'open' as const, note: '', at: now, actor_id: 'u1', actor_name: 'Sam' }], evidence: [evidence] };
+const extras = {
+  projectName: 'Pentest',
+  history: [{ from_status: null, to_status: 'open' as const, note: '', at: now, actor_id: 'u1', actor_name: 'Sam' }],
+  evidence: [evidence],
+};
 const client = (hidden: HideKey[]) => ({ id: 'c1', visible_fields: JSON.stringify(Object.fromEntries(hidden.map((k) => [k, false]))) });
 
 const HIDDEN_FIELDS: Record<HideKey, string[]> = {

@@ -1,6 +1,16 @@
 import type {
-  EnrolConfirmInput, EnrolStartInput, EnrolStartResult, LoginInput, LoginResult, MfaInput, MfaResult, MfaStatusDTO,
-  RecoveryCodesResult, RegenerateRecoveryCodesInput, SecuritySettingsDTO, SecuritySettingsInput,
+  EnrolConfirmInput,
+  EnrolStartInput,
+  EnrolStartResult,
+  LoginInput,
+  LoginResult,
+  MfaInput,
+  MfaResult,
+  MfaStatusDTO,
+  RecoveryCodesResult,
+  RegenerateRecoveryCodesInput,
+  SecuritySettingsDTO,
+  SecuritySettingsInput,
 } from '$contracts/auth';
 import { api } from './http';
 

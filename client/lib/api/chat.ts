@@ -23,7 +23,12 @@ export function chatHistory(clientId: string, opts: { before?: number; limit?: n
  * Send a message over the live connection: queued while offline and retried with the same
  * clientMessageId (so never duplicated); resolves with the server's answer.
  */
-export function sendChatMessage(payload: { clientId: string; body: string; clientMessageId: string; attachmentIds?: string[] }): Promise<Ack<{ message: ChatMessageDTO }>> {
+export function sendChatMessage(payload: {
+  clientId: string;
+  body: string;
+  clientMessageId: string;
+  attachmentIds?: string[];
+}): Promise<Ack<{ message: ChatMessageDTO }>> {
   return live.send('message:send', payload);
 }
 
@@ -31,7 +36,8 @@ export const editChatMessage = (id: number, body: string) => api<{ message: Chat
 export const deleteChatMessage = (id: number) => api<{ message: ChatMessageDTO }>('DELETE', `/chat/messages/${id}`).then((r) => r.message);
 
 /** Move the viewer's read position forward. */
-export const markChatRead = (clientId: string, lastReadId: number) => api<{ lastReadId: number; unread: number }>('POST', `${chat(clientId)}/read`, { lastReadId });
+export const markChatRead = (clientId: string, lastReadId: number) =>
+  api<{ lastReadId: number; unread: number }>('POST', `${chat(clientId)}/read`, { lastReadId });
 
 /** Upload a file to share (pending until a message attaches it), with progress from 0 to 1. */
 export function uploadChatFile(clientId: string, file: File, onProgress?: (fraction: number) => void): Promise<AttachmentDTO> {

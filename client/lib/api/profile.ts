@@ -1,12 +1,5 @@
 import type { ApiErrorBody } from '$contracts/errors';
-import type {
-  PasswordChangeInput,
-  PasswordResetConfirmInput,
-  ProfileDTO,
-  ProfileUpdateInput,
-  ResetLinkDTO,
-  SessionInfoDTO,
-} from '$contracts/profile';
+import type { PasswordChangeInput, PasswordResetConfirmInput, ProfileDTO, ProfileUpdateInput, ResetLinkDTO, SessionInfoDTO } from '$contracts/profile';
 import { api, ApiError } from './http';
 
 /** The signed-in person's profile. */
@@ -46,7 +39,6 @@ export const removeAvatar = () => api<ProfileDTO>('DELETE', '/profile/avatar');
 /** Ask for a reset link. The answer is the same whether or not the account exists. */
 export const requestPasswordReset = (email: string) => api<{ message: string }>('POST', '/auth/password-reset', { email });
 /** Check a reset link (404 when invalid, expired or used). */
-export const checkResetLink = (token: string, f?: typeof fetch) =>
-  api<ResetLinkDTO>('GET', `/auth/password-reset/${encodeURIComponent(token)}`, undefined, f);
+export const checkResetLink = (token: string, f?: typeof fetch) => api<ResetLinkDTO>('GET', `/auth/password-reset/${encodeURIComponent(token)}`, undefined, f);
 /** Set the new password. It does not sign in: the person then signs in (with their second factor). */
 export const confirmPasswordReset = (input: PasswordResetConfirmInput) => api<void>('POST', '/auth/password-reset/confirm', input);

@@ -7,7 +7,8 @@ import { uploadFile } from './evidence';
 type F = typeof fetch;
 
 /** A project's reports: every version for staff. */
-export const listProjectReports = (projectId: string, f?: F) => api<ProjectReportsDTO>('GET', `/projects/${encodeURIComponent(projectId)}/reports`, undefined, f);
+export const listProjectReports = (projectId: string, f?: F) =>
+  api<ProjectReportsDTO>('GET', `/projects/${encodeURIComponent(projectId)}/reports`, undefined, f);
 
 /** Upload a PDF as the next version of `title` in the project. */
 export function uploadReport(projectId: string, title: string, file: File, onProgress?: (fraction: number) => void): Promise<ReportDTO> {

@@ -24,7 +24,11 @@ async function contextWords(deps: Pick<AppDeps, 'db'>, user: UserRow): Promise<s
  * sign in, with the second factor still owed where it applies. Whoever was signed in on this
  * browser before is signed out: the cookie now belongs to the new account.
  */
-export async function acceptInvitation(deps: AppDeps, ctx: OriginContext, input: AcceptInvitationInput): Promise<{ result: AcceptInvitationResult; session: IssuedSession }> {
+export async function acceptInvitation(
+  deps: AppDeps,
+  ctx: OriginContext,
+  input: AcceptInvitationInput,
+): Promise<{ result: AcceptInvitationResult; session: IssuedSession }> {
   // A cheap look-up first, so a dead link never costs an argon2 hash; re-checked in the transaction.
   const found = await findValidInvitation(deps.db, input.token, deps.clock());
   if (!found) throw notFound(INVALID_INVITATION);

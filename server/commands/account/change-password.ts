@@ -26,7 +26,12 @@ export async function changePassword(deps: AppDeps, ctx: CommandContext, input: 
   const ok = v.user.password_hash ? await verifyPassword(v.user.password_hash, input.currentPassword) : await verifyDummyPassword(input.currentPassword);
   if (!ok) {
     await throttleFailure(deps.db, key, deps.clock());
-    await writeAudit(deps.db, ctx.audit, { action: 'password.changed', outcome: 'failure', targetType: 'user', targetId: v.user.id, details: { reason: 'wrong_current_password' } }, deps.clock());
+    await writeAudit(
+      deps.db,
+      ctx.audit,
+      { action: 'password.changed', outcome: 'failure', targetType: 'user', targetId: v.user.id, details: { reason: 'wrong_current_password' } },
+      deps.clock(),
+    );
     const message = 'The current password is not correct.';
     throw validationFailed(`currentPassword: ${message}`, [{ path: 'currentPassword', message }]);
   }

@@ -15,7 +15,11 @@ import type { CommandContext } from '../../context.js';
  * recovery codes (returned to show once). The factor changed, so every session of the person
  * ends (another device may hold the old one) and this browser gets a new, verified session.
  */
-export async function confirmMfaEnrolment(deps: AppDeps, ctx: CommandContext, input: EnrolConfirmInput): Promise<{ result: RecoveryCodesResult; session: IssuedSession }> {
+export async function confirmMfaEnrolment(
+  deps: AppDeps,
+  ctx: CommandContext,
+  input: EnrolConfirmInput,
+): Promise<{ result: RecoveryCodesResult; session: IssuedSession }> {
   const v = ctx.viewer;
   if (!v.session.mfa_verified && v.user.totp_secret_enc) throw mfaRequired();
   const pending = v.user.totp_pending_enc;
@@ -41,7 +45,12 @@ export async function confirmMfaEnrolment(deps: AppDeps, ctx: CommandContext, in
   const recoveryCodes = await deps.db.transaction().execute(async (trx) => {
     if (!(await activatePendingTotp(trx, v.user.id, pending, check.step, now, firstSignIn))) throw conflict('Start setting up your authenticator app again.');
     const codes = await replaceRecoveryCodes(trx, v.user.id, now);
-    await writeAudit(trx, ctx.audit, { action: 'mfa.enrolled', outcome: 'success', targetType: 'user', targetId: v.user.id, details: { replaced: !!v.user.totp_secret_enc } }, now);
+    await writeAudit(
+      trx,
+      ctx.audit,
+      { action: 'mfa.enrolled', outcome: 'success', targetType: 'user', targetId: v.user.id, details: { replaced: !!v.user.totp_secret_enc } },
+      now,
+    );
     return codes;
   });
   await endUserSessions(deps, v.user.id, 'mfa_enrolled');

@@ -10,7 +10,12 @@ export async function endOtherSessions(deps: AppDeps, ctx: CommandContext): Prom
   const deferred = deferredBus(deps.bus);
   const ended = await deps.db.transaction().execute(async (trx) => {
     const ids = await endUserSessions({ db: trx, bus: deferred.bus }, v.user.id, 'ended_by_user', v.session.id);
-    await writeAudit(trx, ctx.audit, { action: 'session.ended', outcome: 'success', targetType: 'user', targetId: v.user.id, details: { scope: 'others', count: ids.length } }, deps.clock());
+    await writeAudit(
+      trx,
+      ctx.audit,
+      { action: 'session.ended', outcome: 'success', targetType: 'user', targetId: v.user.id, details: { scope: 'others', count: ids.length } },
+      deps.clock(),
+    );
     return ids.length;
   });
   deferred.flush();

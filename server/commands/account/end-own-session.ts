@@ -17,7 +17,12 @@ export async function endOwnSession(deps: AppDeps, ctx: CommandContext, publicId
   if (!target) throw notFound('That session has already ended.');
   await deps.db.transaction().execute(async (trx) => {
     await deleteSession(trx, target);
-    await writeAudit(trx, ctx.audit, { action: 'session.ended', outcome: 'success', targetType: 'session', targetId: publicId, details: { scope: 'one' } }, deps.clock());
+    await writeAudit(
+      trx,
+      ctx.audit,
+      { action: 'session.ended', outcome: 'success', targetType: 'session', targetId: publicId, details: { scope: 'one' } },
+      deps.clock(),
+    );
   });
   deps.bus.publish('sessions.ended', { sessionIds: [target], reason: 'ended_by_user' });
   return { current: target === v.session.id };

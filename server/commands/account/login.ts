@@ -26,7 +26,10 @@ export async function login(deps: AppDeps, ctx: OriginContext, input: LoginInput
   const base: AuditContext = { ...ctx.audit, actorId: null, actorEmail: input.email, clientId: null };
   const audit = (c: AuditContext, entry: AuditEntry) => writeAudit(deps.db, c, entry, deps.clock());
   const attempt = (outcome: AuditEntry['outcome'], reason: string, user?: UserRow) =>
-    audit({ ...base, actorId: user?.id ?? null, clientId: user?.client_id ?? null }, { action: 'auth.login', outcome, details: { factor: 'password', reason } });
+    audit(
+      { ...base, actorId: user?.id ?? null, clientId: user?.client_id ?? null },
+      { action: 'auth.login', outcome, details: { factor: 'password', reason } },
+    );
   if (!turn.ok) {
     await attempt('denied', 'throttled');
     throw rateLimited(turn.retryAfterSeconds);
@@ -58,6 +61,9 @@ export async function login(deps: AppDeps, ctx: OriginContext, input: LoginInput
   if (ctx.sessionId) await endSessions(deps, [ctx.sessionId], 'signed_in_again');
   const session = await issueSession(deps, usable, mfaStep === null, ctx.audit);
   if (mfaStep === null) await markSignedIn(deps.db, usable.id, deps.clock());
-  await audit({ ...base, actorId: usable.id, clientId: usable.client_id }, { action: 'auth.login', outcome: 'success', details: { factor: 'password', mfaStep } });
+  await audit(
+    { ...base, actorId: usable.id, clientId: usable.client_id },
+    { action: 'auth.login', outcome: 'success', details: { factor: 'password', mfaStep } },
+  );
   return { result: { mfaStep }, session };
 }

@@ -9,7 +9,13 @@ import { throttleFailure, throttleReset, throttleWait } from '../../auth/rate-li
  * Re-authentication for sensitive changes (re-enrolling an authenticator, new recovery codes); it
  * shares the password's per-account budget with login. A refusal is audited as `action`.
  */
-export async function reauthenticate(deps: Pick<AppDeps, 'db' | 'clock'>, audit: AuditContext, user: UserRow, password: string | undefined, action: string): Promise<void> {
+export async function reauthenticate(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  audit: AuditContext,
+  user: UserRow,
+  password: string | undefined,
+  action: string,
+): Promise<void> {
   if (!password) throw validationFailed('password: Enter your current password.', [{ path: 'password', message: 'Enter your current password.' }]);
   const key = `login:${user.email.toLowerCase()}`;
   const wait = await throttleWait(deps.db, key, deps.clock());

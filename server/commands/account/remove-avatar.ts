@@ -13,7 +13,12 @@ export async function removeAvatar(deps: AppDeps, ctx: CommandContext): Promise<
     const file = await avatarFileOf(trx, user.id);
     if (!file) return null;
     await setAvatarFile(trx, user.id, null, deps.clock());
-    await writeAudit(trx, ctx.audit, { action: 'profile.avatar_changed', outcome: 'success', targetType: 'user', targetId: user.id, details: { change: 'removed' } }, deps.clock());
+    await writeAudit(
+      trx,
+      ctx.audit,
+      { action: 'profile.avatar_changed', outcome: 'success', targetType: 'user', targetId: user.id, details: { change: 'removed' } },
+      deps.clock(),
+    );
     return file;
   });
   await deleteStoredFile(deps.config.uploadsDir, previous);

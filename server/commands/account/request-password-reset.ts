@@ -27,7 +27,16 @@ export async function requestPasswordReset(deps: AppDeps, ctx: OriginContext, em
       await insertReset(trx, user.id, tokenHash, now);
       await queueMail(trx, resetMail(deps.config.publicUrl, firmName ?? 'Debrief', email, token), now, !!deps.config.smtpUrl);
     }
-    await writeAudit(trx, audit, { action: 'password.reset_requested', outcome: eligible ? 'success' : 'failure', details: eligible ? undefined : { reason: user ? 'not_eligible' : 'unknown_account' } }, now);
+    await writeAudit(
+      trx,
+      audit,
+      {
+        action: 'password.reset_requested',
+        outcome: eligible ? 'success' : 'failure',
+        details: eligible ? undefined : { reason: user ? 'not_eligible' : 'unknown_account' },
+      },
+      now,
+    );
   });
   if (eligible) deps.bus.publish('mail.queued', {});
 }

@@ -33,7 +33,12 @@ export async function resetPassword(deps: AppDeps, ctx: OriginContext, input: Pa
     await setPasswordHash(trx, user.id, passwordHash, now);
     await endUserSessions({ db: trx, bus: deferred.bus }, user.id, 'password_reset');
     await queueMail(trx, passwordChangedMail(deps.config.publicUrl, user.email), now, !!deps.config.smtpUrl);
-    await writeAudit(trx, { ...ctx.audit, actorId: user.id, actorEmail: user.email, clientId: user.client_id }, { action: 'password.reset', outcome: 'success', targetType: 'user', targetId: user.id }, now);
+    await writeAudit(
+      trx,
+      { ...ctx.audit, actorId: user.id, actorEmail: user.email, clientId: user.client_id },
+      { action: 'password.reset', outcome: 'success', targetType: 'user', targetId: user.id },
+      now,
+    );
   });
   deferred.flush();
   deps.bus.publish('mail.queued', {});

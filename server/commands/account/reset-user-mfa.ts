@@ -26,7 +26,12 @@ export async function resetUserMfa(deps: AppDeps, ctx: CommandContext, userId: s
     await deleteRecoveryCodes(trx, target.id);
     await throttleReset(trx, `totp:${target.id}`);
     await voidResets(trx, target.id, now);
-    await writeAudit(trx, ctx.audit, { action: 'mfa.reset', outcome: 'success', targetType: 'user', targetId: target.id, details: { targetClientId: target.client_id } }, now);
+    await writeAudit(
+      trx,
+      ctx.audit,
+      { action: 'mfa.reset', outcome: 'success', targetType: 'user', targetId: target.id, details: { targetClientId: target.client_id } },
+      now,
+    );
   });
   await endUserSessions(deps, target.id, 'mfa_reset');
 }

@@ -21,7 +21,12 @@ export async function setAvatar(deps: AppDeps, ctx: CommandContext, image: Buffe
     previous = await deps.db.transaction().execute(async (trx) => {
       const before = await avatarFileOf(trx, user.id);
       await setAvatarFile(trx, user.id, stored, deps.clock());
-      await writeAudit(trx, ctx.audit, { action: 'profile.avatar_changed', outcome: 'success', targetType: 'user', targetId: user.id, details: { change: 'uploaded' } }, deps.clock());
+      await writeAudit(
+        trx,
+        ctx.audit,
+        { action: 'profile.avatar_changed', outcome: 'success', targetType: 'user', targetId: user.id, details: { change: 'uploaded' } },
+        deps.clock(),
+      );
       return before;
     });
   } catch (err) {

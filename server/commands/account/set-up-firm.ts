@@ -28,8 +28,25 @@ export async function setUpFirm(deps: AppDeps, ctx: OriginContext, input: SetupI
   const user = await deps.db.transaction().execute(async (trx) => {
     if (await anyStaffExists(trx)) throw notFound();
     await upsertFirm(trx, input.firmName, now);
-    await insertUser(trx, { id: userId, kind: 'staff', role: 'admin', client_id: null, email: input.email, name: input.name, password_hash: passwordHash, status: 'active', created_at: now, updated_at: now, last_login_at: now });
-    await writeAudit(trx, { ...ctx.audit, actorId: userId, actorEmail: input.email }, { action: 'setup.completed', outcome: 'success', targetType: 'user', targetId: userId }, now);
+    await insertUser(trx, {
+      id: userId,
+      kind: 'staff',
+      role: 'admin',
+      client_id: null,
+      email: input.email,
+      name: input.name,
+      password_hash: passwordHash,
+      status: 'active',
+      created_at: now,
+      updated_at: now,
+      last_login_at: now,
+    });
+    await writeAudit(
+      trx,
+      { ...ctx.audit, actorId: userId, actorEmail: input.email },
+      { action: 'setup.completed', outcome: 'success', targetType: 'user', targetId: userId },
+      now,
+    );
     return getUser(trx, userId);
   });
   deps.setup.close();

@@ -15,8 +15,18 @@ export async function updateProfile(deps: AppDeps, ctx: CommandContext, input: P
   const user = await deps.db.transaction().execute(async (trx) => {
     const current = await getUser(trx, me.id);
     const prefs = input.notifyPrefs ? { ...notifyPrefsFrom(current.notify_prefs), ...input.notifyPrefs } : undefined;
-    await updateProfileFields(trx, me.id, { ...(input.name !== undefined && { name: input.name }), ...(prefs && { notify_prefs: JSON.stringify(prefs) }) }, now);
-    await writeAudit(trx, ctx.audit, { action: 'profile.updated', outcome: 'success', targetType: 'user', targetId: me.id, details: { fields: Object.keys(input) } }, now);
+    await updateProfileFields(
+      trx,
+      me.id,
+      { ...(input.name !== undefined && { name: input.name }), ...(prefs && { notify_prefs: JSON.stringify(prefs) }) },
+      now,
+    );
+    await writeAudit(
+      trx,
+      ctx.audit,
+      { action: 'profile.updated', outcome: 'success', targetType: 'user', targetId: me.id, details: { fields: Object.keys(input) } },
+      now,
+    );
     return getUser(trx, me.id);
   });
   return presentProfile(user);

@@ -18,7 +18,15 @@ export async function prunePendingAttachments(deps: Pick<AppDeps, 'db' | 'config
       .where('created_at', '<', now - PENDING_ATTACHMENT_TTL_MS)
       .limit(500)
       .execute();
-    if (rows.length) await trx.deleteFrom('attachments').where('id', 'in', rows.map((r) => r.id)).execute();
+    if (rows.length)
+      await trx
+        .deleteFrom('attachments')
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
     return rows;
   });
   for (const r of stale) {

@@ -26,7 +26,13 @@ import { auditFor, type CommandContext } from '../../context.js';
 const ATTACHMENT_TYPES: readonly StoredExt[] = ['png', 'jpg', 'webp', 'gif', 'pdf', 'zip', 'txt'];
 
 const DESCRIBE: Record<Sniffed['ext'], string> = {
-  png: 'a PNG image', jpg: 'a JPEG image', webp: 'a WebP image', gif: 'a GIF image', pdf: 'a PDF', zip: 'a ZIP archive', txt: 'plain text',
+  png: 'a PNG image',
+  jpg: 'a JPEG image',
+  webp: 'a WebP image',
+  gif: 'a GIF image',
+  pdf: 'a PDF',
+  zip: 'a ZIP archive',
+  txt: 'plain text',
 };
 
 const unsupportedAttachment = () =>
@@ -70,7 +76,9 @@ export async function receiveAttachment(deps: AppDeps, ctx: CommandContext, req:
   const written: string[] = [];
   try {
     upload = await receiveUpload(req, {
-      root, folder: 'attachments', maxBytes: deps.config.chatFileMaxBytes,
+      root,
+      folder: 'attachments',
+      maxBytes: deps.config.chatFileMaxBytes,
       tooLarge: `The file is larger than the ${mb} MB limit.`,
       notAFile: new AppError(415, 'unsupported_media_type', 'Send the file itself as the request body.'),
     });
@@ -81,8 +89,21 @@ export async function receiveAttachment(deps: AppDeps, ctx: CommandContext, req:
     checkNameMatches(label, sniffed, DESCRIBE[sniffed.ext]);
 
     const row: AttachmentRow = {
-      id: randomUUID(), client_id: client.id, uploader_id: ctx.viewer.user.id, purpose: target.purpose, message_id: null, round_id: null,
-      kind: sniffed.kind, file: '', thumb_file: null, original_name: label, mime: sniffed.mime, size: upload.size, width: null, height: null, created_at: deps.clock(),
+      id: randomUUID(),
+      client_id: client.id,
+      uploader_id: ctx.viewer.user.id,
+      purpose: target.purpose,
+      message_id: null,
+      round_id: null,
+      kind: sniffed.kind,
+      file: '',
+      thumb_file: null,
+      original_name: label,
+      mime: sniffed.mime,
+      size: upload.size,
+      width: null,
+      height: null,
+      created_at: deps.clock(),
     };
     if (sniffed.kind === 'image') {
       await inspectImage(upload.temp, sniffed.ext);
@@ -100,10 +121,18 @@ export async function receiveAttachment(deps: AppDeps, ctx: CommandContext, req:
 
     await deps.db.transaction().execute(async (trx) => {
       await insertAttachment(trx, row);
-      await writeAudit(trx, auditFor(ctx, client.id), {
-        action: 'attachment.uploaded', outcome: 'success', targetType: 'attachment', targetId: row.id,
-        details: { purpose: row.purpose, kind: row.kind, mime: row.mime, bytes: row.size, name: label },
-      }, row.created_at);
+      await writeAudit(
+        trx,
+        auditFor(ctx, client.id),
+        {
+          action: 'attachment.uploaded',
+          outcome: 'success',
+          targetType: 'attachment',
+          targetId: row.id,
+          details: { purpose: row.purpose, kind: row.kind, mime: row.mime, bytes: row.size, name: label },
+        },
+        row.created_at,
+      );
     });
     return presentAttachment(row, resolveProfile(ctx.viewer, client));
   } catch (err) {

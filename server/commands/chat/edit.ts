@@ -28,7 +28,8 @@ export async function ownMessage(deps: AppDeps, ctx: CommandContext, id: number)
 export async function editMessage(deps: AppDeps, ctx: CommandContext, id: number, input: ChatEditInput): Promise<ChatMessageDTO> {
   const { m, profile } = await ownMessage(deps, ctx, id);
   const body = input.body.trim();
-  if (!body && !(await attachmentsOfMessage(deps.db, id)).length) throw validationFailed('body: a message cannot be empty.', [{ path: 'body', message: 'a message cannot be empty' }]);
+  if (!body && !(await attachmentsOfMessage(deps.db, id)).length)
+    throw validationFailed('body: a message cannot be empty.', [{ path: 'body', message: 'a message cannot be empty' }]);
   if (body !== m.body) {
     const now = deps.clock();
     await deps.writes.run(async (trx) => {

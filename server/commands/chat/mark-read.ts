@@ -4,7 +4,12 @@ import { chatChannelFor } from '../../queries/chat/channel.js';
 import type { CommandContext } from '../../context.js';
 
 /** Move the viewer's read position forward (never back, never past the newest message). */
-export async function markRead(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, clientId: string | undefined, lastReadId: number): Promise<{ lastReadId: number; unread: number }> {
+export async function markRead(
+  deps: Pick<AppDeps, 'db'>,
+  ctx: CommandContext,
+  clientId: string | undefined,
+  lastReadId: number,
+): Promise<{ lastReadId: number; unread: number }> {
   const { client } = await chatChannelFor(deps, ctx, clientId, 'chat.read');
   const { user } = ctx.viewer;
   const target = Math.min(lastReadId, await newestMessageId(deps.db, client.id));

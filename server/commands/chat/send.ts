@@ -29,7 +29,8 @@ export interface SentMessage {
  */
 export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: MessageSendInput): Promise<SentMessage> {
   const { user } = ctx.viewer;
-  if (user.kind === 'staff' && !input.clientId) throw validationFailed('clientId: choose the client to write to.', [{ path: 'clientId', message: 'choose the client to write to' }]);
+  if (user.kind === 'staff' && !input.clientId)
+    throw validationFailed('clientId: choose the client to write to.', [{ path: 'clientId', message: 'choose the client to write to' }]);
   const { client, profile } = await chatChannelFor(deps, ctx, input.clientId, 'chat.write');
   // A retry after a lost ack answers with the message already made, without spending the budget.
   const known = await findByClientMessageId(deps.db, user.id, input.clientMessageId);
@@ -38,9 +39,18 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
 
   const body = input.body.trim();
   const attachmentIds = [...new Set(input.attachmentIds ?? [])];
-  if (!body && !attachmentIds.length) throw validationFailed('body: write a message or attach a file.', [{ path: 'body', message: 'write a message or attach a file' }]);
+  if (!body && !attachmentIds.length)
+    throw validationFailed('body: write a message or attach a file.', [{ path: 'body', message: 'write a message or attach a file' }]);
 
-  const row = { client_id: client.id, author_id: user.id, body, client_message_id: input.clientMessageId, created_at: deps.clock(), edited_at: null, deleted_at: null };
+  const row = {
+    client_id: client.id,
+    author_id: user.id,
+    body,
+    client_message_id: input.clientMessageId,
+    created_at: deps.clock(),
+    edited_at: null,
+    deleted_at: null,
+  };
   const result = await deps.writes.runWith(messageWriter, { row, attachmentIds, author: { name: user.name, kind: user.kind } });
   if (!result.created) return { message: await presentOne(deps, result.id, profile), created: false };
   deps.bus.publish('chat.posted', { clientId: client.id, messageId: result.id, authorId: user.id });
@@ -65,7 +75,14 @@ type Written = { id: number; created: false } | { id: number; created: true; mes
  */
 const messageWriter: BatchWriter<NewMessage, Written> = {
   async many(trx, inputs) {
-    const made = new Map((await insertMessages(trx, inputs.map((i) => i.row))).map((r) => [`${r.author_id} ${r.client_message_id}`, r.id]));
+    const made = new Map(
+      (
+        await insertMessages(
+          trx,
+          inputs.map((i) => i.row),
+        )
+      ).map((r) => [`${r.author_id} ${r.client_message_id}`, r.id]),
+    );
     const out: Outcome<Written>[] = [];
     const created: { input: NewMessage; id: number }[] = [];
     for (const input of inputs) {
@@ -78,10 +95,25 @@ const messageWriter: BatchWriter<NewMessage, Written> = {
       }
       const files = input.attachmentIds.length ? await attach(trx, input, id) : [];
       created.push({ input, id });
-      out.push({ ok: true, value: { id, created: true, message: { ...input.row, id, author_name: input.author.name, author_kind: input.author.kind }, files } });
+      out.push({
+        ok: true,
+        value: { id, created: true, message: { ...input.row, id, author_name: input.author.name, author_kind: input.author.kind }, files },
+      });
     }
-    await appendEvents(trx, created.map(({ input, id }) => ({ clientId: input.row.client_id, type: 'message:created', audience: 'all', entityId: String(id), at: input.row.created_at })));
-    await moveReadsForward(trx, created.map(({ input, id }) => ({ clientId: input.row.client_id, userId: input.row.author_id, id })));
+    await appendEvents(
+      trx,
+      created.map(({ input, id }) => ({
+        clientId: input.row.client_id,
+        type: 'message:created',
+        audience: 'all',
+        entityId: String(id),
+        at: input.row.created_at,
+      })),
+    );
+    await moveReadsForward(
+      trx,
+      created.map(({ input, id }) => ({ clientId: input.row.client_id, userId: input.row.author_id, id })),
+    );
     return out;
   },
 };

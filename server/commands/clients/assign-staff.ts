@@ -8,7 +8,6 @@ import { auditFor, type CommandContext } from '../../context.js';
 import { getClientStaff } from '../../queries/clients/staff.js';
 import { readableClient } from '../../queries/clients/read.js';
 
-
 /**
  * Replace the client's assigned analysts (admins only). Every id must be an active staff account;
  * a bad one is refused with 400 naming it, and nothing changes. Audited with who was added and
@@ -30,8 +29,17 @@ export async function setClientStaff(deps: AppDeps, ctx: CommandContext, clientI
     const added = wanted.filter((id) => !before.has(id));
     const removed = [...before].filter((id) => !wanted.includes(id));
     if (removed.length) await trx.deleteFrom('client_staff').where('client_id', '=', clientId).where('user_id', 'in', removed).execute();
-    if (added.length) await trx.insertInto('client_staff').values(added.map((user_id) => ({ client_id: clientId, user_id, assigned_by: ctx.viewer.user.id, created_at: now }))).execute();
-    await writeAudit(trx, auditFor(ctx, clientId), { action: 'client.staff_assigned', outcome: 'success', targetType: 'client', targetId: clientId, details: { added, removed } }, now);
+    if (added.length)
+      await trx
+        .insertInto('client_staff')
+        .values(added.map((user_id) => ({ client_id: clientId, user_id, assigned_by: ctx.viewer.user.id, created_at: now })))
+        .execute();
+    await writeAudit(
+      trx,
+      auditFor(ctx, clientId),
+      { action: 'client.staff_assigned', outcome: 'success', targetType: 'client', targetId: clientId, details: { added, removed } },
+      now,
+    );
   });
   deps.bus.publish('scope.changed', {});
   return getClientStaff(deps, ctx, clientId);

@@ -19,5 +19,9 @@ export async function endSessionsOutsideAllowlist(deps: Pick<AppDeps, 'db' | 'bu
     .select(['s.id', 's.ip'])
     .where('u.client_id', '=', clientId)
     .execute();
-  return endSessions(deps, sessions.filter((s) => !ipAllowed(s.ip, allowlist)).map((s) => s.id), 'ip_not_allowed');
+  return endSessions(
+    deps,
+    sessions.filter((s) => !ipAllowed(s.ip, allowlist)).map((s) => s.id),
+    'ip_not_allowed',
+  );
 }

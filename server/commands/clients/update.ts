@@ -42,7 +42,10 @@ export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId:
 
   const set: ClientUpdate = {};
   const changed: Record<string, unknown> = {};
-  if (input.name !== undefined && input.name !== before.name) { set.name = input.name; changed.name = true; }
+  if (input.name !== undefined && input.name !== before.name) {
+    set.name = input.name;
+    changed.name = true;
+  }
   if (input.portalEnabled !== undefined && (input.portalEnabled ? 1 : 0) !== before.portal_enabled) {
     set.portal_enabled = input.portalEnabled ? 1 : 0;
     changed.portalEnabled = input.portalEnabled;
@@ -61,15 +64,30 @@ export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId:
   }
   // Read per request by modulesOf/visibleFieldsOf (nothing is cached): the next request sees the change.
   const modules = merged(modulesOf(before), input.modules);
-  if (modules) { set.modules = JSON.stringify(modules); changed.modules = modules; }
+  if (modules) {
+    set.modules = JSON.stringify(modules);
+    changed.modules = modules;
+  }
   const visibleFields = merged(visibleFieldsOf(before), input.visibleFields);
-  if (visibleFields) { set.visible_fields = JSON.stringify(visibleFields); changed.visibleFields = visibleFields; }
+  if (visibleFields) {
+    set.visible_fields = JSON.stringify(visibleFields);
+    changed.visibleFields = visibleFields;
+  }
   if (Object.keys(changed).length === 0) return getClient(deps, ctx, clientId);
 
   const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('clients').set({ ...set, updated_at: now }).where('id', '=', clientId).execute();
-    await writeAudit(trx, auditFor(ctx, clientId), { action: 'client.updated', outcome: 'success', targetType: 'client', targetId: clientId, details: changed }, now);
+    await trx
+      .updateTable('clients')
+      .set({ ...set, updated_at: now })
+      .where('id', '=', clientId)
+      .execute();
+    await writeAudit(
+      trx,
+      auditFor(ctx, clientId),
+      { action: 'client.updated', outcome: 'success', targetType: 'client', targetId: clientId, details: changed },
+      now,
+    );
   });
 
   if (set.portal_enabled === 0) await endClientSessions(deps, clientId, 'portal_disabled');

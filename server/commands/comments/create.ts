@@ -12,7 +12,6 @@ import type { CommandContext } from '../../context.js';
 import { findingForComments } from '../../queries/comments/access.js';
 import { takeSend } from '../../services/send-limit.js';
 
-
 /** Present one stored comment for the viewer. */
 export async function presentOne(deps: Pick<AppDeps, 'db'>, id: string, profile: VisibilityProfile): Promise<CommentDTO> {
   const c = (await loadComments(deps.db, [id])).get(id);
@@ -21,7 +20,12 @@ export async function presentOne(deps: Pick<AppDeps, 'db'>, id: string, profile:
 }
 
 /** Write a comment (or return the one this client message id already made: `created: false`). */
-export async function createComment(deps: AppDeps, ctx: CommandContext, findingId: string, input: CommentInput): Promise<{ comment: CommentDTO; created: boolean }> {
+export async function createComment(
+  deps: AppDeps,
+  ctx: CommandContext,
+  findingId: string,
+  input: CommentInput,
+): Promise<{ comment: CommentDTO; created: boolean }> {
   const user = ctx.viewer.user;
   const { finding, profile } = await findingForComments(deps, ctx, findingId, 'comment.write');
   const internal = input.internal === true;
@@ -39,10 +43,24 @@ export async function createComment(deps: AppDeps, ctx: CommandContext, findingI
     const dup = await findByClientMessageId(trx, user.id, input.clientMessageId);
     if (dup) return { id: dup.id, findingId: dup.finding_id, created: false, notified: [] as number[] };
     await insertComment(trx, {
-      id, finding_id: finding.id, client_id: finding.client_id, author_id: user.id, body: input.body, internal: internal ? 1 : 0,
-      shared_by: null, shared_at: null, client_message_id: input.clientMessageId, created_at: now, edited_at: null, deleted_at: null,
+      id,
+      finding_id: finding.id,
+      client_id: finding.client_id,
+      author_id: user.id,
+      body: input.body,
+      internal: internal ? 1 : 0,
+      shared_by: null,
+      shared_at: null,
+      client_message_id: input.clientMessageId,
+      created_at: now,
+      edited_at: null,
+      deleted_at: null,
     });
-    await appendEvent(trx, { clientId: finding.client_id, type: 'comment:created', audience: internal ? 'staff' : 'all', entityId: id, data: { findingId: finding.id } }, now);
+    await appendEvent(
+      trx,
+      { clientId: finding.client_id, type: 'comment:created', audience: internal ? 'staff' : 'all', entityId: id, data: { findingId: finding.id } },
+      now,
+    );
     const notified = await notifyForComment(trx, { finding, author: user, internal, mentioned: mentionedIds(input.body), replies: true }, now);
     return { id, findingId: finding.id, created: true, notified };
   });

@@ -10,7 +10,16 @@ export async function deleteComment(deps: AppDeps, ctx: CommandContext, commentI
   const now = deps.clock();
   await deps.writes.run(async (trx) => {
     await trx.updateTable('comments').set({ deleted_at: now, body: '' }).where('id', '=', comment.id).execute();
-    await appendEvent(trx, { clientId: finding.client_id, type: 'comment:deleted', audience: audienceOf(comment), entityId: comment.id, data: { findingId: finding.id } }, now);
-    await writeAudit(trx, auditFor(ctx, finding.client_id), { action: 'comment.deleted', outcome: 'success', targetType: 'comment', targetId: comment.id }, now);
+    await appendEvent(
+      trx,
+      { clientId: finding.client_id, type: 'comment:deleted', audience: audienceOf(comment), entityId: comment.id, data: { findingId: finding.id } },
+      now,
+    );
+    await writeAudit(
+      trx,
+      auditFor(ctx, finding.client_id),
+      { action: 'comment.deleted', outcome: 'success', targetType: 'comment', targetId: comment.id },
+      now,
+    );
   });
 }

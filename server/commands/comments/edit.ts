@@ -34,7 +34,11 @@ export async function editComment(deps: AppDeps, ctx: CommandContext, commentId:
   const now = deps.clock();
   const notified = await deps.writes.run(async (trx) => {
     await trx.updateTable('comments').set({ body: input.body, edited_at: now }).where('id', '=', comment.id).execute();
-    await appendEvent(trx, { clientId: finding.client_id, type: 'comment:updated', audience: audienceOf(comment), entityId: comment.id, data: { findingId: finding.id } }, now);
+    await appendEvent(
+      trx,
+      { clientId: finding.client_id, type: 'comment:updated', audience: audienceOf(comment), entityId: comment.id, data: { findingId: finding.id } },
+      now,
+    );
     const added = mentionedIds(input.body).filter((id) => !before.has(id));
     return notifyForComment(trx, { finding, author: ctx.viewer.user, internal: isInternal(comment), mentioned: added }, now);
   });

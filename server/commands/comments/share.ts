@@ -21,7 +21,11 @@ export async function shareComment(deps: AppDeps, ctx: CommandContext, commentId
   const now = deps.clock();
   const notified = await deps.writes.run(async (trx) => {
     await trx.updateTable('comments').set({ internal: 0, shared_by: ctx.viewer.user.id, shared_at: now }).where('id', '=', comment.id).execute();
-    await appendEvent(trx, { clientId: finding.client_id, type: 'comment:updated', audience: 'all', entityId: comment.id, data: { findingId: finding.id } }, now);
+    await appendEvent(
+      trx,
+      { clientId: finding.client_id, type: 'comment:updated', audience: 'all', entityId: comment.id, data: { findingId: finding.id } },
+      now,
+    );
     await writeAudit(trx, auditFor(ctx, finding.client_id), { action: 'comment.shared', outcome: 'success', targetType: 'comment', targetId: comment.id }, now);
     const author = await trx.selectFrom('users').select(['id', 'name']).where('id', '=', comment.author_id).executeTakeFirstOrThrow();
     return notifyForComment(trx, { finding, author, internal: false, mentioned: mentionedIds(comment.body), portalOnly: true }, now);

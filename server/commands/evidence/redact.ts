@@ -42,9 +42,18 @@ export async function redactEvidence(deps: AppDeps, ctx: CommandContext, id: str
       if (!current) throw notFound();
       await appendFindingEvent(trx, row.finding_id, 'finding:updated', deps.clock());
       await updateEvidenceRow(trx, id, { redactions: JSON.stringify(input.rectangles), client_file: file, client_thumb_file: thumb });
-      await writeAudit(trx, auditFor(ctx, row.client_id), {
-        action: 'evidence.redacted', outcome: 'success', targetType: 'evidence', targetId: id, details: { rectangles: input.rectangles.length },
-      }, deps.clock());
+      await writeAudit(
+        trx,
+        auditFor(ctx, row.client_id),
+        {
+          action: 'evidence.redacted',
+          outcome: 'success',
+          targetType: 'evidence',
+          targetId: id,
+          details: { rectangles: input.rectangles.length },
+        },
+        deps.clock(),
+      );
       return [current.client_file, current.client_thumb_file].filter((f): f is string => !!f && f !== current.original_file);
     });
     deps.bus.publish('events.appended', {});

@@ -15,9 +15,18 @@ export async function removeEvidence(deps: AppDeps, ctx: CommandContext, id: str
     if (!current) throw notFound();
     await deleteEvidenceRow(trx, id);
     await appendFindingEvent(trx, row.finding_id, 'finding:updated', deps.clock());
-    await writeAudit(trx, auditFor(ctx, row.client_id), {
-      action: 'evidence.deleted', outcome: 'success', targetType: 'evidence', targetId: id, details: { findingId: row.finding_id, name: row.original_name },
-    }, deps.clock());
+    await writeAudit(
+      trx,
+      auditFor(ctx, row.client_id),
+      {
+        action: 'evidence.deleted',
+        outcome: 'success',
+        targetType: 'evidence',
+        targetId: id,
+        details: { findingId: row.finding_id, name: row.original_name },
+      },
+      deps.clock(),
+    );
     return evidenceFiles(current);
   });
   deps.bus.publish('events.appended', {});

@@ -24,10 +24,18 @@ export async function updateEvidence(deps: AppDeps, ctx: CommandContext, id: str
     if (!(await findEvidence(trx, id))) throw notFound();
     await updateEvidenceRow(trx, id, set);
     await appendFindingEvent(trx, row.finding_id, 'finding:updated', deps.clock());
-    await writeAudit(trx, auditFor(ctx, row.client_id), {
-      action: 'evidence.updated', outcome: 'success', targetType: 'evidence', targetId: id,
-      details: { ...(set.caption !== undefined && { caption: true }), ...(set.shared !== undefined && { shared: set.shared === 1 }) },
-    }, deps.clock());
+    await writeAudit(
+      trx,
+      auditFor(ctx, row.client_id),
+      {
+        action: 'evidence.updated',
+        outcome: 'success',
+        targetType: 'evidence',
+        targetId: id,
+        details: { ...(set.caption !== undefined && { caption: true }), ...(set.shared !== undefined && { shared: set.shared === 1 }) },
+      },
+      deps.clock(),
+    );
     return (await findEvidence(trx, id))!;
   });
   deps.bus.publish('events.appended', {});

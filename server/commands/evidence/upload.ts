@@ -21,7 +21,13 @@ const unsupportedEvidence = () =>
   new AppError(415, 'unsupported_media_type', 'Evidence must be an image (PNG, JPEG, WebP or GIF), a PDF, a ZIP archive or a plain-text file.');
 
 const DESCRIBE: Record<Sniffed['ext'], string> = {
-  png: 'a PNG image', jpg: 'a JPEG image', webp: 'a WebP image', gif: 'a GIF image', pdf: 'a PDF', zip: 'a ZIP archive', txt: 'plain text',
+  png: 'a PNG image',
+  jpg: 'a JPEG image',
+  webp: 'a WebP image',
+  gif: 'a GIF image',
+  pdf: 'a PDF',
+  zip: 'a ZIP archive',
+  txt: 'plain text',
 };
 
 /**
@@ -70,19 +76,41 @@ export async function addEvidence(
 
     const now = deps.clock();
     const row: EvidenceRow = {
-      id: randomUUID(), finding_id: finding.id, client_id: finding.client_id, kind: sniffed.kind, original_file: original, original_name: label,
-      mime: sniffed.mime, size: upload.size, width: size?.width ?? null, height: size?.height ?? null, client_file: clientFile,
-      client_thumb_file: thumbFile, redactions: '[]', caption: meta.caption ?? '', shared: 0, created_by: ctx.viewer.user.id, created_at: now,
+      id: randomUUID(),
+      finding_id: finding.id,
+      client_id: finding.client_id,
+      kind: sniffed.kind,
+      original_file: original,
+      original_name: label,
+      mime: sniffed.mime,
+      size: upload.size,
+      width: size?.width ?? null,
+      height: size?.height ?? null,
+      client_file: clientFile,
+      client_thumb_file: thumbFile,
+      redactions: '[]',
+      caption: meta.caption ?? '',
+      shared: 0,
+      created_by: ctx.viewer.user.id,
+      created_at: now,
     };
     await deps.db.transaction().execute(async (trx) => {
       // The finding may have been deleted while the image was being processed.
       if (!(await findFindingRef(trx, finding.id))) throw notFound();
       await insertEvidence(trx, row);
       await appendFindingEvent(trx, finding.id, 'finding:updated', now);
-      await writeAudit(trx, auditFor(ctx, finding.client_id), {
-        action: 'evidence.uploaded', outcome: 'success', targetType: 'evidence', targetId: row.id,
-        details: { findingId: finding.id, kind: row.kind, mime: row.mime, bytes: row.size, name: label },
-      }, now);
+      await writeAudit(
+        trx,
+        auditFor(ctx, finding.client_id),
+        {
+          action: 'evidence.uploaded',
+          outcome: 'success',
+          targetType: 'evidence',
+          targetId: row.id,
+          details: { findingId: finding.id, kind: row.kind, mime: row.mime, bytes: row.size, name: label },
+        },
+        now,
+      );
     });
     deps.bus.publish('events.appended', {});
     return presentEvidence(row, STAFF_PROFILE);

@@ -20,7 +20,13 @@ export async function changeFindingStatus(deps: AppDeps, ctx: CommandContext, fi
   }
   const now = deps.clock();
   await commitRemediation(deps, async (trx) => {
-    const notifications = await applyMove(trx, ctx, findingId, { to: input.status, notes: input.note, attachmentIds: [], auditAction: 'finding.status_changed', notesField: 'note' }, now);
+    const notifications = await applyMove(
+      trx,
+      ctx,
+      findingId,
+      { to: input.status, notes: input.note, attachmentIds: [], auditAction: 'finding.status_changed', notesField: 'note' },
+      now,
+    );
     // Open finding pages and lists follow the status (remediation:updated is logged by the move).
     await appendFindingEvent(trx, findingId, 'finding:updated', now);
     return { value: null, notifications };

@@ -21,17 +21,40 @@ export async function createFinding(deps: AppDeps, ctx: CommandContext, projectI
     await trx
       .insertInto('findings')
       .values({
-        id, project_id: project.id, client_id: project.client_id, title: input.title, severity: input.severity,
-        description: input.description, impact: input.impact, remediation: input.remediation, technical_details: input.technicalDetails,
-        ...cvss, references_json: JSON.stringify(input.references), affected_assets_json: JSON.stringify(input.affectedAssets),
-        internal_notes: input.internalNotes, published: 0, published_at: null, version: 1, created_by: ctx.viewer.user.id, created_at: now, updated_at: now,
+        id,
+        project_id: project.id,
+        client_id: project.client_id,
+        title: input.title,
+        severity: input.severity,
+        description: input.description,
+        impact: input.impact,
+        remediation: input.remediation,
+        technical_details: input.technicalDetails,
+        ...cvss,
+        references_json: JSON.stringify(input.references),
+        affected_assets_json: JSON.stringify(input.affectedAssets),
+        internal_notes: input.internalNotes,
+        published: 0,
+        published_at: null,
+        version: 1,
+        created_by: ctx.viewer.user.id,
+        created_at: now,
+        updated_at: now,
       })
       .execute();
     await appendFindingEvent(trx, id, 'finding:updated', now);
-    await writeAudit(trx, auditFor(ctx, project.client_id), {
-      action: 'finding.created', outcome: 'success', targetType: 'finding', targetId: id,
-      details: { projectId: project.id, severity: input.severity, cvssScore: cvss.cvss_score },
-    }, now);
+    await writeAudit(
+      trx,
+      auditFor(ctx, project.client_id),
+      {
+        action: 'finding.created',
+        outcome: 'success',
+        targetType: 'finding',
+        targetId: id,
+        details: { projectId: project.id, severity: input.severity, cvssScore: cvss.cvss_score },
+      },
+      now,
+    );
   });
   deps.bus.publish('events.appended', {});
   return getFinding(deps, ctx, id);

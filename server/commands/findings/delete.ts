@@ -17,14 +17,27 @@ export async function deleteFinding(deps: AppDeps, ctx: CommandContext, findingI
   if (isPublished(f)) throw conflict('This finding is published. Unpublish it before deleting it.');
   const now = deps.clock();
   const files = await deps.db.transaction().execute(async (trx) => {
-    const evidence = await trx.selectFrom('evidence').select(['original_file', 'client_file', 'client_thumb_file']).where('finding_id', '=', findingId).execute();
+    const evidence = await trx
+      .selectFrom('evidence')
+      .select(['original_file', 'client_file', 'client_thumb_file'])
+      .where('finding_id', '=', findingId)
+      .execute();
     const r = await trx.deleteFrom('findings').where('id', '=', findingId).where(stateSql.draft('findings')).executeTakeFirst();
     if (Number(r.numDeletedRows) !== 1) throw conflict('This finding is published. Unpublish it before deleting it.');
     // A draft: only staff pages knew of it.
     await appendEvent(trx, { clientId: f.client_id, type: 'finding:unpublished', audience: 'staff', entityId: findingId }, now);
-    await writeAudit(trx, auditFor(ctx, f.client_id), {
-      action: 'finding.deleted', outcome: 'success', targetType: 'finding', targetId: findingId, details: { projectId: f.project_id, title: f.title },
-    }, now);
+    await writeAudit(
+      trx,
+      auditFor(ctx, f.client_id),
+      {
+        action: 'finding.deleted',
+        outcome: 'success',
+        targetType: 'finding',
+        targetId: findingId,
+        details: { projectId: f.project_id, title: f.title },
+      },
+      now,
+    );
     return evidence.flatMap((e) => [e.original_file, e.client_file, e.client_thumb_file]);
   });
   deps.bus.publish('events.appended', {});

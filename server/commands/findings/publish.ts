@@ -25,13 +25,24 @@ export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, fi
       .where('id', '=', findingId)
       .execute();
     if (publish && !(await hasHistory(trx, findingId))) {
-      await trx.insertInto('finding_status_history').values({ finding_id: findingId, from_status: null, to_status: f.status, note: '', actor_id: ctx.viewer.user.id, at: now }).execute();
+      await trx
+        .insertInto('finding_status_history')
+        .values({ finding_id: findingId, from_status: null, to_status: f.status, note: '', actor_id: ctx.viewer.user.id, at: now })
+        .execute();
     }
     // Withdrawal is told to the client's users too (their pages drop it); its content is not.
     await appendEvent(trx, { clientId: f.client_id, type: publish ? 'finding:published' : 'finding:unpublished', audience: 'all', entityId: findingId }, now);
-    await writeAudit(trx, auditFor(ctx, f.client_id), {
-      action: publish ? 'finding.published' : 'finding.unpublished', outcome: 'success', targetType: 'finding', targetId: findingId,
-    }, now);
+    await writeAudit(
+      trx,
+      auditFor(ctx, f.client_id),
+      {
+        action: publish ? 'finding.published' : 'finding.unpublished',
+        outcome: 'success',
+        targetType: 'finding',
+        targetId: findingId,
+      },
+      now,
+    );
     // The client's people (Findings module on) are told, with the publication or not at all.
     return publish ? notifyFindingPublished(trx, f, ctx.viewer.user.id, now) : [];
   });

@@ -10,8 +10,13 @@ import { getFinding, readableFinding } from '../../queries/findings/read.js';
 import { appendFindingEvent } from '../../events/log.js';
 
 const COLUMNS = {
-  title: 'title', severity: 'severity', description: 'description', impact: 'impact', remediation: 'remediation',
-  technicalDetails: 'technical_details', internalNotes: 'internal_notes',
+  title: 'title',
+  severity: 'severity',
+  description: 'description',
+  impact: 'impact',
+  remediation: 'remediation',
+  technicalDetails: 'technical_details',
+  internalNotes: 'internal_notes',
 } as const satisfies Partial<Record<keyof FindingPatch, keyof FindingTable>>;
 
 /** The 409 for an edit based on an older version: the colleague's text is kept, nothing is written. */
@@ -31,11 +36,17 @@ export async function updateFinding(deps: AppDeps, ctx: CommandContext, findingI
   const changed: string[] = [];
   for (const [key, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, (typeof COLUMNS)[keyof typeof COLUMNS]][]) {
     const value = input[key];
-    if (value !== undefined && value !== before[column]) { set[column] = value as never; changed.push(key); }
+    if (value !== undefined && value !== before[column]) {
+      set[column] = value as never;
+      changed.push(key);
+    }
   }
   if (input.cvssVector !== undefined) {
     const cvss = cvssColumns(input.cvssVector);
-    if (cvss.cvss_vector !== before.cvss_vector) { Object.assign(set, cvss); changed.push('cvssVector'); }
+    if (cvss.cvss_vector !== before.cvss_vector) {
+      Object.assign(set, cvss);
+      changed.push('cvssVector');
+    }
   }
   if (input.references !== undefined && JSON.stringify(input.references) !== before.references_json) {
     set.references_json = JSON.stringify(input.references);
@@ -61,9 +72,18 @@ export async function updateFinding(deps: AppDeps, ctx: CommandContext, findingI
       throw staleVersion(current?.version ?? input.version);
     }
     await appendFindingEvent(trx, findingId, 'finding:updated', now);
-    await writeAudit(trx, auditFor(ctx, before.client_id), {
-      action: 'finding.updated', outcome: 'success', targetType: 'finding', targetId: findingId, details: { changed, version: input.version + 1 },
-    }, now);
+    await writeAudit(
+      trx,
+      auditFor(ctx, before.client_id),
+      {
+        action: 'finding.updated',
+        outcome: 'success',
+        targetType: 'finding',
+        targetId: findingId,
+        details: { changed, version: input.version + 1 },
+      },
+      now,
+    );
   });
   deps.bus.publish('events.appended', {});
   return getFinding(deps, ctx, findingId);

@@ -18,7 +18,12 @@ export async function updateRemediationTargets(deps: AppDeps, ctx: CommandContex
     const value = JSON.stringify({ critical: input.critical, high: input.high, medium: input.medium, low: input.low });
     const res = await trx.updateTable('firm').set({ remediation_days: value, updated_at: now }).executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) throw notFound('The firm is not set up yet.');
-    await writeAudit(trx, ctx.audit, { action: 'firm.remediation_targets_updated', outcome: 'success', targetType: 'firm', targetId: '1', details: { before, after: input } }, now);
+    await writeAudit(
+      trx,
+      ctx.audit,
+      { action: 'firm.remediation_targets_updated', outcome: 'success', targetType: 'firm', targetId: '1', details: { before, after: input } },
+      now,
+    );
   });
   return remediationDays(deps.db);
 }

@@ -16,7 +16,11 @@ export async function updateFirmSettings(deps: AppDeps, ctx: CommandContext, inp
     const before = await trx.selectFrom('firm').selectAll().executeTakeFirst();
     const values = { name: input.name, support_email: input.supportEmail, support_phone: input.supportPhone, updated_at: now };
     if (before) await trx.updateTable('firm').set(values).where('id', '=', before.id).execute();
-    else await trx.insertInto('firm').values({ id: 1, mfa_required_for_staff: 0, session_idle_minutes: null, session_absolute_hours: null, created_at: now, ...values }).execute();
+    else
+      await trx
+        .insertInto('firm')
+        .values({ id: 1, mfa_required_for_staff: 0, session_idle_minutes: null, session_absolute_hours: null, created_at: now, ...values })
+        .execute();
     const changed = before
       ? (['name', 'support_email', 'support_phone'] as const).filter((k) => before[k] !== values[k])
       : ['name', 'support_email', 'support_phone'];

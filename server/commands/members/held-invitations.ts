@@ -29,7 +29,9 @@ export const EMAIL_TAKEN = 'An account with this email already exists.';
  */
 export async function holdReason(trx: DbOrTrx, ctx: CommandContext, clientId: string | null, email: string): Promise<HeldReason | null> {
   const taken = await trx.selectFrom('users').select(['kind', 'client_id']).where('email', '=', email).executeTakeFirst();
-  const heldHere = clientId ? await trx.selectFrom('users').select('id').where('held_email', '=', email).where('client_id', '=', clientId).executeTakeFirst() : undefined;
+  const heldHere = clientId
+    ? await trx.selectFrom('users').select('id').where('held_email', '=', email).where('client_id', '=', clientId).executeTakeFirst()
+    : undefined;
   if (heldHere) throw conflict(EMAIL_TAKEN);
   if (!taken) return null;
   if (ctx.viewer.user.kind === 'staff' || clientId === null || taken.client_id === clientId) throw conflict(EMAIL_TAKEN);
@@ -56,7 +58,16 @@ export async function notifyHeld(
   const admins = await firmAdmins(trx);
   return insertNotifications(
     trx,
-    admins.map((a) => ({ user_id: a.id, client_id: h.clientId, kind: 'invitation_held' as const, actor_id: h.inviterId, finding_id: null, text, link: `/staff/clients/${h.clientId}`, created_at: now })),
+    admins.map((a) => ({
+      user_id: a.id,
+      client_id: h.clientId,
+      kind: 'invitation_held' as const,
+      actor_id: h.inviterId,
+      finding_id: null,
+      text,
+      link: `/staff/clients/${h.clientId}`,
+      created_at: now,
+    })),
   );
 }
 

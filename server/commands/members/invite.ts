@@ -36,20 +36,46 @@ export async function inviteMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     await deps.db.transaction().execute(async (trx) => {
       // The column is COLLATE NOCASE (and input is lower-cased): Ada@x and ada@x are one account.
       const held = await holdReason(trx, ctx, client?.id ?? null, input.email);
-      const user = { id, kind: dir.kind, role: input.role, client_id: client?.id ?? null, email: held ? placeholderEmail(id) : input.email, name: input.name } as const;
+      const user = {
+        id,
+        kind: dir.kind,
+        role: input.role,
+        client_id: client?.id ?? null,
+        email: held ? placeholderEmail(id) : input.email,
+        name: input.name,
+      } as const;
       await trx
         .insertInto('users')
         .values({
-          ...user, password_hash: null, status: 'invited', created_at: now, updated_at: now, last_login_at: null, invited_by: ctx.viewer.user.id,
-          held_email: held ? input.email : null, held_reason: held,
+          ...user,
+          password_hash: null,
+          status: 'invited',
+          created_at: now,
+          updated_at: now,
+          last_login_at: null,
+          invited_by: ctx.viewer.user.id,
+          held_email: held ? input.email : null,
+          held_reason: held,
         })
         .execute();
-      const invitation = { user, firmName: firm?.name ?? 'Debrief', clientName: client?.name ?? null, inviterName: ctx.viewer.user.name, invitedBy: ctx.viewer.user.id };
+      const invitation = {
+        user,
+        firmName: firm?.name ?? 'Debrief',
+        clientName: client?.name ?? null,
+        inviterName: ctx.viewer.user.name,
+        invitedBy: ctx.viewer.user.id,
+      };
       await createInvitation(trx, deps.config, invitation, now, !held);
       await writeAudit(
         trx,
         auditFor(ctx, user.client_id),
-        { action: 'invitation.sent', outcome: 'success', targetType: 'user', targetId: id, details: { kind: dir.kind, role: input.role, ...(held && { held }) } },
+        {
+          action: 'invitation.sent',
+          outcome: 'success',
+          targetType: 'user',
+          targetId: id,
+          details: { kind: dir.kind, role: input.role, ...(held && { held }) },
+        },
         now,
       );
       if (held && client) {

@@ -27,7 +27,12 @@ export async function removeMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     await trx.updateTable('users').set({ status: 'removed', updated_at: now }).where('id', '=', target.id).execute();
     await voidInvitations(trx, target.id, now);
     await voidResets(trx, target.id, now);
-    await writeAudit(trx, auditFor(ctx, target.client_id), { action: 'user.removed', outcome: 'success', targetType: 'user', targetId: target.id, details: { role: target.role } }, now);
+    await writeAudit(
+      trx,
+      auditFor(ctx, target.client_id),
+      { action: 'user.removed', outcome: 'success', targetType: 'user', targetId: target.id, details: { role: target.role } },
+      now,
+    );
     return true;
   });
   if (removed) await endUserSessions(deps, userId, 'user_removed');

@@ -32,7 +32,12 @@ export async function resendInvitation(deps: AppDeps, ctx: CommandContext, dir: 
       now,
       !held,
     );
-    await writeAudit(trx, auditFor(ctx, target.client_id), { action: 'invitation.resent', outcome: 'success', targetType: 'user', targetId: target.id, ...(held && { details: { held } }) }, now);
+    await writeAudit(
+      trx,
+      auditFor(ctx, target.client_id),
+      { action: 'invitation.resent', outcome: 'success', targetType: 'user', targetId: target.id, ...(held && { details: { held } }) },
+      now,
+    );
     if (!held || !client || !target.held_email) return [];
     return notifyHeld(trx, ctx, client, { email: target.held_email, reason: held }, now);
   });

@@ -33,8 +33,17 @@ export async function updateMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     if (input.name !== undefined && input.name !== target.name) changes.name = true;
     if (role !== target.role) changes.role = { from: target.role, to: role };
     if (Object.keys(changes).length === 0) return false;
-    await trx.updateTable('users').set({ name: input.name ?? target.name, role, updated_at: now }).where('id', '=', target.id).execute();
-    await writeAudit(trx, auditFor(ctx, target.client_id), { action: 'user.updated', outcome: 'success', targetType: 'user', targetId: target.id, details: changes }, now);
+    await trx
+      .updateTable('users')
+      .set({ name: input.name ?? target.name, role, updated_at: now })
+      .where('id', '=', target.id)
+      .execute();
+    await writeAudit(
+      trx,
+      auditFor(ctx, target.client_id),
+      { action: 'user.updated', outcome: 'success', targetType: 'user', targetId: target.id, details: changes },
+      now,
+    );
     return lowering;
   });
   if (lowered) await endUserSessions(deps, userId, 'role_lowered');

@@ -18,8 +18,14 @@ type Db = Kysely<Database>;
  * null: a staff-only kind, never delivered to a portal user.
  */
 export const MODULE_OF_KIND: Record<NotificationKind, Module | null> = {
-  mention: 'findings', reply: 'findings', remediation: 'findings', retest: 'findings', finding_published: 'findings',
-  report_published: 'reports', chat: 'chat', invitation_held: null,
+  mention: 'findings',
+  reply: 'findings',
+  remediation: 'findings',
+  retest: 'findings',
+  finding_published: 'findings',
+  report_published: 'reports',
+  chat: 'chat',
+  invitation_held: null,
 };
 
 /** The firm's active administrators (they manage accounts). */
@@ -34,23 +40,39 @@ export async function portalAudienceOf(db: Db, clientId: string, module: Module)
   return db.selectFrom('users').select('id').where('client_id', '=', clientId).where('kind', '=', 'portal').where('status', '=', 'active').execute();
 }
 
-
 /** Tell the client's portal users (Findings module on) that a finding was published to them. */
 export async function notifyFindingPublished(trx: Db, f: { id: string; client_id: string; title: string }, actorId: string, now: number): Promise<number[]> {
   const people = await portalAudienceOf(trx, f.client_id, 'findings');
   const rows: NewNotification[] = people.map((u) => ({
-    user_id: u.id, client_id: f.client_id, kind: 'finding_published', actor_id: actorId, finding_id: f.id,
-    text: `New finding published: ${oneLine(f.title)}`, link: `/portal/findings/${f.id}`, created_at: now,
+    user_id: u.id,
+    client_id: f.client_id,
+    kind: 'finding_published',
+    actor_id: actorId,
+    finding_id: f.id,
+    text: `New finding published: ${oneLine(f.title)}`,
+    link: `/portal/findings/${f.id}`,
+    created_at: now,
   }));
   return insertNotifications(trx, rows);
 }
 
 /** Tell the client's portal users (Reports module on) that a report was published to them. */
-export async function notifyReportPublished(trx: Db, r: { client_id: string; title: string; version: number }, actorId: string, now: number): Promise<number[]> {
+export async function notifyReportPublished(
+  trx: Db,
+  r: { client_id: string; title: string; version: number },
+  actorId: string,
+  now: number,
+): Promise<number[]> {
   const people = await portalAudienceOf(trx, r.client_id, 'reports');
   const rows: NewNotification[] = people.map((u) => ({
-    user_id: u.id, client_id: r.client_id, kind: 'report_published', actor_id: actorId, finding_id: null,
-    text: `New report published: ${oneLine(r.title)} (version ${r.version})`, link: '/portal/reports', created_at: now,
+    user_id: u.id,
+    client_id: r.client_id,
+    kind: 'report_published',
+    actor_id: actorId,
+    finding_id: null,
+    text: `New report published: ${oneLine(r.title)} (version ${r.version})`,
+    link: '/portal/reports',
+    created_at: now,
   }));
   return insertNotifications(trx, rows);
 }

@@ -26,13 +26,26 @@ export async function createProject(deps: AppDeps, ctx: CommandContext, clientId
     await trx
       .insertInto('projects')
       .values({
-        id, client_id: clientId, name: input.name, status: input.status, start_date: input.startDate, end_date: input.endDate,
-        description: input.description, created_by: ctx.viewer.user.id, created_at: now, updated_at: now,
+        id,
+        client_id: clientId,
+        name: input.name,
+        status: input.status,
+        start_date: input.startDate,
+        end_date: input.endDate,
+        description: input.description,
+        created_by: ctx.viewer.user.id,
+        created_at: now,
+        updated_at: now,
       })
       .execute();
     await replaceTeam(trx, id, team);
     await appendEvent(trx, { clientId, type: 'project:updated', audience: 'all', entityId: id }, now);
-    await writeAudit(trx, auditFor(ctx, clientId), { action: 'project.created', outcome: 'success', targetType: 'project', targetId: id, details: { name: input.name, status: input.status, team } }, now);
+    await writeAudit(
+      trx,
+      auditFor(ctx, clientId),
+      { action: 'project.created', outcome: 'success', targetType: 'project', targetId: id, details: { name: input.name, status: input.status, team } },
+      now,
+    );
   });
   deps.bus.publish('events.appended', {});
   // Its team reach the client now (staff least privilege).

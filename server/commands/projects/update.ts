@@ -22,11 +22,26 @@ export async function updateProject(deps: AppDeps, ctx: CommandContext, projectI
 
   const set: Updateable<ProjectTable> = {};
   const changed: string[] = [];
-  if (input.name !== undefined && input.name !== before.name) { set.name = input.name; changed.push('name'); }
-  if (input.status !== undefined && input.status !== before.status) { set.status = input.status; changed.push('status'); }
-  if (input.startDate !== undefined && input.startDate !== before.start_date) { set.start_date = input.startDate; changed.push('startDate'); }
-  if (input.endDate !== undefined && input.endDate !== before.end_date) { set.end_date = input.endDate; changed.push('endDate'); }
-  if (input.description !== undefined && input.description !== before.description) { set.description = input.description; changed.push('description'); }
+  if (input.name !== undefined && input.name !== before.name) {
+    set.name = input.name;
+    changed.push('name');
+  }
+  if (input.status !== undefined && input.status !== before.status) {
+    set.status = input.status;
+    changed.push('status');
+  }
+  if (input.startDate !== undefined && input.startDate !== before.start_date) {
+    set.start_date = input.startDate;
+    changed.push('startDate');
+  }
+  if (input.endDate !== undefined && input.endDate !== before.end_date) {
+    set.end_date = input.endDate;
+    changed.push('endDate');
+  }
+  if (input.description !== undefined && input.description !== before.description) {
+    set.description = input.description;
+    changed.push('description');
+  }
   let teamChanged = false;
   if (team) {
     const current = ((await teamsOf(deps.db, [projectId])).get(projectId) ?? []).map((m) => m.id).sort();
@@ -37,11 +52,20 @@ export async function updateProject(deps: AppDeps, ctx: CommandContext, projectI
 
   const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('projects').set({ ...set, updated_at: now }).where('id', '=', projectId).execute();
+    await trx
+      .updateTable('projects')
+      .set({ ...set, updated_at: now })
+      .where('id', '=', projectId)
+      .execute();
     if (teamChanged) await replaceTeam(trx, projectId, team!);
     await appendEvent(trx, { clientId: before.client_id, type: 'project:updated', audience: 'all', entityId: projectId }, now);
     const details = { changed, ...(set.status ? { status: set.status } : {}), ...(teamChanged ? { team } : {}) };
-    await writeAudit(trx, auditFor(ctx, before.client_id), { action: 'project.updated', outcome: 'success', targetType: 'project', targetId: projectId, details }, now);
+    await writeAudit(
+      trx,
+      auditFor(ctx, before.client_id),
+      { action: 'project.updated', outcome: 'success', targetType: 'project', targetId: projectId, details },
+      now,
+    );
   });
   deps.bus.publish('events.appended', {});
   if (teamChanged) deps.bus.publish('scope.changed', {});

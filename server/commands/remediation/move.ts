@@ -54,38 +54,94 @@ export async function applyMove(trx: Trx, ctx: CommandContext, findingId: string
     roundId = randomUUID();
     const roundNo = await nextRoundNo(trx, f.id);
     const retest = input.retestRequestId ?? (await activeRetestFor(trx, f.id)) ?? null;
-    await trx.insertInto('remediation_rounds').values({
-      id: roundId, finding_id: f.id, client_id: f.client_id, round_no: roundNo, retest_request_id: retest,
-      submitted_by: user.id, submitted_at: now, submit_notes: input.notes,
-      verdict: null, verdict_by: null, verdict_at: null, verdict_notes: null,
-    }).execute();
+    await trx
+      .insertInto('remediation_rounds')
+      .values({
+        id: roundId,
+        finding_id: f.id,
+        client_id: f.client_id,
+        round_no: roundNo,
+        retest_request_id: retest,
+        submitted_by: user.id,
+        submitted_at: now,
+        submit_notes: input.notes,
+        verdict: null,
+        verdict_by: null,
+        verdict_at: null,
+        verdict_notes: null,
+      })
+      .execute();
     await attach(trx, ctx, f, roundId, input.attachmentIds);
     const team = (await teamOf(trx, f.project_id)).filter((id) => id !== user.id);
-    notes.push(...team.map((userId) => notification(f, userId, user.id, `${user.name} marked “${f.title}” remediated (round ${roundNo}).`, `/staff/findings/${f.id}`, now)));
+    notes.push(
+      ...team.map((userId) =>
+        notification(f, userId, user.id, `${user.name} marked “${f.title}” remediated (round ${roundNo}).`, `/staff/findings/${f.id}`, now),
+      ),
+    );
   } else if (f.status === 'pending_verification' && VERDICT_STATUSES.includes(input.to)) {
     const round = await openRound(trx, f.id);
     if (!round) throw conflict('This finding has no round waiting for a verdict.');
     if (input.to !== 'verified_fixed' && !input.notes) throw field(input.notesField, 'required: say what is still wrong');
     roundId = round.id;
-    await trx.updateTable('remediation_rounds').set({ verdict: input.to as 'verified_fixed', verdict_by: user.id, verdict_at: now, verdict_notes: input.notes }).where('id', '=', round.id).execute();
+    await trx
+      .updateTable('remediation_rounds')
+      .set({ verdict: input.to as 'verified_fixed', verdict_by: user.id, verdict_at: now, verdict_notes: input.notes })
+      .where('id', '=', round.id)
+      .execute();
     await attach(trx, ctx, f, round.id, input.attachmentIds);
     if (isPublished(f)) {
       const submitter = (await isActive(trx, round.submitted_by)) ? [round.submitted_by] : [];
       const who = [...new Set([...(await managersOf(trx, f.client_id)), ...submitter])].filter((id) => id !== user.id);
-      const kinds = new Map((await trx.selectFrom('users').select(['id', 'kind']).where('id', 'in', who.length ? who : ['']).execute()).map((u) => [u.id, u.kind]));
-      notes.push(...who.map((userId) => notification(f, userId, user.id, `“${f.title}”: ${STATUS_LABELS[input.to]} (round ${round.round_no}).`, `/${kinds.get(userId) === 'staff' ? 'staff' : 'portal'}/findings/${f.id}`, now)));
+      const kinds = new Map(
+        (
+          await trx
+            .selectFrom('users')
+            .select(['id', 'kind'])
+            .where('id', 'in', who.length ? who : [''])
+            .execute()
+        ).map((u) => [u.id, u.kind]),
+      );
+      notes.push(
+        ...who.map((userId) =>
+          notification(
+            f,
+            userId,
+            user.id,
+            `“${f.title}”: ${STATUS_LABELS[input.to]} (round ${round.round_no}).`,
+            `/${kinds.get(userId) === 'staff' ? 'staff' : 'portal'}/findings/${f.id}`,
+            now,
+          ),
+        ),
+      );
     }
   } else if (input.attachmentIds.length) {
     throw field('attachmentIds', 'files go with a submission or a verdict');
   }
 
-  const res = await trx.updateTable('findings').set({ status: input.to, updated_at: now, ...pauseAfter(f, input.to, now) }).where('id', '=', f.id).where('status', '=', f.status).executeTakeFirst();
+  const res = await trx
+    .updateTable('findings')
+    .set({ status: input.to, updated_at: now, ...pauseAfter(f, input.to, now) })
+    .where('id', '=', f.id)
+    .where('status', '=', f.status)
+    .executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) throw conflict('The finding changed meanwhile. Reload and try again.');
-  await trx.insertInto('finding_status_history').values({ finding_id: f.id, from_status: f.status, to_status: input.to, note: input.notes, actor_id: user.id, at: now }).execute();
+  await trx
+    .insertInto('finding_status_history')
+    .values({ finding_id: f.id, from_status: f.status, to_status: input.to, note: input.notes, actor_id: user.id, at: now })
+    .execute();
   await appendFindingEvent(trx, f.id, 'remediation:updated', now);
-  await writeAudit(trx, auditFor(ctx, f.client_id), {
-    action: input.auditAction, outcome: 'success', targetType: 'finding', targetId: f.id, details: { from: f.status, to: input.to, ...(roundId ? { roundId } : {}) },
-  }, now);
+  await writeAudit(
+    trx,
+    auditFor(ctx, f.client_id),
+    {
+      action: input.auditAction,
+      outcome: 'success',
+      targetType: 'finding',
+      targetId: f.id,
+      details: { from: f.status, to: input.to, ...(roundId ? { roundId } : {}) },
+    },
+    now,
+  );
   return notes;
 }
 
@@ -105,7 +161,10 @@ function notification(f: FindingRow, userId: string, actorId: string, text: stri
  * Run remediation writes in ONE transaction (the moves, their notification rows, anything the
  * caller adds), then announce them after commit: the feed pump and the notifications handler.
  */
-export async function commitRemediation<T>(deps: Pick<AppDeps, 'db' | 'bus'>, work: (trx: Trx) => Promise<{ value: T; notifications: NewNotification[] }>): Promise<T> {
+export async function commitRemediation<T>(
+  deps: Pick<AppDeps, 'db' | 'bus'>,
+  work: (trx: Trx) => Promise<{ value: T; notifications: NewNotification[] }>,
+): Promise<T> {
   const { value, ids } = await deps.db.transaction().execute(async (trx) => {
     const out = await work(trx);
     return { value: out.value, ids: await insertNotifications(trx, out.notifications) };

@@ -13,10 +13,6 @@ import type { CommandContext } from '../../context.js';
 import { applyMove, commitRemediation } from './move.js';
 import { ownClient } from '../../queries/remediation/retest-access.js';
 
-
-
-
-
 /**
  * A client Manager asks for a retest of one or several published findings with a message. Each
  * finding that waits for work becomes Pending verification with a new round (the message is its
@@ -38,27 +34,74 @@ export async function requestRetest(deps: AppDeps, ctx: CommandContext, input: R
     if (findings.length !== input.findingIds.length) throw notFound('One of the findings does not exist.');
     const stuck = findings.filter((f) => f.status !== 'pending_verification' && !allowedFrom(f.status, actorOf(u)).includes('pending_verification'));
     if (stuck.length) {
-      throw conflict(`These findings can't be retested: ${stuck.map((f) => `“${f.title}” is ${STATUS_LABELS[f.status]}`).join('; ')}. Only Open, Not fixed, Partially fixed or Pending verification findings can.`);
+      throw conflict(
+        `These findings can't be retested: ${stuck.map((f) => `“${f.title}” is ${STATUS_LABELS[f.status]}`).join('; ')}. Only Open, Not fixed, Partially fixed or Pending verification findings can.`,
+      );
     }
-    await trx.insertInto('retest_requests').values({ id, client_id: client.id, requested_by: u.id, message: input.message, status: 'requested', scheduled_for: null, created_at: now, updated_at: now }).execute();
-    await trx.insertInto('retest_request_findings').values(findings.map((f) => ({ request_id: id, finding_id: f.id }))).execute();
+    await trx
+      .insertInto('retest_requests')
+      .values({
+        id,
+        client_id: client.id,
+        requested_by: u.id,
+        message: input.message,
+        status: 'requested',
+        scheduled_for: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await trx
+      .insertInto('retest_request_findings')
+      .values(findings.map((f) => ({ request_id: id, finding_id: f.id })))
+      .execute();
     for (const f of findings) {
       if (f.status === 'pending_verification') {
-        await trx.updateTable('remediation_rounds').set({ retest_request_id: id }).where('finding_id', '=', f.id).where('verdict', 'is', null).where('retest_request_id', 'is', null).execute();
+        await trx
+          .updateTable('remediation_rounds')
+          .set({ retest_request_id: id })
+          .where('finding_id', '=', f.id)
+          .where('verdict', 'is', null)
+          .where('retest_request_id', 'is', null)
+          .execute();
         await appendFindingEvent(trx, f.id, 'remediation:updated', now);
       } else {
         // The per-finding "marked remediated" notifications give way to the one retest notification.
-        await applyMove(trx, ctx, f.id, { to: 'pending_verification', notes: input.message, attachmentIds: [], retestRequestId: id, auditAction: 'remediation.submitted', notesField: 'notes' }, now);
+        await applyMove(
+          trx,
+          ctx,
+          f.id,
+          {
+            to: 'pending_verification',
+            notes: input.message,
+            attachmentIds: [],
+            retestRequestId: id,
+            auditAction: 'remediation.submitted',
+            notesField: 'notes',
+          },
+          now,
+        );
       }
     }
-    await writeAudit(trx, { ...ctx.audit, clientId: client.id }, { action: 'retest.requested', outcome: 'success', targetType: 'retest_request', targetId: id, details: { findings: findings.length } }, now);
+    await writeAudit(
+      trx,
+      { ...ctx.audit, clientId: client.id },
+      { action: 'retest.requested', outcome: 'success', targetType: 'retest_request', targetId: id, details: { findings: findings.length } },
+      now,
+    );
     const staff = [...new Set((await Promise.all([...new Set(findings.map((f) => f.project_id))].map((p) => teamOf(trx, p)))).flat())];
     const n = findings.length;
     return {
       value: null,
       notifications: staff.map((userId) => ({
-        user_id: userId, client_id: client.id, kind: 'retest' as const, actor_id: u.id, finding_id: n === 1 ? findings[0]!.id : null,
-        text: `${u.name} (${client.name}) requested a retest of ${n === 1 ? `“${findings[0]!.title}”` : `${n} findings`}.`, link: '/staff/verification', created_at: now,
+        user_id: userId,
+        client_id: client.id,
+        kind: 'retest' as const,
+        actor_id: u.id,
+        finding_id: n === 1 ? findings[0]!.id : null,
+        text: `${u.name} (${client.name}) requested a retest of ${n === 1 ? `“${findings[0]!.title}”` : `${n} findings`}.`,
+        link: '/staff/verification',
+        created_at: now,
       })),
     };
   });

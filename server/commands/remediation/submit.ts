@@ -14,7 +14,13 @@ export async function submitRemediation(deps: AppDeps, ctx: CommandContext, find
   const now = deps.clock();
   await commitRemediation(deps, async (trx) => ({
     value: null,
-    notifications: await applyMove(trx, ctx, finding.id, { to: 'pending_verification', notes: input.notes, attachmentIds: input.attachmentIds, auditAction: 'remediation.submitted', notesField: 'notes' }, now),
+    notifications: await applyMove(
+      trx,
+      ctx,
+      finding.id,
+      { to: 'pending_verification', notes: input.notes, attachmentIds: input.attachmentIds, auditAction: 'remediation.submitted', notesField: 'notes' },
+      now,
+    ),
   }));
   return getRemediation(deps, ctx, finding.id);
 }

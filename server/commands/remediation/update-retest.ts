@@ -23,18 +23,39 @@ export async function updateRetest(deps: AppDeps, ctx: CommandContext, requestId
   if (!check.ok) throw conflict(check.message, { current: req.status });
   const now = deps.clock();
   await commitRemediation(deps, async (trx) => {
-    const res = await trx.updateTable('retest_requests')
+    const res = await trx
+      .updateTable('retest_requests')
       .set({ status: input.status, scheduled_for: input.status === 'scheduled' ? input.scheduledFor : req.scheduled_for, updated_at: now })
-      .where('id', '=', req.id).where('status', '=', req.status).executeTakeFirst();
+      .where('id', '=', req.id)
+      .where('status', '=', req.status)
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) throw conflict('The retest request changed meanwhile. Reload and try again.');
     const findings = await trx.selectFrom('retest_request_findings').select('finding_id').where('request_id', '=', req.id).execute();
     for (const f of findings) await appendFindingEvent(trx, f.finding_id, 'remediation:updated', now);
-    await writeAudit(trx, { ...ctx.audit, clientId: req.client_id }, { action: 'retest.updated', outcome: 'success', targetType: 'retest_request', targetId: req.id, details: { from: req.status, to: input.status } }, now);
+    await writeAudit(
+      trx,
+      { ...ctx.audit, clientId: req.client_id },
+      { action: 'retest.updated', outcome: 'success', targetType: 'retest_request', targetId: req.id, details: { from: req.status, to: input.status } },
+      now,
+    );
     const words = input.status === 'scheduled' ? `scheduled${input.scheduledFor ? ` for ${input.scheduledFor}` : ''}` : input.status;
     const tell = req.requested_by !== ctx.viewer.user.id && (await isActive(trx, req.requested_by));
     return {
       value: null,
-      notifications: tell ? [{ user_id: req.requested_by, client_id: req.client_id, kind: 'retest' as const, actor_id: ctx.viewer.user.id, finding_id: null, text: `Your retest request is ${words}.`, link: '/portal/retests', created_at: now }] : [],
+      notifications: tell
+        ? [
+            {
+              user_id: req.requested_by,
+              client_id: req.client_id,
+              kind: 'retest' as const,
+              actor_id: ctx.viewer.user.id,
+              finding_id: null,
+              text: `Your retest request is ${words}.`,
+              link: '/portal/retests',
+              created_at: now,
+            },
+          ]
+        : [],
     };
   });
   const [row] = (await listRetests(deps.db, { clientId: req.client_id })).filter((r) => r.id === req.id);

@@ -15,7 +15,13 @@ export async function giveVerdict(deps: AppDeps, ctx: CommandContext, findingId:
   const now = deps.clock();
   await commitRemediation(deps, async (trx) => ({
     value: null,
-    notifications: await applyMove(trx, ctx, finding.id, { to: input.verdict, notes: input.notes, attachmentIds: input.attachmentIds, auditAction: 'remediation.verdict_given', notesField: 'notes' }, now),
+    notifications: await applyMove(
+      trx,
+      ctx,
+      finding.id,
+      { to: input.verdict, notes: input.notes, attachmentIds: input.attachmentIds, auditAction: 'remediation.verdict_given', notesField: 'notes' },
+      now,
+    ),
   }));
   return getRemediation(deps, ctx, finding.id);
 }

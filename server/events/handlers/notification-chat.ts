@@ -27,7 +27,10 @@ export async function notifyChatPosted(io: AppServer, deps: AppDeps, e: DomainEv
   const inChannel = new Set((await io.in(rooms.channel(e.clientId)).fetchSockets()).map((s) => s.data.viewer.user.id));
   const [portal, staff] = await Promise.all([portalAudienceOf(deps.db, e.clientId, 'chat'), clientTeamStaff(deps.db, e.clientId)]);
   const away = (list: { id: string }[]) => list.map((u) => u.id).filter((id) => id !== e.authorId && !inChannel.has(id));
-  const kindOf = new Map<string, 'portal' | 'staff'>([...away(portal).map((id) => [id, 'portal'] as const), ...away(staff).map((id) => [id, 'staff'] as const)]);
+  const kindOf = new Map<string, 'portal' | 'staff'>([
+    ...away(portal).map((id) => [id, 'portal'] as const),
+    ...away(staff).map((id) => [id, 'staff'] as const),
+  ]);
   if (!kindOf.size) return [];
 
   const firm = await deps.db.selectFrom('firm').select('name').executeTakeFirst();
@@ -47,10 +50,17 @@ export async function notifyChatPosted(io: AppServer, deps: AppDeps, e: DomainEv
     const rows: NewNotification[] = [...kindOf]
       .filter(([id]) => !already.has(id))
       .map(([id, kind]) => ({
-        user_id: id, client_id: e.clientId, kind: 'chat', actor_id: e.authorId, finding_id: null, created_at: now, link: chatLink(kind, e.clientId),
-        text: kind === 'portal'
-          ? `New message from ${author} in your chat with ${oneLine(firm?.name ?? 'your provider', 80)}`
-          : `New message from ${author} in the chat with ${oneLine(message.client_name, 80)}`,
+        user_id: id,
+        client_id: e.clientId,
+        kind: 'chat',
+        actor_id: e.authorId,
+        finding_id: null,
+        created_at: now,
+        link: chatLink(kind, e.clientId),
+        text:
+          kind === 'portal'
+            ? `New message from ${author} in your chat with ${oneLine(firm?.name ?? 'your provider', 80)}`
+            : `New message from ${author} in the chat with ${oneLine(message.client_name, 80)}`,
       }));
     return insertNotifications(trx, rows);
   });

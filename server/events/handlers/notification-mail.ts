@@ -5,9 +5,13 @@ import { oneLine } from '../../commands/notifications/recipients.js';
 
 /** Which mail preference governs each kind of notification (null: an account matter, always mailed when away). */
 const PREF_OF_KIND: Record<NotificationKind, NotifyKey | null> = {
-  mention: 'emailMentions', reply: 'emailReplies', chat: 'emailChat',
-  remediation: 'emailRemediation', retest: 'emailRemediation',
-  finding_published: 'emailPublished', report_published: 'emailPublished',
+  mention: 'emailMentions',
+  reply: 'emailReplies',
+  chat: 'emailChat',
+  remediation: 'emailRemediation',
+  retest: 'emailRemediation',
+  finding_published: 'emailPublished',
+  report_published: 'emailPublished',
   invitation_held: null,
 };
 

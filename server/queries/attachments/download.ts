@@ -63,7 +63,12 @@ export interface AttachmentFile {
  * images (our own re-encoding) and as a download for everything else, a safe file name, nosniff,
  * a sandbox, and never kept by a shared cache.
  */
-export async function openAttachmentFile(deps: Pick<AppDeps, 'db' | 'config'>, ctx: CommandContext, id: string, variant: AttachmentVariant): Promise<AttachmentFile> {
+export async function openAttachmentFile(
+  deps: Pick<AppDeps, 'db' | 'config'>,
+  ctx: CommandContext,
+  id: string,
+  variant: AttachmentVariant,
+): Promise<AttachmentFile> {
   const a = await attachmentFor(deps, ctx, id);
   const stored = variant === 'thumb' ? a.thumb_file : a.file;
   const handle = stored ? await openStoredFile(deps.config.uploadsDir, stored) : null;

@@ -11,7 +11,6 @@ import { iso } from '../../presenters/iso.js';
 
 /** Reading the chat: the channel list, a page of history, and moving one's read position. */
 
-
 /**
  * The channels the viewer may read, newest activity first: every client's in their scope for staff, their own
  * client's for a portal user (403 `module_disabled` when its Chat module is off). Each with its
@@ -19,7 +18,11 @@ import { iso } from '../../presenters/iso.js';
  */
 export async function listChannels(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<ChatChannelDTO[]> {
   const { user } = ctx.viewer;
-  const clients = await deps.db.selectFrom('clients').select(['id', 'name', 'modules', 'visible_fields', 'portal_enabled', 'archived_at']).where(reachesSql(user, 'clients.id')).execute();
+  const clients = await deps.db
+    .selectFrom('clients')
+    .select(['id', 'name', 'modules', 'visible_fields', 'portal_enabled', 'archived_at'])
+    .where(reachesSql(user, 'clients.id'))
+    .execute();
   if (user.kind === 'portal') requireSees(user, 'chat', clients[0]);
   const stats = await channelStats(deps.db, user.id, user.scope === 'all' ? 'all' : clients.map((c) => c.id));
   const lastIds = [...stats.values()].map((s) => s.lastId).filter(Boolean);
@@ -40,12 +43,19 @@ export async function listChannels(deps: Pick<AppDeps, 'db'>, ctx: CommandContex
     };
   });
   // Newest activity first; channels without messages after, by name. Archived clients last.
-  return channels.sort((a, b) =>
-    Number(a.archived) - Number(b.archived) || (b.lastActivityAt ?? '').localeCompare(a.lastActivityAt ?? '') || a.clientName.localeCompare(b.clientName));
+  return channels.sort(
+    (a, b) =>
+      Number(a.archived) - Number(b.archived) || (b.lastActivityAt ?? '').localeCompare(a.lastActivityAt ?? '') || a.clientName.localeCompare(b.clientName),
+  );
 }
 
 /** One page of a channel's history (newest page first; messages oldest first within it) with the viewer's read position. */
-export async function chatHistory(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, clientId: string | undefined, query: ChatHistoryQuery): Promise<ChatHistoryDTO> {
+export async function chatHistory(
+  deps: Pick<AppDeps, 'db'>,
+  ctx: CommandContext,
+  clientId: string | undefined,
+  query: ChatHistoryQuery,
+): Promise<ChatHistoryDTO> {
   const { client, profile } = await chatChannelFor(deps, ctx, clientId, 'chat.read');
   const limit = query.limit ?? 50;
   const ids = await messageIdsPage(deps.db, client.id, query.before, limit + 1);

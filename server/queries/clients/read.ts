@@ -23,13 +23,27 @@ async function userCounts(deps: Pick<AppDeps, 'db'>, clientIds: string[]): Promi
 /** Every client the viewer reaches (archived ones last), for staff. */
 export async function listClients(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<ClientDTO[]> {
   authorize(ctx.viewer.user, 'client.read');
-  const rows = await deps.db.selectFrom('clients').selectAll().where(reachesSql(ctx.viewer.user, 'clients.id')).orderBy('archived_at', 'asc').orderBy('name').execute();
-  const counts = await userCounts(deps, rows.map((r) => r.id));
+  const rows = await deps.db
+    .selectFrom('clients')
+    .selectAll()
+    .where(reachesSql(ctx.viewer.user, 'clients.id'))
+    .orderBy('archived_at', 'asc')
+    .orderBy('name')
+    .execute();
+  const counts = await userCounts(
+    deps,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => presentClient(r, counts.get(r.id) ?? 0));
 }
 
 /** The row of a client the viewer may read, or 404 (portal users never learn a client exists here). */
-export async function readableClient(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, clientId: string, action: 'client.read' | 'client.manage' = 'client.read'): Promise<ClientRow> {
+export async function readableClient(
+  deps: Pick<AppDeps, 'db'>,
+  ctx: CommandContext,
+  clientId: string,
+  action: 'client.read' | 'client.manage' = 'client.read',
+): Promise<ClientRow> {
   authorize(ctx.viewer.user, action, { type: 'client', clientId });
   const row = await deps.db.selectFrom('clients').selectAll().where('id', '=', clientId).executeTakeFirst();
   if (!row) throw notFound();

@@ -17,7 +17,16 @@ export async function getClientStaff(deps: Pick<AppDeps, 'db'>, ctx: CommandCont
   await readableClient(deps, ctx, clientId);
   const [firm, assigned, team] = await Promise.all([firmScoping(deps.db), assignedStaff(deps.db, clientId), clientTeamStaff(deps.db, clientId)]);
   const names = team.length
-    ? await deps.db.selectFrom('users').select(['id', 'name']).where('id', 'in', team.map((t) => t.id)).orderBy('name').execute()
+    ? await deps.db
+        .selectFrom('users')
+        .select(['id', 'name'])
+        .where(
+          'id',
+          'in',
+          team.map((t) => t.id),
+        )
+        .orderBy('name')
+        .execute()
     : [];
   return {
     analystsSeeAllClients: analystsSeeAll(firm),

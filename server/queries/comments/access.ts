@@ -25,7 +25,12 @@ export async function findingForComments(deps: Pick<AppDeps, 'db'>, ctx: Command
  * One comment the viewer may see (a portal user never learns an internal note exists: 404, before
  * any role check), with its finding, authorised for `action`.
  */
-export async function commentFor(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, commentId: string, action: Action): Promise<CommentPlace & { comment: CommentRow }> {
+export async function commentFor(
+  deps: Pick<AppDeps, 'db'>,
+  ctx: CommandContext,
+  commentId: string,
+  action: Action,
+): Promise<CommentPlace & { comment: CommentRow }> {
   const comment = await findComment(deps.db, commentId);
   if (!comment) throw notFound();
   return { ...(await placeFor(deps, ctx, comment.finding_id, action, comment.internal)), comment };

@@ -24,7 +24,11 @@ type PortalClient = ClientRecord & Pick<ClientRow, 'visible_fields'>;
 async function portalClient(deps: Pick<AppDeps, 'db'>, user: Pick<UserRow, 'kind' | 'client_id'>): Promise<PortalClient | null> {
   if (user.kind !== 'portal') return null;
   const client = user.client_id
-    ? await deps.db.selectFrom('clients').select(['id', 'modules', 'visible_fields', 'portal_enabled', 'archived_at']).where('id', '=', user.client_id).executeTakeFirst()
+    ? await deps.db
+        .selectFrom('clients')
+        .select(['id', 'modules', 'visible_fields', 'portal_enabled', 'archived_at'])
+        .where('id', '=', user.client_id)
+        .executeTakeFirst()
     : undefined;
   requireClientModule(user, client, 'findings');
   return client!;
@@ -34,7 +38,12 @@ async function portalClient(deps: Pick<AppDeps, 'db'>, user: Pick<UserRow, 'kind
 const ANY_SHOWN = { shared: 1, client_file: 'shown' } as const;
 
 /** The finding, if the viewer may know it for evidence purposes (404 otherwise), and authorised for `action` (403). */
-export async function findingForEvidence(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, findingId: string, action: 'evidence.read' | 'evidence.manage'): Promise<{ finding: FindingRef; profile: VisibilityProfile }> {
+export async function findingForEvidence(
+  deps: Pick<AppDeps, 'db'>,
+  ctx: CommandContext,
+  findingId: string,
+  action: 'evidence.read' | 'evidence.manage',
+): Promise<{ finding: FindingRef; profile: VisibilityProfile }> {
   const client = await portalClient(deps, ctx.viewer.user);
   const finding = await findFindingRef(deps.db, findingId);
   if (!finding) throw notFound();
@@ -47,7 +56,12 @@ export async function findingForEvidence(deps: Pick<AppDeps, 'db'>, ctx: Command
  * One evidence row the viewer may use for `action`, or 404 (403 for a visible item and an action
  * the viewer's role may not take). A portal user asking for an original always gets 404.
  */
-export async function evidenceFor(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, id: string, action: EvidenceAction): Promise<{ row: EvidenceRow; profile: VisibilityProfile }> {
+export async function evidenceFor(
+  deps: Pick<AppDeps, 'db'>,
+  ctx: CommandContext,
+  id: string,
+  action: EvidenceAction,
+): Promise<{ row: EvidenceRow; profile: VisibilityProfile }> {
   const user = ctx.viewer.user;
   // Decided before anything is looked up: no answer about an original differs by id for a client.
   if (user.kind !== 'staff' && action === 'evidence.readOriginal') throw notFound();
@@ -55,7 +69,8 @@ export async function evidenceFor(deps: Pick<AppDeps, 'db'>, ctx: CommandContext
   const found = await findEvidence(deps.db, id);
   if (!found) throw notFound();
   const { finding_published, ...row } = found;
-  if (client) requireSeesAt(user, 'evidence', client, { client_id: row.client_id, published: finding_published, shared: row.shared, client_file: row.client_file });
+  if (client)
+    requireSeesAt(user, 'evidence', client, { client_id: row.client_id, published: finding_published, shared: row.shared, client_file: row.client_file });
   authorize(user, action, { type: 'clientData', clientId: row.client_id });
   return { row, profile: client ? portalProfile(client) : STAFF_PROFILE };
 }

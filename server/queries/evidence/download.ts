@@ -32,7 +32,8 @@ export async function openEvidenceFile(deps: Pick<AppDeps, 'db' | 'config'>, ctx
   // The client copy of an image is our own PNG; the original and other files keep their sniffed type.
   const mime = isImage && variant !== 'original' ? 'image/png' : row.mime;
   const base = row.original_name.replace(/\.[a-z0-9]{1,10}$/i, '');
-  const name = isImage && variant !== 'original' ? `${base}${variant === 'thumb' ? '-thumb' : ''}.png` : withExtension(row.original_name, stored.split('.').pop()!);
+  const name =
+    isImage && variant !== 'original' ? `${base}${variant === 'thumb' ? '-thumb' : ''}.png` : withExtension(row.original_name, stored.split('.').pop()!);
   const disposition = contentDisposition(isImage ? 'inline' : 'attachment', name);
   const cache = 'private, no-store';
   return { handle, headers: fileHeaders(mime, disposition, size, cache), clientId: row.client_id };

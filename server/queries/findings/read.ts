@@ -40,7 +40,13 @@ export async function readableFinding(
 export async function listFindings(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext, projectId: string): Promise<FindingStaffDTO[]> {
   const project = await readableProject(deps, ctx, projectId, 'finding.read');
   const rows = await listProjectFindings(deps.db, projectId);
-  const [history, days] = await Promise.all([statusHistories(deps.db, rows.map((r) => r.id)), remediationDays(deps.db)]);
+  const [history, days] = await Promise.all([
+    statusHistories(
+      deps.db,
+      rows.map((r) => r.id),
+    ),
+    remediationDays(deps.db),
+  ]);
   return rows.map((f) => presentFinding(f, { projectName: project.name, history: history.get(f.id)!, evidence: [], due: dueOf(f, days, deps.clock()) }, STAFF));
 }
 

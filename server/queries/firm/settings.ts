@@ -21,7 +21,6 @@ export async function getFirmSettings(deps: Pick<AppDeps, 'db'>, ctx: CommandCon
   return presentFirmSettings(await deps.db.selectFrom('firm').selectAll().executeTakeFirst());
 }
 
-
 /** The remediation targets (days per severity) any staff member reads; due dates follow them. */
 export async function getRemediationTargets(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<RemediationTargetsDTO> {
   if (ctx.viewer.user.kind !== 'staff') throw forbidden();

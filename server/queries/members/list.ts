@@ -12,7 +12,11 @@ function membersQuery(deps: Pick<AppDeps, 'db'>, dir: Directory) {
     .selectFrom('users as u')
     .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.status', 'u.last_login_at', 'u.held_email', 'u.held_reason'])
     .select((eb) =>
-      eb.selectFrom('invitations as i').select((e) => e.fn.max('i.created_at').as('m')).whereRef('i.user_id', '=', 'u.id').as('invited_at'),
+      eb
+        .selectFrom('invitations as i')
+        .select((e) => e.fn.max('i.created_at').as('m'))
+        .whereRef('i.user_id', '=', 'u.id')
+        .as('invited_at'),
     )
     .where('u.kind', '=', dir.kind);
   if (dir.kind === 'portal') q = q.where('u.client_id', '=', dir.clientId);

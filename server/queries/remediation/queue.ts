@@ -21,9 +21,25 @@ export async function verificationQueue(deps: Pick<AppDeps, 'db' | 'clock'>, ctx
     .innerJoin('projects as p', 'p.id', 'f.project_id')
     .leftJoin('users as u', 'u.id', 'r.submitted_by')
     .select([
-      'f.id as findingId', 'f.title', 'f.severity', 'f.status', 'f.published_at', 'f.due_paused_ms', 'f.due_paused_at', 'f.client_id', 'c.name as clientName',
-      'f.project_id', 'p.name as projectName', 'r.id as roundId', 'r.round_no', 'r.submitted_at', 'r.submitted_by', 'r.submit_notes', 'r.retest_request_id',
-      'u.name as submitterName', 'u.kind as submitterKind',
+      'f.id as findingId',
+      'f.title',
+      'f.severity',
+      'f.status',
+      'f.published_at',
+      'f.due_paused_ms',
+      'f.due_paused_at',
+      'f.client_id',
+      'c.name as clientName',
+      'f.project_id',
+      'p.name as projectName',
+      'r.id as roundId',
+      'r.round_no',
+      'r.submitted_at',
+      'r.submitted_by',
+      'r.submit_notes',
+      'r.retest_request_id',
+      'u.name as submitterName',
+      'u.kind as submitterKind',
     ])
     .where('r.verdict', 'is', null)
     .where('f.status', '=', 'pending_verification')
@@ -34,8 +50,18 @@ export async function verificationQueue(deps: Pick<AppDeps, 'db' | 'clock'>, ctx
   const days = await remediationDays(deps.db);
   const now = deps.clock();
   return rows.map((r) => ({
-    findingId: r.findingId, title: r.title, severity: r.severity, clientId: r.client_id, clientName: r.clientName, projectId: r.project_id, projectName: r.projectName,
-    roundId: r.roundId, roundNo: r.round_no, submittedAt: iso(r.submitted_at)!, submitNotes: r.submit_notes, retestRequestId: r.retest_request_id,
+    findingId: r.findingId,
+    title: r.title,
+    severity: r.severity,
+    clientId: r.client_id,
+    clientName: r.clientName,
+    projectId: r.project_id,
+    projectName: r.projectName,
+    roundId: r.roundId,
+    roundNo: r.round_no,
+    submittedAt: iso(r.submitted_at)!,
+    submitNotes: r.submit_notes,
+    retestRequestId: r.retest_request_id,
     submittedBy: { id: r.submitted_by, name: r.submitterName ?? 'Former user', kind: r.submitterKind ?? 'portal' },
     dueAt: iso(dueOf(r, days, now).dueAt),
   }));
@@ -57,11 +83,20 @@ export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ct
   }
   // A client's people: what they may see. Staff: published findings of clients not archived.
   const rows = await deps.db
-    .selectFrom('findings as f').innerJoin('clients as c', 'c.id', 'f.client_id')
+    .selectFrom('findings as f')
+    .innerJoin('clients as c', 'c.id', 'f.client_id')
     .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.published_at', 'f.due_paused_ms', 'f.due_paused_at', 'f.client_id', 'c.name as client_name'])
-    .where(clientId ? seesSql(u, 'finding', { clients: 'c', findings: 'f' }) : sql<SqlBool>`${stateSql.published('f')} and ${stateSql.notArchived('c')} and ${reachesSql(u, 'f.client_id')}`)
+    .where(
+      clientId
+        ? seesSql(u, 'finding', { clients: 'c', findings: 'f' })
+        : sql<SqlBool>`${stateSql.published('f')} and ${stateSql.notArchived('c')} and ${reachesSql(u, 'f.client_id')}`,
+    )
     .execute();
-  const rq = deps.db.selectFrom('retest_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'done').where(reachesSql(u, 'retest_requests.client_id'));
+  const rq = deps.db
+    .selectFrom('retest_requests')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '!=', 'done')
+    .where(reachesSql(u, 'retest_requests.client_id'));
   const retests = await rq.executeTakeFirst();
   const days = await remediationDays(deps.db);
   const now = deps.clock();
@@ -71,7 +106,15 @@ export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ct
     const due = dueOf(r, days, now);
     if (due.dueAt != null && ['open', 'not_fixed', 'partially_fixed', 'pending_verification'].includes(r.status)) openWithDeadline++;
     if (due.overdue) {
-      overdue.push({ findingId: r.id, title: r.title, severity: r.severity, status: r.status, dueAt: iso(due.dueAt)!, ms: due.dueAt!, ...(clientId ? {} : { clientId: r.client_id, clientName: r.client_name }) });
+      overdue.push({
+        findingId: r.id,
+        title: r.title,
+        severity: r.severity,
+        status: r.status,
+        dueAt: iso(due.dueAt)!,
+        ms: due.dueAt!,
+        ...(clientId ? {} : { clientId: r.client_id, clientName: r.client_name }),
+      });
     }
   }
   overdue.sort((a, b) => a.ms - b.ms);

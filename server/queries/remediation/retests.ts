@@ -27,13 +27,15 @@ export async function retestList(deps: Pick<AppDeps, 'db'>, ctx: CommandContext)
 export async function retestCandidates(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext): Promise<RetestCandidateDTO[]> {
   const client = await ownClient(deps, ctx, 'retest.request');
   const [rows, days] = await Promise.all([
-    deps.db.selectFrom('findings as f')
+    deps.db
+      .selectFrom('findings as f')
       .innerJoin('projects as p', (j) => j.onRef('p.id', '=', 'f.project_id').on('p.client_id', '=', client.id))
       .innerJoin('clients as c', 'c.id', 'f.client_id')
       .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.project_id', 'p.name as project_name', 'f.published_at', 'f.due_paused_ms', 'f.due_paused_at'])
       .where(seesSql(ctx.viewer.user, 'finding', { clients: 'c', findings: 'f' }))
       .where('f.status', 'in', FINDING_STATUSES.filter(retestable))
-      .orderBy('f.published_at').orderBy('f.id')
+      .orderBy('f.published_at')
+      .orderBy('f.id')
       .execute(),
     remediationDays(deps.db),
   ]);
@@ -43,7 +45,13 @@ export async function retestCandidates(deps: Pick<AppDeps, 'db' | 'clock'>, ctx:
     .map((f) => ({ f, due: dueOf(f, days, now) }))
     .sort((a, b) => rank[a.f.severity] - rank[b.f.severity] || (a.due.dueAt ?? Infinity) - (b.due.dueAt ?? Infinity))
     .map(({ f, due }) => ({
-      id: f.id, title: f.title, severity: f.severity, status: f.status, projectId: f.project_id, projectName: f.project_name,
-      dueAt: due.dueAt == null ? null : new Date(due.dueAt).toISOString(), overdue: due.overdue,
+      id: f.id,
+      title: f.title,
+      severity: f.severity,
+      status: f.status,
+      projectId: f.project_id,
+      projectName: f.project_name,
+      dueAt: due.dueAt == null ? null : new Date(due.dueAt).toISOString(),
+      overdue: due.overdue,
     }));
 }

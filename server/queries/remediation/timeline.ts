@@ -24,7 +24,10 @@ export async function getRemediation(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: C
     statusHistories(deps.db, [f.id]),
     listRetests(deps.db, { findingId: f.id, clientId: f.client_id }),
   ]);
-  const files = await roundAttachments(deps.db, rounds.map((r) => r.id));
+  const files = await roundAttachments(
+    deps.db,
+    rounds.map((r) => r.id),
+  );
   const due = dueOf(f, days, now);
   const user = ctx.viewer.user;
   const resource = { type: 'clientData' as const, clientId: f.client_id };

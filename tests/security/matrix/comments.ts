@@ -25,7 +25,9 @@ const othersComment: Setup = async (c, app: TestApp) => ({ commentId: await inse
 /** An internal note by the firm's analyst on the owner's published finding. */
 const internalNote: Setup = async (c, app: TestApp) => ({ commentId: await insertCommentRow(app.db, w(c).finding, c.f.staff.analyst, { internal: true }) });
 /** An internal note by the actor (anonymous/portal actors too: a portal user still may not know it exists). */
-const ownInternalNote: Setup = async (c, app: TestApp) => ({ commentId: await insertCommentRow(app.db, w(c).finding, c.actor ?? c.f.staff.analyst, { internal: true }) });
+const ownInternalNote: Setup = async (c, app: TestApp) => ({
+  commentId: await insertCommentRow(app.db, w(c).finding, c.actor ?? c.f.staff.analyst, { internal: true }),
+});
 
 const commentParam = (c: Ctx) => ({ id: c.extra.commentId! });
 const staffMadeUp404 = { analyst: 404, admin: 404, scopedAnalyst: 404 } as const;
@@ -34,29 +36,78 @@ export const COMMENTS_MATRIX: MatrixEntry[] = [
   { method: 'GET', path: '/api/findings/:id/comments', case: 'published finding', expect: sharedRead, params: (c) => ({ id: w(c).finding.id }) },
   { method: 'GET', path: '/api/findings/:id/comments', case: 'draft', expect: staffView, params: (c) => ({ id: w(c).draft.id }) },
   {
-    method: 'POST', path: '/api/findings/:id/comments', case: 'comment', expect: talkers,
-    params: (c) => ({ id: w(c).finding.id }), body: () => ({ body: 'A matrix comment', clientMessageId: cmid() }),
+    method: 'POST',
+    path: '/api/findings/:id/comments',
+    case: 'comment',
+    expect: talkers,
+    params: (c) => ({ id: w(c).finding.id }),
+    body: () => ({ body: 'A matrix comment', clientMessageId: cmid() }),
   },
   {
-    method: 'POST', path: '/api/findings/:id/comments', case: 'internal note', expect: staffWrite,
-    params: (c) => ({ id: w(c).finding.id }), body: () => ({ body: 'A matrix note', clientMessageId: cmid(), internal: true }),
+    method: 'POST',
+    path: '/api/findings/:id/comments',
+    case: 'internal note',
+    expect: staffWrite,
+    params: (c) => ({ id: w(c).finding.id }),
+    body: () => ({ body: 'A matrix note', clientMessageId: cmid(), internal: true }),
   },
   {
-    method: 'POST', path: '/api/findings/:id/comments', case: 'on a draft', expect: staffView,
-    params: (c) => ({ id: w(c).draft.id }), body: () => ({ body: 'On a draft', clientMessageId: cmid() }),
+    method: 'POST',
+    path: '/api/findings/:id/comments',
+    case: 'on a draft',
+    expect: staffView,
+    params: (c) => ({ id: w(c).draft.id }),
+    body: () => ({ body: 'On a draft', clientMessageId: cmid() }),
   },
-  { method: 'PATCH', path: '/api/comments/:id', case: 'own comment', expect: talkers, setup: ownComment, params: commentParam, body: () => ({ body: 'Edited' }) },
   {
-    method: 'PATCH', path: '/api/comments/:id', case: "someone else's comment", expect: notAuthor, madeUp: staffMadeUp404,
-    setup: othersComment, params: commentParam, body: () => ({ body: 'Edited' }),
+    method: 'PATCH',
+    path: '/api/comments/:id',
+    case: 'own comment',
+    expect: talkers,
+    setup: ownComment,
+    params: commentParam,
+    body: () => ({ body: 'Edited' }),
   },
-  { method: 'PATCH', path: '/api/comments/:id', case: 'own internal note', expect: staffView, setup: ownInternalNote, params: commentParam, body: () => ({ body: 'Edited' }) },
+  {
+    method: 'PATCH',
+    path: '/api/comments/:id',
+    case: "someone else's comment",
+    expect: notAuthor,
+    madeUp: staffMadeUp404,
+    setup: othersComment,
+    params: commentParam,
+    body: () => ({ body: 'Edited' }),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/comments/:id',
+    case: 'own internal note',
+    expect: staffView,
+    setup: ownInternalNote,
+    params: commentParam,
+    body: () => ({ body: 'Edited' }),
+  },
   { method: 'DELETE', path: '/api/comments/:id', case: 'own comment', expect: talkers, setup: ownComment, params: commentParam },
-  { method: 'DELETE', path: '/api/comments/:id', case: "someone else's comment", expect: notAuthor, madeUp: staffMadeUp404, setup: othersComment, params: commentParam },
+  {
+    method: 'DELETE',
+    path: '/api/comments/:id',
+    case: "someone else's comment",
+    expect: notAuthor,
+    madeUp: staffMadeUp404,
+    setup: othersComment,
+    params: commentParam,
+  },
   { method: 'DELETE', path: '/api/comments/:id', case: 'own internal note', expect: staffView, setup: ownInternalNote, params: commentParam },
   { method: 'POST', path: '/api/comments/:id/share', case: 'internal note', expect: staffView, setup: internalNote, params: commentParam },
   { method: 'POST', path: '/api/comments/:id/share', case: 'comment the client sees', expect: staffWrite, setup: othersComment, params: commentParam },
   { method: 'GET', path: '/api/findings/:id/mentionable', case: 'comment', expect: talkers, params: (c) => ({ id: w(c).finding.id }) },
-  { method: 'GET', path: '/api/findings/:id/mentionable', case: 'internal note', expect: staffWrite, params: (c) => ({ id: w(c).finding.id }), query: () => ({ internal: 'true' }) },
+  {
+    method: 'GET',
+    path: '/api/findings/:id/mentionable',
+    case: 'internal note',
+    expect: staffWrite,
+    params: (c) => ({ id: w(c).finding.id }),
+    query: () => ({ internal: 'true' }),
+  },
   { method: 'GET', path: '/api/findings/:id/mentionable', case: 'draft', expect: staffView, params: (c) => ({ id: w(c).draft.id }) },
 ];

@@ -15,7 +15,18 @@ async function notificationFor(c: Omit<Ctx, 'extra'>, app: TestApp): Promise<Rec
   const userId = c.owner === 'A' && c.actor ? c.actor.id : someoneElse.id;
   const row = await app.db
     .insertInto('notifications')
-    .values({ user_id: userId, client_id: null, kind: 'mention', actor_id: null, finding_id: null, text: 'Matrix', link: '/account', created_at: Date.now(), read_at: null, emailed_at: null })
+    .values({
+      user_id: userId,
+      client_id: null,
+      kind: 'mention',
+      actor_id: null,
+      finding_id: null,
+      text: 'Matrix',
+      link: '/account',
+      created_at: Date.now(),
+      read_at: null,
+      emailed_at: null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return { notificationId: String(row.id) };
@@ -29,7 +40,8 @@ export const NOTIFICATIONS_MATRIX: MatrixEntry[] = [
   { method: 'GET', path: '/api/notifications/unread-count', expect: signedIn() },
   { method: 'POST', path: '/api/notifications/read-all', expect: signedIn() },
   {
-    method: 'POST', path: '/api/notifications/:id/read',
+    method: 'POST',
+    path: '/api/notifications/:id/read',
     params: (c) => ({ id: c.extra.notificationId! }),
     setup: notificationFor,
     expect: ownOnly,

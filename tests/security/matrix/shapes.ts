@@ -63,7 +63,13 @@ export interface MatrixEntry {
 /** The account each role acts as in a world (null for anonymous). */
 export function actorOf(f: World, role: Role): UserRow | null {
   const map: Record<Role, UserRow | null> = {
-    anonymous: null, viewerA: f.A.viewer, collaboratorA: f.A.collaborator, managerA: f.A.manager, userB: f.B.manager, analyst: f.staff.analyst, admin: f.staff.admin,
+    anonymous: null,
+    viewerA: f.A.viewer,
+    collaboratorA: f.A.collaborator,
+    managerA: f.A.manager,
+    userB: f.B.manager,
+    analyst: f.staff.analyst,
+    admin: f.staff.admin,
     scopedAnalyst: f.staff.scoped,
   };
   return map[role];
@@ -74,7 +80,10 @@ export function actorOf(f: World, role: Role): UserRow | null {
 export const PORTAL_OF: Record<Owner, Role[]> = { A: ['viewerA', 'collaboratorA', 'managerA'], B: ['userB'] };
 export const other = (o: Owner): Owner => (o === 'A' ? 'B' : 'A');
 export const make = (base: Expect, over: Partial<Expectations>): Expectations =>
-  ({ ...Object.fromEntries(STATED_ROLES.map((r) => [r, over[r] ?? base])), ...(over.scopedAnalyst !== undefined ? { scopedAnalyst: over.scopedAnalyst } : {}) }) as Expectations;
+  ({
+    ...Object.fromEntries(STATED_ROLES.map((r) => [r, over[r] ?? base])),
+    ...(over.scopedAnalyst !== undefined ? { scopedAnalyst: over.scopedAnalyst } : {}),
+  }) as Expectations;
 
 /**
  * The scoped analyst's answer: the analyst's, except on a request that names client B's things
@@ -91,7 +100,10 @@ export const portal = (o: Owner, e: Expect) => Object.fromEntries(PORTAL_OF[o].m
 /** The same answer for everyone (public routes). */
 export const everyone = (e: Expect) => () => make(e, { scopedAnalyst: e });
 /** Any signed-in account; anonymous 401. */
-export const signedIn = (over: Partial<Expectations> = {}) => () => make('ok', { anonymous: 401, ...over });
+export const signedIn =
+  (over: Partial<Expectations> = {}) =>
+  () =>
+    make('ok', { anonymous: 401, ...over });
 /** Firm-wide staff collections: portal users 403 (refused before any lookup). */
 export const staffOnly = () => make('ok', { anonymous: 401, ...portal('A', 403), ...portal('B', 403) });
 /** Firm settings and staff accounts: admins only. */

@@ -4,7 +4,14 @@ import type { ChatHistoryDTO } from '$contracts/chat';
 import { live, newClientMessageId } from '$lib/realtime/live.svelte';
 import { ApiError } from '$lib/api/http';
 import {
-  chatHistory, deleteChatMessage, editChatMessage, joinChannelPresence, leaveChannelPresence, markChatRead, sendChatMessage, setTyping,
+  chatHistory,
+  deleteChatMessage,
+  editChatMessage,
+  joinChannelPresence,
+  leaveChannelPresence,
+  markChatRead,
+  sendChatMessage,
+  setTyping,
 } from '$lib/api/chat';
 
 /** A message typed here that the server has not confirmed yet (offline, sending, or refused). */
@@ -161,7 +168,12 @@ export class ChatRoom {
   }
 
   private async deliver(p: PendingMessage): Promise<void> {
-    const ack = await sendChatMessage({ clientId: this.clientId, body: p.body, clientMessageId: p.clientMessageId, attachmentIds: p.attachments.map((a) => a.id) });
+    const ack = await sendChatMessage({
+      clientId: this.clientId,
+      body: p.body,
+      clientMessageId: p.clientMessageId,
+      attachmentIds: p.attachments.map((a) => a.id),
+    });
     if (ack.ok) {
       this.upsert(ack.message);
       this.markRead();

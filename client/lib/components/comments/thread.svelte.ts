@@ -57,7 +57,10 @@ export class Thread {
 const byTime = (a: CommentDTO, b: CommentDTO) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 
 /** Someone picked in the composer: shown as `@Name` while typing, stored as a mention token. */
-export interface Picked { id: string; name: string }
+export interface Picked {
+  id: string;
+  name: string;
+}
 
 /** Stored text → what the textarea shows (`@Name`), with the people it names. */
 export function toDisplay(body: string): { text: string; picked: Picked[] } {

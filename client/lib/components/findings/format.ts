@@ -5,8 +5,13 @@ import { PROJECT_STATUSES, SEVERITIES } from '$contracts/workspace';
 
 export const SEVERITY_LABELS: Record<Severity, string> = { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', informational: 'Informational' };
 export const FINDING_STATUS_LABELS: Record<FindingStatus, string> = {
-  open: 'Open', pending_verification: 'Pending verification', verified_fixed: 'Verified fixed', not_fixed: 'Not fixed',
-  partially_fixed: 'Partially fixed', risk_accepted: 'Risk accepted', closed: 'Closed',
+  open: 'Open',
+  pending_verification: 'Pending verification',
+  verified_fixed: 'Verified fixed',
+  not_fixed: 'Not fixed',
+  partially_fixed: 'Partially fixed',
+  risk_accepted: 'Risk accepted',
+  closed: 'Closed',
 };
 export const PROJECT_STATUS_LABELS: Record<ProjectStatus, string> = { planned: 'Planned', active: 'Active', completed: 'Completed', archived: 'Archived' };
 

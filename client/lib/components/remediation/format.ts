@@ -33,7 +33,9 @@ export type TimelineItem = { at: string; kind: 'round'; round: RoundDTO } | { at
 export function timeline(r: RemediationDTO): TimelineItem[] {
   const items: TimelineItem[] = [
     ...r.rounds.map((round) => ({ at: round.submittedAt, kind: 'round' as const, round })),
-    ...r.history.filter((h) => h.to !== 'pending_verification' && h.from !== 'pending_verification').map((change) => ({ at: change.at, kind: 'status' as const, change })),
+    ...r.history
+      .filter((h) => h.to !== 'pending_verification' && h.from !== 'pending_verification')
+      .map((change) => ({ at: change.at, kind: 'status' as const, change })),
   ];
   return items.sort((a, b) => a.at.localeCompare(b.at));
 }

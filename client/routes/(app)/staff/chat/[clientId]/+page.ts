@@ -7,7 +7,7 @@ import { chatHistory } from '$lib/api/chat';
 export const load: PageLoad = async ({ params, fetch, depends }) => {
   depends('app:chat');
   try {
-    return { history: await chatHistory(params.clientId, {}, fetch) as ChatHistoryDTO | null, loadError: null, notFound: false };
+    return { history: (await chatHistory(params.clientId, {}, fetch)) as ChatHistoryDTO | null, loadError: null, notFound: false };
   } catch (err) {
     const notFound = err instanceof ApiError && err.status === 404;
     return { history: null, notFound, loadError: err instanceof ApiError ? err.message : 'The channel could not be loaded.' };

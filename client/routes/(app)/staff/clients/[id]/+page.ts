@@ -33,10 +33,26 @@ export const load: PageLoad = async ({ params, fetch, depends, url }) => {
   const asked = url.searchParams.get('tab');
   const tab = TABS.find((t) => t === asked) ?? 'users';
   try {
-    const [client, members, projects, team] = await Promise.all([getClient(params.id, fetch), clientMembers(params.id).list(fetch), loadProjects(params.id, fetch), loadTeam(params.id, fetch)]);
+    const [client, members, projects, team] = await Promise.all([
+      getClient(params.id, fetch),
+      clientMembers(params.id).list(fetch),
+      loadProjects(params.id, fetch),
+      loadTeam(params.id, fetch),
+    ]);
     return { client, members, ...projects, ...team, tab, loadError: null, notFound: false };
   } catch (err) {
     const notFound = err instanceof ApiError && err.status === 404;
-    return { client: null, members: [], projects: [], staff: [], projectsError: null, team: null, teamError: null, tab, notFound, loadError: err instanceof ApiError ? err.message : 'The client could not be loaded.' };
+    return {
+      client: null,
+      members: [],
+      projects: [],
+      staff: [],
+      projectsError: null,
+      team: null,
+      teamError: null,
+      tab,
+      notFound,
+      loadError: err instanceof ApiError ? err.message : 'The client could not be loaded.',
+    };
   }
 };
