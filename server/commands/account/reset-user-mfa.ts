@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
-import { notFound } from '../../errors.js';
+import { forbidden, notFound } from '../../errors.js';
 import { authorize } from '../../policies/index.js';
 import { throttleReset } from '../../auth/rate-limit.js';
 import { voidResets } from '../../auth/password-reset.js';
@@ -16,6 +16,8 @@ import type { CommandContext } from '../../context.js';
  * its users; a staff account's second factor is an admin's call.
  */
 export async function resetUserMfa(deps: AppDeps, ctx: CommandContext, userId: string): Promise<void> {
+  // A firm-side action: a client's Manager resets nobody's second factor, their own people's included.
+  if (ctx.viewer.user.kind !== 'staff') throw forbidden();
   const target = await findUserKind(deps.db, userId);
   if (!target) throw notFound();
   if (target.kind === 'staff') authorize(ctx.viewer.user, 'staff.manage');

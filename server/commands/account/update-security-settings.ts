@@ -1,16 +1,18 @@
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
 import { notFound } from '../../errors.js';
+import { authorize } from '../../policies/index.js';
 import type { SecuritySettingsInput } from '../../contracts/auth.js';
 import { updateSecuritySettings as writeSecuritySettings } from '../../repositories/firm.js';
 import type { CommandContext } from '../../context.js';
 
 /**
- * Change the firm's security settings (the caller checked the viewer is an admin): the MFA
+ * Change the firm's security settings (admins only): the MFA
  * requirement for staff, whether analysts see every client, and the session timeouts. Only what
  * is sent changes. When analysts' scope may have narrowed, their open sockets are re-scoped.
  */
 export async function updateSecuritySettings(deps: AppDeps, ctx: CommandContext, input: SecuritySettingsInput): Promise<void> {
+  authorize(ctx.viewer.user, 'firm.manage');
   const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {
     if (!(await writeSecuritySettings(trx, input, now))) throw notFound();
