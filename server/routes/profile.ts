@@ -36,8 +36,10 @@ export function profileRouter(deps: AppDeps): Router {
 
   r.post('/profile/password', async (req, res) => {
     const ctx = commandContextOf(req);
-    const session = await changePassword(deps, ctx, parseInput(PasswordChangeInput, req.body));
+    const { session, replaced } = await changePassword(deps, ctx, parseInput(PasswordChangeInput, req.body));
     setSessionCookie(res, deps.config, session);
+    // The old session's live connections close once this answer (with the new cookie) has gone out.
+    res.on('finish', () => deps.bus.publish('sessions.ended', { sessionIds: [replaced], reason: 'rotated' }));
     res.status(204).end();
   });
 

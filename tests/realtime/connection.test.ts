@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.js';
-import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
+import { buildClient, buildPortalUser, buildStaff, PASSWORD, signIn } from '../support/factories.js';
 import { appWithSockets, connected, connectSocket, disconnected } from '../support/socket.js';
 import { endClientSessions, endUserSessions } from '../../server/auth/revoke.js';
 import type { Socket } from 'socket.io-client';
@@ -84,6 +84,20 @@ describe('revocation is immediate', () => {
     expect((await one.post('/api/auth/logout')).status).toBe(204);
     await gone;
     expect(s2.connected).toBe(true);
+  });
+
+  it('a password change closes the replaced session’s socket once the answer with the new cookie has gone out, and the new cookie connects', async () => {
+    const user = await buildStaff(app.db);
+    const agent = await signIn(app, user);
+    const before = track(connectSocket(app, agent));
+    await connected(before);
+    const gone = disconnected(before, 1500);
+    const res = await agent.post('/api/profile/password', { currentPassword: PASSWORD, newPassword: 'a brand new passphrase 77' });
+    expect(res.status).toBe(204);
+    expect(await gone).toBe('io server disconnect');
+    // The agent holds the new cookie from the answer: it works over HTTP and opens a socket.
+    expect((await agent.get('/api/profile')).status).toBe(200);
+    await connected(track(connectSocket(app, agent)));
   });
 
   it('an expired session’s socket is disconnected within about a second, without any request', async () => {

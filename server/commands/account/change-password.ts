@@ -16,9 +16,11 @@ import type { CommandContext } from '../../context.js';
 /**
  * Change one's own password, proving the current one (throttled per account, so a stolen session
  * cannot guess it quickly). Every other session ends, pending reset links are voided, the person
- * is told by mail, and this browser's session is replaced by a fresh one (returned).
+ * is told by mail, and this browser's session is replaced by a fresh one (returned). The replaced
+ * session no longer exists; the caller ends its live connections (`sessions.ended`) once the new
+ * token is on its way to the browser, so the page never hears "session ended" before it has it.
  */
-export async function changePassword(deps: AppDeps, ctx: CommandContext, input: PasswordChangeInput): Promise<IssuedSession> {
+export async function changePassword(deps: AppDeps, ctx: CommandContext, input: PasswordChangeInput): Promise<{ session: IssuedSession; replaced: string }> {
   const v = ctx.viewer;
   const key = `password:${v.user.id}`;
   const wait = await throttleWait(deps.db, key, deps.clock());
@@ -54,6 +56,5 @@ export async function changePassword(deps: AppDeps, ctx: CommandContext, input: 
   // A privilege-relevant change: this browser gets a fresh token and the old one stops working.
   const session = await issueSession(deps, v.user, v.session.mfa_verified === 1, ctx.audit);
   await deleteSession(deps.db, v.session.id);
-  deps.bus.publish('sessions.ended', { sessionIds: [v.session.id], reason: 'rotated' });
-  return session;
+  return { session, replaced: v.session.id };
 }
