@@ -30,13 +30,7 @@ export interface MentionCandidateDTO {
   kind: 'staff' | 'portal';
 }
 
-export interface CommentListDTO {
-  comments: CommentDTO[];
-}
 export type CommentAnswer = { comment: CommentDTO; created?: boolean };
-export interface MentionableDTO {
-  people: MentionCandidateDTO[];
-}
 
 /**
  * A mention as stored in a comment: `@[Display Name](user-id)`. The composer inserts it from

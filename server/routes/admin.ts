@@ -1,3 +1,4 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { commandContextOf } from '../middleware/command-context.js';
@@ -7,9 +8,7 @@ import { outbox } from '../queries/account.js';
 export function adminRouter(deps: AppDeps): Router {
   const r = Router();
 
-  r.get('/admin/outbox', async (req, res) => {
-    res.json({ mails: await outbox(deps, commandContextOf(req)) });
-  });
+  serve(r, 'GET /admin/outbox', async ({ req }) => ({ mails: await outbox(deps, commandContextOf(req)) }));
 
   return r;
 }

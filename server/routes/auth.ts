@@ -1,18 +1,9 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
-import { parseInput } from '../validate.js';
 import { tokenBucket } from '../auth/rate-limit.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
-import {
-  EnrolConfirmInput,
-  EnrolStartInput,
-  LoginInput,
-  MfaInput,
-  MfaResetInput,
-  RegenerateRecoveryCodesInput,
-  SecuritySettingsInput,
-} from '../contracts/auth.js';
 import { login } from '../commands/account/login.js';
 import { verifyMfa } from '../commands/account/verify-mfa.js';
 import { startMfaEnrolment } from '../commands/account/start-mfa-enrolment.js';
@@ -32,57 +23,54 @@ export function authRouter(deps: AppDeps): Router {
   // Per address: a burst of 30 attempts, then one every 2 s (per-account back-off is in the database).
   const perIp = tokenBucket(30, 0.5, deps.clock);
 
-  r.post('/auth/login', async (req, res) => {
+  serve(r, 'POST /auth/login', async ({ req, res, input }) => {
     const turn = perIp.take(req.ip ?? 'unknown');
-    const { result, session } = await login(deps, originContextOf(req), parseInput(LoginInput, req.body), turn);
+    const { result, session } = await login(deps, originContextOf(req), input(), turn);
     setSessionCookie(res, deps.config, session);
-    res.json(result);
+    return result;
   });
 
-  r.post('/auth/mfa', async (req, res) => {
+  serve(r, 'POST /auth/mfa', async ({ req, res, input }) => {
     const ctx = commandContextOf(req, { mfa: false });
-    const { result, session } = await verifyMfa(deps, ctx, parseInput(MfaInput, req.body));
+    const { result, session } = await verifyMfa(deps, ctx, input());
     setSessionCookie(res, deps.config, session);
-    res.json(result);
+    return result;
   });
 
-  r.post('/auth/mfa/enrol/start', async (req, res) => {
+  serve(r, 'POST /auth/mfa/enrol/start', async ({ req, input }) => {
     const ctx = commandContextOf(req, { mfa: false });
-    res.json(await startMfaEnrolment(deps, ctx, parseInput(EnrolStartInput, req.body)));
+    return await startMfaEnrolment(deps, ctx, input());
   });
 
-  r.post('/auth/mfa/enrol/confirm', async (req, res) => {
+  serve(r, 'POST /auth/mfa/enrol/confirm', async ({ req, res, input }) => {
     const ctx = commandContextOf(req, { mfa: false });
-    const { result, session } = await confirmMfaEnrolment(deps, ctx, parseInput(EnrolConfirmInput, req.body));
+    const { result, session } = await confirmMfaEnrolment(deps, ctx, input());
     setSessionCookie(res, deps.config, session);
-    res.json(result);
+    return result;
   });
 
-  r.get('/profile/mfa', async (req, res) => {
-    res.json(await mfaStatus(deps, commandContextOf(req)));
-  });
+  serve(r, 'GET /profile/mfa', async ({ req }) => mfaStatus(deps, commandContextOf(req)));
 
-  r.post('/profile/recovery-codes', async (req, res) => {
+  serve(r, 'POST /profile/recovery-codes', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    res.json(await regenerateRecoveryCodes(deps, ctx, parseInput(RegenerateRecoveryCodesInput, req.body)));
+    return await regenerateRecoveryCodes(deps, ctx, input());
   });
 
-  r.post('/admin/users/:id/mfa-reset', async (req, res) => {
+  serve(r, 'POST /admin/users/:id/mfa-reset', async ({ req, input }) => {
     const ctx = commandContextOf(req, { kind: 'staff' });
-    parseInput(MfaResetInput, req.body);
+    input();
     await resetUserMfa(deps, ctx, String(req.params.id));
-    res.status(204).end();
   });
 
-  r.get('/admin/security', async (req, res) => {
+  serve(r, 'GET /admin/security', async ({ req }) => {
     commandContextOf(req, { kind: 'staff', role: 'admin' });
-    res.json(await securitySettings(deps));
+    return await securitySettings(deps);
   });
 
-  r.put('/admin/security', async (req, res) => {
+  serve(r, 'PUT /admin/security', async ({ req, input }) => {
     const ctx = commandContextOf(req, { kind: 'staff', role: 'admin' });
-    await updateSecuritySettings(deps, ctx, parseInput(SecuritySettingsInput, req.body));
-    res.json(await securitySettings(deps));
+    await updateSecuritySettings(deps, ctx, input());
+    return await securitySettings(deps);
   });
 
   return r;

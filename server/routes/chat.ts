@@ -1,9 +1,8 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import { markRead } from '../commands/chat/mark-read.js';
 import { deleteMessage } from '../commands/chat/delete.js';
 import type { AppDeps } from '../context.js';
-import { parseInput } from '../validate.js';
-import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput } from '../contracts/chat.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { messageIdParam } from '../queries/chat/channel.js';
 import { chatHistory, listChannels } from '../queries/chat/read.js';
@@ -21,43 +20,41 @@ import { openAttachmentFile, type AttachmentVariant } from '../queries/attachmen
 export function chatRouter(deps: AppDeps): Router {
   const r = Router();
 
-  r.get('/chat/channels', async (req, res) => {
-    res.json({ channels: await listChannels(deps, commandContextOf(req)) });
-  });
+  serve(r, 'GET /chat/channels', async ({ req }) => ({ channels: await listChannels(deps, commandContextOf(req)) }));
 
-  r.get('/chat/:clientId/messages', async (req, res) => {
+  serve(r, 'GET /chat/:clientId/messages', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    res.json(await chatHistory(deps, ctx, req.params.clientId, parseInput(ChatHistoryQuery, req.query)));
+    return await chatHistory(deps, ctx, req.params.clientId, input());
   });
 
-  r.post('/chat/:clientId/messages', async (req, res) => {
+  serve(r, 'POST /chat/:clientId/messages', async ({ req, res, input }) => {
     const ctx = commandContextOf(req);
-    const input = parseInput(ChatPostInput, req.body);
-    const sent = await sendMessage(deps, ctx, { ...input, clientId: req.params.clientId });
-    res.status(sent.created ? 201 : 200).json({ message: sent.message });
+    const sent = await sendMessage(deps, ctx, { ...input(), clientId: req.params.clientId });
+    if (!sent.created) res.status(200);
+    return { message: sent.message };
   });
 
-  r.patch('/chat/messages/:id', async (req, res) => {
+  serve(r, 'PATCH /chat/messages/:id', async ({ req, input }) => {
     const ctx = commandContextOf(req);
     const id = messageIdParam(req.params.id);
-    res.json({ message: await editMessage(deps, ctx, id, parseInput(ChatEditInput, req.body)) });
+    return { message: await editMessage(deps, ctx, id, input()) };
   });
 
-  r.delete('/chat/messages/:id', async (req, res) => {
+  serve(r, 'DELETE /chat/messages/:id', async ({ req }) => {
     const ctx = commandContextOf(req);
-    res.json({ message: await deleteMessage(deps, ctx, messageIdParam(req.params.id)) });
+    return { message: await deleteMessage(deps, ctx, messageIdParam(req.params.id)) };
   });
 
-  r.post('/chat/:clientId/read', async (req, res) => {
+  serve(r, 'POST /chat/:clientId/read', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    res.json(await markRead(deps, ctx, req.params.clientId, parseInput(ChatReadInput, req.body).lastReadId));
+    return await markRead(deps, ctx, req.params.clientId, input().lastReadId);
   });
 
-  r.post('/chat/:clientId/attachments', async (req, res) => {
+  serve(r, 'POST /chat/:clientId/attachments', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    const { name } = parseInput(AttachmentUploadQuery, req.query);
+    const { name } = input();
     const attachment = await receiveAttachment(deps, ctx, req, { clientId: req.params.clientId, purpose: 'chat', name });
-    res.status(201).json({ attachment });
+    return { attachment };
   });
 
   const download = (variant: AttachmentVariant) => async (req: import('express').Request, res: import('express').Response) => {

@@ -1,9 +1,8 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import { removeEvidence } from '../commands/evidence/remove.js';
 import type { AppDeps } from '../context.js';
 import { AppError } from '../errors.js';
-import { parseInput } from '../validate.js';
-import { EvidencePatch, EvidenceUploadQuery, RedactionsInput } from '../contracts/evidence.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { listFindingEvidence } from '../queries/evidence/access.js';
 import { addEvidence, checkEvidenceUpload } from '../commands/evidence/upload.js';
@@ -21,15 +20,13 @@ export function evidenceRouter(deps: AppDeps): Router {
   const r = Router();
   const mb = Math.round(deps.config.uploadMaxBytes / (1024 * 1024));
 
-  r.get('/findings/:id/evidence', async (req, res) => {
-    res.json(await listFindingEvidence(deps, commandContextOf(req), req.params.id));
-  });
+  serve(r, 'GET /findings/:id/evidence', async ({ req }) => listFindingEvidence(deps, commandContextOf(req), req.params.id));
 
-  r.post('/findings/:id/evidence', async (req, res) => {
+  serve(r, 'POST /findings/:id/evidence', async ({ req, input }) => {
     const ctx = commandContextOf(req);
     // Access is decided before a byte of the body is read.
     await checkEvidenceUpload(deps, ctx, req.params.id);
-    const query = parseInput(EvidenceUploadQuery, req.query);
+    const query = input();
     const upload = await receiveUpload(req, {
       root: deps.config.uploadsDir,
       folder: 'evidence',
@@ -37,22 +34,21 @@ export function evidenceRouter(deps: AppDeps): Router {
       tooLarge: `The file is larger than the ${mb} MB limit.`,
       notAFile: new AppError(415, 'unsupported_media_type', 'Send the file itself as the request body.'),
     });
-    res.status(201).json({ evidence: await addEvidence(deps, ctx, req.params.id, upload, query) });
+    return { evidence: await addEvidence(deps, ctx, req.params.id, upload, query) };
   });
 
-  r.put('/evidence/:id/redactions', async (req, res) => {
+  serve(r, 'PUT /evidence/:id/redactions', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    res.json({ evidence: await redactEvidence(deps, ctx, req.params.id, parseInput(RedactionsInput, req.body)) });
+    return { evidence: await redactEvidence(deps, ctx, req.params.id, input()) };
   });
 
-  r.patch('/evidence/:id', async (req, res) => {
+  serve(r, 'PATCH /evidence/:id', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    res.json({ evidence: await updateEvidence(deps, ctx, req.params.id, parseInput(EvidencePatch, req.body)) });
+    return { evidence: await updateEvidence(deps, ctx, req.params.id, input()) };
   });
 
-  r.delete('/evidence/:id', async (req, res) => {
+  serve(r, 'DELETE /evidence/:id', async ({ req }) => {
     await removeEvidence(deps, commandContextOf(req), req.params.id);
-    res.status(204).end();
   });
 
   r.get('/evidence/:id/:variant', async (req, res, next) => {

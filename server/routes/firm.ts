@@ -1,7 +1,6 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
-import { FirmSettingsInput } from '../contracts/firm.js';
-import { parseInput } from '../validate.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { getFirmSettings } from '../queries/firm/settings.js';
 import { updateFirmSettings } from '../commands/firm/update-settings.js';
@@ -10,12 +9,10 @@ import { updateFirmSettings } from '../commands/firm/update-settings.js';
 export function firmRouter(deps: AppDeps): Router {
   const r = Router();
 
-  r.get('/firm', async (req, res) => {
-    res.json({ firm: await getFirmSettings(deps, commandContextOf(req)) });
-  });
-  r.put('/firm', async (req, res) => {
+  serve(r, 'GET /firm', async ({ req }) => ({ firm: await getFirmSettings(deps, commandContextOf(req)) }));
+  serve(r, 'PUT /firm', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    res.json({ firm: await updateFirmSettings(deps, ctx, parseInput(FirmSettingsInput, req.body)) });
+    return { firm: await updateFirmSettings(deps, ctx, input()) };
   });
 
   return r;

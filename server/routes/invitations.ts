@@ -1,7 +1,6 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
-import { AcceptInvitationInput } from '../contracts/users.js';
-import { parseInput } from '../validate.js';
 import { rateLimited } from '../errors.js';
 import { tokenBucket } from '../auth/rate-limit.js';
 import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
@@ -18,16 +17,16 @@ export function invitationsRouter(deps: AppDeps): Router {
     if (!t.ok) throw rateLimited(t.retryAfterSeconds);
   };
 
-  r.get('/invitations/:token', async (req, res) => {
+  serve(r, 'GET /invitations/:token', async ({ req }) => {
     throttle(req.ip);
-    res.json(await invitationPreview(deps, req.params.token));
+    return await invitationPreview(deps, req.params.token);
   });
 
-  r.post('/invitations/accept', async (req, res) => {
+  serve(r, 'POST /invitations/accept', async ({ req, res, input }) => {
     throttle(req.ip);
-    const { result, session } = await acceptInvitation(deps, originContextOf(req), parseInput(AcceptInvitationInput, req.body));
+    const { result, session } = await acceptInvitation(deps, originContextOf(req), input());
     setSessionCookie(res, deps.config, session);
-    res.json(result);
+    return result;
   });
 
   return r;

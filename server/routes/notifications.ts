@@ -1,9 +1,8 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import { readNotification } from '../commands/notifications/mark-read.js';
 import { readAllNotifications } from '../commands/notifications/mark-all-read.js';
 import type { AppDeps } from '../context.js';
-import { NotificationListQuery } from '../contracts/notifications.js';
-import { parseInput } from '../validate.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { countUnread, listNotifications } from '../queries/notifications/inbox.js';
 
@@ -11,19 +10,13 @@ import { countUnread, listNotifications } from '../queries/notifications/inbox.j
 export function notificationsRouter(deps: AppDeps): Router {
   const r = Router();
 
-  r.get('/notifications', async (req, res) => {
+  serve(r, 'GET /notifications', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    res.json(await listNotifications(deps, ctx, parseInput(NotificationListQuery, req.query)));
+    return await listNotifications(deps, ctx, input());
   });
-  r.get('/notifications/unread-count', async (req, res) => {
-    res.json(await countUnread(deps, commandContextOf(req)));
-  });
-  r.post('/notifications/read-all', async (req, res) => {
-    res.json(await readAllNotifications(deps, commandContextOf(req)));
-  });
-  r.post('/notifications/:id/read', async (req, res) => {
-    res.json(await readNotification(deps, commandContextOf(req), req.params.id));
-  });
+  serve(r, 'GET /notifications/unread-count', async ({ req }) => countUnread(deps, commandContextOf(req)));
+  serve(r, 'POST /notifications/read-all', async ({ req }) => readAllNotifications(deps, commandContextOf(req)));
+  serve(r, 'POST /notifications/:id/read', async ({ req }) => readNotification(deps, commandContextOf(req), req.params.id));
 
   return r;
 }

@@ -1,10 +1,10 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { rateLimited } from '../errors.js';
-import { parseInput } from '../validate.js';
 import { tokenBucket } from '../auth/rate-limit.js';
 import { originContextOf } from '../middleware/origin-context.js';
-import { PasswordResetConfirmInput, PasswordResetRequestInput, RESET_REQUESTED_MESSAGE } from '../contracts/profile.js';
+import { RESET_REQUESTED_MESSAGE } from '../contracts/profile.js';
 import { requestPasswordReset } from '../commands/account/request-password-reset.js';
 import { resetPassword } from '../commands/account/reset-password.js';
 import { resetLinkPreview } from '../queries/account.js';
@@ -20,21 +20,18 @@ export function passwordResetRouter(deps: AppDeps): Router {
   // Per address: 10 at once, then one a minute. Per-email limits are in takeResetQuota.
   const perIp = tokenBucket(10, 1 / 60, deps.clock);
 
-  r.post('/auth/password-reset', async (req, res) => {
+  serve(r, 'POST /auth/password-reset', async ({ req, input }) => {
     const ip = perIp.take(req.ip ?? 'unknown');
     if (!ip.ok) throw rateLimited(ip.retryAfterSeconds, 'Too many requests from your network. Please wait and try again.');
-    const { email } = parseInput(PasswordResetRequestInput, req.body);
+    const { email } = input();
     await requestPasswordReset(deps, originContextOf(req), email);
-    res.status(202).json({ message: RESET_REQUESTED_MESSAGE });
+    return { message: RESET_REQUESTED_MESSAGE };
   });
 
-  r.get('/auth/password-reset/:token', async (req, res) => {
-    res.json(await resetLinkPreview(deps, req.params.token));
-  });
+  serve(r, 'GET /auth/password-reset/:token', async ({ req }) => resetLinkPreview(deps, req.params.token));
 
-  r.post('/auth/password-reset/confirm', async (req, res) => {
-    await resetPassword(deps, originContextOf(req), parseInput(PasswordResetConfirmInput, req.body));
-    res.status(204).end();
+  serve(r, 'POST /auth/password-reset/confirm', async ({ req, input }) => {
+    await resetPassword(deps, originContextOf(req), input());
   });
 
   return r;

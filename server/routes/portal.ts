@@ -1,3 +1,4 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { commandContextOf } from '../middleware/command-context.js';
@@ -11,25 +12,15 @@ export function portalRouter(deps: AppDeps): Router {
   const r = Router();
   const reader = (req: Parameters<typeof commandContextOf>[0]) => commandContextOf(req, { kind: 'portal' });
 
-  r.get('/portal/dashboard', async (req, res) => {
-    res.json(await portalDashboard(deps, reader(req)));
-  });
+  serve(r, 'GET /portal/dashboard', async ({ req }) => portalDashboard(deps, reader(req)));
 
-  r.get('/portal/projects', async (req, res) => {
-    res.json({ projects: await portalProjects(deps, reader(req)) });
-  });
+  serve(r, 'GET /portal/projects', async ({ req }) => ({ projects: await portalProjects(deps, reader(req)) }));
 
-  r.get('/portal/projects/:projectId', async (req, res) => {
-    res.json(await portalProject(deps, reader(req), req.params.projectId));
-  });
+  serve(r, 'GET /portal/projects/:projectId', async ({ req }) => portalProject(deps, reader(req), req.params.projectId));
 
-  r.get('/portal/findings/:findingId', async (req, res) => {
-    res.json({ finding: await portalFinding(deps, reader(req), req.params.findingId) });
-  });
+  serve(r, 'GET /portal/findings/:findingId', async ({ req }) => ({ finding: await portalFinding(deps, reader(req), req.params.findingId) }));
 
-  r.get('/portal/reports', async (req, res) => {
-    res.json({ reports: await portalReports(deps, reader(req)) });
-  });
+  serve(r, 'GET /portal/reports', async ({ req }) => ({ reports: await portalReports(deps, reader(req)) }));
 
   return r;
 }

@@ -1,12 +1,11 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../context.js';
+import { serve } from './endpoint.js';
 import { badRequest, payloadTooLarge } from '../errors.js';
-import { parseInput } from '../validate.js';
 import { requireViewer } from '../middleware/authenticate.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { setSessionCookie, unsetSessionCookie } from '../middleware/origin-context.js';
 import { unsupportedImage } from '../services/images.js';
-import { PasswordChangeInput, ProfileUpdateInput } from '../contracts/profile.js';
 import { updateProfile } from '../commands/account/update-profile.js';
 import { changePassword } from '../commands/account/change-password.js';
 import { endOwnSession } from '../commands/account/end-own-session.js';
@@ -25,49 +24,45 @@ const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 export function profileRouter(deps: AppDeps): Router {
   const r = Router();
 
-  r.get('/profile', async (req, res) => {
-    res.json(ownProfile(commandContextOf(req)));
+  serve(r, 'GET /profile', async ({ req }) => ownProfile(commandContextOf(req)));
+
+  serve(r, 'PATCH /profile', async ({ req, input }) => {
+    const ctx = commandContextOf(req);
+    return await updateProfile(deps, ctx, input());
   });
 
-  r.patch('/profile', async (req, res) => {
+  serve(r, 'POST /profile/password', async ({ req, res, input }) => {
     const ctx = commandContextOf(req);
-    res.json(await updateProfile(deps, ctx, parseInput(ProfileUpdateInput, req.body)));
-  });
-
-  r.post('/profile/password', async (req, res) => {
-    const ctx = commandContextOf(req);
-    const { session, replaced } = await changePassword(deps, ctx, parseInput(PasswordChangeInput, req.body));
+    const { session, replaced } = await changePassword(deps, ctx, input());
     setSessionCookie(res, deps.config, session);
     // The old session's live connections close once this answer (with the new cookie) has gone out.
     res.on('finish', () => deps.bus.publish('sessions.ended', { sessionIds: [replaced], reason: 'rotated' }));
-    res.status(204).end();
   });
 
-  r.get('/profile/sessions', async (req, res) => {
-    res.json(await ownSessions(deps, commandContextOf(req)));
-  });
+  serve(r, 'GET /profile/sessions', async ({ req }) => ownSessions(deps, commandContextOf(req)));
 
-  r.delete('/profile/sessions/:id', async (req, res) => {
+  serve(r, 'DELETE /profile/sessions/:id', async ({ req, res }) => {
     const { current } = await endOwnSession(deps, commandContextOf(req), req.params.id);
     if (current) unsetSessionCookie(res, deps.config);
-    res.status(204).end();
   });
 
-  r.post('/profile/sessions/end-others', async (req, res) => {
-    res.json({ ended: await endOtherSessions(deps, commandContextOf(req)) });
-  });
+  serve(r, 'POST /profile/sessions/end-others', async ({ req }) => ({ ended: await endOtherSessions(deps, commandContextOf(req)) }));
 
-  r.post('/profile/avatar', signedIn, readImage, async (req, res) => {
-    const ctx = commandContextOf(req);
-    if (req.body === undefined || (Buffer.isBuffer(req.body) && req.body.length === 0)) throw badRequest('Choose an image to upload.');
-    // A JSON or form body was already parsed by the API's JSON reader: it is not an image.
-    if (!Buffer.isBuffer(req.body)) throw unsupportedImage();
-    res.json(await setAvatar(deps, ctx, req.body));
-  });
+  serve(
+    r,
+    'POST /profile/avatar',
+    async ({ req }) => {
+      const ctx = commandContextOf(req);
+      if (req.body === undefined || (Buffer.isBuffer(req.body) && req.body.length === 0)) throw badRequest('Choose an image to upload.');
+      // A JSON or form body was already parsed by the API's JSON reader: it is not an image.
+      if (!Buffer.isBuffer(req.body)) throw unsupportedImage();
+      return await setAvatar(deps, ctx, req.body);
+    },
+    signedIn,
+    readImage,
+  );
 
-  r.delete('/profile/avatar', async (req, res) => {
-    res.json(await removeAvatar(deps, commandContextOf(req)));
-  });
+  serve(r, 'DELETE /profile/avatar', async ({ req }) => removeAvatar(deps, commandContextOf(req)));
 
   r.get('/users/:id/avatar', async (req, res) => {
     const bytes = await avatarImage(deps, commandContextOf(req), req.params.id);

@@ -1,8 +1,7 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { auditContextOf } from '../context.js';
-import { parseInput } from '../validate.js';
-import { ReportPatch, ReportUploadQuery } from '../contracts/reports.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { listProjectReports } from '../queries/reports/list.js';
 import { addReport, checkReportUpload, notAPdf } from '../commands/reports/upload.js';
@@ -21,15 +20,13 @@ export function reportsRouter(deps: AppDeps): Router {
   const r = Router();
   const mb = Math.round(deps.config.reportMaxBytes / (1024 * 1024));
 
-  r.get('/projects/:id/reports', async (req, res) => {
-    res.json(await listProjectReports(deps, commandContextOf(req), req.params.id));
-  });
+  serve(r, 'GET /projects/:id/reports', async ({ req }) => listProjectReports(deps, commandContextOf(req), req.params.id));
 
-  r.post('/projects/:id/reports', async (req, res) => {
+  serve(r, 'POST /projects/:id/reports', async ({ req, input }) => {
     const ctx = commandContextOf(req);
     // Access is decided before a byte of the body is read.
     await checkReportUpload(deps, ctx, req.params.id);
-    const query = parseInput(ReportUploadQuery, req.query);
+    const query = input();
     const upload = await receiveUpload(req, {
       root: deps.config.uploadsDir,
       folder: 'reports',
@@ -37,12 +34,12 @@ export function reportsRouter(deps: AppDeps): Router {
       tooLarge: `The report is larger than the ${mb} MB limit.`,
       notAFile: notAPdf(),
     });
-    res.status(201).json({ report: await addReport(deps, ctx, req.params.id, upload, query) });
+    return { report: await addReport(deps, ctx, req.params.id, upload, query) };
   });
 
-  r.patch('/reports/:id', async (req, res) => {
+  serve(r, 'PATCH /reports/:id', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    res.json({ report: await updateReport(deps, ctx, req.params.id, parseInput(ReportPatch, req.body)) });
+    return { report: await updateReport(deps, ctx, req.params.id, input()) };
   });
 
   r.get('/reports/:id/download', async (req, res) => {

@@ -1,3 +1,4 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { commandContextOf } from '../middleware/command-context.js';
@@ -9,14 +10,11 @@ import { sessionPayload } from '../queries/account.js';
 export function sessionRouter(deps: AppDeps): Router {
   const r = Router();
 
-  r.get('/session', async (req, res) => {
-    res.json(await sessionPayload(deps, commandContextOf(req, { mfa: false })));
-  });
+  serve(r, 'GET /session', async ({ req }) => sessionPayload(deps, commandContextOf(req, { mfa: false })));
 
-  r.post('/auth/logout', async (req, res) => {
+  serve(r, 'POST /auth/logout', async ({ req, res }) => {
     await logout(deps, originContextOf(req));
     unsetSessionCookie(res, deps.config);
-    res.status(204).end();
   });
 
   return r;

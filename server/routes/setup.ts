@@ -1,7 +1,6 @@
+import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
-import { SetupInput } from '../contracts/api.js';
-import { parseInput } from '../validate.js';
 import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
 import { presentSelf } from '../presenters/user.js';
 import { setUpFirm } from '../commands/account/set-up-firm.js';
@@ -11,17 +10,17 @@ import { requireSetupOpen } from '../queries/account.js';
 export function setupRouter(deps: AppDeps): Router {
   const r = Router();
 
-  r.get('/setup', async (_req, res) => {
+  serve(r, 'GET /setup', async () => {
     await requireSetupOpen(deps);
-    res.json({ setupRequired: true });
+    return { setupRequired: true };
   });
 
-  r.post('/setup', async (req, res) => {
+  serve(r, 'POST /setup', async ({ req, res, input }) => {
     await requireSetupOpen(deps);
-    const { user, session } = await setUpFirm(deps, originContextOf(req), parseInput(SetupInput, req.body));
+    const { user, session } = await setUpFirm(deps, originContextOf(req), input());
     req.log.info({ userId: user.id }, 'first admin created');
     setSessionCookie(res, deps.config, session);
-    res.status(201).json({ user: presentSelf(user) });
+    return { user: presentSelf(user) };
   });
 
   return r;

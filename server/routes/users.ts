@@ -1,7 +1,6 @@
+import { serve } from './endpoint.js';
 import { Router, type Request } from 'express';
 import type { AppDeps } from '../context.js';
-import { InvitePortalUserInput, InviteStaffInput, UpdatePortalUserInput, UpdateStaffInput } from '../contracts/users.js';
-import { parseInput } from '../validate.js';
 import type { CommandContext } from '../context.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import type { Directory } from '../queries/members/directory.js';
@@ -23,24 +22,18 @@ export function usersRouter(deps: AppDeps): Router {
   const r = Router();
 
   // Staff accounts.
-  r.get('/staff', async (req, res) => {
-    res.json({ members: await listMembers(deps, commandContextOf(req), STAFF) });
-  });
-  r.post('/staff', async (req, res) => {
+  serve(r, 'GET /staff', async ({ req }) => ({ members: await listMembers(deps, commandContextOf(req), STAFF) }));
+  serve(r, 'POST /staff', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    const member = await inviteMember(deps, ctx, STAFF, parseInput(InviteStaffInput, req.body));
-    res.status(201).json({ member });
+    const member = await inviteMember(deps, ctx, STAFF, input());
+    return { member };
   });
-  r.patch('/staff/:userId', async (req, res) => {
+  serve(r, 'PATCH /staff/:userId', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    res.json({ member: await updateMember(deps, ctx, STAFF, req.params.userId, parseInput(UpdateStaffInput, req.body)) });
+    return { member: await updateMember(deps, ctx, STAFF, req.params.userId, input()) };
   });
-  r.post('/staff/:userId/remove', async (req, res) => {
-    res.json({ member: await removeMember(deps, commandContextOf(req), STAFF, req.params.userId) });
-  });
-  r.post('/staff/:userId/resend', async (req, res) => {
-    res.json({ member: await resendInvitation(deps, commandContextOf(req), STAFF, req.params.userId) });
-  });
+  serve(r, 'POST /staff/:userId/remove', async ({ req }) => ({ member: await removeMember(deps, commandContextOf(req), STAFF, req.params.userId) }));
+  serve(r, 'POST /staff/:userId/resend', async ({ req }) => ({ member: await resendInvitation(deps, commandContextOf(req), STAFF, req.params.userId) }));
 
   // Portal users, as staff see them: any client (a portal user gets 404 for every client id here).
   const staffSide = async (req: Request<{ clientId: string }>): Promise<[CommandContext, Directory]> => {
@@ -54,47 +47,43 @@ export function usersRouter(deps: AppDeps): Router {
     return [ctx, { kind: 'portal', clientId: ctx.viewer.user.client_id! }];
   };
 
-  r.get('/clients/:clientId/users', async (req, res) => {
-    res.json({ members: await listMembers(deps, ...(await staffSide(req))) });
+  serve(r, 'GET /clients/:clientId/users', async ({ req }) => ({ members: await listMembers(deps, ...(await staffSide(req))) }));
+  serve(r, 'GET /portal/users', async ({ req }) => ({ members: await listMembers(deps, ...managerSide(req)) }));
+
+  serve(r, 'POST /clients/:clientId/users', async ({ req, input }) => {
+    const [ctx, dir] = await staffSide(req);
+    return { member: await inviteMember(deps, ctx, dir, input()) };
   });
-  r.get('/portal/users', async (req, res) => {
-    res.json({ members: await listMembers(deps, ...managerSide(req)) });
+  serve(r, 'POST /portal/users', async ({ req, input }) => {
+    const [ctx, dir] = managerSide(req);
+    return { member: await inviteMember(deps, ctx, dir, input()) };
   });
 
-  r.post('/clients/:clientId/users', async (req, res) => {
+  serve(r, 'PATCH /clients/:clientId/users/:userId', async ({ req, input }) => {
     const [ctx, dir] = await staffSide(req);
-    res.status(201).json({ member: await inviteMember(deps, ctx, dir, parseInput(InvitePortalUserInput, req.body)) });
+    return { member: await updateMember(deps, ctx, dir, req.params.userId, input()) };
   });
-  r.post('/portal/users', async (req, res) => {
+  serve(r, 'PATCH /portal/users/:userId', async ({ req, input }) => {
     const [ctx, dir] = managerSide(req);
-    res.status(201).json({ member: await inviteMember(deps, ctx, dir, parseInput(InvitePortalUserInput, req.body)) });
+    return { member: await updateMember(deps, ctx, dir, req.params.userId, input()) };
   });
 
-  r.patch('/clients/:clientId/users/:userId', async (req, res) => {
+  serve(r, 'POST /clients/:clientId/users/:userId/remove', async ({ req }) => {
     const [ctx, dir] = await staffSide(req);
-    res.json({ member: await updateMember(deps, ctx, dir, req.params.userId, parseInput(UpdatePortalUserInput, req.body)) });
+    return { member: await removeMember(deps, ctx, dir, req.params.userId) };
   });
-  r.patch('/portal/users/:userId', async (req, res) => {
+  serve(r, 'POST /portal/users/:userId/remove', async ({ req }) => {
     const [ctx, dir] = managerSide(req);
-    res.json({ member: await updateMember(deps, ctx, dir, req.params.userId, parseInput(UpdatePortalUserInput, req.body)) });
+    return { member: await removeMember(deps, ctx, dir, req.params.userId) };
   });
 
-  r.post('/clients/:clientId/users/:userId/remove', async (req, res) => {
+  serve(r, 'POST /clients/:clientId/users/:userId/resend', async ({ req }) => {
     const [ctx, dir] = await staffSide(req);
-    res.json({ member: await removeMember(deps, ctx, dir, req.params.userId) });
+    return { member: await resendInvitation(deps, ctx, dir, req.params.userId) };
   });
-  r.post('/portal/users/:userId/remove', async (req, res) => {
+  serve(r, 'POST /portal/users/:userId/resend', async ({ req }) => {
     const [ctx, dir] = managerSide(req);
-    res.json({ member: await removeMember(deps, ctx, dir, req.params.userId) });
-  });
-
-  r.post('/clients/:clientId/users/:userId/resend', async (req, res) => {
-    const [ctx, dir] = await staffSide(req);
-    res.json({ member: await resendInvitation(deps, ctx, dir, req.params.userId) });
-  });
-  r.post('/portal/users/:userId/resend', async (req, res) => {
-    const [ctx, dir] = managerSide(req);
-    res.json({ member: await resendInvitation(deps, ctx, dir, req.params.userId) });
+    return { member: await resendInvitation(deps, ctx, dir, req.params.userId) };
   });
 
   return r;

@@ -226,3 +226,30 @@ describe('import boundaries', () => {
     expect(imports('client/lib/realtime/live.svelte.ts').some((i) => i.to === 'server/contracts/socket.ts')).toBe(true);
   });
 });
+
+describe('one way to each endpoint (issue 12, point 5)', () => {
+  const read = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8');
+  /** `r.get('/path'`-style registrations: the routes that bypass the endpoint map. */
+  const DIRECT = /\br\.(get|post|put|patch|delete)\(\s*'([^']+)'/g;
+
+  it('routes register JSON endpoints only through serve(); the direct ones stream files', () => {
+    const direct = ALL.filter((f) => f.startsWith('server/routes/')).flatMap((f) => [...read(f).matchAll(DIRECT)].map((m) => `${m[1]!.toUpperCase()} ${m[2]}`));
+    expect(direct.sort()).toEqual([
+      'GET /attachments/:id',
+      'GET /attachments/:id/thumb',
+      'GET /evidence/:id/:variant',
+      'GET /reports/:id/download',
+      'GET /users/:id/avatar',
+    ]);
+  });
+
+  it('the browser reaches the API only through client/lib/api/http.ts (the report download fetches its file URL)', () => {
+    const fetching = ALL.filter((f) => f.startsWith('client/') && /\bfetch\(|XMLHttpRequest\(/.test(read(f)));
+    expect(fetching.sort()).toEqual(['client/lib/api/http.ts', 'client/lib/api/reports.ts']);
+    expect(read('client/lib/api/reports.ts')).not.toMatch(/fetch\(\s*['`]\/api/);
+  });
+
+  it('the direct-route scan sees a registration', () => {
+    expect([..."  r.post('/findings/:id/publish', async (req, res) => {".matchAll(DIRECT)].length).toBe(1);
+  });
+});

@@ -1,23 +1,16 @@
 import type { Ack, AttachmentDTO, ChatMessageDTO, PresenceTarget } from '$contracts/realtime';
-import type { ChatChannelDTO, ChatHistoryDTO } from '$contracts/chat';
+import type { ChatHistoryDTO } from '$contracts/chat';
 import { live } from '$lib/realtime/live.svelte';
-import { api } from './http';
-import { uploadFile } from './evidence';
+import { call, upload } from './http';
 
 type F = typeof fetch;
-const chat = (clientId: string) => `/chat/${encodeURIComponent(clientId)}`;
 
 /** The channels the viewer may read (staff: every client's; portal: their own), newest activity first. */
-export const listChannels = (f?: F) => api<{ channels: ChatChannelDTO[] }>('GET', '/chat/channels', undefined, f).then((r) => r.channels);
+export const listChannels = (fetch?: F) => call('GET /chat/channels', { fetch }).then((r) => r.channels);
 
 /** One page of a channel's history (the newest page unless `before` is given), oldest first. */
-export function chatHistory(clientId: string, opts: { before?: number; limit?: number } = {}, f?: F): Promise<ChatHistoryDTO> {
-  const q = new URLSearchParams();
-  if (opts.before) q.set('before', String(opts.before));
-  if (opts.limit) q.set('limit', String(opts.limit));
-  const qs = q.size ? `?${q}` : '';
-  return api<ChatHistoryDTO>('GET', `${chat(clientId)}/messages${qs}`, undefined, f);
-}
+export const chatHistory = (clientId: string, query: { before?: number; limit?: number } = {}, fetch?: F): Promise<ChatHistoryDTO> =>
+  call('GET /chat/:clientId/messages', { params: { clientId }, query, fetch });
 
 /**
  * Send a message over the live connection: queued while offline and retried with the same
@@ -32,18 +25,15 @@ export function sendChatMessage(payload: {
   return live.send('message:send', payload);
 }
 
-export const editChatMessage = (id: number, body: string) => api<{ message: ChatMessageDTO }>('PATCH', `/chat/messages/${id}`, { body }).then((r) => r.message);
-export const deleteChatMessage = (id: number) => api<{ message: ChatMessageDTO }>('DELETE', `/chat/messages/${id}`).then((r) => r.message);
+export const editChatMessage = (id: number, body: string) => call('PATCH /chat/messages/:id', { params: { id }, body: { body } }).then((r) => r.message);
+export const deleteChatMessage = (id: number) => call('DELETE /chat/messages/:id', { params: { id } }).then((r) => r.message);
 
 /** Move the viewer's read position forward. */
-export const markChatRead = (clientId: string, lastReadId: number) =>
-  api<{ lastReadId: number; unread: number }>('POST', `${chat(clientId)}/read`, { lastReadId });
+export const markChatRead = (clientId: string, lastReadId: number) => call('POST /chat/:clientId/read', { params: { clientId }, body: { lastReadId } });
 
 /** Upload a file to share (pending until a message attaches it), with progress from 0 to 1. */
-export function uploadChatFile(clientId: string, file: File, onProgress?: (fraction: number) => void): Promise<AttachmentDTO> {
-  const q = new URLSearchParams({ name: file.name });
-  return uploadFile<{ attachment: AttachmentDTO }>(`${chat(clientId)}/attachments?${q}`, file, onProgress).then((r) => r.attachment);
-}
+export const uploadChatFile = (clientId: string, file: File, onProgress?: (fraction: number) => void): Promise<AttachmentDTO> =>
+  upload('POST /chat/:clientId/attachments', file, { params: { clientId }, query: { name: file.name } }, onProgress).then((r) => r.attachment);
 
 const channel = (clientId: string): PresenceTarget => ({ kind: 'channel', id: clientId });
 

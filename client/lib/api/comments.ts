@@ -1,33 +1,19 @@
-import type { CommentDTO } from '$contracts/realtime';
-import type { CommentAnswer, CommentListDTO, MentionCandidateDTO, MentionableDTO } from '$contracts/comments';
-import { api } from './http';
+import { call } from './http';
 
 /** Comments on findings (writes normally go through `live.send('comment:create')`; these are the HTTP routes). */
 
-const finding = (id: string) => `/findings/${encodeURIComponent(id)}`;
-const comment = (id: string) => `/comments/${encodeURIComponent(id)}`;
-
 /** A finding's thread as the viewer may see it (staff: with internal notes). */
-export async function listComments(findingId: string): Promise<CommentDTO[]> {
-  return (await api<CommentListDTO>('GET', `${finding(findingId)}/comments`)).comments;
-}
+export const listComments = (findingId: string) => call('GET /findings/:id/comments', { params: { id: findingId } }).then((r) => r.comments);
 
 /** Edit your own comment. */
-export async function editComment(id: string, body: string): Promise<CommentDTO> {
-  return (await api<CommentAnswer>('PATCH', comment(id), { body })).comment;
-}
+export const editComment = (id: string, body: string) => call('PATCH /comments/:id', { params: { id }, body: { body } }).then((r) => r.comment);
 
 /** Delete your own comment (a tombstone stays). */
-export async function deleteComment(id: string): Promise<void> {
-  await api<void>('DELETE', comment(id));
-}
+export const deleteComment = (id: string) => call('DELETE /comments/:id', { params: { id } });
 
 /** Staff: make an internal note visible to the client. */
-export async function shareComment(id: string): Promise<CommentDTO> {
-  return (await api<CommentAnswer>('POST', `${comment(id)}/share`, {})).comment;
-}
+export const shareComment = (id: string) => call('POST /comments/:id/share', { params: { id } }).then((r) => r.comment);
 
 /** The people who may be mentioned on this finding (staff only for an internal note). */
-export async function mentionable(findingId: string, internal: boolean): Promise<MentionCandidateDTO[]> {
-  return (await api<MentionableDTO>('GET', `${finding(findingId)}/mentionable?internal=${internal}`)).people;
-}
+export const mentionable = (findingId: string, internal: boolean) =>
+  call('GET /findings/:id/mentionable', { params: { id: findingId }, query: { internal } }).then((r) => r.people);

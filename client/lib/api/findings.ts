@@ -1,25 +1,20 @@
-import type { z } from 'zod';
-import type { FindingInput, FindingPatch, FindingStaffDTO, FindingStatus } from '$contracts/workspace';
-import { api } from './http';
+import type { FindingStatus } from '$contracts/workspace';
+import { call, type BodyOf } from './http';
 
 type F = typeof fetch;
-type One = { finding: FindingStaffDTO };
-export type NewFinding = z.input<typeof FindingInput>;
+export type NewFinding = BodyOf<'POST /projects/:id/findings'>;
 /** An edit always names the version it was based on (a stale one gets 409 `conflict`). */
-export type FindingChanges = z.input<typeof FindingPatch>;
-
-const path = (id: string) => `/findings/${encodeURIComponent(id)}`;
-const projectPath = (projectId: string) => `/projects/${encodeURIComponent(projectId)}/findings`;
+export type FindingChanges = BodyOf<'PATCH /findings/:id'>;
 
 /** Every finding of a project, drafts included (staff). */
-export const listFindings = (projectId: string, f?: F) =>
-  api<{ findings: FindingStaffDTO[] }>('GET', projectPath(projectId), undefined, f).then((r) => r.findings);
-export const getFinding = (id: string, f?: F) => api<One>('GET', path(id), undefined, f).then((r) => r.finding);
-export const createFinding = (projectId: string, input: NewFinding) => api<One>('POST', projectPath(projectId), input).then((r) => r.finding);
-export const updateFinding = (id: string, input: FindingChanges) => api<One>('PATCH', path(id), input).then((r) => r.finding);
-export const publishFinding = (id: string) => api<One>('POST', `${path(id)}/publish`).then((r) => r.finding);
-export const unpublishFinding = (id: string) => api<One>('POST', `${path(id)}/unpublish`).then((r) => r.finding);
+export const listFindings = (projectId: string, fetch?: F) => call('GET /projects/:id/findings', { params: { id: projectId }, fetch }).then((r) => r.findings);
+export const getFinding = (id: string, fetch?: F) => call('GET /findings/:id', { params: { id }, fetch }).then((r) => r.finding);
+export const createFinding = (projectId: string, body: NewFinding) =>
+  call('POST /projects/:id/findings', { params: { id: projectId }, body }).then((r) => r.finding);
+export const updateFinding = (id: string, body: FindingChanges) => call('PATCH /findings/:id', { params: { id }, body }).then((r) => r.finding);
+export const publishFinding = (id: string) => call('POST /findings/:id/publish', { params: { id } }).then((r) => r.finding);
+export const unpublishFinding = (id: string) => call('POST /findings/:id/unpublish', { params: { id } }).then((r) => r.finding);
 export const changeFindingStatus = (id: string, status: FindingStatus, note: string) =>
-  api<One>('POST', `${path(id)}/status`, { status, note }).then((r) => r.finding);
+  call('POST /findings/:id/status', { params: { id }, body: { status, note } }).then((r) => r.finding);
 /** Only drafts can be deleted (a published finding gets 409). */
-export const deleteFinding = (id: string) => api<void>('DELETE', path(id));
+export const deleteFinding = (id: string) => call('DELETE /findings/:id', { params: { id } });

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { ApiErrorBody, ErrorCode } from '$contracts/errors';
+import type { AnswerOf, EndpointKey, Endpoints, FileEndpointKey, ParamsOf, PathOf } from '$contracts/endpoints';
 
 /** An API failure the pages can branch on by `code` (never by message text). */
 export class ApiError extends Error {
@@ -17,24 +19,89 @@ export class ApiError extends Error {
   }
 }
 
-/** Call the JSON API on our own origin (the session cookie rides along; no token ever touches JS). */
-export async function api<T>(method: string, path: string, body?: unknown, fetchFn: typeof fetch = fetch): Promise<T> {
+type Empty = Record<never, never>;
+type Scalar = string | number | boolean;
+type ParamNames<K extends EndpointKey> = keyof ParamsOf<PathOf<K>>;
+export type BodyOf<K extends EndpointKey> = Endpoints[K] extends { body: infer S extends z.ZodType } ? z.input<S> : undefined;
+/** Query fields are sent as text; the server reads them with the endpoint's schema. */
+type QueryOf<K extends EndpointKey> = Endpoints[K] extends { query: infer S extends z.ZodType }
+  ? { [F in keyof z.input<S>]?: Scalar | null | undefined }
+  : undefined;
+
+/** What a call sends besides its key: the path's parameters, the body, the query, and a `fetch` (SvelteKit's, in loads). */
+export type CallParts<K extends EndpointKey> = ([ParamNames<K>] extends [never] ? Empty : { params: Record<ParamNames<K>, string | number> }) &
+  (BodyOf<K> extends undefined ? Empty : { body: BodyOf<K> }) &
+  (QueryOf<K> extends undefined ? Empty : { query?: QueryOf<K> }) & { fetch?: typeof fetch };
+type Args<K extends EndpointKey> = Empty extends CallParts<K> ? [parts?: CallParts<K>] : [parts: CallParts<K>];
+
+/** `/api` + the key's path with its parameters filled in + the query string. */
+function urlOf(key: EndpointKey, parts: { params?: Record<string, string | number>; query?: Record<string, Scalar | null | undefined> }): string {
+  const path = key.slice(key.indexOf(' ') + 1).replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(parts.params?.[name])));
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(parts.query ?? {})) if (value !== undefined && value !== null) query.set(name, String(value));
+  return `/api${path}${query.size ? `?${query}` : ''}`;
+}
+
+/** The error a failed answer carries (its code and message when the server sent our error body). */
+function failure(status: number, data: unknown, fallback: string): ApiError {
+  const err = (data as ApiErrorBody | null)?.error;
+  return new ApiError(status, err?.code ?? 'internal_error', err?.message ?? fallback, err?.details);
+}
+
+/**
+ * Call one endpoint of `contracts/endpoints.ts` on our own origin (the session cookie rides along;
+ * no token ever touches JS). Parameters, body and answer are typed from the map, so a misspelt key,
+ * a missing parameter or a wrong body fails to compile.
+ */
+export async function call<K extends EndpointKey>(key: K, ...[parts]: Args<K>): Promise<AnswerOf<K>> {
+  const p = (parts ?? {}) as { params?: Record<string, string | number>; body?: unknown; query?: Record<string, Scalar>; fetch?: typeof fetch };
   let res: Response;
   try {
-    res = await fetchFn(`/api${path}`, {
-      method,
+    res = await (p.fetch ?? fetch)(urlOf(key, p), {
+      method: key.slice(0, key.indexOf(' ')),
       credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: p.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: p.body === undefined ? undefined : JSON.stringify(p.body),
     });
   } catch {
     throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection and try again.');
   }
-  if (res.status === 204) return undefined as T;
-  const data = await res.json().catch(() => null);
-  if (!res.ok) {
-    const err = (data as ApiErrorBody | null)?.error;
-    throw new ApiError(res.status, err?.code ?? 'internal_error', err?.message ?? `Request failed (${res.status}).`, err?.details);
-  }
-  return data as T;
+  if (res.status === 204) return undefined as AnswerOf<K>;
+  const data: unknown = await res.json().catch(() => null);
+  if (!res.ok) throw failure(res.status, data, `Request failed (${res.status}).`);
+  return data as AnswerOf<K>;
+}
+
+/**
+ * Send a file as the raw body of one of the map's file endpoints (the server sniffs its type from
+ * the bytes), reporting upload progress as a fraction from 0 to 1. XMLHttpRequest because fetch
+ * cannot report upload progress. Errors are the same ApiError as every other call.
+ */
+export function upload<K extends FileEndpointKey>(
+  key: K,
+  file: Blob,
+  parts: Omit<CallParts<K>, 'fetch'>,
+  onProgress?: (fraction: number) => void,
+): Promise<AnswerOf<K>> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', urlOf(key, parts as Parameters<typeof urlOf>[1]));
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress?.(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network_error', 'The upload did not reach the server. Check your connection and try again.'));
+    xhr.onload = () => {
+      let data: unknown = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(data as AnswerOf<K>);
+      reject(failure(xhr.status, data, xhr.status === 413 ? 'The file is too large.' : `The upload failed (${xhr.status}).`));
+    };
+    xhr.send(file);
+  });
 }

@@ -1,7 +1,8 @@
-import type { AcceptInvitationInput, AcceptInvitationResult, InvitationInfoDTO } from '$contracts/users';
-import { api } from './http';
+import { call, type BodyOf } from './http';
+
+type F = typeof fetch;
 
 /** What an invitation link is for (ApiError 404 with one generic message when it can't be used). */
-export const getInvitation = (token: string, f?: typeof fetch) => api<InvitationInfoDTO>('GET', `/invitations/${encodeURIComponent(token)}`, undefined, f);
+export const getInvitation = (token: string, fetch?: F) => call('GET /invitations/:token', { params: { token }, fetch });
 /** Choose a password; signs the person in and says what they still owe (enrol TOTP, or nothing). */
-export const acceptInvitation = (input: AcceptInvitationInput) => api<AcceptInvitationResult>('POST', '/invitations/accept', input);
+export const acceptInvitation = (body: BodyOf<'POST /invitations/accept'>) => call('POST /invitations/accept', { body });

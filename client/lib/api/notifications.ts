@@ -1,17 +1,12 @@
-import type { NotificationListDTO, UnreadCountDTO } from '$contracts/notifications';
-import { api } from './http';
+import { call } from './http';
+
+type F = typeof fetch;
 
 /** One page of my notifications, newest first (`before`: the id of the oldest one already shown). */
-export function listNotifications(opts: { before?: number | null; limit?: number } = {}, f?: typeof fetch): Promise<NotificationListDTO> {
-  const q = new URLSearchParams();
-  if (opts.before) q.set('before', String(opts.before));
-  if (opts.limit) q.set('limit', String(opts.limit));
-  const qs = q.toString();
-  return api<NotificationListDTO>('GET', `/notifications${qs ? `?${qs}` : ''}`, undefined, f);
-}
+export const listNotifications = (query: { before?: number | null; limit?: number } = {}, fetch?: F) => call('GET /notifications', { query, fetch });
 
 /** Mark one of mine read; answers the new unread count. */
-export const markNotificationRead = (id: number) => api<UnreadCountDTO>('POST', `/notifications/${id}/read`, {}).then((r) => r.unread);
+export const markNotificationRead = (id: number) => call('POST /notifications/:id/read', { params: { id } }).then((r) => r.unread);
 
 /** Mark all of mine read. */
-export const markAllNotificationsRead = () => api<UnreadCountDTO>('POST', '/notifications/read-all', {}).then((r) => r.unread);
+export const markAllNotificationsRead = () => call('POST /notifications/read-all').then((r) => r.unread);

@@ -1,5 +1,6 @@
-import type { OutboxMailDTO } from '$contracts/users';
-import { api } from './http';
+import { call } from './http';
+
+type F = typeof fetch;
 
 /** The latest mails, newest first (admins only). */
-export const listOutbox = (f?: typeof fetch) => api<{ mails: OutboxMailDTO[] }>('GET', '/admin/outbox', undefined, f).then((r) => r.mails);
+export const listOutbox = (fetch?: F) => call('GET /admin/outbox', { fetch }).then((r) => r.mails);

@@ -1,6 +1,4 @@
-import type { DashboardDTO, PortalProjectDTO } from '$contracts/portal';
-import type { FindingPortalDTO, ProjectDTO, ReportDTO } from '$contracts/workspace';
-import { ApiError, api } from './http';
+import { ApiError, call } from './http';
 
 type F = typeof fetch;
 
@@ -8,13 +6,12 @@ type F = typeof fetch;
  * The client portal's reads. The server takes the organisation from the session; nothing here
  * names a client.
  */
-export const getDashboard = (f?: F) => api<DashboardDTO>('GET', '/portal/dashboard', undefined, f);
-export const listPortalProjects = (f?: F) => api<{ projects: ProjectDTO[] }>('GET', '/portal/projects', undefined, f).then((r) => r.projects);
-export const getPortalProject = (id: string, f?: F) => api<PortalProjectDTO>('GET', `/portal/projects/${encodeURIComponent(id)}`, undefined, f);
-export const getPortalFinding = (id: string, f?: F) =>
-  api<{ finding: FindingPortalDTO }>('GET', `/portal/findings/${encodeURIComponent(id)}`, undefined, f).then((r) => r.finding);
-export const listPortalReports = (f?: F) => api<{ reports: ReportDTO[] }>('GET', '/portal/reports', undefined, f).then((r) => r.reports);
-
+export const getDashboard = (fetch?: F) => call('GET /portal/dashboard', { fetch });
+export const listPortalProjects = (fetch?: F) => call('GET /portal/projects', { fetch }).then((r) => r.projects);
+export const getPortalProject = (projectId: string, fetch?: F) => call('GET /portal/projects/:projectId', { params: { projectId }, fetch });
+export const getPortalFinding = (findingId: string, fetch?: F) =>
+  call('GET /portal/findings/:findingId', { params: { findingId }, fetch }).then((r) => r.finding);
+export const listPortalReports = (fetch?: F) => call('GET /portal/reports', { fetch }).then((r) => r.reports);
 /** What a page shows instead of its content: the module is off, the thing isn't there (or isn't yours), or it failed. */
 export type Problem = { kind: 'locked' | 'not_found' | 'error'; message: string };
 export type Loaded<T> = { ok: true; value: T } | { ok: false; problem: Problem };

@@ -1,24 +1,18 @@
 import type { ApiErrorBody } from '$contracts/errors';
 import type { ReportDTO } from '$contracts/workspace';
-import type { ProjectReportsDTO } from '$contracts/reports';
-import { api, ApiError } from './http';
-import { uploadFile } from './evidence';
+import { ApiError, call, upload } from './http';
 
 type F = typeof fetch;
 
 /** A project's reports: every version for staff. */
-export const listProjectReports = (projectId: string, f?: F) =>
-  api<ProjectReportsDTO>('GET', `/projects/${encodeURIComponent(projectId)}/reports`, undefined, f);
+export const listProjectReports = (projectId: string, fetch?: F) => call('GET /projects/:id/reports', { params: { id: projectId }, fetch });
 
 /** Upload a PDF as the next version of `title` in the project. */
-export function uploadReport(projectId: string, title: string, file: File, onProgress?: (fraction: number) => void): Promise<ReportDTO> {
-  const q = new URLSearchParams({ title, name: file.name });
-  return uploadFile<{ report: ReportDTO }>(`/projects/${encodeURIComponent(projectId)}/reports?${q}`, file, onProgress).then((r) => r.report);
-}
+export const uploadReport = (projectId: string, title: string, file: File, onProgress?: (fraction: number) => void): Promise<ReportDTO> =>
+  upload('POST /projects/:id/reports', file, { params: { id: projectId }, query: { title, name: file.name } }, onProgress).then((r) => r.report);
 
 /** Publish a version to the client, or take it back. */
-export const setReportPublished = (id: string, published: boolean) =>
-  api<{ report: ReportDTO }>('PATCH', `/reports/${encodeURIComponent(id)}`, { published }).then((r) => r.report);
+export const setReportPublished = (id: string, published: boolean) => call('PATCH /reports/:id', { params: { id }, body: { published } }).then((r) => r.report);
 
 /** The file name a Content-Disposition header carries (the exact UTF-8 `filename*` when present). */
 function dispositionName(header: string | null): string | null {

@@ -1,9 +1,10 @@
-import type { SessionDTO, SelfDTO, SetupInput } from '$contracts/api';
-import { api } from './http';
+import { call, type BodyOf } from './http';
+
+type F = typeof fetch;
 
 /** Who is signed in (throws ApiError 401 when nobody is). */
-export const getSession = (f?: typeof fetch) => api<SessionDTO>('GET', '/session', undefined, f);
+export const getSession = (fetch?: F) => call('GET /session', { fetch });
 /** Whether the first-run setup is still open (404 once it is done). */
-export const getSetup = (f?: typeof fetch) => api<{ setupRequired: boolean }>('GET', '/setup', undefined, f);
-export const completeSetup = (input: SetupInput) => api<{ user: SelfDTO }>('POST', '/setup', input);
-export const logout = () => api<void>('POST', '/auth/logout');
+export const getSetup = (fetch?: F) => call('GET /setup', { fetch });
+export const completeSetup = (body: BodyOf<'POST /setup'>) => call('POST /setup', { body });
+export const logout = () => call('POST /auth/logout');

@@ -1,35 +1,47 @@
-import type { InvitePortalUserInput, InviteStaffInput, MemberDTO, UpdatePortalUserInput, UpdateStaffInput } from '$contracts/users';
-import { api } from './http';
+import type { MemberDTO } from '$contracts/users';
+import { call, type BodyOf } from './http';
 
 type F = typeof fetch;
-type One = { member: MemberDTO };
-type Many = { members: MemberDTO[] };
 
 /**
  * The operations on one set of accounts (the firm's staff, one client's portal users, or a
  * Manager's own client). Pages pass them to the shared members component, which never fetches.
  */
-export interface MembersApi {
+interface MembersApi<Invite, Update> {
   list(f?: F): Promise<MemberDTO[]>;
-  invite(input: InviteStaffInput | InvitePortalUserInput): Promise<MemberDTO>;
-  update(id: string, input: UpdateStaffInput | UpdatePortalUserInput): Promise<MemberDTO>;
+  invite(input: Invite): Promise<MemberDTO>;
+  update(id: string, input: Update): Promise<MemberDTO>;
   remove(id: string): Promise<MemberDTO>;
   resend(id: string): Promise<MemberDTO>;
 }
 
-function membersAt(base: string): MembersApi {
-  return {
-    list: (f) => api<Many>('GET', base, undefined, f).then((r) => r.members),
-    invite: (input) => api<One>('POST', base, input).then((r) => r.member),
-    update: (id, input) => api<One>('PATCH', `${base}/${encodeURIComponent(id)}`, input).then((r) => r.member),
-    remove: (id) => api<One>('POST', `${base}/${encodeURIComponent(id)}/remove`).then((r) => r.member),
-    resend: (id) => api<One>('POST', `${base}/${encodeURIComponent(id)}/resend`).then((r) => r.member),
-  };
-}
+type StaffApi = MembersApi<BodyOf<'POST /staff'>, BodyOf<'PATCH /staff/:userId'>>;
+type PortalApi = MembersApi<BodyOf<'POST /portal/users'>, BodyOf<'PATCH /portal/users/:userId'>>;
+const member = (r: { member: MemberDTO }) => r.member;
 
 /** The firm's staff accounts (admins only). */
-export const staffMembers: MembersApi = membersAt('/staff');
+export const staffMembers: StaffApi = {
+  list: (fetch) => call('GET /staff', { fetch }).then((r) => r.members),
+  invite: (body) => call('POST /staff', { body }).then(member),
+  update: (userId, body) => call('PATCH /staff/:userId', { params: { userId }, body }).then(member),
+  remove: (userId) => call('POST /staff/:userId/remove', { params: { userId } }).then(member),
+  resend: (userId) => call('POST /staff/:userId/resend', { params: { userId } }).then(member),
+};
+
 /** One client's portal users, as staff manage them. */
-export const clientMembers = (clientId: string): MembersApi => membersAt(`/clients/${encodeURIComponent(clientId)}/users`);
+export const clientMembers = (clientId: string): PortalApi => ({
+  list: (fetch) => call('GET /clients/:clientId/users', { params: { clientId }, fetch }).then((r) => r.members),
+  invite: (body) => call('POST /clients/:clientId/users', { params: { clientId }, body }).then(member),
+  update: (userId, body) => call('PATCH /clients/:clientId/users/:userId', { params: { clientId, userId }, body }).then(member),
+  remove: (userId) => call('POST /clients/:clientId/users/:userId/remove', { params: { clientId, userId } }).then(member),
+  resend: (userId) => call('POST /clients/:clientId/users/:userId/resend', { params: { clientId, userId } }).then(member),
+});
+
 /** The signed-in Manager's own client's users (the server takes the client from the session). */
-export const ownPortalMembers: MembersApi = membersAt('/portal/users');
+export const ownPortalMembers: PortalApi = {
+  list: (fetch) => call('GET /portal/users', { fetch }).then((r) => r.members),
+  invite: (body) => call('POST /portal/users', { body }).then(member),
+  update: (userId, body) => call('PATCH /portal/users/:userId', { params: { userId }, body }).then(member),
+  remove: (userId) => call('POST /portal/users/:userId/remove', { params: { userId } }).then(member),
+  resend: (userId) => call('POST /portal/users/:userId/resend', { params: { userId } }).then(member),
+};
