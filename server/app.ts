@@ -1,3 +1,4 @@
+import compression from 'compression';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { sql } from 'kysely';
@@ -28,9 +29,15 @@ import { notificationsRouter } from './routes/notifications.js';
 import { remediationRouter } from './routes/remediation.js';
 
 /**
+ * Answers that carry a secret (a TOTP seed, recovery codes) are never compressed: a compressed
+ * length next to attacker-chosen input could leak them (BREACH). Everything else compressible is.
+ */
+const SECRET_ANSWERS = new Set(['/api/auth/mfa/enrol/start', '/api/auth/mfa/enrol/confirm', '/api/profile/recovery-codes']);
+
+/**
  * Build the Express app (no listen: tests and main.ts both use this). Order matters:
- * request id → security headers → /healthz → /api (no-store, JSON body, session, CSRF,
- * routes, JSON 404) → the SPA → the one error handler.
+ * request id → security headers → compression → /healthz → /api (no-store, JSON body, session,
+ * CSRF, routes, JSON 404) → the SPA → the one error handler.
  */
 export function createApp(deps: AppDeps, clientDir: string): Express {
   const app = express();
@@ -64,6 +71,8 @@ export function createApp(deps: AppDeps, clientDir: string): Express {
       xFrameOptions: { action: 'deny' },
     }),
   );
+
+  app.use(compression({ filter: (req, res) => !SECRET_ANSWERS.has(req.originalUrl.split('?')[0]!) && compression.filter(req, res) }));
 
   app.get('/healthz', async (_req, res) => {
     try {
