@@ -21,7 +21,7 @@ import { CommentInput, CommentPatch, MentionableQuery, type MentionCandidateDTO 
 import { EvidencePatch, EvidenceUploadQuery, RedactionsInput, type EvidenceListDTO } from './evidence.js';
 import { FirmSettingsInput, RemediationTargetsInput, type FirmSettingsDTO, type RemediationTargetsDTO } from './firm.js';
 import { NotificationListQuery, type NotificationListDTO, type UnreadCountDTO } from './notifications.js';
-import type { DashboardDTO, PortalProjectDTO } from './portal.js';
+import type { DashboardDTO, FindingRowStaffDTO, PortalProjectDTO } from './portal.js';
 import { PasswordChangeInput, PasswordResetConfirmInput, PasswordResetRequestInput, ProfileUpdateInput } from './profile.js';
 import type { ProfileDTO, ResetLinkDTO, SessionInfoDTO } from './profile.js';
 import type { AttachmentDTO, ChatMessageDTO, CommentDTO } from './realtime.js';
@@ -30,7 +30,7 @@ import type { QueueItemDTO, RemediationDTO, RemediationSummaryDTO, RetestCandida
 import { ReportPatch, ReportUploadQuery, type ProjectReportsDTO } from './reports.js';
 import { AcceptInvitationInput, InvitePortalUserInput, InviteStaffInput, UpdatePortalUserInput, UpdateStaffInput } from './users.js';
 import type { AcceptInvitationResult, InvitationInfoDTO, MemberDTO, OutboxMailDTO } from './users.js';
-import { FindingInput, FindingPatch, FindingStatusInput, ProjectInput, ProjectPatch } from './workspace.js';
+import { FindingInput, FindingPageQuery, FindingPatch, FindingStatusInput, ProjectInput, ProjectPatch } from './workspace.js';
 import type { EvidenceDTO, FindingPortalDTO, FindingStaffDTO, ProjectDTO, ReportDTO } from './workspace.js';
 
 /**
@@ -113,7 +113,7 @@ export const endpoints = {
   'POST /clients/:clientId/projects': { status: 201, body: ProjectInput, answer: of<{ project: ProjectDTO }>() },
   'GET /projects/:id': { answer: of<{ project: ProjectDTO }>() },
   'PATCH /projects/:id': { body: ProjectPatch, answer: of<{ project: ProjectDTO }>() },
-  'GET /projects/:id/findings': { answer: of<{ findings: FindingStaffDTO[] }>() },
+  'GET /projects/:id/findings': { query: FindingPageQuery, answer: of<{ findings: FindingRowStaffDTO[]; next: string | null }>() },
   'POST /projects/:id/findings': { status: 201, body: FindingInput, answer: of<Finding>() },
   'GET /findings/:id': { answer: of<Finding>() },
   'PATCH /findings/:id': { body: FindingPatch, answer: of<Finding>() },

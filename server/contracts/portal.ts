@@ -49,6 +49,11 @@ export type FindingSummaryDTO = Pick<
   'id' | 'projectId' | 'title' | 'severity' | 'status' | 'cvssScore' | 'dueAt' | 'overdue' | 'duePaused' | 'publishedAt' | 'updatedAt'
 >;
 
+/** A row of a project's findings table as staff see it: the summary, and whether it is published. */
+export interface FindingRowStaffDTO extends FindingSummaryDTO {
+  published: boolean;
+}
+
 /** GET /api/portal/projects/:id. `null` = the module is not enabled for the client. */
 export interface PortalProjectDTO {
   project: ProjectDTO;

@@ -204,6 +204,18 @@ export interface ReportStaffDTO extends ReportPortalDTO {
 export type ReportDTO = EitherAudience<ReportPortalDTO, ReportStaffDTO>;
 
 /** A staff status change on a finding (the note is shown to the client with the history). */
+/** The most rows one page of a project's findings carries, and the default. */
+const FINDING_PAGE_MAX = 500;
+export const FINDING_PAGE_DEFAULT = 200;
+/** GET /api/projects/:id/findings?after=&limit= (`after`: the `next` cursor of the previous page). */
+export const FindingPageQuery = z
+  .object({
+    after: z.string().max(400).optional(),
+    limit: z.coerce.number().int('must be a whole number').min(1, 'at least 1').max(FINDING_PAGE_MAX, `at most ${FINDING_PAGE_MAX}`).optional(),
+  })
+  .strict();
+export type FindingPageQuery = z.infer<typeof FindingPageQuery>;
+
 export const FindingStatusInput = z
   .object({ status: z.enum(FINDING_STATUSES), note: z.string().trim().max(2000, 'at most 2000 characters').default('') })
   .strict();

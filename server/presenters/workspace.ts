@@ -14,10 +14,12 @@ import type {
 } from '../contracts/workspace.js';
 import { renderMarkdown } from '../services/markdown.js';
 import type { Due } from '../services/deadlines.js';
-import { pick, type VisibilityProfile } from '../visibility/profile.js';
+import { pick, STAFF_PROFILE, type VisibilityProfile } from '../visibility/profile.js';
 import { isPublished, isShared } from '../policies/access.js';
 import { iso } from './iso.js';
-import type { StatusChangeRow } from '../repositories/findings.js';
+import type { FindingListRow, StatusChangeRow } from '../repositories/findings.js';
+import type { FindingRowStaffDTO } from '../contracts/portal.js';
+import { presentFindingSummary } from './dashboard.js';
 
 /**
  * Presenters: pure functions from rows to the payload one audience may receive. Each offers
@@ -165,4 +167,9 @@ export function presentReport(r: ReportRow, projectName: string, profile: Visibi
     damagedAt: () => iso(r.damaged_at),
     createdBy: () => r.created_by,
   });
+}
+
+/** A row of a project's findings table for staff: the summary the portal's table has, and whether it is published. */
+export function presentFindingRow(f: FindingListRow, due: Due): FindingRowStaffDTO {
+  return { ...presentFindingSummary(f, due, STAFF_PROFILE), published: isPublished(f) };
 }

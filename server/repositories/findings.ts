@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import type { Database, EvidenceRow, FindingRow, FindingStatus } from '../../db/schema.js';
 
 /** One row of a finding's status history, with the name of whoever changed it. */
@@ -32,29 +32,59 @@ export function findFinding(db: DbOrTrx, findingId: string): Promise<FindingWith
     .executeTakeFirst();
 }
 
-/** Every finding of a project, drafts included: most severe first, then newest. */
-export function listProjectFindings(db: DbOrTrx, projectId: string): Promise<FindingRow[]> {
-  return db
+/** A row of a project's findings table for staff (summary columns only, drafts included). */
+export type FindingListRow = Pick<
+  FindingRow,
+  | 'id'
+  | 'project_id'
+  | 'title'
+  | 'severity'
+  | 'status'
+  | 'cvss_score'
+  | 'published'
+  | 'published_at'
+  | 'created_at'
+  | 'updated_at'
+  | 'due_paused_ms'
+  | 'due_paused_at'
+> & { rank: number };
+
+/** Where a row sorts: most severe first (0 = critical … 4 = informational), then newest, then by id. */
+export type FindingListKey = [rank: number, createdAt: number, id: string];
+
+const severityRank = sql<number>`case severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`;
+
+/**
+ * One page of a project's findings, drafts included: most severe first, then newest. `after` is
+ * the sort key of the last row already sent (keyset: rows added meanwhile are neither skipped nor
+ * repeated). Reads through the project's index; the sort is over that project's rows only.
+ */
+export function listProjectFindings(db: DbOrTrx, projectId: string, after: FindingListKey | null, limit: number): Promise<FindingListRow[]> {
+  let q = db
     .selectFrom('findings')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .orderBy((eb) =>
-      eb
-        .case()
-        .when('severity', '=', 'critical')
-        .then(0)
-        .when('severity', '=', 'high')
-        .then(1)
-        .when('severity', '=', 'medium')
-        .then(2)
-        .when('severity', '=', 'low')
-        .then(3)
-        .else(4)
-        .end(),
-    )
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .execute();
+    .select([
+      'id',
+      'project_id',
+      'title',
+      'severity',
+      'status',
+      'cvss_score',
+      'published',
+      'published_at',
+      'created_at',
+      'updated_at',
+      'due_paused_ms',
+      'due_paused_at',
+    ])
+    .select(severityRank.as('rank'))
+    .where('project_id', '=', projectId);
+  if (after) {
+    const [rank, createdAt, id] = after;
+    q = q.where(
+      sql<SqlBool>`(${severityRank} > ${rank} or (${severityRank} = ${rank} and (created_at < ${createdAt} or (created_at = ${createdAt} and id > ${id}))))`,
+    );
+  }
+  return q.orderBy(severityRank).orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
 }
 
 /** The status history of findings, oldest first, with the actor's name, grouped by finding. */

@@ -13,7 +13,7 @@ import { serve } from './endpoint.js';
 export function findingsRouter(deps: AppDeps): Router {
   const r = Router();
 
-  serve(r, 'GET /projects/:id/findings', async ({ req }) => ({ findings: await listFindings(deps, commandContextOf(req), req.params.id) }));
+  serve(r, 'GET /projects/:id/findings', async ({ req, input }) => listFindings(deps, commandContextOf(req), req.params.id, input()));
   serve(r, 'POST /projects/:id/findings', async ({ req, input }) => ({
     finding: await createFinding(deps, commandContextOf(req), req.params.id, input()),
   }));

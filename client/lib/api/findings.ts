@@ -6,8 +6,9 @@ export type NewFinding = BodyOf<'POST /projects/:id/findings'>;
 /** An edit always names the version it was based on (a stale one gets 409 `conflict`). */
 export type FindingChanges = BodyOf<'PATCH /findings/:id'>;
 
-/** Every finding of a project, drafts included (staff). */
-export const listFindings = (projectId: string, fetch?: F) => call('GET /projects/:id/findings', { params: { id: projectId }, fetch }).then((r) => r.findings);
+/** One page of a project's findings, drafts included (staff): summary rows, most severe first; `next` continues after them. */
+export const listFindings = (projectId: string, after: string | null = null, fetch?: F) =>
+  call('GET /projects/:id/findings', { params: { id: projectId }, query: { after }, fetch });
 export const getFinding = (id: string, fetch?: F) => call('GET /findings/:id', { params: { id }, fetch }).then((r) => r.finding);
 export const createFinding = (projectId: string, body: NewFinding) =>
   call('POST /projects/:id/findings', { params: { id: projectId }, body }).then((r) => r.finding);

@@ -1,10 +1,13 @@
 import type { AppDeps } from '../../context.js';
-import type { FindingStaffDTO } from '../../contracts/workspace.js';
+import { z } from 'zod';
+import { FINDING_PAGE_DEFAULT, type FindingPageQuery, type FindingStaffDTO } from '../../contracts/workspace.js';
+import type { FindingRowStaffDTO } from '../../contracts/portal.js';
+import { decodeCursor, pageOf } from '../../services/cursor.js';
 import { notFound } from '../../errors.js';
 import { authorize } from '../../policies/index.js';
 import { requireSeesAt } from '../../policies/access.js';
 import { clientOf } from '../../auth/access.js';
-import { presentFinding } from '../../presenters/workspace.js';
+import { presentFinding, presentFindingRow } from '../../presenters/workspace.js';
 import { findFinding, findingEvidence, listProjectFindings, statusHistories, type FindingWithProject } from '../../repositories/findings.js';
 import { STAFF_PROFILE } from '../../visibility/profile.js';
 import { remediationDays } from '../../repositories/remediation.js';
@@ -36,18 +39,30 @@ export async function readableFinding(
   return row;
 }
 
-/** Every finding of a project, drafts included, with status history (evidence only on the single finding). */
-export async function listFindings(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext, projectId: string): Promise<FindingStaffDTO[]> {
-  const project = await readableProject(deps, ctx, projectId, 'finding.read');
-  const rows = await listProjectFindings(deps.db, projectId);
-  const [history, days] = await Promise.all([
-    statusHistories(
-      deps.db,
-      rows.map((r) => r.id),
-    ),
-    remediationDays(deps.db),
-  ]);
-  return rows.map((f) => presentFinding(f, { projectName: project.name, history: history.get(f.id)!, evidence: [], due: dueOf(f, days, deps.clock()) }, STAFF));
+const FindingListKey = z.tuple([z.number().int().min(0).max(4), z.number().int(), z.string().max(64)]);
+
+/**
+ * One page of a project's findings table, drafts included: summary rows (no markdown, no history;
+ * the whole finding is on its own page), most severe first, `next` the cursor of the following page.
+ */
+export async function listFindings(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  ctx: CommandContext,
+  projectId: string,
+  query: FindingPageQuery,
+): Promise<{ findings: FindingRowStaffDTO[]; next: string | null }> {
+  await readableProject(deps, ctx, projectId, 'finding.read');
+  const limit = query.limit ?? FINDING_PAGE_DEFAULT;
+  const after = query.after === undefined ? null : decodeCursor(query.after, FindingListKey);
+  const [rows, days] = await Promise.all([listProjectFindings(deps.db, projectId, after, limit + 1), remediationDays(deps.db)]);
+  const now = deps.clock();
+  const page = pageOf(
+    rows,
+    limit,
+    (r) => [r.rank, r.created_at, r.id],
+    (r) => presentFindingRow(r, dueOf(r, days, now)),
+  );
+  return { findings: page.items, next: page.next };
 }
 
 /** One finding as staff see it: every field, its status history and all its evidence rows. */

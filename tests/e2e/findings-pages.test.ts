@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { artifact, launchBrowser, signedInContext, watchErrors as watch } from '../support/browser.js';
+import { buildFirm, buildStaff, signIn } from '../support/factories.js';
+import { buildFinding, buildProject } from '../support/workspace.js';
+import { SEVERITIES } from '../../server/contracts/workspace.js';
+
+/**
+ * A big project's findings table in the browser (issue 19): the first 200 rows come with the
+ * page, "Show more findings" appends the next page with the keyboard as with the mouse, and the
+ * button goes away when every finding is shown.
+ */
+
+let app: TestApp;
+let browser: Browser;
+beforeAll(async () => {
+  app = await startTestApp();
+  browser = await launchBrowser();
+  await buildFirm(app.db);
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe("a big project's findings", () => {
+  it('shows the first page, then the rest on "Show more findings"', async () => {
+    const project = await buildProject(app.db, { name: 'External network 2026' });
+    for (let i = 0; i < 230; i++)
+      await buildFinding(app.db, { project_id: project.id, severity: SEVERITIES[i % 5]!, title: `Finding number ${i + 1}`, published: i % 3 !== 0 });
+    const ctx = await signedInContext(browser, app.url, await signIn(app, await buildStaff(app.db, { role: 'analyst' })), {
+      viewport: { width: 1280, height: 860 },
+    });
+    const page = await ctx.newPage();
+    const errors = watch(page);
+
+    await page.goto(`${app.url}/staff/projects/${project.id}`);
+    const rows = page.locator('table.findings tbody tr');
+    await expect.poll(() => rows.count()).toBe(200);
+    const more = page.getByRole('button', { name: 'Show more findings' });
+    expect(await page.getByText('200 shown').count()).toBe(1);
+    await more.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: artifact('findings-show-more.png') });
+
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => rows.count()).toBe(230);
+    expect(await more.count()).toBe(0);
+    const titles = await page.locator('table.findings tbody tr td.title').allInnerTexts();
+    expect(new Set(titles).size).toBe(230);
+    expect(errors).toEqual([]);
+    await ctx.close();
+  }, 60_000);
+});
