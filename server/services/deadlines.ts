@@ -1,3 +1,4 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { FindingRow, FindingStatus, Severity } from '../../db/schema.js';
 
 /**
@@ -48,4 +49,32 @@ export function dueOf(f: DueFields, days: RemediationDays, now: number): Due {
   const pausedMs = f.due_paused_ms + (paused ? Math.max(0, now - f.due_paused_at!) : 0);
   const dueAt = f.published_at + days[f.severity] * DAY + pausedMs;
   return { dueAt, overdue: now > dueAt && OVERDUE_STATUSES.includes(f.status), paused };
+}
+
+/**
+ * The same rule as `dueOf`, in SQL over a findings table alias, for lists and counts that must not
+ * load every finding: `dueAt` (null without a deadline), `overdue`, and `mayBeOverdue`, a cheap
+ * necessary condition an index on (status, severity, published_at) can serve (the paused time only
+ * moves a deadline later). tests/unit/deadlines-agreement.test.ts holds the two in agreement.
+ */
+export function dueSql(
+  f: string,
+  days: RemediationDays,
+  now: number,
+): { dueAt: RawBuilder<number | null>; overdue: RawBuilder<SqlBool>; mayBeOverdue: RawBuilder<SqlBool> } {
+  const col = (c: string) => sql.ref(`${f}.${c}`);
+  const target = sql`case ${col('severity')} ${sql.join(
+    (Object.keys(days) as TargetSeverity[]).map((s) => sql`when ${sql.lit(s)} then ${sql.lit(days[s] * DAY)}`),
+    sql` `,
+  )} end`;
+  const pausedFor = sql`case when ${col('due_paused_at')} is null then 0 when ${now} > ${col('due_paused_at')} then ${now} - ${col('due_paused_at')} else 0 end`;
+  const dueAt = sql<
+    number | null
+  >`(case when ${col('severity')} = 'informational' or ${col('published_at')} is null then null else ${col('published_at')} + ${target} + ${col('due_paused_ms')} + ${pausedFor} end)`;
+  const needsWork = sql`${col('status')} in (${sql.join(OVERDUE_STATUSES.map((s) => sql.lit(s)))})`;
+  const mayBeOverdue = sql<SqlBool>`(${needsWork} and (${sql.join(
+    (Object.keys(days) as TargetSeverity[]).map((s) => sql`(${col('severity')} = ${sql.lit(s)} and ${col('published_at')} < ${now - days[s] * DAY})`),
+    sql` or `,
+  )}))`;
+  return { dueAt, overdue: sql<SqlBool>`(${mayBeOverdue} and ${now} > ${dueAt})`, mayBeOverdue };
 }

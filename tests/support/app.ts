@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { openDatabase, type Db } from '../../db/client.js';
+type SqliteHandle = ReturnType<typeof openDatabase>['sqlite'];
 import { migrateToLatest } from '../../db/migrate.js';
 import { buildDeps } from '../../server/deps.js';
 import { startServer, type RunningServer } from '../../server/server.js';
@@ -50,6 +51,8 @@ function testClock(start = Date.now()): TestClock {
 export interface TestApp {
   url: string;
   db: Db;
+  /** The server's own SQLite handle (to watch the statements it prepares). */
+  sqlite: SqliteHandle;
   deps: AppDeps;
   config: Config;
   server: RunningServer;
@@ -85,11 +88,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const logger = createLogger(config.logLevel, sink);
   const clock = testClock();
   const boot = async () => {
-    const { db } = openDatabase(config.databaseFile);
+    const { db, sqlite } = openDatabase(config.databaseFile);
     await migrateToLatest(db);
     const deps: AppDeps = await buildDeps({ db, config, logger, clock });
     const server = await startServer(deps, CLIENT_DIR);
-    return { db, deps, server };
+    return { db, sqlite, deps, server };
   };
   const stop = async (a: TestApp) => {
     await a.server.close(1000);

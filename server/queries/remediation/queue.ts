@@ -1,11 +1,11 @@
 import { sql, type SqlBool } from 'kysely';
 import type { AppDeps } from '../../context.js';
-import type { OverdueItemDTO, QueueItemDTO, RemediationSummaryDTO } from '../../contracts/remediation.js';
+import type { QueueItemDTO, RemediationSummaryDTO } from '../../contracts/remediation.js';
 import { clientOf } from '../../auth/access.js';
 import { reachesSql, requireClientModule, seesSql, stateSql } from '../../policies/access.js';
 import { authorize } from '../../policies/index.js';
 import { remediationDays } from '../../repositories/remediation.js';
-import { dueOf } from '../../services/deadlines.js';
+import { dueOf, dueSql } from '../../services/deadlines.js';
 import type { CommandContext } from '../../context.js';
 import { iso } from '../../presenters/iso.js';
 
@@ -82,48 +82,57 @@ export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ct
     authorize(u, 'remediation.queue');
   }
   // A client's people: what they may see. Staff: published findings of clients not archived.
-  const rows = await deps.db
-    .selectFrom('findings as f')
-    .innerJoin('clients as c', 'c.id', 'f.client_id')
-    .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.published_at', 'f.due_paused_ms', 'f.due_paused_at', 'f.client_id', 'c.name as client_name'])
-    .where(
-      clientId
-        ? seesSql(u, 'finding', { clients: 'c', findings: 'f' })
-        : sql<SqlBool>`${stateSql.published('f')} and ${stateSql.notArchived('c')} and ${reachesSql(u, 'f.client_id')}`,
-    )
-    .execute();
-  const rq = deps.db
-    .selectFrom('retest_requests')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', '!=', 'done')
-    .where(reachesSql(u, 'retest_requests.client_id'));
-  const retests = await rq.executeTakeFirst();
-  const days = await remediationDays(deps.db);
+  const visible = clientId
+    ? seesSql(u, 'finding', { clients: 'c', findings: 'f' })
+    : sql<SqlBool>`${stateSql.published('f')} and ${stateSql.notArchived('c')} and ${reachesSql(u, 'f.client_id')}`;
+  const [days, retests] = await Promise.all([
+    remediationDays(deps.db),
+    deps.db
+      .selectFrom('retest_requests')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '!=', 'done')
+      .where(reachesSql(u, 'retest_requests.client_id'))
+      .executeTakeFirst(),
+  ]);
   const now = deps.clock();
-  const overdue: (OverdueItemDTO & { ms: number })[] = [];
-  let openWithDeadline = 0;
-  for (const r of rows) {
-    const due = dueOf(r, days, now);
-    if (due.dueAt != null && ['open', 'not_fixed', 'partially_fixed', 'pending_verification'].includes(r.status)) openWithDeadline++;
-    if (due.overdue) {
-      overdue.push({
-        findingId: r.id,
-        title: r.title,
-        severity: r.severity,
-        status: r.status,
-        dueAt: iso(due.dueAt)!,
-        ms: due.dueAt!,
-        ...(clientId ? {} : { clientId: r.client_id, clientName: r.client_name }),
-      });
-    }
-  }
-  overdue.sort((a, b) => a.ms - b.ms);
+  const due = dueSql('f', days, now);
+  const findings = () => deps.db.selectFrom('findings as f').innerJoin('clients as c', 'c.id', 'f.client_id').where(visible);
+  // Counted in SQL (a firm's years of findings are never loaded); the overdue ones are a small indexed subset.
+  const [counts, overdue] = await Promise.all([
+    findings()
+      .select((eb) => [
+        eb.fn.sum<number>(sql`case when ${due.overdue} then 1 else 0 end`).as('overdue'),
+        eb.fn.sum<number>(sql`case when f.status = 'pending_verification' then 1 else 0 end`).as('pending'),
+        eb.fn.sum<number>(sql`case when f.status = 'verified_fixed' then 1 else 0 end`).as('verified'),
+        eb.fn
+          .sum<number>(
+            sql`case when ${due.dueAt} is not null and f.status in ('open', 'not_fixed', 'partially_fixed', 'pending_verification') then 1 else 0 end`,
+          )
+          .as('withDeadline'),
+      ])
+      .where('f.status', 'in', ['open', 'not_fixed', 'partially_fixed', 'pending_verification', 'verified_fixed'])
+      .executeTakeFirst(),
+    findings()
+      .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.client_id', 'c.name as client_name', due.dueAt.as('due_at')])
+      .where(due.overdue)
+      .orderBy('due_at')
+      .orderBy('f.id')
+      .limit(OVERDUE_LIST)
+      .execute(),
+  ]);
   return {
-    overdue: overdue.length,
-    pending: rows.filter((r) => r.status === 'pending_verification').length,
-    verifiedFixed: rows.filter((r) => r.status === 'verified_fixed').length,
-    openWithDeadline,
-    overdueFindings: overdue.slice(0, OVERDUE_LIST).map(({ ms: _ms, ...o }) => o),
+    overdue: Number(counts?.overdue ?? 0),
+    pending: Number(counts?.pending ?? 0),
+    verifiedFixed: Number(counts?.verified ?? 0),
+    openWithDeadline: Number(counts?.withDeadline ?? 0),
+    overdueFindings: overdue.map((r) => ({
+      findingId: r.id,
+      title: r.title,
+      severity: r.severity,
+      status: r.status,
+      dueAt: iso(r.due_at)!,
+      ...(clientId ? {} : { clientId: r.client_id, clientName: r.client_name }),
+    })),
     openRetests: Number(retests?.n ?? 0),
   };
 }
