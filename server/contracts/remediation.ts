@@ -137,7 +137,7 @@ export interface QueueItemDTO {
 }
 
 /** A finding past its due date (dashboards). */
-export interface OverdueItemDTO {
+interface OverdueItemDTO {
   findingId: string;
   title: string;
   severity: Severity;
