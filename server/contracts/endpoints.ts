@@ -30,7 +30,7 @@ import type { QueueItemDTO, RemediationDTO, RemediationSummaryDTO, RetestCandida
 import { ReportPatch, ReportUploadQuery, type ProjectReportsDTO } from './reports.js';
 import { AcceptInvitationInput, InvitePortalUserInput, InviteStaffInput, UpdatePortalUserInput, UpdateStaffInput } from './users.js';
 import type { AcceptInvitationResult, InvitationInfoDTO, MemberDTO, OutboxMailDTO } from './users.js';
-import { FindingInput, FindingPageQuery, FindingPatch, FindingStatusInput, ProjectInput, ProjectPatch } from './workspace.js';
+import { FindingInput, FindingPageQuery, FindingPatch, FindingStatusInput, ProjectInput, ProjectPageQuery, ProjectPatch } from './workspace.js';
 import type { EvidenceDTO, FindingPortalDTO, FindingStaffDTO, ProjectDTO, ReportDTO } from './workspace.js';
 
 /**
@@ -107,7 +107,7 @@ export const endpoints = {
   'PUT /clients/:clientId/staff': { body: ClientStaffInput, answer: of<{ staff: ClientStaffDTO }>() },
 
   // Projects, findings, evidence and reports (staff side).
-  'GET /projects': { answer: of<{ projects: ProjectDTO[] }>() },
+  'GET /projects': { query: ProjectPageQuery, answer: of<{ projects: ProjectDTO[]; next: string | null }>() },
   'GET /projects/team-options': { answer: of<{ staff: { id: string; name: string }[] }>() },
   'GET /clients/:clientId/projects': { answer: of<{ projects: ProjectDTO[] }>() },
   'POST /clients/:clientId/projects': { status: 201, body: ProjectInput, answer: of<{ project: ProjectDTO }>() },

@@ -204,6 +204,19 @@ export interface ReportStaffDTO extends ReportPortalDTO {
 export type ReportDTO = EitherAudience<ReportPortalDTO, ReportStaffDTO>;
 
 /** A staff status change on a finding (the note is shown to the client with the history). */
+/** The staff Projects page lists planned and active projects apart from completed and archived ones. */
+export const PROJECT_PHASES = { current: ['planned', 'active'], done: ['completed', 'archived'] } as const satisfies Record<string, readonly ProjectStatus[]>;
+export const PROJECT_PAGE_DEFAULT = 50;
+/** GET /api/projects?phase=&after=&limit= (`after`: the `next` cursor of the previous page). */
+export const ProjectPageQuery = z
+  .object({
+    phase: z.enum(['current', 'done']).optional(),
+    after: z.string().max(400).optional(),
+    limit: z.coerce.number().int('must be a whole number').min(1, 'at least 1').max(200, 'at most 200').optional(),
+  })
+  .strict();
+export type ProjectPageQuery = z.infer<typeof ProjectPageQuery>;
+
 /** The most rows one page of a project's findings carries, and the default. */
 const FINDING_PAGE_MAX = 500;
 export const FINDING_PAGE_DEFAULT = 200;

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, FindingStatus, ProjectRow } from '../../db/schema.js';
-import { SEVERITIES, type FindingCounts } from '../contracts/workspace.js';
+import { SEVERITIES, type FindingCounts, type ProjectStatus } from '../contracts/workspace.js';
 import { reachesSql, type Person } from '../policies/access.js';
 
 /**
@@ -27,12 +27,35 @@ export function findProject(db: DbOrTrx, projectId: string): Promise<ProjectWith
     .executeTakeFirst();
 }
 
-/** Projects, newest first: one client's, or every client's when `clientId` is undefined. */
-export function listProjects(db: DbOrTrx, filter: { clientId: string } | { reach: Person }): Promise<ProjectWithClient[]> {
-  let q = db.selectFrom('projects').innerJoin('clients', 'clients.id', 'projects.client_id').selectAll('projects').select('clients.name as client_name');
-  q = 'clientId' in filter ? q.where('projects.client_id', '=', filter.clientId) : q.where(reachesSql(filter.reach, 'projects.client_id'));
-  return q.orderBy('projects.created_at', 'desc').orderBy('projects.id').execute();
+/** All of one client's projects, newest first. */
+export function listProjects(db: DbOrTrx, clientId: string): Promise<ProjectWithClient[]> {
+  return projectsWithClient(db).where('projects.client_id', '=', clientId).orderBy('projects.created_at', 'desc').orderBy('projects.id').execute();
 }
+
+/** Where a project sorts in the firm-wide list: newest first, then by id. */
+export type ProjectListKey = [createdAt: number, id: string];
+
+/**
+ * One page of the projects of every client a staff member reaches, in some statuses, newest first;
+ * `after` is the sort key of the last one already sent (keyset, never OFFSET).
+ */
+export function pageProjects(
+  db: DbOrTrx,
+  reach: Person,
+  statuses: readonly ProjectStatus[],
+  after: ProjectListKey | null,
+  limit: number,
+): Promise<ProjectWithClient[]> {
+  let q = projectsWithClient(db).where(reachesSql(reach, 'projects.client_id')).where('projects.status', 'in', statuses);
+  if (after) {
+    const [createdAt, id] = after;
+    q = q.where((eb) => eb.or([eb('projects.created_at', '<', createdAt), eb.and([eb('projects.created_at', '=', createdAt), eb('projects.id', '>', id)])]));
+  }
+  return q.orderBy('projects.created_at', 'desc').orderBy('projects.id').limit(limit).execute();
+}
+
+const projectsWithClient = (db: DbOrTrx) =>
+  db.selectFrom('projects').innerJoin('clients', 'clients.id', 'projects.client_id').selectAll('projects').select('clients.name as client_name');
 
 const emptyCounts = (): FindingCounts => ({
   ...(Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<(typeof SEVERITIES)[number], number>),

@@ -11,7 +11,7 @@ import { updateProject } from '../commands/projects/update.js';
 export function projectsRouter(deps: AppDeps): Router {
   const r = Router();
 
-  serve(r, 'GET /projects', async ({ req }) => ({ projects: await listAllProjects(deps, commandContextOf(req)) }));
+  serve(r, 'GET /projects', async ({ req, input }) => listAllProjects(deps, commandContextOf(req), input()));
   // Before /projects/:id, which would otherwise take "team-options" for an id.
   serve(r, 'GET /projects/team-options', async ({ req }) => ({ staff: await teamOptions(deps, commandContextOf(req)) }));
   serve(r, 'GET /clients/:clientId/projects', async ({ req }) => ({ projects: await listClientProjects(deps, commandContextOf(req), req.params.clientId) }));

@@ -37,7 +37,7 @@ describe("a big project's findings", () => {
 
     await page.goto(`${app.url}/staff/projects/${project.id}`);
     const rows = page.locator('table.findings tbody tr');
-    await expect.poll(() => rows.count()).toBe(200);
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(200);
     const more = page.getByRole('button', { name: 'Show more findings' });
     expect(await page.getByText('200 shown').count()).toBe(1);
     await more.scrollIntoViewIfNeeded();
@@ -45,10 +45,33 @@ describe("a big project's findings", () => {
 
     await more.focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => rows.count()).toBe(230);
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(230);
     expect(await more.count()).toBe(0);
     const titles = await page.locator('table.findings tbody tr td.title').allInnerTexts();
     expect(new Set(titles).size).toBe(230);
+    expect(errors).toEqual([]);
+    await ctx.close();
+  }, 60_000);
+
+  it('the Projects page shows 50 current projects, then more, and the finished ones apart', async () => {
+    for (let i = 0; i < 56; i++) await buildProject(app.db, { name: `Assessment ${String(i + 1).padStart(2, '0')}`, status: i < 53 ? 'active' : 'completed' });
+    const ctx = await signedInContext(browser, app.url, await signIn(app, await buildStaff(app.db, { role: 'analyst' })), {
+      viewport: { width: 390, height: 844 },
+    });
+    const page = await ctx.newPage();
+    const errors = watch(page);
+    await page.goto(`${app.url}/staff/projects`);
+    const current = page.locator('ul.list').first().locator('li');
+    await expect.poll(() => current.count(), { timeout: 15_000 }).toBe(50);
+    expect(await page.getByRole('heading', { name: 'Completed and archived' }).count()).toBe(1);
+    const more = page.getByRole('button', { name: 'Show more projects' });
+    await more.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: artifact('projects-show-more-phone.png') });
+    await more.click();
+    // 53 made here and the big project of the first test.
+    await expect.poll(() => current.count(), { timeout: 15_000 }).toBe(54);
+    expect(await more.count()).toBe(0);
+    expect(await page.locator('ul.list').nth(1).locator('li').count()).toBe(3);
     expect(errors).toEqual([]);
     await ctx.close();
   }, 60_000);

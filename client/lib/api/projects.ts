@@ -8,8 +8,8 @@ export type ProjectChanges = BodyOf<'PATCH /projects/:id'>;
 /** A staff member who can be put on a project team. */
 export type StaffOption = AnswerOf<'GET /projects/team-options'>['staff'][number];
 
-/** Every client's projects (staff). */
-export const listAllProjects = (fetch?: F) => call('GET /projects', { fetch }).then((r) => r.projects);
+/** One page of every client's projects (staff): planned and active (`current`) or completed and archived (`done`), newest first. */
+export const listAllProjects = (phase: 'current' | 'done', after: string | null = null, fetch?: F) => call('GET /projects', { query: { phase, after }, fetch });
 /** One client's projects. */
 export const listClientProjects = (clientId: string, fetch?: F) =>
   call('GET /clients/:clientId/projects', { params: { clientId }, fetch }).then((r) => r.projects);

@@ -1,9 +1,19 @@
 import type { AppDeps } from '../../context.js';
-import type { ProjectDTO } from '../../contracts/workspace.js';
+import { z } from 'zod';
+import { PROJECT_PAGE_DEFAULT, PROJECT_PHASES, type ProjectDTO, type ProjectPageQuery } from '../../contracts/workspace.js';
+import { decodeCursor, pageOf } from '../../services/cursor.js';
 import { forbidden, notFound } from '../../errors.js';
 import { authorize } from '../../policies/index.js';
 import { presentProject } from '../../presenters/workspace.js';
-import { activeStaff, findingCounts, findProject, listProjects as listProjectRows, teamsOf, type ProjectWithClient } from '../../repositories/projects.js';
+import {
+  activeStaff,
+  findingCounts,
+  findProject,
+  listProjects as listProjectRows,
+  pageProjects,
+  teamsOf,
+  type ProjectWithClient,
+} from '../../repositories/projects.js';
 import { STAFF_PROFILE } from '../../visibility/profile.js';
 import type { CommandContext } from '../../context.js';
 import { readableClient } from '../clients/read.js';
@@ -47,14 +57,32 @@ export async function listClientProjects(deps: Pick<AppDeps, 'db'>, ctx: Command
   requireStaff(ctx, true);
   await readableClient(deps, ctx, clientId);
   authorize(ctx.viewer.user, 'project.read', { type: 'clientData', clientId });
-  return presentProjects(deps, await listProjectRows(deps.db, { clientId }));
+  return presentProjects(deps, await listProjectRows(deps.db, clientId));
 }
 
-/** Every project of the clients the viewer reaches (the staff Projects page). */
-export async function listAllProjects(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<ProjectDTO[]> {
+const ProjectListKey = z.tuple([z.number().int(), z.string().max(64)]);
+
+/**
+ * One page of the projects of every client the viewer reaches (the staff Projects page): planned
+ * and active ones (`current`, the default) or completed and archived ones (`done`), newest first.
+ */
+export async function listAllProjects(
+  deps: Pick<AppDeps, 'db'>,
+  ctx: CommandContext,
+  query: ProjectPageQuery,
+): Promise<{ projects: ProjectDTO[]; next: string | null }> {
   requireStaff(ctx, false);
   authorize(ctx.viewer.user, 'client.read');
-  return presentProjects(deps, await listProjectRows(deps.db, { reach: ctx.viewer.user }));
+  const limit = query.limit ?? PROJECT_PAGE_DEFAULT;
+  const after = query.after === undefined ? null : decodeCursor(query.after, ProjectListKey);
+  const rows = await pageProjects(deps.db, ctx.viewer.user, PROJECT_PHASES[query.phase ?? 'current'], after, limit + 1);
+  const page = pageOf(
+    rows,
+    limit,
+    (r) => [r.created_at, r.id],
+    (r) => r,
+  );
+  return { projects: await presentProjects(deps, page.items), next: page.next };
 }
 
 /** One project with its team and finding counts. */

@@ -2,14 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectRow } from '../../db/schema.js';
 import { SEVERITIES } from '../../server/contracts/workspace.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { Agent } from '../support/http.js';
+import { Agent, type Res } from '../support/http.js';
 import { buildStaff, signIn } from '../support/factories.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
 
 /**
- * A project's findings table comes in pages with keyset cursors (issue 19): a 2,000-finding
- * project was one 9 MB answer. Every row arrives exactly once across the pages, also while
- * findings are being added between pages; a cursor that is not one the list gave is a field error.
+ * Lists that grow come in pages with keyset cursors (issue 19): a 2,000-finding project was one
+ * 9 MB answer, the staff Projects page every project of every client. Every row arrives exactly
+ * once across the pages, also while rows are being added between pages; a cursor that is not one
+ * the list gave is a field error.
  */
 
 let app: TestApp;
@@ -92,5 +93,47 @@ describe("a project's findings, page by page", () => {
 
   it('is not for anyone signed out (401; the authorization matrix covers every role)', async () => {
     expect((await new Agent(app.url).get(`/api/projects/${project.id}/findings`)).status).toBe(401);
+  });
+});
+
+describe('the staff Projects list, page by page', () => {
+  it('splits current from finished projects and gives each exactly once, newest first', async () => {
+    const made = { current: new Set<string>(), done: new Set<string>() };
+    for (let i = 0; i < 23; i++) {
+      const status = (['planned', 'active', 'completed', 'archived'] as const)[i % 4];
+      const p = await buildProject(app.db, { status, created_at: 1_700_000_000_000 + (i % 5) * 1000 });
+      made[status === 'planned' || status === 'active' ? 'current' : 'done'].add(p.id);
+    }
+    made.current.add(project.id);
+    for (const phase of ['current', 'done'] as const) {
+      const seen: { id: string; status: string; createdAt: string }[] = [];
+      let next: string | null = null;
+      do {
+        const res: Res = await staff.get(`/api/projects?phase=${phase}&limit=4${next ? `&after=${encodeURIComponent(next)}` : ''}`);
+        expect(res.status, res.text).toBe(200);
+        expect(res.body.projects.length).toBeLessThanOrEqual(4);
+        seen.push(...res.body.projects);
+        next = res.body.next;
+      } while (next);
+      expect(new Set(seen.map((p) => p.id))).toEqual(made[phase]);
+      expect(seen).toHaveLength(made[phase].size);
+      const times = seen.map((p) => Date.parse(p.createdAt));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+    }
+    // Without a phase: the current ones.
+    const plain = await staff.get('/api/projects?limit=200');
+    expect(new Set(plain.body.projects.map((p: { id: string }) => p.id))).toEqual(made.current);
+  });
+
+  it('answers a bad phase, cursor or limit with a field error', async () => {
+    for (const [query, field] of [
+      ['?phase=old', 'phase'],
+      ['?after=WyJ4Il0', 'after'],
+      ['?limit=201', 'limit'],
+    ] as const) {
+      const res = await staff.get(`/api/projects${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.details[0].path, query).toBe(field);
+    }
   });
 });
