@@ -46,6 +46,7 @@ export interface ChatChannelDTO {
   chatEnabled: boolean;
   lastMessage: ChatMessageDTO | null;
   lastActivityAt: string | null;
+  /** Live messages by others after the read position, counted up to 100 (shown as "99+"). */
   unread: number;
   lastReadId: number;
 }

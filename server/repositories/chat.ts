@@ -78,28 +78,39 @@ export async function moveReadsForward(db: Db, reads: { clientId: string; userId
     .execute();
 }
 
-/** Per channel: the newest message id and the viewer's unread count (live messages by others after their read position). */
+/** Unread counts stop at this: the badge says "99+" beyond 99, and counting further would read a whole busy channel. */
+export const UNREAD_CAP = 100;
+
+/**
+ * Per channel: the newest message id, the viewer's read position and unread count (live messages
+ * by others after that position, up to UNREAD_CAP). Each figure is one probe of the channel's
+ * (client_id, id) index, never a pass over its history: a firm's busiest channel has years of it.
+ */
 export async function channelStats(
   db: Db,
   userId: string,
   clientIds: string[] | 'all',
 ): Promise<Map<string, { lastId: number; unread: number; lastRead: number }>> {
+  if (clientIds !== 'all' && !clientIds.length) return new Map();
+  const read = sql<number>`coalesce(r.last_read_id, 0)`;
+  // The id UNREAD_CAP messages past the read position (null when fewer follow): the count stops there.
+  const capId = sql`(select m2.id from chat_messages as m2 where m2.client_id = c.id and m2.id > ${read} and m2.author_id <> ${userId} and m2.deleted_at is null order by m2.id limit 1 offset ${UNREAD_CAP - 1})`;
   let q = db
-    .selectFrom('chat_messages as m')
-    .leftJoin('chat_reads as r', (j) => j.onRef('r.client_id', '=', 'm.client_id').on('r.user_id', '=', userId))
-    .select((eb) => [
-      'm.client_id',
-      eb.fn.max('m.id').as('last_id'),
-      eb.fn.coalesce(eb.fn.max('r.last_read_id'), eb.val(0)).as('last_read'),
-      sql<number>`sum(case when m.id > coalesce(r.last_read_id, 0) and m.author_id <> ${userId} and m.deleted_at is null then 1 else 0 end)`.as('unread'),
-    ])
-    .groupBy('m.client_id');
-  if (clientIds !== 'all') {
-    if (!clientIds.length) return new Map();
-    q = q.where('m.client_id', 'in', clientIds);
-  }
+    .selectFrom('clients as c')
+    .leftJoin('chat_reads as r', (j) => j.onRef('r.client_id', '=', 'c.id').on('r.user_id', '=', userId))
+    .select([
+      'c.id as client_id',
+      sql<number | null>`(select max(m.id) from chat_messages as m where m.client_id = c.id)`.as('last_id'),
+      read.as('last_read'),
+      sql<number>`(select count(*) from chat_messages as m where m.client_id = c.id and m.id > ${read} and m.id <= coalesce(${capId}, m.id) and m.author_id <> ${userId} and m.deleted_at is null)`.as(
+        'unread',
+      ),
+    ]);
+  if (clientIds !== 'all') q = q.where('c.id', 'in', clientIds);
   const rows = await q.execute();
-  return new Map(rows.map((r) => [r.client_id, { lastId: Number(r.last_id ?? 0), unread: Number(r.unread ?? 0), lastRead: Number(r.last_read ?? 0) }]));
+  return new Map(
+    rows.filter((r) => r.last_id != null).map((r) => [r.client_id, { lastId: Number(r.last_id), unread: Number(r.unread), lastRead: Number(r.last_read) }]),
+  );
 }
 
 /** Chat messages by id, with their authors and attachments. */

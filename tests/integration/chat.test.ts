@@ -43,6 +43,28 @@ describe('GET /api/chat/channels', () => {
     expect((await anon().get('/api/chat/channels')).status).toBe(401);
   });
 
+  it('counts unread messages by others up to 100 (the badge says 99+), without counting own or deleted ones', async () => {
+    const p = await chatPeople(app.db);
+    const staff = await signIn(app, p.analyst);
+    const unread = async () => (await staff.get('/api/chat/channels')).body.channels.find((c: any) => c.clientId === p.a.id).unread;
+    // 30 by the client, 10 of the analyst's own and 5 deleted in between.
+    for (let i = 0; i < 30; i++) {
+      await buildMessage(app.db, { clientId: p.a.id, authorId: p.collabA.id });
+      if (i % 3 === 0) await buildMessage(app.db, { clientId: p.a.id, authorId: p.analyst.id });
+      if (i % 6 === 0) await buildMessage(app.db, { clientId: p.a.id, authorId: p.collabA.id, deleted: true });
+    }
+    expect(await unread()).toBe(30);
+    for (let i = 0; i < 69; i++) await buildMessage(app.db, { clientId: p.a.id, authorId: p.collabA.id });
+    expect(await unread()).toBe(99);
+    for (let i = 0; i < 2; i++) await buildMessage(app.db, { clientId: p.a.id, authorId: p.managerA.id });
+    // 101 by others: the count stops at 100, as the badge does.
+    expect(await unread()).toBe(100);
+    // Reading to the last but three: three left.
+    const history = (await staff.get(`/api/chat/${p.a.id}/messages?limit=4`)).body.messages;
+    expect((await staff.post(`/api/chat/${p.a.id}/read`, { lastReadId: history[0].id })).body.unread).toBe(3);
+    expect(await unread()).toBe(3);
+  });
+
   it('is 403 module_disabled for a portal user whose Chat module is off (staff unaffected)', async () => {
     const p = await chatPeople(app.db);
     await setClientModules(app.db, p.a.id, { chat: false });
