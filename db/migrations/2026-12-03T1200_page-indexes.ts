@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * The indexes the pages need at a firm's real size (issue 19; each named by the query it serves,
+ * and tests/integration/query-plans.test.ts fails when a page's query scans a large table):
+ * - findings (project_id, severity, status): a project's finding counts read from the index alone
+ *   (it replaces findings_project, of which it is a prefix);
+ * - findings (status, severity, published_at): the verification queue (one status) and the staff
+ *   home's overdue findings (open statuses, per severity published before its deadline);
+ * - remediation_rounds (retest_request_id) and retest_request_findings (finding_id): retests and a
+ *   finding's remediation look these up by the other side;
+ * - notifications (user_id, id): one person's notifications newest first without sorting them all.
+ */
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('findings_project').execute();
+  await db.schema.createIndex('findings_project_counts').on('findings').columns(['project_id', 'severity', 'status']).execute();
+  await db.schema.createIndex('findings_status').on('findings').columns(['status', 'severity', 'published_at']).execute();
+  await db.schema.createIndex('remediation_rounds_retest').on('remediation_rounds').column('retest_request_id').execute();
+  await db.schema.createIndex('retest_request_findings_finding').on('retest_request_findings').column('finding_id').execute();
+  await db.schema.createIndex('notifications_user_id').on('notifications').columns(['user_id', 'id']).execute();
+}
+
+export async function down(): Promise<void> {
+  throw new Error('Migrations are forward-only.');
+}
