@@ -53,6 +53,8 @@ export interface DataScale {
   /** Rows per table after generation. */
   rows: Record<string, number>;
   seconds: number;
+  /** Seconds per part of the generation. */
+  phases: Record<string, number>;
   ids: {
     busyClient: string;
     bigProject: string;
@@ -126,23 +128,27 @@ export async function generateDataScale(sqlite: Database.Database, o: DataScaleO
   sqlite.pragma('synchronous = OFF');
   sqlite.pragma('cache_size = -1048576');
   let ids: DataScale['ids'];
+  const phases: Record<string, number> = {};
   try {
     ids = sqlite.transaction(() => {
+      const phase = <T>(name: string, fn: () => T): T => {
+        const t = performance.now();
+        const out = fn();
+        phases[name] = Math.round((performance.now() - t) / 100) / 10;
+        return out;
+      };
       const people = makePeople(g, { clients, admins: n(F.admins), analysts: n(F.analysts, 2) });
       const heavy: Person = people.analysts[0]!;
       const admin: Person = people.admins[0]!;
       const manager: Person = people.clients[0]!.managers[0]!;
-      const work = makeWork(g, people, { projects: size.projects, findings: size.findings, big });
-      makeComments(g, people, work, { total: size.comments, big: n(F.bigFindingComments, 100) });
-      const chat = makeChat(
-        g,
-        people,
-        { busy: n(F.busyChannelMessages, 3200), others: n(F.otherChatMessages) },
-        { staff: [heavy, admin], busyManager: manager },
+      const work = phase('projects, findings, remediation, files', () => makeWork(g, people, { projects: size.projects, findings: size.findings, big }));
+      phase('comments', () => makeComments(g, people, work, { total: size.comments, big: n(F.bigFindingComments, 100) }));
+      const chat = phase('chat', () =>
+        makeChat(g, people, { busy: n(F.busyChannelMessages, 3200), others: n(F.otherChatMessages) }, { staff: [heavy, admin], busyManager: manager }),
       );
-      makeNotifications(g, people, work, { heavy: n(F.heavyNotifications), others: n(F.otherNotifications) }, heavy);
-      makeAudit(g, people, work, n(F.auditRows));
-      const log = writeEventLog(g);
+      phase('notifications', () => makeNotifications(g, people, work, { heavy: n(F.heavyNotifications), others: n(F.otherNotifications) }, heavy));
+      phase('audit', () => makeAudit(g, people, work, n(F.auditRows)));
+      const log = phase('event log', () => writeEventLog(g));
       return {
         busyClient: people.clients[0]!.id,
         bigProject: work.bigProject,
@@ -180,5 +186,5 @@ export async function generateDataScale(sqlite: Database.Database, o: DataScaleO
   // Not destroyed: that would close the caller's handle.
   const rows: Record<string, number> = {};
   for (const t of TABLES) rows[t] = Number(sqlite.prepare(`select count(*) as n from ${t}`).pluck().get());
-  return { rows, seconds: Math.round((performance.now() - t0) / 100) / 10, ids, cookies };
+  return { rows, seconds: Math.round((performance.now() - t0) / 100) / 10, phases, ids, cookies };
 }

@@ -12,11 +12,14 @@ import { roundNotes, verdictNotes } from './text.js';
 
 type Verdict = 'verified_fixed' | 'not_fixed' | 'partially_fixed';
 
+/** The most findings one retest request names (a Manager picks them in a dialog). */
+const REQUEST_MAX = 50;
+
 /** A moment when the client sends fixes for verification; with a retest request or not. */
 export interface Campaign {
   at: number;
   request: { id: string; requester: Person; message: string } | null;
-  /** Findings with a round in this campaign's request. */
+  /** Findings with a round in this campaign's request, and those rounds. */
   findings: string[];
   rounds: Round[];
 }
@@ -84,15 +87,17 @@ export function planStory(
     const c = campaigns[k]!;
     if (c.at <= s.updatedAt || !['open', 'not_fixed', 'partially_fixed'].includes(s.status)) continue;
     if (forced ? s.rounds.length >= forced.length : !r.chance(k === 0 ? (f.severity === 'informational' ? 0.2 : 0.75) : 0.7)) continue;
-    const submittedAt = c.request ? c.at : Math.min(now - 3_600_000, Math.floor(c.at + r.range(0, 3) * DAY));
-    const submitter = c.request?.requester ?? (f.client.managers.length && r.chance(0.9) ? r.pick(f.client.managers) : r.pick(f.team));
-    const notes = c.request?.message ?? roundNotes(r);
+    // A retest request names at most REQUEST_MAX findings; the rest of the campaign is submitted one by one.
+    const request = c.request && c.findings.length < REQUEST_MAX ? c.request : null;
+    const submittedAt = request ? c.at : Math.min(now - 3_600_000, Math.floor(c.at + r.range(0, 3) * DAY));
+    const submitter = request?.requester ?? (f.client.managers.length && r.chance(0.9) ? r.pick(f.client.managers) : r.pick(f.team));
+    const notes = request?.message ?? roundNotes(r);
     move('pending_verification', notes, submitter.id, submittedAt);
     const round: Round = {
       id: r.uuid(),
       finding_id: f.id,
       round_no: s.rounds.length + 1,
-      retest_request_id: c.request?.id ?? null,
+      retest_request_id: request?.id ?? null,
       submitted_by: submitter.id,
       submitted_at: submittedAt,
       submit_notes: notes,
@@ -102,9 +107,11 @@ export function planStory(
       verdict_notes: null,
     };
     s.rounds.push(round);
-    c.rounds.push(round);
-    if (c.request) c.findings.push(f.id);
-    const waited = forced ? 10 * DAY : Math.floor(DAY + r.exp(8 * DAY));
+    if (request) {
+      c.rounds.push(round);
+      c.findings.push(f.id);
+    }
+    const waited = forced ? 10 * DAY : Math.floor(DAY / 2 + r.exp(5 * DAY));
     const verdict = forced
       ? forced[s.rounds.length - 1]!
       : submittedAt + waited < now

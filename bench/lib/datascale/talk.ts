@@ -28,7 +28,10 @@ export function makeComments(g: Gen, people: People, work: Work, n: { total: num
   const { r, now, sqlite } = g;
   const comment = inserter(sqlite, 'comments', COMMENT_COLS);
   const follow = inserter(sqlite, 'finding_followers', ['finding_id', 'user_id']);
-  const weights = work.findings.map((f) => (f.id === work.bigFinding ? 0 : (f.published ? 1 : 0.15) * r.exp(1)));
+  // Comments keep coming for about 400 days after publication: a finding published last week has had a week's worth.
+  const weights = work.findings.map((f) =>
+    f.id === work.bigFinding ? 0 : (f.published ? 1 : 0.15) * r.exp(1) * Math.min(1, (now - (f.publishedAt ?? f.createdAt)) / (400 * DAY)),
+  );
   const counts = apportion(n.total - n.big, weights);
   let comments = 0;
   let followers = 0;
