@@ -1,4 +1,4 @@
-import type { DatascaleResult } from '../scenarios/datascale.js';
+import type { DatascaleCall, DatascaleResult } from '../scenarios/datascale.js';
 
 /** The datascale table (Markdown): one row per call, flagged where the issue's targets are missed. */
 
@@ -15,7 +15,7 @@ const kb = (b: number) => (b >= 1024 * 1024 ? `${(b / 2 ** 20).toFixed(1)} MB` :
 const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : String(v));
 
 /** Why a call misses the targets ('' when it meets them). */
-export function flagsOf(c: DatascaleResult['calls'][number]): string {
+export function flagsOf(c: DatascaleCall): string {
   const out: string[] = [];
   if (c.errors.length) out.push(`ERRORS: ${c.errors.join('; ').slice(0, 120)}`);
   if (c.p99_ms > DATASCALE_TARGETS.p99_ms) out.push(`p99 > ${DATASCALE_TARGETS.p99_ms} ms`);

@@ -24,7 +24,7 @@ export interface Campaign {
   rounds: Round[];
 }
 
-export interface Round {
+interface Round {
   id: string;
   finding_id: string;
   round_no: number;
