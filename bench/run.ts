@@ -14,11 +14,12 @@ import { commitCost, machine, printTable, targetsOf } from './lib/report.js';
 import { BENCH_SERVER_ENV, experiments, freshDataDir, removeDataDirs, ROOT } from './lib/server.js';
 import { capacity } from './scenarios/capacity.js';
 import { catchup } from './scenarios/catchup.js';
+import { datascale } from './scenarios/datascale.js';
 import { fanout } from './scenarios/fanout.js';
 import { mixed } from './scenarios/mixed.js';
 import { throughput } from './scenarios/throughput.js';
 
-const SCENARIOS = ['fanout', 'throughput', 'capacity', 'catchup', 'mixed'] as const;
+const SCENARIOS = ['fanout', 'throughput', 'capacity', 'catchup', 'mixed', 'datascale'] as const;
 type Name = (typeof SCENARIOS)[number];
 
 function args() {
@@ -43,6 +44,7 @@ const SIZES = {
     capacity: { sockets: 10_000, receivers: 4, baselines: true },
     catchup: { sockets: 1000, events: 100, receivers: 4 },
     mixed: { steps: [400, 1000, 2500, 5000, 7500, 10_000, 12_500, 15_000], stepMs: 30_000, channelSize: 20, perUserPerMinute: 1, receivers: 4, warmupMs: 5000 },
+    datascale: { scale: 1, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 5000, catchupEvents: 1000 },
   },
   quick: {
     fanout: { sockets: 200, posts: 40, warmup: 5, receivers: 2, baselines: true },
@@ -50,13 +52,15 @@ const SIZES = {
     capacity: { sockets: 1000, receivers: 2, baselines: true },
     catchup: { sockets: 200, events: 100, receivers: 2 },
     mixed: { steps: [200, 1000, 2000], stepMs: 5000, channelSize: 20, perUserPerMinute: 1, receivers: 2, warmupMs: 3000 },
+    datascale: { scale: 0.05, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 2000, catchupEvents: 1000 },
   },
 };
 
 async function main(): Promise<void> {
   const o = args();
   const started = Date.now();
-  const maxLifeMs = o.quick ? 5 * 60_000 : 40 * 60_000;
+  // datascale generates a whole firm and measures ~30 calls: it brings its own time on top.
+  const maxLifeMs = (o.quick ? 5 : 40) * 60_000 + (o.only.includes('datascale') ? (o.quick ? 5 : 30) * 60_000 : 0);
   const pools = poolCache(maxLifeMs);
   const ctx: BenchContext = {
     pool: pools.pool,
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
       if (name === 'capacity') results.capacity = await capacity(ctx, size.capacity);
       if (name === 'catchup') results.catchup = (await catchup(ctx, size.catchup)).result;
       if (name === 'mixed') results.mixed = await mixed(ctx, size.mixed);
+      if (name === 'datascale') results.datascale = await datascale(ctx, size.datascale);
     } catch (err) {
       ctx.log(`${name} failed: ${(err as Error).stack ?? err}`);
       results[name] = { error: String((err as Error).message ?? err) };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { datascaleMet, datascaleTable } from './datascale-report.js';
 
 /** The machine a run happened on (for the README and the JSON). */
 export function machine() {
@@ -69,6 +70,7 @@ export function targetsOf(r: Any) {
       !cu || cu.seconds == null ? null : cu.lost === 0 && cu.duplicates === 0 && cu.out_of_order === 0 && cu.seconds <= 2 * cu.connect_seconds,
     ),
     'mixed.users >= 10000': check(mixed === null ? null : mixed >= 10_000),
+    'datascale: every call p99 <= 50 ms and <= 256 KB': datascaleMet(r.datascale as never),
   };
 }
 
@@ -167,6 +169,19 @@ export function tableOf(r: Any): string {
     ]);
     rows.push(['', 'steps: users → p99', (m.steps as Any[]).map((s) => `${s.users}→${fmt(s.p99_ms)}${s.held ? '' : '✗'}`).join(', '), '', '', '', '', '']);
   }
+  if (r.datascale?.calls) {
+    const d = r.datascale;
+    rows.push([
+      'datascale',
+      `worst serial p99 of ${d.calls.length} page calls, firm at scale ${d.scale} (table below)`,
+      `${fmt(d.worst_p99_ms)} ms`,
+      '',
+      '',
+      '',
+      '≤ 50 ms, ≤ 256 KB each',
+      met('datascale: every call p99 <= 50 ms and <= 256 KB'),
+    ]);
+  }
   for (const [k, v] of Object.entries(r))
     if (v && typeof v === 'object' && 'error' in v) rows.push([k, 'FAILED', String((v as Any).error).slice(0, 120), '', '', '', '', '']);
   const head = ['scenario', 'figure', 'Debrief', 'raw ws', 'bare Socket.IO', 'ratio', 'target', 'met'];
@@ -176,4 +191,5 @@ export function tableOf(r: Any): string {
 
 export function printTable(r: Any): void {
   process.stdout.write(`\n${tableOf(r)}\n`);
+  if (r.datascale?.calls) process.stdout.write(`\n${datascaleTable(r.datascale)}\n`);
 }

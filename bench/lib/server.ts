@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { openDatabase, type Db } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
@@ -37,12 +38,12 @@ export function removeDataDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Open the (fresh) database of a data folder, migrated, for seeding before the server starts. */
-export async function openBenchDb(dataDir: string): Promise<{ db: Db; close(): Promise<void> }> {
+/** Open the (fresh) database of a data folder, migrated, for seeding before the server starts (`sqlite`: the raw handle, for bulk inserts). */
+export async function openBenchDb(dataDir: string): Promise<{ db: Db; sqlite: Database.Database; close(): Promise<void> }> {
   mkdirSync(dataDir, { recursive: true });
-  const { db } = openDatabase(path.join(dataDir, 'debrief.sqlite'));
+  const { db, sqlite } = openDatabase(path.join(dataDir, 'debrief.sqlite'));
   await migrateToLatest(db);
-  return { db, close: () => db.destroy() };
+  return { db, sqlite, close: () => db.destroy() };
 }
 
 export interface ServerOptions {

@@ -1,0 +1,123 @@
+import { DAY, YEAR } from './rand.js';
+import { inserter, type Gen, type People, type Person } from './gen.js';
+import type { Work } from './work.js';
+import { ipAddress, userAgent } from './text.js';
+
+/**
+ * Five years of the audit log (append-only, one row per action, as server/audit.ts writes them:
+ * the actor, their client, the target, address, browser, outcome, JSON details) and the event
+ * log's last week.
+ */
+
+type Side = 'staff' | 'portal' | 'any';
+/** Actions the app writes, how often, by whom, about what. */
+const ACTIONS: readonly (readonly [
+  action: string,
+  weight: number,
+  side: Side,
+  target: 'finding' | 'project' | 'reports' | 'report' | 'session' | 'client' | null,
+])[] = [
+  ['portal.viewed', 30, 'portal', 'finding'],
+  ['portal.viewed', 8, 'portal', 'project'],
+  ['portal.viewed', 3, 'portal', 'reports'],
+  ['auth.login', 12, 'any', null],
+  ['auth.logout', 5, 'any', null],
+  ['auth.mfa', 4, 'staff', null],
+  ['finding.updated', 10, 'staff', 'finding'],
+  ['finding.created', 3, 'staff', 'finding'],
+  ['finding.published', 3, 'staff', 'finding'],
+  ['finding.status_changed', 2, 'staff', 'finding'],
+  ['remediation.submitted', 2, 'portal', 'finding'],
+  ['remediation.verdict_given', 2, 'staff', 'finding'],
+  ['report.downloaded', 4, 'any', 'report'],
+  ['evidence.uploaded', 2, 'staff', 'finding'],
+  ['project.updated', 2, 'staff', 'project'],
+  ['client.updated', 1, 'staff', 'client'],
+  ['session.ended', 3, 'any', 'session'],
+  ['profile.updated', 1, 'any', null],
+];
+
+export function makeAudit(g: Gen, people: People, work: Work, total: number): number {
+  const { r, now, sqlite } = g;
+  const audit = inserter(sqlite, 'audit_events', [
+    'at',
+    'actor_id',
+    'actor_email',
+    'client_id',
+    'action',
+    'target_type',
+    'target_id',
+    'ip',
+    'user_agent',
+    'outcome',
+    'details',
+  ]);
+  const portal = people.clients.flatMap((c) => c.users);
+  const email = (p: Person) =>
+    p.kind === 'staff' ? `staff${people.staff.indexOf(p)}@datascale.test` : `u${people.clients[p.client]!.users.indexOf(p)}@c${p.client}.datascale.test`;
+  const emails = new Map([...people.staff, ...portal].map((p) => [p.id, email(p)]));
+  const byClient = people.clients.map(() => [] as number[]);
+  work.findings.forEach((f, i) => byClient[f.client]!.push(i));
+  const projectsOf = people.clients.map(() => [] as string[]);
+  for (const p of work.projects) projectsOf[p.client]!.push(p.id);
+  const table = ACTIONS.map((a, i) => [i, a[1]] as const);
+  // Activity grows over the years: times drawn with a gentle skew towards now, then sorted (ids ascend with time).
+  const start = now - 5 * YEAR;
+  const times = new Float64Array(total);
+  for (let i = 0; i < total; i++) times[i] = Math.floor(now - 60_000 - Math.pow(r.float(), 1.3) * (now - 60_000 - start));
+  times.sort();
+  for (let i = 0; i < total; i++) {
+    const [action, , side, target] = ACTIONS[r.weighted(table)]!;
+    const actor = side === 'staff' || (side === 'any' && r.chance(0.3)) ? r.pick(people.staff) : r.pick(portal);
+    const c = actor.kind === 'portal' ? actor.client : r.int(0, people.clients.length - 1);
+    const client = people.clients[c]!;
+    const own = byClient[c]!;
+    let targetId: string | null = null;
+    if (target === 'finding' && own.length) targetId = work.findings[r.pick(own)]!.id;
+    else if (target === 'project' && projectsOf[c]!.length) targetId = r.pick(projectsOf[c]!);
+    else if (target === 'client') targetId = client.id;
+    else if (target === 'report' || target === 'session') targetId = r.hex(24);
+    const failed = action === 'auth.login' && r.chance(0.07);
+    const details =
+      action === 'finding.updated'
+        ? JSON.stringify({ fields: r.sample(['description', 'impact', 'remediation', 'severity', 'cvssVector'], r.int(1, 3)), version: r.int(2, 9) })
+        : action === 'finding.status_changed' || action === 'remediation.verdict_given'
+          ? JSON.stringify({ from: 'pending_verification', to: r.pick(['verified_fixed', 'not_fixed', 'partially_fixed']), roundId: r.uuid() })
+          : failed
+            ? JSON.stringify({ reason: 'bad_password' })
+            : null;
+    audit(
+      times[i]!,
+      failed ? null : actor.id,
+      emails.get(actor.id)!,
+      actor.kind === 'portal' || target ? client.id : null,
+      action,
+      target === 'reports' ? 'reports' : target,
+      targetId,
+      ipAddress(r),
+      userAgent(r),
+      failed ? 'failure' : 'success',
+      details,
+    );
+  }
+  return total;
+}
+
+/**
+ * The event log: the positions before the retention window were logged and pruned (the firm's
+ * floor says so), the last week's changes are there, in commit order.
+ */
+export function writeEventLog(g: Gen): { events: number; floor: number } {
+  const { sqlite } = g;
+  const floor = g.pruned;
+  if (floor > 0) {
+    sqlite.prepare("insert into sqlite_sequence (name, seq) values ('client_events', ?)").run(floor);
+    sqlite.prepare('update firm set event_floor = ?').run(floor);
+  }
+  const event = inserter(sqlite, 'client_events', ['client_id', 'type', 'audience', 'entity_id', 'data', 'at']);
+  g.events.sort((a, b) => a.at - b.at);
+  for (const e of g.events) event(e.client_id, e.type, e.audience, e.entity_id, e.data, e.at);
+  return { events: g.events.length, floor };
+}
+
+export const EVENT_WINDOW_MS = 6 * DAY;
