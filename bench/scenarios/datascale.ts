@@ -29,6 +29,8 @@ export interface DatascaleCall extends Measured {
 export interface DatascaleResult {
   scale: number;
   generate_s: number;
+  /** Seconds per part of the generation. */
+  generate_phases_s: Record<string, number>;
   db_mb: number;
   rows: Record<string, number>;
   calls: DatascaleCall[];
@@ -52,7 +54,7 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
     await open.close();
     const file = path.join(dataDir, 'debrief.sqlite');
     const dbBytes = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
-    ctx.log(`datascale: generated in ${data.seconds} s, ${(dbBytes / 2 ** 20).toFixed(0)} MiB: ${JSON.stringify(data.rows)}`);
+    ctx.log(`datascale: generated in ${data.seconds} s (${JSON.stringify(data.phases)}), ${(dbBytes / 2 ** 20).toFixed(0)} MiB: ${JSON.stringify(data.rows)}`);
 
     const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     defer(() => server.stop());
@@ -140,6 +142,7 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
     return {
       scale: o.scale,
       generate_s: data.seconds,
+      generate_phases_s: data.phases,
       db_mb: Math.round(dbBytes / 2 ** 20),
       rows: data.rows,
       calls,
