@@ -74,41 +74,8 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
         return { bytes: r.bytes, ms: r.ms, note: `${r.events} events per answer` };
       };
     };
-    const F = ids.bigFinding;
     const plan: [DatascaleCall['name'], DatascaleCall['role'], string, string, Once?][] = [
-      ['GET /session', 'manager', 'every page (layout): portal', '/session'],
-      ['GET /portal/dashboard', 'manager', 'portal dashboard', '/portal/dashboard'],
-      ['GET /remediation/summary', 'manager', 'portal dashboard', '/remediation/summary'],
-      ['GET /portal/projects', 'manager', 'portal projects list', '/portal/projects'],
-      ['GET /portal/projects/:projectId', 'manager', 'portal project page (the big project)', `/portal/projects/${ids.bigProject}`],
-      ['GET /portal/findings/:findingId', 'manager', 'portal finding page (500-comment finding)', `/portal/findings/${F}`],
-      ['GET /findings/:id/comments', 'manager', 'portal finding page (500-comment finding)', `/findings/${F}/comments`],
-      ['GET /findings/:id/remediation', 'manager', 'portal finding page (500-comment finding)', `/findings/${F}/remediation`],
-      ['GET /chat/:clientId/messages', 'manager', 'portal chat, first page (busy channel)', `/chat/${ids.busyClient}/messages`],
-      ['GET /retests', 'manager', 'portal retests', '/retests'],
-      ['GET /session', 'analyst', 'every page (layout): staff', '/session'],
-      ['GET /remediation/summary', 'analyst', 'staff home', '/remediation/summary'],
-      ['GET /projects', 'analyst', 'staff projects list', '/projects'],
-      ['GET /projects/:id', 'analyst', 'staff project page (the big project)', `/projects/${ids.bigProject}`],
-      ['GET /projects/:id/findings', 'analyst', 'staff project page: its 2,000 findings', `/projects/${ids.bigProject}/findings`],
-      ['GET /projects/team-options', 'analyst', 'staff project page', '/projects/team-options'],
-      ['GET /findings/:id', 'analyst', 'staff finding page (500-comment finding)', `/findings/${F}`],
-      ['GET /findings/:id/comments', 'analyst', 'staff finding page (500-comment finding)', `/findings/${F}/comments`],
-      ['GET /findings/:id/evidence', 'analyst', 'staff finding page, evidence', `/findings/${F}/evidence`],
-      ['GET /findings/:id/remediation', 'analyst', 'staff finding page (500-comment finding)', `/findings/${F}/remediation`],
-      ['GET /chat/channels', 'analyst', 'staff chat, channel list', '/chat/channels'],
-      ['GET /chat/:clientId/messages', 'analyst', 'staff chat, busy channel first page', `/chat/${ids.busyClient}/messages`],
-      [
-        'GET /chat/:clientId/messages',
-        'analyst',
-        'staff chat, busy channel deep page (`before` 95% back)',
-        `/chat/${ids.busyClient}/messages?before=${ids.busyChatDeep}`,
-      ],
-      ['GET /notifications', 'analyst', 'notifications page (20,000 of them)', '/notifications?limit=20'],
-      ['GET /notifications/unread-count', 'analyst', 'notification bell', '/notifications/unread-count'],
-      ['GET /clients', 'admin', 'staff clients list', '/clients'],
-      ['GET /remediation/queue', 'analyst', 'verification page', '/remediation/queue'],
-      ['GET /retests', 'analyst', 'verification page', '/retests'],
+      ...pageCalls(ids).map(([name, role, page, p]) => [name, role, page, p] as [DatascaleCall['name'], DatascaleCall['role'], string, string]),
       [
         'feed:subscribe',
         'analyst',
@@ -169,4 +136,44 @@ function catchupCursors(sqlite: Database.Database, data: DataScale, events: numb
     staff: (k: number) => newest - events - (k % 100),
     portal: (k: number) => own[own.length - events - 1 - (k % 100)]!,
   };
+}
+
+/** Every API call the pages make, as the person who uses each page (the catch-up is measured apart, over Socket.IO). */
+export function pageCalls(ids: DataScale['ids']): [name: string, role: DatascaleCall['role'], page: string, path: string][] {
+  const F = ids.bigFinding;
+  return [
+    ['GET /session', 'manager', 'every page (layout): portal', '/session'],
+    ['GET /portal/dashboard', 'manager', 'portal dashboard', '/portal/dashboard'],
+    ['GET /remediation/summary', 'manager', 'portal dashboard', '/remediation/summary'],
+    ['GET /portal/projects', 'manager', 'portal projects list', '/portal/projects'],
+    ['GET /portal/projects/:projectId', 'manager', 'portal project page (the big project)', `/portal/projects/${ids.bigProject}`],
+    ['GET /portal/findings/:findingId', 'manager', 'portal finding page (500-comment finding)', `/portal/findings/${F}`],
+    ['GET /findings/:id/comments', 'manager', 'portal finding page (500-comment finding)', `/findings/${F}/comments`],
+    ['GET /findings/:id/remediation', 'manager', 'portal finding page (500-comment finding)', `/findings/${F}/remediation`],
+    ['GET /chat/:clientId/messages', 'manager', 'portal chat, first page (busy channel)', `/chat/${ids.busyClient}/messages`],
+    ['GET /retests', 'manager', 'portal retests', '/retests'],
+    ['GET /session', 'analyst', 'every page (layout): staff', '/session'],
+    ['GET /remediation/summary', 'analyst', 'staff home', '/remediation/summary'],
+    ['GET /projects', 'analyst', 'staff projects list', '/projects'],
+    ['GET /projects/:id', 'analyst', 'staff project page (the big project)', `/projects/${ids.bigProject}`],
+    ['GET /projects/:id/findings', 'analyst', 'staff project page: its 2,000 findings', `/projects/${ids.bigProject}/findings`],
+    ['GET /projects/team-options', 'analyst', 'staff project page', '/projects/team-options'],
+    ['GET /findings/:id', 'analyst', 'staff finding page (500-comment finding)', `/findings/${F}`],
+    ['GET /findings/:id/comments', 'analyst', 'staff finding page (500-comment finding)', `/findings/${F}/comments`],
+    ['GET /findings/:id/evidence', 'analyst', 'staff finding page, evidence', `/findings/${F}/evidence`],
+    ['GET /findings/:id/remediation', 'analyst', 'staff finding page (500-comment finding)', `/findings/${F}/remediation`],
+    ['GET /chat/channels', 'analyst', 'staff chat, channel list', '/chat/channels'],
+    ['GET /chat/:clientId/messages', 'analyst', 'staff chat, busy channel first page', `/chat/${ids.busyClient}/messages`],
+    [
+      'GET /chat/:clientId/messages',
+      'analyst',
+      'staff chat, busy channel deep page (`before` 95% back)',
+      `/chat/${ids.busyClient}/messages?before=${ids.busyChatDeep}`,
+    ],
+    ['GET /notifications', 'analyst', 'notifications page (20,000 of them)', '/notifications?limit=20'],
+    ['GET /notifications/unread-count', 'analyst', 'notification bell', '/notifications/unread-count'],
+    ['GET /clients', 'admin', 'staff clients list', '/clients'],
+    ['GET /remediation/queue', 'analyst', 'verification page', '/remediation/queue'],
+    ['GET /retests', 'analyst', 'verification page', '/retests'],
+  ];
 }

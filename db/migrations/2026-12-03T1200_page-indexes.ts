@@ -9,7 +9,8 @@ import type { Kysely } from 'kysely';
  *   home's overdue findings (open statuses, per severity published before its deadline);
  * - remediation_rounds (retest_request_id) and retest_request_findings (finding_id): retests and a
  *   finding's remediation look these up by the other side;
- * - notifications (user_id, id): one person's notifications newest first without sorting them all.
+ * - notifications (user_id, id): one person's notifications newest first without sorting them all;
+ * - projects (status, created_at): the staff Projects page, current or finished ones, newest first.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('findings_project').execute();
@@ -18,6 +19,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('remediation_rounds_retest').on('remediation_rounds').column('retest_request_id').execute();
   await db.schema.createIndex('retest_request_findings_finding').on('retest_request_findings').column('finding_id').execute();
   await db.schema.createIndex('notifications_user_id').on('notifications').columns(['user_id', 'id']).execute();
+  await db.schema.createIndex('projects_status_created').on('projects').columns(['status', 'created_at']).execute();
 }
 
 export async function down(): Promise<void> {
