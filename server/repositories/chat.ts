@@ -79,7 +79,7 @@ export async function moveReadsForward(db: Db, reads: { clientId: string; userId
 }
 
 /** Unread counts stop at this: the badge says "99+" beyond 99, and counting further would read a whole busy channel. */
-export const UNREAD_CAP = 100;
+const UNREAD_CAP = 100;
 
 /**
  * Per channel: the newest message id, the viewer's read position and unread count (live messages
