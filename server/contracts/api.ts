@@ -7,6 +7,18 @@ export const personName = z.string().trim().min(1, 'required').max(100, 'at most
 /** Length and commonness are checked on the server (auth/password.ts) so the message can be specific. */
 export const newPassword = z.string().max(1024, 'too long');
 
+/**
+ * The query of a paged list: `after` is the `next` cursor the previous page gave (opaque), `limit`
+ * how many rows one page carries (at most `max`). Spread into a list's own strict query schema.
+ */
+export const pageFields = (max: number) => ({
+  after: z.string().max(400).optional(),
+  limit: z.coerce.number().int('must be a whole number').min(1, 'at least 1').max(max, `at most ${max}`).optional(),
+});
+/** A paged list's query when it takes nothing else. */
+export const pageQuery = (max: number) => z.object(pageFields(max)).strict();
+export type PageQuery = z.infer<ReturnType<typeof pageQuery>>;
+
 export const SetupInput = z
   .object({
     code: z.string().trim().min(1, 'required').max(64),

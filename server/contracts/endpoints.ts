@@ -25,7 +25,7 @@ import type { DashboardDTO, FindingRowStaffDTO, PortalProjectDTO } from './porta
 import { PasswordChangeInput, PasswordResetConfirmInput, PasswordResetRequestInput, ProfileUpdateInput } from './profile.js';
 import type { ProfileDTO, ResetLinkDTO, SessionInfoDTO } from './profile.js';
 import type { AttachmentDTO, ChatMessageDTO, CommentDTO } from './realtime.js';
-import { RemediationSubmitInput, RetestRequestInput, RetestUpdateInput, VerdictInput } from './remediation.js';
+import { QueuePageQuery, RemediationSubmitInput, RetestPageQuery, RetestRequestInput, RetestUpdateInput, VerdictInput } from './remediation.js';
 import type { QueueItemDTO, RemediationDTO, RemediationSummaryDTO, RetestCandidateDTO, RetestDTO } from './remediation.js';
 import { ReportPatch, ReportUploadQuery, type ProjectReportsDTO } from './reports.js';
 import { AcceptInvitationInput, InvitePortalUserInput, InviteStaffInput, UpdatePortalUserInput, UpdateStaffInput } from './users.js';
@@ -152,9 +152,9 @@ export const endpoints = {
   'POST /findings/:id/remediation/submit': { body: RemediationSubmitInput, answer: of<{ remediation: RemediationDTO }>() },
   'POST /findings/:id/remediation/attachments': { status: 201, file: true, query: AttachmentUploadQuery, answer: of<{ attachment: AttachmentDTO }>() },
   'POST /findings/:id/remediation/verdict': { body: VerdictInput, answer: of<{ remediation: RemediationDTO }>() },
-  'GET /remediation/queue': { answer: of<{ queue: QueueItemDTO[] }>() },
+  'GET /remediation/queue': { query: QueuePageQuery, answer: of<{ queue: QueueItemDTO[]; next: string | null }>() },
   'GET /remediation/summary': { answer: of<{ summary: RemediationSummaryDTO }>() },
-  'GET /retests': { answer: of<{ retests: RetestDTO[] }>() },
+  'GET /retests': { query: RetestPageQuery, answer: of<{ retests: RetestDTO[]; next: string | null }>() },
   'GET /retests/eligible': { answer: of<{ findings: RetestCandidateDTO[] }>() },
   'POST /retests': { status: 201, body: RetestRequestInput, answer: of<{ retest: RetestDTO }>() },
   'PATCH /retests/:id': { body: RetestUpdateInput, answer: of<{ retest: RetestDTO }>() },

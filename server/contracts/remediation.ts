@@ -1,8 +1,16 @@
 import { z } from 'zod';
+import { pageQuery } from './api.js';
 import type { AttachmentDTO, AuthorDTO } from './realtime.js';
 import type { FindingStatus, Severity, StatusChangeDTO } from './workspace.js';
 
 /** Remediation rounds, verdicts, retest requests and the verification queue: request schemas and payloads. */
+
+/** GET /api/remediation/queue?after=&limit=: 50 waiting findings a page unless asked (at most 200), oldest submission first. */
+export const QUEUE_PAGE_DEFAULT = 50;
+export const QueuePageQuery = pageQuery(200);
+/** GET /api/retests?after=&limit=: 25 requests a page unless asked (at most 100), newest first. */
+export const RETEST_PAGE_DEFAULT = 25;
+export const RetestPageQuery = pageQuery(100);
 
 const VERDICTS = ['verified_fixed', 'not_fixed', 'partially_fixed'] as const;
 export type Verdict = (typeof VERDICTS)[number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageFields, pageQuery } from './api.js';
 
 /** Projects, findings, evidence and reports: request schemas and the payloads each audience gets. */
 
@@ -208,25 +209,13 @@ export type ReportDTO = EitherAudience<ReportPortalDTO, ReportStaffDTO>;
 export const PROJECT_PHASES = { current: ['planned', 'active'], done: ['completed', 'archived'] } as const satisfies Record<string, readonly ProjectStatus[]>;
 export const PROJECT_PAGE_DEFAULT = 50;
 /** GET /api/projects?phase=&after=&limit= (`after`: the `next` cursor of the previous page). */
-export const ProjectPageQuery = z
-  .object({
-    phase: z.enum(['current', 'done']).optional(),
-    after: z.string().max(400).optional(),
-    limit: z.coerce.number().int('must be a whole number').min(1, 'at least 1').max(200, 'at most 200').optional(),
-  })
-  .strict();
+export const ProjectPageQuery = z.object({ phase: z.enum(['current', 'done']).optional(), ...pageFields(200) }).strict();
 export type ProjectPageQuery = z.infer<typeof ProjectPageQuery>;
 
-/** The most rows one page of a project's findings carries, and the default. */
-const FINDING_PAGE_MAX = 500;
+/** How many rows one page of a project's findings carries unless asked (at most 500). */
 export const FINDING_PAGE_DEFAULT = 200;
 /** GET /api/projects/:id/findings?after=&limit= (`after`: the `next` cursor of the previous page). */
-export const FindingPageQuery = z
-  .object({
-    after: z.string().max(400).optional(),
-    limit: z.coerce.number().int('must be a whole number').min(1, 'at least 1').max(FINDING_PAGE_MAX, `at most ${FINDING_PAGE_MAX}`).optional(),
-  })
-  .strict();
+export const FindingPageQuery = pageQuery(500);
 export type FindingPageQuery = z.infer<typeof FindingPageQuery>;
 
 export const FindingStatusInput = z

@@ -143,7 +143,7 @@ export type RetestWithPeople = RetestRequestRow & {
 /** Retest requests (of one client, or naming one finding, or all), newest first, with their findings and linked rounds. */
 export async function listRetests(
   db: Db,
-  filter: ({ clientId: string } | { reach: Viewing }) & { findingId?: string; status?: string[] },
+  filter: ({ clientId: string } | { reach: Viewing }) & { findingId?: string; status?: string[]; id?: string; after?: RetestListKey | null; limit?: number },
 ): Promise<RetestWithPeople[]> {
   let q = db
     .selectFrom('retest_requests')
@@ -156,7 +156,18 @@ export async function listRetests(
     const fid = filter.findingId;
     q = q.where('retest_requests.id', 'in', (eb) => eb.selectFrom('retest_request_findings').select('request_id').where('finding_id', '=', fid));
   }
-  const rows = await q.orderBy('retest_requests.created_at', 'desc').orderBy('retest_requests.id').limit(200).execute();
+  if (filter.id) q = q.where('retest_requests.id', '=', filter.id);
+  if (filter.after) {
+    const [createdAt, id] = filter.after;
+    q = q.where((eb) =>
+      eb.or([eb('retest_requests.created_at', '<', createdAt), eb.and([eb('retest_requests.created_at', '=', createdAt), eb('retest_requests.id', '>', id)])]),
+    );
+  }
+  const rows = await q
+    .orderBy('retest_requests.created_at', 'desc')
+    .orderBy('retest_requests.id')
+    .limit(filter.limit ?? 500)
+    .execute();
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
   const [links, rounds, who] = await Promise.all([
@@ -180,6 +191,9 @@ export async function listRetests(
     round_ids: rounds.filter((x) => x.retest_request_id === r.id).map((x) => x.id),
   }));
 }
+
+/** Where a retest request sorts: newest first, then by id. */
+export type RetestListKey = [createdAt: number, id: string];
 
 /** Retest requests not yet done that name a finding (a new round of that finding is linked to the oldest). */
 export async function activeRetestFor(db: Db, findingId: string): Promise<string | undefined> {

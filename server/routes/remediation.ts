@@ -42,10 +42,10 @@ export function remediationRouter(deps: AppDeps): Router {
     return { remediation: await giveVerdict(deps, ctx, req.params.id, input()) };
   });
 
-  serve(r, 'GET /remediation/queue', async ({ req }) => ({ queue: await verificationQueue(deps, commandContextOf(req)) }));
+  serve(r, 'GET /remediation/queue', async ({ req, input }) => verificationQueue(deps, commandContextOf(req), input()));
   serve(r, 'GET /remediation/summary', async ({ req }) => ({ summary: await remediationSummary(deps, commandContextOf(req)) }));
 
-  serve(r, 'GET /retests', async ({ req }) => ({ retests: await retestList(deps, commandContextOf(req)) }));
+  serve(r, 'GET /retests', async ({ req, input }) => retestList(deps, commandContextOf(req), input()));
   // The findings a client Manager may name in a retest request (the portal's "Request a retest" form).
   serve(r, 'GET /retests/eligible', async ({ req }) => ({ findings: await retestCandidates(deps, commandContextOf(req)) }));
   serve(r, 'POST /retests', async ({ req, input }) => {

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { Agent, type Res } from '../support/http.js';
 import { buildStaff, signIn } from '../support/factories.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
+import { publishedFinding, remediationWorld } from '../support/remediation.js';
 
 /**
  * Lists that grow come in pages with keyset cursors (issue 19): a 2,000-finding project was one
@@ -134,6 +135,53 @@ describe('the staff Projects list, page by page', () => {
       const res = await staff.get(`/api/projects${query}`);
       expect(res.status, query).toBe(400);
       expect(res.body.error.details[0].path, query).toBe(field);
+    }
+  });
+});
+
+describe('the verification queue and retest requests, page by page', () => {
+  /** Every row of a list, read `limit` at a time. */
+  async function readAll(agent: Agent, path: string, key: 'queue' | 'retests', limit: number): Promise<{ id: string }[]> {
+    const out: { id: string }[] = [];
+    let next: string | null = null;
+    do {
+      const res: Res = await agent.get(`${path}?limit=${limit}${next ? `&after=${encodeURIComponent(next)}` : ''}`);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body[key].length).toBeLessThanOrEqual(limit);
+      out.push(...res.body[key].map((r: { roundId?: string; id: string }) => ({ id: r.roundId ?? r.id })));
+      next = res.body.next;
+    } while (next);
+    return out;
+  }
+
+  it('gives each waiting finding and each request once, in the order of one big page', async () => {
+    const w = await remediationWorld(app);
+    for (let i = 0; i < 11; i++) {
+      const f = await publishedFinding(app, w.project, { title: `Waiting ${i}` });
+      // Several submissions share a time: the round id decides.
+      if (i % 3) app.clock.advance(1000);
+      expect((await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: `Fixed ${i}.` })).status).toBe(200);
+    }
+    for (let i = 0; i < 7; i++) {
+      const f = await publishedFinding(app, w.project, { title: `Retest ${i}` });
+      if (i % 2) app.clock.advance(1000);
+      expect((await w.as.managerA.post('/api/retests', { findingIds: [f.id], message: `Patched ${i}.` })).status).toBe(201);
+    }
+    const analyst = w.as.analyst;
+    const queue = await readAll(analyst, '/api/remediation/queue', 'queue', 4);
+    expect(queue).toEqual(await readAll(analyst, '/api/remediation/queue', 'queue', 200));
+    expect(queue.length).toBeGreaterThanOrEqual(18);
+    expect(new Set(queue.map((r) => r.id)).size).toBe(queue.length);
+    for (const who of [analyst, w.as.viewerA]) {
+      const retests = await readAll(who, '/api/retests', 'retests', 3);
+      expect(retests).toEqual(await readAll(who, '/api/retests', 'retests', 100));
+      expect(new Set(retests.map((r) => r.id)).size).toBe(retests.length);
+      expect(retests.length).toBeGreaterThanOrEqual(7);
+    }
+    for (const path of ['/api/remediation/queue?limit=201', '/api/retests?limit=101', '/api/retests?after=e30', '/api/remediation/queue?page=2']) {
+      const res = await analyst.get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
     }
   });
 });

@@ -20,10 +20,12 @@ export const submitRemediation = (findingId: string, notes: string, attachmentId
 export const giveVerdict = (findingId: string, verdict: Verdict, notes: string, attachmentIds: string[]) =>
   call('POST /findings/:id/remediation/verdict', { params: { id: findingId }, body: { verdict, notes, attachmentIds } }).then((r) => r.remediation);
 
-export const getVerificationQueue = (fetch?: F) => call('GET /remediation/queue', { fetch }).then((r) => r.queue);
+/** One page of the findings waiting for a verdict, oldest submission first (`next` continues). */
+export const getVerificationQueue = (after: string | null = null, fetch?: F) => call('GET /remediation/queue', { query: { after }, fetch });
 export const getRemediationSummary = (fetch?: F) => call('GET /remediation/summary', { fetch }).then((r) => r.summary);
 
-export const listRetests = (fetch?: F) => call('GET /retests', { fetch }).then((r) => r.retests);
+/** One page of retest requests, newest first (`next` continues). */
+export const listRetests = (after: string | null = null, fetch?: F) => call('GET /retests', { query: { after }, fetch });
 export const requestRetest = (findingIds: string[], message: string) => call('POST /retests', { body: { findingIds, message } }).then((r) => r.retest);
 export const updateRetest = (id: string, status: RetestStatus, scheduledFor: string | null = null) =>
   call('PATCH /retests/:id', { params: { id }, body: { status, scheduledFor } }).then((r) => r.retest);

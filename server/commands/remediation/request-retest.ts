@@ -105,6 +105,6 @@ export async function requestRetest(deps: AppDeps, ctx: CommandContext, input: R
       })),
     };
   });
-  const [row] = await listRetests(deps.db, { clientId: client.id }).then((all) => all.filter((r) => r.id === id));
+  const [row] = await listRetests(deps.db, { clientId: client.id, id });
   return presentRetest(row!, portalProfile(client));
 }

@@ -58,6 +58,6 @@ export async function updateRetest(deps: AppDeps, ctx: CommandContext, requestId
         : [],
     };
   });
-  const [row] = (await listRetests(deps.db, { clientId: req.client_id })).filter((r) => r.id === req.id);
+  const [row] = await listRetests(deps.db, { clientId: req.client_id, id: req.id });
   return presentRetest(row!, STAFF_PROFILE);
 }

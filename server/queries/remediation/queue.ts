@@ -1,6 +1,9 @@
 import { sql, type SqlBool } from 'kysely';
 import type { AppDeps } from '../../context.js';
-import type { QueueItemDTO, RemediationSummaryDTO } from '../../contracts/remediation.js';
+import { z } from 'zod';
+import type { PageQuery } from '../../contracts/api.js';
+import { QUEUE_PAGE_DEFAULT, type QueueItemDTO, type RemediationSummaryDTO } from '../../contracts/remediation.js';
+import { decodeCursor, pageOf } from '../../services/cursor.js';
 import { clientOf } from '../../auth/access.js';
 import { reachesSql, requireClientModule, seesSql, stateSql } from '../../policies/access.js';
 import { authorize } from '../../policies/index.js';
@@ -11,10 +14,18 @@ import { iso } from '../../presenters/iso.js';
 
 const OVERDUE_LIST = 10;
 
-/** The verification queue: every finding waiting for a verdict, across clients, oldest submission first (staff). */
-export async function verificationQueue(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext): Promise<QueueItemDTO[]> {
+const QueueKey = z.tuple([z.number().int(), z.string().max(64)]);
+
+/** One page of the verification queue: the findings waiting for a verdict, across clients, oldest submission first (staff). */
+export async function verificationQueue(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  ctx: CommandContext,
+  query: PageQuery,
+): Promise<{ queue: QueueItemDTO[]; next: string | null }> {
   authorize(ctx.viewer.user, 'remediation.queue');
-  const rows = await deps.db
+  const limit = query.limit ?? QUEUE_PAGE_DEFAULT;
+  const after = query.after === undefined ? null : decodeCursor(query.after, QueueKey);
+  let q = deps.db
     .selectFrom('remediation_rounds as r')
     .innerJoin('findings as f', 'f.id', 'r.finding_id')
     .innerJoin('clients as c', 'c.id', 'f.client_id')
@@ -43,28 +54,40 @@ export async function verificationQueue(deps: Pick<AppDeps, 'db' | 'clock'>, ctx
     ])
     .where('r.verdict', 'is', null)
     .where('f.status', '=', 'pending_verification')
-    .where(reachesSql(ctx.viewer.user, 'f.client_id'))
+    .where(reachesSql(ctx.viewer.user, 'f.client_id'));
+  if (after) {
+    const [at, id] = after;
+    q = q.where((eb) => eb.or([eb('r.submitted_at', '>', at), eb.and([eb('r.submitted_at', '=', at), eb('r.id', '>', id)])]));
+  }
+  const rows = await q
     .orderBy('r.submitted_at')
     .orderBy('r.id')
+    .limit(limit + 1)
     .execute();
   const days = await remediationDays(deps.db);
   const now = deps.clock();
-  return rows.map((r) => ({
-    findingId: r.findingId,
-    title: r.title,
-    severity: r.severity,
-    clientId: r.client_id,
-    clientName: r.clientName,
-    projectId: r.project_id,
-    projectName: r.projectName,
-    roundId: r.roundId,
-    roundNo: r.round_no,
-    submittedAt: iso(r.submitted_at)!,
-    submitNotes: r.submit_notes,
-    retestRequestId: r.retest_request_id,
-    submittedBy: { id: r.submitted_by, name: r.submitterName ?? 'Former user', kind: r.submitterKind ?? 'portal' },
-    dueAt: iso(dueOf(r, days, now).dueAt),
-  }));
+  const page = pageOf(
+    rows,
+    limit,
+    (r) => [r.submitted_at, r.roundId],
+    (r): QueueItemDTO => ({
+      findingId: r.findingId,
+      title: r.title,
+      severity: r.severity,
+      clientId: r.client_id,
+      clientName: r.clientName,
+      projectId: r.project_id,
+      projectName: r.projectName,
+      roundId: r.roundId,
+      roundNo: r.round_no,
+      submittedAt: iso(r.submitted_at)!,
+      submitNotes: r.submit_notes,
+      retestRequestId: r.retest_request_id,
+      submittedBy: { id: r.submitted_by, name: r.submitterName ?? 'Former user', kind: r.submitterKind ?? 'portal' },
+      dueAt: iso(dueOf(r, days, now).dueAt),
+    }),
+  );
+  return { queue: page.items, next: page.next };
 }
 
 /**

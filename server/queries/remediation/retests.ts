@@ -1,24 +1,37 @@
 import type { AppDeps } from '../../context.js';
-import type { RetestCandidateDTO, RetestDTO } from '../../contracts/remediation.js';
+import { z } from 'zod';
+import type { PageQuery } from '../../contracts/api.js';
+import { RETEST_PAGE_DEFAULT, type RetestCandidateDTO, type RetestDTO } from '../../contracts/remediation.js';
+import { decodeCursor, pageOf } from '../../services/cursor.js';
 import { FINDING_STATUSES } from '../../contracts/workspace.js';
 import { seesSql } from '../../policies/access.js';
 import { authorize } from '../../policies/index.js';
 import { presentRetest } from '../../presenters/remediation.js';
-import { listRetests, remediationDays } from '../../repositories/remediation.js';
+import { listRetests, remediationDays, type RetestWithPeople } from '../../repositories/remediation.js';
 import { dueOf } from '../../services/deadlines.js';
 import { portalProfile, STAFF_PROFILE } from '../../visibility/profile.js';
 import type { CommandContext } from '../../context.js';
 import { ownClient, retestable } from './retest-access.js';
 
-/** Retest requests: staff see every client's (newest first), a portal user their own client's. */
-export async function retestList(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<RetestDTO[]> {
+const RetestListKey = z.tuple([z.number().int(), z.string().max(64)]);
+
+/** One page of retest requests, newest first: staff see every client's in their scope, a portal user their own client's. */
+export async function retestList(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, query: PageQuery): Promise<{ retests: RetestDTO[]; next: string | null }> {
+  const limit = query.limit ?? RETEST_PAGE_DEFAULT;
+  const after = query.after === undefined ? null : decodeCursor(query.after, RetestListKey);
+  const page = (rows: RetestWithPeople[], present: (r: RetestWithPeople) => RetestDTO) => {
+    const p = pageOf(rows, limit, (r) => [r.created_at, r.id], present);
+    return { retests: p.items, next: p.next };
+  };
   if (ctx.viewer.user.kind === 'staff') {
     authorize(ctx.viewer.user, 'retest.manage');
-    return (await listRetests(deps.db, { reach: ctx.viewer.user })).map((r) => presentRetest(r, STAFF_PROFILE));
+    return page(await listRetests(deps.db, { reach: ctx.viewer.user, after, limit: limit + 1 }), (r) => presentRetest(r, STAFF_PROFILE));
   }
   const client = await ownClient(deps, ctx, 'retest.read');
-  return (await listRetests(deps.db, { clientId: client.id })).map((r) => presentRetest(r, portalProfile(client)));
+  const profile = portalProfile(client);
+  return page(await listRetests(deps.db, { clientId: client.id, after, limit: limit + 1 }), (r) => presentRetest(r, profile));
 }
+
 /**
  * The client's published findings a Manager may name in a retest request (the statuses the
  * transition table lets a Manager send for verification, or already waiting), most severe and
