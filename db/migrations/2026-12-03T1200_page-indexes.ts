@@ -5,8 +5,9 @@ import type { Kysely } from 'kysely';
  * and tests/integration/query-plans.test.ts fails when a page's query scans a large table):
  * - findings (project_id, severity, status): a project's finding counts read from the index alone
  *   (it replaces findings_project, of which it is a prefix);
- * - findings (status, severity, published_at): the verification queue (one status) and the staff
- *   home's overdue findings (open statuses, per severity published before its deadline);
+ * - findings (status, severity, published_at, … id): the verification queue (one status) and the
+ *   remediation summaries — counts by status, the overdue findings (open statuses, per severity
+ *   published before its deadline) and their due times — read from the index alone;
  * - remediation_rounds (retest_request_id) and retest_request_findings (finding_id): retests and a
  *   finding's remediation look these up by the other side;
  * - notifications (user_id, id): one person's notifications newest first without sorting them all;
@@ -15,7 +16,11 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('findings_project').execute();
   await db.schema.createIndex('findings_project_counts').on('findings').columns(['project_id', 'severity', 'status']).execute();
-  await db.schema.createIndex('findings_status').on('findings').columns(['status', 'severity', 'published_at']).execute();
+  await db.schema
+    .createIndex('findings_status')
+    .on('findings')
+    .columns(['status', 'severity', 'published_at', 'published', 'client_id', 'due_paused_ms', 'due_paused_at', 'id'])
+    .execute();
   await db.schema.createIndex('remediation_rounds_retest').on('remediation_rounds').column('retest_request_id').execute();
   await db.schema.createIndex('retest_request_findings_finding').on('retest_request_findings').column('finding_id').execute();
   await db.schema.createIndex('notifications_user_id').on('notifications').columns(['user_id', 'id']).execute();

@@ -120,42 +120,58 @@ export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ct
   const now = deps.clock();
   const due = dueSql('f', days, now);
   const findings = () => deps.db.selectFrom('findings as f').innerJoin('clients as c', 'c.id', 'f.client_id').where(visible);
-  // Counted in SQL (a firm's years of findings are never loaded); the overdue ones are a small indexed subset.
-  const [counts, overdue] = await Promise.all([
+  // Counted in SQL from the findings_status index alone (a firm's years of findings are never
+  // loaded, nor their rows read): counts by status and severity, then the overdue ones with their due
+  // time, and only the few listed are read in full.
+  const [byStatus, overdue] = await Promise.all([
     findings()
-      .select((eb) => [
-        eb.fn.sum<number>(sql`case when ${due.overdue} then 1 else 0 end`).as('overdue'),
-        eb.fn.sum<number>(sql`case when f.status = 'pending_verification' then 1 else 0 end`).as('pending'),
-        eb.fn.sum<number>(sql`case when f.status = 'verified_fixed' then 1 else 0 end`).as('verified'),
-        eb.fn
-          .sum<number>(
-            sql`case when ${due.dueAt} is not null and f.status in ('open', 'not_fixed', 'partially_fixed', 'pending_verification') then 1 else 0 end`,
-          )
-          .as('withDeadline'),
-      ])
+      .select(['f.status', 'f.severity', (eb) => eb.fn.countAll<number>().as('n')])
       .where('f.status', 'in', ['open', 'not_fixed', 'partially_fixed', 'pending_verification', 'verified_fixed'])
-      .executeTakeFirst(),
+      .groupBy(['f.status', 'f.severity'])
+      .execute(),
     findings()
-      .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.client_id', 'c.name as client_name', due.dueAt.as('due_at')])
+      .select(['f.id', due.dueAt.as('due_at')])
       .where(due.overdue)
       .orderBy('due_at')
       .orderBy('f.id')
-      .limit(OVERDUE_LIST)
       .execute(),
   ]);
+  const listed = overdue.slice(0, OVERDUE_LIST);
+  const details = new Map(
+    listed.length
+      ? (
+          await deps.db
+            .selectFrom('findings as f')
+            .innerJoin('clients as c', 'c.id', 'f.client_id')
+            .select(['f.id', 'f.title', 'f.severity', 'f.status', 'f.client_id', 'c.name as client_name'])
+            .where(
+              'f.id',
+              'in',
+              listed.map((r) => r.id),
+            )
+            .execute()
+        ).map((r) => [r.id, r])
+      : [],
+  );
+  const count = (statuses: readonly string[], withDeadline = false) =>
+    byStatus.filter((r) => statuses.includes(r.status) && (!withDeadline || r.severity !== 'informational')).reduce((n, r) => n + Number(r.n), 0);
   return {
-    overdue: Number(counts?.overdue ?? 0),
-    pending: Number(counts?.pending ?? 0),
-    verifiedFixed: Number(counts?.verified ?? 0),
-    openWithDeadline: Number(counts?.withDeadline ?? 0),
-    overdueFindings: overdue.map((r) => ({
-      findingId: r.id,
-      title: r.title,
-      severity: r.severity,
-      status: r.status,
-      dueAt: iso(r.due_at)!,
-      ...(clientId ? {} : { clientId: r.client_id, clientName: r.client_name }),
-    })),
+    overdue: overdue.length,
+    pending: count(['pending_verification']),
+    verifiedFixed: count(['verified_fixed']),
+    // A published finding has a deadline unless it is informational.
+    openWithDeadline: count(['open', 'not_fixed', 'partially_fixed', 'pending_verification'], true),
+    overdueFindings: listed.map(({ id, due_at }) => {
+      const r = details.get(id)!;
+      return {
+        findingId: id,
+        title: r.title,
+        severity: r.severity,
+        status: r.status,
+        dueAt: iso(due_at)!,
+        ...(clientId ? {} : { clientId: r.client_id, clientName: r.client_name }),
+      };
+    }),
     openRetests: Number(retests?.n ?? 0),
   };
 }
