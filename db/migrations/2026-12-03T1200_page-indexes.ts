@@ -11,7 +11,9 @@ import type { Kysely } from 'kysely';
  * - remediation_rounds (retest_request_id) and retest_request_findings (finding_id): retests and a
  *   finding's remediation look these up by the other side;
  * - notifications (user_id, id): one person's notifications newest first without sorting them all;
- * - projects (status, created_at): the staff Projects page, current or finished ones, newest first.
+ * - projects (status, created_at): the staff Projects page, current or finished ones, newest first;
+ * - chat_messages (client_id, id, author_id, deleted_at): a channel's newest message and the unread
+ *   count after a read position from the index alone (it replaces chat_messages_client, its prefix).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('findings_project').execute();
@@ -25,6 +27,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('retest_request_findings_finding').on('retest_request_findings').column('finding_id').execute();
   await db.schema.createIndex('notifications_user_id').on('notifications').columns(['user_id', 'id']).execute();
   await db.schema.createIndex('projects_status_created').on('projects').columns(['status', 'created_at']).execute();
+  await db.schema.dropIndex('chat_messages_client').execute();
+  await db.schema.createIndex('chat_messages_channel').on('chat_messages').columns(['client_id', 'id', 'author_id', 'deleted_at']).execute();
 }
 
 export async function down(): Promise<void> {

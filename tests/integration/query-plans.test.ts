@@ -84,7 +84,7 @@ describe('the query plans of every page', () => {
     expect(fullScans(app.sqlite, 'select * from "comments" as "c" where "c"."finding_id" = ?', ['x'])).toEqual([]);
     // A pass over a whole index is a scan too (the old chat channel list grouped every message so).
     expect(fullScans(app.sqlite, 'select "client_id", max("id") from "chat_messages" as "m" group by "client_id"', [])).toEqual([
-      'SCAN m USING COVERING INDEX chat_messages_client',
+      'SCAN m USING COVERING INDEX chat_messages_channel',
     ]);
   });
 
