@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery } from './api.js';
 import { clientMessageId, MAX_BODY, type CommentDTO } from './realtime.js';
 
 /**
@@ -21,6 +22,13 @@ export const CommentPatch = z.object({ body }).strict();
 export type CommentPatch = z.infer<typeof CommentPatch>;
 
 /** GET /api/findings/:id/mentionable?internal=true|false */
+/**
+ * GET /api/findings/:id/comments?after=&limit=: the newest 100 comments unless asked (at most 200),
+ * oldest first; `next` is the cursor of the page of earlier ones.
+ */
+export const COMMENT_PAGE_DEFAULT = 100;
+export const CommentPageQuery = pageQuery(200);
+
 export const MentionableQuery = z.object({ internal: z.enum(['true', 'false']).optional() }).strict();
 
 /** Someone who may be @mentioned on a finding (they can see it). */

@@ -17,7 +17,7 @@ import {
 } from './auth.js';
 import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput, type ChatChannelDTO, type ChatHistoryDTO } from './chat.js';
 import { ClientStaffInput, CreateClientInput, UpdateClientInput, type ClientDTO, type ClientStaffDTO } from './clients.js';
-import { CommentInput, CommentPatch, MentionableQuery, type MentionCandidateDTO } from './comments.js';
+import { CommentInput, CommentPageQuery, CommentPatch, MentionableQuery, type MentionCandidateDTO } from './comments.js';
 import { EvidencePatch, EvidenceUploadQuery, RedactionsInput, type EvidenceListDTO } from './evidence.js';
 import { FirmSettingsInput, RemediationTargetsInput, type FirmSettingsDTO, type RemediationTargetsDTO } from './firm.js';
 import { NotificationListQuery, type NotificationListDTO, type UnreadCountDTO } from './notifications.js';
@@ -131,7 +131,7 @@ export const endpoints = {
   'PATCH /reports/:id': { body: ReportPatch, answer: of<{ report: ReportDTO }>() },
 
   // Comments and mentions (201, or 200 when a replayed client id finds the comment already made).
-  'GET /findings/:id/comments': { answer: of<{ comments: CommentDTO[] }>() },
+  'GET /findings/:id/comments': { query: CommentPageQuery, answer: of<{ comments: CommentDTO[]; next: string | null }>() },
   'POST /findings/:id/comments': { status: 201, body: CommentInput, answer: of<{ comment: CommentDTO; created: boolean }>() },
   'PATCH /comments/:id': { body: CommentPatch, answer: of<{ comment: CommentDTO }>() },
   'DELETE /comments/:id': { status: 204, answer: of<void>() },

@@ -38,13 +38,23 @@ export async function findFindingForComments(db: Db, findingId: string): Promise
     .executeTakeFirst();
 }
 
+/** Where a comment sorts in its thread: by time, then by id. */
+export type CommentKey = [createdAt: number, id: string];
+
 /**
- * A finding's comments, oldest first, with their authors (deleted ones stay as tombstones).
- * For a client's people (`viewer`) only what they may see is loaded, filtered in SQL by `seesSql`
- * of `policies/access.ts`: internal notes are never even loaded.
+ * A page of a finding's comments, newest first, with their authors (deleted ones stay as
+ * tombstones): the `limit` newest before `before` (keyset). For a client's people (`viewer`) only
+ * what they may see is loaded, filtered in SQL by `seesSql` of `policies/access.ts`: internal
+ * notes are never even loaded.
  */
-export async function listComments(db: Db, findingId: string, viewer: Pick<UserRow, 'kind' | 'client_id'>): Promise<CommentWithAuthor[]> {
-  return db
+export async function listComments(
+  db: Db,
+  findingId: string,
+  viewer: Pick<UserRow, 'kind' | 'client_id'>,
+  before: CommentKey | null,
+  limit: number,
+): Promise<CommentWithAuthor[]> {
+  let q = db
     .selectFrom('comments')
     .innerJoin('users', 'users.id', 'comments.author_id')
     .innerJoin('findings as cf', 'cf.id', 'comments.finding_id')
@@ -52,10 +62,12 @@ export async function listComments(db: Db, findingId: string, viewer: Pick<UserR
     .selectAll('comments')
     .select(['users.name as author_name', 'users.kind as author_kind'])
     .where('comments.finding_id', '=', findingId)
-    .where(seesSql(viewer, 'comment', { clients: 'fc', findings: 'cf', comments: 'comments' }))
-    .orderBy('comments.created_at')
-    .orderBy('comments.id')
-    .execute();
+    .where(seesSql(viewer, 'comment', { clients: 'fc', findings: 'cf', comments: 'comments' }));
+  if (before) {
+    const [at, id] = before;
+    q = q.where((eb) => eb.or([eb('comments.created_at', '<', at), eb.and([eb('comments.created_at', '=', at), eb('comments.id', '<', id)])]));
+  }
+  return q.orderBy('comments.created_at', 'desc').orderBy('comments.id', 'desc').limit(limit).execute();
 }
 
 /** One comment by id (any audience; callers decide what the viewer may know). */

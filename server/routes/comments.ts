@@ -16,7 +16,7 @@ import { listMentionable } from '../queries/comments/mentionable.js';
 export function commentsRouter(deps: AppDeps): Router {
   const r = Router();
 
-  serve(r, 'GET /findings/:id/comments', async ({ req }) => ({ comments: await listFindingComments(deps, commandContextOf(req), req.params.id) }));
+  serve(r, 'GET /findings/:id/comments', async ({ req, input }) => listFindingComments(deps, commandContextOf(req), req.params.id, input()));
   serve(r, 'POST /findings/:id/comments', async ({ req, res, input }) => {
     const ctx = commandContextOf(req);
     const { comment, created } = await createComment(deps, ctx, req.params.id, input());

@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { artifact, launchBrowser, signedInContext, watchErrors as watch } from '../support/browser.js';
 import { buildFirm, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
+import { insertCommentRow } from '../support/comments.js';
 import { SEVERITIES } from '../../server/contracts/workspace.js';
 
 /**
@@ -72,6 +73,27 @@ describe("a big project's findings", () => {
     await expect.poll(() => current.count(), { timeout: 15_000 }).toBe(54);
     expect(await more.count()).toBe(0);
     expect(await page.locator('ul.list').nth(1).locator('li').count()).toBe(3);
+    expect(errors).toEqual([]);
+    await ctx.close();
+  }, 60_000);
+
+  it('a long discussion opens on its newest 100 comments and reads back on "Show earlier comments"', async () => {
+    const project = await buildProject(app.db, { name: 'Web application 2026' });
+    const finding = await buildFinding(app.db, { project_id: project.id, title: 'Stored XSS in the ticket form', published: true });
+    const author = await buildStaff(app.db, { role: 'analyst', name: 'Ana Analyst' });
+    for (let i = 0; i < 105; i++) await insertCommentRow(app.db, finding, author, { body: `Note number ${i + 1}` });
+    const ctx = await signedInContext(browser, app.url, await signIn(app, author), { viewport: { width: 1280, height: 860 } });
+    const page = await ctx.newPage();
+    const errors = watch(page);
+    await page.goto(`${app.url}/staff/findings/${finding.id}`);
+    const items = page.getByRole('list', { name: 'Comments' }).getByRole('listitem');
+    await expect.poll(() => items.count(), { timeout: 15_000 }).toBe(100);
+    const earlier = page.getByRole('button', { name: 'Show earlier comments' });
+    await earlier.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: artifact('comments-show-earlier.png') });
+    await earlier.click();
+    await expect.poll(() => items.count(), { timeout: 15_000 }).toBe(105);
+    expect(await earlier.count()).toBe(0);
     expect(errors).toEqual([]);
     await ctx.close();
   }, 60_000);

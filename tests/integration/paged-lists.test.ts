@@ -3,7 +3,8 @@ import type { ProjectRow } from '../../db/schema.js';
 import { SEVERITIES } from '../../server/contracts/workspace.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { Agent, type Res } from '../support/http.js';
-import { buildStaff, signIn } from '../support/factories.js';
+import { buildPortalUser, buildStaff, signIn } from '../support/factories.js';
+import { insertCommentRow } from '../support/comments.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
 import { publishedFinding, remediationWorld } from '../support/remediation.js';
 
@@ -183,5 +184,42 @@ describe('the verification queue and retest requests, page by page', () => {
       expect(res.status, path).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
     }
+  });
+});
+
+describe("a finding's discussion, page by page", () => {
+  it('opens on the newest comments; reading back gives each once, and a client never gets an internal note in any page', async () => {
+    const finding = await buildFinding(app.db, { project_id: project.id, published: true });
+    const author = await buildStaff(app.db, { role: 'analyst' });
+    const viewer = await signIn(app, await buildPortalUser(app.db, { client_id: finding.client_id, role: 'viewer' }));
+    const shared: string[] = [];
+    for (let i = 0; i < 23; i++) {
+      shared.push(await insertCommentRow(app.db, finding, author, { body: `Shared ${i}` }));
+      if (i % 2) await insertCommentRow(app.db, finding, author, { internal: true, body: `INTERNAL-${i}` });
+    }
+    for (const [who, expected] of [
+      [staff, 23 + 11],
+      [viewer, 23],
+    ] as const) {
+      const first: Res = await who.get(`/api/findings/${finding.id}/comments?limit=5`);
+      expect(first.status, first.text).toBe(200);
+      const pages: string[][] = [first.body.comments.map((c: { id: string }) => c.id)];
+      let next: string | null = first.body.next;
+      while (next) {
+        const res: Res = await who.get(`/api/findings/${finding.id}/comments?limit=5&after=${encodeURIComponent(next)}`);
+        if (who === viewer) expect(res.text).not.toContain('INTERNAL-');
+        pages.push(res.body.comments.map((c: { id: string }) => c.id));
+        next = res.body.next;
+      }
+      // Earlier pages come later; within a page, oldest first: reversed, the pages are the whole thread in order.
+      const thread = pages.reverse().flat();
+      expect(thread).toHaveLength(expected);
+      expect(new Set(thread).size).toBe(expected);
+      const whole = (await who.get(`/api/findings/${finding.id}/comments?limit=200`)).body;
+      expect(whole.next).toBeNull();
+      expect(whole.comments.map((c: { id: string }) => c.id)).toEqual(thread);
+      if (who === viewer) expect([...thread].sort()).toEqual([...shared].sort());
+    }
+    expect((await staff.get(`/api/findings/${finding.id}/comments?limit=0`)).status).toBe(400);
   });
 });

@@ -3,7 +3,9 @@ import { call } from './http';
 /** Comments on findings (writes normally go through `live.send('comment:create')`; these are the HTTP routes). */
 
 /** A finding's thread as the viewer may see it (staff: with internal notes). */
-export const listComments = (findingId: string) => call('GET /findings/:id/comments', { params: { id: findingId } }).then((r) => r.comments);
+/** The newest comments (oldest first), or those before `after` (the `next` of a page): `next` is the cursor of the earlier ones. */
+export const listComments = (findingId: string, after: string | null = null) =>
+  call('GET /findings/:id/comments', { params: { id: findingId }, query: { after } });
 
 /** Edit your own comment. */
 export const editComment = (id: string, body: string) => call('PATCH /comments/:id', { params: { id }, body: { body } }).then((r) => r.comment);
