@@ -1,4 +1,4 @@
-import type { FindingStatus, Severity } from '../../../db/schema.js';
+import type { FindingStatus, RemediationRoundRow, Severity } from '../../../db/schema.js';
 import { DAY } from './rand.js';
 import { inserter, logEvent, type ClientInfo, type Gen, type Person } from './gen.js';
 import { roundNotes, verdictNotes } from './text.js';
@@ -24,19 +24,8 @@ export interface Campaign {
   rounds: Round[];
 }
 
-interface Round {
-  id: string;
-  finding_id: string;
-  round_no: number;
-  retest_request_id: string | null;
-  submitted_by: string;
-  submitted_at: number;
-  submit_notes: string;
-  verdict: Verdict | null;
-  verdict_by: string | null;
-  verdict_at: number | null;
-  verdict_notes: string | null;
-}
+/** A round as stored, before its client is set from its finding. */
+type Round = Omit<RemediationRoundRow, 'client_id'>;
 
 interface Move {
   from: FindingStatus | null;
