@@ -13,7 +13,11 @@ import type { Kysely } from 'kysely';
  * - notifications (user_id, id): one person's notifications newest first without sorting them all;
  * - projects (status, created_at): the staff Projects page, current or finished ones, newest first;
  * - chat_messages (client_id, id, author_id, deleted_at): a channel's newest message and the unread
- *   count after a read position from the index alone (it replaces chat_messages_client, its prefix).
+ *   count after a read position from the index alone (it replaces chat_messages_client, its prefix);
+ * - findings (client_id, published, published_at, status, severity, project_id, id) and
+ *   finding_status_history (finding_id, at, from_status, to_status, id): the portal dashboard's
+ *   counts, progress and latest changes without reading a finding's or a change's row (they
+ *   replace findings_client_published and finding_status_history_finding, their prefixes).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('findings_project').execute();
@@ -29,6 +33,18 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('projects_status_created').on('projects').columns(['status', 'created_at']).execute();
   await db.schema.dropIndex('chat_messages_client').execute();
   await db.schema.createIndex('chat_messages_channel').on('chat_messages').columns(['client_id', 'id', 'author_id', 'deleted_at']).execute();
+  await db.schema.dropIndex('findings_client_published').execute();
+  await db.schema
+    .createIndex('findings_client_visible')
+    .on('findings')
+    .columns(['client_id', 'published', 'published_at', 'status', 'severity', 'project_id', 'id'])
+    .execute();
+  await db.schema.dropIndex('finding_status_history_finding').execute();
+  await db.schema
+    .createIndex('finding_status_history_changes')
+    .on('finding_status_history')
+    .columns(['finding_id', 'at', 'from_status', 'to_status', 'id'])
+    .execute();
 }
 
 export async function down(): Promise<void> {
