@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--out=file] [--only=fanout,catchup] [--cpu-prof]`
+ * `npm run bench [-- --quick] [--out=file] [--only=fanout,catchup] [--reps=3] [--cpu-prof]`
  *
  * Builds nothing itself (the npm script builds first), then for each scenario: a fresh data
  * folder, seeded directly in the database, the production server (dist/server/main.js) on
@@ -18,6 +18,7 @@ import { datascale } from './scenarios/datascale.js';
 import { fanout } from './scenarios/fanout.js';
 import { mixed } from './scenarios/mixed.js';
 import { throughput } from './scenarios/throughput.js';
+import { repeated } from './lib/repeat.js';
 
 const SCENARIOS = ['fanout', 'throughput', 'capacity', 'catchup', 'mixed', 'datascale'] as const;
 type Name = (typeof SCENARIOS)[number];
@@ -27,7 +28,11 @@ function args() {
   const val = (k: string) => a.find((x) => x.startsWith(`--${k}=`))?.split('=')[1];
   const only = val('only')?.split(',') as Name[] | undefined;
   for (const n of only ?? []) if (!SCENARIOS.includes(n)) throw new Error(`unknown scenario ${n}; one of ${SCENARIOS.join(', ')}`);
+  // Fanout and throughput run this many times, interleaved with their baselines (bench/lib/repeat.ts).
+  const reps = Number(val('reps') ?? 3);
+  if (!Number.isInteger(reps) || reps < 1 || reps > 9) throw new Error(`--reps must be a whole number from 1 to 9, not ${val('reps')}`);
   return {
+    reps,
     experiment: val('experiment'),
     quick: a.includes('--quick'),
     cpuProf: a.includes('--cpu-prof'),
@@ -96,8 +101,24 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     ctx.log(`— ${name} —`);
     try {
-      if (name === 'fanout') results.fanout = (await fanout(ctx, size.fanout)).result;
-      if (name === 'throughput') results.throughput = await throughput(ctx, size.throughput);
+      if (name === 'fanout')
+        results.fanout = await repeated(
+          o.reps,
+          async (i) => {
+            if (o.reps > 1) ctx.log(`fanout: repetition ${i + 1} of ${o.reps}`);
+            return (await fanout(ctx, size.fanout)).result;
+          },
+          (r) => r.ratio_p99,
+        );
+      if (name === 'throughput')
+        results.throughput = await repeated(
+          o.reps,
+          (i) => {
+            if (o.reps > 1) ctx.log(`throughput: repetition ${i + 1} of ${o.reps}`);
+            return throughput(ctx, size.throughput);
+          },
+          (r) => r.ratio,
+        );
       if (name === 'capacity') results.capacity = await capacity(ctx, size.capacity);
       if (name === 'catchup') results.catchup = (await catchup(ctx, size.catchup)).result;
       if (name === 'mixed') results.mixed = await mixed(ctx, size.mixed);

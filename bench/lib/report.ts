@@ -77,6 +77,12 @@ export function targetsOf(r: Any) {
 const fmt = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? String(v) : String(v));
 
 /** The result table (Markdown, so it can go straight into the README). */
+/** ` (min–max of n)` after a ratio that is the median of repetitions (bench/lib/repeat.ts). */
+function spreadOf(x: Any): string {
+  const s = x.spread;
+  return s && s.n > 1 && s.min !== null ? ` (${fmt(s.min)}–${fmt(s.max)} of ${s.n})` : '';
+}
+
 export function tableOf(r: Any): string {
   const rows: string[][] = [];
   const t = targetsOf(r);
@@ -89,7 +95,7 @@ export function tableOf(r: Any): string {
       `${fmt(f.p50_ms)} / ${fmt(f.p99_ms)} / ${fmt(f.max_ms)} ms`,
       `${fmt(f.baseline_p50_ms)} / ${fmt(f.baseline_p99_ms)} ms`,
       `${fmt(f.socketio_p99_ms)} ms`,
-      `p99 ×${fmt(f.ratio_p99)}`,
+      `p99 ×${fmt(f.ratio_p99)}${spreadOf(f)}`,
       '≤ 1.2',
       met('fanout.ratio_p99 <= 1.2'),
     ]);
@@ -103,7 +109,7 @@ export function tableOf(r: Any): string {
       `${fmt(x.msgs_per_s)}/s`,
       `${fmt(x.baseline_msgs_per_s)}/s`,
       `${fmt(x.socketio_msgs_per_s)}/s`,
-      `×${fmt(x.ratio)}`,
+      `×${fmt(x.ratio)}${spreadOf(x)}`,
       '≥ 0.6',
       met('throughput.ratio >= 0.6, lost = 0, synchronous = FULL'),
     ]);
