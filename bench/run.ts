@@ -28,7 +28,7 @@ function args() {
   const val = (k: string) => a.find((x) => x.startsWith(`--${k}=`))?.split('=')[1];
   const only = val('only')?.split(',') as Name[] | undefined;
   for (const n of only ?? []) if (!SCENARIOS.includes(n)) throw new Error(`unknown scenario ${n}; one of ${SCENARIOS.join(', ')}`);
-  // Fanout and throughput run this many times, interleaved with their baselines (bench/lib/repeat.ts).
+  // Fanout, throughput, capacity and catch-up run this many times, interleaved with their baselines (bench/lib/repeat.ts).
   const reps = Number(val('reps') ?? 3);
   if (!Number.isInteger(reps) || reps < 1 || reps > 9) throw new Error(`--reps must be a whole number from 1 to 9, not ${val('reps')}`);
   return {
@@ -97,30 +97,44 @@ async function main(): Promise<void> {
   );
 
   const results: Record<string, unknown> = {};
+  // The live scenarios with a ratio run o.reps times, each measuring the product and then its baselines.
+  const again = <R extends object>(name: string, run: () => Promise<R>, ratioOf: (r: R) => number | null) =>
+    repeated(
+      o.reps,
+      (i) => {
+        if (o.reps > 1) ctx.log(`${name}: repetition ${i + 1} of ${o.reps}`);
+        return run();
+      },
+      ratioOf,
+    );
   for (const name of o.only) {
     const t0 = Date.now();
     ctx.log(`— ${name} —`);
     try {
       if (name === 'fanout')
-        results.fanout = await repeated(
-          o.reps,
-          async (i) => {
-            if (o.reps > 1) ctx.log(`fanout: repetition ${i + 1} of ${o.reps}`);
-            return (await fanout(ctx, size.fanout)).result;
-          },
+        results.fanout = await again(
+          name,
+          async () => (await fanout(ctx, size.fanout)).result,
           (r) => r.ratio_p99,
         );
       if (name === 'throughput')
-        results.throughput = await repeated(
-          o.reps,
-          (i) => {
-            if (o.reps > 1) ctx.log(`throughput: repetition ${i + 1} of ${o.reps}`);
-            return throughput(ctx, size.throughput);
-          },
+        results.throughput = await again(
+          name,
+          () => throughput(ctx, size.throughput),
           (r) => r.ratio,
         );
-      if (name === 'capacity') results.capacity = await capacity(ctx, size.capacity);
-      if (name === 'catchup') results.catchup = (await catchup(ctx, size.catchup)).result;
+      if (name === 'capacity')
+        results.capacity = await again(
+          name,
+          () => capacity(ctx, size.capacity),
+          (r) => r.ratio_conns_per_gib,
+        );
+      if (name === 'catchup')
+        results.catchup = await again(
+          name,
+          async () => (await catchup(ctx, size.catchup)).result,
+          (r) => r.ratio_to_connect,
+        );
       if (name === 'mixed') results.mixed = await mixed(ctx, size.mixed);
       if (name === 'datascale') results.datascale = await datascale(ctx, size.datascale);
     } catch (err) {

@@ -132,7 +132,7 @@ export function tableOf(r: Any): string {
       `${fmt(c.kb_per_conn)} KiB`,
       `${fmt(c.baseline_kb_per_conn)} KiB`,
       `${fmt(c.socketio_kb_per_conn)} KiB`,
-      `conns/GiB ×${fmt(c.ratio_conns_per_gib)}`,
+      `conns/GiB ×${fmt(c.ratio_conns_per_gib)}${spreadOf(c)}`,
       '≥ 0.35',
       met('capacity.ratio_conns_per_gib >= 0.35'),
     ]);
@@ -155,7 +155,7 @@ export function tableOf(r: Any): string {
       `${fmt(c.seconds)} s (first connect ${fmt(c.connect_seconds)} s)`,
       '',
       '',
-      `×${fmt(c.ratio_to_connect)}`,
+      `×${fmt(c.ratio_to_connect)}${spreadOf(c)}`,
       '≤ 2',
       met('catchup lost = duplicates = out_of_order = 0, seconds <= 2 × connect_seconds'),
     ]);

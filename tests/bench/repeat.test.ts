@@ -39,4 +39,20 @@ describe('repeated', () => {
     );
     expect(one.spread).toEqual({ min: null, max: null, n: 1 });
   });
+
+  it('adds up what went wrong over every run: a loss in any repetition shows', async () => {
+    const runs = [
+      { ratio: 1.1, lost: 0, duplicates: 0, out_of_order: 0 },
+      { ratio: 1.3, lost: 2, duplicates: 0, out_of_order: 1 },
+      { ratio: 1.2, lost: 0, duplicates: 1, out_of_order: 0 },
+    ];
+    const r = await repeated(
+      3,
+      async (i) => runs[i]!,
+      (x) => x.ratio,
+    );
+    expect(r.ratio).toBe(1.2);
+    expect([r.lost, r.duplicates, r.out_of_order]).toEqual([2, 1, 1]);
+    expect(r.repetitions[1]!.lost).toBe(2);
+  });
 });
