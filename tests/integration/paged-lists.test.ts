@@ -223,3 +223,24 @@ describe("a finding's discussion, page by page", () => {
     expect((await staff.get(`/api/findings/${finding.id}/comments?limit=0`)).status).toBe(400);
   });
 });
+
+describe('an old retest request', () => {
+  it('can still be moved along when over 200 newer ones exist (the list used to stop at 200 and the move looked it up there)', async () => {
+    const w = await remediationWorld(app);
+    const rows = Array.from({ length: 205 }, (_, i) => ({
+      id: `old-retest-${i}-${w.clientA.id.slice(0, 8)}`,
+      client_id: w.clientA.id,
+      requested_by: w.managerA.id,
+      message: `Request ${i}`,
+      status: 'requested' as const,
+      scheduled_for: null,
+      created_at: 1_700_000_000_000 + i * 1000,
+      updated_at: 1_700_000_000_000 + i * 1000,
+    }));
+    await app.db.insertInto('retest_requests').values(rows).execute();
+    const oldest = rows[0]!.id;
+    const res = await w.as.analyst.patch(`/api/retests/${oldest}`, { status: 'done', scheduledFor: null });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.retest).toMatchObject({ id: oldest, status: 'done' });
+  });
+});
