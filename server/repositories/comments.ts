@@ -1,6 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { CommentRow, CommentTable, Database, UserRow } from '../../db/schema.js';
 import { seesSql } from '../policies/access.js';
+import { keysetPage } from './keyset.js';
 
 type Db = Kysely<Database>;
 
@@ -54,7 +55,7 @@ export async function listComments(
   before: CommentKey | null,
   limit: number,
 ): Promise<CommentWithAuthor[]> {
-  let q = db
+  const q = db
     .selectFrom('comments')
     .innerJoin('users', 'users.id', 'comments.author_id')
     .innerJoin('findings as cf', 'cf.id', 'comments.finding_id')
@@ -63,11 +64,15 @@ export async function listComments(
     .select(['users.name as author_name', 'users.kind as author_kind'])
     .where('comments.finding_id', '=', findingId)
     .where(seesSql(viewer, 'comment', { clients: 'fc', findings: 'cf', comments: 'comments' }));
-  if (before) {
-    const [at, id] = before;
-    q = q.where((eb) => eb.or([eb('comments.created_at', '<', at), eb.and([eb('comments.created_at', '=', at), eb('comments.id', '<', id)])]));
-  }
-  return q.orderBy('comments.created_at', 'desc').orderBy('comments.id', 'desc').limit(limit).execute();
+  return keysetPage(
+    q,
+    [
+      { by: 'comments.created_at', dir: 'desc' },
+      { by: 'comments.id', dir: 'desc' },
+    ],
+    before,
+    limit,
+  ).execute();
 }
 
 /** One comment by id (any audience; callers decide what the viewer may know). */

@@ -1,5 +1,6 @@
-import { sql, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, EvidenceRow, FindingRow, FindingStatus } from '../../db/schema.js';
+import { keysetPage } from './keyset.js';
 
 /** One row of a finding's status history, with the name of whoever changed it. */
 export interface StatusChangeRow {
@@ -60,7 +61,7 @@ const severityRank = sql<number>`case severity when 'critical' then 0 when 'high
  * repeated). Reads through the project's index; the sort is over that project's rows only.
  */
 export function listProjectFindings(db: DbOrTrx, projectId: string, after: FindingListKey | null, limit: number): Promise<FindingListRow[]> {
-  let q = db
+  const q = db
     .selectFrom('findings')
     .select([
       'id',
@@ -78,13 +79,16 @@ export function listProjectFindings(db: DbOrTrx, projectId: string, after: Findi
     ])
     .select(severityRank.as('rank'))
     .where('project_id', '=', projectId);
-  if (after) {
-    const [rank, createdAt, id] = after;
-    q = q.where(
-      sql<SqlBool>`(${severityRank} > ${rank} or (${severityRank} = ${rank} and (created_at < ${createdAt} or (created_at = ${createdAt} and id > ${id}))))`,
-    );
-  }
-  return q.orderBy(severityRank).orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  return keysetPage(
+    q,
+    [
+      { by: severityRank, dir: 'asc' },
+      { by: 'created_at', dir: 'desc' },
+      { by: 'id', dir: 'asc' },
+    ],
+    after,
+    limit,
+  ).execute();
 }
 
 /** The status history of findings, oldest first, with the actor's name, grouped by finding. */

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, FindingStatus, ProjectRow } from '../../db/schema.js';
 import { SEVERITIES, type FindingCounts, type ProjectStatus } from '../contracts/workspace.js';
 import { reachesSql, type Person } from '../policies/access.js';
+import { keysetPage } from './keyset.js';
 
 /**
  * Staff-side reads and writes of projects and their team. Staff see every finding, drafts
@@ -46,12 +47,16 @@ export function pageProjects(
   after: ProjectListKey | null,
   limit: number,
 ): Promise<ProjectWithClient[]> {
-  let q = projectsWithClient(db).where(reachesSql(reach, 'projects.client_id')).where('projects.status', 'in', statuses);
-  if (after) {
-    const [createdAt, id] = after;
-    q = q.where((eb) => eb.or([eb('projects.created_at', '<', createdAt), eb.and([eb('projects.created_at', '=', createdAt), eb('projects.id', '>', id)])]));
-  }
-  return q.orderBy('projects.created_at', 'desc').orderBy('projects.id').limit(limit).execute();
+  const q = projectsWithClient(db).where(reachesSql(reach, 'projects.client_id')).where('projects.status', 'in', statuses);
+  return keysetPage(
+    q,
+    [
+      { by: 'projects.created_at', dir: 'desc' },
+      { by: 'projects.id', dir: 'asc' },
+    ],
+    after,
+    limit,
+  ).execute();
 }
 
 const projectsWithClient = (db: DbOrTrx) =>

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AttachmentRow, Database, RemediationRoundRow, RetestRequestRow } from '../../db/schema.js';
 import { parseRemediationDays, type RemediationDays } from '../services/deadlines.js';
 import { reachesSql, type Person as Viewing } from '../policies/access.js';
+import { keysetPage } from './keyset.js';
 
 type Db = Kysely<Database>;
 
@@ -157,17 +158,15 @@ export async function listRetests(
     q = q.where('retest_requests.id', 'in', (eb) => eb.selectFrom('retest_request_findings').select('request_id').where('finding_id', '=', fid));
   }
   if (filter.id) q = q.where('retest_requests.id', '=', filter.id);
-  if (filter.after) {
-    const [createdAt, id] = filter.after;
-    q = q.where((eb) =>
-      eb.or([eb('retest_requests.created_at', '<', createdAt), eb.and([eb('retest_requests.created_at', '=', createdAt), eb('retest_requests.id', '>', id)])]),
-    );
-  }
-  const rows = await q
-    .orderBy('retest_requests.created_at', 'desc')
-    .orderBy('retest_requests.id')
-    .limit(filter.limit ?? 500)
-    .execute();
+  const rows = await keysetPage(
+    q,
+    [
+      { by: 'retest_requests.created_at', dir: 'desc' },
+      { by: 'retest_requests.id', dir: 'asc' },
+    ],
+    filter.after ?? null,
+    filter.limit ?? 500,
+  ).execute();
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
   const [links, rounds, who] = await Promise.all([

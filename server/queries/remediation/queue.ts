@@ -8,6 +8,7 @@ import { clientOf } from '../../auth/access.js';
 import { reachesSql, requireClientModule, seesSql, stateSql } from '../../policies/access.js';
 import { authorize } from '../../policies/index.js';
 import { remediationDays } from '../../repositories/remediation.js';
+import { keysetPage, type KeyPart } from '../../repositories/keyset.js';
 import { dueOf, dueSql } from '../../services/deadlines.js';
 import type { CommandContext } from '../../context.js';
 import { iso } from '../../presenters/iso.js';
@@ -15,6 +16,11 @@ import { iso } from '../../presenters/iso.js';
 const OVERDUE_LIST = 10;
 
 const QueueKey = z.tuple([z.number().int(), z.string().max(64)]);
+/** Oldest submission first. */
+const QUEUE_ORDER: KeyPart[] = [
+  { by: 'r.submitted_at', dir: 'asc' },
+  { by: 'r.id', dir: 'asc' },
+];
 
 /** One page of the verification queue: the findings waiting for a verdict, across clients, oldest submission first (staff). */
 export async function verificationQueue(
@@ -25,7 +31,7 @@ export async function verificationQueue(
   authorize(ctx.viewer.user, 'remediation.queue');
   const limit = query.limit ?? QUEUE_PAGE_DEFAULT;
   const after = query.after === undefined ? null : decodeCursor(query.after, QueueKey);
-  let q = deps.db
+  const q = deps.db
     .selectFrom('remediation_rounds as r')
     .innerJoin('findings as f', 'f.id', 'r.finding_id')
     .innerJoin('clients as c', 'c.id', 'f.client_id')
@@ -55,15 +61,7 @@ export async function verificationQueue(
     .where('r.verdict', 'is', null)
     .where('f.status', '=', 'pending_verification')
     .where(reachesSql(ctx.viewer.user, 'f.client_id'));
-  if (after) {
-    const [at, id] = after;
-    q = q.where((eb) => eb.or([eb('r.submitted_at', '>', at), eb.and([eb('r.submitted_at', '=', at), eb('r.id', '>', id)])]));
-  }
-  const rows = await q
-    .orderBy('r.submitted_at')
-    .orderBy('r.id')
-    .limit(limit + 1)
-    .execute();
+  const rows = await keysetPage(q, QUEUE_ORDER, after, limit + 1).execute();
   const days = await remediationDays(deps.db);
   const now = deps.clock();
   const page = pageOf(
