@@ -21,7 +21,7 @@ import { CommentInput, CommentPageQuery, CommentPatch, MentionableQuery, type Me
 import { EvidencePatch, EvidenceUploadQuery, RedactionsInput, type EvidenceListDTO } from './evidence.js';
 import { FirmSettingsInput, RemediationTargetsInput, type FirmSettingsDTO, type RemediationTargetsDTO } from './firm.js';
 import { NotificationListQuery, type NotificationListDTO, type UnreadCountDTO } from './notifications.js';
-import type { DashboardDTO, FindingRowStaffDTO, PortalProjectDTO } from './portal.js';
+import { PortalFindingPageQuery, type DashboardDTO, type FindingRowStaffDTO, type PortalFindingPageDTO, type PortalProjectDTO } from './portal.js';
 import { PasswordChangeInput, PasswordResetConfirmInput, PasswordResetRequestInput, ProfileUpdateInput } from './profile.js';
 import type { ProfileDTO, ResetLinkDTO, SessionInfoDTO } from './profile.js';
 import type { AttachmentDTO, ChatMessageDTO, CommentDTO } from './realtime.js';
@@ -169,6 +169,7 @@ export const endpoints = {
   'GET /portal/dashboard': { answer: of<DashboardDTO>() },
   'GET /portal/projects': { answer: of<{ projects: ProjectDTO[] }>() },
   'GET /portal/projects/:projectId': { answer: of<PortalProjectDTO>() },
+  'GET /portal/projects/:projectId/findings': { query: PortalFindingPageQuery, answer: of<PortalFindingPageDTO>() },
   'GET /portal/findings/:findingId': { answer: of<{ finding: FindingPortalDTO }>() },
   'GET /portal/reports': { answer: of<{ reports: ReportDTO[] }>() },
 } satisfies Record<string, EndpointSpec>;

@@ -1,4 +1,5 @@
-import type { FindingPortalDTO, FindingStatus, ProjectDTO, ReportDTO, Severity } from './workspace.js';
+import { z } from 'zod';
+import { FINDING_STATUSES, SEVERITIES, type FindingPortalDTO, type FindingStatus, type ProjectDTO, type ReportDTO, type Severity } from './workspace.js';
 
 /**
  * What a client's people read in their portal. Every payload is built by presenters from the
@@ -54,9 +55,38 @@ export interface FindingRowStaffDTO extends FindingSummaryDTO {
   published: boolean;
 }
 
-/** GET /api/portal/projects/:id. `null` = the module is not enabled for the client. */
+/** GET /api/portal/projects/:id (its findings come in pages from …/findings). `null` = the module is not enabled for the client. */
 export interface PortalProjectDTO {
   project: ProjectDTO;
-  findings: FindingSummaryDTO[] | null;
   reports: ReportDTO[] | null;
+}
+
+/** The columns a project's findings table sorts by (ties: most severe first, then title A→Z). */
+export const FINDING_SORTS = ['severity', 'title', 'status'] as const;
+export type FindingSort = (typeof FINDING_SORTS)[number];
+/** The direction a column sorts in first: most severe first; titles A→Z; statuses in workflow order. */
+export const FINDING_SORT_FIRST_DIR: Record<FindingSort, 'asc' | 'desc'> = { severity: 'desc', title: 'asc', status: 'asc' };
+export const PORTAL_FINDING_PAGE_DEFAULT = 100;
+/**
+ * GET /api/portal/projects/:id/findings?sort=&dir=&severity=&status=&after=&limit=: one page of
+ * the project's published findings, sorted and filtered by the server. `after` is the `next` of the
+ * previous page with the same sort and filters (it carries a title, hence its longer limit).
+ */
+export const PortalFindingPageQuery = z
+  .object({
+    sort: z.enum(FINDING_SORTS).optional(),
+    dir: z.enum(['asc', 'desc']).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    status: z.enum(FINDING_STATUSES).optional(),
+    after: z.string().max(2400).optional(),
+    limit: z.coerce.number().int('must be a whole number').min(1, 'at least 1').max(200, 'at most 200').optional(),
+  })
+  .strict();
+export type PortalFindingPageQuery = z.infer<typeof PortalFindingPageQuery>;
+
+/** One page of a project's findings table, and how many findings match the filters in all. */
+export interface PortalFindingPageDTO {
+  findings: FindingSummaryDTO[];
+  next: string | null;
+  matching: number;
 }

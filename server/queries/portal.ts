@@ -2,7 +2,11 @@ import type { ClientRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
 import type { CommandContext } from '../context.js';
 import type { FindingPortalDTO, Module, ProjectDTO, ReportDTO } from '../contracts/workspace.js';
-import type { DashboardDTO, PortalProjectDTO } from '../contracts/portal.js';
+import { z } from 'zod';
+import { FINDING_SORT_FIRST_DIR, PORTAL_FINDING_PAGE_DEFAULT } from '../contracts/portal.js';
+import type { DashboardDTO, FindingSort, PortalFindingPageDTO, PortalFindingPageQuery, PortalProjectDTO } from '../contracts/portal.js';
+import { decodeCursor, pageOf } from '../services/cursor.js';
+import type { FindingPageKey } from '../repositories/portal.js';
 import { clientOf } from '../auth/access.js';
 import { authorize, type Action } from '../policies/index.js';
 import { requireClientModule, requireSees, seesModule } from '../policies/access.js';
@@ -79,25 +83,61 @@ export async function portalProjects(deps: Pick<AppDeps, 'db'>, ctx: CommandCont
   return projects.map((p) => presentProject(p, { counts: counts.get(p.id) ?? emptyCounts() }, profile));
 }
 
-/** One project with its findings and reports (each when its module is on); the view is audited. */
+/** One project with its reports (when that module is on); the view is audited. Its findings come in pages (`portalProjectFindings`). */
 export async function portalProject(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext, projectId: string): Promise<PortalProjectDTO> {
   const { clientId, profile, opens } = await portalReader(deps, ctx, 'project.read', 'projects');
   const db = deps.db;
   const project = await repo.findProject(db, clientId, projectId);
   if (!project) throw notFound();
   const counts = countsByProject(await repo.countFindings(db, clientId, [project.id])).get(project.id) ?? emptyCounts();
-  const projectFindings = async (id: string) => {
-    const [rows, days] = await Promise.all([repo.listProjectFindings(db, clientId, id), remediationDays(db)]);
-    const now = deps.clock();
-    return rows.map((f) => presentFindingSummary(f, dueOf(f, days, now), profile));
-  };
   const body: PortalProjectDTO = {
     project: presentProject(project, { counts }, profile),
-    findings: opens('findings') ? await projectFindings(project.id) : null,
     reports: opens('reports') ? (await repo.listReports(db, clientId, { projectId: project.id })).map((x) => presentReport(x, x.project_name, profile)) : null,
   };
   await auditView(deps, ctx, 'project', project.id);
   return body;
+}
+
+const FindingPageKeys: Record<FindingSort, z.ZodType<FindingPageKey>> = {
+  severity: z.tuple([z.number().int(), z.string().max(1200), z.string().max(64)]),
+  title: z.tuple([z.string().max(1200), z.number().int(), z.string().max(64)]),
+  status: z.tuple([z.number().int(), z.number().int(), z.string().max(1200), z.string().max(64)]),
+};
+
+/**
+ * One page of a project's published findings, sorted and filtered by the server (summary rows),
+ * with how many match the filters. Needs the projects and findings modules; not audited apart
+ * from the project view it belongs to.
+ */
+export async function portalProjectFindings(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  ctx: CommandContext,
+  projectId: string,
+  query: PortalFindingPageQuery,
+): Promise<PortalFindingPageDTO> {
+  const { clientId, client, profile } = await portalReader(deps, ctx, 'finding.read', 'projects');
+  requireClientModule(ctx.viewer.user, client, 'findings');
+  const db = deps.db;
+  const project = await repo.findProject(db, clientId, projectId);
+  if (!project) throw notFound();
+  const sort = query.sort ?? 'severity';
+  const dir = query.dir ?? FINDING_SORT_FIRST_DIR[sort];
+  const limit = query.limit ?? PORTAL_FINDING_PAGE_DEFAULT;
+  const after = query.after === undefined ? null : decodeCursor(query.after, FindingPageKeys[sort]);
+  const filter = { severity: query.severity, status: query.status };
+  const [rows, matching, days] = await Promise.all([
+    repo.pageProjectFindings(db, clientId, project.id, { ...filter, sort, dir, after, limit: limit + 1 }),
+    repo.countProjectFindings(db, clientId, project.id, filter),
+    remediationDays(db),
+  ]);
+  const now = deps.clock();
+  const page = pageOf(
+    rows,
+    limit,
+    (r) => repo.findingPageKey(sort, r),
+    (f) => presentFindingSummary(f, dueOf(f, days, now), profile),
+  );
+  return { findings: page.items, next: page.next, matching };
 }
 
 /** One published finding as the client may see it, with its history and shared evidence; the view is audited. */

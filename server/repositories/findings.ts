@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, EvidenceRow, FindingRow, FindingStatus } from '../../db/schema.js';
-import { keysetPage } from './keyset.js';
+import { SEVERITIES } from '../contracts/workspace.js';
+import { keysetPage, rankSql } from './keyset.js';
 
 /** One row of a finding's status history, with the name of whoever changed it. */
 export interface StatusChangeRow {
@@ -53,7 +54,7 @@ export type FindingListRow = Pick<
 /** Where a row sorts: most severe first (0 = critical … 4 = informational), then newest, then by id. */
 export type FindingListKey = [rank: number, createdAt: number, id: string];
 
-const severityRank = sql<number>`case severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`;
+const severityRank = rankSql('severity', SEVERITIES);
 
 /**
  * One page of a project's findings, drafts included: most severe first, then newest. `after` is

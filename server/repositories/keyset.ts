@@ -38,3 +38,9 @@ export function keysetPage<DB, TB extends keyof DB, O>(
   for (const p of parts) out = out.orderBy(exprOf(p), p.dir);
   return out.limit(limit);
 }
+
+/** A column's position in a fixed order (`case col when 'a' then 0 when 'b' then 1 … end`), to sort by workflow or severity. */
+export function rankSql(column: string, order: readonly string[]): RawBuilder<number> {
+  const whens = order.map((v, i) => sql`when ${sql.lit(v)} then ${sql.lit(i)}`);
+  return sql<number>`case ${sql.ref(column)} ${sql.join(whens, sql` `)} else ${sql.lit(order.length)} end`;
+}

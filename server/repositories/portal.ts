@@ -1,6 +1,9 @@
 import type { Db } from '../../db/client.js';
 import type { EvidenceRow, FindingRow, FindingStatus, ProjectRow, ReportRow, Severity } from '../../db/schema.js';
-import { OPEN_STATUSES, RESOLVED_STATUSES } from '../contracts/portal.js';
+import { sql } from 'kysely';
+import { OPEN_STATUSES, RESOLVED_STATUSES, type FindingSort } from '../contracts/portal.js';
+import { FINDING_STATUSES, SEVERITIES } from '../contracts/workspace.js';
+import { keysetPage, rankSql, type KeyPart } from './keyset.js';
 import { seesSql } from '../policies/access.js';
 import type { StatusChangeRow } from './findings.js';
 
@@ -88,24 +91,79 @@ export async function countFindings(
   return rows.map((r) => ({ projectId: r.project_id, severity: r.severity, status: r.status, n: Number(r.n) }));
 }
 
-/** The published findings of one of the client's projects (summary columns only). */
-export function listProjectFindings(db: Db, clientId: string, projectId: string): Promise<FindingSummaryRow[]> {
-  return published(db, clientId)
-    .select([
-      'findings.id',
-      'findings.project_id',
-      'findings.title',
-      'findings.severity',
-      'findings.status',
-      'findings.cvss_score',
-      'findings.published_at',
-      'findings.updated_at',
-      'findings.due_paused_ms',
-      'findings.due_paused_at',
-    ])
-    .where('findings.project_id', '=', projectId)
-    .orderBy('findings.published_at', 'desc')
-    .execute();
+/** Where a row of a project's findings table sorts: the values of its sort's key parts. */
+export type FindingPageKey = (string | number)[];
+export type FindingPageRow = FindingSummaryRow & { sev_rank: number; status_rank: number; title_key: string };
+
+const sevRank = rankSql('findings.severity', SEVERITIES);
+const statusRank = rankSql('findings.status', FINDING_STATUSES);
+const titleKey = sql<string>`lower(${sql.ref('findings.title')})`;
+const flip = (d: 'asc' | 'desc') => (d === 'asc' ? 'desc' : 'asc');
+
+/** The key parts of each sort, in order; ties go to the most severe, then the title A→Z, then the id. */
+export function findingPageOrder(sort: FindingSort, dir: 'asc' | 'desc'): KeyPart[] {
+  const bySeverity: KeyPart = { by: sevRank, dir: 'asc' }; // rank 0 = critical: "most severe first" is ascending
+  const byTitle: KeyPart = { by: titleKey, dir: 'asc' };
+  const byId: KeyPart = { by: 'findings.id', dir: 'asc' };
+  if (sort === 'severity') return [{ ...bySeverity, dir: flip(dir) }, byTitle, byId];
+  if (sort === 'title') return [{ ...byTitle, dir }, bySeverity, byId];
+  return [{ by: statusRank, dir }, bySeverity, byTitle, byId];
+}
+
+/** The values of a row for `findingPageOrder(sort)`, in the same order (the next page's cursor). */
+export function findingPageKey(sort: FindingSort, r: FindingPageRow): FindingPageKey {
+  if (sort === 'severity') return [r.sev_rank, r.title_key, r.id];
+  if (sort === 'title') return [r.title_key, r.sev_rank, r.id];
+  return [r.status_rank, r.sev_rank, r.title_key, r.id];
+}
+
+export interface FindingFilter {
+  severity?: Severity;
+  status?: FindingStatus;
+}
+
+const projectFindings = (db: Db, clientId: string, projectId: string, filter: FindingFilter) => {
+  let q = published(db, clientId).where('findings.project_id', '=', projectId);
+  if (filter.severity) q = q.where('findings.severity', '=', filter.severity);
+  if (filter.status) q = q.where('findings.status', '=', filter.status);
+  return q;
+};
+
+/**
+ * One page of a project's published findings as summary rows, filtered and sorted in SQL (keyset:
+ * `after` is the key of the last row sent). Reads through the project's index; the sort is over
+ * that one project's rows.
+ */
+export function pageProjectFindings(
+  db: Db,
+  clientId: string,
+  projectId: string,
+  page: FindingFilter & { sort: FindingSort; dir: 'asc' | 'desc'; after: FindingPageKey | null; limit: number },
+): Promise<FindingPageRow[]> {
+  const q = projectFindings(db, clientId, projectId, page).select([
+    'findings.id',
+    'findings.project_id',
+    'findings.title',
+    'findings.severity',
+    'findings.status',
+    'findings.cvss_score',
+    'findings.published_at',
+    'findings.updated_at',
+    'findings.due_paused_ms',
+    'findings.due_paused_at',
+    sevRank.as('sev_rank'),
+    statusRank.as('status_rank'),
+    titleKey.as('title_key'),
+  ]);
+  return keysetPage(q, findingPageOrder(page.sort, page.dir), page.after, page.limit).execute();
+}
+
+/** How many of a project's published findings match the filter. */
+export async function countProjectFindings(db: Db, clientId: string, projectId: string, filter: FindingFilter): Promise<number> {
+  const row = await projectFindings(db, clientId, projectId, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** One published finding of the client with its project's name, or undefined (drafts and other clients' look made up). */

@@ -2,7 +2,7 @@ import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { portalDashboard, portalFinding, portalProject, portalProjects, portalReports } from '../queries/portal.js';
+import { portalDashboard, portalFinding, portalProject, portalProjectFindings, portalProjects, portalReports } from '../queries/portal.js';
 
 /**
  * What a client's people read: dashboard, projects, findings and reports of their own organisation.
@@ -17,6 +17,7 @@ export function portalRouter(deps: AppDeps): Router {
   serve(r, 'GET /portal/projects', async ({ req }) => ({ projects: await portalProjects(deps, reader(req)) }));
 
   serve(r, 'GET /portal/projects/:projectId', async ({ req }) => portalProject(deps, reader(req), req.params.projectId));
+  serve(r, 'GET /portal/projects/:projectId/findings', async ({ req, input }) => portalProjectFindings(deps, reader(req), req.params.projectId, input()));
 
   serve(r, 'GET /portal/findings/:findingId', async ({ req }) => ({ finding: await portalFinding(deps, reader(req), req.params.findingId) }));
 

@@ -106,7 +106,7 @@ describe('the client portal in the browser', () => {
     expect(await page.locator('section', { hasText: 'Reports' }).getByText('This module is not enabled for your organisation').count()).toBe(1);
     await page.getByRole('button', { name: 'Title' }).click();
     await expect.poll(() => page.url()).toContain('sort=title&dir=asc');
-    expect(await rowTitles(page)).toEqual([
+    await expect.poll(() => rowTitles(page)).toEqual([
       'Missing HSTS header',
       'Server banner disclosure',
       'Session fixation',
@@ -118,12 +118,12 @@ describe('the client portal in the browser', () => {
     expect(await page.getByRole('columnheader', { name: 'Title' }).getAttribute('aria-sort')).toBe('ascending');
     await page.getByRole('button', { name: 'Title' }).click();
     await expect.poll(() => page.url()).toContain('dir=desc');
-    expect((await rowTitles(page))[0]).toBe('Weak password policy');
+    await expect.poll(() => rowTitles(page).then((t) => t[0])).toBe('Weak password policy');
 
     await page.getByRole('combobox', { name: 'Severity' }).click();
     await page.getByRole('option', { name: 'High' }).click();
     await expect.poll(() => page.url()).toContain('severity=high');
-    expect(await rowTitles(page)).toEqual(['Stored XSS in comments', 'Session fixation']);
+    await expect.poll(() => rowTitles(page)).toEqual(['Stored XSS in comments', 'Session fixation']);
     await page.getByText('Showing 2 of 7 findings').waitFor();
     await page.screenshot({ path: artifact('portal-project-filtered.png'), fullPage: true });
 
@@ -139,7 +139,7 @@ describe('the client portal in the browser', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('option', { name: 'Open', exact: true }).click();
     await expect.poll(() => page.url()).toContain('status=open');
-    expect(await rowTitles(page)).toEqual(['SQL injection in search']);
+    await expect.poll(() => rowTitles(page)).toEqual(['SQL injection in search']);
 
     // A finding: every visible field, sanitised HTML, history; never internal notes.
     await page.getByRole('link', { name: 'SQL injection in search' }).click();

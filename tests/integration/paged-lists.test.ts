@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectRow } from '../../db/schema.js';
-import { SEVERITIES } from '../../server/contracts/workspace.js';
+import { FINDING_STATUSES, SEVERITIES } from '../../server/contracts/workspace.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { Agent, type Res } from '../support/http.js';
 import { buildPortalUser, buildStaff, signIn } from '../support/factories.js';
@@ -242,5 +242,133 @@ describe('an old retest request', () => {
     const res = await w.as.analyst.patch(`/api/retests/${oldest}`, { status: 'done', scheduledFor: null });
     expect(res.status, res.text).toBe(200);
     expect(res.body.retest).toMatchObject({ id: oldest, status: 'done' });
+  });
+});
+
+describe("a client's project findings in the portal: sorted, filtered and paged by the server", () => {
+  type Row = { id: string; title: string; severity: string; status: string };
+  type PortalPage = { findings: Row[]; next: string | null; matching: number };
+  let viewer: Agent;
+  let portalProject: ProjectRow;
+  const drafts: string[] = [];
+  const TITLES = ['alpha', 'Alpha', 'beta', 'Gamma', 'delta', 'Epsilon', 'zeta'];
+
+  beforeAll(async () => {
+    portalProject = await buildProject(app.db);
+    viewer = await signIn(app, await buildPortalUser(app.db, { client_id: portalProject.client_id, role: 'viewer' }));
+    // Ties on purpose in every sort key: repeated titles (in both cases), severities and statuses.
+    for (let i = 0; i < 60; i++)
+      await buildFinding(app.db, {
+        project_id: portalProject.id,
+        title: TITLES[i % TITLES.length]!,
+        severity: SEVERITIES[i % 5]!,
+        status: FINDING_STATUSES[i % 4]!,
+        published: true,
+      });
+    for (let i = 0; i < 5; i++) drafts.push((await buildFinding(app.db, { project_id: portalProject.id, title: 'draft', published: false })).id);
+  });
+
+  const read = async (query: string) => {
+    const res = await viewer.get(`/api/portal/projects/${portalProject.id}/findings${query}`);
+    expect(res.status, res.text).toBe(200);
+    return res.body as PortalPage;
+  };
+  /** Every page of a query, each row once, in the order they came. */
+  const readAll = async (query: string, limit: number) => {
+    const rows: Row[] = [];
+    let next: string | null = null;
+    let pages = 0;
+    do {
+      const p: PortalPage = await read(`?${query}&limit=${limit}${next ? `&after=${encodeURIComponent(next)}` : ''}`);
+      expect(p.findings.length).toBeLessThanOrEqual(limit);
+      rows.push(...p.findings);
+      next = p.next;
+      pages++;
+    } while (next);
+    return { rows, pages };
+  };
+  // The order the table promises, written out here independently of the server's SQL.
+  const sev = (r: Row) => SEVERITIES.indexOf(r.severity as (typeof SEVERITIES)[number]);
+  const sta = (r: Row) => FINDING_STATUSES.indexOf(r.status as (typeof FINDING_STATUSES)[number]);
+  const cmp = (a: number | string, b: number | string) => (a < b ? -1 : a > b ? 1 : 0);
+  const tie = (a: Row, b: Row) => cmp(sev(a), sev(b)) || cmp(a.title.toLowerCase(), b.title.toLowerCase()) || cmp(a.id, b.id);
+  const ORDERS: Record<string, (a: Row, b: Row) => number> = {
+    'severity:desc': (a, b) => cmp(sev(a), sev(b)) || tie(a, b),
+    'severity:asc': (a, b) => cmp(sev(b), sev(a)) || cmp(a.title.toLowerCase(), b.title.toLowerCase()) || cmp(a.id, b.id),
+    'title:asc': (a, b) => cmp(a.title.toLowerCase(), b.title.toLowerCase()) || tie(a, b),
+    'title:desc': (a, b) => cmp(b.title.toLowerCase(), a.title.toLowerCase()) || tie(a, b),
+    'status:asc': (a, b) => cmp(sta(a), sta(b)) || tie(a, b),
+    'status:desc': (a, b) => cmp(sta(b), sta(a)) || tie(a, b),
+  };
+
+  it.each(Object.keys(ORDERS))('sorts by %s: every published finding once across pages, in that order', async (key) => {
+    const [sort, dir] = key.split(':');
+    const { rows, pages } = await readAll(`sort=${sort}&dir=${dir}`, 7);
+    expect(pages).toBe(9);
+    expect(rows).toHaveLength(60);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(60);
+    expect(rows.map((r) => r.id)).toEqual([...rows].sort(ORDERS[key]).map((r) => r.id));
+    for (const d of drafts) expect(rows.map((r) => r.id)).not.toContain(d);
+  });
+
+  it('filters by severity and status, counting what matches', async () => {
+    const high = await readAll('severity=high&sort=title', 5);
+    expect(high.rows.map((r) => r.severity)).toEqual(Array(12).fill('high'));
+    expect((await read('?severity=high&limit=5')).matching).toBe(12);
+    const both = await readAll('severity=critical&status=open', 2);
+    expect(both.rows.length).toBe(3);
+    expect(both.rows.every((r) => r.severity === 'critical' && r.status === 'open')).toBe(true);
+    expect((await read('?severity=critical&status=open')).matching).toBe(3);
+    expect(await read('?status=closed')).toEqual({ findings: [], next: null, matching: 0 });
+  });
+
+  it('neither skips nor repeats a row when findings are published between pages', async () => {
+    const before = (await readAll('sort=title', 200)).rows.map((r) => r.id);
+    const first = await read('?sort=title&limit=10');
+    const added: string[] = [];
+    for (const title of ['aaa first', 'mmm middle', 'zzz last'])
+      added.push((await buildFinding(app.db, { project_id: portalProject.id, title, severity: 'low', published: true })).id);
+    const seen = first.findings.map((r) => r.id);
+    let next = first.next;
+    while (next) {
+      const p = await read(`?sort=title&limit=10&after=${encodeURIComponent(next)}`);
+      seen.push(...p.findings.map((r) => r.id));
+      next = p.next;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of before) expect(seen).toContain(id);
+    // Added after the cursor: read in this pass; added before it ("aaa first"): not, and nothing repeats.
+    expect(seen).toContain(added[1]);
+    expect(seen).toContain(added[2]);
+    expect(seen).not.toContain(added[0]);
+  });
+
+  it('answers bad input with a field error and changes nothing', async () => {
+    const titleCursor = (await read('?sort=title&limit=3')).next!;
+    for (const [query, field] of [
+      ['?sort=cvss', 'sort'],
+      ['?dir=up', 'dir'],
+      ['?severity=urgent', 'severity'],
+      ['?status=done', 'status'],
+      ['?limit=0', 'limit'],
+      ['?limit=201', 'limit'],
+      ['?after=bm9wZQ', 'after'],
+      // A cursor of the title order is no cursor of the severity order.
+      [`?sort=severity&after=${encodeURIComponent(titleCursor)}`, 'after'],
+      ['?clientId=x', ''],
+    ] as const) {
+      const res = await viewer.get(`/api/portal/projects/${portalProject.id}/findings${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      if (field) expect(res.body.error.details[0].path, query).toBe(field);
+    }
+  });
+
+  it("is the viewer's own client's only: another client's project and a made-up id are 404, staff 403, signed out 401", async () => {
+    const other = await signIn(app, await buildPortalUser(app.db, { role: 'manager' }));
+    expect((await other.get(`/api/portal/projects/${portalProject.id}/findings`)).status).toBe(404);
+    expect((await viewer.get(`/api/portal/projects/${crypto.randomUUID()}/findings`)).status).toBe(404);
+    expect((await staff.get(`/api/portal/projects/${portalProject.id}/findings`)).status).toBe(403);
+    expect((await new Agent(app.url).get(`/api/portal/projects/${portalProject.id}/findings`)).status).toBe(401);
   });
 });

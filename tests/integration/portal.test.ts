@@ -36,6 +36,7 @@ const routesFor = (x: DashboardWorld, f: FindingRow = x.findings['SQL injection 
   '/api/portal/dashboard',
   '/api/portal/projects',
   `/api/portal/projects/${x.web.id}`,
+  `/api/portal/projects/${x.web.id}/findings`,
   `/api/portal/findings/${f.id}`,
   '/api/portal/reports',
 ];
@@ -109,8 +110,8 @@ describe('isolation: another client, drafts and made-up ids all look the same', 
     }
     const cloud = await a.get(`/api/portal/projects/${w.cloud.id}`);
     expect(cloud.status).toBe(200);
-    expect(cloud.body.findings).toEqual([]);
     expect(cloud.body.project.findingCounts.total).toBe(0);
+    expect((await a.get(`/api/portal/projects/${w.cloud.id}/findings`)).body).toEqual({ findings: [], next: null, matching: 0 });
   });
 
   it('made-up and malformed ids → 404', async () => {
@@ -191,11 +192,14 @@ describe('projects, findings and reports', () => {
     for (const key of ['clientId', 'clientName', 'team']) expect(keysIn(projects).has(key), key).toBe(false);
   });
 
-  it('project details: its published findings and published reports', async () => {
-    const res = await (await signIn(app, w.people.viewer)).get(`/api/portal/projects/${w.web.id}`);
+  it('project details: its published reports; its published findings as summary rows from …/findings', async () => {
+    const a = await signIn(app, w.people.viewer);
+    const res = await a.get(`/api/portal/projects/${w.web.id}`);
     expect(res.body.project.name).toBe('Web application test');
-    expect(res.body.findings).toHaveLength(7);
-    expect(Object.keys(res.body.findings[0]).sort()).toEqual([
+    expect(Object.keys(res.body).sort()).toEqual(['project', 'reports']);
+    const list = (await a.get(`/api/portal/projects/${w.web.id}/findings`)).body;
+    expect([list.findings.length, list.matching, list.next]).toEqual([7, 7, null]);
+    expect(Object.keys(list.findings[0]).sort()).toEqual([
       'cvssScore',
       'dueAt',
       'duePaused',
@@ -289,13 +293,18 @@ describe('modules and visible fields take effect on the very next request', () =
       {
         module: 'projects',
         label: 'Projects',
-        paths: ['/api/portal/projects', `/api/portal/projects/${w.web.id}`, `/api/portal/projects/${crypto.randomUUID()}`],
+        paths: [
+          '/api/portal/projects',
+          `/api/portal/projects/${w.web.id}`,
+          `/api/portal/projects/${crypto.randomUUID()}`,
+          `/api/portal/projects/${w.web.id}/findings`,
+        ],
         gone: ['activeProjects', 'progress'],
       },
       {
         module: 'findings',
         label: 'Findings',
-        paths: [`/api/portal/findings/${finding.id}`, `/api/portal/findings/${w.drafts[0]!.id}`],
+        paths: [`/api/portal/findings/${finding.id}`, `/api/portal/findings/${w.drafts[0]!.id}`, `/api/portal/projects/${w.web.id}/findings`],
         gone: ['openBySeverity', 'progress'],
       },
       { module: 'reports', label: 'Reports', paths: ['/api/portal/reports'], gone: [] },
@@ -316,7 +325,8 @@ describe('modules and visible fields take effect on the very next request', () =
       if (c.module === 'reports') expect(kinds.has('report_published')).toBe(false);
       if (c.module !== 'projects') {
         const detail = (await a.get(`/api/portal/projects/${w.web.id}`)).body;
-        expect(detail[c.module]).toBeNull();
+        if (c.module === 'reports') expect(detail.reports).toBeNull();
+        else expect(Object.keys(detail).sort()).toEqual(['project', 'reports']);
       }
       await setClientModules(app.db, w.client.id, { [c.module]: true });
       for (const p of c.paths.slice(0, 1)) expect((await a.get(p)).status, p).toBe(200);
@@ -345,7 +355,7 @@ describe('modules and visible fields take effect on the very next request', () =
     for (const [key, fields] of Object.entries(fieldsOf)) {
       await setVisibleFields(app.db, w.client.id, { [key]: false });
       const hidden = (await a.get(`/api/portal/findings/${f.id}`)).body.finding;
-      const rows = (await a.get(`/api/portal/projects/${w.web.id}`)).body.findings;
+      const rows = (await a.get(`/api/portal/projects/${w.web.id}/findings`)).body.findings;
       for (const field of fields) {
         expect(Object.hasOwn(hidden, field), `${key} off: ${field}`).toBe(false);
         expect(keysIn(rows).has(field), `${key} off: ${field} in the table`).toBe(false);

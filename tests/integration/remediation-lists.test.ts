@@ -97,7 +97,7 @@ describe('due dates in the project findings tables', () => {
     });
     const info = await publishedFinding(app, project, { title: 'Info', severity: 'informational' });
 
-    const portal = await w.as.viewerA.get(`/api/portal/projects/${project.id}`);
+    const portal = await w.as.viewerA.get(`/api/portal/projects/${project.id}/findings`);
     expect(portal.status, portal.text).toBe(200);
     const rows = new Map(portal.body.findings.map((f: { id: string }) => [f.id, f]));
     expect(rows.get(late.id)).toMatchObject({ overdue: true, duePaused: false, dueAt: new Date(late.published_at! + 30 * DAY).toISOString() });

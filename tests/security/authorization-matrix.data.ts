@@ -316,6 +316,13 @@ export const MATRIX: MatrixEntry[] = [
   { method: 'GET', path: '/api/portal/dashboard', expect: portalOnly },
   { method: 'GET', path: '/api/portal/projects', expect: portalOnly },
   { method: 'GET', path: '/api/portal/projects/:projectId', expect: portalRead, params: (c) => ({ projectId: w(c).project.id }) },
+  {
+    method: 'GET',
+    path: '/api/portal/projects/:projectId/findings',
+    expect: portalRead,
+    params: (c) => ({ projectId: w(c).project.id }),
+    query: () => ({ sort: 'title', dir: 'desc', severity: 'high' }),
+  },
   { method: 'GET', path: '/api/portal/findings/:findingId', expect: portalRead, params: (c) => ({ findingId: w(c).finding.id }) },
   { method: 'GET', path: '/api/portal/reports', expect: portalOnly },
 ];

@@ -119,6 +119,7 @@ describe('canary: what client A’s people can see', () => {
       '/portal/findings/:findingId',
       '/portal/projects',
       '/portal/projects/:projectId',
+      '/portal/projects/:projectId/findings',
       '/portal/reports',
     ]);
     expect(allPaths().length).toBeGreaterThan(20);

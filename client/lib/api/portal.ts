@@ -1,3 +1,4 @@
+import type { PortalFindingPageQuery } from '$contracts/portal';
 import { ApiError, call } from './http';
 
 type F = typeof fetch;
@@ -9,6 +10,9 @@ type F = typeof fetch;
 export const getDashboard = (fetch?: F) => call('GET /portal/dashboard', { fetch });
 export const listPortalProjects = (fetch?: F) => call('GET /portal/projects', { fetch }).then((r) => r.projects);
 export const getPortalProject = (projectId: string, fetch?: F) => call('GET /portal/projects/:projectId', { params: { projectId }, fetch });
+/** One page of a project's findings, sorted and filtered by the server; `next` of the answer reads the page after. */
+export const getPortalProjectFindings = (projectId: string, query: PortalFindingPageQuery, fetch?: F) =>
+  call('GET /portal/projects/:projectId/findings', { params: { projectId }, query, fetch });
 export const getPortalFinding = (findingId: string, fetch?: F) =>
   call('GET /portal/findings/:findingId', { params: { findingId }, fetch }).then((r) => r.finding);
 export const listPortalReports = (fetch?: F) => call('GET /portal/reports', { fetch }).then((r) => r.reports);

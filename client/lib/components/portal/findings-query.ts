@@ -1,9 +1,11 @@
 import { FINDING_STATUSES, SEVERITIES, type FindingStatus, type Severity } from '$contracts/workspace';
-import type { FindingSummaryDTO } from '$contracts/portal';
-import { severityRank, statusRank } from './format';
+import { FINDING_SORTS, FINDING_SORT_FIRST_DIR, type FindingSort, type PortalFindingPageQuery } from '$contracts/portal';
 
-/** A project's findings table state, kept in the URL (?sort=&dir=&severity=&status=) so a view can be linked. */
-export type SortKey = 'severity' | 'title' | 'status';
+/**
+ * A project's findings table state, kept in the URL (?sort=&dir=&severity=&status=) so a view can
+ * be linked. The server sorts, filters and pages (GET /portal/projects/:id/findings).
+ */
+export type SortKey = FindingSort;
 export interface FindingsQuery {
   sort: SortKey;
   dir: 'asc' | 'desc';
@@ -11,16 +13,15 @@ export interface FindingsQuery {
   status: FindingStatus | 'all';
 }
 
-const SORTS: SortKey[] = ['severity', 'title', 'status'];
 /** The direction a column sorts in first: most severe first; titles and statuses A→Z / in workflow order. */
-export const FIRST_DIR: Record<SortKey, 'asc' | 'desc'> = { severity: 'desc', title: 'asc', status: 'asc' };
+export const FIRST_DIR = FINDING_SORT_FIRST_DIR;
 export const DEFAULT_QUERY: FindingsQuery = { sort: 'severity', dir: 'desc', severity: 'all', status: 'all' };
 
 const oneOf = <T extends string>(v: string | null, list: readonly T[]): T | undefined => (v && (list as readonly string[]).includes(v) ? (v as T) : undefined);
 
 /** Read the table state from the URL; anything unknown falls back to the default. */
 export function parseQuery(p: URLSearchParams): FindingsQuery {
-  const sort = oneOf(p.get('sort'), SORTS) ?? DEFAULT_QUERY.sort;
+  const sort = oneOf(p.get('sort'), FINDING_SORTS) ?? DEFAULT_QUERY.sort;
   return {
     sort,
     dir: oneOf(p.get('dir'), ['asc', 'desc'] as const) ?? FIRST_DIR[sort],
@@ -42,18 +43,15 @@ export function writeQuery(url: URL, q: FindingsQuery): URL {
   return next;
 }
 
-/** The rows to show: filtered, then sorted (ties broken by severity, then title). */
-export function applyQuery(rows: FindingSummaryDTO[], q: FindingsQuery): FindingSummaryDTO[] {
-  const key = (f: FindingSummaryDTO): number | string =>
-    q.sort === 'severity' ? severityRank(f.severity) : q.sort === 'status' ? statusRank(f.status) : f.title.toLocaleLowerCase();
-  const sign = q.dir === 'asc' ? 1 : -1;
-  return rows
-    .filter((f) => (q.severity === 'all' || f.severity === q.severity) && (q.status === 'all' || f.status === q.status))
-    .sort((a, b) => {
-      const ka = key(a);
-      const kb = key(b);
-      if (ka < kb) return -sign;
-      if (ka > kb) return sign;
-      return severityRank(b.severity) - severityRank(a.severity) || a.title.localeCompare(b.title);
-    });
+export const sameQuery = (a: FindingsQuery, b: FindingsQuery) => a.sort === b.sort && a.dir === b.dir && a.severity === b.severity && a.status === b.status;
+
+/** The API's query for this table state and page. */
+export function apiQuery(q: FindingsQuery, after?: string): PortalFindingPageQuery {
+  return {
+    sort: q.sort,
+    dir: q.dir,
+    ...(q.severity === 'all' ? {} : { severity: q.severity }),
+    ...(q.status === 'all' ? {} : { status: q.status }),
+    ...(after ? { after } : {}),
+  };
 }
