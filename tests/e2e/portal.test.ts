@@ -106,15 +106,17 @@ describe('the client portal in the browser', () => {
     expect(await page.locator('section', { hasText: 'Reports' }).getByText('This module is not enabled for your organisation').count()).toBe(1);
     await page.getByRole('button', { name: 'Title' }).click();
     await expect.poll(() => page.url()).toContain('sort=title&dir=asc');
-    await expect.poll(() => rowTitles(page)).toEqual([
-      'Missing HSTS header',
-      'Server banner disclosure',
-      'Session fixation',
-      'SQL injection in search',
-      'Stored XSS in comments',
-      'Verbose error messages',
-      'Weak password policy',
-    ]);
+    await expect
+      .poll(() => rowTitles(page))
+      .toEqual([
+        'Missing HSTS header',
+        'Server banner disclosure',
+        'Session fixation',
+        'SQL injection in search',
+        'Stored XSS in comments',
+        'Verbose error messages',
+        'Weak password policy',
+      ]);
     expect(await page.getByRole('columnheader', { name: 'Title' }).getAttribute('aria-sort')).toBe('ascending');
     await page.getByRole('button', { name: 'Title' }).click();
     await expect.poll(() => page.url()).toContain('dir=desc');
