@@ -101,7 +101,7 @@ const titleKey = sql<string>`lower(${sql.ref('findings.title')})`;
 const flip = (d: 'asc' | 'desc') => (d === 'asc' ? 'desc' : 'asc');
 
 /** The key parts of each sort, in order; ties go to the most severe, then the title A→Z, then the id. */
-export function findingPageOrder(sort: FindingSort, dir: 'asc' | 'desc'): KeyPart[] {
+function findingPageOrder(sort: FindingSort, dir: 'asc' | 'desc'): KeyPart[] {
   const bySeverity: KeyPart = { by: sevRank, dir: 'asc' }; // rank 0 = critical: "most severe first" is ascending
   const byTitle: KeyPart = { by: titleKey, dir: 'asc' };
   const byId: KeyPart = { by: 'findings.id', dir: 'asc' };

@@ -1,7 +1,7 @@
-import { FINDING_STATUSES, SEVERITIES, type FindingStatus, type Severity } from '$contracts/workspace';
+import type { FindingStatus, Severity } from '$contracts/workspace';
 import type { ProjectStatus } from '$contracts/workspace';
 
-/** Words and orderings the portal pages share. */
+/** Words the portal pages share. */
 
 export const SEVERITY_LABEL: Record<Severity, string> = { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', informational: 'Informational' };
 /** The CSS colour variable of a severity (from app.css). */
@@ -23,9 +23,6 @@ export const STATUS_LABEL: Record<FindingStatus, string> = {
 };
 export const PROJECT_STATUS_LABEL: Record<ProjectStatus, string> = { planned: 'Planned', active: 'Active', completed: 'Completed', archived: 'Archived' };
 
-/** Higher = more severe. */
-export const severityRank = (s: Severity) => SEVERITIES.length - SEVERITIES.indexOf(s);
-export const statusRank = (s: FindingStatus) => FINDING_STATUSES.indexOf(s);
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 const timeFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
