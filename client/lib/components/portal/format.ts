@@ -23,7 +23,6 @@ export const STATUS_LABEL: Record<FindingStatus, string> = {
 };
 export const PROJECT_STATUS_LABEL: Record<ProjectStatus, string> = { planned: 'Planned', active: 'Active', completed: 'Completed', archived: 'Archived' };
 
-
 const dateFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 const timeFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 /** 12 Mar 2026 (from an ISO time or a YYYY-MM-DD date). */
