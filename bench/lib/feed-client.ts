@@ -48,29 +48,46 @@ export class FeedClient {
   }
 
   /**
-   * `feed:subscribe {since}`; resolves with the time to the answer, its size and how many events
-   * it carried (throws when refused or told to resync).
+   * A whole catch-up: `feed:subscribe {since}`, then `feed:catchup` for each further part. Resolves
+   * with the time to the last part, the largest part's size, how many events and parts there were
+   * (throws when refused or told to resync).
    */
-  subscribe(since: number, timeoutMs = 120_000): Promise<{ bytes: number; events: number; ms: number }> {
+  async subscribe(since: number, timeoutMs = 120_000): Promise<{ bytes: number; events: number; parts: number; ms: number }> {
+    const sent = performance.now();
+    let frame = await this.ask('feed:subscribe', { since }, timeoutMs);
+    const until = Number(/"position":(\d+),"events"/.exec(frame)?.[1]);
+    let bytes = 0;
+    let events = 0;
+    let parts = 0;
+    for (;;) {
+      // Scanned, not parsed (the bench shares the server's cores). Each event is `{"position":…`
+      // (the subscribe answer's own position follows `"ok":true,`).
+      bytes = Math.max(bytes, Buffer.byteLength(frame));
+      events += frame.split('{"position":').length - 1;
+      parts++;
+      const next = /"next":(\d+)\}\]$/.exec(frame);
+      if (!next) break;
+      frame = await this.ask('feed:catchup', { after: Number(next[1]), until }, timeoutMs);
+    }
+    return { bytes, events, parts, ms: performance.now() - sent };
+  }
+
+  /** One request; resolves with the ack frame's payload (throws when refused or told to resync). */
+  private ask(event: string, payload: unknown, timeoutMs: number): Promise<string> {
     return new Promise((resolve, reject) => {
       const id = this.nextAck++;
-      const sent = performance.now();
       const t = setTimeout(() => {
         this.acks.delete(id);
-        reject(new Error(`feed:subscribe: no answer in ${timeoutMs} ms`));
+        reject(new Error(`${event}: no answer in ${timeoutMs} ms`));
       }, timeoutMs);
       this.acks.set(id, (frame) => {
         clearTimeout(t);
-        // Timed to the answer's arrival; it is only scanned, not parsed (the bench shares the server's cores).
-        const ms = performance.now() - sent;
-        const at = frame.indexOf('[');
-        if (!frame.startsWith('[{"ok":true', at)) return reject(new Error(`feed:subscribe refused: ${frame.slice(at, at + 160)}`));
-        if (frame.includes('"resync":true')) return reject(new Error('feed:subscribe answered resync'));
-        // Each event is `{"position":…` (the answer's own position follows `"ok":true,`).
-        const events = frame.split('{"position":').length - 1;
-        resolve({ bytes: Buffer.byteLength(frame), events, ms });
+        const body = frame.slice(frame.indexOf('['));
+        if (!body.startsWith('[{"ok":true')) return reject(new Error(`${event} refused: ${body.slice(0, 160)}`));
+        if (body.includes('"resync":true')) return reject(new Error(`${event} answered resync`));
+        resolve(body);
       });
-      this.ws.send(eventFrame('feed:subscribe', { since }, id));
+      this.ws.send(eventFrame(event, payload, id));
     });
   }
 

@@ -168,14 +168,21 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
         if (c.mode === 'sio' && c.subscribe) {
           // The answer is scanned raw (no JSON.parse of ~50 KB per socket: the receivers share the
           // server's two cores, and their parsing would be counted as the server's catch-up time).
-          const raw = await askRaw(s, 'feed:subscribe', { since }, c.timeoutMs);
-          if (!raw.startsWith('[{"ok":true')) throw new Error(`feed:subscribe refused: ${raw.slice(0, 120)}`);
-          if (raw.includes('"resync":true')) throw new Error('feed:subscribe answered resync');
-          const pos = /"position":(\d+),"events"/.exec(raw) ?? /"position":(\d+)/.exec(raw);
-          s.lastPos = pos ? Number(pos[1]) : s.lastPos;
-          const eventsAt = raw.indexOf('"events":[');
-          // Each event: its position, then the first marker of its data (every bench event carries one).
-          for (const m of raw.slice(eventsAt).matchAll(EVENT_IN_ANSWER)) record(s, m[2]!, Number(m[1]), Number(m[3]), false);
+          let raw = await askRaw(s, 'feed:subscribe', { since }, c.timeoutMs);
+          const pos = /"position":(\d+),"events"/.exec(raw);
+          const until = pos ? Number(pos[1]) : null;
+          // A long gap comes in parts: read each (feed:catchup) until the last.
+          for (let event = 'feed:subscribe'; ; event = 'feed:catchup') {
+            if (!raw.startsWith('[{"ok":true')) throw new Error(`${event} refused: ${raw.slice(0, 120)}`);
+            if (raw.includes('"resync":true')) throw new Error(`${event} answered resync`);
+            const eventsAt = raw.indexOf('"events":[');
+            // Each event: its position, then the first marker of its data (every bench event carries one).
+            for (const m of raw.slice(eventsAt).matchAll(EVENT_IN_ANSWER)) record(s, m[2]!, Number(m[1]), Number(m[3]), false);
+            const next = /"next":(\d+)\}\]$/.exec(raw);
+            if (!next || until === null) break;
+            raw = await askRaw(s, 'feed:catchup', { after: Number(next[1]), until }, c.timeoutMs);
+          }
+          s.lastPos = until ?? s.lastPos;
         }
         if (c.mode === 'sio' && c.joinChannel && spec.clientId) {
           const answer = await ask(s, 'presence:join', { target: { kind: 'channel', id: spec.clientId } }, c.timeoutMs);

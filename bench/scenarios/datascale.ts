@@ -71,7 +71,7 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
         const i = Math.max(0, w - 1);
         const socket = await (sockets[i] ??= FeedClient.connect(server.url, cookies[role][i]!));
         const r = await socket.subscribe(since(k++));
-        return { bytes: r.bytes, ms: r.ms, note: `${r.events} events per answer` };
+        return { bytes: r.bytes, ms: r.ms, note: `${r.events} events in ${r.parts} parts (bytes: the largest part)` };
       };
     };
     const plan: [DatascaleCall['name'], DatascaleCall['role'], string, string, Once?][] = [

@@ -31,6 +31,12 @@ export type Ack<T = Record<string, never>> = ({ ok: true } & T) | { ok: false; e
 /** `feed:subscribe`: join the viewer's client feed(s); `since` = last position seen (null on a fresh page). */
 export const FeedSubscribeInput = z.object({ since: z.number().int().min(0).nullable() }).strict();
 export type FeedSubscribeInput = z.infer<typeof FeedSubscribeInput>;
+/** `feed:catchup`: the next part of a catch-up, after `after` up to `until` (the subscribe answer's `next` and `position`). */
+export const FeedCatchupInput = z
+  .object({ after: z.number().int().min(0), until: z.number().int().min(0) })
+  .strict()
+  .refine((v) => v.after < v.until, { message: 'after must be below until', path: ['after'] });
+export type FeedCatchupInput = z.infer<typeof FeedCatchupInput>;
 
 /** A narrower room for presence and typing: one finding's page or one client's chat channel. */
 export const PresenceTarget = z.discriminatedUnion('kind', [

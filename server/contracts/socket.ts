@@ -4,6 +4,7 @@ import type {
   ChatMessageDTO,
   CommentDTO,
   FeedEventType,
+  FeedCatchupInput,
   FeedSubscribeInput,
   FindingSummaryDTO,
   MessageSendInput,
@@ -50,8 +51,14 @@ export type FeedEvent<K extends FeedEventType = FeedEventType> = K extends FeedE
 /** Any feed event, discriminated by `type`. */
 export type AnyFeedEvent = FeedEvent;
 
-/** Caught-up events in order, or `resync: true` when the gap is older than the log keeps (reload your data). */
-export type FeedSubscribeResult = { position: number; events: AnyFeedEvent[]; resync: boolean };
+/**
+ * Caught-up events in order, or `resync: true` when the gap is older than the log keeps (reload
+ * your data). A long gap comes in parts: `next` is where the following part starts (ask
+ * `feed:catchup { after: next, until: position }`), null when this part was the last.
+ */
+export type FeedSubscribeResult = { position: number; events: AnyFeedEvent[]; resync: boolean; next: number | null };
+/** The next part of a catch-up (`next` as above), or `resync: true` when the log no longer holds it. */
+export type FeedCatchupResult = { events: AnyFeedEvent[]; resync: boolean; next: number | null };
 
 /** Pushes that are not feed events (no position; not caught up after a reconnect). */
 export interface PushEvents {
@@ -67,6 +74,7 @@ export type ServerToClientEvents = { [K in FeedEventType]: (e: FeedEvent<K>) => 
 /** Browser → server: each event's payload and what its ack answers. */
 export interface Requests {
   'feed:subscribe': { input: FeedSubscribeInput; result: FeedSubscribeResult };
+  'feed:catchup': { input: FeedCatchupInput; result: FeedCatchupResult };
   'presence:join': { input: { target: PresenceTarget }; result: PresenceJoinResult };
   'presence:leave': { input: { target: PresenceTarget }; result: Record<string, never> };
   'typing:start': { input: { target: PresenceTarget }; result: Record<string, never> };

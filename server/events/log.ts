@@ -40,14 +40,23 @@ export const appendEvent = (trx: Db, e: NewClientEvent, now: number): Promise<vo
  */
 export type FeedScope = 'staff' | { staffOf: readonly string[] } | { clientId: string };
 
+/** The log rows after `since` up to `upTo` of the feed scope, oldest first (null: the scope reaches no client). */
+function scoped(db: Db, since: number, upTo: number, scope: FeedScope) {
+  const q = db.selectFrom('client_events').where('position', '>', since).where('position', '<=', upTo);
+  if (scope === 'staff') return q;
+  if ('clientId' in scope) return q.where('client_id', '=', scope.clientId).where('audience', '=', 'all');
+  return scope.staffOf.length ? q.where('client_id', 'in', scope.staffOf) : null;
+}
+
 /** Events after `since`, oldest first, of the feed scope. */
 export async function eventsSince(db: Db, since: number, upTo: number, scope: FeedScope, limit: number): Promise<ClientEventRow[]> {
-  let q = db.selectFrom('client_events').selectAll().where('position', '>', since).where('position', '<=', upTo);
-  if (scope === 'staff') return q.orderBy('position').limit(limit).execute();
-  if ('clientId' in scope) q = q.where('client_id', '=', scope.clientId).where('audience', '=', 'all');
-  else if (scope.staffOf.length) q = q.where('client_id', 'in', scope.staffOf);
-  else return [];
-  return q.orderBy('position').limit(limit).execute();
+  return (await scoped(db, since, upTo, scope)?.selectAll().orderBy('position').limit(limit).execute()) ?? [];
+}
+
+/** Whether the scope has more than `n` events after `since` up to `upTo` (reads positions only, through the index). */
+export async function moreEventsThan(db: Db, since: number, upTo: number, scope: FeedScope, n: number): Promise<boolean> {
+  const row = await scoped(db, since, upTo, scope)?.select('position').orderBy('position').limit(1).offset(n).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The newest committed position (0 for an empty log). */

@@ -1,16 +1,23 @@
 import type { ClientEventRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
-import { FeedSubscribeInput } from '../contracts/realtime.js';
-import type { AnyFeedEvent, FeedSubscribeResult } from '../contracts/socket.js';
-import { eventFloor, eventsSince, latestPosition, type FeedScope } from '../events/log.js';
+import { FeedCatchupInput, FeedSubscribeInput } from '../contracts/realtime.js';
+import type { AnyFeedEvent, FeedCatchupResult, FeedSubscribeResult } from '../contracts/socket.js';
+import { eventFloor, eventsSince, latestPosition, moreEventsThan, type FeedScope } from '../events/log.js';
+import { conflict, validationFailed } from '../errors.js';
 import type { Viewer } from '../auth/session.js';
 import { handle } from './ack.js';
 import type { AppServer, AppSocket } from './socket-types.js';
 import { loadEventData, portalAudience, presentEvents, presentLoaded, STAFF_AUDIENCE } from './feed-presenters.js';
 import { rooms } from './rooms.js';
 
-/** Catch-up answers at most this many events; a longer gap gets "resync" (reload the page's data). */
+/** A catch-up covers at most this many events; a longer gap gets "resync" (reload the page's data). */
 export const CATCHUP_MAX = 5000;
+/**
+ * One catch-up answer reads at most this many log rows and stops adding events past this many
+ * bytes of JSON; the rest follows in further parts (`feed:catchup`), so no answer is large.
+ */
+export const CATCHUP_PART_ROWS = 250;
+export const CATCHUP_PART_BYTES = 128 * 1024;
 /** How long one presented catch-up answer is shared by the sockets of one audience asking the same. */
 const CATCHUP_SHARE_MS = 1000;
 const BATCH = 500;
@@ -121,10 +128,26 @@ export function createFeed(io: AppServer, deps: AppDeps) {
       socket.join(wanted);
       socket.data.feed = true;
       const mark = lastEmitted;
-      if (since === null) return { position: mark, events: [], resync: false };
-      if (since > mark || since < (await eventFloor(deps.db))) return { position: mark, events: [], resync: true };
-      const caught = await catchUp(scope, since, mark);
-      return caught ? { position: mark, events: caught, resync: false } : { position: mark, events: [], resync: true };
+      const resync = { position: mark, events: [], resync: true, next: null };
+      if (since === null) return { ...resync, resync: false };
+      if (since > mark || since < (await eventFloor(deps.db))) return resync;
+      if (await moreEventsThan(deps.db, since, mark, scope, CATCHUP_MAX)) return resync;
+      const part = await catchUp(scope, since, mark);
+      return part ? { position: mark, events: part.events, resync: false, next: part.next } : resync;
+    });
+
+    /**
+     * `feed:catchup`: the next part of this socket's catch-up. Only up to what the feed has pushed
+     * (`until` ≤ the mark): later events reach the socket live, so reading them here would repeat them.
+     */
+    handle(deps, socket, 'feed:catchup', FeedCatchupInput, async ({ after, until }): Promise<FeedCatchupResult> => {
+      if (!socket.data.feed) throw conflict('Subscribe to the feed first (feed:subscribe).');
+      if (until > lastEmitted) throw validationFailed('until: past the feed position', [{ path: 'until', message: 'past the feed position' }]);
+      const resync = { events: [], resync: true, next: null };
+      if (after < (await eventFloor(deps.db))) return resync;
+      const { scope } = await feedRooms(socket.data.viewer.user);
+      const part = await catchUp(scope, after, until);
+      return part ? { events: part.events, resync: false, next: part.next } : resync;
     });
   }
 
@@ -141,14 +164,16 @@ export function createFeed(io: AppServer, deps: AppDeps) {
   }
 
   /**
-   * The events after `since` up to `mark`, presented for the scope's audience as it is now (null:
-   * resync). Sockets of one audience coming back together (a server restart, a network blip) ask
-   * the same question: the answer is computed once and shared while it is in flight and for
+   * One part of a catch-up: the events after `since` up to `mark`, presented for the scope's
+   * audience as it is now — at most CATCHUP_PART_ROWS log rows and about CATCHUP_PART_BYTES —
+   * and where the next part starts (null: this was the last; the whole answer null: resync).
+   * Sockets of one audience coming back together (a server restart, a network blip) ask the same
+   * question: the answer is computed once and shared while it is in flight and for
    * CATCHUP_SHARE_MS after. The key holds everything the answer depends on — the audience's
    * settings, `since` and `mark` (any change to a presented entity logs an event, which moves
    * `mark`) — so a shared answer is the one this socket would have computed.
    */
-  async function catchUp(scope: FeedScope, since: number, mark: number): Promise<AnyFeedEvent[] | null> {
+  async function catchUp(scope: FeedScope, since: number, mark: number): Promise<CatchupPart | null> {
     let audience = STAFF_AUDIENCE;
     let audienceKey = scope === 'staff' ? 'staff' : 'staffOf' in scope ? `staff:${scope.staffOf.join(',')}` : '';
     if (scope !== 'staff' && 'clientId' in scope) {
@@ -167,18 +192,41 @@ export function createFeed(io: AppServer, deps: AppDeps) {
     if (hit && now - hit.at <= CATCHUP_SHARE_MS) return hit.answer;
     if (shared.size >= 256) for (const [k, v] of shared) if (now - v.at > CATCHUP_SHARE_MS) shared.delete(k);
     const answer = (async () => {
-      const rows = await eventsSince(deps.db, since, mark, scope, CATCHUP_MAX + 1);
-      if (rows.length > CATCHUP_MAX) return null;
-      return (await presentEvents(deps.db, rows, audience)).filter((e): e is AnyFeedEvent => e !== null);
+      const rows = await eventsSince(deps.db, since, mark, scope, CATCHUP_PART_ROWS);
+      return partOf(rows, await presentEvents(deps.db, rows, audience), mark);
     })();
     shared.set(key, { at: now, answer });
     answer.catch(() => shared.delete(key));
     return answer;
   }
-  const shared = new Map<string, { at: number; answer: Promise<AnyFeedEvent[] | null> }>();
+  const shared = new Map<string, { at: number; answer: Promise<CatchupPart | null> }>();
 
   deps.bus.on('events.appended', pump);
   return { register, rescope, pump, drain: async () => void (await pumping) };
+}
+
+type CatchupPart = { events: AnyFeedEvent[]; next: number | null };
+
+/**
+ * The events of one catch-up part (`presented[i]` is row i as this audience sees it, null when
+ * it may not): every row's event until about CATCHUP_PART_BYTES of JSON (at least one event), and
+ * the position of the last row covered as `next` while rows may remain. A row never splits.
+ */
+export function partOf(rows: { position: number }[], presented: (AnyFeedEvent | null)[], mark: number): CatchupPart {
+  const events: AnyFeedEvent[] = [];
+  let bytes = 0;
+  let covered = 0;
+  for (; covered < rows.length; covered++) {
+    const e = presented[covered];
+    if (!e) continue;
+    const size = Buffer.byteLength(JSON.stringify(e));
+    if (events.length > 0 && bytes + size > CATCHUP_PART_BYTES) break;
+    events.push(e);
+    bytes += size;
+  }
+  const last = covered > 0 ? rows[covered - 1]!.position : null;
+  const more = covered < rows.length || rows.length === CATCHUP_PART_ROWS;
+  return { events, next: more && last !== null && last < mark ? last : null };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { AppSocket } from './socket-types.js';
  * Events a browser sends by itself (on connecting, on leaving a page): they are checked like any
  * other, but they are not the person's activity, so they don't keep an idle session alive.
  */
-const PASSIVE = new Set(['feed:subscribe', 'presence:leave']);
+const PASSIVE = new Set(['feed:subscribe', 'feed:catchup', 'presence:leave']);
 
 /**
  * Re-validate a socket's session as HTTP does for a request: the same validator, with the

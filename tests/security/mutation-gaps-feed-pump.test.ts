@@ -116,9 +116,9 @@ describe('feed:subscribe answers', () => {
     const s = await feed(staffAgent);
     const mark = await latestPosition(app.db);
     await app.server.drain();
-    expect(await ask(s.socket, 'feed:subscribe', { since: null })).toEqual({ ok: true, position: mark, events: [], resync: false });
-    expect(await ask(s.socket, 'feed:subscribe', { since: mark + 1 })).toEqual({ ok: true, position: mark, events: [], resync: true });
-    expect(await ask(s.socket, 'feed:subscribe', { since: mark })).toEqual({ ok: true, position: mark, events: [], resync: false });
+    expect(await ask(s.socket, 'feed:subscribe', { since: null })).toEqual({ ok: true, position: mark, events: [], resync: false, next: null });
+    expect(await ask(s.socket, 'feed:subscribe', { since: mark + 1 })).toEqual({ ok: true, position: mark, events: [], resync: true, next: null });
+    expect(await ask(s.socket, 'feed:subscribe', { since: mark })).toEqual({ ok: true, position: mark, events: [], resync: false, next: null });
   });
 
   it('a cursor at the pruned floor is caught up; one below it gets resync; no cursor is never resync', async () => {
@@ -139,9 +139,9 @@ describe('feed:subscribe answers', () => {
         resync: false,
         events: [{ position: mark }],
       });
-      expect(await ask(s.socket, 'feed:subscribe', { since: mark - 2 })).toEqual({ ok: true, position: mark, events: [], resync: true });
+      expect(await ask(s.socket, 'feed:subscribe', { since: mark - 2 })).toEqual({ ok: true, position: mark, events: [], resync: true, next: null });
       // A fresh subscriber has no cursor to judge: never resync.
-      expect(await ask(s.socket, 'feed:subscribe', { since: null })).toEqual({ ok: true, position: mark, events: [], resync: false });
+      expect(await ask(s.socket, 'feed:subscribe', { since: null })).toEqual({ ok: true, position: mark, events: [], resync: false, next: null });
     } finally {
       await app.db.updateTable('firm').set({ event_floor: 0 }).execute();
     }
@@ -198,7 +198,7 @@ describe('feed:subscribe answers', () => {
     await setClientModules(app.db, client.id, { projects: false });
     const second = await feedSocket(app, agent, since);
     open.push(second.socket);
-    expect(second.answer).toEqual({ ok: true, position: first.answer.position, events: [], resync: false });
+    expect(second.answer).toEqual({ ok: true, position: first.answer.position, events: [], resync: false, next: null });
   });
 
   it('more than CATCHUP_MAX (5000) missed events: resync; exactly CATCHUP_MAX: all of them', async () => {
@@ -232,7 +232,7 @@ describe('feed:subscribe answers', () => {
     await app.server.drain();
     const over = await feedSocket(app, agent, since);
     open.push(over.socket);
-    expect(over.answer).toEqual({ ok: true, position: all.answer.position + 1, events: [], resync: true });
+    expect(over.answer).toEqual({ ok: true, position: all.answer.position + 1, events: [], resync: true, next: null });
   });
 });
 

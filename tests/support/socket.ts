@@ -68,13 +68,29 @@ export function recordAll(socket: Socket): { events: [string, any][]; ofType(typ
   return { events, ofType: (type) => events.filter(([e]) => e === type).map(([, p]) => p) };
 }
 
-/** A connected socket subscribed to its feed (since = last position seen, or null). */
-export async function feedSocket(app: TestApp, agent: Agent, since: number | null = null): Promise<{ socket: Socket; position: number; answer: any }> {
+/**
+ * A connected socket subscribed to its feed (since = last position seen, or null) as the browser does it: `feed:subscribe`, then `feed:catchup`
+ * for each further part of a long gap. `answer` is the subscribe answer with every part's events;
+ * `parts` how many answers it took.
+ */
+export async function feedSocket(
+  app: TestApp,
+  agent: Agent,
+  since: number | null = null,
+): Promise<{ socket: Socket; position: number; answer: any; parts: number }> {
   const socket = connectSocket(app, agent);
   await connected(socket);
   const answer = await ask(socket, 'feed:subscribe', { since });
   if (!answer.ok) throw new Error(`feed:subscribe refused: ${JSON.stringify(answer.error)}`);
-  return { socket, position: answer.position, answer };
+  let parts = 1;
+  for (let part = answer; part.next !== null; parts++) {
+    part = await ask(socket, 'feed:catchup', { after: part.next, until: answer.position });
+    if (!part.ok) throw new Error(`feed:catchup refused: ${JSON.stringify(part.error)}`);
+    if (part.resync) throw new Error('feed:catchup answered resync');
+    answer.events.push(...part.events);
+  }
+  answer.next = null;
+  return { socket, position: answer.position, answer, parts };
 }
 
 /** Wait until `check()` is true (polling), or fail with `what`. */

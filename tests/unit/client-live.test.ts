@@ -94,6 +94,48 @@ describe('Live', () => {
     expect(got).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('reads a long gap part by part, holding live events until the last part; a drop midway resumes after the last event applied', async () => {
+    const port = await freePort();
+    const subscribes: unknown[] = [];
+    const catchups: unknown[] = [];
+    let dropped = false;
+    await serve(port, (s) => {
+      s.on('feed:subscribe', (input: { since: number | null }, ack: (a: unknown) => void) => {
+        subscribes.push(input.since);
+        if (input.since === null) return ack({ ok: true, position: 0, events: [], resync: false, next: null });
+        if (subscribes.length === 2) {
+          s.emit('finding:unpublished', ev(8)); // live, overtakes the parts: held until they are in
+          return ack({ ok: true, position: 7, events: [ev(1), ev(2)], resync: false, next: 2 });
+        }
+        ack({ ok: true, position: 7, events: [ev(5), ev(6)], resync: false, next: 6 });
+      });
+      s.on('feed:catchup', (input: { after: number; until: number }, ack: (a: unknown) => void) => {
+        catchups.push([input.after, input.until]);
+        if (input.after === 2) return ack({ ok: true, events: [ev(3), ev(4)], resync: false, next: 4 });
+        if (input.after === 4 && !dropped) {
+          dropped = true;
+          return s.conn.close(); // the connection drops before this part arrives
+        }
+        ack({ ok: true, events: [ev(7)], resync: false, next: null });
+      });
+      if (subscribes.length === 0) setTimeout(() => s.conn.close(), 50); // the first connection: drop, come back with position 0
+    });
+    const live = connect(port);
+    const got: number[] = [];
+    live.on('finding:unpublished', (e) => got.push(e.position));
+    await until(() => got.includes(7));
+    await new Promise((r) => setTimeout(r, 100));
+    // 1–4 from the first pass, then (after the drop) 5–7 from a subscribe that resumed after 4.
+    expect(got).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(subscribes).toEqual([null, 0, 4]);
+    expect(catchups).toEqual([
+      [2, 7],
+      [4, 7],
+      [6, 7],
+    ]);
+    expect(live.state).toBe('live');
+  });
+
   it('a gap the server can no longer fill calls the resync listeners instead of applying anything', async () => {
     const port = await freePort();
     await serve(port, (s) => s.on('feed:subscribe', (_i: unknown, ack: (a: unknown) => void) => ack({ ok: true, position: 40, events: [], resync: true })));

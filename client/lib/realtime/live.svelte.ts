@@ -162,11 +162,20 @@ export class Live {
     try {
       const ack = await this.emit('feed:subscribe', { since: this.position });
       if (!ack.ok) throw new Error(ack.error.message);
-      if (ack.resync) {
+      // A long gap comes in parts; each part's events are applied as it arrives, so a lost
+      // connection midway resumes from the last one applied.
+      let part: { events: AnyFeedEvent[]; resync: boolean; next: number | null } = ack;
+      while (!part.resync) {
+        for (const e of part.events) this.deliver(e);
+        if (typeof part.next !== 'number') break; // null: the last part (a server without parts sends none)
+        const more = await this.emit('feed:catchup', { after: part.next, until: ack.position });
+        if (!more.ok) throw new Error(more.error.message);
+        part = more;
+      }
+      if (part.resync) {
         this.position = ack.position;
         this.resyncers.forEach((f) => f());
       } else {
-        for (const e of ack.events) this.deliver(e);
         this.position = Math.max(this.position ?? 0, ack.position);
       }
       this.catchingUp = false;
