@@ -33,6 +33,7 @@ describe('datascale in the browser', () => {
     expect(b.initial_js_transfer_kb).toBeGreaterThan(0);
     const loaded = b.initial_js_chunks.map((c) => `/_app/immutable/${c.file}`).sort();
     expect(loaded).toEqual(staticJsOf(ROOT, '/(app)/portal'));
+    expect(b.initial_js_chunks.filter((c) => c.name).length, "chunks named from Vite's manifest").toBeGreaterThan(0);
 
     expect(b.pages.map((p) => p.role)).toEqual(['manager', 'manager', 'analyst', 'analyst']);
     for (const p of b.pages) {
@@ -44,6 +45,7 @@ describe('datascale in the browser', () => {
         expect(s.rows, `${p.name} ${k}: rows or comments shown`).toBeGreaterThan(0);
         expect(s.api_ms, `${p.name} ${k}: an API answer before the content`).toBeGreaterThan(0);
       }
+      expect(p.samples.cold[0]!.scripts, `${p.name}: scripts fetched cold`).toBeGreaterThan(0);
       expect(p.cold_ms_median).toBe(p.samples.cold[0]!.ms);
       expect(p.cold_ms_max).toBe(p.cold_ms_median);
       expect(p.warm_ms_median).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../../../tests/support/browser.js';
 import { summarize } from '../accounting.js';
+import { ROOT } from '../server.js';
 import { initialJs, type InitialJs } from './initial-js.js';
 
 /**
@@ -30,6 +31,9 @@ interface Sample {
   dom_ms: number;
   /** The last API answer that arrived before the content was in the DOM. */
   api_ms: number | null;
+  /** Script files fetched (from the network or the cache) before the content was in the DOM, and when the last one arrived. */
+  scripts: number;
+  scripts_ms: number | null;
   /** Main-thread tasks over 50 ms between the start and the content shown (Long Tasks API), summed. */
   long_tasks_ms: number;
   /** Elements matching the first selector when the content appeared (table rows, comments). */
@@ -91,7 +95,7 @@ export async function browserFigures(
     return { skipped };
   }
   try {
-    const js = await withContext(browser, o.url, o.cookies.manager, PORTAL_HOME, (page) => initialJs(page, o.url, () => shown(page, PORTAL_HOME.path)));
+    const js = await withContext(browser, o.url, o.cookies.manager, PORTAL_HOME, (page) => initialJs(page, o.url, ROOT, () => shown(page, PORTAL_HOME.path)));
     log(`datascale: initial JS of ${PORTAL_HOME.path}: ${js.initial_js_gzip_kb} KB gzip in ${js.initial_js_files} files`);
     const pages: BrowserPageResult[] = [];
     for (const p of o.pages) {
@@ -166,14 +170,16 @@ async function collect(page: Page): Promise<Sample> {
     });
   return page.evaluate(() => {
     const b = (window as any).__bench as { start: number; dom: number; painted: number; rows: number };
-    const api = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
-      .filter((e) => e.name.includes('/api/') && e.startTime >= b.start && e.responseEnd <= b.dom)
-      .map((e) => e.responseEnd);
+    const before = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => e.startTime >= b.start && e.responseEnd <= b.dom);
+    const api = before.filter((e) => new URL(e.name).pathname.startsWith('/api/')).map((e) => e.responseEnd);
+    const scripts = before.filter((e) => new URL(e.name).pathname.endsWith('.js')).map((e) => e.responseEnd);
     const long = ((window as any).__benchLong as [number, number][]).filter(([t]) => t >= b.start && t < b.painted).reduce((sum, [, d]) => sum + d, 0);
     return {
       ms: Math.round(b.painted - b.start),
       dom_ms: Math.round(b.dom - b.start),
       api_ms: api.length ? Math.round(Math.max(...api) - b.start) : null,
+      scripts: scripts.length,
+      scripts_ms: scripts.length ? Math.round(Math.max(...scripts) - b.start) : null,
       long_tasks_ms: Math.round(long),
       rows: b.rows,
     };

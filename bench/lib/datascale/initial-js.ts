@@ -24,14 +24,17 @@ export interface InitialJs {
   initial_js_transfer_encoding: string;
   initial_js_files: number;
   initial_js_page: string;
-  /** The biggest files first (name without the hash), KB gzip / raw. */
-  initial_js_chunks: { file: string; gzip_kb: number; raw_kb: number }[];
+  /** The biggest files first: path under _app/immutable, Vite's name for it (its first module), KB gzip / raw. */
+  initial_js_chunks: { file: string; name: string | null; gzip_kb: number; raw_kb: number }[];
 }
 
 const kb = (b: number) => Math.round((b / 1024) * 10) / 10;
 
-/** Open the page (`load` navigates and resolves once its content is shown, with ms since navigation start) and measure its scripts. */
-export async function initialJs(page: Page, url: string, load: () => Promise<{ ms: number }>): Promise<InitialJs> {
+/**
+ * Open the page (`load` navigates and resolves once its content is shown, with ms since navigation
+ * start) and measure its scripts. `root` holds the build (.svelte-kit), for the chunks' names.
+ */
+export async function initialJs(page: Page, url: string, root: string, load: () => Promise<{ ms: number }>): Promise<InitialJs> {
   const encodings = new Map<string, string>();
   page.on('response', (r) => {
     if (r.url().endsWith('.js')) encodings.set(new URL(r.url()).pathname, r.headers()['content-encoding'] ?? 'identity');
@@ -48,6 +51,7 @@ export async function initialJs(page: Page, url: string, load: () => Promise<{ m
   const files: { file: string; gzip: number; raw: number }[] = [];
   for (const s of scripts) files.push({ file: s.path, gzip: await gzipBytes(url + s.path), raw: s.decoded });
   files.sort((a, b) => b.gzip - a.gzip);
+  const names = new Map(Object.values(readManifest(root)).map((m) => [`/${m.file}`, m.name ?? null]));
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   return {
     initial_js_gzip_kb: kb(sum(files.map((f) => f.gzip))),
@@ -56,7 +60,12 @@ export async function initialJs(page: Page, url: string, load: () => Promise<{ m
     initial_js_transfer_encoding: [...new Set(scripts.map((s) => encodings.get(s.path) ?? 'unknown'))].join(', '),
     initial_js_files: files.length,
     initial_js_page: new URL(page.url()).pathname,
-    initial_js_chunks: files.map((f) => ({ file: f.file.replace(/^.*\/_app\/immutable\//, ''), gzip_kb: kb(f.gzip), raw_kb: kb(f.raw) })),
+    initial_js_chunks: files.map((f) => ({
+      file: f.file.replace(/^.*\/_app\/immutable\//, ''),
+      name: names.get(f.file) ?? null,
+      gzip_kb: kb(f.gzip),
+      raw_kb: kb(f.raw),
+    })),
   };
 }
 
@@ -81,12 +90,8 @@ function gzipBytes(href: string): Promise<number> {
  * (`/_app/immutable/…`). `root` holds .svelte-kit (the project).
  */
 export function staticJsOf(root: string, routeId: string): string[] {
-  const kit = path.join(root, '.svelte-kit');
-  const manifest = JSON.parse(readFileSync(path.join(kit, 'output', 'client', '.vite', 'manifest.json'), 'utf8')) as Record<
-    string,
-    { file: string; imports?: string[] }
-  >;
-  const app = readFileSync(path.join(kit, 'generated', 'client-optimized', 'app.js'), 'utf8');
+  const manifest = readManifest(root);
+  const app = readFileSync(path.join(root, '.svelte-kit', 'generated', 'client-optimized', 'app.js'), 'utf8');
   const m = new RegExp(`"${routeId.replace(/[()[\]]/g, '\\$&')}": \\[(-?\\d+)(?:,\\[([\\d,]*)\\])?`).exec(app);
   if (!m) throw new Error(`route ${routeId} is not in SvelteKit's route table`);
   const nodes = [0, 1, ...(m[2] ? m[2].split(',').map(Number) : []), Math.abs(Number(m[1]))];
@@ -105,4 +110,9 @@ export function staticJsOf(root: string, routeId: string): string[] {
   };
   for (const r of roots) visit(r);
   return [...seen].map((k) => `/${manifest[k]!.file}`).sort();
+}
+
+/** Vite's manifest of the client build: source module → its output file, name and static imports. */
+function readManifest(root: string): Record<string, { file: string; name?: string; imports?: string[] }> {
+  return JSON.parse(readFileSync(path.join(root, '.svelte-kit', 'output', 'client', '.vite', 'manifest.json'), 'utf8'));
 }
