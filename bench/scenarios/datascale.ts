@@ -113,11 +113,15 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
       calls.push({ name, role, page, path: p, ...m });
     }
     const measured = calls.filter((c) => Number.isFinite(c.p99_ms));
+    // A browser failure (a page changed its markup, Chromium crashed) must not lose the API figures above.
     const browser: BrowserFigures = o.browserReps
       ? await browserFigures(
           { url: server.url, cookies: { analyst: cookies.analyst[0]!, manager: cookies.manager[0]! }, pages: browserPages(ids), reps: o.browserReps },
           ctx.log,
-        )
+        ).catch((err: Error) => {
+          ctx.log(`datascale: the browser figures failed: ${err.stack ?? err}`);
+          return { skipped: `browser figures failed: ${err.message}` };
+        })
       : { skipped: 'not asked for (browserReps 0)' };
     return {
       scale: o.scale,
