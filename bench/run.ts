@@ -49,7 +49,7 @@ const SIZES = {
     capacity: { sockets: 10_000, receivers: 4, baselines: true },
     catchup: { sockets: 1000, events: 100, receivers: 4 },
     mixed: { steps: [400, 1000, 2500, 5000, 7500, 10_000, 12_500, 15_000], stepMs: 30_000, channelSize: 20, perUserPerMinute: 1, receivers: 4, warmupMs: 5000 },
-    datascale: { scale: 1, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 5000, catchupEvents: 1000 },
+    datascale: { scale: 1, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 5000, catchupEvents: 1000, browserReps: 5 },
   },
   quick: {
     fanout: { sockets: 200, posts: 40, warmup: 5, receivers: 2, baselines: true },
@@ -57,7 +57,7 @@ const SIZES = {
     capacity: { sockets: 1000, receivers: 2, baselines: true },
     catchup: { sockets: 200, events: 100, receivers: 2 },
     mixed: { steps: [200, 1000, 2000], stepMs: 5000, channelSize: 20, perUserPerMinute: 1, receivers: 2, warmupMs: 3000 },
-    datascale: { scale: 0.05, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 2000, catchupEvents: 1000 },
+    datascale: { scale: 0.05, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 2000, catchupEvents: 1000, browserReps: 3 },
   },
 };
 

@@ -1,9 +1,22 @@
 import type { DatascaleCall, DatascaleResult } from '../scenarios/datascale.js';
+import type { BrowserFigures, BrowserPageResult } from './datascale/browser.js';
 
 /** The datascale table (Markdown): one row per call, flagged where the issue's targets are missed. */
 
 /** The issue's targets for a page's call (reported, never enforced). */
 export const DATASCALE_TARGETS = { p99_ms: 50, bytes: 256 * 1024 };
+
+/** The issue's browser targets: the portal's initial JavaScript, and each heavy page's content shown within 1 s. */
+export const BROWSER_TARGETS = { initial_js_gzip_kb: 150 };
+
+/** Whether a page met its target: the median of cold, warm and in-app loads each within it. */
+const pageMet = (p: BrowserPageResult) => Math.max(p.cold_ms_median, p.warm_ms_median, p.spa_ms_median) <= p.target_ms;
+
+/** Whether the browser figures met the targets (null when they were not measured). */
+export function browserMet(b: BrowserFigures | undefined): { js: boolean | null; pages: boolean | null } {
+  if (!b || 'skipped' in b) return { js: null, pages: null };
+  return { js: b.initial_js_gzip_kb <= BROWSER_TARGETS.initial_js_gzip_kb, pages: b.pages.every(pageMet) };
+}
 
 /** Whether every call met them (null when datascale did not run). */
 export function datascaleMet(d: DatascaleResult | undefined): boolean | null {
@@ -49,5 +62,58 @@ export function datascaleTable(d: DatascaleResult): string {
     line(head),
     line(head.map(() => '---')),
     ...rows,
+  ].join('\n');
+}
+
+/**
+ * The browser table (Markdown): the initial JavaScript, then one row per page with its medians
+ * and maxima, and where a cold load's time goes (medians): scripts fetched before the content and
+ * when the last arrived, when the last API answer arrived, main-thread tasks over 50 ms.
+ */
+export function browserTable(b: BrowserFigures): string {
+  if ('skipped' in b) return `datascale in the browser: ${b.skipped}`;
+  const yes = (ok: boolean) => (ok ? 'yes' : 'NO');
+  const head = [
+    'page',
+    'as',
+    'cold median / max ms',
+    'warm median / max ms',
+    'in-app median / max ms',
+    'rows',
+    'cold: scripts loaded (last at ms)',
+    'cold: last API answer at ms',
+    'cold: long tasks ms',
+    'target',
+    'met',
+  ];
+  const line = (c: (string | number)[]) => `| ${c.join(' | ')} |`;
+  const median = (xs: (number | null)[]) => {
+    const v = xs.filter((x): x is number => x !== null).sort((x, y) => x - y);
+    return v.length ? v[Math.floor((v.length - 1) / 2)]! : '—';
+  };
+  const biggest = b.initial_js_chunks
+    .slice(0, 5)
+    .map((c) => `${c.name ?? c.file} ${c.gzip_kb}`)
+    .join(', ');
+  return [
+    `datascale in Chromium: initial JavaScript of ${b.initial_js_page}: ${b.initial_js_gzip_kb} KB gzip (${b.initial_js_raw_kb} KB raw, ${b.initial_js_files} files; Chromium transferred ${b.initial_js_transfer_kb} KB as ${b.initial_js_transfer_encoding}); target ≤ ${BROWSER_TARGETS.initial_js_gzip_kb} KB: ${yes(browserMet(b).js!)}. Biggest (KB gzip): ${biggest}`,
+    '',
+    line(head),
+    line(head.map(() => '---')),
+    ...b.pages.map((p) =>
+      line([
+        p.name,
+        p.role,
+        `${p.cold_ms_median} / ${p.cold_ms_max}`,
+        `${p.warm_ms_median} / ${p.warm_ms_max}`,
+        `${p.spa_ms_median} / ${p.spa_ms_max}`,
+        p.samples.cold[0]?.rows ?? '—',
+        `${median(p.samples.cold.map((s) => s.scripts))} (${median(p.samples.cold.map((s) => s.scripts_ms))})`,
+        median(p.samples.cold.map((s) => s.api_ms)),
+        median(p.samples.cold.map((s) => s.long_tasks_ms)),
+        `≤ ${p.target_ms}`,
+        pageMet(p) ? 'yes' : '**NO**',
+      ]),
+    ),
   ].join('\n');
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { datascaleMet, datascaleTable } from './datascale-report.js';
+import { browserMet, browserTable, datascaleMet, datascaleTable } from './datascale-report.js';
 
 /** The machine a run happened on (for the README and the JSON). */
 export function machine() {
@@ -71,6 +71,8 @@ export function targetsOf(r: Any) {
     ),
     'mixed.users >= 10000': check(mixed === null ? null : mixed >= 10_000),
     'datascale: every call p99 <= 50 ms and <= 256 KB': datascaleMet(r.datascale as never),
+    'datascale: portal initial JS <= 150 KB gzip': browserMet(g(r, 'datascale.browser')).js,
+    'datascale: heavy pages show their content <= 1000 ms in Chromium (cold, warm, in-app medians)': browserMet(g(r, 'datascale.browser')).pages,
   };
 }
 
@@ -187,6 +189,30 @@ export function tableOf(r: Any): string {
       '≤ 50 ms, ≤ 256 KB each',
       met('datascale: every call p99 <= 50 ms and <= 256 KB'),
     ]);
+    const b = d.browser;
+    if (b && !('skipped' in b)) {
+      const worst = Math.max(...b.pages.map((p: Any) => Math.max(p.cold_ms_median, p.warm_ms_median, p.spa_ms_median)));
+      rows.push([
+        '',
+        `portal initial JavaScript, gzip (${b.initial_js_files} files)`,
+        `${fmt(b.initial_js_gzip_kb)} KB`,
+        '',
+        '',
+        '',
+        '≤ 150 KB',
+        met('datascale: portal initial JS <= 150 KB gzip'),
+      ]);
+      rows.push([
+        '',
+        `slowest page median to content in Chromium, of ${b.pages.length} (table below)`,
+        `${worst} ms`,
+        '',
+        '',
+        '',
+        '≤ 1000 ms',
+        met('datascale: heavy pages show their content <= 1000 ms in Chromium (cold, warm, in-app medians)'),
+      ]);
+    } else if (b) rows.push(['', 'browser figures', String(b.skipped).slice(0, 160), '', '', '', '', '—']);
   }
   for (const [k, v] of Object.entries(r))
     if (v && typeof v === 'object' && 'error' in v) rows.push([k, 'FAILED', String((v as Any).error).slice(0, 120), '', '', '', '', '']);
@@ -198,4 +224,5 @@ export function tableOf(r: Any): string {
 export function printTable(r: Any): void {
   process.stdout.write(`\n${tableOf(r)}\n`);
   if (r.datascale?.calls) process.stdout.write(`\n${datascaleTable(r.datascale)}\n`);
+  if (r.datascale?.browser) process.stdout.write(`\n${browserTable(r.datascale.browser)}\n`);
 }

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import path from 'node:path';
 import { withCleanup, type BenchContext } from '../lib/context.js';
 import { generateDataScale, type DataScale } from '../lib/datascale-seed.js';
+import { browserFigures, browserPages, type BrowserFigures } from '../lib/datascale/browser.js';
 import { FeedClient } from '../lib/feed-client.js';
 import { httpGet, measure, type Measured, type Once } from '../lib/measure.js';
 import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
@@ -16,6 +17,8 @@ export interface DatascaleOptions {
   concurrentMs: number;
   /** Events a catch-up answer carries (feed:subscribe with `since` that far back). */
   catchupEvents: number;
+  /** Chromium loads of each heavy page (cold, warm and in-app each time); 0 or absent: no browser figures. */
+  browserReps?: number;
 }
 
 /** One measured call: the endpoint key of server/contracts/endpoints.ts (or the socket request), who asked, for which page. */
@@ -36,6 +39,8 @@ export interface DatascaleResult {
   calls: DatascaleCall[];
   worst_p99_ms: number | null;
   not_built: string[];
+  /** Issue 19 point 3: the portal's initial JavaScript and the heavy pages' time to content in Chromium. */
+  browser: BrowserFigures;
 }
 
 /**
@@ -43,6 +48,8 @@ export interface DatascaleResult {
  * folder (bench/lib/datascale-seed.ts), starts the production server on it and measures every
  * API call the pages make, as the person who uses each page: serial requests (p50/p99, server
  * CPU per request, answer size), then concurrent clients (p50/p99 under load, requests/s).
+ * Then, in Chromium, the portal's initial JavaScript and how soon the heavy pages show their
+ * content (bench/lib/datascale/browser.ts).
  */
 export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise<DatascaleResult> {
   return withCleanup(async (defer) => {
@@ -106,6 +113,16 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
       calls.push({ name, role, page, path: p, ...m });
     }
     const measured = calls.filter((c) => Number.isFinite(c.p99_ms));
+    // A browser failure (a page changed its markup, Chromium crashed) must not lose the API figures above.
+    const browser: BrowserFigures = o.browserReps
+      ? await browserFigures(
+          { url: server.url, cookies: { analyst: cookies.analyst[0]!, manager: cookies.manager[0]! }, pages: browserPages(ids), reps: o.browserReps },
+          ctx.log,
+        ).catch((err: Error) => {
+          ctx.log(`datascale: the browser figures failed: ${err.stack ?? err}`);
+          return { skipped: `browser figures failed: ${err.message}` };
+        })
+      : { skipped: 'not asked for (browserReps 0)' };
     return {
       scale: o.scale,
       generate_s: data.seconds,
@@ -115,6 +132,7 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
       calls,
       worst_p99_ms: measured.length ? Math.max(...measured.map((c) => c.p99_ms)) : null,
       not_built: ['audit search (the staff audit-log search over 5,000,000 rows): not built yet, another issue adds it'],
+      browser,
     };
   });
 }
