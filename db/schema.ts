@@ -265,6 +265,8 @@ export interface FindingTable {
 interface FindingStatusHistoryTable {
   id: Generated<number>;
   finding_id: string;
+  /** The finding's client (a finding never changes client): one client's changes, newest first, by index. */
+  client_id: string;
   from_status: FindingStatus | null;
   to_status: FindingStatus;
   note: Generated<string>;

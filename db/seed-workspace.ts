@@ -169,13 +169,22 @@ export async function seedWorkspace(db: Db, clientIds: Map<string, string>, staf
           if (f.published) {
             await trx
               .insertInto('finding_status_history')
-              .values({ finding_id: id, from_status: null, to_status: 'open', note: '', actor_id: staffIds[0] ?? null, at: now - 86_400_000 })
+              .values({
+                finding_id: id,
+                client_id: clientId,
+                from_status: null,
+                to_status: 'open',
+                note: '',
+                actor_id: staffIds[0] ?? null,
+                at: now - 86_400_000,
+              })
               .execute();
             if (f.status !== 'open')
               await trx
                 .insertInto('finding_status_history')
                 .values({
                   finding_id: id,
+                  client_id: clientId,
                   from_status: 'open',
                   to_status: f.status,
                   note: 'Updated during the demo engagement.',

@@ -6,6 +6,7 @@ import * as collaboration from './2026-11-23T1000_collaboration.js';
 import * as heldInvitations from './2026-12-02T1800_held-invitations.js';
 import * as staffScope from './2026-12-03T1000_staff-scope.js';
 import * as pageIndexes from './2026-12-03T1200_page-indexes.js';
+import * as historyClient from './2026-12-03T1400_history-client.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T1800_held-invitations': heldInvitations,
   '2026-12-03T1000_staff-scope': staffScope,
   '2026-12-03T1200_page-indexes': pageIndexes,
+  '2026-12-03T1400_history-client': historyClient,
 };

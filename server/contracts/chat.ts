@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_BODY, MessageSendInput, type ChatMessageDTO } from './realtime.js';
+import type { ChatMessagePreviewDTO } from './chat-preview.js';
 
 /**
  * The chat channel's HTTP contract (shared with the browser). Sending over a socket uses
@@ -44,7 +45,7 @@ export interface ChatChannelDTO {
   archived: boolean;
   /** Whether the client's people can use the chat now: portal on, not archived, Chat module on (staff may still read and answer when not). */
   chatEnabled: boolean;
-  lastMessage: ChatMessageDTO | null;
+  lastMessage: ChatMessagePreviewDTO | null;
   lastActivityAt: string | null;
   /** Live messages by others after the read position, counted up to 100 (shown as "99+"). */
   unread: number;

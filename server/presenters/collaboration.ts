@@ -7,6 +7,7 @@ import { isInternal } from '../policies/access.js';
 import type { CommentWithAuthor } from '../repositories/comments.js';
 import type { MessageWithAuthor } from '../repositories/chat.js';
 import { iso } from './iso.js';
+import { previewText, type ChatMessagePreviewDTO } from '../contracts/chat-preview.js';
 
 export type { CommentWithAuthor, MessageWithAuthor };
 
@@ -64,6 +65,18 @@ export function presentMessage(m: MessageWithAuthor, attachments: AttachmentRow[
     createdAt: () => iso(m.created_at),
     editedAt: () => iso(m.edited_at),
     deleted: () => gone,
+  });
+}
+
+/** A channel's last message as the channel list shows it (no HTML, no attachments: one line of text). */
+export function presentMessagePreview(m: MessageWithAuthor, attachmentNames: string[], profile: VisibilityProfile): ChatMessagePreviewDTO {
+  const gone = m.deleted_at !== null;
+  return pick<ChatMessagePreviewDTO>('messagePreview', profile, {
+    id: () => m.id,
+    author: () => author(m.author_id, m.author_name, m.author_kind),
+    text: () => previewText(m.body, gone, attachmentNames),
+    deleted: () => gone,
+    createdAt: () => iso(m.created_at),
   });
 }
 

@@ -282,11 +282,16 @@ export async function recentPublications(db: Db, clientId: string, limit: number
   return rows.map((r) => ({ id: r.id, title: r.title, at: r.published_at! }));
 }
 
-/** The latest status changes of published findings made once the client could see them. */
+/**
+ * The latest status changes of published findings made once the client could see them: the
+ * client's changes newest first by index (finding_status_history_client), each checked against
+ * its finding, until `limit` are found.
+ */
 export function recentStatusChanges(db: Db, clientId: string, limit: number): Promise<StatusEventRow[]> {
   return published(db, clientId)
     .innerJoin('finding_status_history as h', 'h.finding_id', 'findings.id')
     .select(['findings.id as id', 'findings.title as title', 'h.at as at', 'h.from_status', 'h.to_status'])
+    .where('h.client_id', '=', clientId)
     .where('h.from_status', 'is not', null)
     .whereRef('h.at', '>=', 'findings.published_at')
     .orderBy('h.at', 'desc')

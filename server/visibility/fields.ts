@@ -139,6 +139,13 @@ export const VISIBILITY = {
     editedAt: both,
     deleted: both,
   },
+  messagePreview: {
+    id: both,
+    author: both,
+    text: both,
+    deleted: both,
+    createdAt: both,
+  },
   attachment: {
     id: both,
     kind: both,

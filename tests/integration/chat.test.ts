@@ -33,7 +33,8 @@ describe('GET /api/chat/channels', () => {
     expect(ids).toContain(p.b.id);
     expect(ids.indexOf(p.a.id)).toBeLessThan(ids.indexOf(p.b.id));
     const a = list.body.channels.find((c: any) => c.clientId === p.a.id);
-    expect(a).toMatchObject({ unread: 2, lastMessage: { body: 'second' } });
+    expect(a).toMatchObject({ unread: 2, lastMessage: { text: 'second', deleted: false } });
+    expect(Object.keys(a.lastMessage).sort()).toEqual(['author', 'createdAt', 'deleted', 'id', 'text']);
 
     const own = await (await signIn(app, p.viewerA)).get('/api/chat/channels');
     expect(own.status).toBe(200);

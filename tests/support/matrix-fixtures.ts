@@ -303,7 +303,9 @@ export async function buildWorld(app: TestApp): Promise<World> {
     .execute();
   await db
     .insertInto('finding_status_history')
-    .values(L.map((l) => ({ finding_id: findingIds[l], from_status: null, to_status: 'open' as const, note: '', actor_id: null, at: now })))
+    .values(
+      L.map((l) => ({ finding_id: findingIds[l], client_id: clientIds[l], from_status: null, to_status: 'open' as const, note: '', actor_id: null, at: now })),
+    )
     .execute();
   await db
     .insertInto('evidence')

@@ -105,6 +105,7 @@ export async function addStatusChange(
     .insertInto('finding_status_history')
     .values({
       finding_id: findingId,
+      client_id: (await db.selectFrom('findings').select('client_id').where('id', '=', findingId).executeTakeFirstOrThrow()).client_id,
       from_status: change.from ?? null,
       to_status: change.to,
       note: change.note ?? '',

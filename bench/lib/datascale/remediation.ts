@@ -153,7 +153,7 @@ export function writeRemediation(g: Gen, clientId: string, campaigns: Campaign[]
     'verdict_at',
     'verdict_notes',
   ]);
-  const history = inserter(sqlite, 'finding_status_history', ['finding_id', 'from_status', 'to_status', 'note', 'actor_id', 'at']);
+  const history = inserter(sqlite, 'finding_status_history', ['finding_id', 'client_id', 'from_status', 'to_status', 'note', 'actor_id', 'at']);
   let requests = 0;
   for (const c of campaigns) {
     if (!c.request || !c.findings.length) continue;
@@ -185,7 +185,7 @@ export function writeRemediation(g: Gen, clientId: string, campaigns: Campaign[]
       rounds++;
     }
     for (const m of s.moves) {
-      history(findingId, m.from, m.to, m.note, m.actor, m.at);
+      history(findingId, clientId, m.from, m.to, m.note, m.actor, m.at);
       const type = m.from === null ? 'finding:published' : 'remediation:updated';
       logEvent(g, { at: m.at, client_id: clientId, type, audience: 'all', entity_id: findingId, data: '{}' });
     }

@@ -27,7 +27,7 @@ export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, fi
     if (publish && !(await hasHistory(trx, findingId))) {
       await trx
         .insertInto('finding_status_history')
-        .values({ finding_id: findingId, from_status: null, to_status: f.status, note: '', actor_id: ctx.viewer.user.id, at: now })
+        .values({ finding_id: findingId, client_id: f.client_id, from_status: null, to_status: f.status, note: '', actor_id: ctx.viewer.user.id, at: now })
         .execute();
     }
     // Withdrawal is told to the client's users too (their pages drop it); its content is not.

@@ -127,7 +127,7 @@ export async function applyMove(trx: Trx, ctx: CommandContext, findingId: string
   if (Number(res.numUpdatedRows) !== 1) throw conflict('The finding changed meanwhile. Reload and try again.');
   await trx
     .insertInto('finding_status_history')
-    .values({ finding_id: f.id, from_status: f.status, to_status: input.to, note: input.notes, actor_id: user.id, at: now })
+    .values({ finding_id: f.id, client_id: f.client_id, from_status: f.status, to_status: input.to, note: input.notes, actor_id: user.id, at: now })
     .execute();
   await appendFindingEvent(trx, f.id, 'remediation:updated', now);
   await writeAudit(

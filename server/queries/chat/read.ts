@@ -1,7 +1,7 @@
 import type { AppDeps } from '../../context.js';
 import type { ChatChannelDTO, ChatHistoryDTO, ChatHistoryQuery } from '../../contracts/chat.js';
 import { can } from '../../policies/index.js';
-import { presentMessage } from '../../presenters/collaboration.js';
+import { presentMessage, presentMessagePreview } from '../../presenters/collaboration.js';
 import { channelStats, loadMessages, messageIdsPage, readPosition } from '../../repositories/chat.js';
 import { clientSees, isArchived, reachesSql, requireSees } from '../../policies/access.js';
 import { resolveProfile, STAFF_PROFILE } from '../../visibility/profile.js';
@@ -36,7 +36,13 @@ export async function listChannels(deps: Pick<AppDeps, 'db'>, ctx: CommandContex
       clientName: c.name,
       archived: isArchived(c),
       chatEnabled: clientSees('chat', c),
-      lastMessage: m ? presentMessage(m, attachments.get(m.id) ?? [], profile) : null,
+      lastMessage: m
+        ? presentMessagePreview(
+            m,
+            (attachments.get(m.id) ?? []).map((a) => a.original_name),
+            profile,
+          )
+        : null,
       lastActivityAt: iso(m?.created_at),
       unread: s?.unread ?? 0,
       lastReadId: s?.lastRead ?? 0,

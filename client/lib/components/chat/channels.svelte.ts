@@ -1,4 +1,5 @@
 import type { ChatChannelDTO } from '$contracts/chat';
+import { previewOf } from '$contracts/chat-preview';
 import type { FeedEvent } from '$contracts/socket';
 import { live } from '$lib/realtime/live.svelte';
 
@@ -19,14 +20,14 @@ export class ChannelListState {
     const created = (e: FeedEvent<'message:created'>) => {
       const c = this.channels.find((x) => x.clientId === e.clientId);
       if (!c || (c.lastMessage && c.lastMessage.id >= e.data.id)) return;
-      c.lastMessage = e.data;
+      c.lastMessage = previewOf(e.data);
       c.lastActivityAt = e.data.createdAt;
       if (e.data.author.id !== this.me) c.unread += 1;
       this.channels = [c, ...this.channels.filter((x) => x !== c)].sort((a, b) => Number(a.archived) - Number(b.archived));
     };
     const changed = (e: FeedEvent<'message:updated' | 'message:deleted'>) => {
       const c = this.channels.find((x) => x.clientId === e.clientId);
-      if (c?.lastMessage?.id === e.data.id) c.lastMessage = e.data;
+      if (c?.lastMessage?.id === e.data.id) c.lastMessage = previewOf(e.data);
     };
     const offs = [live.on('message:created', created), live.on('message:updated', changed), live.on('message:deleted', changed)];
     return () => offs.forEach((off) => off());
