@@ -12,7 +12,8 @@ import {
   type RemediationWorld,
 } from '../support/remediation.js';
 import { getBytes, smallPng } from '../support/images.js';
-import { buildFinding } from '../support/workspace.js';
+import { buildFinding, buildProject } from '../support/workspace.js';
+import { buildClient } from '../support/factories.js';
 
 const DAY = 86_400_000;
 let app: TestApp;
@@ -293,6 +294,19 @@ describe('who may do what (every route)', () => {
 });
 
 describe('due dates and the pause (injectable clock)', () => {
+  it("the staff dashboard counts published findings of clients that are not archived, and drops a client's on archiving", async () => {
+    const count = async () => (await w.as.analyst.get('/api/remediation/summary')).body.summary;
+    const before = await count();
+    const client = await buildClient(app.db);
+    const project = await buildProject(app.db, { client_id: client.id });
+    await publishedFinding(app, project, { severity: 'high' });
+    await publishedFinding(app, project, { severity: 'low' });
+    await buildFinding(app.db, { project_id: project.id, severity: 'high', published: false });
+    expect((await count()).openWithDeadline).toBe(before.openWithDeadline + 2);
+    await app.db.updateTable('clients').set({ archived_at: app.clock() }).where('id', '=', client.id).execute();
+    expect(await count()).toEqual(before);
+  });
+
   it('due = published + target; overdue past it; paused while pending; counted on both dashboards', async () => {
     const f = await publishedFinding(app, w.project, { severity: 'high' });
     const info = await publishedFinding(app, w.project, { severity: 'informational' });

@@ -102,10 +102,17 @@ export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ct
   } else {
     authorize(u, 'remediation.queue');
   }
-  // A client's people: what they may see. Staff: published findings of clients not archived.
-  const visible = clientId
-    ? seesSql(u, 'finding', { clients: 'c', findings: 'f' })
-    : sql<SqlBool>`${stateSql.published('f')} and ${stateSql.notArchived('c')} and ${reachesSql(u, 'f.client_id')}`;
+  // A client's people: what they may see (their one client joined). Staff: published findings of
+  // clients not archived, counted without joining each finding's client.
+  const findings = () =>
+    clientId
+      ? deps.db
+          .selectFrom('findings as f')
+          .innerJoin('clients as c', 'c.id', 'f.client_id')
+          .where(seesSql(u, 'finding', { clients: 'c', findings: 'f' }))
+      : deps.db
+          .selectFrom('findings as f')
+          .where(sql<SqlBool>`${stateSql.published('f')} and ${stateSql.ofClientNotArchived('f')} and ${reachesSql(u, 'f.client_id')}`);
   const [days, retests] = await Promise.all([
     remediationDays(deps.db),
     deps.db
@@ -117,24 +124,27 @@ export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ct
   ]);
   const now = deps.clock();
   const due = dueSql('f', days, now);
-  const findings = () => deps.db.selectFrom('findings as f').innerJoin('clients as c', 'c.id', 'f.client_id').where(visible);
   // Counted in SQL from the findings_status index alone (a firm's years of findings are never
   // loaded, nor their rows read): counts by status and severity, then the overdue ones with their due
   // time, and only the few listed are read in full.
-  const [byStatus, overdue] = await Promise.all([
+  const [byStatus, overdue, listed] = await Promise.all([
     findings()
       .select(['f.status', 'f.severity', (eb) => eb.fn.countAll<number>().as('n')])
       .where('f.status', 'in', ['open', 'not_fixed', 'partially_fixed', 'pending_verification', 'verified_fixed'])
       .groupBy(['f.status', 'f.severity'])
       .execute(),
     findings()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where(due.overdue)
+      .executeTakeFirstOrThrow(),
+    findings()
       .select(['f.id', due.dueAt.as('due_at')])
       .where(due.overdue)
       .orderBy('due_at')
       .orderBy('f.id')
+      .limit(OVERDUE_LIST)
       .execute(),
   ]);
-  const listed = overdue.slice(0, OVERDUE_LIST);
   const details = new Map(
     listed.length
       ? (
@@ -154,7 +164,7 @@ export async function remediationSummary(deps: Pick<AppDeps, 'db' | 'clock'>, ct
   const count = (statuses: readonly string[], withDeadline = false) =>
     byStatus.filter((r) => statuses.includes(r.status) && (!withDeadline || r.severity !== 'informational')).reduce((n, r) => n + Number(r.n), 0);
   return {
-    overdue: overdue.length,
+    overdue: Number(overdue.n),
     pending: count(['pending_verification']),
     verifiedFixed: count(['verified_fixed']),
     // A published finding has a deadline unless it is informational.
