@@ -3,7 +3,7 @@ import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
 import { insertCommentRow } from '../support/comments.js';
-import { appWithSockets, ask, connectSocket, connected, feedSocket } from '../support/socket.js';
+import { appWithSockets, ask, connectSocket, connected, feedSocket, logEvents } from '../support/socket.js';
 import { latestPosition } from '../../server/events/log.js';
 import { CATCHUP_PART_BYTES, CATCHUP_PART_ROWS, partOf } from '../../server/realtime/feed.js';
 import type { AnyFeedEvent } from '../../server/contracts/socket.js';
@@ -17,20 +17,6 @@ import type { AnyFeedEvent } from '../../server/contracts/socket.js';
 
 let app: TestApp;
 const open = appWithSockets((a) => void (app = a));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `n` events of a client about one entity (a project unless said), written straight to the log, then pushed. */
-async function logMany(clientId: string, entityId: string, n: number, type = 'project:updated', data = '{}'): Promise<void> {
-  const rows = Array.from({ length: n }, () => ({ client_id: clientId, type, audience: 'all' as const, entity_id: entityId, data, at: app.clock() }));
-  for (let i = 0; i < rows.length; i += 500)
-    await app.db
-      .insertInto('client_events')
-      .values(rows.slice(i, i + 500))
-      .execute();
-  app.deps.bus.publish('events.appended', {});
-  await sleep(10);
-  await app.server.drain();
-}
 
 describe('a catch-up in parts', () => {
   it('1,000 missed events: every one once and in order, in parts of at most CATCHUP_PART_ROWS, only the own client’s', async () => {
@@ -42,8 +28,8 @@ describe('a catch-up in parts', () => {
     const since = await latestPosition(app.db);
     // Interleaved: A's and B's events alternate in the log.
     for (let i = 0; i < 4; i++) {
-      await logMany(a.id, pa.id, 250);
-      await logMany(b.id, pb.id, 100);
+      await logEvents(app, a.id, pa.id, 250);
+      await logEvents(app, b.id, pb.id, 100);
     }
     const viewer = await signIn(app, await buildPortalUser(app.db, { client_id: a.id }));
     const back = await feedSocket(app, viewer, since);
@@ -73,7 +59,7 @@ describe('a catch-up in parts', () => {
     const commentId = await insertCommentRow(app.db, finding, author, { body: 'word '.repeat(400) });
     await app.server.drain();
     const since = await latestPosition(app.db);
-    await logMany(c.id, commentId, 1000, 'comment:updated', JSON.stringify({ findingId: finding.id }));
+    await logEvents(app, c.id, commentId, 1000, 'comment:updated', JSON.stringify({ findingId: finding.id }));
     const socket = connectSocket(app, await signIn(app, author));
     open.push(socket);
     await connected(socket);
@@ -116,7 +102,7 @@ describe('a catch-up in parts', () => {
     const p = await buildProject(app.db, { client_id: c.id });
     await app.server.drain();
     const since = await latestPosition(app.db);
-    await logMany(c.id, p.id, 600);
+    await logEvents(app, c.id, p.id, 600);
     const agent = await signIn(app, await buildPortalUser(app.db, { client_id: c.id }));
     const socket = connectSocket(app, agent);
     open.push(socket);
@@ -136,7 +122,7 @@ describe('a catch-up in parts', () => {
     const pb = await buildProject(app.db, { client_id: b.id });
     await app.server.drain();
     const since = await latestPosition(app.db);
-    await logMany(b.id, pb.id, 300);
+    await logEvents(app, b.id, pb.id, 300);
     const s = await feedSocket(app, await signIn(app, await buildPortalUser(app.db, { client_id: a.id })), since);
     open.push(s.socket);
     expect(s.answer.events).toEqual([]);

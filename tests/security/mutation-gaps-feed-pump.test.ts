@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding, buildProject, setClientModules } from '../support/workspace.js';
-import { appWithSockets, ask, feedSocket, recordAll, until } from '../support/socket.js';
+import { appWithSockets, ask, feedSocket, logEvents, recordAll, until } from '../support/socket.js';
 import { appendEvent, latestPosition, type NewClientEvent } from '../../server/events/log.js';
 import { CATCHUP_MAX } from '../../server/realtime/feed.js';
 
@@ -206,22 +206,7 @@ describe('feed:subscribe answers', () => {
     const project = await buildProject(app.db, { client_id: client.id });
     await app.server.drain();
     const since = await latestPosition(app.db);
-    const rows = Array.from({ length: CATCHUP_MAX }, () => ({
-      client_id: client.id,
-      type: 'project:updated',
-      audience: 'all' as const,
-      entity_id: project.id,
-      data: '{}',
-      at: app.clock(),
-    }));
-    for (let i = 0; i < rows.length; i += 1000)
-      await app.db
-        .insertInto('client_events')
-        .values(rows.slice(i, i + 1000))
-        .execute();
-    app.deps.bus.publish('events.appended', {});
-    await sleep(10);
-    await app.server.drain();
+    await logEvents(app, client.id, project.id, CATCHUP_MAX);
     const agent = await portalAgent(client.id)();
     const all = await feedSocket(app, agent, since);
     open.push(all.socket);

@@ -120,3 +120,19 @@ export function appWithSockets(started: (app: TestApp) => void | Promise<void>, 
   });
   return sockets;
 }
+
+/**
+ * `n` events of a client about one entity (`project:updated` unless said), written straight to
+ * the log in bulk as commands would have logged them, then pushed; resolves once the feed has.
+ */
+export async function logEvents(app: TestApp, clientId: string, entityId: string, n: number, type = 'project:updated', data = '{}'): Promise<void> {
+  const rows = Array.from({ length: n }, () => ({ client_id: clientId, type, audience: 'all' as const, entity_id: entityId, data, at: app.clock() }));
+  for (let i = 0; i < rows.length; i += 500)
+    await app.db
+      .insertInto('client_events')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  app.deps.bus.publish('events.appended', {});
+  await new Promise((r) => setTimeout(r, 10));
+  await app.server.drain();
+}
