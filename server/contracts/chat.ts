@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { MAX_BODY, MessageSendInput, type ChatMessageDTO } from './realtime.js';
+import { MAX_BODY } from './constants.js';
+import { MessageSendInput, type ChatMessageDTO } from './realtime.js';
 
 /**
  * The chat channel's HTTP contract (shared with the browser). Sending over a socket uses
@@ -31,11 +32,6 @@ export type ChatHistoryQuery = z.infer<typeof ChatHistoryQuery>;
 
 /** POST /api/chat/:clientId/attachments?name=… (the file itself is the request body). */
 export const AttachmentUploadQuery = z.object({ name: z.string().max(1000).optional() }).strict();
-
-/** The types a chat file may be (judged from its bytes), for the composer's file picker and its help text. */
-export const CHAT_FILE_ACCEPT =
-  '.png,.jpg,.jpeg,.webp,.gif,.pdf,.txt,.csv,.log,.zip,image/png,image/jpeg,image/webp,image/gif,application/pdf,text/plain,text/csv,application/zip';
-export const CHAT_FILE_TYPES_LABEL = 'images (PNG, JPEG, WebP, GIF), PDF, text (TXT, CSV, LOG) and ZIP';
 
 /** One client's channel as the channel list shows it. */
 export interface ChatChannelDTO {

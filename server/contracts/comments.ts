@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuery } from './api.js';
-import { clientMessageId, MAX_BODY, type CommentDTO } from './realtime.js';
+import { MAX_BODY, MENTION_PATTERN, mentionToken } from './constants.js';
+import { clientMessageId, type CommentDTO } from './realtime.js';
 
 /**
  * Comments on findings, shared with the browser: request schemas, the mention token and the
@@ -40,17 +41,7 @@ export interface MentionCandidateDTO {
 
 export type CommentAnswer = { comment: CommentDTO; created?: boolean };
 
-/**
- * A mention as stored in a comment: `@[Display Name](user-id)`. The composer inserts it from
- * the autocomplete; the server finds mentions only in the stored text with MENTION_PATTERN and
- * re-checks each named user's access (a typed token grants nothing).
- */
-export const MENTION_PATTERN = /@\[([^\]\n]{1,120})\]\(([A-Za-z0-9_-]{1,64})\)/g;
-
-/** The stored token for one person (brackets in a name are dropped so the token stays one token). */
-export function mentionToken(p: { id: string; name: string }): string {
-  return `@[${p.name.replace(/[[\]()\n]/g, '').trim() || 'someone'}](${p.id})`;
-}
+export { MENTION_PATTERN, mentionToken };
 
 /** The ids mentioned in a stored text, once each, in order of first appearance. */
 export function mentionedIds(text: string): string[] {

@@ -1,12 +1,8 @@
 import { z } from 'zod';
+import { CAPTION_MAX, MAX_REDACTIONS } from './constants.js';
 import type { EvidenceDTO } from './workspace.js';
 
 /** Evidence files on a finding: request schemas and answers (the DTO itself is in workspace.ts). */
-
-/** The most rectangles one image may carry. */
-export const MAX_REDACTIONS = 100;
-/** The longest caption. */
-export const CAPTION_MAX = 500;
 
 const caption = z.string().trim().max(CAPTION_MAX, `at most ${CAPTION_MAX} characters`);
 const coord = z.number().int('a whole number of pixels').min(0, 'inside the image');

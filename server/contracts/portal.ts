@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { FINDING_STATUSES, SEVERITIES, type FindingPortalDTO, type FindingStatus, type ProjectDTO, type ReportDTO, type Severity } from './workspace.js';
+import { FINDING_SORT_FIRST_DIR, FINDING_SORTS, FINDING_STATUSES, SEVERITIES, type FindingSort, type FindingStatus, type Severity } from './constants.js';
+import type { FindingPortalDTO, ProjectDTO, ReportDTO } from './workspace.js';
 
 /**
  * What a client's people read in their portal. Every payload is built by presenters from the
@@ -61,11 +62,7 @@ export interface PortalProjectDTO {
   reports: ReportDTO[] | null;
 }
 
-/** The columns a project's findings table sorts by (ties: most severe first, then title A→Z). */
-export const FINDING_SORTS = ['severity', 'title', 'status'] as const;
-export type FindingSort = (typeof FINDING_SORTS)[number];
-/** The direction a column sorts in first: most severe first; titles A→Z; statuses in workflow order. */
-export const FINDING_SORT_FIRST_DIR: Record<FindingSort, 'asc' | 'desc'> = { severity: 'desc', title: 'asc', status: 'asc' };
+export { FINDING_SORT_FIRST_DIR, type FindingSort };
 export const PORTAL_FINDING_PAGE_DEFAULT = 100;
 /**
  * GET /api/portal/projects/:id/findings?sort=&dir=&severity=&status=&after=&limit=: one page of

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_BODY } from './constants.js';
 import type { ErrorCode } from './errors.js';
 
 /**
@@ -66,8 +67,7 @@ export interface TypingChanged {
 /** `typing:start` / `typing:stop`. */
 export const TypingInput = z.object({ target: PresenceTarget }).strict();
 
-/** The largest chat message or comment body, in characters. */
-export const MAX_BODY = 10_000;
+export { MAX_BODY };
 /** A browser-chosen id that makes a send idempotent: a retry with the same id never duplicates. */
 export const clientMessageId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8–64 letters, digits, - or _');
 

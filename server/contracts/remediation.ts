@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { pageQuery } from './api.js';
 import type { AttachmentDTO, AuthorDTO } from './realtime.js';
-import type { FindingStatus, Severity, StatusChangeDTO } from './workspace.js';
+import { statusNoteRequired, type FindingStatus, type Severity } from './constants.js';
+import type { StatusChangeDTO } from './workspace.js';
 
 /** Remediation rounds, verdicts, retest requests and the verification queue: request schemas and payloads. */
 
@@ -35,13 +36,7 @@ export const VerdictInput = z
   .refine((v) => v.verdict === 'verified_fixed' || v.notes.length > 0, { message: 'required: say what is still wrong', path: ['notes'] });
 export type VerdictInput = z.output<typeof VerdictInput>;
 
-/**
- * Whether a status change needs a note: into Pending verification (what was fixed) and a verdict
- * other than Verified fixed (what is still wrong). The server refuses the move without one.
- */
-export function statusNoteRequired(from: FindingStatus, to: FindingStatus): boolean {
-  return to === 'pending_verification' || (from === 'pending_verification' && to !== 'verified_fixed');
-}
+export { statusNoteRequired };
 
 /** A client Manager asks for a retest of one or several published findings. */
 export const RetestRequestInput = z

@@ -1,9 +1,8 @@
 import { z } from 'zod';
+import { REPORT_TITLE_MAX } from './constants.js';
 import type { ReportDTO } from './workspace.js';
 
 /** Report PDFs on a project: request schemas and answers (the DTO itself is in workspace.ts). */
-
-export const REPORT_TITLE_MAX = 200;
 
 /** Upload query: the PDF is the raw body; `name` is only a label for the download. */
 export const ReportUploadQuery = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageFields, pageQuery } from './api.js';
+import { FINDING_STATUSES, PROJECT_STATUSES, SEVERITIES, type FindingStatus, type ProjectStatus, type Severity } from './constants.js';
 
 /** Projects, findings, evidence and reports: request schemas and the payloads each audience gets. */
 
@@ -7,12 +8,7 @@ import { pageFields, pageQuery } from './api.js';
 export const HIDE_KEYS = ['cvss', 'technicalDetails', 'references', 'evidence'] as const;
 export type HideKey = (typeof HIDE_KEYS)[number];
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-export const PROJECT_STATUSES = ['planned', 'active', 'completed', 'archived'] as const;
-export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
-export const FINDING_STATUSES = ['open', 'pending_verification', 'verified_fixed', 'not_fixed', 'partially_fixed', 'risk_accepted', 'closed'] as const;
-export type FindingStatus = (typeof FINDING_STATUSES)[number];
+export { FINDING_STATUSES, SEVERITIES, type FindingStatus, type ProjectStatus, type Severity };
 export const MODULES = ['projects', 'findings', 'reports', 'chat', 'activity'] as const;
 export type Module = (typeof MODULES)[number];
 

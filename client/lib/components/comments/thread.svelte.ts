@@ -1,5 +1,5 @@
 import type { CommentDTO } from '$contracts/realtime';
-import { MENTION_PATTERN, mentionToken } from '$contracts/comments';
+import { MENTION_PATTERN, mentionToken } from '$contracts/constants';
 
 /**
  * The comments of one finding page: loaded over HTTP, then kept current by live events and by

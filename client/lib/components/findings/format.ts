@@ -1,5 +1,5 @@
 import type { FindingStatus, ProjectStatus, Severity } from '$contracts/workspace';
-import { PROJECT_STATUSES, SEVERITIES } from '$contracts/workspace';
+import { PROJECT_STATUSES, SEVERITIES } from '$contracts/constants';
 
 /** Labels people read for severities and statuses, in the order pickers show them. */
 

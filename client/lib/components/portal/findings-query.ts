@@ -1,5 +1,5 @@
-import { FINDING_STATUSES, SEVERITIES, type FindingStatus, type Severity } from '$contracts/workspace';
-import { FINDING_SORTS, FINDING_SORT_FIRST_DIR, type FindingSort, type PortalFindingPageQuery } from '$contracts/portal';
+import { FINDING_SORT_FIRST_DIR, FINDING_SORTS, FINDING_STATUSES, SEVERITIES, type FindingSort, type FindingStatus, type Severity } from '$contracts/constants';
+import type { PortalFindingPageQuery } from '$contracts/portal';
 
 /**
  * A project's findings table state, kept in the URL (?sort=&dir=&severity=&status=) so a view can
