@@ -14,11 +14,12 @@ type ModuleInfo = { importedIds: readonly string[]; importers: readonly string[]
  * route's load function could not start before all of its node's imports had arrived.
  *
  * - `shell`: Svelte, SvelteKit's client, everything the signed-in layouts need (the app shell,
- *   the live connection, the bell) and what route nodes of different areas share. SvelteKit's
- *   entry imports it, so index.html preloads it: a route then fetches only its own node files
- *   (and its area's chunk), all at once.
+ *   the live connection, the bell) and what routes of different areas use widely. SvelteKit's
+ *   entry imports it, so index.html preloads it: a route then fetches its own node files and at
+ *   most a few shared chunks, all at once.
  * - `portal` / `staff`: what several route nodes of that area (and no other) share.
- * - Code that only one route uses stays in that route's node, as Rolldown does by default.
+ * - Code that only one route uses stays in that route's node, and what a few routes of different
+ *   areas share gets a chunk per set of routes, as Rolldown does by default.
  */
 function chunkGroups(root: string) {
   const at = (p: string) => realpathSync(path.join(root, p));
@@ -30,6 +31,8 @@ function chunkGroups(root: string) {
   ];
   const nodesDir = path.join(root, '.svelte-kit', 'generated', 'client-optimized', 'nodes') + path.sep;
   const sep = path.sep;
+  /** Shared by this many route nodes of different areas: in the shell. */
+  const WIDELY = 3;
   let shell: Set<string> | null = null;
   const areas = new Map<string, string | null>();
 
@@ -54,7 +57,13 @@ function chunkGroups(root: string) {
     return shell.has(id);
   };
 
-  /** 'portal' or 'staff' for a module several route nodes of that area import, 'common' across areas, null for one node's own code. */
+  /**
+   * Where a module several route nodes import goes: 'portal' or 'staff' when they are all of that
+   * area, 'shell' when routes of several areas use it widely (WIDELY nodes or more), null for
+   * one node's own code and for what a few routes of different areas share (Rolldown then gives
+   * each such set of routes its own chunk: the discussion and remediation of the two finding
+   * pages, chat, user management, two-factor setup).
+   */
   const area = (id: string, ctx: Ctx) => {
     if (!areas.has(id)) {
       const nodes = new Set<string>();
@@ -68,14 +77,15 @@ function chunkGroups(root: string) {
         else stack.push(...(ctx.getModuleInfo(m)?.importers ?? []));
       }
       const kinds = new Set([...nodes].map((n) => areaOfNode(ctx.getModuleInfo(n))));
-      areas.set(id, nodes.size < 2 ? null : kinds.size === 1 && !kinds.has('other') ? [...kinds][0]! : 'common');
+      const one = kinds.size === 1 && !kinds.has('other') ? [...kinds][0]! : null;
+      areas.set(id, nodes.size < 2 ? null : (one ?? (nodes.size >= WIDELY ? 'shell' : null)));
     }
     return areas.get(id)!;
   };
 
   return [
-    { name: (id: string, ctx: Ctx) => (inShell(id, ctx) || area(id, ctx) === 'common' ? 'shell' : null), priority: 2 },
-    { name: (id: string, ctx: Ctx) => (inShell(id, ctx) ? null : area(id, ctx)), priority: 1 },
+    { name: (id: string, ctx: Ctx) => (inShell(id, ctx) || area(id, ctx) === 'shell' ? 'shell' : null), priority: 2 },
+    { name: (id: string, ctx: Ctx) => (inShell(id, ctx) || area(id, ctx) === 'shell' ? null : area(id, ctx)), priority: 1 },
   ];
 }
 
