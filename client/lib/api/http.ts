@@ -48,6 +48,22 @@ function failure(status: number, data: unknown, fallback: string): ApiError {
   return new ApiError(status, err?.code ?? 'internal_error', err?.message ?? fallback, err?.details);
 }
 
+/** A read of one resource (`id`) that a page's load started for the component that shows it. */
+export interface Started<T> {
+  id: string;
+  read: Promise<T>;
+}
+
+/**
+ * Start a read in a page's load for one of its components to await, so it runs beside the page's
+ * own reads instead of after the page has rendered. A failure is the component's to show; until
+ * it awaits, the promise is not an unhandled rejection.
+ */
+export function started<T>(id: string, read: Promise<T>): Started<T> {
+  read.catch(() => undefined);
+  return { id, read };
+}
+
 /**
  * Call one endpoint of `contracts/endpoints.ts` on our own origin (the session cookie rides along;
  * no token ever touches JS). Parameters, body and answer are typed from the map, so a misspelt key,
