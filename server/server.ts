@@ -27,7 +27,7 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
   const http = createServer(app);
   const realtime = createRealtime(http, deps);
   const io = realtime.io;
-  registerNotifications(io, deps);
+  const notifications = registerNotifications(io, deps);
 
   // Track connections so shutdown can close idle keep-alive ones and bound the busy ones.
   const sockets = new Map<Socket, { busy: number }>();
@@ -82,6 +82,7 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
       clearInterval(sweeper);
       clearInterval(pruner);
       await deps.writes.drain();
+      notifications.stop();
       // io.close() ends every live socket and closes the HTTP server (no new connections).
       const done = new Promise<void>((resolve) => void io.close(() => resolve()));
       for (const [s, st] of sockets) if (st.busy === 0) s.end();

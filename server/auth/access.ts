@@ -5,12 +5,15 @@ import { ipAllowed } from './ip-allowlist.js';
 import { validateSessionToken, type SessionTimeouts, type Viewer } from './session.js';
 import { clientSees } from '../policies/access.js';
 import { scopeOf } from '../repositories/staff-scope.js';
-import { findFirm } from '../repositories/firm.js';
 import { findClient } from '../repositories/clients.js';
 import { AppError } from '../errors.js';
 
 /** The session timeouts for a user: their client's override, else the firm's, else the configured default. */
-export function effectiveTimeouts(config: Config, firm: FirmRow | undefined, client: ClientRow | undefined): SessionTimeouts {
+export function effectiveTimeouts(
+  config: Config,
+  firm: Pick<FirmRow, 'session_idle_minutes' | 'session_absolute_hours'> | undefined,
+  client: Pick<ClientRow, 'session_idle_minutes' | 'session_absolute_hours'> | undefined,
+): SessionTimeouts {
   const idleMin = client?.session_idle_minutes ?? firm?.session_idle_minutes;
   const absHours = client?.session_absolute_hours ?? firm?.session_absolute_hours;
   return {
@@ -73,21 +76,10 @@ export type Resolution = { viewer: Viewer } | { viewer: null; problem?: AccessPr
  * and the address is allowed. `activity: false` checks without moving the idle clock.
  */
 export async function resolveViewer(db: Db, config: Config, token: string, now: number, ip: string | null, activity = true): Promise<Resolution> {
-  let client: ClientRow | undefined;
-  let firm: FirmRow | undefined;
-  const found = await validateSessionToken(
-    db,
-    token,
-    now,
-    async (user) => {
-      client = await clientOf(db, user);
-      firm = await findFirm(db);
-      return effectiveTimeouts(config, firm, client);
-    },
-    activity,
-  );
+  const found = await validateSessionToken(db, token, now, ({ firm, client }) => effectiveTimeouts(config, firm, client), activity);
   if (!found) return { viewer: null };
-  const problem = accessProblem(found.user, client, ip);
+  const { session, user, client, firm } = found;
+  const problem = accessProblem(user, client, ip);
   if (problem) return { viewer: null, problem };
-  return { viewer: { session: found.session, user: { ...found.user, scope: await scopeOf(db, found.user, firm) } } };
+  return { viewer: { session, user: { ...user, scope: await scopeOf(db, user, firm) }, client } };
 }

@@ -1,9 +1,8 @@
 import type { Db } from '../../db/client.js';
-import type { SessionRow, UserRow } from '../../db/schema.js';
+import type { ClientRow, SessionRow, UserRow } from '../../db/schema.js';
 import type { ClientScope } from '../policies/access.js';
 import { hashSecret, randomToken, secretMatches } from './tokens.js';
-import { deleteSessionRow, deleteUserSessionRows, findSession, insertSession, touchSession } from '../repositories/sessions.js';
-import { findUser } from '../repositories/users.js';
+import { deleteSessionRow, deleteUserSessionRows, findSessionOwner, insertSession, touchSession, type SessionOwner } from '../repositories/sessions.js';
 
 /**
  * Sessions after the Lucia design (lucia-auth.com), written here with @oslojs: the token is
@@ -16,16 +15,12 @@ export interface SessionTimeouts {
   absoluteMs: number;
 }
 
-/** A session found valid, with its person. */
-export interface SessionOf {
-  user: UserRow;
-  session: SessionRow;
-}
-
 /** Who makes a request or holds a socket: the session, its person and the clients they reach. */
 export interface Viewer {
   user: UserRow & { scope: ClientScope };
   session: SessionRow;
+  /** A portal user's client, as read with the session (so a request's own checks need not read it again). */
+  client?: ClientRow;
 }
 
 export interface NewSessionInput {
@@ -60,7 +55,7 @@ function touchInterval(idleMs: number): number {
 }
 
 /**
- * Resolve a token to its session and user, or null. Expired sessions (idle or absolute) and
+ * Resolve a token to its session and owner (one read), or null. Expired sessions (idle or absolute) and
  * sessions of users who are no longer active are deleted on sight. `timeoutsFor` picks the
  * timeouts that apply to the user (firm default or their client's override). `touch` says
  * whether this use is the person's activity (a request, an action over the socket) and so
@@ -70,21 +65,21 @@ export async function validateSessionToken(
   db: Db,
   token: string,
   now: number,
-  timeoutsFor: (user: UserRow) => SessionTimeouts | Promise<SessionTimeouts>,
+  timeoutsFor: (owner: SessionOwner) => SessionTimeouts,
   touch = true,
-): Promise<SessionOf | null> {
+): Promise<SessionOwner | null> {
   const dot = token.indexOf('.');
   if (dot <= 0 || token.length > 128) return null;
   const id = token.slice(0, dot);
   const secret = token.slice(dot + 1);
-  const session = await findSession(db, id);
-  if (!session || !secretMatches(secret, session.secret_hash)) return null;
-  const user = await findUser(db, session.user_id);
-  if (!user || user.status !== 'active') {
+  const found = await findSessionOwner(db, id);
+  if (!found || !secretMatches(secret, found.session.secret_hash)) return null;
+  const { session, user } = found;
+  if (user.status !== 'active') {
     await deleteSession(db, id);
     return null;
   }
-  const { idleMs, absoluteMs } = await timeoutsFor(user);
+  const { idleMs, absoluteMs } = timeoutsFor(found);
   const expired = now >= session.expires_at || now >= session.created_at + absoluteMs || now - session.last_active_at >= idleMs;
   if (expired) {
     await deleteSession(db, id);
@@ -94,7 +89,7 @@ export async function validateSessionToken(
     await touchSession(db, id, now);
     session.last_active_at = now;
   }
-  return { user, session };
+  return found;
 }
 
 /** End one session. */

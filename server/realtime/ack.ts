@@ -6,6 +6,7 @@ import type { CommandContext } from '../context.js';
 import { AppError, badRequest } from '../errors.js';
 import { parseInput } from '../validate.js';
 import type { AppSocket } from './socket-types.js';
+import { holdWrites } from './coalesce.js';
 
 /**
  * The one way a client→server socket event is handled: the payload must be a plain object that
@@ -79,7 +80,9 @@ export function handle<E extends RequestEvent, S extends z.ZodType<Requests[E]['
         const t = limiter.take(socket.data.viewer.user.id);
         if (!t.ok) throw new AppError(429, 'rate_limited', 'You are sending too fast. Please wait a moment.', { retryAfterSeconds: t.retryAfterSeconds });
       }
-      reply({ ok: true, ...(await run(input, socketContext(socket))) } as Ack<R>);
+      const answer = { ok: true, ...(await run(input, socketContext(socket))) } as Ack<R>;
+      holdWrites(socket); // answers that finish together (a group commit's) leave with its pushes, in one write
+      reply(answer);
     } catch (err) {
       reply(errorAck(deps, err, event));
     }

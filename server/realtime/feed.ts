@@ -9,6 +9,7 @@ import { handle } from './ack.js';
 import type { AppServer, AppSocket } from './socket-types.js';
 import { loadEventData, portalAudience, presentEvents, presentLoaded, STAFF_AUDIENCE } from './feed-presenters.js';
 import { rooms } from './rooms.js';
+import { holdRooms } from './coalesce.js';
 
 /** A catch-up covers at most this many events; a longer gap gets "resync" (reload the page's data). */
 export const CATCHUP_MAX = 5000;
@@ -71,6 +72,7 @@ export function createFeed(io: AppServer, deps: AppDeps) {
       );
     }
     // From here to the end: synchronous, so no subscriber can join between an emit and its mark.
+    holdRooms(io, [...new Set(rows.flatMap((r) => [rooms.clientStaff(r.client_id), rooms.clientPortal(r.client_id)]))]);
     rows.forEach((r, i) => {
       if (r.position <= lastEmitted) return;
       if (!staffJoined.has(r.client_id)) {

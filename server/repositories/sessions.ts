@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, SessionRow } from '../../db/schema.js';
+import type { ClientRow, Database, FirmRow, SessionRow, UserRow } from '../../db/schema.js';
+import { prepared } from './prepared.js';
 
 /**
  * Session rows. What a token is, how it is checked and when a session expires is the session
@@ -14,10 +15,72 @@ export async function insertSession(db: Db, session: SessionRow): Promise<void> 
   await db.insertInto('sessions').values(session).execute();
 }
 
-/** A session by id, or undefined. */
-export function findSession(db: Db, sessionId: string): Promise<SessionRow | undefined> {
-  return db.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
+/** The firm settings a session's validation reads: the default timeouts and who analysts see. */
+export type FirmSessionSettings = Pick<FirmRow, 'session_idle_minutes' | 'session_absolute_hours' | 'analysts_see_all_clients'>;
+
+/** A session with everything its validation needs: its person, their client (portal users) and the firm's settings. */
+export interface SessionOwner {
+  session: SessionRow;
+  user: UserRow;
+  client: ClientRow | undefined;
+  firm: FirmSessionSettings | undefined;
 }
+
+/** Every column of a row type, listed once; `Complete` fails the build when the table gains one. */
+type Complete<Row, L extends readonly (keyof Row)[]> = Exclude<keyof Row, L[number]> extends never ? L : never;
+const columns = <Row>() => <const L extends readonly (keyof Row)[]>(list: Complete<Row, L>) => list;
+
+const SESSION = columns<SessionRow>()(['id', 'secret_hash', 'user_id', 'mfa_verified', 'created_at', 'last_active_at', 'expires_at', 'ip', 'user_agent']);
+const USER = columns<UserRow>()([
+  'id', 'kind', 'role', 'client_id', 'email', 'name', 'password_hash', 'status', 'created_at', 'updated_at', 'last_login_at', 'totp_secret_enc',
+  'totp_pending_enc', 'totp_last_step', 'avatar_file', 'notify_prefs', 'invited_by', 'held_email', 'held_reason',
+]);
+const CLIENT = columns<ClientRow>()([
+  'id', 'name', 'portal_enabled', 'archived_at', 'ip_allowlist', 'session_idle_minutes', 'session_absolute_hours', 'modules', 'visible_fields',
+  'created_at', 'updated_at',
+]);
+const FIRM = ['session_idle_minutes', 'session_absolute_hours', 'analysts_see_all_clients'] as const satisfies readonly (keyof FirmSessionSettings)[];
+
+/** Each table's alias, columns, and the name each column has in the joined row (`u_email`). */
+const PARTS = (
+  [
+    ['s', SESSION],
+    ['u', USER],
+    ['c', CLIENT],
+    ['f', FIRM],
+  ] as const
+).map(([t, list]) => [t, list as readonly string[], list.map((c) => `${t}_${c}`)] as const);
+
+/**
+ * A session with its owner in one statement (every HTTP request and socket event validates one:
+ * one read instead of four). The client is there for portal users, the firm once it is set up.
+ */
+export async function findSessionOwner(db: Db, sessionId: string): Promise<SessionOwner | undefined> {
+  const row = (await sessionOwnerRow(db, sessionId))[0];
+  if (!row) return undefined;
+  const [session, user, client, firm] = PARTS.map(([, list, keys]) => {
+    const part: Record<string, unknown> = {};
+    list.forEach((c, i) => (part[c] = row[keys[i]!]));
+    return part;
+  });
+  return {
+    session: session as SessionRow,
+    user: user as UserRow,
+    client: row.c_id == null ? undefined : (client as ClientRow),
+    firm: row.f_analysts_see_all_clients == null ? undefined : (firm as FirmSessionSettings),
+  };
+}
+
+const sessionOwnerRow = prepared<[string], Record<string, unknown>>(
+  (db, slot) =>
+    db
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .leftJoin('clients as c', 'c.id', 'u.client_id')
+      .leftJoin('firm as f', (j) => j.onTrue())
+      .select(PARTS.flatMap(([t, list, keys]) => list.map((c, i) => `${t}.${c} as ${keys[i]}`)) as never[])
+      .where('s.id', '=', slot(0)) as never,
+);
 
 /** Record activity on a session (moves its idle clock). */
 export async function touchSession(db: Db, sessionId: string, now: number): Promise<void> {

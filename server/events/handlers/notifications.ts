@@ -10,27 +10,57 @@ import { notifyChatPosted } from './notification-chat.js';
  * Handlers run on the bus, after the change committed; a failure is logged there and never
  * reaches the request that caused it.
  */
-export function registerNotifications(io: AppServer, deps: AppDeps): void {
+/** The shortest time between two "new message while away" checks of one chat channel. */
+const AWAY_CHECK_MS = 1000;
+
+export function registerNotifications(io: AppServer, deps: AppDeps): { stop(): void } {
   deps.bus.on('notifications.created', ({ ids }) => deliverNotifications(io, deps, ids));
 
   // "New message while away" is one unread notification per person and channel, so a busy
-  // channel needs one check at a time, not one per message: while a check runs, later messages
-  // of that channel collapse into one more check for the newest of them.
-  const waiting = new Map<string, DomainEvents['chat.posted'] | null>();
+  // channel needs a check now and then, not one per message: a channel is checked at once when
+  // it had no check for AWAY_CHECK_MS, else once that time is up, for the newest message since.
+  interface Channel {
+    lastStart: number;
+    busy: boolean;
+    next: DomainEvents['chat.posted'] | null;
+    timer: NodeJS.Timeout | null;
+  }
+  const channels = new Map<string, Channel>();
+  const later = (c: Channel) => {
+    c.timer = setTimeout(
+      () => {
+        c.timer = null;
+        const e = c.next;
+        c.next = null;
+        if (e) check(e).catch((err) => deps.logger.error({ err, event: 'chat.posted' }, 'event handler failed'));
+      },
+      Math.max(0, c.lastStart + AWAY_CHECK_MS - performance.now()),
+    );
+    c.timer.unref();
+  };
   const check = async (e: DomainEvents['chat.posted']): Promise<void> => {
-    if (waiting.has(e.clientId)) {
-      waiting.set(e.clientId, e);
+    let c = channels.get(e.clientId);
+    if (!c) channels.set(e.clientId, (c = { lastStart: -Infinity, busy: false, next: null, timer: null }));
+    if (c.busy || c.timer || performance.now() < c.lastStart + AWAY_CHECK_MS) {
+      c.next = e;
+      if (!c.busy && !c.timer) later(c);
       return;
     }
-    waiting.set(e.clientId, null);
+    c.busy = true;
+    c.lastStart = performance.now();
     try {
       const ids = await notifyChatPosted(io, deps, e);
       if (ids.length) deps.bus.publish('notifications.created', { ids });
     } finally {
-      const next = waiting.get(e.clientId);
-      waiting.delete(e.clientId);
-      if (next) await check(next);
+      c.busy = false;
+      if (c.next) later(c);
     }
   };
   deps.bus.on('chat.posted', check);
+  return {
+    stop() {
+      for (const c of channels.values()) if (c.timer) clearTimeout(c.timer);
+      channels.clear();
+    },
+  };
 }
