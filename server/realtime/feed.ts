@@ -72,7 +72,14 @@ export function createFeed(io: AppServer, deps: AppDeps) {
       );
     }
     // From here to the end: synchronous, so no subscriber can join between an emit and its mark.
-    holdRooms(io, [...new Set(rows.flatMap((r) => [rooms.clientStaff(r.client_id), rooms.clientPortal(r.client_id)]))]);
+    // A client with several events in this batch: its sockets get them in one write each. A
+    // single event goes out at once (no wait for the rest of this turn).
+    const perClient = new Map<string, number>();
+    for (const r of rows) perClient.set(r.client_id, (perClient.get(r.client_id) ?? 0) + 1);
+    holdRooms(
+      io,
+      [...perClient].filter(([, n]) => n > 1).flatMap(([id]) => [rooms.clientStaff(id), rooms.clientPortal(id)]),
+    );
     rows.forEach((r, i) => {
       if (r.position <= lastEmitted) return;
       if (!staffJoined.has(r.client_id)) {

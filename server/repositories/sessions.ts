@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ClientRow, Database, FirmRow, SessionRow, UserRow } from '../../db/schema.js';
 import { prepared } from './prepared.js';
+import { FIRM_SCOPING, type FirmScoping } from './staff-scope.js';
 
 /**
  * Session rows. What a token is, how it is checked and when a session expires is the session
@@ -16,7 +17,7 @@ export async function insertSession(db: Db, session: SessionRow): Promise<void> 
 }
 
 /** The firm settings a session's validation reads: the default timeouts and who analysts see. */
-export type FirmSessionSettings = Pick<FirmRow, 'session_idle_minutes' | 'session_absolute_hours' | 'analysts_see_all_clients'>;
+type FirmSessionSettings = Pick<FirmRow, 'id' | 'session_idle_minutes' | 'session_absolute_hours'> & FirmScoping;
 
 /** A session with everything its validation needs: its person, their client (portal users) and the firm's settings. */
 export interface SessionOwner {
@@ -28,18 +29,47 @@ export interface SessionOwner {
 
 /** Every column of a row type, listed once; `Complete` fails the build when the table gains one. */
 type Complete<Row, L extends readonly (keyof Row)[]> = Exclude<keyof Row, L[number]> extends never ? L : never;
-const columns = <Row>() => <const L extends readonly (keyof Row)[]>(list: Complete<Row, L>) => list;
+const columns =
+  <Row>() =>
+  <const L extends readonly (keyof Row)[]>(list: Complete<Row, L>) =>
+    list;
 
 const SESSION = columns<SessionRow>()(['id', 'secret_hash', 'user_id', 'mfa_verified', 'created_at', 'last_active_at', 'expires_at', 'ip', 'user_agent']);
 const USER = columns<UserRow>()([
-  'id', 'kind', 'role', 'client_id', 'email', 'name', 'password_hash', 'status', 'created_at', 'updated_at', 'last_login_at', 'totp_secret_enc',
-  'totp_pending_enc', 'totp_last_step', 'avatar_file', 'notify_prefs', 'invited_by', 'held_email', 'held_reason',
+  'id',
+  'kind',
+  'role',
+  'client_id',
+  'email',
+  'name',
+  'password_hash',
+  'status',
+  'created_at',
+  'updated_at',
+  'last_login_at',
+  'totp_secret_enc',
+  'totp_pending_enc',
+  'totp_last_step',
+  'avatar_file',
+  'notify_prefs',
+  'invited_by',
+  'held_email',
+  'held_reason',
 ]);
 const CLIENT = columns<ClientRow>()([
-  'id', 'name', 'portal_enabled', 'archived_at', 'ip_allowlist', 'session_idle_minutes', 'session_absolute_hours', 'modules', 'visible_fields',
-  'created_at', 'updated_at',
+  'id',
+  'name',
+  'portal_enabled',
+  'archived_at',
+  'ip_allowlist',
+  'session_idle_minutes',
+  'session_absolute_hours',
+  'modules',
+  'visible_fields',
+  'created_at',
+  'updated_at',
 ]);
-const FIRM = ['session_idle_minutes', 'session_absolute_hours', 'analysts_see_all_clients'] as const satisfies readonly (keyof FirmSessionSettings)[];
+const FIRM = ['id', 'session_idle_minutes', 'session_absolute_hours', ...FIRM_SCOPING] as const satisfies readonly (keyof FirmSessionSettings)[];
 
 /** Each table's alias, columns, and the name each column has in the joined row (`u_email`). */
 const PARTS = (
@@ -67,7 +97,7 @@ export async function findSessionOwner(db: Db, sessionId: string): Promise<Sessi
     session: session as SessionRow,
     user: user as UserRow,
     client: row.c_id == null ? undefined : (client as ClientRow),
-    firm: row.f_analysts_see_all_clients == null ? undefined : (firm as FirmSessionSettings),
+    firm: row.f_id == null ? undefined : (firm as FirmSessionSettings),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import type { UserRow } from '../../db/schema.js';
+import type { FirmRow, UserRow } from '../../db/schema.js';
 import { seesEveryClient, type ClientScope } from '../policies/access.js';
 
 /**
@@ -10,9 +10,13 @@ import { seesEveryClient, type ClientScope } from '../policies/access.js';
 
 type Who = Pick<UserRow, 'id' | 'kind' | 'role' | 'client_id'>;
 
+/** The firm's columns a scope depends on (read with a session, so its scope needs no read of its own). */
+export const FIRM_SCOPING = ['analysts_see_all_clients'] as const;
+export type FirmScoping = Pick<FirmRow, (typeof FIRM_SCOPING)[number]>;
+
 /** Whether the firm lets analysts see every client (on unless switched off; on before setup). */
-export async function firmScoping(db: Db): Promise<{ analysts_see_all_clients: number } | undefined> {
-  return db.selectFrom('firm').select('analysts_see_all_clients').executeTakeFirst();
+export async function firmScoping(db: Db): Promise<FirmScoping | undefined> {
+  return db.selectFrom('firm').select(FIRM_SCOPING).executeTakeFirst();
 }
 
 /** The scopes of several people at once (two queries at most). */
