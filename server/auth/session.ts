@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import type { ClientRow, SessionRow, UserRow } from '../../db/schema.js';
+import type { SessionRow, UserRow } from '../../db/schema.js';
 import type { ClientScope } from '../policies/access.js';
 import { hashSecret, randomToken, secretMatches } from './tokens.js';
 import { deleteSessionRow, deleteUserSessionRows, findSessionOwner, insertSession, touchSession, type SessionOwner } from '../repositories/sessions.js';
@@ -19,8 +19,6 @@ export interface SessionTimeouts {
 export interface Viewer {
   user: UserRow & { scope: ClientScope };
   session: SessionRow;
-  /** A portal user's client, as read with the session (so a request's own checks need not read it again). */
-  client?: ClientRow;
 }
 
 export interface NewSessionInput {

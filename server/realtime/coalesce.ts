@@ -27,19 +27,25 @@ function release(): void {
   releasing = false;
   const all = [...held.values()];
   held.clear();
+  for (const h of all) h.transport.writable = true; // first, so no socket stays held whatever happens below
   for (const h of all) {
     h.tcp?.cork();
-    h.transport.writable = true;
-    h.conn.flush();
-    h.tcp?.uncork();
+    try {
+      h.conn.flush();
+    } catch {
+      // A socket that broke meanwhile: Engine.IO closes it on its own error event.
+    } finally {
+      h.tcp?.uncork();
+    }
   }
 }
 
 /** Hold this socket's writes until the end of this turn of the event loop (then sent in one write). */
 export function holdWrites(socket: AppSocket): void {
-  const conn = socket.conn as unknown as { transport: { writable: boolean; socket?: { _socket?: TcpSocket } }; flush?: () => void };
+  const conn = socket.conn as unknown as { transport: { name: string; writable: boolean; socket?: { _socket?: TcpSocket } }; flush?: () => void };
   const transport = conn.transport;
-  if (!transport?.writable || held.has(conn) || typeof conn.flush !== 'function') return;
+  // WebSocket only: a polling transport's writability is its pending request, not ours to hold.
+  if (transport?.name !== 'websocket' || !transport.writable || held.has(conn) || typeof conn.flush !== 'function') return;
   const tcp = transport.socket?._socket;
   held.set(conn, { transport, conn: conn as Held['conn'], tcp: typeof tcp?.cork === 'function' ? tcp : undefined });
   transport.writable = false;

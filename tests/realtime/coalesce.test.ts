@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, signIn } from '../support/factories.js';
 import { buildProject } from '../support/workspace.js';
-import { appWithSockets, ask, feedSocket, logEvents, recordAll, until } from '../support/socket.js';
+import { appWithSockets, ask, connected, connectSocket, feedSocket, logEvents, recordAll, until } from '../support/socket.js';
 import { cmid } from '../support/chat.js';
 import type { AppSocket } from '../../server/realtime/socket-types.js';
 
@@ -68,5 +68,19 @@ describe('one write per socket and turn', () => {
     expect(bodies).toEqual(ids.map((_, i) => `m${i}`));
     // 20 acks and 20 pushes: without coalescing, one write each.
     expect(tcp.writes).toBeLessThanOrEqual(6);
+  });
+
+  it('a long-polling socket (never held, as only WebSocket transports are): its sends that commit together are all answered and pushed, in order', async () => {
+    const client = await buildClient(app.db);
+    const user = await buildPortalUser(app.db, { client_id: client.id, role: 'collaborator' });
+    const socket = connectSocket(app, await signIn(app, user), { transports: ['polling'] });
+    open.push(socket);
+    await connected(socket);
+    expect(await ask(socket, 'feed:subscribe', { since: null })).toMatchObject({ ok: true });
+    const rec = recordAll(socket);
+    const acks = await Promise.all(Array.from({ length: 10 }, (_, i) => ask(socket, 'message:send', { body: `p${i}`, clientMessageId: cmid() })));
+    expect(acks.every((a) => a.ok)).toBe(true);
+    await until(() => rec.ofType('message:created').length === 10, '10 pushes');
+    expect(rec.ofType('message:created').map((e) => e.data.body)).toEqual(Array.from({ length: 10 }, (_, i) => `p${i}`));
   });
 });

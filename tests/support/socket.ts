@@ -12,16 +12,18 @@ export interface ConnectOptions {
   localAddress?: string;
   /** More handshake headers (e.g. X-Forwarded-For for the TRUST_PROXY tests). */
   headers?: Record<string, string>;
+  /** Engine.IO transports (default: WebSocket only). */
+  transports?: ('websocket' | 'polling')[];
 }
 
-/** A real socket.io client (WebSocket transport) carrying a session cookie, like a browser tab. */
+/** A real socket.io client (WebSocket transport unless said) carrying a session cookie, like a browser tab. */
 export function connectSocket(app: TestApp, agent: Agent | null, opts: ConnectOptions = {}): Socket {
   const cookie = opts.cookie === undefined ? agent?.cookie : opts.cookie;
   const headers: Record<string, string> = { ...opts.headers, origin: opts.origin ?? app.url };
   if (cookie) headers.cookie = cookie;
   return io(app.url, {
     path: '/socket.io',
-    transports: ['websocket'],
+    transports: opts.transports ?? ['websocket'],
     reconnection: false,
     forceNew: true,
     extraHeaders: headers,

@@ -30,9 +30,7 @@ export async function chatChannelFor(
   const id = user.kind === 'portal' ? user.client_id : clientId;
   if (!id) throw notFound();
   authorize(user, action, { type: 'clientData', clientId: id });
-  // A portal user's client was read with their session, moments ago: no second read.
-  const own = ctx.viewer.client?.id === id ? ctx.viewer.client : undefined;
-  const client = requireSees(user, 'chat', own ?? (await findChatClient(deps.db, id)));
+  const client = requireSees(user, 'chat', await findChatClient(deps.db, id));
   if (action === 'chat.write' && isArchived(client)) throw forbidden('This client is archived: its chat channel is read-only.');
   return { client, profile: resolveProfile(ctx.viewer, client) };
 }
