@@ -34,13 +34,7 @@ describe('prepared queries', () => {
   let builds = 0;
   const byNameAndId = prepared<[string, string], { id: string }>((d, slot) => {
     builds++;
-    return d
-      .selectFrom('clients')
-      .select('id')
-      .where('portal_enabled', '=', 1)
-      .where('name', '=', slot(1))
-      .where('id', '!=', slot(0))
-      .orderBy('id');
+    return d.selectFrom('clients').select('id').where('portal_enabled', '=', 1).where('name', '=', slot(1)).where('id', '!=', slot(0)).orderBy('id');
   });
 
   it('puts each argument in its own slot and keeps the fixed values; builds once', async () => {
