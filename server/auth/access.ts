@@ -81,5 +81,6 @@ export async function resolveViewer(db: Db, config: Config, token: string, now: 
   const { session, user, client, firm } = found;
   const problem = accessProblem(user, client, ip);
   if (problem) return { viewer: null, problem };
-  return { viewer: { session, user: { ...user, scope: await scopeOf(db, user, firm) } } };
+  const { secret_hash: _checked, ...kept } = session;
+  return { viewer: { session: kept, user: { ...user, scope: await scopeOf(db, user, firm) } } };
 }

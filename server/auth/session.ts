@@ -18,7 +18,8 @@ export interface SessionTimeouts {
 /** Who makes a request or holds a socket: the session, its person and the clients they reach. */
 export interface Viewer {
   user: UserRow & { scope: ClientScope };
-  session: SessionRow;
+  /** The session without its secret's hash: checked once, never needed again (and never kept on a socket). */
+  session: Omit<SessionRow, 'secret_hash'>;
 }
 
 export interface NewSessionInput {
