@@ -6,7 +6,8 @@ import { validateSessionToken, type SessionTimeouts, type Viewer } from './sessi
 import { clientSees } from '../policies/access.js';
 import { scopeOf } from '../repositories/staff-scope.js';
 import { findClient } from '../repositories/clients.js';
-import { AppError } from '../errors.js';
+import { AppError, unauthenticated } from '../errors.js';
+import { findUser } from '../repositories/users.js';
 
 /** The session timeouts for a user: their client's override, else the firm's, else the configured default. */
 export function effectiveTimeouts(
@@ -52,6 +53,16 @@ export function accessProblemError(problem: AccessProblem): AppError {
   return new AppError(403, 'forbidden', PROBLEM_MESSAGES[problem], { reason: problem });
 }
 
+/**
+ * The viewer's account row with its secrets (password hash, TOTP secrets), read now: for the few
+ * account commands that check one (the viewer carries none). Gone meanwhile: 401.
+ */
+export async function accountOf(db: Db, viewer: Pick<Viewer, 'user'>): Promise<UserRow> {
+  const account = await findUser(db, viewer.user.id);
+  if (!account || account.status !== 'active') throw unauthenticated();
+  return account;
+}
+
 /** The user's client (portal users only). */
 export async function clientOf(db: Db, user: Pick<UserRow, 'client_id'>): Promise<ClientRow | undefined> {
   if (!user.client_id) return undefined;
@@ -82,5 +93,6 @@ export async function resolveViewer(db: Db, config: Config, token: string, now: 
   const problem = accessProblem(user, client, ip);
   if (problem) return { viewer: null, problem };
   const { secret_hash: _checked, ...kept } = session;
-  return { viewer: { session: kept, user: { ...user, scope: await scopeOf(db, user, firm) } } };
+  const { password_hash: _p, totp_secret_enc, totp_pending_enc: _t, totp_last_step: _s, ...person } = user;
+  return { viewer: { session: kept, user: { ...person, mfa_enrolled: totp_secret_enc !== null, scope: await scopeOf(db, user, firm) } } };
 }

@@ -15,9 +15,16 @@ export interface SessionTimeouts {
   absoluteMs: number;
 }
 
-/** Who makes a request or holds a socket: the session, its person and the clients they reach. */
+/** What an account holds that only its own sign-in and MFA commands read (they read it themselves, `findUser`). */
+export type UserSecrets = Pick<UserRow, 'password_hash' | 'totp_secret_enc' | 'totp_pending_enc' | 'totp_last_step'>;
+
+/**
+ * Who makes a request or holds a socket: the session, its person and the clients they reach.
+ * It carries no secret (no password hash, TOTP secret or session hash): it lives on every open
+ * socket, and a request needs none of them but the few account commands that read their own.
+ */
 export interface Viewer {
-  user: UserRow & { scope: ClientScope };
+  user: Omit<UserRow, keyof UserSecrets> & { mfa_enrolled: boolean; scope: ClientScope };
   /** The session without its secret's hash: checked once, never needed again (and never kept on a socket). */
   session: Omit<SessionRow, 'secret_hash'>;
 }

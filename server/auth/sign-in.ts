@@ -12,10 +12,10 @@ import { serializeSessionCookie } from './cookie.js';
  * it is asked when they enrolled one, and required when the firm says so.
  */
 export function mfaStepFor(
-  user: Pick<UserRow, 'kind' | 'totp_secret_enc'>,
+  user: Pick<UserRow, 'kind'> & ({ totp_secret_enc: string | null } | { mfa_enrolled: boolean }),
   firm: Pick<FirmRow, 'mfa_required_for_staff'> | undefined,
 ): 'enrol' | 'verify' | null {
-  if (user.totp_secret_enc) return 'verify';
+  if ('mfa_enrolled' in user ? user.mfa_enrolled : user.totp_secret_enc) return 'verify';
   if (user.kind === 'portal' || firm?.mfa_required_for_staff) return 'enrol';
   return null;
 }
@@ -41,7 +41,7 @@ export interface SignInOrigin {
  */
 export async function issueSession(
   deps: Pick<AppDeps, 'db' | 'config' | 'clock'>,
-  user: UserRow,
+  user: Pick<UserRow, 'id' | 'client_id'>,
   mfaVerified: boolean,
   from: SignInOrigin,
 ): Promise<IssuedSession> {

@@ -3,7 +3,7 @@ import { notifyPrefsFrom, type ProfileDTO, type SessionInfoDTO } from '../contra
 import { hashSecretHex } from '../auth/tokens.js';
 
 /** The person's own profile (never a hash, secret or file path). */
-export function presentProfile(u: UserRow): ProfileDTO {
+export function presentProfile(u: Pick<UserRow, 'id' | 'name' | 'email' | 'kind' | 'role' | 'avatar_file' | 'notify_prefs'>): ProfileDTO {
   return {
     id: u.id,
     name: u.name,

@@ -47,8 +47,8 @@ export async function mfaStatus(deps: Pick<AppDeps, 'db'>, ctx: CommandContext):
   const { user } = ctx.viewer;
   const firm = await findFirm(deps.db);
   return {
-    enrolled: !!user.totp_secret_enc,
-    recoveryCodesLeft: user.totp_secret_enc ? await recoveryCodesLeft(deps.db, user.id) : 0,
+    enrolled: user.mfa_enrolled,
+    recoveryCodesLeft: user.mfa_enrolled ? await recoveryCodesLeft(deps.db, user.id) : 0,
     required: user.kind === 'portal' || !!firm?.mfa_required_for_staff,
   };
 }

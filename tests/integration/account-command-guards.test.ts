@@ -24,7 +24,6 @@ afterAll(async () => app?.close());
 async function contextOf(user: UserRow): Promise<CommandContext> {
   const session = {
     id: 's',
-    secret_hash: new Uint8Array(),
     user_id: user.id,
     mfa_verified: 1,
     created_at: 0,
@@ -34,7 +33,7 @@ async function contextOf(user: UserRow): Promise<CommandContext> {
     user_agent: null,
   };
   return {
-    viewer: { user: { ...user, scope: await scopeOf(app.db, user) }, session },
+    viewer: { user: { ...user, mfa_enrolled: user.totp_secret_enc !== null, scope: await scopeOf(app.db, user) }, session },
     audit: { actorId: user.id, actorEmail: user.email, clientId: user.client_id, ip: null, userAgent: null },
   };
 }

@@ -1,3 +1,4 @@
+import { accountOf } from '../../auth/access.js';
 import type { AppDeps } from '../../context.js';
 import { deferredBus } from '../../events/bus.js';
 import { writeAudit } from '../../audit.js';
@@ -25,7 +26,8 @@ export async function changePassword(deps: AppDeps, ctx: CommandContext, input: 
   const key = `password:${v.user.id}`;
   const wait = await throttleWait(deps.db, key, deps.clock());
   if (wait > 0) throw rateLimited(wait);
-  const ok = v.user.password_hash ? await verifyPassword(v.user.password_hash, input.currentPassword) : await verifyDummyPassword(input.currentPassword);
+  const { password_hash } = await accountOf(deps.db, v);
+  const ok = password_hash ? await verifyPassword(password_hash, input.currentPassword) : await verifyDummyPassword(input.currentPassword);
   if (!ok) {
     await throttleFailure(deps.db, key, deps.clock());
     await writeAudit(

@@ -1,3 +1,4 @@
+import { accountOf } from '../../auth/access.js';
 import type { AppDeps } from '../../context.js';
 import { writeAudit, type AuditEntry } from '../../audit.js';
 import { conflict, mfaRequired, rateLimited, validationFailed } from '../../errors.js';
@@ -21,8 +22,8 @@ export async function confirmMfaEnrolment(
   input: EnrolConfirmInput,
 ): Promise<{ result: RecoveryCodesResult; session: IssuedSession }> {
   const v = ctx.viewer;
-  if (!v.session.mfa_verified && v.user.totp_secret_enc) throw mfaRequired();
-  const pending = v.user.totp_pending_enc;
+  if (!v.session.mfa_verified && v.user.mfa_enrolled) throw mfaRequired();
+  const pending = (await accountOf(deps.db, v)).totp_pending_enc;
   if (!pending) throw conflict('Start setting up your authenticator app again.');
   const audit = (entry: AuditEntry) => writeAudit(deps.db, ctx.audit, entry, deps.clock());
   const key = `totp:${v.user.id}`;
@@ -48,7 +49,7 @@ export async function confirmMfaEnrolment(
     await writeAudit(
       trx,
       ctx.audit,
-      { action: 'mfa.enrolled', outcome: 'success', targetType: 'user', targetId: v.user.id, details: { replaced: !!v.user.totp_secret_enc } },
+      { action: 'mfa.enrolled', outcome: 'success', targetType: 'user', targetId: v.user.id, details: { replaced: v.user.mfa_enrolled } },
       now,
     );
     return codes;

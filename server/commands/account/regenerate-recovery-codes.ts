@@ -1,3 +1,4 @@
+import { accountOf } from '../../auth/access.js';
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
 import { conflict } from '../../errors.js';
@@ -9,8 +10,8 @@ import { reauthenticate } from './reauthenticate.js';
 /** Ten new recovery codes after re-authentication; the old ones stop working. */
 export async function regenerateRecoveryCodes(deps: AppDeps, ctx: CommandContext, input: RegenerateRecoveryCodesInput): Promise<RecoveryCodesResult> {
   const v = ctx.viewer;
-  if (!v.user.totp_secret_enc) throw conflict('Set up an authenticator app first.');
-  await reauthenticate(deps, ctx.audit, v.user, input.password, 'mfa.recovery_codes_regenerated');
+  if (!v.user.mfa_enrolled) throw conflict('Set up an authenticator app first.');
+  await reauthenticate(deps, ctx.audit, await accountOf(deps.db, v), input.password, 'mfa.recovery_codes_regenerated');
   const now = deps.clock();
   const recoveryCodes = await deps.db.transaction().execute(async (trx) => {
     const codes = await replaceRecoveryCodes(trx, v.user.id, now);

@@ -1,3 +1,4 @@
+import { accountOf } from '../../auth/access.js';
 import QRCode from 'qrcode';
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
@@ -17,9 +18,9 @@ import { reauthenticate } from './reauthenticate.js';
 export async function startMfaEnrolment(deps: AppDeps, ctx: CommandContext, input: EnrolStartInput): Promise<EnrolStartResult> {
   const v = ctx.viewer;
   if (!v.session.mfa_verified) {
-    if (v.user.totp_secret_enc) throw mfaRequired();
+    if (v.user.mfa_enrolled) throw mfaRequired();
   } else {
-    await reauthenticate(deps, ctx.audit, v.user, input.password, 'mfa.enrol_started');
+    await reauthenticate(deps, ctx.audit, await accountOf(deps.db, v), input.password, 'mfa.enrol_started');
   }
   const secret = newTotpSecret();
   const otpauthUrl = totpUri(secret, (await findFirm(deps.db))?.name ?? 'Debrief', v.user.email);

@@ -1,3 +1,4 @@
+import { accountOf } from '../../auth/access.js';
 import type { UserRow } from '../../../db/schema.js';
 import type { AppDeps } from '../../context.js';
 import { writeAudit, type AuditEntry } from '../../audit.js';
@@ -26,7 +27,7 @@ async function checkUserTotp(deps: Pick<AppDeps, 'db' | 'config'>, user: UserRow
 export async function verifyMfa(deps: AppDeps, ctx: CommandContext, input: MfaInput): Promise<{ result: MfaResult; session: IssuedSession }> {
   const v = ctx.viewer;
   if (v.session.mfa_verified) throw conflict('Two-factor authentication is already complete for this session.');
-  if (!v.user.totp_secret_enc) throw conflict('Set up an authenticator app first.');
+  if (!v.user.mfa_enrolled) throw conflict('Set up an authenticator app first.');
   const audit = (entry: AuditEntry) => writeAudit(deps.db, ctx.audit, entry, deps.clock());
   const factor = input.code !== undefined ? 'totp' : 'recovery_code';
   // Per user, not per session: signing in again does not buy more guesses.
@@ -39,7 +40,7 @@ export async function verifyMfa(deps: AppDeps, ctx: CommandContext, input: MfaIn
   }
   const check: TotpCheck =
     input.code !== undefined
-      ? await checkUserTotp(deps, v.user, input.code, now)
+      ? await checkUserTotp(deps, await accountOf(deps.db, v), input.code, now)
       : (await consumeRecoveryCode(deps.db, v.user.id, input.recoveryCode!, now))
         ? { ok: true, step: -1 }
         : { ok: false, reason: 'invalid' };
