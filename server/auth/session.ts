@@ -16,7 +16,7 @@ export interface SessionTimeouts {
 }
 
 /** What an account holds that only its own sign-in and MFA commands read (they read it themselves, `findUser`). */
-export type UserSecrets = Pick<UserRow, 'password_hash' | 'totp_secret_enc' | 'totp_pending_enc' | 'totp_last_step'>;
+type UserSecrets = Pick<UserRow, 'password_hash' | 'totp_secret_enc' | 'totp_pending_enc' | 'totp_last_step'>;
 
 /**
  * Who makes a request or holds a socket: the session, its person and the clients they reach.
