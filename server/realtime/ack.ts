@@ -46,11 +46,23 @@ export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never>
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
-const registered = new WeakMap<AppSocket, Set<string>>();
+const registered = new WeakMap<AppSocket, ReadonlySet<string>>();
+/** Every socket registers the same events: they share one set of names instead of a set each. */
+const interned = new Map<string, ReadonlySet<string>>();
+const NONE: ReadonlySet<string> = new Set();
 
 /** The events registered on this socket through `handle` (the guard refuses every other name). */
 export function handledEvents(socket: AppSocket): ReadonlySet<string> {
-  return registered.get(socket) ?? new Set();
+  return registered.get(socket) ?? NONE;
+}
+
+/** Add `event` to the socket's registered names (a shared, never-modified set). */
+function register(socket: AppSocket, event: string): void {
+  const names = [...handledEvents(socket), event];
+  const key = names.join('\n');
+  let set = interned.get(key);
+  if (!set) interned.set(key, (set = new Set(names)));
+  registered.set(socket, set);
 }
 
 /**
@@ -66,8 +78,7 @@ export function handle<E extends RequestEvent, S extends z.ZodType<Requests[E]['
   limiter?: Limiter,
 ): void {
   type R = Requests[E]['result'];
-  if (!registered.has(socket)) registered.set(socket, new Set());
-  registered.get(socket)!.add(event);
+  register(socket, event);
   // Registered untyped on purpose: whatever a client sends (any number of arguments, any shape) is judged below.
   (socket as unknown as { on(e: string, fn: (...args: unknown[]) => void): void }).on(event, async (...args: unknown[]) => {
     const ack = args[args.length - 1];
