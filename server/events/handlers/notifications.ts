@@ -4,15 +4,15 @@ import type { DomainEvents } from '../bus.js';
 import { deliverNotifications } from './notification-delivery.js';
 import { notifyChatPosted } from './notification-chat.js';
 
+/** The shortest time between two "new message while away" checks of one chat channel. */
+const AWAY_CHECK_MS = 1000;
+
 /**
  * After-commit side of notifications: push each new row to its user's sockets with the unread
  * count, and mail the people who are offline (per their preferences), never blocking the write.
  * Handlers run on the bus, after the change committed; a failure is logged there and never
  * reaches the request that caused it.
  */
-/** The shortest time between two "new message while away" checks of one chat channel. */
-const AWAY_CHECK_MS = 1000;
-
 export function registerNotifications(io: AppServer, deps: AppDeps): { stop(): void } {
   deps.bus.on('notifications.created', ({ ids }) => deliverNotifications(io, deps, ids));
 
