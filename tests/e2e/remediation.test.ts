@@ -101,6 +101,9 @@ describe('remediation side by side', () => {
     const g = await publishedFinding(t.app, w.project, { title: 'Verbose error pages' });
     await staff.goto(`${t.app.url}/staff/verification`);
     await staff.getByText('Nothing waits for verification').waitFor();
+    // "While the analyst looks at it": the page is live (a page's first subscription starts at the
+    // feed's position then, so a change made before it is not replayed).
+    await staff.locator('[data-state="live"]').first().waitFor({ state: 'attached' });
     expect((await w.as.managerA.post(`/api/findings/${g.id}/remediation/submit`, { notes: 'Errors are generic now.' })).status).toBe(200);
     await staff.getByTestId('queue').getByRole('link', { name: 'Verbose error pages' }).waitFor();
     await staff.screenshot({ path: artifact('remediation-queue.png'), fullPage: true });
