@@ -15,7 +15,7 @@ export interface SessionTimeouts {
   absoluteMs: number;
 }
 
-/** What an account holds that only its own sign-in and MFA commands read (they read it themselves, `findUser`). */
+/** What an account holds that only its own sign-in and MFA commands read (they read it themselves: `accountOf`). */
 type UserSecrets = Pick<UserRow, 'password_hash' | 'totp_secret_enc' | 'totp_pending_enc' | 'totp_last_step'>;
 
 /**

@@ -11,12 +11,9 @@ import { serializeSessionCookie } from './cookie.js';
  * `verify` (TOTP enrolled: always asked), or null. MFA is mandatory for portal users; for staff
  * it is asked when they enrolled one, and required when the firm says so.
  */
-export function mfaStepFor(
-  user: Pick<UserRow, 'kind'> & ({ totp_secret_enc: string | null } | { mfa_enrolled: boolean }),
-  firm: Pick<FirmRow, 'mfa_required_for_staff'> | undefined,
-): 'enrol' | 'verify' | null {
-  if ('mfa_enrolled' in user ? user.mfa_enrolled : user.totp_secret_enc) return 'verify';
-  if (user.kind === 'portal' || firm?.mfa_required_for_staff) return 'enrol';
+export function mfaStepFor(kind: UserRow['kind'], enrolled: boolean, firm: Pick<FirmRow, 'mfa_required_for_staff'> | undefined): 'enrol' | 'verify' | null {
+  if (enrolled) return 'verify';
+  if (kind === 'portal' || firm?.mfa_required_for_staff) return 'enrol';
   return null;
 }
 

@@ -37,7 +37,7 @@ export async function sessionPayload(deps: Pick<AppDeps, 'db'>, ctx: CommandCont
     user: presentSelf(v.user),
     firm: presentFirm(firm),
     mfaVerified: v.session.mfa_verified === 1,
-    mfaStep: v.session.mfa_verified ? null : mfaStepFor(v.user, firm),
+    mfaStep: v.session.mfa_verified ? null : mfaStepFor(v.user.kind, v.user.mfa_enrolled, firm),
     modules: v.user.kind === 'portal' ? modulesOf((await clientOf(deps.db, v.user))!) : null,
   };
 }

@@ -149,13 +149,13 @@ describe('signing in', () => {
   it('owes verify with an authenticator; enrol for portal users without one, and for staff when the firm requires it', () => {
     const firmOn = { mfa_required_for_staff: 1 };
     const firmOff = { mfa_required_for_staff: 0 };
-    expect(mfaStepFor({ kind: 'staff', totp_secret_enc: 'box' }, firmOff)).toBe('verify');
-    expect(mfaStepFor({ kind: 'portal', totp_secret_enc: 'box' }, firmOff)).toBe('verify');
-    expect(mfaStepFor({ kind: 'portal', totp_secret_enc: null }, firmOff)).toBe('enrol');
-    expect(mfaStepFor({ kind: 'portal', totp_secret_enc: null }, undefined)).toBe('enrol');
-    expect(mfaStepFor({ kind: 'staff', totp_secret_enc: null }, firmOn)).toBe('enrol');
-    expect(mfaStepFor({ kind: 'staff', totp_secret_enc: null }, firmOff)).toBeNull();
-    expect(mfaStepFor({ kind: 'staff', totp_secret_enc: null }, undefined)).toBeNull();
+    expect(mfaStepFor('staff', true, firmOff)).toBe('verify');
+    expect(mfaStepFor('portal', true, firmOff)).toBe('verify');
+    expect(mfaStepFor('portal', false, firmOff)).toBe('enrol');
+    expect(mfaStepFor('portal', false, undefined)).toBe('enrol');
+    expect(mfaStepFor('staff', false, firmOn)).toBe('enrol');
+    expect(mfaStepFor('staff', false, firmOff)).toBeNull();
+    expect(mfaStepFor('staff', false, undefined)).toBeNull();
   });
 
   it('sets the cookie for the lifetime that applies to the person (their client’s override), and records address and browser', async () => {

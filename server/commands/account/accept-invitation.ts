@@ -54,7 +54,7 @@ export async function acceptInvitation(
     await deleteSession(deps.db, ctx.sessionId);
     deps.bus.publish('sessions.ended', { sessionIds: [ctx.sessionId], reason: 'signed_in_as_other' });
   }
-  const mfaStep = mfaStepFor(user, await findFirm(deps.db));
+  const mfaStep = mfaStepFor(user.kind, user.totp_secret_enc !== null, await findFirm(deps.db));
   if (mfaStep === null) await markSignedIn(deps.db, user.id, now);
   const session = await issueSession(deps, user, mfaStep === null, ctx.audit);
   return { result: { mfaStep }, session };
