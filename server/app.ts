@@ -27,6 +27,7 @@ import { commentsRouter } from './routes/comments.js';
 import { chatRouter } from './routes/chat.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { remediationRouter } from './routes/remediation.js';
+import { FEED_POSITION_HEADER } from './contracts/realtime.js';
 
 /**
  * Answers that carry a secret (a TOTP seed, recovery codes) are never compressed: a compressed
@@ -37,9 +38,9 @@ const SECRET_ANSWERS = new Set(['/api/auth/mfa/enrol/start', '/api/auth/mfa/enro
 /**
  * Build the Express app (no listen: tests and main.ts both use this). Order matters:
  * request id → security headers → compression → /healthz → /api (no-store, JSON body, session,
- * CSRF, routes, JSON 404) → the SPA → the one error handler.
+ * CSRF, feed position, routes, JSON 404) → the SPA → the one error handler.
  */
-export function createApp(deps: AppDeps, clientDir: string): Express {
+export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => number | null = () => null): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
@@ -92,6 +93,13 @@ export function createApp(deps: AppDeps, clientDir: string): Express {
   api.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true }));
   api.use(authenticate(deps));
   api.use(sameOrigin(deps.config.publicUrl));
+  // A signed-in read says where the live feed stood when it began: every event at or below it is
+  // in the answer; the page's live connection joins the feed there (never later).
+  api.use((req, res, next) => {
+    const position = req.viewer && req.method === 'GET' ? feedPosition() : null;
+    if (position !== null) res.setHeader(FEED_POSITION_HEADER, String(position));
+    next();
+  });
   api.use(setupRouter(deps));
   api.use(sessionRouter(deps));
   api.use(authRouter(deps));

@@ -23,7 +23,7 @@ export interface RunningServer {
 
 /** One HTTP server carrying the SPA, the API and Socket.IO; listens on config.port/host. */
 export async function startServer(deps: AppDeps, clientDir: string): Promise<RunningServer> {
-  const app = createApp(deps, clientDir);
+  const app = createApp(deps, clientDir, () => realtime.feedPosition());
   const http = createServer(app);
   const realtime = createRealtime(http, deps);
   const io = realtime.io;

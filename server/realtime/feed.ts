@@ -45,7 +45,13 @@ export function createFeed(io: AppServer, deps: AppDeps) {
   let again = false;
   const staffJoined = new Set<string>();
 
-  const init = () => (ready ??= latestPosition(deps.db).then((p) => void (lastEmitted = Math.max(lastEmitted, p))));
+  let known = false;
+  const init = () =>
+    (ready ??= latestPosition(deps.db).then((p) => {
+      lastEmitted = Math.max(lastEmitted, p);
+      known = true;
+    }));
+  init().catch((err) => deps.logger.error({ err }, 'feed position unreadable'));
 
   async function emitBatch(rows: ClientEventRow[]): Promise<void> {
     const clientIds = [...new Set(rows.map((r) => r.client_id))];
@@ -211,7 +217,9 @@ export function createFeed(io: AppServer, deps: AppDeps) {
   const shared = new Map<string, { at: number; answer: Promise<CatchupPart | null> }>();
 
   deps.bus.on('events.appended', pump);
-  return { register, rescope, pump, drain: async () => void (await pumping) };
+  /** Where the feed stands: every event at or below it has been pushed (null until read at start). */
+  const position = (): number | null => (known ? lastEmitted : null);
+  return { register, rescope, pump, position, drain: async () => void (await pumping) };
 }
 
 type CatchupPart = { events: AnyFeedEvent[]; next: number | null };

@@ -18,6 +18,8 @@ export interface Realtime {
   io: AppServer;
   /** Resolves once every committed event has been pushed (tests, shutdown). */
   drain(): Promise<void>;
+  /** Where the feed stands: every event at or below it has been pushed (null until known). */
+  feedPosition(): number | null;
 }
 
 /**
@@ -105,7 +107,7 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     }
   });
 
-  return { io, drain: feed.drain };
+  return { io, drain: feed.drain, feedPosition: feed.position };
 }
 
 /** Whether the user has a live connection on this instance (mail goes to people who are offline). */

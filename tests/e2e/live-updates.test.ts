@@ -129,6 +129,34 @@ describe('open pages follow what the firm does', () => {
     await userCtx.close();
   });
 
+  it('a change made between a page’s read and its live connection still reaches the page', async () => {
+    const client = await buildClient(t.app.db);
+    const analyst = await buildStaff(t.app.db);
+    const project = await buildProject(t.app.db, { client_id: client.id, name: 'Internal test', team: [analyst.id] });
+    const finding = await buildFinding(t.app.db, { project_id: project.id, title: 'Kerberoastable service account', severity: 'high' });
+    const staffAgent = await signIn(t.app, analyst);
+    const userCtx = await signedInContext(t.browser, t.app.url, await signIn(t.app, await buildPortalUser(t.app.db, { client_id: client.id })));
+    // The page's live connection waits at the door until the analyst has published.
+    let open!: () => void;
+    const door = new Promise<void>((r) => (open = r));
+    await userCtx.routeWebSocket(/\/socket\.io\//, async (ws) => {
+      await door;
+      ws.connectToServer();
+    });
+    const user = await userCtx.newPage();
+    const errors = watchErrors(user);
+    await user.goto(`${t.app.url}/portal/projects/${project.id}`);
+    await user.getByText('No findings have been published for this project yet.').waitFor();
+
+    expect((await staffAgent.post(`/api/findings/${finding.id}/publish`)).status).toBe(200);
+    await t.app.server.drain(); // pushed to the feed (and so part of its position) before the page connects
+    open();
+    await user.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    await user.getByRole('link', { name: 'Kerberoastable service account' }).waitFor({ timeout: 10_000 });
+    expect(errors).toEqual([]);
+    await userCtx.close();
+  });
+
   it('a removed portal user’s open page ends at the sign-in page', async () => {
     const client = await buildClient(t.app.db);
     const manager = await signIn(t.app, await buildPortalUser(t.app.db, { client_id: client.id, role: 'manager' }));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding } from '../support/workspace.js';
+import { Agent } from '../support/http.js';
 import { appWithSockets, ask, feedSocket, recordAll, until } from '../support/socket.js';
 
 let app: TestApp;
@@ -44,6 +45,37 @@ describe('the client feed', () => {
     expect(back.answer.events.map((e: any) => [e.type, e.data.title])).toEqual(Array(3).fill(['finding:updated', 'Round three']));
     const positions = back.answer.events.map((e: any) => e.position);
     expect([...positions].sort((x, y) => x - y)).toEqual(positions);
+  });
+
+  it('a signed-in read says where the feed stood; a page subscribing from there gets what came after its read, and only its own', async () => {
+    const a = await buildClient(app.db);
+    const b = await buildClient(app.db);
+    const staff = await signIn(app, await buildStaff(app.db));
+    const aUser = await signIn(app, await buildPortalUser(app.db, { client_id: a.id }));
+    await app.server.drain();
+    const read = await aUser.get('/api/portal/projects');
+    expect(read.status).toBe(200);
+    const at = Number(read.headers.get('x-feed-position'));
+    expect(Number.isSafeInteger(at)).toBe(true);
+    // Only signed-in reads carry it: not an anonymous one, not a write.
+    expect((await new Agent(app.url).get('/api/session')).headers.get('x-feed-position')).toBeNull();
+    const write = await aUser.post('/api/notifications/read-all');
+    expect(write.status).toBeLessThan(300);
+    expect(write.headers.get('x-feed-position')).toBeNull();
+
+    // Between the page's read and its live connection, the firm publishes to A and to B.
+    const fa = await buildFinding(app.db, { client_id: a.id, title: 'For A' });
+    const fb = await buildFinding(app.db, { client_id: b.id, title: 'For B' });
+    for (const f of [fa, fb]) expect((await staff.post(`/api/findings/${f.id}/publish`, {})).status).toBe(200);
+    await app.server.drain();
+    const later = Number((await aUser.get('/api/portal/projects')).headers.get('x-feed-position'));
+    expect(later).toBeGreaterThan(at);
+
+    const s = await feedSocket(app, aUser, at);
+    open.push(s.socket);
+    expect(s.answer.resync).toBe(false);
+    expect(s.answer.position).toBe(later);
+    expect(s.answer.events.map((e: any) => [e.type, e.data.title])).toEqual([['finding:published', 'For A']]);
   });
 
   it('answers resync for a cursor below the pruned floor, and refuses a malformed subscribe', async () => {

@@ -136,6 +136,88 @@ describe('Live', () => {
     expect(live.state).toBe('live');
   });
 
+  it('a fresh page subscribes from where its data was read (the lowest position of its answers), not from the feed’s position now', async () => {
+    const port = await freePort();
+    const subscribes: unknown[] = [];
+    await serve(port, (s) =>
+      s.on('feed:subscribe', (input: { since: number | null }, ack: (a: unknown) => void) => {
+        subscribes.push(input.since);
+        // The feed is at 9 now; 8 and 9 were committed after the page's reads at 7.
+        ack({ ok: true, position: 9, events: input.since === 7 ? [ev(8), ev(9)] : [], resync: false, next: null });
+      }),
+    );
+    const live = new Live();
+    lives.push(live);
+    live.sawRead(9);
+    live.sawRead(7);
+    live.sawRead(Number.NaN); // a malformed header is ignored
+    const got: number[] = [];
+    live.on('finding:unpublished', (e) => got.push(e.position));
+    live.start(`http://127.0.0.1:${port}`);
+    await until(() => live.state === 'live');
+    expect(subscribes).toEqual([7]);
+    expect(got).toEqual([8, 9]);
+  });
+
+  it('a listener that starts after its data arrived gets the events delivered since that data was read, once and in order', async () => {
+    const port = await freePort();
+    let socket: Socket | null = null;
+    await serve(port, (s) => {
+      socket = s;
+      s.on('feed:subscribe', (_i: unknown, ack: (a: unknown) => void) => ack({ ok: true, position: 3, events: [], resync: false, next: null }));
+    });
+    const live = connect(port);
+    await until(() => live.state === 'live');
+    const early: number[] = [];
+    live.on('finding:unpublished', (e) => early.push(e.position));
+    for (const p of [4, 5, 6]) socket!.emit('finding:unpublished', ev(p));
+    socket!.emit('finding:updated', { ...ev(7), type: 'finding:updated' });
+    await until(() => early.length === 3);
+
+    // A page's read began at 4 (its answer arrives now), then the page starts listening.
+    live.sawRead(4);
+    const late: number[] = [];
+    const updates: number[] = [];
+    live.on('finding:unpublished', (e) => late.push(e.position));
+    live.on('finding:updated', (e) => updates.push(e.position));
+    const stopped: number[] = [];
+    live.on('finding:unpublished', (e) => stopped.push(e.position))(); // stops before the replay: gets nothing
+    await Promise.resolve();
+    expect(late).toEqual([5, 6]);
+    expect(updates).toEqual([7]);
+    expect(early).toEqual([4, 5, 6]); // the listener that was there already is not given them again
+
+    socket!.emit('finding:unpublished', ev(8));
+    await until(() => late.length === 3);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(late).toEqual([5, 6, 8]);
+    expect(early).toEqual([4, 5, 6, 8]);
+    expect(stopped).toEqual([]);
+  });
+
+  it('a listener whose missed events are no longer kept makes the pages reload instead', async () => {
+    const port = await freePort();
+    let socket: Socket | null = null;
+    await serve(port, (s) => {
+      socket = s;
+      s.on('feed:subscribe', (_i: unknown, ack: (a: unknown) => void) => ack({ ok: true, position: 0, events: [], resync: false, next: null }));
+    });
+    const live = connect(port);
+    await until(() => live.state === 'live');
+    let resyncs = 0;
+    live.onResync(() => resyncs++);
+    let seen = 0;
+    live.on('finding:updated', () => seen++);
+    for (let p = 1; p <= 1005; p++) socket!.emit('finding:updated', { ...ev(p), type: 'finding:updated' });
+    await until(() => seen === 1005);
+    live.sawRead(2);
+    const got: number[] = [];
+    live.on('finding:updated', (e) => got.push(e.position));
+    await Promise.resolve();
+    expect(resyncs).toBe(1);
+    expect(got).toEqual([]);
+  });
+
   it('a gap the server can no longer fill calls the resync listeners instead of applying anything', async () => {
     const port = await freePort();
     await serve(port, (s) => s.on('feed:subscribe', (_i: unknown, ack: (a: unknown) => void) => ack({ ok: true, position: 40, events: [], resync: true })));

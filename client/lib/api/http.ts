@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { ApiErrorBody, ErrorCode } from '$contracts/errors';
 import type { AnswerOf, EndpointKey, Endpoints, FileEndpointKey, ParamsOf, PathOf } from '$contracts/endpoints';
+import { FEED_POSITION_HEADER } from '$contracts/realtime';
+import { live } from '$lib/realtime/live.svelte';
 
 /** An API failure the pages can branch on by `code` (never by message text). */
 export class ApiError extends Error {
@@ -82,6 +84,9 @@ export async function call<K extends EndpointKey>(key: K, ...[parts]: Args<K>): 
   } catch {
     throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection and try again.');
   }
+  // Where the live feed stood when this read began: the live connection joins it there.
+  const position = res.headers.get(FEED_POSITION_HEADER);
+  if (position !== null) live.sawRead(Number(position));
   if (res.status === 204) return undefined as AnswerOf<K>;
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) throw failure(res.status, data, `Request failed (${res.status}).`);

@@ -4,7 +4,8 @@ import type { AnyFeedEvent, ClientToServerEvents, FeedEvent, PushEvent, PushEven
 
 /**
  * The page's one live connection. It subscribes to the viewer's feed with the last position it
- * saw, applies the catch-up answer and then the live events that arrived meanwhile (held until
+ * saw (a fresh page: where its data was read, from the API answers' feed position), applies the
+ * catch-up answer and then the live events that arrived meanwhile (held until
  * the answer), each once and in position order. Pages listen with `on(type, fn)`; a gap too old
  * for the server's log calls the `onResync` listeners (pages reload their data). Sends made with
  * `send` wait in an outbox while the connection is down and go out, in order, once it is back.
@@ -20,6 +21,8 @@ type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** How long a send waits for its ack before it is retried (same client message id, so no duplicate). */
 const ACK_TIMEOUT_MS = 10_000;
+/** The delivered events kept for listeners that start after them (see `replay`). */
+const RECENT_MAX = 1000;
 
 export class Live {
   state = $state<LiveState>('connecting');
@@ -36,6 +39,15 @@ export class Live {
   private endedListeners = new Set<() => void>();
   private outbox: Send[] = [];
   private flushing = false;
+  /** Feed positions of API answers (see `sawRead`): the lowest before the first subscription, the lowest since the last replay, the newest. */
+  private firstRead: number | null = null;
+  private unjoined: number | null = null;
+  private newestRead: number | null = null;
+  /** Events delivered lately, in position order, and the highest one dropped from this list. */
+  private recent: AnyFeedEvent[] = [];
+  private droppedUpTo = 0;
+  /** Listeners added this turn, waiting for the events they missed (see `replay`). */
+  private fresh: { type: string; fn: Listener }[] = [];
 
   /** Open the connection (idempotent). Called by the signed-in layout; `url` only where there is no page origin (tests). */
   start(url?: string): void {
@@ -66,6 +78,9 @@ export class Live {
     this.socket?.disconnect();
     this.socket = null;
     this.position = null;
+    this.firstRead = this.unjoined = this.newestRead = null;
+    this.recent = [];
+    this.droppedUpTo = 0;
     removeEventListener('offline', this.onOffline);
     removeEventListener('online', this.onOnline);
   }
@@ -76,12 +91,52 @@ export class Live {
     if (this.socket && !this.socket.connected) this.socket.connect();
   };
 
-  /** Listen to one feed event type; returns the function that stops listening. */
+  /**
+   * Listen to one feed event type; returns the function that stops listening. A page starts
+   * listening after its data arrived: the events delivered since that data was read reach the new
+   * listener too (see `replay`), so nothing between the read and the listening is missed.
+   */
   on<K extends FeedEventType>(type: K, fn: (e: FeedEvent<K>) => void): () => void {
     const set = this.listeners.get(type) ?? new Set();
     set.add(fn as Listener);
     this.listeners.set(type, set);
+    if (!this.fresh.length) queueMicrotask(() => this.replay());
+    this.fresh.push({ type, fn: fn as Listener });
     return () => set.delete(fn as Listener);
+  }
+
+  /**
+   * An API answer says where the feed stood when its read began (`x-feed-position`): every event
+   * up to there is in the page's data. The first subscription starts from the lowest such
+   * position, so changes made between a page's first reads and its live connection reach it;
+   * listeners a page adds after its reads get the events delivered since (`replay`).
+   */
+  sawRead(position: number): void {
+    if (!Number.isSafeInteger(position) || position < 0) return;
+    this.newestRead = position;
+    this.unjoined = Math.min(this.unjoined ?? position, position);
+    if (this.position === null) this.firstRead = Math.min(this.firstRead ?? position, position);
+  }
+
+  /**
+   * Give the listeners added this turn the delivered events they missed, in position order: those
+   * above the lowest position of the answers since the last replay — the data the new listeners'
+   * page was just given — or, when none came (a part that mounts later), above the newest answer.
+   * When some of those events are no longer kept, the pages reload instead.
+   */
+  private replay(): void {
+    const fresh = this.fresh.splice(0);
+    const floor = this.unjoined ?? this.newestRead;
+    this.unjoined = null;
+    if (floor === null) return;
+    if (this.droppedUpTo > floor) {
+      this.resyncers.forEach((f) => f());
+      return;
+    }
+    for (const e of this.recent) {
+      if (e.position <= floor) continue;
+      for (const l of fresh) if (l.type === e.type && this.listeners.get(l.type)?.has(l.fn)) this.call(l.fn, e);
+    }
   }
 
   /** Listen to a non-feed push (`notification:created`, `presence:changed`, `typing:changed`). */
@@ -160,7 +215,8 @@ export class Live {
     this.catchingUp = true;
     this.held = [];
     try {
-      const ack = await this.emit('feed:subscribe', { since: this.position });
+      // A fresh page starts where its data was read (it may be older than the feed's position now).
+      const ack = await this.emit('feed:subscribe', { since: this.position ?? this.firstRead });
       if (!ack.ok) throw new Error(ack.error.message);
       // A long gap comes in parts; each part's events are applied as it arrives, so a lost
       // connection midway resumes from the last one applied.
@@ -204,16 +260,21 @@ export class Live {
     else this.deliver(payload);
   }
 
-  /** Apply one event unless it was already applied (positions only grow). */
+  /** Apply one event unless it was already applied (positions only grow); keep it for later listeners. */
   private deliver(e: AnyFeedEvent): void {
     if (this.position !== null && e.position <= this.position) return;
     this.position = e.position;
-    for (const fn of this.listeners.get(e.type) ?? []) {
-      try {
-        fn(e);
-      } catch (err) {
-        console.error(err);
-      }
+    this.recent.push(e);
+    if (this.recent.length > RECENT_MAX) this.droppedUpTo = this.recent.shift()!.position;
+    for (const fn of this.listeners.get(e.type) ?? []) this.call(fn, e);
+  }
+
+  /** One listener's failure never stops the others. */
+  private call(fn: Listener, e: AnyFeedEvent): void {
+    try {
+      fn(e);
+    } catch (err) {
+      console.error(err);
     }
   }
 }
