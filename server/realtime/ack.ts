@@ -3,7 +3,8 @@ import type { AppDeps } from '../context.js';
 import type { Ack } from '../contracts/realtime.js';
 import type { RequestEvent, Requests } from '../contracts/socket.js';
 import type { CommandContext } from '../context.js';
-import { AppError, badRequest } from '../errors.js';
+import { AppError, badRequest, unauthenticated } from '../errors.js';
+import type { Viewer } from '../auth/session.js';
 import { parseInput } from '../validate.js';
 import type { AppSocket } from './socket-types.js';
 import { holdWrites } from './coalesce.js';
@@ -20,11 +21,17 @@ export interface Limiter {
   take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number };
 }
 
-/** The command context of a socket: who (from the handshake) and from where. */
-function socketContext(socket: AppSocket): CommandContext {
-  const { user } = socket.data.viewer;
+/**
+ * The viewer each event's handler runs as, by the event's ack (one per event): the guard
+ * re-validated the session just before (`guard.ts`). Gone with the ack once answered.
+ */
+export const runsAs = new WeakMap<object, Viewer>();
+
+/** The command context of a socket event: who (as validated for this event) and from where. */
+function socketContext(socket: AppSocket, viewer: Viewer): CommandContext {
+  const { user } = viewer;
   return {
-    viewer: socket.data.viewer,
+    viewer,
     audit: {
       actorId: user.id,
       actorEmail: user.email,
@@ -46,56 +53,54 @@ export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never>
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
-const registered = new WeakMap<AppSocket, ReadonlySet<string>>();
-/** Every socket registers the same events: they share one set of names instead of a set each. */
-const interned = new Map<string, ReadonlySet<string>>();
-const NONE: ReadonlySet<string> = new Set();
-
-/** The events registered on this socket through `handle` (the guard refuses every other name). */
-export function handledEvents(socket: AppSocket): ReadonlySet<string> {
-  return registered.get(socket) ?? NONE;
-}
-
-/** Add `event` to the socket's registered names (a shared, never-modified set). */
-function register(socket: AppSocket, event: string): void {
-  const names = [...handledEvents(socket), event];
-  const key = names.join('\n');
-  let set = interned.get(key);
-  if (!set) interned.set(key, (set = new Set(names)));
-  registered.set(socket, set);
+/**
+ * One client→server event's handling, defined once per server and shared by every socket: the
+ * listener is the same function on each (Socket.IO calls it with the socket as `this`), so an open
+ * socket holds no closure per event.
+ */
+export interface EventHandler {
+  readonly event: RequestEvent;
+  readonly listener: (this: AppSocket, ...args: unknown[]) => void;
 }
 
 /**
- * Register `event` on `socket`: validated, rate-limited, answered through the ack. The schema's
+ * Define how `event` is handled: validated, rate-limited, answered through the ack. The schema's
  * output must be the event's payload and `run` must answer the event's result (`contracts/socket.ts`).
  */
-export function handle<E extends RequestEvent, S extends z.ZodType<Requests[E]['input']>>(
+export function handler<E extends RequestEvent, S extends z.ZodType<Requests[E]['input']>>(
   deps: AppDeps,
-  socket: AppSocket,
   event: E,
   schema: S,
-  run: (input: z.output<S>, ctx: CommandContext) => Promise<Requests[E]['result']> | Requests[E]['result'],
+  run: (input: z.output<S>, ctx: CommandContext, socket: AppSocket) => Promise<Requests[E]['result']> | Requests[E]['result'],
   limiter?: Limiter,
-): void {
+): EventHandler {
   type R = Requests[E]['result'];
-  register(socket, event);
-  // Registered untyped on purpose: whatever a client sends (any number of arguments, any shape) is judged below.
-  (socket as unknown as { on(e: string, fn: (...args: unknown[]) => void): void }).on(event, async (...args: unknown[]) => {
+  // Whatever a client sends (any number of arguments, any shape) is judged here.
+  async function listener(this: AppSocket, ...args: unknown[]): Promise<void> {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return; // every event of ours expects an answer; without one there is no one to tell
     const reply = ack as (a: Ack<R>) => void;
     try {
       if (args.length !== 2 || !isPlainObject(args[0])) throw badRequest(`${event} expects one object and an acknowledgement.`);
+      const viewer = runsAs.get(ack);
+      if (!viewer) throw unauthenticated(); // never: the guard validates every event of ours first
       const input = parseInput(schema, args[0]);
       if (limiter) {
-        const t = limiter.take(socket.data.viewer.user.id);
+        const t = limiter.take(viewer.user.id);
         if (!t.ok) throw new AppError(429, 'rate_limited', 'You are sending too fast. Please wait a moment.', { retryAfterSeconds: t.retryAfterSeconds });
       }
-      const answer = { ok: true, ...(await run(input, socketContext(socket))) } as Ack<R>;
-      holdWrites(socket); // answers that finish together (a group commit's) leave with its pushes, in one write
+      const answer = { ok: true, ...(await run(input, socketContext(this, viewer), this)) } as Ack<R>;
+      holdWrites(this); // answers that finish together (a group commit's) leave with its pushes, in one write
       reply(answer);
     } catch (err) {
       reply(errorAck(deps, err, event));
     }
-  });
+  }
+  return { event, listener };
+}
+
+/** Listen to these events on a socket: the same functions on every socket, nothing made per socket. */
+export function attach(socket: AppSocket, handlers: readonly EventHandler[]): void {
+  // Registered untyped on purpose: the listener judges what arrives.
+  for (const h of handlers) (socket as unknown as { on(e: string, fn: EventHandler['listener']): void }).on(h.event, h.listener);
 }

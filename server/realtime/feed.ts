@@ -4,9 +4,8 @@ import { FeedCatchupInput, FeedSubscribeInput } from '../contracts/realtime.js';
 import type { AnyFeedEvent, FeedCatchupResult, FeedSubscribeResult } from '../contracts/socket.js';
 import { eventFloor, eventsSince, latestPosition, moreEventsThan, type FeedScope } from '../events/log.js';
 import { conflict, validationFailed } from '../errors.js';
-import type { Viewer } from '../auth/session.js';
-import { handle } from './ack.js';
-import type { AppServer, AppSocket } from './socket-types.js';
+import { handler } from './ack.js';
+import type { AppServer, AppSocket, SocketViewer } from './socket-types.js';
 import { loadEventData, portalAudience, presentEvents, presentLoaded, STAFF_AUDIENCE } from './feed-presenters.js';
 import { rooms } from './rooms.js';
 import { holdRooms } from './coalesce.js';
@@ -127,16 +126,16 @@ export function createFeed(io: AppServer, deps: AppDeps) {
   }
 
   /** The feed rooms of a viewer: every client's staff room (and the staff room), their scope's, or their client's portal room. */
-  async function feedRooms(user: Viewer['user']): Promise<{ scope: FeedScope; rooms: string[] }> {
+  async function feedRooms(user: SocketViewer['user']): Promise<{ scope: FeedScope; rooms: string[] }> {
     if (user.kind !== 'staff') return { scope: { clientId: user.client_id! }, rooms: [rooms.clientPortal(user.client_id!)] };
     if (user.scope !== 'all') return { scope: { staffOf: user.scope }, rooms: user.scope.map(rooms.clientStaff) };
     const clients = await deps.db.selectFrom('clients').select('id').execute();
     return { scope: 'staff', rooms: [rooms.staff(), ...clients.map((c) => rooms.clientStaff(c.id))] };
   }
 
-  /** `feed:subscribe`: join the rooms this viewer may receive, then answer with what it missed. */
-  function register(socket: AppSocket): void {
-    handle(deps, socket, 'feed:subscribe', FeedSubscribeInput, async ({ since }): Promise<FeedSubscribeResult> => {
+  const handlers = [
+    /** `feed:subscribe`: join the rooms this viewer may receive, then answer with what it missed. */
+    handler(deps, 'feed:subscribe', FeedSubscribeInput, async ({ since }, _ctx, socket): Promise<FeedSubscribeResult> => {
       await init();
       const { scope, rooms: wanted } = await feedRooms(socket.data.viewer.user);
       // Synchronous from here until `mark` is read (see the comment on createFeed).
@@ -149,13 +148,13 @@ export function createFeed(io: AppServer, deps: AppDeps) {
       if (await moreEventsThan(deps.db, since, mark, scope, CATCHUP_MAX)) return resync;
       const part = await catchUp(scope, since, mark);
       return part ? { position: mark, events: part.events, resync: false, next: part.next } : resync;
-    });
+    }),
 
     /**
      * `feed:catchup`: the next part of this socket's catch-up. Only up to what the feed has pushed
      * (`until` ≤ the mark): later events reach the socket live, so reading them here would repeat them.
      */
-    handle(deps, socket, 'feed:catchup', FeedCatchupInput, async ({ after, until }): Promise<FeedCatchupResult> => {
+    handler(deps, 'feed:catchup', FeedCatchupInput, async ({ after, until }, _ctx, socket): Promise<FeedCatchupResult> => {
       if (!socket.data.feed) throw conflict('Subscribe to the feed first (feed:subscribe).');
       if (until > lastEmitted) throw validationFailed('until: past the feed position', [{ path: 'until', message: 'past the feed position' }]);
       const resync = { events: [], resync: true, next: null };
@@ -163,8 +162,8 @@ export function createFeed(io: AppServer, deps: AppDeps) {
       const { scope } = await feedRooms(socket.data.viewer.user);
       const part = await catchUp(scope, after, until);
       return part ? { events: part.events, resync: false, next: part.next } : resync;
-    });
-  }
+    }),
+  ];
 
   /**
    * After a staff member's scope changed (the socket's viewer already re-validated): leave the
@@ -219,7 +218,7 @@ export function createFeed(io: AppServer, deps: AppDeps) {
   deps.bus.on('events.appended', pump);
   /** Where the feed stands: every event at or below it has been pushed (null until read at start). */
   const position = (): number | null => (known ? lastEmitted : null);
-  return { register, rescope, pump, position, drain: async () => void (await pumping) };
+  return { handlers, rescope, pump, position, drain: async () => void (await pumping) };
 }
 
 type CatchupPart = { events: AnyFeedEvent[]; next: number | null };

@@ -3,8 +3,9 @@ import type { Ack } from '../contracts/realtime.js';
 import { accessProblemError } from '../auth/access.js';
 import { viewerFromCookie } from '../middleware/authenticate.js';
 import { badRequest, unauthenticated, type AppError } from '../errors.js';
-import { errorAck, handledEvents } from './ack.js';
-import type { AppSocket } from './socket-types.js';
+import { errorAck, runsAs } from './ack.js';
+import { socketViewer, type AppSocket } from './socket-types.js';
+import type { Viewer } from '../auth/session.js';
 
 /**
  * Events a browser sends by itself (on connecting, on leaving a page): they are checked like any
@@ -15,19 +16,20 @@ const PASSIVE = new Set(['feed:subscribe', 'feed:catchup', 'presence:leave']);
 /**
  * Re-validate a socket's session as HTTP does for a request: the same validator, with the
  * socket's own address (resolved at the handshake under TRUST_PROXY). On success the socket's
- * viewer is refreshed (role, name, status as they are now); on failure the error to answer.
+ * viewer is refreshed (name and scope as they are now) and the whole viewer returned; on failure
+ * the error to answer.
  */
-export async function recheckSocket(deps: AppDeps, socket: AppSocket, activity: boolean): Promise<AppError | null> {
+export async function recheckSocket(deps: AppDeps, socket: AppSocket, activity: boolean): Promise<{ viewer: Viewer } | { refused: AppError }> {
   const r = await viewerFromCookie(deps, socket.request.headers.cookie, socket.data.ip, activity);
-  if (!r.viewer) return r.problem ? accessProblemError(r.problem) : unauthenticated();
-  if (!r.viewer.session.mfa_verified) return unauthenticated();
-  socket.data.viewer = r.viewer;
-  return null;
+  if (!r.viewer) return { refused: r.problem ? accessProblemError(r.problem) : unauthenticated() };
+  if (!r.viewer.session.mfa_verified) return { refused: unauthenticated() };
+  socket.data.viewer = socketViewer(r.viewer);
+  return { viewer: r.viewer };
 }
 
 /**
  * The gate every client→server event passes before its handler (Socket.IO middleware):
- * - an event no handler of ours registered — `error` and other names the library itself listens
+ * - an event none of `handled` names — `error` and other names the library itself listens
  *   to included — gets a `bad_request` ack and goes no further (names the protocol reserves,
  *   such as `disconnect`, are refused by Socket.IO's parser, which closes that connection);
  * - every other event re-validates the session with the socket's own address first, and counts
@@ -35,21 +37,24 @@ export async function recheckSocket(deps: AppDeps, socket: AppSocket, activity: 
  *   this address gets the error ack and the socket is disconnected.
  * Checks run one after another per socket, so events reach their handlers in the order sent.
  */
-export function guardSocket(deps: AppDeps, socket: AppSocket): void {
+export function guardSocket(deps: AppDeps, socket: AppSocket, handled: ReadonlySet<string>): void {
   let previous: Promise<unknown> = Promise.resolve();
   socket.use((packet, next) => {
     const [event] = packet;
     const last = packet[packet.length - 1];
     const ack = typeof last === 'function' ? (last as (a: Ack<never>) => void) : undefined;
-    if (typeof event !== 'string' || !handledEvents(socket).has(event)) {
+    if (typeof event !== 'string' || !handled.has(event)) {
       ack?.(errorAck(deps, badRequest('Unknown event.'), String(event)));
       return;
     }
     previous = previous
       .then(() => recheckSocket(deps, socket, !PASSIVE.has(event)))
-      .then((refused) => {
-        if (!refused) return next();
-        ack?.(errorAck(deps, refused, event));
+      .then((r) => {
+        if ('viewer' in r) {
+          if (ack) runsAs.set(ack, r.viewer); // the handler runs as the viewer just validated
+          return next();
+        }
+        ack?.(errorAck(deps, r.refused, event));
         socket.disconnect(true);
       })
       .catch((err) => ack?.(errorAck(deps, err, event)));

@@ -1,14 +1,15 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import type { AppServer, SocketData } from './socket-types.js';
+import { socketViewer, type AppServer, type AppSocket, type SocketData } from './socket-types.js';
 import type { AppDeps } from '../context.js';
 import { viewerFromCookie } from '../middleware/authenticate.js';
 import { rooms } from './rooms.js';
 import { clientIpFn } from '../client-ip.js';
 import { createFeed } from './feed.js';
 import { createPresence } from './presence.js';
-import { registerChatHandlers } from './chat-handlers.js';
-import { registerCommentHandlers } from './comment-handlers.js';
+import { chatHandlers } from './chat-handlers.js';
+import { commentHandlers } from './comment-handlers.js';
+import { attach } from './ack.js';
 import { guardSocket, recheckSocket } from './guard.js';
 
 /** The largest socket message accepted (OWASP's WebSocket guidance; files go over HTTP). */
@@ -47,7 +48,7 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
       const { viewer } = await viewerFromCookie(deps, socket.request.headers.cookie, ip, false);
       if (!viewer || !viewer.session.mfa_verified) return next(new Error('unauthenticated'));
       if ((perUser.get(viewer.user.id) ?? 0) >= deps.config.socketsPerUser) return next(new Error('too_many_connections'));
-      socket.data = { viewer, ip: ip ?? null } satisfies SocketData;
+      socket.data = { viewer: socketViewer(viewer), ip: ip ?? null } satisfies SocketData;
       next();
     } catch (err) {
       deps.logger.error({ err }, 'socket handshake failed');
@@ -58,21 +59,25 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   const feed = createFeed(io, deps);
   const presence = createPresence(io, deps);
 
+  // Every socket gets the same handler functions (defined here once), so an open socket costs
+  // its connection and rooms, not a closure per event.
+  const handlers = [...feed.handlers, ...presence.handlers, ...chatHandlers(deps), ...commentHandlers(deps)];
+  const handled = new Set<string>(handlers.map((h) => h.event));
+  function gone(this: AppSocket): void {
+    const id = this.data.viewer.user.id;
+    const n = (perUser.get(id) ?? 1) - 1;
+    if (n > 0) perUser.set(id, n);
+    else perUser.delete(id);
+  }
+
   io.on('connection', (socket) => {
     const { user, session } = socket.data.viewer;
     perUser.set(user.id, (perUser.get(user.id) ?? 0) + 1);
-    socket.on('disconnect', () => {
-      const n = (perUser.get(user.id) ?? 1) - 1;
-      if (n > 0) perUser.set(user.id, n);
-      else perUser.delete(user.id);
-    });
+    socket.on('disconnect', gone);
+    socket.on('disconnect', presence.gone);
     void socket.join([rooms.user(user.id), rooms.session(session.id)]);
-
-    guardSocket(deps, socket);
-    feed.register(socket);
-    presence.register(socket);
-    registerChatHandlers(deps, socket);
-    registerCommentHandlers(deps, socket);
+    guardSocket(deps, socket, handled);
+    attach(socket, handlers);
   });
 
   // Revocation: a session that ended (logout, removal, portal off, expiry…) loses its sockets at once.
@@ -87,7 +92,7 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     for (const socket of io.of('/').sockets.values()) {
       const { user } = socket.data.viewer;
       if (user.kind === 'portal' && user.client_id !== clientId) continue;
-      if (user.kind === 'portal' && (await recheckSocket(deps, socket, false))) socket.disconnect(true);
+      if (user.kind === 'portal' && 'refused' in (await recheckSocket(deps, socket, false))) socket.disconnect(true);
       else await presence.recheck(socket);
     }
   });
@@ -98,7 +103,7 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   deps.bus.on('scope.changed', async () => {
     for (const socket of io.of('/').sockets.values()) {
       if (socket.data.viewer.user.kind !== 'staff') continue;
-      if (await recheckSocket(deps, socket, false)) {
+      if ('refused' in (await recheckSocket(deps, socket, false))) {
         socket.disconnect(true);
         continue;
       }

@@ -2,7 +2,7 @@ import type { AppDeps } from '../context.js';
 import { PresenceJoinInput, TypingInput, type PresenceMember, type PresenceTarget } from '../contracts/realtime.js';
 import { badRequest, notFound } from '../errors.js';
 import { tokenBucket } from '../auth/rate-limit.js';
-import { handle } from './ack.js';
+import { handler } from './ack.js';
 import type { AppServer, AppSocket } from './socket-types.js';
 import { rooms } from './rooms.js';
 import { mayBeIn, roomState } from './room-access.js';
@@ -62,40 +62,43 @@ export function createPresence(io: AppServer, deps: AppDeps) {
     }
   }
 
-  function register(socket: AppSocket): void {
-    const joined = new Map<string, PresenceTarget>();
-    joinedBy.set(socket.id, joined);
+  const typing =
+    (on: boolean) =>
+    async ({ target }: { target: PresenceTarget }, _ctx: unknown, socket: AppSocket) => {
+      // Only where the viewer has joined and may still be: a typing event names no one else's room.
+      if (!joinedBy.get(socket.id)?.has(roomOf(target))) throw notFound();
+      const { ids } = await admitted(target);
+      if (!ids.delete(socket.id)) throw notFound();
+      if (ids.size) io.to([...ids]).emit('typing:changed', { target, user: memberOf(socket), typing: on });
+      return {};
+    };
 
-    handle(deps, socket, 'presence:join', PresenceJoinInput, async ({ target }) => {
+  const handlers = [
+    handler(deps, 'presence:join', PresenceJoinInput, async ({ target }, _ctx, socket) => {
+      // The socket's rooms are kept from its first join on (most sockets never join one).
+      const joined = joinedBy.get(socket.id) ?? new Map<string, PresenceTarget>();
       if (joined.size >= 20 && !joined.has(roomOf(target))) throw badRequest('Too many open pages on one connection.');
       if (!mayBeIn(await roomState(deps, target), socket.data.viewer.user)) throw notFound();
+      if (socket.disconnected) throw notFound(); // gone meanwhile: keep nothing for it
       socket.join(roomOf(target));
       joined.set(roomOf(target), target);
+      joinedBy.set(socket.id, joined);
       return { present: await announce(target) };
-    });
-
-    handle(deps, socket, 'presence:leave', PresenceJoinInput, async ({ target }) => {
+    }),
+    handler(deps, 'presence:leave', PresenceJoinInput, async ({ target }, _ctx, socket) => {
       leave(socket, target);
       return {};
-    });
+    }),
+    handler(deps, 'typing:start', TypingInput, typing(true), typingLimit),
+    handler(deps, 'typing:stop', TypingInput, typing(false)),
+  ];
 
-    const typing =
-      (on: boolean) =>
-      async ({ target }: { target: PresenceTarget }) => {
-        // Only where the viewer has joined and may still be: a typing event names no one else's room.
-        if (!joined.has(roomOf(target))) throw notFound();
-        const { ids } = await admitted(target);
-        if (!ids.delete(socket.id)) throw notFound();
-        if (ids.size) io.to([...ids]).emit('typing:changed', { target, user: memberOf(socket), typing: on });
-        return {};
-      };
-    handle(deps, socket, 'typing:start', TypingInput, typing(true), typingLimit);
-    handle(deps, socket, 'typing:stop', TypingInput, typing(false));
-
-    socket.on('disconnect', () => {
-      joinedBy.delete(socket.id);
-      for (const t of joined.values()) void announce(t);
-    });
+  /** A socket went away: the rooms it was in hear who is left (one function for every socket). */
+  function gone(this: AppSocket): void {
+    const joined = joinedBy.get(this.id);
+    if (!joined) return;
+    joinedBy.delete(this.id);
+    for (const t of joined.values()) void announce(t);
   }
 
   /** After an access change: take the socket out of every presence room it may no longer be in. */
@@ -105,5 +108,5 @@ export function createPresence(io: AppServer, deps: AppDeps) {
     }
   }
 
-  return { register, recheck };
+  return { handlers, gone, recheck };
 }

@@ -1,4 +1,17 @@
 /**
+ * One string per client room name, however many sockets join it (the adapter keeps the name in
+ * each socket's own room set: thousands of sockets of one client would otherwise hold a copy each).
+ */
+const named = new Map<string, string>();
+function once(name: string): string {
+  const known = named.get(name);
+  if (known !== undefined) return known;
+  if (named.size >= 100_000) named.clear();
+  named.set(name, name);
+  return name;
+}
+
+/**
  * The only builder of Socket.IO room names. Clients never name a room: the server computes
  * it from what the viewer may see and joins them after a policy check.
  */
@@ -10,11 +23,11 @@ export const rooms = {
   /** Every feed socket of staff who see every client; new clients' staff rooms are joined from here. */
   staff: () => 'staff',
   /** Staff-presented events of one client. */
-  clientStaff: (clientId: string) => `client:${clientId}:staff`,
+  clientStaff: (clientId: string) => once(`client:${clientId}:staff`),
   /** Whether a room is one client's staff room (`clientStaff`). */
   isClientStaff: (room: string) => room.startsWith('client:') && room.endsWith(':staff'),
   /** Portal-presented events of one client (its own users only). */
-  clientPortal: (clientId: string) => `client:${clientId}:portal`,
+  clientPortal: (clientId: string) => once(`client:${clientId}:portal`),
   /** Presence and typing on one finding's page. */
   finding: (findingId: string) => `finding:${findingId}`,
   /** Presence and typing in one client's chat channel. */
