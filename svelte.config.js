@@ -9,7 +9,8 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 export default {
   preprocess: vitePreprocess(),
   kit: {
-    adapter: adapter({ pages: 'dist/client', assets: 'dist/client', fallback: 'index.html', strict: false }),
+    // precompress: a .br and a .gz beside each asset, served as they are (server/spa.ts).
+    adapter: adapter({ pages: 'dist/client', assets: 'dist/client', fallback: 'index.html', strict: false, precompress: true }),
     files: {
       routes: 'client/routes',
       lib: 'client/lib',

@@ -1,7 +1,34 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
+
+/** The encodings the build writes beside each asset, best first. */
+const ENCODINGS = [
+  { name: 'br', ext: '.br' },
+  { name: 'gzip', ext: '.gz' },
+] as const;
+
+/**
+ * Send the build's compressed copy of a hashed asset (`x.js.br`, `x.js.gz`) when the browser
+ * accepts it, instead of compressing the same bytes again on every request. Only files the build
+ * wrote are considered (listed once at start), so a URL can never name anything else; the
+ * copies themselves are not served under their own names.
+ */
+function precompressed(dir: string): RequestHandler {
+  const files = new Set(existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => `/${f.split(path.sep).join('/')}`) : []);
+  return (req, res, next) => {
+    if (ENCODINGS.some((e) => req.path.endsWith(e.ext))) return res.status(404).end();
+    // Ours, best first, among those the browser accepts (browsers list gzip first, Brotli is smaller).
+    const encoding = ENCODINGS.find((e) => files.has(req.path + e.ext) && req.acceptsEncodings(e.name) === e.name);
+    res.vary('Accept-Encoding');
+    if (!encoding) return next();
+    res.setHeader('Content-Encoding', encoding.name);
+    res.type(path.extname(req.path));
+    req.url = req.url.replace(/^([^?]*)/, `$1${encoding.ext}`);
+    next();
+  };
+}
 
 /**
  * Serve the built SvelteKit SPA: hashed assets under /_app/immutable cached for a year, and the
@@ -22,7 +49,8 @@ export function spa(clientDir: string): { router: Router; scriptHashes: string[]
   const scriptHashes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
     (m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`,
   );
-  router.use('/_app/immutable', express.static(path.join(clientDir, '_app', 'immutable'), { immutable: true, maxAge: '1y', index: false, fallthrough: false }));
+  const immutable = path.join(clientDir, '_app', 'immutable');
+  router.use('/_app/immutable', precompressed(immutable), express.static(immutable, { immutable: true, maxAge: '1y', index: false, fallthrough: false }));
   router.use(express.static(clientDir, { index: false, maxAge: 0 }));
   router.get(/.*/, (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');

@@ -1,7 +1,9 @@
 import { request } from 'node:http';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { CLIENT_DIR, startTestApp, type TestApp } from '../support/app.js';
 import { buildClient, buildFirm, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 
 /**
@@ -69,5 +71,35 @@ describe('compression', () => {
     // It is long enough that it would have been compressed (the QR code's SVG).
     expect(start.body.length).toBeGreaterThan(1024);
     expect(JSON.parse(start.body.toString()).secret).toMatch(/^[A-Z2-7]{32}$/);
+  });
+
+  it('serves the web app’s scripts compressed at build time (Brotli, else gzip), as they are on disk, and plain to a browser that asks for neither', async () => {
+    const dir = path.join(CLIENT_DIR, '_app', 'immutable', 'chunks');
+    const name = readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .sort((a, b) => statSync(path.join(dir, b)).size - statSync(path.join(dir, a)).size)[0]!;
+    const file = path.join(dir, name);
+    const url = `/_app/immutable/chunks/${name}`;
+    const original = readFileSync(file);
+
+    const br = await raw('GET', url, '', 'gzip, deflate, br');
+    expect(br.status).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(br.headers['cache-control']).toMatch(/immutable/);
+    expect(br.body.equals(readFileSync(`${file}.br`))).toBe(true); // the build's file, not compressed again per request
+    expect(brotliDecompressSync(br.body).equals(original)).toBe(true);
+
+    const gz = await raw('GET', url, '', 'gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.body.equals(readFileSync(`${file}.gz`))).toBe(true);
+    expect(gunzipSync(gz.body).equals(original)).toBe(true);
+
+    const plain = await raw('GET', url, '');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.equals(original)).toBe(true);
+    // The compressed copies are not addressable as files of their own.
+    expect((await raw('GET', `${url}.br`, '')).status).toBe(404);
   });
 });
