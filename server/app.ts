@@ -27,7 +27,7 @@ import { commentsRouter } from './routes/comments.js';
 import { chatRouter } from './routes/chat.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { remediationRouter } from './routes/remediation.js';
-import { FEED_POSITION_HEADER } from './contracts/realtime.js';
+import { FEED_POSITION_HEADER } from './contracts/constants.js';
 
 /**
  * Answers that carry a secret (a TOTP seed, recovery codes) are never compressed: a compressed

@@ -51,3 +51,9 @@ export const REPORT_TITLE_MAX = 200;
 export const MAX_REDACTIONS = 100;
 /** The longest evidence caption. */
 export const CAPTION_MAX = 500;
+
+/**
+ * The header of a signed-in API read that says where the live feed stood when the read began:
+ * every event at or below it is in the answer (the page's live connection joins the feed there).
+ */
+export const FEED_POSITION_HEADER = 'x-feed-position';

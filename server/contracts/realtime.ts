@@ -29,12 +29,6 @@ export type FeedEventType = (typeof FEED_EVENT_TYPES)[number];
 /** An ack: `{ ok: true, ...result }` or `{ ok: false, error }` with the same codes as the HTTP API. */
 export type Ack<T = Record<string, never>> = ({ ok: true } & T) | { ok: false; error: { code: ErrorCode; message: string; details?: unknown } };
 
-/**
- * The header of a signed-in API read that says where the live feed stood when the read began:
- * every event at or below it is in the answer (the page's live connection joins the feed there).
- */
-export const FEED_POSITION_HEADER = 'x-feed-position';
-
 /** `feed:subscribe`: join the viewer's client feed(s); `since` = last position seen (null on a fresh page). */
 export const FeedSubscribeInput = z.object({ since: z.number().int().min(0).nullable() }).strict();
 export type FeedSubscribeInput = z.infer<typeof FeedSubscribeInput>;

@@ -117,6 +117,27 @@ describe('import boundaries', () => {
     expect(bad).toEqual([]);
   });
 
+  it('the browser never loads zod: client code reaches the contracts’ schemas only as types', () => {
+    // Value imports only (`import type …` is erased from the build); .svelte scripts included.
+    const valueSpecifiers = (file: string) =>
+      [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)\s(?!type\s)[^;]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+    const seen = new Set<string>();
+    const stack = ALL.filter((f) => f.startsWith('client/'));
+    const offences: string[] = [];
+    while (stack.length) {
+      const f = stack.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      for (const spec of valueSpecifiers(f)) {
+        if (spec === 'zod') offences.push(f);
+        const to = resolve(f, spec);
+        if (to) stack.push(to);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(50); // the walk reached the client's code and the contracts it uses
+    expect(offences).toEqual([]);
+  });
+
   it('server/contracts imports nothing but zod and other contracts', () => {
     const bad = ALL.filter((f) => f.startsWith('server/contracts/')).flatMap((f) =>
       imports(f)

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ApiErrorBody, ErrorCode } from '$contracts/errors';
 import type { AnswerOf, EndpointKey, Endpoints, FileEndpointKey, ParamsOf, PathOf } from '$contracts/endpoints';
-import { FEED_POSITION_HEADER } from '$contracts/realtime';
+import { FEED_POSITION_HEADER } from '$contracts/constants';
 import { live } from '$lib/realtime/live.svelte';
 
 /** An API failure the pages can branch on by `code` (never by message text). */
