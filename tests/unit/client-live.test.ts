@@ -45,6 +45,19 @@ afterEach(async () => {
   http = null;
 });
 
+/** A live connection to a server whose feed stands at `position` (nothing to catch up), and that server's socket. */
+async function liveAt(position: number) {
+  const port = await freePort();
+  let socket: Socket | null = null;
+  await serve(port, (s) => {
+    socket = s;
+    s.on('feed:subscribe', (_i: unknown, ack: (a: unknown) => void) => ack({ ok: true, position, events: [], resync: false, next: null }));
+  });
+  const live = connect(port);
+  await until(() => live.state === 'live');
+  return { live, socket: socket! as Socket };
+}
+
 const ev = (position: number): AnyFeedEvent => ({
   position,
   clientId: 'c1',
@@ -160,18 +173,11 @@ describe('Live', () => {
   });
 
   it('a listener that starts after its data arrived gets the events delivered since that data was read, once and in order', async () => {
-    const port = await freePort();
-    let socket: Socket | null = null;
-    await serve(port, (s) => {
-      socket = s;
-      s.on('feed:subscribe', (_i: unknown, ack: (a: unknown) => void) => ack({ ok: true, position: 3, events: [], resync: false, next: null }));
-    });
-    const live = connect(port);
-    await until(() => live.state === 'live');
+    const { live, socket } = await liveAt(3);
     const early: number[] = [];
     live.on('finding:unpublished', (e) => early.push(e.position));
-    for (const p of [4, 5, 6]) socket!.emit('finding:unpublished', ev(p));
-    socket!.emit('finding:updated', { ...ev(7), type: 'finding:updated' });
+    for (const p of [4, 5, 6]) socket.emit('finding:unpublished', ev(p));
+    socket.emit('finding:updated', { ...ev(7), type: 'finding:updated' });
     await until(() => early.length === 3);
 
     // A page's read began at 4 (its answer arrives now), then the page starts listening.
@@ -187,7 +193,7 @@ describe('Live', () => {
     expect(updates).toEqual([7]);
     expect(early).toEqual([4, 5, 6]); // the listener that was there already is not given them again
 
-    socket!.emit('finding:unpublished', ev(8));
+    socket.emit('finding:unpublished', ev(8));
     await until(() => late.length === 3);
     await new Promise((r) => setTimeout(r, 50));
     expect(late).toEqual([5, 6, 8]);
@@ -196,19 +202,12 @@ describe('Live', () => {
   });
 
   it('a listener whose missed events are no longer kept makes the pages reload instead', async () => {
-    const port = await freePort();
-    let socket: Socket | null = null;
-    await serve(port, (s) => {
-      socket = s;
-      s.on('feed:subscribe', (_i: unknown, ack: (a: unknown) => void) => ack({ ok: true, position: 0, events: [], resync: false, next: null }));
-    });
-    const live = connect(port);
-    await until(() => live.state === 'live');
+    const { live, socket } = await liveAt(0);
     let resyncs = 0;
     live.onResync(() => resyncs++);
     let seen = 0;
     live.on('finding:updated', () => seen++);
-    for (let p = 1; p <= 1005; p++) socket!.emit('finding:updated', { ...ev(p), type: 'finding:updated' });
+    for (let p = 1; p <= 1005; p++) socket.emit('finding:updated', { ...ev(p), type: 'finding:updated' });
     await until(() => seen === 1005);
     live.sawRead(2);
     const got: number[] = [];
