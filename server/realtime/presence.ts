@@ -75,14 +75,15 @@ export function createPresence(io: AppServer, deps: AppDeps) {
 
   const handlers = [
     handler(deps, 'presence:join', PresenceJoinInput, async ({ target }, _ctx, socket) => {
-      // The socket's rooms are kept from its first join on (most sockets never join one).
-      const joined = joinedBy.get(socket.id) ?? new Map<string, PresenceTarget>();
+      // The socket's rooms are kept from its first join on (most sockets never join one); `gone`
+      // drops them when it disconnects.
+      let joined = joinedBy.get(socket.id);
+      if (!joined) joinedBy.set(socket.id, (joined = new Map<string, PresenceTarget>()));
       if (joined.size >= 20 && !joined.has(roomOf(target))) throw badRequest('Too many open pages on one connection.');
       if (!mayBeIn(await roomState(deps, target), socket.data.viewer.user)) throw notFound();
-      if (socket.disconnected) throw notFound(); // gone meanwhile: keep nothing for it
+      if (socket.disconnected) throw notFound(); // gone meanwhile (its rooms were dropped): join nothing
       socket.join(roomOf(target));
       joined.set(roomOf(target), target);
-      joinedBy.set(socket.id, joined);
       return { present: await announce(target) };
     }),
     handler(deps, 'presence:leave', PresenceJoinInput, async ({ target }, _ctx, socket) => {
