@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, sql, SqliteAdapter, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import type { Database as Schema } from './schema.js';
 
 /**
@@ -20,6 +21,92 @@ class DebriefSqliteDialect extends SqliteDialect {
 }
 
 export type Db = Kysely<Schema>;
+
+/** The two databases Debrief runs on: embedded SQLite (the default) or a PostgreSQL server. */
+export type DialectName = 'sqlite' | 'postgres';
+
+/** Which database `db` talks to. */
+export function dialectOf(db: Kysely<any>): DialectName {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** Where the configuration says the data lives (server/config.ts). */
+export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
+
+/** An open database of either kind; `close()` ends its connections. */
+export interface OpenedDatabase {
+  db: Db;
+  dialect: DialectName;
+  close(): Promise<void>;
+}
+
+/** Open the configured database (SQLite: the file with its pragmas; PostgreSQL: a pool). */
+export function connectDatabase(target: DatabaseTarget, onIdleError: (err: Error) => void = () => {}): OpenedDatabase {
+  if (target.kind === 'postgres') {
+    const { db } = openPostgres(target.url, target.poolSize, onIdleError);
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  const { db } = openDatabase(target.file);
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Where a database is, for logs and messages: the SQLite file, or PostgreSQL's host, port and database — never the password. */
+export function describeTarget(target: DatabaseTarget): string {
+  if (target.kind === 'sqlite') return `SQLite ${target.file}`;
+  const u = new URL(target.url);
+  const host = u.searchParams.get('host') ?? (u.hostname || 'localhost');
+  return `PostgreSQL at ${host}:${u.port || '5432'}${u.pathname.length > 1 ? ` (database ${decodeURIComponent(u.pathname.slice(1))})` : ''}`;
+}
+
+/**
+ * Wait until the database answers: at start a PostgreSQL server may still be coming up. Tries
+ * again with doubling pauses (from half a second) until `waitMs` have passed, then throws the
+ * last error.
+ */
+export async function waitUntilReachable(db: Db, waitMs: number): Promise<void> {
+  const until = Date.now() + waitMs;
+  for (let pause = 500; ; pause *= 2) {
+    try {
+      await sql`select 1`.execute(db);
+      return;
+    } catch (err) {
+      const left = until - Date.now();
+      if (left <= 0) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+    }
+  }
+}
+
+/**
+ * PostgreSQL's 64-bit integers (`bigint` columns — times in ms, identity ids — and `count(*)`) and
+ * numerics (`sum`, `avg`) come back from `pg` as strings; Debrief's values are numbers, as on
+ * SQLite. One past 2^53 can't be a number without losing digits: that throws instead.
+ */
+function toNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) && !(Number.isFinite(n) && text.includes('.')))
+    throw new RangeError(`a database number does not fit a JavaScript number exactly: ${text}`);
+  return n;
+}
+const INT8 = 20;
+const NUMERIC = 1700;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 || oid === NUMERIC ? toNumber : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * A PostgreSQL pool of `poolSize` connections through Kysely's PostgresDialect. Times are the
+ * app's own (ms numbers in bigint columns); the int8 parser above is the pool's own (the
+ * process-wide `pg.types` stay untouched).
+ */
+export function openPostgres(url: string, poolSize: number, onIdleError: (err: Error) => void = () => {}): { db: Db; pool: pg.Pool } {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, application_name: 'debrief', connectionTimeoutMillis: 10_000 });
+  // An idle connection that dies (the server restarted) is dropped from the pool and reported, not a crash.
+  pool.on('error', onIdleError);
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, pool };
+}
 
 /**
  * Open the database file with the pragmas the product relies on:

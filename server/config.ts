@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { DatabaseTarget } from '../db/client.js';
 
 /**
  * The only reader of process.env. Every setting has a default that serves on a laptop;
@@ -50,6 +51,21 @@ const smtpUrl = z
   .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), 'an smtp:// or smtps:// URL, e.g. smtps://user:pass@mail.example.com:465')
   .optional();
 
+/**
+ * DATABASE_URL: a PostgreSQL connection URL (`postgres://` or `postgresql://`, with URL options
+ * such as `sslmode`); unset, Debrief keeps its data in SQLite under DATA_DIR.
+ */
+const databaseUrl = z
+  .string()
+  .refine(
+    (v) => /^postgres(ql)?:\/\/./.test(v) && URL.canParse(v),
+    'a postgres:// or postgresql:// URL, e.g. postgres://debrief:secret@db.example.com:5432/debrief',
+  )
+  .optional();
+
+/** Variables whose values may hold a password or key: never printed, not even when invalid. */
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'SECRET_KEY']);
+
 const schema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1, 'a host name or address').default('0.0.0.0'),
@@ -71,6 +87,9 @@ const schema = z.object({
   SOCKETS_PER_USER: int(1, 1000).default(20),
   MESSAGE_RATE_PER_MINUTE: int(1, 100000).default(120),
   MESSAGE_BURST: int(1, 10000).default(20),
+  DATABASE_URL: databaseUrl,
+  DATABASE_POOL_SIZE: int(1, 100).default(10),
+  DATABASE_WAIT_SECONDS: int(0, 600).default(15),
   SECRET_KEY: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 random bytes), e.g. from `openssl rand -hex 32`')
@@ -81,7 +100,12 @@ export type Config = {
   port: number;
   host: string;
   dataDir: string;
+  /** The SQLite file under DATA_DIR (the database unless DATABASE_URL names a PostgreSQL one). */
   databaseFile: string;
+  /** Where the data lives: SQLite in DATA_DIR (default) or PostgreSQL (DATABASE_URL, a pool of DATABASE_POOL_SIZE). */
+  database: DatabaseTarget;
+  /** How long start-up waits for an unreachable database before it gives up (exit 1). */
+  databaseWaitMs: number;
   uploadsDir: string;
   publicUrl: string;
   secureCookies: boolean;
@@ -122,7 +146,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name] ?? '')}: expected ${issue.message}`);
+    const shown = SECRET_VARIABLES.has(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
+    throw new ConfigError(`Invalid ${name}${shown}: expected ${issue.message}`);
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
@@ -132,6 +157,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     dataDir,
     databaseFile: path.join(dataDir, 'debrief.sqlite'),
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'sqlite', file: path.join(dataDir, 'debrief.sqlite') },
+    databaseWaitMs: e.DATABASE_WAIT_SECONDS * 1000,
     uploadsDir: path.join(dataDir, 'uploads'),
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),

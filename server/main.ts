@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
-import { openDatabase } from '../db/client.js';
+import { connectDatabase, describeTarget, waitUntilReachable } from '../db/client.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { buildDeps } from './deps.js';
 import { startServer } from './server.js';
@@ -27,19 +27,30 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   mkdirSync(config.uploadsDir, { recursive: true });
-  const { db, sqlite } = openDatabase(config.databaseFile);
+  const where = describeTarget(config.database);
+  const database = connectDatabase(config.database, (err) => logger.warn({ err: err.message, database: where }, 'database connection lost'));
+  const { db } = database;
+  const fail = async (what: string, err: unknown) => {
+    const reason = (err instanceof Error && (err.message || (err as NodeJS.ErrnoException).code)) || String(err);
+    logger.fatal({ err: reason, database: where }, `${what}; start-up stopped`);
+    process.stderr.write(`${what}: ${reason}\n`);
+    await database.close().catch(() => {});
+    process.exit(1);
+  };
+  try {
+    await waitUntilReachable(db, config.databaseWaitMs);
+  } catch (err) {
+    await fail(`Cannot reach the database (${where}, DATABASE_URL)`, err);
+  }
   try {
     const applied = await migrateToLatest(db);
-    if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    if (applied.length) logger.info({ migrations: applied, database: where }, 'database migrated');
   } catch (err) {
-    logger.fatal({ err: String((err as Error).message) }, 'database migration failed; start-up stopped');
-    process.stderr.write(`Database migration failed: ${(err as Error).message}\n`);
-    sqlite.close();
-    process.exit(1);
+    await fail('Database migration failed', err);
   }
   const deps = await buildDeps({ db, config, logger, clock: Date.now });
   const server = await startServer(deps, clientDir());
-  logger.info({ url: config.publicUrl, listen: `${config.host}:${config.port}`, dataDir: config.dataDir }, 'Debrief is listening');
+  logger.info({ url: config.publicUrl, listen: `${config.host}:${config.port}`, dataDir: config.dataDir, database: where }, 'Debrief is listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -48,7 +59,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await server.close(config.shutdownGraceMs);
     deps.mailer.stop();
-    await db.destroy();
+    await database.close();
     logger.info('stopped');
     process.exit(0);
   };

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as baseline from './2026-12-03T1400_baseline.js';
+
+/**
+ * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
+ * then the same later migrations as SQLite, each written once for both dialects. Frozen once
+ * released: add, never edit.
+ */
+export const pgMigrations: Record<string, Migration> = {
+  '2026-12-03T1400_baseline': baseline,
+};
