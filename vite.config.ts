@@ -103,6 +103,8 @@ export default defineConfig(({ isSsrBuild }) => ({
   test: {
     include: ['tests/**/*.test.ts'],
     environment: 'node',
+    // `npm run test:pg`: the same suite on a throwaway PostgreSQL cluster (tests/support/pg-global.ts).
+    globalSetup: process.env.TEST_DATABASE === 'postgres' ? ['tests/support/pg-global.ts'] : [],
     pool: 'forks',
     // Browser tests on a busy two-core machine need room; a hung test or hook still fails (and
     // .ci/run bounds the whole run), so a regression fails a test instead of hanging the run.

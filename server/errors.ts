@@ -1,4 +1,5 @@
 import type { ErrorCode } from './contracts/errors.js';
+import { isUnavailable } from '../db/dialect.js';
 
 /** The one error model: thrown anywhere, written only by the error handler (or a socket ack). */
 export class AppError extends Error {
@@ -25,3 +26,16 @@ export const conflict = (message: string, details?: unknown) => new AppError(409
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
 export const rateLimited = (retryAfterSeconds: number, message = 'Too many attempts. Please wait and try again.') =>
   new AppError(429, 'rate_limited', message, { retryAfterSeconds }, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+
+/**
+ * Anything thrown as the error model: an AppError as it is, and a database that could not do the
+ * work now (db/dialect.ts: nothing was committed) as a 503 the person may retry. Null: unexpected.
+ */
+export function knownError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (isUnavailable(err))
+    return new AppError(503, 'unavailable', 'The portal cannot reach its database right now. Nothing was saved; please try again in a moment.', undefined, {
+      'Retry-After': '5',
+    });
+  return null;
+}

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ClientEventRow, Database } from '../../db/schema.js';
 import type { FeedEventType } from '../contracts/realtime.js';
 import { isPublished } from '../policies/access.js';
+import { greatest, lockEventLog } from '../../db/dialect.js';
 
 type Db = Kysely<Database>;
 
@@ -23,6 +24,7 @@ export interface NewClientEvent {
  */
 export async function appendEvents(trx: Db, events: (NewClientEvent & { at: number })[]): Promise<void> {
   if (!events.length) return;
+  await lockEventLog(trx);
   await trx
     .insertInto('client_events')
     .values(
@@ -88,7 +90,7 @@ export async function pruneEvents(db: Db, before: number): Promise<number> {
     const res = await trx.deleteFrom('client_events').where('position', '<=', upTo).executeTakeFirst();
     await trx
       .updateTable('firm')
-      .set((eb) => ({ event_floor: eb.fn('max', [eb.ref('event_floor'), eb.val(upTo)]) }))
+      .set((eb) => ({ event_floor: greatest(trx, eb.ref('event_floor'), eb.val(upTo)) }))
       .execute();
     return Number(res.numDeletedRows);
   });

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AppError, notFound } from '../errors.js';
+import { AppError, knownError, notFound } from '../errors.js';
 import type { ApiErrorBody } from '../contracts/errors.js';
 
 /** Unknown /api paths answer 404 JSON, not the SPA. */
@@ -8,7 +8,8 @@ export const apiNotFound: RequestHandler = (_req, _res, next) => next(notFound('
 
 /** Map anything thrown to the one error model. Body-parser errors carry a `type` we translate. */
 function toAppError(err: unknown): AppError | null {
-  if (err instanceof AppError) return err;
+  const known = knownError(err);
+  if (known) return known;
   if (err instanceof ZodError) {
     return new AppError(
       400,

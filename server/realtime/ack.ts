@@ -3,7 +3,7 @@ import type { AppDeps } from '../context.js';
 import type { Ack } from '../contracts/realtime.js';
 import type { RequestEvent, Requests } from '../contracts/socket.js';
 import type { CommandContext } from '../context.js';
-import { AppError, badRequest, unauthenticated } from '../errors.js';
+import { AppError, badRequest, knownError, unauthenticated } from '../errors.js';
 import type { Viewer } from '../auth/session.js';
 import { parseInput } from '../validate.js';
 import type { AppSocket } from './socket-types.js';
@@ -44,8 +44,10 @@ function socketContext(socket: AppSocket, viewer: Viewer): CommandContext {
 
 /** Turn anything thrown into an error ack (unknown errors are logged, never described). */
 export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never> {
-  if (err instanceof AppError)
-    return { ok: false, error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) } };
+  const known = knownError(err);
+  if (known?.status === 503) deps.logger.warn({ err, event }, 'socket event failed: database unavailable');
+  if (known)
+    return { ok: false, error: { code: known.code, message: known.message, ...(known.details !== undefined && { details: known.details }) } };
   deps.logger.error({ err, event }, 'socket event failed');
   return { ok: false, error: { code: 'internal_error', message: 'Something went wrong. Please try again.' } };
 }

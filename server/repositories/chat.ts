@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AttachmentRow, ChatMessageRow, Database } from '../../db/schema.js';
+import { greatest } from '../../db/dialect.js';
 
 /** Kysely queries of the chat channel (messages and read positions). First argument: db or trx. */
 
@@ -74,7 +75,7 @@ export async function moveReadsForward(db: Db, reads: { clientId: string; userId
   await db
     .insertInto('chat_reads')
     .values(reads.map((r) => ({ client_id: r.clientId, user_id: r.userId, last_read_id: r.id })))
-    .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet({ last_read_id: sql`max(chat_reads.last_read_id, excluded.last_read_id)` }))
+    .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet({ last_read_id: greatest(db, sql.ref<number>('chat_reads.last_read_id'), sql.ref<number>('excluded.last_read_id')) }))
     .execute();
 }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Bus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import { lockEventLog } from '../../db/dialect.js';
 
 type Trx = Kysely<Database>;
 
@@ -97,6 +98,8 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue 
     const results: Outcome<unknown>[] = [];
     try {
       await db.transaction().execute(async (trx) => {
+        // Before any write: chat ids and log positions of this batch are then in commit order (db/dialect.ts).
+        await lockEventLog(trx);
         for (let i = 0; i < batch.length;) {
           let j = i + 1;
           while (j < batch.length && batch[j]!.writer === batch[i]!.writer) j++;

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
-import { openDatabase, type Db } from '../../db/client.js';
+import pg from 'pg';
+import { startPgCluster } from './postgres.js';
+import { connectDatabase, openDatabase, type Db } from '../../db/client.js';
 type SqliteHandle = ReturnType<typeof openDatabase>['sqlite'];
 import { migrateToLatest } from '../../db/migrate.js';
 import { buildDeps } from '../../server/deps.js';
@@ -66,14 +68,59 @@ export interface TestApp {
   restart(): Promise<void>;
 }
 
+/** Whether this run is on PostgreSQL (`npm run test:pg`) rather than SQLite (`npm test`). */
+export const onPostgres = !!process.env.TEST_PG_URL;
+
+let databases = 0;
+/** On PostgreSQL: a fresh database cloned from the run's migrated template, as a DATABASE_URL. */
+async function freshPgDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: process.env.TEST_PG_URL });
+  const name = `t_${process.pid}_${++databases}`;
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template debrief_template`);
+  } finally {
+    await admin.end();
+  }
+  return process.env.TEST_PG_URL!.replace(/\/[^/]*$/, `/${name}`);
+}
+
 /**
- * The real app (HTTP + Socket.IO) on a random loopback port, with a fresh SQLite database in
- * its own temp data folder with all migrations applied. One per test file.
+ * A fresh PostgreSQL database for a test that must run on PostgreSQL in either run: one cloned
+ * from the run's template under `npm run test:pg`, else a private throwaway cluster of its own
+ * (`stop()` removes it).
+ */
+export async function pgTestDatabase(): Promise<{ url: string; stop(): void }> {
+  if (onPostgres) return { url: await freshPgDatabase(), stop() {} };
+  const cluster = await startPgCluster();
+  return { url: cluster.url(), stop: () => cluster.stop() };
+}
+
+/** On PostgreSQL there is no SQLite handle: a test that reaches for one is SQLite-only and says so. */
+const NO_SQLITE = new Proxy({} as SqliteHandle, {
+  get() {
+    throw new Error('this test uses the SQLite handle (app.sqlite): it is SQLite-only');
+  },
+});
+
+/**
+ * The real app (HTTP + Socket.IO) on a random loopback port, with a fresh database with all
+ * migrations applied — SQLite in its own temp data folder, or (`npm run test:pg`) its own
+ * PostgreSQL database. One per test file.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = tempDir();
   const port = await freePort();
-  const config = loadConfig({ DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', ...env });
+  const database = onPostgres && !('DATABASE_URL' in env) ? { DATABASE_URL: await freshPgDatabase(), DATABASE_POOL_SIZE: '5' } : {};
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'info',
+    ...database,
+    ...env,
+  });
   const rawLogs: string[] = [];
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -88,7 +135,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const logger = createLogger(config.logLevel, sink);
   const clock = testClock();
   const boot = async () => {
-    const { db, sqlite } = openDatabase(config.databaseFile);
+    const { db, sqlite } = config.database.kind === 'sqlite' ? openDatabase(config.database.file) : { db: connectDatabase(config.database).db, sqlite: NO_SQLITE };
     await migrateToLatest(db);
     const deps: AppDeps = await buildDeps({ db, config, logger, clock });
     const server = await startServer(deps, CLIENT_DIR);

@@ -9,6 +9,7 @@ import { auditFor, type CommandContext } from '../../context.js';
 import { openClient, policyFor, type Directory } from '../../queries/members/directory.js';
 import { announceHeld, EMAIL_TAKEN, holdReason, notifyHeld, placeholderEmail } from './held-invitations.js';
 import { memberView } from '../../queries/members/list.js';
+import { isUniqueViolation } from '../../../db/dialect.js';
 
 export interface InviteInput {
   email: string;
@@ -34,7 +35,7 @@ export async function inviteMember(deps: AppDeps, ctx: CommandContext, dir: Dire
   let notified: number[] = [];
   try {
     await deps.db.transaction().execute(async (trx) => {
-      // The column is COLLATE NOCASE (and input is lower-cased): Ada@x and ada@x are one account.
+      // The address is unique whatever its case (SQLite: COLLATE NOCASE; PostgreSQL: lower(email)), and input is lower-cased.
       const held = await holdReason(trx, ctx, client?.id ?? null, input.email);
       const user = {
         id,
@@ -83,8 +84,9 @@ export async function inviteMember(deps: AppDeps, ctx: CommandContext, dir: Dire
       }
     });
   } catch (err) {
-    // Two invitations racing for one address: the unique index decides, with the same answer.
-    if (err instanceof Error && /UNIQUE constraint failed: users\.email/.test(err.message)) throw conflict(EMAIL_TAKEN);
+    // Two invitations racing for one address: the unique key on the address decides, with the same
+    // answer (the only unique value this transaction writes that is not a fresh random id).
+    if (isUniqueViolation(err)) throw conflict(EMAIL_TAKEN);
     throw err;
   }
   deps.bus.publish('mail.queued', {});

@@ -1,0 +1,56 @@
+import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
+import { dialectOf } from './client.js';
+
+/**
+ * The few places where SQLite and PostgreSQL need different SQL or report errors differently.
+ * Everything else is written once through Kysely.
+ */
+
+/** The larger of two values: SQLite's two-argument scalar `max`, PostgreSQL's `greatest`. */
+export function greatest<T>(db: Kysely<any>, a: Expression<T>, b: Expression<T>): RawBuilder<T> {
+  return dialectOf(db) === 'postgres' ? sql<T>`greatest(${a}, ${b})` : sql<T>`max(${a}, ${b})`;
+}
+
+/** Any key for the event log's transaction-scoped lock: the same on every instance. */
+const EVENT_LOG_LOCK = 4_2_0_1_9;
+/** How long a writer waits for the event log's lock before it gives up (the request gets a 503, nothing written). */
+const EVENT_LOCK_TIMEOUT = '5s';
+
+/**
+ * The event log's positions must be dense and in commit order: the live feed sends every event
+ * above the last position it sent, so a position committed after a higher one would never be
+ * sent (nor caught up). SQLite has one writer at a time, so nothing is needed. On PostgreSQL,
+ * every transaction that appends events (or writes chat ids used as read cursors) takes this
+ * transaction-scoped lock first: writers of the log commit one after another, in position order.
+ * Asking again in the same transaction costs nothing.
+ */
+export async function lockEventLog(trx: Kysely<any>): Promise<void> {
+  if (dialectOf(trx) !== 'postgres' || locked.has(trx)) return;
+  if (!trx.isTransaction) throw new Error('the event log is written only inside a transaction');
+  await sql.raw(`set local lock_timeout = '${EVENT_LOCK_TIMEOUT}'`).execute(trx);
+  await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_LOG_LOCK)})`.execute(trx);
+  locked.add(trx);
+}
+/** Transactions that hold the lock (a Kysely transaction object lives as long as its transaction). */
+const locked = new WeakSet<object>();
+
+/** Codes both drivers give: better-sqlite3's `SQLITE_*` extended codes, PostgreSQL's SQLSTATE, Node's socket errors. */
+const codeOf = (err: unknown) => (typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '');
+
+/** A unique or primary key already holds this value. */
+export const isUniqueViolation = (err: unknown): boolean => ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY', '23505'].includes(codeOf(err));
+
+const UNAVAILABLE = new Set(['55P03', '57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'SQLITE_BUSY']);
+/** What `pg` says without a code when a connection dies under a query or none can be had in time. */
+const PG_CONNECTION_LOST = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/**
+ * The database could not do the work now, and nothing of it was committed: the server is down,
+ * restarting or refusing connections (SQLSTATE class 08, 57P0x, 53300), a connection died under
+ * the query, the event log's lock was not granted in time (55P03), or SQLite's file stayed busy.
+ * The request gets a 503 and may be tried again.
+ */
+export function isUnavailable(err: unknown): boolean {
+  const code = codeOf(err);
+  return code.startsWith('08') || UNAVAILABLE.has(code) || (err instanceof Error && !code && PG_CONNECTION_LOST.test(err.message));
+}

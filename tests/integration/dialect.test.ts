@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, openPostgres, type Db } from '../../db/client.js';
+import { greatest, isUnavailable, isUniqueViolation, lockEventLog } from '../../db/dialect.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { pgTestDatabase, tempDir } from '../support/app.js';
+import { freePort } from '../support/app.js';
+
+/**
+ * The dialect module against both real databases: the same helper gives the same answer on
+ * SQLite and PostgreSQL, and the errors each driver raises are recognised by their codes.
+ */
+let lite: Db;
+let pgdb: Db;
+let pgUrl: string;
+let stopPg = () => {};
+
+beforeAll(async () => {
+  lite = openDatabase(path.join(tempDir('debrief-dialect-'), 'db.sqlite')).db;
+  const pg = await pgTestDatabase();
+  stopPg = pg.stop;
+  pgUrl = pg.url;
+  pgdb = openPostgres(pg.url, 4).db;
+  await migrateToLatest(lite);
+  await migrateToLatest(pgdb);
+}, 60_000);
+afterAll(async () => {
+  await lite?.destroy();
+  await pgdb?.destroy();
+  stopPg();
+});
+
+describe.each([
+  ['SQLite', () => lite],
+  ['PostgreSQL', () => pgdb],
+])('the dialect helpers on %s', (_name, dbOf) => {
+  it('greatest() is the larger of two values, and times round-trip as exact numbers', async () => {
+    const db: Kysely<any> = dbOf();
+    const now = Date.now();
+    const { rows } = await sql<{
+      g: number;
+      t: number;
+      n: number;
+    }>`select ${greatest(db, sql.lit(3), sql.lit(7))} as g, ${greatest(db, sql.lit(9), sql.lit(2))} as n, ${now} as t`.execute(db);
+    expect(rows[0]!.g).toBe(7);
+    expect(rows[0]!.n).toBe(9);
+    expect(Number(rows[0]!.t)).toBe(now);
+    await db.insertInto('firm').values({ id: 1, name: 'Firm', created_at: now, updated_at: now }).execute();
+    const firm = await db.selectFrom('firm').select(['created_at', 'event_floor']).executeTakeFirstOrThrow();
+    expect(firm.created_at).toBe(now);
+    expect(typeof firm.event_floor).toBe('number');
+    const count = await db
+      .selectFrom('firm')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(count.n).toBe(1);
+  });
+
+  it('a duplicate e-mail in any case is a unique violation, by code', async () => {
+    const db: Kysely<any> = dbOf();
+    const now = Date.now();
+    const user = (id: string, email: string) => ({ id, kind: 'staff', role: 'admin', email, name: 'A', status: 'active', created_at: now, updated_at: now });
+    await db.insertInto('users').values(user('u1', 'ada@example.com')).execute();
+    const err = await db
+      .insertInto('users')
+      .values(user('u2', 'ADA@example.com'))
+      .execute()
+      .catch((e: unknown) => e);
+    expect(isUniqueViolation(err)).toBe(true);
+    expect(isUnavailable(err)).toBe(false);
+  });
+});
+
+describe('PostgreSQL only', () => {
+  it('a writer of the event log waits for the one holding its lock, and gives up after the lock timeout as "unavailable"', async () => {
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let locked = () => {};
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = pgdb.transaction().execute(async (trx) => {
+      await lockEventLog(trx);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const started = Date.now();
+    const err = await pgdb
+      .transaction()
+      .execute((trx) => lockEventLog(trx))
+      .catch((e: unknown) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
+    expect(isUnavailable(err)).toBe(true);
+    release();
+    await holder;
+    await pgdb.transaction().execute((trx) => lockEventLog(trx)); // free again
+    await expect(lockEventLog(pgdb)).rejects.toThrow(/only inside a transaction/);
+  }, 30_000);
+
+  it('a server that is not there is "unavailable"', async () => {
+    const gone = openPostgres(pgUrl.replace(/:\d+\//, `:${await freePort()}/`), 1).db;
+    const err = await sql`select 1`.execute(gone).catch((e: unknown) => e);
+    await gone.destroy();
+    expect(isUnavailable(err)).toBe(true);
+    expect(isUniqueViolation(err)).toBe(false);
+  });
+});
