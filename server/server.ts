@@ -73,7 +73,9 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
     io,
     drain: async () => {
       await deps.writes.drain();
+      await deps.bus.idle();
       await realtime.drain();
+      await deps.bus.idle();
     },
     pruneEvents: prune,
     url: `http://${host}:${port}`,

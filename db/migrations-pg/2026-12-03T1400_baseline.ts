@@ -13,6 +13,7 @@ import { sql, type Kysely } from 'kysely';
  *   alike on both;
  * - the e-mail's `collate nocase` unique key is a unique index on `lower(email)`;
  * - the remediation rounds' triggers are plpgsql functions.
+ * - SQLite's `json_valid` and `json_type`, used by the access rules' SQL, are plpgsql functions.
  * Later migrations are written once for both (db/migrations/index.ts).
  */
 const T = 'text collate "C"';
@@ -380,6 +381,29 @@ const TABLES = [
     raise exception 'remediation rounds cannot be deleted';
   end $$`,
   `create trigger remediation_rounds_kept before delete on remediation_rounds for each row execute function remediation_rounds_kept()`,
+  // SQLite's json_valid and json_type(doc, '$.key'), which the access rules' SQL uses to read the
+  // clients' switch maps (server/policies/access.ts): the same SQL runs on both databases.
+  `create function json_valid(doc text) returns boolean language plpgsql immutable parallel safe as $$
+  begin
+    perform doc::jsonb;
+    return true;
+  exception when others then
+    return false;
+  end $$`,
+  `create function json_type(doc text, path text) returns text language plpgsql immutable parallel safe as $$
+  declare
+    v jsonb;
+  begin
+    v := doc::jsonb #> string_to_array(substr(path, 3), '.');
+    return case jsonb_typeof(v)
+      when 'boolean' then v::text
+      when 'number' then case when v::text ~ '^-?[0-9]+$' then 'integer' else 'real' end
+      when 'string' then 'text'
+      else jsonb_typeof(v)
+    end;
+  exception when others then
+    return null;
+  end $$`,
   `create table client_staff (
     client_id ${T} not null references clients (id) on delete cascade,
     user_id ${T} not null references users (id) on delete cascade,

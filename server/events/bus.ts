@@ -30,20 +30,28 @@ export interface Bus {
   on<K extends keyof DomainEvents>(name: K, handler: Handler<K>): void;
   /** Run every handler; a failing handler is logged and never reaches the caller (the write already committed). */
   publish<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): void;
+  /** Resolves once no handler is running (those started by handlers included): shutdown, tests. */
+  idle(): Promise<void>;
 }
 
 export function createBus(logger: Logger): Bus {
   const handlers = new Map<string, Handler<any>[]>();
+  const running = new Set<Promise<void>>();
   return {
     on(name, handler) {
       handlers.set(name, [...(handlers.get(name) ?? []), handler]);
     },
     publish(name, payload) {
       for (const h of handlers.get(name) ?? []) {
-        Promise.resolve()
+        const run: Promise<void> = Promise.resolve()
           .then(() => h(payload))
-          .catch((err) => logger.error({ err, event: name }, 'event handler failed'));
+          .catch((err) => logger.error({ err, event: name }, 'event handler failed'))
+          .finally(() => running.delete(run));
+        running.add(run);
       }
+    },
+    async idle() {
+      while (running.size) await Promise.allSettled([...running]);
     },
   };
 }
@@ -59,6 +67,7 @@ export function deferredBus(real: Bus): { bus: Bus; flush(): void } {
     bus: {
       on: real.on,
       publish: (name, payload) => void queued.push(() => real.publish(name, payload)),
+      idle: real.idle,
     },
     flush: () => queued.splice(0).forEach((f) => f()),
   };

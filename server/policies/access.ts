@@ -86,7 +86,8 @@ const col = (table: string, column: string) => sql.ref(`${table}.${column}`);
 /**
  * A JSON switch map (`clients.modules`, `clients.visible_fields`): every key on unless stored as
  * `false`; a damaged value switches nothing off. The SQL reads it the same way (`json_type` is
- * 'false' only for a stored false; `json_valid` keeps a damaged value from failing the query).
+ * 'false' only for a stored false; `json_valid` keeps a damaged value from failing the query) —
+ * SQLite's JSON functions, which PostgreSQL's baseline defines alike (db/migrations-pg).
  */
 export function switchOn(json: string, key: string): boolean {
   let parsed: unknown;
@@ -104,7 +105,7 @@ export function switchOn(json: string, key: string): boolean {
   );
 }
 const switchOnSql = (column: ReturnType<typeof col>, key: string) =>
-  sql<SqlBool>`(case when json_valid(${column}) then coalesce(json_type(${column}, ${'$.' + key}), '') <> 'false' else 1 end)`;
+  sql<SqlBool>`(case when json_valid(${column}) then coalesce(json_type(${column}, ${'$.' + key}), '') <> 'false' else true end)`;
 
 /**
  * The clients a person reaches: 'all' (admins; every analyst while the firm lets analysts see every

@@ -20,7 +20,7 @@ export async function countThrottleFailure(db: Db, key: string, now: number): Pr
   await db
     .insertInto('auth_throttle')
     .values({ key, failures: 1, blocked_until: 0, updated_at: now })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ failures: sql`failures + 1`, updated_at: now }))
+    .onConflict((oc) => oc.column('key').doUpdateSet({ failures: sql`${sql.ref('auth_throttle.failures')} + 1`, updated_at: now }))
     .execute();
   const { failures } = await db.selectFrom('auth_throttle').select('failures').where('key', '=', key).executeTakeFirstOrThrow();
   return failures;
