@@ -5,7 +5,7 @@ import type { Viewer } from './auth/session.js';
 import type { AuditContext } from './audit.js';
 import type { Bus } from './events/bus.js';
 import type { Mailer } from './services/mailer.js';
-import type { WriteQueue } from './services/group-commit.js';
+import type { Turn, WriteQueue } from './services/group-commit.js';
 
 /** What the app is built from. Tests pass their own clock, log destination and database. */
 export interface AppDeps {
@@ -59,6 +59,8 @@ export function auditContextOf(req: import('express').Request): AuditContext {
 export interface CommandContext {
   viewer: Viewer;
   audit: AuditContext;
+  /** A socket event's place in its socket's order (writes queue in it: `inTurn`); none over HTTP. */
+  turn?: Turn;
 }
 
 /** Audit rows about a client's people carry that client, whoever (staff or Manager) acted. */

@@ -8,6 +8,7 @@ import type { Viewer } from '../auth/session.js';
 import { parseInput } from '../validate.js';
 import type { AppSocket } from './socket-types.js';
 import { holdWrites } from './coalesce.js';
+import type { Turn } from '../services/group-commit.js';
 
 /**
  * The one way a client→server socket event is handled: the payload must be a plain object that
@@ -27,11 +28,21 @@ export interface Limiter {
  */
 export const runsAs = new WeakMap<object, Viewer>();
 
-/** The command context of a socket event: who (as validated for this event) and from where. */
-function socketContext(socket: AppSocket, viewer: Viewer): CommandContext {
+/** Each socket's last turn (see `Turn`): the events of one socket queue their writes in the order sent. */
+const lastTurn = new WeakMap<AppSocket, Promise<void>>();
+function takeTurn(socket: AppSocket): Turn {
+  const ready = lastTurn.get(socket) ?? Promise.resolve();
+  let done = () => {};
+  lastTurn.set(socket, new Promise<void>((r) => (done = r)));
+  return { ready, done };
+}
+
+/** The command context of a socket event: who (as validated for this event), from where, and its turn. */
+function socketContext(socket: AppSocket, viewer: Viewer, turn: Turn): CommandContext {
   const { user } = viewer;
   return {
     viewer,
+    turn,
     audit: {
       actorId: user.id,
       actorEmail: user.email,
@@ -46,8 +57,7 @@ function socketContext(socket: AppSocket, viewer: Viewer): CommandContext {
 export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never> {
   const known = knownError(err);
   if (known?.status === 503) deps.logger.warn({ err, event }, 'socket event failed: database unavailable');
-  if (known)
-    return { ok: false, error: { code: known.code, message: known.message, ...(known.details !== undefined && { details: known.details }) } };
+  if (known) return { ok: false, error: { code: known.code, message: known.message, ...(known.details !== undefined && { details: known.details }) } };
   deps.logger.error({ err, event }, 'socket event failed');
   return { ok: false, error: { code: 'internal_error', message: 'Something went wrong. Please try again.' } };
 }
@@ -82,6 +92,9 @@ export function handler<E extends RequestEvent, S extends z.ZodType<Requests[E][
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return; // every event of ours expects an answer; without one there is no one to tell
     const reply = ack as (a: Ack<R>) => void;
+    // Taken now, in the order the socket sent its events (the guard keeps it); handed on once this
+    // event's write is queued, or when it ends.
+    const turn = takeTurn(this);
     try {
       if (args.length !== 2 || !isPlainObject(args[0])) throw badRequest(`${event} expects one object and an acknowledgement.`);
       const viewer = runsAs.get(ack);
@@ -91,11 +104,13 @@ export function handler<E extends RequestEvent, S extends z.ZodType<Requests[E][
         const t = limiter.take(viewer.user.id);
         if (!t.ok) throw new AppError(429, 'rate_limited', 'You are sending too fast. Please wait a moment.', { retryAfterSeconds: t.retryAfterSeconds });
       }
-      const answer = { ok: true, ...(await run(input, socketContext(this, viewer), this)) } as Ack<R>;
+      const answer = { ok: true, ...(await run(input, socketContext(this, viewer, turn), this)) } as Ack<R>;
       holdWrites(this); // answers that finish together (a group commit's) leave with its pushes, in one write
       reply(answer);
     } catch (err) {
       reply(errorAck(deps, err, event));
+    } finally {
+      turn.done();
     }
   }
   return { event, listener };

@@ -75,7 +75,11 @@ export async function moveReadsForward(db: Db, reads: { clientId: string; userId
   await db
     .insertInto('chat_reads')
     .values(reads.map((r) => ({ client_id: r.clientId, user_id: r.userId, last_read_id: r.id })))
-    .onConflict((oc) => oc.columns(['client_id', 'user_id']).doUpdateSet({ last_read_id: greatest(db, sql.ref<number>('chat_reads.last_read_id'), sql.ref<number>('excluded.last_read_id')) }))
+    .onConflict((oc) =>
+      oc
+        .columns(['client_id', 'user_id'])
+        .doUpdateSet({ last_read_id: greatest(db, sql.ref<number>('chat_reads.last_read_id'), sql.ref<number>('excluded.last_read_id')) }),
+    )
     .execute();
 }
 

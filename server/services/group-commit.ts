@@ -28,6 +28,28 @@ export interface WriteQueue {
   drain(): Promise<void>;
 }
 
+/**
+ * A place in the order one socket sent its events (server/realtime/ack.ts): `ready` when every
+ * earlier event of that socket has queued its write or finished; `done()` hands the turn on.
+ */
+export interface Turn {
+  ready: Promise<void>;
+  done(): void;
+}
+
+/**
+ * Queue a write in its turn: after the earlier events of the same socket queued theirs, so one
+ * person's quick messages commit in the order sent even when their checks (reads on a pool of
+ * connections, on PostgreSQL) finish out of order. Resolves after the commit, as `enqueue` does.
+ */
+export async function inTurn<T>(turn: Turn | undefined, enqueue: () => Promise<T>): Promise<T> {
+  if (!turn) return enqueue();
+  await turn.ready;
+  const committed = enqueue(); // queued synchronously: the next event may queue its own now
+  turn.done();
+  return committed;
+}
+
 /** A result per input, in input order: a value, or the error that input alone fails with. */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 

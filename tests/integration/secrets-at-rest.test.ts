@@ -8,7 +8,8 @@ import { totpCode } from '../support/totp.js';
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp();
+  // The SQLite file and its WAL, in either run (`DATABASE_URL: ''`); PostgreSQL's data files are still to be checked (issue 13).
+  app = await startTestApp({ DATABASE_URL: '' });
   await buildFirm(app.db);
 });
 afterAll(() => app.close());
@@ -16,7 +17,7 @@ afterAll(() => app.close());
 /** The token part of the Agent's cookie (`name=<id>.<secret>`). */
 const tokenOf = (agent: Agent) => agent.cookie!.slice(agent.cookie!.indexOf('=') + 1);
 
-describe('secrets at rest', () => {
+describe('secrets at rest (SQLite)', () => {
   it('keeps the TOTP secret, recovery codes and session tokens out of the database file, its WAL and the logs', async () => {
     const user = await buildPortalUser(app.db);
     const tokens: string[] = [];

@@ -19,9 +19,9 @@ let app: TestApp;
 const open = appWithSockets((a) => void (app = a));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Log an event as a command would, and announce it. */
+/** Log an event as a command would (in its own transaction), and announce it. */
 async function logEvent(e: NewClientEvent): Promise<void> {
-  await appendEvent(app.db, e, app.clock());
+  await app.db.transaction().execute((trx) => appendEvent(trx, e, app.clock()));
   app.deps.bus.publish('events.appended', {});
 }
 async function feed(agentOf: () => Promise<Parameters<typeof feedSocket>[1]>, since: number | null = null) {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { vanishAfterInsert } from '../support/db-faults.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
@@ -73,15 +74,17 @@ describe('commandContextOf: the viewer and audit context a route hands to its co
 });
 
 describe('errorHandler: an expected error with a 5xx status', () => {
+  let restore = async () => {};
   afterEach(async () => {
-    await sql`DROP TRIGGER IF EXISTS comment_vanishes`.execute(app.db);
+    await restore();
+    restore = async () => {};
   });
 
   it('is answered with its own code and message, and logged as an error with its stack under the request id', async () => {
     const finding = await buildFinding(app.db, { client_id: (await buildClient(app.db)).id, published: true });
     const staff = await signIn(app, await buildStaff(app.db));
     // The comment is written but cannot be read back: createComment's own AppError(500).
-    await sql`CREATE TRIGGER comment_vanishes AFTER INSERT ON comments BEGIN DELETE FROM comments WHERE id = NEW.id; END`.execute(app.db);
+    restore = await vanishAfterInsert(app.db, 'comments');
     const res = await staff.post(`/api/findings/${finding.id}/comments`, { body: 'Checked on staging.', clientMessageId: cmid() });
     expect(res.status).toBe(500);
     const id = res.headers.get('x-request-id');

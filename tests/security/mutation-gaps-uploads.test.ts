@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { sql } from 'kysely';
+import { refuseInserts } from '../support/db-faults.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { chatPeople, uploadChatFile } from '../support/chat.js';
@@ -176,7 +176,7 @@ describe('discardUpload', () => {
     it(`a failure after ${kind} was moved into place removes every file written and logs that failure`, async () => {
       const before = filesIn('evidence');
       const logsBefore = app.logs.length;
-      await sql`CREATE TRIGGER refuse_evidence BEFORE INSERT ON evidence BEGIN SELECT RAISE(ABORT, 'evidence insert refused by the test'); END`.execute(app.db);
+      const restore = await refuseInserts(app.db, 'evidence', 'evidence insert refused by the test');
       try {
         const res =
           kind === 'an image'
@@ -185,7 +185,7 @@ describe('discardUpload', () => {
         expect(res.status).toBe(500);
         expect(res.body.error.code).toBe('internal_error');
       } finally {
-        await sql`DROP TRIGGER refuse_evidence`.execute(app.db);
+        await restore();
       }
       // The temporary file was renamed to its stored name: removing it again must not fail the clean-up.
       expect(filesIn('evidence')).toEqual(before);
@@ -198,12 +198,12 @@ describe('discardUpload', () => {
   it('the same for a report: the stored PDF is removed and the database failure is what is logged', async () => {
     const before = filesIn('reports');
     const logsBefore = app.logs.length;
-    await sql`CREATE TRIGGER refuse_report BEFORE INSERT ON reports BEGIN SELECT RAISE(ABORT, 'report insert refused by the test'); END`.execute(app.db);
+    const restore = await refuseInserts(app.db, 'reports', 'report insert refused by the test');
     try {
       const res = await uploadReport(app, staff, projectId, tinyPdf('Late failure'), 'Late');
       expect(res.status).toBe(500);
     } finally {
-      await sql`DROP TRIGGER refuse_report`.execute(app.db);
+      await restore();
     }
     expect(filesIn('reports')).toEqual(before);
     const errors = app.logs.slice(logsBefore).filter((l) => l.level === 'error');

@@ -135,7 +135,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const logger = createLogger(config.logLevel, sink);
   const clock = testClock();
   const boot = async () => {
-    const { db, sqlite } = config.database.kind === 'sqlite' ? openDatabase(config.database.file) : { db: connectDatabase(config.database).db, sqlite: NO_SQLITE };
+    const { db, sqlite } =
+      config.database.kind === 'sqlite' ? openDatabase(config.database.file) : { db: connectDatabase(config.database).db, sqlite: NO_SQLITE };
     await migrateToLatest(db);
     const deps: AppDeps = await buildDeps({ db, config, logger, clock });
     const server = await startServer(deps, CLIENT_DIR);

@@ -31,9 +31,10 @@ export function connectSocket(app: TestApp, agent: Agent | null, opts: ConnectOp
   } as Parameters<typeof io>[1]);
 }
 
-/** Resolve when connected; reject with the server's refusal (connect_error) otherwise. */
+/** Resolve when connected (at once if it already is); reject with the server's refusal (connect_error) otherwise. */
 export function connected(socket: Socket, timeoutMs = 5000): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    if (socket.connected) return resolve(socket); // it may have connected while the test did something else
     const t = setTimeout(() => reject(new Error('socket did not connect in time')), timeoutMs);
     socket.once('connect', () => {
       clearTimeout(t);

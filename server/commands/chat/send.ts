@@ -10,7 +10,7 @@ import { findByClientMessageId, insertMessages, loadMessages, moveReadsForward, 
 import type { VisibilityProfile } from '../../visibility/profile.js';
 import { chatChannelFor } from '../../queries/chat/channel.js';
 import type { CommandContext } from '../../context.js';
-import type { BatchWriter, Outcome } from '../../services/group-commit.js';
+import { inTurn, type BatchWriter, type Outcome } from '../../services/group-commit.js';
 import { takeSend } from '../../services/send-limit.js';
 
 /** What a send answers: the message as the sender may see it, and whether it was made just now. */
@@ -51,7 +51,7 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
     edited_at: null,
     deleted_at: null,
   };
-  const result = await deps.writes.runWith(messageWriter, { row, attachmentIds, author: { name: user.name, kind: user.kind } });
+  const result = await inTurn(ctx.turn, () => deps.writes.runWith(messageWriter, { row, attachmentIds, author: { name: user.name, kind: user.kind } }));
   if (!result.created) return { message: await presentOne(deps, result.id, profile), created: false };
   deps.bus.publish('chat.posted', { clientId: client.id, messageId: result.id, authorId: user.id });
   // Just written in this transaction: present it from what was written (no second read).

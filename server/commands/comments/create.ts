@@ -11,6 +11,7 @@ import type { VisibilityProfile } from '../../visibility/profile.js';
 import type { CommandContext } from '../../context.js';
 import { findingForComments } from '../../queries/comments/access.js';
 import { takeSend } from '../../services/send-limit.js';
+import { inTurn } from '../../services/group-commit.js';
 
 /** Present one stored comment for the viewer. */
 export async function presentOne(deps: Pick<AppDeps, 'db'>, id: string, profile: VisibilityProfile): Promise<CommentDTO> {
@@ -38,32 +39,34 @@ export async function createComment(
 
   const now = deps.clock();
   const id = randomUUID();
-  const result = await deps.writes.run(async (trx) => {
-    // Checked again inside the write: a retry may have arrived in the same batch.
-    const dup = await findByClientMessageId(trx, user.id, input.clientMessageId);
-    if (dup) return { id: dup.id, findingId: dup.finding_id, created: false, notified: [] as number[] };
-    await insertComment(trx, {
-      id,
-      finding_id: finding.id,
-      client_id: finding.client_id,
-      author_id: user.id,
-      body: input.body,
-      internal: internal ? 1 : 0,
-      shared_by: null,
-      shared_at: null,
-      client_message_id: input.clientMessageId,
-      created_at: now,
-      edited_at: null,
-      deleted_at: null,
-    });
-    await appendEvent(
-      trx,
-      { clientId: finding.client_id, type: 'comment:created', audience: internal ? 'staff' : 'all', entityId: id, data: { findingId: finding.id } },
-      now,
-    );
-    const notified = await notifyForComment(trx, { finding, author: user, internal, mentioned: mentionedIds(input.body), replies: true }, now);
-    return { id, findingId: finding.id, created: true, notified };
-  });
+  const result = await inTurn(ctx.turn, () =>
+    deps.writes.run(async (trx) => {
+      // Checked again inside the write: a retry may have arrived in the same batch.
+      const dup = await findByClientMessageId(trx, user.id, input.clientMessageId);
+      if (dup) return { id: dup.id, findingId: dup.finding_id, created: false, notified: [] as number[] };
+      await insertComment(trx, {
+        id,
+        finding_id: finding.id,
+        client_id: finding.client_id,
+        author_id: user.id,
+        body: input.body,
+        internal: internal ? 1 : 0,
+        shared_by: null,
+        shared_at: null,
+        client_message_id: input.clientMessageId,
+        created_at: now,
+        edited_at: null,
+        deleted_at: null,
+      });
+      await appendEvent(
+        trx,
+        { clientId: finding.client_id, type: 'comment:created', audience: internal ? 'staff' : 'all', entityId: id, data: { findingId: finding.id } },
+        now,
+      );
+      const notified = await notifyForComment(trx, { finding, author: user, internal, mentioned: mentionedIds(input.body), replies: true }, now);
+      return { id, findingId: finding.id, created: true, notified };
+    }),
+  );
   if (result.notified.length) deps.bus.publish('notifications.created', { ids: result.notified });
   if (!result.created) return replay(deps, result.findingId, finding.id, result.id, profile);
   return { comment: await presentOne(deps, result.id, profile), created: true };

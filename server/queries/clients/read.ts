@@ -27,7 +27,7 @@ export async function listClients(deps: Pick<AppDeps, 'db'>, ctx: CommandContext
     .selectFrom('clients')
     .selectAll()
     .where(reachesSql(ctx.viewer.user, 'clients.id'))
-    .orderBy('archived_at', 'asc')
+    .orderBy('archived_at', (ob) => ob.asc().nullsFirst()) // active first: PostgreSQL would put nulls last
     .orderBy('name')
     .execute();
   const counts = await userCounts(
