@@ -69,7 +69,7 @@ export interface TestApp {
 }
 
 /** Whether this run is on PostgreSQL (`npm run test:pg`) rather than SQLite (`npm test`). */
-export const onPostgres = !!process.env.TEST_PG_URL;
+const onPostgres = !!process.env.TEST_PG_URL;
 
 let databases = 0;
 /** On PostgreSQL: a fresh database cloned from the run's migrated template, as a DATABASE_URL. */
