@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Db } from './client.js';
-import { openDatabase } from './client.js';
+import { connectDatabase, describeTarget } from './client.js';
 import { migrateToLatest } from './migrate.js';
 import type { NewUser, PortalRole, StaffRole } from './schema.js';
 import { ConfigError, loadConfig, type Config } from '../server/config.js';
@@ -77,12 +77,12 @@ async function isEmpty(db: Db): Promise<boolean> {
 
 async function seed(config: Config): Promise<Seeded[]> {
   mkdirSync(config.uploadsDir, { recursive: true });
-  const { db, sqlite } = openDatabase(config.databaseFile);
+  const { db, close } = connectDatabase(config.database);
   try {
     await migrateToLatest(db);
     if (!(await isEmpty(db))) {
       throw new SeedRefused(
-        `The database at ${config.databaseFile} already has accounts or clients. The demo seed only runs on an empty database, so nothing was changed.`,
+        `The database (${describeTarget(config.database)}) already has accounts or clients. The demo seed only runs on an empty database, so nothing was changed.`,
       );
     }
     const now = Date.now();
@@ -162,8 +162,7 @@ async function seed(config: Config): Promise<Seeded[]> {
     );
     return seeded;
   } finally {
-    await db.destroy();
-    if (sqlite.open) sqlite.close();
+    await close();
   }
 }
 
@@ -195,14 +194,16 @@ async function main(): Promise<void> {
     seeded = await seed(config);
   } catch (err) {
     if (err instanceof SeedRefused) {
-      process.stderr.write(`Demo seed refused: ${err.message}\nUse an empty data folder, e.g. DATA_DIR=./demo-data npm run demo\n`);
+      process.stderr.write(
+        `Demo seed refused: ${err.message}\n${config.database.kind === 'sqlite' ? 'Use an empty data folder, e.g. DATA_DIR=./demo-data npm run demo' : 'Use an empty PostgreSQL database'}\n`,
+      );
       process.exit(1);
     }
     throw err;
   }
   const label = (p: Seeded) => (p.kind === 'staff' ? `Staff ${p.role}` : `${p.client} ${p.role}`);
   const out = [
-    `Demo data created in ${config.databaseFile}`,
+    `Demo data created in ${describeTarget(config.database)}`,
     `Firm: ${FIRM.name} (two-factor authentication required for staff). Clients: ${CLIENTS.map((c) => c.name).join(', ')}.`,
     '',
     table([

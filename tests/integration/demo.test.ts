@@ -1,18 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { ROOT, tempDir } from '../support/app.js';
+import pg from 'pg';
+import { pgTestDatabase, ROOT, tempDir } from '../support/app.js';
 
 const dir = tempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `npm run demo` as a person runs it: its own process, Node's ESM loader (through tsx). */
-const runDemo = () =>
+const runDemo = (env: Record<string, string> = {}) =>
   spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', 'seed.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dir },
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -58,4 +59,44 @@ describe('npm run demo', () => {
     expect(after.prepare('select (select count(*) from users) + (select count(*) from findings) n').get()).toEqual(count);
     after.close();
   });
+});
+
+describe('npm run demo on PostgreSQL', () => {
+  let url = '';
+  let stop = () => {};
+  beforeAll(async () => {
+    ({ url, stop } = await pgTestDatabase());
+  }, 60_000);
+  afterAll(() => stop());
+
+  it('fills an empty database the same way, then refuses a second run and changes nothing', async () => {
+    const pgDir = tempDir();
+    const r = runDemo({ DATABASE_URL: url, DATA_DIR: pgDir });
+    rmSync(pgDir, { recursive: true, force: true });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Demo data created in PostgreSQL at 127\.0\.0\.1:\d+/);
+    expect(r.stdout).toMatch(/Contoso Ltd manager\s+Carla Mendes\s+carla@contoso\.example\s+\S+\s+[A-Z2-7]{32}/);
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const one = async (q: string) => (await db.query(q)).rows[0];
+    const counts = 'select (select count(*) from users)::int + (select count(*) from findings)::int as n';
+    try {
+      expect(await one('select count(*)::int as n from clients')).toEqual({ n: 2 });
+      expect(await one("select count(*)::int as n from users where status = 'active' and totp_secret_enc is not null")).toEqual({ n: 8 });
+      const perClient = (
+        await db.query("select string_agg(distinct severity, ',' order by severity) as s from findings where published = 1 group by client_id")
+      ).rows;
+      expect(perClient.map((x) => x.s)).toEqual(Array(2).fill('critical,high,informational,low,medium'));
+      expect(await one('select count(distinct client_id)::int as c, count(*)::int as n from chat_messages')).toEqual({ c: 2, n: 4 });
+      const before = await one(counts);
+      const again = runDemo({ DATABASE_URL: url });
+      expect(again.status).toBe(1);
+      expect(again.stderr).toMatch(/already has accounts or clients.*nothing was changed.*Use an empty PostgreSQL database/s);
+      expect(again.stderr + again.stdout).not.toMatch(/postgres:\/\//);
+      expect(await one(counts)).toEqual(before);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
 });
