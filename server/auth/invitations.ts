@@ -132,7 +132,9 @@ export async function findValidInvitation(db: DbOrTrx, token: string, now: numbe
 export async function consumeInvitation(trx: Transaction<Database>, token: string, passwordHash: string, now: number): Promise<UserRow | null> {
   const found = await findValidInvitation(trx, token, now);
   if (!found) return null;
-  await markInvitationUsed(trx, found.invitation.id, now);
+  // Two acceptances at once both find the link valid (PostgreSQL runs them in parallel): the
+  // conditional update decides, and the one that did not mark it used changes nothing.
+  if (!(await markInvitationUsed(trx, found.invitation.id, now))) return null;
   await voidInvitations(trx, found.user.id, now);
   await activateInvitedUser(trx, found.user.id, passwordHash, now);
   return getUser(trx, found.user.id);

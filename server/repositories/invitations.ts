@@ -16,8 +16,9 @@ export function findInvitationByHash(db: Db, tokenHash: string): Promise<Invitat
 }
 
 /** Mark one invitation used, if it is still unused. */
-export async function markInvitationUsed(db: Db, invitationId: string, now: number): Promise<void> {
-  await db.updateTable('invitations').set({ used_at: now }).where('id', '=', invitationId).where('used_at', 'is', null).execute();
+export async function markInvitationUsed(db: Db, invitationId: string, now: number): Promise<boolean> {
+  const r = await db.updateTable('invitations').set({ used_at: now }).where('id', '=', invitationId).where('used_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** Void every outstanding (unused, not yet voided) invitation of a user. */

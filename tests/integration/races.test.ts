@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeInvitation } from '../../server/auth/invitations.js';
+import { pgTestDatabase, startTestApp, type TestApp } from '../support/app.js';
+import { buildClient, buildStaff, signIn } from '../support/factories.js';
+import { inviteTokenFor } from '../support/invitations.js';
+
+/**
+ * Read-modify-write steps that SQLite's one connection kept apart and PostgreSQL runs side by side
+ * (issue 13, point 7). Each test drives two transactions itself: the first holds its transaction
+ * open right after its check-and-write while the second runs the same step, so the interleaving is
+ * the same every time. On SQLite the second simply waits for the first; on PostgreSQL it must lose
+ * cleanly. Each was seen failing on PostgreSQL before its fix.
+ */
+describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
+  let app: TestApp;
+  let pgStop = () => {};
+  beforeAll(async () => {
+    if (name === 'PostgreSQL') {
+      const pg = await pgTestDatabase();
+      pgStop = pg.stop;
+      app = await startTestApp({ DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '5' });
+    } else app = await startTestApp({ DATABASE_URL: '' });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    pgStop();
+  });
+
+  /** Run `first` in a transaction held open after it returned, start `second` meanwhile, then let the first commit. */
+  async function interleave<A, B>(first: (trx: TestApp['db']) => Promise<A>, second: (trx: TestApp['db']) => Promise<B>): Promise<[A, B]> {
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let checked = () => {};
+    const isChecked = new Promise<void>((r) => (checked = r));
+    const one = app.db.transaction().execute(async (trx) => {
+      const a = await first(trx);
+      checked();
+      await held;
+      return a;
+    });
+    await isChecked;
+    const two = app.db.transaction().execute(second);
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    return [await one, await two];
+  }
+
+  it('an invitation accepted twice at once is used once: the second acceptance changes nothing', async () => {
+    const client = await buildClient(app.db);
+    const staff = await signIn(app, await buildStaff(app.db));
+    const email = `twice-${name.toLowerCase()}@client.test`;
+    expect((await staff.post(`/api/clients/${client.id}/users`, { email, name: 'Twice', role: 'viewer' })).status).toBe(201);
+    const token = await inviteTokenFor(app, email);
+    const now = app.clock();
+    const [a, b] = await interleave(
+      (trx) => consumeInvitation(trx, token, 'hash-of-the-first', now),
+      (trx) => consumeInvitation(trx, token, 'hash-of-the-second', now),
+    );
+    expect(a?.email).toBe(email);
+    expect(b).toBeNull();
+    const user = await app.db.selectFrom('users').select(['password_hash', 'status']).where('email', '=', email).executeTakeFirstOrThrow();
+    expect(user).toEqual({ password_hash: 'hash-of-the-first', status: 'active' });
+  });
+});
