@@ -1,5 +1,8 @@
+import type { Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../db/schema.js';
 import { consumeInvitation } from '../../server/auth/invitations.js';
+import { assertNotLastAdmin, findMember } from '../../server/queries/members/directory.js';
 import { pgTestDatabase, startTestApp, type TestApp } from '../support/app.js';
 import { buildClient, buildStaff, signIn } from '../support/factories.js';
 import { inviteTokenFor } from '../support/invitations.js';
@@ -26,8 +29,9 @@ describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
     pgStop();
   });
 
+  type Trx = Transaction<Database>;
   /** Run `first` in a transaction held open after it returned, start `second` meanwhile, then let the first commit. */
-  async function interleave<A, B>(first: (trx: TestApp['db']) => Promise<A>, second: (trx: TestApp['db']) => Promise<B>): Promise<[A, B]> {
+  async function interleave<A, B>(first: (trx: Trx) => Promise<A>, second: (trx: Trx) => Promise<B>): Promise<[A, PromiseSettledResult<B>]> {
     let release = () => {};
     const held = new Promise<void>((r) => (release = r));
     let checked = () => {};
@@ -42,7 +46,7 @@ describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
     const two = app.db.transaction().execute(second);
     await new Promise((r) => setTimeout(r, 300));
     release();
-    return [await one, await two];
+    return [await one, (await Promise.allSettled([two]))[0]!];
   }
 
   it('an invitation accepted twice at once is used once: the second acceptance changes nothing', async () => {
@@ -57,8 +61,22 @@ describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
       (trx) => consumeInvitation(trx, token, 'hash-of-the-second', now),
     );
     expect(a?.email).toBe(email);
-    expect(b).toBeNull();
+    expect(b).toEqual({ status: 'fulfilled', value: null });
     const user = await app.db.selectFrom('users').select(['password_hash', 'status']).where('email', '=', email).executeTakeFirstOrThrow();
     expect(user).toEqual({ password_hash: 'hash-of-the-first', status: 'active' });
+  });
+
+  it('two admins removing each other at once: the second is refused, the firm keeps an admin', async () => {
+    await app.db.updateTable('users').set({ status: 'removed' }).where('kind', '=', 'staff').where('role', '=', 'admin').execute();
+    const [a, b] = [await buildStaff(app.db, { role: 'admin' }), await buildStaff(app.db, { role: 'admin' })];
+    const remove = (target: string) => async (trx: Trx) => {
+      await assertNotLastAdmin(trx, await findMember(trx, { kind: 'staff' }, target));
+      await trx.updateTable('users').set({ status: 'removed' }).where('id', '=', target).execute();
+    };
+    const [, second] = await interleave(remove(b.id), remove(a.id));
+    expect(second.status).toBe('rejected');
+    expect(String((second as PromiseRejectedResult).reason)).toMatch(/at least one active administrator/);
+    const active = await app.db.selectFrom('users').select('id').where('role', '=', 'admin').where('status', '=', 'active').execute();
+    expect(active).toEqual([{ id: a.id }]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, UserRow } from '../../../db/schema.js';
+import { dialectOf } from '../../../db/client.js';
 import { conflict, notFound } from '../../errors.js';
 import type { Action, Resource } from '../../policies/index.js';
 import { isArchived } from '../../policies/access.js';
@@ -47,17 +48,20 @@ export async function openClient(db: DbOrTrx, dir: Directory): Promise<{ id: str
 
 /**
  * Staff only: the firm must keep an active administrator. Refuses when `target` is the last
- * active admin and is about to be removed or demoted.
+ * active admin and is about to be removed or demoted. Call it in the change's transaction: on
+ * PostgreSQL the active admins are locked while it counts, so two admins removing each other at
+ * once are judged one after the other (the second finds no other admin left) — SQLite's one
+ * connection does that by itself.
  */
 export async function assertNotLastAdmin(db: DbOrTrx, target: UserRow): Promise<void> {
   if (target.kind !== 'staff' || target.role !== 'admin' || target.status !== 'active') return;
-  const others = await db
+  const admins = await db
     .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .select('id')
     .where('kind', '=', 'staff')
     .where('role', '=', 'admin')
     .where('status', '=', 'active')
-    .where('id', '!=', target.id)
-    .executeTakeFirstOrThrow();
-  if (Number(others.n) === 0) throw conflict('The firm must keep at least one active administrator.');
+    .$if(dialectOf(db) === 'postgres', (q) => q.forUpdate())
+    .execute();
+  if (!admins.some((a) => a.id !== target.id)) throw conflict('The firm must keep at least one active administrator.');
 }
