@@ -34,6 +34,16 @@ export async function lockEventLog(trx: Kysely<any>): Promise<void> {
 /** Transactions that hold the lock (a Kysely transaction object lives as long as its transaction). */
 const locked = new WeakSet<object>();
 
+/**
+ * Lock one row of `table` until the transaction ends, before a read-modify-write that depends on
+ * it (the next version or round number of a project or finding: two writers at once number one
+ * after the other). SQLite's one connection already runs writers one at a time.
+ */
+export async function lockRow(trx: Kysely<any>, table: 'projects' | 'findings', id: string): Promise<void> {
+  if (dialectOf(trx) !== 'postgres') return;
+  await trx.selectFrom(table).select('id').where('id', '=', id).forUpdate().execute();
+}
+
 /** Codes both drivers give: better-sqlite3's `SQLITE_*` extended codes, PostgreSQL's SQLSTATE, Node's socket errors. */
 const codeOf = (err: unknown) => (typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '');
 

@@ -3,6 +3,7 @@ import type { AttachmentRow, Database, RemediationRoundRow, RetestRequestRow } f
 import { parseRemediationDays, type RemediationDays } from '../services/deadlines.js';
 import { reachesSql, type Person as Viewing } from '../policies/access.js';
 import { keysetPage } from './keyset.js';
+import { lockRow } from '../../db/dialect.js';
 
 type Db = Kysely<Database>;
 
@@ -50,8 +51,9 @@ export function openRound(db: Db, findingId: string): Promise<RemediationRoundRo
     .executeTakeFirst();
 }
 
-/** The number the next round of a finding gets. */
+/** The number the next round of a finding gets. Call it in the transaction that inserts the round (the finding stays locked). */
 export async function nextRoundNo(db: Db, findingId: string): Promise<number> {
+  await lockRow(db, 'findings', findingId);
   const r = await db
     .selectFrom('remediation_rounds')
     .select((eb) => eb.fn.max('round_no').as('n'))

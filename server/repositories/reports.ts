@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database, ReportRow, ReportTable } from '../../db/schema.js';
 import { seesSql } from '../policies/access.js';
+import { lockRow } from '../../db/dialect.js';
 
 /** Report queries. The first argument is the db or the command's transaction. */
 type Q = Kysely<Database> | Transaction<Database>;
@@ -44,6 +45,7 @@ export function listReports(db: Q, o: { projectId?: string; publishedFor?: strin
 
 /** The next version number of a title in a project (1 for a new title). Call inside the inserting transaction. */
 export async function nextReportVersion(db: Q, projectId: string, title: string): Promise<number> {
+  await lockRow(db, 'projects', projectId); // two uploads of one title at once get versions one after the other
   const row = await db
     .selectFrom('reports')
     .select((eb) => eb.fn.max<number | null>('version').as('v'))

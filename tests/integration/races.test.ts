@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/schema.js';
 import { consumeInvitation } from '../../server/auth/invitations.js';
 import { assertNotLastAdmin, findMember } from '../../server/queries/members/directory.js';
+import { insertReport, nextReportVersion } from '../../server/repositories/reports.js';
+import { nextRoundNo } from '../../server/repositories/remediation.js';
+import { buildFinding, buildProject } from '../support/workspace.js';
 import { pgTestDatabase, startTestApp, type TestApp } from '../support/app.js';
 import { buildClient, buildStaff, signIn } from '../support/factories.js';
 import { inviteTokenFor } from '../support/invitations.js';
@@ -78,5 +81,54 @@ describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
     expect(String((second as PromiseRejectedResult).reason)).toMatch(/at least one active administrator/);
     const active = await app.db.selectFrom('users').select('id').where('role', '=', 'admin').where('status', '=', 'active').execute();
     expect(active).toEqual([{ id: a.id }]);
+  });
+
+  it('two uploads of one report title at once get versions 1 and 2 (no duplicate, no 500)', async () => {
+    const project = await buildProject(app.db);
+    const upload = async (trx: Trx) => {
+      const version = await nextReportVersion(trx, project.id, 'Pentest report');
+      await insertReport(trx, {
+        id: `${project.id}-v${version}-${Math.random()}`,
+        project_id: project.id,
+        client_id: project.client_id,
+        title: 'Pentest report',
+        version,
+        file: 'x.pdf',
+        original_name: 'x.pdf',
+        size: 1,
+        sha256: '0',
+        published: 0,
+        published_at: null,
+        damaged_at: null,
+        created_by: null,
+        created_at: app.clock(),
+      });
+      return version;
+    };
+    const [first, second] = await interleave(upload, upload);
+    expect([first, second]).toEqual([1, { status: 'fulfilled', value: 2 }]);
+  });
+
+  it('two remediation rounds of one finding at once are numbered 1 and 2', async () => {
+    const finding = await buildFinding(app.db, { published: true });
+    const staff = await buildStaff(app.db);
+    const round = async (trx: Trx) => {
+      const round_no = await nextRoundNo(trx, finding.id);
+      await trx
+        .insertInto('remediation_rounds')
+        .values({
+          id: `${finding.id}-r${round_no}-${Math.random()}`,
+          finding_id: finding.id,
+          client_id: finding.client_id,
+          round_no,
+          submitted_by: staff.id,
+          submitted_at: app.clock(),
+          submit_notes: 'fixed',
+        })
+        .execute();
+      return round_no;
+    };
+    const [first, second] = await interleave(round, round);
+    expect([first, second]).toEqual([1, { status: 'fulfilled', value: 2 }]);
   });
 });
