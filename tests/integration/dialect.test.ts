@@ -1,39 +1,18 @@
-import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, openPostgres, type Db } from '../../db/client.js';
+import { describe, expect, it } from 'vitest';
+import { openPostgres } from '../../db/client.js';
 import { greatest, isUnavailable, isUniqueViolation, lockEventLog } from '../../db/dialect.js';
-import { migrateToLatest } from '../../db/migrate.js';
-import { pgTestDatabase, tempDir } from '../support/app.js';
-import { freePort } from '../support/app.js';
+import { bothDatabases, freePort } from '../support/app.js';
 
 /**
  * The dialect module against both real databases: the same helper gives the same answer on
  * SQLite and PostgreSQL, and the errors each driver raises are recognised by their codes.
  */
-let lite: Db;
-let pgdb: Db;
-let pgUrl: string;
-let stopPg = () => {};
-
-beforeAll(async () => {
-  lite = openDatabase(path.join(tempDir('debrief-dialect-'), 'db.sqlite')).db;
-  const pg = await pgTestDatabase();
-  stopPg = pg.stop;
-  pgUrl = pg.url;
-  pgdb = openPostgres(pg.url, 4).db;
-  await migrateToLatest(lite);
-  await migrateToLatest(pgdb);
-}, 60_000);
-afterAll(async () => {
-  await lite?.destroy();
-  await pgdb?.destroy();
-  stopPg();
-});
+const dbs = bothDatabases();
 
 describe.each([
-  ['SQLite', () => lite],
-  ['PostgreSQL', () => pgdb],
+  ['SQLite', () => dbs.sqlite],
+  ['PostgreSQL', () => dbs.postgres],
 ])('the dialect helpers on %s', (_name, dbOf) => {
   it('greatest() is the larger of two values, and times round-trip as exact numbers', async () => {
     const db: Kysely<any> = dbOf();
@@ -78,14 +57,14 @@ describe('PostgreSQL only', () => {
     const held = new Promise<void>((r) => (release = r));
     let locked = () => {};
     const isLocked = new Promise<void>((r) => (locked = r));
-    const holder = pgdb.transaction().execute(async (trx) => {
+    const holder = dbs.postgres.transaction().execute(async (trx) => {
       await lockEventLog(trx);
       locked();
       await held;
     });
     await isLocked;
     const started = Date.now();
-    const err = await pgdb
+    const err = await dbs.postgres
       .transaction()
       .execute((trx) => lockEventLog(trx))
       .catch((e: unknown) => e);
@@ -93,12 +72,12 @@ describe('PostgreSQL only', () => {
     expect(isUnavailable(err)).toBe(true);
     release();
     await holder;
-    await pgdb.transaction().execute((trx) => lockEventLog(trx)); // free again
-    await expect(lockEventLog(pgdb)).rejects.toThrow(/only inside a transaction/);
+    await dbs.postgres.transaction().execute((trx) => lockEventLog(trx)); // free again
+    await expect(lockEventLog(dbs.postgres)).rejects.toThrow(/only inside a transaction/);
   }, 30_000);
 
   it('a server that is not there is "unavailable"', async () => {
-    const gone = openPostgres(pgUrl.replace(/:\d+\//, `:${await freePort()}/`), 1).db;
+    const gone = openPostgres(dbs.url.replace(/:\d+\//, `:${await freePort()}/`), 1).db;
     const err = await sql`select 1`.execute(gone).catch((e: unknown) => e);
     await gone.destroy();
     expect(isUnavailable(err)).toBe(true);

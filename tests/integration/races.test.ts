@@ -1,12 +1,12 @@
 import type { Transaction } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from '../../db/schema.js';
 import { consumeInvitation } from '../../server/auth/invitations.js';
 import { assertNotLastAdmin, findMember } from '../../server/queries/members/directory.js';
 import { insertReport, nextReportVersion } from '../../server/repositories/reports.js';
 import { nextRoundNo } from '../../server/repositories/remediation.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
-import { pgTestDatabase, startTestApp, type TestApp } from '../support/app.js';
+import { appOn, DATABASES } from '../support/app.js';
 import { buildClient, buildStaff, signIn } from '../support/factories.js';
 import { inviteTokenFor } from '../support/invitations.js';
 
@@ -17,20 +17,8 @@ import { inviteTokenFor } from '../support/invitations.js';
  * the same every time. On SQLite the second simply waits for the first; on PostgreSQL it must lose
  * cleanly. Each was seen failing on PostgreSQL before its fix.
  */
-describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
-  let app: TestApp;
-  let pgStop = () => {};
-  beforeAll(async () => {
-    if (name === 'PostgreSQL') {
-      const pg = await pgTestDatabase();
-      pgStop = pg.stop;
-      app = await startTestApp({ DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '5' });
-    } else app = await startTestApp({ DATABASE_URL: '' });
-  }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    pgStop();
-  });
+describe.each(DATABASES)('two at once on %s', (name) => {
+  const on = appOn(name);
 
   type Trx = Transaction<Database>;
   /** Run `first` in a transaction held open after it returned, start `second` meanwhile, then let the first commit. */
@@ -39,39 +27,39 @@ describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
     const held = new Promise<void>((r) => (release = r));
     let checked = () => {};
     const isChecked = new Promise<void>((r) => (checked = r));
-    const one = app.db.transaction().execute(async (trx) => {
+    const one = on.app.db.transaction().execute(async (trx) => {
       const a = await first(trx);
       checked();
       await held;
       return a;
     });
     await isChecked;
-    const two = app.db.transaction().execute(second);
+    const two = on.app.db.transaction().execute(second);
     await new Promise((r) => setTimeout(r, 300));
     release();
     return [await one, (await Promise.allSettled([two]))[0]!];
   }
 
   it('an invitation accepted twice at once is used once: the second acceptance changes nothing', async () => {
-    const client = await buildClient(app.db);
-    const staff = await signIn(app, await buildStaff(app.db));
+    const client = await buildClient(on.app.db);
+    const staff = await signIn(on.app, await buildStaff(on.app.db));
     const email = `twice-${name.toLowerCase()}@client.test`;
     expect((await staff.post(`/api/clients/${client.id}/users`, { email, name: 'Twice', role: 'viewer' })).status).toBe(201);
-    const token = await inviteTokenFor(app, email);
-    const now = app.clock();
+    const token = await inviteTokenFor(on.app, email);
+    const now = on.app.clock();
     const [a, b] = await interleave(
       (trx) => consumeInvitation(trx, token, 'hash-of-the-first', now),
       (trx) => consumeInvitation(trx, token, 'hash-of-the-second', now),
     );
     expect(a?.email).toBe(email);
     expect(b).toEqual({ status: 'fulfilled', value: null });
-    const user = await app.db.selectFrom('users').select(['password_hash', 'status']).where('email', '=', email).executeTakeFirstOrThrow();
+    const user = await on.app.db.selectFrom('users').select(['password_hash', 'status']).where('email', '=', email).executeTakeFirstOrThrow();
     expect(user).toEqual({ password_hash: 'hash-of-the-first', status: 'active' });
   });
 
   it('two admins removing each other at once: the second is refused, the firm keeps an admin', async () => {
-    await app.db.updateTable('users').set({ status: 'removed' }).where('kind', '=', 'staff').where('role', '=', 'admin').execute();
-    const [a, b] = [await buildStaff(app.db, { role: 'admin' }), await buildStaff(app.db, { role: 'admin' })];
+    await on.app.db.updateTable('users').set({ status: 'removed' }).where('kind', '=', 'staff').where('role', '=', 'admin').execute();
+    const [a, b] = [await buildStaff(on.app.db, { role: 'admin' }), await buildStaff(on.app.db, { role: 'admin' })];
     const remove = (target: string) => async (trx: Trx) => {
       await assertNotLastAdmin(trx, await findMember(trx, { kind: 'staff' }, target));
       await trx.updateTable('users').set({ status: 'removed' }).where('id', '=', target).execute();
@@ -79,12 +67,12 @@ describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
     const [, second] = await interleave(remove(b.id), remove(a.id));
     expect(second.status).toBe('rejected');
     expect(String((second as PromiseRejectedResult).reason)).toMatch(/at least one active administrator/);
-    const active = await app.db.selectFrom('users').select('id').where('role', '=', 'admin').where('status', '=', 'active').execute();
+    const active = await on.app.db.selectFrom('users').select('id').where('role', '=', 'admin').where('status', '=', 'active').execute();
     expect(active).toEqual([{ id: a.id }]);
   });
 
   it('two uploads of one report title at once get versions 1 and 2 (no duplicate, no 500)', async () => {
-    const project = await buildProject(app.db);
+    const project = await buildProject(on.app.db);
     const upload = async (trx: Trx) => {
       const version = await nextReportVersion(trx, project.id, 'Pentest report');
       await insertReport(trx, {
@@ -101,7 +89,7 @@ describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
         published_at: null,
         damaged_at: null,
         created_by: null,
-        created_at: app.clock(),
+        created_at: on.app.clock(),
       });
       return version;
     };
@@ -110,8 +98,8 @@ describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
   });
 
   it('two remediation rounds of one finding at once are numbered 1 and 2', async () => {
-    const finding = await buildFinding(app.db, { published: true });
-    const staff = await buildStaff(app.db);
+    const finding = await buildFinding(on.app.db, { published: true });
+    const staff = await buildStaff(on.app.db);
     const round = async (trx: Trx) => {
       const round_no = await nextRoundNo(trx, finding.id);
       await trx
@@ -122,7 +110,7 @@ describe.each(['SQLite', 'PostgreSQL'])('two at once on %s', (name) => {
           client_id: finding.client_id,
           round_no,
           submitted_by: staff.id,
-          submitted_at: app.clock(),
+          submitted_at: on.app.clock(),
           submit_notes: 'fixed',
         })
         .execute();

@@ -1,10 +1,7 @@
-import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, openPostgres, type Db } from '../../db/client.js';
-import { migrateToLatest } from '../../db/migrate.js';
-import { startPgCluster, type PgCluster } from '../support/postgres.js';
-import { tempDir } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../db/client.js';
+import { bothDatabases } from '../support/app.js';
 
 /**
  * One schema on two databases: SQLite's migrations (frozen) and PostgreSQL's (a baseline, then
@@ -173,27 +170,11 @@ async function postgresShape(db: Db): Promise<Shape> {
   return shape;
 }
 
-let cluster: PgCluster;
-let lite: Db;
-let pgdb: Db;
-
-beforeAll(async () => {
-  cluster = await startPgCluster();
-  lite = openDatabase(path.join(tempDir('debrief-schema-'), 'db.sqlite')).db;
-  pgdb = openPostgres(cluster.url(), 4).db;
-  await migrateToLatest(lite);
-  await migrateToLatest(pgdb);
-}, 60_000);
-
-afterAll(async () => {
-  await lite?.destroy();
-  await pgdb?.destroy();
-  cluster?.stop();
-});
+const dbs = bothDatabases();
 
 describe('one schema on SQLite and PostgreSQL', () => {
   it('has the same tables, columns, keys, indexes, foreign keys, checks and triggers', async () => {
-    const [a, b] = [await sqliteShape(lite), await postgresShape(pgdb)];
+    const [a, b] = [await sqliteShape(dbs.sqlite), await postgresShape(dbs.postgres)];
     expect(Object.keys(a.tables).length).toBeGreaterThan(20);
     expect(a.uniques).toContain('users(lower(email))'); // SQLite's nocase key is PostgreSQL's lower(email) index
     expect(a.triggers).toEqual(['remediation_rounds_frozen', 'remediation_rounds_kept']);
@@ -207,8 +188,8 @@ describe('one schema on SQLite and PostgreSQL', () => {
   });
 
   it('sees a drift: a column, an index or a check that differs fails the comparison', async () => {
-    const before = await postgresShape(pgdb);
-    await pgdb
+    const before = await postgresShape(dbs.postgres);
+    await dbs.postgres
       .transaction()
       .execute(async (trx) => {
         await sql`alter table findings add column drifted bigint`.execute(trx);
@@ -224,14 +205,14 @@ describe('one schema on SQLite and PostgreSQL', () => {
         throw new Error('roll back'); // the transaction rolls back: the database is as before
       })
       .catch((e: Error) => expect(e.message).toBe('roll back'));
-    expect(await postgresShape(pgdb)).toEqual(before);
+    expect(await postgresShape(dbs.postgres)).toEqual(before);
   });
 });
 
 /** The remediation rounds' triggers, on each database: a submission is fixed, a verdict written once, no round deleted. */
 describe.each([
-  ['SQLite', () => lite],
-  ['PostgreSQL', () => pgdb],
+  ['SQLite', () => dbs.sqlite],
+  ['PostgreSQL', () => dbs.postgres],
 ])('remediation round triggers on %s', (_name, dbOf) => {
   it('keep a round as submitted, take one verdict and refuse deletion', async () => {
     const db: Kysely<any> = dbOf();

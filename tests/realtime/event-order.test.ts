@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendEvent, latestPosition } from '../../server/events/log.js';
-import { pgTestDatabase, startTestApp, type TestApp } from '../support/app.js';
+import { appOn, DATABASES } from '../support/app.js';
 import { buildClient, buildStaff, signIn } from '../support/factories.js';
 import { feedSocket, recordAll, until } from '../support/socket.js';
 import { buildFinding } from '../support/workspace.js';
@@ -12,37 +12,25 @@ import { buildFinding } from '../support/workspace.js';
  * connection orders every transaction; on PostgreSQL the writers of the log take one lock. Seen
  * failing on PostgreSQL with the lock taken out: the held event never reached the live socket.
  */
-describe.each(['SQLite', 'PostgreSQL'])('the event log on %s', (name) => {
-  let app: TestApp;
-  let pgStop = () => {};
-  beforeAll(async () => {
-    if (name === 'PostgreSQL') {
-      const pg = await pgTestDatabase();
-      pgStop = pg.stop;
-      app = await startTestApp({ DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '5' });
-    } else app = await startTestApp({ DATABASE_URL: '' });
-  }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    pgStop();
-  });
+describe.each(DATABASES)('the event log on %s', (name) => {
+  const on = appOn(name);
 
   it('a transaction that appended first and commits last still reaches the live socket and catch-up, once, in order', async () => {
-    const client = await buildClient(app.db);
-    const finding = await buildFinding(app.db, { client_id: client.id, title: 'Second writer' });
-    const staff = await signIn(app, await buildStaff(app.db));
-    const live = await feedSocket(app, staff);
+    const client = await buildClient(on.app.db);
+    const finding = await buildFinding(on.app.db, { client_id: client.id, title: 'Second writer' });
+    const staff = await signIn(on.app, await buildStaff(on.app.db));
+    const live = await feedSocket(on.app, staff);
     const seen = recordAll(live.socket);
-    await app.server.drain();
-    const from = await latestPosition(app.db);
+    await on.app.server.drain();
+    const from = await latestPosition(on.app.db);
 
     // The first writer appends and holds its transaction open.
     let release = () => {};
     const held = new Promise<void>((r) => (release = r));
     let appended = () => {};
     const hasAppended = new Promise<void>((r) => (appended = r));
-    const first = app.db.transaction().execute(async (trx) => {
-      await appendEvent(trx, { clientId: client.id, type: 'project:updated', audience: 'all', entityId: finding.project_id }, app.clock());
+    const first = on.app.db.transaction().execute(async (trx) => {
+      await appendEvent(trx, { clientId: client.id, type: 'project:updated', audience: 'all', entityId: finding.project_id }, on.app.clock());
       appended();
       await held;
     });
@@ -52,7 +40,7 @@ describe.each(['SQLite', 'PostgreSQL'])('the event log on %s', (name) => {
     await new Promise((r) => setTimeout(r, 300));
     release();
     await first;
-    app.deps.bus.publish('events.appended', {});
+    on.app.deps.bus.publish('events.appended', {});
     expect((await second).status).toBe(200);
 
     await until(() => seen.ofType('project:updated').length === 1 && seen.ofType('finding:published').length === 1, 'both events live', 5000);
@@ -63,7 +51,7 @@ describe.each(['SQLite', 'PostgreSQL'])('the event log on %s', (name) => {
     const order = seen.events.filter(([e]) => e === 'project:updated' || e === 'finding:published').map(([e]) => e);
     expect(order).toEqual(['project:updated', 'finding:published']);
 
-    const back = await feedSocket(app, staff, from);
+    const back = await feedSocket(on.app, staff, from);
     expect(back.answer.events.map((e: { type: string; position: number }) => [e.type, e.position])).toEqual([
       ['project:updated', held1.position],
       ['finding:published', published.position],

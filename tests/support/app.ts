@@ -6,8 +6,9 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { startPgCluster } from './postgres.js';
-import { connectDatabase, openDatabase, type Db } from '../../db/client.js';
+import { connectDatabase, openDatabase, openPostgres, type Db } from '../../db/client.js';
 type SqliteHandle = ReturnType<typeof openDatabase>['sqlite'];
 import { migrateToLatest } from '../../db/migrate.js';
 import { buildDeps } from '../../server/deps.js';
@@ -173,4 +174,52 @@ export function setupCodeFromLogs(app: TestApp): string {
   const line = app.logs.find((l) => typeof l.setupCode === 'string');
   if (!line) throw new Error('no setup code in the log');
   return line.setupCode as string;
+}
+
+/** The two databases a test runs the same checks on. */
+export const DATABASES = ['SQLite', 'PostgreSQL'] as const;
+
+/**
+ * The test app of one `describe` on `database` — SQLite, or a PostgreSQL database of its own (see
+ * `pgTestDatabase`) — started before its tests and closed after them. Read `.app` inside tests.
+ */
+export function appOn(database: (typeof DATABASES)[number]): { app: TestApp } {
+  const holder = {} as { app: TestApp };
+  let stop = () => {};
+  beforeAll(async () => {
+    if (database === 'PostgreSQL') {
+      const pg = await pgTestDatabase();
+      stop = pg.stop;
+      holder.app = await startTestApp({ DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '5' });
+    } else holder.app = await startTestApp({ DATABASE_URL: '' });
+  }, 60_000);
+  afterAll(async () => {
+    await holder.app?.close();
+    stop();
+  });
+  return holder;
+}
+
+/**
+ * A migrated, empty database of each kind (no app): SQLite in a temp folder and PostgreSQL (see
+ * `pgTestDatabase`), opened before the file's tests and closed after them. `url` is PostgreSQL's.
+ */
+export function bothDatabases(): { sqlite: Db; postgres: Db; url: string } {
+  const dbs = {} as { sqlite: Db; postgres: Db; url: string };
+  let stop = () => {};
+  beforeAll(async () => {
+    const pg = await pgTestDatabase();
+    stop = pg.stop;
+    dbs.url = pg.url;
+    dbs.sqlite = openDatabase(path.join(tempDir('debrief-both-'), 'db.sqlite')).db;
+    dbs.postgres = openPostgres(pg.url, 4).db;
+    await migrateToLatest(dbs.sqlite);
+    await migrateToLatest(dbs.postgres);
+  }, 60_000);
+  afterAll(async () => {
+    await dbs.sqlite?.destroy();
+    await dbs.postgres?.destroy();
+    stop();
+  });
+  return dbs;
 }
