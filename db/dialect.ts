@@ -41,7 +41,10 @@ const locked = new WeakSet<object>();
  */
 export async function lockRow(trx: Kysely<any>, table: 'projects' | 'findings', id: string): Promise<void> {
   if (dialectOf(trx) !== 'postgres') return;
-  await trx.selectFrom(table).select('id').where('id', '=', id).forUpdate().execute();
+  // NO KEY UPDATE: two of these wait for each other, while rows that merely reference this one
+  // (a comment on the finding, checked by its foreign key) are not held up — no deadlock with a
+  // writer that holds the event log's lock and inserts such a row.
+  await trx.selectFrom(table).select('id').where('id', '=', id).forNoKeyUpdate().execute();
 }
 
 /** Codes both drivers give: better-sqlite3's `SQLITE_*` extended codes, PostgreSQL's SQLSTATE, Node's socket errors. */

@@ -48,6 +48,13 @@ export function createPresence(io: AppServer, deps: AppDeps) {
     return { present: [...people.values()].sort((a, b) => a.name.localeCompare(b.name)), ids };
   }
 
+  /**
+   * `announce` for when nobody waits on it (a socket left or went away): a failure — the database
+   * going away as the server stops — is logged, never an unhandled rejection.
+   */
+  const announceLater = (t: PresenceTarget) =>
+    void announce(t).catch((err: unknown) => deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'presence announce failed'));
+
   /** Tell the room who is here (only the sockets still allowed in it hear it). */
   async function announce(t: PresenceTarget): Promise<PresenceMember[]> {
     const { present, ids } = await admitted(t);
@@ -58,7 +65,7 @@ export function createPresence(io: AppServer, deps: AppDeps) {
   function leave(socket: AppSocket, t: PresenceTarget): void {
     if (joinedBy.get(socket.id)?.delete(roomOf(t))) {
       socket.leave(roomOf(t));
-      void announce(t);
+      announceLater(t);
     }
   }
 
@@ -99,7 +106,7 @@ export function createPresence(io: AppServer, deps: AppDeps) {
     const joined = joinedBy.get(this.id);
     if (!joined) return;
     joinedBy.delete(this.id);
-    for (const t of joined.values()) void announce(t);
+    for (const t of joined.values()) announceLater(t);
   }
 
   /** After an access change: take the socket out of every presence room it may no longer be in. */

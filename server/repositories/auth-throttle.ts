@@ -15,14 +15,18 @@ export function findThrottle(db: Db, key: string): Promise<ThrottleRow | undefin
   return db.selectFrom('auth_throttle').selectAll().where('key', '=', key).executeTakeFirst();
 }
 
-/** Count one failure for a key (the first creates its row); returns the failures so far. */
+/**
+ * Count one failure for a key (the first creates its row); returns the failures so far. One
+ * statement: a success resetting the key at the same moment (another request, on PostgreSQL)
+ * can't make the count unreadable between a write and a read.
+ */
 export async function countThrottleFailure(db: Db, key: string, now: number): Promise<number> {
-  await db
+  const { failures } = await db
     .insertInto('auth_throttle')
     .values({ key, failures: 1, blocked_until: 0, updated_at: now })
     .onConflict((oc) => oc.column('key').doUpdateSet({ failures: sql`${sql.ref('auth_throttle.failures')} + 1`, updated_at: now }))
-    .execute();
-  const { failures } = await db.selectFrom('auth_throttle').select('failures').where('key', '=', key).executeTakeFirstOrThrow();
+    .returning('failures')
+    .executeTakeFirstOrThrow();
   return failures;
 }
 

@@ -6,6 +6,7 @@ import { assertNotLastAdmin, findMember } from '../../server/queries/members/dir
 import { insertReport, nextReportVersion } from '../../server/repositories/reports.js';
 import { nextRoundNo } from '../../server/repositories/remediation.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
+import { lockEventLog, lockRow } from '../../db/dialect.js';
 import { appOn, DATABASES } from '../support/app.js';
 import { buildClient, buildStaff, signIn } from '../support/factories.js';
 import { inviteTokenFor } from '../support/invitations.js';
@@ -119,4 +120,54 @@ describe.each(DATABASES)('two at once on %s', (name) => {
     const [first, second] = await interleave(round, round);
     expect([first, second]).toEqual([1, { status: 'fulfilled', value: 2 }]);
   });
+});
+
+/**
+ * PostgreSQL only (SQLite runs one transaction at a time, so the two below could not overlap): a
+ * numbering lock on a finding and the event log's lock, taken in opposite orders by two writers,
+ * must not deadlock. The group commit holds the event lock and inserts a comment on the finding
+ * (its foreign key takes a KEY SHARE lock on the finding's row); a remediation move holds the
+ * finding for its next round number and then wants the event lock. With `FOR UPDATE` on the
+ * finding this was a deadlock (one of them failed after PostgreSQL's deadlock timeout).
+ */
+describe('lock order on PostgreSQL', () => {
+  const on = appOn('PostgreSQL');
+  it('a round-number lock on a finding and a comment on it under the event lock both commit', async () => {
+    const finding = await buildFinding(on.app.db, { published: true });
+    const author = await buildStaff(on.app.db);
+    const signal = () => {
+      let fire = () => {};
+      const fired = new Promise<void>((r) => (fire = r));
+      return { fire, fired };
+    };
+    const numbered = signal();
+    const logLocked = signal();
+    const move = on.app.db.transaction().execute(async (trx) => {
+      await lockRow(trx, 'findings', finding.id);
+      numbered.fire();
+      await logLocked.fired;
+      await lockEventLog(trx);
+    });
+    const comment = on.app.db.transaction().execute(async (trx) => {
+      await numbered.fired;
+      await lockEventLog(trx);
+      logLocked.fire();
+      await trx
+        .insertInto('comments')
+        .values({
+          id: `c-${finding.id}`,
+          finding_id: finding.id,
+          client_id: finding.client_id,
+          author_id: author.id,
+          body: 'Fixed?',
+          client_message_id: 'cm-1',
+          created_at: on.app.clock(),
+        })
+        .execute();
+    });
+    expect(await Promise.allSettled([move, comment])).toEqual([
+      { status: 'fulfilled', value: undefined },
+      { status: 'fulfilled', value: undefined },
+    ]);
+  }, 30_000);
 });

@@ -61,7 +61,7 @@ export async function assertNotLastAdmin(db: DbOrTrx, target: UserRow): Promise<
     .where('kind', '=', 'staff')
     .where('role', '=', 'admin')
     .where('status', '=', 'active')
-    .$if(dialectOf(db) === 'postgres', (q) => q.forUpdate())
+    .$if(dialectOf(db) === 'postgres', (q) => q.forNoKeyUpdate()) // rows that reference an admin are not held up
     .execute();
   if (!admins.some((a) => a.id !== target.id)) throw conflict('The firm must keep at least one active administrator.');
 }
