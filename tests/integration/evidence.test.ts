@@ -253,6 +253,7 @@ describe('PATCH /api/evidence/:id', () => {
       .select('details')
       .where('action', '=', 'evidence.updated')
       .where('target_id', '=', image.id)
+      .orderBy('id') // in the order written (PostgreSQL returns rows in no set order without it)
       .execute();
     expect(audits.map((a) => JSON.parse(a.details!))).toEqual([{ caption: true, shared: false }, { shared: true }]);
   });
