@@ -52,13 +52,15 @@ describe('one write per socket and turn', () => {
     expect(tcp.writes).toBe(1);
   });
 
-  it('sends that commit together: their acks and pushes leave in a few writes, every one answered, in order', async () => {
+  it('sends that commit together: their acks and pushes leave in two writes per commit, every one answered, in order', async () => {
     const client = await buildClient(app.db);
     const user = await buildPortalUser(app.db, { client_id: client.id, role: 'collaborator' });
     const { socket } = await feedSocket(app, await signIn(app, user));
     open.push(socket);
     const rec = recordAll(socket);
     const tcp = countWrites(user.id);
+    let commits = 0;
+    app.deps.bus.on('events.appended', () => void commits++);
 
     const ids = Array.from({ length: 20 }, () => cmid());
     const acks = await Promise.all(ids.map((id, i) => ask(socket, 'message:send', { body: `m${i}`, clientMessageId: id })));
@@ -66,8 +68,12 @@ describe('one write per socket and turn', () => {
     await until(() => rec.ofType('message:created').length === 20, '20 pushes');
     const bodies = rec.ofType('message:created').map((e) => e.data.body);
     expect(bodies).toEqual(ids.map((_, i) => `m${i}`));
-    // 20 acks and 20 pushes: without coalescing, one write each.
-    expect(tcp.writes).toBeLessThanOrEqual(6);
+    // 20 acks and 20 pushes: without coalescing, one write each (40). With it, one write for a
+    // commit's acks and one for its pushes. How many commits the 20 take depends on timing (on
+    // PostgreSQL the checks before each write run on a pool: 2 to 4 commits were seen, on SQLite 1).
+    expect(commits).toBeGreaterThan(0);
+    expect(tcp.writes).toBeLessThanOrEqual(2 * commits);
+    expect(tcp.writes).toBeLessThan(40);
   });
 
   it('a long-polling socket (never held, as only WebSocket transports are): its sends that commit together are all answered and pushed, in order', async () => {
