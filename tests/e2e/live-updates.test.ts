@@ -157,6 +157,54 @@ describe('open pages follow what the firm does', () => {
     await userCtx.close();
   });
 
+  it('a live refresh cut off by the network keeps the page as it was, and reads again once the connection is back', async () => {
+    const client = await buildClient(t.app.db);
+    const analyst = await buildStaff(t.app.db);
+    const project = await buildProject(t.app.db, { client_id: client.id, team: [analyst.id] });
+    const finding = await buildFinding(t.app.db, { project_id: project.id, title: 'Weak TLS configuration', severity: 'medium' });
+    const staffAgent = await signIn(t.app, analyst);
+    expect((await staffAgent.post(`/api/findings/${finding.id}/publish`)).status).toBe(200);
+    const userCtx = await signedInContext(t.browser, t.app.url, await signIn(t.app, await buildPortalUser(t.app.db, { client_id: client.id })));
+    const user = await userCtx.newPage();
+    const errors = watchErrors(user);
+    await user.goto(`${t.app.url}/portal/findings/${finding.id}`);
+    await user.getByRole('heading', { level: 1, name: 'Weak TLS configuration' }).waitFor();
+    await user.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+
+    // The page's next read of the finding is held until the network is gone, then fails as a cut would.
+    let cut!: () => void;
+    const networkGone = new Promise<void>((r) => (cut = r));
+    let held!: () => void;
+    const readHeld = new Promise<void>((r) => (held = r));
+    let failed!: () => void;
+    const readFailed = new Promise<void>((r) => (failed = r));
+    const url = `${t.app.url}/api/portal/findings/${finding.id}`;
+    await user.route(url, async (route) => {
+      held();
+      await networkGone;
+      await route.abort('internetdisconnected');
+      failed();
+    });
+    expect((await staffAgent.post(`/api/findings/${finding.id}/status`, { status: 'risk_accepted', note: '' })).status).toBe(200);
+    await readHeld;
+    await userCtx.setOffline(true);
+    await user.getByRole('status').filter({ hasText: /Offline|Reconnecting/ }).waitFor({ timeout: 10_000 });
+    cut();
+    await readFailed;
+    await user.unroute(url);
+    await user.waitForTimeout(500);
+    // Still the finding (as last read), not an error in its place.
+    await user.getByRole('heading', { level: 1, name: 'Weak TLS configuration' }).waitFor({ timeout: 1_000 });
+    expect(await user.getByRole('alert').count()).toBe(0);
+
+    // Back online: the read is made again and the change shows, without a reload.
+    await userCtx.setOffline(false);
+    await user.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
+    await user.locator('.head').getByText('Risk accepted', { exact: true }).waitFor({ timeout: 10_000 });
+    expect(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]);
+    await userCtx.close();
+  });
+
   it('a removed portal user’s open page ends at the sign-in page', async () => {
     const client = await buildClient(t.app.db);
     const manager = await signIn(t.app, await buildPortalUser(t.app.db, { client_id: client.id, role: 'manager' }));

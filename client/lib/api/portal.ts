@@ -16,8 +16,8 @@ export const getPortalProjectFindings = (projectId: string, query: PortalFinding
 export const getPortalFinding = (findingId: string, fetch?: F) =>
   call('GET /portal/findings/:findingId', { params: { findingId }, fetch }).then((r) => r.finding);
 export const listPortalReports = (fetch?: F) => call('GET /portal/reports', { fetch }).then((r) => r.reports);
-/** What a page shows instead of its content: the module is off, the thing isn't there (or isn't yours), or it failed. */
-export type Problem = { kind: 'locked' | 'not_found' | 'error'; message: string };
+/** What a page shows instead of its content: the module is off, the thing isn't there (or isn't yours), the server can't be reached, or it failed. */
+export type Problem = { kind: 'locked' | 'not_found' | 'unreachable' | 'error'; message: string };
 export type Loaded<T> = { ok: true; value: T } | { ok: false; problem: Problem };
 
 /** Settle a read into content or a problem the page can show (never throws). */
@@ -27,6 +27,7 @@ export async function settle<T>(p: Promise<T>): Promise<Loaded<T>> {
   } catch (err) {
     if (err instanceof ApiError && err.code === 'module_disabled') return { ok: false, problem: { kind: 'locked', message: err.message } };
     if (err instanceof ApiError && err.status === 404) return { ok: false, problem: { kind: 'not_found', message: err.message } };
+    if (err instanceof ApiError && err.code === 'network_error') return { ok: false, problem: { kind: 'unreachable', message: err.message } };
     return { ok: false, problem: { kind: 'error', message: err instanceof Error ? err.message : 'Something went wrong.' } };
   }
 }

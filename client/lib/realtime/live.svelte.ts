@@ -154,6 +154,16 @@ export class Live {
     return () => this.liveListeners.delete(fn);
   }
 
+  /** Call `fn` once, after the next (re)connection's catch-up — not now, even when live. */
+  onceLiveAgain(fn: () => void): () => void {
+    const once = () => {
+      this.liveListeners.delete(once);
+      fn();
+    };
+    this.liveListeners.add(once);
+    return () => this.liveListeners.delete(once);
+  }
+
   /** Called when the server closed this connection (session ended, access removed): check the session. */
   onEnded(fn: () => void): () => void {
     this.endedListeners.add(fn);
