@@ -188,7 +188,10 @@ describe('open pages follow what the firm does', () => {
     expect((await staffAgent.post(`/api/findings/${finding.id}/status`, { status: 'risk_accepted', note: '' })).status).toBe(200);
     await readHeld;
     await userCtx.setOffline(true);
-    await user.getByRole('status').filter({ hasText: /Offline|Reconnecting/ }).waitFor({ timeout: 10_000 });
+    await user
+      .getByRole('status')
+      .filter({ hasText: /Offline|Reconnecting/ })
+      .waitFor({ timeout: 10_000 });
     cut();
     await readFailed;
     await user.unroute(url);
