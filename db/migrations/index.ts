@@ -7,7 +7,7 @@ import * as heldInvitations from './2026-12-02T1800_held-invitations.js';
 import * as staffScope from './2026-12-03T1000_staff-scope.js';
 import * as pageIndexes from './2026-12-03T1200_page-indexes.js';
 import * as historyClient from './2026-12-03T1400_history-client.js';
-import * as chatUnreadOnce from './2026-12-05T1000_chat-unread-once.js';
+import * as chatUnreadOnce from './2026-12-03T2100_chat-unread-once.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -24,5 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1000_staff-scope': staffScope,
   '2026-12-03T1200_page-indexes': pageIndexes,
   '2026-12-03T1400_history-client': historyClient,
-  '2026-12-05T1000_chat-unread-once': chatUnreadOnce,
+  '2026-12-03T2100_chat-unread-once': chatUnreadOnce,
 };

@@ -20,7 +20,7 @@ export async function insertNotifications(trx: Db, rows: NewNotification[]): Pro
 /**
  * Chat notifications, at most one unread per person and client: a row for someone who still has
  * an unread chat notification about that client is left out. The partial unique index
- * `notifications_chat_unread` decides (migration 2026-12-05T1000), so two messages at once cannot
+ * `notifications_chat_unread` decides (migration 2026-12-03T2100), so two messages at once cannot
  * both add one — on PostgreSQL the second insert waits for the first to commit, then skips. Returns
  * the ids of the rows really written.
  */

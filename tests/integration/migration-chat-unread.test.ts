@@ -10,7 +10,7 @@ import { buildClient, buildPortalUser } from '../support/factories.js';
 import { buildNotification } from '../support/notifications.js';
 
 /**
- * Migration 2026-12-05T1000_chat-unread-once on a live database: unread chat notifications that
+ * Migration 2026-12-03T2100_chat-unread-once on a live database: unread chat notifications that
  * already repeat a (person, client) — made by two messages at once before the index existed — are
  * resolved (the newest stays unread), so the unique index can be built; the same on both databases.
  */
@@ -50,7 +50,7 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('the chat-unread-once migration
     const elsewhere = await chat(other.id, 1500);
     const mention = await buildNotification(db, person.id, { kind: 'mention', client_id: person.client_id, created_at: 1200 });
 
-    expect(await migrateToLatest(db)).toEqual(['2026-12-05T1000_chat-unread-once']);
+    expect(await migrateToLatest(db)).toEqual(['2026-12-03T2100_chat-unread-once']);
     const rows = await db.selectFrom('notifications').select(['id', 'read_at']).where('user_id', '=', person.id).orderBy('id').execute();
     expect(rows).toEqual([
       { id: older.id, read_at: 3000 },
