@@ -387,6 +387,7 @@ interface AttachmentTable {
 
 export type NotificationKind = 'mention' | 'reply' | 'chat' | 'finding_published' | 'report_published' | 'remediation' | 'retest' | 'invitation_held';
 
+/** A person's notifications. At most one unread `chat` one per person and client (partial unique index `notifications_chat_unread`). */
 export interface NotificationTable {
   id: Generated<number>;
   user_id: string;

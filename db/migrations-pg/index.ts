@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as baseline from './2026-12-03T1400_baseline.js';
+import * as chatUnreadOnce from '../migrations/2026-12-03T2100_chat-unread-once.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -8,4 +9,5 @@ import * as baseline from './2026-12-03T1400_baseline.js';
  */
 export const pgMigrations: Record<string, Migration> = {
   '2026-12-03T1400_baseline': baseline,
+  '2026-12-03T2100_chat-unread-once': chatUnreadOnce,
 };

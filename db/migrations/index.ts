@@ -7,10 +7,13 @@ import * as heldInvitations from './2026-12-02T1800_held-invitations.js';
 import * as staffScope from './2026-12-03T1000_staff-scope.js';
 import * as pageIndexes from './2026-12-03T1200_page-indexes.js';
 import * as historyClient from './2026-12-03T1400_history-client.js';
+import * as chatUnreadOnce from './2026-12-03T2100_chat-unread-once.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
- * server finds them without file-system globbing. Frozen once released: add, never edit.
+ * server finds them without file-system globbing. Frozen once released: add, never edit. Those
+ * after the first eight are PostgreSQL's too (db/migrations-pg/index.ts lists them after its
+ * baseline), so each must work on both.
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-22T1700_foundation': foundation,
@@ -21,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1000_staff-scope': staffScope,
   '2026-12-03T1200_page-indexes': pageIndexes,
   '2026-12-03T1400_history-client': historyClient,
+  '2026-12-03T2100_chat-unread-once': chatUnreadOnce,
 };

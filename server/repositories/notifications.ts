@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database, NotificationRow, NotificationTable, UserRow } from '../../db/schema.js';
 import { reachesSql, type ClientScope } from '../policies/access.js';
 
@@ -14,6 +14,25 @@ export type NewNotification = Omit<Insertable<NotificationTable>, 'id' | 'read_a
 export async function insertNotifications(trx: Db, rows: NewNotification[]): Promise<number[]> {
   if (!rows.length) return [];
   const out = await trx.insertInto('notifications').values(rows).returning('id').execute();
+  return out.map((r) => r.id);
+}
+
+/**
+ * Chat notifications, at most one unread per person and client: a row for someone who still has
+ * an unread chat notification about that client is left out. The partial unique index
+ * `notifications_chat_unread` decides (migration 2026-12-03T2100), so two messages at once cannot
+ * both add one — on PostgreSQL the second insert waits for the first to commit, then skips. Returns
+ * the ids of the rows really written.
+ */
+export async function insertChatNotifications(db: Db, rows: Omit<NewNotification, 'kind'>[]): Promise<number[]> {
+  if (!rows.length) return [];
+  const out = await db
+    .insertInto('notifications')
+    .values(rows.map((r) => ({ ...r, kind: 'chat' as const })))
+    // The index's own predicate, as literals: PostgreSQL matches a partial index only by a WHERE it implies.
+    .onConflict((oc) => oc.columns(['user_id', 'client_id']).where('kind', '=', sql.lit('chat')).where('read_at', 'is', null).doNothing())
+    .returning('id')
+    .execute();
   return out.map((r) => r.id);
 }
 

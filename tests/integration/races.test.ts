@@ -1,6 +1,4 @@
-import type { Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../../db/schema.js';
 import { consumeInvitation } from '../../server/auth/invitations.js';
 import { assertNotLastAdmin, findMember } from '../../server/queries/members/directory.js';
 import { insertReport, nextReportVersion } from '../../server/repositories/reports.js';
@@ -8,8 +6,10 @@ import { nextRoundNo } from '../../server/repositories/remediation.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
 import { lockEventLog, lockRow } from '../../db/dialect.js';
 import { appOn, DATABASES } from '../support/app.js';
-import { buildClient, buildStaff, signIn } from '../support/factories.js';
+import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { inviteTokenFor } from '../support/invitations.js';
+import { interleave as interleaveOn, type Trx } from '../support/interleave.js';
+import { insertChatNotifications } from '../../server/repositories/notifications.js';
 
 /**
  * Read-modify-write steps that SQLite's one connection kept apart and PostgreSQL runs side by side
@@ -21,25 +21,8 @@ import { inviteTokenFor } from '../support/invitations.js';
 describe.each(DATABASES)('two at once on %s', (name) => {
   const on = appOn(name);
 
-  type Trx = Transaction<Database>;
-  /** Run `first` in a transaction held open after it returned, start `second` meanwhile, then let the first commit. */
-  async function interleave<A, B>(first: (trx: Trx) => Promise<A>, second: (trx: Trx) => Promise<B>): Promise<[A, PromiseSettledResult<B>]> {
-    let release = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    let checked = () => {};
-    const isChecked = new Promise<void>((r) => (checked = r));
-    const one = on.app.db.transaction().execute(async (trx) => {
-      const a = await first(trx);
-      checked();
-      await held;
-      return a;
-    });
-    await isChecked;
-    const two = on.app.db.transaction().execute(second);
-    await new Promise((r) => setTimeout(r, 300));
-    release();
-    return [await one, (await Promise.allSettled([two]))[0]!];
-  }
+  /** Two transactions on this database, the first held open while the second runs (tests/support/interleave.ts). */
+  const interleave = <A, B>(first: (trx: Trx) => Promise<A>, second: (trx: Trx) => Promise<B>) => interleaveOn(on.app.db, first, second);
 
   it('an invitation accepted twice at once is used once: the second acceptance changes nothing', async () => {
     const client = await buildClient(on.app.db);
@@ -56,6 +39,27 @@ describe.each(DATABASES)('two at once on %s', (name) => {
     expect(b).toEqual({ status: 'fulfilled', value: null });
     const user = await on.app.db.selectFrom('users').select(['password_hash', 'status']).where('email', '=', email).executeTakeFirstOrThrow();
     expect(user).toEqual({ password_hash: 'hash-of-the-first', status: 'active' });
+  });
+
+  it('two chat messages at once leave one unread chat notification per person and channel', async () => {
+    const person = await buildPortalUser(on.app.db);
+    const notice = (text: string) => ({
+      user_id: person.id,
+      client_id: person.client_id,
+      actor_id: null,
+      finding_id: null,
+      created_at: on.app.clock(),
+      link: '/portal/chat',
+      text,
+    });
+    const [first, second] = await interleave(
+      (trx) => insertChatNotifications(trx, [notice('first')]),
+      (trx) => insertChatNotifications(trx, [notice('second')]),
+    );
+    expect(first).toHaveLength(1);
+    expect(second).toEqual({ status: 'fulfilled', value: [] });
+    const unread = await on.app.db.selectFrom('notifications').select(['id', 'text']).where('user_id', '=', person.id).where('read_at', 'is', null).execute();
+    expect(unread).toEqual([{ id: first[0], text: 'first' }]);
   });
 
   it('two admins removing each other at once: the second is refused, the firm keeps an admin', async () => {

@@ -128,7 +128,8 @@ async function postgresShape(db: Db): Promise<Shape> {
   );
   for (const ix of indexes) {
     ix.cols = ix.cols.map((c) => c.replace(/"/g, '')); // "position": quoted as a keyword
-    const where = ix.pred ? ` where ${ix.pred.toLowerCase()}` : '';
+    // A partial index's predicate without PostgreSQL's casts: `kind = 'chat'::text` is SQLite's `kind = 'chat'`.
+    const where = ix.pred ? ` where ${ix.pred.replace(/::[a-z_]+(\[\])?/gi, '').toLowerCase()}` : '';
     if (ix.primary) shape.primaryKeys[ix.table] = ix.cols;
     else if (ix.unique) shape.uniques.push(`${ix.table}(${ix.cols.join(', ')})${where}`);
     else shape.indexes.push(`${ix.name} on ${ix.table}(${ix.cols.join(', ')})${where}`);
@@ -177,6 +178,7 @@ describe('one schema on SQLite and PostgreSQL', () => {
     const [a, b] = [await sqliteShape(dbs.sqlite), await postgresShape(dbs.postgres)];
     expect(Object.keys(a.tables).length).toBeGreaterThan(20);
     expect(a.uniques).toContain('users(lower(email))'); // SQLite's nocase key is PostgreSQL's lower(email) index
+    expect(a.uniques).toContain("notifications(user_id, client_id) where kind = 'chat' and read_at is null");
     expect(a.triggers).toEqual(['remediation_rounds_frozen', 'remediation_rounds_kept']);
     expect(b.tables).toEqual(a.tables);
     expect(b.primaryKeys).toEqual(a.primaryKeys);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { UserRow } from '../../../db/schema.js';
+import type { Database, UserRow } from '../../../db/schema.js';
+import type { Kysely } from 'kysely';
 import type { AppDeps } from '../../context.js';
-import { writeAudit } from '../../audit.js';
+import { writeAudit, type AuditContext } from '../../audit.js';
 import { forbidden, notFound, validationFailed } from '../../errors.js';
 import type { SetupInput } from '../../contracts/api.js';
 import { hashPassword, passwordProblem } from '../../auth/password.js';
@@ -9,6 +10,15 @@ import { issueSession, type IssuedSession } from '../../auth/sign-in.js';
 import { upsertFirm } from '../../repositories/firm.js';
 import { anyStaffExists, getUser, insertUser } from '../../repositories/users.js';
 import type { OriginContext } from './origin.js';
+
+/** The first admin as setup creates them (the password already hashed). */
+export interface FirstAdmin {
+  id: string;
+  firmName: string;
+  name: string;
+  email: string;
+  passwordHash: string;
+}
 
 /**
  * First-run setup: with the one-time code from the server log, create the firm and its first
@@ -21,35 +31,47 @@ export async function setUpFirm(deps: AppDeps, ctx: OriginContext, input: SetupI
   }
   const problem = passwordProblem(input.password);
   if (problem) throw validationFailed(`password: ${problem}`, [{ path: 'password', message: problem }]);
-  const passwordHash = await hashPassword(input.password);
+  const admin: FirstAdmin = {
+    id: randomUUID(),
+    firmName: input.firmName,
+    name: input.name,
+    email: input.email,
+    passwordHash: await hashPassword(input.password),
+  };
   const now = deps.clock();
-  const userId = randomUUID();
-  // One transaction re-checks that no staff exists, so two racing requests can't both claim the server.
-  const user = await deps.db.transaction().execute(async (trx) => {
-    if (await anyStaffExists(trx)) throw notFound();
-    await upsertFirm(trx, input.firmName, now);
-    await insertUser(trx, {
-      id: userId,
-      kind: 'staff',
-      role: 'admin',
-      client_id: null,
-      email: input.email,
-      name: input.name,
-      password_hash: passwordHash,
-      status: 'active',
-      created_at: now,
-      updated_at: now,
-      last_login_at: now,
-    });
-    await writeAudit(
-      trx,
-      { ...ctx.audit, actorId: userId, actorEmail: input.email },
-      { action: 'setup.completed', outcome: 'success', targetType: 'user', targetId: userId },
-      now,
-    );
-    return getUser(trx, userId);
-  });
+  const user = await deps.db.transaction().execute((trx) => claimServer(trx, admin, ctx.audit, now));
   deps.setup.close();
   const session = await issueSession(deps, user, true, ctx.audit);
   return { user, session };
+}
+
+/**
+ * Create the firm and its first admin (inside the caller's transaction); 404 when a staff account
+ * exists already. Of two setups at once only one claims the server: the firm's row is written
+ * first and serves as the lock — on PostgreSQL the second setup's upsert waits there until the
+ * first commits, and its check, a new statement, then sees the first admin.
+ */
+export async function claimServer(trx: Kysely<Database>, admin: FirstAdmin, audit: AuditContext, now: number): Promise<UserRow> {
+  await upsertFirm(trx, admin.firmName, now);
+  if (await anyStaffExists(trx)) throw notFound();
+  await insertUser(trx, {
+    id: admin.id,
+    kind: 'staff',
+    role: 'admin',
+    client_id: null,
+    email: admin.email,
+    name: admin.name,
+    password_hash: admin.passwordHash,
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+    last_login_at: now,
+  });
+  await writeAudit(
+    trx,
+    { ...audit, actorId: admin.id, actorEmail: admin.email },
+    { action: 'setup.completed', outcome: 'success', targetType: 'user', targetId: admin.id },
+    now,
+  );
+  return getUser(trx, admin.id);
 }

@@ -13,7 +13,7 @@ import { markSignedIn } from '../../repositories/users.js';
 import type { CommandContext } from '../../context.js';
 
 /** Check a TOTP code against the user's active secret and claim its step (single use). */
-async function checkUserTotp(deps: Pick<AppDeps, 'db' | 'config'>, user: UserRow, code: string, now: number): Promise<TotpCheck> {
+export async function checkUserTotp(deps: Pick<AppDeps, 'db' | 'config'>, user: UserRow, code: string, now: number): Promise<TotpCheck> {
   const secret = openTotpSecret(deps.config, user.id, user.totp_secret_enc!);
   const check = checkTotp(secret, code, now, user.totp_last_step);
   if (check.ok && !(await claimTotpStep(deps.db, user.id, check.step))) return { ok: false, reason: 'replay' };

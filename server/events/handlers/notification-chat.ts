@@ -2,7 +2,7 @@ import type { AppDeps } from '../../context.js';
 import type { DomainEvents } from '../bus.js';
 import type { AppServer } from '../../realtime/socket-types.js';
 import { rooms } from '../../realtime/rooms.js';
-import { insertNotifications, type NewNotification } from '../../repositories/notifications.js';
+import { insertChatNotifications } from '../../repositories/notifications.js';
 import { chatLink, oneLine, portalAudienceOf } from '../../commands/notifications/recipients.js';
 import { clientTeamStaff } from '../../repositories/projects.js';
 
@@ -10,7 +10,8 @@ import { clientTeamStaff } from '../../repositories/projects.js';
  * "New chat message while you were away": after a chat message committed, the client's portal
  * users (Chat module on) and the staff on the team of any of its projects are told — except the
  * author and anyone in the channel right now. Each person holds at most one unread chat
- * notification per channel: a second message while the first is unread adds nothing.
+ * notification per channel: a second message while the first is unread adds nothing, also when
+ * both arrive at once (a unique index decides, see `insertChatNotifications`).
  * Returns the new rows' ids (publish `notifications.created` with them).
  */
 export async function notifyChatPosted(io: AppServer, deps: AppDeps, e: DomainEvents['chat.posted']): Promise<number[]> {
@@ -36,32 +37,17 @@ export async function notifyChatPosted(io: AppServer, deps: AppDeps, e: DomainEv
   const firm = await deps.db.selectFrom('firm').select('name').executeTakeFirst();
   const author = oneLine(message.author_name, 80);
   const now = deps.clock();
-  // Check and insert in one transaction (one connection): two messages at once still make one row.
-  return deps.db.transaction().execute(async (trx) => {
-    const unread = await trx
-      .selectFrom('notifications')
-      .select('user_id')
-      .where('client_id', '=', e.clientId)
-      .where('kind', '=', 'chat')
-      .where('read_at', 'is', null)
-      .where('user_id', 'in', [...kindOf.keys()])
-      .execute();
-    const already = new Set(unread.map((r) => r.user_id));
-    const rows: NewNotification[] = [...kindOf]
-      .filter(([id]) => !already.has(id))
-      .map(([id, kind]) => ({
-        user_id: id,
-        client_id: e.clientId,
-        kind: 'chat',
-        actor_id: e.authorId,
-        finding_id: null,
-        created_at: now,
-        link: chatLink(kind, e.clientId),
-        text:
-          kind === 'portal'
-            ? `New message from ${author} in your chat with ${oneLine(firm?.name ?? 'your provider', 80)}`
-            : `New message from ${author} in the chat with ${oneLine(message.client_name, 80)}`,
-      }));
-    return insertNotifications(trx, rows);
-  });
+  const rows = [...kindOf].map(([id, kind]) => ({
+    user_id: id,
+    client_id: e.clientId,
+    actor_id: e.authorId,
+    finding_id: null,
+    created_at: now,
+    link: chatLink(kind, e.clientId),
+    text:
+      kind === 'portal'
+        ? `New message from ${author} in your chat with ${oneLine(firm?.name ?? 'your provider', 80)}`
+        : `New message from ${author} in the chat with ${oneLine(message.client_name, 80)}`,
+  }));
+  return insertChatNotifications(deps.db, rows);
 }

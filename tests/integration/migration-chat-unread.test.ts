@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { Migrator, sql, type Migration } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, openPostgres, type Db } from '../../db/client.js';
+import { migrations } from '../../db/migrations/index.js';
+import { pgMigrations } from '../../db/migrations-pg/index.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { pgTestDatabase, tempDir } from '../support/app.js';
+import { buildClient, buildPortalUser } from '../support/factories.js';
+import { buildNotification } from '../support/notifications.js';
+
+/**
+ * Migration 2026-12-03T2100_chat-unread-once on a live database: unread chat notifications that
+ * already repeat a (person, client) — made by two messages at once before the index existed — are
+ * resolved (the newest stays unread), so the unique index can be built; the same on both databases.
+ */
+const BEFORE = '2026-12-03T1400_history-client';
+const databases = {} as { SQLite: { db: Db; list: Record<string, Migration> }; PostgreSQL: { db: Db; list: Record<string, Migration> } };
+let stop = () => {};
+beforeAll(async () => {
+  const pg = await pgTestDatabase();
+  stop = pg.stop;
+  databases.SQLite = { db: openDatabase(path.join(tempDir('debrief-migration-'), 'db.sqlite')).db, list: migrations };
+  databases.PostgreSQL = { db: openPostgres(pg.url, 2).db, list: pgMigrations };
+  // Under `npm run test:pg` the database is a clone of the migrated template: start from nothing.
+  await sql`drop schema public cascade`.execute(databases.PostgreSQL.db);
+  await sql`create schema public`.execute(databases.PostgreSQL.db);
+}, 60_000);
+afterAll(async () => {
+  await databases.SQLite?.db.destroy();
+  await databases.PostgreSQL?.db.destroy();
+  stop();
+});
+
+describe.each(['SQLite', 'PostgreSQL'] as const)('the chat-unread-once migration on %s', (name) => {
+  it('keeps the newest unread chat notification per person and client, marks the others read, then holds the rule', async () => {
+    const { db, list } = databases[name];
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => list } });
+    const upTo = name === 'SQLite' ? BEFORE : '2026-12-03T1400_baseline';
+    expect((await migrator.migrateTo(upTo)).error).toBeUndefined();
+
+    const person = await buildPortalUser(db);
+    const other = await buildClient(db);
+    const chat = (clientId: string, created_at: number, read_at: number | null = null) =>
+      buildNotification(db, person.id, { kind: 'chat', client_id: clientId, created_at, read_at });
+    const older = await chat(person.client_id!, 1000);
+    const newer = await chat(person.client_id!, 2000);
+    const newest = await chat(person.client_id!, 3000);
+    const read = await chat(person.client_id!, 500, 600);
+    const elsewhere = await chat(other.id, 1500);
+    const mention = await buildNotification(db, person.id, { kind: 'mention', client_id: person.client_id, created_at: 1200 });
+
+    expect(await migrateToLatest(db)).toEqual(['2026-12-03T2100_chat-unread-once']);
+    const rows = await db.selectFrom('notifications').select(['id', 'read_at']).where('user_id', '=', person.id).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: older.id, read_at: 3000 },
+      { id: newer.id, read_at: 3000 },
+      { id: newest.id, read_at: null },
+      { id: read.id, read_at: 600 },
+      { id: elsewhere.id, read_at: null },
+      { id: mention.id, read_at: null },
+    ]);
+    await expect(chat(person.client_id!, 4000)).rejects.toThrow(/unique|duplicate/i);
+    await chat(person.client_id!, 4000, 4100);
+  });
+});
