@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { dialectOf } from './client.js';
 
 /**
@@ -34,17 +34,28 @@ export async function lockEventLog(trx: Kysely<any>): Promise<void> {
 /** Transactions that hold the lock (a Kysely transaction object lives as long as its transaction). */
 const locked = new WeakSet<object>();
 
+/** Tables whose rows a transaction may lock (uuid-keyed parents of read-modify-write steps). */
+export type LockableTable = 'projects' | 'findings' | 'users' | 'clients' | 'evidence';
+
 /**
  * Lock one row of `table` until the transaction ends, before a read-modify-write that depends on
  * it (the next version or round number of a project or finding: two writers at once number one
  * after the other). SQLite's one connection already runs writers one at a time.
  */
-export async function lockRow(trx: Kysely<any>, table: 'projects' | 'findings', id: string): Promise<void> {
-  if (dialectOf(trx) !== 'postgres') return;
+export async function lockRow(trx: Kysely<any>, table: LockableTable, id: string): Promise<void> {
+  await lockRows(trx, table, [id]);
+}
+
+/**
+ * Lock several rows of `table`, in id order: two transactions locking overlapping sets take them
+ * in the same order, so they wait for each other instead of deadlocking.
+ */
+export async function lockRows(trx: Kysely<any>, table: LockableTable, ids: readonly string[]): Promise<void> {
+  if (dialectOf(trx) !== 'postgres' || !ids.length) return;
   // NO KEY UPDATE: two of these wait for each other, while rows that merely reference this one
   // (a comment on the finding, checked by its foreign key) are not held up — no deadlock with a
   // writer that holds the event log's lock and inserts such a row.
-  await trx.selectFrom(table).select('id').where('id', '=', id).forNoKeyUpdate().execute();
+  await trx.selectFrom(table).select('id').where('id', 'in', [...ids]).orderBy('id').forNoKeyUpdate().execute();
 }
 
 /** Codes both drivers give: better-sqlite3's `SQLITE_*` extended codes, PostgreSQL's SQLSTATE, Node's socket errors. */
@@ -53,14 +64,39 @@ const codeOf = (err: unknown) => (typeof err === 'object' && err !== null ? Stri
 /** A unique or primary key already holds this value. */
 export const isUniqueViolation = (err: unknown): boolean => ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY', '23505'].includes(codeOf(err));
 
-const UNAVAILABLE = new Set(['55P03', '57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'SQLITE_BUSY']);
+/** PostgreSQL aborted the transaction (serialization failure, deadlock): nothing of it was kept, and running it again may succeed. */
+const RETRYABLE = new Set(['40001', '40P01']);
+export const isRetryable = (err: unknown): boolean => RETRYABLE.has(codeOf(err));
+
+/** How many times `transact` runs a transaction that PostgreSQL aborted as a serialization failure or deadlock. */
+const ATTEMPTS = 3;
+
+/**
+ * Run `work` in a transaction; when PostgreSQL aborts it as a serialization failure or a deadlock
+ * (nothing of it kept), run it again, up to 3 times in all, after a short random pause. `work`
+ * must do nothing outside the transaction that a second run would repeat (files, mail, pushes:
+ * after the commit). Still aborted after the last attempt: the error is `isUnavailable` (503).
+ */
+export async function transact<DB, T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(work);
+    } catch (err) {
+      if (!isRetryable(err) || attempt >= ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+    }
+  }
+}
+
+const UNAVAILABLE = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'SQLITE_BUSY']);
 /** What `pg` says without a code when a connection dies under a query or none can be had in time. */
 const PG_CONNECTION_LOST = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
 /**
  * The database could not do the work now, and nothing of it was committed: the server is down,
  * restarting or refusing connections (SQLSTATE class 08, 57P0x, 53300), a connection died under
- * the query, the event log's lock was not granted in time (55P03), or SQLite's file stayed busy.
+ * the query, the event log's lock was not granted in time (55P03), a transaction was still aborted
+ * as a serialization failure or deadlock after its retries (40001, 40P01), or SQLite's file stayed busy.
  * The request gets a 503 and may be tried again.
  */
 export function isUnavailable(err: unknown): boolean {
