@@ -55,7 +55,13 @@ export async function lockRows(trx: Kysely<any>, table: LockableTable, ids: read
   // NO KEY UPDATE: two of these wait for each other, while rows that merely reference this one
   // (a comment on the finding, checked by its foreign key) are not held up — no deadlock with a
   // writer that holds the event log's lock and inserts such a row.
-  await trx.selectFrom(table).select('id').where('id', 'in', [...ids]).orderBy('id').forNoKeyUpdate().execute();
+  await trx
+    .selectFrom(table)
+    .select('id')
+    .where('id', 'in', [...ids])
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .execute();
 }
 
 /** Codes both drivers give: better-sqlite3's `SQLITE_*` extended codes, PostgreSQL's SQLSTATE, Node's socket errors. */
@@ -88,7 +94,21 @@ export async function transact<DB, T>(db: Kysely<DB>, work: (trx: Transaction<DB
   }
 }
 
-const UNAVAILABLE = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'SQLITE_BUSY']);
+const UNAVAILABLE = new Set([
+  '40001',
+  '40P01',
+  '55P03',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'SQLITE_BUSY',
+]);
 /** What `pg` says without a code when a connection dies under a query or none can be had in time. */
 const PG_CONNECTION_LOST = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 

@@ -1,22 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { pgTestDatabase, ROOT, tempDir } from '../support/app.js';
+import { pgTestDatabase, tempDir } from '../support/app.js';
+import { runScript } from '../support/scripts.js';
 
 const dir = tempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `npm run demo` as a person runs it: its own process, Node's ESM loader (through tsx). */
-const runDemo = (env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', 'seed.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+/** `npm run demo` as a person runs it: its own process. */
+const runDemo = (env: Record<string, string> = {}) => runScript('seed', { DATA_DIR: dir, ...env });
 
 describe('npm run demo', () => {
   it('fills an empty database with a firm, two clients, staff and portal users, projects and findings of every severity', () => {

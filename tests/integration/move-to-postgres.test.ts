@@ -1,14 +1,13 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type Db } from '../../db/client.js';
-import { pgTestDatabase, ROOT, startTestApp, tempDir, type TestApp } from '../support/app.js';
+import { pgTestDatabase, startTestApp, tempDir, type TestApp } from '../support/app.js';
 import { cmid } from '../support/chat.js';
-import { Agent } from '../support/http.js';
-import { totpCode } from '../support/totp.js';
+import { runScript, signInDemo as signIn } from '../support/scripts.js';
 
 /**
  * `npm run move-to-postgres` on the demo data (`npm run demo` into SQLite), both run as a person
@@ -28,13 +27,7 @@ let target: Db;
 let demo = '';
 const copies: string[] = [];
 
-const run = (script: 'seed' | 'move-to-postgres', env: Record<string, string>, args: string[] = []) =>
-  spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', `${script}.ts`), ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+const run = (script: 'seed' | 'move-to-postgres', env: Record<string, string>, args: string[] = []) => runScript(script, { DATA_DIR: dir, ...env }, args);
 
 beforeAll(async () => {
   const pg = await pgTestDatabase();
@@ -53,14 +46,7 @@ afterAll(async () => {
   for (const d of [dir, ...copies]) rmSync(d, { recursive: true, force: true });
 });
 
-/** A demo account signed in with its password and authenticator, as printed by `npm run demo`. */
-async function signInDemo(app: TestApp, email: string): Promise<Agent> {
-  const [, password, secret] = new RegExp(`${email.replaceAll('.', '\\.')}\\s+(\\S+)\\s+([A-Z2-7]{32})`).exec(demo)!;
-  const agent = new Agent(app.url);
-  expect((await agent.post('/api/auth/login', { email, password })).body).toEqual({ mfaStep: 'verify' });
-  expect((await agent.post('/api/auth/mfa', { code: totpCode(secret!) })).status).toBe(200);
-  return agent;
-}
+const signInDemo = (app: TestApp, email: string) => signIn(app, demo, email);
 
 const contosoId = (db: Db) => db.selectFrom('clients').select('id').where('name', '=', 'Contoso Ltd').executeTakeFirstOrThrow();
 
