@@ -102,8 +102,12 @@ const types = {
  */
 export function openPostgres(url: string, poolSize: number, onIdleError: (err: Error) => void = () => {}): { db: Db; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types, application_name: 'debrief', connectionTimeoutMillis: 10_000 });
-  // An idle connection that dies (the server restarted) is dropped from the pool and reported, not a crash.
+  // A connection that dies (the server restarted or crashed) is reported, never a crash of the process:
+  // the pool drops an idle one itself; one checked out (a transaction between two statements) has no
+  // listener of the pool's, and an 'error' event without one would throw. Its next statement fails
+  // instead, as unavailable (db/dialect.ts), and the pool drops it when it is released.
   pool.on('error', onIdleError);
+  pool.on('connect', (client) => client.on('error', onIdleError));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }

@@ -17,7 +17,12 @@ export interface PgCluster {
   port: number;
   /** The server's major version (15 on Debian 12). */
   version: number;
+  /** Stop and remove the cluster. */
   stop(): void;
+  /** Stop the server in immediate mode (as a crash: no checkpoint, connections cut), keeping its data. */
+  crash(): void;
+  /** Start the server again on the same port after `crash()` (it recovers from its WAL). */
+  restart(): void;
 }
 
 const PG_INSTALL_HINT = 'PostgreSQL is not installed: apt-get install -y postgresql (Debian), or set PG_BIN to its bin folder';
@@ -62,7 +67,7 @@ export async function startPgCluster(o: { durable?: boolean } = {}): Promise<PgC
     return execFileSync(file, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   };
   let started = false;
-  const stop = () => {
+  const halt = () => {
     if (started)
       spawnSync(
         asRoot ? 'runuser' : path.join(bin, 'pg_ctl'),
@@ -70,6 +75,9 @@ export async function startPgCluster(o: { durable?: boolean } = {}): Promise<PgC
         { stdio: 'ignore', cwd: dir },
       );
     started = false;
+  };
+  const stop = () => {
+    halt();
     rmSync(dir, { recursive: true, force: true });
     process.off('exit', stop);
   };
@@ -84,10 +92,13 @@ export async function startPgCluster(o: { durable?: boolean } = {}): Promise<PgC
       `-c max_connections=200`,
       ...(o.durable ? [] : ['-c fsync=off', '-c full_page_writes=off']),
     ];
-    run('pg_ctl', ['-D', data, '-o', settings.join(' '), '-l', path.join(dir, 'server.log'), '-w', '-t', '30', 'start']);
-    started = true;
+    const start = () => {
+      run('pg_ctl', ['-D', data, '-o', settings.join(' '), '-l', path.join(dir, 'server.log'), '-w', '-t', '30', 'start']);
+      started = true;
+    };
+    start();
     const version = Number(/(\d+)/.exec(run('postgres', ['--version']))![1]);
-    return { url: (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`, port, version, stop };
+    return { url: (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`, port, version, stop, crash: halt, restart: start };
   } catch (err) {
     stop();
     throw err;
