@@ -15,6 +15,8 @@ export interface PgCluster {
   /** `postgres://postgres@127.0.0.1:<port>/<database>` (trust authentication on loopback). */
   url(database?: string): string;
   port: number;
+  /** The cluster's data folder (its tables' files and WAL). */
+  dataDir: string;
   /** The server's major version (15 on Debian 12). */
   version: number;
   /** Stop and remove the cluster. */
@@ -98,7 +100,7 @@ export async function startPgCluster(o: { durable?: boolean } = {}): Promise<PgC
     };
     start();
     const version = Number(/(\d+)/.exec(run('postgres', ['--version']))![1]);
-    return { url: (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`, port, version, stop, crash: halt, restart: start };
+    return { url: (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`, port, dataDir: data, version, stop, crash: halt, restart: start };
   } catch (err) {
     stop();
     throw err;
