@@ -1,5 +1,9 @@
 /**
- * `npm run bench [-- --quick] [--out=file] [--only=fanout,catchup] [--reps=3] [--cpu-prof]`
+ * `npm run bench [-- --quick] [--out=file] [--only=fanout,catchup] [--reps=3] [--cpu-prof] [--postgres]`
+ *
+ * `--postgres`: fanout and throughput (those of them in `--only`) run again on PostgreSQL, on a
+ * cluster the bench starts with durable settings (fsync, synchronous_commit, full_page_writes on),
+ * reported beside SQLite's under `postgres` (settings included).
  *
  * Builds nothing itself (the npm script builds first), then for each scenario: a fresh data
  * folder, seeded directly in the database, the production server (dist/server/main.js) on
@@ -19,6 +23,7 @@ import { fanout } from './scenarios/fanout.js';
 import { mixed } from './scenarios/mixed.js';
 import { throughput } from './scenarios/throughput.js';
 import { repeated } from './lib/repeat.js';
+import { startPostgres } from './lib/postgres.js';
 
 const SCENARIOS = ['fanout', 'throughput', 'capacity', 'catchup', 'mixed', 'datascale'] as const;
 type Name = (typeof SCENARIOS)[number];
@@ -36,6 +41,7 @@ function args() {
     experiment: val('experiment'),
     quick: a.includes('--quick'),
     cpuProf: a.includes('--cpu-prof'),
+    postgres: a.includes('--postgres'),
     out: path.resolve(val('out') ?? path.join(ROOT, 'bench', 'last-run.json')),
     only: only ?? [...SCENARIOS],
   };
@@ -142,6 +148,41 @@ async function main(): Promise<void> {
       results[name] = { error: String((err as Error).message ?? err) };
     }
     ctx.log(`${name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  if (o.postgres) {
+    const t0 = Date.now();
+    ctx.log('— postgres: fanout and throughput on PostgreSQL —');
+    const cluster = await startPostgres();
+    const pgCtx: BenchContext = { ...ctx, postgres: cluster.target };
+    ctx.log(
+      `postgres: PostgreSQL ${cluster.version}, ${Object.entries(cluster.target.settings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
+    const pgResults: Record<string, unknown> = { version: cluster.version, settings: cluster.target.settings, pool_size: cluster.poolSize };
+    try {
+      if (o.only.includes('fanout'))
+        pgResults.fanout = await again(
+          'postgres fanout',
+          async () => (await fanout(pgCtx, size.fanout)).result,
+          (r) => r.ratio_p99,
+        );
+      if (o.only.includes('throughput')) {
+        const t = await again(
+          'postgres throughput',
+          () => throughput(pgCtx, size.throughput),
+          (r) => r.ratio,
+        );
+        pgResults.throughput = { ...t, synchronous_commit: t.synchronous };
+      }
+    } catch (err) {
+      ctx.log(`postgres failed: ${(err as Error).stack ?? err}`);
+      pgResults.error = String((err as Error).message ?? err);
+    } finally {
+      cluster.stop();
+    }
+    results.postgres = pgResults;
+    ctx.log(`postgres took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   await pools.stop();
   removeDataDirs();

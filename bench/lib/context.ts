@@ -12,6 +12,15 @@ export interface BenchContext {
   maxLifeMs: number;
   /** A pool of `n` receiver processes, shared by the scenarios of the run (sockets closed between uses). */
   pool(n: number): Promise<ReceiverPool>;
+  /** Where the server keeps its data: SQLite in its data folder (default), or a fresh database on the bench's PostgreSQL cluster. */
+  postgres?: PostgresTarget;
+}
+
+/** The bench's own PostgreSQL cluster (`--postgres`): `fresh()` names a new empty database on it. */
+export interface PostgresTarget {
+  fresh(): Promise<string>;
+  /** The durability settings the cluster runs with, as PostgreSQL reports them. */
+  settings: Record<string, string>;
 }
 
 /** Receiver pools shared by a run, keyed by size; `stop()` ends every process. */

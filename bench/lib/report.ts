@@ -221,8 +221,36 @@ export function tableOf(r: Any): string {
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** `--postgres`: fanout and throughput on SQLite and PostgreSQL side by side, with PostgreSQL's durability settings. */
+function postgresTable(r: Any): string {
+  const p = r.postgres;
+  const rows: string[][] = [];
+  const pair = (name: string, figure: string, of: (x: Any) => string) => {
+    const a = r[name] && !r[name].error ? of(r[name]) : '—';
+    const b = p[name] && !p[name].error ? of(p[name]) : '—';
+    rows.push([name, figure, a, b]);
+  };
+  pair('fanout', 'p99 one event to every socket; ×raw ws', (x) => `${fmt(x.p99_ms)} ms; ×${fmt(x.ratio_p99)}`);
+  pair('fanout', 'lost / duplicates / out of order', (x) => `${x.lost} / ${x.duplicates} / ${x.out_of_order}`);
+  pair('throughput', 'durable chat messages/s; ×raw ws', (x) => `${fmt(x.msgs_per_s)}/s; ×${fmt(x.ratio)}`);
+  pair('throughput', 'delivery p99 / ack p99; lost; durability', (x) => `${fmt(x.p99_ms)} / ${fmt(x.ack_p99_ms)} ms; ${x.lost}; ${x.synchronous}`);
+  const settings = Object.entries(p.settings ?? {})
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
+  const head = ['scenario', 'figure', 'SQLite', `PostgreSQL ${p.version ?? ''} (pool ${p.pool_size ?? '?'})`];
+  const line = (c: string[]) => `| ${c.join(' | ')} |`;
+  return [
+    line(head),
+    line(head.map(() => '---')),
+    ...rows.map(line),
+    '',
+    `PostgreSQL: ${settings}${p.error ? `; FAILED: ${String(p.error).slice(0, 160)}` : ''}`,
+  ].join('\n');
+}
+
 export function printTable(r: Any): void {
   process.stdout.write(`\n${tableOf(r)}\n`);
+  if (r.postgres) process.stdout.write(`\n${postgresTable(r)}\n`);
   if (r.datascale?.calls) process.stdout.write(`\n${datascaleTable(r.datascale)}\n`);
   if (r.datascale?.browser) process.stdout.write(`\n${browserTable(r.datascale.browser)}\n`);
 }

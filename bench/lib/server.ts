@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import WebSocket from 'ws';
-import { openDatabase, type Db } from '../../db/client.js';
+import { openDatabase, openPostgres, type Db } from '../../db/client.js';
+import type { BenchContext } from './context.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { freePort } from '../../tests/support/app.js';
 
@@ -44,6 +46,39 @@ export async function openBenchDb(dataDir: string): Promise<{ db: Db; sqlite: Da
   const { db, sqlite } = openDatabase(path.join(dataDir, 'debrief.sqlite'));
   await migrateToLatest(db);
   return { db, sqlite, close: () => db.destroy() };
+}
+
+/**
+ * The database a scenario seeds and its server then uses: SQLite in the data folder, or (bench
+ * `--postgres`) a fresh database on the bench's cluster, migrated. `env` is what the server needs
+ * to find it; `synchronous` how durable a commit is there (SQLite's `synchronous`, PostgreSQL's `synchronous_commit`).
+ */
+export async function openBenchTarget(
+  ctx: BenchContext,
+  dataDir: string,
+): Promise<{
+  db: Db;
+  env: Record<string, string>;
+  synchronous(): Promise<string>;
+  close(): Promise<void>;
+  reopen(): Promise<{ db: Db; close(): Promise<void> }>;
+}> {
+  if (!ctx.postgres) {
+    const { db, close } = await openBenchDb(dataDir);
+    const SYNC = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+    const synchronous = async () => SYNC[Number((await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]?.synchronous)] ?? '?';
+    return { db, env: {}, synchronous, close, reopen: () => openBenchDb(dataDir) };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const url = await ctx.postgres.fresh();
+  const { db } = openPostgres(url, 4);
+  await migrateToLatest(db);
+  const synchronous = async () => (await sql<{ v: string }>`select current_setting('synchronous_commit') as v`.execute(db)).rows[0]!.v;
+  const reopen = async () => {
+    const again = openPostgres(url, 2).db;
+    return { db: again, close: () => again.destroy() };
+  };
+  return { db, env: { DATABASE_URL: url }, synchronous, close: () => db.destroy(), reopen };
 }
 
 export interface ServerOptions {

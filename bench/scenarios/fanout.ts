@@ -5,7 +5,7 @@ import { postComment } from '../lib/debrief.js';
 import type { ConnectResult, ReceiverPool } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
-import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
+import { freePort, freshDataDir, openBenchTarget, startServer } from '../lib/server.js';
 import { marker } from '../lib/wire.js';
 
 export interface FanoutOptions {
@@ -94,7 +94,7 @@ async function baselineRun(ctx: BenchContext, kind: 'raw' | 'sio', o: FanoutOpti
 export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ result: FanoutResult; tally: Tally }> {
   const product = await withCleanup(async (defer) => {
     const dataDir = freshDataDir();
-    const seedDb = await openBenchDb(dataDir);
+    const seedDb = await openBenchTarget(ctx, dataDir);
     const world = await seedWorld(seedDb.db, {
       clients: 1,
       usersPerClient: o.sockets,
@@ -105,7 +105,7 @@ export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ res
       absoluteMs: 12 * 3_600_000,
     });
     await seedDb.close();
-    const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
+    const server = await startServer({ dataDir, port: await freePort(), env: seedDb.env, cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     defer(() => server.stop());
     const pool = await ctx.pool(o.receivers);
     defer(() => pool.closeSockets());

@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import { withBaseline } from '../lib/baseline.js';
 import { lat, r1, r2, withCleanup, type BenchContext } from '../lib/context.js';
 import type { ReceiverPool, Report } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
-import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
+import { freePort, freshDataDir, openBenchTarget, startServer } from '../lib/server.js';
 
 export interface ThroughputOptions {
   clients: number;
@@ -37,8 +36,6 @@ export interface ThroughputResult {
   synchronous: string;
 }
 
-const SYNC = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
-
 async function blastRun(pool: ReceiverPool, o: ThroughputOptions, padTo = 0): Promise<Report> {
   await pool.reset();
   await pool.blast(o.durationMs, o.window, 15_000, padTo);
@@ -56,7 +53,7 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
     clients.flatMap((c) => c.users.map((u): SocketSpec => ({ ...(u.cookie ? { cookie: u.cookie } : { query: `room=${c.id}` }), group: c.id, clientId: c.id })));
   const product = await withCleanup(async (defer) => {
     const dataDir = freshDataDir();
-    const seedDb = await openBenchDb(dataDir);
+    const seedDb = await openBenchTarget(ctx, dataDir);
     const world = await seedWorld(seedDb.db, {
       clients: o.clients,
       usersPerClient: o.usersPerClient,
@@ -65,9 +62,9 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
       idleMs: 30 * 60_000,
       absoluteMs: 12 * 3_600_000,
     });
-    const sync = SYNC[Number((await sql<{ synchronous: number }>`pragma synchronous`.execute(seedDb.db)).rows[0]?.synchronous)] ?? '?';
+    const sync = await seedDb.synchronous();
     await seedDb.close();
-    const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
+    const server = await startServer({ dataDir, port: await freePort(), env: seedDb.env, cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
     const pool = await ctx.pool(o.receivers);
     defer(() => pool.closeSockets());
     defer(() => server.stop());
@@ -81,7 +78,7 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
     const rep = await blastRun(pool, o);
     await pool.closeSockets();
     await server.stop();
-    const check = await openBenchDb(dataDir);
+    const check = await seedDb.reopen();
     const rows = Number(
       (
         await check.db
