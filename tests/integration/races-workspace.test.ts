@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { appOn } from '../support/app.js';
+import { buildStaff, signIn } from '../support/factories.js';
+import { untilWaiting } from '../support/locks.js';
+import { buildFinding } from '../support/workspace.js';
+
+/**
+ * Lock order on PostgreSQL in the workspace (docs/transactions.md, "Lock order"): a transaction
+ * locks the rows it changes (the finding before its evidence and rounds; several in id order)
+ * before the event log's lock, and the group commit takes the event lock first and then only
+ * inserts children. Each test makes the interleaving happen (a lock held by the test until the
+ * app's request waits, see tests/support/locks.ts) and was seen failing before its fix, with a
+ * deadlock (40P01: one side aborted after a second) or a 500.
+ */
+describe('workspace lock order on PostgreSQL', () => {
+  const on = appOn('PostgreSQL');
+  const db = () => on.app.db;
+  const admin = async () => signIn(on.app, await buildStaff(db(), { role: 'admin' }));
+
+  it('deleting a draft while a group-commit batch comments on it: both commit, no deadlock', async () => {
+    const staff = await admin();
+    const author = await buildStaff(db());
+    const draft = await buildFinding(db());
+    let locked = () => {};
+    const logLocked = new Promise<void>((r) => (locked = r));
+    // The batch holds the event log's lock (taken before its work runs) until the delete waits.
+    const batch = on.app.deps.writes.run(async (trx) => {
+      locked();
+      await untilWaiting(db(), 1);
+      await trx
+        .insertInto('comments')
+        .values({
+          id: randomUUID(),
+          finding_id: draft.id,
+          client_id: draft.client_id,
+          author_id: author.id,
+          body: 'Seen',
+          client_message_id: randomUUID(),
+          created_at: on.app.clock(),
+        })
+        .execute();
+      return 'commented';
+    });
+    await logLocked;
+    const deleted = await staff.delete(`/api/findings/${draft.id}`);
+    expect(await Promise.allSettled([batch])).toEqual([{ status: 'fulfilled', value: 'commented' }]);
+    expect(deleted.status, deleted.text).toBe(204);
+    expect(await db().selectFrom('findings').select('id').where('id', '=', draft.id).execute()).toEqual([]);
+  }, 30_000);
+});
