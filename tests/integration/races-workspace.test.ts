@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { lockEventLog, lockRow } from '../../db/dialect.js';
 import { appOn } from '../support/app.js';
 import { buildStaff, signIn } from '../support/factories.js';
-import { untilWaiting } from '../support/locks.js';
+import { holding, untilWaiting } from '../support/locks.js';
 import { buildFinding } from '../support/workspace.js';
+import { publishedFinding, remediationWorld } from '../support/remediation.js';
 
 /**
  * Lock order on PostgreSQL in the workspace (docs/transactions.md, "Lock order"): a transaction
@@ -47,5 +49,24 @@ describe('workspace lock order on PostgreSQL', () => {
     expect(await Promise.allSettled([batch])).toEqual([{ status: 'fulfilled', value: 'commented' }]);
     expect(deleted.status, deleted.text).toBe(204);
     expect(await db().selectFrom('findings').select('id').where('id', '=', draft.id).execute()).toEqual([]);
+  }, 30_000);
+
+  it('a retest of two findings while a verdict on the second holds it: both commit, no deadlock', async () => {
+    const w = await remediationWorld(on.app);
+    // The request works through its findings in id (and here creation) order: the first takes the event lock.
+    const [one, two] = [randomUUID(), randomUUID()].sort();
+    const first = await publishedFinding(on.app, w.project, { id: one });
+    const second = await publishedFinding(on.app, w.project, { id: two });
+    const [verdict, request] = await holding(
+      db(),
+      (trx) => lockRow(trx, 'findings', second.id),
+      () => w.as.managerA.post('/api/retests', { findingIds: [first.id, second.id], message: 'Both patched.' }),
+      1,
+      (trx) => lockEventLog(trx),
+    );
+    expect(verdict.status).toBe('fulfilled');
+    expect(request.status, request.text).toBe(201);
+    const statuses = await db().selectFrom('findings').select('status').where('id', 'in', [first.id, second.id]).orderBy('id').execute();
+    expect(statuses.map((f) => f.status)).toEqual(['pending_verification', 'pending_verification']);
   }, 30_000);
 });
