@@ -5,6 +5,7 @@ import { appOn } from '../support/app.js';
 import { buildStaff, signIn } from '../support/factories.js';
 import { holding, untilWaiting } from '../support/locks.js';
 import { buildFinding } from '../support/workspace.js';
+import { noisyPng, storedFiles, uploadEvidence } from '../support/evidence.js';
 import { publishedFinding, remediationWorld } from '../support/remediation.js';
 
 /**
@@ -68,5 +69,47 @@ describe('workspace lock order on PostgreSQL', () => {
     expect(request.status, request.text).toBe(201);
     const statuses = await db().selectFrom('findings').select('status').where('id', 'in', [first.id, second.id]).orderBy('id').execute();
     expect(statuses.map((f) => f.status)).toEqual(['pending_verification', 'pending_verification']);
+  }, 30_000);
+
+  /** A draft with an uploaded image (original, client copy, thumbnail on disk), and who uploaded it. */
+  const imageEvidence = async () => {
+    const staff = await admin();
+    const finding = await buildFinding(db());
+    const res = await uploadEvidence(on.app, staff, finding.id, await noisyPng(64, 48), 'shot.png', 'image/png');
+    expect(res.status, res.text).toBe(201);
+    return { staff, id: res.body.evidence.id as string };
+  };
+  const redact = (staff: Awaited<ReturnType<typeof admin>>, id: string, x: number) =>
+    staff.put(`/api/evidence/${id}/redactions`, { rectangles: [{ x, y: 0, w: 10, h: 10 }] });
+
+  it('a redaction while an edit of the same item holds its row: both commit, no deadlock', async () => {
+    const { staff, id } = await imageEvidence();
+    const [edit, redaction] = await holding(
+      db(),
+      (trx) => trx.updateTable('evidence').set({ caption: 'Edited' }).where('id', '=', id).execute(),
+      () => redact(staff, id, 1),
+      1,
+      (trx) => lockEventLog(trx),
+    );
+    expect(edit.status).toBe('fulfilled');
+    expect(redaction.status, redaction.text).toBe(200);
+  }, 30_000);
+
+  it('two redactions of one image at once: the files of the first are deleted, none left behind', async () => {
+    const { staff, id } = await imageEvidence();
+    const before = storedFiles(on.app, 'evidence').length;
+    const [, [a, b]] = await holding(
+      db(),
+      (trx) => lockRow(trx, 'evidence', id),
+      () => Promise.all([redact(staff, id, 1), redact(staff, id, 20)]),
+      2,
+    );
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const row = await db().selectFrom('evidence').select(['original_file', 'client_file', 'client_thumb_file']).where('id', '=', id).executeTakeFirstOrThrow();
+    // Only the original and the last redaction's copy and thumbnail are on disk: as many as before.
+    expect(storedFiles(on.app, 'evidence').length).toBe(before);
+    expect(storedFiles(on.app, 'evidence').filter((f) => [row.original_file, row.client_file, row.client_thumb_file].some((r) => r?.endsWith(f)))).toHaveLength(
+      3,
+    );
   }, 30_000);
 });
