@@ -4,6 +4,7 @@ import { lockEventLog, lockRow } from '../../db/dialect.js';
 import { appOn } from '../support/app.js';
 import { buildStaff, signIn } from '../support/factories.js';
 import { holding, untilWaiting } from '../support/locks.js';
+import type { Trx } from '../support/interleave.js';
 import { buildFinding } from '../support/workspace.js';
 import { noisyPng, storedFiles, uploadEvidence } from '../support/evidence.js';
 import { publishedFinding, remediationWorld } from '../support/remediation.js';
@@ -111,5 +112,39 @@ describe('workspace lock order on PostgreSQL', () => {
     expect(storedFiles(on.app, 'evidence').filter((f) => [row.original_file, row.client_file, row.client_thumb_file].some((r) => r?.endsWith(f)))).toHaveLength(
       3,
     );
+  }, 30_000);
+
+  it('two verdicts on one round at once: the second is a 409, not the frozen-round trigger (500)', async () => {
+    const w = await remediationWorld(on.app);
+    const f = await publishedFinding(on.app, w.project);
+    expect((await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Patched.' })).status).toBe(200);
+    // The first verdict, as applyMove writes it, held open until the second waits.
+    const first = async (trx: Trx) => {
+      await trx
+        .updateTable('remediation_rounds')
+        .set({ verdict: 'verified_fixed', verdict_by: w.analyst.id, verdict_at: on.app.clock(), verdict_notes: '' })
+        .where('finding_id', '=', f.id)
+        .execute();
+      await trx.updateTable('findings').set({ status: 'verified_fixed' }).where('id', '=', f.id).execute();
+    };
+    const [held, second] = await holding(
+      db(),
+      first,
+      () => w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, { verdict: 'not_fixed', notes: 'Still there.' }),
+      1,
+    );
+    expect(held.status).toBe('fulfilled');
+    expect(second.status, second.text).toBe(409);
+    expect(await db().selectFrom('remediation_rounds').select('verdict').where('finding_id', '=', f.id).execute()).toEqual([{ verdict: 'verified_fixed' }]);
+  }, 30_000);
+
+  it('a submission while the finding is being unpublished records no round on the draft', async () => {
+    const w = await remediationWorld(on.app);
+    const f = await publishedFinding(on.app, w.project);
+    const unpublish = (trx: Trx) => trx.updateTable('findings').set({ published: 0, published_at: null }).where('id', '=', f.id).execute();
+    const [held, submit] = await holding(db(), unpublish, () => w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Patched.' }), 1);
+    expect(held.status).toBe('fulfilled');
+    expect(submit.status, submit.text).toBe(404);
+    expect(await db().selectFrom('remediation_rounds').select('id').where('finding_id', '=', f.id).execute()).toEqual([]);
   }, 30_000);
 });
