@@ -147,4 +147,21 @@ describe('workspace lock order on PostgreSQL', () => {
     expect(submit.status, submit.text).toBe(404);
     expect(await db().selectFrom('remediation_rounds').select('id').where('finding_id', '=', f.id).execute()).toEqual([]);
   }, 30_000);
+
+  it('an evidence edit while the item is removed: 404, not a TypeError (500)', async () => {
+    const { staff, id } = await imageEvidence();
+    const remove = (trx: Trx) => trx.deleteFrom('evidence').where('id', '=', id).execute();
+    const [held, edit] = await holding(db(), remove, () => staff.patch(`/api/evidence/${id}`, { caption: 'Too late' }), 1);
+    expect(held.status).toBe('fulfilled');
+    expect(edit.status, edit.text).toBe(404);
+  }, 30_000);
+
+  it('an evidence upload while its draft is deleted: 404, not a foreign-key violation (500)', async () => {
+    const staff = await admin();
+    const draft = await buildFinding(db());
+    const remove = (trx: Trx) => trx.deleteFrom('findings').where('id', '=', draft.id).execute();
+    const [held, upload] = await holding(db(), remove, async () => uploadEvidence(on.app, staff, draft.id, await noisyPng(64, 48), 'shot.png', 'image/png'), 1);
+    expect(held.status).toBe('fulfilled');
+    expect(upload.status, upload.text).toBe(404);
+  }, 30_000);
 });
