@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { lockEventLog, lockRow } from '../../db/dialect.js';
 import { appOn } from '../support/app.js';
-import { buildStaff, signIn } from '../support/factories.js';
+import { buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { holding, untilWaiting } from '../support/locks.js';
 import type { Trx } from '../support/interleave.js';
-import { buildFinding } from '../support/workspace.js';
+import { buildFinding, buildReportRow } from '../support/workspace.js';
 import { noisyPng, storedFiles, uploadEvidence } from '../support/evidence.js';
 import { publishedFinding, remediationWorld } from '../support/remediation.js';
 
@@ -163,5 +163,52 @@ describe('workspace lock order on PostgreSQL', () => {
     const [held, upload] = await holding(db(), remove, async () => uploadEvidence(on.app, staff, draft.id, await noisyPng(64, 48), 'shot.png', 'image/png'), 1);
     expect(held.status).toBe('fulfilled');
     expect(upload.status, upload.text).toBe(404);
+  }, 30_000);
+
+  /** How many events of `type` the log holds about `entityId`, and how many notifications of `kind` went to `userId`. */
+  const told = async (type: string, entityId: string, kind: string, userId: string) => [
+    (
+      await db()
+        .selectFrom('client_events')
+        .select('position')
+        .where('type', '=', type as never)
+        .where('entity_id', '=', entityId)
+        .execute()
+    ).length,
+    (
+      await db()
+        .selectFrom('notifications')
+        .select('id')
+        .where('kind', '=', kind as never)
+        .where('user_id', '=', userId)
+        .execute()
+    ).length,
+  ];
+
+  it('a finding published twice at once is published once: one event, one notification', async () => {
+    const staff = await admin();
+    const draft = await buildFinding(db());
+    const reader = await buildPortalUser(db(), { client_id: draft.client_id, role: 'manager' });
+    const publish = () => staff.post(`/api/findings/${draft.id}/publish`);
+    const [, answers] = await holding(
+      db(),
+      (trx) => lockRow(trx, 'findings', draft.id),
+      () => Promise.all([publish(), publish()]),
+      2,
+    );
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    expect(await told('finding:published', draft.id, 'finding_published', reader.id)).toEqual([1, 1]);
+  }, 30_000);
+
+  it('a report published twice at once is published once: one event, one notification', async () => {
+    const staff = await admin();
+    const finding = await buildFinding(db());
+    const report = await buildReportRow(db(), finding.project_id);
+    const reader = await buildPortalUser(db(), { client_id: report.client_id, role: 'manager' });
+    const publish = () => staff.patch(`/api/reports/${report.id}`, { published: true });
+    const hold = (trx: Trx) => trx.updateTable('reports').set({ damaged_at: null }).where('id', '=', report.id).execute();
+    const [, answers] = await holding(db(), hold, () => Promise.all([publish(), publish()]), 2);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    expect(await told('report:published', report.id, 'report_published', reader.id)).toEqual([1, 1]);
   }, 30_000);
 });
