@@ -211,4 +211,38 @@ describe('workspace lock order on PostgreSQL', () => {
     expect(answers.map((r) => r.status)).toEqual([200, 200]);
     expect(await told('report:published', report.id, 'report_published', reader.id)).toEqual([1, 1]);
   }, 30_000);
+
+  it('a comment edit or delete racing its deletion: 404, and the tombstone keeps no text', async () => {
+    const author = await buildStaff(db(), { role: 'admin' });
+    const agent = await signIn(on.app, author);
+    const finding = await buildFinding(db(), { published: true });
+    const comment = async () => {
+      const id = randomUUID();
+      await db()
+        .insertInto('comments')
+        .values({
+          id,
+          finding_id: finding.id,
+          client_id: finding.client_id,
+          author_id: author.id,
+          body: 'First take',
+          client_message_id: randomUUID(),
+          created_at: on.app.clock(),
+        })
+        .execute();
+      return id;
+    };
+    const deleting = (id: string) => (trx: Trx) => trx.updateTable('comments').set({ deleted_at: on.app.clock(), body: '' }).where('id', '=', id).execute();
+    const [edited, deleted] = [await comment(), await comment()];
+    const [, edit] = await holding(db(), deleting(edited), () => agent.patch(`/api/comments/${edited}`, { body: 'Second take' }), 1);
+    const [, again] = await holding(db(), deleting(deleted), () => agent.delete(`/api/comments/${deleted}`), 1);
+    expect([edit.status, again.status]).toEqual([404, 404]);
+    const rows = await db().selectFrom('comments').select(['body', 'edited_at']).where('id', 'in', [edited, deleted]).execute();
+    expect(rows).toEqual([
+      { body: '', edited_at: null },
+      { body: '', edited_at: null },
+    ]);
+    const events = await db().selectFrom('client_events').select('type').where('entity_id', 'in', [edited, deleted]).execute();
+    expect(events).toEqual([]);
+  }, 30_000);
 });
