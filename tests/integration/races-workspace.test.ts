@@ -5,6 +5,7 @@ import { appOn } from '../support/app.js';
 import { buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { holding, untilWaiting } from '../support/locks.js';
 import type { Trx } from '../support/interleave.js';
+import { PENDING_ATTACHMENT_TTL_MS, prunePendingAttachments } from '../../server/commands/attachments/prune-pending.js';
 import { buildFinding, buildReportRow } from '../support/workspace.js';
 import { noisyPng, storedFiles, uploadEvidence } from '../support/evidence.js';
 import { publishedFinding, remediationWorld } from '../support/remediation.js';
@@ -244,5 +245,50 @@ describe('workspace lock order on PostgreSQL', () => {
     ]);
     const events = await db().selectFrom('client_events').select('type').where('entity_id', 'in', [edited, deleted]).execute();
     expect(events).toEqual([]);
+  }, 30_000);
+
+  it('pruning stale uploads while one is attached to a round keeps that one', async () => {
+    const finding = await buildFinding(db(), { published: true });
+    const manager = await buildPortalUser(db(), { client_id: finding.client_id, role: 'manager' });
+    const [upload, round] = [randomUUID(), randomUUID()];
+    const now = on.app.clock();
+    await db()
+      .insertInto('attachments')
+      .values({
+        id: upload,
+        client_id: finding.client_id,
+        uploader_id: manager.id,
+        purpose: 'remediation',
+        message_id: null,
+        round_id: null,
+        kind: 'file',
+        file: `attachments/${upload}.txt`,
+        thumb_file: null,
+        original_name: 'fix.txt',
+        mime: 'text/plain',
+        size: 1,
+        width: null,
+        height: null,
+        created_at: now - PENDING_ATTACHMENT_TTL_MS - 1,
+      })
+      .execute();
+    await db()
+      .insertInto('remediation_rounds')
+      .values({
+        id: round,
+        finding_id: finding.id,
+        client_id: finding.client_id,
+        round_no: 1,
+        submitted_by: manager.id,
+        submitted_at: now,
+        submit_notes: 'Fixed.',
+      })
+      .execute();
+    // The submission that uses the (day-old) upload, held until the prune waits for its row.
+    const attach = (trx: Trx) => trx.updateTable('attachments').set({ round_id: round }).where('id', '=', upload).execute();
+    const [held, pruned] = await holding(db(), attach, () => prunePendingAttachments(on.app.deps, now), 1);
+    expect(held.status).toBe('fulfilled');
+    expect(pruned).toBe(0);
+    expect(await db().selectFrom('attachments').select('round_id').where('id', '=', upload).execute()).toEqual([{ round_id: round }]);
   }, 30_000);
 });
