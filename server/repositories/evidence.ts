@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { Database, EvidenceRow, EvidenceTable } from '../../db/schema.js';
 import { seesSql } from '../policies/access.js';
+import { lockRow } from '../../db/dialect.js';
 
 /** Evidence queries. The first argument is the db or the command's transaction. */
 type Q = Kysely<Database> | Transaction<Database>;
@@ -17,6 +18,17 @@ export interface FindingRef {
 /** A finding's identity, client and published flag (never its content or internal notes). */
 export function findFindingRef(db: Q, findingId: string): Promise<FindingRef | undefined> {
   return db.selectFrom('findings').select(['id', 'client_id', 'project_id', 'title', 'published']).where('id', '=', findingId).executeTakeFirst();
+}
+
+/**
+ * Lock an evidence row for a change, its finding first (docs/transactions.md, "Lock order"): a
+ * finding's delete, a redaction and an edit of the same item then wait for each other in one
+ * order, and all of them before the event log's lock. Call first in the transaction, then read
+ * the row again (it may have changed or gone while we waited). No-op on SQLite.
+ */
+export async function lockEvidence(trx: Transaction<Database>, findingId: string, id: string): Promise<void> {
+  await lockRow(trx, 'findings', findingId);
+  await lockRow(trx, 'evidence', id);
 }
 
 /** One evidence row with its finding's published flag. */

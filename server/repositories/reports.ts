@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database, ReportRow, ReportTable } from '../../db/schema.js';
-import { seesSql } from '../policies/access.js';
+import { seesSql, stateSql } from '../policies/access.js';
 import { lockRow } from '../../db/dialect.js';
 
 /** Report queries. The first argument is the db or the command's transaction. */
@@ -59,12 +59,18 @@ export async function insertReport(db: Q, row: Insertable<ReportTable>): Promise
   await db.insertInto('reports').values(row).execute();
 }
 
-export async function setReportPublished(db: Q, id: string, published: boolean, now: number): Promise<void> {
-  await db
+/**
+ * Publish or withdraw a report version, only if it is not so already (`published = 0` to publish):
+ * returns whether it changed, so a second publish (a double click) tells nobody again.
+ */
+export async function setReportPublished(db: Q, id: string, published: boolean, now: number): Promise<boolean> {
+  const r = await db
     .updateTable('reports')
     .set({ published: published ? 1 : 0, published_at: published ? now : null })
     .where('id', '=', id)
-    .execute();
+    .where(published ? stateSql.draft('reports') : stateSql.published('reports'))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** Flag a report whose stored bytes no longer match its checksum (the first time only). */

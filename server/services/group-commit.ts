@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Bus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
-import { lockEventLog } from '../../db/dialect.js';
+import { isRetryable, lockEventLog } from '../../db/dialect.js';
 
 type Trx = Kysely<Database>;
 
@@ -67,6 +67,8 @@ interface Item {
   input: unknown;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+  /** How many transactions this write has been in (see ATTEMPTS). */
+  attempts: number;
 }
 
 /** A plain `run(work)` is an input of this writer: each work function, one after another. */
@@ -95,6 +97,15 @@ async function inSavepoint<R>(trx: Trx, f: () => Promise<Outcome<R>>): Promise<O
 /** The most writes one transaction carries (bounds the time a commit holds the connection). */
 const MAX_BATCH = 500;
 
+/**
+ * How many transactions a write may be tried in when PostgreSQL aborts it as a deadlock or a
+ * serialization failure (`isRetryable`): the whole batch's transaction, or the write's own
+ * savepoint. Nothing of an aborted transaction or savepoint is kept, and queued work only writes
+ * to the database (the chat and comment writers are idempotent), so running it again is safe —
+ * and a deadlock with one ordinary transaction no longer fails other people's writes.
+ */
+const ATTEMPTS = 3;
+
 export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue {
   const pending: Item[] = [];
   let running: Promise<void> | null = null;
@@ -115,31 +126,52 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue 
     return alone;
   }
 
+  /** One transaction for `batch`: each write's outcome, in order (throws when the transaction failed). */
+  function writeBatch(batch: Item[]): Promise<Outcome<unknown>[]> {
+    return db.transaction().execute(async (trx) => {
+      const results: Outcome<unknown>[] = [];
+      // Before any write: chat ids and log positions of this batch are then in commit order (db/dialect.ts).
+      await lockEventLog(trx);
+      for (let i = 0; i < batch.length;) {
+        let j = i + 1;
+        while (j < batch.length && batch[j]!.writer === batch[i]!.writer) j++;
+        results.push(...(await writeRun(trx, batch.slice(i, j))));
+        i = j;
+      }
+      return results;
+    });
+  }
+
+  /** A write aborted as a deadlock (or serialization failure) that may be tried in one more transaction. */
+  const mayRetry = (item: Item, err: unknown) => isRetryable(err) && item.attempts < ATTEMPTS;
+
   async function flushOnce(): Promise<void> {
-    const batch = pending.splice(0, MAX_BATCH);
-    const results: Outcome<unknown>[] = [];
-    try {
-      await db.transaction().execute(async (trx) => {
-        // Before any write: chat ids and log positions of this batch are then in commit order (db/dialect.ts).
-        await lockEventLog(trx);
-        for (let i = 0; i < batch.length;) {
-          let j = i + 1;
-          while (j < batch.length && batch[j]!.writer === batch[i]!.writer) j++;
-          results.push(...(await writeRun(trx, batch.slice(i, j))));
-          i = j;
-        }
-      });
-    } catch (err) {
-      // The commit itself failed: nothing of this batch is durable, so nobody gets a success.
-      logger.error({ err, writes: batch.length }, 'group commit failed');
-      for (const item of batch) item.reject(err);
-      return;
+    let batch = pending.splice(0, MAX_BATCH);
+    let results: Outcome<unknown>[];
+    for (;;) {
+      for (const item of batch) item.attempts++;
+      try {
+        results = await writeBatch(batch);
+        break;
+      } catch (err) {
+        // The commit itself failed: nothing of this batch is durable, so nobody gets a success.
+        // Aborted as a deadlock, the batch runs again (bar writes that had their tries).
+        const spent = batch.filter((item) => !mayRetry(item, err));
+        logger[spent.length === batch.length ? 'error' : 'warn']({ err, writes: batch.length, failed: spent.length }, 'group commit failed');
+        for (const item of spent) item.reject(err);
+        batch = batch.filter((item) => !spent.includes(item));
+        if (!batch.length) return;
+      }
     }
+    // Writes whose own savepoint was aborted as a deadlock go first in the next batch.
+    const again = batch.filter((item, i) => !results[i]!.ok && mayRetry(item, (results[i] as { error: unknown }).error));
+    pending.unshift(...again);
     // The push starts before the writers' answers: the people waiting on a live page are told
     // first, and the answers (each a response to build) follow in the same turn.
     bus.publish('events.appended', {});
     batch.forEach((item, i) => {
       const r = results[i]!;
+      if (again.includes(item)) return;
       if (r.ok) item.resolve(r.value);
       else item.reject(r.error);
     });
@@ -159,7 +191,7 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue 
 
   function enqueue(writer: BatchWriter<unknown, unknown>, input: unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      pending.push({ writer, input, resolve, reject });
+      pending.push({ writer, input, resolve, reject, attempts: 0 });
       schedule();
     });
   }

@@ -153,3 +153,54 @@ describe('group commit', () => {
     expect(sqlite.prepare("select 1 from client_events where entity_id = '2001'").get()).toBeUndefined();
   });
 });
+
+/** What PostgreSQL says when it aborts a transaction to break a deadlock (nothing of it kept). */
+const deadlock = () => Object.assign(new Error('deadlock detected'), { code: '40P01' });
+
+describe('group commit after a deadlock', () => {
+  const count = (entity: string) => (sqlite.prepare('select count(*) as n from client_events where entity_id = ?').get(entity) as { n: number }).n;
+
+  it('runs the whole batch again when its transaction was aborted as a deadlock, and each write commits once', async () => {
+    let aborts = 1;
+    // The first transaction is rolled back after its writes ran, as PostgreSQL rolls back the
+    // victim of a deadlock: the batch is written again and then commits.
+    const flaky = new Proxy(db, {
+      get(target, prop) {
+        if (prop !== 'transaction') return Reflect.get(target, prop, target);
+        return () => ({
+          execute: <T>(work: (trx: Db) => Promise<T>) =>
+            target.transaction().execute(async (trx) => {
+              const out = await work(trx);
+              if (aborts-- > 0) throw deadlock();
+              return out;
+            }),
+        });
+      },
+    });
+    const q = createWriteQueue(flaky, createBus(logger), logger);
+    const results = await Promise.allSettled([q.run(insert(3001)), q.run(insert(3002))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect([count('3001'), count('3002')]).toEqual([1, 1]);
+  });
+
+  it('runs a write again whose own savepoint was aborted as a deadlock; at most 3 times', async () => {
+    const q = createWriteQueue(db, createBus(logger), logger);
+    let tries = 0;
+    const once = q.run(async (trx) => {
+      const row = await insert(3003)(trx);
+      if (++tries === 1) throw deadlock();
+      return row;
+    });
+    let always = 0;
+    const never = q.run(async (trx) => {
+      await insert(3004)(trx);
+      always++;
+      throw deadlock();
+    });
+    const [a, b] = await Promise.allSettled([once, never]);
+    expect(a.status).toBe('fulfilled');
+    expect([tries, count('3003')]).toEqual([2, 1]);
+    expect(b.status).toBe('rejected');
+    expect([always, count('3004')]).toEqual([3, 0]);
+  });
+});

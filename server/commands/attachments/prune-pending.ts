@@ -12,22 +12,27 @@ export async function prunePendingAttachments(deps: Pick<AppDeps, 'db' | 'config
   const stale = await deps.db.transaction().execute(async (trx) => {
     const rows = await trx
       .selectFrom('attachments')
-      .select(['id', 'file', 'thumb_file'])
+      .select('id')
       .where('message_id', 'is', null)
       .where('round_id', 'is', null)
       .where('created_at', '<', now - PENDING_ATTACHMENT_TTL_MS)
       .limit(500)
       .execute();
-    if (rows.length)
-      await trx
-        .deleteFrom('attachments')
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
-    return rows;
+    if (!rows.length) return [];
+    // The conditions again in the DELETE: a send or submission may attach one of these between
+    // the SELECT and here (PostgreSQL re-checks them on a row that changed while we waited), and
+    // only the files of rows actually deleted are removed.
+    return trx
+      .deleteFrom('attachments')
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .where('message_id', 'is', null)
+      .where('round_id', 'is', null)
+      .returning(['file', 'thumb_file'])
+      .execute();
   });
   for (const r of stale) {
     await deleteStoredFile(deps.config.uploadsDir, r.file);

@@ -33,7 +33,14 @@ export async function editComment(deps: AppDeps, ctx: CommandContext, commentId:
   const before = new Set(mentionedIds(comment.body));
   const now = deps.clock();
   const notified = await deps.writes.run(async (trx) => {
-    await trx.updateTable('comments').set({ body: input.body, edited_at: now }).where('id', '=', comment.id).execute();
+    // Still present: `ownComment`'s check ran before the queue, and a delete may have committed since.
+    const res = await trx
+      .updateTable('comments')
+      .set({ body: input.body, edited_at: now })
+      .where('id', '=', comment.id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!Number(res.numUpdatedRows)) throw notFound('This comment was deleted.');
     await appendEvent(
       trx,
       { clientId: finding.client_id, type: 'comment:updated', audience: audienceOf(comment), entityId: comment.id, data: { findingId: finding.id } },

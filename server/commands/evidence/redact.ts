@@ -5,7 +5,7 @@ import { writeAudit } from '../../audit.js';
 import { badRequest, notFound, validationFailed } from '../../errors.js';
 import { presentEvidence } from '../../presenters/workspace.js';
 import { STAFF_PROFILE } from '../../visibility/profile.js';
-import { findEvidence, updateEvidenceRow } from '../../repositories/evidence.js';
+import { findEvidence, lockEvidence, updateEvidenceRow } from '../../repositories/evidence.js';
 import { rectangleProblems, renderClientCopies } from '../../services/redaction.js';
 import { deleteStoredFile, storeFile, storedPath } from '../../services/storage.js';
 import { auditFor, type CommandContext } from '../../context.js';
@@ -38,10 +38,14 @@ export async function redactEvidence(deps: AppDeps, ctx: CommandContext, id: str
   let replaced: string[];
   try {
     replaced = await deps.db.transaction().execute(async (trx) => {
+      // The row before the event log's lock (docs/transactions.md, "Lock order"), and the files
+      // it replaces read after that lock: of two redactions at once, the second replaces (and
+      // deletes) the first one's copies rather than leaving them on disk.
+      await lockEvidence(trx, row.finding_id, id);
       const current = await findEvidence(trx, id);
       if (!current) throw notFound();
-      await appendFindingEvent(trx, row.finding_id, 'finding:updated', deps.clock());
       await updateEvidenceRow(trx, id, { redactions: JSON.stringify(input.rectangles), client_file: file, client_thumb_file: thumb });
+      await appendFindingEvent(trx, row.finding_id, 'finding:updated', deps.clock());
       await writeAudit(
         trx,
         auditFor(ctx, row.client_id),

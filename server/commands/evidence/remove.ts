@@ -1,7 +1,7 @@
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
 import { notFound } from '../../errors.js';
-import { deleteEvidenceRow, evidenceFiles, findEvidence } from '../../repositories/evidence.js';
+import { deleteEvidenceRow, evidenceFiles, findEvidence, lockEvidence } from '../../repositories/evidence.js';
 import { deleteStoredFile } from '../../services/storage.js';
 import { auditFor, type CommandContext } from '../../context.js';
 import { evidenceFor } from '../../queries/evidence/access.js';
@@ -11,6 +11,7 @@ import { appendFindingEvent } from '../../events/log.js';
 export async function removeEvidence(deps: AppDeps, ctx: CommandContext, id: string): Promise<void> {
   const { row } = await evidenceFor(deps, ctx, id, 'evidence.manage');
   const files = await deps.db.transaction().execute(async (trx) => {
+    await lockEvidence(trx, row.finding_id, id);
     const current = await findEvidence(trx, id);
     if (!current) throw notFound();
     await deleteEvidenceRow(trx, id);

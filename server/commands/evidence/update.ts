@@ -5,7 +5,7 @@ import { writeAudit } from '../../audit.js';
 import { notFound } from '../../errors.js';
 import { presentEvidence } from '../../presenters/workspace.js';
 import { STAFF_PROFILE } from '../../visibility/profile.js';
-import { findEvidence, updateEvidenceRow } from '../../repositories/evidence.js';
+import { findEvidence, lockEvidence, updateEvidenceRow } from '../../repositories/evidence.js';
 import { auditFor, type CommandContext } from '../../context.js';
 import { evidenceFor } from '../../queries/evidence/access.js';
 import { appendFindingEvent } from '../../events/log.js';
@@ -21,6 +21,9 @@ export async function updateEvidence(deps: AppDeps, ctx: CommandContext, id: str
   if (patch.shared !== undefined && (patch.shared ? 1 : 0) !== row.shared) set.shared = patch.shared ? 1 : 0;
   if (Object.keys(set).length === 0) return presentEvidence(row, STAFF_PROFILE);
   const updated = await deps.db.transaction().execute(async (trx) => {
+    // Locked first (the finding, then the item: docs/transactions.md), so a removal committed
+    // while we waited is seen here as a 404, and the event log's lock comes after the row's.
+    await lockEvidence(trx, row.finding_id, id);
     if (!(await findEvidence(trx, id))) throw notFound();
     await updateEvidenceRow(trx, id, set);
     await appendFindingEvent(trx, row.finding_id, 'finding:updated', deps.clock());
@@ -36,7 +39,9 @@ export async function updateEvidence(deps: AppDeps, ctx: CommandContext, id: str
       },
       deps.clock(),
     );
-    return (await findEvidence(trx, id))!;
+    const fresh = await findEvidence(trx, id);
+    if (!fresh) throw notFound(); // removed meanwhile (SQLite, or a row lock not taken): never a TypeError
+    return fresh;
   });
   deps.bus.publish('events.appended', {});
   const { finding_published: _ignored, ...fresh } = updated;

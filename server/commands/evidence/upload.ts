@@ -13,6 +13,7 @@ import { checkNameMatches, discardUpload, sanitiseFileName, sniffFile, type Rece
 import { auditFor, type CommandContext } from '../../context.js';
 import { findingForEvidence } from '../../queries/evidence/access.js';
 import { appendFindingEvent } from '../../events/log.js';
+import { lockRow } from '../../../db/dialect.js';
 
 /** What evidence may be: raster images (redactable), and PDF, ZIP and plain-text files. */
 const EVIDENCE_TYPES: readonly StoredExt[] = ['png', 'jpg', 'webp', 'gif', 'pdf', 'zip', 'txt'];
@@ -95,7 +96,10 @@ export async function addEvidence(
       created_at: now,
     };
     await deps.db.transaction().execute(async (trx) => {
-      // The finding may have been deleted while the image was being processed.
+      // The finding may have been deleted while the image was being processed. Locked first (its
+      // row before the event log's lock, docs/transactions.md): a delete that committed while we
+      // waited is a 404 here, not a foreign-key violation at the insert.
+      await lockRow(trx, 'findings', finding.id);
       if (!(await findFindingRef(trx, finding.id))) throw notFound();
       await insertEvidence(trx, row);
       await appendFindingEvent(trx, finding.id, 'finding:updated', now);

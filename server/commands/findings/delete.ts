@@ -5,6 +5,7 @@ import { deleteStoredFile } from '../../services/storage.js';
 import { auditFor, type CommandContext } from '../../context.js';
 import { readableFinding } from '../../queries/findings/read.js';
 import { appendEvent } from '../../events/log.js';
+import { lockEventLog, lockRow } from '../../../db/dialect.js';
 import { isPublished, stateSql } from '../../policies/access.js';
 
 /**
@@ -17,6 +18,12 @@ export async function deleteFinding(deps: AppDeps, ctx: CommandContext, findingI
   if (isPublished(f)) throw conflict('This finding is published. Unpublish it before deleting it.');
   const now = deps.clock();
   const files = await deps.db.transaction().execute(async (trx) => {
+    // Lock order (docs/transactions.md): the finding, then the event log, then the DELETE. The
+    // DELETE's strong lock would block a group-commit batch that holds the event lock and inserts
+    // a comment on this draft (its foreign key check) — a deadlock if we waited for the event lock
+    // after it. Holding the event lock first, no batch is in flight when the DELETE runs.
+    await lockRow(trx, 'findings', findingId);
+    await lockEventLog(trx);
     const evidence = await trx
       .selectFrom('evidence')
       .select(['original_file', 'client_file', 'client_thumb_file'])

@@ -6,7 +6,7 @@ import { auditFor, type CommandContext } from '../../context.js';
 import { getFinding, readableFinding } from '../../queries/findings/read.js';
 import { appendEvent } from '../../events/log.js';
 import { notifyFindingPublished } from '../notifications/recipients.js';
-import { isPublished } from '../../policies/access.js';
+import { isPublished, stateSql } from '../../policies/access.js';
 
 /**
  * Publish (the client's users can now see it) or unpublish (back to a draft, hidden again). The
@@ -19,11 +19,15 @@ export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, fi
 
   const now = deps.clock();
   const notified = await deps.db.transaction().execute(async (trx) => {
-    await trx
+    const changed = await trx
       .updateTable('findings')
       .set(publish ? { published: 1, published_at: now, updated_at: now } : { published: 0, published_at: null, updated_at: now })
       .where('id', '=', findingId)
-      .execute();
+      .where(publish ? stateSql.draft('findings') : stateSql.published('findings'))
+      .executeTakeFirst();
+    // Already so (a double click, another tab committed first while we waited for the row):
+    // nothing changed, so no second event, notification or mail.
+    if (Number(changed.numUpdatedRows) !== 1) return null;
     if (publish && !(await hasHistory(trx, findingId))) {
       await trx
         .insertInto('finding_status_history')
@@ -46,6 +50,7 @@ export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, fi
     // The client's people (Findings module on) are told, with the publication or not at all.
     return publish ? notifyFindingPublished(trx, f, ctx.viewer.user.id, now) : [];
   });
+  if (notified === null) return getFinding(deps, ctx, findingId);
   deps.bus.publish('events.appended', {});
   if (!publish) deps.bus.publish('access.changed', { clientId: f.client_id });
   if (notified.length) deps.bus.publish('notifications.created', { ids: notified });

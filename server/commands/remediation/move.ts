@@ -10,6 +10,7 @@ import { insertNotifications, type NewNotification } from '../../repositories/no
 import type { AppDeps } from '../../context.js';
 import { auditFor, type CommandContext } from '../../context.js';
 import { isPublished } from '../../policies/access.js';
+import { lockRow } from '../../../db/dialect.js';
 
 type Trx = Kysely<Database>;
 
@@ -37,6 +38,10 @@ const field = (path: string, message: string) => validationFailed(`${path}: ${me
 
 /** Apply a move inside `trx`; throws (and the caller's transaction rolls back) when it is not allowed. */
 export async function applyMove(trx: Trx, ctx: CommandContext, findingId: string, input: MoveInput, now: number): Promise<NewNotification[]> {
+  // The finding first, then its read (docs/transactions.md, "Lock order"): a second verdict, or
+  // an unpublish, committed while we waited is seen here, instead of a round written on a draft
+  // or a verdict on a judged round (the frozen-round trigger's 500).
+  await lockRow(trx, 'findings', findingId);
   const f = await trx.selectFrom('findings').selectAll().where('id', '=', findingId).executeTakeFirst();
   if (!f) throw notFound();
   const user = ctx.viewer.user;
@@ -83,11 +88,13 @@ export async function applyMove(trx: Trx, ctx: CommandContext, findingId: string
     if (!round) throw conflict('This finding has no round waiting for a verdict.');
     if (input.to !== 'verified_fixed' && !input.notes) throw field(input.notesField, 'required: say what is still wrong');
     roundId = round.id;
-    await trx
+    const judged = await trx
       .updateTable('remediation_rounds')
       .set({ verdict: input.to as 'verified_fixed', verdict_by: user.id, verdict_at: now, verdict_notes: input.notes })
       .where('id', '=', round.id)
-      .execute();
+      .where('verdict', 'is', null)
+      .executeTakeFirst();
+    if (Number(judged.numUpdatedRows) !== 1) throw conflict('This round already has a verdict. Reload and try again.');
     await attach(trx, ctx, f, round.id, input.attachmentIds);
     if (isPublished(f)) {
       const submitter = (await isActive(trx, round.submitted_by)) ? [round.submitted_by] : [];

@@ -12,6 +12,7 @@ import { writeAudit } from '../../audit.js';
 import type { CommandContext } from '../../context.js';
 import { applyMove, commitRemediation } from './move.js';
 import { ownClient } from '../../queries/remediation/retest-access.js';
+import { lockRows } from '../../../db/dialect.js';
 
 /**
  * A client Manager asks for a retest of one or several published findings with a message. Each
@@ -24,6 +25,11 @@ export async function requestRetest(deps: AppDeps, ctx: CommandContext, input: R
   const now = deps.clock();
   const id = randomUUID();
   await commitRemediation(deps, async (trx) => {
+    // Every named finding is locked first, in id order, before any round or the event log's lock
+    // (docs/transactions.md, "Lock order"): a submit or verdict on one of them holds that finding
+    // and then waits for the event lock, so taking it later here was a deadlock. Their statuses
+    // are read after the lock, so a verdict committed meanwhile is seen.
+    await lockRows(trx, 'findings', input.findingIds);
     const findings = await trx
       .selectFrom('findings as f')
       .innerJoin('clients as c', 'c.id', 'f.client_id')

@@ -18,18 +18,21 @@ export async function updateReport(deps: AppDeps, ctx: CommandContext, id: strin
   if (isPublished(report) === patch.published) return presentReport(report, report.project_name, STAFF_PROFILE);
   const now = deps.clock();
   const updated = await deps.db.transaction().execute(async (trx) => {
-    if (!(await findReport(trx, id))) throw notFound();
-    await setReportPublished(trx, id, patch.published, now);
+    // Conditional on the opposite state: a second publish that waited for the first changes
+    // nothing and tells nobody again (no second event, notification or mail).
+    const changed = await setReportPublished(trx, id, patch.published, now);
+    const row = await findReport(trx, id);
+    if (!row) throw notFound();
+    if (!changed) return { row, ids: [] as number[], changed };
     await appendEvent(trx, { clientId: report.client_id, type: patch.published ? 'report:published' : 'report:unpublished', audience: 'all', entityId: id }, now);
     await writeAudit(trx, auditFor(ctx, report.client_id), {
       action: 'report.updated', outcome: 'success', targetType: 'report', targetId: id, details: { published: patch.published },
     }, now);
-    const row = (await findReport(trx, id))!;
     // The client's people (Reports module on) are told, with the publication or not at all.
     const ids = patch.published ? await notifyReportPublished(trx, row, ctx.viewer.user.id, now) : [];
-    return { row, ids };
+    return { row, ids, changed };
   });
-  deps.bus.publish('events.appended', {});
+  if (updated.changed) deps.bus.publish('events.appended', {});
   if (updated.ids.length) deps.bus.publish('notifications.created', { ids: updated.ids });
   return presentReport(updated.row, updated.row.project_name, STAFF_PROFILE);
 }
