@@ -3,7 +3,8 @@
  *
  * `--postgres`: fanout and throughput (those of them in `--only`) run again on PostgreSQL, on a
  * cluster the bench starts with durable settings (fsync, synchronous_commit, full_page_writes on),
- * reported beside SQLite's under `postgres` (settings included).
+ * reported beside SQLite's under `postgres` (settings included); throughput also once with a
+ * transaction per message (`WRITE_BATCH_MAX=1`, `postgres.throughput_unbatched`): the group-commit decision.
  *
  * Builds nothing itself (the npm script builds first), then for each scenario: a fresh data
  * folder, seeded directly in the database, the production server (dist/server/main.js) on
@@ -174,6 +175,9 @@ async function main(): Promise<void> {
           (r) => r.ratio,
         );
         pgResults.throughput = { ...t, synchronous_commit: t.synchronous };
+        // The group-commit decision: the same load with a transaction per message.
+        const unbatched = await throughput({ ...pgCtx, serverEnv: { WRITE_BATCH_MAX: '1' } }, { ...size.throughput, baselines: false });
+        pgResults.throughput_unbatched = { msgs_per_s: unbatched.msgs_per_s, ack_p99_ms: unbatched.ack_p99_ms, p99_ms: unbatched.p99_ms, lost: unbatched.lost };
       }
     } catch (err) {
       ctx.log(`postgres failed: ${(err as Error).stack ?? err}`);

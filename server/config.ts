@@ -87,6 +87,7 @@ const schema = z.object({
   SOCKETS_PER_USER: int(1, 1000).default(20),
   MESSAGE_RATE_PER_MINUTE: int(1, 100000).default(120),
   MESSAGE_BURST: int(1, 10000).default(20),
+  WRITE_BATCH_MAX: int(1, 500).default(500),
   DATABASE_URL: databaseUrl,
   DATABASE_POOL_SIZE: int(1, 100).default(10),
   DATABASE_WAIT_SECONDS: int(0, 600).default(15),
@@ -131,6 +132,8 @@ export type Config = {
   /** Chat messages and comments one user may send: a sustained rate and a burst. */
   messageRatePerMinute: number;
   messageBurst: number;
+  /** The most chat and comment writes one group commit carries (1: a transaction per write; for measuring). */
+  writeBatchMax: number;
   /** Key for secrets at rest (TOTP): SECRET_KEY if set, else a key file created in the data folder. */
   secretKeyHex: string | undefined;
   secretKeyFile: string;
@@ -180,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     socketsPerUser: e.SOCKETS_PER_USER,
     messageRatePerMinute: e.MESSAGE_RATE_PER_MINUTE,
     messageBurst: e.MESSAGE_BURST,
+    writeBatchMax: e.WRITE_BATCH_MAX,
     secretKeyHex: e.SECRET_KEY?.toLowerCase(),
     secretKeyFile: path.join(dataDir, 'secret.key'),
   };

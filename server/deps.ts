@@ -13,6 +13,6 @@ export async function buildDeps(base: { db: Db; config: Config; logger: Logger; 
   const setup = await createSetupGate(base.db, base.logger);
   const mailer = createMailer(base);
   bus.on('mail.queued', () => mailer.deliverDue());
-  const writes = createWriteQueue(base.db, bus, base.logger);
+  const writes = createWriteQueue(base.db, bus, base.logger, base.config.writeBatchMax);
   return { ...base, bus, setup, mailer, writes };
 }

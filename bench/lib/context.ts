@@ -14,6 +14,8 @@ export interface BenchContext {
   pool(n: number): Promise<ReceiverPool>;
   /** Where the server keeps its data: SQLite in its data folder (default), or a fresh database on the bench's PostgreSQL cluster. */
   postgres?: PostgresTarget;
+  /** Extra settings for the server a scenario starts (what-if runs, e.g. WRITE_BATCH_MAX=1: no group commit). */
+  serverEnv?: Record<string, string>;
 }
 
 /** The bench's own PostgreSQL cluster (`--postgres`): `fresh()` names a new empty database on it. */

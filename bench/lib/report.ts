@@ -234,6 +234,13 @@ function postgresTable(r: Any): string {
   pair('fanout', 'lost / duplicates / out of order', (x) => `${x.lost} / ${x.duplicates} / ${x.out_of_order}`);
   pair('throughput', 'durable chat messages/s; ×raw ws', (x) => `${fmt(x.msgs_per_s)}/s; ×${fmt(x.ratio)}`);
   pair('throughput', 'delivery p99 / ack p99; lost; durability', (x) => `${fmt(x.p99_ms)} / ${fmt(x.ack_p99_ms)} ms; ${x.lost}; ${x.synchronous}`);
+  if (p.throughput_unbatched)
+    rows.push([
+      'throughput',
+      'the same, a transaction per message (WRITE_BATCH_MAX=1)',
+      '—',
+      `${fmt(p.throughput_unbatched.msgs_per_s)}/s; ack p99 ${fmt(p.throughput_unbatched.ack_p99_ms)} ms; lost ${p.throughput_unbatched.lost}`,
+    ]);
   const settings = Object.entries(p.settings ?? {})
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');

@@ -67,7 +67,7 @@ export async function openBenchTarget(
     const { db, close } = await openBenchDb(dataDir);
     const SYNC = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
     const synchronous = async () => SYNC[Number((await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]?.synchronous)] ?? '?';
-    return { db, env: {}, synchronous, close, reopen: () => openBenchDb(dataDir) };
+    return { db, env: { ...ctx.serverEnv }, synchronous, close, reopen: () => openBenchDb(dataDir) };
   }
   mkdirSync(dataDir, { recursive: true });
   const url = await ctx.postgres.fresh();
@@ -78,7 +78,7 @@ export async function openBenchTarget(
     const again = openPostgres(url, 2).db;
     return { db: again, close: () => again.destroy() };
   };
-  return { db, env: { DATABASE_URL: url }, synchronous, close: () => db.destroy(), reopen };
+  return { db, env: { ...ctx.serverEnv, DATABASE_URL: url }, synchronous, close: () => db.destroy(), reopen };
 }
 
 export interface ServerOptions {

@@ -94,7 +94,7 @@ async function inSavepoint<R>(trx: Trx, f: () => Promise<Outcome<R>>): Promise<O
   }
 }
 
-/** The most writes one transaction carries (bounds the time a commit holds the connection). */
+/** The most writes one transaction carries by default (bounds the time a commit holds the connection). */
 const MAX_BATCH = 500;
 
 /**
@@ -106,7 +106,7 @@ const MAX_BATCH = 500;
  */
 const ATTEMPTS = 3;
 
-export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue {
+export function createWriteQueue(db: Trx, bus: Bus, logger: Logger, maxBatch = MAX_BATCH): WriteQueue {
   const pending: Item[] = [];
   let running: Promise<void> | null = null;
 
@@ -146,7 +146,7 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger): WriteQueue 
   const mayRetry = (item: Item, err: unknown) => isRetryable(err) && item.attempts < ATTEMPTS;
 
   async function flushOnce(): Promise<void> {
-    let batch = pending.splice(0, MAX_BATCH);
+    let batch = pending.splice(0, maxBatch);
     let results: Outcome<unknown>[];
     for (;;) {
       for (const item of batch) item.attempts++;

@@ -72,6 +72,20 @@ describe('group commit', () => {
     expect(appended).toBeLessThan(5);
   });
 
+  it('carries at most maxBatch writes per transaction (WRITE_BATCH_MAX; 1: a transaction per write)', async () => {
+    const commitsFor = async (maxBatch: number) => {
+      const bus = createBus(logger);
+      let appended = 0;
+      bus.on('events.appended', () => void appended++);
+      const q = createWriteQueue(db, bus, logger, maxBatch);
+      await Promise.all(Array.from({ length: 12 }, (_, i) => q.run(insert(9000 + i))));
+      return appended;
+    };
+    expect(await commitsFor(1)).toBe(12);
+    expect(await commitsFor(5)).toBe(3);
+    expect(await commitsFor(500)).toBe(1);
+  });
+
   it('a failing write rolls back alone; the others in its batch commit', async () => {
     const q = createWriteQueue(db, createBus(logger), logger);
     const outcomes = await Promise.allSettled([
