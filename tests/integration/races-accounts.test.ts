@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { consumeInvitation, voidInvitations } from '../../server/auth/invitations.js';
 import { takeResetQuota } from '../../server/auth/password-reset.js';
 import { appOn, DATABASES } from '../support/app.js';
+import { buildClient, buildStaff, signIn } from '../support/factories.js';
+import { inviteTokenFor } from '../support/invitations.js';
 import { interleave as interleaveOn, type Trx } from '../support/interleave.js';
 
 /**
@@ -26,5 +29,68 @@ describe.each(DATABASES)('accounts, two at once on %s', (name) => {
     expect(first).toBe(0);
     expect(second.status).toBe('fulfilled');
     expect((second as PromiseFulfilledResult<number>).value).toBeGreaterThan(0);
+  });
+
+  /** A portal user invited over HTTP: their id, address and mailed link. */
+  async function invitee(tag: string) {
+    const client = await buildClient(on.app.db);
+    const staff = await signIn(on.app, await buildStaff(on.app.db));
+    const email = `${tag}-${name.toLowerCase()}@client.test`;
+    expect((await staff.post(`/api/clients/${client.id}/users`, { email, name: tag, role: 'viewer' })).status).toBe(201);
+    const { id } = await on.app.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+    return { id, email, token: await inviteTokenFor(on.app, email) };
+  }
+  const statusOf = async (id: string) => (await on.app.db.selectFrom('users').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+
+  /** A removal as members/remove.ts makes it, in its lock order: the user row, then their links. */
+  const removeInvitee = async (trx: Trx, id: string, now: number) => {
+    await trx.updateTable('users').set({ status: 'removed', updated_at: now }).where('id', '=', id).execute();
+    await voidInvitations(trx, id, now);
+  };
+
+  it('a link voided by a resend committing meanwhile is refused', async () => {
+    const person = await invitee('resent');
+    const now = on.app.clock();
+    const [, accepted] = await interleave(
+      (trx) => voidInvitations(trx, person.id, now),
+      (trx) => consumeInvitation(trx, person.token, 'hash', now),
+    );
+    expect(accepted).toEqual({ status: 'fulfilled', value: null });
+    expect(await statusOf(person.id)).toBe('invited');
+  });
+
+  it('an account removed meanwhile is not activated, and its acceptance gets no account', async () => {
+    const person = await invitee('removed');
+    const now = on.app.clock();
+    const [, accepted] = await interleave(
+      (trx) => removeInvitee(trx, person.id, now),
+      (trx) => consumeInvitation(trx, person.token, 'hash', now),
+    );
+    expect(accepted).toEqual({ status: 'fulfilled', value: null });
+    expect(await statusOf(person.id)).toBe('removed');
+  });
+
+  it('a removal and an acceptance of one invitee at once do not deadlock: the removal wins', async () => {
+    const person = await invitee('both');
+    const now = on.app.clock();
+    // The removal locks the user, waits until the acceptance is under way, then voids the links.
+    let userLocked = () => {};
+    const locked = new Promise<void>((r) => (userLocked = r));
+    let accepting = () => {};
+    const started = new Promise<void>((r) => (accepting = r));
+    const removal = on.app.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ status: 'removed', updated_at: now }).where('id', '=', person.id).execute();
+      userLocked();
+      await started;
+      await new Promise((r) => setTimeout(r, 300));
+      await voidInvitations(trx, person.id, now);
+    });
+    await locked;
+    const acceptance = on.app.db.transaction().execute((trx) => consumeInvitation(trx, person.token, 'hash', now));
+    accepting();
+    const [removed, accepted] = await Promise.allSettled([removal, acceptance]);
+    expect(removed.status).toBe('fulfilled');
+    expect(accepted).toEqual({ status: 'fulfilled', value: null });
+    expect(await statusOf(person.id)).toBe('removed');
   });
 });
