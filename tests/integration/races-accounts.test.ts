@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { consumeInvitation, voidInvitations } from '../../server/auth/invitations.js';
 import { takeResetQuota } from '../../server/auth/password-reset.js';
+import { normaliseRecoveryCode, replaceRecoveryCodes } from '../../server/auth/recovery-codes.js';
+import { hashSecretHex } from '../../server/auth/tokens.js';
 import { appOn, DATABASES } from '../support/app.js';
-import { buildClient, buildStaff, signIn } from '../support/factories.js';
+import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { inviteTokenFor } from '../support/invitations.js';
 import { interleave as interleaveOn, type Trx } from '../support/interleave.js';
 
@@ -92,5 +94,17 @@ describe.each(DATABASES)('accounts, two at once on %s', (name) => {
     expect(removed.status).toBe('fulfilled');
     expect(accepted).toEqual({ status: 'fulfilled', value: null });
     expect(await statusOf(person.id)).toBe('removed');
+  });
+
+  it('recovery codes regenerated twice at once (a double click) leave only the second ten', async () => {
+    const user = await buildPortalUser(on.app.db);
+    const now = on.app.clock();
+    await replaceRecoveryCodes(on.app.db, user.id, now);
+    const regenerate = (trx: Trx) => replaceRecoveryCodes(trx, user.id, now);
+    const [, second] = await interleave(regenerate, regenerate);
+    expect(second.status).toBe('fulfilled');
+    const shown = (second as PromiseFulfilledResult<string[]>).value.map((c) => hashSecretHex(normaliseRecoveryCode(c)));
+    const stored = await on.app.db.selectFrom('recovery_codes').select('code_hash').where('user_id', '=', user.id).execute();
+    expect(stored.map((r) => r.code_hash).sort()).toEqual(shown.sort());
   });
 });
