@@ -3,6 +3,7 @@ import { consumeInvitation, voidInvitations } from '../../server/auth/invitation
 import { takeResetQuota } from '../../server/auth/password-reset.js';
 import { normaliseRecoveryCode, replaceRecoveryCodes } from '../../server/auth/recovery-codes.js';
 import { hashSecretHex } from '../../server/auth/tokens.js';
+import { saveClientChanges } from '../../server/commands/clients/update.js';
 import { appOn, DATABASES } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { inviteTokenFor } from '../support/invitations.js';
@@ -106,5 +107,36 @@ describe.each(DATABASES)('accounts, two at once on %s', (name) => {
     const shown = (second as PromiseFulfilledResult<string[]>).value.map((c) => hashSecretHex(normaliseRecoveryCode(c)));
     const stored = await on.app.db.selectFrom('recovery_codes').select('code_hash').where('user_id', '=', user.id).execute();
     expect(stored.map((r) => r.code_hash).sort()).toEqual(shown.sort());
+  });
+});
+
+describe.each(DATABASES)('clients, two at once on %s', (name) => {
+  const on = appOn(name);
+  const interleave = <A, B>(first: (trx: Trx) => Promise<A>, second: (trx: Trx) => Promise<B>) => interleaveOn(on.app.db, first, second);
+  const audit = { actorId: null, actorEmail: null, ip: '127.0.0.1', userAgent: 'test' };
+
+  it('two admins switching different settings of one client at once keep both changes', async () => {
+    const client = await buildClient(on.app.db);
+    const now = on.app.clock();
+    const [, second] = await interleave(
+      (trx) => saveClientChanges(trx, audit, client.id, { visibleFields: { evidence: false }, modules: { chat: false } }, undefined, now),
+      (trx) => saveClientChanges(trx, audit, client.id, { visibleFields: { cvss: false }, modules: { reports: false } }, undefined, now),
+    );
+    expect(second.status).toBe('fulfilled');
+    const row = await on.app.db.selectFrom('clients').select(['visible_fields', 'modules']).where('id', '=', client.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(row.visible_fields)).toMatchObject({ evidence: false, cvss: false });
+    expect(JSON.parse(row.modules)).toMatchObject({ chat: false, reports: false });
+  });
+
+  it('a client archived meanwhile keeps its settings: the change is refused', async () => {
+    const client = await buildClient(on.app.db);
+    const now = on.app.clock();
+    const [, second] = await interleave(
+      (trx) => trx.updateTable('clients').set({ archived_at: now, updated_at: now }).where('id', '=', client.id).execute(),
+      (trx) => saveClientChanges(trx, audit, client.id, { name: 'Renamed' }, undefined, now),
+    );
+    expect(second.status).toBe('rejected');
+    expect((second as PromiseRejectedResult).reason).toMatchObject({ status: 409 });
+    expect((await on.app.db.selectFrom('clients').select('name').where('id', '=', client.id).executeTakeFirstOrThrow()).name).toBe(client.name);
   });
 });
