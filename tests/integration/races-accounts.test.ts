@@ -3,6 +3,7 @@ import { consumeInvitation, voidInvitations } from '../../server/auth/invitation
 import { takeResetQuota } from '../../server/auth/password-reset.js';
 import { normaliseRecoveryCode, replaceRecoveryCodes } from '../../server/auth/recovery-codes.js';
 import { hashSecretHex } from '../../server/auth/tokens.js';
+import { replaceClientStaff } from '../../server/commands/clients/assign-staff.js';
 import { saveClientChanges } from '../../server/commands/clients/update.js';
 import { appOn, DATABASES } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
@@ -138,5 +139,18 @@ describe.each(DATABASES)('clients, two at once on %s', (name) => {
     expect(second.status).toBe('rejected');
     expect((second as PromiseRejectedResult).reason).toMatchObject({ status: 409 });
     expect((await on.app.db.selectFrom('clients').select('name').where('id', '=', client.id).executeTakeFirstOrThrow()).name).toBe(client.name);
+  });
+
+  it('two staff assignments of one client at once: the second replaces the first', async () => {
+    const client = await buildClient(on.app.db);
+    const [admin, a, b] = [await buildStaff(on.app.db), await buildStaff(on.app.db), await buildStaff(on.app.db)];
+    const now = on.app.clock();
+    const assign = (ids: string[]) => (trx: Trx) => replaceClientStaff(trx, audit, admin.id, client.id, ids, now);
+    const [, second] = await interleave(assign([a.id]), assign([a.id, b.id]));
+    expect(second.status).toBe('fulfilled');
+    const [, third] = await interleave(assign([a.id]), assign([b.id]));
+    expect(third.status).toBe('fulfilled');
+    const staff = await on.app.db.selectFrom('client_staff').select('user_id').where('client_id', '=', client.id).execute();
+    expect(staff).toEqual([{ user_id: b.id }]);
   });
 });
