@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, UserRow } from '../../db/schema.js';
 import { hashSecretHex, randomToken } from './tokens.js';
-import { findPasswordResetByHash, insertPasswordReset, markPasswordResetUsed, voidPasswordResets } from '../repositories/password-resets.js';
+import { findPasswordResetByHash, insertPasswordReset, voidPasswordResets } from '../repositories/password-resets.js';
 import { countInWindow } from '../repositories/auth-throttle.js';
 import { findUser } from '../repositories/users.js';
 
@@ -44,13 +44,14 @@ export async function findValidReset(db: Trx, token: string, now: number): Promi
 }
 
 /**
- * Mark a reset used and void every other outstanding one of the user. Returns false when the
- * token was used in the meantime (a concurrent confirm): the caller must then change nothing.
+ * Mark a reset used and void every other outstanding one of the user, in one UPDATE of all the
+ * user's unused links; true when this link was among them. Returns false when the token was used
+ * or voided in the meantime (a concurrent confirm): the caller must then change nothing. One
+ * statement: two links of one person confirmed at once (each marking its own, then voiding the
+ * other) held each other's row and deadlocked on PostgreSQL.
  */
 export async function consumeReset(trx: Trx, resetId: string, userId: string, now: number): Promise<boolean> {
-  if (!(await markPasswordResetUsed(trx, resetId, now))) return false;
-  await voidResets(trx, userId, now);
-  return true;
+  return (await voidPasswordResets(trx, userId, now)).includes(resetId);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consumeInvitation, voidInvitations } from '../../server/auth/invitations.js';
-import { takeResetQuota } from '../../server/auth/password-reset.js';
+import { consumeReset, insertReset, newResetToken, takeResetQuota } from '../../server/auth/password-reset.js';
 import { normaliseRecoveryCode, replaceRecoveryCodes } from '../../server/auth/recovery-codes.js';
 import { hashSecretHex } from '../../server/auth/tokens.js';
 import { replaceClientStaff } from '../../server/commands/clients/assign-staff.js';
@@ -96,6 +96,44 @@ describe.each(DATABASES)('accounts, two at once on %s', (name) => {
     expect(removed.status).toBe('fulfilled');
     expect(accepted).toEqual({ status: 'fulfilled', value: null });
     expect(await statusOf(person.id)).toBe('removed');
+  });
+
+  it('two reset links of one person confirmed at once do not deadlock: one is used, the other refused', async () => {
+    const user = await buildPortalUser(on.app.db);
+    const now = on.app.clock();
+    const [a, b] = [newResetToken(), newResetToken()];
+    await insertReset(on.app.db, user.id, a.tokenHash, now);
+    await insertReset(on.app.db, user.id, b.tokenHash, now);
+    const idOf = async (hash: string) =>
+      (await on.app.db.selectFrom('password_resets').select('id').where('token_hash', '=', hash).executeTakeFirstOrThrow()).id;
+    const [linkA, linkB] = [await idOf(a.tokenHash), await idOf(b.tokenHash)];
+    // A third transaction holds link A, so the confirm of A queues on it first, then the confirm
+    // of B runs as far as it can; when A is let go, each confirm holds what the other waits for
+    // unless both take the person's links in one statement.
+    let holdA = () => {};
+    const aHeld = new Promise<void>((r) => (holdA = r));
+    let letGo = () => {};
+    const released = new Promise<void>((r) => (letGo = r));
+    const holder = on.app.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('password_resets')
+        .set((eb) => ({ used_at: eb.ref('used_at') }))
+        .where('id', '=', linkA)
+        .execute();
+      holdA();
+      await released;
+    });
+    await aHeld;
+    const pause = () => new Promise((r) => setTimeout(r, 300));
+    const confirmA = on.app.db.transaction().execute((trx) => consumeReset(trx, linkA, user.id, now));
+    await pause();
+    const confirmB = on.app.db.transaction().execute((trx) => consumeReset(trx, linkB, user.id, now));
+    await pause();
+    letGo();
+    await holder;
+    const results = await Promise.allSettled([confirmA, confirmB]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(results.map((r) => (r as PromiseFulfilledResult<boolean>).value).sort()).toEqual([false, true]);
   });
 
   it('recovery codes regenerated twice at once (a double click) leave only the second ten', async () => {
