@@ -5,6 +5,8 @@ import { normaliseRecoveryCode, replaceRecoveryCodes } from '../../server/auth/r
 import { hashSecretHex } from '../../server/auth/tokens.js';
 import { replaceClientStaff } from '../../server/commands/clients/assign-staff.js';
 import { saveClientChanges } from '../../server/commands/clients/update.js';
+import { holdReason, placeholderEmail } from '../../server/commands/members/held-invitations.js';
+import type { CommandContext } from '../../server/context.js';
 import { appOn, DATABASES } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { inviteTokenFor } from '../support/invitations.js';
@@ -190,5 +192,43 @@ describe.each(DATABASES)('clients, two at once on %s', (name) => {
     expect(third.status).toBe('fulfilled');
     const staff = await on.app.db.selectFrom('client_staff').select('user_id').where('client_id', '=', client.id).execute();
     expect(staff).toEqual([{ user_id: b.id }]);
+  });
+
+  it('one address invited twice at once into one client, held both times, makes one held account', async () => {
+    const [client, elsewhere] = [await buildClient(on.app.db), await buildClient(on.app.db)];
+    const manager = await buildPortalUser(on.app.db, { client_id: client.id, role: 'manager' });
+    const taken = await buildPortalUser(on.app.db, { client_id: elsewhere.id });
+    const ctx = { viewer: { user: manager }, audit } as unknown as CommandContext;
+    const now = on.app.clock();
+    // The check and the insert of a held account, as members/invite.ts makes them.
+    const invite = (id: string) => async (trx: Trx) => {
+      const held = await holdReason(trx, ctx, client.id, taken.email);
+      await trx
+        .insertInto('users')
+        .values({
+          id,
+          kind: 'portal',
+          role: 'viewer',
+          client_id: client.id,
+          email: placeholderEmail(id),
+          name: 'Held',
+          password_hash: null,
+          status: 'invited',
+          created_at: now,
+          updated_at: now,
+          last_login_at: null,
+          invited_by: manager.id,
+          held_email: taken.email,
+          held_reason: held,
+        })
+        .execute();
+      return held;
+    };
+    const [first, second] = await interleave(invite(crypto.randomUUID()), invite(crypto.randomUUID()));
+    expect(first).toBe('other_client');
+    expect(second.status).toBe('rejected');
+    expect((second as PromiseRejectedResult).reason).toMatchObject({ status: 409 });
+    const held = await on.app.db.selectFrom('users').select('id').where('held_email', '=', taken.email).where('client_id', '=', client.id).execute();
+    expect(held).toHaveLength(1);
   });
 });
