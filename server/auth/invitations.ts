@@ -8,6 +8,8 @@ import { isArchived } from '../policies/access.js';
 import { findInvitationByHash, insertInvitation, markInvitationUsed, voidUserInvitations } from '../repositories/invitations.js';
 import { activateInvitedUser, findUser, getUser } from '../repositories/users.js';
 import { findClientState } from '../repositories/clients.js';
+import { lockRow } from '../../db/dialect.js';
+import { notFound } from '../errors.js';
 
 /**
  * Invitation links: a single-use secret of 160 bits (randomToken(20)), stored only as its
@@ -125,17 +127,24 @@ export async function findValidInvitation(db: DbOrTrx, token: string, now: numbe
 }
 
 /**
- * Use an invitation: in one transaction, re-check it is still valid (two tabs, a resend in
- * between), set the already-hashed password, activate the account and mark the link used.
- * Returns the activated user, or null (and changes nothing) when the link is no longer valid.
+ * Use an invitation: in one transaction, re-check it is still valid (two tabs, a resend or a
+ * removal in between), set the already-hashed password, activate the account and mark the link
+ * used. Returns the activated user, or null (and changes nothing) when the link is no longer valid.
+ * The user row is locked before the invitation, the order a removal takes them in
+ * (commands/members/remove.ts), so the two wait for each other instead of deadlocking; the
+ * validity check after the lock sees a removal that committed while this waited.
  */
 export async function consumeInvitation(trx: Transaction<Database>, token: string, passwordHash: string, now: number): Promise<UserRow | null> {
+  const seen = await findValidInvitation(trx, token, now);
+  if (!seen) return null;
+  await lockRow(trx, 'users', seen.user.id);
   const found = await findValidInvitation(trx, token, now);
   if (!found) return null;
-  // Two acceptances at once both find the link valid (PostgreSQL runs them in parallel): the
+  // Two acceptances at once, or a resend voiding the link (it takes no user lock): the
   // conditional update decides, and the one that did not mark it used changes nothing.
   if (!(await markInvitationUsed(trx, found.invitation.id, now))) return null;
   await voidInvitations(trx, found.user.id, now);
-  await activateInvitedUser(trx, found.user.id, passwordHash, now);
+  // Held off by the lock above; should the account still have left `invited`, nothing is kept.
+  if (!(await activateInvitedUser(trx, found.user.id, passwordHash, now))) throw notFound(INVALID_INVITATION);
   return getUser(trx, found.user.id);
 }

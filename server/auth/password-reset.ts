@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, UserRow } from '../../db/schema.js';
-import type { Db } from '../../db/client.js';
 import { hashSecretHex, randomToken } from './tokens.js';
-import { findPasswordResetByHash, insertPasswordReset, markPasswordResetUsed, voidPasswordResets } from '../repositories/password-resets.js';
-import { findThrottle, putThrottle } from '../repositories/auth-throttle.js';
+import { findPasswordResetByHash, insertPasswordReset, voidPasswordResets } from '../repositories/password-resets.js';
+import { countInWindow } from '../repositories/auth-throttle.js';
 import { findUser } from '../repositories/users.js';
 
 /**
@@ -45,13 +44,14 @@ export async function findValidReset(db: Trx, token: string, now: number): Promi
 }
 
 /**
- * Mark a reset used and void every other outstanding one of the user. Returns false when the
- * token was used in the meantime (a concurrent confirm): the caller must then change nothing.
+ * Mark a reset used and void every other outstanding one of the user, in one UPDATE of all the
+ * user's unused links; true when this link was among them. Returns false when the token was used
+ * or voided in the meantime (a concurrent confirm): the caller must then change nothing. One
+ * statement: two links of one person confirmed at once (each marking its own, then voiding the
+ * other) held each other's row and deadlocked on PostgreSQL.
  */
 export async function consumeReset(trx: Trx, resetId: string, userId: string, now: number): Promise<boolean> {
-  if (!(await markPasswordResetUsed(trx, resetId, now))) return false;
-  await voidResets(trx, userId, now);
-  return true;
+  return (await voidPasswordResets(trx, userId, now)).includes(resetId);
 }
 
 /**
@@ -67,19 +67,12 @@ export async function voidResets(trx: Trx, userId: string, now: number): Promise
  * Count one reset mail for an address in a fixed window, in the shared `auth_throttle` table
  * (key `reset:<email>`). Returns 0 when allowed, else the seconds until the window reopens.
  * Counted for unknown addresses too, so a 429 says nothing about whether an account exists.
+ * One statement (`countInWindow`): parallel requests for one address are counted one after
+ * the other, so no more than the quota get through.
  */
-export async function takeResetQuota(db: Db, email: string, now: number): Promise<number> {
-  const key = `reset:${email}`;
-  return db.transaction().execute(async (trx) => {
-    const row = await findThrottle(trx, key);
-    if (row && row.blocked_until > now) return Math.ceil((row.blocked_until - now) / 1000);
-    const fresh = !row || now - row.updated_at >= RESET_WINDOW_MS;
-    const count = fresh ? 1 : row.failures + 1;
-    const windowStart = fresh ? now : row.updated_at;
-    const blockedUntil = count >= RESET_MAILS_PER_WINDOW ? windowStart + RESET_WINDOW_MS : 0;
-    await putThrottle(trx, { key, failures: count, blocked_until: blockedUntil, updated_at: windowStart });
-    return 0;
-  });
+export async function takeResetQuota(db: Kysely<Database>, email: string, now: number): Promise<number> {
+  const blockedUntil = await countInWindow(db, `reset:${email}`, now, RESET_MAILS_PER_WINDOW, RESET_WINDOW_MS);
+  return blockedUntil > now ? Math.ceil((blockedUntil - now) / 1000) : 0;
 }
 
 /** `alice@example.com` → `a***@example.com`: enough to recognise, not enough to harvest. */

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../../db/client.js';
 import type { Database } from '../../db/schema.js';
+import { lockRow } from '../../db/dialect.js';
 import { hashSecretHex, randomToken } from './tokens.js';
 import { countUnusedRecoveryCodes, replaceRecoveryCodeHashes, useRecoveryCode } from '../repositories/recovery-codes.js';
 
@@ -22,8 +23,14 @@ export function newRecoveryCode(): string {
   return randomToken(15).match(/.{4}/g)!.join('-');
 }
 
-/** Replace a user's recovery codes with ten new ones (inside the caller's transaction); returns them to show once. */
+/**
+ * Replace a user's recovery codes with ten new ones (inside the caller's transaction); returns them
+ * to show once. The user row is locked first: of two replacements at once (a double click, or a
+ * regeneration racing the enrolment's), the second waits and then deletes the first's codes. A
+ * DELETE alone skips rows inserted after it began, which left twenty valid codes on PostgreSQL.
+ */
 export async function replaceRecoveryCodes(trx: Transaction<Database> | Db, userId: string, now: number): Promise<string[]> {
+  await lockRow(trx, 'users', userId);
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   await replaceRecoveryCodeHashes(
     trx,

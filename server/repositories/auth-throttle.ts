@@ -30,19 +30,37 @@ export async function countThrottleFailure(db: Db, key: string, now: number): Pr
   return failures;
 }
 
+/**
+ * Count one request in a fixed window of `windowMs` that opens at the first request, and refuse
+ * beyond `perWindow`; returns the key's `blocked_until` (later than `now`: this request is
+ * refused). One upsert decides from the row it locks, so parallel requests are counted one after
+ * the other (a read, then a write, let them all see the same count). The row: `updated_at` is
+ * where the window opened, `failures` the requests allowed in it, `blocked_until` the window's
+ * end once a request was refused.
+ */
+export async function countInWindow(db: Db, key: string, now: number, perWindow: number, windowMs: number): Promise<number> {
+  const row = sql.ref<number>('auth_throttle.updated_at');
+  const count = sql.ref<number>('auth_throttle.failures');
+  const fresh = sql<boolean>`${row} <= ${now - windowMs}`;
+  const full = sql<boolean>`(not ${fresh} and ${count} >= ${perWindow})`;
+  const { blocked_until } = await db
+    .insertInto('auth_throttle')
+    .values({ key, failures: 1, blocked_until: 0, updated_at: now })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        failures: sql<number>`case when ${fresh} then 1 when ${full} then ${count} else ${count} + 1 end`,
+        updated_at: sql<number>`case when ${fresh} then ${now} else ${row} end`,
+        blocked_until: sql<number>`case when ${full} then ${row} + ${windowMs} else 0 end`,
+      }),
+    )
+    .returning('blocked_until')
+    .executeTakeFirstOrThrow();
+  return blocked_until;
+}
+
 /** Block a key until a time. */
 export async function blockThrottle(db: Db, key: string, until: number): Promise<void> {
   await db.updateTable('auth_throttle').set({ blocked_until: until }).where('key', '=', key).execute();
-}
-
-/** Write a key's row as given (created or replaced). */
-export async function putThrottle(db: Db, row: ThrottleRow): Promise<void> {
-  const { key, failures, blocked_until, updated_at } = row;
-  await db
-    .insertInto('auth_throttle')
-    .values({ key, failures, blocked_until, updated_at })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ failures, blocked_until, updated_at }))
-    .execute();
 }
 
 /** Forget a key. */

@@ -15,9 +15,20 @@ export function findInvitationByHash(db: Db, tokenHash: string): Promise<Invitat
   return db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-/** Mark one invitation used, if it is still unused. */
+/**
+ * Mark one invitation used, if it is still usable: unused, not voided, not expired. The condition
+ * sits in the UPDATE, which PostgreSQL re-checks on the row a concurrent resend or removal just
+ * voided: false means the link died in the meantime.
+ */
 export async function markInvitationUsed(db: Db, invitationId: string, now: number): Promise<boolean> {
-  const r = await db.updateTable('invitations').set({ used_at: now }).where('id', '=', invitationId).where('used_at', 'is', null).executeTakeFirst();
+  const r = await db
+    .updateTable('invitations')
+    .set({ used_at: now })
+    .where('id', '=', invitationId)
+    .where('used_at', 'is', null)
+    .where('voided_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 

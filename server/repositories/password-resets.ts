@@ -16,13 +16,14 @@ export function findPasswordResetByHash(db: Db, tokenHash: string): Promise<Pass
   return db.selectFrom('password_resets').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-/** Mark one reset used, only if it is still unused; false when another request used it first. */
-export async function markPasswordResetUsed(db: Db, resetId: string, now: number): Promise<boolean> {
-  const r = await db.updateTable('password_resets').set({ used_at: now }).where('id', '=', resetId).where('used_at', 'is', null).executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
-
-/** Mark every unused reset of a user used. */
-export async function voidPasswordResets(db: Db, userId: string, now: number): Promise<void> {
-  await db.updateTable('password_resets').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+/** Mark every unused reset of a user used; returns the ids it marked. */
+export async function voidPasswordResets(db: Db, userId: string, now: number): Promise<string[]> {
+  const rows = await db
+    .updateTable('password_resets')
+    .set({ used_at: now })
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
 }

@@ -105,14 +105,15 @@ export async function setAvatarFile(db: Db, userId: string, file: string | null,
   await db.updateTable('users').set({ avatar_file: file, updated_at: now }).where('id', '=', userId).execute();
 }
 
-/** Activate an invited account with its first password (already hashed); an account no longer invited stays as it is. */
-export async function activateInvitedUser(db: Db, userId: string, passwordHash: string, now: number): Promise<void> {
-  await db
+/** Activate an invited account with its first password (already hashed); false: it is no longer invited, and nothing changed. */
+export async function activateInvitedUser(db: Db, userId: string, passwordHash: string, now: number): Promise<boolean> {
+  const r = await db
     .updateTable('users')
     .set({ password_hash: passwordHash, status: 'active', updated_at: now })
     .where('id', '=', userId)
     .where('status', '=', 'invited')
-    .execute();
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /**

@@ -1,6 +1,10 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../db/schema.js';
+import type { AuditContext } from '../../audit.js';
 import type { AppDeps } from '../../context.js';
 import type { ClientStaffDTO, ClientStaffInput } from '../../contracts/clients.js';
 import { writeAudit } from '../../audit.js';
+import { lockRow } from '../../../db/dialect.js';
 import { validationFailed } from '../../errors.js';
 import { authorize } from '../../policies/index.js';
 import { activeStaffIds } from '../../repositories/projects.js';
@@ -24,23 +28,40 @@ export async function setClientStaff(deps: AppDeps, ctx: CommandContext, clientI
     throw validationFailed(`userIds: ${message}`, [{ path: 'userIds', message, invalid: bad }]);
   }
   const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
-    const before = new Set((await trx.selectFrom('client_staff').select('user_id').where('client_id', '=', clientId).execute()).map((r) => r.user_id));
-    const added = wanted.filter((id) => !before.has(id));
-    const removed = [...before].filter((id) => !wanted.includes(id));
-    if (removed.length) await trx.deleteFrom('client_staff').where('client_id', '=', clientId).where('user_id', 'in', removed).execute();
-    if (added.length)
-      await trx
-        .insertInto('client_staff')
-        .values(added.map((user_id) => ({ client_id: clientId, user_id, assigned_by: ctx.viewer.user.id, created_at: now })))
-        .execute();
-    await writeAudit(
-      trx,
-      auditFor(ctx, clientId),
-      { action: 'client.staff_assigned', outcome: 'success', targetType: 'client', targetId: clientId, details: { added, removed } },
-      now,
-    );
-  });
+  await deps.db.transaction().execute((trx) => replaceClientStaff(trx, auditFor(ctx, clientId), ctx.viewer.user.id, clientId, wanted, now));
   deps.bus.publish('scope.changed', {});
   return getClientStaff(deps, ctx, clientId);
+}
+
+/**
+ * Make the client's assigned staff exactly `wanted`, inside the caller's transaction, and audit
+ * who was added and removed. The client row is locked before the current set is read: two
+ * assignments at once then run one after the other, and the second computes its difference from
+ * the first's result (else both add the same person, a duplicate key, or the set ends up as the
+ * union neither asked for). The inserts only take KEY SHARE on the client, which this lock allows.
+ */
+export async function replaceClientStaff(
+  trx: Kysely<Database>,
+  audit: AuditContext,
+  assignedBy: string,
+  clientId: string,
+  wanted: string[],
+  now: number,
+): Promise<void> {
+  await lockRow(trx, 'clients', clientId);
+  const before = new Set((await trx.selectFrom('client_staff').select('user_id').where('client_id', '=', clientId).execute()).map((r) => r.user_id));
+  const added = wanted.filter((id) => !before.has(id));
+  const removed = [...before].filter((id) => !wanted.includes(id));
+  if (removed.length) await trx.deleteFrom('client_staff').where('client_id', '=', clientId).where('user_id', 'in', removed).execute();
+  if (added.length)
+    await trx
+      .insertInto('client_staff')
+      .values(added.map((user_id) => ({ client_id: clientId, user_id, assigned_by: assignedBy, created_at: now })))
+      .execute();
+  await writeAudit(
+    trx,
+    audit,
+    { action: 'client.staff_assigned', outcome: 'success', targetType: 'client', targetId: clientId, details: { added, removed } },
+    now,
+  );
 }

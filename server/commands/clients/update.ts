@@ -1,3 +1,6 @@
+import type { Kysely } from 'kysely';
+import type { ClientRow, Database } from '../../../db/schema.js';
+import type { AuditContext } from '../../audit.js';
 import type { AppDeps } from '../../context.js';
 import type { ClientDTO, UpdateClientInput } from '../../contracts/clients.js';
 import type { ClientUpdate } from './end-sessions-outside-allowlist.js';
@@ -5,7 +8,9 @@ import { writeAudit } from '../../audit.js';
 import { allowlistOf } from '../../auth/access.js';
 import { invalidCidrs } from '../../auth/ip-allowlist.js';
 import { endClientSessions } from '../../auth/revoke.js';
-import { conflict, validationFailed } from '../../errors.js';
+import { conflict, notFound, validationFailed } from '../../errors.js';
+import { findClient } from '../../repositories/clients.js';
+import { lockRow } from '../../../db/dialect.js';
 import { auditFor, type CommandContext } from '../../context.js';
 import { getClient, readableClient } from '../../queries/clients/read.js';
 import { endSessionsOutsideAllowlist } from './end-sessions-outside-allowlist.js';
@@ -19,6 +24,8 @@ function merged<K extends string>(current: Record<K, boolean>, patch: Partial<Re
   return (Object.keys(next) as K[]).some((k) => next[k] !== current[k]) ? next : undefined;
 }
 
+const ARCHIVED = 'This client is archived; its settings can no longer change.';
+
 /** Every bad entry is named, so the person can fix them all at once. */
 function checkAllowlist(list: string[]): string[] {
   const bad = invalidCidrs(list);
@@ -29,17 +36,8 @@ function checkAllowlist(list: string[]): string[] {
   return [...new Set(list)];
 }
 
-/**
- * Change a client's name, portal security settings, portal modules or visible finding fields.
- * Switching the portal off signs every portal user of the client out at once; a new allowlist
- * ends the sessions it no longer allows.
- * Shorter timeouts apply to existing sessions on their next request (the validator reads them).
- */
-export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId: string, input: UpdateClientInput): Promise<ClientDTO> {
-  const before = await readableClient(deps, ctx, clientId, 'client.manage');
-  if (isArchived(before)) throw conflict('This client is archived; its settings can no longer change.');
-  const allowlist = input.ipAllowlist === undefined ? undefined : checkAllowlist(input.ipAllowlist);
-
+/** What an update changes on the stored client: the columns to write and what the audit row says. */
+function changesTo(before: ClientRow, input: UpdateClientInput, allowlist: string[] | undefined): { set: ClientUpdate; changed: Record<string, unknown> } {
   const set: ClientUpdate = {};
   const changed: Record<string, unknown> = {};
   if (input.name !== undefined && input.name !== before.name) {
@@ -73,22 +71,52 @@ export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId:
     set.visible_fields = JSON.stringify(visibleFields);
     changed.visibleFields = visibleFields;
   }
-  if (Object.keys(changed).length === 0) return getClient(deps, ctx, clientId);
+  return { set, changed };
+}
 
+/**
+ * Apply an update to the client as it is now, inside the caller's transaction, and audit it;
+ * returns the columns written (empty: nothing changed). The row is locked before it is read:
+ * `modules` and `visible_fields` are written whole, merged from what was read, so two admins
+ * changing different switches at once must merge one after the other (else the second puts back
+ * what the first switched off), and an archive committed meanwhile is seen.
+ */
+export async function saveClientChanges(
+  trx: Kysely<Database>,
+  audit: AuditContext,
+  clientId: string,
+  input: UpdateClientInput,
+  allowlist: string[] | undefined,
+  now: number,
+): Promise<ClientUpdate> {
+  await lockRow(trx, 'clients', clientId);
+  const before = await findClient(trx, clientId);
+  if (!before) throw notFound();
+  if (isArchived(before)) throw conflict(ARCHIVED);
+  const { set, changed } = changesTo(before, input, allowlist);
+  if (Object.keys(changed).length === 0) return set;
+  await trx
+    .updateTable('clients')
+    .set({ ...set, updated_at: now })
+    .where('id', '=', clientId)
+    .execute();
+  await writeAudit(trx, audit, { action: 'client.updated', outcome: 'success', targetType: 'client', targetId: clientId, details: changed }, now);
+  return set;
+}
+
+/**
+ * Change a client's name, portal security settings, portal modules or visible finding fields.
+ * Switching the portal off signs every portal user of the client out at once; a new allowlist
+ * ends the sessions it no longer allows.
+ * Shorter timeouts apply to existing sessions on their next request (the validator reads them).
+ */
+export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId: string, input: UpdateClientInput): Promise<ClientDTO> {
+  const before = await readableClient(deps, ctx, clientId, 'client.manage');
+  if (isArchived(before)) throw conflict(ARCHIVED);
+  const allowlist = input.ipAllowlist === undefined ? undefined : checkAllowlist(input.ipAllowlist);
   const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('clients')
-      .set({ ...set, updated_at: now })
-      .where('id', '=', clientId)
-      .execute();
-    await writeAudit(
-      trx,
-      auditFor(ctx, clientId),
-      { action: 'client.updated', outcome: 'success', targetType: 'client', targetId: clientId, details: changed },
-      now,
-    );
-  });
+  const set = await deps.db.transaction().execute((trx) => saveClientChanges(trx, auditFor(ctx, clientId), clientId, input, allowlist, now));
+  if (Object.keys(set).length === 0) return getClient(deps, ctx, clientId);
 
   if (set.portal_enabled === 0) await endClientSessions(deps, clientId, 'portal_disabled');
   else if (set.ip_allowlist !== undefined) await endSessionsOutsideAllowlist(deps, clientId, allowlist!);

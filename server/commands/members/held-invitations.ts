@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AppDeps } from '../../context.js';
 import type { Database, HeldReason } from '../../../db/schema.js';
 import { conflict } from '../../errors.js';
+import { lockRow } from '../../../db/dialect.js';
 import { insertNotifications } from '../../repositories/notifications.js';
 import type { CommandContext } from '../../context.js';
 import { firmAdmins } from '../notifications/recipients.js';
@@ -26,8 +27,12 @@ export const EMAIL_TAKEN = 'An account with this email already exists.';
 /**
  * Whether an invitation to `email` into `clientId` (null: the staff directory) goes out (null),
  * is held (the reason), or is refused with 409 because the inviter may see the account already.
+ * Call it first in the inviting transaction: it locks the client row, so two invitations into one
+ * client are checked one after the other. A held account's address is a placeholder with no
+ * unique key to stop a second one, so without the lock both would find none held and both hold.
  */
 export async function holdReason(trx: DbOrTrx, ctx: CommandContext, clientId: string | null, email: string): Promise<HeldReason | null> {
+  if (clientId) await lockRow(trx, 'clients', clientId);
   const taken = await trx.selectFrom('users').select(['kind', 'client_id']).where('email', '=', email).executeTakeFirst();
   const heldHere = clientId
     ? await trx.selectFrom('users').select('id').where('held_email', '=', email).where('client_id', '=', clientId).executeTakeFirst()

@@ -61,6 +61,7 @@ export async function assertNotLastAdmin(db: DbOrTrx, target: UserRow): Promise<
     .where('kind', '=', 'staff')
     .where('role', '=', 'admin')
     .where('status', '=', 'active')
+    .orderBy('id') // every caller locks them in the same order, whatever plan PostgreSQL picks
     .$if(dialectOf(db) === 'postgres', (q) => q.forNoKeyUpdate()) // rows that reference an admin are not held up
     .execute();
   if (!admins.some((a) => a.id !== target.id)) throw conflict('The firm must keep at least one active administrator.');
