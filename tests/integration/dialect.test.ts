@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openPostgres } from '../../db/client.js';
-import { greatest, isUnavailable, isUniqueViolation, lockEventLog } from '../../db/dialect.js';
+import { greatest, isUnavailable, isUniqueViolation, lockEventLog, transact } from '../../db/dialect.js';
 import { bothDatabases, freePort } from '../support/app.js';
 
 /**
@@ -48,6 +48,42 @@ describe.each([
       .catch((e: unknown) => e);
     expect(isUniqueViolation(err)).toBe(true);
     expect(isUnavailable(err)).toBe(false);
+  });
+
+  it('transact runs work again that was aborted as a deadlock, keeping nothing of the aborted tries; the third abort and other errors reach the caller', async () => {
+    const db: Kysely<any> = dbOf();
+    const deadlock = () => Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    const rows = async (action: string) =>
+      (
+        await db
+          .selectFrom('audit_events')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('action', '=', action)
+          .executeTakeFirstOrThrow()
+      ).n;
+    const write = (trx: Kysely<any>, action: string) => trx.insertInto('audit_events').values({ at: Date.now(), action, outcome: 'success' }).execute();
+    let tries = 0;
+    const value = await transact(db, async (trx) => {
+      await write(trx, 'test.retried');
+      if (++tries < 3) throw deadlock();
+      return 'done';
+    });
+    expect([value, tries, await rows('test.retried')]).toEqual(['done', 3, 1]);
+
+    tries = 0;
+    const always = await transact(db, async (trx) => {
+      await write(trx, 'test.aborted');
+      tries++;
+      throw deadlock();
+    }).catch((e: unknown) => e);
+    expect([tries, isUnavailable(always), await rows('test.aborted')]).toEqual([3, true, 0]);
+
+    tries = 0;
+    const other = await transact(db, async () => {
+      tries++;
+      throw new Error('not a deadlock');
+    }).catch((e: unknown) => e);
+    expect([tries, (other as Error).message]).toEqual([1, 'not a deadlock']);
   });
 });
 

@@ -8,6 +8,7 @@ import { consumeReset, findValidReset, passwordChangedMail } from '../../auth/pa
 import { endUserSessions } from '../../auth/revoke.js';
 import { queueMail } from '../../services/mailer.js';
 import { setPasswordHash } from '../../repositories/users.js';
+import { transact } from '../../../db/dialect.js';
 import type { OriginContext } from './origin.js';
 
 const invalidLink = () => notFound(RESET_LINK_INVALID_MESSAGE);
@@ -26,8 +27,11 @@ export async function resetPassword(deps: AppDeps, ctx: OriginContext, input: Pa
 
   const { user, resetId } = found;
   const now = deps.clock();
-  const deferred = deferredBus(deps.bus);
-  await deps.db.transaction().execute(async (trx) => {
+  let deferred = deferredBus(deps.bus);
+  // Two links of one person confirmed at once lock the same rows; if PostgreSQL still aborts one
+  // as a deadlock, it runs again (transact) with a fresh set of deferred events.
+  await transact(deps.db, async (trx) => {
+    deferred = deferredBus(deps.bus);
     // Re-checked inside the transaction: of two racing confirms, only one changes anything.
     if (!(await consumeReset(trx, resetId, user.id, now))) throw invalidLink();
     await setPasswordHash(trx, user.id, passwordHash, now);
