@@ -199,6 +199,7 @@ describe('open pages follow what the firm does', () => {
     // Still the finding (as last read), not an error in its place.
     await user.getByRole('heading', { level: 1, name: 'Weak TLS configuration' }).waitFor({ timeout: 1_000 });
     expect(await user.getByRole('alert').count()).toBe(0);
+    await user.screenshot({ path: artifact('live-refresh-cut-offline.png'), fullPage: true });
 
     // Back online: the read is made again and the change shows, without a reload.
     await userCtx.setOffline(false);

@@ -9,6 +9,7 @@ import { PENDING_ATTACHMENT_TTL_MS, prunePendingAttachments } from '../../server
 import { buildFinding, buildReportRow } from '../support/workspace.js';
 import { noisyPng, storedFiles, uploadEvidence } from '../support/evidence.js';
 import { publishedFinding, remediationWorld } from '../support/remediation.js';
+import { insertCommentRow } from '../support/comments.js';
 
 /**
  * Lock order on PostgreSQL in the workspace (docs/transactions.md, "Lock order"): a transaction
@@ -33,18 +34,7 @@ describe('workspace lock order on PostgreSQL', () => {
     const batch = on.app.deps.writes.run(async (trx) => {
       locked();
       await untilWaiting(db(), 1);
-      await trx
-        .insertInto('comments')
-        .values({
-          id: randomUUID(),
-          finding_id: draft.id,
-          client_id: draft.client_id,
-          author_id: author.id,
-          body: 'Seen',
-          client_message_id: randomUUID(),
-          created_at: on.app.clock(),
-        })
-        .execute();
+      await insertCommentRow(trx, draft, author, { body: 'Seen' });
       return 'commented';
     });
     await logLocked;
@@ -167,24 +157,21 @@ describe('workspace lock order on PostgreSQL', () => {
   }, 30_000);
 
   /** How many events of `type` the log holds about `entityId`, and how many notifications of `kind` went to `userId`. */
-  const told = async (type: string, entityId: string, kind: string, userId: string) => [
-    (
-      await db()
-        .selectFrom('client_events')
-        .select('position')
-        .where('type', '=', type as never)
-        .where('entity_id', '=', entityId)
-        .execute()
-    ).length,
-    (
-      await db()
-        .selectFrom('notifications')
-        .select('id')
-        .where('kind', '=', kind as never)
-        .where('user_id', '=', userId)
-        .execute()
-    ).length,
-  ];
+  const told = async (type: string, entityId: string, kind: string, userId: string) => {
+    const events = await db()
+      .selectFrom('client_events')
+      .select('position')
+      .where('type', '=', type as never)
+      .where('entity_id', '=', entityId)
+      .execute();
+    const notes = await db()
+      .selectFrom('notifications')
+      .select('id')
+      .where('kind', '=', kind as never)
+      .where('user_id', '=', userId)
+      .execute();
+    return [events.length, notes.length];
+  };
 
   it('a finding published twice at once is published once: one event, one notification', async () => {
     const staff = await admin();
@@ -217,22 +204,7 @@ describe('workspace lock order on PostgreSQL', () => {
     const author = await buildStaff(db(), { role: 'admin' });
     const agent = await signIn(on.app, author);
     const finding = await buildFinding(db(), { published: true });
-    const comment = async () => {
-      const id = randomUUID();
-      await db()
-        .insertInto('comments')
-        .values({
-          id,
-          finding_id: finding.id,
-          client_id: finding.client_id,
-          author_id: author.id,
-          body: 'First take',
-          client_message_id: randomUUID(),
-          created_at: on.app.clock(),
-        })
-        .execute();
-      return id;
-    };
+    const comment = () => insertCommentRow(db(), finding, author, { body: 'First take' });
     const deleting = (id: string) => (trx: Trx) => trx.updateTable('comments').set({ deleted_at: on.app.clock(), body: '' }).where('id', '=', id).execute();
     const [edited, deleted] = [await comment(), await comment()];
     const [, edit] = await holding(db(), deleting(edited), () => agent.patch(`/api/comments/${edited}`, { body: 'Second take' }), 1);
