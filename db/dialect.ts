@@ -70,6 +70,9 @@ const codeOf = (err: unknown) => (typeof err === 'object' && err !== null ? Stri
 /** A unique or primary key already holds this value. */
 export const isUniqueViolation = (err: unknown): boolean => ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY', '23505'].includes(codeOf(err));
 
+/** A row refers to one that is not there (or a row still referred to was deleted): it changed meanwhile. */
+export const isForeignKeyViolation = (err: unknown): boolean => ['SQLITE_CONSTRAINT_FOREIGNKEY', '23503'].includes(codeOf(err));
+
 /** PostgreSQL aborted the transaction (serialization failure, deadlock): nothing of it was kept, and running it again may succeed. */
 const RETRYABLE = new Set(['40001', '40P01']);
 export const isRetryable = (err: unknown): boolean => RETRYABLE.has(codeOf(err));

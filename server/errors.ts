@@ -1,5 +1,5 @@
 import type { ErrorCode } from './contracts/errors.js';
-import { isUnavailable } from '../db/dialect.js';
+import { isForeignKeyViolation, isUnavailable } from '../db/dialect.js';
 
 /** The one error model: thrown anywhere, written only by the error handler (or a socket ack). */
 export class AppError extends Error {
@@ -33,6 +33,8 @@ export const rateLimited = (retryAfterSeconds: number, message = 'Too many attem
  */
 export function knownError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
+  // What a write referred to went away meanwhile (a concurrent delete): nothing was saved.
+  if (isForeignKeyViolation(err)) return conflict('What this refers to was removed meanwhile. Nothing was saved; reload and try again.');
   if (isUnavailable(err))
     return new AppError(503, 'unavailable', 'The portal cannot reach its database right now. Nothing was saved; please try again in a moment.', undefined, {
       'Retry-After': '5',

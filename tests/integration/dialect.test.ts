@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openPostgres } from '../../db/client.js';
-import { greatest, isUnavailable, isUniqueViolation, lockEventLog, transact } from '../../db/dialect.js';
+import { greatest, isForeignKeyViolation, isUnavailable, isUniqueViolation, lockEventLog, transact } from '../../db/dialect.js';
+import { knownError } from '../../server/errors.js';
 import { bothDatabases, freePort } from '../support/app.js';
 
 /**
@@ -48,6 +49,27 @@ describe.each([
       .catch((e: unknown) => e);
     expect(isUniqueViolation(err)).toBe(true);
     expect(isUnavailable(err)).toBe(false);
+  });
+
+  it('a row referring to one that is not there is a foreign-key violation, by code: a 409 conflict, not a 500', async () => {
+    const db: Kysely<any> = dbOf();
+    const now = Date.now();
+    const err = await db
+      .insertInto('sessions')
+      .values({
+        id: 'nobody-session',
+        user_id: 'no-such-user',
+        secret_hash: Buffer.alloc(32),
+        mfa_verified: 0,
+        created_at: now,
+        last_active_at: now,
+        expires_at: now + 1000,
+      })
+      .execute()
+      .catch((e: unknown) => e);
+    expect(isForeignKeyViolation(err)).toBe(true);
+    expect(isUniqueViolation(err)).toBe(false);
+    expect(knownError(err)).toMatchObject({ status: 409, code: 'conflict' });
   });
 
   it('transact runs work again that was aborted as a deadlock, keeping nothing of the aborted tries; the third abort and other errors reach the caller', async () => {
