@@ -72,9 +72,16 @@ export async function advanceRead(db: Db, clientId: string, userId: string, id: 
 /** Move read positions forward (never back), without reading them back. */
 export async function moveReadsForward(db: Db, reads: { clientId: string; userId: string; id: number }[]): Promise<void> {
   if (!reads.length) return;
+  // One row per person and channel, the furthest: PostgreSQL refuses an upsert that would update
+  // one row twice (a batch with two messages of one author in one channel), SQLite does not.
+  const furthest = new Map<string, { client_id: string; user_id: string; last_read_id: number }>();
+  for (const r of reads) {
+    const key = `${r.clientId} ${r.userId}`;
+    if ((furthest.get(key)?.last_read_id ?? -1) < r.id) furthest.set(key, { client_id: r.clientId, user_id: r.userId, last_read_id: r.id });
+  }
   await db
     .insertInto('chat_reads')
-    .values(reads.map((r) => ({ client_id: r.clientId, user_id: r.userId, last_read_id: r.id })))
+    .values([...furthest.values()])
     .onConflict((oc) =>
       oc
         .columns(['client_id', 'user_id'])
