@@ -5,11 +5,13 @@ import { deleteStoredFile } from '../../services/storage.js';
 import { presentProfile } from '../../presenters/profile.js';
 import { avatarFileOf, setAvatarFile } from '../../repositories/users.js';
 import type { CommandContext } from '../../context.js';
+import { lockRow } from '../../../db/dialect.js';
 
 /** Remove one's avatar (nothing happens, and nothing is audited, when there is none); the file is deleted after commit. */
 export async function removeAvatar(deps: AppDeps, ctx: CommandContext): Promise<ProfileDTO> {
   const { user } = ctx.viewer;
   const previous = await deps.db.transaction().execute(async (trx) => {
+    await lockRow(trx, 'users', user.id); // an upload committing meanwhile: its file is the one removed
     const file = await avatarFileOf(trx, user.id);
     if (!file) return null;
     await setAvatarFile(trx, user.id, null, deps.clock());

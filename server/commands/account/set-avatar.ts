@@ -6,6 +6,7 @@ import { deleteStoredFile, storeFile } from '../../services/storage.js';
 import { presentProfile } from '../../presenters/profile.js';
 import { avatarFileOf, setAvatarFile } from '../../repositories/users.js';
 import type { CommandContext } from '../../context.js';
+import { lockRow } from '../../../db/dialect.js';
 
 /**
  * Set one's avatar from an uploaded image: re-encoded as a small WebP without metadata, stored
@@ -19,6 +20,8 @@ export async function setAvatar(deps: AppDeps, ctx: CommandContext, image: Buffe
   let previous: string | null;
   try {
     previous = await deps.db.transaction().execute(async (trx) => {
+      // The person's row first: of two uploads at once the second replaces (and deletes) the first's file.
+      await lockRow(trx, 'users', user.id);
       const before = await avatarFileOf(trx, user.id);
       await setAvatarFile(trx, user.id, stored, deps.clock());
       await writeAudit(

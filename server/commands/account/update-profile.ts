@@ -4,6 +4,7 @@ import { notifyPrefsFrom, type ProfileDTO, type ProfileUpdateInput } from '../..
 import { presentProfile } from '../../presenters/profile.js';
 import { getUser, updateProfileFields } from '../../repositories/users.js';
 import type { CommandContext } from '../../context.js';
+import { lockRow } from '../../../db/dialect.js';
 
 /**
  * Change one's own name and notification preferences (the mails one gets); preferences not sent
@@ -13,6 +14,8 @@ export async function updateProfile(deps: AppDeps, ctx: CommandContext, input: P
   const { user: me } = ctx.viewer;
   const now = deps.clock();
   const user = await deps.db.transaction().execute(async (trx) => {
+    // The person's row first: of two changes at once the second reads the first's preferences.
+    await lockRow(trx, 'users', me.id);
     const current = await getUser(trx, me.id);
     const prefs = input.notifyPrefs ? { ...notifyPrefsFrom(current.notify_prefs), ...input.notifyPrefs } : undefined;
     await updateProfileFields(

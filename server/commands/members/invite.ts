@@ -33,61 +33,66 @@ export async function inviteMember(deps: AppDeps, ctx: CommandContext, dir: Dire
   const id = randomUUID();
 
   let notified: number[] = [];
-  try {
-    await deps.db.transaction().execute(async (trx) => {
-      // The address is unique whatever its case (SQLite: COLLATE NOCASE; PostgreSQL: lower(email)), and input is lower-cased.
-      const held = await holdReason(trx, ctx, client?.id ?? null, input.email);
-      const user = {
-        id,
-        kind: dir.kind,
-        role: input.role,
-        client_id: client?.id ?? null,
-        email: held ? placeholderEmail(id) : input.email,
-        name: input.name,
-      } as const;
-      await trx
-        .insertInto('users')
-        .values({
-          ...user,
-          password_hash: null,
-          status: 'invited',
-          created_at: now,
-          updated_at: now,
-          last_login_at: null,
-          invited_by: ctx.viewer.user.id,
-          held_email: held ? input.email : null,
-          held_reason: held,
-        })
-        .execute();
-      const invitation = {
-        user,
-        firmName: firm?.name ?? 'Debrief',
-        clientName: client?.name ?? null,
-        inviterName: ctx.viewer.user.name,
-        invitedBy: ctx.viewer.user.id,
-      };
-      await createInvitation(trx, deps.config, invitation, now, !held);
-      await writeAudit(
-        trx,
-        auditFor(ctx, user.client_id),
-        {
-          action: 'invitation.sent',
-          outcome: 'success',
-          targetType: 'user',
-          targetId: id,
-          details: { kind: dir.kind, role: input.role, ...(held && { held }) },
-        },
-        now,
-      );
-      if (held && client) {
-        notified = await notifyHeld(trx, ctx, client, { email: input.email, reason: held }, now);
-      }
-    });
-  } catch (err) {
-    // Two invitations racing for one address: the unique key on the address decides, with the same
-    // answer (the only unique value this transaction writes that is not a fresh random id).
-    if (isUniqueViolation(err)) throw conflict(EMAIL_TAKEN);
-    throw err;
+  // Two invitations of one address at once (into two clients, or by two people): the unique key on
+  // the address stops the second; run once more, it then sees the first's account and is held like
+  // any invitation of a taken address — the same answer, telling nothing about that account.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.db.transaction().execute(async (trx) => {
+        // The address is unique whatever its case (SQLite: COLLATE NOCASE; PostgreSQL: lower(email)), and input is lower-cased.
+        const held = await holdReason(trx, ctx, client?.id ?? null, input.email);
+        const user = {
+          id,
+          kind: dir.kind,
+          role: input.role,
+          client_id: client?.id ?? null,
+          email: held ? placeholderEmail(id) : input.email,
+          name: input.name,
+        } as const;
+        await trx
+          .insertInto('users')
+          .values({
+            ...user,
+            password_hash: null,
+            status: 'invited',
+            created_at: now,
+            updated_at: now,
+            last_login_at: null,
+            invited_by: ctx.viewer.user.id,
+            held_email: held ? input.email : null,
+            held_reason: held,
+          })
+          .execute();
+        const invitation = {
+          user,
+          firmName: firm?.name ?? 'Debrief',
+          clientName: client?.name ?? null,
+          inviterName: ctx.viewer.user.name,
+          invitedBy: ctx.viewer.user.id,
+        };
+        await createInvitation(trx, deps.config, invitation, now, !held);
+        await writeAudit(
+          trx,
+          auditFor(ctx, user.client_id),
+          {
+            action: 'invitation.sent',
+            outcome: 'success',
+            targetType: 'user',
+            targetId: id,
+            details: { kind: dir.kind, role: input.role, ...(held && { held }) },
+          },
+          now,
+        );
+        if (held && client) {
+          notified = await notifyHeld(trx, ctx, client, { email: input.email, reason: held }, now);
+        }
+      });
+      break;
+    } catch (err) {
+      // Still taken on the second run (the only unique value written that is not a fresh random id).
+      if (!isUniqueViolation(err)) throw err;
+      if (attempt >= 2) throw conflict(EMAIL_TAKEN);
+    }
   }
   deps.bus.publish('mail.queued', {});
   const view = await memberView(deps, ctx, dir, id);
