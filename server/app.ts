@@ -79,7 +79,9 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
     try {
       await sql`select 1`.execute(deps.db);
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ status: 'ok' });
+      // Several instances: Redis carries presence, typing and shared limits, not the data or the
+      // feed, so the instance serves (200) while Redis is away and says so.
+      res.json(deps.redis ? { status: 'ok', redis: deps.redis.isReady ? 'up' : 'down' } : { status: 'ok' });
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }

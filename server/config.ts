@@ -63,13 +63,23 @@ const databaseUrl = z
   )
   .optional();
 
+/**
+ * REDIS_URL: a Redis connection URL (`redis://`, or `rediss://` for TLS); set, this instance is one
+ * of several behind a load balancer (several-instances mode).
+ */
+const redisUrl = z
+  .string()
+  .refine((v) => /^rediss?:\/\/./.test(v) && URL.canParse(v), 'a redis:// or rediss:// URL, e.g. redis://:secret@cache.example.com:6379/0')
+  .optional();
+
 /** Variables whose values may hold a password or key: never printed, not even when invalid. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'SECRET_KEY']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'SECRET_KEY', 'REDIS_URL']);
 
 const schema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1, 'a host name or address').default('0.0.0.0'),
   DATA_DIR: z.string().min(1, 'a folder path').default('./data'),
+  UPLOADS_DIR: z.string().min(1, 'a folder path').optional(),
   PUBLIC_URL: origin.optional(),
   TRUST_PROXY: trustProxy.default(false),
   SMTP_URL: smtpUrl,
@@ -91,6 +101,7 @@ const schema = z.object({
   DATABASE_URL: databaseUrl,
   DATABASE_POOL_SIZE: int(1, 100).default(10),
   DATABASE_WAIT_SECONDS: int(0, 600).default(15),
+  REDIS_URL: redisUrl,
   SECRET_KEY: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 random bytes), e.g. from `openssl rand -hex 32`')
@@ -107,7 +118,10 @@ export type Config = {
   database: DatabaseTarget;
   /** How long start-up waits for an unreachable database before it gives up (exit 1). */
   databaseWaitMs: number;
+  /** Where uploaded files live (UPLOADS_DIR; default DATA_DIR/uploads): one folder shared by every instance. */
   uploadsDir: string;
+  /** REDIS_URL: set when this is one of several instances (with PostgreSQL and SECRET_KEY); else undefined. */
+  redisUrl: string | undefined;
   publicUrl: string;
   secureCookies: boolean;
   trustProxy: boolean | number | string[];
@@ -153,6 +167,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid ${name}${shown}: expected ${issue.message}`);
   }
   const e = parsed.data;
+  // Several instances share one database and one key: each would otherwise keep its own.
+  if (e.REDIS_URL && !e.DATABASE_URL)
+    throw new ConfigError('REDIS_URL is set (several instances) but DATABASE_URL is not: several instances need one shared PostgreSQL database');
+  if (e.REDIS_URL && !e.SECRET_KEY)
+    throw new ConfigError(
+      'REDIS_URL is set (several instances) but SECRET_KEY is not: every instance needs the same key to read the secrets the others stored',
+    );
   const dataDir = path.resolve(e.DATA_DIR);
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
   return {
@@ -164,7 +185,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'sqlite', file: path.join(dataDir, 'debrief.sqlite') },
     databaseWaitMs: e.DATABASE_WAIT_SECONDS * 1000,
-    uploadsDir: path.join(dataDir, 'uploads'),
+    uploadsDir: e.UPLOADS_DIR ? path.resolve(e.UPLOADS_DIR) : path.join(dataDir, 'uploads'),
+    redisUrl: e.REDIS_URL,
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),
     trustProxy: e.TRUST_PROXY,

@@ -6,6 +6,7 @@ import type { AuditContext } from './audit.js';
 import type { Bus } from './events/bus.js';
 import type { Mailer } from './services/mailer.js';
 import type { Turn, WriteQueue } from './services/group-commit.js';
+import type { Redis } from './cluster/redis.js';
 
 /** What the app is built from. Tests pass their own clock, log destination and database. */
 export interface AppDeps {
@@ -19,6 +20,8 @@ export interface AppDeps {
   mailer: Mailer;
   /** Group commit for high-rate writes (chat messages, comments): acknowledged only once durable. */
   writes: WriteQueue;
+  /** Several-instances mode (REDIS_URL): the shared Redis connection; null on a single instance. */
+  redis: Redis | null;
 }
 
 /** Holds the one-time first-run code while no staff account exists. */

@@ -6,13 +6,14 @@ import { createBus } from './events/bus.js';
 import { createSetupGate } from './auth/setup.js';
 import { createMailer } from './services/mailer.js';
 import { createWriteQueue } from './services/group-commit.js';
+import type { Redis } from './cluster/redis.js';
 
 /** Wire the app's collaborators once, the same way for `npm start` and for tests. */
-export async function buildDeps(base: { db: Db; config: Config; logger: Logger; clock: () => number }): Promise<AppDeps> {
+export async function buildDeps(base: { db: Db; config: Config; logger: Logger; clock: () => number; redis?: Redis | null }): Promise<AppDeps> {
   const bus = createBus(base.logger);
   const setup = await createSetupGate(base.db, base.logger);
   const mailer = createMailer(base);
   bus.on('mail.queued', () => mailer.deliverDue());
   const writes = createWriteQueue(base.db, bus, base.logger, base.config.writeBatchMax);
-  return { ...base, bus, setup, mailer, writes };
+  return { ...base, redis: base.redis ?? null, bus, setup, mailer, writes };
 }

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -7,6 +6,8 @@ import { connectDatabase, describeTarget, waitUntilReachable } from '../db/clien
 import { migrateToLatest } from '../db/migrate.js';
 import { buildDeps } from './deps.js';
 import { startServer } from './server.js';
+import { checkUploadsFolder } from './services/storage.js';
+import { connectRedis, type Redis } from './cluster/redis.js';
 
 /** Where the built SPA is: dist/client next to dist/server (compiled) or under the repo (tsx). */
 function clientDir(): string {
@@ -26,7 +27,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  mkdirSync(config.uploadsDir, { recursive: true });
+  try {
+    await checkUploadsFolder(config.uploadsDir);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    process.stderr.write(`Cannot write and rename files in the uploads folder ${config.uploadsDir} (UPLOADS_DIR): ${reason}\n`);
+    process.exit(1);
+  }
   const where = describeTarget(config.database);
   const database = connectDatabase(config.database, (err) => logger.warn({ err: err.message, database: where }, 'database connection lost'));
   const { db } = database;
@@ -48,7 +55,15 @@ async function main(): Promise<void> {
   } catch (err) {
     await fail('Database migration failed', err);
   }
-  const deps = await buildDeps({ db, config, logger, clock: Date.now });
+  let redis: Redis | null = null;
+  if (config.redisUrl) {
+    try {
+      redis = await connectRedis(config.redisUrl, logger, config.databaseWaitMs);
+    } catch (err) {
+      await fail('Several instances need Redis', err);
+    }
+  }
+  const deps = await buildDeps({ db, config, logger, clock: Date.now, redis });
   const server = await startServer(deps, clientDir());
   logger.info({ url: config.publicUrl, listen: `${config.host}:${config.port}`, dataDir: config.dataDir, database: where }, 'Debrief is listening');
 
@@ -59,6 +74,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await server.close(config.shutdownGraceMs);
     deps.mailer.stop();
+    await redis?.close().catch(() => {});
     await database.close();
     logger.info('stopped');
     process.exit(0);

@@ -26,6 +26,22 @@ function resolveStored(root: string, stored: string): string | null {
 }
 
 /**
+ * Check at start that the uploads folder can be written and renamed in, as every upload needs
+ * (several instances share it: a read-only or foreign mount must stop start-up, not the first upload).
+ */
+export async function checkUploadsFolder(root: string): Promise<void> {
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const probe = path.join(root, `.write-check-${randomBytes(8).toString('hex')}`);
+  try {
+    await writeFile(probe, 'ok', { flush: true });
+    await rename(probe, `${probe}-renamed`);
+  } finally {
+    await rm(probe, { force: true });
+    await rm(`${probe}-renamed`, { force: true });
+  }
+}
+
+/**
  * Write `data` under a fresh random name and return that name (relative to `root`). The write is
  * atomic: a temporary file in the same folder, flushed, then renamed into place, so a reader
  * never sees half a file and a crash leaves no file under the final name.
