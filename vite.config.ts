@@ -101,7 +101,10 @@ export default defineConfig(({ isSsrBuild }) => ({
     },
   },
   test: {
-    include: ['tests/**/*.test.ts'],
+    // `npm run test:cluster`: only the several-instances tests (three processes, Redis, HAProxy);
+    // the other runs leave them out.
+    include: process.env.TEST_SUITE === 'cluster' ? ['tests/cluster/**/*.test.ts'] : ['tests/**/*.test.ts'],
+    exclude: process.env.TEST_SUITE === 'cluster' ? [] : ['tests/cluster/**', '**/node_modules/**'],
     environment: 'node',
     // `npm run test:pg`: the same suite on a throwaway PostgreSQL cluster (tests/support/pg-global.ts).
     globalSetup: process.env.TEST_DATABASE === 'postgres' ? ['tests/support/pg-global.ts'] : [],
@@ -111,6 +114,6 @@ export default defineConfig(({ isSsrBuild }) => ({
     testTimeout: 90_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
-    maxWorkers: 2,
+    maxWorkers: process.env.TEST_SUITE === 'cluster' ? 1 : 2,
   },
 }));

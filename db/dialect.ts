@@ -11,6 +11,9 @@ export function greatest<T>(db: Kysely<any>, a: Expression<T>, b: Expression<T>)
   return dialectOf(db) === 'postgres' ? sql<T>`greatest(${a}, ${b})` : sql<T>`max(${a}, ${b})`;
 }
 
+/** The PostgreSQL notification channel on which committed appends to the event log are announced. */
+export const FEED_CHANNEL = 'debrief_events';
+
 /** Any key for the event log's transaction-scoped lock: the same on every instance. */
 const EVENT_LOG_LOCK = 4_2_0_1_9;
 /** How long a writer waits for the event log's lock before it gives up (the request gets a 503, nothing written). */
@@ -22,13 +25,15 @@ const EVENT_LOCK_TIMEOUT = '5s';
  * sent (nor caught up). SQLite has one writer at a time, so nothing is needed. On PostgreSQL,
  * every transaction that appends events (or writes chat ids used as read cursors) takes this
  * transaction-scoped lock first: writers of the log commit one after another, in position order.
- * Asking again in the same transaction costs nothing.
+ * The same statement sends a notification on FEED_CHANNEL, which PostgreSQL delivers to every
+ * listener only once the transaction commits (never for one that rolled back): every instance's
+ * feed wakes up and reads what was appended. Asking again in the same transaction costs nothing.
  */
 export async function lockEventLog(trx: Kysely<any>): Promise<void> {
   if (dialectOf(trx) !== 'postgres' || locked.has(trx)) return;
   if (!trx.isTransaction) throw new Error('the event log is written only inside a transaction');
   await sql.raw(`set local lock_timeout = '${EVENT_LOCK_TIMEOUT}'`).execute(trx);
-  await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_LOG_LOCK)})`.execute(trx);
+  await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_LOG_LOCK)}), pg_notify(${sql.lit(FEED_CHANNEL)}, '')`.execute(trx);
   locked.add(trx);
 }
 /** Transactions that hold the lock (a Kysely transaction object lives as long as its transaction). */

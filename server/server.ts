@@ -8,6 +8,7 @@ import { sweepExpiredSessions } from './auth/revoke.js';
 import { pruneEvents } from './events/log.js';
 import { prunePendingAttachments } from './commands/attachments/prune-pending.js';
 import { registerNotifications } from './events/handlers/notifications.js';
+import { FEED_POLL_MS, listenForAppends } from './cluster/feed-listener.js';
 
 export interface RunningServer {
   http: HttpServer;
@@ -60,6 +61,21 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
   const pruner = setInterval(prune, 60_000);
   pruner.unref();
 
+  // Several instances: other instances' commits wake this feed through PostgreSQL (LISTEN/NOTIFY),
+  // with a poll beside it; sockets whose session ended elsewhere are closed within a second even
+  // with Redis away (the database is asked, not Redis).
+  const cluster =
+    deps.redis && deps.config.database.kind === 'postgres'
+      ? {
+          listener: listenForAppends(deps.config.database.url, deps.logger, realtime.pump),
+          timers: [
+            setInterval(realtime.pump, FEED_POLL_MS),
+            setInterval(() => void realtime.liveness?.().catch((err) => deps.logger.warn({ err: String(err) }, 'session check failed')), 1000),
+          ],
+        }
+      : null;
+  cluster?.timers.forEach((t) => t.unref());
+
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(deps.config.port, deps.config.host, () => resolve());
@@ -83,6 +99,8 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
       closing = true;
       clearInterval(sweeper);
       clearInterval(pruner);
+      cluster?.timers.forEach(clearInterval);
+      await cluster?.listener.stop();
       await deps.writes.drain();
       notifications.stop();
       // io.close() ends every live socket and closes the HTTP server (no new connections).

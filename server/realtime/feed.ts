@@ -37,7 +37,13 @@ function emitFeed(to: ReturnType<AppServer['to']>, e: AnyFeedEvent): void {
   (to.emit as (event: AnyFeedEvent['type'], payload: AnyFeedEvent) => boolean)(e.type, e);
 }
 
-export function createFeed(io: AppServer, deps: AppDeps) {
+/**
+ * With several instances (each with its own pump, every one reading the whole log), emits go to
+ * this instance's sockets only (`io.local`): through the adapter each event would arrive once per
+ * instance. `beforeEmit` runs after a batch was read and before any of it is emitted (several
+ * instances: sockets whose session ended elsewhere are closed first).
+ */
+export function createFeed(io: AppServer, deps: AppDeps, beforeEmit?: () => Promise<unknown>) {
   let lastEmitted = 0;
   let ready: Promise<void> | null = null;
   let pumping: Promise<void> | null = null;
@@ -61,6 +67,7 @@ export function createFeed(io: AppServer, deps: AppDeps) {
       .execute();
     // Read what the events refer to once; present it for staff and for each client's portal.
     const data = await loadEventData(deps.db, rows);
+    await beforeEmit?.();
     const staff = presentLoaded(data, rows, STAFF_AUDIENCE);
     const portal = new Map<string, (AnyFeedEvent | null)[]>();
     for (const c of clients) {
@@ -88,13 +95,13 @@ export function createFeed(io: AppServer, deps: AppDeps) {
     rows.forEach((r, i) => {
       if (r.position <= lastEmitted) return;
       if (!staffJoined.has(r.client_id)) {
-        io.in(rooms.staff()).socketsJoin(rooms.clientStaff(r.client_id));
+        io.local.in(rooms.staff()).socketsJoin(rooms.clientStaff(r.client_id));
         staffJoined.add(r.client_id);
       }
       const s = staff[i];
-      if (s) emitFeed(io.to(rooms.clientStaff(r.client_id)), s);
+      if (s) emitFeed(io.local.to(rooms.clientStaff(r.client_id)), s);
       const p = portal.get(r.client_id)?.[i];
-      if (p) emitFeed(io.to(rooms.clientPortal(r.client_id)), p);
+      if (p) emitFeed(io.local.to(rooms.clientPortal(r.client_id)), p);
       lastEmitted = r.position;
     });
   }
@@ -137,6 +144,12 @@ export function createFeed(io: AppServer, deps: AppDeps) {
     /** `feed:subscribe`: join the rooms this viewer may receive, then answer with what it missed. */
     handler(deps, 'feed:subscribe', FeedSubscribeInput, async ({ since }, _ctx, socket): Promise<FeedSubscribeResult> => {
       await init();
+      // A position read on another instance may be ahead of this one's pump for a moment: push
+      // what is committed first (it is there: that instance pushed it), then judge the cursor.
+      if (since !== null && since > lastEmitted) {
+        pump();
+        await pumping;
+      }
       const { scope, rooms: wanted } = await feedRooms(socket.data.viewer.user);
       // Synchronous from here until `mark` is read (see the comment on createFeed).
       socket.join(wanted);

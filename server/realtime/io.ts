@@ -11,6 +11,9 @@ import { chatHandlers } from './chat-handlers.js';
 import { commentHandlers } from './comment-handlers.js';
 import { attach } from './ack.js';
 import { guardSocket, recheckSocket } from './guard.js';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { closeEndedSessions } from './liveness.js';
+import { socketsIn } from './sockets-in.js';
 
 /** The largest socket message accepted (OWASP's WebSocket guidance; files go over HTTP). */
 const MAX_SOCKET_PAYLOAD = 64 * 1024;
@@ -21,6 +24,10 @@ export interface Realtime {
   drain(): Promise<void>;
   /** Where the feed stands: every event at or below it has been pushed (null until known). */
   feedPosition(): number | null;
+  /** Push whatever has been committed since the last push (several instances: woken by the database). */
+  pump(): void;
+  /** Several instances: close this instance's sockets whose session ended anywhere (null on one instance). */
+  liveness: (() => Promise<number>) | null;
 }
 
 /**
@@ -31,10 +38,26 @@ export interface Realtime {
  */
 export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime {
   const clientIp = clientIpFn(deps.config.trustProxy);
+  const cluster = deps.redis !== null;
   const io: AppServer = new Server(httpServer, {
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: MAX_SOCKET_PAYLOAD,
+    // Several instances: WebSocket only (one TCP connection per socket, so a balancer needs no
+    // stickiness), and the Redis Streams adapter for what crosses instances (disconnects, pushes
+    // to a person, presence, typing); it resumes after a Redis disconnection without losing
+    // packets. Its client queues while Redis is away (ours fails fast). Connection-state recovery
+    // stays off: it would restore the rooms and stale packets of sessions revoked meanwhile.
+    ...(deps.redis
+      ? {
+          transports: ['websocket' as const],
+          adapter: createAdapter(deps.redis.duplicate({ disableOfflineQueue: false }), {
+            streamName: 'debrief:socket.io',
+            heartbeatInterval: 2000,
+            heartbeatTimeout: 5000,
+          }),
+        }
+      : {}),
     allowRequest: (req, callback) => {
       callback(null, req.headers.origin === deps.config.publicUrl);
     },
@@ -56,7 +79,10 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     }
   });
 
-  const feed = createFeed(io, deps);
+  // Several instances: before the feed emits, sockets whose session ended anywhere are closed
+  // (an event committed after a revocation never reaches it), and every second in any case.
+  const liveness = () => closeEndedSessions(io, deps);
+  const feed = createFeed(io, deps, cluster ? liveness : undefined);
   const presence = createPresence(io, deps);
 
   // Every socket gets the same handler functions (defined here once), so an open socket costs
@@ -80,7 +106,8 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     attach(socket, handlers);
   });
 
-  // Revocation: a session that ended (logout, removal, portal off, expiry…) loses its sockets at once.
+  // Revocation: a session that ended (logout, removal, portal off, expiry…) loses its sockets at
+  // once — on every instance, through the adapter.
   deps.bus.on('sessions.ended', ({ sessionIds }) => {
     for (const id of sessionIds) io.in(rooms.session(id)).disconnectSockets(true);
   });
@@ -88,19 +115,24 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   // A client's access narrowed (allowlist, modules, portal, a finding withdrawn): every open socket
   // of that client is judged again now — its session with the socket's own address (else it is
   // disconnected), then the presence rooms it is in — instead of waiting for its next event.
-  deps.bus.on('access.changed', async ({ clientId }) => {
+  const accessChanged = async (clientId: string) => {
     for (const socket of io.of('/').sockets.values()) {
       const { user } = socket.data.viewer;
       if (user.kind === 'portal' && user.client_id !== clientId) continue;
       if (user.kind === 'portal' && 'refused' in (await recheckSocket(deps, socket, false))) socket.disconnect(true);
       else await presence.recheck(socket);
     }
+  };
+  deps.bus.on('access.changed', async ({ clientId }) => {
+    if (cluster) io.serverSideEmit('access.changed', { clientId });
+    await accessChanged(clientId);
   });
+  io.on('access.changed', ({ clientId }) => void accessChanged(clientId).catch((err) => deps.logger.error({ err }, 'access recheck failed')));
 
   // Which clients staff reach changed: every staff socket is judged again (its viewer, with its
   // scope, re-validated), leaves the feed and presence rooms of clients it no longer reaches, and
   // joins the feed rooms of those it newly reaches.
-  deps.bus.on('scope.changed', async () => {
+  const scopeChanged = async () => {
     for (const socket of io.of('/').sockets.values()) {
       if (socket.data.viewer.user.kind !== 'staff') continue;
       if ('refused' in (await recheckSocket(deps, socket, false))) {
@@ -110,12 +142,17 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
       await feed.rescope(socket);
       await presence.recheck(socket);
     }
+  };
+  deps.bus.on('scope.changed', async () => {
+    if (cluster) io.serverSideEmit('scope.changed');
+    await scopeChanged();
   });
+  io.on('scope.changed', () => void scopeChanged().catch((err) => deps.logger.error({ err }, 'scope recheck failed')));
 
-  return { io, drain: feed.drain, feedPosition: feed.position };
+  return { io, drain: feed.drain, feedPosition: feed.position, pump: feed.pump, liveness: cluster ? liveness : null };
 }
 
-/** Whether the user has a live connection on this instance (mail goes to people who are offline). */
+/** Whether the user has a live connection on any instance (mail goes to people who are offline). */
 export async function isOnline(io: AppServer, userId: string): Promise<boolean> {
-  return (await io.in(rooms.user(userId)).fetchSockets()).length > 0;
+  return (await socketsIn(io, rooms.user(userId))).length > 0;
 }

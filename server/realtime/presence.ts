@@ -6,6 +6,7 @@ import { handler } from './ack.js';
 import type { AppServer, AppSocket } from './socket-types.js';
 import { rooms } from './rooms.js';
 import { mayBeIn, roomState } from './room-access.js';
+import { socketsIn } from './sockets-in.js';
 
 /**
  * Presence ("who is here now") and typing indicators in the narrow rooms of one finding page or
@@ -32,7 +33,7 @@ export function createPresence(io: AppServer, deps: AppDeps) {
    */
   async function admitted(t: PresenceTarget): Promise<{ present: PresenceMember[]; ids: Set<string> }> {
     const room = roomOf(t);
-    const [state, sockets] = await Promise.all([roomState(deps, t), io.in(room).fetchSockets()]);
+    const [state, sockets] = await Promise.all([roomState(deps, t), socketsIn(io, room)]);
     const people = new Map<string, PresenceMember>();
     const ids = new Set<string>();
     for (const s of sockets) {

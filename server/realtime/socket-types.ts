@@ -26,6 +26,15 @@ export interface SocketData {
   feed?: true;
 }
 
+/**
+ * What one instance tells the others through the adapter (several instances): the access changes
+ * its own bus announced, so each judges its own sockets again.
+ */
+export interface InterServerEvents {
+  'access.changed': (payload: { clientId: string }) => void;
+  'scope.changed': () => void;
+}
+
 /** The Socket.IO server and sockets, typed with the protocol in `contracts/socket.ts`. */
-export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -80,8 +80,11 @@ export async function feedSocket(
   app: TestApp,
   agent: Agent,
   since: number | null = null,
-): Promise<{ socket: Socket; position: number; answer: any; parts: number }> {
-  const socket = connectSocket(app, agent);
+  opts: ConnectOptions = {},
+): Promise<{ socket: Socket; position: number; answer: any; parts: number; live: ReturnType<typeof recordAll> }> {
+  const socket = connectSocket(app, agent, opts);
+  // Everything pushed from the subscription on (a live event may arrive in the same read as the answer).
+  const live = recordAll(socket);
   await connected(socket);
   const answer = await ask(socket, 'feed:subscribe', { since });
   if (!answer.ok) throw new Error(`feed:subscribe refused: ${JSON.stringify(answer.error)}`);
@@ -93,7 +96,7 @@ export async function feedSocket(
     answer.events.push(...part.events);
   }
   answer.next = null;
-  return { socket, position: answer.position, answer, parts };
+  return { socket, position: answer.position, answer, parts, live };
 }
 
 /** Wait until `check()` is true (polling), or fail with `what`. */

@@ -5,6 +5,7 @@ import { rooms } from '../../realtime/rooms.js';
 import { insertChatNotifications } from '../../repositories/notifications.js';
 import { chatLink, oneLine, portalAudienceOf } from '../../commands/notifications/recipients.js';
 import { clientTeamStaff } from '../../repositories/projects.js';
+import { socketsIn } from '../../realtime/sockets-in.js';
 
 /**
  * "New chat message while you were away": after a chat message committed, the client's portal
@@ -25,7 +26,7 @@ export async function notifyChatPosted(io: AppServer, deps: AppDeps, e: DomainEv
     .executeTakeFirst();
   if (!message || message.deleted_at !== null) return [];
 
-  const inChannel = new Set((await io.in(rooms.channel(e.clientId)).fetchSockets()).map((s) => s.data.viewer.user.id));
+  const inChannel = new Set((await socketsIn(io, rooms.channel(e.clientId))).map((s) => s.data.viewer.user.id));
   const [portal, staff] = await Promise.all([portalAudienceOf(deps.db, e.clientId, 'chat'), clientTeamStaff(deps.db, e.clientId)]);
   const away = (list: { id: string }[]) => list.map((u) => u.id).filter((id) => id !== e.authorId && !inChannel.has(id));
   const kindOf = new Map<string, 'portal' | 'staff'>([
