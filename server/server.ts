@@ -111,6 +111,7 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
       }, graceMs);
       await done;
       clearTimeout(timer);
+      await realtime.closeAdapter();
     },
   };
 }

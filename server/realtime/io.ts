@@ -28,6 +28,8 @@ export interface Realtime {
   pump(): void;
   /** Several instances: close this instance's sockets whose session ended anywhere (null on one instance). */
   liveness: (() => Promise<number>) | null;
+  /** After the sockets closed: close the adapter's Redis connection (several instances). */
+  closeAdapter(): Promise<void>;
 }
 
 /**
@@ -39,6 +41,11 @@ export interface Realtime {
 export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime {
   const clientIp = clientIpFn(deps.config.trustProxy);
   const cluster = deps.redis !== null;
+  // The adapter's own connection: it queues while Redis is away, so what crosses instances is sent
+  // once Redis is back (the adapter's stream resumes where it was).
+  const adapterRedis = deps.redis?.duplicate({ disableOfflineQueue: false }) ?? null;
+  adapterRedis?.on('error', () => {}); // the commands connection logs Redis going away
+  adapterRedis?.connect().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'Redis adapter connection failed'));
   const io: AppServer = new Server(httpServer, {
     path: '/socket.io',
     serveClient: false,
@@ -48,10 +55,10 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     // to a person, presence, typing); it resumes after a Redis disconnection without losing
     // packets. Its client queues while Redis is away (ours fails fast). Connection-state recovery
     // stays off: it would restore the rooms and stale packets of sessions revoked meanwhile.
-    ...(deps.redis
+    ...(adapterRedis
       ? {
           transports: ['websocket' as const],
-          adapter: createAdapter(deps.redis.duplicate({ disableOfflineQueue: false }), {
+          adapter: createAdapter(adapterRedis, {
             streamName: 'debrief:socket.io',
             heartbeatInterval: 2000,
             heartbeatTimeout: 5000,
@@ -149,7 +156,14 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   });
   io.on('scope.changed', () => void scopeChanged().catch((err) => deps.logger.error({ err }, 'scope recheck failed')));
 
-  return { io, drain: feed.drain, feedPosition: feed.position, pump: feed.pump, liveness: cluster ? liveness : null };
+  return {
+    io,
+    drain: feed.drain,
+    feedPosition: feed.position,
+    pump: feed.pump,
+    liveness: cluster ? liveness : null,
+    closeAdapter: async () => void (await adapterRedis?.close().catch(() => {})),
+  };
 }
 
 /** Whether the user has a live connection on any instance (mail goes to people who are offline). */

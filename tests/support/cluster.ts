@@ -28,6 +28,8 @@ export interface Instance {
   /** Direct address of this instance (tests send PUBLIC_URL as Origin, as a browser behind the balancer does). */
   url: string;
   proc: Spawned;
+  /** Whether the test stopped it (else an exit is a crash). */
+  killed: boolean;
   /** `kill -9`: no shutdown, no goodbye to Redis or its sockets. */
   kill9(): Promise<void>;
   /** SIGTERM and wait for the exit code. */
@@ -81,6 +83,12 @@ export async function startCluster(extraEnv: Record<string, string> = {}): Promi
   const pool = new pg.Pool({ connectionString: pgc.url(), max: 2 });
   const stop = async () => {
     haproxy?.kill('SIGKILL');
+    // An instance that died by itself: say why (its last output), or the failure would be silent.
+    for (const i of instances)
+      if (!i.killed && (i.proc.child.exitCode !== null || i.proc.child.signalCode !== null))
+        process.stderr.write(
+          `instance ${i.name} exited by itself (${i.proc.child.exitCode ?? i.proc.child.signalCode}):\n${[...i.proc.stdout.slice(-20), ...i.proc.stderr].join('\n')}\n`,
+        );
     await Promise.all(instances.map((i) => i.kill9()));
     redis?.remove();
     await pool.end().catch(() => {});
@@ -118,17 +126,21 @@ export async function startCluster(extraEnv: Record<string, string> = {}): Promi
         port,
         url: `http://127.0.0.1:${port}`,
         proc: null as unknown as Spawned,
+        killed: false,
         async kill9() {
+          inst.killed = true;
           if (inst.proc.child.exitCode === null && inst.proc.child.signalCode === null) {
             inst.proc.child.kill('SIGKILL');
             await inst.proc.exited;
           }
         },
         async stop() {
+          inst.killed = true;
           inst.proc.child.kill('SIGTERM');
           return inst.proc.exited;
         },
         async start() {
+          inst.killed = false;
           inst.proc = spawnServer({ ...env, PORT: String(port), DATA_DIR: dataDir });
           await inst.proc.waitForLog((l) => l.msg === 'Debrief is listening', 30_000);
         },
