@@ -150,7 +150,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     await a.server.close(1000);
     a.deps.mailer.stop();
     // destroy, not close: close waits for the answers to commands sent, and a test may have frozen Redis.
-    a.deps.redis?.destroy();
+    if (a.deps.redis?.isOpen) a.deps.redis.destroy();
     await a.db.destroy();
   };
   const app: TestApp = {
