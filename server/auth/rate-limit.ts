@@ -37,7 +37,14 @@ export function createLimiter(deps: { redis: Redis | null; clock: () => number }
   const duration = Math.max(1, Math.ceil(spec.burst / spec.perSecond));
   const shared = new RLWrapperTimeouts({
     // rejectIfRedisNotReady: while the client is reconnecting, the insurance answers without a try.
-    limiter: new RateLimiterRedis({ storeClient: deps.redis, useRedisPackage: true, rejectIfRedisNotReady: true, keyPrefix: `limit:${spec.name}`, points, duration }),
+    limiter: new RateLimiterRedis({
+      storeClient: deps.redis,
+      useRedisPackage: true,
+      rejectIfRedisNotReady: true,
+      keyPrefix: `limit:${spec.name}`,
+      points,
+      duration,
+    }),
     timeoutMs: REDIS_WAIT_MS,
     insuranceLimiter: new RateLimiterMemory({ points, duration }),
   });

@@ -13,7 +13,7 @@ export interface SocketCounter {
 }
 
 /** How often an instance says it is alive, and how long that holds: a dead instance's sockets stop counting within `ttlMs`. */
-export interface Heartbeat {
+interface Heartbeat {
   everyMs: number;
   ttlMs: number;
 }

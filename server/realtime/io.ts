@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import { socketViewer, type AppServer, type AppSocket, type SocketData } from './socket-types.js';
+import { socketViewer, type AppServer, type SocketData } from './socket-types.js';
 import type { AppDeps } from '../context.js';
 import { viewerFromCookie } from '../middleware/authenticate.js';
 import { rooms } from './rooms.js';
