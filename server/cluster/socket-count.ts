@@ -123,7 +123,7 @@ export function createSocketCounter(deps: { redis: Redis | null; config: { socke
   const heartbeat = async () => {
     try {
       // GET: no previous value means the others took this instance for dead (its fields may be gone).
-      const before = await bounded(() => redis.set(ALIVE + instance, '1', { PX: beat.ttlMs, GET: true }));
+      const before = await bounded(() => redis.set(ALIVE + instance, '1', { expiration: { type: 'PX', value: beat.ttlMs }, GET: true }));
       if (before === null) for (const u of local.keys()) stale.add(u);
       warned = false;
     } catch {
