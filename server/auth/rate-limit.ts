@@ -1,16 +1,77 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import type { Db } from '../../db/client.js';
+import type { Redis } from '../cluster/redis.js';
 import { blockThrottle, countThrottleFailure, deleteThrottle, findThrottle } from '../repositories/auth-throttle.js';
+
+/** A limiter's answer: go ahead, or how many seconds until there is enough budget again (Retry-After). */
+export type LimitAnswer = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+/** A rate limit by key (an address, a user id): the one shape every limit of the app has. */
+export interface Limiter {
+  /** Spend `cost` (default 1) from the key's budget, or say how long until there is enough. Never rejects for Redis. */
+  take(key: string, cost?: number): Promise<LimitAnswer>;
+}
+
+/** How long a shared limit waits for Redis before the in-memory insurance answers instead. */
+const REDIS_WAIT_MS = 250;
+
+/**
+ * A limit of `burst` at once and `perSecond` sustained, per key, named `name` (its Redis key prefix).
+ *
+ * One instance (`redis` null): the exact token bucket below, on the app's clock.
+ *
+ * Several instances: one budget for all of them in Redis (rate-limiter-flexible's RateLimiterRedis,
+ * a fixed window). The bucket maps to `burst` points per window of `ceil(burst / perSecond)` s: the
+ * same burst, and a sustained rate of at most `perSecond`; the window starts at a key's first take
+ * and its whole budget comes back when it ends (so across one window's end up to 2 × burst may pass
+ * in a short time, which a bucket would smooth). When Redis does not answer within REDIS_WAIT_MS
+ * (down, reconnecting, or hung), an in-memory limiter of the same size answers at once: while
+ * Redis is away each instance counts on its own, so the limit is per instance for that time.
+ */
+export function createLimiter(deps: { redis: Redis | null; clock: () => number }, spec: { name: string; burst: number; perSecond: number }): Limiter {
+  if (!deps.redis) {
+    const bucket = tokenBucket(spec.burst, spec.perSecond, deps.clock);
+    return { take: async (key, cost) => bucket.take(key, cost) };
+  }
+  const points = spec.burst;
+  const duration = Math.max(1, Math.ceil(spec.burst / spec.perSecond));
+  const shared = new RLWrapperTimeouts({
+    // rejectIfRedisNotReady: while the client is reconnecting, the insurance answers without a try.
+    limiter: new RateLimiterRedis({
+      storeClient: deps.redis,
+      useRedisPackage: true,
+      rejectIfRedisNotReady: true,
+      keyPrefix: `limit:${spec.name}`,
+      points,
+      duration,
+    }),
+    timeoutMs: REDIS_WAIT_MS,
+    insuranceLimiter: new RateLimiterMemory({ points, duration }),
+  });
+  return {
+    async take(key, cost = 1) {
+      try {
+        await shared.consume(key, cost);
+        return { ok: true };
+      } catch (refused) {
+        // A RateLimiterRes is "over the limit"; anything else is a bug, not Redis (the insurance took that).
+        if (!(refused instanceof RateLimiterRes)) throw refused;
+        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(refused.msBeforeNext / 1000)) };
+      }
+    },
+  };
+}
 
 /**
  * A token bucket per key (for example per IP): `capacity` requests at once, refilled at
- * `perSecond`. In memory: it smooths bursts on this instance; per-account limits that must
- * hold across instances live in the database (below).
+ * `perSecond`. In memory, on one instance (`createLimiter` shares limits across instances);
+ * per-account limits live in the database (below).
  */
 export function tokenBucket(capacity: number, perSecond: number, clock: () => number) {
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
     /** Take `cost` tokens, or say how many seconds until there will be enough. */
-    take(key: string, cost = 1): { ok: true } | { ok: false; retryAfterSeconds: number } {
+    take(key: string, cost = 1): LimitAnswer {
       const now = clock();
       const b = buckets.get(key) ?? { tokens: capacity, at: now };
       b.tokens = Math.min(capacity, b.tokens + ((now - b.at) / 1000) * perSecond);

@@ -40,7 +40,7 @@ export async function connectRedis(url: string, logger: Logger, waitMs: number):
     await Promise.race([client.connect(), deadline]);
   } catch (err) {
     client.destroy();
-    throw new Error(`Cannot reach ${where} (REDIS_URL): ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`Cannot reach ${where} (REDIS_URL): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   return client;
 }

@@ -7,6 +7,7 @@ import { AppError, badRequest, knownError, unauthenticated } from '../errors.js'
 import type { Viewer } from '../auth/session.js';
 import { parseInput } from '../validate.js';
 import type { AppSocket } from './socket-types.js';
+import type { Limiter } from '../auth/rate-limit.js';
 import { holdWrites } from './coalesce.js';
 import type { Turn } from '../services/group-commit.js';
 
@@ -17,10 +18,6 @@ import type { Turn } from '../services/group-commit.js';
  * back through the ack as `{ ok: true, ... }` or `{ ok: false, error }` with the HTTP API's error
  * codes. Nothing a client sends can throw past this wrapper.
  */
-
-export interface Limiter {
-  take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number };
-}
 
 /**
  * The viewer each event's handler runs as, by the event's ack (one per event): the guard
@@ -101,7 +98,7 @@ export function handler<E extends RequestEvent, S extends z.ZodType<Requests[E][
       if (!viewer) throw unauthenticated(); // never: the guard validates every event of ours first
       const input = parseInput(schema, args[0]);
       if (limiter) {
-        const t = limiter.take(viewer.user.id);
+        const t = await limiter.take(viewer.user.id);
         if (!t.ok) throw new AppError(429, 'rate_limited', 'You are sending too fast. Please wait a moment.', { retryAfterSeconds: t.retryAfterSeconds });
       }
       const answer = { ok: true, ...(await run(input, socketContext(this, viewer, turn), this)) } as Ack<R>;

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import { socketViewer, type AppServer, type AppSocket, type SocketData } from './socket-types.js';
+import { socketViewer, type AppServer, type SocketData } from './socket-types.js';
 import type { AppDeps } from '../context.js';
 import { viewerFromCookie } from '../middleware/authenticate.js';
 import { rooms } from './rooms.js';
@@ -14,6 +14,7 @@ import { guardSocket, recheckSocket } from './guard.js';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { closeEndedSessions } from './liveness.js';
 import { socketsIn } from './sockets-in.js';
+import { createSocketCounter } from '../cluster/socket-count.js';
 
 /** The largest socket message accepted (OWASP's WebSocket guidance; files go over HTTP). */
 const MAX_SOCKET_PAYLOAD = 64 * 1024;
@@ -36,7 +37,8 @@ export interface Realtime {
  * Socket.IO on the same HTTP server at /socket.io. The handshake is authenticated from the
  * same cookie by the same validator as HTTP (second factor done), and its Origin must equal
  * PUBLIC_URL exactly: CORS does not protect WebSockets, so this check is what stops a
- * cross-site page from riding the cookie. One user may hold SOCKETS_PER_USER connections.
+ * cross-site page from riding the cookie. One user may hold SOCKETS_PER_USER connections (across
+ * every instance when there are several: cluster/socket-count.ts).
  */
 export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime {
   const clientIp = clientIpFn(deps.config.trustProxy);
@@ -69,7 +71,8 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
       callback(null, req.headers.origin === deps.config.publicUrl);
     },
   });
-  const perUser = new Map<string, number>();
+  const perUser = createSocketCounter(deps);
+  httpServer.once('close', () => perUser.stop());
 
   io.use(async (socket, next) => {
     try {
@@ -77,7 +80,16 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
       // Connecting is not activity (a page held open reconnects by itself); the page load that opened it was.
       const { viewer } = await viewerFromCookie(deps, socket.request.headers.cookie, ip, false);
       if (!viewer || !viewer.session.mfa_verified) return next(new Error('unauthenticated'));
-      if ((perUser.get(viewer.user.id) ?? 0) >= deps.config.socketsPerUser) return next(new Error('too_many_connections'));
+      if (!(await perUser.acquire(viewer.user.id))) return next(new Error('too_many_connections'));
+      // Counted from here: released once, when the socket disconnects or when its connection
+      // closes before it was ever connected (then Socket.IO emits no disconnect).
+      let counted = true;
+      const release = () => {
+        if (counted) void perUser.release(viewer.user.id);
+        counted = false;
+      };
+      socket.once('disconnect', release);
+      socket.conn.once('close', release);
       socket.data = { viewer: socketViewer(viewer), ip: ip ?? null } satisfies SocketData;
       next();
     } catch (err) {
@@ -96,17 +108,9 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   // its connection and rooms, not a closure per event.
   const handlers = [...feed.handlers, ...presence.handlers, ...chatHandlers(deps), ...commentHandlers(deps)];
   const handled = new Set<string>(handlers.map((h) => h.event));
-  function gone(this: AppSocket): void {
-    const id = this.data.viewer.user.id;
-    const n = (perUser.get(id) ?? 1) - 1;
-    if (n > 0) perUser.set(id, n);
-    else perUser.delete(id);
-  }
 
   io.on('connection', (socket) => {
     const { user, session } = socket.data.viewer;
-    perUser.set(user.id, (perUser.get(user.id) ?? 0) + 1);
-    socket.on('disconnect', gone);
     socket.on('disconnect', presence.gone);
     void socket.join([rooms.user(user.id), rooms.session(session.id)]);
     guardSocket(deps, socket, handled);

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../context.js';
 import { PresenceJoinInput, TypingInput, type PresenceMember, type PresenceTarget } from '../contracts/realtime.js';
 import { badRequest, notFound } from '../errors.js';
-import { tokenBucket } from '../auth/rate-limit.js';
+import { createLimiter } from '../auth/rate-limit.js';
 import { handler } from './ack.js';
 import type { AppServer, AppSocket } from './socket-types.js';
 import { rooms } from './rooms.js';
@@ -23,7 +23,7 @@ const memberOf = (s: { data: AppSocket['data'] }): PresenceMember => {
 };
 
 export function createPresence(io: AppServer, deps: AppDeps) {
-  const typingLimit = tokenBucket(5, 2, deps.clock);
+  const typingLimit = createLimiter(deps, { name: 'typing', burst: 5, perSecond: 2 });
   /** The presence rooms each socket of this instance joined (by socket id). */
   const joinedBy = new Map<string, Map<string, PresenceTarget>>();
 

@@ -1,7 +1,7 @@
 import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
-import { tokenBucket } from '../auth/rate-limit.js';
+import { createLimiter } from '../auth/rate-limit.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
 import { login } from '../commands/account/login.js';
@@ -20,11 +20,11 @@ import { mfaStatus, securitySettings } from '../queries/account.js';
  */
 export function authRouter(deps: AppDeps): Router {
   const r = Router();
-  // Per address: a burst of 30 attempts, then one every 2 s (per-account back-off is in the database).
-  const perIp = tokenBucket(30, 0.5, deps.clock);
+  // Per address, across instances: a burst of 30 attempts, then one every 2 s (per-account back-off is in the database).
+  const perIp = createLimiter(deps, { name: 'login-ip', burst: 30, perSecond: 0.5 });
 
   serve(r, 'POST /auth/login', async ({ req, res, input }) => {
-    const turn = perIp.take(req.ip ?? 'unknown');
+    const turn = await perIp.take(req.ip ?? 'unknown');
     const { result, session } = await login(deps, originContextOf(req), input(), turn);
     setSessionCookie(res, deps.config, session);
     return result;

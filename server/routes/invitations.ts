@@ -2,7 +2,7 @@ import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { rateLimited } from '../errors.js';
-import { tokenBucket } from '../auth/rate-limit.js';
+import { createLimiter } from '../auth/rate-limit.js';
 import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
 import { acceptInvitation } from '../commands/account/accept-invitation.js';
 import { invitationPreview } from '../queries/account.js';
@@ -11,19 +11,19 @@ import { invitationPreview } from '../queries/account.js';
 export function invitationsRouter(deps: AppDeps): Router {
   const r = Router();
   // Links carry 160 bits, so guessing is hopeless; the bucket only keeps a flood of argon2 hashes off the CPU.
-  const perIp = tokenBucket(60, 1, deps.clock);
-  const throttle = (ip: string | undefined) => {
-    const t = perIp.take(`invite:${ip ?? 'unknown'}`);
+  const perIp = createLimiter(deps, { name: 'invite-ip', burst: 60, perSecond: 1 });
+  const throttle = async (ip: string | undefined) => {
+    const t = await perIp.take(`invite:${ip ?? 'unknown'}`);
     if (!t.ok) throw rateLimited(t.retryAfterSeconds);
   };
 
   serve(r, 'GET /invitations/:token', async ({ req }) => {
-    throttle(req.ip);
+    await throttle(req.ip);
     return await invitationPreview(deps, req.params.token);
   });
 
   serve(r, 'POST /invitations/accept', async ({ req, res, input }) => {
-    throttle(req.ip);
+    await throttle(req.ip);
     const { result, session } = await acceptInvitation(deps, originContextOf(req), input());
     setSessionCookie(res, deps.config, session);
     return result;

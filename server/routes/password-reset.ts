@@ -2,7 +2,7 @@ import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { rateLimited } from '../errors.js';
-import { tokenBucket } from '../auth/rate-limit.js';
+import { createLimiter } from '../auth/rate-limit.js';
 import { originContextOf } from '../middleware/origin-context.js';
 import { RESET_REQUESTED_MESSAGE } from '../contracts/profile.js';
 import { requestPasswordReset } from '../commands/account/request-password-reset.js';
@@ -17,11 +17,11 @@ import { resetLinkPreview } from '../queries/account.js';
  */
 export function passwordResetRouter(deps: AppDeps): Router {
   const r = Router();
-  // Per address: 10 at once, then one a minute. Per-email limits are in takeResetQuota.
-  const perIp = tokenBucket(10, 1 / 60, deps.clock);
+  // Per address, across instances: 10 at once, then one a minute. Per-email limits are in takeResetQuota.
+  const perIp = createLimiter(deps, { name: 'reset-ip', burst: 10, perSecond: 1 / 60 });
 
   serve(r, 'POST /auth/password-reset', async ({ req, input }) => {
-    const ip = perIp.take(req.ip ?? 'unknown');
+    const ip = await perIp.take(req.ip ?? 'unknown');
     if (!ip.ok) throw rateLimited(ip.retryAfterSeconds, 'Too many requests from your network. Please wait and try again.');
     const { email } = input();
     await requestPasswordReset(deps, originContextOf(req), email);

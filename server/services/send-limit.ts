@@ -1,26 +1,26 @@
 import type { AppDeps } from '../context.js';
 import { AppError } from '../errors.js';
-import { tokenBucket } from '../auth/rate-limit.js';
+import { createLimiter, type Limiter } from '../auth/rate-limit.js';
 
-type Bucket = ReturnType<typeof tokenBucket>;
-const buckets = new WeakMap<AppDeps, Bucket>();
+const limiters = new WeakMap<AppDeps, Limiter>();
 
 /**
  * The per-user budget for chat messages and comments, shared by every way of sending (HTTP and
- * socket) on this instance: MESSAGE_BURST at once, MESSAGE_RATE_PER_MINUTE sustained.
+ * socket) and, with several instances, by all of them: MESSAGE_BURST at once,
+ * MESSAGE_RATE_PER_MINUTE sustained.
  */
-function sendLimiter(deps: AppDeps): Bucket {
-  let b = buckets.get(deps);
-  if (!b) {
-    b = tokenBucket(deps.config.messageBurst, deps.config.messageRatePerMinute / 60, deps.clock);
-    buckets.set(deps, b);
+function sendLimiter(deps: AppDeps): Limiter {
+  let l = limiters.get(deps);
+  if (!l) {
+    l = createLimiter(deps, { name: 'send', burst: deps.config.messageBurst, perSecond: deps.config.messageRatePerMinute / 60 });
+    limiters.set(deps, l);
   }
-  return b;
+  return l;
 }
 
 /** Take one send from the user's budget or throw 429 `rate_limited` (nothing is written). */
-export function takeSend(deps: AppDeps, userId: string): void {
-  const t = sendLimiter(deps).take(userId);
+export async function takeSend(deps: AppDeps, userId: string): Promise<void> {
+  const t = await sendLimiter(deps).take(userId);
   if (!t.ok)
     throw new AppError(
       429,

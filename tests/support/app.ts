@@ -14,6 +14,7 @@ import { migrateToLatest } from '../../db/migrate.js';
 import { buildDeps } from '../../server/deps.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { AppDeps } from '../../server/context.js';
+import { connectRedis } from '../../server/cluster/redis.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const CLIENT_DIR = path.join(ROOT, 'dist', 'client');
@@ -139,13 +140,17 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     const { db, sqlite } =
       config.database.kind === 'sqlite' ? openDatabase(config.database.file) : { db: connectDatabase(config.database).db, sqlite: NO_SQLITE };
     await migrateToLatest(db);
-    const deps: AppDeps = await buildDeps({ db, config, logger, clock });
+    // Several-instances mode (REDIS_URL), connected as server/main.ts does.
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger, config.databaseWaitMs) : null;
+    const deps: AppDeps = await buildDeps({ db, config, logger, clock, redis });
     const server = await startServer(deps, CLIENT_DIR);
     return { db, sqlite, deps, server };
   };
   const stop = async (a: TestApp) => {
     await a.server.close(1000);
     a.deps.mailer.stop();
+    // destroy, not close: close waits for the answers to commands sent, and a test may have frozen Redis.
+    if (a.deps.redis?.isOpen) a.deps.redis.destroy();
     await a.db.destroy();
   };
   const app: TestApp = {

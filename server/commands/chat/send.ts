@@ -35,7 +35,7 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
   // A retry after a lost ack answers with the message already made, without spending the budget.
   const known = await findByClientMessageId(deps.db, user.id, input.clientMessageId);
   if (known) return { message: await presentOne(deps, reusable(known, client.id).id, profile), created: false };
-  takeSend(deps, user.id);
+  await takeSend(deps, user.id);
 
   const body = input.body.trim();
   const attachmentIds = [...new Set(input.attachmentIds ?? [])];

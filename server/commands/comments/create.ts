@@ -35,7 +35,7 @@ export async function createComment(
   // A retry of a send that already committed answers with the original, and spends no budget.
   const before = await findByClientMessageId(deps.db, user.id, input.clientMessageId);
   if (before) return replay(deps, before.finding_id, finding.id, before.id, profile);
-  takeSend(deps, user.id);
+  await takeSend(deps, user.id);
 
   const now = deps.clock();
   const id = randomUUID();
