@@ -146,6 +146,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const stop = async (a: TestApp) => {
     await a.server.close(1000);
     a.deps.mailer.stop();
+    await a.deps.setup.stop();
     await a.db.destroy();
   };
   const app: TestApp = {
@@ -169,9 +170,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return app;
 }
 
-/** The setup code the app printed to its log at start. */
+/** The setup code the app printed to its log at start (the latest: a restart before setup issues a fresh one). */
 export function setupCodeFromLogs(app: TestApp): string {
-  const line = app.logs.find((l) => typeof l.setupCode === 'string');
+  const line = app.logs.findLast((l) => typeof l.setupCode === 'string');
   if (!line) throw new Error('no setup code in the log');
   return line.setupCode as string;
 }
