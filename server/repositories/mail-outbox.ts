@@ -35,7 +35,7 @@ export async function releaseExpiredLeases(db: Db, now: number): Promise<number>
  * with the lease `leaseUntil`, and no other mailer takes them until it ends. On PostgreSQL several
  * instances claim at once: FOR UPDATE SKIP LOCKED makes each skip the rows another is claiming
  * (instead of waiting for them, then finding them taken); the outer UPDATE sets exactly the rows
- * locked. SQLite has one writer at a time, and one statement is atomic. Oldest first.
+ * locked (and still pending). SQLite has one writer at a time, and one statement is atomic. Oldest first.
  */
 export async function claimDueMail(db: Db, now: number, leaseUntil: number, limit: number): Promise<MailRow[]> {
   const due = db
@@ -46,7 +46,13 @@ export async function claimDueMail(db: Db, now: number, leaseUntil: number, limi
     .orderBy('id')
     .limit(limit)
     .$if(dialectOf(db) === 'postgres', (q) => q.forUpdate().skipLocked());
-  const rows = await db.updateTable('mail_outbox').set({ status: 'sending', lease_until: leaseUntil }).where('id', 'in', due).returningAll().execute();
+  const rows = await db
+    .updateTable('mail_outbox')
+    .set({ status: 'sending', lease_until: leaseUntil })
+    .where('id', 'in', due)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .execute();
   return rows.sort((a, b) => a.id - b.id);
 }
 
