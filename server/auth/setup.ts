@@ -13,7 +13,7 @@ const group = (s: string) => s.match(/.{1,5}/g)!.join('-');
 const normal = (code: string) => code.trim().toLowerCase();
 
 /** How long the issuing instance holds its code without renewing it; it renews it four times as often. */
-export const SETUP_CODE_HOLD_MS = 2 * 60_000;
+const SETUP_CODE_HOLD_MS = 2 * 60_000;
 
 /** What the setup gate is built from (a slice of the app's deps). */
 export interface SetupGateDeps {

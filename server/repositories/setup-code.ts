@@ -15,9 +15,7 @@ export async function issueSetupCode(db: Db, codeHash: string, now: number, held
   const row = await db
     .insertInto('setup_code')
     .values({ id: 1, code_hash: codeHash, issued_at: now, held_until: heldUntil })
-    .onConflict((oc) =>
-      oc.column('id').doUpdateSet({ code_hash: codeHash, issued_at: now, held_until: heldUntil }).where('setup_code.held_until', '<', now),
-    )
+    .onConflict((oc) => oc.column('id').doUpdateSet({ code_hash: codeHash, issued_at: now, held_until: heldUntil }).where('setup_code.held_until', '<', now))
     .returning('id')
     .executeTakeFirst();
   return !!row;

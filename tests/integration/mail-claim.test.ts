@@ -103,7 +103,10 @@ describe.each(DATABASES)('the mail outbox on %s', (database) => {
     expect(await releaseExpiredLeases(db(), Date.now())).toBe(1);
     expect(await db().selectFrom('mail_outbox').select(['status', 'lease_until']).executeTakeFirst()).toEqual({ status: 'pending', lease_until: null });
 
-    await db().updateTable('mail_outbox').set({ status: 'sending', lease_until: Date.now() - 1 }).execute();
+    await db()
+      .updateTable('mail_outbox')
+      .set({ status: 'sending', lease_until: Date.now() - 1 })
+      .execute();
     await Promise.all(mailers.map((m) => m.deliverDue()));
     await Promise.all(mailers.map((m) => m.deliverDue()));
     expect(deliveries()).toEqual(new Map([['orphan', 1]]));
