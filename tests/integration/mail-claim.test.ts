@@ -113,6 +113,27 @@ describe.each(DATABASES)('the mail outbox on %s', (database) => {
     expect(await statuses()).toEqual(['sent']);
   });
 
+  it('a mailer starts no send late in its lease: the mails not yet tried go back to pending', async () => {
+    await queue(['early', 'late-1', 'late-2']);
+    // Each reading of this mailer's clock is a minute later: by its second mail, under 3 of the 5 minutes are left.
+    let ticks = 0;
+    const base = Date.now();
+    const config = loadConfig({ DATA_DIR: dir, SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
+    const slow = createMailer({ db: db(), config, logger: createLogger('silent'), clock: () => base + 60_000 * ticks++ });
+    try {
+      await slow.deliverDue();
+    } finally {
+      slow.stop();
+    }
+    expect([...deliveries().keys()]).toEqual(['early']);
+    const rows = await db().selectFrom('mail_outbox').select(['subject', 'status', 'lease_until']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { subject: 'early', status: 'sent', lease_until: null },
+      { subject: 'late-1', status: 'pending', lease_until: null },
+      { subject: 'late-2', status: 'pending', lease_until: null },
+    ]);
+  });
+
   it('a mail whose lease still runs is left to the mailer that holds it', async () => {
     const lease = Date.now() + MAIL_LEASE_MS;
     await queue(['held'], { status: 'sending', lease_until: lease });
