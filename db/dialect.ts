@@ -39,6 +39,22 @@ export async function lockEventLog(trx: Kysely<any>): Promise<void> {
 /** Transactions that hold the lock (a Kysely transaction object lives as long as its transaction). */
 const locked = new WeakSet<object>();
 
+/** The periodic jobs that run on one instance at a time, each with its own advisory lock key (distinct from EVENT_LOG_LOCK). */
+const JOB_LOCKS = { 'prune-events': 4_2_0_2_0, 'prune-pending-attachments': 4_2_0_2_1 } as const;
+export type JobLock = keyof typeof JOB_LOCKS;
+
+/**
+ * Take the job's transaction-scoped lock if nobody holds it, without waiting: true when this
+ * transaction may do the job, false when another instance is doing it right now (skip; the next
+ * round will catch up). Held until the transaction ends. SQLite runs one writer at a time: always true.
+ */
+export async function tryJobLock(trx: Kysely<any>, job: JobLock): Promise<boolean> {
+  if (dialectOf(trx) !== 'postgres') return true;
+  if (!trx.isTransaction) throw new Error('a job lock is taken only inside a transaction');
+  const { rows } = await sql<{ granted: boolean }>`select pg_try_advisory_xact_lock(${sql.lit(JOB_LOCKS[job])}) as granted`.execute(trx);
+  return rows[0]!.granted;
+}
+
 /** Tables whose rows a transaction may lock (uuid-keyed parents of read-modify-write steps). */
 export type LockableTable = 'projects' | 'findings' | 'users' | 'clients' | 'evidence';
 

@@ -22,6 +22,7 @@ export interface Database {
   recovery_codes: RecoveryCodeTable;
   auth_throttle: AuthThrottleTable;
   mail_outbox: MailOutboxTable;
+  setup_code: SetupCodeTable;
   projects: ProjectTable;
   project_team: ProjectTeamTable;
   client_staff: ClientStaffTable;
@@ -182,7 +183,8 @@ export interface AuthThrottleTable {
   updated_at: number;
 }
 
-type MailStatus = 'pending' | 'sent' | 'stored' | 'failed';
+/** `sending`: claimed by one mailer until `lease_until` (see server/services/mailer.ts). */
+type MailStatus = 'pending' | 'sending' | 'sent' | 'stored' | 'failed';
 
 export interface MailOutboxTable {
   id: Generated<number>;
@@ -197,6 +199,19 @@ export interface MailOutboxTable {
   next_attempt_at: number;
   created_at: number;
   sent_at: number | null;
+  /** While `sending`: until when the mailer that claimed it holds it; past that, it is pending again. */
+  lease_until: number | null;
+}
+
+/** The one first-run setup code issued by an instance (hash only); deleted by setup (server/auth/setup.ts). */
+export interface SetupCodeTable {
+  /** Always 1: one code at most. */
+  id: number;
+  /** SHA-256 of the code, lower-case hex. */
+  code_hash: string;
+  issued_at: number;
+  /** The issuing instance renews this while it runs; a code held by nobody is replaced at the next start. */
+  held_until: number;
 }
 
 export type InvitationRow = Selectable<InvitationTable>;

@@ -73,7 +73,7 @@ const redisUrl = z
   .optional();
 
 /** Variables whose values may hold a password or key: never printed, not even when invalid. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'SECRET_KEY', 'REDIS_URL']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'SECRET_KEY', 'REDIS_URL', 'SETUP_CODE']);
 
 const schema = z.object({
   PORT: int(0, 65535).default(3000),
@@ -105,6 +105,10 @@ const schema = z.object({
   SECRET_KEY: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 random bytes), e.g. from `openssl rand -hex 32`')
+    .optional(),
+  SETUP_CODE: z
+    .string()
+    .refine((v) => v.trim().length >= 20, 'at least 20 characters (a secret of your own, e.g. from `openssl rand -hex 16`)')
     .optional(),
 });
 
@@ -151,6 +155,8 @@ export type Config = {
   /** Key for secrets at rest (TOTP): SECRET_KEY if set, else a key file created in the data folder. */
   secretKeyHex: string | undefined;
   secretKeyFile: string;
+  /** SETUP_CODE: the first-run setup code chosen by the operator (never logged); unset, an instance issues one (server/auth/setup.ts). */
+  setupCode: string | undefined;
 };
 
 /** A configuration value that cannot be used; its message is the one line printed at start-up. */
@@ -208,5 +214,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     writeBatchMax: e.WRITE_BATCH_MAX,
     secretKeyHex: e.SECRET_KEY?.toLowerCase(),
     secretKeyFile: path.join(dataDir, 'secret.key'),
+    setupCode: e.SETUP_CODE,
   };
 }

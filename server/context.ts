@@ -24,14 +24,16 @@ export interface AppDeps {
   redis: Redis | null;
 }
 
-/** Holds the one-time first-run code while no staff account exists. */
+/** The one-time first-run code, one for the whole cluster (server/auth/setup.ts). */
 export interface SetupGate {
-  /** Whether setup is still open (no staff account yet). */
+  /** Whether setup is still open (no staff account yet, on any instance). */
   isOpen(): Promise<boolean>;
-  /** Compare a presented code in constant time. */
-  codeMatches(code: string): boolean;
-  /** Void the code once the first admin exists. */
-  close(): void;
+  /** Compare a presented code in constant time with the cluster's code (SETUP_CODE, or the stored one). */
+  codeMatches(code: string): Promise<boolean>;
+  /** Inside the transaction that creates the first admin: void the code on every instance; false when it is no longer the code (used meanwhile). */
+  consume(trx: Db, code: string): Promise<boolean>;
+  /** At shutdown, before the database closes: let go of a code this instance issued (the next start issues a fresh one). */
+  stop(): Promise<void>;
 }
 
 declare global {

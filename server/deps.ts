@@ -11,7 +11,7 @@ import type { Redis } from './cluster/redis.js';
 /** Wire the app's collaborators once, the same way for `npm start` and for tests. */
 export async function buildDeps(base: { db: Db; config: Config; logger: Logger; clock: () => number; redis?: Redis | null }): Promise<AppDeps> {
   const bus = createBus(base.logger);
-  const setup = await createSetupGate(base.db, base.logger);
+  const setup = await createSetupGate(base);
   const mailer = createMailer(base);
   bus.on('mail.queued', () => mailer.deliverDue());
   const writes = createWriteQueue(base.db, bus, base.logger, base.config.writeBatchMax);

@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await server.close(config.shutdownGraceMs);
     deps.mailer.stop();
+    await deps.setup.stop();
     await redis?.close().catch(() => {});
     await database.close();
     logger.info('stopped');

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as baseline from './2026-12-03T1400_baseline.js';
 import * as chatUnreadOnce from '../migrations/2026-12-03T2100_chat-unread-once.js';
+import * as jobsOnce from '../migrations/2026-12-05T1000_jobs-once.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -10,4 +11,5 @@ import * as chatUnreadOnce from '../migrations/2026-12-03T2100_chat-unread-once.
 export const pgMigrations: Record<string, Migration> = {
   '2026-12-03T1400_baseline': baseline,
   '2026-12-03T2100_chat-unread-once': chatUnreadOnce,
+  '2026-12-05T1000_jobs-once': jobsOnce,
 };

@@ -8,6 +8,7 @@ import * as staffScope from './2026-12-03T1000_staff-scope.js';
 import * as pageIndexes from './2026-12-03T1200_page-indexes.js';
 import * as historyClient from './2026-12-03T1400_history-client.js';
 import * as chatUnreadOnce from './2026-12-03T2100_chat-unread-once.js';
+import * as jobsOnce from './2026-12-05T1000_jobs-once.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1200_page-indexes': pageIndexes,
   '2026-12-03T1400_history-client': historyClient,
   '2026-12-03T2100_chat-unread-once': chatUnreadOnce,
+  '2026-12-05T1000_jobs-once': jobsOnce,
 };

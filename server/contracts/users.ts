@@ -74,7 +74,8 @@ export interface OutboxMailDTO {
   to: string;
   subject: string;
   kind: string;
-  status: 'pending' | 'sent' | 'stored' | 'failed';
+  /** `sending`: one instance's mailer has it in hand right now (a few seconds; back to pending if that instance stops). */
+  status: 'pending' | 'sending' | 'sent' | 'stored' | 'failed';
   createdAt: number;
   sentAt: number | null;
   lastError: string | null;

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ClientEventRow, Database } from '../../db/schema.js';
 import type { FeedEventType } from '../contracts/realtime.js';
 import { isPublished } from '../policies/access.js';
-import { greatest, lockEventLog } from '../../db/dialect.js';
+import { greatest, lockEventLog, tryJobLock } from '../../db/dialect.js';
 
 type Db = Kysely<Database>;
 
@@ -77,9 +77,13 @@ export async function eventFloor(db: Db): Promise<number> {
   return row?.event_floor ?? 0;
 }
 
-/** Drop events older than `before` (ms) and raise the floor to the highest dropped position. */
-export async function pruneEvents(db: Db, before: number): Promise<number> {
+/**
+ * Drop events older than `before` (ms) and raise the floor to the highest dropped position.
+ * One instance at a time: null when another is pruning now (it does the same work; skip).
+ */
+export async function pruneEvents(db: Db, before: number): Promise<number | null> {
   return db.transaction().execute(async (trx) => {
+    if (!(await tryJobLock(trx, 'prune-events'))) return null;
     const top = await trx
       .selectFrom('client_events')
       .select((eb) => eb.fn.max('position').as('p'))

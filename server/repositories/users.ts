@@ -130,16 +130,3 @@ export async function advanceTotpStep(db: Db, userId: string, step: number): Pro
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
-
-/** How many staff accounts exist (first-run setup is open while there are none). */
-export async function countStaff(db: Db): Promise<number> {
-  return Number(
-    (
-      await db
-        .selectFrom('users')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('kind', '=', 'staff')
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
-}

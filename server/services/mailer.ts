@@ -1,10 +1,10 @@
 import nodemailer from 'nodemailer';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { Database, MailRow } from '../../db/schema.js';
 import type { Db } from '../../db/client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { insertMail } from '../repositories/mail-outbox.js';
+import { claimDueMail, finishMail, giveBack, insertMail, releaseExpiredLeases } from '../repositories/mail-outbox.js';
 
 export interface Mail {
   to: string;
@@ -35,6 +35,14 @@ export async function queueMail(db: Kysely<Database> | Transaction<Database>, ma
 const MAX_ATTEMPTS = 8;
 /** Mails that carry a live secret link: once delivered by SMTP, their body is not kept. */
 const SECRET_KINDS = new Set(['invitation', 'password_reset']);
+/** How many mails one claim takes. */
+const BATCH = 50;
+/** How long a claim holds its mails; past it, a mail not yet sent is pending again (its mailer died mid-send). */
+export const MAIL_LEASE_MS = 5 * 60_000;
+/** No send starts with less than this left of the lease: a slow send ends well before another mailer could take the mail. */
+const LEASE_MARGIN_MS = 3 * 60_000;
+/** Batches one round delivers at most (the timer's next round goes on). */
+const MAX_BATCHES = 20;
 
 export interface Mailer {
   /** Deliver every due pending mail (after commit; never inside a transaction). */
@@ -42,10 +50,6 @@ export interface Mailer {
   stop(): void;
 }
 
-/**
- * Delivers the outbox through nodemailer when SMTP_URL is set. Failures are retried with
- * back-off (1 min, 2, 4 … up to 8 attempts), never undoing the action that queued the mail.
- */
 /** What the mailer is built from (a slice of the app's deps, declared here so the mailer does not depend on them). */
 export interface MailerDeps {
   db: Db;
@@ -54,38 +58,48 @@ export interface MailerDeps {
   clock: () => number;
 }
 
+/**
+ * Delivers the outbox through nodemailer when SMTP_URL is set. Failures are retried with
+ * back-off (1 min, 2, 4 … up to 8 attempts), never undoing the action that queued the mail.
+ * Every instance runs one; each mail is sent by one of them: a mailer claims a batch (status
+ * `sending` with a lease, see `claimDueMail`), sends it outside any transaction, then records the
+ * outcome of each mail it still holds. A mail whose lease ran out goes back to pending and is sent
+ * by whichever mailer claims it next (at least once: if its mailer died after the SMTP server took
+ * it but before recording so, it goes out again).
+ */
 export function createMailer(deps: MailerDeps): Mailer {
   const transport = deps.config.smtpUrl ? nodemailer.createTransport(deps.config.smtpUrl) : null;
   let running: Promise<void> | null = null;
+  const send = async (m: MailRow, lease: number) => {
+    if (!transport) return;
+    const recorded = (ok: boolean) => ok || deps.logger.warn({ mailId: m.id }, 'mail lease lost before its outcome was recorded');
+    try {
+      await transport.sendMail({ from: deps.config.mailFrom, to: m.to_address, subject: m.subject, text: m.text_body });
+      const body = SECRET_KINDS.has(m.kind) ? '[delivered; the link it carried is not kept]' : m.text_body;
+      recorded(await finishMail(deps.db, m.id, lease, { status: 'sent', sent_at: deps.clock(), attempts: m.attempts + 1, last_error: null, text_body: body }));
+    } catch (err) {
+      const attempts = m.attempts + 1;
+      const status = attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
+      deps.logger.warn({ mailId: m.id, attempts, err: (err as Error).message }, 'mail delivery failed');
+      const next = deps.clock() + 60_000 * 2 ** (attempts - 1);
+      recorded(await finishMail(deps.db, m.id, lease, { status, attempts, last_error: String((err as Error).message).slice(0, 500), next_attempt_at: next }));
+    }
+  };
+  const sendBatch = async (claimed: MailRow[], lease: number) => {
+    for (const [i, m] of claimed.entries()) {
+      // Too little of the lease left for another send: the rest go back to pending, for the next claim.
+      if (deps.clock() > lease - LEASE_MARGIN_MS) return giveBack(deps.db, claimed.slice(i), lease);
+      await send(m, lease);
+    }
+  };
   const run = async () => {
     if (!transport) return;
-    const due = await deps.db
-      .selectFrom('mail_outbox')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', deps.clock())
-      .orderBy('id')
-      .limit(50)
-      .execute();
-    for (const m of due) {
-      try {
-        await transport.sendMail({ from: deps.config.mailFrom, to: m.to_address, subject: m.subject, text: m.text_body });
-        const body = SECRET_KINDS.has(m.kind) ? '[delivered; the link it carried is not kept]' : m.text_body;
-        await deps.db
-          .updateTable('mail_outbox')
-          .set({ status: 'sent', sent_at: deps.clock(), attempts: m.attempts + 1, last_error: null, text_body: body })
-          .where('id', '=', m.id)
-          .execute();
-      } catch (err) {
-        const attempts = m.attempts + 1;
-        const status = attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
-        deps.logger.warn({ mailId: m.id, attempts, err: (err as Error).message }, 'mail delivery failed');
-        await deps.db
-          .updateTable('mail_outbox')
-          .set({ status, attempts, last_error: String((err as Error).message).slice(0, 500), next_attempt_at: deps.clock() + 60_000 * 2 ** (attempts - 1) })
-          .where('id', '=', m.id)
-          .execute();
-      }
+    await releaseExpiredLeases(deps.db, deps.clock());
+    for (let batch = 0; batch < MAX_BATCHES; batch++) {
+      const lease = deps.clock() + MAIL_LEASE_MS;
+      const claimed = await claimDueMail(deps.db, deps.clock(), lease, BATCH);
+      await sendBatch(claimed, lease);
+      if (claimed.length < BATCH) return;
     }
   };
   const timer = transport ? setInterval(() => void mailer.deliverDue(), 30_000) : null;

@@ -73,7 +73,7 @@ describe('first-run setup', () => {
     expect((await agent.get('/api/setup')).status).toBe(404);
     const again = await agent.post('/api/setup', { ...body(setupCodeFromLogs(app)), email: 'eve@evil.test' });
     expect(again.status).toBe(404);
-    expect(app.deps.setup.codeMatches(setupCodeFromLogs(app))).toBe(false);
+    expect(await app.deps.setup.codeMatches(setupCodeFromLogs(app))).toBe(false);
     expect(await app.db.selectFrom('users').selectAll().execute()).toHaveLength(1);
   });
 

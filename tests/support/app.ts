@@ -149,6 +149,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const stop = async (a: TestApp) => {
     await a.server.close(1000);
     a.deps.mailer.stop();
+    await a.deps.setup.stop();
     // destroy, not close: close waits for the answers to commands sent, and a test may have frozen Redis.
     if (a.deps.redis?.isOpen) a.deps.redis.destroy();
     await a.db.destroy();
@@ -174,9 +175,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return app;
 }
 
-/** The setup code the app printed to its log at start. */
+/** The setup code the app printed to its log at start (the latest: a restart before setup issues a fresh one). */
 export function setupCodeFromLogs(app: TestApp): string {
-  const line = app.logs.find((l) => typeof l.setupCode === 'string');
+  const line = app.logs.findLast((l) => typeof l.setupCode === 'string');
   if (!line) throw new Error('no setup code in the log');
   return line.setupCode as string;
 }

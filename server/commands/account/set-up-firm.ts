@@ -20,14 +20,17 @@ export interface FirstAdmin {
   passwordHash: string;
 }
 
+const WRONG_CODE = 'The setup code is not correct. Copy it from the server log.';
+
 /**
  * First-run setup: with the one-time code from the server log, create the firm and its first
- * admin, signed in at once. 404 once any staff account exists; the code is voided after use.
+ * admin, signed in at once. 404 once any staff account exists; the code is voided (on every
+ * instance) in the same transaction.
  */
 export async function setUpFirm(deps: AppDeps, ctx: OriginContext, input: SetupInput): Promise<{ user: UserRow; session: IssuedSession }> {
-  if (!deps.setup.codeMatches(input.code)) {
+  if (!(await deps.setup.codeMatches(input.code))) {
     await writeAudit(deps.db, ctx.audit, { action: 'setup.attempt', outcome: 'denied' }, deps.clock());
-    throw forbidden('The setup code is not correct. Copy it from the server log.');
+    throw forbidden(WRONG_CODE);
   }
   const problem = passwordProblem(input.password);
   if (problem) throw validationFailed(`password: ${problem}`, [{ path: 'password', message: problem }]);
@@ -39,8 +42,13 @@ export async function setUpFirm(deps: AppDeps, ctx: OriginContext, input: SetupI
     passwordHash: await hashPassword(input.password),
   };
   const now = deps.clock();
-  const user = await deps.db.transaction().execute((trx) => claimServer(trx, admin, ctx.audit, now));
-  deps.setup.close();
+  const user = await deps.db.transaction().execute(async (trx) => {
+    const created = await claimServer(trx, admin, ctx.audit, now);
+    // The code is void on every instance once this commits; used meanwhile (through another
+    // instance), it no longer is the code, and nothing of this setup is kept.
+    if (!(await deps.setup.consume(trx, input.code))) throw forbidden(WRONG_CODE);
+    return created;
+  });
   const session = await issueSession(deps, user, true, ctx.audit);
   return { user, session };
 }
