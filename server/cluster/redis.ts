@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 export type Redis = ReturnType<typeof createClient>;
 
 /** Where a Redis URL points, without its password: for logs and errors. */
-export function describeRedis(url: string): string {
+function describeRedis(url: string): string {
   const u = new URL(url);
   return `Redis at ${u.hostname}:${u.port || 6379}`;
 }

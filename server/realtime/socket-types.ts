@@ -30,7 +30,7 @@ export interface SocketData {
  * What one instance tells the others through the adapter (several instances): the access changes
  * its own bus announced, so each judges its own sockets again.
  */
-export interface InterServerEvents {
+interface InterServerEvents {
   'access.changed': (payload: { clientId: string }) => void;
   'scope.changed': () => void;
 }

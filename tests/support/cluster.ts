@@ -19,10 +19,10 @@ import { totpCode } from './totp.js';
  * (`deploy/haproxy.cfg`): round-robin, no stickiness. All on loopback, each stopped by PID, also
  * when the test process exits.
  */
-export const HAPROXY_CONFIG = path.join(ROOT, 'deploy', 'haproxy.cfg');
+const HAPROXY_CONFIG = path.join(ROOT, 'deploy', 'haproxy.cfg');
 const HAPROXY_HINT = 'haproxy is not installed: apt-get install -y haproxy (Debian)';
 
-export interface Instance {
+interface Instance {
   name: 'a' | 'b' | 'c';
   port: number;
   /** Direct address of this instance (tests send PUBLIC_URL as Origin, as a browser behind the balancer does). */
