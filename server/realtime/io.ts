@@ -91,6 +91,11 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
       socket.once('disconnect', release);
       socket.conn.once('close', release);
       socket.data = { viewer: socketViewer(viewer), ip: ip ?? null } satisfies SocketData;
+      // The handshake a socket shows to the rest of the server (and, with several instances, to the
+      // others through Redis when they ask who is in a room) keeps no cookie: the session token
+      // stays in the request, which only this instance reads to re-validate each event.
+      const { cookie: _token, ...headers } = socket.handshake.headers;
+      socket.handshake.headers = headers;
       next();
     } catch (err) {
       deps.logger.error({ err }, 'socket handshake failed');

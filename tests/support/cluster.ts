@@ -46,7 +46,7 @@ export interface Cluster {
   lbUrl: string;
   instances: [Instance, Instance, Instance];
   uploadsDir: string;
-  /** What `npm run demo` printed (passwords and authenticator secrets of the demo accounts). */
+  /** What `npm run demo` printed (passwords and authenticator secrets of the demo accounts); '' without the demo. */
   demo: string;
   /** A plain connection to the shared database, for checks. */
   query<T extends pg.QueryResultRow = any>(text: string, params?: unknown[]): Promise<T[]>;
@@ -73,7 +73,7 @@ export async function signIn(c: Cluster, baseUrl: string, email: string): Promis
   return agent;
 }
 
-export async function startCluster(extraEnv: Record<string, string> = {}): Promise<Cluster> {
+export async function startCluster(extraEnv: Record<string, string> = {}, o: { seed?: boolean } = {}): Promise<Cluster> {
   if (spawnSync('sh', ['-c', 'command -v haproxy']).status !== 0) throw new Error(HAPROXY_HINT);
   const pgc = await startPgCluster();
   const dirs: string[] = [];
@@ -150,8 +150,8 @@ export async function startCluster(extraEnv: Record<string, string> = {}): Promi
     }
     // The three start at once on an empty database: one migrates, the others wait; all serve.
     await Promise.all(instances.map((i) => i.proc.waitForLog((l) => l.msg === 'Debrief is listening', 30_000)));
-    const seed = runScript('seed', { DATABASE_URL: databaseUrl, SECRET_KEY: env.SECRET_KEY, DATA_DIR: dirs[1]! });
-    if (seed.status !== 0) throw new Error(`demo seed failed: ${seed.stderr}`);
+    const seed = o.seed === false ? null : runScript('seed', { DATABASE_URL: databaseUrl, SECRET_KEY: env.SECRET_KEY, DATA_DIR: dirs[1]! });
+    if (seed && seed.status !== 0) throw new Error(`demo seed failed: ${seed.stderr}`);
     haproxy = spawn('haproxy', ['-db', '-f', HAPROXY_CONFIG], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -183,7 +183,7 @@ export async function startCluster(extraEnv: Record<string, string> = {}): Promi
       lbUrl,
       instances: instances as Cluster['instances'],
       uploadsDir,
-      demo: seed.stdout,
+      demo: seed?.stdout ?? '',
       query: async (text, params) => (await db.query(text, params as unknown[])).rows,
       stop: async () => {
         await db.end().catch(() => {});
