@@ -91,6 +91,8 @@ export function createSocketCounter(deps: { redis: Redis | null; config: { socke
     };
 
   const instance = randomUUID();
+  // Which instance holds whose sockets can be read in Redis (sockets:user:<id>): the log says which id is this one.
+  deps.logger.info({ instance }, 'socket counts shared through Redis');
   /** Users whose count in Redis may differ from `local` (a write missed Redis). */
   const stale = new Set<string>();
   // One user's counts change one at a time on this instance, in order, so each write to Redis
