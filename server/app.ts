@@ -28,6 +28,7 @@ import { chatRouter } from './routes/chat.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { remediationRouter } from './routes/remediation.js';
 import { FEED_POSITION_HEADER } from './contracts/constants.js';
+import { redisAnswers } from './cluster/redis.js';
 
 /**
  * Answers that carry a secret (a TOTP seed, recovery codes) are never compressed: a compressed
@@ -81,7 +82,7 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
       res.setHeader('Cache-Control', 'no-store');
       // Several instances: Redis carries presence, typing and shared limits, not the data or the
       // feed, so the instance serves (200) while Redis is away and says so.
-      res.json(deps.redis ? { status: 'ok', redis: deps.redis.isReady ? 'up' : 'down' } : { status: 'ok' });
+      res.json(deps.redis ? { status: 'ok', redis: (await redisAnswers(deps.redis)) ? 'up' : 'down' } : { status: 'ok' });
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }

@@ -13,7 +13,7 @@ export interface Limiter {
 }
 
 /** How long a shared limit waits for Redis before the in-memory insurance answers instead. */
-const REDIS_WAIT_MS = 250;
+const REDIS_WAIT_MS = 500;
 
 /**
  * A limit of `burst` at once and `perSecond` sustained, per key, named `name` (its Redis key prefix).

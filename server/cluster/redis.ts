@@ -44,3 +44,25 @@ export async function connectRedis(url: string, logger: Logger, waitMs: number):
   }
   return client;
 }
+
+/** How long /healthz waits for Redis to answer a PING before it says Redis is down. */
+const PING_MS = 500;
+const pending = new WeakMap<Redis, Promise<unknown>>();
+
+/**
+ * Whether Redis answers now: connected, and a PING answered within PING_MS (a hung server keeps
+ * its connection open). At most one PING is in flight per client: while one waits, Redis is down.
+ */
+export async function redisAnswers(client: Redis): Promise<boolean> {
+  if (!client.isReady || pending.has(client)) return false;
+  const ping = client.ping().finally(() => pending.delete(client));
+  pending.set(client, ping);
+  const late = new Promise<false>((resolve) => setTimeout(() => resolve(false), PING_MS).unref());
+  return Promise.race([
+    ping.then(
+      () => true,
+      () => false,
+    ),
+    late,
+  ]);
+}

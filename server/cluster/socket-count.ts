@@ -8,8 +8,11 @@ export interface SocketCounter {
   acquire(userId: string): Promise<boolean>;
   /** Count one socket of the user fewer (once per acquire that answered true). */
   release(userId: string): Promise<void>;
-  /** Stop the heartbeat (the server is closing). */
-  stop(): void;
+  /**
+   * The server is closing, its sockets gone: stop the heartbeat, finish the writes under way, and
+   * say this instance is gone (its counts stop counting at once, not when they expire).
+   */
+  stop(): Promise<void>;
 }
 
 /** How often an instance says it is alive, and how long that holds: a dead instance's sockets stop counting within `ttlMs`. */
@@ -20,7 +23,7 @@ interface Heartbeat {
 
 const HEARTBEAT: Heartbeat = { everyMs: 5000, ttlMs: 15_000 };
 /** How long a count waits for Redis before this instance's own count decides instead. */
-const REDIS_WAIT_MS = 250;
+const REDIS_WAIT_MS = 500;
 const ALIVE = 'sockets:instance:';
 const userKey = (userId: string) => `sockets:user:${userId}`;
 
@@ -87,7 +90,7 @@ export function createSocketCounter(deps: { redis: Redis | null; config: { socke
       async release(userId) {
         setLocal(userId, (local.get(userId) ?? 0) - 1);
       },
-      stop() {},
+      async stop() {},
     };
 
   const instance = randomUUID();
@@ -163,9 +166,11 @@ export function createSocketCounter(deps: { redis: Redis | null; config: { socke
         setLocal(userId, (local.get(userId) ?? 0) - 1);
         await write(userId);
       }),
-    stop() {
+    async stop() {
       clearInterval(timer);
       redis.off('ready', reconnected);
+      await Promise.allSettled([...queues.values()]);
+      await bounded(() => redis.del(ALIVE + instance)).catch(() => {});
     },
   };
 }

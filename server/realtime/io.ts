@@ -29,7 +29,7 @@ export interface Realtime {
   pump(): void;
   /** Several instances: close this instance's sockets whose session ended anywhere (null on one instance). */
   liveness: (() => Promise<number>) | null;
-  /** After the sockets closed: close the adapter's Redis connection (several instances). */
+  /** After the sockets closed: give their counts back, close the adapter's Redis connection (several instances). */
   closeAdapter(): Promise<void>;
 }
 
@@ -72,7 +72,6 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     },
   });
   const perUser = createSocketCounter(deps);
-  httpServer.once('close', () => perUser.stop());
 
   io.use(async (socket, next) => {
     try {
@@ -171,7 +170,10 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     feedPosition: feed.position,
     pump: feed.pump,
     liveness: cluster ? liveness : null,
-    closeAdapter: async () => void (await adapterRedis?.close().catch(() => {})),
+    closeAdapter: async () => {
+      await perUser.stop();
+      await adapterRedis?.close().catch(() => {});
+    },
   };
 }
 

@@ -80,6 +80,27 @@ describe('operating three instances', () => {
     await a.start();
   }, 90_000);
 
+  it('SIGTERM drains an instance: its sockets close (and reconnect elsewhere) and their counts are given back at once', async () => {
+    const [a, , cc] = c.instances;
+    const hugo = await signIn(c, c.lbUrl, 'hugo@fabrikam.example');
+    const on = (url: string) => {
+      const s = connectSocket(target(url), agentFor(c, url, hugo.cookie), { origin: c.lbUrl });
+      open.push(s);
+      return s;
+    };
+    const held = [await connected(on(cc.url)), await connected(on(cc.url))];
+    await expect(connected(on(a.url))).rejects.toThrow('too_many_connections');
+    const closed = held.map((s) => new Promise((r) => s.once('disconnect', r)));
+    const t0 = Date.now();
+    expect(await cc.stop()).toBe(0);
+    await Promise.all(closed);
+    // Not the 15 s a dead instance's counts take to expire: given back as the sockets closed.
+    await connected(on(a.url));
+    await connected(on(a.url));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await cc.start();
+  }, 60_000);
+
   it('an IP allowlist through HAProxy judges the client’s own address: 127.0.0.2 allowed, 127.0.0.3 refused', async () => {
     expect((await agentFor(c, c.lbUrl, ada.cookie).patch(`/api/clients/${ids.fabrikam}`, { ipAllowlist: ['127.0.0.2/32'] })).status).toBe(200);
     const [, password, secret] = /grace@fabrikam\.example\s+(\S+)\s+([A-Z2-7]{32})/.exec(c.demo)!;

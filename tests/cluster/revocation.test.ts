@@ -92,5 +92,8 @@ describe('revocation on three instances', () => {
     beforeAll(() => c.redis.freeze());
     afterAll(() => c.redis.thaw());
     triggers('Redis frozen');
+    it('Redis frozen: every instance answers /healthz 200, saying Redis is down', async () => {
+      for (const i of c.instances) expect(await (await fetch(`${i.url}/healthz`)).json()).toEqual({ status: 'ok', redis: 'down' });
+    }, 30_000);
   });
 });
