@@ -119,9 +119,14 @@ export function machineBusySeconds(): number {
   return (user + nice + system + irq + softirq + steal) / TICKS;
 }
 
-/** Difference of two `cpu()` readings, rounded to 0.1 s. */
-export function cpuSpent(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.keys(after).map((k) => [k, Math.round(((after[k] ?? NaN) - (before[k] ?? 0)) * 10) / 10]));
+/** Difference of two `cpu()` readings, rounded to 0.1 s (null: the process is gone, e.g. killed). */
+export function cpuSpent(before: Record<string, number>, after: Record<string, number>): Record<string, number | null> {
+  return Object.fromEntries(
+    Object.keys(after).map((k) => {
+      const d = (after[k] ?? NaN) - (before[k] ?? NaN);
+      return [k, Number.isFinite(d) ? Math.round(d * 10) / 10 : null];
+    }),
+  );
 }
 
 export interface TargetOptions {

@@ -67,6 +67,8 @@ interface Sock {
   droppedAt?: number;
   attempts?: number;
   timeline?: [number, number][];
+  /** Live frames held (with their arrival time, µs) while its catch-up is outstanding, as the portal holds them. */
+  held?: [string, number][];
 }
 
 const sockets: Sock[] = [];
@@ -86,11 +88,11 @@ const PROC = process.pid.toString(36);
 
 const post = (m: unknown) => process.send?.(m);
 
-function record(s: Sock, tag: string, position: number, sentUs: number, live: boolean): void {
+function record(s: Sock, tag: string, position: number, sentUs: number, live: boolean, arrivedUs = nowMicros()): void {
   s.arrivals.push({ tag, position });
   if (position > (s.lastPos ?? -1)) s.lastPos = position;
   if (s.timeline && s.timeline.length < 10_000) s.timeline.push([Date.now(), position]);
-  if (live) latencies.push((nowMicros() - sentUs) / 1000);
+  if (live) latencies.push((arrivedUs - sentUs) / 1000);
   if (notifyAt) {
     const n = (seenCount.get(tag) ?? 0) + 1;
     seenCount.set(tag, n);
@@ -108,11 +110,17 @@ function onFrame(s: Sock, data: string): void {
     return;
   }
   if (m.kind === 'event') {
-    const hit = scan(data);
-    frameBytes += data.length;
-    frames++;
-    if (hit) record(s, hit.tag, hit.position, hit.sentUs, true);
+    if (s.held) return void s.held.push([data, nowMicros()]);
+    liveEvent(s, data);
   }
+}
+
+/** A pushed event: counted, and recorded when it carries a marker (`arrivedUs`: when it came, if it was held). */
+function liveEvent(s: Sock, data: string, arrivedUs?: number): void {
+  const hit = scan(data);
+  frameBytes += data.length;
+  frames++;
+  if (hit) record(s, hit.tag, hit.position, hit.sentUs, true, arrivedUs);
 }
 
 function onRaw(s: Sock, data: string): void {
@@ -184,6 +192,9 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
         if (c.mode === 'sio' && c.subscribe) {
           // The answer is scanned raw (no JSON.parse of ~50 KB per socket: the receivers share the
           // server's two cores, and their parsing would be counted as the server's catch-up time).
+          // Live events that come before the catch-up answer wait for it (the portal does the same:
+          // otherwise a reconnection during traffic would apply newer events before older ones).
+          s.held = [];
           let raw = await askRaw(s, 'feed:subscribe', { since }, c.timeoutMs);
           const pos = /"position":(\d+),"events"/.exec(raw);
           const until = pos ? Number(pos[1]) : null;
@@ -200,6 +211,9 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
           }
           s.lastPos = until ?? s.lastPos;
           if (s.timeline && s.lastPos !== null) s.timeline.push([Date.now(), s.lastPos]);
+          const held = s.held;
+          s.held = undefined;
+          for (const [data, at] of held) liveEvent(s, data, at);
         }
         if (c.mode === 'sio' && c.joinChannel && spec.clientId) {
           const answer = await ask(s, 'presence:join', { target: { kind: 'channel', id: spec.clientId } }, c.timeoutMs);

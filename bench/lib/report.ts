@@ -260,7 +260,7 @@ function cpuLine(x: Any): string {
   const c = x?.cpu_seconds as Record<string, number> | undefined;
   if (!c) return '—';
   return Object.entries(c)
-    .map(([k, v]) => `${k.replace('instance_', '')} ${fmt(v)}`)
+    .map(([k, v]) => `${k.replace('instance_', '')} ${v === null ? 'gone' : fmt(v)}`)
     .join(', ');
 }
 

@@ -37,7 +37,7 @@ export interface FailoverResult {
   deliveries: number;
   writes_sent: number;
   writes_failed: number;
-  cpu_seconds: Record<string, number>;
+  cpu_seconds: Record<string, number | null>;
   connect_failures: number;
 }
 

@@ -41,7 +41,7 @@ export interface FanoutResult {
   frame_bytes: number;
   connect_failures: number;
   /** CPU seconds per process of the target (and the whole machine) while the counted comments went out. */
-  cpu_seconds: Record<string, number>;
+  cpu_seconds: Record<string, number | null>;
 }
 
 type Send = (tag: string) => Promise<void>;

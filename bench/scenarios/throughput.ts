@@ -36,7 +36,7 @@ export interface ThroughputResult {
   send_errors: Record<string, number>;
   synchronous: string;
   /** CPU seconds per process of the target (and the whole machine) during the sends and their settling. */
-  cpu_seconds: Record<string, number>;
+  cpu_seconds: Record<string, number | null>;
 }
 
 async function blastRun(pool: ReceiverPool, o: ThroughputOptions, padTo = 0): Promise<Report> {
