@@ -112,6 +112,22 @@ export function cpuSecondsOf(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds of a process and its children: its own, those of the children it has reaped
+ * (cutime, cstime) and those of its live children (PostgreSQL: the postmaster and its backends).
+ */
+export function treeCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS;
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return own + kids.reduce((n, k) => n + (cpuSecondsOf(k) || 0), 0);
+  } catch {
+    return NaN;
+  }
+}
+
 /** Busy CPU seconds of the whole machine so far (every core; /proc/stat, idle and iowait left out). */
 export function machineBusySeconds(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -142,7 +158,7 @@ export async function startTarget(ctx: BenchContext, o: TargetOptions): Promise<
     return {
       url: server.url,
       servers: [server],
-      cpu: () => ({ server: cpuSecondsOf(server.pid), machine: machineBusySeconds() }),
+      cpu: () => ({ server: cpuSecondsOf(server.pid), ...(ctx.postgres?.cpu ? { postgres: ctx.postgres.cpu() } : {}), machine: machineBusySeconds() }),
       stop: () => server.stop(),
     };
   }
@@ -225,6 +241,7 @@ export async function startTarget(ctx: BenchContext, o: TargetOptions): Promise<
         ...Object.fromEntries(servers.map((s, i) => [`instance_${names[i]}`, cpuSecondsOf(s.pid)])),
         haproxy: hpid ? cpuSecondsOf(hpid) : NaN,
         redis: childPidOf(redis.pid) ? cpuSecondsOf(childPidOf(redis.pid)!) : NaN,
+        ...(ctx.postgres?.cpu ? { postgres: ctx.postgres.cpu() } : {}),
         machine: machineBusySeconds(),
       }),
       stop,

@@ -29,6 +29,8 @@ export interface PostgresTarget {
   fresh(): Promise<string>;
   /** The durability settings the cluster runs with, as PostgreSQL reports them. */
   settings: Record<string, string>;
+  /** CPU seconds used so far by the PostgreSQL server (postmaster and backends), when readable. */
+  cpu?(): number;
 }
 
 /** Receiver pools shared by a run, keyed by size; `stop()` ends every process. */

@@ -318,19 +318,23 @@ function drops(head: number | null): void {
   let attempts = 0;
   let lastCaughtAt = 0;
   let firstDropAt = Infinity;
+  const caughtAts: number[] = [];
+  let retried = 0;
   for (const s of sockets) {
     if (s.droppedAt === undefined) continue;
     dropped++;
     attempts += s.attempts ?? 0;
+    if ((s.attempts ?? 0) > 1) retried++;
     firstDropAt = Math.min(firstDropAt, s.droppedAt);
     if (s.open) open++;
     const at = head === null ? undefined : s.timeline?.find(([, p]) => p >= head)?.[0];
     if (at !== undefined) {
       caught++;
+      caughtAts.push(at);
       lastCaughtAt = Math.max(lastCaughtAt, at);
     }
   }
-  post({ ev: 'drops', dropped, open, caught, attempts, lastCaughtAt, firstDropAt: Number.isFinite(firstDropAt) ? firstDropAt : null });
+  post({ ev: 'drops', dropped, open, caught, attempts, retried, caughtAts, lastCaughtAt, firstDropAt: Number.isFinite(firstDropAt) ? firstDropAt : null });
 }
 
 const groupSockets = () => {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { r2, sleep, withCleanup, type BenchContext } from '../lib/context.js';
+import { lat, r2, sleep, withCleanup, type BenchContext } from '../lib/context.js';
 import { cpuSpent, startTarget } from '../lib/cluster.js';
 import { postChat } from '../lib/debrief.js';
 import type { SocketSpec } from '../lib/receiver.js';
@@ -25,6 +25,10 @@ export interface FailoverResult {
   sockets: number;
   /** From the kill until every one of them was connected again and had the log's head at the kill time. */
   seconds: number | null;
+  /** Half of them were back and caught up this long after the kill. */
+  seconds_p50: number | null;
+  /** Of them, how many needed more than one attempt (the first refused: HAProxy still sent it to the dead instance). */
+  retried: number;
   /** Reconnection attempts those sockets made in all (503s from the balancer while it still sends to the dead one count). */
   reconnect_attempts: number;
   /** Of them, how many had not reached the head when the wait ended (0 when `seconds` is set). */
@@ -117,7 +121,7 @@ export async function failover(ctx: BenchContext, o: FailoverOptions): Promise<F
     const cpu = cpuSpent(cpu0, target.cpu());
     const seconds = st.dropped > 0 && st.caught === st.dropped ? (st.lastCaughtAt - killedAt) / 1000 : null;
     ctx.log(
-      `failover: ${st.dropped} sockets dropped, ${st.open} open again, ${st.caught} caught up to ${head}; ${seconds === null ? 'NOT all back' : `all back and caught up ${seconds.toFixed(2)} s after the kill`} (${st.attempts} reconnect attempts)`,
+      `failover: ${st.dropped} sockets dropped, ${st.open} open again, ${st.caught} caught up to ${head}; ${seconds === null ? 'NOT all back' : `all back and caught up ${seconds.toFixed(2)} s after the kill`} (half by ${st.caughtAts.length ? (lat(st.caughtAts.map((t) => t - killedAt)).p50 / 1000).toFixed(2) : '—'} s; ${st.retried} needed more than one attempt, ${st.attempts} attempts in all)`,
     );
 
     await sleep(o.afterMs);
@@ -141,6 +145,8 @@ export async function failover(ctx: BenchContext, o: FailoverOptions): Promise<F
       sockets_total: conn.ok,
       sockets: st.dropped,
       seconds: seconds === null ? null : r2(seconds),
+      seconds_p50: st.caughtAts.length ? r2(lat(st.caughtAts.map((t) => t - killedAt)).p50 / 1000) : null,
+      retried: st.retried,
       reconnect_attempts: st.attempts,
       not_back: st.dropped - st.caught,
       head_at_kill: head,
