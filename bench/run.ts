@@ -229,12 +229,36 @@ async function main(): Promise<void> {
     };
     try {
       if (o.only.includes('fanout')) {
-        await step('fanout_single', () => again('cluster fanout, one instance', async () => (await fanout(single, fan)).result, (r) => r.p99_ms));
-        await step('fanout_three', () => again('cluster fanout, three instances', async () => (await fanout(three, fan)).result, (r) => r.p99_ms));
+        await step('fanout_single', () =>
+          again(
+            'cluster fanout, one instance',
+            async () => (await fanout(single, fan)).result,
+            (r) => r.p99_ms,
+          ),
+        );
+        await step('fanout_three', () =>
+          again(
+            'cluster fanout, three instances',
+            async () => (await fanout(three, fan)).result,
+            (r) => r.p99_ms,
+          ),
+        );
       }
       if (o.only.includes('throughput')) {
-        await step('throughput_single', () => again('cluster throughput, one instance', () => throughput(single, tput), (r) => r.msgs_per_s));
-        await step('throughput_three', () => again('cluster throughput, three instances', () => throughput(three, tput), (r) => r.msgs_per_s));
+        await step('throughput_single', () =>
+          again(
+            'cluster throughput, one instance',
+            () => throughput(single, tput),
+            (r) => r.msgs_per_s,
+          ),
+        );
+        await step('throughput_three', () =>
+          again(
+            'cluster throughput, three instances',
+            () => throughput(three, tput),
+            (r) => r.msgs_per_s,
+          ),
+        );
       }
       await step('failover', () => failover(three, size.failover));
     } finally {

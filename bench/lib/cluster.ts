@@ -60,7 +60,24 @@ export async function startRedis(maxLifeMs: number): Promise<BenchRedis> {
   const port = await freePort();
   const child = spawn(
     'timeout',
-    ['-s', 'KILL', `${Math.ceil(maxLifeMs / 1000) + 60}`, 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'],
+    [
+      '-s',
+      'KILL',
+      `${Math.ceil(maxLifeMs / 1000) + 60}`,
+      'redis-server',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--protected-mode',
+      'no',
+    ],
     { stdio: 'ignore' },
   );
   const unhook = killOnExit(child);
@@ -71,7 +88,7 @@ export async function startRedis(maxLifeMs: number): Promise<BenchRedis> {
     setTimeout(() => child.kill('SIGKILL'), 2000).unref();
     rmSync(dir, { recursive: true, force: true });
   };
-  for (const until = Date.now() + 10_000; ; ) {
+  for (const until = Date.now() + 10_000; ;) {
     if ((await redisCommand(port, 'PING', 500).catch(() => '')) === '+PONG') break;
     if (Date.now() > until || child.exitCode !== null) {
       stop();
@@ -224,7 +241,7 @@ export async function startTarget(ctx: BenchContext, o: TargetOptions): Promise<
     let log = '';
     haproxy.stderr!.on('data', (d) => (log = (log + String(d)).slice(-4000)));
     // Up once the balancer has all three in rotation (its health checks passed): six requests, three answerers.
-    for (const until = Date.now() + 15_000; ; ) {
+    for (const until = Date.now() + 15_000; ;) {
       const ok = new Set<number>();
       for (let i = 0; i < 6; i++) if ((await fetch(`${lbUrl}/healthz`).catch(() => null))?.status === 200) ok.add(i % 3);
       if (ok.size === 3) break;

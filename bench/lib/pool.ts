@@ -208,11 +208,31 @@ export class ReceiverPool {
    * reached `head` since (and when each did), needed more than one attempt; when the first dropped
    * and the last got to `head` (ms since the epoch).
    */
-  async drops(head: number | null): Promise<{ dropped: number; open: number; caught: number; attempts: number; retried: number; caughtAts: number[]; firstDropAt: number | null; lastCaughtAt: number }> {
+  async drops(
+    head: number | null,
+  ): Promise<{
+    dropped: number;
+    open: number;
+    caught: number;
+    attempts: number;
+    retried: number;
+    caughtAts: number[];
+    firstDropAt: number | null;
+    lastCaughtAt: number;
+  }> {
     const answers = (await this.all(
       this.procs.map(() => ({ cmd: 'drops', head })),
       10_000,
-    )) as { dropped: number; open: number; caught: number; attempts: number; retried: number; caughtAts: number[]; firstDropAt: number | null; lastCaughtAt: number }[];
+    )) as {
+      dropped: number;
+      open: number;
+      caught: number;
+      attempts: number;
+      retried: number;
+      caughtAts: number[];
+      firstDropAt: number | null;
+      lastCaughtAt: number;
+    }[];
     const firsts = answers.map((a) => a.firstDropAt).filter((x): x is number => x !== null);
     return {
       dropped: answers.reduce((n, a) => n + a.dropped, 0),

@@ -295,7 +295,13 @@ function clusterTable(r: Any): string {
     );
   const head = ['scenario', 'figure', 'one instance', 'three instances, HAProxy'];
   const line = (x: string[]) => `| ${x.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...rows.map(line), '', `PostgreSQL ${c.version ?? ''}, pool ${c.pool_size_per_instance ?? '?'} per instance`].join('\n');
+  return [
+    line(head),
+    line(head.map(() => '---')),
+    ...rows.map(line),
+    '',
+    `PostgreSQL ${c.version ?? ''}, pool ${c.pool_size_per_instance ?? '?'} per instance`,
+  ].join('\n');
 }
 
 export function printTable(r: Any): void {

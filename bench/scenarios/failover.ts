@@ -113,7 +113,7 @@ export async function failover(ctx: BenchContext, o: FailoverOptions): Promise<F
 
     let st = await pool.drops(head);
     // Every victim socket drops within moments (the kernel closes its connections, HAProxy passes that on).
-    for (const until = Date.now() + o.maxWaitMs; Date.now() < until; ) {
+    for (const until = Date.now() + o.maxWaitMs; Date.now() < until;) {
       await sleep(200);
       st = await pool.drops(head);
       if (Date.now() - killedAt > 1000 && st.dropped > 0 && st.caught === st.dropped) break;
