@@ -208,9 +208,7 @@ export class ReceiverPool {
    * reached `head` since (and when each did), needed more than one attempt; when the first dropped
    * and the last got to `head` (ms since the epoch).
    */
-  async drops(
-    head: number | null,
-  ): Promise<{
+  async drops(head: number | null): Promise<{
     dropped: number;
     open: number;
     caught: number;
