@@ -1,10 +1,20 @@
 /**
- * `npm run bench [-- --quick] [--out=file] [--only=fanout,catchup] [--reps=3] [--cpu-prof] [--postgres]`
+ * `npm run bench [-- --quick] [--out=file] [--only=fanout,catchup] [--reps=3] [--cpu-prof] [--postgres] [--cluster]`
  *
  * `--postgres`: fanout and throughput (those of them in `--only`) run again on PostgreSQL, on a
  * cluster the bench starts with durable settings (fsync, synchronous_commit, full_page_writes on),
  * reported beside SQLite's under `postgres` (settings included); throughput also once with a
  * transaction per message (`WRITE_BATCH_MAX=1`, `postgres.throughput_unbatched`): the group-commit decision.
+ *
+ * `--cluster`: several instances (bench/lib/cluster.ts), on a PostgreSQL cluster started as for
+ * `--postgres` and a throwaway redis-server: fanout and throughput (those in `--only`) on one
+ * instance (REDIS_URL unset: `cluster.*.single_*`), then on three instances of the production
+ * build behind HAProxy with deploy/haproxy.cfg (clients connect and write through the balancer),
+ * then `failover`: portal sockets spread over the three, steady chat writes through the balancer,
+ * `kill -9` of one instance; seconds until every socket it held is back (reconnected through the
+ * balancer with its last position) and caught up to the log's head at the kill, and lost /
+ * duplicate / out-of-order deliveries over every socket for the whole run against client_events.
+ * Under `cluster` in the JSON, with the CPU seconds of each process; needs haproxy and redis-server.
  *
  * Builds nothing itself (the npm script builds first), then for each scenario: a fresh data
  * folder, seeded directly in the database, the production server (dist/server/main.js) on
@@ -25,6 +35,8 @@ import { mixed } from './scenarios/mixed.js';
 import { throughput } from './scenarios/throughput.js';
 import { repeated } from './lib/repeat.js';
 import { startPostgres } from './lib/postgres.js';
+import { checkClusterBinaries, startRedis } from './lib/cluster.js';
+import { failover } from './scenarios/failover.js';
 
 const SCENARIOS = ['fanout', 'throughput', 'capacity', 'catchup', 'mixed', 'datascale'] as const;
 type Name = (typeof SCENARIOS)[number];
@@ -43,6 +55,7 @@ function args() {
     quick: a.includes('--quick'),
     cpuProf: a.includes('--cpu-prof'),
     postgres: a.includes('--postgres'),
+    cluster: a.includes('--cluster'),
     out: path.resolve(val('out') ?? path.join(ROOT, 'bench', 'last-run.json')),
     only: only ?? [...SCENARIOS],
   };
@@ -57,6 +70,7 @@ const SIZES = {
     catchup: { sockets: 1000, events: 100, receivers: 4 },
     mixed: { steps: [400, 1000, 2500, 5000, 7500, 10_000, 12_500, 15_000], stepMs: 30_000, channelSize: 20, perUserPerMinute: 1, receivers: 4, warmupMs: 5000 },
     datascale: { scale: 1, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 5000, catchupEvents: 1000, browserReps: 5 },
+    failover: { sockets: 300, ratePerS: 10, beforeMs: 5000, afterMs: 5000, maxWaitMs: 60_000, receivers: 4 },
   },
   quick: {
     fanout: { sockets: 200, posts: 40, warmup: 5, receivers: 2, baselines: true },
@@ -65,6 +79,7 @@ const SIZES = {
     catchup: { sockets: 200, events: 100, receivers: 2 },
     mixed: { steps: [200, 1000, 2000], stepMs: 5000, channelSize: 20, perUserPerMinute: 1, receivers: 2, warmupMs: 3000 },
     datascale: { scale: 0.05, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 2000, catchupEvents: 1000, browserReps: 3 },
+    failover: { sockets: 90, ratePerS: 10, beforeMs: 3000, afterMs: 3000, maxWaitMs: 30_000, receivers: 2 },
   },
 };
 
@@ -72,7 +87,8 @@ async function main(): Promise<void> {
   const o = args();
   const started = Date.now();
   // datascale generates a whole firm and measures ~30 calls: it brings its own time on top.
-  const maxLifeMs = (o.quick ? 5 : 40) * 60_000 + (o.only.includes('datascale') ? (o.quick ? 5 : 30) * 60_000 : 0);
+  const maxLifeMs =
+    (o.quick ? 5 : 40) * 60_000 + (o.only.includes('datascale') ? (o.quick ? 5 : 30) * 60_000 : 0) + (o.cluster ? (o.quick ? 5 : 20) * 60_000 : 0);
   const pools = poolCache(maxLifeMs);
   const ctx: BenchContext = {
     pool: pools.pool,
@@ -88,6 +104,7 @@ async function main(): Promise<void> {
   }, ctx.maxLifeMs + 60_000);
   cap.unref();
   const size = o.quick ? SIZES.quick : SIZES.full;
+  if (o.cluster) checkClusterBinaries();
   if (o.experiment === 'stmt-cache') experiments.stmtCache = true;
   else if (o.experiment) throw new Error(`unknown experiment ${o.experiment} (stmt-cache)`);
   if (o.experiment) ctx.log(`EXPERIMENT ${o.experiment}: the server is modified for this run; its figures are a what-if, not the product's`);
@@ -188,6 +205,69 @@ async function main(): Promise<void> {
     results.postgres = pgResults;
     ctx.log(`postgres took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
+  if (o.cluster) {
+    const t0 = Date.now();
+    ctx.log('— cluster: fanout and throughput on PostgreSQL, one instance then three behind HAProxy; failover —');
+    const pgc = await startPostgres();
+    const redis = await startRedis(ctx.maxLifeMs).catch((err) => {
+      pgc.stop();
+      throw err;
+    });
+    const single: BenchContext = { ...ctx, postgres: pgc.target };
+    const three: BenchContext = { ...single, cluster: { redis } };
+    const c: Record<string, unknown> = { version: pgc.version, settings: pgc.target.settings, pool_size_per_instance: pgc.poolSize, instances: 3 };
+    // No baselines here (the main table has them); with --reps the median run by the figure itself.
+    const fan = { ...size.fanout, baselines: false };
+    const tput = { ...size.throughput, baselines: false };
+    const step = async <R>(key: string, run: () => Promise<R>) => {
+      try {
+        c[key] = await run();
+      } catch (err) {
+        ctx.log(`cluster ${key} failed: ${(err as Error).stack ?? err}`);
+        c[key] = { error: String((err as Error).message ?? err) };
+      }
+    };
+    try {
+      if (o.only.includes('fanout')) {
+        await step('fanout_single', () =>
+          again(
+            'cluster fanout, one instance',
+            async () => (await fanout(single, fan)).result,
+            (r) => r.p99_ms,
+          ),
+        );
+        await step('fanout_three', () =>
+          again(
+            'cluster fanout, three instances',
+            async () => (await fanout(three, fan)).result,
+            (r) => r.p99_ms,
+          ),
+        );
+      }
+      if (o.only.includes('throughput')) {
+        await step('throughput_single', () =>
+          again(
+            'cluster throughput, one instance',
+            () => throughput(single, tput),
+            (r) => r.msgs_per_s,
+          ),
+        );
+        await step('throughput_three', () =>
+          again(
+            'cluster throughput, three instances',
+            () => throughput(three, tput),
+            (r) => r.msgs_per_s,
+          ),
+        );
+      }
+      await step('failover', () => failover(three, size.failover));
+    } finally {
+      redis.stop();
+      pgc.stop();
+    }
+    results.cluster = clusterKeys(c);
+    ctx.log(`cluster took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
   await pools.stop();
   removeDataDirs();
 
@@ -197,7 +277,7 @@ async function main(): Promise<void> {
       at: new Date(started).toISOString(),
       seconds: Math.round((Date.now() - started) / 1000),
       quick: o.quick,
-      sizes: Object.fromEntries(o.only.map((n) => [n, size[n]])),
+      sizes: { ...Object.fromEntries(o.only.map((n) => [n, size[n]])), ...(o.cluster ? { failover: size.failover } : {}) },
     },
     machine: m,
     server: {
@@ -216,6 +296,20 @@ async function main(): Promise<void> {
   writeFileSync(o.out, `${JSON.stringify(summary, null, 2)}\n`);
   printTable(results);
   process.stdout.write(`\nJSON summary: ${path.relative(process.cwd(), o.out)}\n`);
+}
+
+/** The issue's keys (`cluster.fanout.p99_ms`, …) beside the full results of each part. */
+function clusterKeys(c: Record<string, any>) {
+  const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  const f = c.failover ?? {};
+  return {
+    ...c,
+    fanout: { p99_ms: num(c.fanout_three?.p99_ms), single_p99_ms: num(c.fanout_single?.p99_ms) },
+    throughput: { msgs_per_s: num(c.throughput_three?.msgs_per_s), single_msgs_per_s: num(c.throughput_single?.msgs_per_s) },
+    failover: f.error
+      ? f
+      : { seconds: num(f.seconds), sockets: num(f.sockets), lost: num(f.lost), duplicates: num(f.duplicates), out_of_order: num(f.out_of_order), ...f },
+  };
 }
 
 main().then(

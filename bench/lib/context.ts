@@ -1,4 +1,5 @@
 import { summarize } from './accounting.js';
+import type { ClusterSetup } from './cluster.js';
 import { ReceiverPool } from './pool.js';
 
 /** What every scenario gets from the entry point. */
@@ -14,6 +15,11 @@ export interface BenchContext {
   pool(n: number): Promise<ReceiverPool>;
   /** Where the server keeps its data: SQLite in its data folder (default), or a fresh database on the bench's PostgreSQL cluster. */
   postgres?: PostgresTarget;
+  /**
+   * `--cluster`: the scenario's server is three instances behind HAProxy (bench/lib/cluster.ts),
+   * on the `postgres` database (required with it); clients connect and write through the balancer.
+   */
+  cluster?: ClusterSetup;
   /** Extra settings for the server a scenario starts (what-if runs, e.g. WRITE_BATCH_MAX=1: no group commit). */
   serverEnv?: Record<string, string>;
 }
@@ -23,6 +29,8 @@ export interface PostgresTarget {
   fresh(): Promise<string>;
   /** The durability settings the cluster runs with, as PostgreSQL reports them. */
   settings: Record<string, string>;
+  /** CPU seconds used so far by the PostgreSQL server (postmaster and backends), when readable. */
+  cpu?(): number;
 }
 
 /** Receiver pools shared by a run, keyed by size; `stop()` ends every process. */

@@ -203,6 +203,47 @@ export class ReceiverPool {
     return r;
   }
 
+  /**
+   * Failover figures over every process: sockets that dropped (their server died), open again,
+   * reached `head` since (and when each did), needed more than one attempt; when the first dropped
+   * and the last got to `head` (ms since the epoch).
+   */
+  async drops(head: number | null): Promise<{
+    dropped: number;
+    open: number;
+    caught: number;
+    attempts: number;
+    retried: number;
+    caughtAts: number[];
+    firstDropAt: number | null;
+    lastCaughtAt: number;
+  }> {
+    const answers = (await this.all(
+      this.procs.map(() => ({ cmd: 'drops', head })),
+      10_000,
+    )) as {
+      dropped: number;
+      open: number;
+      caught: number;
+      attempts: number;
+      retried: number;
+      caughtAts: number[];
+      firstDropAt: number | null;
+      lastCaughtAt: number;
+    }[];
+    const firsts = answers.map((a) => a.firstDropAt).filter((x): x is number => x !== null);
+    return {
+      dropped: answers.reduce((n, a) => n + a.dropped, 0),
+      open: answers.reduce((n, a) => n + a.open, 0),
+      caught: answers.reduce((n, a) => n + a.caught, 0),
+      attempts: answers.reduce((n, a) => n + a.attempts, 0),
+      retried: answers.reduce((n, a) => n + a.retried, 0),
+      caughtAts: answers.flatMap((a) => a.caughtAts),
+      firstDropAt: firsts.length ? Math.min(...firsts) : null,
+      lastCaughtAt: Math.max(0, ...answers.map((a) => a.lastCaughtAt)),
+    };
+  }
+
   async reset(): Promise<void> {
     await this.all(
       this.procs.map(() => ({ cmd: 'reset' })),

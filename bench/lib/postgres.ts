@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
+import { treeCpuSeconds } from './cluster.js';
 import { startPgCluster } from '../../tests/support/postgres.js';
 import type { PostgresTarget } from './context.js';
 
@@ -33,5 +36,13 @@ export async function startPostgres(): Promise<{ target: PostgresTarget; version
     await admin((c) => c.query(`create database ${name}`));
     return cluster.url(name);
   };
-  return { target: { fresh, settings }, version: cluster.version, poolSize: POOL_SIZE, stop: () => cluster.stop() };
+  // The postmaster's pid is the first line of postmaster.pid in its data folder.
+  const cpu = () => {
+    try {
+      return treeCpuSeconds(Number(readFileSync(path.join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]));
+    } catch {
+      return NaN;
+    }
+  };
+  return { target: { fresh, settings, cpu }, version: cluster.version, poolSize: POOL_SIZE, stop: () => cluster.stop() };
 }

@@ -35,12 +35,19 @@ export type Command =
       concurrency: number;
       timeoutMs: number;
       localAddress?: string;
+      /**
+       * Failover: a socket that drops (its server died) reconnects by itself, as the portal's
+       * socket.io-client does (delay 1 s doubling to 5 s, ±50 % jitter), with the last position it
+       * saw (`feed:subscribe {since}`), keeping its arrivals: the accounting spans the whole run.
+       */
+      reconnect?: boolean;
     }
   | { cmd: 'notify'; count: number }
   | { cmd: 'blast'; durationMs: number; window: number; settleMs: number; padTo?: number }
   | { cmd: 'paced'; durationMs: number; perUserPerMinute: number; typing: boolean; settleMs: number; padTo?: number }
   | { cmd: 'report'; owed: 'tags' | 'group'; tags?: string[]; faults?: Faults; keepLatencies?: boolean }
   | { cmd: 'reset' }
+  | { cmd: 'drops'; head: number | null }
   | { cmd: 'close'; timeoutMs: number }
   | { cmd: 'exit' };
 
@@ -54,6 +61,14 @@ interface Sock {
   lastPos: number | null;
   nextAck: number;
   acks: Map<number, (body: string) => void>;
+  /** Closed on purpose (no reconnect). */
+  closing?: boolean;
+  /** Failover: when it first dropped, reconnect attempts, and its positions since ([ms epoch, position]). */
+  droppedAt?: number;
+  attempts?: number;
+  timeline?: [number, number][];
+  /** Live frames held (with their arrival time, µs) while its catch-up is outstanding, as the portal holds them. */
+  held?: [string, number][];
 }
 
 const sockets: Sock[] = [];
@@ -73,10 +88,11 @@ const PROC = process.pid.toString(36);
 
 const post = (m: unknown) => process.send?.(m);
 
-function record(s: Sock, tag: string, position: number, sentUs: number, live: boolean): void {
+function record(s: Sock, tag: string, position: number, sentUs: number, live: boolean, arrivedUs = nowMicros()): void {
   s.arrivals.push({ tag, position });
   if (position > (s.lastPos ?? -1)) s.lastPos = position;
-  if (live) latencies.push((nowMicros() - sentUs) / 1000);
+  if (s.timeline && s.timeline.length < 10_000) s.timeline.push([Date.now(), position]);
+  if (live) latencies.push((arrivedUs - sentUs) / 1000);
   if (notifyAt) {
     const n = (seenCount.get(tag) ?? 0) + 1;
     seenCount.set(tag, n);
@@ -94,11 +110,17 @@ function onFrame(s: Sock, data: string): void {
     return;
   }
   if (m.kind === 'event') {
-    const hit = scan(data);
-    frameBytes += data.length;
-    frames++;
-    if (hit) record(s, hit.tag, hit.position, hit.sentUs, true);
+    if (s.held) return void s.held.push([data, nowMicros()]);
+    liveEvent(s, data);
   }
+}
+
+/** A pushed event: counted, and recorded when it carries a marker (`arrivedUs`: when it came, if it was held). */
+function liveEvent(s: Sock, data: string, arrivedUs?: number): void {
+  const hit = scan(data);
+  frameBytes += data.length;
+  frames++;
+  if (hit) record(s, hit.tag, hit.position, hit.sentUs, true, arrivedUs);
 }
 
 function onRaw(s: Sock, data: string): void {
@@ -142,7 +164,7 @@ function askRaw(s: Sock, event: string, payload: unknown, timeoutMs: number): Pr
 }
 
 /** Open one socket; resolves once it may be used (connected, subscribed, joined). */
-function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, since: number | null): Promise<Sock> {
+function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, since: number | null, prev?: Sock): Promise<Sock> {
   return new Promise((resolve, reject) => {
     const url = c.mode === 'sio' ? `${c.url}${ENGINE_PATH}${spec.query ? `&${spec.query}` : ''}` : `${c.url}/${spec.query ? `?${spec.query}` : ''}`;
     const headers: Record<string, string> = { origin: c.origin };
@@ -153,7 +175,9 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
       handshakeTimeout: c.timeoutMs,
       ...(c.localAddress ? { localAddress: c.localAddress } : {}),
     });
-    const s: Sock = { ws, mode: c.mode, spec, open: false, arrivals: [], lastPos: null, nextAck: 1, acks: new Map() };
+    // A reconnection reuses its socket's record (arrivals, last position, timeline) with a new connection.
+    const s: Sock = prev ?? { ws, mode: c.mode, spec, open: false, arrivals: [], lastPos: null, nextAck: 1, acks: new Map() };
+    if (prev) Object.assign(prev, { ws, open: false, nextAck: 1, acks: new Map() });
     const timer = setTimeout(() => fail(new Error('connect timeout')), c.timeoutMs);
     let settled = false;
     const fail = (err: Error) => {
@@ -168,6 +192,9 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
         if (c.mode === 'sio' && c.subscribe) {
           // The answer is scanned raw (no JSON.parse of ~50 KB per socket: the receivers share the
           // server's two cores, and their parsing would be counted as the server's catch-up time).
+          // Live events that come before the catch-up answer wait for it (the portal does the same:
+          // otherwise a reconnection during traffic would apply newer events before older ones).
+          s.held = [];
           let raw = await askRaw(s, 'feed:subscribe', { since }, c.timeoutMs);
           const pos = /"position":(\d+),"events"/.exec(raw);
           const until = pos ? Number(pos[1]) : null;
@@ -183,6 +210,10 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
             raw = await askRaw(s, 'feed:catchup', { after: Number(next[1]), until }, c.timeoutMs);
           }
           s.lastPos = until ?? s.lastPos;
+          if (s.timeline && s.lastPos !== null) s.timeline.push([Date.now(), s.lastPos]);
+          const held = s.held;
+          s.held = undefined;
+          for (const [data, at] of held) liveEvent(s, data, at);
         }
         if (c.mode === 'sio' && c.joinChannel && spec.clientId) {
           const answer = await ask(s, 'presence:join', { target: { kind: 'channel', id: spec.clientId } }, c.timeoutMs);
@@ -198,7 +229,8 @@ function openOne(c: Extract<Command, { cmd: 'connect' }>, spec: SocketSpec, sinc
     };
     ws.on('error', (err) => fail(err));
     ws.on('close', () => {
-      s.open = false;
+      // Only this attempt's connection (a reconnection has replaced `s.ws` by then).
+      if (s.ws === ws) s.open = false;
       fail(new Error('closed during connect'));
     });
     ws.on('message', (buf, isBinary) => {
@@ -237,7 +269,9 @@ async function connectAll(c: Extract<Command, { cmd: 'connect' }>): Promise<void
     while (next < c.sockets.length) {
       const i = next++;
       try {
-        sockets.push(await openOne(c, c.sockets[i]!, sinceOf(i)));
+        const s = await openOne(c, c.sockets[i]!, sinceOf(i));
+        sockets.push(s);
+        if (c.reconnect) watchDrop(c, s);
         ok++;
       } catch (err) {
         const k = (err as Error).message.slice(0, 80);
@@ -247,6 +281,60 @@ async function connectAll(c: Extract<Command, { cmd: 'connect' }>): Promise<void
   };
   await Promise.all(Array.from({ length: Math.min(c.concurrency, c.sockets.length) }, worker));
   post({ ev: 'connected', ok, failed: c.sockets.length - ok, errors, ms: performance.now() - started });
+}
+
+/** Failover: when the socket's connection ends without our asking, reconnect it (see `reconnect`). */
+function watchDrop(c: Extract<Command, { cmd: 'connect' }>, s: Sock): void {
+  const ws = s.ws;
+  ws.once('close', () => {
+    if (s.closing || s.ws !== ws) return;
+    s.open = false;
+    s.droppedAt ??= Date.now();
+    s.timeline ??= [];
+    let n = 0;
+    const attempt = () => {
+      if (s.closing) return;
+      s.attempts = (s.attempts ?? 0) + 1;
+      openOne(c, s.spec, s.lastPos, s).then(
+        () => (s.closing ? s.ws.terminate() : watchDrop(c, s)),
+        () => later(),
+      );
+    };
+    // socket.io-client's defaults as the portal sets them: 1 s doubling, at most 5 s, ±50 %.
+    const later = () => setTimeout(attempt, Math.min(1000 * 2 ** n++, 5000) * (0.5 + Math.random()));
+    later();
+  });
+}
+
+/**
+ * Failover figures of this process: sockets that dropped, how many are open again, how many have
+ * reached `head` (a position at or past it, from a catch-up answer or a live event) since, and
+ * when the last of those got there.
+ */
+function drops(head: number | null): void {
+  let dropped = 0;
+  let open = 0;
+  let caught = 0;
+  let attempts = 0;
+  let lastCaughtAt = 0;
+  let firstDropAt = Infinity;
+  const caughtAts: number[] = [];
+  let retried = 0;
+  for (const s of sockets) {
+    if (s.droppedAt === undefined) continue;
+    dropped++;
+    attempts += s.attempts ?? 0;
+    if ((s.attempts ?? 0) > 1) retried++;
+    firstDropAt = Math.min(firstDropAt, s.droppedAt);
+    if (s.open) open++;
+    const at = head === null ? undefined : s.timeline?.find(([, p]) => p >= head)?.[0];
+    if (at !== undefined) {
+      caught++;
+      caughtAts.push(at);
+      lastCaughtAt = Math.max(lastCaughtAt, at);
+    }
+  }
+  post({ ev: 'drops', dropped, open, caught, attempts, retried, caughtAts, lastCaughtAt, firstDropAt: Number.isFinite(firstDropAt) ? firstDropAt : null });
 }
 
 const groupSockets = () => {
@@ -372,6 +460,7 @@ function reset(): void {
 
 async function closeAll(timeoutMs: number): Promise<void> {
   const live = sockets.splice(0);
+  for (const s of live) s.closing = true;
   for (const s of live) if (s.spec.cookie) lastPosByCookie.set(s.spec.cookie, s.lastPos);
   await Promise.race([
     Promise.all(
@@ -408,6 +497,8 @@ process.on('message', (m: Command) => {
       case 'reset':
         reset();
         return post({ ev: 'ok' });
+      case 'drops':
+        return drops(m.head);
       case 'close':
         return closeAll(m.timeoutMs);
       case 'exit':

@@ -255,9 +255,59 @@ function postgresTable(r: Any): string {
   ].join('\n');
 }
 
+/** CPU seconds per process as `a 1.2, b 1.1, …` (what each part of the target burnt). */
+function cpuLine(x: Any): string {
+  const c = x?.cpu_seconds as Record<string, number> | undefined;
+  if (!c) return '—';
+  return Object.entries(c)
+    .map(([k, v]) => `${k.replace('instance_', '')} ${v === null ? 'gone' : fmt(v)}`)
+    .join(', ');
+}
+
+/** `--cluster`: one instance and three behind HAProxy side by side on PostgreSQL, then failover. */
+function clusterTable(r: Any): string {
+  const c = r.cluster;
+  const rows: string[][] = [];
+  const pair = (a: string, b: string, figure: string, of: (x: Any) => string) => {
+    const show = (x: Any) => (!x ? '—' : x.error ? `FAILED: ${String(x.error).slice(0, 80)}` : of(x));
+    if (c[a] || c[b]) rows.push([a.split('_')[0]!, figure, show(c[a]), show(c[b])]);
+  };
+  pair('fanout_single', 'fanout_three', 'p99 / max one comment to every socket', (x) => `${fmt(x.p99_ms)} / ${fmt(x.max_ms)} ms (${x.sockets} sockets)`);
+  pair('fanout_single', 'fanout_three', 'lost / duplicates / out of order', (x) => `${x.lost} / ${x.duplicates} / ${x.out_of_order}`);
+  pair('fanout_single', 'fanout_three', 'CPU seconds during the comments', cpuLine);
+  pair('throughput_single', 'throughput_three', 'durable chat messages/s', (x) => `${fmt(x.msgs_per_s)}/s (${x.users} users)`);
+  pair('throughput_single', 'throughput_three', 'delivery p99 / ack p99; lost', (x) => `${fmt(x.p99_ms)} / ${fmt(x.ack_p99_ms)} ms; ${x.lost}`);
+  pair('throughput_single', 'throughput_three', 'CPU seconds during the sends', cpuLine);
+  const f = c.failover;
+  if (f?.error) rows.push(['failover', 'FAILED', '', String(f.error).slice(0, 160)]);
+  else if (f)
+    rows.push(
+      [
+        'failover',
+        `kill -9 of one of 3; ${fmt(f.sockets)} of ${fmt(f.sockets_total)} sockets on it: back and caught up after`,
+        '',
+        f.seconds === null ? `NOT all back (${fmt(f.not_back)} missing)` : `${fmt(f.seconds)} s (half by ${fmt(f.seconds_p50)} s)`,
+      ],
+      ['', 'sockets whose first reconnection was refused; attempts in all', '', `${fmt(f.retried)}; ${fmt(f.reconnect_attempts)}`],
+      ['', `lost / duplicates / out of order, ${fmt(f.events)} messages × every socket`, '', `${f.lost} / ${f.duplicates} / ${f.out_of_order}`],
+      ['', 'writes through the balancer refused or cut / sent', '', `${fmt(f.writes_failed)} / ${fmt(f.writes_sent)}`],
+      ['', 'CPU seconds from the kill until all were back', '', cpuLine(f)],
+    );
+  const head = ['scenario', 'figure', 'one instance', 'three instances, HAProxy'];
+  const line = (x: string[]) => `| ${x.join(' | ')} |`;
+  return [
+    line(head),
+    line(head.map(() => '---')),
+    ...rows.map(line),
+    '',
+    `PostgreSQL ${c.version ?? ''}, pool ${c.pool_size_per_instance ?? '?'} per instance`,
+  ].join('\n');
+}
+
 export function printTable(r: Any): void {
   process.stdout.write(`\n${tableOf(r)}\n`);
   if (r.postgres) process.stdout.write(`\n${postgresTable(r)}\n`);
+  if (r.cluster) process.stdout.write(`\n${clusterTable(r)}\n`);
   if (r.datascale?.calls) process.stdout.write(`\n${datascaleTable(r.datascale)}\n`);
   if (r.datascale?.browser) process.stdout.write(`\n${browserTable(r.datascale.browser)}\n`);
 }

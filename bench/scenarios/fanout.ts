@@ -5,7 +5,8 @@ import { postComment } from '../lib/debrief.js';
 import type { ConnectResult, ReceiverPool } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
-import { freePort, freshDataDir, openBenchTarget, startServer } from '../lib/server.js';
+import { cpuSpent, startTarget } from '../lib/cluster.js';
+import { freshDataDir, openBenchTarget } from '../lib/server.js';
 import { marker } from '../lib/wire.js';
 
 export interface FanoutOptions {
@@ -39,6 +40,8 @@ export interface FanoutResult {
   out_of_order: number;
   frame_bytes: number;
   connect_failures: number;
+  /** CPU seconds per process of the target (and the whole machine) while the counted comments went out. */
+  cpu_seconds: Record<string, number | null>;
 }
 
 type Send = (tag: string) => Promise<void>;
@@ -105,7 +108,8 @@ export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ res
       absoluteMs: 12 * 3_600_000,
     });
     await seedDb.close();
-    const server = await startServer({ dataDir, port: await freePort(), env: seedDb.env, cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
+    // One server, or (--cluster) three behind HAProxy: `server.url` is then the balancer.
+    const server = await startTarget(ctx, { dataDir, env: seedDb.env });
     defer(() => server.stop());
     const pool = await ctx.pool(o.receivers);
     defer(() => pool.closeSockets());
@@ -120,9 +124,11 @@ export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ res
     );
     const analyst = world.staff[0]!;
     const finding = client.findings[0]!;
+    const cpu0 = server.cpu();
     const tags = await paced(pool, conn, (tag) => postComment(server.url, analyst.cookie, finding, tag), o, 'f');
+    const cpu = cpuSpent(cpu0, server.cpu());
     const rep = await pool.report('tags', tags, o.faults);
-    return { rep, conn, tags };
+    return { rep, conn, tags, cpu };
   });
   const s = lat(product.rep.latencies);
   ctx.log(`fanout product: ${product.rep.tally.deliveries} deliveries, p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`);
@@ -150,6 +156,7 @@ export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ res
       out_of_order: t.outOfOrder,
       frame_bytes: product.rep.avgFrameBytes,
       connect_failures: product.conn.failed,
+      cpu_seconds: product.cpu,
     },
   };
 }

@@ -3,7 +3,8 @@ import { lat, r1, r2, withCleanup, type BenchContext } from '../lib/context.js';
 import type { ReceiverPool, Report } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
-import { freePort, freshDataDir, openBenchTarget, startServer } from '../lib/server.js';
+import { cpuSpent, startTarget } from '../lib/cluster.js';
+import { freshDataDir, openBenchTarget } from '../lib/server.js';
 
 export interface ThroughputOptions {
   clients: number;
@@ -34,6 +35,8 @@ export interface ThroughputResult {
   out_of_order: number;
   send_errors: Record<string, number>;
   synchronous: string;
+  /** CPU seconds per process of the target (and the whole machine) during the sends and their settling. */
+  cpu_seconds: Record<string, number | null>;
 }
 
 async function blastRun(pool: ReceiverPool, o: ThroughputOptions, padTo = 0): Promise<Report> {
@@ -64,7 +67,8 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
     });
     const sync = await seedDb.synchronous();
     await seedDb.close();
-    const server = await startServer({ dataDir, port: await freePort(), env: seedDb.env, cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
+    // One server, or (--cluster) three behind HAProxy: `server.url` is then the balancer.
+    const server = await startTarget(ctx, { dataDir, env: seedDb.env });
     const pool = await ctx.pool(o.receivers);
     defer(() => pool.closeSockets());
     defer(() => server.stop());
@@ -75,7 +79,9 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
     ctx.log(
       `throughput: ${conn.ok} sockets connected in ${conn.seconds.toFixed(1)} s${conn.failed ? ` (${conn.failed} failed: ${JSON.stringify(conn.errors)})` : ''}`,
     );
+    const cpu0 = server.cpu();
     const rep = await blastRun(pool, o);
+    const cpu = cpuSpent(cpu0, server.cpu());
     await pool.closeSockets();
     await server.stop();
     const check = await seedDb.reopen();
@@ -89,7 +95,7 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
       )?.n ?? 0,
     );
     await check.close();
-    return { rep, rows, sync, users: conn.ok };
+    return { rep, rows, sync, users: conn.ok, cpu };
   });
   const rate = product.rep.acked / (o.durationMs / 1000);
   const d = lat(product.rep.latencies);
@@ -130,5 +136,6 @@ export async function throughput(ctx: BenchContext, o: ThroughputOptions): Promi
     out_of_order: t.outOfOrder,
     send_errors: product.rep.errors,
     synchronous: product.sync,
+    cpu_seconds: product.cpu,
   };
 }
