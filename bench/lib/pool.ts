@@ -3,6 +3,18 @@ import path from 'node:path';
 import type { Command, SocketSpec } from './receiver.js';
 import { addTallies, emptyTally, type Faults, type Tally } from './accounting.js';
 
+/** What failover reports of the sockets of one process, or of all (see \`drops\`). */
+interface DropFigures {
+  dropped: number;
+  open: number;
+  caught: number;
+  attempts: number;
+  retried: number;
+  caughtAts: number[];
+  firstDropAt: number | null;
+  lastCaughtAt: number;
+}
+
 const RECEIVER = path.join(import.meta.dirname, 'receiver.ts');
 
 interface Proc {
@@ -208,29 +220,11 @@ export class ReceiverPool {
    * reached `head` since (and when each did), needed more than one attempt; when the first dropped
    * and the last got to `head` (ms since the epoch).
    */
-  async drops(head: number | null): Promise<{
-    dropped: number;
-    open: number;
-    caught: number;
-    attempts: number;
-    retried: number;
-    caughtAts: number[];
-    firstDropAt: number | null;
-    lastCaughtAt: number;
-  }> {
+  async drops(head: number | null): Promise<DropFigures> {
     const answers = (await this.all(
       this.procs.map(() => ({ cmd: 'drops', head })),
       10_000,
-    )) as {
-      dropped: number;
-      open: number;
-      caught: number;
-      attempts: number;
-      retried: number;
-      caughtAts: number[];
-      firstDropAt: number | null;
-      lastCaughtAt: number;
-    }[];
+    )) as DropFigures[];
     const firsts = answers.map((a) => a.firstDropAt).filter((x): x is number => x !== null);
     return {
       dropped: answers.reduce((n, a) => n + a.dropped, 0),

@@ -3,7 +3,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mentionToken } from '../../server/contracts/constants.js';
 import { cmid } from '../support/chat.js';
-import { agentFor, signIn, startCluster, target, type Cluster } from '../support/cluster.js';
+import { agentFor, demoIds, signIn, startCluster, target, type Cluster } from '../support/cluster.js';
 import type { Agent } from '../support/http.js';
 import { ask, connected, connectSocket, recordAll, until } from '../support/socket.js';
 
@@ -27,8 +27,7 @@ beforeAll(async () => {
     dev: await signIn(c, b.url, 'dev@contoso.example'),
     ada: await signIn(c, cc.url, 'ada@northwind.example'),
   };
-  for (const r of await c.query<{ id: string; name: string }>('select id, name from clients')) ids[r.name.split(' ')[0]!.toLowerCase()] = r.id;
-  for (const r of await c.query<{ id: string; email: string }>('select id, email from users')) ids[r.email.split('@')[0]!] = r.id;
+  Object.assign(ids, await demoIds(c));
 }, 120_000);
 afterAll(async () => {
   open.forEach((s) => s.close());

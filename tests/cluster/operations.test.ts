@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cmid } from '../support/chat.js';
-import { agentFor, signIn, startCluster, target, type Cluster } from '../support/cluster.js';
+import { agentFor, demoIds, signIn, startCluster, target, type Cluster } from '../support/cluster.js';
 import { requestFrom } from '../support/from-address.js';
 import type { Agent } from '../support/http.js';
 import { smallPng } from '../support/images.js';
@@ -22,7 +22,7 @@ let ada: Agent;
 beforeAll(async () => {
   c = await startCluster({ MESSAGE_BURST: '3', MESSAGE_RATE_PER_MINUTE: '1', SOCKETS_PER_USER: '2' });
   ada = await signIn(c, c.instances[0].url, 'ada@northwind.example');
-  for (const r of await c.query<{ id: string; name: string }>('select id, name from clients')) ids[r.name.split(' ')[0]!.toLowerCase()] = r.id;
+  Object.assign(ids, await demoIds(c));
 }, 120_000);
 afterAll(async () => {
   open.forEach((s) => s.close());

@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cmid } from '../support/chat.js';
-import { agentFor, signIn, startCluster, target, type Cluster } from '../support/cluster.js';
+import { agentFor, demoIds, signIn, startCluster, target, type Cluster } from '../support/cluster.js';
 import type { Agent } from '../support/http.js';
 import { feedSocket } from '../support/socket.js';
 
@@ -19,8 +19,7 @@ const open: Socket[] = [];
 beforeAll(async () => {
   c = await startCluster();
   ada = await signIn(c, c.instances[0].url, 'ada@northwind.example');
-  for (const r of await c.query<{ id: string; name: string }>('select id, name from clients')) ids[r.name.split(' ')[0]!.toLowerCase()] = r.id;
-  for (const r of await c.query<{ id: string; email: string }>('select id, email from users')) ids[r.email.split('@')[0]!] = r.id;
+  Object.assign(ids, await demoIds(c));
 }, 120_000);
 afterAll(async () => {
   open.forEach((s) => s.close());

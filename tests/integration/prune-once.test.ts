@@ -9,6 +9,7 @@ import { appOn } from '../support/app.js';
 import { buildClient, buildPortalUser } from '../support/factories.js';
 import { untilWaiting } from '../support/locks.js';
 import type { Trx } from '../support/interleave.js';
+import { buildPendingUpload } from '../support/chat.js';
 
 /**
  * The pruners run on one instance at a time (issue 14, point 11): every instance runs them each
@@ -91,26 +92,7 @@ describe('pruners on several instances (PostgreSQL)', () => {
     const uploader = await buildPortalUser(db(), { client_id: client.id, role: 'collaborator' });
     const now = on.app.clock();
     const upload = randomUUID();
-    await db()
-      .insertInto('attachments')
-      .values({
-        id: upload,
-        client_id: client.id,
-        uploader_id: uploader.id,
-        purpose: 'chat',
-        message_id: null,
-        round_id: null,
-        kind: 'file',
-        file: `attachments/${upload}.txt`,
-        thumb_file: null,
-        original_name: 'notes.txt',
-        mime: 'text/plain',
-        size: 1,
-        width: null,
-        height: null,
-        created_at: now - PENDING_ATTACHMENT_TTL_MS - 1,
-      })
-      .execute();
+    await buildPendingUpload(db(), { id: upload, clientId: client.id, uploaderId: uploader.id, purpose: 'chat', at: now - PENDING_ATTACHMENT_TTL_MS - 1 });
 
     // The first prune deletes the row last: it waits for it, holding its job lock.
     const row = await hold(db(), (trx) => trx.selectFrom('attachments').select('id').where('id', '=', upload).forUpdate().execute());

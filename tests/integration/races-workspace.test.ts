@@ -10,6 +10,7 @@ import { buildFinding, buildReportRow } from '../support/workspace.js';
 import { noisyPng, storedFiles, uploadEvidence } from '../support/evidence.js';
 import { publishedFinding, remediationWorld } from '../support/remediation.js';
 import { insertCommentRow } from '../support/comments.js';
+import { buildPendingUpload } from '../support/chat.js';
 
 /**
  * Lock order on PostgreSQL in the workspace (docs/transactions.md, "Lock order"): a transaction
@@ -224,26 +225,13 @@ describe('workspace lock order on PostgreSQL', () => {
     const manager = await buildPortalUser(db(), { client_id: finding.client_id, role: 'manager' });
     const [upload, round] = [randomUUID(), randomUUID()];
     const now = on.app.clock();
-    await db()
-      .insertInto('attachments')
-      .values({
-        id: upload,
-        client_id: finding.client_id,
-        uploader_id: manager.id,
-        purpose: 'remediation',
-        message_id: null,
-        round_id: null,
-        kind: 'file',
-        file: `attachments/${upload}.txt`,
-        thumb_file: null,
-        original_name: 'fix.txt',
-        mime: 'text/plain',
-        size: 1,
-        width: null,
-        height: null,
-        created_at: now - PENDING_ATTACHMENT_TTL_MS - 1,
-      })
-      .execute();
+    await buildPendingUpload(db(), {
+      id: upload,
+      clientId: finding.client_id,
+      uploaderId: manager.id,
+      purpose: 'remediation',
+      at: now - PENDING_ATTACHMENT_TTL_MS - 1,
+    });
     await db()
       .insertInto('remediation_rounds')
       .values({

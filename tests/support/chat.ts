@@ -48,6 +48,33 @@ export async function buildMessage(db: Db, o: { clientId: string; authorId: stri
   return r.id;
 }
 
+/** A pending upload's row (no file on disk) made at `at`: what the stale-upload pruner looks for. */
+export async function buildPendingUpload(
+  db: Db,
+  o: { id: string; clientId: string; uploaderId: string; purpose: 'chat' | 'remediation'; at: number },
+): Promise<void> {
+  await db
+    .insertInto('attachments')
+    .values({
+      id: o.id,
+      client_id: o.clientId,
+      uploader_id: o.uploaderId,
+      purpose: o.purpose,
+      message_id: null,
+      round_id: null,
+      kind: 'file',
+      file: `attachments/${o.id}.txt`,
+      thumb_file: null,
+      original_name: 'notes.txt',
+      mime: 'text/plain',
+      size: 1,
+      width: null,
+      height: null,
+      created_at: o.at,
+    })
+    .execute();
+}
+
 /** An attachment row with a real stored file (`attachments/<hex>.<ext>`), attached to `messageId` or pending. */
 export async function buildAttachment(
   app: TestApp,

@@ -64,6 +64,14 @@ export function agentFor(c: Cluster, baseUrl: string, cookie: string | null = nu
 /** What `connectSocket` needs to reach one instance (or the balancer). */
 export const target = (url: string) => ({ url }) as TestApp;
 
+/** The demo's ids by short name: each client by its first word (`contoso`), each person by the part of their address before @ (`carla`). */
+export async function demoIds(c: Cluster): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const r of await c.query<{ id: string; name: string }>('select id, name from clients')) ids[r.name.split(' ')[0]!.toLowerCase()] = r.id;
+  for (const r of await c.query<{ id: string; email: string }>('select id, email from users')) ids[r.email.split('@')[0]!] = r.id;
+  return ids;
+}
+
 /** A demo account signed in (password and authenticator) through `baseUrl`. */
 export async function signIn(c: Cluster, baseUrl: string, email: string): Promise<Agent> {
   const [, password, secret] = new RegExp(`${email.replaceAll('.', '\\.')}\\s+(\\S+)\\s+([A-Z2-7]{32})`).exec(c.demo)!;
