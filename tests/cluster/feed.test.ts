@@ -64,7 +64,7 @@ async function logAfter(start: number, where = ''): Promise<{ position: number; 
 }
 
 describe('the feed on three instances', () => {
-  it('writers on all three at once: each staff socket gets the log once, in order; each portal socket its own client’s share and nothing else', async () => {
+  it('writers on all three at once (chat, comments, finding edits): each staff socket gets the log once, in order; each portal socket its own client’s share and nothing else', async () => {
     const [a, b, cc] = c.instances;
     const staff = await Promise.all([a.url, b.url, cc.url, c.lbUrl].map((u) => feedOn(u, ada)));
     const contosoSockets = await Promise.all([b.url, c.lbUrl].map((u) => feedOn(u, carla)));
@@ -86,17 +86,30 @@ describe('the feed on three instances', () => {
         on(ada, [a, b, cc][n % 3]!.url).post(`/api/findings/${contosoFinding}/comments`, { body: `note ${n}`, clientMessageId: cmid(), internal: n % 2 === 0 }),
       ),
     ];
+    // Finding edits meanwhile, one after another (each needs the version the last one made), on A, B, C in turn.
+    const edits = (async () => {
+      let version = Number((await c.query<{ version: string }>("select version from findings where id = $1", [contosoFinding]))[0]!.version);
+      const statuses: number[] = [];
+      for (let n = 0; n < 12; n++) {
+        const r = await on(ada, [a, b, cc][n % 3]!.url).patch(`/api/findings/${contosoFinding}`, { impact: `Impact, edit ${n}`, version });
+        statuses.push(r.status);
+        version = r.body.finding?.version ?? version;
+      }
+      return statuses;
+    })();
     const answers = await Promise.all(writers);
     expect(answers.map((r) => r.status).filter((s) => s !== 201)).toEqual([]);
+    expect(await edits).toEqual(Array.from({ length: 12 }, () => 200));
 
     const log = await logAfter(start);
-    expect(log.length).toBeGreaterThanOrEqual(630);
+    expect(log.length).toBeGreaterThanOrEqual(642);
     // Dense: consecutive positions, whoever wrote them on whichever instance.
     expect(log.map((r) => r.position)).toEqual(Array.from({ length: log.length }, (_, i) => start + 1 + i));
     const all = log.map((r) => r.position);
     for (const rec of recs.staff) {
       await until(() => positionsOf(rec).length >= all.length, `${all.length} events on a staff socket`, 30_000);
       expect(positionsOf(rec).map((e) => e.position)).toEqual(all);
+      expect(JSON.stringify(rec.events)).toMatch(/"internal":true/); // staff get the internal notes: the portal check below is not vacuous
     }
     for (const [client, list] of [
       [contoso, recs.contoso],
