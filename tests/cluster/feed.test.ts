@@ -88,7 +88,7 @@ describe('the feed on three instances', () => {
     ];
     // Finding edits meanwhile, one after another (each needs the version the last one made), on A, B, C in turn.
     const edits = (async () => {
-      let version = Number((await c.query<{ version: string }>("select version from findings where id = $1", [contosoFinding]))[0]!.version);
+      let version = Number((await c.query<{ version: string }>('select version from findings where id = $1', [contosoFinding]))[0]!.version);
       const statuses: number[] = [];
       for (let n = 0; n < 12; n++) {
         const r = await on(ada, [a, b, cc][n % 3]!.url).patch(`/api/findings/${contosoFinding}`, { impact: `Impact, edit ${n}`, version });
