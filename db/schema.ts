@@ -56,6 +56,10 @@ export interface FirmTable {
   remediation_days: Generated<string>;
   /** 1: analysts see every client; 0: only the clients they are assigned to or on a project team of. */
   analysts_see_all_clients: Generated<number>;
+  /** Days audit rows are kept (at least 30); null = forever. Default 400. */
+  audit_retention_days: Generated<number | null>;
+  /** 1: analysts may read the Audit page (read-only); 0: admins only. */
+  analysts_read_audit: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -137,6 +141,12 @@ export interface AuditEventTable {
   user_agent: string | null;
   outcome: string;
   details: string | null;
+  /** 'staff', 'portal', 'anonymous' or 'system'; null on rows written before issue 15. */
+  actor_kind: string | null;
+  /** The HTTP request's or socket event's id. */
+  request_id: string | null;
+  /** 'server' (seen by the server) or 'browser' (a page view the SPA reported); null = server. */
+  source: string | null;
 }
 
 export type UserRow = Selectable<UserTable>;

@@ -9,7 +9,15 @@ export interface AuditContext {
   clientId?: string | null;
   ip?: string | null;
   userAgent?: string | null;
+  /** 'staff', 'portal', 'anonymous' (no session: a sign-in attempt, a public link) or 'system' (a job). */
+  actorKind?: AuditActorKind | null;
+  /** The HTTP request's id, or a socket event's. */
+  requestId?: string | null;
+  /** 'browser' for what the SPA reported (page views); otherwise the server saw it: 'server'. */
+  source?: 'server' | 'browser';
 }
+
+export type AuditActorKind = 'staff' | 'portal' | 'anonymous' | 'system';
 
 export interface AuditEntry {
   action: string;
@@ -37,5 +45,8 @@ export async function writeAudit(db: Kysely<Database> | Transaction<Database>, c
     user_agent: ctx.userAgent?.slice(0, 512) ?? null,
     outcome: entry.outcome,
     details: entry.details ? JSON.stringify(entry.details) : null,
+    actor_kind: ctx.actorKind ?? (ctx.actorId ? null : 'anonymous'),
+    request_id: ctx.requestId ?? null,
+    source: ctx.source ?? 'server',
   });
 }

@@ -57,6 +57,8 @@ export function auditContextOf(req: import('express').Request): AuditContext {
     clientId: req.viewer?.user.client_id ?? null,
     ip: req.ip ?? null,
     userAgent: req.get('user-agent') ?? null,
+    actorKind: req.viewer ? req.viewer.user.kind : 'anonymous',
+    requestId: req.id,
   };
 }
 

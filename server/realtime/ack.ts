@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { AppDeps } from '../context.js';
 import type { Ack } from '../contracts/realtime.js';
@@ -46,6 +47,8 @@ function socketContext(socket: AppSocket, viewer: Viewer, turn: Turn): CommandCo
       clientId: user.client_id,
       ip: socket.data.ip ?? null,
       userAgent: socket.request.headers['user-agent'] ?? null,
+      actorKind: user.kind,
+      requestId: `${socket.id}:${randomUUID().slice(0, 8)}`,
     },
   };
 }
