@@ -9,11 +9,13 @@ import type { Db } from '../db/client.js';
 export interface PublicMessages {
   /** Sanitised HTML of the footer text ('' = none). */
   footerHtml: string;
+  /** The footer's Markdown source, for the text part of e-mails ('' = none). */
+  footerText: string;
   /** Sanitised HTML of the help/contact text. */
   helpHtml: string;
 }
 
 export async function publicMessages(db: Db): Promise<PublicMessages> {
   void db;
-  return { footerHtml: '', helpHtml: '' };
+  return { footerHtml: '', footerText: '', helpHtml: '' };
 }
