@@ -39,8 +39,25 @@ export async function lockEventLog(trx: Kysely<any>): Promise<void> {
 /** Transactions that hold the lock (a Kysely transaction object lives as long as its transaction). */
 const locked = new WeakSet<object>();
 
+/**
+ * The audit chain's head (issue 15, point 14): each audit row's hash covers the previous row's,
+ * so two writers must not read the same head, or the chain forks. SQLite has one writer at a
+ * time. On PostgreSQL the head is guarded by the event log's lock (the same key, without its
+ * notification): most audit rows are written in transactions that append events and take that
+ * lock anyway, and a second key would deadlock with a command that writes its audit row before
+ * its events while another does the opposite. Held until the transaction ends; asked again, free.
+ */
+export async function lockAuditChain(trx: Kysely<any>): Promise<void> {
+  if (dialectOf(trx) !== 'postgres' || locked.has(trx) || chainLocked.has(trx)) return;
+  if (!trx.isTransaction) throw new Error('the audit chain is written only inside a transaction');
+  await sql.raw(`set local lock_timeout = '${EVENT_LOCK_TIMEOUT}'`).execute(trx);
+  await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_LOG_LOCK)})`.execute(trx);
+  chainLocked.add(trx);
+}
+const chainLocked = new WeakSet<object>();
+
 /** The periodic jobs that run on one instance at a time, each with its own advisory lock key (distinct from EVENT_LOG_LOCK). */
-const JOB_LOCKS = { 'prune-events': 4_2_0_2_0, 'prune-pending-attachments': 4_2_0_2_1 } as const;
+const JOB_LOCKS = { 'prune-events': 4_2_0_2_0, 'prune-pending-attachments': 4_2_0_2_1, 'audit-checkpoint': 4_2_0_2_2 } as const;
 export type JobLock = keyof typeof JOB_LOCKS;
 
 /**

@@ -17,6 +17,8 @@ export interface Database {
   users: UserTable;
   sessions: SessionTable;
   audit_events: AuditEventTable;
+  audit_checkpoints: AuditCheckpointTable;
+  audit_prune_gate: AuditPruneGateTable;
   invitations: InvitationTable;
   password_resets: PasswordResetTable;
   recovery_codes: RecoveryCodeTable;
@@ -147,6 +149,26 @@ export interface AuditEventTable {
   request_id: string | null;
   /** 'server' (seen by the server) or 'browser' (a page view the SPA reported); null = server. */
   source: string | null;
+  /** The previous row's hash (64 zeros for the first row ever): see server/audit/canonical.ts. */
+  prev_hash: string;
+  /** Lower-case hex SHA-256 of prev_hash + the canonical row, computed by the writer in the row's transaction. */
+  hash: string;
+}
+
+/** A signed statement that the audit chain up to `last_id` ends in `hash` and holds `count` rows since genesis. */
+export interface AuditCheckpointTable {
+  id: Generated<number>;
+  last_id: number;
+  hash: string;
+  count: number;
+  at: number;
+  /** Base64 Ed25519 signature over server/audit/canonical.ts `checkpointMessage`. */
+  signature: string;
+}
+
+/** Holds its one row (id 1) only inside the retention prune's transaction: the triggers let audit rows be deleted then. */
+export interface AuditPruneGateTable {
+  id: number;
 }
 
 export type UserRow = Selectable<UserTable>;

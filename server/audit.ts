@@ -1,6 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { insertAuditEvent } from './repositories/audit-events.js';
+import { auditChainHead, insertAuditEvents, nextAuditIds } from './repositories/audit-events.js';
+import { GENESIS, rowHash } from './audit/canonical.js';
+import { lockAuditChain } from '../db/dialect.js';
 
 /** Who did it and from where: taken from the request (or socket) by the caller. */
 export interface AuditContext {
@@ -30,23 +32,47 @@ export interface AuditEntry {
 
 /**
  * Append one audit row. Pass the command's transaction so the row commits (or rolls back)
- * with the change it describes; pass the db for attempts that change nothing else (a failed login).
+ * with the change it describes; pass the db for attempts that change nothing else (a failed
+ * login): the row is then written in a short transaction of its own.
  */
 export async function writeAudit(db: Kysely<Database> | Transaction<Database>, ctx: AuditContext, entry: AuditEntry, at: number): Promise<void> {
-  await insertAuditEvent(db, {
-    at,
-    actor_id: ctx.actorId ?? null,
-    actor_email: ctx.actorEmail ?? null,
-    client_id: ctx.clientId ?? null,
-    action: entry.action,
-    target_type: entry.targetType ?? null,
-    target_id: entry.targetId ?? null,
-    ip: ctx.ip ?? null,
-    user_agent: ctx.userAgent?.slice(0, 512) ?? null,
-    outcome: entry.outcome,
-    details: entry.details ? JSON.stringify(entry.details) : null,
-    actor_kind: ctx.actorKind ?? (ctx.actorId ? null : 'anonymous'),
-    request_id: ctx.requestId ?? null,
-    source: ctx.source ?? 'server',
+  await writeAudits(db, [{ ctx, entry, at }]);
+}
+
+/**
+ * Append several audit rows, in order, with one read of the chain's head (a batch of chat
+ * messages in one group commit). Each row's hash covers the previous row's (server/audit/canonical.ts),
+ * computed here inside the writing transaction after taking the chain's lock, so the chain never forks.
+ */
+export async function writeAudits(db: Kysely<Database> | Transaction<Database>, items: { ctx: AuditContext; entry: AuditEntry; at: number }[]): Promise<void> {
+  if (!items.length) return;
+  if (!db.isTransaction) return db.transaction().execute((trx) => writeAudits(trx, items));
+  await lockAuditChain(db);
+  const head = await auditChainHead(db);
+  const ids = await nextAuditIds(db, head?.id ?? null, items.length);
+  let prev = head?.hash ?? GENESIS;
+  const rows = items.map(({ ctx, entry, at }, i) => {
+    const row = {
+      id: ids[i]!,
+      at,
+      actor_id: ctx.actorId ?? null,
+      actor_email: ctx.actorEmail ?? null,
+      actor_kind: ctx.actorKind ?? (ctx.actorId ? null : 'anonymous'),
+      client_id: ctx.clientId ?? null,
+      action: entry.action,
+      target_type: entry.targetType ?? null,
+      target_id: entry.targetId ?? null,
+      ip: ctx.ip ?? null,
+      user_agent: ctx.userAgent?.slice(0, 512) ?? null,
+      outcome: entry.outcome,
+      request_id: ctx.requestId ?? null,
+      source: ctx.source ?? 'server',
+      details: entry.details ? JSON.stringify(entry.details) : null,
+    };
+    const hash = rowHash(prev, row);
+    const chained = { ...row, prev_hash: prev, hash };
+    prev = hash;
+    return chained;
   });
+  await insertAuditEvents(db, rows);
 }
