@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { DatabaseTarget } from '../db/client.js';
@@ -73,7 +74,26 @@ const redisUrl = z
   .optional();
 
 /** Variables whose values may hold a password or key: never printed, not even when invalid. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'SECRET_KEY', 'REDIS_URL', 'SETUP_CODE']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'SECRET_KEY', 'REDIS_URL', 'SETUP_CODE', 'AUDIT_SIGNING_KEY']);
+
+/**
+ * AUDIT_SIGNING_KEY: the Ed25519 private key that signs the audit checkpoints, as PKCS#8 — PEM
+ * (`openssl genpkey -algorithm ed25519`) or its DER bytes in base64. Kept as given (PEM text).
+ */
+const auditSigningKey = z
+  .string()
+  .transform((v, ctx) => {
+    const text = v.trim().replaceAll('\\n', '\n');
+    try {
+      const key = text.startsWith('-----BEGIN') ? createPrivateKey(text) : createPrivateKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'pkcs8' });
+      if (key.asymmetricKeyType === 'ed25519') return key.export({ format: 'pem', type: 'pkcs8' }).toString();
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'an Ed25519 private key in PKCS#8, PEM or base64 DER (e.g. from `openssl genpkey -algorithm ed25519`)' });
+    return z.NEVER;
+  })
+  .optional();
 
 const schema = z.object({
   PORT: int(0, 65535).default(3000),
@@ -110,6 +130,7 @@ const schema = z.object({
     .string()
     .refine((v) => v.trim().length >= 20, 'at least 20 characters (a secret of your own, e.g. from `openssl rand -hex 16`)')
     .optional(),
+  AUDIT_SIGNING_KEY: auditSigningKey,
 });
 
 export type Config = {
@@ -157,6 +178,10 @@ export type Config = {
   secretKeyFile: string;
   /** SETUP_CODE: the first-run setup code chosen by the operator (never logged); unset, an instance issues one (server/auth/setup.ts). */
   setupCode: string | undefined;
+  /** AUDIT_SIGNING_KEY as PKCS#8 PEM, or undefined: then derived from SECRET_KEY (several instances) or the key file (server/audit/signing-key.ts). */
+  auditSigningKeyPem: string | undefined;
+  /** DATA_DIR/audit-signing.key: the checkpoint signing key of a single instance without AUDIT_SIGNING_KEY, created at first start (0600). */
+  auditSigningKeyFile: string;
 };
 
 /** A configuration value that cannot be used; its message is the one line printed at start-up. */
@@ -215,5 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKeyHex: e.SECRET_KEY?.toLowerCase(),
     secretKeyFile: path.join(dataDir, 'secret.key'),
     setupCode: e.SETUP_CODE,
+    auditSigningKeyPem: e.AUDIT_SIGNING_KEY,
+    auditSigningKeyFile: path.join(dataDir, 'audit-signing.key'),
   };
 }

@@ -8,6 +8,7 @@ import { buildDeps } from './deps.js';
 import { startServer } from './server.js';
 import { checkUploadsFolder } from './services/storage.js';
 import { connectRedis, type Redis } from './cluster/redis.js';
+import { AuditKeyError, auditSigningKey } from './audit/signing-key.js';
 
 /** Where the built SPA is: dist/client next to dist/server (compiled) or under the repo (tsx). */
 function clientDir(): string {
@@ -27,6 +28,12 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  try {
+    auditSigningKey(config, logger);
+  } catch (err) {
+    process.stderr.write(`Cannot use the audit signing key: ${err instanceof AuditKeyError ? err.message : (err as Error).message}\n`);
+    process.exit(1);
+  }
   try {
     await checkUploadsFolder(config.uploadsDir);
   } catch (err) {

@@ -9,6 +9,8 @@ import { pruneEvents } from './events/log.js';
 import { prunePendingAttachments } from './commands/attachments/prune-pending.js';
 import { registerNotifications } from './events/handlers/notifications.js';
 import { FEED_POLL_MS, listenForAppends } from './cluster/feed-listener.js';
+import { auditHousekeeping } from './audit/checkpoints.js';
+import { auditSigningKey } from './audit/signing-key.js';
 
 export interface RunningServer {
   http: HttpServer;
@@ -60,6 +62,13 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
     );
   const pruner = setInterval(prune, 60_000);
   pruner.unref();
+  // The audit trail: a signed checkpoint of its head every hour, after pruning what passed the
+  // firm's retention (the prune signs its cut first). The first round a minute after start. The
+  // key is read (or created) now: an unusable one stops start-up rather than the first checkpoint.
+  auditSigningKey(deps.config, deps.logger);
+  const auditRound = () => auditHousekeeping(deps, deps.clock()).catch((err) => deps.logger.error({ err }, 'audit checkpoint or prune failed'));
+  const auditTimers = [setTimeout(auditRound, 60_000), setInterval(auditRound, 3_600_000)];
+  auditTimers.forEach((t) => t.unref());
 
   // Several instances: other instances' commits wake this feed through PostgreSQL (LISTEN/NOTIFY),
   // with a poll beside it; sockets whose session ended elsewhere are closed within a second even
@@ -99,6 +108,7 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
       closing = true;
       clearInterval(sweeper);
       clearInterval(pruner);
+      auditTimers.forEach(clearTimeout);
       cluster?.timers.forEach(clearInterval);
       await cluster?.listener.stop();
       await deps.writes.drain();

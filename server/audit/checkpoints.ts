@@ -1,0 +1,105 @@
+import { sign } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import { tryJobLock } from '../../db/dialect.js';
+import type { Logger } from '../logger.js';
+import { findFirm } from '../repositories/firm.js';
+import {
+  auditChainHead,
+  auditRowHash,
+  countAuditRows,
+  deleteAuditRowsThroughGate,
+  insertAuditCheckpoint,
+  latestAuditCheckpoint,
+  lastAuditIdBefore,
+  nthAuditIdUpTo,
+  type AuditCheckpointRow,
+} from '../repositories/audit-events.js';
+import { checkpointMessage, type CheckpointFacts } from './canonical.js';
+import { auditSigningKey, type AuditKeyConfig } from './signing-key.js';
+
+/**
+ * Signed checkpoints and retention (issue 15, point 15). A checkpoint states "the chain up to
+ * row last_id ends in hash and holds count rows since genesis", signed with Ed25519. Written
+ * hourly of the chain's head, and by each prune at its cut before anything is deleted, so what
+ * remains of the log always starts at a signed anchor. Both run on one instance at a time (their
+ * job lock); another instance finding it held skips.
+ */
+
+export interface AuditJobDeps {
+  db: Db;
+  config: AuditKeyConfig;
+  logger?: Logger;
+}
+
+/** Never keep audit rows for less than this (a firm setting below it is read as this). */
+export const MIN_RETENTION_DAYS = 30;
+/** Rows deleted per prune transaction: each batch is short, so writers are never held up for long. */
+const PRUNE_BATCH = 5_000;
+const DAY_MS = 86_400_000;
+
+/** Rows chained up to `lastId` since genesis: the nearest checkpoint at or below it, plus the rows after it. */
+async function countThrough(db: Db, lastId: number): Promise<number> {
+  const anchor = await latestAuditCheckpoint(db, lastId);
+  return (anchor?.count ?? 0) + (await countAuditRows(db, anchor?.last_id ?? 0, lastId));
+}
+
+/** Sign and append the checkpoint of row `lastId` (whose hash is `hash`), unless one for that row exists. */
+async function checkpointAt(deps: AuditJobDeps, trx: Db, lastId: number, hash: string, now: number): Promise<AuditCheckpointRow | null> {
+  const latest = await latestAuditCheckpoint(trx, lastId);
+  if (latest?.last_id === lastId) return null;
+  const facts: CheckpointFacts = { last_id: lastId, hash, count: await countThrough(trx, lastId), at: now };
+  const signature = sign(null, checkpointMessage(facts), auditSigningKey(deps.config, deps.logger)).toString('base64');
+  await insertAuditCheckpoint(trx, { ...facts, signature });
+  return { id: 0, ...facts, signature };
+}
+
+/**
+ * Checkpoint the chain's head now (the hourly job). Null when there is nothing new since the last
+ * checkpoint, or another instance is doing it. Rows are read without the chain's lock: ids are
+ * handed out under that lock in commit order, so every row below a visible one is visible too.
+ */
+export async function writeAuditCheckpoint(deps: AuditJobDeps, now: number): Promise<AuditCheckpointRow | null> {
+  return deps.db.transaction().execute(async (trx) => {
+    if (!(await tryJobLock(trx, 'audit-checkpoint'))) return null;
+    const head = await auditChainHead(trx);
+    return head ? checkpointAt(deps, trx, head.id, head.hash, now) : null;
+  });
+}
+
+/**
+ * Delete the rows older than `retentionDays` (null: keep forever; at least 30). The cut is the
+ * highest id written before the limit; its checkpoint is written first, in its own transaction,
+ * then rows up to the cut go in batches, each in a short transaction that opens the triggers'
+ * gate. Returns how many rows went, or null when another instance is pruning.
+ */
+export async function pruneAudit(deps: AuditJobDeps, now: number, retentionDays: number | null): Promise<number | null> {
+  if (retentionDays === null) return 0;
+  const before = now - Math.max(MIN_RETENTION_DAYS, retentionDays) * DAY_MS;
+  const cut = await deps.db.transaction().execute(async (trx) => {
+    if (!(await tryJobLock(trx, 'audit-checkpoint'))) return null;
+    const id = await lastAuditIdBefore(trx, before);
+    const row = id === null ? undefined : await auditRowHash(trx, id);
+    if (!row) return 0;
+    await checkpointAt(deps, trx, row.id, row.hash, now);
+    return row.id;
+  });
+  if (!cut) return cut;
+  let deleted = 0;
+  for (;;) {
+    const n = await deps.db.transaction().execute(async (trx) => {
+      if (!(await tryJobLock(trx, 'audit-checkpoint'))) return null;
+      const bound = (await nthAuditIdUpTo(trx, cut, PRUNE_BATCH)) ?? cut;
+      return deleteAuditRowsThroughGate(trx, bound);
+    });
+    if (n === null) return deleted;
+    deleted += n;
+    if (n < PRUNE_BATCH) return deleted;
+  }
+}
+
+/** The hourly round: prune what passed the firm's retention (checkpoint first), then checkpoint the head. */
+export async function auditHousekeeping(deps: AuditJobDeps, now: number): Promise<void> {
+  const firm = await findFirm(deps.db);
+  if (firm) await pruneAudit(deps, now, firm.audit_retention_days);
+  await writeAuditCheckpoint(deps, now);
+}
