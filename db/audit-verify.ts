@@ -80,7 +80,7 @@ async function checkFile(file: string, filtered: boolean): Promise<Verdict> {
   const verdict = await verifyChain(
     exportBatches(file, (v) => (failed = v)),
     [],
-    !filtered,
+    filtered ? 'filtered' : 'export',
   );
   return failed ?? verdict;
 }

@@ -42,10 +42,12 @@ export function checkSignatures(checkpoints: StoredCheckpoint[], key: KeyObject)
 
 /**
  * Walk the rows against each other and against the (already signature-checked) checkpoints.
- * `checkpoints` sorted by last_id. With `linked` false (a filtered export) only each row's own
- * hash is checked.
+ * `checkpoints` sorted by last_id. `mode` 'log' (the database): the first row follows genesis or
+ * a checkpoint; 'export': the first row may follow anything (an export of a date range);
+ * 'filtered' (an export of some rows): only each row's own hash is checked.
  */
-export async function verifyChain(batches: AsyncIterable<StoredRow[]>, checkpoints: StoredCheckpoint[], linked = true): Promise<Verdict> {
+export async function verifyChain(batches: AsyncIterable<StoredRow[]>, checkpoints: StoredCheckpoint[], mode: 'log' | 'export' | 'filtered' = 'log'): Promise<Verdict> {
+  const linked = mode !== 'filtered';
   let prev: StoredRow | null = null;
   let before: StoredRow | null = null;
   let count = 0; // rows chained since genesis (a pruned log starts at its anchor's count)
@@ -59,7 +61,8 @@ export async function verifyChain(batches: AsyncIterable<StoredRow[]>, checkpoin
       if (prev && row.id <= prev.id) return bad(`row ${row.id} comes after row ${prev.id}: ids out of order`, { rowId: row.id });
       if (!first) {
         first = row;
-        if (linked) {
+        if (mode === 'export') anchor = `row ${row.id}'s predecessor`;
+        if (mode === 'log') {
           const a = anchorOf(row, checkpoints);
           if ('problem' in a) return a;
           ({ count, next, anchor } = a);
