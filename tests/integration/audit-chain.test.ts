@@ -141,7 +141,10 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
     await writeAudit(db(), ctx, { action: 'test.after-prune', outcome: 'success' }, now);
     expectLinear(await rows(db()), anchor.hash);
 
-    const env: Record<string, string> = { DATA_DIR: on.app.config.dataDir, ...(database === 'PostgreSQL' && { DATABASE_URL: (on.app.config.database as { url: string }).url }) };
+    const env: Record<string, string> = {
+      DATA_DIR: on.app.config.dataDir,
+      ...(database === 'PostgreSQL' && { DATABASE_URL: (on.app.config.database as { url: string }).url }),
+    };
     const r = runScript('audit-verify', env);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/intact .*: 2 rows .*chained from checkpoint/);

@@ -59,7 +59,13 @@ async function makeLog(database: (typeof DATABASES)[number]): Promise<Log> {
   const now = Date.now();
   for (let i = 1; i <= 12; i++) {
     const at = i <= 4 ? now - 40 * DAY + i : now + i;
-    const ctx = { actorId: i % 3 ? `user-${i}` : null, actorEmail: `person${i}@example.test`, clientId: i % 2 ? 'client-a' : null, ip: '192.0.2.7', userAgent: 'Mozilla/5.0 "quoted" ünïcode' };
+    const ctx = {
+      actorId: i % 3 ? `user-${i}` : null,
+      actorEmail: `person${i}@example.test`,
+      clientId: i % 2 ? 'client-a' : null,
+      ip: '192.0.2.7',
+      userAgent: 'Mozilla/5.0 "quoted" ünïcode',
+    };
     if (i === 8) {
       // Rows 7 and 8 together, as a group commit writes them.
       continue;
@@ -71,7 +77,13 @@ async function makeLog(database: (typeof DATABASES)[number]): Promise<Log> {
           { ctx, entry: { action: 'chat.message', outcome: 'success', targetType: 'chat_message', targetId: 'm-8', details: { n: 8 } }, at: at + 1 },
         ]),
       );
-    else await writeAudit(db, ctx, { action: i % 2 ? 'auth.login' : 'report.downloaded', outcome: i === 3 ? 'failure' : 'success', details: { factor: 'password', i } }, at);
+    else
+      await writeAudit(
+        db,
+        ctx,
+        { action: i % 2 ? 'auth.login' : 'report.downloaded', outcome: i === 3 ? 'failure' : 'success', details: { factor: 'password', i } },
+        at,
+      );
     if (i === 6) await writeAuditCheckpoint({ db, config }, now);
   }
   await writeAuditCheckpoint({ db, config }, now + 100);
@@ -111,7 +123,12 @@ function expectTampered(r: ReturnType<typeof verify>, row: number | null, proble
 
 /** Row `id`'s new hash after a change, and every later row's, as an intruder who knows the algorithm would recompute them. */
 async function rehashFrom(db: Db, id: number) {
-  const list = await db.selectFrom('audit_events').selectAll().where('id', '>=', id - 1).orderBy('id').execute();
+  const list = await db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('id', '>=', id - 1)
+    .orderBy('id')
+    .execute();
   let prev = list[0]!.hash;
   for (const r of list.slice(1)) {
     const hash = rowHash(prev, r);
@@ -121,7 +138,7 @@ async function rehashFrom(db: Db, id: number) {
 }
 
 describe.each(DATABASES)('npm run audit:verify on %s', (database) => {
-  it('an untouched log exits 0 with its counts; a wrong --public-key names the first checkpoint; bad usage exits 2', async () => {
+  it('an untouched log exits 0 with its counts; --public-key checks with a published key, and a wrong one names the first checkpoint', async () => {
     const log = await makeLog(database);
     const r = verify(log);
     expect(r.stderr).toBe('');
@@ -133,17 +150,6 @@ describe.each(DATABASES)('npm run audit:verify on %s', (database) => {
     expect(verify(log, ['--public-key', path.join(dir, 'right.pem')]).status).toBe(0);
     writeFileSync(path.join(dir, 'wrong.pem'), generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }));
     expectTampered(verify(log, ['--public-key', path.join(dir, 'wrong.pem')]), null, /checkpoint 1 \(row 6, count 6\) has a signature that does not verify/, 1);
-
-    for (const args of [['--bogus'], ['--file'], ['--filtered'], ['--public-key', path.join(dir, 'missing.pem')]]) {
-      const bad = verify(log, args);
-      expect(bad.stderr, args.join(' ')).toMatch(/^audit:verify: /);
-      expect(bad.status, args.join(' ')).toBe(2);
-    }
-    const empty = runScript('audit-verify', { DATA_DIR: tempDir('debrief-none-') });
-    if (database === 'SQLite') {
-      expect(empty.stderr).toMatch(/no database at .*: check DATA_DIR/);
-      expect(empty.status).toBe(2);
-    }
   });
 
   it('an edited field: exit 1 naming that row', async () => {
@@ -164,15 +170,24 @@ describe.each(DATABASES)('npm run audit:verify on %s', (database) => {
 
   it('an inserted row: a plain INSERT is named; a forged row slipped in the middle, chained to its neighbour, is named too', async () => {
     const log = await makeLog(database);
-    await log.tamper((db) => db.insertInto('audit_events').values({ at: Date.now(), action: 'auth.login', outcome: 'success', prev_hash: null!, hash: null! }).execute());
+    await log.tamper((db) =>
+      db.insertInto('audit_events').values({ at: Date.now(), action: 'auth.login', outcome: 'success', prev_hash: null!, hash: null! }).execute(),
+    );
     expectTampered(verify(log), 13, /row 13 does not follow row 12/);
 
     const mid = await makeLog(database);
     await mid.tamper(async (db) => {
-      await db.updateTable('audit_events').set((eb) => ({ id: eb('id', '+', 100) })).where('id', '>', 8).execute();
+      await db
+        .updateTable('audit_events')
+        .set((eb) => ({ id: eb('id', '+', 100) }))
+        .where('id', '>', 8)
+        .execute();
       const eight = await db.selectFrom('audit_events').selectAll().where('id', '=', 8).executeTakeFirstOrThrow();
       const forged = { ...eight, id: 9, action: 'report.downloaded', actor_email: 'someone-else@example.test' };
-      await db.insertInto('audit_events').values({ ...forged, prev_hash: eight.hash, hash: rowHash(eight.hash, forged) }).execute();
+      await db
+        .insertInto('audit_events')
+        .values({ ...forged, prev_hash: eight.hash, hash: rowHash(eight.hash, forged) })
+        .execute();
     });
     expectTampered(verify(mid), 9, /row 9 was inserted: row 109 follows row 8 directly/);
   });
@@ -192,7 +207,10 @@ describe.each(DATABASES)('npm run audit:verify on %s', (database) => {
       const head = await db.selectFrom('audit_events').select(['id', 'hash']).where('id', '=', 12).executeTakeFirstOrThrow();
       const facts = { last_id: head.id, hash: head.hash, count: 12, at: Date.now() };
       const signature = sign(null, checkpointMessage(facts), generateKeyPairSync('ed25519').privateKey).toString('base64');
-      await db.insertInto('audit_checkpoints').values({ ...facts, signature }).execute();
+      await db
+        .insertInto('audit_checkpoints')
+        .values({ ...facts, signature })
+        .execute();
     });
     expectTampered(verify(log), null, /checkpoint 3 \(row 12, count 12\) has a signature that does not verify/, 3);
 
@@ -217,9 +235,11 @@ describe.each(DATABASES)('npm run audit:verify on %s', (database) => {
     await log.tamper((d) => d.deleteFrom('audit_events').where('id', '=', 5).execute());
     expectTampered(verify(log), 6, /row 6 is the first row but follows neither genesis nor a checkpoint/);
   });
+});
 
+describe('npm run audit:verify: exports and usage (no database needed)', () => {
   it('--file checks a JSON Lines export: a good one exits 0, an edited line exits 1 naming its row, a filtered export checks each row alone', async () => {
-    const log = await makeLog(database);
+    const log = await makeLog('SQLite');
     const db = log.open();
     const rows = await db.selectFrom('audit_events').selectAll().orderBy('id').execute();
     await db.destroy();
@@ -242,5 +262,18 @@ describe.each(DATABASES)('npm run audit:verify on %s', (database) => {
     writeFileSync(file, JSON.stringify({ ...rows[0], extra: 1 }) + '\n');
     expectTampered(runScript('audit-verify', {}, ['--file', file]), null, /line 1 is not an audit row/);
     expect(runScript('audit-verify', {}, ['--file', path.join(dir, 'none.jsonl')]).status).toBe(2);
+  });
+
+  it('bad usage and unreadable input exit 2 with a one-line reason', async () => {
+    const log = await makeLog('SQLite');
+    const dir = tempDir('debrief-usage-');
+    for (const args of [['--bogus'], ['--file'], ['--filtered'], ['--public-key', path.join(dir, 'missing.pem')]]) {
+      const bad = verify(log, args);
+      expect(bad.stderr, args.join(' ')).toMatch(/^audit:verify: /);
+      expect(bad.status, args.join(' ')).toBe(2);
+    }
+    const empty = runScript('audit-verify', { DATA_DIR: tempDir('debrief-none-') });
+    expect(empty.stderr).toMatch(/no database at .*: check DATA_DIR/);
+    expect(empty.status).toBe(2);
   });
 });

@@ -179,7 +179,14 @@ describe('one schema on SQLite and PostgreSQL', () => {
     expect(Object.keys(a.tables).length).toBeGreaterThan(20);
     expect(a.uniques).toContain('users(lower(email))'); // SQLite's nocase key is PostgreSQL's lower(email) index
     expect(a.uniques).toContain("notifications(user_id, client_id) where kind = 'chat' and read_at is null");
-    expect(a.triggers).toEqual(['remediation_rounds_frozen', 'remediation_rounds_kept']);
+    expect(a.triggers).toEqual([
+      'audit_checkpoints_no_delete',
+      'audit_checkpoints_no_update',
+      'audit_events_no_delete',
+      'audit_events_no_update',
+      'remediation_rounds_frozen',
+      'remediation_rounds_kept',
+    ]);
     expect(b.tables).toEqual(a.tables);
     expect(b.primaryKeys).toEqual(a.primaryKeys);
     expect(b.uniques).toEqual(a.uniques);
