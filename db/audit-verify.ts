@@ -2,14 +2,12 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { KeyObject } from 'node:crypto';
 import type { Database as Schema } from './schema.js';
-import { describeTarget, openPostgres, type Db } from './client.js';
+import { describeTarget, openPostgres } from './client.js';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { CHAINED_FIELDS } from '../server/audit/canonical.js';
-import { configuredAuditPublicKey, parseAuditPublicKey } from '../server/audit/signing-key.js';
-import { checkSignatures, verifyChain, type StoredRow, type Verdict } from '../server/audit/verify.js';
-import { auditRowsAfter, listAuditCheckpoints } from '../server/repositories/audit-events.js';
+import { AuditKeyError, configuredAuditPublicKey, parseAuditPublicKey } from '../server/audit/signing-key.js';
+import { verifyAuditDatabase, verifyChain, type StoredRow, type Verdict } from '../server/audit/verify.js';
 
 /**
  * `npm run audit:verify [-- --public-key FILE]`: check the audit trail of the configured database
@@ -85,30 +83,6 @@ async function checkFile(file: string, filtered: boolean): Promise<Verdict> {
   return failed ?? verdict;
 }
 
-/** Every row in id order, a batch at a time, on the transaction's snapshot. */
-async function* rowBatches(db: Db): AsyncGenerator<StoredRow[]> {
-  for (let after = 0; ;) {
-    const rows = await auditRowsAfter(db, after, BATCH);
-    if (!rows.length) return;
-    yield rows as StoredRow[];
-    after = rows[rows.length - 1]!.id;
-  }
-}
-
-async function checkDatabase(db: Db, key: () => KeyObject | null): Promise<Verdict> {
-  const checkpoints = await listAuditCheckpoints(db);
-  if (checkpoints.length) {
-    const k = key();
-    if (!k)
-      throw new UsageError(
-        `the log has ${checkpoints.length} signed checkpoints but no key is configured to check them: run with the server's environment (DATA_DIR, AUDIT_SIGNING_KEY or SECRET_KEY with REDIS_URL) or pass --public-key`,
-      );
-    const forged = checkSignatures(checkpoints, k);
-    if (forged) return forged;
-  }
-  return verifyChain(rowBatches(db), checkpoints);
-}
-
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.file) return report(await checkFile(args.file, args.filtered));
@@ -137,11 +111,12 @@ async function main(): Promise<number> {
   try {
     const t = db.transaction();
     const verdict = await (config.database.kind === 'postgres' ? t.setIsolationLevel('repeatable read').setAccessMode('read only') : t).execute((trx) =>
-      checkDatabase(trx, key),
+      verifyAuditDatabase(trx, key),
     );
     return report(verdict, where);
   } catch (err) {
     if (err instanceof UsageError) throw err;
+    if (err instanceof AuditKeyError) throw new UsageError(err.message);
     throw new UsageError(`cannot read the audit log in ${where}: ${(err as Error).message}`);
   } finally {
     await db.destroy();

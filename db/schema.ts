@@ -167,7 +167,7 @@ export interface AuditCheckpointTable {
 }
 
 /** Holds its one row (id 1) only inside the retention prune's transaction: the triggers let audit rows be deleted then. */
-export interface AuditPruneGateTable {
+interface AuditPruneGateTable {
   id: number;
 }
 

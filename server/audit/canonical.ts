@@ -33,7 +33,7 @@ export const CHAINED_FIELDS = [
 export type ChainedRow = { id: number; at: number } & Record<Exclude<(typeof CHAINED_FIELDS)[number], 'id' | 'at'>, string | null>;
 
 /** `["<id>", …]`: the chained fields as a JSON array, in order, null for an absent value (JSON.stringify's escaping). */
-export function canonicalRow(row: ChainedRow): string {
+function canonicalRow(row: ChainedRow): string {
   return JSON.stringify(CHAINED_FIELDS.map((f) => row[f] ?? null));
 }
 

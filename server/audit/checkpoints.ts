@@ -32,7 +32,7 @@ export interface AuditJobDeps {
 }
 
 /** Never keep audit rows for less than this (a firm setting below it is read as this). */
-export const MIN_RETENTION_DAYS = 30;
+const MIN_RETENTION_DAYS = 30;
 /** Rows deleted per prune transaction: each batch is short, so writers are never held up for long. */
 const PRUNE_BATCH = 5_000;
 const DAY_MS = 86_400_000;

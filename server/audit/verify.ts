@@ -1,5 +1,8 @@
 import { verify, type KeyObject } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import { auditRowsAfter, listAuditCheckpoints } from '../repositories/audit-events.js';
 import { checkpointMessage, GENESIS, rowHash, type ChainedRow } from './canonical.js';
+import { AuditKeyError } from './signing-key.js';
 
 /**
  * The audit chain's checker (issue 15, point 16), shared by `npm run audit:verify` on the
@@ -26,9 +29,9 @@ type Failure = Extract<Verdict, { intact: false }>;
 const bad = (problem: string, at: { rowId?: number; checkpointId?: number }): Failure => ({ intact: false, problem, ...at });
 
 /** The first checkpoint whose signature does not verify with `key`, as a verdict; null when all do. */
-export function checkSignatures(checkpoints: StoredCheckpoint[], key: KeyObject): Failure | null {
+function checkSignatures(checkpoints: StoredCheckpoint[], key: KeyObject): Failure | null {
   for (const c of checkpoints) {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = verify(null, checkpointMessage(c), key, Buffer.from(c.signature, 'base64'));
     } catch {
@@ -46,7 +49,11 @@ export function checkSignatures(checkpoints: StoredCheckpoint[], key: KeyObject)
  * a checkpoint; 'export': the first row may follow anything (an export of a date range);
  * 'filtered' (an export of some rows): only each row's own hash is checked.
  */
-export async function verifyChain(batches: AsyncIterable<StoredRow[]>, checkpoints: StoredCheckpoint[], mode: 'log' | 'export' | 'filtered' = 'log'): Promise<Verdict> {
+export async function verifyChain(
+  batches: AsyncIterable<StoredRow[]>,
+  checkpoints: StoredCheckpoint[],
+  mode: 'log' | 'export' | 'filtered' = 'log',
+): Promise<Verdict> {
   const linked = mode !== 'filtered';
   let prev: StoredRow | null = null;
   let before: StoredRow | null = null;
@@ -127,4 +134,35 @@ function anchorOf(row: StoredRow, checkpoints: StoredCheckpoint[]): { count: num
       checkpointId: skipped.id,
     });
   return { count: base?.count ?? 0, next: next === -1 ? checkpoints.length : next, anchor: base ? `checkpoint ${base.id} (row ${base.last_id})` : 'genesis' };
+}
+
+const BATCH = 5_000;
+
+/** Every row in id order, a batch at a time (on the caller's transaction: one snapshot). */
+async function* rowBatches(db: Db): AsyncGenerator<StoredRow[]> {
+  for (let after = 0; ;) {
+    const rows = await auditRowsAfter(db, after, BATCH);
+    if (!rows.length) return;
+    yield rows;
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
+/**
+ * Check the log in `db` (pass a read-only transaction: one snapshot throughout): every checkpoint's
+ * signature with `key()`, then the rows against each other and the checkpoints. Throws
+ * AuditKeyError when there are checkpoints but no key to check them.
+ */
+export async function verifyAuditDatabase(db: Db, key: () => KeyObject | null): Promise<Verdict> {
+  const checkpoints = await listAuditCheckpoints(db);
+  if (checkpoints.length) {
+    const k = key();
+    if (!k)
+      throw new AuditKeyError(
+        `the log has ${checkpoints.length} signed checkpoints but no key is configured to check them: run with the server's environment (DATA_DIR, AUDIT_SIGNING_KEY, or SECRET_KEY with REDIS_URL) or pass --public-key`,
+      );
+    const forged = checkSignatures(checkpoints, k);
+    if (forged) return forged;
+  }
+  return verifyChain(rowBatches(db), checkpoints);
 }

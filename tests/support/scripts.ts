@@ -9,7 +9,11 @@ import { totpCode } from './totp.js';
  * The project's scripts (`npm run demo`, `backup`, `move-to-postgres`, `audit:verify`) run as a person runs them:
  * their own process, Node's ESM loader through tsx, only PATH and the given environment.
  */
-export function runScript(script: 'seed' | 'backup' | 'move-to-postgres' | 'audit-verify', env: Record<string, string>, args: string[] = []): SpawnSyncReturns<string> {
+export function runScript(
+  script: 'seed' | 'backup' | 'move-to-postgres' | 'audit-verify',
+  env: Record<string, string>,
+  args: string[] = [],
+): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', `${script}.ts`), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
