@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { auditChainHead, insertAuditEvents, nextAuditIds } from './repositories/audit-events.js';
+import { auditChainNext, insertAuditEvents } from './repositories/audit-events.js';
 import { GENESIS, rowHash } from './audit/canonical.js';
 import { lockAuditChain } from '../db/dialect.js';
 
@@ -48,8 +48,7 @@ export async function writeAudits(db: Kysely<Database> | Transaction<Database>, 
   if (!items.length) return;
   if (!db.isTransaction) return db.transaction().execute((trx) => writeAudits(trx, items));
   await lockAuditChain(db);
-  const head = await auditChainHead(db);
-  const ids = await nextAuditIds(db, head?.id ?? null, items.length);
+  const { head, ids } = await auditChainNext(db, items.length);
   let prev = head?.hash ?? GENESIS;
   const rows = items.map(({ ctx, entry, at }, i) => {
     const row = {

@@ -19,20 +19,29 @@ export async function insertAuditEvents(trx: Db, rows: Insertable<AuditEventTabl
 /** Where the chain ends: the last row's id and hash; with no row left (all pruned), the latest checkpoint's; none: null. */
 export async function auditChainHead(trx: Db): Promise<{ id: number; hash: string } | null> {
   const last = await trx.selectFrom('audit_events').select(['id', 'hash']).orderBy('id', 'desc').limit(1).executeTakeFirst();
-  if (last) return last;
-  const cp = await trx.selectFrom('audit_checkpoints').select(['last_id as id', 'hash']).orderBy('last_id', 'desc').limit(1).executeTakeFirst();
-  return cp ?? null;
+  return last ?? lastCheckpointAsHead(trx);
 }
 
+const lastCheckpointAsHead = async (trx: Db) =>
+  (await trx.selectFrom('audit_checkpoints').select(['last_id as id', 'hash']).orderBy('last_id', 'desc').limit(1).executeTakeFirst()) ?? null;
+
 /**
- * `n` fresh ids for new rows after `head`, in order. SQLite (one writer): the next integers.
- * PostgreSQL: from the id's identity sequence (taken under the chain's lock, so ids rise in commit
- * order; a rolled-back write leaves a gap, which the chain does not mind).
+ * The chain's head and `n` fresh ids for the rows that follow it, in order, under the chain's lock.
+ * SQLite (one writer): the next integers after the head. PostgreSQL: from the id's identity
+ * sequence, in the same statement as the head (one round trip per batch); ids rise in commit
+ * order, since they are taken under the lock; a rolled-back write leaves a gap, which the chain does not mind.
  */
-export async function nextAuditIds(trx: Db, head: number | null, n: number): Promise<number[]> {
-  if (dialectOf(trx) !== 'postgres') return Array.from({ length: n }, (_, i) => (head ?? 0) + i + 1);
-  const { rows } = await sql<{ id: number }>`select nextval(pg_get_serial_sequence('audit_events', 'id')) as id from generate_series(1, ${n})`.execute(trx);
-  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+export async function auditChainNext(trx: Db, n: number): Promise<{ head: { id: number; hash: string } | null; ids: number[] }> {
+  if (dialectOf(trx) !== 'postgres') {
+    const head = await auditChainHead(trx);
+    return { head, ids: Array.from({ length: n }, (_, i) => (head?.id ?? 0) + i + 1) };
+  }
+  const { rows } = await sql<{ id: number | null; hash: string | null; ids: (string | number)[] }>`
+    select last.id, last.hash, array(select nextval(pg_get_serial_sequence('audit_events', 'id')) from generate_series(1, ${n})) as ids
+    from (select 1) one left join (select id, hash from audit_events order by id desc limit 1) last on true`.execute(trx);
+  const r = rows[0]!;
+  const head = r.id !== null && r.hash !== null ? { id: Number(r.id), hash: r.hash } : await lastCheckpointAsHead(trx);
+  return { head, ids: r.ids.map(Number).sort((a, b) => a - b) };
 }
 
 /** Up to `limit` rows after id `after`, in id order (the verifier and exports stream with it). */

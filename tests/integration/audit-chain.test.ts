@@ -7,7 +7,7 @@ import { buildFirm, buildStaff } from '../support/factories.js';
 import { runScript } from '../support/scripts.js';
 import { writeAudit, writeAudits } from '../../server/audit.js';
 import { GENESIS, checkpointMessage, rowHash } from '../../server/audit/canonical.js';
-import { pruneAudit, writeAuditCheckpoint } from '../../server/audit/checkpoints.js';
+import { auditHousekeeping, pruneAudit, writeAuditCheckpoint } from '../../server/audit/checkpoints.js';
 import { auditPublicKeyPem } from '../../server/audit/signing-key.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import type { Db } from '../../db/client.js';
@@ -156,6 +156,22 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
     await writeAudit(db(), ctx, { action: 'test.twenty-days', outcome: 'success' }, now - 20 * DAY);
     expect(await pruneAudit({ db: db(), config: on.app.config }, now, 1)).toBe(0);
     expect((await rows(db())).some((r) => r.action === 'test.twenty-days')).toBe(true);
+  });
+  it("the hourly round prunes by the firm's retention setting, then checkpoints the head", async () => {
+    const now = on.app.clock();
+    await writeAudit(db(), ctx, { action: 'test.five-hundred-days', outcome: 'success' }, now - 500 * DAY);
+    await writeAudit(db(), ctx, { action: 'test.today', outcome: 'success' }, now);
+    await auditHousekeeping({ db: db(), config: on.app.config }, now); // default 400 days
+    const list = await rows(db());
+    expect(list.some((r) => r.action === 'test.five-hundred-days')).toBe(false);
+    expect(list.at(-1)!.action).toBe('test.today');
+    const head = await db().selectFrom('audit_checkpoints').selectAll().orderBy('last_id', 'desc').executeTakeFirstOrThrow();
+    expect(head).toMatchObject({ last_id: list.at(-1)!.id, hash: list.at(-1)!.hash });
+
+    await db().updateTable('firm').set({ audit_retention_days: null }).execute();
+    await writeAudit(db(), ctx, { action: 'test.ancient', outcome: 'success' }, now - 5000 * DAY);
+    await auditHousekeeping({ db: db(), config: on.app.config }, now);
+    expect((await rows(db())).some((r) => r.action === 'test.ancient')).toBe(true);
   });
 });
 
