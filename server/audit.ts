@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { insertAuditEvent } from './repositories/audit-events.js';
+import type { AuditAction } from './contracts/audit-actions.js';
 
 /** Who did it and from where: taken from the request (or socket) by the caller. */
 export interface AuditContext {
@@ -20,7 +21,8 @@ export interface AuditContext {
 export type AuditActorKind = 'staff' | 'portal' | 'anonymous' | 'system';
 
 export interface AuditEntry {
-  action: string;
+  /** One of the catalogue's names (`contracts/audit-actions.ts`). */
+  action: AuditAction;
   outcome: 'success' | 'failure' | 'denied';
   targetType?: string;
   targetId?: string;

@@ -28,7 +28,7 @@ export async function verifyMfa(deps: AppDeps, ctx: CommandContext, input: MfaIn
   const v = ctx.viewer;
   if (v.session.mfa_verified) throw conflict('Two-factor authentication is already complete for this session.');
   if (!v.user.mfa_enrolled) throw conflict('Set up an authenticator app first.');
-  const audit = (entry: AuditEntry) => writeAudit(deps.db, ctx.audit, entry, deps.clock());
+  const audit = (entry: AuditEntry) => writeAudit(deps.db, ctx.audit, { ...entry, targetType: 'user', targetId: v.user.id }, deps.clock());
   const factor = input.code !== undefined ? 'totp' : 'recovery_code';
   // Per user, not per session: signing in again does not buy more guesses.
   const key = `totp:${v.user.id}`;
