@@ -12,7 +12,8 @@ const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 // C0 and C1 controls, DEL, and the line/paragraph separators some readers treat as newlines.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-const escapeOne = (c: string) => NAMED[c] ?? (c.charCodeAt(0) > 0xff ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const escapeOne = (c: string) =>
+  NAMED[c] ?? (c.charCodeAt(0) > 0xff ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 /** The value as an audit row may hold it: escaped, then capped at `max` characters (a cut is marked with `…`). */
 export function auditText(value: string, max?: number): string;

@@ -120,7 +120,8 @@ export function handler<E extends RequestEvent, S extends z.ZodType<Requests[E][
     } catch (err) {
       const viewer = runsAs.get(ack);
       // An access rule's refusal is audited once, here, as HTTP does in its error handler.
-      if (viewer && isRefusal(err)) await writeAudit(deps.db, socketContext(this, viewer, turn).audit, deniedEntry(err, event, targetOf(args[0])), deps.clock()).catch(() => undefined);
+      if (viewer && isRefusal(err))
+        await writeAudit(deps.db, socketContext(this, viewer, turn).audit, deniedEntry(err, event, targetOf(args[0])), deps.clock()).catch(() => undefined);
       reply(errorAck(deps, err, event));
     } finally {
       turn.done();

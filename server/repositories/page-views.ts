@@ -44,7 +44,11 @@ export async function takePageViewBudget(
   now: number,
   rule: { windowMs: number; cap: number; repeat: boolean },
 ): Promise<BudgetTurn> {
-  await trx.insertInto('page_view_budgets').values({ session_id: sessionId, window_start: now }).onConflict((oc) => oc.column('session_id').doNothing()).execute();
+  await trx
+    .insertInto('page_view_budgets')
+    .values({ session_id: sessionId, window_start: now })
+    .onConflict((oc) => oc.column('session_id').doNothing())
+    .execute();
   const b = await trx
     .selectFrom('page_view_budgets')
     .select(['window_start', 'recorded', 'repeats', 'over_cap'])
@@ -53,8 +57,12 @@ export async function takePageViewBudget(
     .executeTakeFirstOrThrow();
   const expired = Number(b.window_start) <= now - rule.windowMs;
   const closedWindow =
-    expired && Number(b.repeats) + Number(b.over_cap) > 0 ? { windowStart: Number(b.window_start), repeats: Number(b.repeats), overCap: Number(b.over_cap) } : null;
-  const counts = expired ? { window_start: now, recorded: 0, repeats: 0, over_cap: 0 } : { recorded: Number(b.recorded), repeats: Number(b.repeats), over_cap: Number(b.over_cap) };
+    expired && Number(b.repeats) + Number(b.over_cap) > 0
+      ? { windowStart: Number(b.window_start), repeats: Number(b.repeats), overCap: Number(b.over_cap) }
+      : null;
+  const counts = expired
+    ? { window_start: now, recorded: 0, repeats: 0, over_cap: 0 }
+    : { recorded: Number(b.recorded), repeats: Number(b.repeats), over_cap: Number(b.over_cap) };
   const taken = !rule.repeat && counts.recorded < rule.cap;
   if (rule.repeat) counts.repeats++;
   else if (taken) counts.recorded++;

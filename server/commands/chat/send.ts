@@ -52,7 +52,9 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
     edited_at: null,
     deleted_at: null,
   };
-  const result = await inTurn(ctx.turn, () => deps.writes.runWith(messageWriter, { row, attachmentIds, author: { name: user.name, kind: user.kind }, audit: auditFor(ctx, client.id) }));
+  const result = await inTurn(ctx.turn, () =>
+    deps.writes.runWith(messageWriter, { row, attachmentIds, author: { name: user.name, kind: user.kind }, audit: auditFor(ctx, client.id) }),
+  );
   if (!result.created) return { message: await presentOne(deps, result.id, profile), created: false };
   deps.bus.publish('chat.posted', { clientId: client.id, messageId: result.id, authorId: user.id });
   // Just written in this transaction: present it from what was written (no second read).
@@ -118,7 +120,13 @@ const messageWriter: BatchWriter<NewMessage, Written> = {
       await writeAudit(
         trx,
         input.audit,
-        { action: 'chat.message_sent', outcome: 'success', targetType: 'chat_message', targetId: String(id), details: { attachments: input.attachmentIds.length } },
+        {
+          action: 'chat.message_sent',
+          outcome: 'success',
+          targetType: 'chat_message',
+          targetId: String(id),
+          details: { attachments: input.attachmentIds.length },
+        },
         input.row.created_at,
       );
     }

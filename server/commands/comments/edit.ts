@@ -50,7 +50,13 @@ export async function editComment(deps: AppDeps, ctx: CommandContext, commentId:
     await writeAudit(
       trx,
       auditFor(ctx, finding.client_id),
-      { action: 'comment.edited', outcome: 'success', targetType: 'comment', targetId: comment.id, details: { findingId: finding.id, internal: isInternal(comment) } },
+      {
+        action: 'comment.edited',
+        outcome: 'success',
+        targetType: 'comment',
+        targetId: comment.id,
+        details: { findingId: finding.id, internal: isInternal(comment) },
+      },
       now,
     );
     const added = mentionedIds(input.body).filter((id) => !before.has(id));
