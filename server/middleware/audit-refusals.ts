@@ -5,18 +5,27 @@ import { writeAudit } from '../audit.js';
 import { deniedEntry } from '../audit-text.js';
 import { isRefusal } from '../errors.js';
 
+/** Where each refusal was thrown: the endpoint and the id its path named (noted by `serve`, read below). */
+const places = new WeakMap<object, { route: string; id?: string }>();
+
+/** Note the endpoint and path id of a refusal thrown by its handler (anything else is ignored). */
+export function noteRefusalPlace(err: unknown, route: string, params: Record<string, string | string[] | undefined>): void {
+  if (!isRefusal(err)) return;
+  const id = Object.values(params).find((v): v is string => typeof v === 'string');
+  places.set(err, { route, ...(id !== undefined && { id }) });
+}
+
 /**
  * An access rule's refusal (403, or the 404 that hides another client's data) is written to the
  * audit trail as `authz.denied`: who, which route, and the status, then answered as usual. One
  * cheap insert; a refusal already audited where it was caught (a download) is not marked any more.
- * The route is the matched pattern (`/api/findings/:id`), the target the id from the path.
+ * The route is the endpoint's pattern (`GET /api/findings/:id`), the target the id its path named.
  */
 export function auditRefusals(deps: Pick<AppDeps, 'db' | 'clock'>): ErrorRequestHandler {
   return (err, req, _res, next) => {
     if (!isRefusal(err) || !req.viewer) return next(err);
-    const route = typeof req.route?.path === 'string' ? `${req.baseUrl}${req.route.path}` : req.path;
-    const id = Object.values(req.params ?? {}).find((v): v is string => typeof v === 'string');
-    writeAudit(deps.db, auditContextOf(req), deniedEntry(err, `${req.method} ${route}`, id), deps.clock()).then(
+    const place = places.get(err) ?? { route: `${req.method} ${req.baseUrl}${req.path}` };
+    writeAudit(deps.db, auditContextOf(req), deniedEntry(err, place.route, place.id), deps.clock()).then(
       () => next(err),
       (auditErr: unknown) => {
         req.log.error({ err: auditErr }, 'authz.denied could not be audited');

@@ -33,15 +33,12 @@ export async function login(deps: AppDeps, ctx: OriginContext, input: LoginInput
       { ...base, clientId: user?.client_id ?? null },
       { action: 'auth.login', outcome, ...(user && { targetType: 'user', targetId: user.id }), details: { factor: 'password', reason } },
     );
-  if (!turn.ok) {
-    await attempt('denied', 'throttled');
-    throw rateLimited(turn.retryAfterSeconds);
-  }
   // Keyed by the claimed email whether or not it exists, so throttling is no existence oracle.
   const key = `login:${input.email}`;
-  const wait = await throttleWait(deps.db, key, deps.clock());
+  const wait = turn.ok ? await throttleWait(deps.db, key, deps.clock()) : turn.retryAfterSeconds;
   if (wait > 0) {
-    await attempt('denied', 'throttled');
+    // The account it names (if any) is looked up only for the row: one indexed read, as for any address.
+    await attempt('denied', 'throttled', await findUserByEmail(deps.db, input.email));
     throw rateLimited(wait);
   }
   const user = await findUserByEmail(deps.db, input.email);
