@@ -26,11 +26,11 @@ export function auditText(value: string | null | undefined, max = AUDIT_TEXT_MAX
 }
 
 /** The row of an access rule's refusal (`authz.denied`): the route or socket event, the status answered, the id it named. */
-export function deniedEntry(err: { status: number; code: string }, where: string, targetId?: string) {
+export function deniedEntry(err: { status: number; code: string }, where: string, target?: { type: string; id: string }) {
   return {
     action: 'authz.denied' as const,
     outcome: 'denied' as const,
-    ...(targetId && { targetId: auditText(targetId, 128) }),
+    ...(target && { targetType: auditText(target.type, 64), targetId: auditText(target.id, 128) }),
     details: { route: auditText(where, 256), status: err.status, code: err.code },
   };
 }

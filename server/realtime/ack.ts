@@ -64,12 +64,13 @@ export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never>
   return { ok: false, error: { code: 'internal_error', message: 'Something went wrong. Please try again.' } };
 }
 
-/** The id a refused event named (its target's, a finding's or a client's), for the audit row. */
-function targetOf(input: unknown): string | undefined {
+/** What a refused event named (its target, a finding or a client), for the audit row. */
+function targetOf(input: unknown): { type: string; id: string } | undefined {
   if (!isPlainObject(input)) return undefined;
-  const t = isPlainObject(input.target) ? input.target : input;
-  const id = t.id ?? t.findingId ?? t.clientId;
-  return typeof id === 'string' ? id : undefined;
+  if (isPlainObject(input.target) && typeof input.target.id === 'string') return { type: String(input.target.kind), id: input.target.id };
+  if (typeof input.findingId === 'string') return { type: 'finding', id: input.findingId };
+  if (typeof input.clientId === 'string') return { type: 'client', id: input.clientId };
+  return undefined;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>

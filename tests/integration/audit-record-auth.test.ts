@@ -257,7 +257,13 @@ describe('what rows never hold (G3) and how free text is kept (G4)', () => {
     expect(res.status).toBe(404);
     const [row, ...more] = await auditRowsAfter(app, before);
     expect(more).toEqual([]);
-    expect(row).toMatchObject({ action: 'authz.denied', outcome: 'denied', actor_kind: 'portal', target_id: 'x\\r\\nFAKE outcome=success\\x1b[2J' });
+    expect(row).toMatchObject({
+      action: 'authz.denied',
+      outcome: 'denied',
+      actor_kind: 'portal',
+      target_type: 'finding',
+      target_id: 'x\\r\\nFAKE outcome=success\\x1b[2J',
+    });
     expect(JSON.parse(row!.details!)).toEqual({ route: 'GET /api/findings/:id', status: 404, code: 'not_found' });
   });
 });

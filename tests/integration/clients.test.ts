@@ -160,7 +160,10 @@ describe('staff manage clients', () => {
     expect((await u1.get('/api/portal/users')).status).toBe(401);
     expect((await u2.get('/api/session')).status).toBe(401);
     expect((await bystander.get('/api/session')).status).toBe(200);
-    expect((await auditRows(app, 'client.updated')).at(-1)).toMatchObject({ target_id: c.id, details: JSON.stringify({ before: { portalEnabled: true }, after: { portalEnabled: false } }) });
+    expect((await auditRows(app, 'client.updated')).at(-1)).toMatchObject({
+      target_id: c.id,
+      details: JSON.stringify({ before: { portalEnabled: true }, after: { portalEnabled: false } }),
+    });
 
     // Switching it back on lets people sign in again, but old cookies stay dead.
     expect((await analyst.patch(`/api/clients/${c.id}`, { portalEnabled: true })).body.client.portalEnabled).toBe(true);

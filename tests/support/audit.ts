@@ -32,7 +32,12 @@ export async function expectOneRow(app: TestApp, act: () => Promise<unknown>, ex
   const before = await lastAuditId(app);
   const startedAt = app.clock();
   await act();
-  const rows = await auditRowsAfter(app, before);
+  // A download's row is written once its last byte is sent, just after the browser has the answer.
+  let rows = await auditRowsAfter(app, before);
+  for (let waited = 0; rows.length === 0 && waited < 2000; waited += 20) {
+    await new Promise((r) => setTimeout(r, 20));
+    rows = await auditRowsAfter(app, before);
+  }
   expect(
     rows.map((r) => r.action),
     `rows written for ${expected.action}`,
