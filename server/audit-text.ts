@@ -6,7 +6,7 @@
  */
 
 /** The longest free-form value an audit row keeps. */
-export const AUDIT_TEXT_MAX = 512;
+const AUDIT_TEXT_MAX = 512;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 // C0 and C1 controls, DEL, and the line/paragraph separators some readers treat as newlines.

@@ -104,9 +104,6 @@ export const AUDIT_ACTIONS = {
 /** An action name the audit trail knows. */
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 
-/** The action names in catalogue order (for a filter's options or a schema's enum). */
-export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as AuditAction[];
-
 /**
  * Sign-in factors as `auth.login` / `auth.mfa` rows name them in `details.factor`. The last ones
  * are reserved for factors not built yet (passkeys, single sign-on), so their rows need no new name.

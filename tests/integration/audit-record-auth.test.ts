@@ -245,6 +245,7 @@ describe('what rows never hold (G3) and how free text is kept (G4)', () => {
     expect(rows.map((r) => r.action)).toEqual(['auth.login']);
     const ua = rows[0]!.user_agent!;
     expect(ua.length).toBeLessThanOrEqual(512);
+    // eslint-disable-next-line no-control-regex
     expect(ua).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
     expect(ua.startsWith('evil\\x85\\x9b31mred\u00e2\\x80\u00a8yyy')).toBe(true);
     expect(ua.endsWith('\u2026')).toBe(true);

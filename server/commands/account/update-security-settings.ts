@@ -20,7 +20,12 @@ export async function updateSecuritySettings(deps: AppDeps, ctx: CommandContext,
     // What was sent, as it was and as it is now (timeouts and switches: nothing secret).
     const keys = Object.keys(input) as (keyof SecuritySettingsInput)[];
     const was = Object.fromEntries(keys.map((k) => [k, before[k]]));
-    await writeAudit(trx, ctx.audit, { action: 'firm.security_updated', outcome: 'success', targetType: 'firm', targetId: '1', details: { before: was, after: input } }, now);
+    await writeAudit(
+      trx,
+      ctx.audit,
+      { action: 'firm.security_updated', outcome: 'success', targetType: 'firm', targetId: '1', details: { before: was, after: input } },
+      now,
+    );
   });
   if (input.analystsSeeAllClients !== undefined) deps.bus.publish('scope.changed', {});
 }

@@ -105,7 +105,12 @@ export async function saveClientChanges(
     .set({ ...set, updated_at: now })
     .where('id', '=', clientId)
     .execute();
-  await writeAudit(trx, audit, { action: 'client.updated', outcome: 'success', targetType: 'client', targetId: clientId, details: { before: was, after: changed } }, now);
+  await writeAudit(
+    trx,
+    audit,
+    { action: 'client.updated', outcome: 'success', targetType: 'client', targetId: clientId, details: { before: was, after: changed } },
+    now,
+  );
   return set;
 }
 
