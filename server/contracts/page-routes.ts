@@ -1,11 +1,10 @@
-import { z } from 'zod';
-
 /**
  * The signed-in SPA's pages, as the server knows them for page views (issue 15, point 11): the
  * SvelteKit route id without its layout groups (`/(app)/portal/findings/[id]` is
  * `/portal/findings/[id]`), who may be shown it, and the object its parameter names. A report of
  * a route not listed here, or of an object the viewer may not see, is refused and writes nothing.
  * `tests/unit/page-routes.test.ts` keeps this list equal to the pages under `client/routes/(app)`.
+ * No zod here: the browser imports this file (the event's schema is in `realtime.ts`).
  */
 
 /** What a page's `[param]` names; the server checks the viewer may see it, as the page's own API read does. */
@@ -53,15 +52,6 @@ export const PAGE_ROUTES: Record<string, PageRoute> = {
 
 /** A SvelteKit route id as page views name it: without layout groups such as `(app)`. */
 export const pageRouteOf = (routeId: string): string => routeId.replace(/\/\([^/)]+\)/g, '') || '/';
-
-/** `page:view`: the page the SPA shows now, by route id and its parameters (values as in the URL). */
-export const PageViewInput = z
-  .object({
-    route: z.string().min(1).max(200),
-    params: z.record(z.string().max(40), z.string().min(1).max(64)),
-  })
-  .strict();
-export type PageViewInput = z.infer<typeof PageViewInput>;
 
 /** What a page view answers: whether a row was written, and if not why (a repeat within the minute, or over the hourly cap). */
 export type PageViewResult = { recorded: true } | { recorded: false; reason: 'repeat' | 'over_cap' };

@@ -1,5 +1,5 @@
 import type { CommentAnswer, CommentCreateEvent } from './comments.js';
-import type { PageViewInput, PageViewResult } from './page-routes.js';
+import type { PageViewResult } from './page-routes.js';
 import type {
   Ack,
   ChatMessageDTO,
@@ -9,6 +9,7 @@ import type {
   FeedSubscribeInput,
   FindingSummaryDTO,
   MessageSendInput,
+  PageViewInput,
   NotificationPushed,
   PresenceChanged,
   PresenceJoinResult,

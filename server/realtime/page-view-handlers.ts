@@ -1,5 +1,5 @@
 import type { AppDeps } from '../context.js';
-import { PageViewInput } from '../contracts/page-routes.js';
+import { PageViewInput } from '../contracts/realtime.js';
 import { recordPageView } from '../commands/audit/record-page-view.js';
 import { handler, type EventHandler } from './ack.js';
 

@@ -1,4 +1,5 @@
-import { pageRouteOf, type PageViewInput } from '$contracts/page-routes';
+import { pageRouteOf } from '$contracts/page-routes';
+import type { PageViewInput } from '$contracts/realtime';
 import { live } from './live.svelte';
 
 /**

@@ -1,5 +1,6 @@
 import type { AppDeps, CommandContext } from '../../context.js';
-import { PAGE_ROUTES, PAGE_VIEW_REPEAT_MS, PAGE_VIEWS_PER_HOUR, type PageViewInput, type PageViewResult } from '../../contracts/page-routes.js';
+import { PAGE_ROUTES, PAGE_VIEW_REPEAT_MS, PAGE_VIEWS_PER_HOUR, type PageViewResult } from '../../contracts/page-routes.js';
+import type { PageViewInput } from '../../contracts/realtime.js';
 import { writeAudit } from '../../audit.js';
 import { auditedRefusal, badRequest } from '../../errors.js';
 import { pageObjectClient } from '../../queries/page-objects.js';
