@@ -16,7 +16,6 @@ export const AUDIT_ACTIONS = {
   'auth.mfa': { label: 'Second factor (TOTP or recovery code)', group: 'auth' },
   'auth.logout': { label: 'Signed out', group: 'auth' },
   'session.ended': { label: 'Session ended (by its owner)', group: 'auth' },
-  'session.revoked': { label: 'Sessions ended (forced)', group: 'auth' },
   'password.changed': { label: 'Password changed', group: 'auth' },
   'password.reset_requested': { label: 'Password reset requested', group: 'auth' },
   'password.reset': { label: 'Password reset', group: 'auth' },
