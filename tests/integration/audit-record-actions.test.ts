@@ -204,6 +204,23 @@ describe('files: shares and downloads with file id, bytes and the client', () =>
     });
   });
 
+  it('a file name with CR/LF, a fake JSON fragment, ANSI escapes and 900 characters (names over 1,000 are refused with 400, a 100 KB URL by the HTTP parser): one row, its name without control characters and capped', async () => {
+    const name = encodeURIComponent('evil\r\n{"action":"auth.login"}\u001b[31m' + 'n'.repeat(900) + '.png');
+    const row = await expectOneRow(
+      app,
+      async () =>
+        ok(await postRaw(app, as.manager, `/chat/${w.client.id}/attachments?name=${name}`, await smallPng(), 'image/png', { 'user-agent': AUDIT_UA }), 201),
+      {
+        action: 'attachment.uploaded',
+      },
+    );
+    const stored = details(row).name as string;
+    // eslint-disable-next-line no-control-regex
+    expect(stored).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(stored.length).toBeLessThanOrEqual(200);
+    expect(stored.slice(0, 34)).toBe('evil{"action":"auth.login"}[31mnnn');
+  });
+
   it("another client's report: one denied download row, no second refusal row", async () => {
     const before = await lastAuditId(app);
     const theirs = await buildFinding(app.db, { client_id: w.other.id, published: true });
