@@ -19,6 +19,8 @@ export interface Database {
   audit_events: AuditEventTable;
   audit_checkpoints: AuditCheckpointTable;
   audit_prune_gate: AuditPruneGateTable;
+  page_view_marks: PageViewMarkTable;
+  page_view_budgets: PageViewBudgetTable;
   invitations: InvitationTable;
   password_resets: PasswordResetTable;
   recovery_codes: RecoveryCodeTable;
@@ -128,6 +130,22 @@ interface SessionTable {
   expires_at: number;
   ip: string | null;
   user_agent: string | null;
+}
+
+/** When a session's page (route and object) was last recorded as viewed (the per-minute throttle). */
+interface PageViewMarkTable {
+  session_id: string;
+  page: string;
+  at: number;
+}
+
+/** A session's page-view budget for its current hour, and the reports it did not record. */
+interface PageViewBudgetTable {
+  session_id: string;
+  window_start: number;
+  recorded: Generated<number>;
+  repeats: Generated<number>;
+  over_cap: Generated<number>;
 }
 
 export interface AuditEventTable {

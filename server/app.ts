@@ -7,6 +7,7 @@ import { requestContext } from './middleware/request-context.js';
 import { authenticate } from './middleware/authenticate.js';
 import { sameOrigin } from './middleware/same-origin.js';
 import { apiNotFound, errorHandler } from './middleware/error-handler.js';
+import { auditRefusals } from './middleware/audit-refusals.js';
 import { spa } from './spa.js';
 import { setupRouter } from './routes/setup.js';
 import { sessionRouter } from './routes/session.js';
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
   app.use('/api', api);
 
   app.use(spaRouter);
+  app.use(auditRefusals(deps));
   app.use(errorHandler);
   return app;
 }

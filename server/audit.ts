@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js';
 import { auditChainNext, insertAuditEvents } from './repositories/audit-events.js';
 import { GENESIS, rowHash } from './audit/canonical.js';
 import { lockAuditChain } from '../db/dialect.js';
+import type { AuditAction } from './contracts/audit-actions.js';
 
 /** Who did it and from where: taken from the request (or socket) by the caller. */
 export interface AuditContext {
@@ -22,7 +23,8 @@ export interface AuditContext {
 export type AuditActorKind = 'staff' | 'portal' | 'anonymous' | 'system';
 
 export interface AuditEntry {
-  action: string;
+  /** One of the catalogue's names (`contracts/audit-actions.ts`). */
+  action: AuditAction;
   outcome: 'success' | 'failure' | 'denied';
   targetType?: string;
   targetId?: string;

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Viewer } from './auth/session.js';
 import type { AuditContext } from './audit.js';
+import { auditText } from './audit-text.js';
 import type { Bus } from './events/bus.js';
 import type { Mailer } from './services/mailer.js';
 import type { Turn, WriteQueue } from './services/group-commit.js';
@@ -56,7 +57,7 @@ export function auditContextOf(req: import('express').Request): AuditContext {
     actorEmail: req.viewer?.user.email ?? null,
     clientId: req.viewer?.user.client_id ?? null,
     ip: req.ip ?? null,
-    userAgent: req.get('user-agent') ?? null,
+    userAgent: auditText(req.get('user-agent')),
     actorKind: req.viewer ? req.viewer.user.kind : 'anonymous',
     requestId: req.id,
   };

@@ -41,3 +41,24 @@ export function knownError(err: unknown): AppError | null {
     });
   return null;
 }
+
+/**
+ * The refusals of the access rules (`policies/`): answered like any error, and also written to the
+ * audit trail as `authz.denied` where they are answered (HTTP error handler, socket ack), unless
+ * the code that caught one audited it itself (`auditedRefusal`). A WeakSet: nothing is kept.
+ */
+const refusals = new WeakSet<AppError>();
+
+/** Mark an error as an access rule's refusal (403, or the 404 that hides another client's data). */
+export function refusal(err: AppError): AppError {
+  refusals.add(err);
+  return err;
+}
+
+/** Whether this is an access rule's refusal still to be audited. */
+export const isRefusal = (err: unknown): err is AppError => err instanceof AppError && refusals.has(err);
+
+/** The refusal was audited by the code that caught it (a download's own row): no second row. */
+export function auditedRefusal(err: unknown): void {
+  if (err instanceof AppError) refusals.delete(err);
+}

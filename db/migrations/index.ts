@@ -11,6 +11,7 @@ import * as chatUnreadOnce from './2026-12-03T2100_chat-unread-once.js';
 import * as jobsOnce from './2026-12-05T1000_jobs-once.js';
 import * as auditFields from './2026-12-06T1000_audit-fields.js';
 import * as auditChain from './2026-12-06T1100_audit-chain.js';
+import * as pageViewLimits from './2026-12-06T1200_page-view-limits.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05T1000_jobs-once': jobsOnce,
   '2026-12-06T1000_audit-fields': auditFields,
   '2026-12-06T1100_audit-chain': auditChain,
+  '2026-12-06T1200_page-view-limits': pageViewLimits,
 };

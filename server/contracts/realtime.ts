@@ -169,3 +169,12 @@ export interface ProjectSummaryDTO {
   name: string;
   status: string;
 }
+
+/** `page:view`: the page the SPA shows now, by route id and its parameters (values as in the URL). */
+export const PageViewInput = z
+  .object({
+    route: z.string().min(1).max(200),
+    params: z.record(z.string().max(40), z.string().min(1).max(64)),
+  })
+  .strict();
+export type PageViewInput = z.infer<typeof PageViewInput>;

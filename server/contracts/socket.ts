@@ -1,4 +1,5 @@
 import type { CommentAnswer, CommentCreateEvent } from './comments.js';
+import type { PageViewResult } from './page-routes.js';
 import type {
   Ack,
   ChatMessageDTO,
@@ -8,6 +9,7 @@ import type {
   FeedSubscribeInput,
   FindingSummaryDTO,
   MessageSendInput,
+  PageViewInput,
   NotificationPushed,
   PresenceChanged,
   PresenceJoinResult,
@@ -81,6 +83,8 @@ export interface Requests {
   'typing:stop': { input: { target: PresenceTarget }; result: Record<string, never> };
   'message:send': { input: MessageSendInput; result: { message: ChatMessageDTO } };
   'comment:create': { input: CommentCreateEvent; result: CommentAnswer };
+  /** The page the SPA shows now, for the audit trail (`contracts/page-routes.ts`). */
+  'page:view': { input: PageViewInput; result: PageViewResult };
 }
 export type RequestEvent = keyof Requests;
 

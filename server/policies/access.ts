@@ -1,7 +1,7 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { UserRow } from '../../db/schema.js';
 import { MODULES, type Module } from '../contracts/workspace.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError, notFound, refusal } from '../errors.js';
 import type { HideKey } from '../visibility/fields.js';
 
 /**
@@ -217,7 +217,7 @@ const stateOf = (kind: Reachable, row: StateOf[Reachable]): AnyState =>
 const refusalOf = <K extends Reachable>(person: Person, kind: K, row: StateOf[K]) => firstRefusal(person, RULES[kind], stateOf(kind, row));
 
 function throwRefusal(refused: Term | null): void {
-  if (refused) throw refused.refusal === 'not_found' ? notFound() : moduleDisabled(refused.refusal);
+  if (refused) throw refusal(refused.refusal === 'not_found' ? notFound() : moduleDisabled(refused.refusal));
 }
 
 /** Whether `person` may see this resource now (a person passed with a status must be active). */

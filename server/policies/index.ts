@@ -1,5 +1,5 @@
 import type { UserRow } from '../../db/schema.js';
-import { forbidden, notFound } from '../errors.js';
+import { forbidden, notFound, refusal } from '../errors.js';
 import { reaches, type ClientScope } from './access.js';
 import { canSeeClientData, workspaceRules, type ClientData, type WorkspaceAction } from './workspace.js';
 import { commentsRules, type CommentAction } from './comments.js';
@@ -66,6 +66,6 @@ export function can(viewer: Principal, action: Action, resource?: Resource): boo
 /** Like `can`, but throws: 404 when the resource is not the viewer's to know about, else 403. */
 export function authorize(viewer: Principal, action: Action, resource?: Resource): void {
   if (can(viewer, action, resource)) return;
-  if (resource && !canSee(viewer, resource)) throw notFound();
-  throw forbidden();
+  if (resource && !canSee(viewer, resource)) throw refusal(notFound());
+  throw refusal(forbidden());
 }

@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { AppDeps } from '../context.js';
 import { auditContextOf } from '../context.js';
 import { writeAudit, type AuditContext } from '../audit.js';
-import { AppError } from '../errors.js';
+import { AppError, auditedRefusal } from '../errors.js';
 import { sendFileHandle } from '../services/storage.js';
 
 /** An opened, authorised file ready to stream. */
@@ -41,11 +41,12 @@ export async function serveAuditedFile(
 async function auditDownload(
   deps: Pick<AppDeps, 'db' | 'clock'>,
   audit: AuditContext,
-  { type, id, variant }: { type: string; id: string; variant: string },
+  { type, id, variant }: { type: 'evidence' | 'attachment'; id: string; variant: string },
   outcome: { bytes: number; complete: boolean; clientId: string } | { error: unknown },
 ): Promise<void> {
-  const base = { action: `${type}.downloaded`, targetType: type, targetId: id };
+  const base = { action: `${type}.downloaded` as const, targetType: type, targetId: id };
   if ('error' in outcome) {
+    auditedRefusal(outcome.error); // this row is its record: no second `authz.denied` row
     const known = outcome.error instanceof AppError;
     const reason = known ? (outcome.error as AppError).code : 'internal_error';
     await writeAudit(deps.db, audit, { ...base, outcome: known ? 'denied' : 'failure', details: { variant, reason, bytes: 0 } }, deps.clock());

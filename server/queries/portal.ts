@@ -165,3 +165,15 @@ export async function portalReports(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: Co
   await auditView(deps, ctx, 'reports');
   return reports;
 }
+
+/**
+ * Whether a portal page's object exists for the viewer (their own client's published finding or
+ * project, in a module they may open): the same guard and SQL filter as the page's own read, without
+ * reading or auditing the rest. Throws 404 / 403 as that read would.
+ */
+export async function portalObject(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, kind: 'finding' | 'project', id: string): Promise<{ clientId: string }> {
+  const { clientId } = await portalReader(deps, ctx, kind === 'finding' ? 'finding.read' : 'project.read', kind === 'finding' ? 'findings' : 'projects');
+  const row = kind === 'finding' ? await repo.findFinding(deps.db, clientId, id) : await repo.findProject(deps.db, clientId, id);
+  if (!row) throw notFound();
+  return { clientId };
+}

@@ -4,12 +4,14 @@ import type { AppDeps } from '../context.js';
 import type { Ack } from '../contracts/realtime.js';
 import type { RequestEvent, Requests } from '../contracts/socket.js';
 import type { CommandContext } from '../context.js';
-import { AppError, badRequest, knownError, unauthenticated } from '../errors.js';
+import { AppError, badRequest, isRefusal, knownError, unauthenticated } from '../errors.js';
 import type { Viewer } from '../auth/session.js';
 import { parseInput } from '../validate.js';
 import type { AppSocket } from './socket-types.js';
 import type { Limiter } from '../auth/rate-limit.js';
 import { holdWrites } from './coalesce.js';
+import { auditText, deniedEntry } from '../audit-text.js';
+import { writeAudit } from '../audit.js';
 import type { Turn } from '../services/group-commit.js';
 
 /**
@@ -46,7 +48,7 @@ function socketContext(socket: AppSocket, viewer: Viewer, turn: Turn): CommandCo
       actorEmail: user.email,
       clientId: user.client_id,
       ip: socket.data.ip ?? null,
-      userAgent: socket.request.headers['user-agent'] ?? null,
+      userAgent: auditText(socket.request.headers['user-agent']),
       actorKind: user.kind,
       requestId: `${socket.id}:${randomUUID().slice(0, 8)}`,
     },
@@ -60,6 +62,15 @@ export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never>
   if (known) return { ok: false, error: { code: known.code, message: known.message, ...(known.details !== undefined && { details: known.details }) } };
   deps.logger.error({ err, event }, 'socket event failed');
   return { ok: false, error: { code: 'internal_error', message: 'Something went wrong. Please try again.' } };
+}
+
+/** What a refused event named (its target, a finding or a client), for the audit row. */
+function targetOf(input: unknown): { type: string; id: string } | undefined {
+  if (!isPlainObject(input)) return undefined;
+  if (isPlainObject(input.target) && typeof input.target.id === 'string') return { type: String(input.target.kind), id: input.target.id };
+  if (typeof input.findingId === 'string') return { type: 'finding', id: input.findingId };
+  if (typeof input.clientId === 'string') return { type: 'client', id: input.clientId };
+  return undefined;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -108,6 +119,10 @@ export function handler<E extends RequestEvent, S extends z.ZodType<Requests[E][
       holdWrites(this); // answers that finish together (a group commit's) leave with its pushes, in one write
       reply(answer);
     } catch (err) {
+      const viewer = runsAs.get(ack);
+      // An access rule's refusal is audited once, here, as HTTP does in its error handler.
+      if (viewer && isRefusal(err))
+        await writeAudit(deps.db, socketContext(this, viewer, turn).audit, deniedEntry(err, event, targetOf(args[0])), deps.clock()).catch(() => undefined);
       reply(errorAck(deps, err, event));
     } finally {
       turn.done();

@@ -9,9 +9,10 @@ import type { Viewer } from '../auth/session.js';
 
 /**
  * Events a browser sends by itself (on connecting, on leaving a page): they are checked like any
- * other, but they are not the person's activity, so they don't keep an idle session alive.
+ * other, but they are not the person's activity, so they don't keep an idle session alive (a page
+ * view report follows the page's own API reads, which do).
  */
-const PASSIVE = new Set(['feed:subscribe', 'feed:catchup', 'presence:leave']);
+const PASSIVE = new Set(['feed:subscribe', 'feed:catchup', 'presence:leave', 'page:view']);
 
 /**
  * Re-validate a socket's session as HTTP does for a request: the same validator, with the

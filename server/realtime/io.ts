@@ -9,6 +9,7 @@ import { createFeed } from './feed.js';
 import { createPresence } from './presence.js';
 import { chatHandlers } from './chat-handlers.js';
 import { commentHandlers } from './comment-handlers.js';
+import { pageViewHandlers } from './page-view-handlers.js';
 import { attach } from './ack.js';
 import { guardSocket, recheckSocket } from './guard.js';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
@@ -110,7 +111,7 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
 
   // Every socket gets the same handler functions (defined here once), so an open socket costs
   // its connection and rooms, not a closure per event.
-  const handlers = [...feed.handlers, ...presence.handlers, ...chatHandlers(deps), ...commentHandlers(deps)];
+  const handlers = [...feed.handlers, ...presence.handlers, ...chatHandlers(deps), ...commentHandlers(deps), ...pageViewHandlers(deps)];
   const handled = new Set<string>(handlers.map((h) => h.event));
 
   io.on('connection', (socket) => {

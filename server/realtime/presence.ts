@@ -1,6 +1,6 @@
 import type { AppDeps } from '../context.js';
 import { PresenceJoinInput, TypingInput, type PresenceMember, type PresenceTarget } from '../contracts/realtime.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest, notFound, refusal } from '../errors.js';
 import { createLimiter } from '../auth/rate-limit.js';
 import { handler } from './ack.js';
 import type { AppServer, AppSocket } from './socket-types.js';
@@ -88,7 +88,7 @@ export function createPresence(io: AppServer, deps: AppDeps) {
       let joined = joinedBy.get(socket.id);
       if (!joined) joinedBy.set(socket.id, (joined = new Map<string, PresenceTarget>()));
       if (joined.size >= 20 && !joined.has(roomOf(target))) throw badRequest('Too many open pages on one connection.');
-      if (!mayBeIn(await roomState(deps, target), socket.data.viewer.user)) throw notFound();
+      if (!mayBeIn(await roomState(deps, target), socket.data.viewer.user)) throw refusal(notFound()); // audited as authz.denied
       if (socket.disconnected) throw notFound(); // gone meanwhile (its rooms were dropped): join nothing
       socket.join(roomOf(target));
       joined.set(roomOf(target), target);

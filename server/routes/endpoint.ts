@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import { endpoints, type AnswerOf, type EndpointKey, type EndpointSpec, type InputSchemaOf, type ParamsOf, type PathOf } from '../contracts/endpoints.js';
 import { parseInput } from '../validate.js';
+import { noteRefusalPlace } from '../middleware/audit-refusals.js';
 
 /** What a handler gets: the request (its path parameters typed from the key), the response, and its input. */
 export interface Call<K extends EndpointKey> {
@@ -30,7 +31,13 @@ export function serve<K extends EndpointKey>(r: Router, key: K, handler: (call: 
   r[method.toLowerCase() as Method](path, ...before, async (req: Request, res: Response) => {
     res.status(spec.status ?? 200);
     const input = () => (schema ? parseInput(schema, req[source]) : undefined);
-    const answer = await handler({ req: req as Call<K>['req'], res, input: input as Call<K>['input'] });
+    let answer: AnswerOf<K>;
+    try {
+      answer = await handler({ req: req as Call<K>['req'], res, input: input as Call<K>['input'] });
+    } catch (err) {
+      noteRefusalPlace(err, `${method} ${req.baseUrl}${path}`, req.params); // for its audit row (the params are gone once it leaves the router)
+      throw err;
+    }
     if (res.statusCode === 204) res.end();
     else res.json(answer);
   });

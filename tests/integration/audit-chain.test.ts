@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../server/contracts/audit-actions.js';
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -52,16 +53,16 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
     const before = await rows(db());
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 30; i++) {
-      work.push(writeAudit(db(), ctx, { action: 'test.parallel', outcome: 'success', targetId: `plain-${i}` }, on.app.clock()));
+      work.push(writeAudit(db(), ctx, { action: 'test.parallel' as AuditAction, outcome: 'success', targetId: `plain-${i}` }, on.app.clock()));
       work.push(
         db()
           .transaction()
           .execute(async (trx) => {
-            await writeAudit(trx, ctx, { action: 'test.parallel', outcome: 'success', targetId: `trx-${i}-a` }, on.app.clock());
+            await writeAudit(trx, ctx, { action: 'test.parallel' as AuditAction, outcome: 'success', targetId: `trx-${i}-a` }, on.app.clock());
             await new Promise((r) => setTimeout(r, 2));
             await writeAudits(trx, [
-              { ctx, entry: { action: 'test.parallel', outcome: 'success', targetId: `trx-${i}-b` }, at: on.app.clock() },
-              { ctx, entry: { action: 'test.parallel', outcome: 'success', targetId: `trx-${i}-c` }, at: on.app.clock() },
+              { ctx, entry: { action: 'test.parallel' as AuditAction, outcome: 'success', targetId: `trx-${i}-b` }, at: on.app.clock() },
+              { ctx, entry: { action: 'test.parallel' as AuditAction, outcome: 'success', targetId: `trx-${i}-c` }, at: on.app.clock() },
             ]);
           }),
       );
@@ -77,12 +78,12 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
     const err = await db()
       .transaction()
       .execute(async (trx) => {
-        await writeAudit(trx, ctx, { action: 'test.rolled-back', outcome: 'success' }, on.app.clock());
+        await writeAudit(trx, ctx, { action: 'test.rolled-back' as AuditAction, outcome: 'success' }, on.app.clock());
         throw new Error('the change failed');
       })
       .catch((e: unknown) => e);
     expect((err as Error).message).toBe('the change failed');
-    await writeAudit(db(), ctx, { action: 'test.after-rollback', outcome: 'success' }, on.app.clock());
+    await writeAudit(db(), ctx, { action: 'test.after-rollback' as AuditAction, outcome: 'success' }, on.app.clock());
     const list = await rows(db());
     expect(list.some((r) => r.action === 'test.rolled-back')).toBe(false);
     expectLinear(list);
@@ -105,7 +106,7 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
   });
 
   it('a checkpoint signs (last_id, hash, count, at) with the Ed25519 key whose public half the Audit page shows; none again without new rows', async () => {
-    await writeAudit(db(), ctx, { action: 'test.checkpointed', outcome: 'success' }, on.app.clock());
+    await writeAudit(db(), ctx, { action: 'test.checkpointed' as AuditAction, outcome: 'success' }, on.app.clock());
     const cp = await writeAuditCheckpoint({ db: db(), config: on.app.config }, on.app.clock());
     const list = await rows(db());
     const head = list.at(-1)!;
@@ -124,8 +125,8 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
     const now = on.app.clock();
     const all = await rows(db());
     // Rows dated 45 days back, then a recent one: a 40-day retention cuts after the old ones.
-    for (let i = 0; i < 3; i++) await writeAudit(db(), ctx, { action: 'test.old', outcome: 'success' }, now - 45 * DAY);
-    await writeAudit(db(), ctx, { action: 'test.recent', outcome: 'success' }, now);
+    for (let i = 0; i < 3; i++) await writeAudit(db(), ctx, { action: 'test.old' as AuditAction, outcome: 'success' }, now - 45 * DAY);
+    await writeAudit(db(), ctx, { action: 'test.recent' as AuditAction, outcome: 'success' }, now);
     const cut = (await rows(db())).filter((r) => r.action === 'test.old').at(-1)!;
     const keep = await pruneAudit({ db: db(), config: on.app.config }, now, null);
     expect(keep).toBe(0); // forever: nothing goes
@@ -138,7 +139,7 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
     expect(anchor).toMatchObject({ hash: cut.hash, count: all.length + 3 });
     expectLinear(left, anchor.hash);
     // New rows continue from the remaining head.
-    await writeAudit(db(), ctx, { action: 'test.after-prune', outcome: 'success' }, now);
+    await writeAudit(db(), ctx, { action: 'test.after-prune' as AuditAction, outcome: 'success' }, now);
     expectLinear(await rows(db()), anchor.hash);
 
     const env: Record<string, string> = {
@@ -153,14 +154,14 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
 
   it('a retention under 30 days is read as 30', async () => {
     const now = on.app.clock();
-    await writeAudit(db(), ctx, { action: 'test.twenty-days', outcome: 'success' }, now - 20 * DAY);
+    await writeAudit(db(), ctx, { action: 'test.twenty-days' as AuditAction, outcome: 'success' }, now - 20 * DAY);
     expect(await pruneAudit({ db: db(), config: on.app.config }, now, 1)).toBe(0);
     expect((await rows(db())).some((r) => r.action === 'test.twenty-days')).toBe(true);
   });
   it("the hourly round prunes by the firm's retention setting, then checkpoints the head", async () => {
     const now = on.app.clock();
-    await writeAudit(db(), ctx, { action: 'test.five-hundred-days', outcome: 'success' }, now - 500 * DAY);
-    await writeAudit(db(), ctx, { action: 'test.today', outcome: 'success' }, now);
+    await writeAudit(db(), ctx, { action: 'test.five-hundred-days' as AuditAction, outcome: 'success' }, now - 500 * DAY);
+    await writeAudit(db(), ctx, { action: 'test.today' as AuditAction, outcome: 'success' }, now);
     await auditHousekeeping({ db: db(), config: on.app.config }, now); // default 400 days
     const list = await rows(db());
     expect(list.some((r) => r.action === 'test.five-hundred-days')).toBe(false);
@@ -169,7 +170,7 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
     expect(head).toMatchObject({ last_id: list.at(-1)!.id, hash: list.at(-1)!.hash });
 
     await db().updateTable('firm').set({ audit_retention_days: null }).execute();
-    await writeAudit(db(), ctx, { action: 'test.ancient', outcome: 'success' }, now - 5000 * DAY);
+    await writeAudit(db(), ctx, { action: 'test.ancient' as AuditAction, outcome: 'success' }, now - 5000 * DAY);
     await auditHousekeeping({ db: db(), config: on.app.config }, now);
     expect((await rows(db())).some((r) => r.action === 'test.ancient')).toBe(true);
   });

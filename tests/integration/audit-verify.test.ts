@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../server/contracts/audit-actions.js';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -73,8 +74,8 @@ async function makeLog(database: (typeof DATABASES)[number]): Promise<Log> {
     if (i === 7)
       await db.transaction().execute((trx) =>
         writeAudits(trx, [
-          { ctx, entry: { action: 'chat.message', outcome: 'success', targetType: 'chat_message', targetId: 'm-7' }, at },
-          { ctx, entry: { action: 'chat.message', outcome: 'success', targetType: 'chat_message', targetId: 'm-8', details: { n: 8 } }, at: at + 1 },
+          { ctx, entry: { action: 'chat.message' as AuditAction, outcome: 'success', targetType: 'chat_message', targetId: 'm-7' }, at },
+          { ctx, entry: { action: 'chat.message' as AuditAction, outcome: 'success', targetType: 'chat_message', targetId: 'm-8', details: { n: 8 } }, at: at + 1 },
         ]),
       );
     else

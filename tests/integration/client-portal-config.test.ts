@@ -60,7 +60,8 @@ describe('client portal configuration', () => {
       .where('target_id', '=', clientA.id)
       .orderBy('id')
       .execute();
-    expect(audit.map((r) => Object.keys(JSON.parse(r.details!)))).toEqual([['modules'], ['modules', 'visibleFields']]);
+    expect(audit.map((r) => Object.keys(JSON.parse(r.details!).after))).toEqual([['modules'], ['modules', 'visibleFields']]);
+    expect(audit.map((r) => Object.keys(JSON.parse(r.details!).before))).toEqual([['modules'], ['modules', 'visibleFields']]);
   });
 
   it('a change applies on the very next request of the client’s users', async () => {

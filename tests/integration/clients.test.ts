@@ -142,8 +142,8 @@ describe('staff manage clients', () => {
     expect(cleared.body.client).toMatchObject({ sessionIdleMinutes: null, sessionAbsoluteHours: null });
     const audits = (await auditRows(app, 'client.updated')).filter((a) => a.target_id === clientB.id);
     expect(audits.map((a) => JSON.parse(a.details!))).toEqual([
-      { sessionIdleMinutes: 15, sessionAbsoluteHours: 8 },
-      { sessionIdleMinutes: null, sessionAbsoluteHours: null },
+      { before: { sessionIdleMinutes: null, sessionAbsoluteHours: null }, after: { sessionIdleMinutes: 15, sessionAbsoluteHours: 8 } },
+      { before: { sessionIdleMinutes: 15, sessionAbsoluteHours: 8 }, after: { sessionIdleMinutes: null, sessionAbsoluteHours: null } },
     ]);
   });
 
@@ -160,7 +160,10 @@ describe('staff manage clients', () => {
     expect((await u1.get('/api/portal/users')).status).toBe(401);
     expect((await u2.get('/api/session')).status).toBe(401);
     expect((await bystander.get('/api/session')).status).toBe(200);
-    expect((await auditRows(app, 'client.updated')).at(-1)).toMatchObject({ target_id: c.id, details: JSON.stringify({ portalEnabled: false }) });
+    expect((await auditRows(app, 'client.updated')).at(-1)).toMatchObject({
+      target_id: c.id,
+      details: JSON.stringify({ before: { portalEnabled: true }, after: { portalEnabled: false } }),
+    });
 
     // Switching it back on lets people sign in again, but old cookies stay dead.
     expect((await analyst.patch(`/api/clients/${c.id}`, { portalEnabled: true })).body.client.portalEnabled).toBe(true);

@@ -53,7 +53,13 @@ describe('company settings', () => {
     });
     const audit = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'firm.updated').execute();
     expect(audit).toHaveLength(1);
-    expect(JSON.parse(audit[0]!.details!)).toEqual({ changed: ['name', 'support_email', 'support_phone'] });
+    const details = JSON.parse(audit[0]!.details!);
+    expect(details).toMatchObject({
+      changed: ['name', 'support_email', 'support_phone'],
+      after: { name: 'Northwind Security', support_email: 'help@northwind.test', support_phone: '+44 20 7946 0999' },
+    });
+    expect(Object.keys(details.before)).toEqual(['name', 'support_email', 'support_phone']);
+    expect(details.before.name).not.toBe('Northwind Security');
   });
 
   it('the contact can be cleared with null or an empty string', async () => {

@@ -125,7 +125,8 @@ describe('correct password, but no access from here', () => {
     expect(res.body.error.message).toBe('The portal is not enabled for your organisation. Contact your provider.');
     expect(agent.cookie).toBeNull();
     const [a] = await audits(user.email);
-    expect(a).toMatchObject({ outcome: 'denied', actor_id: user.id, client_id: off.id });
+    // Refused before anyone signed in: the attempt is anonymous, on that account of that client.
+    expect(a).toMatchObject({ outcome: 'denied', actor_id: null, actor_kind: 'anonymous', target_type: 'user', target_id: user.id, client_id: off.id });
     expect(reasonOf(a!)).toBe('portal_disabled');
   });
 

@@ -205,7 +205,8 @@ export async function workspaceSnapshot(db: Db): Promise<string> {
     db.selectFrom('findings').selectAll().orderBy('id').execute(),
     db.selectFrom('finding_status_history').selectAll().orderBy('id').execute(),
     db.selectFrom('evidence').select(['id', 'finding_id']).orderBy('id').execute(),
-    db.selectFrom('audit_events').select(['id', 'action']).orderBy('id').execute(),
+    // A refusal's own record (`authz.denied`) is the one row a refused request adds.
+    db.selectFrom('audit_events').select(['id', 'action']).where('action', '!=', 'authz.denied').orderBy('id').execute(),
   ]);
   return JSON.stringify({ clients, firm, projects, team, findings, history, evidence, audit });
 }

@@ -1,6 +1,7 @@
 import type { UserRow } from '../../../db/schema.js';
 import type { AppDeps } from '../../context.js';
 import { writeAudit, type AuditContext, type AuditEntry } from '../../audit.js';
+import { auditText } from '../../audit-text.js';
 import { rateLimited, unauthenticated } from '../../errors.js';
 import type { LoginInput, LoginResult } from '../../contracts/auth.js';
 import { accessProblem, accessProblemError, clientOf } from '../../auth/access.js';
@@ -23,22 +24,21 @@ export type AddressTurn = { ok: true } | { ok: false; retryAfterSeconds: number 
  * survive a sign-in. Every attempt is audited; every refusal looks the same from outside.
  */
 export async function login(deps: AppDeps, ctx: OriginContext, input: LoginInput, turn: AddressTurn): Promise<{ result: LoginResult; session: IssuedSession }> {
-  const base: AuditContext = { ...ctx.audit, actorId: null, actorEmail: input.email, clientId: null };
+  const base: AuditContext = { ...ctx.audit, actorId: null, actorEmail: auditText(input.email), clientId: null, actorKind: 'anonymous' };
   const audit = (c: AuditContext, entry: AuditEntry) => writeAudit(deps.db, c, entry, deps.clock());
+  // A refused attempt is made by whoever typed the address (anonymous); an existing account it
+  // names is the target, and its client the row's client (so that client's Managers see it).
   const attempt = (outcome: AuditEntry['outcome'], reason: string, user?: UserRow) =>
     audit(
-      { ...base, actorId: user?.id ?? null, clientId: user?.client_id ?? null },
-      { action: 'auth.login', outcome, details: { factor: 'password', reason } },
+      { ...base, clientId: user?.client_id ?? null },
+      { action: 'auth.login', outcome, ...(user && { targetType: 'user', targetId: user.id }), details: { factor: 'password', reason } },
     );
-  if (!turn.ok) {
-    await attempt('denied', 'throttled');
-    throw rateLimited(turn.retryAfterSeconds);
-  }
   // Keyed by the claimed email whether or not it exists, so throttling is no existence oracle.
   const key = `login:${input.email}`;
-  const wait = await throttleWait(deps.db, key, deps.clock());
+  const wait = turn.ok ? await throttleWait(deps.db, key, deps.clock()) : turn.retryAfterSeconds;
   if (wait > 0) {
-    await attempt('denied', 'throttled');
+    // The account it names (if any) is looked up only for the row: one indexed read, as for any address.
+    await attempt('denied', 'throttled', await findUserByEmail(deps.db, input.email));
     throw rateLimited(wait);
   }
   const user = await findUserByEmail(deps.db, input.email);
@@ -62,8 +62,8 @@ export async function login(deps: AppDeps, ctx: OriginContext, input: LoginInput
   const session = await issueSession(deps, usable, mfaStep === null, ctx.audit);
   if (mfaStep === null) await markSignedIn(deps.db, usable.id, deps.clock());
   await audit(
-    { ...base, actorId: usable.id, clientId: usable.client_id },
-    { action: 'auth.login', outcome: 'success', details: { factor: 'password', mfaStep } },
+    { ...base, actorId: usable.id, actorEmail: usable.email, actorKind: usable.kind, clientId: usable.client_id },
+    { action: 'auth.login', outcome: 'success', targetType: 'user', targetId: usable.id, details: { factor: 'password', mfaStep } },
   );
   return { result: { mfaStep }, session };
 }

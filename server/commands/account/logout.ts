@@ -6,7 +6,10 @@ import type { OriginContext } from './origin.js';
 /** Sign out: the browser's session (if it still has one) ends, with its live sockets. */
 export async function logout(deps: AppDeps, ctx: OriginContext): Promise<void> {
   if (!ctx.sessionId) return;
-  await deleteSession(deps.db, ctx.sessionId);
-  deps.bus.publish('sessions.ended', { sessionIds: [ctx.sessionId], reason: 'logout' });
-  await writeAudit(deps.db, ctx.audit, { action: 'auth.logout', outcome: 'success', targetType: 'session' }, deps.clock());
+  const sessionId = ctx.sessionId;
+  await deps.db.transaction().execute(async (trx) => {
+    await deleteSession(trx, sessionId);
+    await writeAudit(trx, ctx.audit, { action: 'auth.logout', outcome: 'success', targetType: 'session' }, deps.clock());
+  });
+  deps.bus.publish('sessions.ended', { sessionIds: [sessionId], reason: 'logout' });
 }

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../contracts/audit-actions.js';
 import type { UserRow } from '../../../db/schema.js';
 import type { AppDeps } from '../../context.js';
 import { writeAudit, type AuditContext } from '../../audit.js';
@@ -14,7 +15,7 @@ export async function reauthenticate(
   audit: AuditContext,
   user: UserRow,
   password: string | undefined,
-  action: string,
+  action: AuditAction,
 ): Promise<void> {
   if (!password) throw validationFailed('password: Enter your current password.', [{ path: 'password', message: 'Enter your current password.' }]);
   const key = `login:${user.email.toLowerCase()}`;

@@ -1,5 +1,6 @@
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
+import { auditText } from '../../audit-text.js';
 import { rateLimited } from '../../errors.js';
 import { insertReset, newResetToken, takeResetQuota } from '../../auth/password-reset.js';
 import { queueMail } from '../../services/mailer.js';
@@ -21,7 +22,8 @@ export async function requestPasswordReset(deps: AppDeps, ctx: OriginContext, em
   const firmName = await findFirmName(deps.db);
   const { token, tokenHash } = newResetToken();
   const eligible = !!user && user.status === 'active' && !!user.password_hash;
-  const audit = { ...ctx.audit, actorId: user?.id ?? null, actorEmail: email, clientId: user?.client_id ?? null };
+  // Whoever asked is anonymous; the account the address names (if any) is the target.
+  const audit = { ...ctx.audit, actorId: null, actorEmail: auditText(email), actorKind: 'anonymous' as const, clientId: user?.client_id ?? null };
   await deps.db.transaction().execute(async (trx) => {
     if (eligible) {
       await insertReset(trx, user.id, tokenHash, now);
@@ -33,6 +35,7 @@ export async function requestPasswordReset(deps: AppDeps, ctx: OriginContext, em
       {
         action: 'password.reset_requested',
         outcome: eligible ? 'success' : 'failure',
+        ...(user && { targetType: 'user', targetId: user.id }),
         details: eligible ? undefined : { reason: user ? 'not_eligible' : 'unknown_account' },
       },
       now,

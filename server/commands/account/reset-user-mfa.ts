@@ -1,4 +1,4 @@
-import type { AppDeps } from '../../context.js';
+import { auditFor, type AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
 import { forbidden, notFound } from '../../errors.js';
 import { authorize } from '../../policies/index.js';
@@ -30,7 +30,7 @@ export async function resetUserMfa(deps: AppDeps, ctx: CommandContext, userId: s
     await voidResets(trx, target.id, now);
     await writeAudit(
       trx,
-      ctx.audit,
+      auditFor(ctx, target.client_id), // a client's person: that client's row (its Managers see it)
       { action: 'mfa.reset', outcome: 'success', targetType: 'user', targetId: target.id, details: { targetClientId: target.client_id } },
       now,
     );

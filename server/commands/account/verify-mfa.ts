@@ -11,6 +11,7 @@ import { endSessions } from '../../auth/revoke.js';
 import { issueSession, type IssuedSession } from '../../auth/sign-in.js';
 import { markSignedIn } from '../../repositories/users.js';
 import type { CommandContext } from '../../context.js';
+import type { AuthFactor } from '../../contracts/audit-actions.js';
 
 /** Check a TOTP code against the user's active secret and claim its step (single use). */
 export async function checkUserTotp(deps: Pick<AppDeps, 'db' | 'config'>, user: UserRow, code: string, now: number): Promise<TotpCheck> {
@@ -28,8 +29,8 @@ export async function verifyMfa(deps: AppDeps, ctx: CommandContext, input: MfaIn
   const v = ctx.viewer;
   if (v.session.mfa_verified) throw conflict('Two-factor authentication is already complete for this session.');
   if (!v.user.mfa_enrolled) throw conflict('Set up an authenticator app first.');
-  const audit = (entry: AuditEntry) => writeAudit(deps.db, ctx.audit, entry, deps.clock());
-  const factor = input.code !== undefined ? 'totp' : 'recovery_code';
+  const audit = (entry: AuditEntry) => writeAudit(deps.db, ctx.audit, { ...entry, targetType: 'user', targetId: v.user.id }, deps.clock());
+  const factor: AuthFactor = input.code !== undefined ? 'totp' : 'recovery_code';
   // Per user, not per session: signing in again does not buy more guesses.
   const key = `totp:${v.user.id}`;
   const now = deps.clock();

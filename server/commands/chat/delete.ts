@@ -4,7 +4,8 @@ import { notFound } from '../../errors.js';
 import { appendEvent } from '../../events/log.js';
 import { attachmentsOfMessage } from '../../repositories/attachments.js';
 import { deleteStoredFile } from '../../services/storage.js';
-import type { CommandContext } from '../../context.js';
+import { auditFor, type CommandContext } from '../../context.js';
+import { writeAudit } from '../../audit.js';
 import { presentOne } from './send.js';
 import { ownMessage } from './edit.js';
 
@@ -16,6 +17,12 @@ export async function deleteMessage(deps: AppDeps, ctx: CommandContext, id: numb
     const res = await trx.updateTable('chat_messages').set({ deleted_at: now }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
     if (!Number(res.numUpdatedRows)) throw notFound();
     await appendEvent(trx, { clientId: m.client_id, type: 'message:deleted', audience: 'all', entityId: String(id) }, now);
+    await writeAudit(
+      trx,
+      auditFor(ctx, m.client_id),
+      { action: 'chat.message_deleted', outcome: 'success', targetType: 'chat_message', targetId: String(id) },
+      now,
+    );
     return attachmentsOfMessage(trx, id);
   });
   // After commit: the rows stay (the tombstone's history), the bytes go.

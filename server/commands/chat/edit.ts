@@ -6,7 +6,8 @@ import { appendEvent } from '../../events/log.js';
 import { attachmentsOfMessage } from '../../repositories/attachments.js';
 import { findMessage } from '../../repositories/chat.js';
 import { chatChannelFor } from '../../queries/chat/channel.js';
-import type { CommandContext } from '../../context.js';
+import { auditFor, type CommandContext } from '../../context.js';
+import { writeAudit } from '../../audit.js';
 import { presentOne } from './send.js';
 
 /**
@@ -36,6 +37,12 @@ export async function editMessage(deps: AppDeps, ctx: CommandContext, id: number
       const res = await trx.updateTable('chat_messages').set({ body, edited_at: now }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
       if (!Number(res.numUpdatedRows)) throw notFound();
       await appendEvent(trx, { clientId: m.client_id, type: 'message:updated', audience: 'all', entityId: String(id) }, now);
+      await writeAudit(
+        trx,
+        auditFor(ctx, m.client_id),
+        { action: 'chat.message_edited', outcome: 'success', targetType: 'chat_message', targetId: String(id) },
+        now,
+      );
     });
   }
   return presentOne(deps, id, profile);

@@ -9,7 +9,8 @@ import { attachmentsOfMessage, attachToMessage } from '../../repositories/attach
 import { findByClientMessageId, insertMessages, loadMessages, moveReadsForward, type MessageWithAuthor } from '../../repositories/chat.js';
 import type { VisibilityProfile } from '../../visibility/profile.js';
 import { chatChannelFor } from '../../queries/chat/channel.js';
-import type { CommandContext } from '../../context.js';
+import { auditFor, type CommandContext } from '../../context.js';
+import { writeAudit, type AuditContext } from '../../audit.js';
 import { inTurn, type BatchWriter, type Outcome } from '../../services/group-commit.js';
 import { takeSend } from '../../services/send-limit.js';
 
@@ -51,7 +52,9 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
     edited_at: null,
     deleted_at: null,
   };
-  const result = await inTurn(ctx.turn, () => deps.writes.runWith(messageWriter, { row, attachmentIds, author: { name: user.name, kind: user.kind } }));
+  const result = await inTurn(ctx.turn, () =>
+    deps.writes.runWith(messageWriter, { row, attachmentIds, author: { name: user.name, kind: user.kind }, audit: auditFor(ctx, client.id) }),
+  );
   if (!result.created) return { message: await presentOne(deps, result.id, profile), created: false };
   deps.bus.publish('chat.posted', { clientId: client.id, messageId: result.id, authorId: user.id });
   // Just written in this transaction: present it from what was written (no second read).
@@ -62,6 +65,8 @@ interface NewMessage {
   row: Omit<ChatMessageRow, 'id'>;
   attachmentIds: string[];
   author: { name: string; kind: 'staff' | 'portal' };
+  /** Who sent it, from where: its audit row commits with it. */
+  audit: AuditContext;
 }
 type Written = { id: number; created: false } | { id: number; created: true; message: MessageWithAuthor; files: AttachmentRow[] };
 
@@ -110,6 +115,21 @@ const messageWriter: BatchWriter<NewMessage, Written> = {
         at: input.row.created_at,
       })),
     );
+    // One audit row per message, in the same transaction (ids only: never the text).
+    for (const { input, id } of created) {
+      await writeAudit(
+        trx,
+        input.audit,
+        {
+          action: 'chat.message_sent',
+          outcome: 'success',
+          targetType: 'chat_message',
+          targetId: String(id),
+          details: { attachments: input.attachmentIds.length },
+        },
+        input.row.created_at,
+      );
+    }
     await moveReadsForward(
       trx,
       created.map(({ input, id }) => ({ clientId: input.row.client_id, userId: input.row.author_id, id })),

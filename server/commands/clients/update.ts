@@ -37,41 +37,46 @@ function checkAllowlist(list: string[]): string[] {
 }
 
 /** What an update changes on the stored client: the columns to write and what the audit row says. */
-function changesTo(before: ClientRow, input: UpdateClientInput, allowlist: string[] | undefined): { set: ClientUpdate; changed: Record<string, unknown> } {
+function changesTo(
+  before: ClientRow,
+  input: UpdateClientInput,
+  allowlist: string[] | undefined,
+): { set: ClientUpdate; changed: Record<string, unknown>; was: Record<string, unknown> } {
   const set: ClientUpdate = {};
   const changed: Record<string, unknown> = {};
+  const was: Record<string, unknown> = {};
   if (input.name !== undefined && input.name !== before.name) {
     set.name = input.name;
-    changed.name = true;
+    [changed.name, was.name] = [input.name, before.name];
   }
   if (input.portalEnabled !== undefined && (input.portalEnabled ? 1 : 0) !== before.portal_enabled) {
     set.portal_enabled = input.portalEnabled ? 1 : 0;
-    changed.portalEnabled = input.portalEnabled;
+    [changed.portalEnabled, was.portalEnabled] = [input.portalEnabled, before.portal_enabled === 1];
   }
   if (allowlist !== undefined && JSON.stringify(allowlist) !== JSON.stringify(allowlistOf(before))) {
     set.ip_allowlist = JSON.stringify(allowlist);
-    changed.ipAllowlist = allowlist;
+    [changed.ipAllowlist, was.ipAllowlist] = [allowlist, allowlistOf(before)];
   }
   if (input.sessionIdleMinutes !== undefined && input.sessionIdleMinutes !== before.session_idle_minutes) {
     set.session_idle_minutes = input.sessionIdleMinutes;
-    changed.sessionIdleMinutes = input.sessionIdleMinutes;
+    [changed.sessionIdleMinutes, was.sessionIdleMinutes] = [input.sessionIdleMinutes, before.session_idle_minutes];
   }
   if (input.sessionAbsoluteHours !== undefined && input.sessionAbsoluteHours !== before.session_absolute_hours) {
     set.session_absolute_hours = input.sessionAbsoluteHours;
-    changed.sessionAbsoluteHours = input.sessionAbsoluteHours;
+    [changed.sessionAbsoluteHours, was.sessionAbsoluteHours] = [input.sessionAbsoluteHours, before.session_absolute_hours];
   }
   // Read per request by modulesOf/visibleFieldsOf (nothing is cached): the next request sees the change.
   const modules = merged(modulesOf(before), input.modules);
   if (modules) {
     set.modules = JSON.stringify(modules);
-    changed.modules = modules;
+    [changed.modules, was.modules] = [modules, modulesOf(before)];
   }
   const visibleFields = merged(visibleFieldsOf(before), input.visibleFields);
   if (visibleFields) {
     set.visible_fields = JSON.stringify(visibleFields);
-    changed.visibleFields = visibleFields;
+    [changed.visibleFields, was.visibleFields] = [visibleFields, visibleFieldsOf(before)];
   }
-  return { set, changed };
+  return { set, changed, was };
 }
 
 /**
@@ -93,14 +98,19 @@ export async function saveClientChanges(
   const before = await findClient(trx, clientId);
   if (!before) throw notFound();
   if (isArchived(before)) throw conflict(ARCHIVED);
-  const { set, changed } = changesTo(before, input, allowlist);
+  const { set, changed, was } = changesTo(before, input, allowlist);
   if (Object.keys(changed).length === 0) return set;
   await trx
     .updateTable('clients')
     .set({ ...set, updated_at: now })
     .where('id', '=', clientId)
     .execute();
-  await writeAudit(trx, audit, { action: 'client.updated', outcome: 'success', targetType: 'client', targetId: clientId, details: changed }, now);
+  await writeAudit(
+    trx,
+    audit,
+    { action: 'client.updated', outcome: 'success', targetType: 'client', targetId: clientId, details: { before: was, after: changed } },
+    now,
+  );
   return set;
 }
 

@@ -8,7 +8,8 @@ import { presentComment } from '../../presenters/collaboration.js';
 import { findByClientMessageId, insertComment, loadComments } from '../../repositories/comments.js';
 import { mentionedIds, notifyForComment } from '../../services/mentions.js';
 import type { VisibilityProfile } from '../../visibility/profile.js';
-import type { CommandContext } from '../../context.js';
+import { auditFor, type CommandContext } from '../../context.js';
+import { writeAudit } from '../../audit.js';
 import { findingForComments } from '../../queries/comments/access.js';
 import { takeSend } from '../../services/send-limit.js';
 import { inTurn } from '../../services/group-commit.js';
@@ -61,6 +62,12 @@ export async function createComment(
       await appendEvent(
         trx,
         { clientId: finding.client_id, type: 'comment:created', audience: internal ? 'staff' : 'all', entityId: id, data: { findingId: finding.id } },
+        now,
+      );
+      await writeAudit(
+        trx,
+        auditFor(ctx, finding.client_id),
+        { action: internal ? 'note.created' : 'comment.created', outcome: 'success', targetType: 'comment', targetId: id, details: { findingId: finding.id } },
         now,
       );
       const notified = await notifyForComment(trx, { finding, author: user, internal, mentioned: mentionedIds(input.body), replies: true }, now);

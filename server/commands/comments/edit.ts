@@ -5,7 +5,8 @@ import type { CommentDTO } from '../../contracts/realtime.js';
 import { forbidden, notFound } from '../../errors.js';
 import { appendEvent } from '../../events/log.js';
 import { mentionedIds, notifyForComment } from '../../services/mentions.js';
-import { type CommandContext } from '../../context.js';
+import { auditFor, type CommandContext } from '../../context.js';
+import { writeAudit } from '../../audit.js';
 import { commentFor } from '../../queries/comments/access.js';
 import { presentOne } from './create.js';
 import { isInternal } from '../../policies/access.js';
@@ -44,6 +45,18 @@ export async function editComment(deps: AppDeps, ctx: CommandContext, commentId:
     await appendEvent(
       trx,
       { clientId: finding.client_id, type: 'comment:updated', audience: audienceOf(comment), entityId: comment.id, data: { findingId: finding.id } },
+      now,
+    );
+    await writeAudit(
+      trx,
+      auditFor(ctx, finding.client_id),
+      {
+        action: 'comment.edited',
+        outcome: 'success',
+        targetType: 'comment',
+        targetId: comment.id,
+        details: { findingId: finding.id, internal: isInternal(comment) },
+      },
       now,
     );
     const added = mentionedIds(input.body).filter((id) => !before.has(id));

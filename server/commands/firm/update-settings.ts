@@ -21,10 +21,15 @@ export async function updateFirmSettings(deps: AppDeps, ctx: CommandContext, inp
         .insertInto('firm')
         .values({ id: 1, mfa_required_for_staff: 0, session_idle_minutes: null, session_absolute_hours: null, created_at: now, ...values })
         .execute();
-    const changed = before
-      ? (['name', 'support_email', 'support_phone'] as const).filter((k) => before[k] !== values[k])
-      : ['name', 'support_email', 'support_phone'];
-    await writeAudit(trx, ctx.audit, { action: 'firm.updated', outcome: 'success', targetType: 'firm', targetId: '1', details: { changed } }, now);
+    const changed = (['name', 'support_email', 'support_phone'] as const).filter((k) => !before || before[k] !== values[k]);
+    // The changed settings as they were and as they are now (none of them is a secret).
+    const pick = (row: Partial<Record<(typeof changed)[number], string | null>> | undefined) => Object.fromEntries(changed.map((k) => [k, row?.[k] ?? null]));
+    await writeAudit(
+      trx,
+      ctx.audit,
+      { action: 'firm.updated', outcome: 'success', targetType: 'firm', targetId: '1', details: { changed, before: pick(before), after: pick(values) } },
+      now,
+    );
   });
   return presentFirmSettings(await deps.db.selectFrom('firm').selectAll().executeTakeFirst());
 }

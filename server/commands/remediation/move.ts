@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../contracts/audit-actions.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, FindingRow, FindingStatus } from '../../../db/schema.js';
@@ -29,7 +30,7 @@ export interface MoveInput {
   attachmentIds: string[];
   /** A retest request the new round belongs to (else the finding's oldest open request, if any). */
   retestRequestId?: string | null;
-  auditAction: string;
+  auditAction: AuditAction;
   /** The request field the notes came in (for a field-aware 400). */
   notesField: 'note' | 'notes';
 }

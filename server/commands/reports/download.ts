@@ -3,7 +3,7 @@ import type { AppDeps } from '../../context.js';
 import type { AuditContext } from '../../audit.js';
 import type { ReportRow } from '../../../db/schema.js';
 import { writeAudit } from '../../audit.js';
-import { AppError } from '../../errors.js';
+import { AppError, auditedRefusal } from '../../errors.js';
 import { REPORT_DAMAGED_MESSAGE } from '../../contracts/reports.js';
 import { markReportDamaged } from '../../repositories/reports.js';
 import { hashFileHandle, openStoredFile } from '../../services/storage.js';
@@ -71,6 +71,7 @@ export async function auditReportDownload(
 ): Promise<void> {
   const base = { action: 'report.downloaded', targetType: 'report', targetId: id } as const;
   if ('error' in outcome) {
+    auditedRefusal(outcome.error); // this row is its record: no second `authz.denied` row
     const err = outcome.error instanceof AppError ? outcome.error : null;
     const damaged = err?.message === REPORT_DAMAGED_MESSAGE;
     await writeAudit(deps.db, audit, { ...base, outcome: err && !damaged ? 'denied' : 'failure', details: { bytes: 0, reason: damaged ? 'damaged' : (err?.code ?? 'internal_error') } }, deps.clock());

@@ -2,7 +2,7 @@ import type { AppDeps } from '../../context.js';
 import { z } from 'zod';
 import { PROJECT_PAGE_DEFAULT, PROJECT_PHASES, type ProjectDTO, type ProjectPageQuery } from '../../contracts/workspace.js';
 import { decodeCursor, pageOf } from '../../services/cursor.js';
-import { forbidden, notFound } from '../../errors.js';
+import { forbidden, notFound, refusal } from '../../errors.js';
 import { authorize } from '../../policies/index.js';
 import { presentProject } from '../../presenters/workspace.js';
 import {
@@ -28,7 +28,7 @@ import { readableClient } from '../clients/read.js';
 
 /** Refuse a portal user on a staff route: 404 when the route names an id, 403 for a collection. */
 export function requireStaff(ctx: CommandContext, namesAnId: boolean): void {
-  if (ctx.viewer.user.kind !== 'staff') throw namesAnId ? notFound() : forbidden();
+  if (ctx.viewer.user.kind !== 'staff') throw refusal(namesAnId ? notFound() : forbidden());
 }
 
 /** The project a staff member may act on, or 404. */
