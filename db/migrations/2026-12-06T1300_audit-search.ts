@@ -17,11 +17,7 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   for (const column of ['client_id', 'actor_id', 'action', 'outcome']) {
-    await db.schema
-      .createIndex(`audit_events_${column}_id`)
-      .on('audit_events')
-      .columns([column, 'id'])
-      .execute();
+    await db.schema.createIndex(`audit_events_${column}_id`).on('audit_events').columns([column, 'id']).execute();
   }
   if (postgres) {
     await sql`create index audit_events_search on audit_events using gin (to_tsvector('simple'::regconfig, ${sql.raw(PG_DOCUMENT)}))`.execute(db);

@@ -35,6 +35,19 @@ export const AUDIT_ACTION_GROUPS = [
 
 /** The groups a client Manager's Access log offers (their own people's activity). */
 export const ACCESS_LOG_GROUPS = AUDIT_ACTION_GROUPS.filter((g) =>
-  ['auth.', 'mfa.', 'password.', 'page.', 'report.', 'evidence.', 'comment.', 'chat.', 'attachment.', 'remediation.', 'retest.', 'user.', 'invitation.'].includes(g.prefix),
+  [
+    'auth.',
+    'mfa.',
+    'password.',
+    'page.',
+    'report.',
+    'evidence.',
+    'comment.',
+    'chat.',
+    'attachment.',
+    'remediation.',
+    'retest.',
+    'user.',
+    'invitation.',
+  ].includes(g.prefix),
 );
-

@@ -147,9 +147,7 @@ export interface AccessLogPageDTO {
 }
 
 /** Live tail (socket): start with the page's filters, or stop. */
-export const AuditTailInput = z
-  .object({ on: z.boolean(), filters: AuditFilters.optional(), after: z.number().int().min(0).optional() })
-  .strict();
+export const AuditTailInput = z.object({ on: z.boolean(), filters: AuditFilters.optional(), after: z.number().int().min(0).optional() }).strict();
 export type AuditTailInput = z.input<typeof AuditTailInput>;
 /** Pushed to a tailing socket at most once a second: the new matching rows, oldest first. */
 export interface AuditTailPush {

@@ -1,3 +1,4 @@
+import type { AuditTailInput, AuditTailPush } from './audit.js';
 import type { CommentAnswer, CommentCreateEvent } from './comments.js';
 import type {
   Ack,
@@ -65,6 +66,10 @@ export interface PushEvents {
   'notification:created': NotificationPushed;
   'presence:changed': PresenceChanged;
   'typing:changed': TypingChanged;
+  /** Staff Audit page, live tail: new matching rows, at most one push a second. */
+  'audit:rows': AuditTailPush;
+  /** The live tail stopped: the viewer may no longer read the audit log. */
+  'audit:tail-ended': Record<string, never>;
 }
 export type PushEvent = keyof PushEvents;
 
@@ -81,6 +86,7 @@ export interface Requests {
   'typing:stop': { input: { target: PresenceTarget }; result: Record<string, never> };
   'message:send': { input: MessageSendInput; result: { message: ChatMessageDTO } };
   'comment:create': { input: CommentCreateEvent; result: CommentAnswer };
+  'audit:tail': { input: AuditTailInput; result: { position: number } };
 }
 export type RequestEvent = keyof Requests;
 

@@ -91,7 +91,10 @@ export async function auditAfter(db: Db, where: Expression<SqlBool>[], after: nu
 
 /** The newest id in the log (0 when empty). */
 export async function newestAuditId(db: Db): Promise<number> {
-  const r = await db.selectFrom('audit_events').select((e) => e.fn.max('id').as('id')).executeTakeFirst();
+  const r = await db
+    .selectFrom('audit_events')
+    .select((e) => e.fn.max('id').as('id'))
+    .executeTakeFirst();
   return Number(r?.id ?? 0);
 }
 

@@ -21,7 +21,12 @@ export async function updateAuditSettings(deps: Pick<AppDeps, 'db' | 'clock'>, c
       .set({ analysts_read_audit: input.analystsRead ? 1 : 0, audit_retention_days: input.retentionDays, updated_at: now })
       .where('id', '=', firm.id)
       .execute();
-    await writeAudit(trx, ctx.audit, { action: 'firm.audit_settings_updated', outcome: 'success', targetType: 'firm', targetId: String(firm.id), details: { before, after } }, now);
+    await writeAudit(
+      trx,
+      ctx.audit,
+      { action: 'firm.audit_settings_updated', outcome: 'success', targetType: 'firm', targetId: String(firm.id), details: { before, after } },
+      now,
+    );
   });
   return after;
 }

@@ -13,7 +13,12 @@ import { auditReader, setFilters } from './read.js';
  * column as stored. Audited as `audit.exported` (with the filters and the format) before the
  * first byte, so an export cut short is on record too.
  */
-export async function exportAuditLog(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext, query: AuditFilters & { format: ExportFormat }, res: Response): Promise<void> {
+export async function exportAuditLog(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  ctx: CommandContext,
+  query: AuditFilters & { format: ExportFormat },
+  res: Response,
+): Promise<void> {
   await auditReader(deps, ctx, 'audit.exported');
   const { format, ...filters } = query;
   const details = { filters: setFilters(filters), format };
