@@ -71,13 +71,17 @@ function withNames(db: Db) {
 }
 export type AuditRowWithNames = Awaited<ReturnType<ReturnType<typeof withNames>['execute']>>[number];
 
-/** A page of rows below `before` (an id; none = from the newest), newest first; `limit` rows at most. */
-export async function auditPage(db: Db, where: Expression<SqlBool>[], before: number | null, limit: number): Promise<AuditRowWithNames[]> {
+/** The statement of a page of rows below `before` (an id; none = from the newest), newest first (its plan is tested). */
+export function auditPageQuery(db: Db, where: Expression<SqlBool>[], before: number | null, limit: number) {
   return withNames(db)
     .where(all([...where, sql<SqlBool>`a.id < ${before ?? TOP}`]))
     .orderBy('a.id', 'desc')
-    .limit(limit)
-    .execute();
+    .limit(limit);
+}
+
+/** A page of rows below `before`, newest first; `limit` rows at most. */
+export async function auditPage(db: Db, where: Expression<SqlBool>[], before: number | null, limit: number): Promise<AuditRowWithNames[]> {
+  return auditPageQuery(db, where, before, limit).execute();
 }
 
 /** Rows above `after` up to `upTo` (ids), oldest first (the live tail's new rows). */
@@ -98,13 +102,17 @@ export async function newestAuditId(db: Db): Promise<number> {
   return Number(r?.id ?? 0);
 }
 
-/** Every column as stored, in ascending id above `after` up to `upTo`: one batch of an export. */
-export async function auditBatch(db: Db, where: Expression<SqlBool>[], after: number, upTo: number, limit: number) {
+/** The statement of one export batch: every column as stored, ascending ids above `after` up to `upTo` (its plan is tested). */
+export function auditBatchQuery(db: Db, where: Expression<SqlBool>[], after: number, upTo: number, limit: number) {
   return db
     .selectFrom('audit_events as a')
     .selectAll('a')
     .where(all([...where, sql<SqlBool>`a.id > ${after}`, sql<SqlBool>`a.id <= ${upTo}`]))
     .orderBy('a.id', 'asc')
-    .limit(limit)
-    .execute();
+    .limit(limit);
+}
+
+/** One batch of an export. */
+export async function auditBatch(db: Db, where: Expression<SqlBool>[], after: number, upTo: number, limit: number) {
+  return auditBatchQuery(db, where, after, upTo, limit).execute();
 }
