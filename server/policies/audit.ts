@@ -46,7 +46,7 @@ export function auditRowsSql(v: Principal): Expression<SqlBool> {
 }
 
 /** Whether `v` may read their organisation's Access log (a client Manager, active). */
-export function mayReadAccessLog(v: Principal): boolean {
+function mayReadAccessLog(v: Principal): boolean {
   return v.status === 'active' && v.kind === 'portal' && v.role === 'manager' && v.client_id !== null;
 }
 

@@ -26,7 +26,7 @@ const PG_DOCUMENT = sql.raw(
  * Quoting makes every character literal (no operators from the user); a word without a letter or
  * digit is dropped.
  */
-export function ftsQuery(text: string): string | null {
+function ftsQuery(text: string): string | null {
   const words = text
     .split(/\s+/)
     .filter((w) => /[\p{L}\p{N}]/u.test(w))

@@ -4,7 +4,7 @@
  * return — gets a leading `'` (OWASP's CSV injection advice), so an e-mail or user agent an
  * attacker chose can never run as a formula when an admin opens the export.
  */
-export function csvCell(value: unknown): string {
+function csvCell(value: unknown): string {
   let text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return `"${text.replace(/"/g, '""')}"`;

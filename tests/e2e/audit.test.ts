@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { ClientRow, UserRow } from '../../db/schema.js';
+import type { Insertable } from 'kysely';
+import type { AuditEventTable, ClientRow, UserRow } from '../../db/schema.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, signedInContext, watchErrors } from '../support/browser.js';
 import { buildClient, buildFirm, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
@@ -27,7 +28,7 @@ let admin: UserRow;
 let manager: UserRow;
 let viewer: UserRow;
 let n = 0;
-const row = (over: Record<string, unknown>) => ({
+const row = (over: Partial<Insertable<AuditEventTable>> & { action: string }): Insertable<AuditEventTable> => ({
   at: Date.now() - 3_600_000 + ++n * 1000,
   outcome: 'success',
   source: 'server',

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Insertable } from 'kysely';
+import type { AuditEventTable } from '../../db/schema.js';
 import type { TestApp } from '../support/app.js';
 import { buildClient, buildFirm, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { appWithSockets, ask, connectSocket, connected, recordAll, until } from '../support/socket.js';
@@ -13,8 +15,15 @@ import { appWithSockets, ask, connectSocket, connected, recordAll, until } from 
 let app: TestApp;
 const open = appWithSockets((a) => void (app = a));
 
-const row = (over: Record<string, unknown>) => ({ at: Date.now(), outcome: 'success', source: 'server', actor_kind: 'portal', ...over });
-const insert = (rows: Record<string, unknown>[]) => app.db.insertInto('audit_events').values(rows).execute();
+type Row = Insertable<AuditEventTable>;
+const row = (over: Partial<Row> & { action: string; target_id: string }) => ({
+  at: Date.now(),
+  outcome: 'success',
+  source: 'server',
+  actor_kind: 'portal',
+  ...over,
+});
+const insert = (rows: Row[]) => app.db.insertInto('audit_events').values(rows).execute();
 
 async function sock(agent: Awaited<ReturnType<typeof signIn>>) {
   const s = connectSocket(app, agent);
