@@ -32,6 +32,8 @@ interface Table {
 type Sqlite = Database.Database;
 
 const MIGRATION_TABLES = /^kysely_/;
+/** SQLite's audit search (FTS5 and its shadow tables): PostgreSQL searches through its own GIN index, built from the copied rows. */
+const SQLITE_ONLY = /^audit_events_fts(_|$)/;
 /** Rows per INSERT: few round trips, well under PostgreSQL's 65,535 parameters. */
 const BATCH_ROWS = 500;
 const MAX_PARAMETERS = 60_000;
@@ -98,7 +100,7 @@ function checkMigrations(sqlite: Sqlite): void {
 function checkTables(sqlite: Sqlite, tables: Table[]): void {
   const source = sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").pluck().all() as string[];
   const missing = [
-    ...source.filter((n) => !MIGRATION_TABLES.test(n) && !tables.some((t) => t.name === n)),
+    ...source.filter((n) => !MIGRATION_TABLES.test(n) && !SQLITE_ONLY.test(n) && !tables.some((t) => t.name === n)),
     ...tables.filter((t) => !source.includes(t.name)).map((t) => t.name),
   ];
   if (missing.length) throw new MoveRefused(`the two schemas differ in tables ${missing.join(', ')}.`);

@@ -28,6 +28,7 @@ import { commentsRouter } from './routes/comments.js';
 import { chatRouter } from './routes/chat.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { remediationRouter } from './routes/remediation.js';
+import { auditRouter } from './routes/audit.js';
 import { FEED_POSITION_HEADER } from './contracts/constants.js';
 import { redisAnswers } from './cluster/redis.js';
 
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
   api.use(chatRouter(deps));
   api.use(notificationsRouter(deps));
   api.use(remediationRouter(deps));
+  api.use(auditRouter(deps));
   api.use(apiNotFound);
   app.use('/api', api);
 

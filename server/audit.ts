@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { auditChainNext, insertAuditEvents } from './repositories/audit-events.js';
-import { GENESIS, rowHash } from './audit/canonical.js';
+import { GENESIS, rowHash, type ChainedRow } from './audit/canonical.js';
 import { lockAuditChain } from '../db/dialect.js';
 import type { AuditAction } from './contracts/audit-actions.js';
 
@@ -47,14 +47,9 @@ export async function writeAudit(db: Kysely<Database> | Transaction<Database>, c
  * computed here inside the writing transaction after taking the chain's lock, so the chain never forks.
  */
 export async function writeAudits(db: Kysely<Database> | Transaction<Database>, items: { ctx: AuditContext; entry: AuditEntry; at: number }[]): Promise<void> {
-  if (!items.length) return;
-  if (!db.isTransaction) return db.transaction().execute((trx) => writeAudits(trx, items));
-  await lockAuditChain(db);
-  const { head, ids } = await auditChainNext(db, items.length);
-  let prev = head?.hash ?? GENESIS;
-  const rows = items.map(({ ctx, entry, at }, i) => {
-    const row = {
-      id: ids[i]!,
+  await appendAuditRows(
+    db,
+    items.map(({ ctx, entry, at }) => ({
       at,
       actor_id: ctx.actorId ?? null,
       actor_email: ctx.actorEmail ?? null,
@@ -69,6 +64,41 @@ export async function writeAudits(db: Kysely<Database> | Transaction<Database>, 
       request_id: ctx.requestId ?? null,
       source: ctx.source ?? 'server',
       details: entry.details ? JSON.stringify(entry.details) : null,
+    })),
+  );
+}
+
+/** An audit row's own fields: everything but its id and links, which the chain sets. */
+export type UnchainedAuditRow = Omit<ChainedRow, 'id'>;
+
+/**
+ * Append rows to the chain, in order: the chain's lock, one read of its head, ids and hashes
+ * (server/audit/canonical.ts) — inside the writing transaction, so the chain never forks.
+ * `writeAudits` is the app's way in; tests and the bench seed rows of their own through it too.
+ */
+export async function appendAuditRows(db: Kysely<Database> | Transaction<Database>, fields: Partial<UnchainedAuditRow>[]): Promise<void> {
+  if (!fields.length) return;
+  if (!db.isTransaction) return db.transaction().execute((trx) => appendAuditRows(trx, fields));
+  await lockAuditChain(db);
+  const { head, ids } = await auditChainNext(db, fields.length);
+  let prev = head?.hash ?? GENESIS;
+  const rows = fields.map((f, i) => {
+    const row: ChainedRow & { action: string; outcome: string } = {
+      id: ids[i]!,
+      at: f.at ?? Date.now(),
+      actor_id: f.actor_id ?? null,
+      actor_email: f.actor_email ?? null,
+      actor_kind: f.actor_kind ?? null,
+      client_id: f.client_id ?? null,
+      action: f.action ?? 'unknown',
+      target_type: f.target_type ?? null,
+      target_id: f.target_id ?? null,
+      ip: f.ip ?? null,
+      user_agent: f.user_agent ?? null,
+      outcome: f.outcome ?? 'success',
+      request_id: f.request_id ?? null,
+      source: f.source ?? null,
+      details: f.details ?? null,
     };
     const hash = rowHash(prev, row);
     const chained = { ...row, prev_hash: prev, hash };

@@ -17,7 +17,7 @@ type Modules = NonNullable<SessionDTO['modules']>;
  * opens a page saying so. Findings and Activity have no page of their own yet (findings are
  * reached through projects), so they appear only when locked — never as a link to a fake page.
  */
-export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): NavItem[] {
+export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null, auditReadable = false): NavItem[] {
   if (user.kind === 'staff') {
     return [
       { href: '/staff', label: 'Home' },
@@ -25,6 +25,7 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): Na
       { href: '/staff/projects', label: 'Projects' },
       { href: '/staff/chat', label: 'Chat' },
       { href: '/staff/verification', label: 'Verification' },
+      ...(auditReadable ? [{ href: '/staff/audit', label: 'Audit' }] : []),
       ...(user.role === 'admin'
         ? [
             { href: '/staff/team', label: 'Team' },
@@ -45,7 +46,12 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null): Na
     { href: '/portal/reports', label: 'Reports', locked: !on.reports },
     { href: '/portal/chat', label: 'Chat', locked: !on.chat },
     ...lockedOnly('activity', 'Activity'),
-    ...(user.role === 'manager' ? [{ href: '/portal/users', label: 'Users' }] : []),
+    ...(user.role === 'manager'
+      ? [
+          { href: '/portal/users', label: 'Users' },
+          { href: '/portal/access-log', label: 'Access log' },
+        ]
+      : []),
     { href: '/account', label: 'Account' },
   ];
 }

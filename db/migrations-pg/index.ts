@@ -5,6 +5,7 @@ import * as jobsOnce from '../migrations/2026-12-05T1000_jobs-once.js';
 import * as auditFields from '../migrations/2026-12-06T1000_audit-fields.js';
 import * as auditChain from '../migrations/2026-12-06T1100_audit-chain.js';
 import * as pageViewLimits from '../migrations/2026-12-06T1200_page-view-limits.js';
+import * as auditSearch from '../migrations/2026-12-06T1300_audit-search.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -18,4 +19,5 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-06T1000_audit-fields': auditFields,
   '2026-12-06T1100_audit-chain': auditChain,
   '2026-12-06T1200_page-view-limits': pageViewLimits,
+  '2026-12-06T1300_audit-search': auditSearch,
 };

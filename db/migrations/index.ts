@@ -12,6 +12,7 @@ import * as jobsOnce from './2026-12-05T1000_jobs-once.js';
 import * as auditFields from './2026-12-06T1000_audit-fields.js';
 import * as auditChain from './2026-12-06T1100_audit-chain.js';
 import * as pageViewLimits from './2026-12-06T1200_page-view-limits.js';
+import * as auditSearch from './2026-12-06T1300_audit-search.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1000_audit-fields': auditFields,
   '2026-12-06T1100_audit-chain': auditChain,
   '2026-12-06T1200_page-view-limits': pageViewLimits,
+  '2026-12-06T1300_audit-search': auditSearch,
 };

@@ -58,4 +58,6 @@ export interface SessionDTO {
   mfaStep: 'enrol' | 'verify' | null;
   /** Portal users: which modules their organisation may use (a disabled one shows with a padlock). */
   modules: Record<'projects' | 'findings' | 'reports' | 'chat' | 'activity', boolean> | null;
+  /** Whether the Audit page is theirs to read (admins; analysts when the firm allows it). */
+  auditReadable: boolean;
 }

@@ -15,6 +15,8 @@ import {
   type RecoveryCodesResult,
   type SecuritySettingsDTO,
 } from './auth.js';
+import { AccessLogPageQuery, AuditPageQuery, AuditSettingsInput } from './audit.js';
+import type { AccessLogPageDTO, AuditMetaDTO, AuditPageDTO, AuditSettingsDTO } from './audit.js';
 import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput, type ChatChannelDTO, type ChatHistoryDTO } from './chat.js';
 import { ClientStaffInput, CreateClientInput, UpdateClientInput, type ClientDTO, type ClientStaffDTO } from './clients.js';
 import { CommentInput, CommentPageQuery, CommentPatch, MentionableQuery, type MentionCandidateDTO } from './comments.js';
@@ -172,6 +174,13 @@ export const endpoints = {
   'GET /portal/projects/:projectId/findings': { query: PortalFindingPageQuery, answer: of<PortalFindingPageDTO>() },
   'GET /portal/findings/:findingId': { answer: of<{ finding: FindingPortalDTO }>() },
   'GET /portal/reports': { answer: of<{ reports: ReportDTO[] }>() },
+
+  // The audit trail: the staff Audit page (admins; analysts when the firm allows) and a client Manager's Access log.
+  'GET /audit': { query: AuditPageQuery, answer: of<AuditPageDTO>() },
+  'GET /audit/meta': { answer: of<AuditMetaDTO>() },
+  'GET /audit/settings': { answer: of<AuditSettingsDTO>() },
+  'PUT /audit/settings': { body: AuditSettingsInput, answer: of<AuditSettingsDTO>() },
+  'GET /portal/access-log': { query: AccessLogPageQuery, answer: of<AccessLogPageDTO>() },
 } satisfies Record<string, EndpointSpec>;
 
 type Member = { member: MemberDTO };

@@ -1,3 +1,4 @@
+import type { AuditTailInput, AuditTailPush } from './audit.js';
 import type { CommentAnswer, CommentCreateEvent } from './comments.js';
 import type { PageViewResult } from './page-routes.js';
 import type {
@@ -67,6 +68,10 @@ export interface PushEvents {
   'notification:created': NotificationPushed;
   'presence:changed': PresenceChanged;
   'typing:changed': TypingChanged;
+  /** Staff Audit page, live tail: new matching rows, at most one push a second. */
+  'audit:rows': AuditTailPush;
+  /** The live tail stopped: the viewer may no longer read the audit log. */
+  'audit:tail-ended': Record<string, never>;
 }
 export type PushEvent = keyof PushEvents;
 
@@ -85,6 +90,7 @@ export interface Requests {
   'comment:create': { input: CommentCreateEvent; result: CommentAnswer };
   /** The page the SPA shows now, for the audit trail (`contracts/page-routes.ts`). */
   'page:view': { input: PageViewInput; result: PageViewResult };
+  'audit:tail': { input: AuditTailInput; result: { position: number } };
 }
 export type RequestEvent = keyof Requests;
 

@@ -7,6 +7,7 @@ import type { InvitationInfoDTO, OutboxMailDTO } from '../contracts/users.js';
 import { RESET_LINK_INVALID_MESSAGE, type ProfileDTO, type ResetLinkDTO, type SessionInfoDTO } from '../contracts/profile.js';
 import { notFound } from '../errors.js';
 import { authorize } from '../policies/index.js';
+import { mayReadAudit } from '../policies/audit.js';
 import { modulesOf, reaches } from '../policies/access.js';
 import { clientOf } from '../auth/access.js';
 import { mfaStepFor } from '../auth/sign-in.js';
@@ -39,6 +40,7 @@ export async function sessionPayload(deps: Pick<AppDeps, 'db'>, ctx: CommandCont
     mfaVerified: v.session.mfa_verified === 1,
     mfaStep: v.session.mfa_verified ? null : mfaStepFor(v.user.kind, v.user.mfa_enrolled, firm),
     modules: v.user.kind === 'portal' ? modulesOf((await clientOf(deps.db, v.user))!) : null,
+    auditReadable: mayReadAudit(v.user, firm),
   };
 }
 

@@ -16,6 +16,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { closeEndedSessions } from './liveness.js';
 import { socketsIn } from './sockets-in.js';
 import { createSocketCounter } from '../cluster/socket-count.js';
+import { createAuditTail } from './audit-tail.js';
 
 /** The largest socket message accepted (OWASP's WebSocket guidance; files go over HTTP). */
 const MAX_SOCKET_PAYLOAD = 64 * 1024;
@@ -108,15 +109,17 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   const liveness = () => closeEndedSessions(io, deps);
   const feed = createFeed(io, deps, cluster ? liveness : undefined);
   const presence = createPresence(io, deps);
+  const auditTail = createAuditTail(deps);
 
   // Every socket gets the same handler functions (defined here once), so an open socket costs
   // its connection and rooms, not a closure per event.
-  const handlers = [...feed.handlers, ...presence.handlers, ...chatHandlers(deps), ...commentHandlers(deps), ...pageViewHandlers(deps)];
+  const handlers = [...feed.handlers, ...presence.handlers, ...chatHandlers(deps), ...commentHandlers(deps), ...pageViewHandlers(deps), ...auditTail.handlers];
   const handled = new Set<string>(handlers.map((h) => h.event));
 
   io.on('connection', (socket) => {
     const { user, session } = socket.data.viewer;
     socket.on('disconnect', presence.gone);
+    socket.on('disconnect', auditTail.gone);
     void socket.join([rooms.user(user.id), rooms.session(session.id)]);
     guardSocket(deps, socket, handled);
     attach(socket, handlers);
@@ -172,6 +175,7 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     pump: feed.pump,
     liveness: cluster ? liveness : null,
     closeAdapter: async () => {
+      auditTail.close();
       await perUser.stop();
       await adapterRedis?.close().catch(() => {});
     },

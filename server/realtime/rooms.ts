@@ -28,6 +28,8 @@ export const rooms = {
   isClientStaff: (room: string) => room.startsWith('client:') && room.endsWith(':staff'),
   /** Portal-presented events of one client (its own users only). */
   clientPortal: (clientId: string) => once(`client:${clientId}:portal`),
+  /** Staff sockets tailing the audit log (the Audit page's live tail); only staff who may read it join. */
+  auditTail: () => 'audit:tail',
   /** Presence and typing on one finding's page. */
   finding: (findingId: string) => `finding:${findingId}`,
   /** Presence and typing in one client's chat channel. */

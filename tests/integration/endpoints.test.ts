@@ -19,8 +19,10 @@ import { listRoutes } from '../support/routes.js';
 /** The routes that stream a file rather than answer JSON: the only ones outside the map. */
 const FILE_ROUTES = [
   'GET /api/attachments/:id',
+  'GET /api/audit/export',
   'GET /api/attachments/:id/thumb',
   'GET /api/evidence/:id/:variant',
+  'GET /api/portal/access-log/export',
   'GET /api/reports/:id/download',
   'GET /api/users/:id/avatar',
 ];

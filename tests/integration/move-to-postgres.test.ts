@@ -147,7 +147,9 @@ describe('npm run move-to-postgres', () => {
       const tables = sqlite
         .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'")
         .pluck()
-        .all() as string[];
+        .all()
+        // SQLite's audit search tables stay behind: PostgreSQL searches its own GIN index.
+        .filter((n) => !/^audit_events_fts(_|$)/.test(n as string)) as string[];
       expect(tables.length).toBeGreaterThan(20);
       let rows = 0;
       for (const table of tables) {

@@ -186,9 +186,16 @@ describe('import boundaries', () => {
     const two =
       'x\nexport async function a(deps: AppDeps, ctx: CommandContext) {\n  await deps.writes.run(f);\n}\nexport async function b(deps: AppDeps, ctx: CommandContext) {\n  await writeAudit(trx);\n}\n';
     expect(writersOf(two)).toEqual(['a', 'b']);
-    // Queries read; the only writes they make are audit rows: of downloads, and of portal pages viewed.
+    // Queries read; the only writes they make are audit rows: of downloads, of portal pages viewed,
+    // and of the audit trail's own readers (views, exports and refusals of the Audit page and Access log).
     const writingQueries = ALL.filter((f) => f.startsWith('server/queries/')).filter((f) => WRITES.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
-    expect(writingQueries).toEqual(['server/queries/downloads.ts', 'server/queries/portal.ts']);
+    expect(writingQueries).toEqual([
+      'server/queries/audit/access-log.ts',
+      'server/queries/audit/read.ts',
+      'server/queries/audit/staff-export.ts',
+      'server/queries/downloads.ts',
+      'server/queries/portal.ts',
+    ]);
   });
 
   it('presenters are pure functions of loaded rows: no SQL, no database handle', () => {
@@ -258,7 +265,9 @@ describe('one way to each endpoint (issue 12, point 5)', () => {
     expect(direct.sort()).toEqual([
       'GET /attachments/:id',
       'GET /attachments/:id/thumb',
+      'GET /audit/export',
       'GET /evidence/:id/:variant',
+      'GET /portal/access-log/export',
       'GET /reports/:id/download',
       'GET /users/:id/avatar',
     ]);
