@@ -6,7 +6,7 @@ import { FINDING_STATUSES, type FindingStatus } from './constants.js';
  */
 
 /** A status's message key: `status.pending_verification`. */
-export type StatusMessageKey = `status.${FindingStatus}`;
+type StatusMessageKey = `status.${FindingStatus}`;
 export type MessageKey = 'welcome' | 'footer' | 'help' | StatusMessageKey;
 
 /** Every message, in the order the settings page shows them. */

@@ -29,7 +29,7 @@ export const MessagePreviewInput = z
 export type MessagePreviewInput = z.output<typeof MessagePreviewInput>;
 
 /** One message as the settings page edits it. */
-export interface MessageSettingDTO {
+interface MessageSettingDTO {
   /** The firm's stored text; null = the default is shown. */
   text: string | null;
   /** The default text (Markdown), with the firm's name and support contact filled in. */
