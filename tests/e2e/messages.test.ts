@@ -120,6 +120,12 @@ describe('custom messages in the browser', () => {
     await panel.waitFor({ state: 'detached' });
     expect(await helpButton.evaluate((el) => el === document.activeElement)).toBe(true);
     await client.setViewportSize(DESKTOP);
+    // On a desktop the button sits at the top of the menu; the close button closes it too.
+    await client.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Help' }).click();
+    await panel.getByText('+44 20 7946 0999').waitFor();
+    await shot(client, 'portal-help-desktop');
+    await panel.getByRole('button', { name: 'Close help' }).click();
+    await panel.waitFor({ state: 'detached' });
 
     // Hiding the welcome keeps it hidden for this person until the firm changes it.
     await shownWelcome.getByRole('button', { name: 'Hide the welcome message' }).click();
