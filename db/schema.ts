@@ -44,6 +44,7 @@ export interface Database {
   retest_requests: RetestRequestTable;
   retest_request_findings: RetestRequestFindingTable;
   remediation_rounds: RemediationRoundTable;
+  firm_messages: FirmMessageTable;
 }
 
 export interface FirmTable {
@@ -506,3 +507,10 @@ export type AttachmentRow = Selectable<AttachmentTable>;
 export type NotificationRow = Selectable<NotificationTable>;
 export type RetestRequestRow = Selectable<RetestRequestTable>;
 export type RemediationRoundRow = Selectable<RemediationRoundTable>;
+
+/** One message the firm wrote for its client portal (a key without a row shows its default). */
+interface FirmMessageTable {
+  key: string;
+  body: string;
+  updated_at: number;
+}

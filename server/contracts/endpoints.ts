@@ -22,6 +22,7 @@ import { ClientStaffInput, CreateClientInput, UpdateClientInput, type ClientDTO,
 import { CommentInput, CommentPageQuery, CommentPatch, MentionableQuery, type MentionCandidateDTO } from './comments.js';
 import { EvidencePatch, EvidenceUploadQuery, RedactionsInput, type EvidenceListDTO } from './evidence.js';
 import { FirmSettingsInput, RemediationTargetsInput, type FirmSettingsDTO, type RemediationTargetsDTO } from './firm.js';
+import { MessagePreviewInput, MessagesInput, type MessageSettingsDTO, type PortalMessagesDTO } from './messages.js';
 import { NotificationListQuery, type NotificationListDTO, type UnreadCountDTO } from './notifications.js';
 import { PortalFindingPageQuery, type DashboardDTO, type FindingRowStaffDTO, type PortalFindingPageDTO, type PortalProjectDTO } from './portal.js';
 import { PasswordChangeInput, PasswordResetConfirmInput, PasswordResetRequestInput, ProfileUpdateInput } from './profile.js';
@@ -77,6 +78,10 @@ export const endpoints = {
   'PUT /firm': { body: FirmSettingsInput, answer: of<{ firm: FirmSettingsDTO }>() },
   'GET /firm/remediation-targets': { answer: of<{ targets: RemediationTargetsDTO }>() },
   'PUT /firm/remediation-targets': { body: RemediationTargetsInput, answer: of<{ targets: RemediationTargetsDTO }>() },
+  'GET /firm/messages': { answer: of<{ messages: MessageSettingsDTO }>() },
+  'PUT /firm/messages': { body: MessagesInput, answer: of<{ messages: MessageSettingsDTO }>() },
+  'POST /firm/messages/preview': { body: MessagePreviewInput, answer: of<{ html: string }>() },
+  'GET /messages': { answer: of<{ messages: PortalMessagesDTO }>() },
   'GET /admin/security': { answer: of<SecuritySettingsDTO>() },
   'PUT /admin/security': { body: SecuritySettingsInput, answer: of<SecuritySettingsDTO>() },
   'POST /admin/users/:id/mfa-reset': { status: 204, body: MfaResetInput, answer: of<void>() },

@@ -10,6 +10,7 @@ import { CHAT_MATRIX } from './matrix/chat.js';
 import { NOTIFICATIONS_MATRIX } from './matrix/notifications.js';
 import { REMEDIATION_MATRIX } from './matrix/remediation.js';
 import { AUDIT_MATRIX } from './matrix/audit.js';
+import { MESSAGES_MATRIX } from './matrix/messages.js';
 import {
   actorOf,
   expectOf,
@@ -37,7 +38,15 @@ import { STATED_ROLES } from './matrix/shapes.js';
  */
 
 /** The core table and each feature's table. */
-const MATRIX: MatrixEntry[] = [...CORE_MATRIX, ...COMMENTS_MATRIX, ...CHAT_MATRIX, ...NOTIFICATIONS_MATRIX, ...REMEDIATION_MATRIX, ...AUDIT_MATRIX];
+const MATRIX: MatrixEntry[] = [
+  ...CORE_MATRIX,
+  ...COMMENTS_MATRIX,
+  ...CHAT_MATRIX,
+  ...NOTIFICATIONS_MATRIX,
+  ...REMEDIATION_MATRIX,
+  ...AUDIT_MATRIX,
+  ...MESSAGES_MATRIX,
+];
 
 let app: TestApp;
 beforeAll(async () => {

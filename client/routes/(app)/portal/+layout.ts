@@ -1,8 +1,13 @@
 import { redirect } from '@sveltejs/kit';
 import type { LayoutLoad } from './$types';
+import { getPortalMessages } from '$lib/api/messages';
 
-/** Portal pages: staff are sent to the staff home. */
-export const load: LayoutLoad = async ({ parent }) => {
-  const { session } = await parent();
+/**
+ * Portal pages: staff are sent to the staff home. The firm's messages (footer, help, status
+ * explanations, welcome) are read alongside; if they can't be read the pages still work without them.
+ */
+export const load: LayoutLoad = async ({ parent, fetch }) => {
+  const [{ session }, messages] = await Promise.all([parent(), getPortalMessages(fetch).catch(() => null)]);
   if (session.user.kind !== 'portal') redirect(307, '/staff');
+  return { messages };
 };
