@@ -27,6 +27,7 @@ import { commentsRouter } from './routes/comments.js';
 import { chatRouter } from './routes/chat.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { remediationRouter } from './routes/remediation.js';
+import { brandAssetsRouter, brandRouter } from './routes/brand.js';
 import { FEED_POSITION_HEADER } from './contracts/constants.js';
 import { redisAnswers } from './cluster/redis.js';
 
@@ -122,9 +123,11 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
   api.use(chatRouter(deps));
   api.use(notificationsRouter(deps));
   api.use(remediationRouter(deps));
+  api.use(brandRouter(deps));
   api.use(apiNotFound);
   app.use('/api', api);
 
+  app.use(brandAssetsRouter(deps));
   app.use(spaRouter);
   app.use(errorHandler);
   return app;

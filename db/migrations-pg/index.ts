@@ -3,6 +3,7 @@ import * as baseline from './2026-12-03T1400_baseline.js';
 import * as chatUnreadOnce from '../migrations/2026-12-03T2100_chat-unread-once.js';
 import * as jobsOnce from '../migrations/2026-12-05T1000_jobs-once.js';
 import * as auditFields from '../migrations/2026-12-06T1000_audit-fields.js';
+import * as branding from '../migrations/2026-12-06T1400_branding.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -14,4 +15,5 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-03T2100_chat-unread-once': chatUnreadOnce,
   '2026-12-05T1000_jobs-once': jobsOnce,
   '2026-12-06T1000_audit-fields': auditFields,
+  '2026-12-06T1400_branding': branding,
 };

@@ -10,6 +10,7 @@ import * as historyClient from './2026-12-03T1400_history-client.js';
 import * as chatUnreadOnce from './2026-12-03T2100_chat-unread-once.js';
 import * as jobsOnce from './2026-12-05T1000_jobs-once.js';
 import * as auditFields from './2026-12-06T1000_audit-fields.js';
+import * as branding from './2026-12-06T1400_branding.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T2100_chat-unread-once': chatUnreadOnce,
   '2026-12-05T1000_jobs-once': jobsOnce,
   '2026-12-06T1000_audit-fields': auditFields,
+  '2026-12-06T1400_branding': branding,
 };

@@ -65,6 +65,8 @@ export interface PushEvents {
   'notification:created': NotificationPushed;
   'presence:changed': PresenceChanged;
   'typing:changed': TypingChanged;
+  /** The firm's brand changed: reload /brand.css, the favicon and GET /api/brand (no data: the brand is public anyway). */
+  'brand:updated': Record<string, never>;
 }
 export type PushEvent = keyof PushEvents;
 

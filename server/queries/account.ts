@@ -4,6 +4,8 @@ import type { CommandContext } from '../context.js';
 import type { SessionDTO } from '../contracts/api.js';
 import type { MfaStatusDTO, SecuritySettingsDTO } from '../contracts/auth.js';
 import type { InvitationInfoDTO, OutboxMailDTO } from '../contracts/users.js';
+import { LOGO_CID } from '../services/mail-html.js';
+import { brandFileUrl } from '../presenters/brand.js';
 import { RESET_LINK_INVALID_MESSAGE, type ProfileDTO, type ResetLinkDTO, type SessionInfoDTO } from '../contracts/profile.js';
 import { notFound } from '../errors.js';
 import { authorize } from '../policies/index.js';
@@ -127,6 +129,7 @@ function presentMail(m: MailRow): OutboxMailDTO {
     sentAt: m.sent_at,
     lastError: m.last_error,
     body: m.text_body,
+    html: m.html_body && (m.logo_file ? m.html_body.replaceAll(`cid:${LOGO_CID}`, brandFileUrl(m.logo_file)) : m.html_body),
   };
 }
 

@@ -258,6 +258,9 @@ describe('one way to each endpoint (issue 12, point 5)', () => {
     expect(direct.sort()).toEqual([
       'GET /attachments/:id',
       'GET /attachments/:id/thumb',
+      'GET /brand.css',
+      'GET /brand/:file',
+      'GET /brand/favicon',
       'GET /evidence/:id/:variant',
       'GET /reports/:id/download',
       'GET /users/:id/avatar',
