@@ -152,8 +152,9 @@ function hexOfHsl(h: number, s: number, l: number): string {
 function nearestShade(colour: string, ok: (c: string) => boolean): string {
   if (ok(colour)) return colour;
   const [h, s, l] = hslOf(colour);
-  for (let step = 1; step <= 1000; step++) {
-    for (const candidate of [l - step / 1000, l + step / 1000]) {
+  // Steps of 0.2% lightness: finer than one step of an 8-bit channel, so no shade is skipped.
+  for (let step = 1; step <= 500; step++) {
+    for (const candidate of [l - step / 500, l + step / 500]) {
       if (candidate < 0 || candidate > 1) continue;
       const hex = hexOfHsl(h, s, candidate);
       if (ok(hex)) return hex;

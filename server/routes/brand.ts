@@ -67,10 +67,12 @@ export function brandAssetsRouter(deps: AppDeps): Router {
     res.set('Cache-Control', 'no-cache').redirect(302, file ? `/${file}` : '/favicon.svg');
   });
 
-  r.get('/brand/:file', async (req, res, next) => {
-    if (!/^[0-9a-f]{64}\.png$/.test(req.params.file)) return next();
-    const handle = await openStoredFile(deps.config.uploadsDir, `brand/${req.params.file}`);
-    if (!handle) return next();
+  r.get('/brand/:file', async (req, res) => {
+    const handle = /^[0-9a-f]{64}\.png$/.test(req.params.file) ? await openStoredFile(deps.config.uploadsDir, `brand/${req.params.file}`) : null;
+    if (!handle) {
+      res.status(404).set('X-Content-Type-Options', 'nosniff').type('text/plain').send('Not found');
+      return;
+    }
     const { size } = await handle.stat();
     res.set({
       'Content-Type': 'image/png',

@@ -9,6 +9,7 @@ import { COMMENTS_MATRIX } from './matrix/comments.js';
 import { CHAT_MATRIX } from './matrix/chat.js';
 import { NOTIFICATIONS_MATRIX } from './matrix/notifications.js';
 import { REMEDIATION_MATRIX } from './matrix/remediation.js';
+import { BRANDING_MATRIX } from './matrix/branding.js';
 import {
   actorOf,
   expectOf,
@@ -36,7 +37,7 @@ import { STATED_ROLES } from './matrix/shapes.js';
  */
 
 /** The core table and each feature's table. */
-const MATRIX: MatrixEntry[] = [...CORE_MATRIX, ...COMMENTS_MATRIX, ...CHAT_MATRIX, ...NOTIFICATIONS_MATRIX, ...REMEDIATION_MATRIX];
+const MATRIX: MatrixEntry[] = [...CORE_MATRIX, ...COMMENTS_MATRIX, ...CHAT_MATRIX, ...NOTIFICATIONS_MATRIX, ...REMEDIATION_MATRIX, ...BRANDING_MATRIX];
 
 let app: TestApp;
 beforeAll(async () => {
