@@ -107,7 +107,8 @@ export interface BrandImage {
  */
 export async function processBrandImage(bytes: Buffer, kind: 'logo' | 'favicon'): Promise<BrandImage> {
   const type = await fileTypeFromBuffer(bytes);
-  const svg = !type && isSvg(bytes);
+  // file-type calls an SVG with an XML prolog 'xml' (or nothing without one): the text itself decides.
+  const svg = (!type || type.ext === 'xml') && isSvg(bytes);
   if (!svg && (!type || !BRAND_RASTER.has(type.ext))) throw unsupportedBrandImage();
   if (svg) checkSvg(bytes);
   try {
