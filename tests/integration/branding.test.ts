@@ -256,3 +256,17 @@ describe('GET /api/brand: the public allowlist', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 });
+
+describe('the staff outbox shows the HTML part', () => {
+  it('with the inline logo pointed at its public file (the page shows it in a sandboxed frame)', async () => {
+    const logo = (await uploadBrandImage(app, admin, await smallPng('#7a1f5c', 90), 'logo')).body.image;
+    expect((await admin.put('/api/firm/brand', fullBrand({ logoLight: logo.id }))).status).toBe(200);
+    const person = await buildPortalUser(app.db, { role: 'viewer' });
+    expect((await new Agent(app.url).post('/api/auth/password-reset', { email: person.email }, { 'x-forwarded-for': '198.51.100.9' })).status).toBe(202);
+    const mail = (await admin.get('/api/admin/outbox')).body.mails[0];
+    expect(mail.kind).toBe('password_reset');
+    expect(mail.html).toContain(`src="${logo.url2x}"`);
+    expect(mail.html).not.toContain('cid:');
+    expect(mail.html).toContain(GOOD_COLOURS.primary);
+  });
+});
