@@ -25,7 +25,8 @@ function paragraph(text: string, link: string): string {
     last = m.index + url.length;
   }
   out += escapeHtml(text.slice(last));
-  return `<p style="margin:0 0 16px;font-size:15px;line-height:1.55;color:#1a1f2b">${out.replace(/\n/g, '<br>')}</p>`;
+  // Text mails wrap their lines by hand: within a paragraph a line break is a space, except before a list item.
+  return `<p style="margin:0 0 16px;font-size:15px;line-height:1.55;color:#1a1f2b">${out.replace(/\n(?=\s*[-*•] )/g, '<br>').replace(/\n/g, ' ')}</p>`;
 }
 
 export interface MailHtmlInput {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -265,7 +265,9 @@ describe('the staff outbox shows the HTML part', () => {
     expect((await new Agent(app.url).post('/api/auth/password-reset', { email: person.email }, { 'x-forwarded-for': '198.51.100.9' })).status).toBe(202);
     const mail = (await admin.get('/api/admin/outbox')).body.mails[0];
     expect(mail.kind).toBe('password_reset');
-    expect(mail.html).toContain(`src="${logo.url2x}"`);
+    // The inline logo is the stored 2× file, as a data: URL (the sandboxed frame fetches nothing).
+    const file = readFileSync(path.join(app.config.uploadsDir, logo.url2x.slice(1)));
+    expect(mail.html).toContain(`src="data:image/png;base64,${file.toString('base64')}"`);
     expect(mail.html).not.toContain('cid:');
     expect(mail.html).toContain(GOOD_COLOURS.primary);
   });
