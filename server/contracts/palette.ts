@@ -39,10 +39,6 @@ export interface PairCheck {
 
 type Rgb = [number, number, number];
 
-const HEX = /^#[0-9a-f]{6}$/;
-/** Whether a value is a lower-case `#rrggbb` colour. */
-export const isHexColour = (v: string) => HEX.test(v);
-
 function rgbOf(hex: string): Rgb {
   const n = Number.parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];

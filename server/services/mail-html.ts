@@ -11,7 +11,7 @@ export const LOGO_CID = 'brand-logo@debrief';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Text made safe for an HTML element or a quoted attribute. */
-export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 const URL_RE = /https?:\/\/[^\s<>"']+/g;
 
