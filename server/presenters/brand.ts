@@ -6,7 +6,7 @@ import { iso } from './iso.js';
 /** Brand payloads. Image URLs are content-addressed (`/brand/<sha256>.png`): public and cached forever. */
 
 /** The public URL of a stored brand file (`brand/<sha256>.png`). */
-export const brandFileUrl = (file: string) => `/${file}`;
+const brandFileUrl = (file: string) => `/${file}`;
 
 export function presentBrandImage(row: BrandImageRow): BrandImageDTO {
   return { id: row.id, kind: row.kind, url: brandFileUrl(row.file_1x), url2x: brandFileUrl(row.file_2x), width: row.width, height: row.height };

@@ -1,5 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { BrandImageRow, BrandImageTable, BrandRow, Database } from '../../db/schema.js';
+import type { BrandImageRow, BrandImageTable, BrandRow, BrandTable, Database } from '../../db/schema.js';
 
 /** The firm's brand (one row, id 1) and the processed images it may refer to. */
 
@@ -27,7 +27,7 @@ export async function insertBrandImage(db: Db, row: Insertable<BrandImageTable>)
 }
 
 /** Save the whole brand (insert or replace row 1). */
-export async function saveBrand(db: Db, row: Omit<BrandRow, 'id'>): Promise<void> {
+export async function saveBrand(db: Db, row: Omit<Insertable<BrandTable>, 'id'>): Promise<void> {
   await db
     .insertInto('brand')
     .values({ id: 1, ...row })
