@@ -155,6 +155,9 @@ describe('branding the portal', () => {
         expect(await token(p, '--brand'), `${name}: colours from /brand.css`).toBe(PRIMARY);
         await expect.poll(() => p.title()).toMatch(/ · Northwind Assurance$/);
         await expect.poll(() => p.evaluate(() => document.querySelector<HTMLLinkElement>('link[rel="icon"]')!.href)).toContain('/brand/favicon');
+        expect(await p.evaluate(() => document.documentElement.scrollWidth), `${name} at ${width} px: nothing wider than the screen`).toBeLessThanOrEqual(
+          viewport.width,
+        );
         await p.getByRole('button', { name: 'Help' }).click();
         await expect.poll(() => p.getByRole('dialog').count()).toBe(1);
         if (width === '1366') await shot(p, `${name}-help-${width}.png`);
