@@ -177,6 +177,14 @@ describe('branding the portal', () => {
     await expect.poll(() => frame.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
     expect(await page.locator('iframe.html').getAttribute('sandbox')).toBe('');
     await shot(page, 'outbox-html-mail-1366.png');
+    // Both admin pages at phone width.
+    await page.setViewportSize(PHONE);
+    await expect.poll(() => frame.locator('img').isVisible()).toBe(true);
+    await shot(page, 'outbox-html-mail-390.png');
+    await page.goto(`${app.url}/staff/settings/branding`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Branding');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await shot(page, 'settings-branding-390.png');
 
     expect(errors).toEqual([]);
     expect(portalErrors).toEqual([]);
