@@ -183,7 +183,11 @@ describe('branding the portal', () => {
     await shot(page, 'outbox-html-mail-390.png');
     await page.goto(`${app.url}/staff/settings/branding`);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Branding');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    const wide = await page.evaluate((w) => {
+      const out = [...document.querySelectorAll<HTMLElement>('body *')].filter((e) => e.getBoundingClientRect().right > w + 1);
+      return out.slice(-5).map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}`);
+    }, PHONE.width);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), `wider than the screen: ${wide.join(', ')}`).toBeLessThanOrEqual(PHONE.width);
     await shot(page, 'settings-branding-390.png');
 
     expect(errors).toEqual([]);
