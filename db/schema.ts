@@ -45,6 +45,8 @@ export interface Database {
   retest_request_findings: RetestRequestFindingTable;
   remediation_rounds: RemediationRoundTable;
   firm_messages: FirmMessageTable;
+  brand: BrandTable;
+  brand_images: BrandImageTable;
 }
 
 export interface FirmTable {
@@ -252,7 +254,45 @@ export interface MailOutboxTable {
   sent_at: number | null;
   /** While `sending`: until when the mailer that claimed it holds it; past that, it is pending again. */
   lease_until: number | null;
+  /** The HTML part (branded, every value escaped), or null for a text-only mail. */
+  html_body: Generated<string | null>;
+  /** The stored logo file (`brand/<sha256>.png`) the HTML part shows inline (cid:logo), or null. */
+  logo_file: Generated<string | null>;
+  /** The From display name (the firm's name when queued), or null for the configured From. */
+  from_name: Generated<string | null>;
 }
+
+/** The firm's saved brand: one row (id 1); none = the default look. */
+export interface BrandTable {
+  id: number;
+  /** `#rrggbb` */
+  primary_colour: string;
+  /** `#rrggbb` */
+  accent_colour: string;
+  /** `brand_images.id` of the logo on light backgrounds, or null. */
+  logo_light: string | null;
+  /** `brand_images.id` of the logo on dark backgrounds, or null. */
+  logo_dark: string | null;
+  /** `brand_images.id` of the favicon, or null. */
+  favicon: string | null;
+  updated_at: number;
+}
+
+/** A processed brand upload (logo or favicon): two PNG sizes, named by the 1× file's SHA-256. */
+export interface BrandImageTable {
+  id: string;
+  kind: 'logo' | 'favicon';
+  /** `brand/<sha256>.png` */
+  file_1x: string;
+  file_2x: string;
+  /** Size of the 1× image in pixels. */
+  width: number;
+  height: number;
+  created_at: number;
+}
+
+export type BrandRow = Selectable<BrandTable>;
+export type BrandImageRow = Selectable<BrandImageTable>;
 
 /** The one first-run setup code issued by an instance (hash only); deleted by setup (server/auth/setup.ts). */
 export interface SetupCodeTable {

@@ -29,6 +29,7 @@ import { chatRouter } from './routes/chat.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { remediationRouter } from './routes/remediation.js';
 import { auditRouter } from './routes/audit.js';
+import { brandAssetsRouter, brandRouter } from './routes/brand.js';
 import { FEED_POSITION_HEADER } from './contracts/constants.js';
 import { redisAnswers } from './cluster/redis.js';
 
@@ -125,9 +126,11 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
   api.use(notificationsRouter(deps));
   api.use(remediationRouter(deps));
   api.use(auditRouter(deps));
+  api.use(brandRouter(deps));
   api.use(apiNotFound);
   app.use('/api', api);
 
+  app.use(brandAssetsRouter(deps));
   app.use(spaRouter);
   app.use(auditRefusals(deps));
   app.use(errorHandler);

@@ -17,6 +17,8 @@ export class AppError extends Error {
 
 export const badRequest = (message: string, details?: unknown) => new AppError(400, 'bad_request', message, details);
 export const validationFailed = (message: string, details?: unknown) => new AppError(400, 'validation_failed', message, details);
+/** Well-formed input the server cannot accept as it is (a brand failing contrast, an SVG with script): 422. */
+export const unprocessable = (message: string, details?: unknown) => new AppError(422, 'unprocessable', message, details);
 export const unauthenticated = (message = 'Please sign in.') => new AppError(401, 'unauthenticated', message);
 export const mfaRequired = (message = 'Two-factor authentication is required.') => new AppError(401, 'mfa_required', message);
 export const forbidden = (message = 'You are not allowed to do that.') => new AppError(403, 'forbidden', message);

@@ -7,6 +7,7 @@ import * as auditChain from '../migrations/2026-12-06T1100_audit-chain.js';
 import * as pageViewLimits from '../migrations/2026-12-06T1200_page-view-limits.js';
 import * as auditSearch from '../migrations/2026-12-06T1300_audit-search.js';
 import * as messages from '../migrations/2026-12-06T1500_messages.js';
+import * as branding from '../migrations/2026-12-06T1400_branding.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -22,4 +23,5 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-06T1200_page-view-limits': pageViewLimits,
   '2026-12-06T1300_audit-search': auditSearch,
   '2026-12-06T1500_messages': messages,
+  '2026-12-06T1400_branding': branding,
 };

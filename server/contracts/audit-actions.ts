@@ -88,6 +88,7 @@ export const AUDIT_ACTIONS = {
   'firm.security_updated': { label: 'Security settings changed', group: 'settings' },
   'firm.remediation_targets_updated': { label: 'Remediation targets changed', group: 'settings' },
   'firm.branding_updated': { label: 'Branding changed', group: 'settings' },
+  'firm.brand_image_uploaded': { label: 'Brand image uploaded', group: 'settings' },
   'firm.messages_updated': { label: 'Messages changed', group: 'settings' },
   'firm.audit_settings_updated': { label: 'Audit settings changed', group: 'settings' },
 

@@ -18,6 +18,15 @@ import {
 import { AccessLogPageQuery, AuditPageQuery, AuditSettingsInput } from './audit.js';
 import type { AccessLogPageDTO, AuditMetaDTO, AuditPageDTO, AuditSettingsDTO } from './audit.js';
 import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput, type ChatChannelDTO, type ChatHistoryDTO } from './chat.js';
+import {
+  BrandColoursInput,
+  BrandImageQuery,
+  BrandInput,
+  type AdjustedColoursDTO,
+  type BrandImageDTO,
+  type BrandSettingsDTO,
+  type PublicBrandDTO,
+} from './brand.js';
 import { ClientStaffInput, CreateClientInput, UpdateClientInput, type ClientDTO, type ClientStaffDTO } from './clients.js';
 import { CommentInput, CommentPageQuery, CommentPatch, MentionableQuery, type MentionCandidateDTO } from './comments.js';
 import { EvidencePatch, EvidenceUploadQuery, RedactionsInput, type EvidenceListDTO } from './evidence.js';
@@ -82,6 +91,14 @@ export const endpoints = {
   'PUT /firm/messages': { body: MessagesInput, answer: of<{ messages: MessageSettingsDTO }>() },
   'POST /firm/messages/preview': { body: MessagePreviewInput, answer: of<{ html: string }>() },
   'GET /messages': { answer: of<{ messages: PortalMessagesDTO }>() },
+
+  // The brand: one public read (every page, signed out too), admins edit it.
+  'GET /brand': { answer: of<PublicBrandDTO>() },
+  'GET /firm/brand': { answer: of<{ brand: BrandSettingsDTO }>() },
+  'PUT /firm/brand': { body: BrandInput, answer: of<{ brand: BrandSettingsDTO }>() },
+  'DELETE /firm/brand': { answer: of<{ brand: BrandSettingsDTO }>() },
+  'POST /firm/brand/adjust': { body: BrandColoursInput, answer: of<AdjustedColoursDTO>() },
+  'POST /firm/brand/images': { status: 201, file: true, query: BrandImageQuery, answer: of<{ image: BrandImageDTO }>() },
   'GET /admin/security': { answer: of<SecuritySettingsDTO>() },
   'PUT /admin/security': { body: SecuritySettingsInput, answer: of<SecuritySettingsDTO>() },
   'POST /admin/users/:id/mfa-reset': { status: 204, body: MfaResetInput, answer: of<void>() },

@@ -72,6 +72,8 @@ export interface PushEvents {
   'audit:rows': AuditTailPush;
   /** The live tail stopped: the viewer may no longer read the audit log. */
   'audit:tail-ended': Record<string, never>;
+  /** The firm's brand changed: reload /brand.css, the favicon and GET /api/brand (no data: the brand is public anyway). */
+  'brand:updated': Record<string, never>;
 }
 export type PushEvent = keyof PushEvents;
 

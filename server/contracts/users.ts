@@ -80,4 +80,6 @@ export interface OutboxMailDTO {
   sentAt: number | null;
   lastError: string | null;
   body: string;
+  /** The HTML part, its inline logo pointed at the public brand file (shown in a sandboxed frame), or null. */
+  html: string | null;
 }

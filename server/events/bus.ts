@@ -22,6 +22,8 @@ export interface DomainEvents {
   'notifications.created': { ids: number[] };
   /** A chat message was committed (notifications tell the people who are away). */
   'chat.posted': { clientId: string; messageId: number; authorId: string };
+  /** The firm's brand was saved or reset: open pages fetch it again. */
+  'brand.updated': Record<string, never>;
 }
 
 type Handler<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => void | Promise<void>;

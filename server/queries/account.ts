@@ -4,6 +4,7 @@ import type { CommandContext } from '../context.js';
 import type { SessionDTO } from '../contracts/api.js';
 import type { MfaStatusDTO, SecuritySettingsDTO } from '../contracts/auth.js';
 import type { InvitationInfoDTO, OutboxMailDTO } from '../contracts/users.js';
+import { LOGO_CID } from '../services/mail-html.js';
 import { RESET_LINK_INVALID_MESSAGE, type ProfileDTO, type ResetLinkDTO, type SessionInfoDTO } from '../contracts/profile.js';
 import { notFound } from '../errors.js';
 import { authorize } from '../policies/index.js';
@@ -118,7 +119,7 @@ export async function resetLinkPreview(deps: Pick<AppDeps, 'db' | 'clock'>, toke
 /** How many mails the outbox page shows (newest first). */
 const OUTBOX_LIMIT = 200;
 
-function presentMail(m: MailRow): OutboxMailDTO {
+function presentMail(m: MailRow, logos: Map<string, string>): OutboxMailDTO {
   return {
     id: m.id,
     to: m.to_address,
@@ -129,11 +130,19 @@ function presentMail(m: MailRow): OutboxMailDTO {
     sentAt: m.sent_at,
     lastError: m.last_error,
     body: m.text_body,
+    html: m.html_body && (m.logo_file ? m.html_body.replaceAll(`cid:${LOGO_CID}`, logos.get(m.logo_file) ?? '') : m.html_body),
   };
 }
 
 /** The admin's outbox: how invitation and reset links reach people when no SMTP server is configured. */
-export async function outbox(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<OutboxMailDTO[]> {
+export async function outbox(deps: Pick<AppDeps, 'db' | 'config'>, ctx: CommandContext): Promise<OutboxMailDTO[]> {
   authorize(ctx.viewer.user, 'outbox.read');
-  return (await listRecentMail(deps.db, OUTBOX_LIMIT)).map(presentMail);
+  const mails = await listRecentMail(deps.db, OUTBOX_LIMIT);
+  // The inline logo as a data: URL, as the mail carries it (the sandboxed frame has no origin to fetch from).
+  const logos = new Map<string, string>();
+  for (const file of new Set(mails.flatMap((m) => (m.html_body && m.logo_file ? [m.logo_file] : [])))) {
+    const bytes = await readStoredFile(deps.config.uploadsDir, file);
+    if (bytes) logos.set(file, `data:image/png;base64,${bytes.toString('base64')}`);
+  }
+  return mails.map((m) => presentMail(m, logos));
 }

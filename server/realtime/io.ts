@@ -168,6 +168,10 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   });
   io.on('scope.changed', () => void scopeChanged().catch((err) => deps.logger.error({ err }, 'scope recheck failed')));
 
+  // A new brand: every open page (any instance, through the adapter) swaps its stylesheet, favicon
+  // and logo. The push carries nothing; each page reads the public brand again.
+  deps.bus.on('brand.updated', () => void io.emit('brand:updated', {}));
+
   return {
     io,
     drain: feed.drain,

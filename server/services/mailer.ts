@@ -5,6 +5,11 @@ import type { Db } from '../../db/client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { claimDueMail, finishMail, giveBack, insertMail, releaseExpiredLeases } from '../repositories/mail-outbox.js';
+import { loadBrand } from '../repositories/brand.js';
+import { DEFAULT_COLOURS, derivePalette } from '../contracts/palette.js';
+import { publicMessages } from '../messages.js';
+import { LOGO_CID, renderMailHtml } from './mail-html.js';
+import { readStoredFile } from './storage.js';
 
 export interface Mail {
   to: string;
@@ -20,10 +25,25 @@ export interface Mail {
  * `stored` and admins read it in the outbox page (so invitations work on the embedded default).
  */
 export async function queueMail(db: Kysely<Database> | Transaction<Database>, mail: Mail, now: number, smtp: boolean): Promise<void> {
+  // The brand as it is now is fixed into the mail: a mail queued before a crash (or a brand change) is sent the same.
+  const { brand, images, firmName } = await loadBrand(db);
+  const messages = await publicMessages(db);
+  const logo = images.find((i) => i.id === brand?.logo_light);
+  const html = renderMailHtml({
+    firmName: firmName ?? 'Debrief',
+    subject: mail.subject,
+    text: mail.text,
+    palette: derivePalette(brand?.primary_colour ?? DEFAULT_COLOURS.primary, brand?.accent_colour ?? DEFAULT_COLOURS.accent),
+    logo: logo ? { width: logo.width, height: logo.height } : null,
+    footerHtml: messages.footerHtml,
+  });
   await insertMail(db, {
     to_address: mail.to,
     subject: mail.subject,
-    text_body: mail.text,
+    text_body: messages.footerText ? `${mail.text.trimEnd()}\n\n--\n${messages.footerText}\n` : mail.text,
+    html_body: html,
+    logo_file: logo?.file_2x ?? null,
+    from_name: firmName ?? null,
     kind: mail.kind,
     status: smtp ? 'pending' : 'stored',
     attempts: 0,
@@ -74,9 +94,20 @@ export function createMailer(deps: MailerDeps): Mailer {
     if (!transport) return;
     const recorded = (ok: boolean) => ok || deps.logger.warn({ mailId: m.id }, 'mail lease lost before its outcome was recorded');
     try {
-      await transport.sendMail({ from: deps.config.mailFrom, to: m.to_address, subject: m.subject, text: m.text_body });
-      const body = SECRET_KINDS.has(m.kind) ? '[delivered; the link it carried is not kept]' : m.text_body;
-      recorded(await finishMail(deps.db, m.id, lease, { status: 'sent', sent_at: deps.clock(), attempts: m.attempts + 1, last_error: null, text_body: body }));
+      await transport.sendMail(await message(deps.config, m));
+      const secret = SECRET_KINDS.has(m.kind);
+      const body = secret ? '[delivered; the link it carried is not kept]' : m.text_body;
+      const html = secret ? null : m.html_body;
+      recorded(
+        await finishMail(deps.db, m.id, lease, {
+          status: 'sent',
+          sent_at: deps.clock(),
+          attempts: m.attempts + 1,
+          last_error: null,
+          text_body: body,
+          html_body: html,
+        }),
+      );
     } catch (err) {
       const attempts = m.attempts + 1;
       const status = attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
@@ -117,4 +148,26 @@ export function createMailer(deps: MailerDeps): Mailer {
     },
   };
   return mailer;
+}
+
+/** The configured sender's address (MAIL_FROM is "Name <address>" or a bare address). */
+function fromAddress(mailFrom: string): string {
+  return /<([^>]+)>/.exec(mailFrom)?.[1]?.trim() ?? mailFrom.trim();
+}
+
+/**
+ * One outbox row as nodemailer's message: the text part, the HTML part beside it (multipart/
+ * alternative), the logo as an inline attachment the HTML shows by Content-ID (multipart/related;
+ * never a remote URL), and the firm's name as the From display name (nodemailer encodes it).
+ */
+async function message(config: Config, m: MailRow): Promise<nodemailer.SendMailOptions> {
+  const logo = m.html_body && m.logo_file ? await readStoredFile(config.uploadsDir, m.logo_file) : null;
+  return {
+    from: m.from_name ? { name: m.from_name, address: fromAddress(config.mailFrom) } : config.mailFrom,
+    to: m.to_address,
+    subject: m.subject,
+    text: m.text_body,
+    ...(m.html_body ? { html: m.html_body } : {}),
+    ...(logo ? { attachments: [{ filename: 'logo.png', content: logo, contentType: 'image/png', cid: LOGO_CID, contentDisposition: 'inline' as const }] } : {}),
+  };
 }

@@ -10,17 +10,19 @@ import path from 'node:path';
  */
 
 /** The folders the server stores into. Adding one is a code change, never user input. */
-export type StorageFolder = 'avatars' | 'evidence' | 'reports' | 'attachments';
+export type StorageFolder = 'avatars' | 'evidence' | 'reports' | 'attachments' | 'brand';
 
 /** The extensions a stored file may have (chosen by the server from the sniffed type). */
 export type StoredExt = 'webp' | 'png' | 'jpg' | 'gif' | 'pdf' | 'txt' | 'zip';
 
 /** What a stored file is called in the database: `<folder>/<32 hex>.<ext>`. */
 const STORED_NAME = /^(avatars|evidence|reports|attachments)\/[0-9a-f]{32}\.(webp|png|jpg|gif|pdf|txt|zip)$/;
+/** Brand images are named by their content: `brand/<sha256 hex>.png`. */
+const BRAND_NAME = /^brand\/[0-9a-f]{64}\.png$/;
 
 /** The absolute path of a stored name, or null when the name is not one the server could have made. */
 function resolveStored(root: string, stored: string): string | null {
-  if (!STORED_NAME.test(stored)) return null;
+  if (!STORED_NAME.test(stored) && !BRAND_NAME.test(stored)) return null;
   const full = path.resolve(root, stored);
   return full.startsWith(path.resolve(root) + path.sep) ? full : null;
 }
@@ -60,6 +62,28 @@ export async function storeFile(root: string, folder: StorageFolder, ext: Stored
     throw err;
   }
   return name;
+}
+
+/**
+ * Store a brand PNG under its content hash (`brand/<sha256>.png`) and return that name. Storing the
+ * same bytes twice leaves one file; a file once stored never changes (its URL is cached forever),
+ * and every instance sharing the uploads folder finds it.
+ */
+export async function storeContentAddressed(root: string, data: Buffer): Promise<{ name: string; sha256: string }> {
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  const name = `brand/${sha256}.png`;
+  const final = resolveStored(root, name)!;
+  const dir = path.dirname(final);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
+  try {
+    await writeFile(temp, data, { mode: 0o600, flush: true });
+    await rename(temp, final);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  return { name, sha256 };
 }
 
 /** Read a stored file, or null when it is missing (or the name is not one of ours). */

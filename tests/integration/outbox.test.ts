@@ -27,7 +27,7 @@ describe('the admin outbox', () => {
     const res = await admin.get('/api/admin/outbox');
     expect(res.status).toBe(200);
     const [newest, older] = res.body.mails;
-    expect(Object.keys(newest).sort()).toEqual(['body', 'createdAt', 'id', 'kind', 'lastError', 'sentAt', 'status', 'subject', 'to']);
+    expect(Object.keys(newest).sort()).toEqual(['body', 'createdAt', 'html', 'id', 'kind', 'lastError', 'sentAt', 'status', 'subject', 'to']);
     expect(newest).toMatchObject({ to: 'second@acme.test', kind: 'invitation', status: 'stored', sentAt: null, lastError: null });
     expect(older).toMatchObject({ to: 'first@contoso.test', subject: 'Acme Security invited you to the Contoso portal' });
     expect(newest.id).toBeGreaterThan(older.id);

@@ -11,6 +11,7 @@ import { NOTIFICATIONS_MATRIX } from './matrix/notifications.js';
 import { REMEDIATION_MATRIX } from './matrix/remediation.js';
 import { AUDIT_MATRIX } from './matrix/audit.js';
 import { MESSAGES_MATRIX } from './matrix/messages.js';
+import { BRANDING_MATRIX } from './matrix/branding.js';
 import {
   actorOf,
   expectOf,
@@ -46,6 +47,7 @@ const MATRIX: MatrixEntry[] = [
   ...REMEDIATION_MATRIX,
   ...AUDIT_MATRIX,
   ...MESSAGES_MATRIX,
+  ...BRANDING_MATRIX,
 ];
 
 let app: TestApp;

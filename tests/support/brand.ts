@@ -1,0 +1,27 @@
+import type { TestApp } from './app.js';
+import type { Agent, Res } from './http.js';
+
+/** Helpers for the brand's tests (issue 15, points 1–6). */
+
+/** POST raw bytes to /api/firm/brand/images?kind= as the agent (null: anonymous). */
+export async function uploadBrandImage(app: TestApp, agent: Agent | null, bytes: Buffer, kind = 'logo', contentType = 'image/png'): Promise<Res> {
+  const headers: Record<string, string> = { origin: app.url, 'content-type': contentType };
+  if (agent?.cookie) headers.cookie = agent.cookie;
+  const res = await fetch(`${app.url}/api/firm/brand/images?kind=${kind}`, { method: 'POST', headers, body: Uint8Array.from(bytes) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body, text };
+}
+
+/** A scheme that passes every pair. */
+export const GOOD_COLOURS = { primary: '#7a1f5c', accent: '#0f766e' } as const;
+
+/** An SVG logo of plain shapes (accepted and rasterised). */
+export const PLAIN_SVG = Buffer.from(
+  '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60" viewBox="0 0 200 60"><rect width="200" height="60" rx="8" fill="#7a1f5c"/><circle cx="30" cy="30" r="18" fill="#ffffff"/></svg>',
+);
