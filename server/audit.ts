@@ -20,7 +20,7 @@ export interface AuditContext {
   source?: 'server' | 'browser';
 }
 
-export type AuditActorKind = 'staff' | 'portal' | 'anonymous' | 'system';
+type AuditActorKind = 'staff' | 'portal' | 'anonymous' | 'system';
 
 export interface AuditEntry {
   /** One of the catalogue's names (`contracts/audit-actions.ts`). */

@@ -133,23 +133,25 @@ describe('the staff Audit page', () => {
     await page.getByRole('button', { name: 'Live tail' }).click();
     await page.getByText('Live: new matching rows appear at the top').waitFor();
     await appendAuditRows(app.db, [
-        row({
-          at: Date.now(),
-          client_id: A.id,
-          actor_id: viewer.id,
-          actor_email: viewer.email,
-          actor_kind: 'portal',
-          action: 'report.downloaded',
-          target_type: 'report',
-          target_id: 'live-row',
-        }),
-      ]);
+      row({
+        at: Date.now(),
+        client_id: A.id,
+        actor_id: viewer.id,
+        actor_email: viewer.email,
+        actor_kind: 'portal',
+        action: 'report.downloaded',
+        target_type: 'report',
+        target_id: 'live-row',
+      }),
+    ]);
     await expect.poll(() => bodyRows(page).first().textContent(), { timeout: 10_000 }).toContain('live-row');
     await shot(page, 'audit-live-1366.png');
 
     // Paused: the next row waits, counted, until shown.
     await page.getByRole('button', { name: 'Pause' }).click();
-    await appendAuditRows(app.db, [row({ at: Date.now(), client_id: A.id, actor_kind: 'portal', action: 'report.downloaded', target_type: 'report', target_id: 'held-row' })]);
+    await appendAuditRows(app.db, [
+      row({ at: Date.now(), client_id: A.id, actor_kind: 'portal', action: 'report.downloaded', target_type: 'report', target_id: 'held-row' }),
+    ]);
     await page.getByRole('button', { name: 'Show 1 new' }).waitFor({ timeout: 10_000 });
     expect(await bodyRows(page).first().textContent()).toContain('live-row');
     await page.getByRole('button', { name: 'Show 1 new' }).click();

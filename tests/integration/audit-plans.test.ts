@@ -30,8 +30,7 @@ beforeAll(async () => {
     outcome: i % 9 ? 'success' : 'failure',
     actor_kind: i % 3 ? 'portal' : 'staff',
   }));
-  for (let i = 0; i < rows.length; i += 500)
-    await appendAuditRows(app.db, rows.slice(i, i + 500));
+  for (let i = 0; i < rows.length; i += 500) await appendAuditRows(app.db, rows.slice(i, i + 500));
   await sql`analyze`.execute(app.db);
 }, 60_000);
 afterAll(() => app?.close());

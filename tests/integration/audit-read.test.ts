@@ -258,8 +258,7 @@ describe('GET /api/audit/export', () => {
       target_id: `bulk-${i}`,
       user_agent: 'x'.repeat(200),
     }));
-    for (let i = 0; i < many.length; i += 500)
-      await appendAuditRows(app.db, many.slice(i, i + 500));
+    for (let i = 0; i < many.length; i += 500) await appendAuditRows(app.db, many.slice(i, i + 500));
     const chunks = await new Promise<number[]>((resolve, reject) => {
       const req = http.get(`${app.url}/api/audit/export?format=jsonl&action=chat.read`, { headers: { cookie: as.admin.cookie!, origin: app.url } }, (res) => {
         const sizes: number[] = [];

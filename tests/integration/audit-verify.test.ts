@@ -75,7 +75,11 @@ async function makeLog(database: (typeof DATABASES)[number]): Promise<Log> {
       await db.transaction().execute((trx) =>
         writeAudits(trx, [
           { ctx, entry: { action: 'chat.message' as AuditAction, outcome: 'success', targetType: 'chat_message', targetId: 'm-7' }, at },
-          { ctx, entry: { action: 'chat.message' as AuditAction, outcome: 'success', targetType: 'chat_message', targetId: 'm-8', details: { n: 8 } }, at: at + 1 },
+          {
+            ctx,
+            entry: { action: 'chat.message' as AuditAction, outcome: 'success', targetType: 'chat_message', targetId: 'm-8', details: { n: 8 } },
+            at: at + 1,
+          },
         ]),
       );
     else

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditPublicKeyPem } from '../../audit/signing-key.js';
 import type { AppDeps, CommandContext } from '../../context.js';
 import { AUDIT_PAGE_DEFAULT } from '../../contracts/audit-values.js';
 import type { AuditFilters, AuditMetaDTO, AuditPageDTO, AuditSettingsDTO } from '../../contracts/audit.js';
@@ -49,7 +50,7 @@ export async function auditList(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: Comman
 }
 
 /** What the Audit page's filters offer (clients and people the reader may see) and whether they may change the settings. */
-export async function auditMeta(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext): Promise<AuditMetaDTO> {
+export async function auditMeta(deps: Pick<AppDeps, 'db' | 'clock' | 'config'>, ctx: CommandContext): Promise<AuditMetaDTO> {
   await auditReader(deps, ctx, 'audit.viewed');
   const v = ctx.viewer.user;
   const [clients, people] = await Promise.all([
@@ -66,8 +67,8 @@ export async function auditMeta(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: Comman
     clients,
     people: people.map((p) => ({ id: p.id, name: p.name, email: p.email, kind: p.kind, clientId: p.client_id })),
     canManage: mayManageAudit(v),
-    // The checkpoint signing key is wired in by the checkpoints work (issue 15, point 15).
-    publicKey: null,
+    // The key that signs the checkpoints (issue 15, point 15): what `audit:verify --public-key` checks against.
+    publicKey: auditPublicKeyPem(deps.config),
   };
 }
 
