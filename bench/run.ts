@@ -30,6 +30,7 @@ import { BENCH_SERVER_ENV, experiments, freshDataDir, removeDataDirs, ROOT } fro
 import { capacity } from './scenarios/capacity.js';
 import { catchup } from './scenarios/catchup.js';
 import { datascale } from './scenarios/datascale.js';
+import { auditBench } from './scenarios/audit.js';
 import { fanout } from './scenarios/fanout.js';
 import { mixed } from './scenarios/mixed.js';
 import { throughput } from './scenarios/throughput.js';
@@ -38,7 +39,7 @@ import { startPostgres } from './lib/postgres.js';
 import { checkClusterBinaries, startRedis } from './lib/cluster.js';
 import { failover } from './scenarios/failover.js';
 
-const SCENARIOS = ['fanout', 'throughput', 'capacity', 'catchup', 'mixed', 'datascale'] as const;
+const SCENARIOS = ['fanout', 'throughput', 'capacity', 'catchup', 'mixed', 'datascale', 'audit'] as const;
 type Name = (typeof SCENARIOS)[number];
 
 function args() {
@@ -71,6 +72,7 @@ const SIZES = {
     mixed: { steps: [400, 1000, 2500, 5000, 7500, 10_000, 12_500, 15_000], stepMs: 30_000, channelSize: 20, perUserPerMinute: 1, receivers: 4, warmupMs: 5000 },
     datascale: { scale: 1, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 5000, catchupEvents: 1000, browserReps: 5 },
     failover: { sockets: 300, ratePerS: 10, beforeMs: 5000, afterMs: 5000, maxWaitMs: 60_000, receivers: 4 },
+    audit: { rows: 2_000_000, serial: 30, warmup: 2, chainBatch: 64, chainBatches: 100 },
   },
   quick: {
     fanout: { sockets: 200, posts: 40, warmup: 5, receivers: 2, baselines: true },
@@ -80,6 +82,7 @@ const SIZES = {
     mixed: { steps: [200, 1000, 2000], stepMs: 5000, channelSize: 20, perUserPerMinute: 1, receivers: 2, warmupMs: 3000 },
     datascale: { scale: 0.05, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 2000, catchupEvents: 1000, browserReps: 3 },
     failover: { sockets: 90, ratePerS: 10, beforeMs: 3000, afterMs: 3000, maxWaitMs: 30_000, receivers: 2 },
+    audit: { rows: 200_000, serial: 30, warmup: 1, chainBatch: 64, chainBatches: 30 },
   },
 };
 
@@ -88,7 +91,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   // datascale generates a whole firm and measures ~30 calls: it brings its own time on top.
   const maxLifeMs =
-    (o.quick ? 5 : 40) * 60_000 + (o.only.includes('datascale') ? (o.quick ? 5 : 30) * 60_000 : 0) + (o.cluster ? (o.quick ? 5 : 20) * 60_000 : 0);
+    (o.quick ? 5 : 40) * 60_000 + (o.only.includes('datascale') ? (o.quick ? 5 : 30) * 60_000 : 0) +
+    (o.only.includes('audit') ? (o.quick ? 5 : 20) * 60_000 : 0) + (o.cluster ? (o.quick ? 5 : 20) * 60_000 : 0);
   const pools = poolCache(maxLifeMs);
   const ctx: BenchContext = {
     pool: pools.pool,
@@ -161,6 +165,7 @@ async function main(): Promise<void> {
         );
       if (name === 'mixed') results.mixed = await mixed(ctx, size.mixed);
       if (name === 'datascale') results.datascale = await datascale(ctx, size.datascale);
+      if (name === 'audit') results.audit = await auditBench(ctx, size.audit);
     } catch (err) {
       ctx.log(`${name} failed: ${(err as Error).stack ?? err}`);
       results[name] = { error: String((err as Error).message ?? err) };

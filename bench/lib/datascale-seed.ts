@@ -97,6 +97,32 @@ const TABLES: (keyof Schema)[] = [
   'sessions',
 ];
 
+/**
+ * Sessions by the server's own code (bench/lib/seed.ts does the same), so the cookies are valid:
+ * `perUser` cookies (`name=token`) for each person named.
+ */
+export async function benchSessions<K extends string>(
+  sqlite: Database.Database,
+  people: Record<K, string>,
+  perUser: number,
+  o: { idleMs?: number; absoluteMs?: number } = {},
+): Promise<Record<K, string[]>> {
+  const kdb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const timeouts = { idleMs: o.idleMs ?? 30 * 60_000, absoluteMs: o.absoluteMs ?? 12 * 3_600_000 };
+  const name = sessionCookieName(false);
+  const at = Date.now();
+  const cookies = {} as Record<K, string[]>;
+  for (const [key, userId] of Object.entries(people) as [K, string][]) {
+    cookies[key] = [];
+    for (let i = 0; i < perUser; i++) {
+      const { token } = await createSession(kdb, { userId, mfaVerified: true, ip: '127.0.0.1', userAgent: 'bench' }, at, timeouts);
+      cookies[key].push(`${name}=${token}`);
+    }
+  }
+  // Not destroyed: that would close the caller's handle.
+  return cookies;
+}
+
 /** Fill a migrated, empty database (the raw better-sqlite3 handle of `db/client.ts`'s openDatabase). */
 export async function generateDataScale(sqlite: Database.Database, o: DataScaleOptions): Promise<DataScale> {
   const t0 = performance.now();
@@ -167,23 +193,7 @@ export async function generateDataScale(sqlite: Database.Database, o: DataScaleO
     sqlite.pragma(`cache_size = ${saved.cache}`);
   }
 
-  // Sessions by the server's own code (bench/lib/seed.ts does the same), so the cookies are valid.
-  const kdb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const timeouts = { idleMs: o.idleMs ?? 30 * 60_000, absoluteMs: o.absoluteMs ?? 12 * 3_600_000 };
-  const cookies = { analyst: [] as string[], admin: [] as string[], manager: [] as string[] };
-  const name = sessionCookieName(false);
-  const at = Date.now();
-  for (const [key, userId] of [
-    ['analyst', ids.analyst],
-    ['admin', ids.admin],
-    ['manager', ids.manager],
-  ] as const) {
-    for (let i = 0; i < (o.sessionsPerUser ?? 21); i++) {
-      const { token } = await createSession(kdb, { userId, mfaVerified: true, ip: '127.0.0.1', userAgent: 'bench' }, at, timeouts);
-      cookies[key].push(`${name}=${token}`);
-    }
-  }
-  // Not destroyed: that would close the caller's handle.
+  const cookies = await benchSessions(sqlite, { analyst: ids.analyst, admin: ids.admin, manager: ids.manager }, o.sessionsPerUser ?? 21, o);
   const rows: Record<string, number> = {};
   for (const t of TABLES) rows[t] = Number(sqlite.prepare(`select count(*) as n from ${t}`).pluck().get());
   return { rows, seconds: Math.round((performance.now() - t0) / 100) / 10, phases, ids, cookies };

@@ -73,6 +73,19 @@ export function targetsOf(r: Any) {
     'datascale: every call p99 <= 50 ms and <= 256 KB': datascaleMet(r.datascale as never),
     'datascale: portal initial JS <= 150 KB gzip': browserMet(g(r, 'datascale.browser')).js,
     'datascale: heavy pages show their content <= 1000 ms in Chromium (cold, warm, in-app medians)': browserMet(g(r, 'datascale.browser')).pages,
+    ...auditTargets(r.audit as Any | undefined),
+  };
+}
+
+/** Issue 15's audit targets: pages, search, export memory, verify time, the chain's cost. */
+function auditTargets(a: Any | undefined) {
+  const ok = (v: unknown, test: (n: number) => boolean) => (typeof v === 'number' ? test(v) : null);
+  return {
+    'audit: first and deep page p99 <= 50 ms for every filter combination': ok(a?.worst_page_p99_ms, (v) => v <= 50),
+    'audit: text search p99 <= 250 ms': ok(a?.worst_search_p99_ms, (v) => v <= 250),
+    'audit: RSS growth during export <= 64 MB': ok(a?.export?.rss_growth_mb, (v) => v <= 64),
+    'audit: audit:verify over the rows <= 30 s, exit 0': ok(a?.verify?.seconds, (v) => v <= 30 && a?.verify?.exit === 0),
+    'audit: chaining costs the writer <= 10%': ok(a?.chain?.drop_pct, (v) => v <= 10),
   };
 }
 
@@ -176,6 +189,15 @@ export function tableOf(r: Any): string {
       met('mixed.users >= 10000'),
     ]);
     rows.push(['', 'steps: users → p99', (m.steps as Any[]).map((s) => `${s.users}→${fmt(s.p99_ms)}${s.held ? '' : '✗'}`).join(', '), '', '', '', '', '']);
+  }
+  if (r.audit?.pages) {
+    const a = r.audit;
+    const line = (what: string, value: string, target: string, key: Parameters<typeof met>[0]) => rows.push(['audit', what, value, '', '', '', target, met(key)]);
+    line(`worst first/deep page p99 of ${a.pages.length - 4} (32 filter combinations), ${a.rows} rows`, `${fmt(a.worst_page_p99_ms)} ms`, '≤ 50 ms', 'audit: first and deep page p99 <= 50 ms for every filter combination');
+    line('worst text search p99 (4 terms)', `${fmt(a.worst_search_p99_ms)} ms`, '≤ 250 ms', 'audit: text search p99 <= 250 ms');
+    line(`export JSONL: ${a.export.rows} rows, ${a.export.mb} MB at ${a.export.rows_per_s} rows/s; RSS growth`, `${fmt(a.export.rss_growth_mb)} MB`, '≤ 64 MB', 'audit: RSS growth during export <= 64 MB');
+    line(`audit:verify over the database (exit ${a.verify.exit}; --file on the export ${a.export.verify_file_s} s, exit ${a.export.verify_file_exit})`, `${fmt(a.verify.seconds)} s`, '≤ 30 s', 'audit: audit:verify over the rows <= 30 s, exit 0');
+    line(`chaining: ${a.chain.chained_rows_per_s} vs ${a.chain.plain_rows_per_s} rows/s unchained (${a.chain.cost_us_per_row} µs a row)`, `${fmt(a.chain.drop_pct)} %`, '≤ 10 %', 'audit: chaining costs the writer <= 10%');
   }
   if (r.datascale?.calls) {
     const d = r.datascale;

@@ -2,6 +2,7 @@ import { DAY, YEAR } from './rand.js';
 import { inserter, type Gen, type People, type Person } from './gen.js';
 import type { Work } from './work.js';
 import { ipAddress, userAgent } from './text.js';
+import { GENESIS, rowHash } from '../../../server/audit/canonical.js';
 
 /**
  * Five years of the audit log (append-only, one row per action, as server/audit.ts writes them:
@@ -17,9 +18,9 @@ const ACTIONS: readonly (readonly [
   side: Side,
   target: 'finding' | 'project' | 'reports' | 'report' | 'session' | 'client' | null,
 ])[] = [
-  ['portal.viewed', 30, 'portal', 'finding'],
-  ['portal.viewed', 8, 'portal', 'project'],
-  ['portal.viewed', 3, 'portal', 'reports'],
+  ['page.viewed', 30, 'portal', 'finding'],
+  ['page.viewed', 8, 'portal', 'project'],
+  ['page.viewed', 3, 'portal', 'reports'],
   ['auth.login', 12, 'any', null],
   ['auth.logout', 5, 'any', null],
   ['auth.mfa', 4, 'staff', null],
@@ -37,12 +38,21 @@ const ACTIONS: readonly (readonly [
   ['profile.updated', 1, 'any', null],
 ];
 
-export function makeAudit(g: Gen, people: People, work: Work, total: number): number {
+/** What the audit rows may point at: a sample of findings and projects, with the index of their client. */
+export type AuditTargets = Pick<Work, 'findings'> & { projects: { id: string; client: number }[] };
+
+/**
+ * `total` rows over the `span` before now, chained as server/audit.ts chains them (prev_hash, hash
+ * over the canonical form of server/audit/canonical.ts), so `npm run audit:verify` passes on them.
+ */
+export function makeAudit(g: Gen, people: People, work: AuditTargets, total: number, span = 5 * YEAR): number {
   const { r, now, sqlite } = g;
   const audit = inserter(sqlite, 'audit_events', [
+    'id',
     'at',
     'actor_id',
     'actor_email',
+    'actor_kind',
     'client_id',
     'action',
     'target_type',
@@ -50,8 +60,15 @@ export function makeAudit(g: Gen, people: People, work: Work, total: number): nu
     'ip',
     'user_agent',
     'outcome',
+    'request_id',
+    'source',
     'details',
+    'prev_hash',
+    'hash',
   ]);
+  const last = sqlite.prepare('select id, hash from audit_events order by id desc limit 1').get() as { id: number; hash: string | null } | undefined;
+  let id = last?.id ?? 0;
+  let prev = last?.hash ?? GENESIS;
   const portal = people.clients.flatMap((c) => c.users);
   const email = (p: Person) =>
     p.kind === 'staff' ? `staff${people.staff.indexOf(p)}@datascale.test` : `u${people.clients[p.client]!.users.indexOf(p)}@c${p.client}.datascale.test`;
@@ -62,7 +79,7 @@ export function makeAudit(g: Gen, people: People, work: Work, total: number): nu
   for (const p of work.projects) projectsOf[p.client]!.push(p.id);
   const table = ACTIONS.map((a, i) => [i, a[1]] as const);
   // Activity grows over the years: times drawn with a gentle skew towards now, then sorted (ids ascend with time).
-  const start = now - 5 * YEAR;
+  const start = now - span;
   const times = new Float64Array(total);
   for (let i = 0; i < total; i++) times[i] = Math.floor(now - 60_000 - Math.pow(r.float(), 1.3) * (now - 60_000 - start));
   times.sort();
@@ -86,19 +103,26 @@ export function makeAudit(g: Gen, people: People, work: Work, total: number): nu
           : failed
             ? JSON.stringify({ reason: 'bad_password' })
             : null;
-    audit(
-      times[i]!,
-      failed ? null : actor.id,
-      emails.get(actor.id)!,
-      actor.kind === 'portal' || target ? client.id : null,
+    const row = {
+      id: ++id,
+      at: times[i]!,
+      actor_id: failed ? null : actor.id,
+      actor_email: emails.get(actor.id)!,
+      actor_kind: failed ? 'anonymous' : actor.kind,
+      client_id: actor.kind === 'portal' || target ? client.id : null,
       action,
-      target === 'reports' ? 'reports' : target,
-      targetId,
-      ipAddress(r),
-      userAgent(r),
-      failed ? 'failure' : 'success',
+      target_type: failed ? 'user' : target === 'reports' ? 'reports' : target,
+      target_id: failed ? actor.id : targetId,
+      ip: ipAddress(r),
+      user_agent: userAgent(r),
+      outcome: failed ? 'failure' : 'success',
+      request_id: r.uuid(),
+      source: action === 'page.viewed' ? 'browser' : 'server',
       details,
-    );
+    };
+    const hash = rowHash(prev, row);
+    audit(...Object.values(row), prev, hash);
+    prev = hash;
   }
   return total;
 }

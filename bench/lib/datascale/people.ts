@@ -13,7 +13,7 @@ const USER_COLS = ['id', 'kind', 'role', 'client_id', 'email', 'name', 'password
  * a password: the bench signs people in with sessions made by the server's own code. Client 0
  * is the busy one (the oldest, with the most people).
  */
-export function makePeople(g: Gen, n: { clients: number; admins: number; analysts: number }): People {
+export function makePeople(g: Gen, n: { clients: number; admins: number; analysts: number; perClient?: number }): People {
   const { r, now, sqlite } = g;
   const start = now - 5 * YEAR;
   sqlite
@@ -60,7 +60,7 @@ export function makePeople(g: Gen, n: { clients: number; admins: number; analyst
       staff: new Set(),
     };
     client(info.id, name, 1, null, null, null, MODULES_ON, FIELDS_ON, createdAt, createdAt);
-    const people = c === 0 ? 15 : r.int(3, 12);
+    const people = n.perClient ?? (c === 0 ? 15 : r.int(3, 12));
     for (let u = 0; u < people; u++) {
       const role = u === 0 || (u === 1 && r.chance(0.5)) ? 'manager' : r.chance(0.6) ? 'collaborator' : 'viewer';
       const active = u === 0 || !r.chance(0.04);
