@@ -91,8 +91,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   // datascale generates a whole firm and measures ~30 calls: it brings its own time on top.
   const maxLifeMs =
-    (o.quick ? 5 : 40) * 60_000 + (o.only.includes('datascale') ? (o.quick ? 5 : 30) * 60_000 : 0) +
-    (o.only.includes('audit') ? (o.quick ? 5 : 20) * 60_000 : 0) + (o.cluster ? (o.quick ? 5 : 20) * 60_000 : 0);
+    (o.quick ? 5 : 40) * 60_000 +
+    (o.only.includes('datascale') ? (o.quick ? 5 : 30) * 60_000 : 0) +
+    (o.only.includes('audit') ? (o.quick ? 5 : 20) * 60_000 : 0) +
+    (o.cluster ? (o.quick ? 5 : 20) * 60_000 : 0);
   const pools = poolCache(maxLifeMs);
   const ctx: BenchContext = {
     pool: pools.pool,

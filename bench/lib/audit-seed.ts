@@ -31,7 +31,8 @@ export async function generateAuditFirm(sqlite: Database.Database, o: { rows: nu
     // Targets: ids the rows point at (the audit trail keeps ids; these findings and projects need not exist here).
     const targets: AuditTargets = { findings: [], projects: [] };
     people.clients.forEach((_, c) => {
-      for (let i = 0; i < 40; i++) targets.findings.push({ id: g.r.uuid(), client: c, project: 0, title: '', published: true, createdAt: now, publishedAt: now });
+      for (let i = 0; i < 40; i++)
+        targets.findings.push({ id: g.r.uuid(), client: c, project: 0, title: '', published: true, createdAt: now, publishedAt: now });
       for (let i = 0; i < 4; i++) targets.projects.push({ id: g.r.uuid(), client: c });
     });
     makeAudit(g, people, targets, o.rows, YEAR);

@@ -192,12 +192,33 @@ export function tableOf(r: Any): string {
   }
   if (r.audit?.pages) {
     const a = r.audit;
-    const line = (what: string, value: string, target: string, key: Parameters<typeof met>[0]) => rows.push(['audit', what, value, '', '', '', target, met(key)]);
-    line(`worst first/deep page p99 of ${a.pages.length - 4} (32 filter combinations), ${a.rows} rows`, `${fmt(a.worst_page_p99_ms)} ms`, '≤ 50 ms', 'audit: first and deep page p99 <= 50 ms for every filter combination');
+    const line = (what: string, value: string, target: string, key: Parameters<typeof met>[0]) =>
+      rows.push(['audit', what, value, '', '', '', target, met(key)]);
+    line(
+      `worst first/deep page p99 of ${a.pages.length - 4} (32 filter combinations), ${a.rows} rows`,
+      `${fmt(a.worst_page_p99_ms)} ms`,
+      '≤ 50 ms',
+      'audit: first and deep page p99 <= 50 ms for every filter combination',
+    );
     line('worst text search p99 (4 terms)', `${fmt(a.worst_search_p99_ms)} ms`, '≤ 250 ms', 'audit: text search p99 <= 250 ms');
-    line(`export JSONL: ${a.export.rows} rows, ${a.export.mb} MB at ${a.export.rows_per_s} rows/s; RSS growth`, `${fmt(a.export.rss_growth_mb)} MB`, '≤ 64 MB', 'audit: RSS growth during export <= 64 MB');
-    line(`audit:verify over the database (exit ${a.verify.exit}; --file on the export ${a.export.verify_file_s} s, exit ${a.export.verify_file_exit})`, `${fmt(a.verify.seconds)} s`, '≤ 30 s', 'audit: audit:verify over the rows <= 30 s, exit 0');
-    line(`chaining: ${a.chain.chained_rows_per_s} vs ${a.chain.plain_rows_per_s} rows/s unchained (${a.chain.cost_us_per_row} µs a row)`, `${fmt(a.chain.drop_pct)} %`, '≤ 10 %', 'audit: chaining costs the writer <= 10%');
+    line(
+      `export JSONL: ${a.export.rows} rows, ${a.export.mb} MB at ${a.export.rows_per_s} rows/s; RSS growth`,
+      `${fmt(a.export.rss_growth_mb)} MB`,
+      '≤ 64 MB',
+      'audit: RSS growth during export <= 64 MB',
+    );
+    line(
+      `audit:verify over the database (exit ${a.verify.exit}; --file on the export ${a.export.verify_file_s} s, exit ${a.export.verify_file_exit})`,
+      `${fmt(a.verify.seconds)} s`,
+      '≤ 30 s',
+      'audit: audit:verify over the rows <= 30 s, exit 0',
+    );
+    line(
+      `chaining: ${a.chain.chained_rows_per_s} vs ${a.chain.plain_rows_per_s} rows/s unchained (${a.chain.cost_us_per_row} µs a row)`,
+      `${fmt(a.chain.drop_pct)} %`,
+      '≤ 10 %',
+      'audit: chaining costs the writer <= 10%',
+    );
   }
   if (r.datascale?.calls) {
     const d = r.datascale;

@@ -37,7 +37,18 @@ export interface AuditBenchResult {
   pages: AuditPageCall[];
   worst_page_p99_ms: number | null;
   worst_search_p99_ms: number | null;
-  export: { format: string; rows: number; mb: number; seconds: number; rows_per_s: number; rss_before_mb: number; rss_peak_mb: number; rss_growth_mb: number; verify_file_s: number; verify_file_exit: number | null };
+  export: {
+    format: string;
+    rows: number;
+    mb: number;
+    seconds: number;
+    rows_per_s: number;
+    rss_before_mb: number;
+    rss_peak_mb: number;
+    rss_growth_mb: number;
+    verify_file_s: number;
+    verify_file_exit: number | null;
+  };
   verify: { seconds: number; exit: number | null; out: string };
   chain: { rows: number; chained_rows_per_s: number; plain_rows_per_s: number; cost_us_per_row: number; drop_pct: number };
 }
@@ -58,7 +69,9 @@ export async function auditBench(ctx: BenchContext, o: AuditBenchOptions): Promi
   return withCleanup(async (defer) => {
     const dataDir = freshDataDir();
     const open = await openBenchDb(dataDir);
-    ctx.log(`audit: generating ${o.rows} rows (${AUDIT_FULL.clients} clients, ${AUDIT_FULL.clients * AUDIT_FULL.perClient + AUDIT_FULL.admins + AUDIT_FULL.analysts} people, one year)`);
+    ctx.log(
+      `audit: generating ${o.rows} rows (${AUDIT_FULL.clients} clients, ${AUDIT_FULL.clients * AUDIT_FULL.perClient + AUDIT_FULL.admins + AUDIT_FULL.analysts} people, one year)`,
+    );
     const firm = await generateAuditFirm(open.sqlite, { rows: o.rows, sessionsPerUser: 2 });
     const config = loadConfig({ DATA_DIR: dataDir });
     await writeAuditCheckpoint({ db: open.db, config }, Date.now());
@@ -87,10 +100,16 @@ export async function auditBench(ctx: BenchContext, o: AuditBenchOptions): Promi
     const plan = combos.map((set) => {
       const where = set.map((f) => sqlOf[f][0]).join(' and ') || '1 = 1';
       const args = set.flatMap((f) => sqlOf[f][1]);
-      const matches = Number(open.sqlite.prepare(`select count(*) from audit_events where ${where}`).pluck().get(...args));
-      const deepId = open.sqlite.prepare(`select id from audit_events where ${where} order by id desc limit 1 offset ?`).pluck().get(...args, Math.floor(matches * 0.9)) as
-        | number
-        | undefined;
+      const matches = Number(
+        open.sqlite
+          .prepare(`select count(*) from audit_events where ${where}`)
+          .pluck()
+          .get(...args),
+      );
+      const deepId = open.sqlite
+        .prepare(`select id from audit_events where ${where} order by id desc limit 1 offset ?`)
+        .pluck()
+        .get(...args, Math.floor(matches * 0.9)) as number | undefined;
       const q = new URLSearchParams(set.flatMap((f) => (f === 'dates' ? [value.dates, ['to', to]] : [value[f]])));
       return { set, matches, deepId, q };
     });
@@ -103,13 +122,20 @@ export async function auditBench(ctx: BenchContext, o: AuditBenchOptions): Promi
     const run = async (filters: string, page: AuditPageCall['page'], matches: number, p: string) => {
       const m = await measure(httpGet(server.url, p, firm.cookies.admin), opts);
       pages.push({ filters, page, matches, path: p, ...m });
-      ctx.log(`audit: ${page} page, ${filters} (${matches} rows): p50 ${m.p50_ms} / p99 ${m.p99_ms} ms, ${m.cpu_ms} ms CPU${m.errors.length ? `, ERRORS ${m.errors.join('; ')}` : ''}`);
+      ctx.log(
+        `audit: ${page} page, ${filters} (${matches} rows): p50 ${m.p50_ms} / p99 ${m.p99_ms} ms, ${m.cpu_ms} ms CPU${m.errors.length ? `, ERRORS ${m.errors.join('; ')}` : ''}`,
+      );
     };
     for (const { set, matches, deepId, q } of plan) {
       const name = set.join('+') || 'none';
       await run(name, 'first', matches, `/audit?${q}`);
       if (deepId !== undefined) {
-        const after = pageOf([{ id: deepId + 1 }, { id: 0 }], 1, (r) => [r.id], (r) => r).next!;
+        const after = pageOf(
+          [{ id: deepId + 1 }, { id: 0 }],
+          1,
+          (r) => [r.id],
+          (r) => r,
+        ).next!;
         await run(name, 'deep', matches, `/audit?${new URLSearchParams([...q, ['after', after]])}`);
       }
     }
@@ -126,7 +152,11 @@ export async function auditBench(ctx: BenchContext, o: AuditBenchOptions): Promi
       encoding: 'utf8',
       timeout: 600_000,
     });
-    const verify = { seconds: Math.round((performance.now() - t) / 100) / 10, exit: verified.status, out: (verified.stdout + verified.stderr).trim().slice(-300) };
+    const verify = {
+      seconds: Math.round((performance.now() - t) / 100) / 10,
+      exit: verified.status,
+      out: (verified.stdout + verified.stderr).trim().slice(-300),
+    };
     ctx.log(`audit: audit:verify ${JSON.stringify(verify)}`);
     const chain = await chainCost(o);
     ctx.log(`audit: chaining ${JSON.stringify(chain)}`);
@@ -169,7 +199,11 @@ async function exportFigures(server: { url: string; pid: number }, cookie: strin
   const bytes = statSync(out).size;
   const rows = Number(spawnSync('wc', ['-l', out], { encoding: 'utf8' }).stdout.trim().split(' ')[0]);
   const tv = performance.now();
-  const v = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', 'audit-verify.ts'), '--file', out], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+  const v = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', 'audit-verify.ts'), '--file', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   const r1 = (x: number) => Math.round(x * 10) / 10;
   return {
     format: 'jsonl',
@@ -193,8 +227,22 @@ async function exportFigures(server: { url: string; pid: number }, cookie: strin
 async function chainCost(o: AuditBenchOptions): Promise<AuditBenchResult['chain']> {
   const open = await openBenchDb(freshDataDir());
   try {
-    const ctx = { actorId: 'u-1', actorEmail: 'someone@example.test', actorKind: 'portal' as const, clientId: 'c-1', ip: '203.0.113.9', userAgent: 'bench', requestId: 'r' };
-    const entry = { action: 'chat.message_sent' as const, outcome: 'success' as const, targetType: 'chat_message', targetId: 'm-1', details: { channel: 'c-1' } };
+    const ctx = {
+      actorId: 'u-1',
+      actorEmail: 'someone@example.test',
+      actorKind: 'portal' as const,
+      clientId: 'c-1',
+      ip: '203.0.113.9',
+      userAgent: 'bench',
+      requestId: 'r',
+    };
+    const entry = {
+      action: 'chat.message_sent' as const,
+      outcome: 'success' as const,
+      targetType: 'chat_message',
+      targetId: 'm-1',
+      details: { channel: 'c-1' },
+    };
     const timed = async (chained: boolean) => {
       const t = performance.now();
       for (let b = 0; b < o.chainBatches; b++) {
@@ -204,7 +252,24 @@ async function chainCost(o: AuditBenchOptions): Promise<AuditBenchResult['chain'
             else
               await trx
                 .insertInto('audit_events')
-                .values({ at: Date.now(), actor_id: ctx.actorId, actor_email: ctx.actorEmail, actor_kind: 'portal', client_id: ctx.clientId, action: entry.action, target_type: entry.targetType, target_id: entry.targetId, ip: ctx.ip, user_agent: ctx.userAgent, outcome: 'success', request_id: 'r', source: 'server', details: JSON.stringify(entry.details), prev_hash: '-', hash: '-' })
+                .values({
+                  at: Date.now(),
+                  actor_id: ctx.actorId,
+                  actor_email: ctx.actorEmail,
+                  actor_kind: 'portal',
+                  client_id: ctx.clientId,
+                  action: entry.action,
+                  target_type: entry.targetType,
+                  target_id: entry.targetId,
+                  ip: ctx.ip,
+                  user_agent: ctx.userAgent,
+                  outcome: 'success',
+                  request_id: 'r',
+                  source: 'server',
+                  details: JSON.stringify(entry.details),
+                  prev_hash: '-',
+                  hash: '-',
+                })
                 .execute();
           }
         });
