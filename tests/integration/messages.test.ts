@@ -31,7 +31,7 @@ afterAll(async () => app?.close());
 const snap = async () =>
   JSON.stringify({
     messages: await app.db.selectFrom('firm_messages').selectAll().orderBy('key').execute(),
-    audit: await app.db.selectFrom('audit_events').select(['id', 'action']).orderBy('id').execute(),
+    audit: await app.db.selectFrom('audit_events').select(['id', 'action']).where('action', '!=', 'authz.denied').orderBy('id').execute(),
   });
 const auditRows = () => app.db.selectFrom('audit_events').selectAll().where('action', '=', 'firm.messages_updated').orderBy('id').execute();
 const welcome = '## Hello\n\nWelcome to **Acme**: read [our guide](https://acme.test/guide).';

@@ -63,6 +63,11 @@ describe('the invitation mail', () => {
         'After choosing a password you will set up two-factor authentication with an authenticator app.',
         '',
         'If you did not expect this invitation, you can ignore this message.',
+        // The firm's footer (custom messages; here the default), after a signature separator.
+        '',
+        '--',
+        'Shared with you by Acme Security. This portal holds confidential security information: please keep it within your organisation.',
+        '',
       ].join('\n'),
     );
     const [row] = await invitationsOf(user.id);
@@ -94,6 +99,11 @@ describe('the invitation mail', () => {
         `The link can be used once and expires on ${new Date(T + app.config.inviteTtlMs).toUTCString()}.`,
         '',
         'If you did not expect this invitation, you can ignore this message.',
+        // The firm's footer (custom messages; here the default), after a signature separator.
+        '',
+        '--',
+        'Shared with you by Acme Security. This portal holds confidential security information: please keep it within your organisation.',
+        '',
       ].join('\n'),
     );
   });
