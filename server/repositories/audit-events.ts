@@ -18,7 +18,12 @@ export async function insertAuditEvents(trx: Db, rows: Insertable<AuditEventTabl
 
 /** Where the chain ends: the last row's id and hash; with no row left (all pruned), the latest checkpoint's; none: null. */
 export async function auditChainHead(trx: Db): Promise<{ id: number; hash: string } | null> {
-  const last = await trx.selectFrom('audit_events').select(['id', 'hash']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  // `id = (select max(id))`: a lookup by key on both databases (SQLite plans `order by id desc limit 1` as a scan).
+  const last = await trx
+    .selectFrom('audit_events')
+    .select(['id', 'hash'])
+    .where('id', '=', (eb) => eb.selectFrom('audit_events').select((e) => e.fn.max('id').as('m')))
+    .executeTakeFirst();
   return last ?? lastCheckpointAsHead(trx);
 }
 
