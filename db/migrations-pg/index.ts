@@ -6,8 +6,8 @@ import * as auditFields from '../migrations/2026-12-06T1000_audit-fields.js';
 import * as auditChain from '../migrations/2026-12-06T1100_audit-chain.js';
 import * as pageViewLimits from '../migrations/2026-12-06T1200_page-view-limits.js';
 import * as auditSearch from '../migrations/2026-12-06T1300_audit-search.js';
-import * as messages from '../migrations/2026-12-06T1500_messages.js';
 import * as branding from '../migrations/2026-12-06T1400_branding.js';
+import * as messages from '../migrations/2026-12-06T1500_messages.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -22,6 +22,6 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-06T1100_audit-chain': auditChain,
   '2026-12-06T1200_page-view-limits': pageViewLimits,
   '2026-12-06T1300_audit-search': auditSearch,
-  '2026-12-06T1500_messages': messages,
   '2026-12-06T1400_branding': branding,
+  '2026-12-06T1500_messages': messages,
 };

@@ -13,8 +13,8 @@ import * as auditFields from './2026-12-06T1000_audit-fields.js';
 import * as auditChain from './2026-12-06T1100_audit-chain.js';
 import * as pageViewLimits from './2026-12-06T1200_page-view-limits.js';
 import * as auditSearch from './2026-12-06T1300_audit-search.js';
-import * as messages from './2026-12-06T1500_messages.js';
 import * as branding from './2026-12-06T1400_branding.js';
+import * as messages from './2026-12-06T1500_messages.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -37,6 +37,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1100_audit-chain': auditChain,
   '2026-12-06T1200_page-view-limits': pageViewLimits,
   '2026-12-06T1300_audit-search': auditSearch,
-  '2026-12-06T1500_messages': messages,
   '2026-12-06T1400_branding': branding,
+  '2026-12-06T1500_messages': messages,
 };
