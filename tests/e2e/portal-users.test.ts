@@ -64,6 +64,8 @@ describe('portal users in the browser', () => {
     // The invitation appears in the outbox; the admin reads the link there.
     await page.goto(`${app.url}/staff/outbox`);
     await page.getByRole('button', { name: /Acme Security invited you to the Contoso portal/ }).click();
+    // The mail opens as sent (HTML, sandboxed); its plain-text part shows the link to copy.
+    await page.getByRole('button', { name: 'Plain text' }).click();
     const body = await page.locator('pre').textContent();
     const link = body!.match(/http:\/\/\S+\/invite\/\S+/)?.[0];
     expect(link).toBeTruthy();
