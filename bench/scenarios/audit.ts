@@ -22,7 +22,7 @@ export interface AuditBenchOptions {
 }
 
 /** One measured page: which filters, first or deep page, its figures. */
-export interface AuditPageCall extends Measured {
+interface AuditPageCall extends Measured {
   filters: string;
   page: 'first' | 'deep' | 'search';
   /** Rows the filters match (the deep page starts 90% of the way back). */

@@ -2,7 +2,7 @@ import { DAY, YEAR } from './rand.js';
 import { inserter, type Gen, type People, type Person } from './gen.js';
 import type { Work } from './work.js';
 import { ipAddress, userAgent } from './text.js';
-import { GENESIS, rowHash } from '../../../server/audit/canonical.js';
+import { CHAINED_FIELDS, GENESIS, rowHash } from '../../../server/audit/canonical.js';
 
 /**
  * Five years of the audit log (append-only, one row per action, as server/audit.ts writes them:
@@ -47,25 +47,7 @@ export type AuditTargets = Pick<Work, 'findings'> & { projects: { id: string; cl
  */
 export function makeAudit(g: Gen, people: People, work: AuditTargets, total: number, span = 5 * YEAR): number {
   const { r, now, sqlite } = g;
-  const audit = inserter(sqlite, 'audit_events', [
-    'id',
-    'at',
-    'actor_id',
-    'actor_email',
-    'actor_kind',
-    'client_id',
-    'action',
-    'target_type',
-    'target_id',
-    'ip',
-    'user_agent',
-    'outcome',
-    'request_id',
-    'source',
-    'details',
-    'prev_hash',
-    'hash',
-  ]);
+  const audit = inserter(sqlite, 'audit_events', [...CHAINED_FIELDS, 'prev_hash', 'hash']);
   const last = sqlite.prepare('select id, hash from audit_events order by id desc limit 1').get() as { id: number; hash: string | null } | undefined;
   let id = last?.id ?? 0;
   let prev = last?.hash ?? GENESIS;
@@ -121,7 +103,7 @@ export function makeAudit(g: Gen, people: People, work: AuditTargets, total: num
       details,
     };
     const hash = rowHash(prev, row);
-    audit(...Object.values(row), prev, hash);
+    audit(...CHAINED_FIELDS.map((f) => row[f]), prev, hash);
     prev = hash;
   }
   return total;
