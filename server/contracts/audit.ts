@@ -64,18 +64,15 @@ export const AccessLogExportQuery = z
   .refine(datesInOrder, DATES_MESSAGE);
 export type AccessLogFilters = Pick<AuditFilters, 'actorId' | 'action' | 'from' | 'to'>;
 
-/** One audit row as staff read it (ids, never bodies: the log never held them). */
-export interface AuditRowDTO {
+/** One row of a Manager's Access log: their own people's activity (no request ids or details). */
+export interface AccessLogRowDTO {
   id: number;
   /** ISO 8601, UTC. */
   at: string;
   actorId: string | null;
+  /** The person's e-mail (a failed sign-in: the account's). */
   actorEmail: string | null;
   actorName: string | null;
-  /** 'staff' | 'portal' | 'anonymous' | 'system'; null on rows older than issue 15. */
-  actorKind: string | null;
-  clientId: string | null;
-  clientName: string | null;
   action: string;
   targetType: string | null;
   targetId: string | null;
@@ -84,6 +81,14 @@ export interface AuditRowDTO {
   userAgent: string | null;
   /** 'browser': the page reported it (a page view); 'server': the server saw it. */
   source: 'server' | 'browser';
+}
+
+/** One audit row as staff read it (ids, never bodies: the log never held them): an Access log row and more. */
+export interface AuditRowDTO extends AccessLogRowDTO {
+  /** 'staff' | 'portal' | 'anonymous' | 'system'; null on rows older than issue 15. */
+  actorKind: string | null;
+  clientId: string | null;
+  clientName: string | null;
   requestId: string | null;
   details: Record<string, unknown> | null;
 }
@@ -120,23 +125,6 @@ export const AuditSettingsInput = z
   .strict();
 export type AuditSettingsInput = z.output<typeof AuditSettingsInput>;
 export type AuditSettingsDTO = AuditSettingsInput;
-
-/** One row of a Manager's Access log: their own people's activity (no request ids or details). */
-export interface AccessLogRowDTO {
-  id: number;
-  at: string;
-  actorId: string | null;
-  /** The person's e-mail (a failed sign-in: the account's). */
-  actorEmail: string | null;
-  actorName: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  outcome: string;
-  ip: string | null;
-  userAgent: string | null;
-  source: 'server' | 'browser';
-}
 
 /** GET /api/portal/access-log. */
 export interface AccessLogPageDTO {

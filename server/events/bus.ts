@@ -22,7 +22,7 @@ export interface DomainEvents {
   'notifications.created': { ids: number[] };
   /** A chat message was committed (notifications tell the people who are away). */
   'chat.posted': { clientId: string; messageId: number; authorId: string };
-  /** The firm's brand was saved or reset: open pages fetch it again. */
+  /** The firm's brand or its messages were saved or reset: open pages fetch them again. */
   'brand.updated': Record<string, never>;
 }
 

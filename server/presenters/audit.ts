@@ -13,29 +13,6 @@ function detailsOf(json: string | null): Record<string, unknown> | null {
   }
 }
 
-/** One audit row as staff read it on the Audit page and in the live tail. */
-export function presentAuditRow(r: AuditRowWithNames): AuditRowDTO {
-  return {
-    id: Number(r.id),
-    at: iso(r.at),
-    actorId: r.actor_id,
-    actorEmail: r.actor_email,
-    actorName: r.actor_name ?? null,
-    actorKind: r.actor_kind,
-    clientId: r.client_id,
-    clientName: r.client_name ?? null,
-    action: r.action,
-    targetType: r.target_type,
-    targetId: r.target_id,
-    outcome: r.outcome,
-    ip: r.ip,
-    userAgent: r.user_agent,
-    source: r.source === 'browser' ? 'browser' : 'server',
-    requestId: r.request_id,
-    details: detailsOf(r.details),
-  };
-}
-
 /** One row of a client Manager's Access log: no request id, no details (a staff matter). */
 export function presentAccessLogRow(r: AuditRowWithNames): AccessLogRowDTO {
   return {
@@ -51,5 +28,17 @@ export function presentAccessLogRow(r: AuditRowWithNames): AccessLogRowDTO {
     ip: r.ip,
     userAgent: r.user_agent,
     source: r.source === 'browser' ? 'browser' : 'server',
+  };
+}
+
+/** One audit row as staff read it on the Audit page and in the live tail: the Access log's fields and the staff ones. */
+export function presentAuditRow(r: AuditRowWithNames): AuditRowDTO {
+  return {
+    ...presentAccessLogRow(r),
+    actorKind: r.actor_kind,
+    clientId: r.client_id,
+    clientName: r.client_name ?? null,
+    requestId: r.request_id,
+    details: detailsOf(r.details),
   };
 }

@@ -43,16 +43,10 @@ export async function checkUploadsFolder(root: string): Promise<void> {
   }
 }
 
-/**
- * Write `data` under a fresh random name and return that name (relative to `root`). The write is
- * atomic: a temporary file in the same folder, flushed, then renamed into place, so a reader
- * never sees half a file and a crash leaves no file under the final name.
- */
-export async function storeFile(root: string, folder: StorageFolder, ext: StoredExt, data: Buffer): Promise<string> {
-  const dir = path.join(root, folder);
+/** Write `data` to `final` atomically: a temporary file in the same (private) folder, flushed, then renamed into place. */
+async function writeAtomically(final: string, data: Buffer): Promise<void> {
+  const dir = path.dirname(final);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const name = `${folder}/${randomBytes(16).toString('hex')}.${ext}`;
-  const final = resolveStored(root, name)!;
   const temp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
   try {
     await writeFile(temp, data, { mode: 0o600, flush: true });
@@ -61,6 +55,16 @@ export async function storeFile(root: string, folder: StorageFolder, ext: Stored
     await rm(temp, { force: true });
     throw err;
   }
+}
+
+/**
+ * Write `data` under a fresh random name and return that name (relative to `root`). The write is
+ * atomic: a temporary file in the same folder, flushed, then renamed into place, so a reader
+ * never sees half a file and a crash leaves no file under the final name.
+ */
+export async function storeFile(root: string, folder: StorageFolder, ext: StoredExt, data: Buffer): Promise<string> {
+  const name = `${folder}/${randomBytes(16).toString('hex')}.${ext}`;
+  await writeAtomically(resolveStored(root, name)!, data);
   return name;
 }
 
@@ -72,17 +76,7 @@ export async function storeFile(root: string, folder: StorageFolder, ext: Stored
 export async function storeContentAddressed(root: string, data: Buffer): Promise<{ name: string; sha256: string }> {
   const sha256 = createHash('sha256').update(data).digest('hex');
   const name = `brand/${sha256}.png`;
-  const final = resolveStored(root, name)!;
-  const dir = path.dirname(final);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
-  try {
-    await writeFile(temp, data, { mode: 0o600, flush: true });
-    await rename(temp, final);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  await writeAtomically(resolveStored(root, name)!, data);
   return { name, sha256 };
 }
 

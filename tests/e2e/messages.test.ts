@@ -97,6 +97,12 @@ describe('custom messages in the browser', () => {
     const shownWelcome = client.getByTestId('welcome-message');
     await shownWelcome.locator('strong', { hasText: 'Northwind' }).waitFor();
     await client.getByTestId('portal-footer').getByText('Shared with you by Northwind Security.').waitFor();
+    // Saved while the client's page is open: its footer changes in place, without a reload.
+    await client.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+    await footer.fill('Shared with you by Northwind Security. Questions? Use Help.');
+    await admin.getByRole('button', { name: 'Save messages' }).click();
+    await client.getByTestId('portal-footer').getByText('Questions? Use Help.').waitFor();
+    expect(await client.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
     await client.getByRole('heading', { name: 'Open findings by severity' }).waitFor();
     await shot(client, 'portal-welcome-desktop');
     await client.setViewportSize(PHONE);

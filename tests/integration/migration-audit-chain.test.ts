@@ -1,10 +1,6 @@
-import path from 'node:path';
-import { Migrator, sql, type Kysely, type Migration } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, openPostgres, type Db } from '../../db/client.js';
-import { migrations } from '../../db/migrations/index.js';
-import { pgMigrations } from '../../db/migrations-pg/index.js';
-import { pgTestDatabase, tempDir } from '../support/app.js';
+import type { Kysely } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { emptyDatabases } from '../support/migration-databases.js';
 import { GENESIS, rowHash } from '../../server/audit/canonical.js';
 import { writeAudit } from '../../server/audit.js';
 
@@ -14,27 +10,11 @@ import { writeAudit } from '../../server/audit.js';
  * and the writer then continues the chain; the same on both databases.
  */
 const BEFORE = '2026-12-06T1000_audit-fields';
-const databases = {} as Record<'SQLite' | 'PostgreSQL', { db: Db; list: Record<string, Migration> }>;
-let stop = () => {};
-beforeAll(async () => {
-  const pg = await pgTestDatabase();
-  stop = pg.stop;
-  databases.SQLite = { db: openDatabase(path.join(tempDir('debrief-migration-'), 'db.sqlite')).db, list: migrations };
-  databases.PostgreSQL = { db: openPostgres(pg.url, 2).db, list: pgMigrations };
-  // Under `npm run test:pg` the database is a clone of the migrated template: start from nothing.
-  await sql`drop schema public cascade`.execute(databases.PostgreSQL.db);
-  await sql`create schema public`.execute(databases.PostgreSQL.db);
-}, 60_000);
-afterAll(async () => {
-  await databases.SQLite?.db.destroy();
-  await databases.PostgreSQL?.db.destroy();
-  stop();
-});
+const databases = emptyDatabases();
 
 describe.each(['SQLite', 'PostgreSQL'] as const)('the audit-chain migration on %s', (name) => {
   it('chains the existing rows from genesis in id order; new rows follow the last one', async () => {
-    const { db, list } = databases[name];
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => list } });
+    const { db, migrator } = databases[name];
     expect((await migrator.migrateTo(BEFORE)).error).toBeUndefined();
     const old = db as unknown as Kysely<any>;
     await old

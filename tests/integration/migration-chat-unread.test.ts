@@ -1,10 +1,5 @@
-import path from 'node:path';
-import { Migrator, sql, type Migration } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, openPostgres, type Db } from '../../db/client.js';
-import { migrations } from '../../db/migrations/index.js';
-import { pgMigrations } from '../../db/migrations-pg/index.js';
-import { pgTestDatabase, tempDir } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import { emptyDatabases } from '../support/migration-databases.js';
 import { buildClient, buildPortalUser } from '../support/factories.js';
 import { buildNotification } from '../support/notifications.js';
 
@@ -14,27 +9,11 @@ import { buildNotification } from '../support/notifications.js';
  * resolved (the newest stays unread), so the unique index can be built; the same on both databases.
  */
 const BEFORE = '2026-12-03T1400_history-client';
-const databases = {} as { SQLite: { db: Db; list: Record<string, Migration> }; PostgreSQL: { db: Db; list: Record<string, Migration> } };
-let stop = () => {};
-beforeAll(async () => {
-  const pg = await pgTestDatabase();
-  stop = pg.stop;
-  databases.SQLite = { db: openDatabase(path.join(tempDir('debrief-migration-'), 'db.sqlite')).db, list: migrations };
-  databases.PostgreSQL = { db: openPostgres(pg.url, 2).db, list: pgMigrations };
-  // Under `npm run test:pg` the database is a clone of the migrated template: start from nothing.
-  await sql`drop schema public cascade`.execute(databases.PostgreSQL.db);
-  await sql`create schema public`.execute(databases.PostgreSQL.db);
-}, 60_000);
-afterAll(async () => {
-  await databases.SQLite?.db.destroy();
-  await databases.PostgreSQL?.db.destroy();
-  stop();
-});
+const databases = emptyDatabases();
 
 describe.each(['SQLite', 'PostgreSQL'] as const)('the chat-unread-once migration on %s', (name) => {
   it('keeps the newest unread chat notification per person and client, marks the others read, then holds the rule', async () => {
-    const { db, list } = databases[name];
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => list } });
+    const { db, migrator } = databases[name];
     const upTo = name === 'SQLite' ? BEFORE : '2026-12-03T1400_baseline';
     expect((await migrator.migrateTo(upTo)).error).toBeUndefined();
 

@@ -8,6 +8,7 @@ import type { Agent } from '../support/http.js';
 /**
  * Issue 15, point 4: a saved brand reaches every open page at once as `brand:updated`, a push
  * with no data (the brand is public; each page reads GET /api/brand again). A refused save pushes nothing.
+ * The firm's messages (footer, help, welcome, explanations) are pushed the same way.
  */
 
 let app: TestApp;
@@ -43,5 +44,23 @@ describe('brand:updated', () => {
     expect((await admin.delete('/api/firm/brand')).status).toBe(200);
     for (const s of seen) await expect.poll(() => s.ofType('brand:updated').length).toBe(2);
     for (const s of sockets) s.close();
+  });
+
+  it('also follows the firm’s messages: a change pushes once; an unchanged save, a refused one and an analyst’s push nothing', async () => {
+    const portal = await connected(connectSocket(app, await signIn(app, await buildPortalUser(app.db, { role: 'viewer' }))));
+    const seen = recordAll(portal);
+    const analyst = await signIn(app, await buildStaff(app.db, { role: 'analyst' }));
+    expect((await analyst.put('/api/firm/messages', { footer: 'Analyst footer' })).status).toBe(403);
+    expect((await admin.put('/api/firm/messages', { footer: 'x'.repeat(100_000) })).status).toBe(400);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.ofType('brand:updated')).toEqual([]);
+
+    expect((await admin.put('/api/firm/messages', { footer: 'Northwind Assurance · 24/7 line' })).status).toBe(200);
+    await expect.poll(() => seen.ofType('brand:updated')).toEqual([{}]);
+    // Saving the same words again changes nothing, so nothing is pushed.
+    expect((await admin.put('/api/firm/messages', { footer: 'Northwind Assurance · 24/7 line' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.ofType('brand:updated')).toEqual([{}]);
+    portal.close();
   });
 });

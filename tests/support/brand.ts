@@ -1,22 +1,12 @@
 import type { TestApp } from './app.js';
+import { postRaw } from './evidence.js';
 import type { Agent, Res } from './http.js';
 
 /** Helpers for the brand's tests (issue 15, points 1–6). */
 
 /** POST raw bytes to /api/firm/brand/images?kind= as the agent (null: anonymous). */
-export async function uploadBrandImage(app: TestApp, agent: Agent | null, bytes: Buffer, kind = 'logo', contentType = 'image/png'): Promise<Res> {
-  const headers: Record<string, string> = { origin: app.url, 'content-type': contentType };
-  if (agent?.cookie) headers.cookie = agent.cookie;
-  const res = await fetch(`${app.url}/api/firm/brand/images?kind=${kind}`, { method: 'POST', headers, body: Uint8Array.from(bytes) });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body, text };
-}
+export const uploadBrandImage = (app: TestApp, agent: Agent | null, bytes: Buffer, kind = 'logo', contentType = 'image/png'): Promise<Res> =>
+  postRaw(app, agent, `/firm/brand/images?kind=${kind}`, bytes, contentType);
 
 /** A scheme that passes every pair. */
 export const GOOD_COLOURS = { primary: '#7a1f5c', accent: '#0f766e' } as const;

@@ -1,6 +1,7 @@
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { TestApp } from './app.js';
+import { postRaw } from './evidence.js';
 import type { Agent, Res } from './http.js';
 
 /** Test images made on the fly (no committed binaries). */
@@ -71,19 +72,8 @@ export function pixelBombPng(side = 20_000): Buffer {
 }
 
 /** POST raw bytes to /api/profile/avatar as the agent (the Agent helper only sends JSON). */
-export async function uploadAvatar(app: TestApp, agent: Agent | null, bytes: Buffer, contentType = 'image/jpeg'): Promise<Res> {
-  const headers: Record<string, string> = { origin: app.url, 'content-type': contentType };
-  if (agent?.cookie) headers.cookie = agent.cookie;
-  const res = await fetch(`${app.url}/api/profile/avatar`, { method: 'POST', headers, body: Uint8Array.from(bytes) });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body, text };
-}
+export const uploadAvatar = (app: TestApp, agent: Agent | null, bytes: Buffer, contentType = 'image/jpeg'): Promise<Res> =>
+  postRaw(app, agent, '/profile/avatar', bytes, contentType);
 
 /** GET a binary resource as the agent. */
 export async function getBytes(app: TestApp, agent: Agent | null, path: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {

@@ -14,13 +14,14 @@ const capped = (t: string | null) => (t !== null && t.length > AUDIT_TEXT_CAP ? 
  * Change the firm's portal messages (admins only): each named message becomes its new text, or
  * goes back to its default (null). One short transaction writes the changed messages and one
  * audit row `firm.messages_updated` with the before and after of each changed one (null = the
- * default). Nothing changed: nothing written. Portal pages read the new words on their next load.
+ * default). Nothing changed: nothing written. After a change, open pages are told (`brand.updated`,
+ * as for the brand: the footer and help are part of it) and read the new words again.
  */
 export async function updateMessages(deps: AppDeps, ctx: CommandContext, input: MessagesInput): Promise<MessageSettingsDTO> {
   authorize(ctx.viewer.user, 'firm.manage');
   const wanted = normaliseMessages(input);
   const now = deps.clock();
-  await transact(deps.db, async (trx) => {
+  const changed = await transact(deps.db, async (trx) => {
     await lockMessages(trx);
     const stored = await storedMessages(trx);
     const before: Record<string, string | null> = {};
@@ -32,13 +33,15 @@ export async function updateMessages(deps: AppDeps, ctx: CommandContext, input: 
       before[key] = capped(was);
       after[key] = capped(text);
     }
-    if (!Object.keys(after).length) return;
+    if (!Object.keys(after).length) return false;
     await writeAudit(
       trx,
       ctx.audit,
       { action: 'firm.messages_updated', outcome: 'success', targetType: 'firm', targetId: '1', details: { before, after } },
       now,
     );
+    return true;
   });
+  if (changed) deps.bus.publish('brand.updated', {});
   return messageSettings(deps.db);
 }
