@@ -120,6 +120,7 @@ describe('the staff Audit page', () => {
 
     // Free text: an address.
     await page.getByRole('button', { name: 'Clear' }).click();
+    await page.waitForURL((u) => u.pathname === '/staff/audit' && !u.search); // else the fields reset under what is typed next
     await page.getByLabel('Search').fill('stranger@evil.test');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => bodyRows(page).count()).toBe(1);
@@ -128,6 +129,7 @@ describe('the staff Audit page', () => {
 
     // Live tail on the "report." group: a new download appears at the top.
     await page.getByRole('button', { name: 'Clear' }).click();
+    await page.waitForURL((u) => u.pathname === '/staff/audit' && !u.search); // else the fields reset under what is typed next
     await page.getByLabel('Action').fill('report.');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => bodyRows(page).count()).toBe(1);

@@ -232,8 +232,18 @@ describe('the client portal in the browser', () => {
     await page.getByRole('link', { name: 'Web application test' }).waitFor();
     await noSideways('projects');
     await page.screenshot({ path: artifact('portal-projects-390.png'), fullPage: true });
-
     expect(errors).toEqual([]);
+
+    // With the connection lost the bar says so in its longest words, and still fits the phone.
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => ws.close());
+    await page.reload();
+    await page.getByRole('link', { name: 'Web application test' }).waitFor();
+    await page
+      .getByRole('banner')
+      .getByText(/Connecting…|Reconnecting…/)
+      .waitFor();
+    await noSideways('projects, reconnecting');
+    await page.screenshot({ path: artifact('portal-projects-390-reconnecting.png') });
     await ctx.close();
   }, 60_000);
 
