@@ -8,6 +8,7 @@ import { generateAuditFirm, AUDIT_FULL } from '../lib/audit-seed.js';
 import { httpGet, measure, type Measured } from '../lib/measure.js';
 import { freePort, freshDataDir, openBenchDb, ROOT, startServer } from '../lib/server.js';
 import { pageOf } from '../../server/services/cursor.js';
+import { positionOf } from '../../server/queries/audit/position.js';
 import { writeAuditCheckpoint } from '../../server/audit/checkpoints.js';
 import { writeAudit } from '../../server/audit.js';
 import { loadConfig } from '../../server/config.js';
@@ -106,12 +107,12 @@ export async function auditBench(ctx: BenchContext, o: AuditBenchOptions): Promi
           .pluck()
           .get(...args),
       );
-      const deepId = open.sqlite
-        .prepare(`select id from audit_events where ${where} order by id desc limit 1 offset ?`)
-        .pluck()
-        .get(...args, Math.floor(matches * 0.9)) as number | undefined;
+      // The row just above the deep page (pages run newest first by time, then id): the cursor continues below it.
+      const above = open.sqlite
+        .prepare(`select at, id from audit_events where ${where} order by at desc, id desc limit 1 offset ?`)
+        .get(...args, Math.max(0, Math.floor(matches * 0.9) - 1)) as { at: number; id: number } | undefined;
       const q = new URLSearchParams(set.flatMap((f) => (f === 'dates' ? [value.dates, ['to', to]] : [value[f]])));
-      return { set, matches, deepId, q };
+      return { set, matches, above: matches > 1 ? above : undefined, q };
     });
     await open.close();
 
@@ -126,16 +127,11 @@ export async function auditBench(ctx: BenchContext, o: AuditBenchOptions): Promi
         `audit: ${page} page, ${filters} (${matches} rows): p50 ${m.p50_ms} / p99 ${m.p99_ms} ms, ${m.cpu_ms} ms CPU${m.errors.length ? `, ERRORS ${m.errors.join('; ')}` : ''}`,
       );
     };
-    for (const { set, matches, deepId, q } of plan) {
+    for (const { set, matches, above, q } of plan) {
       const name = set.join('+') || 'none';
       await run(name, 'first', matches, `/audit?${q}`);
-      if (deepId !== undefined) {
-        const after = pageOf(
-          [{ id: deepId + 1 }, { id: 0 }],
-          1,
-          (r) => [r.id],
-          (r) => r,
-        ).next!;
+      if (above) {
+        const after = pageOf([above, above], 1, positionOf, (r) => r).next!;
         await run(name, 'deep', matches, `/audit?${new URLSearchParams([...q, ['after', after]])}`);
       }
     }

@@ -4,8 +4,8 @@ import type { Database } from '../../db/schema.js';
 import type { AuditFilters } from '../contracts/audit.js';
 
 /**
- * Reading audit_events (alias `a`): the filters as SQL, a keyset page (newest first, by id; never
- * OFFSET), the rows after a position (the live tail), and ascending id batches (exports). Every
+ * Reading audit_events (alias `a`): the filters as SQL, a keyset page (newest first, by time then
+ * id; never OFFSET), the rows after an id (the live tail), and ascending id batches (exports). Every
  * filter has an index (db/migrations/2026-12-06T1300_audit-search.ts) and
  * tests/integration/audit-plans.test.ts checks each combination's plan on both databases.
  */
@@ -13,9 +13,6 @@ import type { AuditFilters } from '../contracts/audit.js';
 type Db = Kysely<Database>;
 
 const DAY_MS = 86_400_000;
-/** Larger than any id: the first page is "below this", so it is an index search like every other page. */
-const TOP = Number.MAX_SAFE_INTEGER;
-
 /** PostgreSQL's searched document, exactly as its GIN index is declared (else the index is not used). */
 const PG_DOCUMENT = sql.raw(
   ['action', 'actor_email', 'target_type', 'target_id', 'ip', 'user_agent', 'details'].map((c) => `coalesce(a.${c}, '')`).join(` || ' ' || `),
@@ -37,14 +34,42 @@ function ftsQuery(text: string): string | null {
 /** The next string after every string that starts with `prefix` (`auth.` → `auth/`). */
 const afterPrefix = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 
+/** An action's group, its text up to the first dot, exactly as its index is declared (db/migrations/2026-12-06T1550_audit-pages-by-time.ts). */
+const groupOf = (db: Db) => (dialectOf(db) === 'postgres' ? sql`substr(a.action, 1, strpos(a.action, '.'))` : sql`substr(a.action, 1, instr(a.action, '.'))`);
+
+type Driver = 'actor' | 'client' | 'action' | 'rareOutcome' | 'group' | 'outcome';
+
+/**
+ * The filter whose index a page walks, newest first: the one that narrows most (a person, a
+ * client, an exact action, a failure or refusal, a group, any outcome); with none, the time index.
+ * SQLite has no statistics to choose by, so the other filters are kept off their indexes (`+a.col`,
+ * SQLite's way to say "not this index"); PostgreSQL chooses from its statistics.
+ */
+function driverOf(f: AuditFilters): Driver | null {
+  const group = f.action?.endsWith('.') && f.action.indexOf('.') === f.action.length - 1;
+  const order: [Driver, boolean][] = [
+    ['actor', !!f.actorId],
+    ['client', !!f.clientId],
+    ['action', !!f.action && !f.action.endsWith('.')],
+    ['rareOutcome', !!f.outcome && f.outcome !== 'success'],
+    ['group', !!group],
+    ['outcome', !!f.outcome],
+  ];
+  return order.find(([, present]) => present)?.[0] ?? null;
+}
+
 /** The filters as conditions on `a` (an empty list when nothing is filtered). */
 export function filterConditions(db: Db, f: AuditFilters): Expression<SqlBool>[] {
   const out: Expression<SqlBool>[] = [];
-  if (f.clientId) out.push(sql<SqlBool>`a.client_id = ${f.clientId}`);
-  if (f.actorId) out.push(sql<SqlBool>`a.actor_id = ${f.actorId}`);
-  if (f.action?.endsWith('.')) out.push(sql<SqlBool>`a.action >= ${f.action} and a.action < ${afterPrefix(f.action)}`);
-  else if (f.action) out.push(sql<SqlBool>`a.action = ${f.action}`);
-  if (f.outcome) out.push(sql<SqlBool>`a.outcome = ${f.outcome}`);
+  const driver = dialectOf(db) === 'postgres' ? null : driverOf(f);
+  const off = (d: Driver | Driver[]) => sql.raw(driver === null || [d].flat().includes(driver) ? '' : '+');
+  if (f.clientId) out.push(sql<SqlBool>`${off('client')}a.client_id = ${f.clientId}`);
+  if (f.actorId) out.push(sql<SqlBool>`${off('actor')}a.actor_id = ${f.actorId}`);
+  if (f.action?.endsWith('.')) {
+    if (f.action.indexOf('.') === f.action.length - 1) out.push(sql<SqlBool>`${off('group')}${groupOf(db)} = ${f.action}`);
+    else out.push(sql<SqlBool>`a.action >= ${f.action} and a.action < ${afterPrefix(f.action)}`);
+  } else if (f.action) out.push(sql<SqlBool>`${off('action')}a.action = ${f.action}`);
+  if (f.outcome) out.push(sql<SqlBool>`${off(['rareOutcome', 'outcome'])}a.outcome = ${f.outcome}`);
   // Dates are whole UTC days: from the start of `from` to the end of `to`.
   if (f.from) out.push(sql<SqlBool>`a.at >= ${Date.parse(`${f.from}T00:00:00Z`)}`);
   if (f.to) out.push(sql<SqlBool>`a.at < ${Date.parse(`${f.to}T00:00:00Z`) + DAY_MS}`);
@@ -71,16 +96,28 @@ function withNames(db: Db) {
 }
 export type AuditRowWithNames = Awaited<ReturnType<ReturnType<typeof withNames>['execute']>>[number];
 
-/** The statement of a page of rows below `before` (an id; none = from the newest), newest first (its plan is tested). */
-export function auditPageQuery(db: Db, where: Expression<SqlBool>[], before: number | null, limit: number) {
+/** Where a page continues: below the last row shown, by time and then id. */
+export interface AuditPosition {
+  at: number;
+  id: number;
+}
+
+/**
+ * The statement of a page of rows below `before` (none = from the newest), newest first by time
+ * then id (its plan is tested). `at <= …` bounds the index walk (the first page too: one shape,
+ * always an index search); the rest breaks ties.
+ */
+export function auditPageQuery(db: Db, where: Expression<SqlBool>[], before: AuditPosition | null, limit: number) {
+  const { at, id } = before ?? { at: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
   return withNames(db)
-    .where(all([...where, sql<SqlBool>`a.id < ${before ?? TOP}`]))
+    .where(all([...where, sql<SqlBool>`a.at <= ${at} and (a.at < ${at} or a.id < ${id})`]))
+    .orderBy('a.at', 'desc')
     .orderBy('a.id', 'desc')
     .limit(limit);
 }
 
 /** A page of rows below `before`, newest first; `limit` rows at most. */
-export async function auditPage(db: Db, where: Expression<SqlBool>[], before: number | null, limit: number): Promise<AuditRowWithNames[]> {
+export async function auditPage(db: Db, where: Expression<SqlBool>[], before: AuditPosition | null, limit: number): Promise<AuditRowWithNames[]> {
   return auditPageQuery(db, where, before, limit).execute();
 }
 

@@ -140,7 +140,8 @@ async function postgresShape(db: Db): Promise<Shape> {
     const where = ix.pred ? ` where ${ix.pred.replace(/::[a-z_]+(\[\])?/gi, '').toLowerCase()}` : '';
     if (ix.primary) shape.primaryKeys[ix.table] = ix.cols;
     else if (ix.unique) shape.uniques.push(`${ix.table}(${ix.cols.join(', ')})${where}`);
-    else shape.indexes.push(`${ix.name} on ${ix.table}(${ix.cols.join(', ')})${where}`);
+    // An expression key is `<expr>` on both sides (SQLite's pragmas don't give its text; the dialects' function names differ anyway).
+    else shape.indexes.push(`${ix.name} on ${ix.table}(${ix.cols.map((c) => (c.includes('(') ? '<expr>' : c)).join(', ')})${where}`);
   }
   const constraints = await rows<{
     table: string;

@@ -10,7 +10,7 @@ import { findByClientMessageId, insertMessages, loadMessages, moveReadsForward, 
 import type { VisibilityProfile } from '../../visibility/profile.js';
 import { chatChannelFor } from '../../queries/chat/channel.js';
 import { auditFor, type CommandContext } from '../../context.js';
-import { writeAudit, type AuditContext } from '../../audit.js';
+import { writeAudits, type AuditContext } from '../../audit.js';
 import { inTurn, type BatchWriter, type Outcome } from '../../services/group-commit.js';
 import { takeSend } from '../../services/send-limit.js';
 
@@ -115,21 +115,21 @@ const messageWriter: BatchWriter<NewMessage, Written> = {
         at: input.row.created_at,
       })),
     );
-    // One audit row per message, in the same transaction (ids only: never the text).
-    for (const { input, id } of created) {
-      await writeAudit(
-        trx,
-        input.audit,
-        {
-          action: 'chat.message_sent',
-          outcome: 'success',
+    // One audit row per message, in the same transaction (ids only: never the text), chained with one read of the head.
+    await writeAudits(
+      trx,
+      created.map(({ input, id }) => ({
+        ctx: input.audit,
+        entry: {
+          action: 'chat.message_sent' as const,
+          outcome: 'success' as const,
           targetType: 'chat_message',
           targetId: String(id),
           details: { attachments: input.attachmentIds.length },
         },
-        input.row.created_at,
-      );
-    }
+        at: input.row.created_at,
+      })),
+    );
     await moveReadsForward(
       trx,
       created.map(({ input, id }) => ({ clientId: input.row.client_id, userId: input.row.author_id, id })),

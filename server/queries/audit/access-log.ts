@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { AuditAction } from '../../contracts/audit-actions.js';
 import type { Response } from 'express';
 import type { AppDeps, CommandContext } from '../../context.js';
@@ -11,12 +10,11 @@ import { clientOf } from '../../auth/access.js';
 import { notFound } from '../../errors.js';
 import { auditPage, filterConditions } from '../../repositories/audit-read.js';
 import { presentAccessLogRow } from '../../presenters/audit.js';
-import { decodeCursor, pageOf } from '../../services/cursor.js';
+import { pageOf } from '../../services/cursor.js';
+import { positionAfter, positionOf } from './position.js';
 import { streamAudit } from './export.js';
 import { setFilters } from './read.js';
 import { exportHeaders } from './export-headers.js';
-
-const IdCursor = z.tuple([z.number().int().positive()]);
 
 /** The Manager's own client (from the session, never from input): 403 for anyone else, and the conditions of its rows. */
 async function managersClient(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext, action: AuditAction) {
@@ -46,12 +44,12 @@ const where = (clientId: string, deps: Pick<AppDeps, 'db'>, f: AccessLogFilters)
 export async function accessLogPage(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext, query: AccessLogFilters & PageQuery): Promise<AccessLogPageDTO> {
   const client = await managersClient(deps, ctx, 'access_log.viewed');
   const limit = query.limit ?? AUDIT_PAGE_DEFAULT;
-  const before = query.after === undefined ? null : decodeCursor(query.after, IdCursor)[0];
+  const before = positionAfter(query.after);
   const [rows, people] = await Promise.all([
     auditPage(deps.db, where(client.id, deps, query), before, limit + 1),
     deps.db.selectFrom('users').select(['id', 'name', 'email']).where('client_id', '=', client.id).where('kind', '=', 'portal').orderBy('name').execute(),
   ]);
-  const page = pageOf(rows, limit, (r) => [Number(r.id)], presentAccessLogRow);
+  const page = pageOf(rows, limit, positionOf, presentAccessLogRow);
   const details = { filters: setFilters(query), page: before === null ? 'first' : 'more', rows: page.items.length };
   await writeAudit(deps.db, ctx.audit, { action: 'access_log.viewed', outcome: 'success', targetType: 'access_log', details }, deps.clock());
   return { rows: page.items, next: page.next, people };

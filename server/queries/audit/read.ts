@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { auditPublicKeyPem } from '../../audit/signing-key.js';
 import type { AppDeps, CommandContext } from '../../context.js';
 import { AUDIT_PAGE_DEFAULT } from '../../contracts/audit-values.js';
@@ -10,9 +9,8 @@ import { reachesSql } from '../../policies/access.js';
 import { auditPage, filterConditions } from '../../repositories/audit-read.js';
 import { findFirm } from '../../repositories/firm.js';
 import { presentAuditRow } from '../../presenters/audit.js';
-import { decodeCursor, pageOf } from '../../services/cursor.js';
-
-const IdCursor = z.tuple([z.number().int().positive()]);
+import { pageOf } from '../../services/cursor.js';
+import { positionAfter, positionOf } from './position.js';
 
 /** Only the filters that were set, for the audit row's details. */
 export const setFilters = (f: object) => Object.fromEntries(Object.entries(f).filter(([k, v]) => v !== undefined && k !== 'after' && k !== 'limit'));
@@ -40,10 +38,10 @@ export async function auditReader(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: Comm
 export async function auditList(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: CommandContext, query: AuditFilters & PageQuery): Promise<AuditPageDTO> {
   await auditReader(deps, ctx, 'audit.viewed');
   const limit = query.limit ?? AUDIT_PAGE_DEFAULT;
-  const before = query.after === undefined ? null : decodeCursor(query.after, IdCursor)[0];
+  const before = positionAfter(query.after);
   const where = [auditRowsSql(ctx.viewer.user), ...filterConditions(deps.db, query)];
   const rows = await auditPage(deps.db, where, before, limit + 1);
-  const page = pageOf(rows, limit, (r) => [Number(r.id)], presentAuditRow);
+  const page = pageOf(rows, limit, positionOf, presentAuditRow);
   const details = { filters: setFilters(query), page: before === null ? 'first' : 'more', rows: page.items.length };
   await writeAudit(deps.db, ctx.audit, { action: 'audit.viewed', outcome: 'success', targetType: 'audit_log', details }, deps.clock());
   return { rows: page.items, next: page.next };
