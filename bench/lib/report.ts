@@ -50,10 +50,10 @@ export function commitCost(dir: string): { commit_p50_ms: number; commit_p99_ms:
 
 type Any = Record<string, any>;
 const g = (r: Any, path: string): any => path.split('.').reduce<any>((o, k) => (o == null ? undefined : o[k]), r);
+const num = (v: unknown) => (typeof v === 'number' ? v : null);
 
 /** The issue's targets, evaluated on whatever ran (null = not measured). Reported, never enforced. */
 export function targetsOf(r: Any) {
-  const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const check = (ok: boolean | null) => ok;
   const fanout = num(g(r, 'fanout.ratio_p99'));
   const tput = num(g(r, 'throughput.ratio'));
@@ -73,19 +73,30 @@ export function targetsOf(r: Any) {
     'datascale: every call p99 <= 50 ms and <= 256 KB': datascaleMet(r.datascale as never),
     'datascale: portal initial JS <= 150 KB gzip': browserMet(g(r, 'datascale.browser')).js,
     'datascale: heavy pages show their content <= 1000 ms in Chromium (cold, warm, in-app medians)': browserMet(g(r, 'datascale.browser')).pages,
-    ...auditTargets(r.audit as Any | undefined),
+    ...auditTargets(r.audit as Any | undefined, chainDropPct(r)),
   };
 }
 
+/**
+ * The throughput scenario's drop from chaining (issue 15): each durable chat message writes one
+ * audit row, so at `msgs_per_s` the writer spends `cost_us_per_row × msgs_per_s` µs a second
+ * chaining; that share of its time is the throughput lost. Null unless audit and throughput ran.
+ */
+function chainDropPct(r: Any): number | null {
+  const cost = num(g(r, 'audit.chain.cost_us_per_row'));
+  const rate = num(g(r, 'throughput.msgs_per_s'));
+  return cost === null || rate === null ? null : Math.round(Math.max(0, cost) * rate * 1e-4 * 10) / 10;
+}
+
 /** Issue 15's audit targets: pages, search, export memory, verify time, the chain's cost. */
-function auditTargets(a: Any | undefined) {
+function auditTargets(a: Any | undefined, dropPct: number | null) {
   const ok = (v: unknown, test: (n: number) => boolean) => (typeof v === 'number' ? test(v) : null);
   return {
     'audit: first and deep page p99 <= 50 ms for every filter combination': ok(a?.worst_page_p99_ms, (v) => v <= 50),
     'audit: text search p99 <= 250 ms': ok(a?.worst_search_p99_ms, (v) => v <= 250),
     'audit: RSS growth during export <= 64 MB': ok(a?.export?.rss_growth_mb, (v) => v <= 64),
     'audit: audit:verify over the rows <= 30 s, exit 0': ok(a?.verify?.seconds, (v) => v <= 30 && a?.verify?.exit === 0),
-    'audit: chaining costs the writer <= 10%': ok(a?.chain?.drop_pct, (v) => v <= 10),
+    'audit: chaining drops throughput <= 10%': ok(dropPct, (v) => v <= 10),
   };
 }
 
@@ -214,10 +225,10 @@ export function tableOf(r: Any): string {
       'audit: audit:verify over the rows <= 30 s, exit 0',
     );
     line(
-      `chaining: ${a.chain.chained_rows_per_s} vs ${a.chain.plain_rows_per_s} rows/s unchained (${a.chain.cost_us_per_row} µs a row)`,
-      `${fmt(a.chain.drop_pct)} %`,
+      `chaining: ${a.chain.cost_us_per_row} µs a row (${a.chain.chained_rows_per_s} vs ${a.chain.plain_rows_per_s} audit rows/s unchained); throughput drop at ${fmt(g(r, 'throughput.msgs_per_s'))} msgs/s`,
+      `${fmt(chainDropPct(r))} %`,
       '≤ 10 %',
-      'audit: chaining costs the writer <= 10%',
+      'audit: chaining drops throughput <= 10%',
     );
   }
   if (r.datascale?.calls) {
