@@ -41,7 +41,7 @@ type Driver = 'actor' | 'client' | 'action' | 'rareOutcome' | 'group' | 'outcome
 
 /**
  * The filter whose index a page walks, newest first: the one that narrows most (a person, a
- * client, an exact action, a failure or refusal, a group, any outcome); with none, the time index.
+ * failure or refusal, a client, an exact action, a group, any outcome); with none, the time index.
  * SQLite has no statistics to choose by, so the other filters are kept off their indexes (`+a.col`,
  * SQLite's way to say "not this index"); PostgreSQL chooses from its statistics.
  */
@@ -49,9 +49,9 @@ function driverOf(f: AuditFilters): Driver | null {
   const group = f.action?.endsWith('.') && f.action.indexOf('.') === f.action.length - 1;
   const order: [Driver, boolean][] = [
     ['actor', !!f.actorId],
+    ['rareOutcome', !!f.outcome && f.outcome !== 'success'],
     ['client', !!f.clientId],
     ['action', !!f.action && !f.action.endsWith('.')],
-    ['rareOutcome', !!f.outcome && f.outcome !== 'success'],
     ['group', !!group],
     ['outcome', !!f.outcome],
   ];
