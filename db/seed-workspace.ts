@@ -1,14 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import type { Db } from './client.js';
-import type { FindingStatus, Severity } from './schema.js';
-import { scoreCvss } from '../server/services/cvss.js';
+import type { FindingStatus, ProjectStatus, Severity } from '../server/contracts/workspace.js';
 
-/** Demo projects and findings (every severity, several statuses, one draft) for `npm run demo`. */
+/**
+ * The demo engagement's projects and findings (every severity, the statuses the workflow reaches,
+ * one draft), played through the product's commands by db/seed-story.ts.
+ */
 
-interface DemoFinding {
+export interface DemoFinding {
   title: string;
   severity: Severity;
   cvss: string | null;
+  /** Where the story leaves it; reached through the workflow (submit, verdict, status change). */
   status: FindingStatus;
   published: boolean;
   description: string;
@@ -18,9 +19,13 @@ interface DemoFinding {
   assets: string[];
   references: string[];
   internal: string;
+  /** What the client's Manager says was fixed when marking it remediated. */
+  fix?: string;
+  /** The analyst's verdict or status note. */
+  verdictNotes?: string;
 }
 
-const FINDINGS: DemoFinding[] = [
+export const FINDINGS: DemoFinding[] = [
   {
     title: 'SQL injection in customer search',
     severity: 'critical',
@@ -48,6 +53,7 @@ const FINDINGS: DemoFinding[] = [
     assets: ['bastion.example.com'],
     references: ['https://www.openssh.com/security.html'],
     internal: 'Client says patched on the 14th; verify banner and package version.',
+    fix: 'Upgraded OpenSSH to 9.8p1 and limited TCP/22 to the VPN range.',
   },
   {
     title: 'Session cookie without Secure flag',
@@ -62,6 +68,7 @@ const FINDINGS: DemoFinding[] = [
     assets: ['app.example.com'],
     references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Cookies'],
     internal: '',
+    fix: 'Set Secure, HttpOnly and SameSite=Lax on the session cookie.',
   },
   {
     title: 'Verbose error messages',
@@ -76,6 +83,8 @@ const FINDINGS: DemoFinding[] = [
     assets: ['app.example.com'],
     references: [],
     internal: '',
+    fix: 'Turned off debug mode in production.',
+    verdictNotes: 'The reports endpoint still returns a stack trace for a malformed date.',
   },
   {
     title: 'Security headers not set',
@@ -107,96 +116,8 @@ const FINDINGS: DemoFinding[] = [
   },
 ];
 
-const PROJECTS = [
+export const PROJECTS: { name: string; status: ProjectStatus; start: string; end: string; findings: DemoFinding[] }[] = [
   { name: 'External penetration test 2026', status: 'active' as const, start: '2026-10-01', end: '2026-11-30', findings: FINDINGS },
   { name: 'Web application assessment', status: 'completed' as const, start: '2026-06-02', end: '2026-06-20', findings: FINDINGS.slice(2, 5) },
+  { name: 'Cloud configuration review', status: 'planned' as const, start: '2027-01-11', end: '2027-01-22', findings: [] },
 ];
-
-/** Insert the demo workspace for each client, owned by the given staff (the first is on every team). */
-export async function seedWorkspace(db: Db, clientIds: Map<string, string>, staffIds: string[]): Promise<number> {
-  const now = Date.now();
-  let count = 0;
-  await db.transaction().execute(async (trx) => {
-    for (const clientId of clientIds.values()) {
-      for (const p of PROJECTS) {
-        const projectId = randomUUID();
-        await trx
-          .insertInto('projects')
-          .values({
-            id: projectId,
-            client_id: clientId,
-            name: p.name,
-            status: p.status,
-            start_date: p.start,
-            end_date: p.end,
-            description: `Scope agreed in the statement of work for ${p.name.toLowerCase()}.`,
-            created_by: staffIds[0] ?? null,
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
-        for (const userId of staffIds) await trx.insertInto('project_team').values({ project_id: projectId, user_id: userId }).execute();
-        for (const f of p.findings) {
-          const cvss = f.cvss ? scoreCvss(f.cvss) : null;
-          if (cvss && 'error' in cvss) throw new Error(`demo CVSS vector refused: ${cvss.error}`);
-          const id = randomUUID();
-          await trx
-            .insertInto('findings')
-            .values({
-              id,
-              project_id: projectId,
-              client_id: clientId,
-              title: f.title,
-              severity: f.severity,
-              description: f.description,
-              impact: f.impact,
-              remediation: f.remediation,
-              technical_details: f.technical,
-              cvss_vector: cvss?.vector ?? null,
-              cvss_version: cvss?.version ?? null,
-              cvss_score: cvss?.score ?? null,
-              references_json: JSON.stringify(f.references),
-              affected_assets_json: JSON.stringify(f.assets),
-              status: f.status,
-              published: f.published ? 1 : 0,
-              published_at: f.published ? now : null,
-              internal_notes: f.internal,
-              created_by: staffIds[0] ?? null,
-              created_at: now,
-              updated_at: now,
-            })
-            .execute();
-          if (f.published) {
-            await trx
-              .insertInto('finding_status_history')
-              .values({
-                finding_id: id,
-                client_id: clientId,
-                from_status: null,
-                to_status: 'open',
-                note: '',
-                actor_id: staffIds[0] ?? null,
-                at: now - 86_400_000,
-              })
-              .execute();
-            if (f.status !== 'open')
-              await trx
-                .insertInto('finding_status_history')
-                .values({
-                  finding_id: id,
-                  client_id: clientId,
-                  from_status: 'open',
-                  to_status: f.status,
-                  note: 'Updated during the demo engagement.',
-                  actor_id: staffIds[0] ?? null,
-                  at: now,
-                })
-                .execute();
-          }
-          count++;
-        }
-      }
-    }
-  });
-  return count;
-}
