@@ -2,7 +2,7 @@ import type { FindingStatus, ProjectStatus, Severity } from '../server/contracts
 
 /**
  * The demo engagement's projects and findings (every severity, the statuses the workflow reaches,
- * one draft), played through the product's commands by db/seed-story.ts.
+ * one draft), played through the product's commands by server/demo-story.ts.
  */
 
 export interface DemoFinding {
@@ -11,7 +11,8 @@ export interface DemoFinding {
   cvss: string | null;
   /** Where the story leaves it; reached through the workflow (submit, verdict, status change). */
   status: FindingStatus;
-  published: boolean;
+  /** Whether the analyst publishes it in the story (else it stays a draft). */
+  publish: boolean;
   description: string;
   impact: string;
   remediation: string;
@@ -31,7 +32,7 @@ export const FINDINGS: DemoFinding[] = [
     severity: 'critical',
     cvss: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
     status: 'open',
-    published: true,
+    publish: true,
     description: 'The `q` parameter of `/api/customers/search` is concatenated into a SQL query without parameterisation.',
     impact: 'An unauthenticated attacker can read and modify every record in the customer database.',
     remediation: 'Use parameterised queries (prepared statements) for every database call, and add a WAF rule as a stop-gap.',
@@ -45,7 +46,7 @@ export const FINDINGS: DemoFinding[] = [
     severity: 'high',
     cvss: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H',
     status: 'pending_verification',
-    published: true,
+    publish: true,
     description: 'The bastion host runs an OpenSSH version affected by publicly known vulnerabilities.',
     impact: 'Remote code execution may be possible under specific timing conditions.',
     remediation: 'Upgrade OpenSSH to the latest release supported by your distribution and restrict SSH to the VPN range.',
@@ -60,7 +61,7 @@ export const FINDINGS: DemoFinding[] = [
     severity: 'medium',
     cvss: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N',
     status: 'verified_fixed',
-    published: true,
+    publish: true,
     description: 'The `SESSIONID` cookie is set without the `Secure` attribute.',
     impact: 'On a network path without TLS, the session could be intercepted.',
     remediation: 'Set `Secure`, `HttpOnly` and `SameSite=Lax` on every session cookie.',
@@ -75,7 +76,7 @@ export const FINDINGS: DemoFinding[] = [
     severity: 'low',
     cvss: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N',
     status: 'not_fixed',
-    published: true,
+    publish: true,
     description: 'Unhandled exceptions return stack traces to the browser.',
     impact: 'Stack traces reveal framework versions and file paths that help an attacker.',
     remediation: 'Return a generic error page in production and log details on the server only.',
@@ -91,7 +92,7 @@ export const FINDINGS: DemoFinding[] = [
     severity: 'informational',
     cvss: null,
     status: 'open',
-    published: true,
+    publish: true,
     description: 'The application does not send `Content-Security-Policy` or `Referrer-Policy` headers.',
     impact: 'No direct impact; these headers reduce the impact of other vulnerabilities.',
     remediation: 'Add a strict CSP and `Referrer-Policy: no-referrer`.',
@@ -105,7 +106,7 @@ export const FINDINGS: DemoFinding[] = [
     severity: 'high',
     cvss: 'CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:L',
     status: 'open',
-    published: false,
+    publish: false,
     description: 'Draft: still confirming the model and firmware.',
     impact: 'Draft.',
     remediation: 'Draft.',

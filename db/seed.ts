@@ -9,13 +9,13 @@ import { hashPassword, passwordProblem } from '../server/auth/password.js';
 import { randomToken } from '../server/auth/tokens.js';
 import { newTotpSecret, sealTotpSecret } from '../server/auth/totp.js';
 import { writeAudit } from '../server/audit.js';
-import { seedStory } from './seed-story.js';
+import { seedStory } from '../server/demo-story.js';
 
 /**
  * Demo data for a first look (`npm run demo`): the firm "Northwind Security", an admin and an
  * analyst, and two clients with a Manager, a Collaborator and a Viewer each, each client with an
  * active, a completed and a planned project and findings of every severity (db/seed-workspace.ts),
- * brought to their statuses through the product's own commands (db/seed-story.ts). Every account is
+ * brought to their statuses through the product's own commands (server/demo-story.ts). Every account is
  * active with a random password and an enrolled authenticator; both are printed once, here.
  * It refuses to touch a database that already has any account or client, so it can never
  * overwrite real data.
@@ -151,7 +151,7 @@ async function seed(config: Config): Promise<Seeded[]> {
         now,
       );
     });
-    // The engagement is played through the product's commands, as its people would (db/seed-story.ts).
+    // The engagement is played through the product's commands, as its people would (server/demo-story.ts).
     await seedStory(
       db,
       config,

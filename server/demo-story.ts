@@ -1,27 +1,28 @@
-import type { Db } from './client.js';
-import type { Config } from '../server/config.js';
-import type { AppDeps, CommandContext } from '../server/context.js';
-import type { Logger } from '../server/logger.js';
-import { buildDeps } from '../server/deps.js';
-import { createSession, deleteUserSessions } from '../server/auth/session.js';
-import { resolveViewer } from '../server/auth/access.js';
-import { CommentInput } from '../server/contracts/comments.js';
-import { MessageSendInput } from '../server/contracts/realtime.js';
-import { RemediationSubmitInput, RetestRequestInput, VerdictInput } from '../server/contracts/remediation.js';
-import { FindingInput, ProjectInput } from '../server/contracts/workspace.js';
-import { createProject } from '../server/commands/projects/create.js';
-import { createFinding } from '../server/commands/findings/create.js';
-import { setFindingPublished } from '../server/commands/findings/publish.js';
-import { changeFindingStatus } from '../server/commands/findings/change-status.js';
-import { submitRemediation } from '../server/commands/remediation/submit.js';
-import { giveVerdict } from '../server/commands/remediation/verdict.js';
-import { requestRetest } from '../server/commands/remediation/request-retest.js';
-import { createComment } from '../server/commands/comments/create.js';
-import { sendMessage } from '../server/commands/chat/send.js';
-import { FINDINGS, PROJECTS, type DemoFinding } from './seed-workspace.js';
+import type { Db } from '../db/client.js';
+import type { Config } from './config.js';
+import type { AppDeps, CommandContext } from './context.js';
+import type { Logger } from './logger.js';
+import { buildDeps } from './deps.js';
+import { createSession, deleteUserSessions } from './auth/session.js';
+import { resolveViewer } from './auth/access.js';
+import { CommentInput } from './contracts/comments.js';
+import { MessageSendInput } from './contracts/realtime.js';
+import { RemediationSubmitInput, RetestRequestInput, VerdictInput } from './contracts/remediation.js';
+import { FindingInput, ProjectInput } from './contracts/workspace.js';
+import { createProject } from './commands/projects/create.js';
+import { createFinding } from './commands/findings/create.js';
+import { setFindingPublished } from './commands/findings/publish.js';
+import { changeFindingStatus } from './commands/findings/change-status.js';
+import { submitRemediation } from './commands/remediation/submit.js';
+import { giveVerdict } from './commands/remediation/verdict.js';
+import { requestRetest } from './commands/remediation/request-retest.js';
+import { createComment } from './commands/comments/create.js';
+import { sendMessage } from './commands/chat/send.js';
+import { FINDINGS, PROJECTS, type DemoFinding } from '../db/seed-workspace.js';
 
 /**
- * The demo engagement, played through the product's own commands (`npm run demo`): staff create
+ * `npm run demo`'s adapter to the commands (it drives them as routes do, so it lives in server/,
+ * not db/, which must not import commands). The demo engagement, played through the product's own commands (`npm run demo`): staff create
  * projects and findings and publish them, a client Manager marks fixes remediated and asks for a
  * retest, the analyst gives verdicts, people comment and chat. So every seeded status has the
  * history, rounds, notifications, event log and audit rows the workflow gives it, and every count
@@ -104,7 +105,7 @@ export async function seedStory(db: Db, config: Config, people: StoryPerson[]): 
         for (const f of project.findings) {
           step();
           const made = await createFinding(deps, ctx(analyst), p.id, findingInput(f));
-          if (f.published) {
+          if (f.publish) {
             step(10 * 60_000);
             await setFindingPublished(deps, ctx(analyst), made.id, true);
           }
