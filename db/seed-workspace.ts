@@ -1,16 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import type { Db } from './client.js';
-import type { FindingStatus, Severity } from './schema.js';
-import { scoreCvss } from '../server/services/cvss.js';
+import type { FindingStatus, ProjectStatus, Severity } from '../server/contracts/workspace.js';
 
-/** Demo projects and findings (every severity, several statuses, one draft) for `npm run demo`. */
+/**
+ * The demo engagement's projects and findings (every severity, the statuses the workflow reaches,
+ * one draft), played through the product's commands by server/demo-story.ts.
+ */
 
-interface DemoFinding {
+export interface DemoFinding {
   title: string;
   severity: Severity;
   cvss: string | null;
+  /** Where the story leaves it; reached through the workflow (submit, verdict, status change). */
   status: FindingStatus;
-  published: boolean;
+  /** Whether the analyst publishes it in the story (else it stays a draft). */
+  publish: boolean;
   description: string;
   impact: string;
   remediation: string;
@@ -18,15 +20,19 @@ interface DemoFinding {
   assets: string[];
   references: string[];
   internal: string;
+  /** What the client's Manager says was fixed when marking it remediated. */
+  fix?: string;
+  /** The analyst's verdict or status note. */
+  verdictNotes?: string;
 }
 
-const FINDINGS: DemoFinding[] = [
+export const FINDINGS: DemoFinding[] = [
   {
     title: 'SQL injection in customer search',
     severity: 'critical',
     cvss: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
     status: 'open',
-    published: true,
+    publish: true,
     description: 'The `q` parameter of `/api/customers/search` is concatenated into a SQL query without parameterisation.',
     impact: 'An unauthenticated attacker can read and modify every record in the customer database.',
     remediation: 'Use parameterised queries (prepared statements) for every database call, and add a WAF rule as a stop-gap.',
@@ -40,7 +46,7 @@ const FINDINGS: DemoFinding[] = [
     severity: 'high',
     cvss: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H',
     status: 'pending_verification',
-    published: true,
+    publish: true,
     description: 'The bastion host runs an OpenSSH version affected by publicly known vulnerabilities.',
     impact: 'Remote code execution may be possible under specific timing conditions.',
     remediation: 'Upgrade OpenSSH to the latest release supported by your distribution and restrict SSH to the VPN range.',
@@ -48,13 +54,14 @@ const FINDINGS: DemoFinding[] = [
     assets: ['bastion.example.com'],
     references: ['https://www.openssh.com/security.html'],
     internal: 'Client says patched on the 14th; verify banner and package version.',
+    fix: 'Upgraded OpenSSH to 9.8p1 and limited TCP/22 to the VPN range.',
   },
   {
     title: 'Session cookie without Secure flag',
     severity: 'medium',
     cvss: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N',
     status: 'verified_fixed',
-    published: true,
+    publish: true,
     description: 'The `SESSIONID` cookie is set without the `Secure` attribute.',
     impact: 'On a network path without TLS, the session could be intercepted.',
     remediation: 'Set `Secure`, `HttpOnly` and `SameSite=Lax` on every session cookie.',
@@ -62,13 +69,14 @@ const FINDINGS: DemoFinding[] = [
     assets: ['app.example.com'],
     references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Cookies'],
     internal: '',
+    fix: 'Set Secure, HttpOnly and SameSite=Lax on the session cookie.',
   },
   {
     title: 'Verbose error messages',
     severity: 'low',
     cvss: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N',
     status: 'not_fixed',
-    published: true,
+    publish: true,
     description: 'Unhandled exceptions return stack traces to the browser.',
     impact: 'Stack traces reveal framework versions and file paths that help an attacker.',
     remediation: 'Return a generic error page in production and log details on the server only.',
@@ -76,13 +84,15 @@ const FINDINGS: DemoFinding[] = [
     assets: ['app.example.com'],
     references: [],
     internal: '',
+    fix: 'Turned off debug mode in production.',
+    verdictNotes: 'The reports endpoint still returns a stack trace for a malformed date.',
   },
   {
     title: 'Security headers not set',
     severity: 'informational',
     cvss: null,
     status: 'open',
-    published: true,
+    publish: true,
     description: 'The application does not send `Content-Security-Policy` or `Referrer-Policy` headers.',
     impact: 'No direct impact; these headers reduce the impact of other vulnerabilities.',
     remediation: 'Add a strict CSP and `Referrer-Policy: no-referrer`.',
@@ -96,7 +106,7 @@ const FINDINGS: DemoFinding[] = [
     severity: 'high',
     cvss: 'CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:L',
     status: 'open',
-    published: false,
+    publish: false,
     description: 'Draft: still confirming the model and firmware.',
     impact: 'Draft.',
     remediation: 'Draft.',
@@ -107,96 +117,8 @@ const FINDINGS: DemoFinding[] = [
   },
 ];
 
-const PROJECTS = [
+export const PROJECTS: { name: string; status: ProjectStatus; start: string; end: string; findings: DemoFinding[] }[] = [
   { name: 'External penetration test 2026', status: 'active' as const, start: '2026-10-01', end: '2026-11-30', findings: FINDINGS },
   { name: 'Web application assessment', status: 'completed' as const, start: '2026-06-02', end: '2026-06-20', findings: FINDINGS.slice(2, 5) },
+  { name: 'Cloud configuration review', status: 'planned' as const, start: '2027-01-11', end: '2027-01-22', findings: [] },
 ];
-
-/** Insert the demo workspace for each client, owned by the given staff (the first is on every team). */
-export async function seedWorkspace(db: Db, clientIds: Map<string, string>, staffIds: string[]): Promise<number> {
-  const now = Date.now();
-  let count = 0;
-  await db.transaction().execute(async (trx) => {
-    for (const clientId of clientIds.values()) {
-      for (const p of PROJECTS) {
-        const projectId = randomUUID();
-        await trx
-          .insertInto('projects')
-          .values({
-            id: projectId,
-            client_id: clientId,
-            name: p.name,
-            status: p.status,
-            start_date: p.start,
-            end_date: p.end,
-            description: `Scope agreed in the statement of work for ${p.name.toLowerCase()}.`,
-            created_by: staffIds[0] ?? null,
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
-        for (const userId of staffIds) await trx.insertInto('project_team').values({ project_id: projectId, user_id: userId }).execute();
-        for (const f of p.findings) {
-          const cvss = f.cvss ? scoreCvss(f.cvss) : null;
-          if (cvss && 'error' in cvss) throw new Error(`demo CVSS vector refused: ${cvss.error}`);
-          const id = randomUUID();
-          await trx
-            .insertInto('findings')
-            .values({
-              id,
-              project_id: projectId,
-              client_id: clientId,
-              title: f.title,
-              severity: f.severity,
-              description: f.description,
-              impact: f.impact,
-              remediation: f.remediation,
-              technical_details: f.technical,
-              cvss_vector: cvss?.vector ?? null,
-              cvss_version: cvss?.version ?? null,
-              cvss_score: cvss?.score ?? null,
-              references_json: JSON.stringify(f.references),
-              affected_assets_json: JSON.stringify(f.assets),
-              status: f.status,
-              published: f.published ? 1 : 0,
-              published_at: f.published ? now : null,
-              internal_notes: f.internal,
-              created_by: staffIds[0] ?? null,
-              created_at: now,
-              updated_at: now,
-            })
-            .execute();
-          if (f.published) {
-            await trx
-              .insertInto('finding_status_history')
-              .values({
-                finding_id: id,
-                client_id: clientId,
-                from_status: null,
-                to_status: 'open',
-                note: '',
-                actor_id: staffIds[0] ?? null,
-                at: now - 86_400_000,
-              })
-              .execute();
-            if (f.status !== 'open')
-              await trx
-                .insertInto('finding_status_history')
-                .values({
-                  finding_id: id,
-                  client_id: clientId,
-                  from_status: 'open',
-                  to_status: f.status,
-                  note: 'Updated during the demo engagement.',
-                  actor_id: staffIds[0] ?? null,
-                  at: now,
-                })
-                .execute();
-          }
-          count++;
-        }
-      }
-    }
-  });
-  return count;
-}

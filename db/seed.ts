@@ -9,13 +9,13 @@ import { hashPassword, passwordProblem } from '../server/auth/password.js';
 import { randomToken } from '../server/auth/tokens.js';
 import { newTotpSecret, sealTotpSecret } from '../server/auth/totp.js';
 import { writeAudit } from '../server/audit.js';
-import { seedWorkspace } from './seed-workspace.js';
-import { seedCollaboration } from './seed-collaboration.js';
+import { seedStory } from '../server/demo-story.js';
 
 /**
  * Demo data for a first look (`npm run demo`): the firm "Northwind Security", an admin and an
- * analyst, and two clients with a Manager, a Collaborator and a Viewer each, each client with two
- * projects and findings of every severity (db/seed-workspace.ts). Every account is
+ * analyst, and two clients with a Manager, a Collaborator and a Viewer each, each client with an
+ * active, a completed and a planned project and findings of every severity (db/seed-workspace.ts),
+ * brought to their statuses through the product's own commands (server/demo-story.ts). Every account is
  * active with a random password and an enrolled authenticator; both are printed once, here.
  * It refuses to touch a database that already has any account or client, so it can never
  * overwrite real data.
@@ -151,13 +151,10 @@ async function seed(config: Config): Promise<Seeded[]> {
         now,
       );
     });
-    await seedWorkspace(
+    // The engagement is played through the product's commands, as its people would (server/demo-story.ts).
+    await seedStory(
       db,
-      clientIds,
-      seeded.filter((s) => s.kind === 'staff').map((s) => s.id),
-    );
-    await seedCollaboration(
-      db,
+      config,
       seeded.map((s) => ({ id: s.id, kind: s.kind, role: s.role, name: s.name, clientId: s.client ? clientIds.get(s.client)! : null })),
     );
     return seeded;

@@ -136,6 +136,8 @@ export interface QueueItemDTO {
   submittedBy: AuthorDTO;
   submitNotes: string;
   retestRequestId: string | null;
+  /** The retest request the round belongs to, shown with it (the finding is listed once). */
+  retest: { id: string; message: string; status: RetestStatus; scheduledFor: string | null; requestedBy: string } | null;
   dueAt: string | null;
 }
 

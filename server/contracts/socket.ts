@@ -74,6 +74,12 @@ export interface PushEvents {
   'audit:tail-ended': Record<string, never>;
   /** The firm's brand changed: reload /brand.css, the favicon and GET /api/brand (no data: the brand is public anyway). */
   'brand:updated': Record<string, never>;
+  /**
+   * The organisation's visible fields or modules changed: the page reads its data (and the menu
+   * its padlocks) again through the API, which applies the new settings. No data: a push
+   * carrying fields could outrun the setting that hides them.
+   */
+  'portal:reconfigured': Record<string, never>;
 }
 export type PushEvent = keyof PushEvents;
 

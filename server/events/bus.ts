@@ -24,6 +24,8 @@ export interface DomainEvents {
   'chat.posted': { clientId: string; messageId: number; authorId: string };
   /** The firm's brand or its messages were saved or reset: open pages fetch them again. */
   'brand.updated': Record<string, never>;
+  /** A client's visible fields or portal modules changed: its open portal pages read their data again. */
+  'portal.reconfigured': { clientId: string };
 }
 
 type Handler<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => void | Promise<void>;

@@ -172,6 +172,10 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   // and logo. The push carries nothing; each page reads the public brand again.
   deps.bus.on('brand.updated', () => void io.emit('brand:updated', {}));
 
+  // A client's visible fields or modules changed: its portal pages (any instance, through the
+  // adapter) refetch. Only that client's portal room hears it, and it carries nothing.
+  deps.bus.on('portal.reconfigured', ({ clientId }) => void io.to(rooms.clientPortal(clientId)).emit('portal:reconfigured', {}));
+
   return {
     io,
     drain: feed.drain,

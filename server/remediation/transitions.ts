@@ -71,6 +71,15 @@ export function allowedFrom(from: FindingStatus, actor: Actor | null): FindingSt
   return actor ? TRANSITIONS.filter((x) => x.from === from && x.by.includes(actor)).map((x) => x.to) : [];
 }
 
+/**
+ * What the staff "Change status" route may offer and make: the table's moves, minus the verdicts
+ * while a round is open. A verdict closes a named round, so it is given only through the verdict
+ * route (its dialog names the round), never as a bare status change.
+ */
+export function statusChangesFrom(from: FindingStatus, actor: Actor | null): FindingStatus[] {
+  return allowedFrom(from, actor).filter((to) => !(from === 'pending_verification' && VERDICT_STATUSES.includes(to)));
+}
+
 export type TransitionCheck = { ok: true } | { ok: false; reason: 'role' | 'state'; message: string };
 
 /**

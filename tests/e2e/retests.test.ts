@@ -160,14 +160,14 @@ describe('retest requests in the browser', () => {
     await d.waitFor({ state: 'hidden' });
     expect((await t.app.db.selectFrom('findings').select('status').where('id', '=', late.id).executeTakeFirstOrThrow()).status).toBe('pending_verification');
 
-    // From Pending verification: only the verdicts; Not fixed needs its note, Verified fixed doesn't.
+    // From Pending verification the round is open: Change status offers no verdicts and names the round.
     await staff.getByRole('button', { name: 'Change status' }).click();
-    await d.getByLabel('New status', { exact: true }).click();
-    await options.first().waitFor();
-    expect(await options.allTextContents()).toEqual(['Verified fixed', 'Not fixed', 'Partially fixed']);
-    await staff.getByRole('option', { name: 'Verified fixed', exact: true }).click();
-    await d.getByLabel('Note (optional)').waitFor();
-    expect(await d.getByRole('button', { name: 'Change status' }).isDisabled()).toBe(false);
+    await d
+      .getByTestId('round-open')
+      .filter({ hasText: /^Round 1 is open and waits for its verdict/ })
+      .waitFor();
+    expect(await d.getByLabel('New status', { exact: true }).count()).toBe(0);
+    expect(await d.getByRole('button', { name: 'Change status' }).isDisabled()).toBe(true);
     await staff.keyboard.press('Escape');
     expect(errors).toEqual([]);
   });

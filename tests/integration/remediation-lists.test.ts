@@ -134,7 +134,11 @@ describe('statusNoteRequired (the staff status dialog)', () => {
       // Pending verification comes with its waiting round, as a Manager's submission makes it.
       const f = await publishedFinding(app, project, { status: (from === 'pending_verification' ? 'open' : from) as 'open' });
       if (from === 'pending_verification') expect((await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'Fixed.' })).status).toBe(200);
-      const res = await w.as.analyst.post(`/api/findings/${f.id}/status`, { status: to, note: '' });
+      // A verdict on an open round goes through the verdict route (issue 18: Change status offers none then).
+      const res =
+        from === 'pending_verification'
+          ? await w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, { verdict: to, notes: '' })
+          : await w.as.analyst.post(`/api/findings/${f.id}/status`, { status: to, note: '' });
       expect(res.status === 400, `${from} → ${to}: ${res.status} ${res.text}`).toBe(statusNoteRequired(from as 'open', to as 'open'));
     }
   });

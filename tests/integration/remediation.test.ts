@@ -283,8 +283,12 @@ describe('who may do what (every route)', () => {
     const closing = await w.as.analyst.post(`/api/findings/${f.id}/status`, { status: 'closed', note: 'done' });
     expect(closing.status).toBe(409);
     expect(closing.body.error.message).toContain('Allowed from Pending verification: Verified fixed, Not fixed, Partially fixed');
-    expect((await w.as.analyst.post(`/api/findings/${f.id}/status`, { status: 'partially_fixed', note: '' })).status).toBe(400);
-    expect((await w.as.analyst.post(`/api/findings/${f.id}/status`, { status: 'verified_fixed', note: '' })).status).toBe(200);
+    // While the round is open, Change status gives no verdict (the verdict route names the round).
+    const asStatus = await w.as.analyst.post(`/api/findings/${f.id}/status`, { status: 'verified_fixed', note: '' });
+    expect(asStatus.status).toBe(409);
+    expect(asStatus.body.error.message).toMatch(/^Round 1 is open and waits for its verdict/);
+    expect((await w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, { verdict: 'partially_fixed', notes: '' })).status).toBe(400);
+    expect((await w.as.analyst.post(`/api/findings/${f.id}/remediation/verdict`, { verdict: 'verified_fixed' })).status).toBe(200);
     expect((await rounds(f.id))[0]!.verdict).toBe('verified_fixed');
     expect((await w.as.admin.post(`/api/findings/${f.id}/status`, { status: 'closed', note: 'Archived.' })).status).toBe(200);
     const reopen = await w.as.managerA.post(`/api/findings/${f.id}/remediation/submit`, { notes: 'x' });

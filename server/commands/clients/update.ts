@@ -119,6 +119,7 @@ export async function saveClientChanges(
  * Switching the portal off signs every portal user of the client out at once; a new allowlist
  * ends the sessions it no longer allows.
  * Shorter timeouts apply to existing sessions on their next request (the validator reads them).
+ * New visible fields or modules reach the client's open pages at once (`portal:reconfigured`).
  */
 export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId: string, input: UpdateClientInput): Promise<ClientDTO> {
   const before = await readableClient(deps, ctx, clientId, 'client.manage');
@@ -132,5 +133,7 @@ export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId:
   else if (set.ip_allowlist !== undefined) await endSessionsOutsideAllowlist(deps, clientId, allowlist!);
   // Sessions are judged by the address they signed in from; open sockets by their own address and rooms.
   deps.bus.publish('access.changed', { clientId });
+  // Open portal pages show the new fields and padlocks within a second (they refetch; the push has no data).
+  if (set.modules !== undefined || set.visible_fields !== undefined) deps.bus.publish('portal.reconfigured', { clientId });
   return getClient(deps, ctx, clientId);
 }

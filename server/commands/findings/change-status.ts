@@ -10,8 +10,9 @@ import { applyMove, commitRemediation } from '../remediation/move.js';
  * Staff set a finding's status with a note, through the one transition table
  * (server/remediation/transitions.ts): a move it does not list is refused with a message naming
  * the current status and what is allowed. Into Pending verification records a submission the
- * client made another way (the note is required and becomes the round's notes); out of it is a
- * verdict on the waiting round. The change, its actor and note go to the history.
+ * client made another way (the note is required and becomes the round's notes). While a round is
+ * open it offers nothing: the verdict is given on the round (`giveVerdict`), never here. The change,
+ * its actor and note go to the history.
  */
 export async function changeFindingStatus(deps: AppDeps, ctx: CommandContext, findingId: string, input: FindingStatusInput): Promise<FindingStaffDTO> {
   const f = await readableFinding(deps, ctx, findingId, 'finding.manage');
@@ -24,7 +25,7 @@ export async function changeFindingStatus(deps: AppDeps, ctx: CommandContext, fi
       trx,
       ctx,
       findingId,
-      { to: input.status, notes: input.note, attachmentIds: [], auditAction: 'finding.status_changed', notesField: 'note' },
+      { to: input.status, notes: input.note, attachmentIds: [], auditAction: 'finding.status_changed', notesField: 'note', noVerdict: true },
       now,
     );
     // Open finding pages and lists follow the status (remediation:updated is logged by the move).

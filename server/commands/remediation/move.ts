@@ -33,6 +33,8 @@ export interface MoveInput {
   auditAction: AuditAction;
   /** The request field the notes came in (for a field-aware 400). */
   notesField: 'note' | 'notes';
+  /** The staff status change: a verdict is refused (it goes through the verdict route, which names the round). */
+  noVerdict?: boolean;
 }
 
 const field = (path: string, message: string) => validationFailed(`${path}: ${message}`, [{ path, message }]);
@@ -87,6 +89,12 @@ export async function applyMove(trx: Trx, ctx: CommandContext, findingId: string
   } else if (f.status === 'pending_verification' && VERDICT_STATUSES.includes(input.to)) {
     const round = await openRound(trx, f.id);
     if (!round) throw conflict('This finding has no round waiting for a verdict.');
+    if (input.noVerdict) {
+      throw conflict(
+        `Round ${round.round_no} is open and waits for its verdict. Give it with “Give verdict” under Remediation, which closes the round; Change status offers no verdicts while a round is open.`,
+        { current: f.status, roundNo: round.round_no },
+      );
+    }
     if (input.to !== 'verified_fixed' && !input.notes) throw field(input.notesField, 'required: say what is still wrong');
     roundId = round.id;
     const judged = await trx

@@ -37,6 +37,8 @@ export async function verificationQueue(
     .innerJoin('clients as c', 'c.id', 'f.client_id')
     .innerJoin('projects as p', 'p.id', 'f.project_id')
     .leftJoin('users as u', 'u.id', 'r.submitted_by')
+    .leftJoin('retest_requests as rr', 'rr.id', 'r.retest_request_id')
+    .leftJoin('users as ru', 'ru.id', 'rr.requested_by')
     .select([
       'f.id as findingId',
       'f.title',
@@ -57,9 +59,27 @@ export async function verificationQueue(
       'r.retest_request_id',
       'u.name as submitterName',
       'u.kind as submitterKind',
+      'rr.message as retestMessage',
+      'rr.status as retestStatus',
+      'rr.scheduled_for as retestScheduledFor',
+      'ru.name as retestRequester',
     ])
     .where('r.verdict', 'is', null)
     .where('f.status', '=', 'pending_verification')
+    // The findings Home counts as waiting (published, client not archived), each once: its newest
+    // open round (the finding lock allows only one; this holds even if old data has two).
+    .where(sql<SqlBool>`${stateSql.published('f')} and ${stateSql.ofClientNotArchived('f')}`)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('remediation_rounds as r2')
+            .select('r2.id')
+            .whereRef('r2.finding_id', '=', 'r.finding_id')
+            .where('r2.verdict', 'is', null)
+            .whereRef('r2.round_no', '>', 'r.round_no'),
+        ),
+      ),
+    )
     .where(reachesSql(ctx.viewer.user, 'f.client_id'));
   const rows = await keysetPage(q, QUEUE_ORDER, after, limit + 1).execute();
   const days = await remediationDays(deps.db);
@@ -81,6 +101,16 @@ export async function verificationQueue(
       submittedAt: iso(r.submitted_at)!,
       submitNotes: r.submit_notes,
       retestRequestId: r.retest_request_id,
+      retest:
+        r.retest_request_id && r.retestStatus
+          ? {
+              id: r.retest_request_id,
+              message: r.retestMessage ?? '',
+              status: r.retestStatus,
+              scheduledFor: r.retestScheduledFor,
+              requestedBy: r.retestRequester ?? 'Former user',
+            }
+          : null,
       submittedBy: { id: r.submitted_by, name: r.submitterName ?? 'Former user', kind: r.submitterKind ?? 'portal' },
       dueAt: iso(dueOf(r, days, now).dueAt),
     }),

@@ -2,7 +2,7 @@ import type { AppDeps } from '../../context.js';
 import type { RemediationDTO } from '../../contracts/remediation.js';
 import { presentRetest, presentRound } from '../../presenters/remediation.js';
 import { presentStatusChange } from '../../presenters/workspace.js';
-import { actorOf, allowedFrom } from '../../remediation/transitions.js';
+import { actorOf, allowedFrom, statusChangesFrom } from '../../remediation/transitions.js';
 import { statusHistories } from '../../repositories/findings.js';
 import { listRetests, remediationDays, roundAttachments, roundsOf } from '../../repositories/remediation.js';
 import { dueOf } from '../../services/deadlines.js';
@@ -46,7 +46,7 @@ export async function getRemediation(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: C
     can: {
       submit: can(user, 'remediation.submit', resource) && moves.includes('pending_verification'),
       verdict: can(user, 'remediation.verdict', resource) && f.status === 'pending_verification',
-      statuses: user.kind === 'staff' ? moves : [],
+      statuses: user.kind === 'staff' ? statusChangesFrom(f.status, actorOf(user)) : [],
     },
   };
 }
