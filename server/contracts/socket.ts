@@ -1,6 +1,7 @@
 import type { AuditTailInput, AuditTailPush } from './audit.js';
 import type { CommentAnswer, CommentCreateEvent } from './comments.js';
 import type { PageViewResult } from './page-routes.js';
+import type { SignOutReason } from './sign-out.js';
 import type {
   Ack,
   ChatMessageDTO,
@@ -74,6 +75,8 @@ export interface PushEvents {
   'audit:tail-ended': Record<string, never>;
   /** The firm's brand changed: reload /brand.css, the favicon and GET /api/brand (no data: the brand is public anyway). */
   'brand:updated': Record<string, never>;
+  /** This session was ended for a reason (contracts/sign-out.ts), sent just before the server disconnects the socket. */
+  'session:ended': { reason: SignOutReason };
 }
 export type PushEvent = keyof PushEvents;
 

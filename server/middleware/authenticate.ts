@@ -3,7 +3,8 @@ import type { AppDeps } from '../context.js';
 import { readSessionCookie } from '../auth/cookie.js';
 import { accessProblemError, resolveViewer, type Resolution } from '../auth/access.js';
 import type { Viewer } from '../auth/session.js';
-import { forbidden, mfaRequired, unauthenticated } from '../errors.js';
+import { forbidden, mfaRequired, sessionEnded, unauthenticated } from '../errors.js';
+import { IDLE_REMAINING_HEADER } from '../contracts/sign-out.js';
 
 /**
  * Resolve the cookie to a viewer, the same way for HTTP, the socket handshake and every socket
@@ -15,12 +16,20 @@ export async function viewerFromCookie(deps: AppDeps, cookieHeader: string | und
   return resolveViewer(deps.db, deps.config, token, deps.clock(), ip, activity);
 }
 
-/** Attach `req.viewer` (or null) and, for a valid session that may not be used from here, `req.accessProblem`. */
+/**
+ * Attach `req.viewer` (or null) and, for a valid session that may not be used from here,
+ * `req.accessProblem`; for a session ended for a reason, `req.signOutReason`. A signed-in answer
+ * says how long the session has before its idle deadline (the SPA's idle warning).
+ */
 export function authenticate(deps: AppDeps): RequestHandler {
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const r = await viewerFromCookie(deps, req.get('cookie'), req.ip ?? null);
     req.viewer = r.viewer;
-    req.accessProblem = r.viewer ? undefined : r.problem;
+    if (r.viewer) res.setHeader(IDLE_REMAINING_HEADER, String(r.idleRemainingMs));
+    else {
+      req.accessProblem = r.problem;
+      req.signOutReason = r.ended;
+    }
     next();
   };
 }
@@ -33,7 +42,7 @@ type Need = { kind?: 'staff' | 'portal'; mfa?: boolean; role?: 'admin' };
  */
 export function requireViewer(req: Express.Request, need: Need = {}): Viewer {
   const v = req.viewer;
-  if (!v) throw req.accessProblem ? accessProblemError(req.accessProblem) : unauthenticated();
+  if (!v) throw req.accessProblem ? accessProblemError(req.accessProblem) : req.signOutReason ? sessionEnded(req.signOutReason) : unauthenticated();
   if (need.mfa !== false && !v.session.mfa_verified) throw mfaRequired();
   if (need.kind && v.user.kind !== need.kind) throw forbidden();
   if (need.role && v.user.role !== need.role) throw forbidden();

@@ -2,7 +2,8 @@ import type { AppDeps } from '../context.js';
 import type { Ack } from '../contracts/realtime.js';
 import { accessProblemError } from '../auth/access.js';
 import { viewerFromCookie } from '../middleware/authenticate.js';
-import { badRequest, unauthenticated, type AppError } from '../errors.js';
+import { badRequest, sessionEnded, unauthenticated, type AppError } from '../errors.js';
+import type { SignOutReason } from '../contracts/sign-out.js';
 import { errorAck, runsAs } from './ack.js';
 import { socketViewer, type AppSocket } from './socket-types.js';
 import type { Viewer } from '../auth/session.js';
@@ -20,10 +21,17 @@ const PASSIVE = new Set(['feed:subscribe', 'feed:catchup', 'presence:leave', 'pa
  * viewer is refreshed (name and scope as they are now) and the whole viewer returned; on failure
  * the error to answer.
  */
-export async function recheckSocket(deps: AppDeps, socket: AppSocket, activity: boolean): Promise<{ viewer: Viewer } | { refused: AppError }> {
+export async function recheckSocket(
+  deps: AppDeps,
+  socket: AppSocket,
+  activity: boolean,
+): Promise<{ viewer: Viewer } | { refused: AppError; reason: SignOutReason | null }> {
   const r = await viewerFromCookie(deps, socket.request.headers.cookie, socket.data.ip, activity);
-  if (!r.viewer) return { refused: r.problem ? accessProblemError(r.problem) : unauthenticated() };
-  if (!r.viewer.session.mfa_verified) return { refused: unauthenticated() };
+  if (!r.viewer) {
+    if (r.problem) return { refused: accessProblemError(r.problem), reason: r.problem === 'ip_not_allowed' ? 'network_not_allowed' : 'portal_disabled' };
+    return r.ended ? { refused: sessionEnded(r.ended), reason: r.ended } : { refused: unauthenticated(), reason: null };
+  }
+  if (!r.viewer.session.mfa_verified) return { refused: unauthenticated(), reason: null };
   socket.data.viewer = socketViewer(r.viewer);
   return { viewer: r.viewer };
 }
@@ -56,8 +64,17 @@ export function guardSocket(deps: AppDeps, socket: AppSocket, handled: ReadonlyS
           return next();
         }
         ack?.(errorAck(deps, r.refused, event));
-        socket.disconnect(true);
+        endSocket(socket, r.reason);
       })
       .catch((err) => ack?.(errorAck(deps, err, event)));
   });
+}
+
+/**
+ * Disconnect a socket the server no longer serves, telling the page why first (`session:ended`,
+ * when there is a reason): the packet is written before the connection closes.
+ */
+export function endSocket(socket: AppSocket, reason: SignOutReason | null): void {
+  if (reason) socket.emit('session:ended', { reason });
+  socket.disconnect(true);
 }
