@@ -64,6 +64,9 @@ export interface SessionDTO {
   idle: { timeoutMs: number; warningMs: number };
 }
 
+/** POST /session/activity takes an empty object (anything else is refused, nothing recorded). */
+export const SessionActivityInput = z.object({}).strict();
+
 /** POST /session/activity ("Stay signed in"): recorded as activity now; the idle deadline is this far away. */
 export interface SessionActivityDTO {
   idleRemainingMs: number;

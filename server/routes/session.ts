@@ -15,7 +15,8 @@ export function sessionRouter(deps: AppDeps): Router {
   serve(r, 'GET /session', async ({ req }) => sessionPayload(deps, commandContextOf(req, { mfa: false })));
 
   // "Stay signed in": recorded as activity now; the answer's header says the deadline moved too.
-  serve(r, 'POST /session/activity', async ({ req, res }) => {
+  serve(r, 'POST /session/activity', async ({ req, res, input }) => {
+    input();
     const answer = await staySignedIn(deps, commandContextOf(req));
     res.setHeader(IDLE_REMAINING_HEADER, String(answer.idleRemainingMs));
     return answer;
