@@ -41,3 +41,10 @@ export const IDLE_REMAINING_HEADER = 'x-idle-remaining';
 export function touchIntervalMs(idleMs: number): number {
   return Math.min(60_000, Math.floor(idleMs / 4));
 }
+
+/**
+ * Socket events a page sends by itself (on connecting, on leaving a page): checked like any other,
+ * but not the person's activity, so they don't keep an idle session alive (the server's guard and
+ * the page's idle clock both read this list).
+ */
+export const PASSIVE_SOCKET_EVENTS: readonly string[] = ['feed:subscribe', 'feed:catchup', 'presence:leave', 'page:view'];

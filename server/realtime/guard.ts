@@ -3,17 +3,16 @@ import type { Ack } from '../contracts/realtime.js';
 import { accessProblemError } from '../auth/access.js';
 import { viewerFromCookie } from '../middleware/authenticate.js';
 import { badRequest, sessionEnded, unauthenticated, type AppError } from '../errors.js';
-import type { SignOutReason } from '../contracts/sign-out.js';
+import { PASSIVE_SOCKET_EVENTS, type SignOutReason } from '../contracts/sign-out.js';
 import { errorAck, runsAs } from './ack.js';
 import { socketViewer, type AppSocket } from './socket-types.js';
 import type { Viewer } from '../auth/session.js';
 
 /**
- * Events a browser sends by itself (on connecting, on leaving a page): they are checked like any
- * other, but they are not the person's activity, so they don't keep an idle session alive (a page
- * view report follows the page's own API reads, which do).
+ * Events a browser sends by itself are not the person's activity (contracts/sign-out.ts; a page
+ * view report follows the page's own API reads, which are).
  */
-const PASSIVE = new Set(['feed:subscribe', 'feed:catchup', 'presence:leave', 'page:view']);
+const PASSIVE = new Set(PASSIVE_SOCKET_EVENTS);
 
 /**
  * Re-validate a socket's session as HTTP does for a request: the same validator, with the
