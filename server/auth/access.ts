@@ -90,10 +90,19 @@ export type Resolution = { viewer: Viewer; idleRemainingMs: number } | { viewer:
  * THE validator for a session token, used by every HTTP request, the Socket.IO handshake and
  * every socket event: the session exists, its secret matches, it is neither idle- nor absolutely
  * expired (with the user's effective timeouts), the user is active, their client's portal is on,
- * and the address is allowed. `activity: false` checks without moving the idle clock.
+ * and the address is allowed. `activity: false` checks without moving the idle clock; `idleForMs`
+ * says the person's last input was that long ago (contracts/sign-out.ts `IDLE_FOR_HEADER`).
  */
-export async function resolveViewer(db: Db, config: Config, token: string, now: number, ip: string | null, activity = true): Promise<Resolution> {
-  const found = await validateSessionToken(db, token, now, ({ firm, client }) => effectiveTimeouts(config, firm, client), activity);
+export async function resolveViewer(
+  db: Db,
+  config: Config,
+  token: string,
+  now: number,
+  ip: string | null,
+  activity = true,
+  idleForMs = 0,
+): Promise<Resolution> {
+  const found = await validateSessionToken(db, token, now, ({ firm, client }) => effectiveTimeouts(config, firm, client), activity, idleForMs);
   if (!found) {
     const ended = await endingReason(db, token);
     return ended ? { viewer: null, ended } : { viewer: null };

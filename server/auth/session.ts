@@ -2,7 +2,16 @@ import type { Db } from '../../db/client.js';
 import type { SessionRow, UserRow } from '../../db/schema.js';
 import type { ClientScope } from '../policies/access.js';
 import { hashSecret, randomToken, secretMatches } from './tokens.js';
-import { deleteSessionRow, deleteUserSessionRows, endSessionRows, findSessionEnding, findSessionOwner, insertSession, touchSession, type SessionOwner } from '../repositories/sessions.js';
+import {
+  deleteSessionRow,
+  deleteUserSessionRows,
+  endSessionRows,
+  findSessionEnding,
+  findSessionOwner,
+  insertSession,
+  touchSession,
+  type SessionOwner,
+} from '../repositories/sessions.js';
 import { isSignOutReason, touchIntervalMs, type SignOutReason } from '../contracts/sign-out.js';
 
 /**
@@ -56,7 +65,6 @@ export async function createSession(db: Db, input: NewSessionInput, now: number,
   return { token: `${id}.${secret}`, session };
 }
 
-
 /**
  * Resolve a token to its session and owner (one read), or null. Expired sessions (idle or absolute) and
  * sessions of users who are no longer active are deleted on sight. `timeoutsFor` picks the
@@ -70,6 +78,7 @@ export async function validateSessionToken(
   now: number,
   timeoutsFor: (owner: SessionOwner) => SessionTimeouts,
   touch = true,
+  idleForMs = 0,
 ): Promise<SessionOwner | null> {
   const dot = token.indexOf('.');
   if (dot <= 0 || token.length > 128) return null;
@@ -89,9 +98,11 @@ export async function validateSessionToken(
     await endSessionRows(db, (eb) => eb('id', '=', id), absolute ? 'expired' : 'idle_timeout', now);
     return null;
   }
-  if (touch && now - session.last_active_at >= touchIntervalMs(idleMs)) {
-    await touchSession(db, id, now);
-    session.last_active_at = now;
+  // The person's activity happened `idleForMs` ago (the page says so; it can only shorten its own session).
+  const at = now - Math.min(Math.max(0, idleForMs), idleMs);
+  if (touch && at - session.last_active_at >= touchIntervalMs(idleMs)) {
+    await touchSession(db, id, at);
+    session.last_active_at = at;
   }
   return found;
 }

@@ -31,6 +31,14 @@ export function signOutReasonOf(details: unknown): SignOutReason | null {
   return isSignOutReason(reason) ? reason : null;
 }
 
+/**
+ * Every API request of the SPA: milliseconds since the person last touched any tab of this
+ * browser (key, pointer). A request the page makes by itself (a refetch after a push) is then
+ * recorded as activity at that earlier time, not now: server pushes never keep a session alive.
+ * A page can only make its own session end sooner with it.
+ */
+export const IDLE_FOR_HEADER = 'x-idle-for';
+
 /** Every signed-in API answer: milliseconds until the session's idle deadline as the server recorded it. */
 export const IDLE_REMAINING_HEADER = 'x-idle-remaining';
 

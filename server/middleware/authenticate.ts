@@ -4,16 +4,22 @@ import { readSessionCookie } from '../auth/cookie.js';
 import { accessProblemError, resolveViewer, type Resolution } from '../auth/access.js';
 import type { Viewer } from '../auth/session.js';
 import { forbidden, mfaRequired, sessionEnded, unauthenticated } from '../errors.js';
-import { IDLE_REMAINING_HEADER } from '../contracts/sign-out.js';
+import { IDLE_FOR_HEADER, IDLE_REMAINING_HEADER } from '../contracts/sign-out.js';
 
 /**
  * Resolve the cookie to a viewer, the same way for HTTP, the socket handshake and every socket
  * event (`activity` as in resolveViewer). Never throws for a bad cookie: the viewer is simply null.
  */
-export async function viewerFromCookie(deps: AppDeps, cookieHeader: string | undefined, ip: string | null, activity = true): Promise<Resolution> {
+export async function viewerFromCookie(
+  deps: AppDeps,
+  cookieHeader: string | undefined,
+  ip: string | null,
+  activity = true,
+  idleForMs = 0,
+): Promise<Resolution> {
   const token = readSessionCookie(cookieHeader, deps.config.secureCookies);
   if (!token) return { viewer: null };
-  return resolveViewer(deps.db, deps.config, token, deps.clock(), ip, activity);
+  return resolveViewer(deps.db, deps.config, token, deps.clock(), ip, activity, idleForMs);
 }
 
 /**
@@ -23,7 +29,8 @@ export async function viewerFromCookie(deps: AppDeps, cookieHeader: string | und
  */
 export function authenticate(deps: AppDeps): RequestHandler {
   return async (req, res, next) => {
-    const r = await viewerFromCookie(deps, req.get('cookie'), req.ip ?? null);
+    const idleFor = Number(req.get(IDLE_FOR_HEADER) ?? 0);
+    const r = await viewerFromCookie(deps, req.get('cookie'), req.ip ?? null, true, Number.isFinite(idleFor) ? idleFor : 0);
     req.viewer = r.viewer;
     if (r.viewer) res.setHeader(IDLE_REMAINING_HEADER, String(r.idleRemainingMs));
     else {

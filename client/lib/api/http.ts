@@ -3,7 +3,7 @@ import type { ApiErrorBody, ErrorCode } from '$contracts/errors';
 import type { AnswerOf, EndpointKey, Endpoints, FileEndpointKey, ParamsOf, PathOf } from '$contracts/endpoints';
 import { FEED_POSITION_HEADER } from '$contracts/constants';
 import { live } from '$lib/realtime/live.svelte';
-import { IDLE_REMAINING_HEADER, signOutReasonOf } from '$contracts/sign-out';
+import { IDLE_FOR_HEADER, IDLE_REMAINING_HEADER, signOutReasonOf } from '$contracts/sign-out';
 import { idle } from '$lib/session/idle.svelte';
 import { sessionEnded } from '$lib/session/ended';
 
@@ -87,7 +87,8 @@ export async function call<K extends EndpointKey>(key: K, ...[parts]: Args<K>): 
     res = await (p.fetch ?? fetch)(urlOf(key, p), {
       method: key.slice(0, key.indexOf(' ')),
       credentials: 'same-origin',
-      headers: p.body === undefined ? {} : { 'content-type': 'application/json' },
+      // How long since the person last touched the page: a request it makes by itself is not their activity.
+      headers: { [IDLE_FOR_HEADER]: String(idle.idleFor()), ...(p.body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: p.body === undefined ? undefined : JSON.stringify(p.body),
     });
   } catch {

@@ -8,7 +8,11 @@ import { touchIntervalMs } from '$contracts/sign-out';
  * tab reach the others, so every tab shows the same countdown and they all end together.
  */
 
-type Message = { t: 'deadline'; at: number } | { t: 'signout'; reason: 'idle_timeout' | null };
+type Message = { t: 'deadline'; at: number } | { t: 'input'; at: number } | { t: 'signout'; reason: 'idle_timeout' | null };
+/** What counts as the person being there: their own keys and pointer, in any tab. */
+const INPUTS = ['keydown', 'pointerdown', 'wheel', 'touchstart'] as const;
+/** Tabs tell each other of input at most this often. */
+const INPUT_SHARE_MS = 5000;
 const CHANNEL = 'debrief-session';
 const TICK_MS = 1000;
 
@@ -26,6 +30,24 @@ export class IdleClock {
   private onExpired: (() => void) | null = null;
   private onSignOut: ((reason: 'idle_timeout' | null) => void) | null = null;
   private pending: number | null = null;
+  /** When the person last touched any tab of this browser (a fresh page load counts: they asked for it). */
+  private lastInput = Date.now();
+  private lastShared = 0;
+  private onInput = () => {
+    this.lastInput = Date.now();
+    if (this.lastInput - this.lastShared >= INPUT_SHARE_MS) {
+      this.lastShared = this.lastInput;
+      this.post({ t: 'input', at: this.lastInput });
+    }
+  };
+
+  /**
+   * How long ago the person last touched any tab (sent with every API request: a request the page
+   * makes by itself after a push is not their activity, so it does not keep the session alive).
+   */
+  idleFor(): number {
+    return Math.max(0, Date.now() - this.lastInput);
+  }
 
   /**
    * Start counting for a signed-in page: `onExpired` runs in the tab whose clock reaches the
@@ -45,12 +67,14 @@ export class IdleClock {
       this.channel.onmessage = (e: MessageEvent<Message>) => this.receive(e.data);
     }
     this.timer = setInterval(() => this.tick(), TICK_MS);
+    for (const e of INPUTS) addEventListener(e, this.onInput, { capture: true, passive: true });
   }
 
   /** Stop counting (signed out, or the signed-in layout is gone). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const e of INPUTS) removeEventListener(e, this.onInput, { capture: true });
     this.channel?.close();
     this.channel = null;
     this.deadline = null;
@@ -61,7 +85,8 @@ export class IdleClock {
   sawRemaining(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) return;
     const at = Date.now() + ms;
-    if (!this.timer) this.pending = at; // an answer read before the layout started the clock
+    if (!this.timer)
+      this.pending = at; // an answer read before the layout started the clock
     else this.moveTo(at, true);
   }
 
@@ -92,7 +117,8 @@ export class IdleClock {
     if (m.t === 'deadline') {
       if (this.deadline === null || m.at > this.deadline) this.deadline = m.at;
       this.now = Date.now();
-    } else this.onSignOut?.(m.reason);
+    } else if (m.t === 'input') this.lastInput = Math.max(this.lastInput, m.at);
+    else this.onSignOut?.(m.reason);
   }
 
   private post(m: Message): void {
