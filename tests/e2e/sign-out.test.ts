@@ -187,7 +187,7 @@ describe('the idle warning', () => {
     await pass(ctx, 32_000);
     await dialogOf(two).waitFor();
     const cookie = agent.cookie;
-    await two.getByRole('button', { name: 'Sign out' }).click();
+    await dialogOf(two).getByRole('button', { name: 'Sign out' }).click();
     await two.waitForURL(/\/login$/);
     await one.waitForURL(/\/login$/);
     agent.cookie = cookie;
