@@ -4,7 +4,6 @@ import type { ClientScope } from '../policies/access.js';
 import { hashSecret, randomToken, secretMatches } from './tokens.js';
 import {
   deleteSessionRow,
-  deleteUserSessionRows,
   endSessionRows,
   findSessionEnding,
   findSessionOwner,
@@ -122,9 +121,4 @@ export async function endingReason(db: Db, token: string): Promise<SignOutReason
 /** End one session. */
 export async function deleteSession(db: Db, sessionId: string): Promise<void> {
   await deleteSessionRow(db, sessionId);
-}
-
-/** End every session of a user, or every other one when `exceptSessionId` is given; returns the ended ids. */
-export async function deleteUserSessions(db: Db, userId: string, exceptSessionId?: string): Promise<string[]> {
-  return deleteUserSessionRows(db, userId, exceptSessionId);
 }

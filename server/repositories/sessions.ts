@@ -123,20 +123,6 @@ export async function deleteSessionRow(db: Db, sessionId: string): Promise<void>
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
 }
 
-/** Delete the given sessions; returns the ids that existed. */
-export async function deleteSessionRows(db: Db, sessionIds: string[]): Promise<string[]> {
-  const rows = await db.deleteFrom('sessions').where('id', 'in', sessionIds).returning('id').execute();
-  return rows.map((r) => r.id);
-}
-
-/** Delete every session of a user, or every other one when `exceptSessionId` is given; returns the ended ids. */
-export async function deleteUserSessionRows(db: Db, userId: string, exceptSessionId?: string): Promise<string[]> {
-  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
-  if (exceptSessionId) q = q.where('id', '!=', exceptSessionId);
-  const rows = await q.returning('id').execute();
-  return rows.map((r) => r.id);
-}
-
 /** A person's unexpired sessions, most recently active first. */
 export function listLiveSessions(db: Db, userId: string, now: number): Promise<SessionRow[]> {
   return db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('expires_at', '>', now).orderBy('last_active_at', 'desc').execute();

@@ -16,7 +16,7 @@ const INPUT_SHARE_MS = 5000;
 const CHANNEL = 'debrief-session';
 const TICK_MS = 1000;
 
-export class IdleClock {
+class IdleClock {
   /** When the session will be ended for inactivity (this machine's clock), once known. */
   deadline = $state<number | null>(null);
   now = $state(Date.now());
