@@ -16,6 +16,7 @@ export interface Database {
   clients: ClientTable;
   users: UserTable;
   sessions: SessionTable;
+  session_endings: SessionEndingTable;
   audit_events: AuditEventTable;
   audit_checkpoints: AuditCheckpointTable;
   audit_prune_gate: AuditPruneGateTable;
@@ -133,6 +134,14 @@ interface SessionTable {
   expires_at: number;
   ip: string | null;
   user_agent: string | null;
+}
+
+/** Why a session ended without the person asking (kept a week): the next request with its cookie is told. */
+interface SessionEndingTable {
+  session_id: string;
+  secret_hash: Uint8Array;
+  reason: string;
+  ended_at: number;
 }
 
 /** When a session's page (route and object) was last recorded as viewed (the per-minute throttle). */

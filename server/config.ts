@@ -107,6 +107,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: LOG_LEVELS.join(', ') }).default('info'),
   SESSION_IDLE_MINUTES: int(1, 43200).default(30),
   SESSION_ABSOLUTE_HOURS: int(1, 8760).default(12),
+  IDLE_WARNING_SECONDS: int(10, 600).default(120),
   INVITE_TTL_DAYS: int(1, 90).default(7),
   BODY_LIMIT_KB: int(1, 10240).default(100),
   SHUTDOWN_GRACE_MS: int(0, 120000).default(10000),
@@ -155,6 +156,8 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
+  /** How long before the idle timeout the page warns (at most half the timeout: the page caps it). */
+  idleWarningMs: number;
   inviteTtlMs: number;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
@@ -226,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    idleWarningMs: e.IDLE_WARNING_SECONDS * 1000,
     inviteTtlMs: e.INVITE_TTL_DAYS * 86_400_000,
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -46,6 +46,8 @@ declare global {
       viewer: Viewer | null;
       /** Set when the session is valid but may not be used from here (see auth/access.ts). */
       accessProblem?: import('./auth/access.js').AccessProblem;
+      /** Set when the cookie's session was ended for a reason (the 401 names it). */
+      signOutReason?: import('./contracts/sign-out.js').SignOutReason;
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './contracts/errors.js';
+import type { SignOutReason } from './contracts/sign-out.js';
 import { isForeignKeyViolation, isUnavailable } from '../db/dialect.js';
 
 /** The one error model: thrown anywhere, written only by the error handler (or a socket ack). */
@@ -20,6 +21,8 @@ export const validationFailed = (message: string, details?: unknown) => new AppE
 /** Well-formed input the server cannot accept as it is (a brand failing contrast, an SVG with script): 422. */
 export const unprocessable = (message: string, details?: unknown) => new AppError(422, 'unprocessable', message, details);
 export const unauthenticated = (message = 'Please sign in.') => new AppError(401, 'unauthenticated', message);
+/** The 401 for a cookie whose session was ended for a reason (contracts/sign-out.ts): the page says why. */
+export const sessionEnded = (reason: SignOutReason) => new AppError(401, 'unauthenticated', 'Your session has ended. Please sign in again.', { reason });
 export const mfaRequired = (message = 'Two-factor authentication is required.') => new AppError(401, 'mfa_required', message);
 export const forbidden = (message = 'You are not allowed to do that.') => new AppError(403, 'forbidden', message);
 /** Across clients the answer is always this: existence is never revealed. */

@@ -37,6 +37,12 @@ export async function publicMessages(db: Db): Promise<PublicMessages> {
   return { footerHtml: renderMarkdown(texts.footer), footerText: texts.footer.trim(), helpHtml: renderMarkdown(texts.help) };
 }
 
+/** The firm's client-portal support contact as it is now (the sign-in page names it when it says why someone was signed out). */
+export async function supportContact(db: Db): Promise<{ supportEmail: string | null; supportPhone: string | null }> {
+  const { supportEmail, supportPhone } = await firmWords(db);
+  return { supportEmail, supportPhone };
+}
+
 /** What a signed-in portal page shows: every message, rendered and sanitised. */
 export async function portalMessages(db: Db): Promise<PortalMessagesDTO> {
   const texts = await currentTexts(db);

@@ -16,6 +16,7 @@ import * as auditSearch from './2026-12-06T1300_audit-search.js';
 import * as branding from './2026-12-06T1400_branding.js';
 import * as messages from './2026-12-06T1500_messages.js';
 import * as auditPagesByTime from './2026-12-06T1550_audit-pages-by-time.js';
+import * as sessionEndings from './2026-12-07T1300_session-endings.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1400_branding': branding,
   '2026-12-06T1500_messages': messages,
   '2026-12-06T1550_audit-pages-by-time': auditPagesByTime,
+  '2026-12-07T1300_session-endings': sessionEndings,
 };

@@ -2,7 +2,8 @@ import type { Db } from '../../db/client.js';
 import type { ClientRow, FirmRow, UserRow } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import { ipAllowed } from './ip-allowlist.js';
-import { validateSessionToken, type SessionTimeouts, type Viewer } from './session.js';
+import { endingReason, validateSessionToken, type SessionTimeouts, type Viewer } from './session.js';
+import type { SignOutReason } from '../contracts/sign-out.js';
 import { clientSees } from '../policies/access.js';
 import { scopeOf } from '../repositories/staff-scope.js';
 import { findClient } from '../repositories/clients.js';
@@ -78,21 +79,42 @@ export function accessProblem(user: UserRow, client: ClientRow | undefined, ip: 
   return null;
 }
 
-export type Resolution = { viewer: Viewer } | { viewer: null; problem?: AccessProblem };
+/**
+ * A token resolved: the viewer and the milliseconds left before the session's idle deadline as
+ * recorded (the SPA's idle warning counts down from it); or no viewer, with the access problem of a
+ * live session refused here, or the reason its session was ended (contracts/sign-out.ts).
+ */
+export type Resolution = { viewer: Viewer; idleRemainingMs: number } | { viewer: null; problem?: AccessProblem; ended?: SignOutReason };
 
 /**
  * THE validator for a session token, used by every HTTP request, the Socket.IO handshake and
  * every socket event: the session exists, its secret matches, it is neither idle- nor absolutely
  * expired (with the user's effective timeouts), the user is active, their client's portal is on,
- * and the address is allowed. `activity: false` checks without moving the idle clock.
+ * and the address is allowed. `activity: false` checks without moving the idle clock; `idleForMs`
+ * says the person's last input was that long ago (contracts/sign-out.ts `IDLE_FOR_HEADER`).
  */
-export async function resolveViewer(db: Db, config: Config, token: string, now: number, ip: string | null, activity = true): Promise<Resolution> {
-  const found = await validateSessionToken(db, token, now, ({ firm, client }) => effectiveTimeouts(config, firm, client), activity);
-  if (!found) return { viewer: null };
+export async function resolveViewer(
+  db: Db,
+  config: Config,
+  token: string,
+  now: number,
+  ip: string | null,
+  activity = true,
+  idleForMs = 0,
+): Promise<Resolution> {
+  const found = await validateSessionToken(db, token, now, ({ firm, client }) => effectiveTimeouts(config, firm, client), activity, idleForMs);
+  if (!found) {
+    const ended = await endingReason(db, token);
+    return ended ? { viewer: null, ended } : { viewer: null };
+  }
   const { session, user, client, firm } = found;
+  const { idleMs } = effectiveTimeouts(config, firm, client);
   const problem = accessProblem(user, client, ip);
   if (problem) return { viewer: null, problem };
   const { secret_hash: _checked, ...kept } = session;
   const { password_hash: _p, totp_secret_enc, totp_pending_enc: _t, totp_last_step: _s, ...person } = user;
-  return { viewer: { session: kept, user: { ...person, mfa_enrolled: totp_secret_enc !== null, scope: await scopeOf(db, user, firm) } } };
+  return {
+    viewer: { session: kept, user: { ...person, mfa_enrolled: totp_secret_enc !== null, scope: await scopeOf(db, user, firm) } },
+    idleRemainingMs: Math.max(0, session.last_active_at + idleMs - now),
+  };
 }

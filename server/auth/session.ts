@@ -2,7 +2,16 @@ import type { Db } from '../../db/client.js';
 import type { SessionRow, UserRow } from '../../db/schema.js';
 import type { ClientScope } from '../policies/access.js';
 import { hashSecret, randomToken, secretMatches } from './tokens.js';
-import { deleteSessionRow, deleteUserSessionRows, findSessionOwner, insertSession, touchSession, type SessionOwner } from '../repositories/sessions.js';
+import {
+  deleteSessionRow,
+  endSessionRows,
+  findSessionEnding,
+  findSessionOwner,
+  insertSession,
+  touchSession,
+  type SessionOwner,
+} from '../repositories/sessions.js';
+import { isSignOutReason, touchIntervalMs, type SignOutReason } from '../contracts/sign-out.js';
 
 /**
  * Sessions after the Lucia design (lucia-auth.com), written here with @oslojs: the token is
@@ -55,11 +64,6 @@ export async function createSession(db: Db, input: NewSessionInput, now: number,
   return { token: `${id}.${secret}`, session };
 }
 
-/** How long an active user may go between activity writes: often enough that they are never logged out. */
-function touchInterval(idleMs: number): number {
-  return Math.min(60_000, Math.floor(idleMs / 4));
-}
-
 /**
  * Resolve a token to its session and owner (one read), or null. Expired sessions (idle or absolute) and
  * sessions of users who are no longer active are deleted on sight. `timeoutsFor` picks the
@@ -73,6 +77,7 @@ export async function validateSessionToken(
   now: number,
   timeoutsFor: (owner: SessionOwner) => SessionTimeouts,
   touch = true,
+  idleForMs = 0,
 ): Promise<SessionOwner | null> {
   const dot = token.indexOf('.');
   if (dot <= 0 || token.length > 128) return null;
@@ -81,29 +86,39 @@ export async function validateSessionToken(
   const found = await findSessionOwner(db, id);
   if (!found || !secretMatches(secret, found.session.secret_hash)) return null;
   const { session, user } = found;
+  // Ended on sight, with the reason the next request (and the sweep's socket event) gives.
   if (user.status !== 'active') {
-    await deleteSession(db, id);
+    await endSessionRows(db, (eb) => eb('id', '=', id), 'removed', now);
     return null;
   }
   const { idleMs, absoluteMs } = timeoutsFor(found);
-  const expired = now >= session.expires_at || now >= session.created_at + absoluteMs || now - session.last_active_at >= idleMs;
-  if (expired) {
-    await deleteSession(db, id);
+  const absolute = now >= session.expires_at || now >= session.created_at + absoluteMs;
+  if (absolute || now - session.last_active_at >= idleMs) {
+    await endSessionRows(db, (eb) => eb('id', '=', id), absolute ? 'expired' : 'idle_timeout', now);
     return null;
   }
-  if (touch && now - session.last_active_at >= touchInterval(idleMs)) {
-    await touchSession(db, id, now);
-    session.last_active_at = now;
+  // The person's activity happened `idleForMs` ago (the page says so; it can only shorten its own session).
+  const at = now - Math.min(Math.max(0, idleForMs), idleMs);
+  if (touch && at - session.last_active_at >= touchIntervalMs(idleMs)) {
+    await touchSession(db, id, at);
+    session.last_active_at = at;
   }
   return found;
+}
+
+/**
+ * Why the session of a token that no longer resolves was ended (a reason of contracts/sign-out.ts),
+ * or null: no such record, or the secret does not match (only the cookie's holder is told).
+ */
+export async function endingReason(db: Db, token: string): Promise<SignOutReason | null> {
+  const dot = token.indexOf('.');
+  if (dot <= 0 || token.length > 128) return null;
+  const found = await findSessionEnding(db, token.slice(0, dot));
+  if (!found || !secretMatches(token.slice(dot + 1), found.secret_hash)) return null;
+  return isSignOutReason(found.reason) ? found.reason : null;
 }
 
 /** End one session. */
 export async function deleteSession(db: Db, sessionId: string): Promise<void> {
   await deleteSessionRow(db, sessionId);
-}
-
-/** End every session of a user, or every other one when `exceptSessionId` is given; returns the ended ids. */
-export async function deleteUserSessions(db: Db, userId: string, exceptSessionId?: string): Promise<string[]> {
-  return deleteUserSessionRows(db, userId, exceptSessionId);
 }

@@ -60,4 +60,14 @@ export interface SessionDTO {
   modules: Record<'projects' | 'findings' | 'reports' | 'chat' | 'activity', boolean> | null;
   /** Whether the Audit page is theirs to read (admins; analysts when the firm allows it). */
   auditReadable: boolean;
+  /** The session's idle timeout and how long before it the page warns (both in ms). */
+  idle: { timeoutMs: number; warningMs: number };
+}
+
+/** POST /session/activity takes an empty object (anything else is refused, nothing recorded). */
+export const SessionActivityInput = z.object({}).strict();
+
+/** POST /session/activity ("Stay signed in"): recorded as activity now; the idle deadline is this far away. */
+export interface SessionActivityDTO {
+  idleRemainingMs: number;
 }

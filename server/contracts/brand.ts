@@ -46,6 +46,9 @@ export interface PublicBrandDTO {
   colours: { primary: string; accent: string };
   footerHtml: string;
   helpHtml: string;
+  /** The firm's support contact (its own public words): the sign-in page names it when it says why someone was signed out. */
+  supportEmail: string | null;
+  supportPhone: string | null;
 }
 
 /** GET/PUT/DELETE /api/firm/brand (admins): the saved brand, whether it is the default, and its checks. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { SetupInput, type SelfDTO, type SessionDTO } from './api.js';
+import { SessionActivityInput, SetupInput, type SelfDTO, type SessionActivityDTO, type SessionDTO } from './api.js';
 import {
   EnrolConfirmInput,
   EnrolStartInput,
@@ -59,6 +59,7 @@ export const endpoints = {
   'GET /setup': { answer: of<{ setupRequired: true }>() },
   'POST /setup': { status: 201, body: SetupInput, answer: of<{ user: SelfDTO }>() },
   'GET /session': { answer: of<SessionDTO>() },
+  'POST /session/activity': { body: SessionActivityInput, answer: of<SessionActivityDTO>() },
   'POST /auth/logout': { status: 204, answer: of<void>() },
   'POST /auth/login': { body: LoginInput, answer: of<LoginResult>() },
   'POST /auth/mfa': { body: MfaInput, answer: of<MfaResult>() },

@@ -1,6 +1,7 @@
 import type { AuditTailInput, AuditTailPush } from './audit.js';
 import type { CommentAnswer, CommentCreateEvent } from './comments.js';
 import type { PageViewResult } from './page-routes.js';
+import type { SignOutReason } from './sign-out.js';
 import type {
   Ack,
   ChatMessageDTO,
@@ -80,6 +81,8 @@ export interface PushEvents {
    * carrying fields could outrun the setting that hides them.
    */
   'portal:reconfigured': Record<string, never>;
+  /** This session was ended for a reason (contracts/sign-out.ts), sent just before the server disconnects the socket. */
+  'session:ended': { reason: SignOutReason };
 }
 export type PushEvent = keyof PushEvents;
 

@@ -1,9 +1,13 @@
 import type { Logger } from '../logger.js';
+import type { SignOutReason } from '../contracts/sign-out.js';
 
 /** In-process domain events (`resource.pastTense`), published only after the change committed. */
 export interface DomainEvents {
-  /** Sessions that no longer exist (logout, revocation, expiry): their live sockets must go. */
-  'sessions.ended': { sessionIds: string[]; reason: string };
+  /**
+   * Sessions that no longer exist (logout, revocation, expiry): their live sockets are told the
+   * reason (null: the person's own sign-out, nothing to explain) and must go.
+   */
+  'sessions.ended': { sessionIds: string[]; reason: SignOutReason | null };
   /**
    * What a client's people may see or do narrowed (IP allowlist, modules, portal switch, archive, a
    * finding withdrawn or deleted): open sockets are judged again at once.

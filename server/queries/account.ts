@@ -10,7 +10,7 @@ import { notFound } from '../errors.js';
 import { authorize } from '../policies/index.js';
 import { mayReadAudit } from '../policies/audit.js';
 import { modulesOf, reaches } from '../policies/access.js';
-import { clientOf } from '../auth/access.js';
+import { clientOf, effectiveTimeouts } from '../auth/access.js';
 import { mfaStepFor } from '../auth/sign-in.js';
 import { recoveryCodesLeft } from '../auth/recovery-codes.js';
 import { findValidInvitation, INVALID_INVITATION } from '../auth/invitations.js';
@@ -32,16 +32,20 @@ import { listRecentMail } from '../repositories/mail-outbox.js';
  */
 
 /** Who am I: the person, the firm, what the session still owes, and (portal users) their modules. */
-export async function sessionPayload(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<SessionDTO> {
+export async function sessionPayload(deps: Pick<AppDeps, 'db' | 'config'>, ctx: CommandContext): Promise<SessionDTO> {
   const v = ctx.viewer;
   const firm = await findFirm(deps.db);
+  const client = v.user.kind === 'portal' ? await clientOf(deps.db, v.user) : undefined;
+  const timeoutMs = effectiveTimeouts(deps.config, firm, client).idleMs;
   return {
     user: presentSelf(v.user),
     firm: presentFirm(firm),
     mfaVerified: v.session.mfa_verified === 1,
     mfaStep: v.session.mfa_verified ? null : mfaStepFor(v.user.kind, v.user.mfa_enrolled, firm),
-    modules: v.user.kind === 'portal' ? modulesOf((await clientOf(deps.db, v.user))!) : null,
+    modules: client ? modulesOf(client) : null,
     auditReadable: mayReadAudit(v.user, firm),
+    // The warning is at most half the timeout, so a short timeout still leaves time between warnings.
+    idle: { timeoutMs, warningMs: Math.min(deps.config.idleWarningMs, Math.floor(timeoutMs / 2)) },
   };
 }
 

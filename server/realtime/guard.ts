@@ -2,17 +2,17 @@ import type { AppDeps } from '../context.js';
 import type { Ack } from '../contracts/realtime.js';
 import { accessProblemError } from '../auth/access.js';
 import { viewerFromCookie } from '../middleware/authenticate.js';
-import { badRequest, unauthenticated, type AppError } from '../errors.js';
+import { badRequest, sessionEnded, unauthenticated, type AppError } from '../errors.js';
+import { PASSIVE_SOCKET_EVENTS, type SignOutReason } from '../contracts/sign-out.js';
 import { errorAck, runsAs } from './ack.js';
 import { socketViewer, type AppSocket } from './socket-types.js';
 import type { Viewer } from '../auth/session.js';
 
 /**
- * Events a browser sends by itself (on connecting, on leaving a page): they are checked like any
- * other, but they are not the person's activity, so they don't keep an idle session alive (a page
- * view report follows the page's own API reads, which do).
+ * Events a browser sends by itself are not the person's activity (contracts/sign-out.ts; a page
+ * view report follows the page's own API reads, which are).
  */
-const PASSIVE = new Set(['feed:subscribe', 'feed:catchup', 'presence:leave', 'page:view']);
+const PASSIVE = new Set(PASSIVE_SOCKET_EVENTS);
 
 /**
  * Re-validate a socket's session as HTTP does for a request: the same validator, with the
@@ -20,10 +20,17 @@ const PASSIVE = new Set(['feed:subscribe', 'feed:catchup', 'presence:leave', 'pa
  * viewer is refreshed (name and scope as they are now) and the whole viewer returned; on failure
  * the error to answer.
  */
-export async function recheckSocket(deps: AppDeps, socket: AppSocket, activity: boolean): Promise<{ viewer: Viewer } | { refused: AppError }> {
+export async function recheckSocket(
+  deps: AppDeps,
+  socket: AppSocket,
+  activity: boolean,
+): Promise<{ viewer: Viewer } | { refused: AppError; reason: SignOutReason | null }> {
   const r = await viewerFromCookie(deps, socket.request.headers.cookie, socket.data.ip, activity);
-  if (!r.viewer) return { refused: r.problem ? accessProblemError(r.problem) : unauthenticated() };
-  if (!r.viewer.session.mfa_verified) return { refused: unauthenticated() };
+  if (!r.viewer) {
+    if (r.problem) return { refused: accessProblemError(r.problem), reason: r.problem === 'ip_not_allowed' ? 'network_not_allowed' : 'portal_disabled' };
+    return r.ended ? { refused: sessionEnded(r.ended), reason: r.ended } : { refused: unauthenticated(), reason: null };
+  }
+  if (!r.viewer.session.mfa_verified) return { refused: unauthenticated(), reason: null };
   socket.data.viewer = socketViewer(r.viewer);
   return { viewer: r.viewer };
 }
@@ -56,8 +63,17 @@ export function guardSocket(deps: AppDeps, socket: AppSocket, handled: ReadonlyS
           return next();
         }
         ack?.(errorAck(deps, r.refused, event));
-        socket.disconnect(true);
+        endSocket(socket, r.reason);
       })
       .catch((err) => ack?.(errorAck(deps, err, event)));
   });
+}
+
+/**
+ * Disconnect a socket the server no longer serves, telling the page why first (`session:ended`,
+ * when there is a reason): the packet is written before the connection closes.
+ */
+export function endSocket(socket: AppSocket, reason: SignOutReason | null): void {
+  if (reason) socket.emit('session:ended', { reason });
+  socket.disconnect(true);
 }

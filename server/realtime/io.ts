@@ -11,7 +11,7 @@ import { chatHandlers } from './chat-handlers.js';
 import { commentHandlers } from './comment-handlers.js';
 import { pageViewHandlers } from './page-view-handlers.js';
 import { attach } from './ack.js';
-import { guardSocket, recheckSocket } from './guard.js';
+import { endSocket, guardSocket, recheckSocket } from './guard.js';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { closeEndedSessions } from './liveness.js';
 import { socketsIn } from './sockets-in.js';
@@ -127,8 +127,12 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
 
   // Revocation: a session that ended (logout, removal, portal off, expiry…) loses its sockets at
   // once — on every instance, through the adapter.
-  deps.bus.on('sessions.ended', ({ sessionIds }) => {
-    for (const id of sessionIds) io.in(rooms.session(id)).disconnectSockets(true);
+  deps.bus.on('sessions.ended', ({ sessionIds, reason }) => {
+    for (const id of sessionIds) {
+      // The reason goes first, through the same adapter stream as the disconnect, so it arrives before it.
+      if (reason) io.in(rooms.session(id)).emit('session:ended', { reason });
+      io.in(rooms.session(id)).disconnectSockets(true);
+    }
   });
 
   // A client's access narrowed (allowlist, modules, portal, a finding withdrawn): every open socket
@@ -138,7 +142,8 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     for (const socket of io.of('/').sockets.values()) {
       const { user } = socket.data.viewer;
       if (user.kind === 'portal' && user.client_id !== clientId) continue;
-      if (user.kind === 'portal' && 'refused' in (await recheckSocket(deps, socket, false))) socket.disconnect(true);
+      const r = user.kind === 'portal' ? await recheckSocket(deps, socket, false) : null;
+      if (r && 'refused' in r) endSocket(socket, r.reason);
       else await presence.recheck(socket);
     }
   };
@@ -154,8 +159,9 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
   const scopeChanged = async () => {
     for (const socket of io.of('/').sockets.values()) {
       if (socket.data.viewer.user.kind !== 'staff') continue;
-      if ('refused' in (await recheckSocket(deps, socket, false))) {
-        socket.disconnect(true);
+      const r = await recheckSocket(deps, socket, false);
+      if ('refused' in r) {
+        endSocket(socket, r.reason);
         continue;
       }
       await feed.rescope(socket);

@@ -1,5 +1,8 @@
 import type { AppDeps } from '../context.js';
 import type { AppServer } from './socket-types.js';
+import type { SignOutReason } from '../contracts/sign-out.js';
+import { sessionEndingReasons } from '../repositories/sessions.js';
+import { endSocket } from './guard.js';
 
 const CHUNK = 1000;
 
@@ -29,12 +32,13 @@ export async function closeEndedSessions(io: AppServer, deps: Pick<AppDeps, 'db'
       .execute();
     for (const r of rows) alive.add(r.id);
   }
+  const dead = ids.filter((id) => !alive.has(id));
+  const reasons = dead.length ? await sessionEndingReasons(deps.db, dead) : new Map<string, SignOutReason>();
   let closed = 0;
-  for (const [id, sockets] of bySession)
-    if (!alive.has(id))
-      for (const s of sockets) {
-        s.disconnect(true);
-        closed++;
-      }
+  for (const id of dead)
+    for (const s of bySession.get(id)!) {
+      endSocket(s, reasons.get(id) ?? null);
+      closed++;
+    }
   return closed;
 }

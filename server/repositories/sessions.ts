@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type ExpressionBuilder, type ExpressionWrapper, type SqlBool } from 'kysely';
 import type { ClientRow, Database, FirmRow, SessionRow, UserRow } from '../../db/schema.js';
 import { prepared } from './prepared.js';
+import { isSignOutReason, type SignOutReason } from '../contracts/sign-out.js';
 import { FIRM_SCOPING, type FirmScoping } from './staff-scope.js';
 
 /**
@@ -122,20 +123,6 @@ export async function deleteSessionRow(db: Db, sessionId: string): Promise<void>
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
 }
 
-/** Delete the given sessions; returns the ids that existed. */
-export async function deleteSessionRows(db: Db, sessionIds: string[]): Promise<string[]> {
-  const rows = await db.deleteFrom('sessions').where('id', 'in', sessionIds).returning('id').execute();
-  return rows.map((r) => r.id);
-}
-
-/** Delete every session of a user, or every other one when `exceptSessionId` is given; returns the ended ids. */
-export async function deleteUserSessionRows(db: Db, userId: string, exceptSessionId?: string): Promise<string[]> {
-  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
-  if (exceptSessionId) q = q.where('id', '!=', exceptSessionId);
-  const rows = await q.returning('id').execute();
-  return rows.map((r) => r.id);
-}
-
 /** A person's unexpired sessions, most recently active first. */
 export function listLiveSessions(db: Db, userId: string, now: number): Promise<SessionRow[]> {
   return db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('expires_at', '>', now).orderBy('last_active_at', 'desc').execute();
@@ -144,4 +131,57 @@ export function listLiveSessions(db: Db, userId: string, now: number): Promise<S
 /** The ids of all of a person's sessions (expired ones included, until swept). */
 export async function sessionIdsOf(db: Db, userId: string): Promise<string[]> {
   return (await db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute()).map((s) => s.id);
+}
+
+/** Which sessions an ending covers: a condition on the `sessions` table. */
+export type SessionPick = (eb: ExpressionBuilder<Database, 'sessions'>) => ExpressionWrapper<Database, 'sessions', SqlBool>;
+
+/**
+ * End the picked sessions for a reason: the reason is written to `session_endings` (with the
+ * secret's hash, so only the cookie's holder is told) and the sessions are deleted, in one
+ * transaction (the caller's, when it passes one). Returns the ended ids. A null reason (the person
+ * signed out, or signed in again) deletes without a record.
+ */
+export async function endSessionRows(db: Db, pick: SessionPick, reason: SignOutReason | null, now: number): Promise<string[]> {
+  const run = async (trx: Db) => {
+    if (reason !== null)
+      await trx
+        .insertInto('session_endings')
+        .columns(['session_id', 'secret_hash', 'reason', 'ended_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('sessions')
+            .select(['id', 'secret_hash', sql<string>`cast(${reason} as text)`.as('reason'), sql<number>`cast(${now} as bigint)`.as('ended_at')])
+            .where(pick),
+        )
+        .onConflict((oc) => oc.column('session_id').doNothing())
+        .execute();
+    const rows = await trx.deleteFrom('sessions').where(pick).returning('id').execute();
+    return rows.map((r) => r.id);
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+/** Why a session ended, with the secret's hash to check the cookie against (undefined: no record). */
+export async function findSessionEnding(db: Db, sessionId: string): Promise<{ secret_hash: Uint8Array; reason: string } | undefined> {
+  return db.selectFrom('session_endings').select(['secret_hash', 'reason']).where('session_id', '=', sessionId).executeTakeFirst();
+}
+
+/** Forget endings older than `before` (the sweep). */
+export async function pruneSessionEndings(db: Db, before: number): Promise<void> {
+  await db.deleteFrom('session_endings').where('ended_at', '<', before).execute();
+}
+
+/** Why each of these ended sessions ended (those with a recorded reason): a socket is told before it is closed. */
+export async function sessionEndingReasons(db: Db, sessionIds: string[]): Promise<Map<string, SignOutReason>> {
+  const out = new Map<string, SignOutReason>();
+  for (let i = 0; i < sessionIds.length; i += 1000) {
+    const rows = await db
+      .selectFrom('session_endings')
+      .select(['session_id', 'reason'])
+      .where('session_id', 'in', sessionIds.slice(i, i + 1000))
+      .execute();
+    for (const r of rows) if (isSignOutReason(r.reason)) out.set(r.session_id, r.reason);
+  }
+  return out;
 }

@@ -36,7 +36,7 @@ export function profileRouter(deps: AppDeps): Router {
     const { session, replaced } = await changePassword(deps, ctx, input());
     setSessionCookie(res, deps.config, session);
     // The old session's live connections close once this answer (with the new cookie) has gone out.
-    res.on('finish', () => deps.bus.publish('sessions.ended', { sessionIds: [replaced], reason: 'rotated' }));
+    res.on('finish', () => deps.bus.publish('sessions.ended', { sessionIds: [replaced], reason: null }));
   });
 
   serve(r, 'GET /profile/sessions', async ({ req }) => ownSessions(deps, commandContextOf(req)));

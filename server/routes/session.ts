@@ -5,12 +5,22 @@ import { commandContextOf } from '../middleware/command-context.js';
 import { originContextOf, unsetSessionCookie } from '../middleware/origin-context.js';
 import { logout } from '../commands/account/logout.js';
 import { sessionPayload } from '../queries/account.js';
+import { staySignedIn } from '../commands/account/stay-signed-in.js';
+import { IDLE_REMAINING_HEADER } from '../contracts/sign-out.js';
 
-/** The current session (who am I) and logout. */
+/** The current session (who am I), staying signed in, and logout. */
 export function sessionRouter(deps: AppDeps): Router {
   const r = Router();
 
   serve(r, 'GET /session', async ({ req }) => sessionPayload(deps, commandContextOf(req, { mfa: false })));
+
+  // "Stay signed in": recorded as activity now; the answer's header says the deadline moved too.
+  serve(r, 'POST /session/activity', async ({ req, res, input }) => {
+    input();
+    const answer = await staySignedIn(deps, commandContextOf(req));
+    res.setHeader(IDLE_REMAINING_HEADER, String(answer.idleRemainingMs));
+    return answer;
+  });
 
   serve(r, 'POST /auth/logout', async ({ req, res }) => {
     await logout(deps, originContextOf(req));

@@ -251,7 +251,17 @@ describe('GET /api/brand: the public allowlist', () => {
   it('has exactly the allowlisted keys, for anyone, and nothing else', async () => {
     const res = await new Agent(app.url).get('/api/brand');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['colours', 'favicon', 'firmName', 'footerHtml', 'helpHtml', 'logoDark', 'logoLight']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'colours',
+      'favicon',
+      'firmName',
+      'footerHtml',
+      'helpHtml',
+      'logoDark',
+      'logoLight',
+      'supportEmail',
+      'supportPhone',
+    ]);
     expect(Object.keys(res.body.colours).sort()).toEqual(['accent', 'primary']);
     expect(res.headers.get('cache-control')).toBe('no-store');
   });

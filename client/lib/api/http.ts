@@ -3,6 +3,9 @@ import type { ApiErrorBody, ErrorCode } from '$contracts/errors';
 import type { AnswerOf, EndpointKey, Endpoints, FileEndpointKey, ParamsOf, PathOf } from '$contracts/endpoints';
 import { FEED_POSITION_HEADER } from '$contracts/constants';
 import { live } from '$lib/realtime/live.svelte';
+import { IDLE_FOR_HEADER, IDLE_REMAINING_HEADER, signOutReasonOf } from '$contracts/sign-out';
+import { idle } from '$lib/session/idle.svelte';
+import { sessionEnded } from '$lib/session/ended';
 
 /** An API failure the pages can branch on by `code` (never by message text). */
 export class ApiError extends Error {
@@ -44,9 +47,15 @@ function urlOf(key: EndpointKey, parts: { params?: Record<string, string | numbe
   return `/api${path}${query.size ? `?${query}` : ''}`;
 }
 
-/** The error a failed answer carries (its code and message when the server sent our error body). */
+/**
+ * The error a failed answer carries (its code and message when the server sent our error body).
+ * A session ended for a reason (a 401 naming it, or the 403 of a session refused from here) also
+ * tells the signed-in pages, which go to the sign-in page with that reason.
+ */
 function failure(status: number, data: unknown, fallback: string): ApiError {
   const err = (data as ApiErrorBody | null)?.error;
+  const reason = status === 401 || status === 403 ? signOutReasonOf(err?.details) : null;
+  if (reason) sessionEnded(reason);
   return new ApiError(status, err?.code ?? 'internal_error', err?.message ?? fallback, err?.details);
 }
 
@@ -78,7 +87,8 @@ export async function call<K extends EndpointKey>(key: K, ...[parts]: Args<K>): 
     res = await (p.fetch ?? fetch)(urlOf(key, p), {
       method: key.slice(0, key.indexOf(' ')),
       credentials: 'same-origin',
-      headers: p.body === undefined ? {} : { 'content-type': 'application/json' },
+      // How long since the person last touched the page: a request it makes by itself is not their activity.
+      headers: { [IDLE_FOR_HEADER]: String(idle.idleFor()), ...(p.body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: p.body === undefined ? undefined : JSON.stringify(p.body),
     });
   } catch {
@@ -87,6 +97,9 @@ export async function call<K extends EndpointKey>(key: K, ...[parts]: Args<K>): 
   // Where the live feed stood when this read began: the live connection joins it there.
   const position = res.headers.get(FEED_POSITION_HEADER);
   if (position !== null) live.sawRead(Number(position));
+  // How long the session has before it is ended for inactivity (the idle warning counts down from it).
+  const remaining = res.headers.get(IDLE_REMAINING_HEADER);
+  if (remaining !== null) idle.sawRemaining(Number(remaining));
   if (res.status === 204) return undefined as AnswerOf<K>;
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) throw failure(res.status, data, `Request failed (${res.status}).`);

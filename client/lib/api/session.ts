@@ -8,3 +8,5 @@ export const getSession = (fetch?: F) => call('GET /session', { fetch });
 export const getSetup = (fetch?: F) => call('GET /setup', { fetch });
 export const completeSetup = (body: BodyOf<'POST /setup'>) => call('POST /setup', { body });
 export const logout = () => call('POST /auth/logout');
+/** "Stay signed in": the server records activity now (its answer moves the idle deadline). */
+export const stayActive = () => call('POST /session/activity', { body: {} });

@@ -1,5 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, FeedEventType } from '$contracts/realtime';
+import { PASSIVE_SOCKET_EVENTS } from '$contracts/sign-out';
+import { idle } from '$lib/session/idle.svelte';
 import type { AnyFeedEvent, ClientToServerEvents, FeedEvent, PushEvent, PushEvents, RequestEvent, Requests, ServerToClientEvents } from '$contracts/socket';
 
 /**
@@ -257,6 +259,8 @@ export class Live {
 
   /** Emit with the ack timeout, typed by the protocol (one place for the library's untyped-with-timeout call). */
   private emit<E extends RequestEvent>(event: E, payload: Requests[E]['input']): Promise<Ack<Requests[E]['result']>> {
+    // The person's own action is activity on the server: the idle warning moves with it.
+    if (!PASSIVE_SOCKET_EVENTS.includes(event)) idle.sawOwnAction();
     const timed = this.socket!.timeout(ACK_TIMEOUT_MS) as unknown as { emitWithAck(e: E, p: Requests[E]['input']): Promise<Ack<Requests[E]['result']>> };
     return timed.emitWithAck(event, payload);
   }

@@ -2,6 +2,8 @@ import { redirect } from '@sveltejs/kit';
 import type { LayoutLoad } from './$types';
 import { ApiError } from '$lib/api/http';
 import { getSession } from '$lib/api/session';
+import { signOutReasonOf } from '$contracts/sign-out';
+import { loginUrl } from '$lib/session/ended';
 
 /**
  * Everything behind sign-in. This only routes people (the server enforces every rule on every
@@ -16,7 +18,9 @@ export const load: LayoutLoad = async ({ fetch, url }) => {
     if (!session.mfaVerified) redirect(307, session.mfaStep === 'enrol' ? '/mfa/setup' : '/login/mfa');
     return { session };
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) redirect(307, '/login');
+    // Signed out (with the reason when the server gave one), or refused from here (portal off, network).
+    const reason = err instanceof ApiError ? signOutReasonOf(err.details) : null;
+    if (err instanceof ApiError && (err.status === 401 || reason)) redirect(307, loginUrl(reason));
     throw err;
   }
 };

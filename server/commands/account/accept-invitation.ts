@@ -52,7 +52,7 @@ export async function acceptInvitation(
 
   if (ctx.sessionId) {
     await deleteSession(deps.db, ctx.sessionId);
-    deps.bus.publish('sessions.ended', { sessionIds: [ctx.sessionId], reason: 'signed_in_as_other' });
+    deps.bus.publish('sessions.ended', { sessionIds: [ctx.sessionId], reason: null });
   }
   const mfaStep = mfaStepFor(user.kind, user.totp_secret_enc !== null, await findFirm(deps.db));
   if (mfaStep === null) await markSignedIn(deps.db, user.id, now);

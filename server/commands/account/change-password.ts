@@ -48,7 +48,7 @@ export async function changePassword(deps: AppDeps, ctx: CommandContext, input: 
   const deferred = deferredBus(deps.bus);
   await deps.db.transaction().execute(async (trx) => {
     await setPasswordHash(trx, v.user.id, passwordHash, now);
-    await endUserSessions({ db: trx, bus: deferred.bus }, v.user.id, 'password_changed', v.session.id);
+    await endUserSessions({ db: trx, bus: deferred.bus, clock: deps.clock }, v.user.id, 'password_changed', v.session.id);
     await voidResets(trx, v.user.id, now);
     await queueMail(trx, passwordChangedMail(deps.config.publicUrl, v.user.email), now, !!deps.config.smtpUrl);
     await writeAudit(trx, ctx.audit, { action: 'password.changed', outcome: 'success', targetType: 'user', targetId: v.user.id }, now);

@@ -6,7 +6,7 @@ import type { EnrolConfirmInput, RecoveryCodesResult } from '../../contracts/aut
 import { throttleFailure, throttleReset, throttleWait } from '../../auth/rate-limit.js';
 import { checkTotp, openTotpSecret } from '../../auth/totp.js';
 import { replaceRecoveryCodes } from '../../auth/recovery-codes.js';
-import { endUserSessions } from '../../auth/revoke.js';
+import { endSessions, endUserSessions } from '../../auth/revoke.js';
 import { issueSession, type IssuedSession } from '../../auth/sign-in.js';
 import { activatePendingTotp } from '../../repositories/users.js';
 import type { CommandContext } from '../../context.js';
@@ -54,7 +54,9 @@ export async function confirmMfaEnrolment(
     );
     return codes;
   });
-  await endUserSessions(deps, v.user.id, 'mfa_enrolled');
+  // Other devices are told they were signed out elsewhere; this browser's session is replaced below.
+  await endUserSessions(deps, v.user.id, 'signed_out_elsewhere', v.session.id);
+  await endSessions(deps, [v.session.id], null);
   const session = await issueSession(deps, v.user, true, ctx.audit);
   return { result: { recoveryCodes }, session };
 }

@@ -9,7 +9,7 @@ export async function endOtherSessions(deps: AppDeps, ctx: CommandContext): Prom
   const v = ctx.viewer;
   const deferred = deferredBus(deps.bus);
   const ended = await deps.db.transaction().execute(async (trx) => {
-    const ids = await endUserSessions({ db: trx, bus: deferred.bus }, v.user.id, 'ended_by_user', v.session.id);
+    const ids = await endUserSessions({ db: trx, bus: deferred.bus, clock: deps.clock }, v.user.id, 'signed_out_elsewhere', v.session.id);
     await writeAudit(
       trx,
       ctx.audit,

@@ -1,9 +1,8 @@
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
 import { notFound } from '../../errors.js';
-import { deleteSession } from '../../auth/session.js';
 import { publicSessionId } from '../../presenters/profile.js';
-import { sessionIdsOf } from '../../repositories/sessions.js';
+import { endSessionRows, sessionIdsOf } from '../../repositories/sessions.js';
 import type { CommandContext } from '../../context.js';
 
 /**
@@ -15,15 +14,18 @@ export async function endOwnSession(deps: AppDeps, ctx: CommandContext, publicId
   const v = ctx.viewer;
   const target = (await sessionIdsOf(deps.db, v.user.id)).find((id) => publicSessionId(id) === publicId);
   if (!target) throw notFound('That session has already ended.');
+  const now = deps.clock();
+  // Ended from this browser: nothing to explain here; another device of theirs is told it was signed out elsewhere.
+  const reason = target === v.session.id ? null : 'signed_out_elsewhere';
   await deps.db.transaction().execute(async (trx) => {
-    await deleteSession(trx, target);
+    await endSessionRows(trx, (eb) => eb('id', '=', target), reason, now);
     await writeAudit(
       trx,
       ctx.audit,
       { action: 'session.ended', outcome: 'success', targetType: 'session', targetId: publicId, details: { scope: 'one' } },
-      deps.clock(),
+      now,
     );
   });
-  deps.bus.publish('sessions.ended', { sessionIds: [target], reason: 'ended_by_user' });
+  deps.bus.publish('sessions.ended', { sessionIds: [target], reason });
   return { current: target === v.session.id };
 }

@@ -58,7 +58,7 @@ export async function login(deps: AppDeps, ctx: OriginContext, input: LoginInput
   }
   await throttleReset(deps.db, key);
   const mfaStep = mfaStepFor(usable.kind, usable.totp_secret_enc !== null, await findFirm(deps.db));
-  if (ctx.sessionId) await endSessions(deps, [ctx.sessionId], 'signed_in_again');
+  if (ctx.sessionId) await endSessions(deps, [ctx.sessionId], null);
   const session = await issueSession(deps, usable, mfaStep === null, ctx.audit);
   if (mfaStep === null) await markSignedIn(deps.db, usable.id, deps.clock());
   await audit(

@@ -11,5 +11,5 @@ export async function logout(deps: AppDeps, ctx: OriginContext): Promise<void> {
     await deleteSession(trx, sessionId);
     await writeAudit(trx, ctx.audit, { action: 'auth.logout', outcome: 'success', targetType: 'session' }, deps.clock());
   });
-  deps.bus.publish('sessions.ended', { sessionIds: [sessionId], reason: 'logout' });
+  deps.bus.publish('sessions.ended', { sessionIds: [sessionId], reason: null });
 }

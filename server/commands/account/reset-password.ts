@@ -35,7 +35,7 @@ export async function resetPassword(deps: AppDeps, ctx: OriginContext, input: Pa
     // Re-checked inside the transaction: of two racing confirms, only one changes anything.
     if (!(await consumeReset(trx, resetId, user.id, now))) throw invalidLink();
     await setPasswordHash(trx, user.id, passwordHash, now);
-    await endUserSessions({ db: trx, bus: deferred.bus }, user.id, 'password_reset');
+    await endUserSessions({ db: trx, bus: deferred.bus, clock: deps.clock }, user.id, 'password_changed');
     await queueMail(trx, passwordChangedMail(deps.config.publicUrl, user.email), now, !!deps.config.smtpUrl);
     await writeAudit(
       trx,

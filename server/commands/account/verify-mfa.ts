@@ -52,7 +52,7 @@ export async function verifyMfa(deps: AppDeps, ctx: CommandContext, input: MfaIn
     throw unauthenticated(replay ? 'That code was already used. Wait for the next one.' : 'That code is not valid.');
   }
   await throttleReset(deps.db, key);
-  await endSessions(deps, [v.session.id], 'mfa_completed');
+  await endSessions(deps, [v.session.id], null);
   const session = await issueSession(deps, v.user, true, ctx.audit);
   await markSignedIn(deps.db, v.user.id, deps.clock());
   const left = factor === 'recovery_code' ? await recoveryCodesLeft(deps.db, v.user.id) : null;

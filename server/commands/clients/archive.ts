@@ -18,7 +18,7 @@ export async function archiveClient(deps: AppDeps, ctx: CommandContext, clientId
       await trx.updateTable('clients').set({ archived_at: now, updated_at: now }).where('id', '=', clientId).where(stateSql.notArchived('clients')).execute();
       await writeAudit(trx, auditFor(ctx, clientId), { action: 'client.archived', outcome: 'success', targetType: 'client', targetId: clientId }, now);
     });
-    await endClientSessions(deps, clientId, 'client_archived');
+    await endClientSessions(deps, clientId, 'portal_disabled');
     deps.bus.publish('access.changed', { clientId });
   }
   return getClient(deps, ctx, clientId);

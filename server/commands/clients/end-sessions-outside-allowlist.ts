@@ -11,7 +11,7 @@ export type ClientUpdate = Updateable<ClientTable>;
  * longer allows (their sockets close through `sessions.ended`, like every other revocation).
  * Sessions from allowed addresses are kept.
  */
-export async function endSessionsOutsideAllowlist(deps: Pick<AppDeps, 'db' | 'bus'>, clientId: string, allowlist: string[]): Promise<string[]> {
+export async function endSessionsOutsideAllowlist(deps: Pick<AppDeps, 'db' | 'bus' | 'clock'>, clientId: string, allowlist: string[]): Promise<string[]> {
   if (allowlist.length === 0) return [];
   const sessions = await deps.db
     .selectFrom('sessions as s')
@@ -22,6 +22,6 @@ export async function endSessionsOutsideAllowlist(deps: Pick<AppDeps, 'db' | 'bu
   return endSessions(
     deps,
     sessions.filter((s) => !ipAllowed(s.ip, allowlist)).map((s) => s.id),
-    'ip_not_allowed',
+    'network_not_allowed',
   );
 }

@@ -35,6 +35,6 @@ export async function removeMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     );
     return true;
   });
-  if (removed) await endUserSessions(deps, userId, 'user_removed');
+  if (removed) await endUserSessions(deps, userId, 'removed');
   return memberView(deps, ctx, dir, userId);
 }

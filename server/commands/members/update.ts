@@ -46,7 +46,7 @@ export async function updateMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     );
     return lowering;
   });
-  if (lowered) await endUserSessions(deps, userId, 'role_lowered');
+  if (lowered) await endUserSessions(deps, userId, 'signed_out_elsewhere');
   // A staff role decides which clients they reach (admins every one).
   else if (dir.kind === 'staff') deps.bus.publish('scope.changed', {});
   return memberView(deps, ctx, dir, userId);

@@ -5,7 +5,7 @@ import { adjustColours, checkPalette, DEFAULT_COLOURS, derivePalette } from '../
 import { authorize } from '../../policies/index.js';
 import { findBrand, findBrandImages, loadBrand } from '../../repositories/brand.js';
 import { imageOf, presentBrandSettings } from '../../presenters/brand.js';
-import { publicMessages } from '../../messages.js';
+import { publicMessages, supportContact } from '../../messages.js';
 
 /**
  * The one public read of the brand (GET /api/brand), for every page including the signed-out
@@ -13,7 +13,7 @@ import { publicMessages } from '../../messages.js';
  */
 export async function publicBrand(deps: Pick<AppDeps, 'db'>): Promise<PublicBrandDTO> {
   const { brand, images, firmName } = await loadBrand(deps.db);
-  const messages = await publicMessages(deps.db);
+  const [messages, support] = await Promise.all([publicMessages(deps.db), supportContact(deps.db)]);
   return {
     firmName: firmName ?? 'Debrief',
     logoLight: imageOf(images, brand?.logo_light),
@@ -22,6 +22,8 @@ export async function publicBrand(deps: Pick<AppDeps, 'db'>): Promise<PublicBran
     colours: { primary: brand?.primary_colour ?? DEFAULT_COLOURS.primary, accent: brand?.accent_colour ?? DEFAULT_COLOURS.accent },
     footerHtml: messages.footerHtml,
     helpHtml: messages.helpHtml,
+    supportEmail: support.supportEmail,
+    supportPhone: support.supportPhone,
   };
 }
 
