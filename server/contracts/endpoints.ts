@@ -57,7 +57,7 @@ import type { EvidenceDTO, FindingPortalDTO, FindingStaffDTO, ProjectDTO, Report
 export const endpoints = {
   // First run, session and sign-in.
   'GET /setup': { answer: of<{ setupRequired: true }>() },
-  'POST /setup': { status: 201, body: SetupInput, answer: of<{ user: SelfDTO }>() },
+  'POST /setup': { status: 201, body: SetupInput, answer: of<{ user: SelfDTO; mfaStep: 'enrol' | null }>() },
   'GET /session': { answer: of<SessionDTO>() },
   'POST /auth/logout': { status: 204, answer: of<void>() },
   'POST /auth/login': { body: LoginInput, answer: of<LoginResult>() },
