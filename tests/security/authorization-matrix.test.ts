@@ -12,6 +12,7 @@ import { REMEDIATION_MATRIX } from './matrix/remediation.js';
 import { AUDIT_MATRIX } from './matrix/audit.js';
 import { MESSAGES_MATRIX } from './matrix/messages.js';
 import { BRANDING_MATRIX } from './matrix/branding.js';
+import { USERS_MATRIX } from './matrix/users.js';
 import {
   actorOf,
   expectOf,
@@ -48,6 +49,7 @@ const MATRIX: MatrixEntry[] = [
   ...AUDIT_MATRIX,
   ...MESSAGES_MATRIX,
   ...BRANDING_MATRIX,
+  ...USERS_MATRIX,
 ];
 
 let app: TestApp;
