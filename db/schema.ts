@@ -24,6 +24,7 @@ export interface Database {
   page_view_budgets: PageViewBudgetTable;
   invitations: InvitationTable;
   password_resets: PasswordResetTable;
+  email_changes: EmailChangeTable;
   recovery_codes: RecoveryCodeTable;
   auth_throttle: AuthThrottleTable;
   mail_outbox: MailOutboxTable;
@@ -229,6 +230,22 @@ export interface PasswordResetTable {
   expires_at: number;
   used_at: number | null;
 }
+
+/** A pending change of an active person's address, confirmed by a link sent to the new one. */
+interface EmailChangeTable {
+  id: string;
+  /** SHA-256 hex of the link's secret; the secret is only in the mail to the new address. */
+  token_hash: string;
+  user_id: string;
+  old_email: string;
+  new_email: string;
+  requested_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  voided_at: number | null;
+}
+export type EmailChangeRow = Selectable<EmailChangeTable>;
 
 interface RecoveryCodeTable {
   id: Generated<number>;

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from '../server/config.js';
 import { hashPassword, passwordProblem } from '../server/auth/password.js';
 import { randomToken } from '../server/auth/tokens.js';
 import { newTotpSecret, sealTotpSecret } from '../server/auth/totp.js';
+import { replaceRecoveryCodes } from '../server/auth/recovery-codes.js';
 import { writeAudit } from '../server/audit.js';
 import { seedStory } from '../server/demo-story.js';
 
@@ -60,6 +61,8 @@ interface Seeded extends Person {
   id: string;
   password: string;
   totpSecret: string;
+  /** Ten single-use recovery codes, as an enrolment gives them (stored hashed; printed once). */
+  recoveryCodes: string[];
 }
 
 /** A strong random password (100 bits), in groups of five so it can be typed. */
@@ -100,7 +103,7 @@ async function seed(config: Config): Promise<Seeded[]> {
       const id = randomUUID();
       const password = demoPassword();
       const totpSecret = newTotpSecret();
-      seeded.push({ ...p, id, password, totpSecret });
+      seeded.push({ ...p, id, password, totpSecret, recoveryCodes: [] });
       rows.push({
         id,
         kind: p.kind,
@@ -144,6 +147,7 @@ async function seed(config: Config): Promise<Seeded[]> {
         .values(CLIENTS.map((c) => ({ id: clientIds.get(c.name)!, name: c.name, portal_enabled: 1, created_at: now, updated_at: now })))
         .execute();
       await trx.insertInto('users').values(rows).execute();
+      for (const p of seeded) p.recoveryCodes = await replaceRecoveryCodes(trx, p.id, now);
       await writeAudit(
         trx,
         { actorEmail: 'npm run demo' },
@@ -208,7 +212,10 @@ async function main(): Promise<void> {
       ...seeded.map((p) => [label(p), p.name, p.email, p.password, p.totpSecret]),
     ]),
     '',
-    'Passwords and authenticator keys are shown only now. Add a key to an authenticator app with',
+    'Recovery codes (each works once instead of an authenticator code):',
+    ...seeded.map((p) => `  ${p.email}: ${p.recoveryCodes.join(' ')}`),
+    '',
+    'Passwords, authenticator keys and recovery codes are shown only now. Add a key to an authenticator app with',
     '"enter a setup key" (time-based), then sign in at ' + config.publicUrl + '/login.',
     'These are demo accounts: do not use this data folder in production.',
     '',

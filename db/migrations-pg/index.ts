@@ -9,6 +9,7 @@ import * as auditSearch from '../migrations/2026-12-06T1300_audit-search.js';
 import * as branding from '../migrations/2026-12-06T1400_branding.js';
 import * as messages from '../migrations/2026-12-06T1500_messages.js';
 import * as auditPagesByTime from '../migrations/2026-12-06T1550_audit-pages-by-time.js';
+import * as emailChanges from '../migrations/2026-12-07T1000_email-changes.js';
 import * as sessionEndings from '../migrations/2026-12-07T1300_session-endings.js';
 
 /**
@@ -27,5 +28,6 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-06T1400_branding': branding,
   '2026-12-06T1500_messages': messages,
   '2026-12-06T1550_audit-pages-by-time': auditPagesByTime,
+  '2026-12-07T1000_email-changes': emailChanges,
   '2026-12-07T1300_session-endings': sessionEndings,
 };

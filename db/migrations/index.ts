@@ -16,6 +16,7 @@ import * as auditSearch from './2026-12-06T1300_audit-search.js';
 import * as branding from './2026-12-06T1400_branding.js';
 import * as messages from './2026-12-06T1500_messages.js';
 import * as auditPagesByTime from './2026-12-06T1550_audit-pages-by-time.js';
+import * as emailChanges from './2026-12-07T1000_email-changes.js';
 import * as sessionEndings from './2026-12-07T1300_session-endings.js';
 
 /**
@@ -42,5 +43,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1400_branding': branding,
   '2026-12-06T1500_messages': messages,
   '2026-12-06T1550_audit-pages-by-time': auditPagesByTime,
+  '2026-12-07T1000_email-changes': emailChanges,
   '2026-12-07T1300_session-endings': sessionEndings,
 };

@@ -75,6 +75,8 @@ export const AUDIT_ACTIONS = {
   'invitation.accepted': { label: 'Invitation accepted', group: 'users' },
   'user.updated': { label: 'Person changed (name or role)', group: 'users' },
   'user.removed': { label: 'Person removed', group: 'users' },
+  'user.email_change_requested': { label: 'E-mail change asked (link sent to the new address)', group: 'users' },
+  'user.email_changed': { label: 'E-mail address changed', group: 'users' },
   'mfa.reset': { label: 'Authenticator reset for a person', group: 'users' },
   'profile.updated': { label: 'Own profile changed', group: 'users' },
   'profile.avatar_changed': { label: 'Own picture changed', group: 'users' },

@@ -40,8 +40,16 @@ import type { AttachmentDTO, ChatMessageDTO, CommentDTO } from './realtime.js';
 import { QueuePageQuery, RemediationSubmitInput, RetestPageQuery, RetestRequestInput, RetestUpdateInput, VerdictInput } from './remediation.js';
 import type { QueueItemDTO, RemediationDTO, RemediationSummaryDTO, RetestCandidateDTO, RetestDTO } from './remediation.js';
 import { ReportPatch, ReportUploadQuery, type ProjectReportsDTO } from './reports.js';
-import { AcceptInvitationInput, InvitePortalUserInput, InviteStaffInput, UpdatePortalUserInput, UpdateStaffInput } from './users.js';
-import type { AcceptInvitationResult, InvitationInfoDTO, MemberDTO, OutboxMailDTO } from './users.js';
+import {
+  AcceptInvitationInput,
+  ChangeEmailInput,
+  ConfirmEmailChangeInput,
+  InvitePortalUserInput,
+  InviteStaffInput,
+  UpdatePortalUserInput,
+  UpdateStaffInput,
+} from './users.js';
+import type { AcceptInvitationResult, EmailChangeInfoDTO, InvitationInfoDTO, MailDelivery, MemberDTO, OutboxMailDTO } from './users.js';
 import { FindingInput, FindingPageQuery, FindingPatch, FindingStatusInput, ProjectInput, ProjectPageQuery, ProjectPatch } from './workspace.js';
 import type { EvidenceDTO, FindingPortalDTO, FindingStaffDTO, ProjectDTO, ReportDTO } from './workspace.js';
 
@@ -57,7 +65,7 @@ import type { EvidenceDTO, FindingPortalDTO, FindingStaffDTO, ProjectDTO, Report
 export const endpoints = {
   // First run, session and sign-in.
   'GET /setup': { answer: of<{ setupRequired: true }>() },
-  'POST /setup': { status: 201, body: SetupInput, answer: of<{ user: SelfDTO }>() },
+  'POST /setup': { status: 201, body: SetupInput, answer: of<{ user: SelfDTO; mfaStep: 'enrol' | null }>() },
   'GET /session': { answer: of<SessionDTO>() },
   'POST /session/activity': { body: SessionActivityInput, answer: of<SessionActivityDTO>() },
   'POST /auth/logout': { status: 204, answer: of<void>() },
@@ -70,6 +78,8 @@ export const endpoints = {
   'POST /auth/password-reset/confirm': { status: 204, body: PasswordResetConfirmInput, answer: of<void>() },
   'GET /invitations/:token': { answer: of<InvitationInfoDTO>() },
   'POST /invitations/accept': { body: AcceptInvitationInput, answer: of<AcceptInvitationResult>() },
+  'GET /email-change/:token': { answer: of<EmailChangeInfoDTO>() },
+  'POST /email-change/confirm': { body: ConfirmEmailChangeInput, answer: of<{ email: string }>() },
 
   // One's own account.
   'GET /profile': { answer: of<ProfileDTO>() },
@@ -107,20 +117,23 @@ export const endpoints = {
 
   // People: staff, a client's users as staff see them, and as the client's Managers see them.
   'GET /staff': { answer: of<Members>() },
-  'POST /staff': { status: 201, body: InviteStaffInput, answer: of<Member>() },
+  'POST /staff': { status: 201, body: InviteStaffInput, answer: of<Delivered>() },
   'PATCH /staff/:userId': { body: UpdateStaffInput, answer: of<Member>() },
   'POST /staff/:userId/remove': { answer: of<Member>() },
-  'POST /staff/:userId/resend': { answer: of<Member>() },
+  'POST /staff/:userId/resend': { answer: of<Delivered>() },
+  'POST /staff/:userId/email': { body: ChangeEmailInput, answer: of<Delivered>() },
   'GET /clients/:clientId/users': { answer: of<Members>() },
-  'POST /clients/:clientId/users': { status: 201, body: InvitePortalUserInput, answer: of<Member>() },
+  'POST /clients/:clientId/users': { status: 201, body: InvitePortalUserInput, answer: of<Delivered>() },
   'PATCH /clients/:clientId/users/:userId': { body: UpdatePortalUserInput, answer: of<Member>() },
   'POST /clients/:clientId/users/:userId/remove': { answer: of<Member>() },
-  'POST /clients/:clientId/users/:userId/resend': { answer: of<Member>() },
+  'POST /clients/:clientId/users/:userId/resend': { answer: of<Delivered>() },
+  'POST /clients/:clientId/users/:userId/email': { body: ChangeEmailInput, answer: of<Delivered>() },
   'GET /portal/users': { answer: of<Members>() },
-  'POST /portal/users': { status: 201, body: InvitePortalUserInput, answer: of<Member>() },
+  'POST /portal/users': { status: 201, body: InvitePortalUserInput, answer: of<Delivered>() },
   'PATCH /portal/users/:userId': { body: UpdatePortalUserInput, answer: of<Member>() },
   'POST /portal/users/:userId/remove': { answer: of<Member>() },
-  'POST /portal/users/:userId/resend': { answer: of<Member>() },
+  'POST /portal/users/:userId/resend': { answer: of<Delivered>() },
+  'POST /portal/users/:userId/email': { body: ChangeEmailInput, answer: of<Delivered>() },
 
   // Clients and their assigned staff.
   'GET /clients': { answer: of<{ clients: ClientDTO[] }>() },
@@ -208,6 +221,8 @@ export const endpoints = {
 
 type Member = { member: MemberDTO };
 type Members = { members: MemberDTO[] };
+/** A person after an invitation or a change of address, and where its mail went. */
+type Delivered = { member: MemberDTO; delivery: MailDelivery };
 type Finding = { finding: FindingStaffDTO };
 
 /** How one endpoint is declared (`answer` only carries its type: its value is never read). */

@@ -32,6 +32,27 @@ export const UpdatePortalUserInput = z
   .refine(atLeastOne, 'Nothing to change.');
 export type UpdatePortalUserInput = z.infer<typeof UpdatePortalUserInput>;
 
+/** A new address for a person (staff for the team and any client's people, a Manager for their own). */
+export const ChangeEmailInput = z.object({ email }).strict();
+export type ChangeEmailInput = z.infer<typeof ChangeEmailInput>;
+
+/** Confirming a change of address: the token from the link mailed to the new address. */
+export const ConfirmEmailChangeInput = z.object({ token: z.string().min(1, 'required').max(128) }).strict();
+export type ConfirmEmailChangeInput = z.infer<typeof ConfirmEmailChangeInput>;
+
+/**
+ * Where a mail that carries a link went: `email` (a mail server is set up and it was handed to
+ * it) or `outbox` (none is: it waits in the firm's Outbox for someone to copy the link).
+ */
+export type MailDelivery = 'email' | 'outbox';
+
+/** What an e-mail change link shows before it is confirmed. */
+export interface EmailChangeInfoDTO {
+  name: string;
+  newEmail: string;
+  firmName: string;
+}
+
 export const AcceptInvitationInput = z.object({ token: z.string().min(1, 'required').max(128), password: newPassword }).strict();
 export type AcceptInvitationInput = z.infer<typeof AcceptInvitationInput>;
 
@@ -44,6 +65,15 @@ export interface MemberDTO {
   status: MemberStatus;
   lastLoginAt: number | null;
   invitedAt: number | null;
+  /** An authenticator app (TOTP) is set up. */
+  mfaEnabled: boolean;
+  /** An active person's address change waiting for its confirmation link, or null. */
+  pendingEmail: { email: string; expiresAt: number } | null;
+  /**
+   * The last invitation or confirmation mail to this person could not be delivered. `error` is the
+   * mail server's answer, for staff only (a Manager is told only that it failed).
+   */
+  mailFailed: { at: number; error: string | null } | null;
   /**
    * Staff only: this invitation was held, not sent, because the address belongs to another
    * account (a staff account, or a portal user of another client). Never in a Manager's answer.

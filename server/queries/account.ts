@@ -3,7 +3,7 @@ import type { AppDeps } from '../context.js';
 import type { CommandContext } from '../context.js';
 import type { SessionDTO } from '../contracts/api.js';
 import type { MfaStatusDTO, SecuritySettingsDTO } from '../contracts/auth.js';
-import type { InvitationInfoDTO, OutboxMailDTO } from '../contracts/users.js';
+import type { EmailChangeInfoDTO, InvitationInfoDTO, OutboxMailDTO } from '../contracts/users.js';
 import { LOGO_CID } from '../services/mail-html.js';
 import { RESET_LINK_INVALID_MESSAGE, type ProfileDTO, type ResetLinkDTO, type SessionInfoDTO } from '../contracts/profile.js';
 import { notFound } from '../errors.js';
@@ -14,6 +14,7 @@ import { clientOf, effectiveTimeouts } from '../auth/access.js';
 import { mfaStepFor } from '../auth/sign-in.js';
 import { recoveryCodesLeft } from '../auth/recovery-codes.js';
 import { findValidInvitation, INVALID_INVITATION } from '../auth/invitations.js';
+import { findValidEmailChange, INVALID_EMAIL_CHANGE } from '../auth/email-change.js';
 import { findValidReset, maskEmail } from '../auth/password-reset.js';
 import { readStoredFile } from '../services/storage.js';
 import { presentFirm, presentSelf } from '../presenters/user.js';
@@ -111,6 +112,13 @@ export async function invitationPreview(deps: Pick<AppDeps, 'db' | 'clock'>, tok
     firmName: firmName ?? 'Debrief',
     clientName: clientName ?? null,
   };
+}
+
+/** What an e-mail change link confirms: whose account, and the new address (the link went there). */
+export async function emailChangePreview(deps: Pick<AppDeps, 'db' | 'clock'>, token: string): Promise<EmailChangeInfoDTO> {
+  const found = await findValidEmailChange(deps.db, token, deps.clock());
+  if (!found) throw notFound(INVALID_EMAIL_CHANGE);
+  return { name: found.user.name, newEmail: found.change.new_email, firmName: (await findFirmName(deps.db)) ?? 'Debrief' };
 }
 
 /** Whose password a reset link resets, masked (a***@example.com). */

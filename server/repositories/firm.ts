@@ -19,11 +19,14 @@ export async function findFirmName(db: Db): Promise<string | undefined> {
   return (await db.selectFrom('firm').select('name').executeTakeFirst())?.name;
 }
 
-/** Create the firm at first-run setup (or rename a firm row left without staff). */
+/**
+ * Create the firm at first-run setup (or rename a firm row left without staff). A new firm requires
+ * staff MFA (issue 18): only the row created here gets it; an existing row keeps its setting.
+ */
 export async function upsertFirm(db: Db, name: string, now: number): Promise<void> {
   await db
     .insertInto('firm')
-    .values({ id: 1, name, mfa_required_for_staff: 0, created_at: now, updated_at: now })
+    .values({ id: 1, name, mfa_required_for_staff: 1, created_at: now, updated_at: now })
     .onConflict((oc) => oc.column('id').doUpdateSet({ name, updated_at: now }))
     .execute();
 }

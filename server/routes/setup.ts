@@ -17,10 +17,10 @@ export function setupRouter(deps: AppDeps): Router {
 
   serve(r, 'POST /setup', async ({ req, res, input }) => {
     await requireSetupOpen(deps);
-    const { user, session } = await setUpFirm(deps, originContextOf(req), input());
+    const { user, session, mfaStep } = await setUpFirm(deps, originContextOf(req), input());
     req.log.info({ userId: user.id }, 'first admin created');
     setSessionCookie(res, deps.config, session);
-    return { user: presentSelf(user) };
+    return { user: presentSelf(user), mfaStep };
   });
 
   return r;

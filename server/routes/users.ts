@@ -2,6 +2,7 @@ import { serve } from './endpoint.js';
 import { Router, type Request } from 'express';
 import type { AppDeps } from '../context.js';
 import type { CommandContext } from '../context.js';
+import type { MemberDTO } from '../contracts/users.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import type { Directory } from '../queries/members/directory.js';
 import { listMembers } from '../queries/members/list.js';
@@ -9,6 +10,7 @@ import { inviteMember } from '../commands/members/invite.js';
 import { updateMember } from '../commands/members/update.js';
 import { removeMember } from '../commands/members/remove.js';
 import { resendInvitation } from '../commands/members/resend-invitation.js';
+import { changeMemberEmail } from '../commands/members/change-email.js';
 import { readableClient } from '../queries/clients/read.js';
 
 const STAFF: Directory = { kind: 'staff' };
@@ -20,20 +22,22 @@ const STAFF: Directory = { kind: 'staff' };
  */
 export function usersRouter(deps: AppDeps): Router {
   const r = Router();
+  // Where a mail carrying a link went: the invite toast says it plainly (issue 18, point 10).
+  const delivered = (member: MemberDTO) => ({ member, delivery: deps.config.smtpUrl ? ('email' as const) : ('outbox' as const) });
 
   // Staff accounts.
   serve(r, 'GET /staff', async ({ req }) => ({ members: await listMembers(deps, commandContextOf(req), STAFF) }));
   serve(r, 'POST /staff', async ({ req, input }) => {
     const ctx = commandContextOf(req);
-    const member = await inviteMember(deps, ctx, STAFF, input());
-    return { member };
+    return delivered(await inviteMember(deps, ctx, STAFF, input()));
   });
   serve(r, 'PATCH /staff/:userId', async ({ req, input }) => {
     const ctx = commandContextOf(req);
     return { member: await updateMember(deps, ctx, STAFF, req.params.userId, input()) };
   });
   serve(r, 'POST /staff/:userId/remove', async ({ req }) => ({ member: await removeMember(deps, commandContextOf(req), STAFF, req.params.userId) }));
-  serve(r, 'POST /staff/:userId/resend', async ({ req }) => ({ member: await resendInvitation(deps, commandContextOf(req), STAFF, req.params.userId) }));
+  serve(r, 'POST /staff/:userId/resend', async ({ req }) => delivered(await resendInvitation(deps, commandContextOf(req), STAFF, req.params.userId)));
+  serve(r, 'POST /staff/:userId/email', async ({ req, input }) => changeMemberEmail(deps, commandContextOf(req), STAFF, req.params.userId, input().email));
 
   // Portal users, as staff see them: any client (a portal user gets 404 for every client id here).
   const staffSide = async (req: Request<{ clientId: string }>): Promise<[CommandContext, Directory]> => {
@@ -52,11 +56,11 @@ export function usersRouter(deps: AppDeps): Router {
 
   serve(r, 'POST /clients/:clientId/users', async ({ req, input }) => {
     const [ctx, dir] = await staffSide(req);
-    return { member: await inviteMember(deps, ctx, dir, input()) };
+    return delivered(await inviteMember(deps, ctx, dir, input()));
   });
   serve(r, 'POST /portal/users', async ({ req, input }) => {
     const [ctx, dir] = managerSide(req);
-    return { member: await inviteMember(deps, ctx, dir, input()) };
+    return delivered(await inviteMember(deps, ctx, dir, input()));
   });
 
   serve(r, 'PATCH /clients/:clientId/users/:userId', async ({ req, input }) => {
@@ -79,11 +83,19 @@ export function usersRouter(deps: AppDeps): Router {
 
   serve(r, 'POST /clients/:clientId/users/:userId/resend', async ({ req }) => {
     const [ctx, dir] = await staffSide(req);
-    return { member: await resendInvitation(deps, ctx, dir, req.params.userId) };
+    return delivered(await resendInvitation(deps, ctx, dir, req.params.userId));
+  });
+  serve(r, 'POST /clients/:clientId/users/:userId/email', async ({ req, input }) => {
+    const [ctx, dir] = await staffSide(req);
+    return changeMemberEmail(deps, ctx, dir, req.params.userId, input().email);
   });
   serve(r, 'POST /portal/users/:userId/resend', async ({ req }) => {
     const [ctx, dir] = managerSide(req);
-    return { member: await resendInvitation(deps, ctx, dir, req.params.userId) };
+    return delivered(await resendInvitation(deps, ctx, dir, req.params.userId));
+  });
+  serve(r, 'POST /portal/users/:userId/email', async ({ req, input }) => {
+    const [ctx, dir] = managerSide(req);
+    return changeMemberEmail(deps, ctx, dir, req.params.userId, input().email);
   });
 
   return r;

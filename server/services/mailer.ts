@@ -54,7 +54,7 @@ export async function queueMail(db: Kysely<Database> | Transaction<Database>, ma
 
 const MAX_ATTEMPTS = 8;
 /** Mails that carry a live secret link: once delivered by SMTP, their body is not kept. */
-const SECRET_KINDS = new Set(['invitation', 'password_reset']);
+const SECRET_KINDS = new Set(['invitation', 'password_reset', 'email_change']);
 /** How many mails one claim takes. */
 const BATCH = 50;
 /** How long a claim holds its mails; past it, a mail not yet sent is pending again (its mailer died mid-send). */

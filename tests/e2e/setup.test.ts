@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setupCodeFromLogs } from '../support/app.js';
 import { artifact, useBrowserApp } from '../support/browser.js';
 import { PASSWORD } from '../support/factories.js';
+import { secretFrom, totpCode } from '../support/totp.js';
 
 const t = useBrowserApp();
 
@@ -28,6 +29,22 @@ describe('first run in the browser', () => {
 
     await page.getByLabel('Setup code').fill(setupCodeFromLogs(t.app));
     await page.getByRole('button', { name: 'Create firm and admin' }).click();
+
+    // A fresh install requires staff MFA: the first admin enrols an authenticator and sees the
+    // recovery codes before the dashboard, and can't skip to it.
+    await page.waitForURL('**/mfa/setup');
+    await expect.poll(() => page.locator('#totp-secret').isVisible()).toBe(true);
+    await page.screenshot({ path: artifact('setup-enrol.png'), fullPage: true });
+    await page.goto(`${t.app.url}/staff`);
+    await page.waitForURL('**/mfa/setup');
+    await expect.poll(() => page.locator('#totp-secret').isVisible()).toBe(true);
+    const secret = secretFrom((await page.locator('#totp-secret').textContent())!);
+    await page.getByLabel('Enter the 6-digit code the app shows').fill(totpCode(secret, t.app.clock()));
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Save your recovery codes' }).isVisible()).toBe(true);
+    expect(await page.getByRole('list', { name: 'Recovery codes' }).locator('li').count()).toBe(10);
+    await page.screenshot({ path: artifact('setup-recovery-codes.png'), fullPage: true });
+    await page.getByRole('button', { name: /I have saved them/ }).click();
     await page.waitForURL('**/staff');
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome, Ada Admin');
     await page.screenshot({ path: artifact('staff-home.png'), fullPage: true });

@@ -126,7 +126,18 @@ describe("staff manage a client's portal users", () => {
     const res = await analyst.get(`/api/clients/${clientA.id}/users`);
     expect(res.status).toBe(200);
     const vic = res.body.members.find((m: { id: string }) => m.id === viewerA.id);
-    expect(vic).toEqual({ id: viewerA.id, name: 'Vic Viewer', email: viewerA.email, role: 'viewer', status: 'active', lastLoginAt: null, invitedAt: null });
+    expect(vic).toEqual({
+      id: viewerA.id,
+      name: 'Vic Viewer',
+      email: viewerA.email,
+      role: 'viewer',
+      status: 'active',
+      lastLoginAt: null,
+      invitedAt: null,
+      mfaEnabled: false,
+      pendingEmail: null,
+      mailFailed: null,
+    });
   });
 
   it('invites, edits, resends and removes', async () => {
@@ -146,7 +157,19 @@ describe("staff manage a client's portal users", () => {
     expect(await mailsTo(app, 'nina@contoso.test')).toHaveLength(2);
     const removed = await analyst.post(`/api/clients/${clientA.id}/users/${id}/remove`);
     expect(removed.body.member.status).toBe('removed');
-    expect((await analyst.post(`/api/clients/${clientA.id}/users/${id}/resend`)).status).toBe(409);
+    // Invite again (issue 18): a removed person starts over as invited, with a fresh link only.
+    const before = await userById(id);
+    await app.db
+      .updateTable('users')
+      .set({ totp_secret_enc: 'sealed', password_hash: before.password_hash ?? 'x' })
+      .where('id', '=', id)
+      .execute();
+    const again = await analyst.post(`/api/clients/${clientA.id}/users/${id}/resend`);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ member: { status: 'invited', mfaEnabled: false }, delivery: 'outbox' });
+    expect(await userById(id)).toMatchObject({ status: 'invited', password_hash: null, totp_secret_enc: null });
+    expect(await mailsTo(app, 'nina@contoso.test')).toHaveLength(3);
+    expect((await auditRows(app, 'invitation.resent')).at(-1)).toMatchObject({ target_id: id, details: expect.stringContaining('reinvited') });
   });
 
   it('refuses staff roles and malformed input, changing nothing', async () => {

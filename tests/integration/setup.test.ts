@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupCodeFromLogs, startTestApp, type TestApp } from '../support/app.js';
 import { Agent } from '../support/http.js';
 import { PASSWORD } from '../support/factories.js';
+import { totpCode } from '../support/totp.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -55,15 +56,26 @@ describe('first-run setup', () => {
     expect(await app.db.selectFrom('users').selectAll().execute()).toHaveLength(0);
   });
 
-  it('works once with the logged code: firm, admin, signed-in session', async () => {
+  it('works once with the logged code: firm (staff MFA required), admin, a session that owes the enrolment', async () => {
     const agent = new Agent(app.url);
     const res = await agent.post('/api/setup', body(setupCodeFromLogs(app)));
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ kind: 'staff', role: 'admin', email: 'ada@acme.test', name: 'Ada Admin' });
+    expect(res.body.mfaStep).toBe('enrol');
     expect(agent.cookie).toMatch(/^debrief_session=/);
     const session = await agent.get('/api/session');
     expect(session.status).toBe(200);
-    expect(session.body).toMatchObject({ firm: { name: 'Acme Security' }, mfaVerified: true, user: { role: 'admin' } });
+    expect(session.body).toMatchObject({ firm: { name: 'Acme Security' }, mfaVerified: false, mfaStep: 'enrol', user: { role: 'admin' } });
+    // A fresh install requires staff MFA; nothing behind sign-in opens before the enrolment.
+    expect((await app.db.selectFrom('firm').select('mfa_required_for_staff').executeTakeFirstOrThrow()).mfa_required_for_staff).toBe(1);
+    expect((await agent.get('/api/clients')).status).toBe(401);
+    const started = await agent.post('/api/auth/mfa/enrol/start', {});
+    expect(started.status).toBe(200);
+    const confirmed = await agent.post('/api/auth/mfa/enrol/confirm', { code: totpCode(started.body.secret) });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.recoveryCodes).toHaveLength(10);
+    expect((await agent.get('/api/session')).body).toMatchObject({ mfaVerified: true, mfaStep: null });
+    expect((await agent.get('/api/clients')).status).toBe(200);
     const audit = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'setup.completed').execute();
     expect(audit).toHaveLength(1);
   });

@@ -60,7 +60,7 @@ describe('an admin manages staff accounts', () => {
     const list = await adminAgent.get('/api/staff');
     expect(list.status).toBe(200);
     const row = list.body.members.find((m: { id: string }) => m.id === user.id);
-    expect(Object.keys(row).sort()).toEqual(['email', 'id', 'invitedAt', 'lastLoginAt', 'name', 'role', 'status']);
+    expect(Object.keys(row).sort()).toEqual(['email', 'id', 'invitedAt', 'lastLoginAt', 'mailFailed', 'mfaEnabled', 'name', 'pendingEmail', 'role', 'status']);
     expect(list.body.members.every((m: { email: string }) => !m.email.endsWith('@client.test'))).toBe(true);
   });
 

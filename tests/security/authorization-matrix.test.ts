@@ -13,6 +13,7 @@ import { AUDIT_MATRIX } from './matrix/audit.js';
 import { MESSAGES_MATRIX } from './matrix/messages.js';
 import { BRANDING_MATRIX } from './matrix/branding.js';
 import { SESSION_MATRIX } from './matrix/session.js';
+import { USERS_MATRIX } from './matrix/users.js';
 import {
   actorOf,
   expectOf,
@@ -50,6 +51,7 @@ const MATRIX: MatrixEntry[] = [
   ...MESSAGES_MATRIX,
   ...BRANDING_MATRIX,
   ...SESSION_MATRIX,
+  ...USERS_MATRIX,
 ];
 
 let app: TestApp;

@@ -804,14 +804,51 @@ describe('account presenters', () => {
     held_email: null,
     held_reason: null,
     invited_at: null,
+    mfa_enabled: 0,
+    pending_email: null,
+    pending_expires_at: null,
+    mail_status: null,
+    mail_error: null,
+    mail_at: null,
   };
 
   it('a member: the address typed for a held invitation; that it was held for staff only; the invitation time as a number', () => {
-    const base = { id: 'u1', name: 'Pat', email: 'pat@x.test', role: 'viewer', status: 'invited', lastLoginAt: null, invitedAt: null };
+    const base = {
+      id: 'u1',
+      name: 'Pat',
+      email: 'pat@x.test',
+      role: 'viewer',
+      status: 'invited',
+      lastLoginAt: null,
+      invitedAt: null,
+      mfaEnabled: false,
+      pendingEmail: null,
+      mailFailed: null,
+    };
     expect(presentMember(row, 'staff')).toEqual(base);
     const held = { ...row, held_email: 'typed@x.test', held_reason: 'other_client' as const, invited_at: '1700' as unknown as number, last_login_at: T };
     expect(presentMember(held, 'staff')).toEqual({ ...base, email: 'typed@x.test', invitedAt: 1700, lastLoginAt: T, held: 'other_client' });
     expect(presentMember(held, 'portal')).toEqual({ ...base, email: 'typed@x.test', invitedAt: 1700, lastLoginAt: T });
+  });
+
+  it('a member: 2FA set up, a pending change of address, and a failed link mail whose server error only staff read', () => {
+    const r = {
+      ...row,
+      status: 'active' as const,
+      mfa_enabled: '1',
+      pending_email: 'new@x.test',
+      pending_expires_at: '99',
+      mail_status: 'failed',
+      mail_error: '550 no such user',
+      mail_at: '42',
+    };
+    expect(presentMember(r, 'staff')).toMatchObject({
+      mfaEnabled: true,
+      pendingEmail: { email: 'new@x.test', expiresAt: 99 },
+      mailFailed: { at: 42, error: '550 no such user' },
+    });
+    expect(presentMember(r, 'portal').mailFailed).toEqual({ at: 42, error: null });
+    expect(presentMember({ ...r, mail_status: 'sent' }, 'staff').mailFailed).toBeNull();
   });
 
   it('the signed-in user and the firm (defaults when there is no firm row yet)', () => {

@@ -7,7 +7,8 @@ import { forbidden, notFound, validationFailed } from '../../errors.js';
 import type { SetupInput } from '../../contracts/api.js';
 import { hashPassword, passwordProblem } from '../../auth/password.js';
 import { issueSession, type IssuedSession } from '../../auth/sign-in.js';
-import { upsertFirm } from '../../repositories/firm.js';
+import { findFirm, upsertFirm } from '../../repositories/firm.js';
+import { mfaStepFor } from '../../auth/sign-in.js';
 import { anyStaffExists, getUser, insertUser } from '../../repositories/users.js';
 import type { OriginContext } from './origin.js';
 
@@ -24,10 +25,14 @@ const WRONG_CODE = 'The setup code is not correct. Copy it from the server log.'
 
 /**
  * First-run setup: with the one-time code from the server log, create the firm and its first
- * admin, signed in at once. 404 once any staff account exists; the code is voided (on every
+ * admin, signed in at once (owing the MFA enrolment: a new firm requires staff MFA). 404 once any staff account exists; the code is voided (on every
  * instance) in the same transaction.
  */
-export async function setUpFirm(deps: AppDeps, ctx: OriginContext, input: SetupInput): Promise<{ user: UserRow; session: IssuedSession }> {
+export async function setUpFirm(
+  deps: AppDeps,
+  ctx: OriginContext,
+  input: SetupInput,
+): Promise<{ user: UserRow; session: IssuedSession; mfaStep: 'enrol' | null }> {
   if (!(await deps.setup.codeMatches(input.code))) {
     await writeAudit(deps.db, ctx.audit, { action: 'setup.attempt', outcome: 'denied' }, deps.clock());
     throw forbidden(WRONG_CODE);
@@ -49,8 +54,11 @@ export async function setUpFirm(deps: AppDeps, ctx: OriginContext, input: SetupI
     if (!(await deps.setup.consume(trx, input.code))) throw forbidden(WRONG_CODE);
     return created;
   });
-  const session = await issueSession(deps, user, true, ctx.audit);
-  return { user, session };
+  // A new firm requires staff MFA: the first admin's session owes the enrolment (TOTP, then
+  // recovery codes) before it reaches anything else, like every later staff sign-in.
+  const mfaStep = mfaStepFor(user.kind, false, await findFirm(deps.db)) === 'enrol' ? 'enrol' : null;
+  const session = await issueSession(deps, user, mfaStep === null, ctx.audit);
+  return { user, session, mfaStep };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { MemberDTO } from '../../contracts/users.js';
 import { writeAudit } from '../../audit.js';
 import { voidInvitations } from '../../auth/invitations.js';
 import { voidResets } from '../../auth/password-reset.js';
+import { voidEmailChanges } from '../../repositories/email-changes.js';
 import { endUserSessions } from '../../auth/revoke.js';
 import { conflict } from '../../errors.js';
 import { authorize } from '../../policies/index.js';
@@ -27,6 +28,7 @@ export async function removeMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     await trx.updateTable('users').set({ status: 'removed', updated_at: now }).where('id', '=', target.id).execute();
     await voidInvitations(trx, target.id, now);
     await voidResets(trx, target.id, now);
+    await voidEmailChanges(trx, target.id, now);
     await writeAudit(
       trx,
       auditFor(ctx, target.client_id),

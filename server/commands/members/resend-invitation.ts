@@ -8,10 +8,12 @@ import { auditFor, type CommandContext } from '../../context.js';
 import { findMember, openClient, policyFor, type Directory } from '../../queries/members/directory.js';
 import { memberView } from '../../queries/members/list.js';
 import { announceHeld, notifyHeld } from './held-invitations.js';
+import { deleteRecoveryCodes } from '../../repositories/recovery-codes.js';
 
 /**
- * Send a fresh invitation link, only while the account is still `invited`. Every earlier link of
- * that person is voided in the same transaction, so only the newest mail works.
+ * Send a fresh invitation link while the account is `invited`, or invite a removed person again
+ * (they start over: no password, authenticator or recovery codes). Every earlier link of that
+ * person is voided in the same transaction, so only the newest mail works.
  */
 export async function resendInvitation(deps: AppDeps, ctx: CommandContext, dir: Directory, userId: string): Promise<MemberDTO> {
   const p = policyFor(dir, 'manage');
@@ -21,7 +23,17 @@ export async function resendInvitation(deps: AppDeps, ctx: CommandContext, dir: 
   const now = deps.clock();
   const notified = await deps.db.transaction().execute(async (trx) => {
     const target = await findMember(trx, dir, userId);
-    if (target.status !== 'invited') throw conflict('Only a pending invitation can be resent: this person has already accepted or has been removed.');
+    if (target.status === 'active') throw conflict('This person has already accepted their invitation.');
+    // Invite again: a removed person starts over as invited — no password, no authenticator, no
+    // recovery codes — and signs in again only through the new link (issue 18, point 11).
+    if (target.status === 'removed') {
+      await trx
+        .updateTable('users')
+        .set({ status: 'invited', password_hash: null, totp_secret_enc: null, totp_pending_enc: null, totp_last_step: null, updated_at: now })
+        .where('id', '=', target.id)
+        .execute();
+      await deleteRecoveryCodes(trx, target.id);
+    }
     await voidInvitations(trx, target.id, now);
     // A held invitation stays held (invitation-hold.ts): the same answer, no mail, the admins told again.
     const held = target.held_reason;
@@ -35,7 +47,13 @@ export async function resendInvitation(deps: AppDeps, ctx: CommandContext, dir: 
     await writeAudit(
       trx,
       auditFor(ctx, target.client_id),
-      { action: 'invitation.resent', outcome: 'success', targetType: 'user', targetId: target.id, ...(held && { details: { held } }) },
+      {
+        action: 'invitation.resent',
+        outcome: 'success',
+        targetType: 'user',
+        targetId: target.id,
+        ...((held || target.status === 'removed') && { details: { ...(held && { held }), ...(target.status === 'removed' && { reinvited: true }) } }),
+      },
       now,
     );
     if (!held || !client || !target.held_email) return [];

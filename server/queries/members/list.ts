@@ -1,3 +1,5 @@
+import type { ExpressionBuilder } from 'kysely';
+import type { Database, UserRow } from '../../../db/schema.js';
 import type { AppDeps } from '../../context.js';
 import type { MemberDTO } from '../../contracts/users.js';
 import { authorize } from '../../policies/index.js';
@@ -7,17 +9,53 @@ import { findMember, policyFor, type Directory } from './directory.js';
 
 const STATUS_ORDER = { active: 0, invited: 1, removed: 2 } as const;
 
+function pendingChange<C extends 'new_email' | 'expires_at'>(eb: ExpressionBuilder<Database & { u: UserRow }, 'u'>, column: C) {
+  return eb
+    .selectFrom('email_changes as c')
+    .select(`c.${column}` as `c.${C}`)
+    .whereRef('c.user_id', '=', 'u.id')
+    .where('c.used_at', 'is', null)
+    .where('c.voided_at', 'is', null)
+    .orderBy('c.created_at', 'desc')
+    .limit(1);
+}
+
+function lastLinkMail<C extends 'status' | 'last_error' | 'created_at'>(eb: ExpressionBuilder<Database & { u: UserRow }, 'u'>, column: C) {
+  return (
+    eb
+      .selectFrom('mail_outbox as m')
+      .select(`m.${column}` as `m.${C}`)
+      // Never by a held address: mails to it are another account's, which a Manager must learn nothing about.
+      .where((e) =>
+        e.or([
+          e.and([e('m.kind', '=', 'invitation'), e('m.to_address', '=', e.ref('u.email'))]),
+          e.and([e('m.kind', '=', 'email_change'), e('m.to_address', '=', pendingChange(eb, 'new_email'))]),
+        ]),
+      )
+      .orderBy('m.id', 'desc')
+      .limit(1)
+  );
+}
+
 function membersQuery(deps: Pick<AppDeps, 'db'>, dir: Directory) {
   let q = deps.db
     .selectFrom('users as u')
     .select(['u.id', 'u.name', 'u.email', 'u.role', 'u.status', 'u.last_login_at', 'u.held_email', 'u.held_reason'])
-    .select((eb) =>
+    .select((eb) => [
       eb
         .selectFrom('invitations as i')
         .select((e) => e.fn.max('i.created_at').as('m'))
         .whereRef('i.user_id', '=', 'u.id')
         .as('invited_at'),
-    )
+      eb.case().when('u.totp_secret_enc', 'is not', null).then(1).else(0).end().as('mfa_enabled'),
+      // The newest pending change of address (a newer one voids the older).
+      pendingChange(eb, 'new_email').as('pending_email'),
+      pendingChange(eb, 'expires_at').as('pending_expires_at'),
+      // The newest mail that carried this person a link (invitation, address confirmation) and how it went.
+      lastLinkMail(eb, 'status').as('mail_status'),
+      lastLinkMail(eb, 'last_error').as('mail_error'),
+      lastLinkMail(eb, 'created_at').as('mail_at'),
+    ])
     .where('u.kind', '=', dir.kind);
   if (dir.kind === 'portal') q = q.where('u.client_id', '=', dir.clientId);
   return q;
