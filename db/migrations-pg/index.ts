@@ -8,6 +8,7 @@ import * as pageViewLimits from '../migrations/2026-12-06T1200_page-view-limits.
 import * as auditSearch from '../migrations/2026-12-06T1300_audit-search.js';
 import * as branding from '../migrations/2026-12-06T1400_branding.js';
 import * as messages from '../migrations/2026-12-06T1500_messages.js';
+import * as notifyDigest from '../migrations/2026-12-07T1300_notify-digest.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -24,4 +25,5 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-06T1300_audit-search': auditSearch,
   '2026-12-06T1400_branding': branding,
   '2026-12-06T1500_messages': messages,
+  '2026-12-07T1300_notify-digest': notifyDigest,
 };

@@ -15,6 +15,7 @@ import * as pageViewLimits from './2026-12-06T1200_page-view-limits.js';
 import * as auditSearch from './2026-12-06T1300_audit-search.js';
 import * as branding from './2026-12-06T1400_branding.js';
 import * as messages from './2026-12-06T1500_messages.js';
+import * as notifyDigest from './2026-12-07T1300_notify-digest.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1300_audit-search': auditSearch,
   '2026-12-06T1400_branding': branding,
   '2026-12-06T1500_messages': messages,
+  '2026-12-07T1300_notify-digest': notifyDigest,
 };

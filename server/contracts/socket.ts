@@ -12,6 +12,8 @@ import type {
   MessageSendInput,
   PageViewInput,
   NotificationPushed,
+  NotificationCountsPushed,
+  PresenceVisibilityInput,
   PresenceChanged,
   PresenceJoinResult,
   PresenceTarget,
@@ -66,6 +68,7 @@ export type FeedCatchupResult = { events: AnyFeedEvent[]; resync: boolean; next:
 /** Pushes that are not feed events (no position; not caught up after a reconnect). */
 export interface PushEvents {
   'notification:created': NotificationPushed;
+  'notifications:counted': NotificationCountsPushed;
   'presence:changed': PresenceChanged;
   'typing:changed': TypingChanged;
   /** Staff Audit page, live tail: new matching rows, at most one push a second. */
@@ -86,6 +89,8 @@ export interface Requests {
   'feed:catchup': { input: FeedCatchupInput; result: FeedCatchupResult };
   'presence:join': { input: { target: PresenceTarget }; result: PresenceJoinResult };
   'presence:leave': { input: { target: PresenceTarget }; result: Record<string, never> };
+  /** The page's tab became visible or hidden: nothing about a page open in a visible tab makes an unread item or a mail. */
+  'presence:visibility': { input: PresenceVisibilityInput; result: Record<string, never> };
   'typing:start': { input: { target: PresenceTarget }; result: Record<string, never> };
   'typing:stop': { input: { target: PresenceTarget }; result: Record<string, never> };
   'message:send': { input: MessageSendInput; result: { message: ChatMessageDTO } };

@@ -20,6 +20,8 @@ export interface DomainEvents {
   'events.appended': Record<string, never>;
   /** Notification rows were committed: push them live, mail the people who are offline. */
   'notifications.created': { ids: number[] };
+  /** A person's notifications were read (another tab, the chat read): their open pages get the new counts. */
+  'notifications.read': { userId: string };
   /** A chat message was committed (notifications tell the people who are away). */
   'chat.posted': { clientId: string; messageId: number; authorId: string };
   /** The firm's brand or its messages were saved or reset: open pages fetch them again. */
