@@ -69,6 +69,8 @@ export type FeedCatchupResult = { events: AnyFeedEvent[]; resync: boolean; next:
 export interface PushEvents {
   'notification:created': NotificationPushed;
   'notifications:counted': NotificationCountsPushed;
+  /** The outbox changed (firm admins only): the Outbox page reads it again. No data. */
+  'outbox:changed': Record<string, never>;
   'presence:changed': PresenceChanged;
   'typing:changed': TypingChanged;
   /** Staff Audit page, live tail: new matching rows, at most one push a second. */

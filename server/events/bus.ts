@@ -16,6 +16,8 @@ export interface DomainEvents {
   'scope.changed': Record<string, never>;
   /** Mail was queued in the outbox; the mailer should try to deliver. */
   'mail.queued': Record<string, never>;
+  /** The outbox changed (mail queued, or a delivery round ended): admins' open Outbox pages reload. */
+  'outbox.changed': Record<string, never>;
   /** Rows were committed to the client event log; the realtime feed pushes them in order. */
   'events.appended': Record<string, never>;
   /** Notification rows were committed: push them live, mail the people who are offline. */

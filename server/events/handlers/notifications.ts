@@ -3,6 +3,8 @@ import type { AppDeps } from '../../context.js';
 import type { DomainEvents } from '../bus.js';
 import { deliverNotifications, pushCounts } from './notification-delivery.js';
 import { notifyChatPosted, type ChatBatch } from './notification-chat.js';
+import { firmAdmins } from '../../commands/notifications/recipients.js';
+import { rooms } from '../../realtime/rooms.js';
 
 /** The shortest time between two "new message while away" checks of one chat channel. */
 const AWAY_CHECK_MS = 1000;
@@ -16,6 +18,11 @@ const AWAY_CHECK_MS = 1000;
 export function registerNotifications(io: AppServer, deps: AppDeps): { stop(): void } {
   deps.bus.on('notifications.created', ({ ids }) => deliverNotifications(io, deps, ids));
   deps.bus.on('notifications.read', ({ userId }) => pushCounts(io, deps, userId));
+  // The Outbox page is live: the firm's admins (who may read it) are told it changed; the push carries nothing.
+  deps.bus.on('outbox.changed', async () => {
+    const admins = await firmAdmins(deps.db);
+    if (admins.length) io.to(admins.map((a) => rooms.user(a.id))).emit('outbox:changed', {});
+  });
 
   // "New message while away" is one unread notification per person and channel, so a busy
   // channel needs a check now and then, not one per message: a channel is checked at once when
