@@ -223,3 +223,24 @@ describe('the Chat badge (unreadChat)', () => {
     expect(outsiderTab.events).toEqual([]);
   });
 });
+
+describe('the live Outbox (outbox:changed)', () => {
+  it('reaches the firm’s admins only, carrying nothing, when a mail is queued', async () => {
+    const admin = await buildStaff(app.db, { role: 'admin' });
+    const analyst = await buildStaff(app.db);
+    const portal = await buildPortalUser(app.db, { client_id: (await buildClient(app.db)).id, role: 'manager' });
+    const [a, b, c] = [recordAll(await live(admin)), recordAll(await live(analyst)), recordAll(await live(portal))];
+    // A password reset queues a mail (anyone may ask, signed out).
+    const res = await fetch(`${app.url}/api/auth/password-reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: app.url },
+      body: JSON.stringify({ email: analyst.email }),
+    });
+    expect(res.status).toBe(202);
+    await expect.poll(() => a.ofType('outbox:changed').length).toBeGreaterThan(0);
+    expect(a.ofType('outbox:changed')[0]).toEqual({});
+    await app.server.drain();
+    expect(b.ofType('outbox:changed')).toEqual([]);
+    expect(c.ofType('outbox:changed')).toEqual([]);
+  });
+});
