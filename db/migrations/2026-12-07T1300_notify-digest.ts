@@ -14,9 +14,18 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   const big = postgres ? 'bigint' : 'integer';
-  await db.schema.alterTable('notifications').addColumn('count', 'integer', (c) => c.notNull().defaultTo(1)).execute();
-  await db.schema.alterTable('notifications').addColumn('authors', postgres ? sql`text collate "C"` : 'text', (c) => c.notNull().defaultTo('[]')).execute();
-  await db.schema.alterTable('notifications').addColumn('mail_pending', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('notifications')
+    .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
+  await db.schema
+    .alterTable('notifications')
+    .addColumn('authors', postgres ? sql`text collate "C"` : 'text', (c) => c.notNull().defaultTo('[]'))
+    .execute();
+  await db.schema
+    .alterTable('notifications')
+    .addColumn('mail_pending', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   // Duplicates a live database may hold are resolved first (all but the newest unread marked read).
   await sql`
     update notifications set read_at = created_at

@@ -79,7 +79,6 @@ export async function upsertCoalesced(db: Db, kind: 'reply' | 'chat', rows: (Omi
   return ids;
 }
 
-
 /**
  * A person's notifications as they may see them now: those about a client they no longer reach (a
  * scoped analyst taken off a client) are kept but not shown or counted.

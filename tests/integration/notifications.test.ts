@@ -34,7 +34,16 @@ describe('GET /api/notifications', () => {
     expect(all.body.notifications.map((n: any) => n.text)).toEqual(['third', 'second', 'first']);
     expect(all.body.unread).toBe(2);
     expect(all.body.nextBefore).toBeNull();
-    expect(all.body.notifications[1]).toEqual({ id: n2.id, kind: 'mention', text: 'second', link: '/account', createdAt: expect.any(String), read: true, count: 1, authors: [] });
+    expect(all.body.notifications[1]).toEqual({
+      id: n2.id,
+      kind: 'mention',
+      text: 'second',
+      link: '/account',
+      createdAt: expect.any(String),
+      read: true,
+      count: 1,
+      authors: [],
+    });
 
     const page1 = await agent.get('/api/notifications?limit=2');
     expect(page1.body.notifications.map((n: any) => n.id)).toEqual([n3.id, n2.id]);

@@ -34,7 +34,16 @@ describe('notification:created', () => {
     publish([n.id]);
     await until(() => rec[0]!.ofType('notification:created').length === 1 && rec[1]!.ofType('notification:created').length === 1, 'push on both of my sockets');
     expect(rec[0]!.ofType('notification:created')[0]).toEqual({
-      notification: { id: n.id, kind: 'mention', text: 'Sam mentioned you on “XSS”', link: '/portal/findings/x', createdAt: expect.any(String), read: false, count: 1, authors: [] },
+      notification: {
+        id: n.id,
+        kind: 'mention',
+        text: 'Sam mentioned you on “XSS”',
+        link: '/portal/findings/x',
+        createdAt: expect.any(String),
+        read: false,
+        count: 1,
+        authors: [],
+      },
       unread: 2,
       unreadChat: 0,
     });

@@ -135,9 +135,16 @@ describe('the mail window preference (PATCH /api/profile mailEvery)', () => {
     }
     expect((await agent.get('/api/profile')).body.mailEvery).toBe(1440);
     // The mail switches and the window share one column: changing one keeps the other.
-    expect((await agent.patch('/api/profile', { notifyPrefs: { emailChat: false } })).body).toMatchObject({ mailEvery: 1440, notifyPrefs: { emailChat: false } });
+    expect((await agent.patch('/api/profile', { notifyPrefs: { emailChat: false } })).body).toMatchObject({
+      mailEvery: 1440,
+      notifyPrefs: { emailChat: false },
+    });
     expect((await agent.patch('/api/profile', { mailEvery: null })).body).toMatchObject({ mailEvery: null, notifyPrefs: { emailChat: false } });
-    const anon = await fetch(`${app.url}/api/profile`, { method: 'PATCH', headers: { 'content-type': 'application/json', origin: app.url }, body: '{"mailEvery":60}' });
+    const anon = await fetch(`${app.url}/api/profile`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', origin: app.url },
+      body: '{"mailEvery":60}',
+    });
     expect(anon.status).toBe(401);
   });
 });

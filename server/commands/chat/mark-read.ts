@@ -17,6 +17,7 @@ export async function markRead(
   const stored = target > 0 ? await advanceRead(deps.db, client.id, user.id, target) : await readPosition(deps.db, client.id, user.id);
   const s = (await channelStats(deps.db, user.id, [client.id])).get(client.id);
   // Read up to the newest message: the "new messages" notification about this channel is read too (the Chat badge follows).
-  if (!s?.unread && (await markReadAbout(deps.db, user.id, { chatClientId: client.id }, deps.clock()))) deps.bus.publish('notifications.read', { userId: user.id });
+  if (!s?.unread && (await markReadAbout(deps.db, user.id, { chatClientId: client.id }, deps.clock())))
+    deps.bus.publish('notifications.read', { userId: user.id });
   return { lastReadId: stored, unread: s?.unread ?? 0 };
 }

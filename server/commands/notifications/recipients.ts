@@ -85,4 +85,3 @@ export function oneLine(s: string, max = 140): string {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
-

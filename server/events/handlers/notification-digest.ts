@@ -28,10 +28,31 @@ export async function sendDueDigests(deps: AppDeps): Promise<number> {
     const titles = await findingTitles(deps, keep);
     const sent = await deps.db.transaction().execute(async (trx) => {
       if (!(await claimDigest(trx, due.user_id, due.due_at!))) return false;
-      if (waiting.length) await trx.updateTable('notifications').set({ mail_pending: 0 }).where('id', 'in', waiting.map((r) => r.id)).execute();
+      if (waiting.length)
+        await trx
+          .updateTable('notifications')
+          .set({ mail_pending: 0 })
+          .where(
+            'id',
+            'in',
+            waiting.map((r) => r.id),
+          )
+          .execute();
       // Read meanwhile? Only rows still unread go into the mail (and are marked mailed with it).
       const ids = keep.length
-        ? (await trx.updateTable('notifications').set({ emailed_at: now }).where('id', 'in', keep.map((r) => r.id)).where('read_at', 'is', null).returning('id').execute()).map((r) => r.id)
+        ? (
+            await trx
+              .updateTable('notifications')
+              .set({ emailed_at: now })
+              .where(
+                'id',
+                'in',
+                keep.map((r) => r.id),
+              )
+              .where('read_at', 'is', null)
+              .returning('id')
+              .execute()
+          ).map((r) => r.id)
         : [];
       const rows = keep.filter((r) => ids.includes(r.id));
       if (rows.length) {
