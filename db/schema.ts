@@ -516,7 +516,7 @@ export interface NotificationTable {
 }
 
 /** Per person: when their next mail is due (null: nothing waiting) and when the last one went. */
-export interface MailDigestTable {
+interface MailDigestTable {
   user_id: string;
   due_at: number | null;
   last_sent_at: number | null;

@@ -31,7 +31,7 @@ export function notifyPrefsFrom(json: string | null | undefined): NotifyPrefs {
 }
 
 /** How often a person may get a notification mail, in minutes: every 15 minutes, hourly or daily. */
-export const MAIL_EVERY = [15, 60, 1440] as const;
+const MAIL_EVERY = [15, 60, 1440] as const;
 export type MailEvery = (typeof MAIL_EVERY)[number];
 
 /** The person's chosen mail window (kept in `users.notify_prefs` as `mailEvery`); null: the firm's NOTIFY_MAIL_MINUTES. */
