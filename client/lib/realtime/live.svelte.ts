@@ -73,7 +73,7 @@ export class Live {
     s.onAny((event: string, payload: unknown) => this.receive(event, payload));
     addEventListener('offline', this.onOffline);
     addEventListener('online', this.onOnline);
-    document.addEventListener('visibilitychange', this.reportVisibility);
+    globalThis.document?.addEventListener('visibilitychange', this.reportVisibility);
   }
 
   /** Close the connection (sign-out). */
@@ -87,7 +87,7 @@ export class Live {
     this.droppedUpTo = 0;
     removeEventListener('offline', this.onOffline);
     removeEventListener('online', this.onOnline);
-    document.removeEventListener('visibilitychange', this.reportVisibility);
+    globalThis.document?.removeEventListener('visibilitychange', this.reportVisibility);
   }
 
   /**
@@ -95,7 +95,7 @@ export class Live {
    * visible tab makes no unread notification or mail; in a hidden one it does.
    */
   private reportVisibility = () => {
-    if (this.socket?.connected) void this.request('presence:visibility', { visible: document.visibilityState === 'visible' });
+    if (this.socket?.connected && globalThis.document) void this.request('presence:visibility', { visible: document.visibilityState === 'visible' });
   };
 
   private onOffline = () => (this.state = 'offline');
