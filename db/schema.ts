@@ -43,6 +43,7 @@ export interface Database {
   chat_reads: ChatReadTable;
   attachments: AttachmentTable;
   notifications: NotificationTable;
+  mail_digests: MailDigestTable;
   retest_requests: RetestRequestTable;
   retest_request_findings: RetestRequestFindingTable;
   remediation_rounds: RemediationRoundTable;
@@ -532,6 +533,19 @@ export interface NotificationTable {
   created_at: number;
   read_at: number | null;
   emailed_at: number | null;
+  /** How many events this one item stands for (replies coalesced while it was unread). */
+  count: Generated<number>;
+  /** JSON array of the latest authors' names, newest first (at most three). */
+  authors: Generated<string>;
+  /** 1 while the row waits for its person's next mail (see `mail_digests`). */
+  mail_pending: Generated<number>;
+}
+
+/** Per person: when their next mail is due (null: nothing waiting) and when the last one went. */
+interface MailDigestTable {
+  user_id: string;
+  due_at: number | null;
+  last_sent_at: number | null;
 }
 
 interface RetestRequestTable {

@@ -115,6 +115,7 @@ const schema = z.object({
   UPLOAD_MAX_MB: int(1, 1024).default(25),
   CHAT_FILE_MAX_MB: int(1, 1024).default(25),
   EVENT_RETENTION_HOURS: int(1, 8760).default(168),
+  NOTIFY_MAIL_MINUTES: int(1, 1440).default(15),
   SOCKETS_PER_USER: int(1, 1000).default(20),
   MESSAGE_RATE_PER_MINUTE: int(1, 100000).default(120),
   MESSAGE_BURST: int(1, 10000).default(20),
@@ -153,6 +154,8 @@ export type Config = {
   trustProxy: boolean | number | string[];
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** NOTIFY_MAIL_MINUTES: at most one notification mail per person per this window, unless they chose another. */
+  notifyMailMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
@@ -226,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    notifyMailMs: e.NOTIFY_MAIL_MINUTES * 60_000,
     logLevel: e.LOG_LEVEL,
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,

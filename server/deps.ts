@@ -13,7 +13,11 @@ export async function buildDeps(base: { db: Db; config: Config; logger: Logger; 
   const bus = createBus(base.logger);
   const setup = await createSetupGate(base);
   const mailer = createMailer(base);
-  bus.on('mail.queued', () => mailer.deliverDue());
+  bus.on('mail.queued', async () => {
+    bus.publish('outbox.changed', {});
+    await mailer.deliverDue();
+    bus.publish('outbox.changed', {});
+  });
   const writes = createWriteQueue(base.db, bus, base.logger, base.config.writeBatchMax);
   return { ...base, redis: base.redis ?? null, bus, setup, mailer, writes };
 }

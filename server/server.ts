@@ -8,6 +8,7 @@ import { sweepExpiredSessions } from './auth/revoke.js';
 import { pruneEvents } from './events/log.js';
 import { prunePendingAttachments } from './commands/attachments/prune-pending.js';
 import { registerNotifications } from './events/handlers/notifications.js';
+import { sendDueDigests } from './events/handlers/notification-digest.js';
 import { FEED_POLL_MS, listenForAppends } from './cluster/feed-listener.js';
 import { auditHousekeeping } from './audit/checkpoints.js';
 import { auditSigningKey } from './audit/signing-key.js';
@@ -17,6 +18,8 @@ export interface RunningServer {
   io: AppServer;
   /** Push every committed event and finish queued writes (tests use it to wait for delivery). */
   drain(): Promise<void>;
+  /** Queue the notification mails that are due now (tests; the server does it every 15 seconds). */
+  sendDueDigests(): Promise<number>;
   /** Prune the event log now (tests; the server does it every minute). */
   pruneEvents(): Promise<unknown>;
   url: string;
@@ -70,6 +73,11 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
   const auditTimers = [setTimeout(auditRound, 60_000), setInterval(auditRound, 3_600_000)];
   auditTimers.forEach((t) => t.unref());
 
+  // Notification mails wait in the database (`mail_digests`); whichever instance claims one sends it.
+  const digests = () => sendDueDigests(deps).catch((err) => deps.logger.error({ err }, 'notification digest round failed'));
+  const digestTimer = setInterval(digests, 15_000);
+  digestTimer.unref();
+
   // Several instances: other instances' commits wake this feed through PostgreSQL (LISTEN/NOTIFY),
   // with a poll beside it; sockets whose session ended elsewhere are closed within a second even
   // with Redis away (the database is asked, not Redis).
@@ -103,11 +111,13 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
       await deps.bus.idle();
     },
     pruneEvents: prune,
+    sendDueDigests: () => sendDueDigests(deps),
     url: `http://${host}:${port}`,
     async close(graceMs) {
       closing = true;
       clearInterval(sweeper);
       clearInterval(pruner);
+      clearInterval(digestTimer);
       auditTimers.forEach(clearTimeout);
       cluster?.timers.forEach(clearInterval);
       await cluster?.listener.stop();

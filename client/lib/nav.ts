@@ -7,6 +7,8 @@ export interface NavItem {
   locked?: boolean;
   /** The path prefix this entry stands for, when it links to one page of a section. */
   match?: string;
+  /** A live count beside the label (Chat: channels with unread messages); nothing when 0. */
+  badge?: number;
 }
 
 type Modules = NonNullable<SessionDTO['modules']>;
@@ -17,13 +19,13 @@ type Modules = NonNullable<SessionDTO['modules']>;
  * opens a page saying so. Findings and Activity have no page of their own yet (findings are
  * reached through projects), so they appear only when locked — never as a link to a fake page.
  */
-export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null, auditReadable = false): NavItem[] {
+export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null, auditReadable = false, unreadChat = 0): NavItem[] {
   if (user.kind === 'staff') {
     return [
       { href: '/staff', label: 'Home' },
       { href: '/staff/clients', label: 'Clients' },
       { href: '/staff/projects', label: 'Projects' },
-      { href: '/staff/chat', label: 'Chat' },
+      { href: '/staff/chat', label: 'Chat', badge: unreadChat },
       { href: '/staff/verification', label: 'Verification' },
       ...(auditReadable ? [{ href: '/staff/audit', label: 'Audit' }] : []),
       ...(user.role === 'admin'
@@ -44,7 +46,7 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null, aud
     ...lockedOnly('findings', 'Findings'),
     ...(on.findings ? [{ href: '/portal/retests', label: 'Retests' }] : []),
     { href: '/portal/reports', label: 'Reports', locked: !on.reports },
-    { href: '/portal/chat', label: 'Chat', locked: !on.chat },
+    { href: '/portal/chat', label: 'Chat', locked: !on.chat, ...(on.chat && { badge: unreadChat }) },
     ...lockedOnly('activity', 'Activity'),
     ...(user.role === 'manager'
       ? [

@@ -10,7 +10,8 @@ import * as branding from '../migrations/2026-12-06T1400_branding.js';
 import * as messages from '../migrations/2026-12-06T1500_messages.js';
 import * as auditPagesByTime from '../migrations/2026-12-06T1550_audit-pages-by-time.js';
 import * as emailChanges from '../migrations/2026-12-07T1000_email-changes.js';
-import * as sessionEndings from '../migrations/2026-12-07T1300_session-endings.js';
+import * as notifyDigest from '../migrations/2026-12-07T1300_notify-digest.js';
+import * as sessionEndings from '../migrations/2026-12-07T1400_session-endings.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -29,5 +30,6 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-06T1500_messages': messages,
   '2026-12-06T1550_audit-pages-by-time': auditPagesByTime,
   '2026-12-07T1000_email-changes': emailChanges,
-  '2026-12-07T1300_session-endings': sessionEndings,
+  '2026-12-07T1300_notify-digest': notifyDigest,
+  '2026-12-07T1400_session-endings': sessionEndings,
 };

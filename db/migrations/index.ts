@@ -17,7 +17,8 @@ import * as branding from './2026-12-06T1400_branding.js';
 import * as messages from './2026-12-06T1500_messages.js';
 import * as auditPagesByTime from './2026-12-06T1550_audit-pages-by-time.js';
 import * as emailChanges from './2026-12-07T1000_email-changes.js';
-import * as sessionEndings from './2026-12-07T1300_session-endings.js';
+import * as notifyDigest from './2026-12-07T1300_notify-digest.js';
+import * as sessionEndings from './2026-12-07T1400_session-endings.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -44,5 +45,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1500_messages': messages,
   '2026-12-06T1550_audit-pages-by-time': auditPagesByTime,
   '2026-12-07T1000_email-changes': emailChanges,
-  '2026-12-07T1300_session-endings': sessionEndings,
+  '2026-12-07T1300_notify-digest': notifyDigest,
+  '2026-12-07T1400_session-endings': sessionEndings,
 };

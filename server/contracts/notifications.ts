@@ -19,6 +19,8 @@ export type NotificationListQuery = z.infer<typeof NotificationListQuery>;
 export interface NotificationListDTO {
   notifications: NotificationDTO[];
   unread: number;
+  /** Unread chat notifications (one per channel with news): the Chat menu item's badge. */
+  unreadChat: number;
   /** Pass as `before` for the next (older) page; null when there is none. */
   nextBefore: number | null;
 }
@@ -26,4 +28,16 @@ export interface NotificationListDTO {
 /** GET /notifications/unread-count, and the answer of the mark-read routes. */
 export interface UnreadCountDTO {
   unread: number;
+  /** Unread chat notifications (one per channel with news): the Chat menu item's badge. */
+  unreadChat: number;
+}
+
+/** The stored author list (JSON), anything malformed as none. */
+export function parseAuthors(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((a): a is string => typeof a === 'string') : [];
+  } catch {
+    return [];
+  }
 }

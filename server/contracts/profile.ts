@@ -30,8 +30,28 @@ export function notifyPrefsFrom(json: string | null | undefined): NotifyPrefs {
   return Object.fromEntries(NOTIFY_KEYS.map((k) => [k, raw[k] !== false])) as NotifyPrefs;
 }
 
+/** How often a person may get a notification mail, in minutes: every 15 minutes, hourly or daily. */
+const MAIL_EVERY = [15, 60, 1440] as const;
+export type MailEvery = (typeof MAIL_EVERY)[number];
+
+/** The person's chosen mail window (kept in `users.notify_prefs` as `mailEvery`); null: the firm's NOTIFY_MAIL_MINUTES. */
+export function mailEveryFrom(json: string | null | undefined): MailEvery | null {
+  try {
+    const v = (JSON.parse(json ?? '{}') as { mailEvery?: unknown } | null)?.mailEvery;
+    return MAIL_EVERY.find((m) => m === v) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const MailEveryInput = z.union([z.literal(15), z.literal(60), z.literal(1440), z.null()], {
+  error: 'must be 15 (every 15 minutes), 60 (hourly), 1440 (daily) or null (the firm’s default)',
+});
+
 /** PATCH /profile. Email, role and kind are not self-editable, so they are unknown keys here. */
-export const ProfileUpdateInput = z.object({ name: personName.optional(), notifyPrefs: NotifyPrefsInput.optional() }).strict();
+export const ProfileUpdateInput = z
+  .object({ name: personName.optional(), notifyPrefs: NotifyPrefsInput.optional(), mailEvery: MailEveryInput.optional() })
+  .strict();
 export type ProfileUpdateInput = z.infer<typeof ProfileUpdateInput>;
 
 /** POST /profile/password. */
@@ -56,6 +76,8 @@ export interface ProfileDTO {
   /** Same-origin URL of the processed avatar, or null when there is none. */
   avatarUrl: string | null;
   notifyPrefs: NotifyPrefs;
+  /** At most one notification mail per this many minutes; null: the firm's default. */
+  mailEvery: MailEvery | null;
 }
 
 /** One of the person's sessions. `id` is an opaque derived id, never the session id itself. */

@@ -46,6 +46,9 @@ export const PresenceTarget = z.discriminatedUnion('kind', [
 ]);
 export type PresenceTarget = z.infer<typeof PresenceTarget>;
 export const PresenceJoinInput = z.object({ target: PresenceTarget }).strict();
+/** `presence:visibility`: whether the page's tab is visible now (document.visibilityState). */
+export const PresenceVisibilityInput = z.object({ visible: z.boolean({ error: 'must be true or false' }) }).strict();
+export type PresenceVisibilityInput = z.infer<typeof PresenceVisibilityInput>;
 export interface PresenceMember {
   id: string;
   name: string;
@@ -141,12 +144,27 @@ export interface NotificationDTO {
   link: string;
   createdAt: string;
   read: boolean;
+  /** How many events this item stands for (replies or messages while it was unread). */
+  count: number;
+  /** The latest authors' names, newest first (at most three). */
+  authors: string[];
 }
 
-/** Pushed to the user's own room: `notification:created`, with the new unread count. */
+/**
+ * Pushed to the user's own room: `notification:created`, with the new unread counts. A coalesced
+ * item comes again with the same id (count, authors, text and time updated).
+ */
 export interface NotificationPushed {
   notification: NotificationDTO;
   unread: number;
+  /** Unread chat notifications: the Chat menu item's badge. */
+  unreadChat: number;
+}
+
+/** Pushed to the user's own room when notifications were read (another tab, or the chat read): `notifications:counted`. */
+export interface NotificationCountsPushed {
+  unread: number;
+  unreadChat: number;
 }
 
 /** What finding/report/project feed events carry: enough to update a list row; pages reload details over HTTP. */

@@ -13,6 +13,8 @@ import type {
   MessageSendInput,
   PageViewInput,
   NotificationPushed,
+  NotificationCountsPushed,
+  PresenceVisibilityInput,
   PresenceChanged,
   PresenceJoinResult,
   PresenceTarget,
@@ -67,6 +69,9 @@ export type FeedCatchupResult = { events: AnyFeedEvent[]; resync: boolean; next:
 /** Pushes that are not feed events (no position; not caught up after a reconnect). */
 export interface PushEvents {
   'notification:created': NotificationPushed;
+  'notifications:counted': NotificationCountsPushed;
+  /** The outbox changed (firm admins only): the Outbox page reads it again. No data. */
+  'outbox:changed': Record<string, never>;
   'presence:changed': PresenceChanged;
   'typing:changed': TypingChanged;
   /** Staff Audit page, live tail: new matching rows, at most one push a second. */
@@ -95,6 +100,8 @@ export interface Requests {
   'feed:catchup': { input: FeedCatchupInput; result: FeedCatchupResult };
   'presence:join': { input: { target: PresenceTarget }; result: PresenceJoinResult };
   'presence:leave': { input: { target: PresenceTarget }; result: Record<string, never> };
+  /** The page's tab became visible or hidden: nothing about a page open in a visible tab makes an unread item or a mail. */
+  'presence:visibility': { input: PresenceVisibilityInput; result: Record<string, never> };
   'typing:start': { input: { target: PresenceTarget }; result: Record<string, never> };
   'typing:stop': { input: { target: PresenceTarget }; result: Record<string, never> };
   'message:send': { input: MessageSendInput; result: { message: ChatMessageDTO } };

@@ -20,10 +20,14 @@ export interface DomainEvents {
   'scope.changed': Record<string, never>;
   /** Mail was queued in the outbox; the mailer should try to deliver. */
   'mail.queued': Record<string, never>;
+  /** The outbox changed (mail queued, or a delivery round ended): admins' open Outbox pages reload. */
+  'outbox.changed': Record<string, never>;
   /** Rows were committed to the client event log; the realtime feed pushes them in order. */
   'events.appended': Record<string, never>;
   /** Notification rows were committed: push them live, mail the people who are offline. */
   'notifications.created': { ids: number[] };
+  /** A person's notifications were read (another tab, the chat read): their open pages get the new counts. */
+  'notifications.read': { userId: string };
   /** A chat message was committed (notifications tell the people who are away). */
   'chat.posted': { clientId: string; messageId: number; authorId: string };
   /** The firm's brand or its messages were saved or reset: open pages fetch them again. */

@@ -7,6 +7,7 @@ import { isInternal } from '../policies/access.js';
 import type { CommentWithAuthor } from '../repositories/comments.js';
 import type { MessageWithAuthor } from '../repositories/chat.js';
 import { iso } from './iso.js';
+import { parseAuthors } from '../contracts/notifications.js';
 import { previewText, type ChatMessagePreviewDTO } from '../contracts/chat-preview.js';
 
 export type { CommentWithAuthor, MessageWithAuthor };
@@ -88,5 +89,7 @@ export function presentNotification(n: NotificationRow, profile: VisibilityProfi
     link: () => n.link,
     createdAt: () => iso(n.created_at),
     read: () => n.read_at !== null,
+    count: () => n.count,
+    authors: () => parseAuthors(n.authors),
   });
 }

@@ -1,5 +1,5 @@
 import type { SessionRow, UserRow } from '../../db/schema.js';
-import { notifyPrefsFrom, type ProfileDTO, type SessionInfoDTO } from '../contracts/profile.js';
+import { mailEveryFrom, notifyPrefsFrom, type ProfileDTO, type SessionInfoDTO } from '../contracts/profile.js';
 import { hashSecretHex } from '../auth/tokens.js';
 
 /** The person's own profile (never a hash, secret or file path). */
@@ -12,6 +12,7 @@ export function presentProfile(u: Pick<UserRow, 'id' | 'name' | 'email' | 'kind'
     role: u.role,
     avatarUrl: u.avatar_file ? `/api/users/${u.id}/avatar?v=${hashSecretHex(u.avatar_file).slice(0, 12)}` : null,
     notifyPrefs: notifyPrefsFrom(u.notify_prefs),
+    mailEvery: mailEveryFrom(u.notify_prefs),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { AppDeps } from '../context.js';
-import { PresenceJoinInput, TypingInput, type PresenceMember, type PresenceTarget } from '../contracts/realtime.js';
+import { PresenceJoinInput, PresenceVisibilityInput, TypingInput, type PresenceMember, type PresenceTarget } from '../contracts/realtime.js';
 import { badRequest, notFound, refusal } from '../errors.js';
 import { createLimiter } from '../auth/rate-limit.js';
 import { handler } from './ack.js';
@@ -96,6 +96,11 @@ export function createPresence(io: AppServer, deps: AppDeps) {
     }),
     handler(deps, 'presence:leave', PresenceJoinInput, async ({ target }, _ctx, socket) => {
       leave(socket, target);
+      return {};
+    }),
+    // The tab shows or hides the page: what happens on a page open in a visible tab needs no unread item or mail.
+    handler(deps, 'presence:visibility', PresenceVisibilityInput, async ({ visible }, _ctx, socket) => {
+      socket.data.hidden = !visible;
       return {};
     }),
     handler(deps, 'typing:start', TypingInput, typing(true), typingLimit),

@@ -24,6 +24,8 @@ export interface SocketData {
   ip: string | null;
   /** Set once the socket subscribed to the live feed (its feed rooms follow its scope). */
   feed?: true;
+  /** True while the page's tab is hidden (reported by the SPA: `presence:visibility`). */
+  hidden?: boolean;
 }
 
 /**

@@ -15,3 +15,12 @@ export async function socketsIn(io: AppServer, room: string) {
     return io.local.in(room).fetchSockets();
   }
 }
+
+/**
+ * The people with a page in `room` open in a visible tab (the SPA reports page visibility:
+ * `presence:visibility`; a socket that never said is visible). What happens there needs no
+ * unread item and no mail for them (issue 18, point 3).
+ */
+export async function watchersOf(io: AppServer, room: string): Promise<Set<string>> {
+  return new Set((await socketsIn(io, room)).filter((s) => s.data.hidden !== true).map((s) => s.data.viewer.user.id));
+}

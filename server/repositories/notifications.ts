@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database, NotificationRow, NotificationTable, UserRow } from '../../db/schema.js';
 import { reachesSql, type ClientScope } from '../policies/access.js';
+import { parseAuthors } from '../contracts/notifications.js';
 
 type Db = Kysely<Database>;
 type Person = Pick<UserRow, 'id' | 'kind' | 'client_id'> & { scope: ClientScope };
@@ -17,23 +18,65 @@ export async function insertNotifications(trx: Db, rows: NewNotification[]): Pro
   return out.map((r) => r.id);
 }
 
+/** What a coalescing row adds to its person's unread item: how many events, by whom (newest first). */
+export interface Coalesce {
+  count: number;
+  authors: string[];
+  /** The item's text for its new count and authors. */
+  text: (count: number, authors: string[]) => string;
+}
+/** An item names at most this many of its latest authors. */
+const AUTHORS_KEPT = 3;
+
 /**
- * Chat notifications, at most one unread per person and client: a row for someone who still has
- * an unread chat notification about that client is left out. The partial unique index
- * `notifications_chat_unread` decides (migration 2026-12-03T2100), so two messages at once cannot
- * both add one — on PostgreSQL the second insert waits for the first to commit, then skips. Returns
- * the ids of the rows really written.
+ * Rows that coalesce: `reply` (one unread per person and finding) and `chat` (one unread per
+ * person and client). While a person's item is unread, a new one updates it — count, latest
+ * authors, text, time — instead of adding a row, and it is mailable again (`emailed_at` cleared).
+ * The partial unique indexes `notifications_reply_unread` and `notifications_chat_unread` decide,
+ * so two at once cannot add two rows; the count is added in SQL (exact on PostgreSQL too), the
+ * author list is merged from a read just before (under a race it may miss one name). Returns the
+ * ids written or updated (publish `notifications.created` with them).
  */
-export async function insertChatNotifications(db: Db, rows: Omit<NewNotification, 'kind'>[]): Promise<number[]> {
-  if (!rows.length) return [];
-  const out = await db
-    .insertInto('notifications')
-    .values(rows.map((r) => ({ ...r, kind: 'chat' as const })))
-    // The index's own predicate, as literals: PostgreSQL matches a partial index only by a WHERE it implies.
-    .onConflict((oc) => oc.columns(['user_id', 'client_id']).where('kind', '=', sql.lit('chat')).where('read_at', 'is', null).doNothing())
-    .returning('id')
-    .execute();
-  return out.map((r) => r.id);
+export async function upsertCoalesced(db: Db, kind: 'reply' | 'chat', rows: (Omit<NewNotification, 'kind' | 'text'> & { add: Coalesce })[]): Promise<number[]> {
+  const ids: number[] = [];
+  const key = kind === 'reply' ? 'finding_id' : 'client_id';
+  for (const { add, ...r } of rows) {
+    const keyValue = kind === 'reply' ? r.finding_id : r.client_id;
+    if (!keyValue) continue;
+    const had = await db
+      .selectFrom('notifications')
+      .select(['count', 'authors'])
+      .where('user_id', '=', r.user_id)
+      .where(key, '=', keyValue)
+      .where('kind', '=', kind)
+      .where('read_at', 'is', null)
+      .executeTakeFirst();
+    const authors = [...new Set([...add.authors, ...(had ? parseAuthors(had.authors) : [])])].slice(0, AUTHORS_KEPT);
+    const count = (had?.count ?? 0) + add.count;
+    const text = add.text(count, authors);
+    const out = await db
+      .insertInto('notifications')
+      .values({ ...r, kind, text, count: add.count, authors: JSON.stringify(authors) })
+      // The index's own predicate, as literals: PostgreSQL matches a partial index only by a WHERE it implies.
+      .onConflict((oc) =>
+        oc
+          .columns(['user_id', key])
+          .where('kind', '=', sql.lit(kind))
+          .where('read_at', 'is', null)
+          .doUpdateSet((eb) => ({
+            count: sql<number>`notifications.count + ${eb.ref('excluded.count')}`,
+            authors: eb.ref('excluded.authors'),
+            text: eb.ref('excluded.text'),
+            actor_id: eb.ref('excluded.actor_id'),
+            created_at: eb.ref('excluded.created_at'),
+            emailed_at: null,
+          })),
+      )
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    ids.push(out.id);
+  }
+  return ids;
 }
 
 /**
@@ -61,6 +104,23 @@ export async function unreadCount(db: Db, person: Person): Promise<number> {
     .where('read_at', 'is', null)
     .executeTakeFirst();
   return Number(r?.n ?? 0);
+}
+
+/** How many of a person's chat notifications are unread (the Chat menu item's badge: channels with news). */
+export async function unreadChatCount(db: Db, person: Person): Promise<number> {
+  const r = await ownNotifications(db, person)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('kind', '=', 'chat')
+    .where('read_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** Mark the user's unread notifications about one finding or chat channel read (they have it open); returns how many changed. */
+export async function markReadAbout(db: Db, userId: string, about: { findingId: string } | { chatClientId: string }, now: number): Promise<number> {
+  let q = db.updateTable('notifications').set({ read_at: now }).where('user_id', '=', userId).where('read_at', 'is', null);
+  q = 'findingId' in about ? q.where('finding_id', '=', about.findingId) : q.where('kind', '=', 'chat').where('client_id', '=', about.chatClientId);
+  return Number((await q.executeTakeFirst()).numUpdatedRows);
 }
 
 /** Mark one of the user's own notifications read; false when it is not theirs (or does not exist). */
@@ -96,3 +156,13 @@ export function loadForDelivery(db: Db, ids: number[]) {
     .execute();
 }
 export type DeliveryRow = Awaited<ReturnType<typeof loadForDelivery>>[number];
+
+/**
+ * The text of a coalesced item: "3 new comments from Ann and Bob", "12 new messages from Ann, Bob
+ * and Cy" (the latest authors, newest first, at most three).
+ */
+export function whoAndHowMany(authors: string[], count: number, noun: string): string {
+  const names = authors.map((a) => a.replace(/\s+/g, ' ').trim().slice(0, 40));
+  const who = names.length <= 1 ? (names[0] ?? 'several people') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${count} ${noun}${count === 1 ? '' : 's'} from ${who}`;
+}

@@ -3,7 +3,7 @@ import type { Database, UserRow } from '../../db/schema.js';
 import { MENTION_PATTERN, mentionedIds, type MentionCandidateDTO } from '../contracts/comments.js';
 import { clientSees, sees, type ClientScope } from '../policies/access.js';
 import { scopesOf } from '../repositories/staff-scope.js';
-import { insertNotifications, type NewNotification } from '../repositories/notifications.js';
+import { insertNotifications, upsertCoalesced, whoAndHowMany, type NewNotification } from '../repositories/notifications.js';
 import { addFollowers, followerIds, type FindingForComments } from '../repositories/comments.js';
 import { renderMarkdown } from './markdown.js';
 
@@ -79,15 +79,28 @@ export async function notifyForComment(trx: Db, n: CommentNotice, now: number): 
   });
   const rows = targets.map((u) => row(u, 'mention', `${author.name} mentioned you on “${title}”`));
 
+  const replies: NewNotification[] = [];
   if (n.replies) {
     await addFollowers(trx, finding.id, [author.id, ...targets.map((u) => u.id)]);
     const skip = new Set([author.id, ...candidates]);
     const others = (await followerIds(trx, finding.id)).filter((id) => !skip.has(id));
     for (const u of await people(trx, others)) {
-      if (maySeeComment(u, finding, internal)) rows.push(row(u, 'reply', `${author.name} commented on “${title}”`));
+      if (maySeeComment(u, finding, internal)) replies.push(row(u, 'reply', ''));
     }
   }
-  return insertNotifications(trx, rows);
+  // A reply joins the person's unread item about this finding, if they have one (issue 18, point 1).
+  const add = {
+    count: 1,
+    authors: [author.name],
+    text: (count: number, authors: string[]) =>
+      count === 1 ? `${author.name} commented on “${title}”` : `${whoAndHowMany(authors, count, 'new comment')} on “${title}”`,
+  };
+  const replyIds = await upsertCoalesced(
+    trx,
+    'reply',
+    replies.map(({ kind: _kind, text: _text, ...r }) => ({ ...r, add })),
+  );
+  return [...(await insertNotifications(trx, rows)), ...replyIds];
 }
 
 /** The mentioned ids of a stored text (re-exported for commands). */

@@ -164,6 +164,8 @@ export const VISIBILITY = {
     link: both,
     createdAt: both,
     read: both,
+    count: both,
+    authors: both,
   },
 } as const satisfies Record<string, Record<string, FieldRule>>;
 

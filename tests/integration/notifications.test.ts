@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { Agent } from '../support/http.js';
 import { buildFinding, buildProject, buildReportRow, setClientModules } from '../support/workspace.js';
-import { buildNotification, mailsTo } from '../support/notifications.js';
+import { buildNotification, mailsTo, sendDigestsAfterGrace } from '../support/notifications.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -34,7 +34,16 @@ describe('GET /api/notifications', () => {
     expect(all.body.notifications.map((n: any) => n.text)).toEqual(['third', 'second', 'first']);
     expect(all.body.unread).toBe(2);
     expect(all.body.nextBefore).toBeNull();
-    expect(all.body.notifications[1]).toEqual({ id: n2.id, kind: 'mention', text: 'second', link: '/account', createdAt: expect.any(String), read: true });
+    expect(all.body.notifications[1]).toEqual({
+      id: n2.id,
+      kind: 'mention',
+      text: 'second',
+      link: '/account',
+      createdAt: expect.any(String),
+      read: true,
+      count: 1,
+      authors: [],
+    });
 
     const page1 = await agent.get('/api/notifications?limit=2');
     expect(page1.body.notifications.map((n: any) => n.id)).toEqual([n3.id, n2.id]);
@@ -64,7 +73,7 @@ describe('GET /api/notifications/unread-count', () => {
     await buildNotification(app.db, other.id);
     const res = await (await signIn(app, me)).get('/api/notifications/unread-count');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ unread: 1 });
+    expect(res.body).toEqual({ unread: 1, unreadChat: 0 });
   });
 });
 
@@ -76,9 +85,9 @@ describe('POST /api/notifications/:id/read', () => {
     const agent = await signIn(app, me);
     const res = await agent.post(`/api/notifications/${a.id}/read`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ unread: 1 });
+    expect(res.body).toEqual({ unread: 1, unreadChat: 0 });
     expect((await rowsOf(me.id))[0]!.read_at).not.toBeNull();
-    expect((await agent.post(`/api/notifications/${a.id}/read`)).body).toEqual({ unread: 1 });
+    expect((await agent.post(`/api/notifications/${a.id}/read`)).body).toEqual({ unread: 1, unreadChat: 0 });
   });
 
   it('answers 404 for someone else’s notification (any client, staff too) and changes nothing', async () => {
@@ -116,7 +125,7 @@ describe('POST /api/notifications/read-all', () => {
     expect((await new Agent(app.url).post('/api/notifications/read-all')).status).toBe(401);
     const res = await (await signIn(app, me)).post('/api/notifications/read-all');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ unread: 0 });
+    expect(res.body).toEqual({ unread: 0, unreadChat: 0 });
     expect((await rowsOf(me.id)).every((n) => n.read_at !== null)).toBe(true);
     expect((await rowsOf(other.id))[0]!.read_at).toBeNull();
   });
@@ -153,8 +162,11 @@ describe('publication notifications', () => {
     expect(await rowsOf(bUser.id)).toEqual([]);
     expect(await rowsOf(staff.id)).toEqual([]);
 
-    // Nobody of A is connected: each gets one mail, after commit, with the link and no secret.
-    await expect.poll(async () => (await mailsTo(app.db, aViewer.email)).length).toBe(1);
+    // Nobody of A is connected: each gets one mail after the grace period, with the link and no secret.
+    await app.server.drain();
+    expect(await mailsTo(app.db, aViewer.email)).toEqual([]);
+    await sendDigestsAfterGrace(app);
+    expect(await mailsTo(app.db, aViewer.email)).toHaveLength(1);
     const [mail] = await mailsTo(app.db, aViewer.email);
     expect(mail).toMatchObject({ kind: 'finding_published', status: 'stored' });
     expect(mail!.text_body).toContain(`${app.config.publicUrl}/portal/findings/${f.id}`);

@@ -36,6 +36,7 @@ describe('GET /api/profile', () => {
       role: 'manager',
       avatarUrl: null,
       notifyPrefs: { emailMentions: true, emailReplies: true, emailChat: true, emailRemediation: true, emailPublished: true },
+      mailEvery: null,
     });
   });
 });

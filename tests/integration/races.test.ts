@@ -9,7 +9,7 @@ import { appOn, DATABASES } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { inviteTokenFor } from '../support/invitations.js';
 import { interleave as interleaveOn, type Trx } from '../support/interleave.js';
-import { insertChatNotifications } from '../../server/repositories/notifications.js';
+import { upsertCoalesced } from '../../server/repositories/notifications.js';
 
 /**
  * Read-modify-write steps that SQLite's one connection kept apart and PostgreSQL runs side by side
@@ -41,7 +41,7 @@ describe.each(DATABASES)('two at once on %s', (name) => {
     expect(user).toEqual({ password_hash: 'hash-of-the-first', status: 'active' });
   });
 
-  it('two chat messages at once leave one unread chat notification per person and channel', async () => {
+  it('two chat messages at once leave one unread chat notification per person and channel, counting both', async () => {
     const person = await buildPortalUser(on.app.db);
     const notice = (text: string) => ({
       user_id: person.id,
@@ -50,16 +50,17 @@ describe.each(DATABASES)('two at once on %s', (name) => {
       finding_id: null,
       created_at: on.app.clock(),
       link: '/portal/chat',
-      text,
+      add: { count: 1, authors: [text], text: (count: number) => `${text} (${count})` },
     });
     const [first, second] = await interleave(
-      (trx) => insertChatNotifications(trx, [notice('first')]),
-      (trx) => insertChatNotifications(trx, [notice('second')]),
+      (trx) => upsertCoalesced(trx, 'chat', [notice('first')]),
+      (trx) => upsertCoalesced(trx, 'chat', [notice('second')]),
     );
     expect(first).toHaveLength(1);
-    expect(second).toEqual({ status: 'fulfilled', value: [] });
-    const unread = await on.app.db.selectFrom('notifications').select(['id', 'text']).where('user_id', '=', person.id).where('read_at', 'is', null).execute();
-    expect(unread).toEqual([{ id: first[0], text: 'first' }]);
+    // The second updates the first's row: the same id, both counted.
+    expect(second).toEqual({ status: 'fulfilled', value: first });
+    const unread = await on.app.db.selectFrom('notifications').select(['id', 'count']).where('user_id', '=', person.id).where('read_at', 'is', null).execute();
+    expect(unread).toEqual([{ id: first[0], count: 2 }]);
   });
 
   it('two admins removing each other at once: the second is refused, the firm keeps an admin', async () => {

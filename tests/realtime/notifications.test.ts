@@ -4,7 +4,7 @@ import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
 import { appWithSockets, ask, connected, connectSocket, feedSocket, recordAll, until } from '../support/socket.js';
-import { buildNotification, mailsTo } from '../support/notifications.js';
+import { buildNotification, mailsTo, sendDigestsAfterGrace } from '../support/notifications.js';
 import type { UserRow } from '../../db/schema.js';
 
 let app: TestApp;
@@ -34,8 +34,18 @@ describe('notification:created', () => {
     publish([n.id]);
     await until(() => rec[0]!.ofType('notification:created').length === 1 && rec[1]!.ofType('notification:created').length === 1, 'push on both of my sockets');
     expect(rec[0]!.ofType('notification:created')[0]).toEqual({
-      notification: { id: n.id, kind: 'mention', text: 'Sam mentioned you on “XSS”', link: '/portal/findings/x', createdAt: expect.any(String), read: false },
+      notification: {
+        id: n.id,
+        kind: 'mention',
+        text: 'Sam mentioned you on “XSS”',
+        link: '/portal/findings/x',
+        createdAt: expect.any(String),
+        read: false,
+        count: 1,
+        authors: [],
+      },
       unread: 2,
+      unreadChat: 0,
     });
     await sleep(200);
     expect(rec[2]!.events).toEqual([]);
@@ -51,7 +61,8 @@ describe('notification:created', () => {
     const a = await buildNotification(app.db, on.id, { text: 'Pat mentioned you on “Open redirect”', link: '/staff/findings/f1' });
     const b = await buildNotification(app.db, off.id);
     publish([a.id, b.id]);
-    await expect.poll(async () => (await mailsTo(app.db, on.email)).length).toBe(1);
+    await sendDigestsAfterGrace(app);
+    expect(await mailsTo(app.db, on.email)).toHaveLength(1);
     const [mail] = await mailsTo(app.db, on.email);
     expect(mail).toMatchObject({ kind: 'mention', status: 'stored' });
     expect(mail!.subject).toContain('You were mentioned');
@@ -61,6 +72,7 @@ describe('notification:created', () => {
 
     publish([a.id, b.id]);
     await sleep(300);
+    await sendDigestsAfterGrace(app);
     expect(await mailsTo(app.db, on.email)).toHaveLength(1);
     expect(await mailsTo(app.db, off.email)).toEqual([]);
     expect((await rowsOf(off.id))[0]!.emailed_at).toBeNull();
@@ -152,10 +164,16 @@ describe('chat.posted', () => {
     expect((await rowsOf(away.id))[0]).toMatchObject({ kind: 'chat', client_id: client.id, link: '/portal/chat', actor_id: author.id });
     expect((await rowsOf(teamStaff.id))[0]).toMatchObject({ kind: 'chat', link: `/staff/chat/${client.id}` });
     for (const u of [author, present, otherStaff, outsider]) expect(await rowsOf(u.id), u.email).toEqual([]);
-    expect(rec.ofType('notification:created')).toHaveLength(1);
-    // Away and online → no mail; the team analyst is offline → one mail about chat.
+    // One item, pushed again as it counts on (the same id each time), ending at three messages.
+    await expect.poll(() => rec.ofType('notification:created').at(-1)?.notification.count, { timeout: 3000 }).toBe(3);
+    const pushed = rec.ofType('notification:created');
+    expect(new Set(pushed.map((p) => p.notification.id))).toEqual(new Set([(await rowsOf(away.id))[0]!.id]));
+    expect(pushed.at(-1)!.notification.count).toBe(3);
+    expect(pushed.at(-1)!.unreadChat).toBe(1);
+    // Away and online → no mail; the team analyst is offline → one mail about chat, after the grace period.
+    await sendDigestsAfterGrace(app);
     expect(await mailsTo(app.db, away.email)).toEqual([]);
-    await expect.poll(async () => (await mailsTo(app.db, teamStaff.email)).map((m) => m.kind)).toEqual(['chat']);
+    expect((await mailsTo(app.db, teamStaff.email)).map((m) => m.kind)).toEqual(['chat']);
 
     // Once read, the next message makes a new one.
     await (await signIn(app, away)).post('/api/notifications/read-all');

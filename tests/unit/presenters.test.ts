@@ -438,8 +438,11 @@ describe('collaboration presenters', () => {
       created_at: T,
       read_at: null,
       emailed_at: null,
+      count: 2,
+      authors: '["Ana","Bo"]',
+      mail_pending: 0,
     };
-    const dto = { id: 3, kind: 'mention', text: 'Ana mentioned you', link: '/x', createdAt: iso(T), read: false };
+    const dto = { id: 3, kind: 'mention', text: 'Ana mentioned you', link: '/x', createdAt: iso(T), read: false, count: 2, authors: ['Ana', 'Bo'] };
     expect(presentNotification(n, PORTAL)).toEqual(dto);
     expect(presentNotification({ ...n, read_at: T + 1 }, STAFF_PROFILE)).toEqual({ ...dto, read: true });
   });

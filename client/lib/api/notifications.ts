@@ -6,7 +6,7 @@ type F = typeof fetch;
 export const listNotifications = (query: { before?: number | null; limit?: number } = {}, fetch?: F) => call('GET /notifications', { query, fetch });
 
 /** Mark one of mine read; answers the new unread count. */
-export const markNotificationRead = (id: number) => call('POST /notifications/:id/read', { params: { id } }).then((r) => r.unread);
+export const markNotificationRead = (id: number) => call('POST /notifications/:id/read', { params: { id } });
 
 /** Mark all of mine read. */
-export const markAllNotificationsRead = () => call('POST /notifications/read-all').then((r) => r.unread);
+export const markAllNotificationsRead = () => call('POST /notifications/read-all');

@@ -58,7 +58,10 @@ export class Live {
     const s: AppSocket = url ? io(url, options) : io(options);
     this.socket = s;
     this.state = 'connecting';
-    s.on('connect', () => void this.subscribe());
+    s.on('connect', () => {
+      void this.subscribe();
+      this.reportVisibility();
+    });
     s.on('disconnect', (reason) => {
       this.state = navigator.onLine ? 'reconnecting' : 'offline';
       // The server ended this session (signed out elsewhere, access removed): the session check
@@ -72,6 +75,7 @@ export class Live {
     s.onAny((event: string, payload: unknown) => this.receive(event, payload));
     addEventListener('offline', this.onOffline);
     addEventListener('online', this.onOnline);
+    globalThis.document?.addEventListener('visibilitychange', this.reportVisibility);
   }
 
   /** Close the connection (sign-out). */
@@ -85,7 +89,16 @@ export class Live {
     this.droppedUpTo = 0;
     removeEventListener('offline', this.onOffline);
     removeEventListener('online', this.onOnline);
+    globalThis.document?.removeEventListener('visibilitychange', this.reportVisibility);
   }
+
+  /**
+   * Tell the server whether this tab is visible: what happens on a finding or chat open in a
+   * visible tab makes no unread notification or mail; in a hidden one it does.
+   */
+  private reportVisibility = () => {
+    if (this.socket?.connected && globalThis.document) void this.request('presence:visibility', { visible: document.visibilityState === 'visible' });
+  };
 
   private onOffline = () => (this.state = 'offline');
   private onOnline = () => {

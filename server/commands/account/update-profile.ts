@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
-import { notifyPrefsFrom, type ProfileDTO, type ProfileUpdateInput } from '../../contracts/profile.js';
+import { mailEveryFrom, notifyPrefsFrom, type ProfileDTO, type ProfileUpdateInput } from '../../contracts/profile.js';
 import { presentProfile } from '../../presenters/profile.js';
 import { getUser, updateProfileFields } from '../../repositories/users.js';
 import type { CommandContext } from '../../context.js';
@@ -17,7 +17,10 @@ export async function updateProfile(deps: AppDeps, ctx: CommandContext, input: P
     // The person's row first: of two changes at once the second reads the first's preferences.
     await lockRow(trx, 'users', me.id);
     const current = await getUser(trx, me.id);
-    const prefs = input.notifyPrefs ? { ...notifyPrefsFrom(current.notify_prefs), ...input.notifyPrefs } : undefined;
+    // The mail switches and the mail window share one JSON column; either keeps the other.
+    const changed = input.notifyPrefs !== undefined || input.mailEvery !== undefined;
+    const mailEvery = input.mailEvery !== undefined ? input.mailEvery : mailEveryFrom(current.notify_prefs);
+    const prefs = changed ? { ...notifyPrefsFrom(current.notify_prefs), ...input.notifyPrefs, ...(mailEvery !== null && { mailEvery }) } : undefined;
     await updateProfileFields(
       trx,
       me.id,

@@ -5,6 +5,6 @@ import type { CommandContext } from '../../context.js';
 
 /** Mark every one of the viewer's notifications read. */
 export async function readAllNotifications(deps: AppDeps, ctx: CommandContext): Promise<UnreadCountDTO> {
-  await markAllRead(deps.db, ctx.viewer.user.id, deps.clock());
-  return { unread: 0 };
+  if (await markAllRead(deps.db, ctx.viewer.user.id, deps.clock())) deps.bus.publish('notifications.read', { userId: ctx.viewer.user.id });
+  return { unread: 0, unreadChat: 0 };
 }

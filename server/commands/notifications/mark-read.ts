@@ -10,5 +10,6 @@ export async function readNotification(deps: AppDeps, ctx: CommandContext, rawId
   const id = /^[1-9][0-9]{0,15}$/.test(rawId) ? Number(rawId) : NaN;
   if (!Number.isSafeInteger(id)) throw notFound('Notification not found.');
   if (!(await markRead(deps.db, ctx.viewer.user.id, id, deps.clock()))) throw notFound('Notification not found.');
+  deps.bus.publish('notifications.read', { userId: ctx.viewer.user.id });
   return countUnread(deps, ctx);
 }

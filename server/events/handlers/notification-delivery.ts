@@ -6,17 +6,21 @@ import { reaches, sees, seesModule } from '../../policies/access.js';
 import { presentNotification } from '../../presenters/collaboration.js';
 import { isOnline } from '../../realtime/io.js';
 import { rooms } from '../../realtime/rooms.js';
-import { loadForDelivery, unreadCount, type DeliveryRow } from '../../repositories/notifications.js';
-import { queueMail } from '../../services/mailer.js';
+import { loadForDelivery, markReadAbout, type DeliveryRow } from '../../repositories/notifications.js';
+import { scheduleDigest } from '../../repositories/mail-digests.js';
+import { watchersOf } from '../../realtime/sockets-in.js';
+import { notificationCounts, type NotificationCounts } from '../../queries/notifications/inbox.js';
 import { portalProfile, STAFF_PROFILE } from '../../visibility/profile.js';
 import { MODULE_OF_KIND } from '../../commands/notifications/recipients.js';
-import { notificationMail, wantsMail } from './notification-mail.js';
+import { DIGEST_GRACE_MS, mailWindowMs, wantsMail } from './notification-mail.js';
 import { findClientState, findFindingState } from '../../repositories/clients.js';
 import { scopeOf } from '../../repositories/staff-scope.js';
 
 /**
  * The after-commit side of notifications: each committed row is pushed to its person's own
- * sockets with their new unread count, and mailed when they are offline and want such mail.
+ * sockets with their new unread counts, and, when they are offline and want such mail, waits for
+ * their next mail (`notification-digest.ts`). A row about a finding or channel the person has open
+ * in a visible tab is marked read instead: no unread item, no mail.
  * Access is checked again here, as things are now: a person removed, a portal switched off, a
  * module disabled or a finding withdrawn since the row was written gets no push and no mail.
  */
@@ -24,33 +28,46 @@ export async function deliverNotifications(io: AppServer, deps: AppDeps, ids: nu
   if (!ids.length) return;
   const rows = await loadForDelivery(deps.db, ids);
   const allowed: DeliveryRow[] = [];
-  const counts = new Map<string, number>();
   for (const r of rows) {
-    const person = await personOf(deps, r);
-    if (!(await mayStillKnow(deps, r, person))) continue;
+    if (!(await mayStillKnow(deps, r, await personOf(deps, r)))) continue;
+    // Open in a visible tab: it is being read now, so it is read (no unread item, no mail).
+    if (r.read_at === null && (await watchers(io, r)).has(r.user_id)) {
+      await markReadAbout(deps.db, r.user_id, r.finding_id ? { findingId: r.finding_id } : { chatClientId: r.client_id! }, deps.clock());
+      continue;
+    }
     allowed.push(r);
-    if (!counts.has(r.user_id)) counts.set(r.user_id, await unreadCount(deps.db, person));
   }
-  if (!allowed.length) return;
+  const counts = new Map<string, NotificationCounts>();
+  for (const r of allowed) if (!counts.has(r.user_id)) counts.set(r.user_id, await notificationCounts(deps.db, await personOf(deps, r)));
 
-  const offline: DeliveryRow[] = [];
+  const now = deps.clock();
   for (const r of allowed) {
     const profile = r.user_kind === 'portal' ? portalProfile({ id: r.user_client_id!, visible_fields: '{}' }) : STAFF_PROFILE;
-    const payload: NotificationPushed = { notification: presentNotification(r, profile), unread: counts.get(r.user_id) ?? 0 };
+    const payload: NotificationPushed = { notification: presentNotification(r, profile), ...counts.get(r.user_id)! };
     io.to(rooms.user(r.user_id)).emit('notification:created', payload);
-    if (r.emailed_at === null && wantsMail(notifyPrefsFrom(r.user_prefs), r.kind) && !(await isOnline(io, r.user_id))) offline.push(r);
+    // Offline and wanting such mail: the row waits for the person's next mail (a digest, at most one per window).
+    if (r.read_at === null && r.emailed_at === null && wantsMail(notifyPrefsFrom(r.user_prefs), r.kind) && !(await isOnline(io, r.user_id))) {
+      await deps.db.updateTable('notifications').set({ mail_pending: 1 }).where('id', '=', r.id).execute();
+      await scheduleDigest(deps.db, r.user_id, now, DIGEST_GRACE_MS, mailWindowMs(deps, r.user_prefs));
+    }
   }
-  if (offline.length) await mailOffline(deps, offline);
+}
+
+/** The people with the finding or chat channel a notification is about open in a visible tab. */
+function watchers(io: AppServer, r: DeliveryRow): Promise<Set<string>> {
+  if (r.finding_id) return watchersOf(io, rooms.finding(r.finding_id));
+  if (r.kind === 'chat' && r.client_id) return watchersOf(io, rooms.channel(r.client_id));
+  return Promise.resolve(new Set());
 }
 
 /** The recipient as access judges them: status and the clients they reach now. */
-async function personOf(deps: AppDeps, r: DeliveryRow) {
+export async function personOf(deps: AppDeps, r: DeliveryRow) {
   const who = { id: r.user_id, kind: r.user_kind, role: r.user_role, client_id: r.user_client_id };
   return { ...who, status: r.user_status, scope: await scopeOf(deps.db, who) };
 }
 
 /** Whether the person may still know about what the notification names. */
-async function mayStillKnow(deps: AppDeps, r: DeliveryRow, person: Awaited<ReturnType<typeof personOf>>): Promise<boolean> {
+export async function mayStillKnow(deps: AppDeps, r: DeliveryRow, person: Awaited<ReturnType<typeof personOf>>): Promise<boolean> {
   if (r.finding_id) {
     const f = await findFindingState(deps.db, r.finding_id);
     return f !== undefined && sees(person, 'finding', f);
@@ -63,23 +80,10 @@ async function mayStillKnow(deps: AppDeps, r: DeliveryRow, person: Awaited<Retur
   return module && client ? seesModule(person, client, module) : staffOnly;
 }
 
-/**
- * Queue the mails in a short transaction of their own (after the change committed: a mail
- * failure never undoes or delays it). `emailed_at` is set with the mail, so a row is mailed once.
- */
-async function mailOffline(deps: AppDeps, rows: DeliveryRow[]): Promise<void> {
-  const now = deps.clock();
-  const firm = await deps.db.selectFrom('firm').select('name').executeTakeFirst();
-  const firmName = firm?.name ?? 'Debrief';
-  const queued = await deps.db.transaction().execute(async (trx) => {
-    let n = 0;
-    for (const r of rows) {
-      const claimed = await trx.updateTable('notifications').set({ emailed_at: now }).where('id', '=', r.id).where('emailed_at', 'is', null).executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) continue;
-      await queueMail(trx, notificationMail(r, r.user_email, firmName, deps.config.publicUrl), now, !!deps.config.smtpUrl);
-      n++;
-    }
-    return n;
-  });
-  if (queued) deps.bus.publish('mail.queued', {});
+/** Tell the person's open pages their unread counts (the bell and the Chat badge), after they read some. */
+export async function pushCounts(io: AppServer, deps: AppDeps, userId: string): Promise<void> {
+  const user = await deps.db.selectFrom('users').select(['id', 'kind', 'role', 'client_id']).where('id', '=', userId).executeTakeFirst();
+  if (!user) return;
+  const counts = await notificationCounts(deps.db, { ...user, scope: await scopeOf(deps.db, user) });
+  io.to(rooms.user(userId)).emit('notifications:counted', counts);
 }

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../../context.js';
 import type { NotificationListDTO, NotificationListQuery, UnreadCountDTO } from '../../contracts/notifications.js';
 import { presentNotification } from '../../presenters/collaboration.js';
-import { listUserNotifications, unreadCount } from '../../repositories/notifications.js';
+import { listUserNotifications, unreadChatCount, unreadCount } from '../../repositories/notifications.js';
 import { portalProfile, STAFF_PROFILE, type VisibilityProfile } from '../../visibility/profile.js';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../../../db/schema.js';
@@ -30,12 +30,19 @@ export async function listNotifications(deps: AppDeps, ctx: CommandContext, q: N
   const profile = await notificationProfile(deps.db, ctx.viewer.user);
   return {
     notifications: page.map((n) => presentNotification(n, profile)),
-    unread: await unreadCount(deps.db, ctx.viewer.user),
+    ...(await notificationCounts(deps.db, ctx.viewer.user)),
     nextBefore: rows.length > limit ? page[page.length - 1]!.id : null,
   };
 }
 
 /** The viewer's unread count (the bell, after a reconnect). */
 export async function countUnread(deps: AppDeps, ctx: CommandContext): Promise<UnreadCountDTO> {
-  return { unread: await unreadCount(deps.db, ctx.viewer.user) };
+  return notificationCounts(deps.db, ctx.viewer.user);
+}
+
+export type NotificationCounts = UnreadCountDTO;
+/** A person's unread counts: all their notifications (the bell) and the chat ones (the Chat menu item). */
+export async function notificationCounts(db: Kysely<Database>, person: Parameters<typeof unreadCount>[1]): Promise<UnreadCountDTO> {
+  const [unread, unreadChat] = await Promise.all([unreadCount(db, person), unreadChatCount(db, person)]);
+  return { unread, unreadChat };
 }

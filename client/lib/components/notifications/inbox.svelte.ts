@@ -12,6 +12,8 @@ const BELL_SIZE = 8;
  */
 class Inbox {
   unread = $state(0);
+  /** Unread chat notifications (one per channel with news): the Chat menu item's badge. */
+  unreadChat = $state(0);
   latest = $state<NotificationDTO[]>([]);
   /** False until the first answer (the bell shows "Loading…"). */
   loaded = $state(false);
@@ -24,7 +26,7 @@ class Inbox {
   start(userId: string): void {
     if (this.userId !== userId) {
       this.userId = userId;
-      this.unread = 0;
+      this.unread = this.unreadChat = 0;
       this.latest = [];
       this.loaded = false;
       if (this.wired) void this.refresh();
@@ -33,8 +35,15 @@ class Inbox {
     this.wired = true;
     live.onPush('notification:created', (p) => {
       this.unread = p.unread;
+      this.unreadChat = p.unreadChat;
       this.latest = [p.notification, ...this.latest.filter((n) => n.id !== p.notification.id)].slice(0, BELL_SIZE);
       this.pushListeners.forEach((f) => f(p));
+    });
+    // Read elsewhere (another tab, the chat page): the counts follow.
+    live.onPush('notifications:counted', (c) => {
+      this.unread = c.unread;
+      this.unreadChat = c.unreadChat;
+      if (c.unread === 0) this.latest = this.latest.map((n) => ({ ...n, read: true }));
     });
     // Runs now when already live, and after every reconnection (missed notifications show).
     live.onLive(() => void this.refresh());
@@ -53,6 +62,7 @@ class Inbox {
       const page = await listNotifications({ limit: BELL_SIZE });
       this.latest = page.notifications;
       this.unread = page.unread;
+      this.unreadChat = page.unreadChat;
       this.error = null;
     } catch {
       this.error = 'Notifications could not be loaded.';
@@ -67,7 +77,9 @@ class Inbox {
     if (was && !was.read) this.unread = Math.max(0, this.unread - 1);
     this.latest = this.latest.map((n) => (n.id === id ? { ...n, read: true } : n));
     try {
-      this.unread = await markNotificationRead(id);
+      const counts = await markNotificationRead(id);
+      this.unread = counts.unread;
+      this.unreadChat = counts.unreadChat;
     } catch {
       /* the next refresh shows the truth */
     }
@@ -76,8 +88,10 @@ class Inbox {
   /** Mark every one read. */
   async markAllRead(): Promise<void> {
     this.latest = this.latest.map((n) => ({ ...n, read: true }));
-    this.unread = 0;
-    this.unread = await markAllNotificationsRead();
+    this.unread = this.unreadChat = 0;
+    const counts = await markAllNotificationsRead();
+    this.unread = counts.unread;
+    this.unreadChat = counts.unreadChat;
   }
 }
 
