@@ -154,7 +154,7 @@ describe('staff manage clients', () => {
     const bystander = await signIn(app, await buildPortalUser(app.db, { client_id: clientA.id }));
     expect((await u1.get('/api/portal/users')).status).toBe(200);
 
-    const res = await analyst.patch(`/api/clients/${c.id}`, { portalEnabled: false });
+    const res = await analyst.patch(`/api/clients/${c.id}`, { portalEnabled: false, confirm: true });
     expect(res.status).toBe(200);
     expect(res.body.client.portalEnabled).toBe(false);
     expect((await u1.get('/api/portal/users')).status).toBe(401);

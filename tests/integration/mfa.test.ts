@@ -279,7 +279,7 @@ describe('staff and the firm MFA setting', () => {
     const admin = await buildStaff(app.db, { role: 'admin' });
     const analyst = await buildStaff(app.db);
     const adminAgent = await signIn(app, admin);
-    expect((await adminAgent.get('/api/admin/security')).body).toMatchObject({ mfaRequiredForStaff: false });
+    expect((await adminAgent.get('/api/admin/security')).body).toMatchObject({ mfaRequiredForStaff: false, confirm: true });
     const free = await new Agent(app.url).post('/api/auth/login', { email: analyst.email, password: PASSWORD });
     expect(free.body).toEqual({ mfaStep: null });
 
@@ -292,7 +292,7 @@ describe('staff and the firm MFA setting', () => {
     expect((await enrol.get('/api/profile/mfa')).status).toBe(401);
     // A staff member who enrolled is always asked for the code, whatever the setting.
     const secret = await enrolTotp(app, analyst);
-    await adminAgent.put('/api/admin/security', { mfaRequiredForStaff: false });
+    await adminAgent.put('/api/admin/security', { mfaRequiredForStaff: false, confirm: true });
     const verify = await passwordStep(analyst, 'verify');
     expect((await verify.post('/api/auth/mfa', { code: code(secret) })).status).toBe(200);
     expect((await verify.get('/api/profile/mfa')).body).toEqual({ enrolled: true, recoveryCodesLeft: 0, required: false });
