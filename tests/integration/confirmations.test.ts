@@ -17,7 +17,6 @@ let clientA: ClientRow;
 let clientB: ClientRow;
 let ann: UserRow;
 let bob: UserRow;
-let idle: UserRow;
 let otherB: UserRow;
 let annAgent: Agent;
 let bobAgent: Agent;
@@ -36,7 +35,7 @@ async function world() {
   clientB = await buildClient(app.db, { name: 'Fabrikam' });
   ann = await buildPortalUser(app.db, { client_id: clientA.id, name: 'Ann Lee', role: 'manager' });
   bob = await buildPortalUser(app.db, { client_id: clientA.id, name: 'Bob Ray', role: 'viewer' });
-  idle = await buildPortalUser(app.db, { client_id: clientA.id, name: 'Cy Dormant', role: 'viewer' });
+  await buildPortalUser(app.db, { client_id: clientA.id, name: 'Cy Dormant', role: 'viewer' });
   otherB = await buildPortalUser(app.db, { client_id: clientB.id, name: 'Zed Other', role: 'manager' });
   annAgent = await signIn(app, ann);
   bobAgent = await signIn(app, bob);
