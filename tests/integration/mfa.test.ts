@@ -279,7 +279,7 @@ describe('staff and the firm MFA setting', () => {
     const admin = await buildStaff(app.db, { role: 'admin' });
     const analyst = await buildStaff(app.db);
     const adminAgent = await signIn(app, admin);
-    expect((await adminAgent.get('/api/admin/security')).body).toMatchObject({ mfaRequiredForStaff: false, confirm: true });
+    expect((await adminAgent.get('/api/admin/security')).body).toMatchObject({ mfaRequiredForStaff: false });
     const free = await new Agent(app.url).post('/api/auth/login', { email: analyst.email, password: PASSWORD });
     expect(free.body).toEqual({ mfaStep: null });
 
