@@ -263,7 +263,14 @@ export const MATRIX: MatrixEntry[] = [
     params: (c) => ({ id: w(c).finding.id }),
     body: (c) => ({ title: 'Edited title', version: w(c).finding.version }),
   },
-  { method: 'POST', path: '/api/findings/:id/publish', case: 'draft', expect: staffView, params: (c) => ({ id: w(c).draft.id }), body: () => ({ confirm: true }) },
+  {
+    method: 'POST',
+    path: '/api/findings/:id/publish',
+    case: 'draft',
+    expect: staffView,
+    params: (c) => ({ id: w(c).draft.id }),
+    body: () => ({ confirm: true }),
+  },
   { method: 'POST', path: '/api/findings/:id/unpublish', case: 'published finding', expect: staffWrite, params: (c) => ({ id: w(c).finding.id }) },
   {
     method: 'POST',
