@@ -13,7 +13,7 @@ export function requireConfirmation(confirmed: boolean | undefined, parts: (Cons
 }
 
 /** The parts that reach someone, as one consequence (null: nothing to confirm). */
-export function consequenceOf(parts: (ConsequencePartDTO | null)[]): ConsequenceDTO | null {
+function consequenceOf(parts: (ConsequencePartDTO | null)[]): ConsequenceDTO | null {
   const real = parts.filter((p): p is ConsequencePartDTO => p !== null);
   if (real.length === 0) return null;
   const people = new Map<string, AffectedPersonDTO>();

@@ -22,7 +22,7 @@ export interface AffectedPersonDTO {
   email: string;
 }
 
-export type ConsequenceKind = 'portal_off' | 'sessions_end' | 'module_locked' | 'finding_published' | 'staff_mfa_off';
+type ConsequenceKind = 'portal_off' | 'sessions_end' | 'module_locked' | 'finding_published' | 'staff_mfa_off';
 
 /** One consequence of a change: a sentence and the people it names. */
 export interface ConsequencePartDTO {
