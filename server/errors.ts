@@ -28,6 +28,8 @@ export const forbidden = (message = 'You are not allowed to do that.') => new Ap
 /** Across clients the answer is always this: existence is never revealed. */
 export const notFound = (message = 'Not found.') => new AppError(404, 'not_found', message);
 export const conflict = (message: string, details?: unknown) => new AppError(409, 'conflict', message, details);
+/** A destructive change asked without `confirm: true`: nothing changed; `details` is the consequence (contracts/confirmation.ts). */
+export const confirmationRequired = (message: string, consequence: unknown) => new AppError(409, 'confirmation_required', message, consequence);
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
 export const rateLimited = (retryAfterSeconds: number, message = 'Too many attempts. Please wait and try again.') =>
   new AppError(429, 'rate_limited', message, { retryAfterSeconds }, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { confirmFlag } from './confirmation.js';
 
 /** Sign-in and multi-factor requests and answers, shared by the server and the browser. Strict: unknown keys are refused. */
 
@@ -72,10 +73,12 @@ export const SecuritySettingsInput = z
     analystsSeeAllClients: z.boolean(),
     sessionIdleMinutes: z.number().int().min(5, 'at least 5 minutes').max(1440, 'at most 1440 minutes (a day)').nullable(),
     sessionAbsoluteHours: z.number().int().min(1, 'at least 1 hour').max(720, 'at most 720 hours (30 days)').nullable(),
+    /** Seen and confirmed the consequence a 409 `confirmation_required` described (staff MFA off, shorter timeouts). */
+    confirm: confirmFlag,
   })
   .partial()
   .strict()
-  .refine((o) => Object.keys(o).length > 0, 'Send at least one setting to change.');
+  .refine((o) => Object.keys(o).some((k) => k !== 'confirm'), 'Send at least one setting to change.');
 export type SecuritySettingsInput = z.input<typeof SecuritySettingsInput>;
 export interface SecuritySettingsDTO {
   mfaRequiredForStaff: boolean;

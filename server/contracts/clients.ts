@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { HideKey } from './workspace.js';
 import type { Module } from './workspace.js';
+import { confirmFlag } from './confirmation.js';
 
 /** Client organisations (minimal) and their portal security settings: request schemas and DTOs. */
 
@@ -30,9 +31,11 @@ export const UpdateClientInput = z
     sessionAbsoluteHours: z.number().int('a whole number').min(1, 'from 1 to 720 hours').max(720, 'from 1 to 720 hours').nullable().optional(),
     modules: ModulesInput.optional(),
     visibleFields: VisibleFieldsInput.optional(),
+    /** Seen and confirmed the consequence a 409 `confirmation_required` described (contracts/confirmation.ts). */
+    confirm: confirmFlag,
   })
   .strict()
-  .refine((o) => Object.values(o).some((v) => v !== undefined), 'Nothing to change.');
+  .refine((o) => Object.entries(o).some(([k, v]) => k !== 'confirm' && v !== undefined), 'Nothing to change.');
 export type UpdateClientInput = z.infer<typeof UpdateClientInput>;
 
 /** A client as staff see it. */

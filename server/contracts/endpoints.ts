@@ -27,6 +27,7 @@ import {
   type BrandSettingsDTO,
   type PublicBrandDTO,
 } from './brand.js';
+import { PublishInput } from './confirmation.js';
 import { ClientStaffInput, CreateClientInput, UpdateClientInput, type ClientDTO, type ClientStaffDTO } from './clients.js';
 import { CommentInput, CommentPageQuery, CommentPatch, MentionableQuery, type MentionCandidateDTO } from './comments.js';
 import { EvidencePatch, EvidenceUploadQuery, RedactionsInput, type EvidenceListDTO } from './evidence.js';
@@ -155,7 +156,7 @@ export const endpoints = {
   'POST /projects/:id/findings': { status: 201, body: FindingInput, answer: of<Finding>() },
   'GET /findings/:id': { answer: of<Finding>() },
   'PATCH /findings/:id': { body: FindingPatch, answer: of<Finding>() },
-  'POST /findings/:id/publish': { answer: of<Finding>() },
+  'POST /findings/:id/publish': { body: PublishInput, answer: of<Finding>() },
   'POST /findings/:id/unpublish': { answer: of<Finding>() },
   'POST /findings/:id/status': { body: FindingStatusInput, answer: of<Finding>() },
   'DELETE /findings/:id': { status: 204, answer: of<void>() },

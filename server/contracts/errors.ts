@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'module_disabled'
   | 'not_found'
   | 'conflict'
+  | 'confirmation_required'
   | 'validation_failed'
   | 'unprocessable'
   | 'payload_too_large'

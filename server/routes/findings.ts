@@ -19,7 +19,10 @@ export function findingsRouter(deps: AppDeps): Router {
   }));
   serve(r, 'GET /findings/:id', async ({ req }) => ({ finding: await getFinding(deps, commandContextOf(req), req.params.id) }));
   serve(r, 'PATCH /findings/:id', async ({ req, input }) => ({ finding: await updateFinding(deps, commandContextOf(req), req.params.id, input()) }));
-  serve(r, 'POST /findings/:id/publish', async ({ req }) => ({ finding: await setFindingPublished(deps, commandContextOf(req), req.params.id, true) }));
+  serve(r, 'POST /findings/:id/publish', async ({ req, input }) => {
+    const { confirm } = input();
+    return { finding: await setFindingPublished(deps, commandContextOf(req), req.params.id, true, confirm) };
+  });
   serve(r, 'POST /findings/:id/unpublish', async ({ req }) => ({ finding: await setFindingPublished(deps, commandContextOf(req), req.params.id, false) }));
   serve(r, 'POST /findings/:id/status', async ({ req, input }) => ({
     finding: await changeFindingStatus(deps, commandContextOf(req), req.params.id, input()),

@@ -78,7 +78,9 @@ function triggers(round: string) {
   }, 30_000);
 
   it(`${round}: portal switched off`, async () => {
-    await revokedEverywhere('felix@fabrikam.example', ids.fabrikam!, () => asAda().patch(`/api/clients/${ids.fabrikam}`, { portalEnabled: false }));
+    await revokedEverywhere('felix@fabrikam.example', ids.fabrikam!, () =>
+      asAda().patch(`/api/clients/${ids.fabrikam}`, { portalEnabled: false, confirm: true }),
+    );
     expect((await asAda().patch(`/api/clients/${ids.fabrikam}`, { portalEnabled: true })).status).toBe(200);
   }, 30_000);
 }

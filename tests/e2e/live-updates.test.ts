@@ -80,7 +80,7 @@ describe('open pages follow what the firm does', () => {
     const cur = await staffAgent.get(`/api/findings/${finding.id}`);
     const renamed = await staffAgent.patch(`/api/findings/${finding.id}`, { title: 'Exposed admin panel on port 8443', version: cur.body.finding.version });
     expect(renamed.status, renamed.text).toBe(200);
-    expect((await staffAgent.post(`/api/findings/${second.id}/publish`)).status).toBe(200);
+    expect((await staffAgent.post(`/api/findings/${second.id}/publish`, { confirm: true })).status).toBe(200);
     await user.waitForTimeout(500);
     expect(await user.getByRole('heading', { level: 1 }).textContent()).toBe('Exposed admin panel');
 
@@ -148,7 +148,7 @@ describe('open pages follow what the firm does', () => {
     await user.goto(`${t.app.url}/portal/projects/${project.id}`);
     await user.getByText('No findings have been published for this project yet.').waitFor();
 
-    expect((await staffAgent.post(`/api/findings/${finding.id}/publish`)).status).toBe(200);
+    expect((await staffAgent.post(`/api/findings/${finding.id}/publish`, { confirm: true })).status).toBe(200);
     await t.app.server.drain(); // pushed to the feed (and so part of its position) before the page connects
     open();
     await user.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
@@ -163,7 +163,7 @@ describe('open pages follow what the firm does', () => {
     const project = await buildProject(t.app.db, { client_id: client.id, team: [analyst.id] });
     const finding = await buildFinding(t.app.db, { project_id: project.id, title: 'Weak TLS configuration', severity: 'medium' });
     const staffAgent = await signIn(t.app, analyst);
-    expect((await staffAgent.post(`/api/findings/${finding.id}/publish`)).status).toBe(200);
+    expect((await staffAgent.post(`/api/findings/${finding.id}/publish`, { confirm: true })).status).toBe(200);
     const userCtx = await signedInContext(t.browser, t.app.url, await signIn(t.app, await buildPortalUser(t.app.db, { client_id: client.id })));
     const user = await userCtx.newPage();
     const errors = watchErrors(user);

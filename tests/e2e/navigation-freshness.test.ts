@@ -15,7 +15,7 @@ describe('an open portal follows changes made by the firm', () => {
     const menu = page.getByRole('navigation', { name: 'Main' });
     await menu.getByRole('link', { name: 'Reports', exact: true }).waitFor();
 
-    expect((await admin.patch(`/api/clients/${client.id}`, { modules: { reports: false } })).status).toBe(200);
+    expect((await admin.patch(`/api/clients/${client.id}`, { modules: { reports: false }, confirm: true })).status).toBe(200);
     await menu.getByRole('link', { name: 'Projects', exact: true }).click();
     await menu.getByRole('link', { name: 'Reports (not enabled for your organisation)' }).waitFor();
 

@@ -134,6 +134,10 @@ describe('portal users in the browser', () => {
     expect(await page.getByRole('switch', { name: 'Client portal' }).getAttribute('aria-checked')).toBe('false');
     await page.getByRole('switch', { name: 'Client portal' }).click(); // back on
     await page.getByRole('button', { name: 'Save settings' }).click();
+    // An allowlist that ends live sessions asks first, naming whose (the server's consequence).
+    const asked = page.getByRole('alertdialog');
+    await Promise.race([asked.waitFor(), page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor()]);
+    if (await asked.isVisible()) await asked.getByRole('button', { name: 'Save and apply' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
     await page.screenshot({ path: artifact('client-settings.png'), fullPage: true });
     expect((await app.db.selectFrom('clients').select('ip_allowlist').where('id', '=', client.id).executeTakeFirstOrThrow()).ip_allowlist).toBe(

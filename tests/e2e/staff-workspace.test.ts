@@ -139,8 +139,12 @@ describe('the staff workspace in the browser', () => {
     await page.goto(`${app.url}/staff/clients/${project.client_id}?tab=settings`);
     await page.getByRole('switch', { name: 'CVSS' }).click();
     await page.getByRole('switch', { name: 'Chat' }).click();
-    await page.getByRole('button', { name: 'Save portal configuration' }).click();
-    await page.getByText('Portal configuration saved').waitFor();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    // Locking Chat asks first when the client has people (the server's consequence), then saves.
+    const asked = page.getByRole('alertdialog');
+    await Promise.race([asked.waitFor(), page.getByText('Settings saved.').waitFor()]);
+    if (await asked.isVisible()) await asked.getByRole('button', { name: 'Save and apply' }).click();
+    await page.getByText('Settings saved.').waitFor();
     const client = await app.db.selectFrom('clients').selectAll().where('id', '=', project.client_id).executeTakeFirstOrThrow();
     expect(JSON.parse(client.visible_fields)).toMatchObject({ cvss: false, technicalDetails: true });
     expect(JSON.parse(client.modules)).toMatchObject({ chat: false, projects: true });

@@ -86,7 +86,7 @@ describe('from the analyst’s desk to the client’s screen', () => {
 
     // The client switches Chat off for this client: it must show behind a padlock.
     const admin = await signIn(t.app, await buildStaff(t.app.db, { role: 'admin' }));
-    expect((await admin.patch(`/api/clients/${clientId}`, { modules: { chat: false } })).status).toBe(200);
+    expect((await admin.patch(`/api/clients/${clientId}`, { modules: { chat: false }, confirm: true })).status).toBe(200);
 
     // The client Viewer's side.
     const viewerAgent = await signIn(t.app, await buildPortalUser(t.app.db, { client_id: clientId, name: 'Vera Viewer' }));

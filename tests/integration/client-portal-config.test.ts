@@ -37,17 +37,17 @@ describe('client portal configuration', () => {
 
   it('anonymous 401 and portal users 404 (their own client included); nothing changes', async () => {
     const before = await snap();
-    expect((await new Agent(app.url).patch(`/api/clients/${clientA.id}`, { modules: { chat: false } })).status).toBe(401);
+    expect((await new Agent(app.url).patch(`/api/clients/${clientA.id}`, { modules: { chat: false }, confirm: true })).status).toBe(401);
     for (const agent of [portalA, portalB]) {
-      expect((await agent.patch(`/api/clients/${clientA.id}`, { modules: { chat: false } })).status).toBe(404);
+      expect((await agent.patch(`/api/clients/${clientA.id}`, { modules: { chat: false }, confirm: true })).status).toBe(404);
       expect((await agent.patch(`/api/clients/${clientA.id}`, { visibleFields: { cvss: false } })).status).toBe(404);
     }
-    expect((await analyst.patch(`/api/clients/${randomUUID()}`, { modules: { chat: false } })).status).toBe(404);
+    expect((await analyst.patch(`/api/clients/${randomUUID()}`, { modules: { chat: false }, confirm: true })).status).toBe(404);
     expect(await snap()).toBe(before);
   });
 
   it('partial objects are merged into what is stored, and audited', async () => {
-    const a = await analyst.patch(`/api/clients/${clientA.id}`, { modules: { chat: false, activity: false } });
+    const a = await analyst.patch(`/api/clients/${clientA.id}`, { modules: { chat: false, activity: false }, confirm: true });
     expect(a.status).toBe(200);
     expect(a.body.client.modules).toEqual({ ...ALL_MODULES, chat: false, activity: false });
     const b = await analyst.patch(`/api/clients/${clientA.id}`, { modules: { chat: true }, visibleFields: { cvss: false } });
@@ -65,7 +65,7 @@ describe('client portal configuration', () => {
   });
 
   it('a change applies on the very next request of the client’s users', async () => {
-    await analyst.patch(`/api/clients/${clientA.id}`, { modules: { reports: false } });
+    await analyst.patch(`/api/clients/${clientA.id}`, { modules: { reports: false }, confirm: true });
     expect((await portalA.get('/api/session')).body.modules.reports).toBe(false);
     await analyst.patch(`/api/clients/${clientA.id}`, { modules: { reports: true } });
     expect((await portalA.get('/api/session')).body.modules.reports).toBe(true);
@@ -96,7 +96,7 @@ describe('client portal configuration', () => {
   it('an archived client’s configuration can no longer change (409)', async () => {
     const archived = await buildClient(app.db, { archived_at: Date.now() });
     const before = await snap();
-    expect((await analyst.patch(`/api/clients/${archived.id}`, { modules: { chat: false } })).status).toBe(409);
+    expect((await analyst.patch(`/api/clients/${archived.id}`, { modules: { chat: false }, confirm: true })).status).toBe(409);
     expect(await snap()).toBe(before);
   });
 });

@@ -71,7 +71,7 @@ describe('staff manage clients', () => {
     expect(created.status).toBe(201);
     expect(created.body.client).toMatchObject({
       name: 'Initech',
-      portalEnabled: true,
+      portalEnabled: false,
       archivedAt: null,
       ipAllowlist: [],
       sessionIdleMinutes: null,
@@ -154,7 +154,7 @@ describe('staff manage clients', () => {
     const bystander = await signIn(app, await buildPortalUser(app.db, { client_id: clientA.id }));
     expect((await u1.get('/api/portal/users')).status).toBe(200);
 
-    const res = await analyst.patch(`/api/clients/${c.id}`, { portalEnabled: false });
+    const res = await analyst.patch(`/api/clients/${c.id}`, { portalEnabled: false, confirm: true });
     expect(res.status).toBe(200);
     expect(res.body.client.portalEnabled).toBe(false);
     expect((await u1.get('/api/portal/users')).status).toBe(401);
@@ -179,7 +179,7 @@ describe('staff manage clients', () => {
     const other = await signIn(app, user);
     await app.db.updateTable('sessions').set({ ip: '198.51.100.7' }).where('user_id', '=', user.id).where('id', '!=', localSession!.id).execute();
 
-    const res = await analyst.patch(`/api/clients/${c.id}`, { ipAllowlist: ['127.0.0.1/32', ' 2001:db8::/32 '] });
+    const res = await analyst.patch(`/api/clients/${c.id}`, { ipAllowlist: ['127.0.0.1/32', ' 2001:db8::/32 '], confirm: true });
     expect(res.status).toBe(200);
     expect(res.body.client.ipAllowlist).toEqual(['127.0.0.1/32', '2001:db8::/32']);
     expect(await sessionsOf(user.id)).toEqual([{ id: localSession!.id, ip: '127.0.0.1' }]);
@@ -187,7 +187,7 @@ describe('staff manage clients', () => {
     expect((await other.get('/api/session')).status).toBe(401);
 
     // A list that excludes the loopback address ends the remaining session too.
-    await analyst.patch(`/api/clients/${c.id}`, { ipAllowlist: ['10.0.0.0/8'] });
+    await analyst.patch(`/api/clients/${c.id}`, { ipAllowlist: ['10.0.0.0/8'], confirm: true });
     expect(await sessionsOf(user.id)).toEqual([]);
     expect((await local.get('/api/session')).status).toBe(401);
     expect((await clientRow(c.id)).ip_allowlist).toBe('["10.0.0.0/8"]');

@@ -43,7 +43,7 @@ const routes = (projectId: string, findingId: string) =>
     ['POST', `/api/projects/${projectId}/findings`, { title: 'Sneaky', severity: 'low' }],
     ['GET', `/api/findings/${findingId}`, undefined],
     ['PATCH', `/api/findings/${findingId}`, { title: 'Changed', version: 1 }],
-    ['POST', `/api/findings/${findingId}/publish`, {}],
+    ['POST', `/api/findings/${findingId}/publish`, { confirm: true }],
     ['POST', `/api/findings/${findingId}/unpublish`, {}],
     ['POST', `/api/findings/${findingId}/status`, { status: 'closed', note: '' }],
     ['DELETE', `/api/findings/${findingId}`, undefined],
@@ -275,7 +275,7 @@ describe('editing with optimistic concurrency', () => {
 describe('publishing, status and deleting', () => {
   it('publish sets the flag and date and starts the history once; unpublish hides it again', async () => {
     const f = await buildFinding(app.db, { project_id: projectA.id });
-    const pub = await analyst.post(`/api/findings/${f.id}/publish`);
+    const pub = await analyst.post(`/api/findings/${f.id}/publish`, { confirm: true });
     expect(pub.status).toBe(200);
     expect(pub.body.finding).toMatchObject({ published: true, version: 1 });
     expect(pub.body.finding.publishedAt).toMatch(/^\d{4}-/);
@@ -285,11 +285,11 @@ describe('publishing, status and deleting', () => {
     const un = await analyst.post(`/api/findings/${f.id}/unpublish`);
     expect(un.body.finding).toMatchObject({ published: false, publishedAt: null });
     expect(await audits('finding.unpublished', f.id)).toHaveLength(1);
-    const again = await analyst.post(`/api/findings/${f.id}/publish`);
+    const again = await analyst.post(`/api/findings/${f.id}/publish`, { confirm: true });
     expect(again.body.finding.statusHistory).toHaveLength(1);
     // Publishing what is already published writes nothing.
     const before = await snap();
-    expect((await analyst.post(`/api/findings/${f.id}/publish`)).status).toBe(200);
+    expect((await analyst.post(`/api/findings/${f.id}/publish`, { confirm: true })).status).toBe(200);
     expect(await snap()).toBe(before);
   });
 

@@ -292,7 +292,7 @@ describe('staff and the firm MFA setting', () => {
     expect((await enrol.get('/api/profile/mfa')).status).toBe(401);
     // A staff member who enrolled is always asked for the code, whatever the setting.
     const secret = await enrolTotp(app, analyst);
-    await adminAgent.put('/api/admin/security', { mfaRequiredForStaff: false });
+    await adminAgent.put('/api/admin/security', { mfaRequiredForStaff: false, confirm: true });
     const verify = await passwordStep(analyst, 'verify');
     expect((await verify.post('/api/auth/mfa', { code: code(secret) })).status).toBe(200);
     expect((await verify.get('/api/profile/mfa')).body).toEqual({ enrolled: true, recoveryCodesLeft: 0, required: false });

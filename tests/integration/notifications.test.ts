@@ -150,7 +150,7 @@ describe('publication notifications', () => {
     const staff = await buildStaff(app.db);
     const f = await buildFinding(app.db, { client_id: a.id, title: 'SQL injection in login' });
 
-    const res = await (await signIn(app, staff)).post(`/api/findings/${f.id}/publish`);
+    const res = await (await signIn(app, staff)).post(`/api/findings/${f.id}/publish`, { confirm: true });
     expect(res.status).toBe(200);
     for (const u of [aViewer, aManager]) {
       const rows = await rowsOf(u.id);
@@ -187,7 +187,7 @@ describe('publication notifications', () => {
     const user = await buildPortalUser(app.db, { client_id: c.id });
     const staff = await signIn(app, await buildStaff(app.db));
     const f = await buildFinding(app.db, { client_id: c.id });
-    expect((await staff.post(`/api/findings/${f.id}/publish`)).status).toBe(200);
+    expect((await staff.post(`/api/findings/${f.id}/publish`, { confirm: true })).status).toBe(200);
     expect(await rowsOf(user.id)).toEqual([]);
 
     const project = await buildProject(app.db, { client_id: c.id });

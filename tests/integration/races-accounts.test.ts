@@ -155,13 +155,16 @@ describe.each(DATABASES)('clients, two at once on %s', (name) => {
   const on = appOn(name);
   const interleave = <A, B>(first: (trx: Trx) => Promise<A>, second: (trx: Trx) => Promise<B>) => interleaveOn(on.app.db, first, second);
   const audit = { actorId: null, actorEmail: null, ip: '127.0.0.1', userAgent: 'test' };
+  const defaults = () => ({ idleMs: on.app.config.sessionIdleMs, absoluteMs: on.app.config.sessionAbsoluteMs });
 
   it('two admins switching different settings of one client at once keep both changes', async () => {
     const client = await buildClient(on.app.db);
     const now = on.app.clock();
     const [, second] = await interleave(
-      (trx) => saveClientChanges(trx, audit, client.id, { visibleFields: { evidence: false }, modules: { chat: false } }, undefined, now),
-      (trx) => saveClientChanges(trx, audit, client.id, { visibleFields: { cvss: false }, modules: { reports: false } }, undefined, now),
+      (trx) =>
+        saveClientChanges(trx, audit, client.id, { visibleFields: { evidence: false }, modules: { chat: false }, confirm: true }, undefined, now, defaults()),
+      (trx) =>
+        saveClientChanges(trx, audit, client.id, { visibleFields: { cvss: false }, modules: { reports: false }, confirm: true }, undefined, now, defaults()),
     );
     expect(second.status).toBe('fulfilled');
     const row = await on.app.db.selectFrom('clients').select(['visible_fields', 'modules']).where('id', '=', client.id).executeTakeFirstOrThrow();
@@ -174,7 +177,7 @@ describe.each(DATABASES)('clients, two at once on %s', (name) => {
     const now = on.app.clock();
     const [, second] = await interleave(
       (trx) => trx.updateTable('clients').set({ archived_at: now, updated_at: now }).where('id', '=', client.id).execute(),
-      (trx) => saveClientChanges(trx, audit, client.id, { name: 'Renamed' }, undefined, now),
+      (trx) => saveClientChanges(trx, audit, client.id, { name: 'Renamed', confirm: true }, undefined, now, defaults()),
     );
     expect(second.status).toBe('rejected');
     expect((second as PromiseRejectedResult).reason).toMatchObject({ status: 409 });

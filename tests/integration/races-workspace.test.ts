@@ -178,7 +178,7 @@ describe('workspace lock order on PostgreSQL', () => {
     const staff = await admin();
     const draft = await buildFinding(db());
     const reader = await buildPortalUser(db(), { client_id: draft.client_id, role: 'manager' });
-    const publish = () => staff.post(`/api/findings/${draft.id}/publish`);
+    const publish = () => staff.post(`/api/findings/${draft.id}/publish`, { confirm: true });
     const [, answers] = await holding(
       db(),
       (trx) => lockRow(trx, 'findings', draft.id),

@@ -80,7 +80,7 @@ describe('everything A may see reaches A; nothing else does', () => {
       internalNotes: '',
     });
     expect(draftTitle.status).toBe(201);
-    expect((await staff.post(`/api/findings/${findingA}/publish`, {})).status).toBe(200);
+    expect((await staff.post(`/api/findings/${findingA}/publish`, { confirm: true })).status).toBe(200);
 
     // B's own finding, published, with B's marker.
     const fb = await staff.post(`/api/projects/${projectB.id}/findings`, {
@@ -94,7 +94,7 @@ describe('everything A may see reaches A; nothing else does', () => {
       affectedAssets: [],
       internalNotes: '',
     });
-    await staff.post(`/api/findings/${fb.body.finding.id}/publish`, {});
+    await staff.post(`/api/findings/${fb.body.finding.id}/publish`, { confirm: true });
 
     // Comments: an internal note (canary), a public comment, the Collaborator's comment; B's comment.
     expect((await staff.post(`/api/findings/${findingA}/comments`, { body: `Note ${CANARY}`, clientMessageId: cid(), internal: true })).status).toBe(201);
@@ -182,7 +182,7 @@ describe('everything A may see reaches A; nothing else does', () => {
     expect((await admin.patch(`/api/clients/${A.id}`, { ipAllowlist: ['127.0.0.1/32'] })).status).toBe(200);
     expect(await cafeGone).toBe('io server disconnect');
     expect((await admin.post(`/api/findings/${finding.id}/unpublish`, {})).status).toBe(200);
-    expect((await admin.patch(`/api/clients/${A.id}`, { modules: { chat: false } })).status).toBe(200);
+    expect((await admin.patch(`/api/clients/${A.id}`, { modules: { chat: false }, confirm: true })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     // (Before the change the portal could see who is present, the typer's name included.)
     const since = rec.office.events.length;

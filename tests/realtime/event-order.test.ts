@@ -36,7 +36,7 @@ describe.each(DATABASES)('the event log on %s', (name) => {
     });
     await hasAppended;
     // The second writer, a whole command over HTTP, tries to commit meanwhile.
-    const second = staff.post(`/api/findings/${finding.id}/publish`, {});
+    const second = staff.post(`/api/findings/${finding.id}/publish`, { confirm: true });
     await new Promise((r) => setTimeout(r, 300));
     release();
     await first;

@@ -22,7 +22,7 @@ describe('the client feed', () => {
     const [rs, ra, rb] = [recordAll(s.socket), recordAll(pa.socket), recordAll(pb.socket)];
 
     const f = await buildFinding(app.db, { client_id: a.id, title: 'Live one' });
-    expect((await staff.post(`/api/findings/${f.id}/publish`, {})).status).toBe(200);
+    expect((await staff.post(`/api/findings/${f.id}/publish`, { confirm: true })).status).toBe(200);
     await until(() => ra.ofType('finding:published').length === 1 && rs.ofType('finding:published').length === 1, 'publication pushed');
     expect(ra.ofType('finding:published')[0].data).toMatchObject({ id: f.id, title: 'Live one' });
     expect(ra.ofType('finding:published')[0].data.published).toBeUndefined();
@@ -66,7 +66,7 @@ describe('the client feed', () => {
     // Between the page's read and its live connection, the firm publishes to A and to B.
     const fa = await buildFinding(app.db, { client_id: a.id, title: 'For A' });
     const fb = await buildFinding(app.db, { client_id: b.id, title: 'For B' });
-    for (const f of [fa, fb]) expect((await staff.post(`/api/findings/${f.id}/publish`, {})).status).toBe(200);
+    for (const f of [fa, fb]) expect((await staff.post(`/api/findings/${f.id}/publish`, { confirm: true })).status).toBe(200);
     await app.server.drain();
     const later = Number((await aUser.get('/api/portal/projects')).headers.get('x-feed-position'));
     expect(later).toBeGreaterThan(at);

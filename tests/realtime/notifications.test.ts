@@ -111,7 +111,7 @@ describe('notification:created', () => {
     const pb = await live(bUser);
     const [ra, rb] = [recordAll(pa), recordAll(pb)];
     const f = await buildFinding(app.db, { client_id: a.id, title: 'Weak TLS' });
-    expect((await staff.post(`/api/findings/${f.id}/publish`)).status).toBe(200);
+    expect((await staff.post(`/api/findings/${f.id}/publish`, { confirm: true })).status).toBe(200);
     await until(() => ra.ofType('notification:created').length === 1, 'publication notification');
     expect(ra.ofType('notification:created')[0]).toMatchObject({ notification: { kind: 'finding_published', link: `/portal/findings/${f.id}` }, unread: 1 });
     await sleep(200);

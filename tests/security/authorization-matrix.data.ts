@@ -122,7 +122,7 @@ export const MATRIX: MatrixEntry[] = [
   // The outbox holds staff invitation and password-reset links: reading it is managing staff accounts.
   { method: 'GET', path: '/api/admin/outbox', expect: adminOnly },
   { method: 'GET', path: '/api/admin/security', expect: adminOnly },
-  { method: 'PUT', path: '/api/admin/security', expect: adminOnly, body: () => ({ mfaRequiredForStaff: false }) },
+  { method: 'PUT', path: '/api/admin/security', expect: adminOnly, body: () => ({ mfaRequiredForStaff: false, confirm: true }) },
   // Portal users are refused by kind before the id is looked up: the same 403 for every id.
   // A client's user is not a staff account, so analysts may reset it ("analysts everything except
   // firm settings and staff accounts"); a staff member's second factor is an admin's call.
@@ -263,7 +263,14 @@ export const MATRIX: MatrixEntry[] = [
     params: (c) => ({ id: w(c).finding.id }),
     body: (c) => ({ title: 'Edited title', version: w(c).finding.version }),
   },
-  { method: 'POST', path: '/api/findings/:id/publish', case: 'draft', expect: staffView, params: (c) => ({ id: w(c).draft.id }) },
+  {
+    method: 'POST',
+    path: '/api/findings/:id/publish',
+    case: 'draft',
+    expect: staffView,
+    params: (c) => ({ id: w(c).draft.id }),
+    body: () => ({ confirm: true }),
+  },
   { method: 'POST', path: '/api/findings/:id/unpublish', case: 'published finding', expect: staffWrite, params: (c) => ({ id: w(c).finding.id }) },
   {
     method: 'POST',

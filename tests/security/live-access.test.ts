@@ -105,8 +105,12 @@ describe('presence and typing rooms', () => {
 
   it.each([
     ['the finding is unpublished', 'finding', (w: any) => w.admin.post(`/api/findings/${w.finding.id}/unpublish`)],
-    ['the Findings module is switched off', 'finding', (w: any) => w.admin.patch(`/api/clients/${w.client.id}`, { modules: { findings: false } })],
-    ['the Chat module is switched off', 'channel', (w: any) => w.admin.patch(`/api/clients/${w.client.id}`, { modules: { chat: false } })],
+    [
+      'the Findings module is switched off',
+      'finding',
+      (w: any) => w.admin.patch(`/api/clients/${w.client.id}`, { modules: { findings: false }, confirm: true }),
+    ],
+    ['the Chat module is switched off', 'channel', (w: any) => w.admin.patch(`/api/clients/${w.client.id}`, { modules: { chat: false }, confirm: true })],
   ] as const)('a portal socket leaves the room within a second when %s', async (_name, kind, change) => {
     const w = await room({ kind });
     const roomName = `${w.target.kind}:${w.target.id}`;

@@ -124,7 +124,7 @@ describe('who is here', () => {
     const sp = await socketOf(person);
     for (const s of [sa, sp]) expect((await ask(s, 'presence:join', { target })).ok).toBe(true);
     const heard = recordAll(sa);
-    expect((await admin.patch(`/api/clients/${client.id}`, { modules: { chat: false } })).status).toBe(200);
+    expect((await admin.patch(`/api/clients/${client.id}`, { modules: { chat: false }, confirm: true })).status).toBe(200);
     await until(() => heard.ofType('presence:changed').length >= 1, 'the others told');
     expect(heard.ofType('presence:changed').at(-1)).toEqual({ target, present: [member(analyst)] });
   });

@@ -119,7 +119,7 @@ describe('access.changed', () => {
     await connected(s);
     app.clock.advance(40_000);
     const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
-    expect((await admin.patch(`/api/clients/${client.id}`, { modules: { chat: false } })).status).toBe(200);
+    expect((await admin.patch(`/api/clients/${client.id}`, { modules: { chat: false }, confirm: true })).status).toBe(200);
     await sleep(300);
     expect(s.connected).toBe(true);
     app.clock.advance(40_000);

@@ -13,7 +13,8 @@ export const getFinding = (id: string, fetch?: F) => call('GET /findings/:id', {
 export const createFinding = (projectId: string, body: NewFinding) =>
   call('POST /projects/:id/findings', { params: { id: projectId }, body }).then((r) => r.finding);
 export const updateFinding = (id: string, body: FindingChanges) => call('PATCH /findings/:id', { params: { id }, body }).then((r) => r.finding);
-export const publishFinding = (id: string) => call('POST /findings/:id/publish', { params: { id } }).then((r) => r.finding);
+/** Without `confirm` the server answers 409 `confirmation_required` naming who is notified (shown, then sent again confirmed). */
+export const publishFinding = (id: string, confirm = false) => call('POST /findings/:id/publish', { params: { id }, body: { confirm } }).then((r) => r.finding);
 export const unpublishFinding = (id: string) => call('POST /findings/:id/unpublish', { params: { id } }).then((r) => r.finding);
 export const changeFindingStatus = (id: string, status: FindingStatus, note: string) =>
   call('POST /findings/:id/status', { params: { id }, body: { status, note } }).then((r) => r.finding);

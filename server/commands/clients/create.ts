@@ -7,7 +7,7 @@ import { auditFor, type CommandContext } from '../../context.js';
 import { getClient } from '../../queries/clients/read.js';
 
 /**
- * Create a client organisation (portal enabled, no allowlist, the firm's session timeouts). An
+ * Create a client organisation (portal off until staff turn it on, once its people are invited; no allowlist, the firm's session timeouts). An
  * analyst who creates one is assigned to it, so it stays theirs if the firm scopes analysts.
  */
 export async function createClient(deps: AppDeps, ctx: CommandContext, input: CreateClientInput): Promise<ClientDTO> {
@@ -17,7 +17,7 @@ export async function createClient(deps: AppDeps, ctx: CommandContext, input: Cr
   const now = deps.clock();
   const assign = user.role !== 'admin';
   await deps.db.transaction().execute(async (trx) => {
-    await trx.insertInto('clients').values({ id, name: input.name, portal_enabled: 1, created_at: now, updated_at: now }).execute();
+    await trx.insertInto('clients').values({ id, name: input.name, portal_enabled: 0, created_at: now, updated_at: now }).execute();
     if (assign) await trx.insertInto('client_staff').values({ client_id: id, user_id: user.id, assigned_by: user.id, created_at: now }).execute();
     await writeAudit(trx, auditFor(ctx, id), { action: 'client.created', outcome: 'success', targetType: 'client', targetId: id }, now);
   });

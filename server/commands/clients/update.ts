@@ -16,6 +16,9 @@ import { getClient, readableClient } from '../../queries/clients/read.js';
 import { endSessionsOutsideAllowlist } from './end-sessions-outside-allowlist.js';
 import { isArchived, modulesOf } from '../../policies/access.js';
 import { visibleFieldsOf } from '../../visibility/profile.js';
+import { MODULES } from '../../contracts/workspace.js';
+import { requireConfirmation } from '../../confirmation.js';
+import { clientSessionsEndConsequence, moduleLockConsequence, portalOffConsequence, type DefaultTimeouts } from '../../queries/consequences.js';
 
 /** The stored settings with the changed keys merged in, or undefined when nothing changes. */
 function merged<K extends string>(current: Record<K, boolean>, patch: Partial<Record<K, boolean>> | undefined): Record<K, boolean> | undefined {
@@ -80,6 +83,36 @@ function changesTo(
 }
 
 /**
+ * Refuse (409 `confirmation_required`, rolling the caller's transaction back) unless the request
+ * confirmed what the change does to people: the portal turned off, live sessions ended by a new
+ * allowlist or shorter timeouts, modules locked. Read in the transaction, after the row's lock.
+ */
+async function confirmConsequences(
+  trx: Kysely<Database>,
+  before: ClientRow,
+  set: ClientUpdate,
+  confirmed: boolean | undefined,
+  defaults: DefaultTimeouts,
+  now: number,
+) {
+  const client = { id: before.id, name: set.name ?? before.name };
+  const off = set.portal_enabled === 0;
+  const lockedModules = set.modules === undefined ? [] : MODULES.filter((m) => modulesOf(before)[m] && !modulesOf({ modules: set.modules as string })[m]);
+  const timeouts = {
+    idleMinutes: set.session_idle_minutes === undefined ? before.session_idle_minutes : set.session_idle_minutes,
+    absoluteHours: set.session_absolute_hours === undefined ? before.session_absolute_hours : set.session_absolute_hours,
+  };
+  const allowlist = set.ip_allowlist === undefined ? undefined : (JSON.parse(set.ip_allowlist as string) as string[]);
+  const sessionsChange = allowlist !== undefined || set.session_idle_minutes !== undefined || set.session_absolute_hours !== undefined;
+  requireConfirmation(confirmed, [
+    off ? await portalOffConsequence(trx, client, defaults, now) : null,
+    // Signed out by the portal switch already: the allowlist and timeouts are not asked about twice.
+    !off && sessionsChange ? await clientSessionsEndConsequence(trx, { ...client, allowlist, timeouts }, defaults, now) : null,
+    off ? null : await moduleLockConsequence(trx, client, lockedModules),
+  ]);
+}
+
+/**
  * Apply an update to the client as it is now, inside the caller's transaction, and audit it;
  * returns the columns written (empty: nothing changed). The row is locked before it is read:
  * `modules` and `visible_fields` are written whole, merged from what was read, so two admins
@@ -93,6 +126,7 @@ export async function saveClientChanges(
   input: UpdateClientInput,
   allowlist: string[] | undefined,
   now: number,
+  defaults: DefaultTimeouts,
 ): Promise<ClientUpdate> {
   await lockRow(trx, 'clients', clientId);
   const before = await findClient(trx, clientId);
@@ -100,6 +134,7 @@ export async function saveClientChanges(
   if (isArchived(before)) throw conflict(ARCHIVED);
   const { set, changed, was } = changesTo(before, input, allowlist);
   if (Object.keys(changed).length === 0) return set;
+  await confirmConsequences(trx, before, set, input.confirm, defaults, now);
   await trx
     .updateTable('clients')
     .set({ ...set, updated_at: now })
@@ -114,19 +149,25 @@ export async function saveClientChanges(
   return set;
 }
 
+/** The server's configured timeouts (where neither the client nor the firm sets one). */
+const timeoutDefaults = (deps: AppDeps): DefaultTimeouts => ({ idleMs: deps.config.sessionIdleMs, absoluteMs: deps.config.sessionAbsoluteMs });
+
 /**
  * Change a client's name, portal security settings, portal modules or visible finding fields.
  * Switching the portal off signs every portal user of the client out at once; a new allowlist
  * ends the sessions it no longer allows.
  * Shorter timeouts apply to existing sessions on their next request (the validator reads them).
  * New visible fields or modules reach the client's open pages at once (`portal:reconfigured`).
+ * A change that signs people out, ends live sessions or locks a module needs `confirm: true`.
  */
 export async function updateClient(deps: AppDeps, ctx: CommandContext, clientId: string, input: UpdateClientInput): Promise<ClientDTO> {
   const before = await readableClient(deps, ctx, clientId, 'client.manage');
   if (isArchived(before)) throw conflict(ARCHIVED);
   const allowlist = input.ipAllowlist === undefined ? undefined : checkAllowlist(input.ipAllowlist);
   const now = deps.clock();
-  const set = await deps.db.transaction().execute((trx) => saveClientChanges(trx, auditFor(ctx, clientId), clientId, input, allowlist, now));
+  const set = await deps.db
+    .transaction()
+    .execute((trx) => saveClientChanges(trx, auditFor(ctx, clientId), clientId, input, allowlist, now, timeoutDefaults(deps)));
   if (Object.keys(set).length === 0) return getClient(deps, ctx, clientId);
 
   if (set.portal_enabled === 0) await endClientSessions(deps, clientId, 'portal_disabled');

@@ -5,20 +5,35 @@ import { hasHistory } from '../../repositories/findings.js';
 import { auditFor, type CommandContext } from '../../context.js';
 import { getFinding, readableFinding } from '../../queries/findings/read.js';
 import { appendEvent } from '../../events/log.js';
-import { notifyFindingPublished } from '../notifications/recipients.js';
+import { notifyFindingPublished, portalAudienceOf } from '../notifications/recipients.js';
 import { isPublished, stateSql } from '../../policies/access.js';
+import { requireConfirmation } from '../../confirmation.js';
+import { publishConsequence } from '../../queries/consequences.js';
+import { findClient } from '../../repositories/clients.js';
 
 /**
  * Publish (the client's users can now see it) or unpublish (back to a draft, hidden again). The
  * first publication starts the status history with the finding's current status. Publishing
- * does not bump the edit version: it changes no text a colleague could be editing.
+ * does not bump the edit version: it changes no text a colleague could be editing. Publishing
+ * needs `confirmed`: the person has seen who will be notified (the same audience, read in the
+ * same transaction as the notifications it writes).
  */
-export async function setFindingPublished(deps: AppDeps, ctx: CommandContext, findingId: string, publish: boolean): Promise<FindingStaffDTO> {
+export async function setFindingPublished(
+  deps: AppDeps,
+  ctx: CommandContext,
+  findingId: string,
+  publish: boolean,
+  confirmed?: boolean,
+): Promise<FindingStaffDTO> {
   const f = await readableFinding(deps, ctx, findingId, 'finding.manage');
   if (isPublished(f) === publish) return getFinding(deps, ctx, findingId);
 
   const now = deps.clock();
   const notified = await deps.db.transaction().execute(async (trx) => {
+    if (publish) {
+      const client = await findClient(trx, f.client_id);
+      requireConfirmation(confirmed, [await publishConsequence(trx, f, client?.name ?? 'the client', await portalAudienceOf(trx, f.client_id, 'findings'))]);
+    }
     const changed = await trx
       .updateTable('findings')
       .set(publish ? { published: 1, published_at: now, updated_at: now } : { published: 0, published_at: null, updated_at: now })
