@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode | 'network_error',
     message: string,
     readonly details?: unknown,
+    /** The server's id for the request (X-Request-Id), for the person to quote to support. */
+    readonly requestId?: string,
   ) {
     super(message);
   }
@@ -45,9 +47,10 @@ function urlOf(key: EndpointKey, parts: { params?: Record<string, string | numbe
 }
 
 /** The error a failed answer carries (its code and message when the server sent our error body). */
-function failure(status: number, data: unknown, fallback: string): ApiError {
-  const err = (data as ApiErrorBody | null)?.error;
-  return new ApiError(status, err?.code ?? 'internal_error', err?.message ?? fallback, err?.details);
+function failure(status: number, data: unknown, fallback: string, requestIdHeader: string | null): ApiError {
+  const body = data as ApiErrorBody | null;
+  const err = body?.error;
+  return new ApiError(status, err?.code ?? 'internal_error', err?.message ?? fallback, err?.details, body?.requestId ?? requestIdHeader ?? undefined);
 }
 
 /** A read of one resource (`id`) that a page's load started for the component that shows it. */
@@ -89,7 +92,7 @@ export async function call<K extends EndpointKey>(key: K, ...[parts]: Args<K>): 
   if (position !== null) live.sawRead(Number(position));
   if (res.status === 204) return undefined as AnswerOf<K>;
   const data: unknown = await res.json().catch(() => null);
-  if (!res.ok) throw failure(res.status, data, `Request failed (${res.status}).`);
+  if (!res.ok) throw failure(res.status, data, `Request failed (${res.status}).`, res.headers.get('x-request-id'));
   return data as AnswerOf<K>;
 }
 
@@ -121,7 +124,9 @@ export function upload<K extends FileEndpointKey>(
         /* not JSON */
       }
       if (xhr.status >= 200 && xhr.status < 300) return resolve(data as AnswerOf<K>);
-      reject(failure(xhr.status, data, xhr.status === 413 ? 'The file is too large.' : `The upload failed (${xhr.status}).`));
+      reject(
+        failure(xhr.status, data, xhr.status === 413 ? 'The file is too large.' : `The upload failed (${xhr.status}).`, xhr.getResponseHeader('x-request-id')),
+      );
     };
     xhr.send(file);
   });
