@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './app.js';
+/** The repository's root (not from app.ts: the coverage script reads this without starting anything). */
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /**
  * Who may open which page of the SPA (issue 18: the accessibility run and the coverage script
