@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.close());
 
-const errorLines = () => app.logs.filter((l) => typeof l.level === 'number' && l.level >= 50);
+const errorLines = () => app.logs.filter((l) => l.level === 'error' || l.level === 'fatal');
 
 describe('missing static files', () => {
   it.each([
