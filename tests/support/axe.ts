@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { AxeResults } from 'axe-core';
 import type { Page } from 'playwright-core';
 import { ROOT } from './app.js';
 import { artifact } from './browser.js';
@@ -11,8 +12,7 @@ import { artifact } from './browser.js';
  */
 
 const AXE_SOURCE = readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-export const IMPACTS = ['critical', 'serious', 'moderate', 'minor'] as const;
-export type Impact = (typeof IMPACTS)[number];
+export type Impact = 'critical' | 'serious' | 'moderate' | 'minor';
 
 export interface Violation {
   /** Where: role, page (route), viewport and state (menu or dialog open). */
@@ -23,21 +23,14 @@ export interface Violation {
   selectors: string[];
 }
 
-interface AxeResult {
-  violations: { id: string; impact: Impact | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[];
-}
-
 /** Run axe on the page as it is now; every violation (all impacts) tagged with `where`. */
 export async function axeCheck(page: Page, where: string): Promise<Violation[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    () => (window as any).axe.run(document, { resultTypes: ['violations'] }) as Promise<unknown>,
-  );
-  return (result as AxeResult).violations.map((v) => ({
+  const result = await page.evaluate(() => (window as any).axe.run(document, { resultTypes: ['violations'] }) as Promise<unknown>);
+  return (result as AxeResults).violations.map((v) => ({
     where,
     rule: v.id,
-    impact: v.impact ?? 'minor',
+    impact: (v.impact ?? 'minor') as Impact,
     help: v.help,
     selectors: v.nodes.map((n) => n.target.map(String).join(' ')),
   }));
@@ -56,7 +49,7 @@ export function describeViolations(violations: Violation[]): string {
 }
 
 /** Where the run records what it visited (read by `npm run routes:coverage`). */
-export const VISITS_FILE = () => artifact('route-visits.json');
+const VISITS_FILE = () => artifact('route-visits.json');
 
 /** Save the visited pairs and the full results, for the coverage script and for people. */
 export function saveRun(visits: { route: string; role: string; width: number }[], violations: Violation[]): void {

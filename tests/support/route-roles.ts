@@ -37,7 +37,7 @@ const MANAGER_ONLY = /^\/portal\/(users|access-log)$/;
 const SIGNED_OUT = new Set(['/login', '/login/mfa', '/mfa/setup', '/forgot-password', '/reset-password/[token]', '/invite/[token]', '/setup']);
 
 /** The roles that may open a page; throws for a page no rule covers. */
-export function rolesFor(route: string): Role[] {
+function rolesFor(route: string): Role[] {
   if (SIGNED_OUT.has(route)) return ['signed-out'];
   if (ADMIN_ONLY.test(route)) return ['admin'];
   if (route === '/staff' || route.startsWith('/staff/')) return STAFF;
