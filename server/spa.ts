@@ -30,6 +30,9 @@ function precompressed(dir: string): RequestHandler {
   };
 }
 
+/** A path whose last segment names a file (`x.js`, `wp-login.php`): never one of the app's pages. */
+const FILE_NAME = /\/[^/]*\.[A-Za-z0-9]{1,10}$/;
+
 /**
  * Serve the built SvelteKit SPA: hashed assets under /_app/immutable cached for a year, and the
  * fallback page for every other GET so client-side routes work on reload. Returns the CSP
@@ -50,8 +53,15 @@ export function spa(clientDir: string): { router: Router; scriptHashes: string[]
     (m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`,
   );
   const immutable = path.join(clientDir, '_app', 'immutable');
-  router.use('/_app/immutable', precompressed(immutable), express.static(immutable, { immutable: true, maxAge: '1y', index: false, fallthrough: false }));
+  router.use('/_app/immutable', precompressed(immutable), express.static(immutable, { immutable: true, maxAge: '1y', index: false }));
   router.use(express.static(clientDir, { index: false, maxAge: 0 }));
+  // A file that is not there (an old chunk after an upgrade, a scanner's probe) is a plain 404:
+  // never the app's page, and never an error a stranger can write into the log at will.
+  router.use((req, res, next) => {
+    if (!req.path.startsWith('/_app/') && !FILE_NAME.test(req.path)) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.status(404).type('text/plain').send('Not found.');
+  });
   router.get(/.*/, (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
     res.type('html').send(html);

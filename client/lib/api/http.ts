@@ -14,6 +14,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode | 'network_error',
     message: string,
     readonly details?: unknown,
+    /** The server's id for the request (X-Request-Id), for the person to quote to support. */
+    readonly requestId?: string,
   ) {
     super(message);
   }
@@ -48,15 +50,16 @@ function urlOf(key: EndpointKey, parts: { params?: Record<string, string | numbe
 }
 
 /**
- * The error a failed answer carries (its code and message when the server sent our error body).
- * A session ended for a reason (a 401 naming it, or the 403 of a session refused from here) also
- * tells the signed-in pages, which go to the sign-in page with that reason.
+ * The error a failed answer carries (its code and message when the server sent our error body,
+ * and the request id to quote). A session ended for a reason (a 401 naming it, or the 403 of a
+ * session refused from here) also tells the signed-in pages, which go to the sign-in page with that reason.
  */
-function failure(status: number, data: unknown, fallback: string): ApiError {
-  const err = (data as ApiErrorBody | null)?.error;
+function failure(status: number, data: unknown, fallback: string, requestIdHeader: string | null): ApiError {
+  const body = data as ApiErrorBody | null;
+  const err = body?.error;
   const reason = status === 401 || status === 403 ? signOutReasonOf(err?.details) : null;
   if (reason) sessionEnded(reason);
-  return new ApiError(status, err?.code ?? 'internal_error', err?.message ?? fallback, err?.details);
+  return new ApiError(status, err?.code ?? 'internal_error', err?.message ?? fallback, err?.details, body?.requestId ?? requestIdHeader ?? undefined);
 }
 
 /** A read of one resource (`id`) that a page's load started for the component that shows it. */
@@ -102,7 +105,7 @@ export async function call<K extends EndpointKey>(key: K, ...[parts]: Args<K>): 
   if (remaining !== null) idle.sawRemaining(Number(remaining));
   if (res.status === 204) return undefined as AnswerOf<K>;
   const data: unknown = await res.json().catch(() => null);
-  if (!res.ok) throw failure(res.status, data, `Request failed (${res.status}).`);
+  if (!res.ok) throw failure(res.status, data, `Request failed (${res.status}).`, res.headers.get('x-request-id'));
   return data as AnswerOf<K>;
 }
 
@@ -134,7 +137,9 @@ export function upload<K extends FileEndpointKey>(
         /* not JSON */
       }
       if (xhr.status >= 200 && xhr.status < 300) return resolve(data as AnswerOf<K>);
-      reject(failure(xhr.status, data, xhr.status === 413 ? 'The file is too large.' : `The upload failed (${xhr.status}).`));
+      reject(
+        failure(xhr.status, data, xhr.status === 413 ? 'The file is too large.' : `The upload failed (${xhr.status}).`, xhr.getResponseHeader('x-request-id')),
+      );
     };
     xhr.send(file);
   });
