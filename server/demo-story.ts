@@ -3,7 +3,8 @@ import type { Config } from './config.js';
 import type { AppDeps, CommandContext } from './context.js';
 import type { Logger } from './logger.js';
 import { buildDeps } from './deps.js';
-import { createSession, deleteUserSessions } from './auth/session.js';
+import { createSession } from './auth/session.js';
+import { endSessionRows } from './repositories/sessions.js';
 import { resolveViewer } from './auth/access.js';
 import { CommentInput } from './contracts/comments.js';
 import { MessageSendInput } from './contracts/realtime.js';
@@ -175,6 +176,7 @@ export async function seedStory(db: Db, config: Config, people: StoryPerson[]): 
     }
     await deps.writes.drain?.();
   } finally {
-    for (const p of people) await deleteUserSessions(db, p.id);
+    // The story's own sessions end without a reason: nobody was signed out.
+    for (const p of people) await endSessionRows(db, (eb) => eb('user_id', '=', p.id), null, Date.now());
   }
 }
