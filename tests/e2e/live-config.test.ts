@@ -100,7 +100,7 @@ describe('live configuration', () => {
 
     // Locking Findings: the open finding page becomes its padlock page, and the menu shows the padlock.
     const lockStart = Date.now();
-    await patch({ modules: { findings: false } });
+    await patch({ modules: { findings: false }, confirm: true });
     await page.getByText('This module is not enabled for your organisation').waitFor({ timeout: 1000 });
     const lockDelay = Date.now() - lockStart;
     console.log(`live-config: padlock shown ${lockDelay} ms after the staff save`);

@@ -35,7 +35,7 @@ describe('portal:reconfigured', () => {
 
     expect((await admin.patch(`/api/clients/${client.id}`, { visibleFields: { cvss: false } })).status).toBe(200);
     for (const s of [viewer, manager]) await expect.poll(() => s.live.ofType('portal:reconfigured')).toEqual([{}]);
-    expect((await admin.patch(`/api/clients/${client.id}`, { modules: { chat: false } })).status).toBe(200);
+    expect((await admin.patch(`/api/clients/${client.id}`, { modules: { chat: false }, confirm: true })).status).toBe(200);
     for (const s of [viewer, manager]) await expect.poll(() => s.live.ofType('portal:reconfigured')).toEqual([{}, {}]);
     await quiet();
     // Another client's people and the firm's staff hear nothing of it.

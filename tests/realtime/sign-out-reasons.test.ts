@@ -58,10 +58,10 @@ const causes: Record<SignOutReason, (victim: UserRow, own: Agent) => Promise<voi
     expect(res.status).toBe(200);
   },
   portal_disabled: async (v) => {
-    expect((await (await admin()).patch(`/api/clients/${v.client_id}`, { portalEnabled: false })).status).toBe(200);
+    expect((await (await admin()).patch(`/api/clients/${v.client_id}`, { portalEnabled: false, confirm: true })).status).toBe(200);
   },
   network_not_allowed: async (v) => {
-    expect((await (await admin()).patch(`/api/clients/${v.client_id}`, { ipAllowlist: ['10.99.0.0/16'] })).status).toBe(200);
+    expect((await (await admin()).patch(`/api/clients/${v.client_id}`, { ipAllowlist: ['10.99.0.0/16'], confirm: true })).status).toBe(200);
   },
   idle_timeout: async () => app.clock.advance(app.config.sessionIdleMs + 1000),
   expired: async () => app.clock.advance(app.config.sessionAbsoluteMs + 1000),
