@@ -6,7 +6,7 @@ import type { PageQuery } from '../../contracts/api.js';
 import { writeAudit } from '../../audit.js';
 import { auditRowsSql, authorizeAuditManage, authorizeAuditRead, mayManageAudit } from '../../policies/audit.js';
 import { reachesSql } from '../../policies/access.js';
-import { auditPage, filterConditions } from '../../repositories/audit-read.js';
+import { auditPage, filterConditions, pageOrderOf } from '../../repositories/audit-read.js';
 import { findFirm } from '../../repositories/firm.js';
 import { presentAuditRow } from '../../presenters/audit.js';
 import { pageOf } from '../../services/cursor.js';
@@ -40,7 +40,7 @@ export async function auditList(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: Comman
   const limit = query.limit ?? AUDIT_PAGE_DEFAULT;
   const before = positionAfter(query.after);
   const where = [auditRowsSql(ctx.viewer.user), ...filterConditions(deps.db, query)];
-  const rows = await auditPage(deps.db, where, before, limit + 1);
+  const rows = await auditPage(deps.db, where, before, limit + 1, pageOrderOf(query));
   const page = pageOf(rows, limit, positionOf, presentAuditRow);
   const details = { filters: setFilters(query), page: before === null ? 'first' : 'more', rows: page.items.length };
   await writeAudit(deps.db, ctx.audit, { action: 'audit.viewed', outcome: 'success', targetType: 'audit_log', details }, deps.clock());
