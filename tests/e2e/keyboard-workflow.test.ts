@@ -101,7 +101,7 @@ describe('keyboard only, the core loop', () => {
     const stored = await t.app.db.selectFrom('findings').select('status').where('id', '=', finding.id).executeTakeFirstOrThrow();
     expect(stored.status).toBe('not_fixed');
     // The client's open page shows the verdict live.
-    await client.getByText('The error page still echoes the query.').waitFor();
+    await client.getByText('The error page still echoes the query.').first().waitFor();
     expect(errors).toEqual([]);
   });
 });

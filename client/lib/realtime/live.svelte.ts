@@ -38,6 +38,9 @@ export class Live {
   private resyncers = new Set<() => void>();
   private pushListeners = new Map<string, Set<(p: unknown) => void>>();
   private liveListeners = new Set<() => void>();
+  private reconnectListeners = new Set<() => void>();
+  /** Catch-ups completed on this page's connection (the first connection's counts as one). */
+  private caughtUp = 0;
   private endedListeners = new Set<() => void>();
   private outbox: Send[] = [];
   private flushing = false;
@@ -86,6 +89,7 @@ export class Live {
     this.position = null;
     this.firstRead = this.unjoined = this.newestRead = null;
     this.recent = [];
+    this.caughtUp = 0;
     this.droppedUpTo = 0;
     removeEventListener('offline', this.onOffline);
     removeEventListener('online', this.onOnline);
@@ -179,6 +183,16 @@ export class Live {
     return () => this.liveListeners.delete(once);
   }
 
+  /**
+   * Called after each re-connection's catch-up, not the first connection's. Pushes (a new brand, a
+   * client's new configuration) are not in the catch-up log: what they would have said meanwhile
+   * is fetched again here.
+   */
+  onReconnected(fn: () => void): () => void {
+    this.reconnectListeners.add(fn);
+    return () => this.reconnectListeners.delete(fn);
+  }
+
   /** Called when the server closed this connection (session ended, access removed): check the session. */
   onEnded(fn: () => void): () => void {
     this.endedListeners.add(fn);
@@ -263,6 +277,7 @@ export class Live {
       for (const e of this.held.splice(0)) this.deliver(e);
       this.state = 'live';
       this.liveListeners.forEach((f) => f());
+      if (++this.caughtUp > 1) this.reconnectListeners.forEach((f) => f());
       void this.flush();
     } catch {
       this.catchingUp = false;
