@@ -76,7 +76,8 @@ describe('a forced sign-out lands on its message', () => {
   it.each(Object.keys(TITLES).map((r) => [r as SignOutReason]))('%s', async (reason) => {
     const { user, ctx, page, errors } = await openPortal();
     await causes[reason](user);
-    await page.waitForURL(`**/login?reason=${reason}`, { timeout: 5000 });
+    // The sweep runs every second; the allowance is for a loaded CI machine (this is not a timing test).
+    await page.waitForURL(`**/login?reason=${reason}`, { timeout: 15_000 });
     const note = page.locator(`[data-reason="${reason}"]`);
     await expect.poll(() => note.textContent()).toContain(TITLES[reason]);
     const text = (await note.textContent())!;
