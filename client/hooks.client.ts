@@ -7,7 +7,7 @@ import { ApiError } from '$lib/api/http';
  * stack or a script's own words.
  */
 export const handleError: HandleClientError = ({ error, status }) => {
-  if (error instanceof ApiError) return { message: error.message, code: error.code, ...(error.requestId && { requestId: error.requestId }) };
+  if (error instanceof ApiError) return { message: error.summary, code: error.code, ...(error.requestId && { requestId: error.requestId }) };
   if (status === 404) return { message: 'There is no page at this address.' };
   return { message: 'Something went wrong on this page. Reload it, and if it happens again tell us what you were doing.' };
 };

@@ -89,6 +89,26 @@ describe('error pages', () => {
     await page.context().close();
   });
 
+  it('a server failure shown inside a page (not the error page) carries the request id too', async () => {
+    const admin = await signIn(t.app, await buildStaff(t.app.db, { role: 'admin', name: 'Ada Admin' }));
+    await sql`alter table notifications rename to notifications_away`.execute(t.app.db);
+    try {
+      const page = await (await signedInContext(t.browser, t.app.url, admin, { viewport: DESKTOP })).newPage();
+      await page.goto(`${t.app.url}/notifications`);
+      const alert = page.getByRole('main').getByRole('alert');
+      await alert.waitFor();
+      const text = (await alert.textContent())!;
+      const id = /Reference: ([\w-]{8,})\./.exec(text)?.[1];
+      expect(id, text).toBeTruthy();
+      expect(t.app.logs.some((l) => l.requestId === id && l.level === 'error')).toBe(true);
+      expect(text).not.toMatch(/notifications_away|no such table|relation/i);
+      await shot(page, 'error-inline-request-id-1366.png');
+      await page.context().close();
+    } finally {
+      await sql`alter table notifications_away rename to notifications`.execute(t.app.db);
+    }
+  });
+
   it('a missing script answers 404 (not 500) and logs no error; the app around it still loads', async () => {
     const page = await (await t.browser.newContext({ viewport: DESKTOP })).newPage();
     const before = t.app.logs.filter((l) => l.level === 'error').length;

@@ -7,8 +7,14 @@ import { IDLE_FOR_HEADER, IDLE_REMAINING_HEADER, signOutReasonOf } from '$contra
 import { idle } from '$lib/session/idle.svelte';
 import { sessionEnded } from '$lib/session/ended';
 
-/** An API failure the pages can branch on by `code` (never by message text). */
+/**
+ * An API failure the pages can branch on by `code` (never by message text). `message` is what a
+ * page shows where the failure happened: for a server error it ends with the request id to quote
+ * ("Reference: …"), so every inline error carries it; `summary` is the message alone (the error
+ * page shows the reference apart, with a Copy button).
+ */
 export class ApiError extends Error {
+  readonly summary: string;
   constructor(
     readonly status: number,
     readonly code: ErrorCode | 'network_error',
@@ -17,7 +23,8 @@ export class ApiError extends Error {
     /** The server's id for the request (X-Request-Id), for the person to quote to support. */
     readonly requestId?: string,
   ) {
-    super(message);
+    super(status >= 500 && requestId ? `${message} Reference: ${requestId}.` : message);
+    this.summary = message;
   }
   /** The message for one form field, when the server named it. */
   fieldMessage(field: string): string | undefined {
