@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { artifact, signedInContext, useBrowserApp, watchErrors } from '../support/browser.js';
+import { artifact, publishOnPage, signedInContext, useBrowserApp, watchErrors } from '../support/browser.js';
 import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { buildFinding, buildProject } from '../support/workspace.js';
 
@@ -43,8 +43,7 @@ describe('open pages follow what the firm does', () => {
 
     // The analyst publishes from the finding page.
     await staff.goto(`${t.app.url}/staff/findings/${finding.id}`);
-    await staff.getByRole('button', { name: 'Publish to client' }).click();
-    await staff.getByRole('button', { name: 'Unpublish' }).waitFor();
+    await publishOnPage(staff);
 
     // The client's page shows it without a reload, and the bell counts it.
     await user.getByRole('link', { name: 'Exposed admin panel' }).waitFor({ timeout: 10_000 });

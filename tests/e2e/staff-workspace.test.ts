@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser, signedInContext, watchErrors as watch } from '../support/browser.js';
+import { artifact, launchBrowser, publishOnPage, signedInContext, watchErrors as watch } from '../support/browser.js';
 import { buildStaff, signIn } from '../support/factories.js';
 import type { UserRow } from '../../db/schema.js';
 
@@ -115,8 +115,7 @@ describe('the staff workspace in the browser', () => {
     await stale.close();
 
     // Publish: the badge changes and the history starts with "Open"; then a status change with a note.
-    await page.getByRole('button', { name: 'Publish to client' }).click();
-    await page.getByRole('button', { name: 'Unpublish' }).waitFor();
+    await publishOnPage(page);
     expect(await page.locator('header').getByText('Published').count()).toBe(1);
     await page.getByRole('button', { name: 'Change status' }).click();
     await choose(page.getByRole('dialog'), page, 'New status', 'Pending verification');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { artifact, signedInContext, useBrowserApp, watchErrors } from '../support/browser.js';
+import { artifact, publishOnPage, signedInContext, useBrowserApp, watchErrors } from '../support/browser.js';
 import { buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { noisyPng, tinyPdf } from '../support/evidence.js';
 import type { Agent } from '../support/http.js';
@@ -69,8 +69,7 @@ describe('from the analyst’s desk to the client’s screen', () => {
     await staff.getByRole('switch', { name: 'Share with client' }).click();
     await expect.poll(async () => (await t.app.db.selectFrom('evidence').select('shared').executeTakeFirstOrThrow()).shared).toBe(1);
 
-    await staff.getByRole('button', { name: 'Publish to client' }).click();
-    await staff.getByRole('button', { name: 'Unpublish' }).waitFor();
+    await publishOnPage(staff);
     await staff.screenshot({ path: artifact('story-staff-finding.png'), fullPage: true });
 
     // A report, uploaded and published.
@@ -84,9 +83,10 @@ describe('from the analyst’s desk to the client’s screen', () => {
     await staff.locator(`#report-${report.id}-published`).click();
     await expect.poll(async () => (await t.app.db.selectFrom('reports').select('published').executeTakeFirstOrThrow()).published).toBe(1);
 
-    // The client switches Chat off for this client: it must show behind a padlock.
+    // The firm turns this client's portal on (a new client starts with it off) and switches Chat
+    // off for it: Chat must show behind a padlock.
     const admin = await signIn(t.app, await buildStaff(t.app.db, { role: 'admin' }));
-    expect((await admin.patch(`/api/clients/${clientId}`, { modules: { chat: false }, confirm: true })).status).toBe(200);
+    expect((await admin.patch(`/api/clients/${clientId}`, { portalEnabled: true, modules: { chat: false }, confirm: true })).status).toBe(200);
 
     // The client Viewer's side.
     const viewerAgent = await signIn(t.app, await buildPortalUser(t.app.db, { client_id: clientId, name: 'Vera Viewer' }));

@@ -75,3 +75,15 @@ export function useBrowserApp(env: Record<string, string> = {}): { app: TestApp;
   });
   return t;
 }
+
+/**
+ * Publish the open staff finding page's finding as staff do: "Publish to client", then the
+ * server's consequence (who will be told) in the confirmation, then "Publish".
+ */
+export async function publishOnPage(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Publish to client' }).click();
+  const asked = page.getByRole('alertdialog', { name: 'Publish this finding?' });
+  await asked.getByText(/will be notified|No one is notified/).waitFor();
+  await asked.getByRole('button', { name: 'Publish' }).click();
+  await page.getByRole('button', { name: 'Unpublish' }).waitFor();
+}
