@@ -55,4 +55,4 @@ export function touchIntervalMs(idleMs: number): number {
  * but not the person's activity, so they don't keep an idle session alive (the server's guard and
  * the page's idle clock both read this list).
  */
-export const PASSIVE_SOCKET_EVENTS: readonly string[] = ['feed:subscribe', 'feed:catchup', 'presence:leave', 'page:view'];
+export const PASSIVE_SOCKET_EVENTS: readonly string[] = ['feed:subscribe', 'feed:catchup', 'presence:leave', 'presence:visibility', 'page:view'];
