@@ -63,11 +63,11 @@ describe('signing in through the pages', () => {
 
     // A wrong code first, then the right one.
     await codeField.fill('000000');
-    await page.getByRole('button', { name: 'Verify' }).click();
+    // No click: the sixth digit submits the code.
     await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('That code is not valid.');
     await page.screenshot({ path: artifact('login-mfa-error.png'), fullPage: true });
     await codeField.fill(totpCode(secret, app.clock()));
-    await page.getByRole('button', { name: 'Verify' }).click();
+    // No click: the sixth digit submits the code.
     await page.waitForURL('**/portal');
     await page.screenshot({ path: artifact('login-portal-home.png'), fullPage: true });
 
@@ -109,7 +109,7 @@ describe('signing in through the pages', () => {
     const offUser = await buildPortalUser(app.db, { client_id: off.id });
     await page.reload();
     await passwordStep(page, offUser.email);
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('The portal is not enabled for your organisation.');
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('This portal is switched off for your organisation.');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -133,10 +133,12 @@ describe('signing in through the pages', () => {
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     const codeField = page.getByLabel('Enter the 6-digit code the app shows');
     await codeField.fill('123456');
-    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    // No click: the sixth digit submits the code.
     await expect.poll(() => page.locator('#enrol-code-error').textContent()).toContain('That code is not valid.');
+    // As a person would: clear the wrong code, then type the right one (its sixth digit submits).
+    await codeField.fill('');
     await codeField.fill(totpCode(secret, app.clock()));
-    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    // No click: the sixth digit submits the code.
     await expect.poll(() => page.getByRole('heading', { name: 'Save your recovery codes' }).isVisible()).toBe(true);
     const codes = await page.getByRole('list', { name: 'Recovery codes' }).locator('li').allTextContents();
     expect(codes).toHaveLength(10);

@@ -22,8 +22,8 @@ describe('an open portal follows changes made by the firm', () => {
     const users = await admin.get(`/api/clients/${client.id}/users`);
     const me = users.body.members.find((u: { email: string }) => u.email === user.email);
     expect((await admin.post(`/api/clients/${client.id}/users/${me.id}/remove`)).status).toBe(200);
-    // The server closes the removed user's live connection; the page re-checks the session at once.
-    await page.waitForURL('**/login');
+    // The server closes the removed user's live connection with the reason; the page goes to sign in and says why.
+    await page.waitForURL('**/login?reason=removed');
     expect(errors).toEqual([]);
   });
 });

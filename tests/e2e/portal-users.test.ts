@@ -111,7 +111,11 @@ describe('portal users in the browser', () => {
     await expect.poll(() => confirm.textContent()).toContain('lose access immediately');
     await page.screenshot({ path: artifact('client-remove-confirm.png') });
     await confirm.getByRole('button', { name: 'Remove access' }).click();
+    // She leaves the current list; the Removed filter shows her, with "Invite again".
+    await page.getByRole('row', { name: /Rita Leaving/ }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: /^Removed/ }).click();
     await expect.poll(() => page.getByRole('row', { name: /Rita Leaving/ }).textContent()).toContain('Removed');
+    await page.getByRole('button', { name: 'Invite again Rita Leaving' }).waitFor();
     expect((await rita.get('/api/session')).status).toBe(401);
     expect((await app.db.selectFrom('users').select('status').where('id', '=', leaving.id).executeTakeFirstOrThrow()).status).toBe('removed');
 
