@@ -35,7 +35,14 @@ import { FirmSettingsInput, RemediationTargetsInput, type FirmSettingsDTO, type 
 import { MessagePreviewInput, MessagesInput, type MessageSettingsDTO, type PortalMessagesDTO } from './messages.js';
 import { NotificationListQuery, type NotificationListDTO, type UnreadCountDTO } from './notifications.js';
 import { ActivityPageQuery, type StaffHomeDTO } from './home.js';
-import { PortalFindingPageQuery, type ActivityDTO, type DashboardDTO, type FindingRowStaffDTO, type PortalFindingPageDTO, type PortalProjectDTO } from './portal.js';
+import {
+  PortalFindingPageQuery,
+  type ActivityDTO,
+  type DashboardDTO,
+  type FindingRowStaffDTO,
+  type PortalFindingPageDTO,
+  type PortalProjectDTO,
+} from './portal.js';
 import { PasswordChangeInput, PasswordResetConfirmInput, PasswordResetRequestInput, ProfileUpdateInput } from './profile.js';
 import type { ProfileDTO, ResetLinkDTO, SessionInfoDTO } from './profile.js';
 import type { AttachmentDTO, ChatMessageDTO, CommentDTO } from './realtime.js';

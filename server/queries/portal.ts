@@ -20,7 +20,15 @@ import { dueOf } from '../services/deadlines.js';
 import { presentFinding, presentProject, presentReport } from '../presenters/workspace.js';
 import { activityKey, activityPage, type ActivityKey } from '../repositories/activity.js';
 import { ACTIVITY_PAGE_DEFAULT } from '../contracts/home.js';
-import { countsByProject, emptyCounts, presentActivity, presentFindingSummary, presentOpenBySeverity, presentProgress, presentActivityRow } from '../presenters/dashboard.js';
+import {
+  countsByProject,
+  emptyCounts,
+  presentActivity,
+  presentFindingSummary,
+  presentOpenBySeverity,
+  presentProgress,
+  presentActivityRow,
+} from '../presenters/dashboard.js';
 
 /**
  * What a client's people read: dashboard, projects, findings and reports of their own
@@ -85,7 +93,11 @@ const ActivityCursor: z.ZodType<ActivityKey> = z.tuple([z.number().int(), z.numb
  * finding events need 'findings', report events 'reports', filtered in SQL by `seesSql`). The
  * sentences name titles and statuses only, never a field the client's visible fields may hide.
  */
-export async function portalActivity(deps: Pick<AppDeps, 'db'>, ctx: CommandContext, query: PageQuery): Promise<{ activity: ActivityDTO[]; next: string | null }> {
+export async function portalActivity(
+  deps: Pick<AppDeps, 'db'>,
+  ctx: CommandContext,
+  query: PageQuery,
+): Promise<{ activity: ActivityDTO[]; next: string | null }> {
   const { opens } = await portalReader(deps, ctx, 'activity.read', 'activity');
   const limit = query.limit ?? ACTIVITY_PAGE_DEFAULT;
   const before = query.after === undefined ? null : decodeCursor(query.after, ActivityCursor);

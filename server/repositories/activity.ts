@@ -74,9 +74,7 @@ export async function activityPage(db: Db, person: Person, opts: ActivityOptions
         .orderBy('findings.id', 'desc')
         .limit(limit)
         .execute()
-        .then((rows) =>
-          rows.map((r): ActivityRow => ({ ...empty(r), kind: 'finding_published', at: Number(r.at), id: r.id, key: r.id, title: r.title })),
-        )
+        .then((rows) => rows.map((r): ActivityRow => ({ ...empty(r), kind: 'finding_published', at: Number(r.at), id: r.id, key: r.id, title: r.title })))
     : none;
   const changes = opts.findings
     ? findingsOf(db, person)
@@ -91,9 +89,16 @@ export async function activityPage(db: Db, person: Person, opts: ActivityOptions
         .limit(limit)
         .execute()
         .then((rows) =>
-          rows.map(
-            (r): ActivityRow => ({ ...empty(r), kind: 'status_changed', at: Number(r.at), id: r.id, key: Number(r.key), title: r.title, from_status: r.from_status, to_status: r.to_status }),
-          ),
+          rows.map((r): ActivityRow => ({
+            ...empty(r),
+            kind: 'status_changed',
+            at: Number(r.at),
+            id: r.id,
+            key: Number(r.key),
+            title: r.title,
+            from_status: r.from_status,
+            to_status: r.to_status,
+          })),
         )
     : none;
   const reportAt = sql<number>`coalesce(reports.published_at, reports.created_at)`;
@@ -102,7 +107,16 @@ export async function activityPage(db: Db, person: Person, opts: ActivityOptions
         .selectFrom('reports')
         .innerJoin('projects', (j) => j.onRef('projects.id', '=', 'reports.project_id').onRef('projects.client_id', '=', 'reports.client_id'))
         .innerJoin('clients as fc', 'fc.id', 'reports.client_id')
-        .select(['reports.id', 'reports.title', 'reports.version', reportAt.as('at'), 'projects.id as project_id', 'projects.name as project_name', 'fc.id as client_id', 'fc.name as client_name'])
+        .select([
+          'reports.id',
+          'reports.title',
+          'reports.version',
+          reportAt.as('at'),
+          'projects.id as project_id',
+          'projects.name as project_name',
+          'fc.id as client_id',
+          'fc.name as client_name',
+        ])
         .where(seesSql(person, 'report', { clients: 'fc', reports: 'reports' }))
         .where(person.kind === 'staff' ? sql<SqlBool>`${stateSql.published('reports')} and ${stateSql.notArchived('fc')}` : sql<SqlBool>`1 = 1`)
         .where(beforeSql('report_published', reportAt, sql.ref('reports.id'), before))
@@ -111,9 +125,17 @@ export async function activityPage(db: Db, person: Person, opts: ActivityOptions
         .limit(limit)
         .execute()
         .then((rows) =>
-          rows.map(
-            (r): ActivityRow => ({ ...empty(r), kind: 'report_published', at: Number(r.at), id: r.id, key: r.id, title: r.title, version: r.version, project_id: r.project_id, project_name: r.project_name }),
-          ),
+          rows.map((r): ActivityRow => ({
+            ...empty(r),
+            kind: 'report_published',
+            at: Number(r.at),
+            id: r.id,
+            key: r.id,
+            title: r.title,
+            version: r.version,
+            project_id: r.project_id,
+            project_name: r.project_name,
+          })),
         )
     : none;
   const all = (await Promise.all([publications, changes, reports])).flat();

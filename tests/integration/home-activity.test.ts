@@ -38,7 +38,9 @@ async function allPages(agent: Agent, limit: number): Promise<ActivityDTO[]> {
   const out: ActivityDTO[] = [];
   let after: string | null = null;
   for (let i = 0; i < 50; i++) {
-    const res = await agent.get(`/api/portal/activity?limit=${limit}${after ? `&after=${after}` : ''}`);
+    const res: { status: number; body: { activity: ActivityDTO[]; next: string | null } } = await agent.get(
+      `/api/portal/activity?limit=${limit}${after ? `&after=${after}` : ''}`,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.activity.length).toBeLessThanOrEqual(limit);
     out.push(...res.body.activity);
@@ -92,7 +94,8 @@ describe('GET /api/portal/activity', () => {
   it('pages through the whole feed with cursors, each event once and in order, even when times tie', async () => {
     // Five publications at the very same moment, so the tie-break decides.
     const tied = now - 3 * 60_000;
-    for (let i = 0; i < 5; i++) await buildFinding(app.db, { project_id: w.web.id, title: `Tied finding ${i}`, severity: 'low', published: true, published_at: tied });
+    for (let i = 0; i < 5; i++)
+      await buildFinding(app.db, { project_id: w.web.id, title: `Tied finding ${i}`, severity: 'low', published: true, published_at: tied });
     const agent = await signIn(app, w.people.viewer);
     const whole = (await agent.get('/api/portal/activity?limit=50')).body.activity as ActivityDTO[];
     expect(whole).toHaveLength(17);
@@ -214,6 +217,10 @@ describe('GET /api/staff/home on a fresh install', () => {
     expect((await agent.get('/api/staff/home')).body).toEqual({ activity: [], attention: [], start: { clients: 0, projects: 0, firstClient: null } });
     const created = await agent.post('/api/clients', { name: 'First Client Ltd' });
     expect(created.status).toBe(201);
-    expect((await agent.get('/api/staff/home')).body.start).toEqual({ clients: 1, projects: 0, firstClient: { id: created.body.client.id, name: 'First Client Ltd' } });
+    expect((await agent.get('/api/staff/home')).body.start).toEqual({
+      clients: 1,
+      projects: 0,
+      firstClient: { id: created.body.client.id, name: 'First Client Ltd' },
+    });
   });
 });

@@ -83,7 +83,10 @@ async function attentionProjects(deps: Pick<AppDeps, 'db' | 'clock'>, ctx: Comma
     .execute();
   return projects
     .map((p) => ({ projectId: p.id, name: p.name, status: p.status, clientId: p.client_id, clientName: p.client_name, ...by.get(p.id)! }))
-    .sort((a, b) => b.overdue - a.overdue || b.pending - a.pending || b.openRetests - a.openRetests || a.name.localeCompare(b.name) || (a.projectId < b.projectId ? -1 : 1))
+    .sort(
+      (a, b) =>
+        b.overdue - a.overdue || b.pending - a.pending || b.openRetests - a.openRetests || a.name.localeCompare(b.name) || (a.projectId < b.projectId ? -1 : 1),
+    )
     .slice(0, ATTENTION_MAX);
 }
 
