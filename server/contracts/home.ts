@@ -7,7 +7,7 @@ export const ACTIVITY_PAGE_DEFAULT = 20;
 export const ActivityPageQuery = pageQuery(50);
 
 /** One event of the firm-wide feed on staff Home: the portal's sentence, a staff link, and whose client it is. */
-export interface StaffActivityDTO extends ActivityDTO {
+interface StaffActivityDTO extends ActivityDTO {
   clientId: string;
   clientName: string;
 }

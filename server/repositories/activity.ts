@@ -10,7 +10,7 @@ import { seesSql, stateSql, type Person } from '../policies/access.js';
  * `(at, kind rank, row key)` so a page never skips or repeats an event.
  */
 
-export type ActivityKind = 'finding_published' | 'report_published' | 'status_changed';
+type ActivityKind = 'finding_published' | 'report_published' | 'status_changed';
 /** Ties on time break by kind, then by the row's own key. */
 const RANK: Record<ActivityKind, number> = { finding_published: 0, report_published: 1, status_changed: 2 };
 /** Where a page starts: the key of the last event already sent. */
