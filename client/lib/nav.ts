@@ -16,8 +16,8 @@ type Modules = NonNullable<SessionDTO['modules']>;
 /**
  * The menu for a signed-in person: staff see the firm's tools, portal users their organisation's.
  * For portal users every module shows: one their organisation may not use carries a padlock and
- * opens a page saying so. Findings and Activity have no page of their own yet (findings are
- * reached through projects), so they appear only when locked — never as a link to a fake page.
+ * opens a page saying so. Findings have no page of their own (they are reached through projects),
+ * so they appear only when locked — never as a link to a fake page. Activity has its own page.
  */
 export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null, auditReadable = false, unreadChat = 0): NavItem[] {
   if (user.kind === 'staff') {
@@ -39,7 +39,7 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null, aud
     ];
   }
   const on: Modules = modules ?? { projects: true, findings: true, reports: true, chat: true, activity: true };
-  const lockedOnly = (key: 'findings' | 'chat' | 'activity', label: string): NavItem[] => (on[key] ? [] : [{ href: `/portal/${key}`, label, locked: true }]);
+  const lockedOnly = (key: 'findings' | 'chat', label: string): NavItem[] => (on[key] ? [] : [{ href: `/portal/${key}`, label, locked: true }]);
   return [
     { href: '/portal', label: 'Home' },
     { href: '/portal/projects', label: 'Projects', locked: !on.projects },
@@ -47,7 +47,7 @@ export function navFor(user: SelfDTO, modules: SessionDTO['modules'] = null, aud
     ...(on.findings ? [{ href: '/portal/retests', label: 'Retests' }] : []),
     { href: '/portal/reports', label: 'Reports', locked: !on.reports },
     { href: '/portal/chat', label: 'Chat', locked: !on.chat, ...(on.chat && { badge: unreadChat }) },
-    ...lockedOnly('activity', 'Activity'),
+    { href: '/portal/activity', label: 'Activity', locked: !on.activity },
     ...(user.role === 'manager'
       ? [
           { href: '/portal/users', label: 'Users' },

@@ -34,7 +34,15 @@ import { EvidencePatch, EvidenceUploadQuery, RedactionsInput, type EvidenceListD
 import { FirmSettingsInput, RemediationTargetsInput, type FirmSettingsDTO, type RemediationTargetsDTO } from './firm.js';
 import { MessagePreviewInput, MessagesInput, type MessageSettingsDTO, type PortalMessagesDTO } from './messages.js';
 import { NotificationListQuery, type NotificationListDTO, type UnreadCountDTO } from './notifications.js';
-import { PortalFindingPageQuery, type DashboardDTO, type FindingRowStaffDTO, type PortalFindingPageDTO, type PortalProjectDTO } from './portal.js';
+import { ActivityPageQuery, type StaffHomeDTO } from './home.js';
+import {
+  PortalFindingPageQuery,
+  type ActivityDTO,
+  type DashboardDTO,
+  type FindingRowStaffDTO,
+  type PortalFindingPageDTO,
+  type PortalProjectDTO,
+} from './portal.js';
 import { PasswordChangeInput, PasswordResetConfirmInput, PasswordResetRequestInput, ProfileUpdateInput } from './profile.js';
 import type { ProfileDTO, ResetLinkDTO, SessionInfoDTO } from './profile.js';
 import type { AttachmentDTO, ChatMessageDTO, CommentDTO } from './realtime.js';
@@ -211,6 +219,9 @@ export const endpoints = {
   'GET /portal/projects/:projectId/findings': { query: PortalFindingPageQuery, answer: of<PortalFindingPageDTO>() },
   'GET /portal/findings/:findingId': { answer: of<{ finding: FindingPortalDTO }>() },
   'GET /portal/reports': { answer: of<{ reports: ReportDTO[] }>() },
+  'GET /portal/activity': { query: ActivityPageQuery, answer: of<{ activity: ActivityDTO[]; next: string | null }>() },
+  // Staff Home: recent activity, projects needing attention, a new firm's next step.
+  'GET /staff/home': { answer: of<StaffHomeDTO>() },
 
   // The audit trail: the staff Audit page (admins; analysts when the firm allows) and a client Manager's Access log.
   'GET /audit': { query: AuditPageQuery, answer: of<AuditPageDTO>() },

@@ -17,6 +17,7 @@ export type WorkspaceAction =
   | 'report.read'
   | 'report.manage'
   | 'dashboard.read'
+  | 'activity.read'
   | 'firm.manage';
 
 /** Anything that belongs to one client (a project, a finding, a report, a piece of evidence). */
@@ -42,6 +43,8 @@ export const workspaceRules: Record<WorkspaceAction, Rule> = {
   'report.read': (v, r) => isStaff(v) || ownsData(v, r),
   'report.manage': (v) => isStaff(v),
   'dashboard.read': (v, r) => ownsData(v, r),
+  // The activity feed: staff firm-wide (their scope, in SQL), a client's people their own.
+  'activity.read': (v, r) => isStaff(v) || ownsData(v, r),
   // Analysts do everything except firm settings and staff accounts.
   'firm.manage': (v) => isAdmin(v),
 };

@@ -2,6 +2,7 @@ import type { FindingStatus, Severity } from '../../db/schema.js';
 import { OPEN_STATUSES, type ActivityDTO, type FindingSummaryDTO, type ProjectProgressDTO } from '../contracts/portal.js';
 import { SEVERITIES, type FindingCounts } from '../contracts/workspace.js';
 import type { FindingEventRow, FindingSummaryRow, ReportEventRow, StatusEventRow } from '../repositories/portal.js';
+import type { ActivityRow } from '../repositories/activity.js';
 import { pick, type VisibilityProfile } from '../visibility/profile.js';
 import type { Due } from '../services/deadlines.js';
 import { iso } from './iso.js';
@@ -75,25 +76,32 @@ export interface ActivitySources {
   reports?: ReportEventRow[];
 }
 
+/** The sentence of each kind of event, shared by the portal's feeds and staff Home. */
+const sentence = {
+  published: (title: string) => `New finding published: ${title}`,
+  status: (title: string, from: FindingStatus | null, to: FindingStatus) => `${title}: ${STATUS_WORDS[from ?? 'open']} → ${STATUS_WORDS[to]}`,
+  report: (title: string, version: number, project: string) => `Report published: ${title} v${version} (${project})`,
+};
+
 /** The latest `limit` events, newest first, as short sentences with the portal page they link to. */
 export function presentActivity(src: ActivitySources, limit: number): ActivityDTO[] {
   const events: (Omit<ActivityDTO, 'at'> & { ms: number })[] = [
     ...(src.publications ?? []).map((e) => ({
       kind: 'finding_published' as const,
       ms: e.at,
-      text: `New finding published: ${e.title}`,
+      text: sentence.published(e.title),
       link: `/portal/findings/${e.id}`,
     })),
     ...(src.statusChanges ?? []).map((e) => ({
       kind: 'status_changed' as const,
       ms: e.at,
-      text: `${e.title}: ${STATUS_WORDS[e.from_status ?? 'open']} → ${STATUS_WORDS[e.to_status]}`,
+      text: sentence.status(e.title, e.from_status, e.to_status),
       link: `/portal/findings/${e.id}`,
     })),
     ...(src.reports ?? []).map((e) => ({
       kind: 'report_published' as const,
       ms: e.at,
-      text: `Report published: ${e.title} v${e.version} (${e.project_name})`,
+      text: sentence.report(e.title, e.version, e.project_name),
       link: '/portal/reports',
     })),
   ];
@@ -101,4 +109,19 @@ export function presentActivity(src: ActivitySources, limit: number): ActivityDT
     .sort((a, b) => b.ms - a.ms)
     .slice(0, limit)
     .map(({ ms, ...e }) => ({ ...e, at: new Date(ms).toISOString() }));
+}
+
+/** Where an event links: the portal's pages for a client's people, the staff pages for staff. */
+const LINKS = {
+  portal: { finding: (id: string) => `/portal/findings/${id}`, report: () => '/portal/reports' },
+  staff: { finding: (id: string) => `/staff/findings/${id}`, report: (r: ActivityRow) => `/staff/projects/${r.project_id ?? ''}/reports` },
+};
+
+/** One event of the paged feed (`repositories/activity.ts`) as the audience's sentence and link. */
+export function presentActivityRow(r: ActivityRow, audience: 'portal' | 'staff'): ActivityDTO {
+  const links = LINKS[audience];
+  const at = new Date(r.at).toISOString();
+  if (r.kind === 'report_published') return { kind: r.kind, at, text: sentence.report(r.title, r.version ?? 1, r.project_name ?? ''), link: links.report(r) };
+  const text = r.kind === 'finding_published' ? sentence.published(r.title) : sentence.status(r.title, r.from_status, r.to_status ?? 'open');
+  return { kind: r.kind, at, text, link: links.finding(r.id) };
 }

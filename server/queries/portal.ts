@@ -4,7 +4,8 @@ import type { CommandContext } from '../context.js';
 import type { FindingPortalDTO, Module, ProjectDTO, ReportDTO } from '../contracts/workspace.js';
 import { z } from 'zod';
 import { FINDING_SORT_FIRST_DIR, PORTAL_FINDING_PAGE_DEFAULT } from '../contracts/portal.js';
-import type { DashboardDTO, FindingSort, PortalFindingPageDTO, PortalFindingPageQuery, PortalProjectDTO } from '../contracts/portal.js';
+import type { PageQuery } from '../contracts/api.js';
+import type { ActivityDTO, DashboardDTO, FindingSort, PortalFindingPageDTO, PortalFindingPageQuery, PortalProjectDTO } from '../contracts/portal.js';
 import { decodeCursor, pageOf } from '../services/cursor.js';
 import type { FindingPageKey } from '../repositories/portal.js';
 import { clientOf } from '../auth/access.js';
@@ -17,7 +18,17 @@ import * as repo from '../repositories/portal.js';
 import { remediationDays } from '../repositories/remediation.js';
 import { dueOf } from '../services/deadlines.js';
 import { presentFinding, presentProject, presentReport } from '../presenters/workspace.js';
-import { countsByProject, emptyCounts, presentActivity, presentFindingSummary, presentOpenBySeverity, presentProgress } from '../presenters/dashboard.js';
+import { activityKey, activityPage, type ActivityKey } from '../repositories/activity.js';
+import { ACTIVITY_PAGE_DEFAULT } from '../contracts/home.js';
+import {
+  countsByProject,
+  emptyCounts,
+  presentActivity,
+  presentFindingSummary,
+  presentOpenBySeverity,
+  presentProgress,
+  presentActivityRow,
+} from '../presenters/dashboard.js';
 
 /**
  * What a client's people read: dashboard, projects, findings and reports of their own
@@ -73,6 +84,26 @@ export async function portalDashboard(deps: Pick<AppDeps, 'db'>, ctx: CommandCon
     ACTIVITY_LIMIT,
   );
   return body;
+}
+
+const ActivityCursor: z.ZodType<ActivityKey> = z.tuple([z.number().int(), z.number().int().min(0).max(2), z.union([z.string().max(64), z.number().int()])]);
+
+/**
+ * The Activity page: one page of the client's feed, newest first (needs the activity module;
+ * finding events need 'findings', report events 'reports', filtered in SQL by `seesSql`). The
+ * sentences name titles and statuses only, never a field the client's visible fields may hide.
+ */
+export async function portalActivity(
+  deps: Pick<AppDeps, 'db'>,
+  ctx: CommandContext,
+  query: PageQuery,
+): Promise<{ activity: ActivityDTO[]; next: string | null }> {
+  const { opens } = await portalReader(deps, ctx, 'activity.read', 'activity');
+  const limit = query.limit ?? ACTIVITY_PAGE_DEFAULT;
+  const before = query.after === undefined ? null : decodeCursor(query.after, ActivityCursor);
+  const rows = await activityPage(deps.db, ctx.viewer.user, { findings: opens('findings'), reports: opens('reports'), before, limit: limit + 1 });
+  const page = pageOf(rows, limit, activityKey, (r) => presentActivityRow(r, 'portal'));
+  return { activity: page.items, next: page.next };
 }
 
 /** The client's projects with their finding counts. */

@@ -2,7 +2,7 @@ import { serve } from './endpoint.js';
 import { Router } from 'express';
 import type { AppDeps } from '../context.js';
 import { commandContextOf } from '../middleware/command-context.js';
-import { portalDashboard, portalFinding, portalProject, portalProjectFindings, portalProjects, portalReports } from '../queries/portal.js';
+import { portalDashboard, portalFinding, portalProject, portalProjectFindings, portalProjects, portalReports, portalActivity } from '../queries/portal.js';
 
 /**
  * What a client's people read: dashboard, projects, findings and reports of their own organisation.
@@ -22,6 +22,8 @@ export function portalRouter(deps: AppDeps): Router {
   serve(r, 'GET /portal/findings/:findingId', async ({ req }) => ({ finding: await portalFinding(deps, reader(req), req.params.findingId) }));
 
   serve(r, 'GET /portal/reports', async ({ req }) => ({ reports: await portalReports(deps, reader(req)) }));
+
+  serve(r, 'GET /portal/activity', async ({ req, input }) => portalActivity(deps, reader(req), input()));
 
   return r;
 }

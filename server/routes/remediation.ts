@@ -10,6 +10,7 @@ import { commandContextOf } from '../middleware/command-context.js';
 import { getRemediation } from '../queries/remediation/timeline.js';
 import { submitRemediation } from '../commands/remediation/submit.js';
 import { remediationSummary, verificationQueue } from '../queries/remediation/queue.js';
+import { staffHome } from '../queries/home/staff.js';
 import { requestRetest } from '../commands/remediation/request-retest.js';
 import { updateRetest } from '../commands/remediation/update-retest.js';
 import { getRemediationTargets } from '../queries/firm/settings.js';
@@ -44,6 +45,8 @@ export function remediationRouter(deps: AppDeps): Router {
 
   serve(r, 'GET /remediation/queue', async ({ req, input }) => verificationQueue(deps, commandContextOf(req), input()));
   serve(r, 'GET /remediation/summary', async ({ req }) => ({ summary: await remediationSummary(deps, commandContextOf(req)) }));
+  // Staff Home's lists beside those counts (a client's people get 403, as on the queue).
+  serve(r, 'GET /staff/home', async ({ req }) => staffHome(deps, commandContextOf(req, { kind: 'staff' })));
 
   serve(r, 'GET /retests', async ({ req, input }) => retestList(deps, commandContextOf(req), input()));
   // The findings a client Manager may name in a retest request (the portal's "Request a retest" form).

@@ -14,6 +14,7 @@ import { MESSAGES_MATRIX } from './matrix/messages.js';
 import { BRANDING_MATRIX } from './matrix/branding.js';
 import { SESSION_MATRIX } from './matrix/session.js';
 import { USERS_MATRIX } from './matrix/users.js';
+import { HOME_MATRIX } from './matrix/home.js';
 import {
   actorOf,
   expectOf,
@@ -52,6 +53,7 @@ const MATRIX: MatrixEntry[] = [
   ...BRANDING_MATRIX,
   ...SESSION_MATRIX,
   ...USERS_MATRIX,
+  ...HOME_MATRIX,
 ];
 
 let app: TestApp;

@@ -34,7 +34,16 @@ const ADMIN_ONLY = /^\/staff\/(settings\/|team$|outbox$|audit$)/;
 /** Pages a client's Manager has and the other client roles don't. */
 const MANAGER_ONLY = /^\/portal\/(users|access-log)$/;
 /** The pages of someone not (yet, or not fully) signed in. */
-const SIGNED_OUT = new Set(['/login', '/login/mfa', '/mfa/setup', '/forgot-password', '/reset-password/[token]', '/invite/[token]', '/setup']);
+const SIGNED_OUT = new Set([
+  '/login',
+  '/login/mfa',
+  '/mfa/setup',
+  '/forgot-password',
+  '/reset-password/[token]',
+  '/invite/[token]',
+  '/setup',
+  '/confirm-email/[token]',
+]);
 
 /** The roles that may open a page; throws for a page no rule covers. */
 function rolesFor(route: string): Role[] {

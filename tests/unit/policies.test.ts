@@ -50,6 +50,8 @@ const TABLE = {
   'retest.read': { target: 'clientData', allowed: EVERYONE },
   // The client's own dashboard: the client's people, not staff.
   'dashboard.read': { target: 'clientData', allowed: CLIENT_PEOPLE },
+  // The activity feed: staff (firm-wide Home) and all of the client's people (their Activity page).
+  'activity.read': { target: 'clientData', allowed: EVERYONE },
   // Taking part in the conversation: staff, Managers and Collaborators (Viewers only read).
   'comment.write': { target: 'clientData', allowed: [...STAFF, 'manager', 'collaborator'] },
   'chat.write': { target: 'clientData', allowed: [...STAFF, 'manager', 'collaborator'] },

@@ -8,6 +8,8 @@ type F = typeof fetch;
  * names a client.
  */
 export const getDashboard = (fetch?: F) => call('GET /portal/dashboard', { fetch });
+/** One page of the client's activity, newest first (`next` of the answer reads the page after). */
+export const getPortalActivity = (after: string | null = null, fetch?: F) => call('GET /portal/activity', { query: { after: after ?? undefined }, fetch });
 export const listPortalProjects = (fetch?: F) => call('GET /portal/projects', { fetch }).then((r) => r.projects);
 export const getPortalProject = (projectId: string, fetch?: F) => call('GET /portal/projects/:projectId', { params: { projectId }, fetch });
 /** One page of a project's findings, sorted and filtered by the server; `next` of the answer reads the page after. */

@@ -23,6 +23,8 @@ export const giveVerdict = (findingId: string, verdict: Verdict, notes: string, 
 /** One page of the findings waiting for a verdict, oldest submission first (`next` continues). */
 export const getVerificationQueue = (after: string | null = null, fetch?: F) => call('GET /remediation/queue', { query: { after }, fetch });
 export const getRemediationSummary = (fetch?: F) => call('GET /remediation/summary', { fetch }).then((r) => r.summary);
+/** Staff Home's lists: recent activity across clients, projects needing attention, a new firm's next step. */
+export const getStaffHome = (fetch?: F) => call('GET /staff/home', { fetch });
 
 /** One page of retest requests, newest first (`next` continues). */
 export const listRetests = (after: string | null = null, fetch?: F) => call('GET /retests', { query: { after }, fetch });

@@ -1,8 +1,11 @@
-import { redirect } from '@sveltejs/kit';
 import type { PageLoad } from './$types';
+import { getPortalActivity, settle } from '$lib/api/portal';
 
-/** Activity has no page yet; the menu only shows it, with a padlock, when it is disabled. When it is enabled, go on to /portal. */
-export const load: PageLoad = async ({ parent }) => {
-  const { session } = await parent();
-  if (session.modules?.activity !== false) redirect(307, '/portal');
+/**
+ * The organisation's activity, newest first, a page at a time. With the Activity module off the
+ * server answers `module_disabled` and the page shows its padlock (so does the menu).
+ */
+export const load: PageLoad = ({ fetch, depends }) => {
+  depends('app:portal-activity');
+  return { activity: settle(getPortalActivity(null, fetch)) };
 };
