@@ -31,7 +31,7 @@ export interface SentMessage {
 export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: MessageSendInput): Promise<SentMessage> {
   const { user } = ctx.viewer;
   if (user.kind === 'staff' && !input.clientId)
-    throw validationFailed('clientId: choose the client to write to.', [{ path: 'clientId', message: 'choose the client to write to' }]);
+    throw validationFailed('clientId: Choose the client to write to.', [{ path: 'clientId', message: 'choose the client to write to' }]);
   const { client, profile } = await chatChannelFor(deps, ctx, input.clientId, 'chat.write');
   // A retry after a lost ack answers with the message already made, without spending the budget.
   const known = await findByClientMessageId(deps.db, user.id, input.clientMessageId);
@@ -41,7 +41,7 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
   const body = input.body.trim();
   const attachmentIds = [...new Set(input.attachmentIds ?? [])];
   if (!body && !attachmentIds.length)
-    throw validationFailed('body: write a message or attach a file.', [{ path: 'body', message: 'write a message or attach a file' }]);
+    throw validationFailed('body: Write a message or attach a file.', [{ path: 'body', message: 'write a message or attach a file' }]);
 
   const row = {
     client_id: client.id,
