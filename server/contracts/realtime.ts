@@ -101,6 +101,11 @@ export interface AuthorDTO {
   id: string;
   name: string;
   kind: 'staff' | 'portal';
+  /**
+   * The client organisation of a client user, for the badge beside their name: on staff payloads
+   * only (the visibility table's `author.org` is staff-only), and absent for the firm's staff.
+   */
+  org?: string;
 }
 
 export interface ChatMessageDTO {
