@@ -153,6 +153,8 @@ export interface NotificationDTO {
   count: number;
   /** The latest authors' names, newest first (at most three). */
   authors: string[];
+  /** Staff only: the organisation of the client user whose action this is (the badge beside the text). */
+  actorOrg?: string;
 }
 
 /**

@@ -88,7 +88,8 @@ export function presentMessagePreview(m: MessageWithAuthor, attachmentNames: str
   });
 }
 
-export function presentNotification(n: NotificationRow, profile: VisibilityProfile): NotificationDTO {
+/** A notification for its person; `actorOrg` is the acting client user's organisation (see `actorOrgs`), staff-only. */
+export function presentNotification(n: NotificationRow, profile: VisibilityProfile, actorOrg?: string | null): NotificationDTO {
   return pick<NotificationDTO>('notification', profile, {
     id: () => n.id,
     kind: () => n.kind,
@@ -98,5 +99,6 @@ export function presentNotification(n: NotificationRow, profile: VisibilityProfi
     read: () => n.read_at !== null,
     count: () => n.count,
     authors: () => parseAuthors(n.authors),
+    actorOrg: () => actorOrg ?? undefined,
   });
 }

@@ -173,6 +173,8 @@ export const VISIBILITY = {
     read: both,
     count: both,
     authors: both,
+    // The acting client user's organisation: a badge for the firm's eyes.
+    actorOrg: staffOnly,
   },
 } as const satisfies Record<string, Record<string, FieldRule>>;
 

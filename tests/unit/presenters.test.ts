@@ -452,6 +452,9 @@ describe('collaboration presenters', () => {
     const dto = { id: 3, kind: 'mention', text: 'Ana mentioned you', link: '/x', createdAt: iso(T), read: false, count: 2, authors: ['Ana', 'Bo'] };
     expect(presentNotification(n, PORTAL)).toEqual(dto);
     expect(presentNotification({ ...n, read_at: T + 1 }, STAFF_PROFILE)).toEqual({ ...dto, read: true });
+    // The acting client user's organisation: a staff badge only; a portal payload has no such key.
+    expect(presentNotification(n, STAFF_PROFILE, 'Acme').actorOrg).toBe('Acme');
+    expect('actorOrg' in presentNotification(n, PORTAL, 'Acme')).toBe(false);
   });
 
   describe('loaders', () => {
