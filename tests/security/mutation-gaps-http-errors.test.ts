@@ -177,7 +177,7 @@ describe('the guard ladder (requireViewer)', () => {
       expect(res.status).toBe(403);
       expect(res.body.error).toEqual({
         code: 'forbidden',
-        message: 'The portal is not enabled for your organisation. Contact your provider.',
+        message: 'The portal is not enabled for your organisation. Contact your security firm to turn it on.',
         details: { reason: 'portal_disabled' },
       });
     }

@@ -16,7 +16,7 @@ export interface MemberForm {
 
 export const STAFF_ROLE_OPTIONS: RoleOption[] = [
   { value: 'analyst', label: 'Analyst', description: 'Clients, projects, findings and reports.' },
-  { value: 'admin', label: 'Administrator', description: 'Everything, including the team, the outbox and firm settings.' },
+  { value: 'admin', label: 'Administrator', description: 'Everything, including staff accounts, the outbox and firm settings.' },
 ];
 
 /** Nobody can be given more than Manager in a client's portal. */
