@@ -18,7 +18,11 @@ const LABELS: Record<string, string> = {
 
 /** "newPassword" → "New password"; "items.0.title" → "Title" (the last named segment). */
 export function fieldLabel(path: string): string {
-  const name = path.split('.').filter((s) => s && !/^\d+$/.test(s)).pop() ?? '';
+  const name =
+    path
+      .split('.')
+      .filter((s) => s && !/^\d+$/.test(s))
+      .pop() ?? '';
   if (!name) return 'Input';
   if (LABELS[name]) return LABELS[name];
   const words = name

@@ -31,7 +31,8 @@ export const unauthenticated = (message = 'Please sign in.') => new AppError(401
 /** The 401 for a cookie whose session was ended for a reason (contracts/sign-out.ts): the page says why. */
 export const sessionEnded = (reason: SignOutReason) => new AppError(401, 'unauthenticated', 'Your session has ended. Please sign in again.', { reason });
 export const mfaRequired = (message = 'Two-factor authentication is required.') => new AppError(401, 'mfa_required', message);
-export const forbidden = (message = 'Your role does not allow this. If you need it, ask whoever manages your access.') => new AppError(403, 'forbidden', message);
+export const forbidden = (message = 'Your role does not allow this. If you need it, ask whoever manages your access.') =>
+  new AppError(403, 'forbidden', message);
 /** Across clients the answer is always this: existence is never revealed. */
 export const notFound = (message = 'We could not find that. It may have been removed, or the link may be wrong.') => new AppError(404, 'not_found', message);
 export const conflict = (message: string, details?: unknown) => new AppError(409, 'conflict', message, details);

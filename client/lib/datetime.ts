@@ -73,8 +73,11 @@ export function formatClock(when: When, opts?: FormatOptions & { seconds?: boole
 
 /** The absolute date and time, in full, for hover titles: "Thursday 12 March 2026, 14:05:09 CET". */
 export function formatAbsolute(when: When, opts?: FormatOptions): string {
-  if (isDay(when)) return fmt({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }, { ...opts, timeZone: 'UTC' }).format(new Date(`${when}T00:00:00Z`));
-  return fmt({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', ...CLOCK, second: '2-digit', timeZoneName: 'short' }, opts).format(toDate(when));
+  if (isDay(when))
+    return fmt({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }, { ...opts, timeZone: 'UTC' }).format(new Date(`${when}T00:00:00Z`));
+  return fmt({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', ...CLOCK, second: '2-digit', timeZoneName: 'short' }, opts).format(
+    toDate(when),
+  );
 }
 
 /** The calendar day (in the viewer's zone, or opts.timeZone) a moment falls on, as a sortable key. */
@@ -107,7 +110,8 @@ export function formatShort(when: When, opts?: FormatOptions): string {
   const now = opts?.now ?? Date.now();
   if (dayKey(d, opts) === dayKey(new Date(now), opts)) return formatClock(d, opts);
   if (now - d.getTime() < 6 * DAY && d.getTime() <= now) return fmt({ weekday: 'short', ...CLOCK }, opts).format(d);
-  if (fmt({ year: 'numeric' }, opts).format(d) === fmt({ year: 'numeric' }, opts).format(new Date(now))) return fmt({ day: 'numeric', month: 'short', ...CLOCK }, opts).format(d);
+  if (fmt({ year: 'numeric' }, opts).format(d) === fmt({ year: 'numeric' }, opts).format(new Date(now)))
+    return fmt({ day: 'numeric', month: 'short', ...CLOCK }, opts).format(d);
   return formatDate(d, opts);
 }
 

@@ -13,7 +13,6 @@ import { iso } from './iso.js';
  * attachment entity of the visibility table.
  */
 
-
 /** One round with its files: the submitter's go with the submission, the rest with the verdict. */
 export function presentRound(r: RoundWithPeople, files: AttachmentRow[], profile: VisibilityProfile): RoundDTO {
   const submitFiles = files.filter((a) => a.uploader_id === r.submitted_by);

@@ -94,7 +94,12 @@ function ownNotifications(db: Db, person: Person) {
 export async function actorOrgs(db: Db, actorIds: (string | null)[]): Promise<Map<string, string>> {
   const ids = [...new Set(actorIds.filter((id): id is string => !!id))];
   if (!ids.length) return new Map();
-  const rows = await db.selectFrom('users').innerJoin('clients', 'clients.id', 'users.client_id').select(['users.id', 'clients.name']).where('users.id', 'in', ids).execute();
+  const rows = await db
+    .selectFrom('users')
+    .innerJoin('clients', 'clients.id', 'users.client_id')
+    .select(['users.id', 'clients.name'])
+    .where('users.id', 'in', ids)
+    .execute();
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 

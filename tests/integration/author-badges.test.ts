@@ -60,7 +60,11 @@ describe('comments', () => {
 
 describe('chat', () => {
   it('staff history badges the client author; the client’s own history has no key; another client gets 404', async () => {
-    await app.db.updateTable('clients').set({ modules: JSON.stringify({ chat: true }) }).where('id', '=', w.a.id).execute();
+    await app.db
+      .updateTable('clients')
+      .set({ modules: JSON.stringify({ chat: true }) })
+      .where('id', '=', w.a.id)
+      .execute();
     const sent = await as.managerA.post(`/api/chat/${w.a.id}/messages`, { body: 'Hello from the client', clientMessageId: cmid() });
     expect(sent.status).toBe(201);
     // The sender's own answer is a portal payload: no organisation.

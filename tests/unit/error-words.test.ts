@@ -85,7 +85,8 @@ describe('the error model', () => {
   });
 
   it('every literal message the server throws reads as a sentence in its source', () => {
-    const factory = /\b(?:badRequest|validationFailed|unprocessable|unauthenticated|mfaRequired|forbidden|notFound|conflict|payloadTooLarge|rateLimited\(\s*[\w.]+\s*,)\(\s*(['"`])((?:(?!\1).)+)\1/g;
+    const factory =
+      /\b(?:badRequest|validationFailed|unprocessable|unauthenticated|mfaRequired|forbidden|notFound|conflict|payloadTooLarge|rateLimited\(\s*[\w.]+\s*,)\(\s*(['"`])((?:(?!\1).)+)\1/g;
     const bad: string[] = [];
     let count = 0;
     for (const f of files(serverDir, /\.ts$/)) {

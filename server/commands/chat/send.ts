@@ -53,7 +53,12 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
     deleted_at: null,
   };
   const result = await inTurn(ctx.turn, () =>
-    deps.writes.runWith(messageWriter, { row, attachmentIds, author: { name: user.name, kind: user.kind, org: user.kind === 'portal' ? client.name : null }, audit: auditFor(ctx, client.id) }),
+    deps.writes.runWith(messageWriter, {
+      row,
+      attachmentIds,
+      author: { name: user.name, kind: user.kind, org: user.kind === 'portal' ? client.name : null },
+      audit: auditFor(ctx, client.id),
+    }),
   );
   if (!result.created) return { message: await presentOne(deps, result.id, profile), created: false };
   deps.bus.publish('chat.posted', { clientId: client.id, messageId: result.id, authorId: user.id });
@@ -103,7 +108,12 @@ const messageWriter: BatchWriter<NewMessage, Written> = {
       created.push({ input, id });
       out.push({
         ok: true,
-        value: { id, created: true, message: { ...input.row, id, author_name: input.author.name, author_kind: input.author.kind, author_org: input.author.org }, files },
+        value: {
+          id,
+          created: true,
+          message: { ...input.row, id, author_name: input.author.name, author_kind: input.author.kind, author_org: input.author.org },
+          files,
+        },
       });
     }
     await appendEvents(

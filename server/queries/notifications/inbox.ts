@@ -28,7 +28,13 @@ export async function listNotifications(deps: AppDeps, ctx: CommandContext, q: N
   const rows = await listUserNotifications(deps.db, ctx.viewer.user, q.before, limit + 1);
   const page = rows.slice(0, limit);
   const profile = await notificationProfile(deps.db, ctx.viewer.user);
-  const orgs = profile.audience === 'staff' ? await actorOrgs(deps.db, page.map((n) => n.actor_id)) : new Map<string, string>();
+  const orgs =
+    profile.audience === 'staff'
+      ? await actorOrgs(
+          deps.db,
+          page.map((n) => n.actor_id),
+        )
+      : new Map<string, string>();
   return {
     notifications: page.map((n) => presentNotification(n, profile, n.actor_id ? orgs.get(n.actor_id) : null)),
     ...(await notificationCounts(deps.db, ctx.viewer.user)),

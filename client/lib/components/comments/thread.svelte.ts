@@ -84,4 +84,3 @@ export function toStored(text: string, picked: Picked[]): string {
   }
   return out.replace(/\uE000(\d+)\uE001/g, (_all, i: string) => slots[Number(i)] ?? '');
 }
-

@@ -6,7 +6,6 @@ import { formatDue } from '$lib/datetime';
 
 export const VERDICT_LABELS: Record<Verdict, string> = { verified_fixed: 'Verified fixed', not_fixed: 'Not fixed', partially_fixed: 'Partially fixed' };
 
-
 /** Whole days from now to `iso` (negative when past). */
 function daysUntil(iso: string, now = Date.now()): number {
   return Math.ceil((Date.parse(iso) - now) / 86_400_000);
