@@ -1,6 +1,6 @@
 import type { AttachmentRow } from '../../db/schema.js';
 import type { RetestDTO, RoundDTO } from '../contracts/remediation.js';
-import type { RetestWithPeople, RoundWithPeople, Person } from '../repositories/remediation.js';
+import type { RetestWithPeople, RoundWithPeople } from '../repositories/remediation.js';
 import { presentAttachment, presentAuthor } from './collaboration.js';
 import type { VisibilityProfile } from '../visibility/profile.js';
 import type { FindingStatus, Severity } from '../contracts/workspace.js';
