@@ -70,5 +70,9 @@ export const PASSWORD_MAX = 256;
 export const PASSWORD_COMMON_LIST = '49,000';
 /** The hint under the setup, reset and change-password fields: exactly the rules checked. */
 export const PASSWORD_HINT = `Use ${PASSWORD_MIN} to ${PASSWORD_MAX} characters; spaces and symbols count. It can't be one of the ${PASSWORD_COMMON_LIST} most common passwords. There are no other rules: a long passphrase is best.`;
-/** An invited person's hint: one more rule, the words of their own context (server/auth/invitations.ts). */
-export const PASSWORD_HINT_INVITED = `Use ${PASSWORD_MIN} to ${PASSWORD_MAX} characters; spaces and symbols count. It can't be one of the ${PASSWORD_COMMON_LIST} most common passwords, or contain your e-mail name, your organisation's name or the firm's name. A long passphrase is best.`;
+/**
+ * An invited person's hint: one more rule, the words of their own context (server/auth/invitations.ts:
+ * the e-mail's local part, their organisation's name, the firm's name), naming the firm as they know it.
+ */
+export const passwordHintInvited = (firmName: string) =>
+  `Use ${PASSWORD_MIN} to ${PASSWORD_MAX} characters; spaces and symbols count. It can't be one of the ${PASSWORD_COMMON_LIST} most common passwords, or contain your e-mail name, your organisation's name or ${firmName}. A long passphrase is best.`;

@@ -6,7 +6,7 @@ import { cmid } from '../support/chat.js';
 import { buildStaff, signIn } from '../support/factories.js';
 import { inviteTokenFor } from '../support/invitations.js';
 import { setClientModules } from '../support/workspace.js';
-import { PASSWORD_HINT_INVITED, PASSWORD_MIN } from '../../server/contracts/constants.js';
+import { passwordHintInvited, PASSWORD_MIN } from '../../server/contracts/constants.js';
 
 /**
  * Words (issue 18, point 19) in real Chromium: every time shown is a `<time>` whose title is the
@@ -23,13 +23,19 @@ const WIDTHS = [
 ] as const;
 // A fixed locale and zone: the hover text is then checkable word by word.
 const LOCALE = { locale: 'en-GB', timezoneId: 'UTC' };
-const ABSOLUTE = /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),? \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4},? (at )?\d{2}:\d{2}:\d{2} UTC$/;
+const ABSOLUTE =
+  /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),? \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4},? (at )?\d{2}:\d{2}:\d{2} UTC$/;
 
-async function shots(page: Page, name: string): Promise<void> {
+async function shots(page: Page, name: string, part?: string): Promise<void> {
   for (const v of WIDTHS) {
     await page.setViewportSize({ width: v.width, height: v.height });
     await page.waitForTimeout(150);
     await page.screenshot({ path: `${SHOTS}/${name}-${v.name}.png`, fullPage: true });
+    if (part) {
+      await page.locator(part).scrollIntoViewIfNeeded();
+      await page.waitForTimeout(150);
+      await page.screenshot({ path: `${SHOTS}/${name}-${v.name}-view.png` });
+    }
   }
   await page.setViewportSize({ width: 1366, height: 900 });
 }
@@ -73,14 +79,16 @@ describe('words in the browser', () => {
     expect(await time.getAttribute('datetime')).toBe(posted.body.comment.createdAt);
     expect(await time.getAttribute('title')).toMatch(ABSOLUTE);
     expect(await timesCarryTitles(page)).toBeGreaterThanOrEqual(3);
-    await shots(page, 'staff-finding-comments');
+    await shots(page, 'staff-finding-comments', 'section.discussion');
     expect(errors).toEqual([]);
     await page.context().close();
   });
 
   it('the chat: the client’s message badged for staff, its time titled', async () => {
     await setClientModules(t.app.db, w.a.id, { chat: true });
-    expect((await as.managerA.post(`/api/chat/${w.a.id}/messages`, { body: 'Hello, we have a question about the report.', clientMessageId: cmid() })).status).toBe(201);
+    expect(
+      (await as.managerA.post(`/api/chat/${w.a.id}/messages`, { body: 'Hello, we have a question about the report.', clientMessageId: cmid() })).status,
+    ).toBe(201);
     expect((await as.analyst.post(`/api/chat/${w.a.id}/messages`, { body: 'Of course, ask away.', clientMessageId: cmid() })).status).toBe(201);
     const page = await staffPage(t.browser);
     const errors = watchErrors(page);
@@ -135,7 +143,8 @@ describe('words in the browser', () => {
     await page.goto(`${t.app.url}/invite/${encodeURIComponent(token)}`);
     const hint = page.locator('#password-hint');
     await hint.waitFor();
-    expect(await hint.textContent()).toBe(PASSWORD_HINT_INVITED);
+    const firm = (await t.app.db.selectFrom('firm').select('name').executeTakeFirstOrThrow()).name;
+    expect(await hint.textContent()).toBe(passwordHintInvited(firm));
     await shots(page, 'set-password');
     await page.getByLabel('Choose a password').fill('k'.repeat(PASSWORD_MIN - 1));
     await page.getByLabel('Confirm password').fill('k'.repeat(PASSWORD_MIN - 1));

@@ -2,7 +2,7 @@ import { dictionary } from '@zxcvbn-ts/language-common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { buildStaff, PASSWORD, signIn } from '../support/factories.js';
-import { PASSWORD_COMMON_LIST, PASSWORD_HINT, PASSWORD_HINT_INVITED, PASSWORD_MAX, PASSWORD_MIN } from '../../server/contracts/constants.js';
+import { PASSWORD_COMMON_LIST, PASSWORD_HINT, passwordHintInvited, PASSWORD_MAX, PASSWORD_MIN } from '../../server/contracts/constants.js';
 import * as enforced from '../../server/auth/password.js';
 
 /**
@@ -21,11 +21,12 @@ describe('the password hint', () => {
   it('is built from the limits the server enforces', () => {
     expect(enforced.PASSWORD_MIN).toBe(PASSWORD_MIN);
     expect(enforced.PASSWORD_MAX).toBe(PASSWORD_MAX);
-    for (const hint of [PASSWORD_HINT, PASSWORD_HINT_INVITED]) {
+    for (const hint of [PASSWORD_HINT, passwordHintInvited('Acme Security')]) {
       expect(hint).toContain(`Use ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
       expect(hint).toContain(`${PASSWORD_COMMON_LIST} most common passwords`);
       expect(hint).toMatch(/^[A-Z].*\.$/);
     }
+    expect(passwordHintInvited('Acme Security')).toContain("your organisation's name or Acme Security.");
     // The count the hint names is the size of the list the server refuses, rounded down to thousands.
     expect(Number(PASSWORD_COMMON_LIST.replace(',', ''))).toBe(Math.floor(dictionary.passwords.length / 1000) * 1000);
   });
