@@ -61,7 +61,8 @@ async function openPortal(clientOverrides: Parameters<typeof buildClient>[1] = {
 const causes: Record<SignOutReason, (user: UserRow) => Promise<void>> = {
   removed: async (u) => expect((await (await admin()).post(`/api/clients/${u.client_id}/users/${u.id}/remove`)).status).toBe(200),
   portal_disabled: async (u) => expect((await (await admin()).patch(`/api/clients/${u.client_id}`, { portalEnabled: false, confirm: true })).status).toBe(200),
-  network_not_allowed: async (u) => expect((await (await admin()).patch(`/api/clients/${u.client_id}`, { ipAllowlist: ['10.99.0.0/16'], confirm: true })).status).toBe(200),
+  network_not_allowed: async (u) =>
+    expect((await (await admin()).patch(`/api/clients/${u.client_id}`, { ipAllowlist: ['10.99.0.0/16'], confirm: true })).status).toBe(200),
   idle_timeout: async () => t.app.clock.advance(t.app.config.sessionIdleMs + 1000),
   expired: async () => t.app.clock.advance(t.app.config.sessionAbsoluteMs + 1000),
   signed_out_elsewhere: async (u) => expect((await (await signIn(t.app, u)).post('/api/profile/sessions/end-others')).status).toBe(200),
