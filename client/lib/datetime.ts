@@ -40,7 +40,7 @@ function fmt(options: Intl.DateTimeFormatOptions, opts: FormatOptions = {}): Int
 }
 
 /** The Date of a moment; a calendar day ("2026-03-12") is that day's UTC midnight. */
-export function toDate(when: When): Date {
+function toDate(when: When): Date {
   return when instanceof Date ? when : new Date(when);
 }
 

@@ -10,7 +10,7 @@ type Db = Kysely<Database>;
 /** Remediation reads: rounds with their people, attachments, retest requests, recipients, the queue. */
 
 /** Someone named on a round or request; `org` is a client user's organisation (null for staff). */
-export type Person = { id: string; name: string; kind: 'staff' | 'portal'; org: string | null };
+type Person = { id: string; name: string; kind: 'staff' | 'portal'; org: string | null };
 export type RoundWithPeople = RemediationRoundRow & { submitter: Person; judge: Person | null };
 
 /** The firm's remediation targets (days per severity). */
