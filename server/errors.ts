@@ -1,18 +1,25 @@
 import type { ErrorCode } from './contracts/errors.js';
 import type { SignOutReason } from './contracts/sign-out.js';
 import { isForeignKeyViolation, isUnavailable } from '../db/dialect.js';
+import { headline, sentenceDetails } from './error-words.js';
 
-/** The one error model: thrown anywhere, written only by the error handler (or a socket ack). */
+/**
+ * The one error model: thrown anywhere, written only by the error handler (or a socket ack). Its
+ * message, and a validation failure's per-field messages, are made full sentences here
+ * (error-words.ts), so every path a person reads an error from gets one.
+ */
 export class AppError extends Error {
+  readonly details?: unknown;
   constructor(
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
+    details?: unknown,
     readonly headers?: Record<string, string>,
   ) {
-    super(message);
+    super(headline(message));
     this.name = 'AppError';
+    this.details = code === 'validation_failed' ? sentenceDetails(details) : details;
   }
 }
 
@@ -24,9 +31,10 @@ export const unauthenticated = (message = 'Please sign in.') => new AppError(401
 /** The 401 for a cookie whose session was ended for a reason (contracts/sign-out.ts): the page says why. */
 export const sessionEnded = (reason: SignOutReason) => new AppError(401, 'unauthenticated', 'Your session has ended. Please sign in again.', { reason });
 export const mfaRequired = (message = 'Two-factor authentication is required.') => new AppError(401, 'mfa_required', message);
-export const forbidden = (message = 'You are not allowed to do that.') => new AppError(403, 'forbidden', message);
+export const forbidden = (message = 'Your role does not allow this. If you need it, ask whoever manages your access.') =>
+  new AppError(403, 'forbidden', message);
 /** Across clients the answer is always this: existence is never revealed. */
-export const notFound = (message = 'Not found.') => new AppError(404, 'not_found', message);
+export const notFound = (message = 'We could not find that. It may have been removed, or the link may be wrong.') => new AppError(404, 'not_found', message);
 export const conflict = (message: string, details?: unknown) => new AppError(409, 'conflict', message, details);
 /** A destructive change asked without `confirm: true`: nothing changed; `details` is the consequence (contracts/confirmation.ts). */
 export const confirmationRequired = (message: string, consequence: unknown) => new AppError(409, 'confirmation_required', message, consequence);

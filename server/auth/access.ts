@@ -45,7 +45,7 @@ export function allowlistOf(client: Pick<ClientRow, 'ip_allowlist'> | undefined)
 export type AccessProblem = 'portal_disabled' | 'ip_not_allowed';
 
 const PROBLEM_MESSAGES = {
-  portal_disabled: 'The portal is not enabled for your organisation. Contact your provider.',
+  portal_disabled: 'The portal is not enabled for your organisation. Contact your security firm to turn it on.',
   ip_not_allowed: 'Your organisation only allows access to this portal from approved networks.',
 } as const;
 

@@ -91,7 +91,7 @@ export function passwordChangedMail(publicUrl: string, to: string) {
     text: [
       'The password of your account was just changed, and your other sessions were signed out.',
       '',
-      `If this wasn't you, reset your password now at ${publicUrl}/forgot-password and tell your administrator.`,
+      `If this wasn't you, reset your password now at ${publicUrl}/forgot-password and contact support at once.`,
     ].join('\n'),
   };
 }

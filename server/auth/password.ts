@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../contracts/constants.js';
 
 /**
  * argon2id at OWASP's minimum or above (m=19456 KiB, t=2, p=1). The library's defaults are
@@ -8,9 +9,8 @@ import { dictionary } from '@zxcvbn-ts/language-common';
  */
 const PARAMS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 } as const;
 
-export const PASSWORD_MIN = 8;
-/** Long enough for any passphrase; bounded so a megabyte "password" can't burn the CPU. */
-export const PASSWORD_MAX = 256;
+/** The limits live with the contracts, where the password fields' hint is built from them too. */
+export { PASSWORD_MAX, PASSWORD_MIN } from '../contracts/constants.js';
 
 /** The ~49,000 most common passwords (zxcvbn-ts's list, most frequent first), compared case-insensitively. */
 const common = new Set(dictionary.passwords.map((p) => p.toLowerCase()));

@@ -57,3 +57,22 @@ export const CAPTION_MAX = 500;
  * every event at or below it is in the answer (the page's live connection joins the feed there).
  */
 export const FEED_POSITION_HEADER = 'x-feed-position';
+
+/**
+ * The password rules the server enforces (server/auth/password.ts reads these very values), and
+ * the hint every password field shows, built from them so the two cannot drift apart. Length is
+ * counted in characters (code points); nothing is truncated; there are no composition rules.
+ */
+export const PASSWORD_MIN = 8;
+/** Long enough for any passphrase; bounded so a megabyte "password" can't burn the CPU. */
+export const PASSWORD_MAX = 256;
+/** How many of the most common passwords are refused (the size of zxcvbn-ts's list, rounded down). */
+export const PASSWORD_COMMON_LIST = '49,000';
+/** The hint under the setup, reset and change-password fields: exactly the rules checked. */
+export const PASSWORD_HINT = `Use ${PASSWORD_MIN} to ${PASSWORD_MAX} characters; spaces and symbols count. It can't be one of the ${PASSWORD_COMMON_LIST} most common passwords. There are no other rules: a long passphrase is best.`;
+/**
+ * An invited person's hint: one more rule, the words of their own context (server/auth/invitations.ts:
+ * the e-mail's local part, their organisation's name, the firm's name), naming the firm as they know it.
+ */
+export const passwordHintInvited = (firmName: string) =>
+  `Use ${PASSWORD_MIN} to ${PASSWORD_MAX} characters; spaces and symbols count. It can't be one of the ${PASSWORD_COMMON_LIST} most common passwords, or contain your e-mail name, your organisation's name or ${firmName}. A long passphrase is best.`;

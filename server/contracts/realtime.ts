@@ -101,6 +101,11 @@ export interface AuthorDTO {
   id: string;
   name: string;
   kind: 'staff' | 'portal';
+  /**
+   * The client organisation of a client user, for the badge beside their name: on staff payloads
+   * only (the visibility table's `author.org` is staff-only), and absent for the firm's staff.
+   */
+  org?: string;
 }
 
 export interface ChatMessageDTO {
@@ -148,6 +153,8 @@ export interface NotificationDTO {
   count: number;
   /** The latest authors' names, newest first (at most three). */
   authors: string[];
+  /** Staff only: the organisation of the client user whose action this is (the badge beside the text). */
+  actorOrg?: string;
 }
 
 /**

@@ -14,7 +14,7 @@ function toAppError(err: unknown): AppError | null {
     return new AppError(
       400,
       'validation_failed',
-      'Some fields are not valid.',
+      'Some fields are not valid: correct the ones marked and try again.',
       err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     );
   }

@@ -18,7 +18,14 @@ export type { CommentWithAuthor, MessageWithAuthor };
  * `loadMessages`).
  */
 
-const author = (id: string, name: string, kind: 'staff' | 'portal'): AuthorDTO => ({ id, name, kind });
+/** Who wrote it; a client user's organisation goes only where the table lets `author.org` go (staff). */
+export const presentAuthor = (p: { id: string; name: string; kind: 'staff' | 'portal'; org: string | null }, profile: VisibilityProfile): AuthorDTO =>
+  pick<AuthorDTO>('author', profile, {
+    id: () => p.id,
+    name: () => p.name,
+    kind: () => p.kind,
+    org: () => (p.kind === 'portal' && p.org ? p.org : undefined),
+  });
 
 export function presentComment(c: CommentWithAuthor, profile: VisibilityProfile & { audience: 'staff' }): CommentStaffDTO;
 export function presentComment(c: CommentWithAuthor, profile: VisibilityProfile): CommentDTO;
@@ -27,7 +34,7 @@ export function presentComment(c: CommentWithAuthor, profile: VisibilityProfile)
   return pick<CommentStaffDTO>('comment', profile, {
     id: () => c.id,
     findingId: () => c.finding_id,
-    author: () => author(c.author_id, c.author_name, c.author_kind),
+    author: () => presentAuthor({ id: c.author_id, name: c.author_name, kind: c.author_kind, org: c.author_org }, profile),
     bodyHtml: () => (gone ? '' : renderCommentHtml(c.body)),
     body: () => (gone ? '' : c.body),
     clientMessageId: () => c.client_message_id,
@@ -58,7 +65,7 @@ export function presentMessage(m: MessageWithAuthor, attachments: AttachmentRow[
   return pick<ChatMessageDTO>('message', profile, {
     id: () => m.id,
     clientId: () => m.client_id,
-    author: () => author(m.author_id, m.author_name, m.author_kind),
+    author: () => presentAuthor({ id: m.author_id, name: m.author_name, kind: m.author_kind, org: m.author_org }, profile),
     bodyHtml: () => (gone ? '' : renderMarkdown(m.body)),
     body: () => (gone ? '' : m.body),
     clientMessageId: () => m.client_message_id,
@@ -74,14 +81,15 @@ export function presentMessagePreview(m: MessageWithAuthor, attachmentNames: str
   const gone = m.deleted_at !== null;
   return pick<ChatMessagePreviewDTO>('messagePreview', profile, {
     id: () => m.id,
-    author: () => author(m.author_id, m.author_name, m.author_kind),
+    author: () => presentAuthor({ id: m.author_id, name: m.author_name, kind: m.author_kind, org: m.author_org }, profile),
     text: () => previewText(m.body, gone, attachmentNames),
     deleted: () => gone,
     createdAt: () => iso(m.created_at),
   });
 }
 
-export function presentNotification(n: NotificationRow, profile: VisibilityProfile): NotificationDTO {
+/** A notification for its person; `actorOrg` is the acting client user's organisation (see `actorOrgs`), staff-only. */
+export function presentNotification(n: NotificationRow, profile: VisibilityProfile, actorOrg?: string | null): NotificationDTO {
   return pick<NotificationDTO>('notification', profile, {
     id: () => n.id,
     kind: () => n.kind,
@@ -91,5 +99,6 @@ export function presentNotification(n: NotificationRow, profile: VisibilityProfi
     read: () => n.read_at !== null,
     count: () => n.count,
     authors: () => parseAuthors(n.authors),
+    actorOrg: () => actorOrg ?? undefined,
   });
 }

@@ -1,8 +1,7 @@
 import type { AttachmentRow } from '../../db/schema.js';
 import type { RetestDTO, RoundDTO } from '../contracts/remediation.js';
-import type { AuthorDTO } from '../contracts/realtime.js';
-import type { RetestWithPeople, RoundWithPeople, Person } from '../repositories/remediation.js';
-import { presentAttachment } from './collaboration.js';
+import type { RetestWithPeople, RoundWithPeople } from '../repositories/remediation.js';
+import { presentAttachment, presentAuthor } from './collaboration.js';
 import type { VisibilityProfile } from '../visibility/profile.js';
 import type { FindingStatus, Severity } from '../contracts/workspace.js';
 import { isPublished } from '../policies/access.js';
@@ -14,8 +13,6 @@ import { iso } from './iso.js';
  * attachment entity of the visibility table.
  */
 
-const author = (p: Person): AuthorDTO => ({ id: p.id, name: p.name, kind: p.kind });
-
 /** One round with its files: the submitter's go with the submission, the rest with the verdict. */
 export function presentRound(r: RoundWithPeople, files: AttachmentRow[], profile: VisibilityProfile): RoundDTO {
   const submitFiles = files.filter((a) => a.uploader_id === r.submitted_by);
@@ -24,12 +21,12 @@ export function presentRound(r: RoundWithPeople, files: AttachmentRow[], profile
     id: r.id,
     roundNo: r.round_no,
     retestRequestId: r.retest_request_id,
-    submittedBy: author(r.submitter),
+    submittedBy: presentAuthor(r.submitter, profile),
     submittedAt: iso(r.submitted_at)!,
     submitNotes: r.submit_notes,
     submitAttachments: submitFiles.map((a) => presentAttachment(a, profile)),
     verdict: r.verdict,
-    verdictBy: r.judge ? author(r.judge) : null,
+    verdictBy: r.judge ? presentAuthor(r.judge, profile) : null,
     verdictAt: iso(r.verdict_at),
     verdictNotes: r.verdict_notes,
     verdictAttachments: verdictFiles.map((a) => presentAttachment(a, profile)),
@@ -43,7 +40,7 @@ export function presentRetest(r: RetestWithPeople, profile: VisibilityProfile): 
     id: r.id,
     clientId: r.client_id,
     ...(portal ? {} : { clientName: r.client_name }),
-    requestedBy: author(r.requester),
+    requestedBy: presentAuthor(r.requester, profile),
     message: r.message,
     status: r.status,
     scheduledFor: r.scheduled_for,

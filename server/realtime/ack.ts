@@ -107,7 +107,7 @@ export function handler<E extends RequestEvent, S extends z.ZodType<Requests[E][
     // event's write is queued, or when it ends.
     const turn = takeTurn(this);
     try {
-      if (args.length !== 2 || !isPlainObject(args[0])) throw badRequest(`${event} expects one object and an acknowledgement.`);
+      if (args.length !== 2 || !isPlainObject(args[0])) throw badRequest(`The ${event} event expects one object and an acknowledgement.`);
       const viewer = runsAs.get(ack);
       if (!viewer) throw unauthenticated(); // never: the guard validates every event of ours first
       const input = parseInput(schema, args[0]);

@@ -169,7 +169,10 @@ export function createFeed(io: AppServer, deps: AppDeps, beforeEmit?: () => Prom
      */
     handler(deps, 'feed:catchup', FeedCatchupInput, async ({ after, until }, _ctx, socket): Promise<FeedCatchupResult> => {
       if (!socket.data.feed) throw conflict('Subscribe to the feed first (feed:subscribe).');
-      if (until > lastEmitted) throw validationFailed('until: past the feed position', [{ path: 'until', message: 'past the feed position' }]);
+      if (until > lastEmitted)
+        throw validationFailed('until: This is past the feed position. Reload the page to catch up.', [
+          { path: 'until', message: 'This is past the feed position. Reload the page to catch up.' },
+        ]);
       const resync = { events: [], resync: true, next: null };
       if (after < (await eventFloor(deps.db))) return resync;
       const { scope } = await feedRooms(socket.data.viewer.user);

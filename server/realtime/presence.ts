@@ -87,7 +87,7 @@ export function createPresence(io: AppServer, deps: AppDeps) {
       // drops them when it disconnects.
       let joined = joinedBy.get(socket.id);
       if (!joined) joinedBy.set(socket.id, (joined = new Map<string, PresenceTarget>()));
-      if (joined.size >= 20 && !joined.has(roomOf(target))) throw badRequest('Too many open pages on one connection.');
+      if (joined.size >= 20 && !joined.has(roomOf(target))) throw badRequest('Too many open pages on one connection. Close some tabs, then reload.');
       if (!mayBeIn(await roomState(deps, target), socket.data.viewer.user)) throw refusal(notFound()); // audited as authz.denied
       if (socket.disconnected) throw notFound(); // gone meanwhile (its rooms were dropped): join nothing
       socket.join(roomOf(target));

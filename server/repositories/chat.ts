@@ -7,7 +7,8 @@ import { greatest } from '../../db/dialect.js';
 type Db = Kysely<Database>;
 
 /** A chat message with its author's name and kind. */
-export type MessageWithAuthor = ChatMessageRow & { author_name: string; author_kind: 'staff' | 'portal' };
+/** A chat message with its author's name, kind and (a client user's) organisation. */
+export type MessageWithAuthor = ChatMessageRow & { author_name: string; author_kind: 'staff' | 'portal'; author_org: string | null };
 
 /** The client fields the channel needs (existence, name, the state access reads, visibility). */
 export function findChatClient(db: Db, clientId: string) {
@@ -131,8 +132,9 @@ export async function loadMessages(db: Db, ids: number[]): Promise<{ messages: M
   const rows = await db
     .selectFrom('chat_messages')
     .innerJoin('users', 'users.id', 'chat_messages.author_id')
+    .leftJoin('clients as ac', 'ac.id', 'users.client_id')
     .selectAll('chat_messages')
-    .select(['users.name as author_name', 'users.kind as author_kind'])
+    .select(['users.name as author_name', 'users.kind as author_kind', 'ac.name as author_org'])
     .where('chat_messages.id', 'in', ids)
     .execute();
   const atts = await db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('created_at').execute();

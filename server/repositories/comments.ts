@@ -6,7 +6,8 @@ import { keysetPage } from './keyset.js';
 type Db = Kysely<Database>;
 
 /** A comment with its author's name and kind, as lists and presenters use it. */
-export type CommentWithAuthor = CommentRow & { author_name: string; author_kind: 'staff' | 'portal' };
+/** A comment with its author's name, kind and (a client user's) organisation. */
+export type CommentWithAuthor = CommentRow & { author_name: string; author_kind: 'staff' | 'portal'; author_org: string | null };
 
 /** What access to a finding's comments depends on: the finding and its client's settings. */
 export interface FindingForComments {
@@ -58,10 +59,11 @@ export async function listComments(
   const q = db
     .selectFrom('comments')
     .innerJoin('users', 'users.id', 'comments.author_id')
+    .leftJoin('clients as ac', 'ac.id', 'users.client_id')
     .innerJoin('findings as cf', 'cf.id', 'comments.finding_id')
     .innerJoin('clients as fc', 'fc.id', 'cf.client_id')
     .selectAll('comments')
-    .select(['users.name as author_name', 'users.kind as author_kind'])
+    .select(['users.name as author_name', 'users.kind as author_kind', 'ac.name as author_org'])
     .where('comments.finding_id', '=', findingId)
     .where(seesSql(viewer, 'comment', { clients: 'fc', findings: 'cf', comments: 'comments' }));
   return keysetPage(
@@ -110,8 +112,9 @@ export async function loadComments(db: Db, ids: string[]): Promise<Map<string, C
   const rows = await db
     .selectFrom('comments')
     .innerJoin('users', 'users.id', 'comments.author_id')
+    .leftJoin('clients as ac', 'ac.id', 'users.client_id')
     .selectAll('comments')
-    .select(['users.name as author_name', 'users.kind as author_kind'])
+    .select(['users.name as author_name', 'users.kind as author_kind', 'ac.name as author_org'])
     .where('comments.id', 'in', ids)
     .execute();
   return new Map(rows.map((r) => [r.id, r]));

@@ -90,6 +90,19 @@ function ownNotifications(db: Db, person: Person) {
     .where((eb) => eb.or([eb('client_id', 'is', null), reachesSql(person, 'notifications.client_id')]));
 }
 
+/** The organisation of each acting client user among `actorIds` (staff act for the firm: not listed). */
+export async function actorOrgs(db: Db, actorIds: (string | null)[]): Promise<Map<string, string>> {
+  const ids = [...new Set(actorIds.filter((id): id is string => !!id))];
+  if (!ids.length) return new Map();
+  const rows = await db
+    .selectFrom('users')
+    .innerJoin('clients', 'clients.id', 'users.client_id')
+    .select(['users.id', 'clients.name'])
+    .where('users.id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
 /** One page of a person's notifications, newest first (ids below `before`). */
 export function listUserNotifications(db: Db, person: Person, before: number | undefined, limit: number): Promise<NotificationRow[]> {
   let q = ownNotifications(db, person).selectAll();

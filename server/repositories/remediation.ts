@@ -9,7 +9,8 @@ type Db = Kysely<Database>;
 
 /** Remediation reads: rounds with their people, attachments, retest requests, recipients, the queue. */
 
-export type Person = { id: string; name: string; kind: 'staff' | 'portal' };
+/** Someone named on a round or request; `org` is a client user's organisation (null for staff). */
+type Person = { id: string; name: string; kind: 'staff' | 'portal'; org: string | null };
 export type RoundWithPeople = RemediationRoundRow & { submitter: Person; judge: Person | null };
 
 /** The firm's remediation targets (days per severity). */
@@ -21,7 +22,12 @@ export async function remediationDays(db: Db): Promise<RemediationDays> {
 async function people(db: Db, ids: string[]): Promise<Map<string, Person>> {
   const uniq = [...new Set(ids.filter(Boolean))];
   if (!uniq.length) return new Map();
-  const rows = await db.selectFrom('users').select(['id', 'name', 'kind']).where('id', 'in', uniq).execute();
+  const rows = await db
+    .selectFrom('users')
+    .leftJoin('clients', 'clients.id', 'users.client_id')
+    .select(['users.id', 'users.name', 'users.kind', 'clients.name as org'])
+    .where('users.id', 'in', uniq)
+    .execute();
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -32,7 +38,7 @@ export async function roundsOf(db: Db, findingId: string): Promise<RoundWithPeop
     db,
     rows.flatMap((r) => [r.submitted_by, r.verdict_by ?? '']),
   );
-  const unknown = (id: string): Person => ({ id, name: 'Former user', kind: 'portal' });
+  const unknown = (id: string): Person => ({ id, name: 'Former user', kind: 'portal', org: null });
   return rows.map((r) => ({
     ...r,
     submitter: who.get(r.submitted_by) ?? unknown(r.submitted_by),
@@ -187,7 +193,7 @@ export async function listRetests(
   ]);
   return rows.map((r) => ({
     ...r,
-    requester: who.get(r.requested_by) ?? { id: r.requested_by, name: 'Former user', kind: 'portal' },
+    requester: who.get(r.requested_by) ?? { id: r.requested_by, name: 'Former user', kind: 'portal', org: null },
     findings: links.filter((l) => l.request_id === r.id),
     round_ids: rounds.filter((x) => x.retest_request_id === r.id).map((x) => x.id),
   }));

@@ -90,5 +90,5 @@ const rawImage = express.raw({ type: () => true, limit: AVATAR_MAX_BYTES });
 /** Read the raw image body (this route only), with a clear 413 over the limit. */
 const readImage: RequestHandler = (req, res, next) =>
   rawImage(req, res, (err?: unknown) =>
-    next((err as { type?: string })?.type === 'entity.too.large' ? payloadTooLarge('The image is larger than 5 MB.') : err),
+    next((err as { type?: string })?.type === 'entity.too.large' ? payloadTooLarge('The image is larger than 5 MB. Choose a smaller one.') : err),
   );

@@ -21,7 +21,10 @@ export function decodeCursor<S extends z.ZodType<SortKey>>(cursor: string, shape
     raw = null;
   }
   const parsed = shape.safeParse(raw);
-  if (!parsed.success) throw validationFailed('after: not a cursor this list gave', [{ path: 'after', message: 'not a cursor this list gave' }]);
+  if (!parsed.success)
+    throw validationFailed('after: This is not a position this list gave. Reload the list and try again.', [
+      { path: 'after', message: 'This is not a position this list gave. Reload the list and try again.' },
+    ]);
   return parsed.data;
 }
 

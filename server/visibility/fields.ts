@@ -146,6 +146,13 @@ export const VISIBILITY = {
     deleted: both,
     createdAt: both,
   },
+  // Who wrote a comment, chat message or round: the organisation badge is for the firm's eyes.
+  author: {
+    id: both,
+    name: both,
+    kind: both,
+    org: staffOnly,
+  },
   attachment: {
     id: both,
     kind: both,
@@ -166,6 +173,8 @@ export const VISIBILITY = {
     read: both,
     count: both,
     authors: both,
+    // The acting client user's organisation: a badge for the firm's eyes.
+    actorOrg: staffOnly,
   },
 } as const satisfies Record<string, Record<string, FieldRule>>;
 

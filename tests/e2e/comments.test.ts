@@ -64,6 +64,9 @@ describe('finding discussion in the browser', () => {
     await arrived.waitFor();
     expect(await arrived.locator('.mention').textContent()).toBe(`@${w.analyst.name}`);
     expect(await arrived.locator('strong').textContent()).toBe('fix');
+    // Staff see the client author's organisation beside the name; the client sees no badge on their own.
+    expect(await arrived.getByTestId('author-badge').textContent()).toBe(w.a.name);
+    expect(await comment(client, 'please check the').getByTestId('author-badge').count()).toBe(0);
     await comment(client, 'please check the').waitFor();
     expect(await box.inputValue()).toBe('');
     // The mention is a notification row for the analyst, linking to the staff page — already read:
@@ -86,7 +89,10 @@ describe('finding discussion in the browser', () => {
     await reply.press('Control+Enter');
     await comment(client, 'retesting this afternoon').waitFor();
     expect(await discussion(client).textContent()).not.toContain('INTERNAL-ONLY');
-    expect(await comment(client, 'retesting this afternoon').getByText('Staff').count()).toBe(1);
+    // The firm's people carry the firm's name on the client's page (one name for the firm's side).
+    const firm = await app.db.selectFrom('firm').select('name').executeTakeFirstOrThrow();
+    expect(await comment(client, 'retesting this afternoon').getByTestId('author-badge').textContent()).toBe(firm.name);
+    expect(await comment(staff, 'retesting this afternoon').getByTestId('author-badge').count()).toBe(0);
     await staff.screenshot({ path: artifact('comments-staff-desktop.png'), fullPage: true });
     await client.screenshot({ path: artifact('comments-client-desktop.png'), fullPage: true });
 

@@ -46,12 +46,14 @@ describe('retest requests in the browser', () => {
     expect(await choices.getByText('Overdue since').count()).toBe(1);
     await d.getByRole('button', { name: 'Request retest' }).click();
     await d.getByText('Choose at least one finding.').waitFor();
-    await d.getByText('Required: tell the security team what changed.').waitFor();
+    // The firm is named by its name (one name for the firm's people), never "the security team".
+    const firm = (await t.app.db.selectFrom('firm').select('name').executeTakeFirstOrThrow()).name;
+    await d.getByText(`Required: tell ${firm} what changed.`).waitFor();
     expect(await t.app.db.selectFrom('retest_requests').select('id').execute()).toEqual([]);
 
     await d.getByLabel('Stored XSS in comments').check();
     await d.getByLabel('Weak password policy').check();
-    await d.getByLabel('Message to the security team').fill('Both fixed in release 4.2, deployed to staging.');
+    await d.getByLabel(`Message to ${firm}`).fill('Both fixed in release 4.2, deployed to staging.');
     await client.screenshot({ path: artifact('retests-dialog.png') });
     await d.getByRole('button', { name: 'Request retest of 2 findings' }).click();
     await d.waitFor({ state: 'hidden' });
@@ -72,7 +74,11 @@ describe('retest requests in the browser', () => {
     await staff.getByText('Both fixed in release 4.2, deployed to staging.').first().waitFor();
     await staff.getByLabel('Retest date').fill('2026-12-15');
     await staff.getByRole('button', { name: 'Schedule' }).click();
-    await staff.getByText('Scheduled for 2026-12-15').waitFor();
+    // The request and each queue item it covers say so, the date in the viewer's words.
+    await staff
+      .getByText(/^Scheduled for .*15.*2026$/)
+      .first()
+      .waitFor();
 
     // The Manager's page follows without a reload.
     await card.getByTestId('retest-status').getByText('Scheduled').waitFor();

@@ -160,7 +160,7 @@ describe('who may change an address', () => {
     const other = await buildPortalUser(app.db, { client_id: clientA.id, email: 'taken@contoso.test' });
     const taken = await managerA.post(`/api/portal/users/${target.id}/email`, { email: other.email });
     expect(taken.status).toBe(409);
-    expect(taken.body.error.message).toBe('An account with this email already exists.');
+    expect(taken.body.error.message).toBe('That e-mail address is already in use. Use another, or ask the person to sign in.');
     expect(await snapshot(app)).not.toBe(before); // `other` was added
   });
 

@@ -105,7 +105,7 @@ describe('a client Manager inviting an address that already has an account', () 
     const colleague = await buildPortalUser(app.db, { client_id: clientA });
     const res = await invite(colleague.email);
     expect(res.status).toBe(409);
-    expect(res.body.error.message).toBe('An account with this email already exists.');
+    expect(res.body.error.message).toBe('That e-mail address is already in use. Use another, or ask the person to sign in.');
   });
 });
 

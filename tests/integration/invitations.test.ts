@@ -233,7 +233,7 @@ describe('one account per email', () => {
     ] as const) {
       const res = await staffAgent.post(path, { email: email.toUpperCase(), name: 'Dup', role });
       expect(res.status, path).toBe(409);
-      expect(res.body.error.message).toBe('An account with this email already exists.');
+      expect(res.body.error.message).toBe('That e-mail address is already in use. Use another, or ask the person to sign in.');
       expect(res.text).not.toContain('Contoso');
     }
     expect(await snapshot(app)).toBe(before);

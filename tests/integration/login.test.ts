@@ -122,7 +122,7 @@ describe('correct password, but no access from here', () => {
     const agent = new Agent(app.url);
     const res = await login(user.email, PASSWORD, agent);
     expect(res.status).toBe(403);
-    expect(res.body.error.message).toBe('The portal is not enabled for your organisation. Contact your provider.');
+    expect(res.body.error.message).toBe('The portal is not enabled for your organisation. Contact your security firm to turn it on.');
     expect(agent.cookie).toBeNull();
     const [a] = await audits(user.email);
     // Refused before anyone signed in: the attempt is anonymous, on that account of that client.

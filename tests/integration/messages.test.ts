@@ -182,8 +182,8 @@ describe('custom messages: saving', () => {
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('validation_failed');
     expect(res.body.error.details).toEqual([
-      { path: 'status.open', message: 'at most 600 characters (this one has 601)' },
-      { path: 'footer', message: 'at most 500 characters (this one has 501)' },
+      { path: 'status.open', message: 'Use at most 600 characters (this one has 601).' },
+      { path: 'footer', message: 'Use at most 500 characters (this one has 501).' },
     ]);
     expect(res.body.error.message).toMatch(/Nothing was saved/);
     expect(await snap()).toBe(before);

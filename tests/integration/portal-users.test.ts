@@ -206,7 +206,7 @@ describe("a Manager manages their own client's users", () => {
     const before = await snapshot(app);
     const dup = await managerAAgent.post('/api/portal/users', { email: 'OLLY@contoso.test', name: 'X', role: 'viewer' });
     expect(dup.status).toBe(409);
-    expect(dup.body.error.message).toBe('An account with this email already exists.');
+    expect(dup.body.error.message).toBe('That e-mail address is already in use. Use another, or ask the person to sign in.');
     expect(await snapshot(app)).toBe(before);
     // Another client's user or a staff member: answered like a new address, held, never naming a client
     // (tests/integration/invitation-oracle.test.ts has the rest).

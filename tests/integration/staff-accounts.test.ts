@@ -80,7 +80,7 @@ describe('an admin manages staff accounts', () => {
     }
     const dup = await adminAgent.post('/api/staff', { email: 'ADA@acme.test', name: 'Ada Again', role: 'admin' });
     expect(dup.status).toBe(409);
-    expect(dup.body.error.message).toBe('An account with this email already exists.');
+    expect(dup.body.error.message).toBe('That e-mail address is already in use. Use another, or ask the person to sign in.');
     const target = await buildStaff(app.db);
     const mid = await snapshot(app);
     for (const body of [{}, { role: 'manager' }, { email: 'new@acme.test' }, { name: 'N', status: 'active' }]) {

@@ -48,7 +48,7 @@ describe('malformed events get an error ack and change nothing', () => {
     await connected(s);
     expect(await s.timeout(5000).emitWithAck('feed:subscribe', { since: null }, 'extra')).toEqual({
       ok: false,
-      error: { code: 'bad_request', message: 'feed:subscribe expects one object and an acknowledgement.' },
+      error: { code: 'bad_request', message: 'The feed:subscribe event expects one object and an acknowledgement.' },
     });
     expect(await s.timeout(5000).emitWithAck('feed:subscribe')).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(await ask(s, 'room:join', {})).toEqual({ ok: false, error: { code: 'bad_request', message: 'Unknown event.' } });

@@ -159,7 +159,7 @@ describe('the guard ladder (requireViewer)', () => {
     for (const agent of [portal, analyst]) {
       const res = await agent.get('/api/admin/security');
       expect(res.status).toBe(403);
-      expect(res.body.error).toEqual({ code: 'forbidden', message: 'You are not allowed to do that.' });
+      expect(res.body.error).toEqual({ code: 'forbidden', message: 'Your role does not allow this. If you need it, ask whoever manages your access.' });
     }
     expect((await admin.get('/api/admin/security')).status).toBe(200);
     // Staff only (any role), on a route that names the kind but no role.
@@ -177,7 +177,7 @@ describe('the guard ladder (requireViewer)', () => {
       expect(res.status).toBe(403);
       expect(res.body.error).toEqual({
         code: 'forbidden',
-        message: 'The portal is not enabled for your organisation. Contact your provider.',
+        message: 'The portal is not enabled for your organisation. Contact your security firm to turn it on.',
         details: { reason: 'portal_disabled' },
       });
     }

@@ -142,7 +142,7 @@ describe('what people see', () => {
       text:
         'The password of your account was just changed, and your other sessions were signed out.\n' +
         '\n' +
-        "If this wasn't you, reset your password now at https://portal.example/forgot-password and tell your administrator.",
+        "If this wasn't you, reset your password now at https://portal.example/forgot-password and contact support at once.",
     });
   });
 });

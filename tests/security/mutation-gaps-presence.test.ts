@@ -140,7 +140,7 @@ describe('open rooms per connection', () => {
     for (const target of targets.slice(0, 20)) expect((await ask(s, 'presence:join', { target })).ok).toBe(true);
     expect(await ask(s, 'presence:join', { target: targets[20] })).toEqual({
       ok: false,
-      error: { code: 'bad_request', message: 'Too many open pages on one connection.' },
+      error: { code: 'bad_request', message: 'Too many open pages on one connection. Close some tabs, then reload.' },
     });
     expect((await ask(s, 'presence:join', { target: targets[0] })).ok).toBe(true);
     // Another connection of the same person has its own 20.

@@ -39,7 +39,7 @@ describe('access that changed without an announcement', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.error).toEqual({
       code: 'forbidden',
-      message: 'The portal is not enabled for your organisation. Contact your provider.',
+      message: 'The portal is not enabled for your organisation. Contact your security firm to turn it on.',
       details: { reason: 'portal_disabled' },
     });
     const login = await new Agent(app.url).post('/api/auth/login', { email: user.email, password: PASSWORD });

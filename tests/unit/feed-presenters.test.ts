@@ -41,6 +41,7 @@ const comment = (o: Partial<CommentWithAuthor> = {}): CommentWithAuthor => ({
   deleted_at: null,
   author_name: 'Ana',
   author_kind: 'staff',
+  author_org: null,
   ...o,
 });
 const message = (o: Partial<MessageWithAuthor> = {}): MessageWithAuthor => ({
@@ -54,6 +55,7 @@ const message = (o: Partial<MessageWithAuthor> = {}): MessageWithAuthor => ({
   deleted_at: T + 1,
   author_name: 'Pat',
   author_kind: 'portal',
+  author_org: 'Client A Ltd',
   ...o,
 });
 const finding = (published: number) => ({

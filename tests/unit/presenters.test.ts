@@ -327,6 +327,7 @@ const comment = (o: Partial<CommentWithAuthor> = {}): CommentWithAuthor => ({
   deleted_at: null,
   author_name: 'Ana',
   author_kind: 'staff',
+  author_org: null,
   ...o,
 });
 const attachment = (o: Partial<AttachmentRow> = {}): AttachmentRow => ({
@@ -369,6 +370,7 @@ const message = (o: Partial<MessageWithAuthor> = {}): MessageWithAuthor => ({
   deleted_at: null,
   author_name: 'Pat',
   author_kind: 'portal',
+  author_org: 'Acme',
   ...o,
 });
 
@@ -414,9 +416,14 @@ describe('collaboration presenters', () => {
       deleted: false,
     };
     expect(base.bodyHtml).toContain('<em>there</em>');
-    expect(presentMessage(message(), [attachment()], PORTAL)).toEqual(base);
+    const portal = presentMessage(message(), [attachment()], PORTAL);
+    expect(portal).toEqual(base);
+    // The author's organisation badge is for staff only: a portal payload has no such key at all.
+    expect('org' in portal.author).toBe(false);
+    expect(JSON.stringify(portal)).not.toContain('Acme');
     expect(presentMessage(message({ edited_at: T + 1, deleted_at: T + 2 }), [attachment()], STAFF_PROFILE)).toEqual({
       ...base,
+      author: { id: 'u2', name: 'Pat', kind: 'portal', org: 'Acme' },
       bodyHtml: '',
       body: '',
       attachments: [],
@@ -445,6 +452,9 @@ describe('collaboration presenters', () => {
     const dto = { id: 3, kind: 'mention', text: 'Ana mentioned you', link: '/x', createdAt: iso(T), read: false, count: 2, authors: ['Ana', 'Bo'] };
     expect(presentNotification(n, PORTAL)).toEqual(dto);
     expect(presentNotification({ ...n, read_at: T + 1 }, STAFF_PROFILE)).toEqual({ ...dto, read: true });
+    // The acting client user's organisation: a staff badge only; a portal payload has no such key.
+    expect(presentNotification(n, STAFF_PROFILE, 'Acme').actorOrg).toBe('Acme');
+    expect('actorOrg' in presentNotification(n, PORTAL, 'Acme')).toBe(false);
   });
 
   describe('loaders', () => {
@@ -706,8 +716,8 @@ describe('dashboard presenters', () => {
 });
 
 describe('remediation presenters', () => {
-  const ana = { id: 'u1', name: 'Ana', kind: 'staff' as const };
-  const pat = { id: 'u2', name: 'Pat', kind: 'portal' as const };
+  const ana = { id: 'u1', name: 'Ana', kind: 'staff' as const, org: null };
+  const pat = { id: 'u2', name: 'Pat', kind: 'portal' as const, org: 'Acme' };
   const round: RoundWithPeople = {
     id: 'rd1',
     finding_id: 'f1',
@@ -735,16 +745,21 @@ describe('remediation presenters', () => {
       id: 'rd1',
       roundNo: 2,
       retestRequestId: 'rq1',
-      submittedBy: pat,
+      submittedBy: { id: 'u2', name: 'Pat', kind: 'portal' },
       submittedAt: iso(T),
       submitNotes: 'fixed it',
       submitAttachments: [attachmentDto('s1'), attachmentDto('s2')],
       verdict: 'not_fixed',
-      verdictBy: ana,
+      verdictBy: { id: 'u1', name: 'Ana', kind: 'staff' },
       verdictAt: iso(T + 1),
       verdictNotes: 'still there',
       verdictAttachments: [attachmentDto('v1', false)],
     });
+    expect(JSON.stringify(presentRound(round, files, PORTAL))).not.toContain('Acme');
+    // Staff see the client author's organisation; the firm's own people carry none.
+    const staff = presentRound(round, files, STAFF_PROFILE);
+    expect(staff.submittedBy).toEqual({ id: 'u2', name: 'Pat', kind: 'portal', org: 'Acme' });
+    expect(staff.verdictBy?.org).toBeUndefined();
     expect(presentRound({ ...round, verdict: null, verdict_by: null, verdict_at: null, verdict_notes: null, judge: null }, [], STAFF_PROFILE)).toMatchObject({
       verdict: null,
       verdictBy: null,
@@ -776,7 +791,7 @@ describe('remediation presenters', () => {
     const base = {
       id: 'rq1',
       clientId: 'c1',
-      requestedBy: pat,
+      requestedBy: { id: 'u2', name: 'Pat', kind: 'portal' },
       message: 'please',
       status: 'scheduled',
       scheduledFor: '2026-03-01',
@@ -788,11 +803,13 @@ describe('remediation presenters', () => {
     expect(presentRetest(r, STAFF_PROFILE)).toEqual({
       ...base,
       clientName: 'Acme',
+      requestedBy: { id: 'u2', name: 'Pat', kind: 'portal', org: 'Acme' },
       findings: [f1, { id: 'f2', title: 'Draft', severity: 'low', status: 'open' }],
     });
     const portal = presentRetest(r, PORTAL);
     expect(portal).toEqual({ ...base, findings: [f1] });
     expect('clientName' in portal).toBe(false);
+    expect('org' in portal.requestedBy).toBe(false);
   });
 });
 

@@ -112,7 +112,8 @@ export async function call<K extends EndpointKey>(key: K, ...[parts]: Args<K>): 
   if (remaining !== null) idle.sawRemaining(Number(remaining));
   if (res.status === 204) return undefined as AnswerOf<K>;
   const data: unknown = await res.json().catch(() => null);
-  if (!res.ok) throw failure(res.status, data, `Request failed (${res.status}).`, res.headers.get('x-request-id'));
+  if (!res.ok)
+    throw failure(res.status, data, `The server could not do that (error ${res.status}). Please try again in a moment.`, res.headers.get('x-request-id'));
   return data as AnswerOf<K>;
 }
 
@@ -145,7 +146,12 @@ export function upload<K extends FileEndpointKey>(
       }
       if (xhr.status >= 200 && xhr.status < 300) return resolve(data as AnswerOf<K>);
       reject(
-        failure(xhr.status, data, xhr.status === 413 ? 'The file is too large.' : `The upload failed (${xhr.status}).`, xhr.getResponseHeader('x-request-id')),
+        failure(
+          xhr.status,
+          data,
+          xhr.status === 413 ? 'The file is too large. Choose a smaller one.' : `The upload failed (error ${xhr.status}). Please try again.`,
+          xhr.getResponseHeader('x-request-id'),
+        ),
       );
     };
     xhr.send(file);

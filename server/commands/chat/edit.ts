@@ -30,7 +30,9 @@ export async function editMessage(deps: AppDeps, ctx: CommandContext, id: number
   const { m, profile } = await ownMessage(deps, ctx, id);
   const body = input.body.trim();
   if (!body && !(await attachmentsOfMessage(deps.db, id)).length)
-    throw validationFailed('body: a message cannot be empty.', [{ path: 'body', message: 'a message cannot be empty' }]);
+    throw validationFailed('body: A message cannot be empty. Write something, or delete the message instead.', [
+      { path: 'body', message: 'A message cannot be empty. Write something, or delete the message instead.' },
+    ]);
   if (body !== m.body) {
     const now = deps.clock();
     await deps.writes.run(async (trx) => {

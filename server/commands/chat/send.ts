@@ -31,7 +31,7 @@ export interface SentMessage {
 export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: MessageSendInput): Promise<SentMessage> {
   const { user } = ctx.viewer;
   if (user.kind === 'staff' && !input.clientId)
-    throw validationFailed('clientId: choose the client to write to.', [{ path: 'clientId', message: 'choose the client to write to' }]);
+    throw validationFailed('clientId: Choose the client to write to.', [{ path: 'clientId', message: 'choose the client to write to' }]);
   const { client, profile } = await chatChannelFor(deps, ctx, input.clientId, 'chat.write');
   // A retry after a lost ack answers with the message already made, without spending the budget.
   const known = await findByClientMessageId(deps.db, user.id, input.clientMessageId);
@@ -41,7 +41,7 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
   const body = input.body.trim();
   const attachmentIds = [...new Set(input.attachmentIds ?? [])];
   if (!body && !attachmentIds.length)
-    throw validationFailed('body: write a message or attach a file.', [{ path: 'body', message: 'write a message or attach a file' }]);
+    throw validationFailed('body: Write a message or attach a file.', [{ path: 'body', message: 'write a message or attach a file' }]);
 
   const row = {
     client_id: client.id,
@@ -53,7 +53,12 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
     deleted_at: null,
   };
   const result = await inTurn(ctx.turn, () =>
-    deps.writes.runWith(messageWriter, { row, attachmentIds, author: { name: user.name, kind: user.kind }, audit: auditFor(ctx, client.id) }),
+    deps.writes.runWith(messageWriter, {
+      row,
+      attachmentIds,
+      author: { name: user.name, kind: user.kind, org: user.kind === 'portal' ? client.name : null },
+      audit: auditFor(ctx, client.id),
+    }),
   );
   if (!result.created) return { message: await presentOne(deps, result.id, profile), created: false };
   deps.bus.publish('chat.posted', { clientId: client.id, messageId: result.id, authorId: user.id });
@@ -64,7 +69,8 @@ export async function sendMessage(deps: AppDeps, ctx: CommandContext, input: Mes
 interface NewMessage {
   row: Omit<ChatMessageRow, 'id'>;
   attachmentIds: string[];
-  author: { name: string; kind: 'staff' | 'portal' };
+  /** `org`: a client user's organisation (the channel's client: a client user writes only in their own). */
+  author: { name: string; kind: 'staff' | 'portal'; org: string | null };
   /** Who sent it, from where: its audit row commits with it. */
   audit: AuditContext;
 }
@@ -102,7 +108,12 @@ const messageWriter: BatchWriter<NewMessage, Written> = {
       created.push({ input, id });
       out.push({
         ok: true,
-        value: { id, created: true, message: { ...input.row, id, author_name: input.author.name, author_kind: input.author.kind }, files },
+        value: {
+          id,
+          created: true,
+          message: { ...input.row, id, author_name: input.author.name, author_kind: input.author.kind, author_org: input.author.org },
+          files,
+        },
       });
     }
     await appendEvents(

@@ -17,7 +17,7 @@ export async function updateRemediationTargets(deps: AppDeps, ctx: CommandContex
     const before = await remediationDays(trx);
     const value = JSON.stringify({ critical: input.critical, high: input.high, medium: input.medium, low: input.low });
     const res = await trx.updateTable('firm').set({ remediation_days: value, updated_at: now }).executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) throw notFound('The firm is not set up yet.');
+    if (Number(res.numUpdatedRows) === 0) throw notFound('The firm is not set up yet. Finish the setup first.');
     await writeAudit(
       trx,
       ctx.audit,

@@ -22,7 +22,7 @@ type DbOrTrx = Kysely<Database> | Transaction<Database>;
 export const placeholderEmail = (userId: string) => `held-${userId}@invalid`;
 
 /** Already taken by whoever the inviter may know about: one plain answer. */
-export const EMAIL_TAKEN = 'An account with this email already exists.';
+export const EMAIL_TAKEN = 'That e-mail address is already in use. Use another, or ask the person to sign in.';
 
 /**
  * Whether an invitation to `email` into `clientId` (null: the staff directory) goes out (null),

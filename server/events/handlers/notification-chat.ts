@@ -46,7 +46,7 @@ export async function notifyChatPosted(io: AppServer, deps: AppDeps, e: DomainEv
 
   const firm = await deps.db.selectFrom('firm').select('name').executeTakeFirst();
   const where = (kind: 'portal' | 'staff') =>
-    kind === 'portal' ? `in your chat with ${oneLine(firm?.name ?? 'your provider', 80)}` : `in the chat with ${oneLine(message.client_name, 80)}`;
+    kind === 'portal' ? `in your chat with ${oneLine(firm?.name ?? 'your security firm', 80)}` : `in the chat with ${oneLine(message.client_name, 80)}`;
   const now = deps.clock();
   const rows = [...kindOf].map(([id, kind]) => ({
     user_id: id,

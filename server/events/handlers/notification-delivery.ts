@@ -6,7 +6,7 @@ import { reaches, sees, seesModule } from '../../policies/access.js';
 import { presentNotification } from '../../presenters/collaboration.js';
 import { isOnline } from '../../realtime/io.js';
 import { rooms } from '../../realtime/rooms.js';
-import { loadForDelivery, markReadAbout, type DeliveryRow } from '../../repositories/notifications.js';
+import { actorOrgs, loadForDelivery, markReadAbout, type DeliveryRow } from '../../repositories/notifications.js';
 import { scheduleDigest } from '../../repositories/mail-digests.js';
 import { watchersOf } from '../../realtime/sockets-in.js';
 import { notificationCounts, type NotificationCounts } from '../../queries/notifications/inbox.js';
@@ -40,10 +40,14 @@ export async function deliverNotifications(io: AppServer, deps: AppDeps, ids: nu
   const counts = new Map<string, NotificationCounts>();
   for (const r of allowed) if (!counts.has(r.user_id)) counts.set(r.user_id, await notificationCounts(deps.db, await personOf(deps, r)));
 
+  const orgs = await actorOrgs(
+    deps.db,
+    allowed.filter((r) => r.user_kind === 'staff').map((r) => r.actor_id),
+  );
   const now = deps.clock();
   for (const r of allowed) {
     const profile = r.user_kind === 'portal' ? portalProfile({ id: r.user_client_id!, visible_fields: '{}' }) : STAFF_PROFILE;
-    const payload: NotificationPushed = { notification: presentNotification(r, profile), ...counts.get(r.user_id)! };
+    const payload: NotificationPushed = { notification: presentNotification(r, profile, r.actor_id ? orgs.get(r.actor_id) : null), ...counts.get(r.user_id)! };
     io.to(rooms.user(r.user_id)).emit('notification:created', payload);
     // Offline and wanting such mail: the row waits for the person's next mail (a digest, at most one per window).
     if (r.read_at === null && r.emailed_at === null && wantsMail(notifyPrefsFrom(r.user_prefs), r.kind) && !(await isOnline(io, r.user_id))) {

@@ -42,7 +42,7 @@ export async function openClient(db: DbOrTrx, dir: Directory): Promise<{ id: str
   if (dir.kind === 'staff') return null;
   const client = await db.selectFrom('clients').select(['id', 'name', 'archived_at']).where('id', '=', dir.clientId).executeTakeFirst();
   if (!client) throw notFound();
-  if (isArchived(client)) throw conflict('This client is archived.');
+  if (isArchived(client)) throw conflict('This client is archived: nobody can be added to it or changed.');
   return { id: client.id, name: client.name };
 }
 

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../../context.js';
 import type { NotificationListDTO, NotificationListQuery, UnreadCountDTO } from '../../contracts/notifications.js';
 import { presentNotification } from '../../presenters/collaboration.js';
-import { listUserNotifications, unreadChatCount, unreadCount } from '../../repositories/notifications.js';
+import { actorOrgs, listUserNotifications, unreadChatCount, unreadCount } from '../../repositories/notifications.js';
 import { portalProfile, STAFF_PROFILE, type VisibilityProfile } from '../../visibility/profile.js';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../../../db/schema.js';
@@ -28,8 +28,15 @@ export async function listNotifications(deps: AppDeps, ctx: CommandContext, q: N
   const rows = await listUserNotifications(deps.db, ctx.viewer.user, q.before, limit + 1);
   const page = rows.slice(0, limit);
   const profile = await notificationProfile(deps.db, ctx.viewer.user);
+  const orgs =
+    profile.audience === 'staff'
+      ? await actorOrgs(
+          deps.db,
+          page.map((n) => n.actor_id),
+        )
+      : new Map<string, string>();
   return {
-    notifications: page.map((n) => presentNotification(n, profile)),
+    notifications: page.map((n) => presentNotification(n, profile, n.actor_id ? orgs.get(n.actor_id) : null)),
     ...(await notificationCounts(deps.db, ctx.viewer.user)),
     nextBefore: rows.length > limit ? page[page.length - 1]!.id : null,
   };

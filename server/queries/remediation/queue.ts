@@ -111,7 +111,13 @@ export async function verificationQueue(
               requestedBy: r.retestRequester ?? 'Former user',
             }
           : null,
-      submittedBy: { id: r.submitted_by, name: r.submitterName ?? 'Former user', kind: r.submitterKind ?? 'portal' },
+      // A staff-only list: a client submitter (always of the finding's own client) carries its organisation badge.
+      submittedBy: {
+        id: r.submitted_by,
+        name: r.submitterName ?? 'Former user',
+        kind: r.submitterKind ?? 'portal',
+        ...((r.submitterKind ?? 'portal') === 'portal' && { org: r.clientName }),
+      },
       dueAt: iso(dueOf(r, days, now).dueAt),
     }),
   );

@@ -23,7 +23,7 @@ export const PORTAL_RIGHTS: readonly PortalRight[] = [
   { what: 'Read published findings', module: 'findings', actions: ['finding.read'], roles: [true, true, true] },
   { what: 'Download published reports', module: 'reports', actions: ['report.read'], roles: [true, true, true] },
   { what: 'Comment on findings', module: 'findings', actions: ['comment.write'], roles: [false, true, true] },
-  { what: 'Chat with the team', module: 'chat', actions: ['chat.write'], roles: [false, true, true] },
+  { what: 'Chat with your staff', module: 'chat', actions: ['chat.write'], roles: [false, true, true] },
   { what: 'Mark remediated, request retests', module: 'findings', actions: ['remediation.submit', 'retest.request'], roles: [false, false, true] },
   { what: "Manage the portal's users", module: null, actions: ['portalUser.manage'], roles: [false, false, true] },
 ];

@@ -84,7 +84,3 @@ export function toStored(text: string, picked: Picked[]): string {
   }
   return out.replace(/\uE000(\d+)\uE001/g, (_all, i: string) => slots[Number(i)] ?? '');
 }
-
-const when = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-/** 12 Mar, 14:05 */
-export const formatWhen = (iso: string) => when.format(new Date(iso));

@@ -14,12 +14,6 @@ export function formatBytes(n: number | undefined): string {
   return `${v >= 10 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
-/** An ISO time as "3 Nov 2026, 14:05" in the reader's locale. */
-export function formatWhen(iso: string | null | undefined): string {
-  if (!iso) return '';
-  return new Date(iso).toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-}
-
 /** The upper-case extension of a file name ("PDF"), or "FILE". */
 export function extensionOf(name: string | undefined): string {
   const m = /\.([a-z0-9]{1,5})$/i.exec(name ?? '');

@@ -1,13 +1,10 @@
 import type { RemediationDTO, RoundDTO, Verdict } from '$contracts/remediation';
 import type { StatusChangeDTO } from '$contracts/workspace';
+import { formatDue } from '$lib/datetime';
 
 /** Words and shapes shared by the remediation components and pages. */
 
 export const VERDICT_LABELS: Record<Verdict, string> = { verified_fixed: 'Verified fixed', not_fixed: 'Not fixed', partially_fixed: 'Partially fixed' };
-
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-/** A due date for people ("12 Dec 2026"). */
-export const formatDue = (iso: string | null) => (iso ? dateOnly.format(new Date(iso)) : '—');
 
 /** Whole days from now to `iso` (negative when past). */
 function daysUntil(iso: string, now = Date.now()): number {

@@ -16,7 +16,7 @@ export interface MemberForm {
 
 export const STAFF_ROLE_OPTIONS: RoleOption[] = [
   { value: 'analyst', label: 'Analyst', description: 'Clients, projects, findings and reports.' },
-  { value: 'admin', label: 'Administrator', description: 'Everything, including the team, the outbox and firm settings.' },
+  { value: 'admin', label: 'Administrator', description: 'Everything, including staff accounts, the outbox and firm settings.' },
 ];
 
 /** Nobody can be given more than Manager in a client's portal. */
@@ -28,9 +28,3 @@ export const PORTAL_ROLE_OPTIONS: RoleOption[] = [
 
 const ROLE_LABELS: Record<string, string> = Object.fromEntries([...STAFF_ROLE_OPTIONS, ...PORTAL_ROLE_OPTIONS].map((r) => [r.value, r.label]));
 export const roleLabel = (role: MemberDTO['role']) => ROLE_LABELS[role] ?? role;
-
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-/** A moment for people: "22 Nov 2026, 16:45", or the fallback when there is none. */
-export function formatTime(ms: number | null, fallback = '—'): string {
-  return ms === null ? fallback : dateTime.format(new Date(ms));
-}
