@@ -82,12 +82,15 @@ describe('the client portal in the browser', () => {
     expect(await page.getByText('Report published').count()).toBe(0);
     await page.screenshot({ path: artifact('portal-dashboard.png'), fullPage: true });
 
-    // The menu: Reports and Chat are locked (padlock); Activity and Findings are enabled and have no page, so they are not listed.
+    // The menu: Reports and Chat are locked (padlock); Activity is on and has its page (a plain link);
+    // Findings is on and has no page of its own (findings are reached through projects), so it is not listed.
     const menu = page.getByRole('navigation', { name: 'Main' });
     const reportsLink = menu.getByRole('link', { name: 'Reports (not enabled for your organisation)' });
     expect(await reportsLink.locator('svg.padlock').count()).toBe(1);
     expect(await menu.getByRole('link', { name: 'Chat (not enabled for your organisation)' }).locator('svg.padlock').count()).toBe(1);
-    expect(await menu.getByRole('link', { name: /Activity|Findings/ }).count()).toBe(0);
+    expect(await menu.getByRole('link', { name: 'Activity', exact: true }).count()).toBe(1);
+    expect(await menu.getByRole('link', { name: 'Activity', exact: true }).locator('svg.padlock').count()).toBe(0);
+    expect(await menu.getByRole('link', { name: /Findings/ }).count()).toBe(0);
     expect(await menu.getByRole('link', { name: 'Projects', exact: true }).locator('svg.padlock').count()).toBe(0);
     await reportsLink.click();
     await page.getByText('This module is not enabled for your organisation').waitFor();
