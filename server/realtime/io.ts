@@ -13,7 +13,7 @@ import { pageViewHandlers } from './page-view-handlers.js';
 import { attach } from './ack.js';
 import { endSocket, guardSocket, recheckSocket } from './guard.js';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { closeEndedSessions } from './liveness.js';
+import { closeEndedSessions, closeEndedSockets } from './liveness.js';
 import { socketsIn } from './sockets-in.js';
 import { createSocketCounter } from '../cluster/socket-count.js';
 import { createAuditTail } from './audit-tail.js';
@@ -121,6 +121,9 @@ export function createRealtime(httpServer: HttpServer, deps: AppDeps): Realtime 
     socket.on('disconnect', presence.gone);
     socket.on('disconnect', auditTail.gone);
     void socket.join([rooms.user(user.id), rooms.session(session.id)]);
+    // A session that ended after the handshake read it and before this socket joined its room was
+    // announced to no one: look once more now that the announcement would reach it.
+    void closeEndedSockets([socket], deps).catch((err: unknown) => deps.logger.error({ err }, 'socket session check failed'));
     guardSocket(deps, socket, handled);
     attach(socket, handlers);
   });

@@ -13,9 +13,16 @@ const CHUNK = 1000;
  * check, which needs only the database: it runs every second and before the feed emits, so an
  * event committed after a session ended never reaches that session's socket here, Redis or not.
  */
-export async function closeEndedSessions(io: AppServer, deps: Pick<AppDeps, 'db'>): Promise<number> {
-  const bySession = new Map<string, (typeof io.sockets.sockets extends Map<string, infer S> ? S : never)[]>();
-  for (const s of io.sockets.sockets.values()) {
+export function closeEndedSessions(io: AppServer, deps: Pick<AppDeps, 'db'>): Promise<number> {
+  return closeEndedSockets(io.sockets.sockets.values(), deps);
+}
+
+type AppSocket = AppServer['sockets']['sockets'] extends Map<string, infer S> ? S : never;
+
+/** Close those of these sockets whose session no longer exists (each told its session's reason); returns how many. */
+export async function closeEndedSockets(sockets: Iterable<AppSocket>, deps: Pick<AppDeps, 'db'>): Promise<number> {
+  const bySession = new Map<string, AppSocket[]>();
+  for (const s of sockets) {
     const id = s.data.viewer.session.id;
     const list = bySession.get(id);
     if (list) list.push(s);

@@ -90,6 +90,19 @@ describe('a forced sign-out lands on its message', () => {
     await ctx.close();
   });
 
+  it('a page whose connection was down when its session ended still lands on the message when it reconnects', async () => {
+    const { user, ctx, page, errors } = await openPortal();
+    await page.locator('.live[data-state="live"]').first().waitFor({ state: 'attached' });
+    await ctx.setOffline(true);
+    await page.locator('.live[data-state="offline"]').first().waitFor({ state: 'attached' });
+    // Ended while the page could not hear it: the server refuses the page's next handshake.
+    await causes.removed(user);
+    await ctx.setOffline(false);
+    await page.waitForURL('**/login?reason=removed', { timeout: 15_000 });
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+
   it('at phone width the message fits the card', async () => {
     const { user, ctx, page } = await openPortal({}, 390);
     await causes.portal_disabled(user);

@@ -6,6 +6,7 @@ import { Agent } from '../support/http.js';
 import { appWithSockets, connected, connectSocket } from '../support/socket.js';
 import { SIGN_OUT_REASONS, type SignOutReason } from '../../server/contracts/sign-out.js';
 import type { UserRow } from '../../db/schema.js';
+import { endUserSessions } from '../../server/auth/revoke.js';
 
 /**
  * Issue 18, point 5: every forced end of a session tells its open pages why — the socket gets
@@ -99,6 +100,19 @@ describe('a forced sign-out tells the page why', () => {
       expect(bystander.socket.connected).toBe(true);
       expect(bystander.seen.filter((e) => e.startsWith('session:ended'))).toEqual([]);
     }
+  });
+
+  it('a session ended while its socket is being let in (after the handshake read it, before it joined its room) is still closed with the reason', async () => {
+    const victim = await buildPortalUser(app.db, { client_id: (await buildClient(app.db)).id });
+    const agent = await signIn(app, victim);
+    // Runs after the server's own handshake check: the removal is announced before the socket is in any room.
+    app.server.io.use(async (socket, next) => {
+      if (socket.data.viewer.user.id === victim.id) expect(await endUserSessions(app.deps, victim.id, 'removed')).toHaveLength(1);
+      next();
+    });
+    const { seen, gone } = await watched(agent);
+    await gone;
+    expect(seen).toEqual(['session:ended removed', 'disconnect (io server disconnect)']);
   });
 
   it('an idle session that makes a request before the sweep is told idle_timeout too (ended on sight)', async () => {

@@ -25,6 +25,8 @@ type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const ACK_TIMEOUT_MS = 10_000;
 /** The delivered events kept for listeners that start after them (see `replay`). */
 const RECENT_MAX = 1000;
+/** The pause before connecting again after the server closed or refused the connection. */
+const RETRY_AFTER_REFUSAL_MS = 2000;
 
 export class Live {
   state = $state<LiveState>('connecting');
@@ -71,10 +73,18 @@ export class Live {
       // on the next navigation sends the person to sign in; try once more so a live session recovers.
       if (reason === 'io server disconnect') {
         this.endedListeners.forEach((f) => f());
-        setTimeout(() => s.connect(), 2000);
+        this.retryLater(s);
       }
     });
-    s.on('connect_error', () => (this.state = navigator.onLine ? 'reconnecting' : 'offline'));
+    s.on('connect_error', (err) => {
+      this.state = navigator.onLine ? 'reconnecting' : 'offline';
+      if (s.active) return; // a network failure: the library tries again by itself
+      // The server refused the handshake, and the library gives up. A session that ended while
+      // this page could not hear it (offline, or between connections) is refused here: check it,
+      // so the pages end with its reason. Anything else (too many connections): try again later.
+      if (err.message === 'unauthenticated') this.endedListeners.forEach((f) => f());
+      this.retryLater(s);
+    });
     s.onAny((event: string, payload: unknown) => this.receive(event, payload));
     addEventListener('offline', this.onOffline);
     addEventListener('online', this.onOnline);
@@ -103,6 +113,13 @@ export class Live {
   private reportVisibility = () => {
     if (this.socket?.connected && globalThis.document) void this.request('presence:visibility', { visible: document.visibilityState === 'visible' });
   };
+
+  /** Connect this socket again after a pause, unless the page stopped it meanwhile (signed out). */
+  private retryLater(s: AppSocket): void {
+    setTimeout(() => {
+      if (this.socket === s && !s.connected) s.connect();
+    }, RETRY_AFTER_REFUSAL_MS);
+  }
 
   private onOffline = () => (this.state = 'offline');
   private onOnline = () => {
