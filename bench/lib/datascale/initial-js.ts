@@ -85,16 +85,19 @@ function gzipBytes(href: string): Promise<number> {
 
 /**
  * The scripts a route needs before it can show, from the build: SvelteKit's two entries, the root
- * layout and error nodes (its client loads both at start), the route's layouts and page, and
+ * layout and error nodes (its client loads both at start), the route's layouts, error pages (its
+ * client loads them along with the page, ready for an error) and page, and
  * everything they import statically, transitively (dynamic imports are left out). Paths as served
  * (`/_app/immutable/…`). `root` holds .svelte-kit (the project).
  */
 export function staticJsOf(root: string, routeId: string): string[] {
   const manifest = readManifest(root);
   const app = readFileSync(path.join(root, '.svelte-kit', 'generated', 'client-optimized', 'app.js'), 'utf8');
-  const m = new RegExp(`"${routeId.replace(/[()[\]]/g, '\\$&')}": \\[(-?\\d+)(?:,\\[([\\d,]*)\\])?`).exec(app);
+  // An entry is [page, [layouts], [error pages]]; an empty place in a list is a level without one.
+  const m = new RegExp(`"${routeId.replace(/[()[\]]/g, '\\$&')}": \\[(-?\\d+)(?:,\\[([\\d,]*)\\])?(?:,\\[([\\d,]*)\\])?`).exec(app);
   if (!m) throw new Error(`route ${routeId} is not in SvelteKit's route table`);
-  const nodes = [0, 1, ...(m[2] ? m[2].split(',').map(Number) : []), Math.abs(Number(m[1]))];
+  const list = (text: string | undefined) => (text ? text.split(',').filter(Boolean).map(Number) : []);
+  const nodes = [0, 1, ...list(m[2]), ...list(m[3]), Math.abs(Number(m[1]))];
   const roots = [
     // start.js and app.js: the two that index.html imports (every node is an "entry" too, for import()).
     ...Object.keys(manifest).filter((k) => manifest[k]!.file.startsWith('_app/immutable/entry/')),
