@@ -108,7 +108,7 @@ export async function seedStory(db: Db, config: Config, people: StoryPerson[]): 
           const made = await createFinding(deps, ctx(analyst), p.id, findingInput(f));
           if (f.publish) {
             step(10 * 60_000);
-            await setFindingPublished(deps, ctx(analyst), made.id, true);
+            await setFindingPublished(deps, ctx(analyst), made.id, true, true); // the analyst confirmed who is notified
           }
           if (project.status === 'active') ids.set(f.title, made.id);
           await playStatus(f, made.id);

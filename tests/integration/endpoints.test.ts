@@ -92,7 +92,7 @@ describe("the browser's call, against the real server", () => {
     )) as ApiError;
     expect(err.status).toBe(400);
     expect(err.code).toBe('validation_failed');
-    expect(err.fieldMessage('limit')).toBe('must be a whole number');
+    expect(err.fieldMessage('limit')).toBe('This must be a whole number.');
   });
 
   it('answers undefined for a 204, and a refused body changes nothing', async () => {

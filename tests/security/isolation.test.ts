@@ -115,6 +115,7 @@ function assertNoNeverMarkers(pages: CrawlPage[], prefix: string, who: string) {
 describe('canary: what client A’s people can see', () => {
   it('the crawl covers every portal route (a new route without ids here fails this test)', () => {
     expect(portalGetRoutes(app.deps).sort()).toEqual([
+      '/portal/activity',
       '/portal/dashboard',
       '/portal/findings/:findingId',
       '/portal/projects',

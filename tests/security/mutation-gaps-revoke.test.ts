@@ -65,7 +65,7 @@ describe('a session ended by name', () => {
     remote.cookie = `${sessionCookieName(false)}=${token}`;
     const bystander = await signIn(app, await buildPortalUser(app.db)); // another client
 
-    const tighten = await admin.patch(`/api/clients/${client.id}`, { ipAllowlist: ['10.0.0.0/8'] });
+    const tighten = await admin.patch(`/api/clients/${client.id}`, { ipAllowlist: ['10.0.0.0/8'], confirm: true });
     expect(tighten.status).toBe(200);
     expect(await rowExists(local)).toBe(false);
     expect(await rowExists(remote)).toBe(true);
