@@ -69,6 +69,13 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => app?.close());
 
+/**
+ * The session sweep (server/auth/revoke.ts) runs every second on its own, not for any page, and may
+ * land inside a call's window. It reads every session: each one's timeouts depend on its client's
+ * and the firm's settings.
+ */
+const isSessionSweep = (source: string) => /from "sessions" as "s" inner join "users" as "u"[\s\S]*session_idle_minutes/.test(source);
+
 /** The `SCAN` steps of a statement's plan over a large table (a pass over all its rows, through an index or not). */
 function fullScans(sqlite: Database.Database, source: string, args: unknown[]): string[] {
   if (!/^\s*(select|with)\b/i.test(source)) return [];
@@ -103,7 +110,9 @@ describe('the query plans of every page (SQLite)', () => {
       expect(res.status, `${urlPath}: ${await res.clone().text()}`).toBe(200);
       await res.arrayBuffer();
       expect(ran.length).toBeGreaterThan(0);
-      const scans = ran.flatMap((r) => fullScans(app.sqlite, r.source, r.args).map((d) => `${d}  ←  ${r.source.slice(0, 160)}`));
+      const scans = ran
+        .filter((r) => !isSessionSweep(r.source))
+        .flatMap((r) => fullScans(app.sqlite, r.source, r.args).map((d) => `${d}  ←  ${r.source.slice(0, 160)}`));
       expect(scans).toEqual([]);
     });
   }
