@@ -102,7 +102,7 @@ describe('operating three instances', () => {
   }, 60_000);
 
   it('an IP allowlist through HAProxy judges the client’s own address: 127.0.0.2 allowed, 127.0.0.3 refused', async () => {
-    expect((await agentFor(c, c.lbUrl, ada.cookie).patch(`/api/clients/${ids.fabrikam}`, { ipAllowlist: ['127.0.0.2/32'] })).status).toBe(200);
+    expect((await agentFor(c, c.lbUrl, ada.cookie).patch(`/api/clients/${ids.fabrikam}`, { ipAllowlist: ['127.0.0.2/32'], confirm: true })).status).toBe(200);
     const [, password, secret] = /grace@fabrikam\.example\s+(\S+)\s+([A-Z2-7]{32})/.exec(c.demo)!;
     const headers = { origin: c.lbUrl };
     const login = await requestFrom('127.0.0.2', `${c.lbUrl}/api/auth/login`, { method: 'POST', headers, body: { email: 'grace@fabrikam.example', password } });

@@ -73,7 +73,9 @@ function triggers(round: string) {
   }, 30_000);
 
   it(`${round}: IP allowlist no longer admits the session`, async () => {
-    await revokedEverywhere('carla@contoso.example', ids.contoso!, () => asAda().patch(`/api/clients/${ids.contoso}`, { ipAllowlist: ['10.0.0.0/8'] }));
+    await revokedEverywhere('carla@contoso.example', ids.contoso!, () =>
+      asAda().patch(`/api/clients/${ids.contoso}`, { ipAllowlist: ['10.0.0.0/8'], confirm: true }),
+    );
     expect((await asAda().patch(`/api/clients/${ids.contoso}`, { ipAllowlist: [] })).status).toBe(200);
   }, 30_000);
 
