@@ -168,6 +168,12 @@ describe('the idle warning', () => {
     const two = await ctx.newPage();
     await two.goto(`${t.app.url}/portal`);
     await two.getByRole('heading', { level: 1 }).first().waitFor();
+    // Settled before any clock moves: a request still in flight when the server's clock jumps
+    // would reach it as activity from just now (the page sent it while the person was there).
+    for (const page of [one, two]) {
+      await page.locator('.live[data-state="live"]').first().waitFor({ state: 'attached' });
+      await page.waitForLoadState('networkidle');
+    }
     return { user, agent, ctx, one, two };
   }
 
