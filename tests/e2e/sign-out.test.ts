@@ -36,6 +36,8 @@ let firmReady = false;
 async function firm() {
   if (firmReady) return;
   await buildFirm(t.app.db, { name: 'Northwind Security', support_email: 'help@northwind.test', support_phone: '+44 20 7946 0000' });
+  // Set up, as every firm is: without a staff account the sign-in page leads to first-run setup.
+  await buildStaff(t.app.db, { role: 'admin' });
   firmReady = true;
 }
 
