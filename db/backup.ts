@@ -85,23 +85,26 @@ async function backUpPostgres(url: string, file: string, where: string): Promise
   });
 }
 
-const target = process.argv[2];
-if (!target || process.argv.length > 3) {
-  process.stderr.write('Usage: npm run backup -- /path/to/backup-file\n');
-  process.exit(2);
+/** `debrief backup FILE`: an online backup of the live database to FILE (exit 1 with one line when it cannot be made). */
+export async function backup(args: string[]): Promise<void> {
+  const target = args[0];
+  if (!target || args.length > 1) {
+    process.stderr.write('Usage: debrief backup FILE\n');
+    process.exit(2);
+  }
+  const config = loadConfig();
+  const file = path.resolve(target);
+  const where = describeTarget(config.database);
+  try {
+    if (config.database.kind === 'postgres') await backUpPostgres(config.database.url, file, where);
+    else await backUpSqlite(config.database.file, file);
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  const mb = (statSync(file).size / 1e6).toFixed(1);
+  process.stdout.write(
+    `Backed up ${where} to ${file} (${mb} MB). Copy ${config.uploadsDir} and the secret key (${config.secretKeyFile}, or SECRET_KEY) alongside it.\n`,
+  );
 }
-const config = loadConfig();
-const file = path.resolve(target);
-const where = describeTarget(config.database);
-try {
-  if (config.database.kind === 'postgres') await backUpPostgres(config.database.url, file, where);
-  else await backUpSqlite(config.database.file, file);
-} catch (err) {
-  if (!(err instanceof Refusal)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exit(1);
-}
-const mb = (statSync(file).size / 1e6).toFixed(1);
-process.stdout.write(
-  `Backed up ${where} to ${file} (${mb} MB). Copy ${config.uploadsDir} and the secret key (${config.secretKeyFile}, or SECRET_KEY) alongside it.\n`,
-);

@@ -1,5 +1,6 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
-import { dialectOf, type Db } from './client.js';
+import { loadConfig } from '../server/config.js';
+import { connectDatabase, describeTarget, dialectOf, waitUntilReachable, type Db } from './client.js';
 import { migrations } from './migrations/index.js';
 import { pgMigrations } from './migrations-pg/index.js';
 
@@ -24,4 +25,25 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     throw new Error(`migration ${failed ?? '(unknown)'} failed: ${reason}; the database was left unchanged`);
   }
   return (results ?? []).map((r) => r.migrationName);
+}
+
+/** `debrief migrate`: apply the pending migrations (start-up does too) and list what was applied. */
+export async function migrateCommand(): Promise<void> {
+  const config = loadConfig();
+  const where = describeTarget(config.database);
+  const database = connectDatabase(config.database, () => {});
+  try {
+    await waitUntilReachable(database.db, config.databaseWaitMs);
+    const applied = await migrateToLatest(database.db);
+    process.stdout.write(
+      applied.length
+        ? `Applied ${applied.length} migration${applied.length === 1 ? '' : 's'} to ${where}:\n${applied.map((m) => `  ${m}\n`).join('')}`
+        : `${where} is up to date: no migration was pending.\n`,
+    );
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  } finally {
+    await database.close();
+  }
 }

@@ -179,7 +179,8 @@ function table(rows: string[][]): string {
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
+/** `debrief demo`: fill an empty data folder with the demo firm and print its sign-ins once. */
+export async function demo(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -223,4 +224,3 @@ async function main(): Promise<void> {
   process.stdout.write(out.join('\n'));
 }
 
-await main();

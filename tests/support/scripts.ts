@@ -14,7 +14,9 @@ export function runScript(
   env: Record<string, string>,
   args: string[] = [],
 ): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', `${script}.ts`), ...args], {
+  // The demo and backup are commands of the one entry (server/cli.ts); the others are scripts of their own.
+  const command = script === 'seed' ? ['server/main.ts', 'demo'] : script === 'backup' ? ['server/main.ts', 'backup'] : [`db/${script}.ts`];
+  return spawnSync(process.execPath, ['--import', 'tsx', ...command.map((c, i) => (i === 0 ? path.join(ROOT, c) : c)), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
