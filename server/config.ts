@@ -74,7 +74,7 @@ const redisUrl = z
   .optional();
 
 /** Variables whose values may hold a password or key: never printed, not even when invalid. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'SECRET_KEY', 'REDIS_URL', 'SETUP_CODE', 'AUDIT_SIGNING_KEY']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'SECRET_KEY', 'REDIS_URL', 'SETUP_CODE', 'AUDIT_SIGNING_KEY', 'METRICS_TOKEN']);
 
 /**
  * AUDIT_SIGNING_KEY: the Ed25519 private key that signs the audit checkpoints, as PKCS#8 — PEM
@@ -133,6 +133,16 @@ const schema = z.object({
     .refine((v) => v.trim().length >= 20, 'at least 20 characters (a secret of your own, e.g. from `openssl rand -hex 16`)')
     .optional(),
   AUDIT_SIGNING_KEY: auditSigningKey,
+  RUNTIME_DIR: z.string().min(1, 'a folder path').optional(),
+  BACKUP_EVERY_HOURS: z.coerce
+    .number({ message: 'a number of hours such as 24 or 0.5' })
+    .positive('a number of hours above 0 (unset turns scheduled backups off)')
+    .max(8760, 'at most 8760 hours (a year)')
+    .optional(),
+  BACKUP_DIR: z.string().min(1, 'a folder path').optional(),
+  BACKUP_KEEP: int(1, 1000).default(7),
+  MIN_FREE_DISK_MB: int(0, 10_000_000).default(256),
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters (a secret of your own, e.g. from `openssl rand -hex 16`)').optional(),
 });
 
 export type Config = {
@@ -188,6 +198,18 @@ export type Config = {
   auditSigningKeyPem: string | undefined;
   /** DATA_DIR/audit-signing.key: the checkpoint signing key of a single instance without AUDIT_SIGNING_KEY, created at first start (0600). */
   auditSigningKeyFile: string;
+  /** Where the packaged binary writes its natives and web app, a folder per build (RUNTIME_DIR; default DATA_DIR/.runtime). */
+  runtimeDir: string;
+  /** BACKUP_EVERY_HOURS in ms, or undefined: scheduled backups off. */
+  backupEveryMs: number | undefined;
+  /** Where scheduled and pre-migration backups go (BACKUP_DIR; default DATA_DIR/backups, never itself backed up). */
+  backupDir: string;
+  /** How many scheduled backups to keep (BACKUP_KEEP). */
+  backupKeep: number;
+  /** Below this much free disk (MIN_FREE_DISK_MB), /readyz answers 503 and a scheduled backup is skipped. */
+  minFreeDiskBytes: number;
+  /** METRICS_TOKEN: the bearer token /metrics requires; undefined, /metrics answers 404. */
+  metricsToken: string | undefined;
 };
 
 /** A configuration value that cannot be used; its message is the one line printed at start-up. */
@@ -250,5 +272,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     setupCode: e.SETUP_CODE,
     auditSigningKeyPem: e.AUDIT_SIGNING_KEY,
     auditSigningKeyFile: path.join(dataDir, 'audit-signing.key'),
+    runtimeDir: e.RUNTIME_DIR ? path.resolve(e.RUNTIME_DIR) : path.join(dataDir, '.runtime'),
+    backupEveryMs: e.BACKUP_EVERY_HOURS === undefined ? undefined : Math.round(e.BACKUP_EVERY_HOURS * 3_600_000),
+    backupDir: e.BACKUP_DIR ? path.resolve(e.BACKUP_DIR) : path.join(dataDir, 'backups'),
+    backupKeep: e.BACKUP_KEEP,
+    minFreeDiskBytes: e.MIN_FREE_DISK_MB * 1024 * 1024,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
