@@ -14,6 +14,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   /** Engine.IO transports (default: WebSocket only). */
   transports?: ('websocket' | 'polling')[];
+  /** The CA to check an https server's certificate against (tests behind a TLS proxy). */
+  ca?: Buffer;
 }
 
 /** A real socket.io client (WebSocket transport unless said) carrying a session cookie, like a browser tab. */
@@ -28,6 +30,7 @@ export function connectSocket(app: TestApp, agent: Agent | null, opts: ConnectOp
     forceNew: true,
     extraHeaders: headers,
     ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+    ...(opts.ca ? { ca: opts.ca } : {}),
   } as Parameters<typeof io>[1]);
 }
 
