@@ -3,12 +3,6 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type { Logger };
 
 /**
- * An error's own code (`err.code`: ENOSPC, SQLITE_FULL, a SQLSTATE) is what an operator needs to
- * tell a full disk from a bug, and it is never a secret: `*.code` (a TOTP code in a body) spares it.
- */
-const isErrorCode = (path: string[]) => path.length === 2 && path[0] === 'err' && path[1] === 'code';
-
-/**
  * Structured JSON logs, one line per event. Redaction is a safety net: code never logs
  * passwords, tokens, cookies or TOTP material in the first place.
  */
@@ -29,8 +23,16 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           '*.newPassword',
           'token',
           '*.token',
+          // A code someone typed (TOTP, recovery, setup), wherever a payload might be logged.
+          // Not `*.code`: that would hide an error's own code (`err.code`: ENOSPC, SQLITE_FULL, a
+          // SQLSTATE), which an operator needs to tell a full disk from a bug and is never a secret.
           'code',
-          '*.code',
+          'body.code',
+          'req.body.code',
+          'input.code',
+          'payload.code',
+          'data.code',
+          'params.code',
           'secret',
           '*.secret',
           'cookie',
@@ -41,7 +43,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           'authorization',
           '*.authorization',
         ],
-        censor: (value: unknown, path: string[]) => (isErrorCode(path) ? value : '[redacted]'),
+        censor: '[redacted]',
       },
     },
     destination,
