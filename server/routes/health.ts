@@ -39,7 +39,7 @@ export function healthRouter(deps: AppDeps): Router {
   });
 
   router.get('/readyz', async (_req, res) => {
-    const failing = (await readiness()).filter((c) => c !== 'redis' || deps.redis);
+    const failing = await readiness();
     if (failing.length) res.status(503).json({ status: 'unavailable', failing });
     else res.json({ status: 'ready' });
   });
