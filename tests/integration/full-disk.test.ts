@@ -28,6 +28,12 @@ try {
   console.log(`full-disk tests skipped: cannot mount a tmpfs at ${MOUNT} (${mountProblem})`);
 }
 
+// Unmounted whatever ran (a filtered run skips the suite's own hooks).
+afterAll(() => {
+  if (mountProblem === null) execFileSync('umount', [MOUNT]);
+  rmSync(MOUNT, { recursive: true, force: true });
+});
+
 /** Fill the file system holding `dir` to the last byte; returns the filler to remove. */
 function fill(dir: string): string {
   const file = path.join(dir, 'filler');
@@ -83,8 +89,6 @@ describe.skipIf(mountProblem !== null)('a full disk (tmpfs)', () => {
   afterAll(async () => {
     sockets.forEach((s) => s.close());
     await app?.close().catch(() => {});
-    execFileSync('umount', [MOUNT]);
-    rmSync(MOUNT, { recursive: true, force: true });
   });
 
   it('refuses writes with storage_full, keeps reads, closes a failed upload at once, logs the code, and recovers once space is freed', async () => {
