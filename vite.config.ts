@@ -97,6 +97,8 @@ export default defineConfig(({ isSsrBuild }) => ({
     proxy: {
       '/api': { target: api, changeOrigin: false },
       '/healthz': { target: api },
+      '/readyz': { target: api },
+      '/metrics': { target: api },
       '/brand.css': { target: api },
       '/brand/': { target: api },
       '/socket.io': { target: api, ws: true },

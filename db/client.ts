@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, sql, SqliteAdapter, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, type Driver, PostgresDialect, sql, SqliteAdapter, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database as Schema } from './schema.js';
 
@@ -14,9 +14,27 @@ class TransactionalSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/**
+ * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR, …). Kysely
+ * then sends ROLLBACK anyway, which fails ("no transaction is active") and is thrown in place of
+ * the error that caused it: the log would say "cannot rollback" instead of "database or disk is
+ * full" with its code, and the caller could not tell a full disk. So ROLLBACK is sent only while
+ * a transaction is open: the first error is the one that reaches the caller and the log.
+ */
 class DebriefSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqlite: Database.Database) {
+    super({ database: sqlite });
+  }
   override createAdapter(): SqliteAdapter {
     return new TransactionalSqliteAdapter();
+  }
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      if (this.sqlite.inTransaction) await rollback(connection);
+    };
+    return driver;
   }
 }
 
@@ -127,7 +145,7 @@ export function openDatabase(file: string): { db: Db; sqlite: Database.Database 
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   cacheStatements(sqlite);
-  const db = new Kysely<Schema>({ dialect: new DebriefSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Schema>({ dialect: new DebriefSqliteDialect(sqlite) });
   return { db, sqlite };
 }
 

@@ -164,3 +164,10 @@ export function isUnavailable(err: unknown): boolean {
   const code = codeOf(err);
   return code.startsWith('08') || UNAVAILABLE.has(code) || (err instanceof Error && !code && PG_CONNECTION_LOST.test(err.message));
 }
+
+/**
+ * The disk (or the quota) is full: SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100), Node's
+ * ENOSPC and EDQUOT. Nothing of the write was kept; it can succeed once space is freed.
+ */
+const FULL = new Set(['SQLITE_FULL', '53100', 'ENOSPC', 'EDQUOT']);
+export const isStorageFull = (err: unknown): boolean => FULL.has(codeOf(err));

@@ -27,7 +27,7 @@ import type {
   RetestRequestFindingTable,
   RetestRequestTable,
 } from './schema/collaboration.js';
-import type { BrandImageTable, BrandTable, ClientTable, FirmMessageTable, FirmTable, MailOutboxTable } from './schema/firm.js';
+import type { BrandImageTable, BrandTable, ClientTable, FirmMessageTable, FirmTable, MailOutboxTable, ReadinessProbeTable } from './schema/firm.js';
 import type {
   ClientStaffTable,
   EvidenceTable,
@@ -88,4 +88,5 @@ export interface Database {
   firm_messages: FirmMessageTable;
   brand: BrandTable;
   brand_images: BrandImageTable;
+  readiness_probe: ReadinessProbeTable;
 }

@@ -1,7 +1,6 @@
 import compression from 'compression';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { sql } from 'kysely';
 import type { AppDeps } from './context.js';
 import { requestContext } from './middleware/request-context.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -31,7 +30,8 @@ import { remediationRouter } from './routes/remediation.js';
 import { auditRouter } from './routes/audit.js';
 import { brandAssetsRouter, brandRouter } from './routes/brand.js';
 import { FEED_POSITION_HEADER } from './contracts/constants.js';
-import { redisAnswers } from './cluster/redis.js';
+import { healthRouter } from './routes/health.js';
+import { httpMetrics } from './middleware/http-metrics.js';
 
 /**
  * Answers that carry a secret (a TOTP seed, recovery codes) are never compressed: a compressed
@@ -41,7 +41,7 @@ const SECRET_ANSWERS = new Set(['/api/auth/mfa/enrol/start', '/api/auth/mfa/enro
 
 /**
  * Build the Express app (no listen: tests and main.ts both use this). Order matters:
- * request id → security headers → compression → /healthz → /api (no-store, JSON body, session,
+ * request id → metrics timer → security headers → compression → /healthz, /readyz, /metrics → /api (no-store, JSON body, session,
  * CSRF, feed position, routes, JSON 404) → the SPA → the one error handler.
  */
 export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => number | null = () => null): Express {
@@ -53,6 +53,7 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
   const { router: spaRouter, scriptHashes } = spa(clientDir);
   const wsOrigin = deps.config.publicUrl.replace(/^http/, 'ws');
   app.use(requestContext(deps.logger));
+  app.use(httpMetrics(deps.metrics));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -79,17 +80,7 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
 
   app.use(compression({ filter: (req, res) => !SECRET_ANSWERS.has(req.originalUrl.split('?')[0]!) && compression.filter(req, res) }));
 
-  app.get('/healthz', async (_req, res) => {
-    try {
-      await sql`select 1`.execute(deps.db);
-      res.setHeader('Cache-Control', 'no-store');
-      // Several instances: Redis carries presence, typing and shared limits, not the data or the
-      // feed, so the instance serves (200) while Redis is away and says so.
-      res.json(deps.redis ? { status: 'ok', redis: (await redisAnswers(deps.redis)) ? 'up' : 'down' } : { status: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable' });
-    }
-  });
+  app.use(healthRouter(deps));
 
   const api = express.Router();
   api.use((_req, res, next) => {

@@ -8,6 +8,7 @@ import type { Bus } from './events/bus.js';
 import type { Mailer } from './services/mailer.js';
 import type { Turn, WriteQueue } from './services/group-commit.js';
 import type { Redis } from './cluster/redis.js';
+import type { Metrics } from './metrics.js';
 
 /** What the app is built from. Tests pass their own clock, log destination and database. */
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
   writes: WriteQueue;
   /** Several-instances mode (REDIS_URL): the shared Redis connection; null on a single instance. */
   redis: Redis | null;
+  /** This instance's Prometheus metrics (server/metrics.ts), served at /metrics. */
+  metrics: Metrics;
 }
 
 /** The one-time first-run code, one for the whole cluster (server/auth/setup.ts). */

@@ -7,6 +7,7 @@ import { createSetupGate } from './auth/setup.js';
 import { createMailer } from './services/mailer.js';
 import { createWriteQueue } from './services/group-commit.js';
 import type { Redis } from './cluster/redis.js';
+import { createMetrics } from './metrics.js';
 
 /** Wire the app's collaborators once, the same way for `npm start` and for tests. */
 export async function buildDeps(base: { db: Db; config: Config; logger: Logger; clock: () => number; redis?: Redis | null }): Promise<AppDeps> {
@@ -18,6 +19,7 @@ export async function buildDeps(base: { db: Db; config: Config; logger: Logger; 
     await mailer.deliverDue();
     bus.publish('outbox.changed', {});
   });
-  const writes = createWriteQueue(base.db, bus, base.logger, base.config.writeBatchMax);
-  return { ...base, redis: base.redis ?? null, bus, setup, mailer, writes };
+  const metrics = createMetrics(base.config);
+  const writes = createWriteQueue(base.db, bus, base.logger, base.config.writeBatchMax, metrics.groupCommit);
+  return { ...base, redis: base.redis ?? null, bus, setup, mailer, writes, metrics };
 }

@@ -1,6 +1,6 @@
 import type { ErrorCode } from './contracts/errors.js';
 import type { SignOutReason } from './contracts/sign-out.js';
-import { isForeignKeyViolation, isUnavailable } from '../db/dialect.js';
+import { isForeignKeyViolation, isStorageFull, isUnavailable } from '../db/dialect.js';
 import { headline, sentenceDetails } from './error-words.js';
 
 /**
@@ -43,13 +43,17 @@ export const rateLimited = (retryAfterSeconds: number, message = 'Too many attem
   new AppError(429, 'rate_limited', message, { retryAfterSeconds }, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
 
 /**
- * Anything thrown as the error model: an AppError as it is, and a database that could not do the
- * work now (db/dialect.ts: nothing was committed) as a 503 the person may retry. Null: unexpected.
+ * Anything thrown as the error model: an AppError as it is, a full disk as 507 `storage_full`, and
+ * a database that could not do the work now (db/dialect.ts: nothing was committed) as a 503 the
+ * person may retry. Null: unexpected.
  */
 export function knownError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   // What a write referred to went away meanwhile (a concurrent delete): nothing was saved.
   if (isForeignKeyViolation(err)) return conflict('What this refers to was removed meanwhile. Nothing was saved; reload and try again.');
+  // The disk is full (the database's or the uploads'): nothing was saved; reads still work, and
+  // writes work again as soon as space is freed, without a restart.
+  if (isStorageFull(err)) return new AppError(507, 'storage_full', 'The portal has run out of storage space. Nothing was saved; please try again later.');
   if (isUnavailable(err))
     return new AppError(503, 'unavailable', 'The portal cannot reach its database right now. Nothing was saved; please try again in a moment.', undefined, {
       'Retry-After': '5',

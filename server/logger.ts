@@ -23,8 +23,16 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           '*.newPassword',
           'token',
           '*.token',
+          // A code someone typed (TOTP, recovery, setup), wherever a payload might be logged.
+          // Not `*.code`: that would hide an error's own code (`err.code`: ENOSPC, SQLITE_FULL, a
+          // SQLSTATE), which an operator needs to tell a full disk from a bug and is never a secret.
           'code',
-          '*.code',
+          'body.code',
+          'req.body.code',
+          'input.code',
+          'payload.code',
+          'data.code',
+          'params.code',
           'secret',
           '*.secret',
           'cookie',

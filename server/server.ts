@@ -34,6 +34,12 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
   const realtime = createRealtime(http, deps);
   const io = realtime.io;
   const notifications = registerNotifications(io, deps);
+  // Live sockets by audience, counted when /metrics is scraped (this instance's sockets only).
+  deps.metrics.countSockets(() => {
+    const n = { staff: 0, portal: 0 };
+    for (const s of io.of('/').sockets.values()) n[s.data.viewer?.user.kind === 'portal' ? 'portal' : 'staff']++;
+    return n;
+  });
 
   // Track connections so shutdown can close idle keep-alive ones and bound the busy ones.
   const sockets = new Map<Socket, { busy: number }>();

@@ -19,6 +19,7 @@ import * as auditPagesByTime from './2026-12-06T1550_audit-pages-by-time.js';
 import * as emailChanges from './2026-12-07T1000_email-changes.js';
 import * as notifyDigest from './2026-12-07T1300_notify-digest.js';
 import * as sessionEndings from './2026-12-07T1400_session-endings.js';
+import * as readinessProbe from './2026-12-08T1000_readiness-probe.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T1000_email-changes': emailChanges,
   '2026-12-07T1300_notify-digest': notifyDigest,
   '2026-12-07T1400_session-endings': sessionEndings,
+  '2026-12-08T1000_readiness-probe': readinessProbe,
 };

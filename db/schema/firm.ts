@@ -110,3 +110,9 @@ export interface FirmMessageTable {
 export type ClientRow = Selectable<ClientTable>;
 export type FirmRow = Selectable<FirmTable>;
 export type MailRow = Selectable<MailOutboxTable>;
+
+/** The row `/readyz` upserts to prove the database takes writes (server/readiness.ts): `id` is always 1. */
+export interface ReadinessProbeTable {
+  id: number;
+  probed_at: number;
+}

@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'internal_error'
-  | 'unavailable';
+  | 'unavailable'
+  | 'storage_full';
 
 /** The body of every error response: `{ error: { code, message, details? }, requestId }`. */
 export interface ApiErrorBody {

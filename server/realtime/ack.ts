@@ -59,6 +59,7 @@ function socketContext(socket: AppSocket, viewer: Viewer, turn: Turn): CommandCo
 export function errorAck(deps: AppDeps, err: unknown, event: string): Ack<never> {
   const known = knownError(err);
   if (known?.status === 503) deps.logger.warn({ err, event }, 'socket event failed: database unavailable');
+  if (known?.code === 'storage_full') deps.logger.error({ err, event }, 'socket event failed: storage full');
   if (known) return { ok: false, error: { code: known.code, message: known.message, ...(known.details !== undefined && { details: known.details }) } };
   deps.logger.error({ err, event }, 'socket event failed');
   return { ok: false, error: { code: 'internal_error', message: 'Something went wrong. Please try again.' } };

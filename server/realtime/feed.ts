@@ -99,9 +99,15 @@ export function createFeed(io: AppServer, deps: AppDeps, beforeEmit?: () => Prom
         staffJoined.add(r.client_id);
       }
       const s = staff[i];
-      if (s) emitFeed(io.local.to(rooms.clientStaff(r.client_id)), s);
+      if (s) {
+        emitFeed(io.local.to(rooms.clientStaff(r.client_id)), s);
+        deps.metrics.eventsPushed.inc({ audience: 'staff' });
+      }
       const p = portal.get(r.client_id)?.[i];
-      if (p) emitFeed(io.local.to(rooms.clientPortal(r.client_id)), p);
+      if (p) {
+        emitFeed(io.local.to(rooms.clientPortal(r.client_id)), p);
+        deps.metrics.eventsPushed.inc({ audience: 'portal' });
+      }
       lastEmitted = r.position;
     });
   }

@@ -88,8 +88,15 @@ async function inSavepoint<R>(trx: Trx, f: () => Promise<Outcome<R>>): Promise<O
     await sql`release w`.execute(trx);
     return r;
   } catch (error) {
-    await sql`rollback to w`.execute(trx);
-    await sql`release w`.execute(trx);
+    try {
+      await sql`rollback to w`.execute(trx);
+      await sql`release w`.execute(trx);
+    } catch {
+      // The savepoint is gone with its whole transaction: SQLite rolls a transaction back itself
+      // on some errors (SQLITE_FULL, SQLITE_IOERR). The whole batch fails, and with the first
+      // error (its cause and code), not this one ("no such savepoint").
+      throw error;
+    }
     return { ok: false, error };
   }
 }
@@ -106,7 +113,10 @@ const MAX_BATCH = 500;
  */
 const ATTEMPTS = 3;
 
-export function createWriteQueue(db: Trx, bus: Bus, logger: Logger, maxBatch = MAX_BATCH): WriteQueue {
+/** Told after each committed batch: how long its transaction took (seconds) and how many writes it carried (metrics). */
+export type CommitObserver = (seconds: number, writes: number) => void;
+
+export function createWriteQueue(db: Trx, bus: Bus, logger: Logger, maxBatch = MAX_BATCH, observe: CommitObserver = () => {}): WriteQueue {
   const pending: Item[] = [];
   let running: Promise<void> | null = null;
 
@@ -151,7 +161,9 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger, maxBatch = M
     for (;;) {
       for (const item of batch) item.attempts++;
       try {
+        const started = performance.now();
         results = await writeBatch(batch);
+        observe((performance.now() - started) / 1000, batch.length);
         break;
       } catch (err) {
         // The commit itself failed: nothing of this batch is durable, so nobody gets a success.

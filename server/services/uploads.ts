@@ -38,25 +38,30 @@ export async function receiveUpload(req: Request, o: ReceiveOptions): Promise<Re
   if (req.body !== undefined) throw o.notAFile;
   const declared = Number(req.get('content-length') ?? NaN);
   if (declared > o.maxBytes) throw refuseRest(req, payloadTooLarge(o.tooLarge));
-  const temp = await tempFileIn(o.root, o.folder);
-  const file = await open(temp, 'wx', 0o600);
   const hash = createHash('sha256');
   let size = 0;
+  let temp: string | null = null;
   try {
-    // destroyOnReturn false: leaving the loop early must not tear down the connection before the 413 is sent.
-    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > o.maxBytes) throw refuseRest(req, payloadTooLarge(o.tooLarge));
-      hash.update(chunk);
-      await file.write(chunk);
+    temp = await tempFileIn(o.root, o.folder);
+    const file = await open(temp, 'wx', 0o600);
+    try {
+      // destroyOnReturn false: leaving the loop early must not tear down the connection before the 413 is sent.
+      for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > o.maxBytes) throw payloadTooLarge(o.tooLarge);
+        hash.update(chunk);
+        await file.write(chunk);
+      }
+      await file.sync();
+    } finally {
+      await file.close();
     }
-    await file.sync();
   } catch (err) {
-    await file.close();
-    await rm(temp, { force: true });
-    throw err;
+    // Failed mid-stream (too big, a full disk, the client gone): the temporary file goes, and the
+    // unread rest of the body is refused, so the connection closes at once instead of hanging.
+    if (temp) await rm(temp, { force: true });
+    throw refuseRest(req, err);
   }
-  await file.close();
   if (size === 0) {
     await rm(temp, { force: true });
     throw badRequest('Choose a file to upload.');
@@ -69,7 +74,7 @@ export async function receiveUpload(req: Request, o: ReceiveOptions): Promise<Re
  * is never read to its end); until then incoming bytes are discarded, so the client can still
  * receive the answer instead of a reset.
  */
-function refuseRest(req: Request, err: AppError): AppError {
+function refuseRest<E>(req: Request, err: E): E {
   req.res?.setHeader('Connection', 'close');
   req.resume();
   return err;

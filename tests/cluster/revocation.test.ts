@@ -93,8 +93,13 @@ describe('revocation on three instances', () => {
     beforeAll(() => c.redis.freeze());
     afterAll(() => c.redis.thaw());
     triggers('Redis frozen');
-    it('Redis frozen: every instance answers /healthz 200, saying Redis is down', async () => {
-      for (const i of c.instances) expect(await (await fetch(`${i.url}/healthz`)).json()).toEqual({ status: 'ok', redis: 'down' });
+    it('Redis frozen: every instance answers /healthz 200, saying Redis is down, and /readyz 503 naming `redis`', async () => {
+      for (const i of c.instances) {
+        expect(await (await fetch(`${i.url}/healthz`)).json()).toEqual({ status: 'ok', redis: 'down' });
+        const ready = await fetch(`${i.url}/readyz`);
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toEqual({ status: 'unavailable', failing: ['redis'] });
+      }
     }, 30_000);
   });
 });

@@ -16,20 +16,25 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('start-up', () => {
-  it('answers /healthz with 200 {"status":"ok"} while the database answers', async () => {
+  it('answers /healthz with 200 {"status":"ok"} and /readyz with 200 {"status":"ready"} while the database answers', async () => {
     const res = await agent.get('/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });
+    const ready = await agent.get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready' });
   });
 
-  it('answers /healthz with 503 when the database does not answer', async () => {
+  it('when the database does not answer: /healthz (alive, asks no database) stays 200, /readyz answers 503 naming it', async () => {
     const { db, sqlite } = openDatabase(path.join(app.config.dataDir, 'broken.sqlite'));
     sqlite.close();
     const broken = createServer(createApp({ ...app.deps, db }, CLIENT_DIR));
     await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
     const port = (broken.address() as { port: number }).port;
-    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-    expect(res.status).toBe(503);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'unavailable', failing: ['database'] });
     await new Promise((r) => broken.close(r));
   });
 

@@ -9,8 +9,9 @@ import { ask, feedSocket } from '../support/socket.js';
 
 /**
  * PostgreSQL stopped in immediate mode (a crash: connections cut, no checkpoint) in the middle of
- * a chat burst, then started again (issue 13, "Fault"). Debrief keeps running: `/healthz` answers
- * 503 while the database is gone and 200 once it is back, without a restart; writes meanwhile get
+ * a chat burst, then started again (issue 13, "Fault"). Debrief keeps running: `/healthz` (alive)
+ * stays 200 throughout, `/readyz` answers 503 naming `database` while the database is gone and 200
+ * once it is back, without a restart; writes meanwhile get
  * a 503 and save nothing; every message that was acknowledged is in the database after the
  * restart; a send retried with the same client message id makes exactly one message.
  */
@@ -54,6 +55,7 @@ describe('PostgreSQL stopped in immediate mode mid chat burst', () => {
     const { socket } = await feedSocket(app, agent);
     const health = new Agent(app.url);
     expect((await health.get('/healthz')).status).toBe(200);
+    expect((await health.get('/readyz')).status).toBe(200);
 
     // Sends, one every 4 ms; the database goes once 40 are acknowledged (more are in flight), and 20 more follow.
     const sends: { id: string; ack: Promise<Ack> }[] = [];
@@ -67,8 +69,10 @@ describe('PostgreSQL stopped in immediate mode mid chat burst', () => {
     cluster.crash();
     for (let i = 0; i < 20; i++) await sendOne();
 
-    // Gone: /healthz says so, and a write over HTTP is refused with nothing saved.
-    await eventually(async () => (await health.get('/healthz')).status === 503, 10_000, '/healthz 503');
+    // Gone: /readyz says so (the process is alive: /healthz stays 200), and a write over HTTP is refused with nothing saved.
+    await eventually(async () => (await health.get('/readyz')).status === 503, 10_000, '/readyz 503');
+    expect((await health.get('/readyz')).body.failing).toContain('database');
+    expect((await health.get('/healthz')).status).toBe(200);
     const downId = cmid();
     const during = await agent.post(`/api/chat/${client.id}/messages`, { body: 'while down', clientMessageId: downId });
     expect(during.status).toBe(503);
@@ -76,7 +80,7 @@ describe('PostgreSQL stopped in immediate mode mid chat burst', () => {
 
     // Back: the same process serves again.
     cluster.restart();
-    await eventually(async () => (await health.get('/healthz')).status === 200, 30_000, '/healthz 200');
+    await eventually(async () => (await health.get('/readyz')).status === 200, 30_000, '/readyz 200');
 
     const answers = await Promise.all(sends.map(async (s) => ({ id: s.id, ack: await s.ack })));
     const ok = answers.filter((a) => a.ack.ok);

@@ -55,6 +55,9 @@ const w = (c: Ctx) => c.f[c.owner];
 export const MATRIX: MatrixEntry[] = [
   // Liveness probe for load balancers: public by design, says nothing but "ok".
   { method: 'GET', path: '/healthz', expect: everyone('ok') },
+  { method: 'GET', path: '/readyz', expect: everyone('ok') },
+  // Without METRICS_TOKEN there are no metrics (with it, a bearer token: tests/integration/metrics.test.ts).
+  { method: 'GET', path: '/metrics', expect: everyone(404) },
 
   // ── First-run setup: public until a staff account exists, then 404 for everyone (documented in setup.ts).
   { method: 'GET', path: '/api/setup', expect: everyone(404) },
