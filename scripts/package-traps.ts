@@ -13,6 +13,11 @@ import type { Message, Plugin } from 'esbuild';
  * - The natives load on first use, so `version` and `--help` never write to DATA_DIR: sharp's
  *   package calls its addon while it loads, so our own `import sharp from 'sharp'` goes through a
  *   lazy stand-in; argon2's exports become getters; better-sqlite3 needs its addon only in `new Database`.
+ * - Any other `require` of a package left in the bundle (optional dependencies: ws's bufferutil,
+ *   pg-native, sharp's version probes, Express's view engines) would print Node's "require() …
+ *   only supports loading built-in modules" warning at each start. REQUIRE_GUARD (the bundle's
+ *   first line) answers them as Node does for a missing module, silently; LEFT_REQUIRES lists the
+ *   ones expected, and a new one fails the build.
  * - `import.meta.url` is empty in a CommonJS bundle: only the files listed in IMPORT_META_ALLOWED
  *   use it, each guarded for the package. Any other esbuild warning fails the build.
  */
@@ -21,7 +26,7 @@ const RUNTIME = path.resolve(import.meta.dirname, '..', 'server', 'packaged.ts')
 const load = `require(${JSON.stringify(RUNTIME)}).loadNative`;
 
 /** Files that read `import.meta` only outside the package (both guarded by `__DEBRIEF_BUILD__` / isPackaged). */
-const IMPORT_META_ALLOWED = ['server/serve.ts', 'server/build-info.ts', 'server/packaged.ts'];
+const IMPORT_META_ALLOWED = ['server/serve.ts', 'server/build-info.ts'];
 
 function mustContain(file: string, text: string, needle: string): void {
   if (!text.includes(needle))
@@ -86,4 +91,32 @@ export function unexpectedWarnings(warnings: Message[], root: string): string[] 
   return warnings
     .filter((w) => !(w.id === 'empty-import-meta' && w.location && IMPORT_META_ALLOWED.includes(path.relative(root, path.resolve(root, w.location.file)))))
     .map((w) => `${w.location ? `${w.location.file}:${w.location.line}: ` : ''}${w.text}`);
+}
+
+/**
+ * The bundle's first line: `require` of a built-in goes to Node; of anything else, a plain
+ * MODULE_NOT_FOUND (what the optional dependencies' try/catch expect), never Node's SEA warning.
+ */
+export const REQUIRE_GUARD = `var require = ((nodeRequire) => { const builtins = new Set(nodeRequire('node:module').builtinModules); return Object.assign((id) => { if (typeof id === 'string' && (id.startsWith('node:') || builtins.has(id))) return nodeRequire(id); const err = new Error("Cannot find module '" + id + "' (the packaged file holds built-in modules only)"); err.code = 'MODULE_NOT_FOUND'; throw err; }, nodeRequire); })(require);`;
+
+/** The `require` calls of packages that stay in the bundle, each answered by REQUIRE_GUARD (matched on the call's argument). */
+const LEFT_REQUIRES: RegExp[] = [
+  /^"(bufferutil|utf-8-validate)"$/, // ws: optional speed-ups, pure JS without them
+  /^"pg-native"$/, // pg: only with `native: true`, which we never ask for
+  /^mod$/, // Express: view engines, which we have none of
+  /^"@img\/sharp-(libvips-dev\/(cplusplus|include)|wasm32\/versions)"$/, // sharp: build-from-source and wasm probes
+  /^`@img\/sharp-(libvips-(dev-)?)?\$\{[a-zA-Z]+(\(\))?\}/, // sharp: version probes per platform
+];
+
+/** The `require` calls left in the bundle that are neither of a built-in nor expected (the build fails if there is any). */
+export function unexpectedRequires(bundle: string, builtins: readonly string[]): string[] {
+  const builtin = new Set(builtins);
+  const found = new Set<string>();
+  for (const m of bundle.matchAll(/\brequire\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
+    const arg = m[1]!.trim();
+    const literal = /^(["'])([^"'`]+)\1$/.exec(arg);
+    if (literal && (literal[2]!.startsWith('node:') || builtin.has(literal[2]!))) continue;
+    if (!LEFT_REQUIRES.some((re) => re.test(arg))) found.add(`require(${arg})`);
+  }
+  return [...found];
 }

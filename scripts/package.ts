@@ -5,7 +5,8 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { inject } from 'postject';
 import { buildIfStale, ROOT } from './build-inputs.js';
-import { EXPECTED_SHIMS, nativeShims, unexpectedWarnings } from './package-traps.js';
+import { builtinModules } from 'node:module';
+import { EXPECTED_SHIMS, nativeShims, REQUIRE_GUARD, unexpectedRequires, unexpectedWarnings } from './package-traps.js';
 import type { NativeName, PackagedFile, PackageManifest } from '../server/packaged.js';
 
 /**
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
     outfile: path.join(WORK, 'main.cjs'),
     logLevel: 'silent',
     legalComments: 'none',
+    banner: { js: REQUIRE_GUARD },
     define: {
       __DEBRIEF_BUILD__: JSON.stringify({ version: pkg.version, buildId: BUILD_ID_PLACEHOLDER, commit }),
       __DEBRIEF_PACKAGE__: JSON.stringify(manifest),
@@ -101,6 +103,8 @@ async function main(): Promise<void> {
   if (missing.length) throw new Error(`Package build: the shims for ${missing.join(', ')} replaced nothing; a package changed its layout`);
 
   const draft = result.outputFiles[0]!.text;
+  const left = unexpectedRequires(draft.slice(REQUIRE_GUARD.length), builtinModules);
+  if (left.length) throw new Error(`Package build: require calls left in the bundle that are not on the list (scripts/package-traps.ts):\n${left.join('\n')}`);
   if (!draft.includes(BUILD_ID_PLACEHOLDER)) throw new Error('Package build: the build id placeholder is missing from the bundle');
   const buildId = sha256([sha256(draft), ...packaged.map((f) => `${f.path}\0${f.sha256}`)].join('\n')).slice(0, 16);
   const bundle = draft.replaceAll(BUILD_ID_PLACEHOLDER, buildId);
@@ -126,7 +130,7 @@ async function main(): Promise<void> {
   if (!fs.readFileSync(staged).includes(SENTINEL)) throw new Error(`Package build: ${process.execPath} has no SEA fuse (${SENTINEL})`);
   await inject(staged, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: SENTINEL });
   fs.renameSync(staged, OUTPUT);
-  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.rmSync(blob); // release/.work keeps the bundle and the SEA config, for a look inside
 
   const mib = (fs.statSync(OUTPUT).size / 2 ** 20).toFixed(1);
   process.stdout.write(`Wrote ${path.relative(process.cwd(), OUTPUT)}: debrief ${pkg.version}, build ${buildId}, commit ${commit}, ${mib} MiB, in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
