@@ -57,14 +57,17 @@ export function nativeShims(shimmed: Set<string>): Plugin {
         mustContain(file, text, 'nativeBinding = requireNative()');
         mustContain(file, text, "require('@node-rs/argon2-linux-x64-gnu')");
         const names = [...text.matchAll(/^module\.exports\.(\w+) = nativeBinding\.\1$/gm)].map((m) => m[1]!);
-        if (!names.includes('hash') || !names.includes('verify')) throw new Error(`Package build: ${file} no longer exports hash and verify from nativeBinding`);
+        if (!names.includes('hash') || !names.includes('verify'))
+          throw new Error(`Package build: ${file} no longer exports hash and verify from nativeBinding`);
         shimmed.add('argon2');
         const getters = names.map((n) => `  get ${n}() { return ${load}('argon2').${n}; },`).join('\n');
         return { contents: `module.exports = {\n${getters}\n};\n`, loader: 'js' };
       });
       // Our `import sharp from 'sharp'`: a stand-in that loads sharp (and so its addon) on first call.
       build.onResolve({ filter: /^sharp$/ }, (args) =>
-        args.namespace === 'debrief-lazy' || args.importer.includes(`${path.sep}node_modules${path.sep}`) ? undefined : { path: 'sharp', namespace: 'debrief-lazy' },
+        args.namespace === 'debrief-lazy' || args.importer.includes(`${path.sep}node_modules${path.sep}`)
+          ? undefined
+          : { path: 'sharp', namespace: 'debrief-lazy' },
       );
       build.onLoad({ filter: /^sharp$/, namespace: 'debrief-lazy' }, () => {
         shimmed.add('sharp-lazy');

@@ -133,7 +133,9 @@ async function main(): Promise<void> {
   fs.rmSync(blob); // release/.work keeps the bundle and the SEA config, for a look inside
 
   const mib = (fs.statSync(OUTPUT).size / 2 ** 20).toFixed(1);
-  process.stdout.write(`Wrote ${path.relative(process.cwd(), OUTPUT)}: debrief ${pkg.version}, build ${buildId}, commit ${commit}, ${mib} MiB, in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `Wrote ${path.relative(process.cwd(), OUTPUT)}: debrief ${pkg.version}, build ${buildId}, commit ${commit}, ${mib} MiB, in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -55,20 +55,19 @@ const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(fil
 function writeFileAtomic(target: string, asset: string): void {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const temp = `${target}${TEMP_PREFIX}${process.pid}`;
-  fs.writeFileSync(temp, new Uint8Array(sea.getRawAsset(asset)), { mode: 0o755 });
+  fs.writeFileSync(temp, new Uint8Array(sea.getAsset(asset)), { mode: 0o755 });
   fs.renameSync(temp, target);
 }
 
 /** The mount holding `dir` and whether it forbids executing (and so mapping) files: /proc/self/mountinfo. */
-export function mountOf(dir: string, mountinfo: string): { mountPoint: string; noexec: boolean } | null {
+function mountOf(dir: string, mountinfo: string): { mountPoint: string; noexec: boolean } | null {
   let best: { mountPoint: string; noexec: boolean } | null = null;
   for (const line of mountinfo.split('\n')) {
     const fields = line.split(' ');
     if (fields.length < 6) continue;
     const mountPoint = fields[4]!.replace(/\\040/g, ' ');
     const inside = dir === mountPoint || dir.startsWith(mountPoint.endsWith('/') ? mountPoint : `${mountPoint}/`);
-    if (inside && (!best || mountPoint.length >= best.mountPoint.length))
-      best = { mountPoint, noexec: fields[5]!.split(',').includes('noexec') };
+    if (inside && (!best || mountPoint.length >= best.mountPoint.length)) best = { mountPoint, noexec: fields[5]!.split(',').includes('noexec') };
   }
   return best;
 }
@@ -78,7 +77,7 @@ function noexecLine(runtimeDir: string, mountPoint: string): string {
 }
 
 /** The build's folder, written and checked on the first call of this process. */
-export function runtimeFolder(): string {
+function runtimeFolder(): string {
   if (prepared) return prepared;
   const manifest = __DEBRIEF_PACKAGE__;
   if (!manifest) throw new Error('runtimeFolder() is only for the packaged executable');
@@ -124,7 +123,10 @@ function readMountinfo(): string {
   }
 }
 
-/** A native addon of the packaged executable, dlopen'ed from the build folder on first use. */
+/**
+ * A native addon of the packaged executable, dlopen'ed from the build folder on first use.
+ * @public Called by the loaders scripts/package-traps.ts puts in the bundle.
+ */
 export function loadNative(name: NativeName): unknown {
   if (loaded.has(name)) return loaded.get(name);
   const dir = runtimeFolder();
@@ -134,7 +136,7 @@ export function loadNative(name: NativeName): unknown {
     process.dlopen(module, file);
   } catch (err) {
     // The mount check above misses a noexec that /proc does not show (a container's view).
-    if (/failed to map segment/.test((err as Error).message)) stop(noexecLine(loadConfig().runtimeDir, dir));
+    if (/failed to map segment/.test((err as Error).message)) stop(noexecLine(loadConfig().runtimeDir, `holding ${dir}`));
     throw err;
   }
   loaded.set(name, module.exports);

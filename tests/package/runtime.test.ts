@@ -68,7 +68,9 @@ describe.skipIf(!fs.existsSync(BINARY))('the packaged runtime folder', () => {
     const runtime = path.join(noexec, 'rt');
     const r = run(['migrate'], { DATA_DIR: path.join(work, 'data2'), RUNTIME_DIR: runtime });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`RUNTIME_DIR ${runtime} is on the mount ${noexec}, mounted noexec: the packaged natives cannot be loaded from it; set RUNTIME_DIR to a folder on a mount that allows executables\n`);
+    expect(r.stderr).toBe(
+      `RUNTIME_DIR ${runtime} is on the mount ${noexec}, mounted noexec: the packaged natives cannot be loaded from it; set RUNTIME_DIR to a folder on a mount that allows executables\n`,
+    );
     expect(fs.existsSync(path.join(work, 'data2', 'debrief.sqlite'))).toBe(false);
   });
 });

@@ -108,7 +108,11 @@ describe.skipIf(!fs.existsSync(BINARY))('release/debrief, alone in an empty fold
     const up = await uploadChatFile(at(server.url), collab, clientId, await smallPng(), 'shot.png');
     expect(up.status, up.text).toBe(201);
     message = `From the package ${Date.now()}`;
-    const sent = await collab.post(`/api/chat/${clientId}/messages`, { body: message, clientMessageId: `pkg${Date.now()}`, attachmentIds: [up.body.attachment.id] });
+    const sent = await collab.post(`/api/chat/${clientId}/messages`, {
+      body: message,
+      clientMessageId: `pkg${Date.now()}`,
+      attachmentIds: [up.body.attachment.id],
+    });
     expect(sent.status, sent.text).toBe(201);
     thumbUrl = up.body.attachment.thumbUrl;
     const t = await getBytes(at(server.url), collab, thumbUrl);
