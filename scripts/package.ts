@@ -117,11 +117,11 @@ async function main(): Promise<void> {
     output: blob,
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
-    useCodeCache: false,
+    useCodeCache: true,
     assets: Object.fromEntries(assets),
   };
   fs.writeFileSync(path.join(WORK, 'sea-config.json'), JSON.stringify(seaConfig, null, 2));
-  execFileSync(process.execPath, ['--experimental-sea-config', path.join(WORK, 'sea-config.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['--experimental-sea-config', path.join(WORK, 'sea-config.json')], { stdio: 'pipe' });
 
   const staged = path.join(WORK, 'debrief');
   fs.copyFileSync(process.execPath, staged);
