@@ -5,7 +5,8 @@ import path from 'node:path';
 
 /**
  * `npm run build` only when its inputs changed: a SHA-256 of every input file's path and bytes,
- * stored in dist/ by a successful build (mtimes lie after a checkout or a copy; contents don't).
+ * stored in dist/ by the last step of a successful `npm run build` (mtimes lie after a checkout or a
+ * copy; contents don't).
  */
 export const ROOT = path.resolve(import.meta.dirname, '..');
 const INPUT_DIRS = ['client', 'server', 'db'];
@@ -38,5 +39,9 @@ export function buildIfStale(): void {
   }
   process.stdout.write(built ? 'Sources changed since the last build: building…\n' : 'No build yet: building…\n');
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  fs.writeFileSync(STAMP, `${hash}\n`);
+}
+
+/** The last step of `npm run build`: record the inputs it was built from. */
+export function stampBuild(): void {
+  fs.writeFileSync(STAMP, `${inputsHash()}\n`);
 }
