@@ -308,7 +308,7 @@ async function main(): Promise<void> {
     targets: targetsOf(results),
   };
   writeFileSync(o.out, `${JSON.stringify(summary, null, 2)}\n`);
-  printTable(results);
+  if (!o.startup || o.only.length) printTable(results);
   if (o.startup) process.stdout.write(`\n${startupTable(results.startup as Awaited<ReturnType<typeof startup>>)}\n`);
   process.stdout.write(`\nJSON summary: ${path.relative(process.cwd(), o.out)}\n`);
 }
