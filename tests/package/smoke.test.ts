@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,9 +26,9 @@ afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-/** The variables a firm sets, and nothing else (no PATH, no NODE_*): `env -i` plus these. */
-function envFor(port: number, dataDir: string): Record<string, string> {
-  return { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir };
+/** The variables a firm sets, and nothing else (no PATH, no NODE_*): `env -i` plus these. Without `dataDir`, DATA_DIR's default (./data). */
+function envFor(port: number, dataDir?: string): Record<string, string> {
+  return { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, ...(dataDir ? { DATA_DIR: dataDir } : {}) };
 }
 
 function run(args: string[], env: Record<string, string>) {
@@ -64,6 +65,17 @@ async function serve(env: Record<string, string>): Promise<{ url: string; stderr
   };
 }
 
+/** Every file under `dir` (the runtime folder aside) with its SHA-256. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const file = path.join(dir, rel);
+    if (rel.startsWith('.runtime') || !fs.statSync(file).isFile()) continue;
+    out[rel] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  }
+  return out;
+}
+
 const COLLABORATOR = 'dev@contoso.example';
 /** The test helpers take a TestApp; over a port they need only its URL. */
 const at = (url: string) => ({ url }) as TestApp;
@@ -71,7 +83,7 @@ const at = (url: string) => ({ url }) as TestApp;
 describe.skipIf(!fs.existsSync(BINARY))('release/debrief, alone in an empty folder', () => {
   fs.copyFileSync(BINARY, exe);
   fs.chmodSync(exe, 0o755);
-  const first = path.join(work, 'data');
+  const first = path.join(work, 'data'); // DATA_DIR's default, ./data beside the file
   const restored = path.join(work, 'restored');
   const archive = path.join(work, 'backup.tar');
   let demo = '';
@@ -80,12 +92,12 @@ describe.skipIf(!fs.existsSync(BINARY))('release/debrief, alone in an empty fold
   let thumb: Buffer | null = null;
 
   it('prints its version without touching DATA_DIR, and its usage (unknown command: exit 2)', () => {
-    const v = run(['version'], envFor(1, first));
+    const v = run(['version'], envFor(1));
     expect(v.status).toBe(0);
     expect(v.stdout).toMatch(/^debrief \d+\.\d+\.\d+ \(build [0-9a-f]{16}, commit \S+, Node v20\.\d+\.\d+\)\n$/);
     expect(v.stderr).toBe('');
     expect(fs.existsSync(first)).toBe(false);
-    const unknown = run(['bogus'], envFor(1, first));
+    const unknown = run(['bogus'], envFor(1));
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown command: bogus[\s\S]*Usage: debrief/);
     expect(fs.existsSync(first)).toBe(false);
@@ -93,7 +105,7 @@ describe.skipIf(!fs.existsSync(BINARY))('release/debrief, alone in an empty fold
 
   it('demo → serve → healthy and ready → a Collaborator signs in, chats, uploads an image whose thumbnail loads', async () => {
     const port = await freePort();
-    const env = envFor(port, first);
+    const env = envFor(port);
     const d = run(['demo'], env);
     expect(d.stderr).toBe('');
     expect(d.status).toBe(0);
@@ -130,10 +142,11 @@ describe.skipIf(!fs.existsSync(BINARY))('release/debrief, alone in an empty fold
   });
 
   it('restore into a non-empty folder exits 1 and changes nothing', () => {
-    const before = fs.readFileSync(path.join(first, 'debrief.sqlite'));
-    const r = run(['restore', archive], envFor(1, first));
+    expect(fs.existsSync(archive)).toBe(true);
+    const before = snapshot(first);
+    const r = run(['restore', archive], envFor(1));
     expect(r.status).toBe(1);
-    expect(fs.readFileSync(path.join(first, 'debrief.sqlite')).equals(before)).toBe(true);
+    expect(snapshot(first)).toEqual(before);
   });
 
   it('restore FILE into a new folder → serve it → the same sign-in, message and thumbnail', async () => {
