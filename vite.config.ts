@@ -107,8 +107,9 @@ export default defineConfig(({ isSsrBuild }) => ({
   test: {
     // `npm run test:cluster`: only the several-instances tests (three processes, Redis, HAProxy);
     // the other runs leave them out.
-    include: process.env.TEST_SUITE === 'cluster' ? ['tests/cluster/**/*.test.ts'] : ['tests/**/*.test.ts'],
-    exclude: process.env.TEST_SUITE === 'cluster' ? [] : ['tests/cluster/**', '**/node_modules/**'],
+    // `npm run test:package`: only the packaged file's smoke test (after `npm run package`).
+    include: process.env.TEST_SUITE ? [`tests/${process.env.TEST_SUITE}/**/*.test.ts`] : ['tests/**/*.test.ts'],
+    exclude: process.env.TEST_SUITE ? ['**/node_modules/**'] : ['tests/cluster/**', 'tests/package/**', '**/node_modules/**'],
     environment: 'node',
     // `npm run test:pg`: the same suite on a throwaway PostgreSQL cluster (tests/support/pg-global.ts).
     globalSetup: process.env.TEST_DATABASE === 'postgres' ? ['tests/support/pg-global.ts'] : [],

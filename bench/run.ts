@@ -1,5 +1,9 @@
 /**
- * `npm run bench [-- --quick] [--out=file] [--only=fanout,catchup] [--reps=3] [--cpu-prof] [--postgres] [--cluster]`
+ * `npm run bench [-- --quick] [--out=file] [--only=fanout,catchup] [--reps=3] [--cpu-prof] [--postgres] [--cluster] [--startup]`
+ *
+ * `--startup`: only the start-up figures (bench/scenarios/startup.ts): the packaged file cold and
+ * warm, `node dist/server/main.js` and an up-to-date `npm start`, spawn to ready; the package's
+ * build time and size.
  *
  * `--postgres`: fanout and throughput (those of them in `--only`) run again on PostgreSQL, on a
  * cluster the bench starts with durable settings (fsync, synchronous_commit, full_page_writes on),
@@ -38,6 +42,7 @@ import { repeated } from './lib/repeat.js';
 import { startPostgres } from './lib/postgres.js';
 import { checkClusterBinaries, startRedis } from './lib/cluster.js';
 import { failover } from './scenarios/failover.js';
+import { startup, startupTable } from './scenarios/startup.js';
 
 const SCENARIOS = ['fanout', 'throughput', 'capacity', 'catchup', 'mixed', 'datascale', 'audit'] as const;
 type Name = (typeof SCENARIOS)[number];
@@ -57,8 +62,9 @@ function args() {
     cpuProf: a.includes('--cpu-prof'),
     postgres: a.includes('--postgres'),
     cluster: a.includes('--cluster'),
+    startup: a.includes('--startup'),
     out: path.resolve(val('out') ?? path.join(ROOT, 'bench', 'last-run.json')),
-    only: only ?? [...SCENARIOS],
+    only: a.includes('--startup') ? (only ?? []) : (only ?? [...SCENARIOS]),
   };
 }
 
@@ -127,6 +133,7 @@ async function main(): Promise<void> {
   );
 
   const results: Record<string, unknown> = {};
+  if (o.startup) results.startup = await startup(ctx, o.reps);
   // The live scenarios with a ratio run o.reps times, each measuring the product and then its baselines.
   const again = <R extends object>(name: string, run: () => Promise<R>, ratioOf: (r: R) => number | null) =>
     repeated(
@@ -301,7 +308,8 @@ async function main(): Promise<void> {
     targets: targetsOf(results),
   };
   writeFileSync(o.out, `${JSON.stringify(summary, null, 2)}\n`);
-  printTable(results);
+  if (!o.startup || o.only.length) printTable(results);
+  if (o.startup) process.stdout.write(`\n${startupTable(results.startup as Awaited<ReturnType<typeof startup>>)}\n`);
   process.stdout.write(`\nJSON summary: ${path.relative(process.cwd(), o.out)}\n`);
 }
 

@@ -9,9 +9,11 @@ import { startServer } from './server.js';
 import { checkUploadsFolder } from './services/storage.js';
 import { connectRedis, type Redis } from './cluster/redis.js';
 import { AuditKeyError, auditSigningKey } from './audit/signing-key.js';
+import { isPackaged, packagedClientDir } from './packaged.js';
 
-/** Where the built SPA is: dist/client next to dist/server (compiled) or under the repo (tsx). */
+/** Where the built SPA is: the packaged file's runtime folder, dist/client next to dist/server (compiled) or under the repo (tsx). */
 function clientDir(): string {
+  if (isPackaged()) return packagedClientDir();
   const here = path.dirname(fileURLToPath(import.meta.url));
   return path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '..', 'client') : path.resolve(here, '..', 'dist', 'client');
 }
@@ -91,4 +93,3 @@ export async function serve(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }
-
