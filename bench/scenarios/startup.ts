@@ -6,14 +6,12 @@ import type { BenchContext } from '../lib/context.js';
 import { freePort, freshDataDir, ROOT, SERVER_ENTRY } from '../lib/server.js';
 
 /**
- * `npm run bench -- --startup`: how long from spawn until the server answers `/readyz` 200 (or
- * `/healthz` 200 while there is no /readyz, said in `probe`), for the packaged file cold (empty
+ * `npm run bench -- --startup`: how long from spawn until the server answers `/readyz` 200, for the packaged file cold (empty
  * DATA_DIR, so the natives are written and the database created) and warm, for
  * `node dist/server/main.js`, and for `npm start` with an up-to-date build; plus the package's
  * build time (`npm run package` with the web app already built) and its size, raw and gzip.
  */
 export interface StartupResult {
-  probe: string;
   package_build_s: number;
   binary_mib: number;
   binary_gzip_mib: number;
@@ -28,7 +26,7 @@ const BINARY = path.join(ROOT, 'release', 'debrief');
 const MIB = 2 ** 20;
 
 /** Spawn `cmd` (own process group), time until ready, stop the whole group. */
-async function timeToReady(cmd: string[], cwd: string, dataDir: string): Promise<{ ms: number; probe: string }> {
+async function timeToReady(cmd: string[], cwd: string, dataDir: string): Promise<number> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir };
@@ -38,11 +36,7 @@ async function timeToReady(cmd: string[], cwd: string, dataDir: string): Promise
   try {
     for (;;) {
       const ready = await fetch(`${url}/readyz`).catch(() => null);
-      // Until /readyz exists the web app's fallback page answers it: then /healthz is the probe.
-      const isJson = ready?.headers.get('content-type')?.includes('json');
-      if (ready?.status === 200 && isJson) return { ms: Math.round(performance.now() - t0), probe: '/readyz' };
-      if (ready && !isJson && (await fetch(`${url}/healthz`).catch(() => null))?.status === 200)
-        return { ms: Math.round(performance.now() - t0), probe: '/healthz (no /readyz in this build)' };
+      if (ready?.status === 200) return Math.round(performance.now() - t0);
       if (child.exitCode !== null) throw new Error(`${cmd.join(' ')} exited ${child.exitCode} before it was ready`);
       if (Date.now() > deadline) throw new Error(`${cmd.join(' ')} not ready in 120 s`);
       await new Promise((r) => setTimeout(r, 20));
@@ -63,7 +57,6 @@ export async function startup(ctx: BenchContext, reps: number): Promise<StartupR
   const buildS = (Date.now() - t0) / 1000;
   const bytes = fs.readFileSync(BINARY);
   const result: StartupResult = {
-    probe: '',
     package_build_s: Math.round(buildS * 10) / 10,
     binary_mib: Math.round((bytes.length / MIB) * 10) / 10,
     binary_gzip_mib: Math.round((gzipSync(bytes).length / MIB) * 10) / 10,
@@ -80,10 +73,9 @@ export async function startup(ctx: BenchContext, reps: number): Promise<StartupR
   fs.chmodSync(exe, 0o755);
   const warmData = path.join(home, 'warm');
   const distData = freshDataDir();
-  const record = (key: keyof StartupResult, r: { ms: number; probe: string }) => {
-    (result[key] as number[]).push(r.ms);
-    result.probe = r.probe;
-    ctx.log(`startup: ${key} ${r.ms} ms`);
+  const record = (key: keyof StartupResult, ms: number) => {
+    (result[key] as number[]).push(ms);
+    ctx.log(`startup: ${key} ${ms} ms`);
   };
   // The first warm-up start of each kind creates its data; then the kinds alternate, rep by rep.
   await timeToReady([exe], home, warmData);
@@ -103,7 +95,7 @@ export function startupTable(r: StartupResult): string {
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const row = (name: string, xs: number[]) => `${name.padEnd(34)} ${String(med(xs)).padStart(6)} ms   (${xs.join(', ')})`;
   return [
-    `Start-up, spawn → ${r.probe} 200 (median, each run):`,
+    'Start-up, spawn → /readyz 200 (median, each run):',
     row('release/debrief, empty DATA_DIR', r.binary_cold_ms),
     row('release/debrief, warm', r.binary_warm_ms),
     row('node dist/server/main.js', r.node_dist_ms),
