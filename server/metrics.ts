@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config.js';
-import { freeBytesAt } from './readiness.js';
+import { freeDiskBytes } from './services/disk.js';
 
 /**
  * What `/metrics` reports (issue 16, point 11), in Prometheus' text format through prom-client.
@@ -98,7 +98,7 @@ export function createMetrics(config: Pick<Config, 'dataDir' | 'uploadsDir' | 'b
         ['data', config.dataDir],
         ['uploads', config.uploadsDir],
       ] as const) {
-        const free = await freeBytesAt(dir).catch(() => null);
+        const free = await freeDiskBytes(dir).catch(() => null);
         if (free !== null) this.set({ volume }, free);
       }
     },

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { sql } from 'kysely';
 import type { AppDeps } from './context.js';
 import { dialectOf } from '../db/client.js';
@@ -9,17 +8,6 @@ import { redisAnswers } from './cluster/redis.js';
 
 /** What `/readyz` checks; a failing one is named in its 503 (never a path or a number). */
 export type ReadinessCheck = 'disk' | 'database' | 'migrations' | 'redis';
-
-/** Free bytes on the file system that holds `dir`, or would hold it (a folder not made yet: its nearest existing parent). */
-export async function freeBytesAt(dir: string): Promise<number> {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    try {
-      return await freeDiskBytes(d);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(d) === d) throw err;
-    }
-  }
-}
 
 /** How long one round of checks is reused: the database write is tried at most this often. */
 export const READINESS_TTL_MS = 2000;
@@ -39,7 +27,7 @@ export function createReadiness(deps: Pick<AppDeps, 'db' | 'config' | 'redis' | 
   let reported = '';
 
   const disk = async () => {
-    for (const dir of new Set([deps.config.dataDir, deps.config.uploadsDir])) if ((await freeBytesAt(dir)) < deps.config.minFreeDiskBytes) return false;
+    for (const dir of new Set([deps.config.dataDir, deps.config.uploadsDir])) if ((await freeDiskBytes(dir)) < deps.config.minFreeDiskBytes) return false;
     return true;
   };
   const database = async () => {
