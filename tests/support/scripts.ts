@@ -10,12 +10,13 @@ import { totpCode } from './totp.js';
  * their own process, Node's ESM loader through tsx, only PATH and the given environment.
  */
 export function runScript(
-  script: 'seed' | 'backup' | 'move-to-postgres' | 'audit-verify',
+  script: 'seed' | 'backup' | 'restore' | 'migrate' | 'move-to-postgres' | 'audit-verify',
   env: Record<string, string>,
   args: string[] = [],
 ): SpawnSyncReturns<string> {
-  // The demo and backup are commands of the one entry (server/cli.ts); the others are scripts of their own.
-  const command = script === 'seed' ? ['server/main.ts', 'demo'] : script === 'backup' ? ['server/main.ts', 'backup'] : [`db/${script}.ts`];
+  // The demo, backup, restore and migrate are commands of the one entry (server/cli.ts); the others are scripts of their own.
+  const entry = script === 'seed' ? 'demo' : ['backup', 'restore', 'migrate'].includes(script) ? script : null;
+  const command = entry ? ['server/main.ts', entry] : [`db/${script}.ts`];
   return spawnSync(process.execPath, ['--import', 'tsx', ...command.map((c, i) => (i === 0 ? path.join(ROOT, c) : c)), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
