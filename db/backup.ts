@@ -87,9 +87,11 @@ export async function backup(args: string[]): Promise<void> {
   const where = describeTarget(config.database);
   try {
     if (config.database.kind === 'sqlite') {
+      const started = performance.now();
       const { bytes, manifest } = await writeArchive(config, file);
+      const seconds = ((performance.now() - started) / 1000).toFixed(2);
       const uploads = Object.keys(manifest.members).filter((m) => m.startsWith('uploads/')).length;
-      process.stdout.write(`Backed up ${where} to ${file} (${(bytes / 1e6).toFixed(1)} MB, ${uploads} upload${uploads === 1 ? '' : 's'}).\n`);
+      process.stdout.write(`Backed up ${where} to ${file} (${(bytes / 1e6).toFixed(1)} MB, ${uploads} upload${uploads === 1 ? '' : 's'}) in ${seconds} s.\n`);
       return;
     }
     await backUpPostgres(config.database.url, file, where);
