@@ -18,7 +18,7 @@ const knownMigrations = (db: Db) => (dialectOf(db) === 'postgres' ? pgMigrations
 
 /** The applied migrations' names, in order ([] on an empty database). */
 async function appliedMigrations(db: Db): Promise<string[]> {
-  const tables = await db.introspection.getTables();
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === 'kysely_migration')) return [];
   const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
   return rows.map((r) => r.name);

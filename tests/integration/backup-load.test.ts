@@ -21,7 +21,7 @@ import { unpack } from '../support/backups.js';
 /** Sockets sending at once, each waiting for its ack before the next message (as the page does). */
 const SENDERS = 8;
 let app: TestApp;
-let sockets: Socket[] = [];
+const sockets: Socket[] = [];
 let clientId = '';
 const out = tempDir();
 
@@ -86,7 +86,9 @@ describe('backup while chat flows', () => {
     sending = false;
     await senders;
     const rate = Math.round((during * 1000) / loadedProcessMs);
-    console.log(`backup idle ${idle.ms} ms (process ${idleProcessMs} ms), under load ${loaded.ms} ms (process ${loadedProcessMs} ms), ${rate} acked msg/s meanwhile`);
+    console.log(
+      `backup idle ${idle.ms} ms (process ${idleProcessMs} ms), under load ${loaded.ms} ms (process ${loadedProcessMs} ms), ${rate} acked msg/s meanwhile`,
+    );
 
     expect(loaded.stderr).toBe('');
     expect(loaded.status).toBe(0);
