@@ -71,7 +71,8 @@ export function startBackupSchedule(deps: AppDeps): { stop(): Promise<void> } {
       logger.info({ event: 'backup_written', file: path.basename(file), bytes, ms: Date.now() - started }, 'scheduled backup written');
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      logger.error({ event: 'backup_failed', err: { message: (err as Error).message, code: (err as NodeJS.ErrnoException).code } }, 'scheduled backup failed');
+      // `errno`, not `code`: the log's redaction hides every `code` field (TOTP codes).
+      logger.error({ event: 'backup_failed', reason: (err as Error).message, errno: (err as NodeJS.ErrnoException).code }, 'scheduled backup failed');
       if (!failing) {
         failing = true;
         await mailAdmins(deps, reason).catch((e) => logger.error({ err: (e as Error).message }, 'could not queue the backup failure mail'));
