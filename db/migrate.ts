@@ -55,7 +55,13 @@ export async function migrateWithBackup(db: Db, config: Config): Promise<{ appli
   if (pending.length && applied.length && config.database.kind === 'sqlite') {
     await mkdir(config.backupDir, { recursive: true, mode: 0o700 });
     backup = path.join(config.backupDir, `pre-migrate-${applied.at(-1)}-${pending.at(-1)}.tar`);
-    await writeArchive(config, backup);
+    try {
+      await writeArchive(config, backup);
+    } catch (err) {
+      throw new Error(`the backup before migrating could not be written to ${backup} (BACKUP_DIR): ${(err as Error).message}; nothing was migrated`, {
+        cause: err,
+      });
+    }
   }
   return { applied: await migrateToLatest(db), backup };
 }

@@ -24,7 +24,10 @@ const refuse = (message: string): never => {
   throw new ArchiveError(message);
 };
 
-/** What DATA_DIR (and UPLOADS_DIR) hold besides the runtime folder: must be nothing. */
+/**
+ * What DATA_DIR (and UPLOADS_DIR) hold besides the runtime folder and BACKUP_DIR: must be nothing.
+ * BACKUP_DIR is left aside too: after a loss, the archive to restore is often in DATA_DIR/backups.
+ */
 function occupants(config: Config): string[] {
   const inDir = (dir: string, except: string[]) =>
     existsSync(dir)
@@ -32,7 +35,7 @@ function occupants(config: Config): string[] {
           .filter((n) => !except.includes(path.join(dir, n)))
           .map((n) => path.join(dir, n))
       : [];
-  const found = inDir(config.dataDir, [config.runtimeDir]);
+  const found = inDir(config.dataDir, [config.runtimeDir, config.backupDir]);
   if (!config.uploadsDir.startsWith(config.dataDir + path.sep)) found.push(...inDir(config.uploadsDir, []));
   return found;
 }

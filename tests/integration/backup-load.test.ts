@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Socket } from 'socket.io-client';
@@ -87,7 +87,7 @@ describe('backup while chat flows', () => {
     await senders;
     const rate = Math.round((during * 1000) / loadedProcessMs);
     console.log(
-      `backup idle ${idle.ms} ms (process ${idleProcessMs} ms), under load ${loaded.ms} ms (process ${loadedProcessMs} ms), ${rate} acked msg/s meanwhile`,
+      `backup idle ${idle.ms} ms (process ${idleProcessMs} ms), under load ${loaded.ms} ms (process ${loadedProcessMs} ms), ${rate} acked msg/s meanwhile, archive ${(statSync(path.join(out, 'loaded.tar')).size / 1e6).toFixed(1)} MB`,
     );
 
     expect(loaded.stderr).toBe('');

@@ -105,10 +105,13 @@ describe('debrief backup FILE (SQLite)', () => {
 describe('debrief restore FILE', () => {
   it('round trip: into an empty folder, a server signs the demo manager in and serves her avatar', async () => {
     const target = emptyDataDir();
-    const r = runScript('restore', { DATA_DIR: target }, [archive]);
+    // The archive to restore may sit in DATA_DIR/backups (BACKUP_DIR), left aside like the runtime folder.
+    mkdirSync(path.join(target, 'backups'));
+    copyFileSync(archive, path.join(target, 'backups', 'debrief.tar'));
+    const r = runScript('restore', { DATA_DIR: target }, [path.join(target, 'backups', 'debrief.tar')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^Restored .*debrief\.tar \(Debrief .*\) into .*: the database and 1 upload\.$/m);
+    expect(r.stdout).toMatch(/^Restored .*backups\/debrief\.tar \(Debrief .*\) into .*: the database and 1 upload\.$/m);
     expect(readFileSync(path.join(target, '.runtime', 'build-1', 'native.node'), 'utf8')).toBe('x'); // left in place
     const app = await startTestApp({ DATA_DIR: target });
     try {

@@ -1,11 +1,11 @@
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, startTestApp, tempDir } from '../support/app.js';
+import { startTestApp, tempDir } from '../support/app.js';
 import { runScript, signInDemo } from '../support/scripts.js';
 import { getBytes } from '../support/evidence.js';
-import { findingsSeen, sha256, tree, unpack } from '../support/backups.js';
+import { copyOfFixture as fixtureCopy, findingsSeen, FIXTURE, FIXTURE_SIGN_INS, sha256, tree, unpack, withoutLastMigration } from '../support/backups.js';
 import { migrations } from '../../db/migrations/index.js';
 
 /**
@@ -16,8 +16,7 @@ import { migrations } from '../../db/migrations/index.js';
  * migrated is refused by name ("upgraded by a newer Debrief"), not Kysely's "corrupted migrations",
  * and left unchanged.
  */
-const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'data-ba7916b');
-const DEMO = readFileSync(path.join(ROOT, 'tests', 'fixtures', 'data-ba7916b.sign-ins.txt'), 'utf8');
+const DEMO = FIXTURE_SIGN_INS;
 const AVATAR = readdirSync(path.join(FIXTURE, 'uploads', 'avatars'))[0]!;
 const KNOWN = Object.keys(migrations);
 const LAST = KNOWN.at(-1)!;
@@ -26,16 +25,10 @@ afterAll(() => {
   for (const d of cleanup) rmSync(d, { recursive: true, force: true });
 });
 
-/** A copy of the fixture's data folder, changed by `change` (SQL on its database). */
+/** A copy of the fixture, removed after the tests. */
 function copyOfFixture(change?: (db: Database.Database) => void): string {
-  const dir = tempDir();
+  const dir = fixtureCopy(change);
   cleanup.push(dir);
-  cpSync(FIXTURE, dir, { recursive: true });
-  if (change) {
-    const db = new Database(path.join(dir, 'debrief.sqlite'));
-    change(db);
-    db.close();
-  }
   return dir;
 }
 
@@ -49,12 +42,8 @@ describe('debrief migrate on data the previous release made', () => {
   });
 
   it('set back one migration: lists it, writes pre-migrate-<from>-<to>.tar to BACKUP_DIR, migrates; people see findings and uploads', async () => {
-    // Undo the last migration's effect and its row, as data from before it looks.
-    expect(LAST).toBe('2026-12-07T1400_session-endings');
-    const dir = copyOfFixture((db) => {
-      db.exec('drop table session_endings');
-      db.prepare('delete from kysely_migration where name = ?').run(LAST);
-    });
+    expect(LAST).toBe('2026-12-07T1400_session-endings'); // the one withoutLastMigration undoes
+    const dir = copyOfFixture(withoutLastMigration);
     const r = runScript('migrate', { DATA_DIR: dir });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -86,10 +75,7 @@ describe('debrief migrate on data the previous release made', () => {
   }, 120_000);
 
   it('the pre-migration archive restores into an empty folder, and is migrated there', () => {
-    const dir = copyOfFixture((db) => {
-      db.exec('drop table session_endings');
-      db.prepare('delete from kysely_migration where name = ?').run(LAST);
-    });
+    const dir = copyOfFixture(withoutLastMigration);
     expect(runScript('migrate', { DATA_DIR: dir }).status).toBe(0);
     const target = tempDir();
     cleanup.push(target);

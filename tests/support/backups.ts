@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
+import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { runScript } from './scripts.js';
-import { tempDir } from './app.js';
+import { ROOT, tempDir } from './app.js';
 import type { Agent } from './http.js';
 
 /** Helpers for the backup and restore tests: what a folder holds, byte for byte, and archives made by hand. */
@@ -69,4 +70,27 @@ export async function findingsSeen(agent: Agent): Promise<number> {
     n += (r.body.findings as unknown[]).length;
   }
   return n;
+}
+
+/** A data folder made by the previous release's code (commit ba7916b: a demo firm, Carla's avatar); see its .md. */
+export const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'data-ba7916b');
+/** The sign-ins `demo` printed for the fixture. */
+export const FIXTURE_SIGN_INS = readFileSync(path.join(ROOT, 'tests', 'fixtures', 'data-ba7916b.sign-ins.txt'), 'utf8');
+
+/** A copy of the fixture's data folder in a fresh temp folder, changed by `change` (SQL on its database). */
+export function copyOfFixture(change?: (db: Database.Database) => void): string {
+  const dir = tempDir();
+  cpSync(FIXTURE, dir, { recursive: true });
+  if (change) {
+    const db = new Database(path.join(dir, 'debrief.sqlite'));
+    change(db);
+    db.close();
+  }
+  return dir;
+}
+
+/** Undo the last migration (session-endings) on a database: its table and its row, as data from before it looks. */
+export function withoutLastMigration(db: Database.Database): void {
+  db.exec('drop table session_endings');
+  db.prepare('delete from kysely_migration where name = ?').run('2026-12-07T1400_session-endings');
 }
