@@ -144,7 +144,7 @@ describe('debrief restore FILE', () => {
   it('refuses an archive with one flipped byte in the database', () => {
     const bytes = readFileSync(archive);
     const at = bytes.indexOf('SQLite format 3') + 8192 + 77;
-    bytes[at] ^= 0x01;
+    bytes[at] = bytes[at]! ^ 0x01;
     const file = path.join(out, 'flipped.tar');
     writeFileSync(file, bytes);
     expect(refused(file, emptyDataDir())).toBe('debrief.sqlite in the archive does not match its SHA-256 in the manifest: the archive is damaged.');
