@@ -4,7 +4,9 @@ import Database from 'better-sqlite3';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, tempDir, type TestApp } from '../support/app.js';
-import { startScript } from '../support/scripts.js';
+import { runScript, startScript } from '../support/scripts.js';
+import { postRaw } from '../support/evidence.js';
+import { smallPng } from '../support/images.js';
 import { chatPeople, cmid } from '../support/chat.js';
 import { buildPortalUser, signIn } from '../support/factories.js';
 import { ask, connected, connectSocket } from '../support/socket.js';
@@ -109,4 +111,38 @@ describe('backup while chat flows', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('keeps every upload the snapshot references, even one replaced (and deleted) while it runs', async () => {
+    // An avatar replaced over and over: each change stores a new file and deletes the one before,
+    // so the file the snapshot names is usually deleted before the archive is written.
+    const [user] = await app.db.selectFrom('users').select(['id']).where('role', '=', 'admin').execute();
+    const agent = await signIn(app, await app.db.selectFrom('users').selectAll().where('id', '=', user!.id).executeTakeFirstOrThrow());
+    const pngs = await Promise.all(['#aa0000', '#00aa00', '#0000aa', '#aaaa00'].map((c) => smallPng(c, 64)));
+    let changing = true;
+    let changes = 0;
+    const churn = (async () => {
+      while (changing) {
+        expect((await postRaw(app, agent, '/profile/avatar', pngs[changes % pngs.length]!, 'image/png')).status).toBe(200);
+        changes++;
+      }
+    })();
+    const file = path.join(out, 'churn.tar');
+    const { done } = startScript('backup', { DATA_DIR: app.config.dataDir }, [file]);
+    const r = await done;
+    changing = false;
+    await churn;
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(changes).toBeGreaterThan(10);
+    // Restore checks every member's hash and that no referenced upload is missing.
+    const target = tempDir();
+    try {
+      const restored = runScript('restore', { DATA_DIR: target }, [file]);
+      expect(restored.stderr).toBe('');
+      expect(restored.status).toBe(0);
+      expect(restored.stdout).toMatch(/the database and 1 upload\./);
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
