@@ -123,6 +123,15 @@ async function snapshot(config: Config, staging: string): Promise<{ lastMigratio
   return { lastMigration, uploads: referenced.map((f) => `uploads/${f}`) };
 }
 
+/** Staging folders a killed backup left (over an hour old: no running backup takes that long); their links would keep deleted files. */
+async function removeStaleStaging(uploadsDir: string): Promise<void> {
+  for (const e of await readdir(uploadsDir, { withFileTypes: true })) {
+    if (!e.isDirectory() || !e.name.startsWith('.backup-')) continue;
+    const dir = path.join(uploadsDir, e.name);
+    if (Date.now() - (await stat(dir)).mtimeMs > 3_600_000) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** fsync a file or folder. */
 async function fsyncPath(p: string): Promise<void> {
   const h = await open(p, 'r');
@@ -141,6 +150,7 @@ export async function writeArchive(config: Config, file: string): Promise<{ byte
   if (!existsSync(path.dirname(file))) throw new ArchiveError(`Cannot write the backup: the folder ${path.dirname(file)} does not exist.`);
   if (!existsSync(config.databaseFile)) throw new ArchiveError(`No database at ${config.databaseFile}: check DATA_DIR.`);
   await mkdir(config.uploadsDir, { recursive: true, mode: 0o700 });
+  await removeStaleStaging(config.uploadsDir);
   const staging = path.join(config.uploadsDir, `.backup-${randomBytes(6).toString('hex')}`);
   const partial = `${file}.partial`;
   try {
