@@ -1,20 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { loadConfig } from '../server/config.js';
 import { describeTarget, openPostgres } from './client.js';
+import { ArchiveError, writeArchive } from './archive.js';
 
 /**
  * Online backup of the live database, safe while the server runs. Usage: npm run backup -- FILE
  *
- * SQLite: SQLite's online backup API (unlike `cp`, which can copy a torn file and misses the WAL).
+ * SQLite: one tar archive with the snapshot, its uploads, the keys and a manifest (db/archive.ts).
  * PostgreSQL: `pg_dump` in its custom format (one consistent snapshot; restore with `pg_restore`),
  * given the URL without its password, which goes through the environment (`PGPASSWORD`), never
- * the command line. Either way the backup is written next to FILE and renamed into place when
- * complete, so FILE is never a half-written backup. Uploads and the secret key are files: copy
- * them alongside (the closing line says where they are).
+ * the command line; uploads and the secret key are files to copy alongside (the closing line says
+ * where they are). Either way the backup is written next to FILE and renamed into place when
+ * complete, so FILE is never a half-written backup.
  */
 
 /** Why the backup cannot be made, in one line for the person running it (exit 1). */
@@ -32,16 +32,6 @@ async function atomically(file: string, write: (temp: string) => Promise<void> |
     renameSync(temp, file);
   } finally {
     rmSync(temp, { force: true });
-  }
-}
-
-async function backUpSqlite(databaseFile: string, file: string): Promise<void> {
-  if (!existsSync(databaseFile)) fail(`No database at ${databaseFile}: check DATA_DIR.`);
-  const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
-  try {
-    await atomically(file, async (temp) => void (await db.backup(temp)));
-  } finally {
-    db.close();
   }
 }
 
@@ -96,11 +86,18 @@ export async function backup(args: string[]): Promise<void> {
   const file = path.resolve(target);
   const where = describeTarget(config.database);
   try {
-    if (config.database.kind === 'postgres') await backUpPostgres(config.database.url, file, where);
-    else await backUpSqlite(config.database.file, file);
+    if (config.database.kind === 'sqlite') {
+      const started = performance.now();
+      const { bytes, manifest } = await writeArchive(config, file);
+      const seconds = ((performance.now() - started) / 1000).toFixed(2);
+      const uploads = Object.keys(manifest.members).filter((m) => m.startsWith('uploads/')).length;
+      process.stdout.write(`Backed up ${where} to ${file} (${(bytes / 1e6).toFixed(1)} MB, ${uploads} upload${uploads === 1 ? '' : 's'}) in ${seconds} s.\n`);
+      return;
+    }
+    await backUpPostgres(config.database.url, file, where);
   } catch (err) {
-    if (!(err instanceof Refusal)) throw err;
-    process.stderr.write(`${err.message}\n`);
+    const known = err instanceof Refusal || err instanceof ArchiveError;
+    process.stderr.write(`${known ? err.message : `The backup failed: ${(err as Error).message}`}\n`);
     process.exit(1);
   }
   const mb = (statSync(file).size / 1e6).toFixed(1);

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { connectDatabase, describeTarget, waitUntilReachable } from '../db/client.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { migrateWithBackup } from '../db/migrate.js';
+import { startBackupSchedule } from './services/backups.js';
 import { buildDeps } from './deps.js';
 import { startServer } from './server.js';
 import { checkUploadsFolder } from './services/storage.js';
@@ -60,8 +61,8 @@ export async function serve(): Promise<void> {
     await fail(`Cannot reach the database (${where}, DATABASE_URL)`, err);
   }
   try {
-    const applied = await migrateToLatest(db);
-    if (applied.length) logger.info({ migrations: applied, database: where }, 'database migrated');
+    const { applied, backup } = await migrateWithBackup(db, config);
+    if (applied.length) logger.info({ migrations: applied, database: where, backup }, 'database migrated');
   } catch (err) {
     await fail('Database migration failed', err);
   }
@@ -75,6 +76,7 @@ export async function serve(): Promise<void> {
   }
   const deps = await buildDeps({ db, config, logger, clock: Date.now, redis });
   const server = await startServer(deps, clientDir());
+  const backups = startBackupSchedule(deps);
   logger.info({ url: config.publicUrl, listen: `${config.host}:${config.port}`, dataDir: config.dataDir, database: where }, 'Debrief is listening');
 
   let stopping = false;
@@ -82,6 +84,7 @@ export async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    await backups.stop();
     await server.close(config.shutdownGraceMs);
     deps.mailer.stop();
     await deps.setup.stop();

@@ -1,79 +1,109 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Migrator } from 'kysely';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/client.js';
-import { migrateToLatest } from '../../db/migrate.js';
+import { startTestApp, tempDir } from '../support/app.js';
+import { runScript, signInDemo } from '../support/scripts.js';
+import { getBytes } from '../support/evidence.js';
+import { copyOfFixture as fixtureCopy, findingsSeen, FIXTURE, FIXTURE_SIGN_INS, sha256, tree, unpack, withoutLastMigration } from '../support/backups.js';
 import { migrations } from '../../db/migrations/index.js';
-import { ROOT, startTestApp, tempDir } from '../support/app.js';
 
 /**
- * An installed SQLite database keeps working through the PostgreSQL work (issue 13, "upgrade").
- * The fixture is the schema (sqlite_master) of a database made by the build before it (a4ee1a1,
- * its eight migrations). Today's build makes exactly that schema from the same eight migrations
- * (their DDL did not change), and a database with that schema and data in it opens on today's
- * build: the later migrations apply, and positions, times and counts come back as exact numbers.
+ * `debrief migrate` on data a previous release made (issue 16, point 7): tests/fixtures/data-ba7916b
+ * is a demo firm with an uploaded avatar, made by commit ba7916b's code. `migrate` works on it; set
+ * back one migration, it is migrated after a full backup archive `pre-migrate-<from>-<to>.tar` was
+ * left in BACKUP_DIR, and the people still see their findings and uploads. Data a newer Debrief
+ * migrated is refused by name ("upgraded by a newer Debrief"), not Kysely's "corrupted migrations",
+ * and left unchanged.
  */
-type Entry = { type: string; name: string; tbl_name: string; sql: string | null };
-const FIXTURE: Entry[] = JSON.parse(readFileSync(path.join(ROOT, 'tests', 'fixtures', 'sqlite-schema-2026-12-03.json'), 'utf8'));
-const BEFORE = Object.keys(migrations).slice(0, 8);
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const DEMO = FIXTURE_SIGN_INS;
+const AVATAR = readdirSync(path.join(FIXTURE, 'uploads', 'avatars'))[0]!;
+const KNOWN = Object.keys(migrations);
+const LAST = KNOWN.at(-1)!;
+const cleanup: string[] = [];
+afterAll(() => {
+  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+});
 
-const schemaOf = (sqlite: ReturnType<typeof openDatabase>['sqlite']) =>
-  sqlite.prepare("select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' order by type, name").all() as Entry[];
+/** A copy of the fixture, removed after the tests. */
+function copyOfFixture(change?: (db: Database.Database) => void): string {
+  const dir = fixtureCopy(change);
+  cleanup.push(dir);
+  return dir;
+}
 
-describe('an installed SQLite database', () => {
-  it("today's build makes the same schema from the eight migrations that were there before PostgreSQL", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const { db, sqlite } = openDatabase(path.join(dir, 'debrief.sqlite'));
-    try {
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-      const { error } = await migrator.migrateTo(BEFORE[BEFORE.length - 1]!);
-      expect(error).toBeUndefined();
-      expect(BEFORE.at(-1)).toBe('2026-12-03T1400_history-client');
-      expect(schemaOf(sqlite)).toEqual(FIXTURE);
-    } finally {
-      await db.destroy();
-    }
+describe('debrief migrate on data the previous release made', () => {
+  it('works on the fixture as it is', () => {
+    const dir = copyOfFixture();
+    const r = runScript('migrate', { DATA_DIR: dir });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^SQLite .*debrief\.sqlite is up to date: no migration was pending\.$/m);
   });
 
-  it('made by the build before, with data, opens on this one: later migrations apply, numbers stay exact', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const now = Date.now();
-    // The database as the earlier build left it: its schema, its migration records, some rows.
-    const installed = openDatabase(path.join(dir, 'debrief.sqlite'));
-    const order = ['table', 'index', 'trigger'];
-    for (const e of [...FIXTURE].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type))) if (e.sql) installed.sqlite.exec(e.sql);
-    const record = installed.sqlite.prepare('insert into kysely_migration (name, timestamp) values (?, ?)');
-    for (const name of BEFORE) record.run(name, new Date(now).toISOString());
-    installed.sqlite.prepare('insert into firm (id, name, created_at, updated_at) values (1, ?, ?, ?)').run('Acme Security', now, now);
-    installed.sqlite.prepare('insert into clients (id, name, created_at, updated_at) values (?, ?, ?, ?)').run('c-1', 'Contoso', now, now);
-    const event = installed.sqlite.prepare(
-      "insert into client_events (client_id, type, audience, entity_id, at) values ('c-1', 'project:updated', 'all', 'p-1', ?)",
+  it('set back one migration: lists it, writes pre-migrate-<from>-<to>.tar to BACKUP_DIR, migrates; people see findings and uploads', async () => {
+    expect(LAST).toBe('2026-12-07T1400_session-endings'); // the one withoutLastMigration undoes
+    const dir = copyOfFixture(withoutLastMigration);
+    const r = runScript('migrate', { DATA_DIR: dir });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const backup = path.join(dir, 'backups', `pre-migrate-${KNOWN.at(-2)}-${LAST}.tar`);
+    expect(r.stdout).toBe(
+      `Pending for SQLite ${path.join(dir, 'debrief.sqlite')}:\n  ${LAST}\n` +
+        `Backed up the data before migrating to ${backup}\n` +
+        `Applied 1 migration to SQLite ${path.join(dir, 'debrief.sqlite')}:\n  ${LAST}\n`,
     );
-    for (let i = 0; i < 3; i++) event.run(now + i);
-    await installed.db.destroy();
+    expect(statSync(backup).mode & 0o777).toBe(0o600);
+    // The archive holds the data as it was before: the earlier schema and the avatar.
+    const unpacked = await unpack(backup);
+    cleanup.push(unpacked);
+    const manifest = JSON.parse(readFileSync(path.join(unpacked, 'manifest.json'), 'utf8'));
+    expect(manifest.lastMigration).toBe(KNOWN.at(-2));
+    expect(manifest.members[`uploads/avatars/${AVATAR}`]).toBe(sha256(readFileSync(path.join(FIXTURE, 'uploads', 'avatars', AVATAR))));
 
-    const app = await startTestApp({ DATA_DIR: dir, DATABASE_URL: '' });
+    const app = await startTestApp({ DATA_DIR: dir });
     try {
-      expect(await migrateToLatest(app.db)).toEqual([]); // the app applied the later ones at start
-      const applied = app.sqlite.prepare('select name from kysely_migration order by name').pluck().all();
-      expect(applied).toEqual(Object.keys(migrations));
-      const firm = await app.db.selectFrom('firm').select(['created_at', 'event_floor']).executeTakeFirstOrThrow();
-      expect(firm).toEqual({ created_at: now, event_floor: 0 });
-      const events = await app.db.selectFrom('client_events').select(['position', 'at']).orderBy('position').execute();
-      expect(events).toEqual([0, 1, 2].map((i) => ({ position: i + 1, at: now + i })));
-      const count = await app.db
-        .selectFrom('client_events')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      expect(count.n).toBe(3);
-      expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+      expect(await findingsSeen(await signInDemo(app, DEMO, 'ada@northwind.example'))).toBeGreaterThan(0);
+      const carla = await signInDemo(app, DEMO, 'carla@contoso.example');
+      const me = (await carla.get('/api/session')).body.user;
+      const avatar = await getBytes(app, carla, `/api/users/${me.id}/avatar`);
+      expect(avatar.status).toBe(200);
+      expect(sha256(avatar.bytes)).toBe(sha256(readFileSync(path.join(FIXTURE, 'uploads', 'avatars', AVATAR))));
     } finally {
       await app.close();
     }
+  }, 120_000);
+
+  it('the pre-migration archive restores into an empty folder, and is migrated there', () => {
+    const dir = copyOfFixture(withoutLastMigration);
+    expect(runScript('migrate', { DATA_DIR: dir }).status).toBe(0);
+    const target = tempDir();
+    cleanup.push(target);
+    const r = runScript('restore', { DATA_DIR: target }, [path.join(dir, 'backups', `pre-migrate-${KNOWN.at(-2)}-${LAST}.tar`)]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`, migrated to ${LAST}\\.$`, 'm'));
+    const db = new Database(path.join(target, 'debrief.sqlite'), { readonly: true });
+    expect((db.prepare('select name from kysely_migration order by name').all() as { name: string }[]).map((m) => m.name)).toEqual(KNOWN);
+    db.close();
+    expect(existsSync(path.join(target, 'uploads', 'avatars', AVATAR))).toBe(true);
+  });
+
+  it('an older binary on newer data: "upgraded by a newer Debrief (…)", naming both migrations; nothing changed', () => {
+    const dir = copyOfFixture((db) =>
+      db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('2099-01-01T0000_future', new Date().toISOString()),
+    );
+    const before = tree(dir);
+    const r = runScript('migrate', { DATA_DIR: dir });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(/corrupted/);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^This database was upgraded by a newer Debrief \\(migration 2099-01-01T0000_future\\); this build \\(.+\\) knows migrations up to ${LAST}\\. Run the newer Debrief, or restore a backup made before the upgrade\\.\\n$`,
+      ),
+    );
+    expect(r.status).toBe(1);
+    expect(tree(dir)).toEqual(before);
+    expect(existsSync(path.join(dir, 'backups'))).toBe(false);
   });
 });

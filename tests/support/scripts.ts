@@ -1,27 +1,47 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { ROOT, type TestApp } from './app.js';
 import { Agent } from './http.js';
 import { totpCode } from './totp.js';
 
+type Script = 'seed' | 'backup' | 'restore' | 'migrate' | 'move-to-postgres' | 'audit-verify';
+
+/** The node arguments that run `script` (through tsx). */
+function scriptArgs(script: Script, args: string[]): string[] {
+  // The demo, backup, restore and migrate are commands of the one entry (server/cli.ts); the others are scripts of their own.
+  const entry = script === 'seed' ? 'demo' : ['backup', 'restore', 'migrate'].includes(script) ? script : null;
+  return ['--import', 'tsx', path.join(ROOT, entry ? 'server/main.ts' : `db/${script}.ts`), ...(entry ? [entry] : []), ...args];
+}
+
 /**
- * The project's scripts (`npm run demo`, `backup`, `move-to-postgres`, `audit:verify`) run as a person runs them:
+ * The project's scripts (`npm run demo`, `backup`, `restore`, `migrate`, `move-to-postgres`, `audit:verify`) run as a person runs them:
  * their own process, Node's ESM loader through tsx, only PATH and the given environment.
  */
-export function runScript(
-  script: 'seed' | 'backup' | 'move-to-postgres' | 'audit-verify',
-  env: Record<string, string>,
-  args: string[] = [],
-): SpawnSyncReturns<string> {
-  // The demo and backup are commands of the one entry (server/cli.ts); the others are scripts of their own.
-  const command = script === 'seed' ? ['server/main.ts', 'demo'] : script === 'backup' ? ['server/main.ts', 'backup'] : [`db/${script}.ts`];
-  return spawnSync(process.execPath, ['--import', 'tsx', ...command.map((c, i) => (i === 0 ? path.join(ROOT, c) : c)), ...args], {
+export function runScript(script: Script, env: Record<string, string>, args: string[] = []): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, scriptArgs(script, args), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });
+}
+
+/** `runScript` without blocking this process (a server in the test keeps serving meanwhile). */
+export function startScript(
+  script: Script,
+  env: Record<string, string>,
+  args: string[] = [],
+): { child: ChildProcess; done: Promise<{ status: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, scriptArgs(script, args), { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += String(d)));
+  child.stderr!.on('data', (d) => (stderr += String(d)));
+  const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (status) => resolve({ status, stdout, stderr })),
+  );
+  return { child, done };
 }
 
 /** A demo account signed in with its password and authenticator, as `npm run demo` printed them (`demo`: its output). */
