@@ -5,14 +5,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startTestApp, tempDir } from '../support/app.js';
 import { runScript, signInDemo } from '../support/scripts.js';
 import { getBytes } from '../support/evidence.js';
-import { copyOfFixture as fixtureCopy, findingsSeen, FIXTURE, FIXTURE_SIGN_INS, sha256, tree, unpack, withoutLastMigration } from '../support/backups.js';
+import { copyOfFixture as fixtureCopy, findingsSeen, FIXTURE, FIXTURE_SIGN_INS, fixtureMigrations, sha256, tree, unpack } from '../support/backups.js';
 import { migrations } from '../../db/migrations/index.js';
 
 /**
  * `debrief migrate` on data a previous release made (issue 16, point 7): tests/fixtures/data-ba7916b
- * is a demo firm with an uploaded avatar, made by commit ba7916b's code. `migrate` works on it; set
- * back one migration, it is migrated after a full backup archive `pre-migrate-<from>-<to>.tar` was
- * left in BACKUP_DIR, and the people still see their findings and uploads. Data a newer Debrief
+ * is a demo firm with an uploaded avatar, made by commit ba7916b's code (the release before this
+ * one, which adds a migration). `migrate` lists what is pending, leaves a full backup archive
+ * `pre-migrate-<from>-<to>.tar` in BACKUP_DIR, migrates, and the people still see their findings
+ * and uploads. Rebuild the fixture from each release (tests/fixtures/data-ba7916b.md says how). Data a newer Debrief
  * migrated is refused by name ("upgraded by a newer Debrief"), not Kysely's "corrupted migrations",
  * and left unchanged.
  */
@@ -20,6 +21,7 @@ const DEMO = FIXTURE_SIGN_INS;
 const AVATAR = readdirSync(path.join(FIXTURE, 'uploads', 'avatars'))[0]!;
 const KNOWN = Object.keys(migrations);
 const LAST = KNOWN.at(-1)!;
+const { last: FROM, pending: PENDING } = fixtureMigrations();
 const cleanup: string[] = [];
 afterAll(() => {
   for (const d of cleanup) rmSync(d, { recursive: true, force: true });
@@ -33,33 +35,32 @@ function copyOfFixture(change?: (db: Database.Database) => void): string {
 }
 
 describe('debrief migrate on data the previous release made', () => {
-  it('works on the fixture as it is', () => {
+  it('lists what is pending, writes pre-migrate-<from>-<to>.tar to BACKUP_DIR, migrates; people see findings and uploads', async () => {
+    expect(PENDING.length).toBeGreaterThan(0);
     const dir = copyOfFixture();
     const r = runScript('migrate', { DATA_DIR: dir });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^SQLite .*debrief\.sqlite is up to date: no migration was pending\.$/m);
-  });
-
-  it('set back one migration: lists it, writes pre-migrate-<from>-<to>.tar to BACKUP_DIR, migrates; people see findings and uploads', async () => {
-    expect(LAST).toBe('2026-12-07T1400_session-endings'); // the one withoutLastMigration undoes
-    const dir = copyOfFixture(withoutLastMigration);
-    const r = runScript('migrate', { DATA_DIR: dir });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const backup = path.join(dir, 'backups', `pre-migrate-${KNOWN.at(-2)}-${LAST}.tar`);
+    const db = path.join(dir, 'debrief.sqlite');
+    const backup = path.join(dir, 'backups', `pre-migrate-${FROM}-${LAST}.tar`);
+    const list = PENDING.map((m) => `  ${m}\n`).join('');
+    const n = PENDING.length;
     expect(r.stdout).toBe(
-      `Pending for SQLite ${path.join(dir, 'debrief.sqlite')}:\n  ${LAST}\n` +
+      `Pending for SQLite ${db}:\n${list}` +
         `Backed up the data before migrating to ${backup}\n` +
-        `Applied 1 migration to SQLite ${path.join(dir, 'debrief.sqlite')}:\n  ${LAST}\n`,
+        `Applied ${n} migration${n === 1 ? '' : 's'} to SQLite ${db}:\n${list}`,
     );
     expect(statSync(backup).mode & 0o777).toBe(0o600);
     // The archive holds the data as it was before: the earlier schema and the avatar.
     const unpacked = await unpack(backup);
     cleanup.push(unpacked);
     const manifest = JSON.parse(readFileSync(path.join(unpacked, 'manifest.json'), 'utf8'));
-    expect(manifest.lastMigration).toBe(KNOWN.at(-2));
+    expect(manifest.lastMigration).toBe(FROM);
     expect(manifest.members[`uploads/avatars/${AVATAR}`]).toBe(sha256(readFileSync(path.join(FIXTURE, 'uploads', 'avatars', AVATAR))));
+    // Run again, nothing is pending.
+    const again = runScript('migrate', { DATA_DIR: dir });
+    expect(again.stdout).toMatch(/^SQLite .*debrief\.sqlite is up to date: no migration was pending\.$/m);
+    expect(again.status).toBe(0);
 
     const app = await startTestApp({ DATA_DIR: dir });
     try {
@@ -75,11 +76,11 @@ describe('debrief migrate on data the previous release made', () => {
   }, 120_000);
 
   it('the pre-migration archive restores into an empty folder, and is migrated there', () => {
-    const dir = copyOfFixture(withoutLastMigration);
+    const dir = copyOfFixture();
     expect(runScript('migrate', { DATA_DIR: dir }).status).toBe(0);
     const target = tempDir();
     cleanup.push(target);
-    const r = runScript('restore', { DATA_DIR: target }, [path.join(dir, 'backups', `pre-migrate-${KNOWN.at(-2)}-${LAST}.tar`)]);
+    const r = runScript('restore', { DATA_DIR: target }, [path.join(dir, 'backups', `pre-migrate-${FROM}-${LAST}.tar`)]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`, migrated to ${LAST}\\.$`, 'm'));

@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { runScript } from './scripts.js';
 import { ROOT, tempDir } from './app.js';
 import type { Agent } from './http.js';
+import { migrations } from '../../db/migrations/index.js';
 
 /** Helpers for the backup and restore tests: what a folder holds, byte for byte, and archives made by hand. */
 
@@ -89,8 +90,11 @@ export function copyOfFixture(change?: (db: Database.Database) => void): string 
   return dir;
 }
 
-/** Undo the last migration (session-endings) on a database: its table and its row, as data from before it looks. */
-export function withoutLastMigration(db: Database.Database): void {
-  db.exec('drop table session_endings');
-  db.prepare('delete from kysely_migration where name = ?').run('2026-12-07T1400_session-endings');
+/** The migrations the fixture's data has (the previous release's), and those this build adds on top. */
+export function fixtureMigrations(): { last: string; pending: string[] } {
+  const db = new Database(path.join(FIXTURE, 'debrief.sqlite'), { readonly: true });
+  const had = new Set((db.prepare('select name from kysely_migration').all() as { name: string }[]).map((m) => m.name));
+  db.close();
+  const known = Object.keys(migrations);
+  return { last: [...had].sort().at(-1)!, pending: known.filter((m) => !had.has(m)) };
 }
