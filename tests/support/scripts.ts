@@ -45,10 +45,10 @@ export function startScript(
 }
 
 /** A demo account signed in with its password and authenticator, as `npm run demo` printed them (`demo`: its output). */
-export async function signInDemo(app: TestApp, demo: string, email: string): Promise<Agent> {
+export async function signInDemo(app: Pick<TestApp, 'url'>, demo: string, email: string, codeAtMs = Date.now()): Promise<Agent> {
   const [, password, secret] = new RegExp(`${email.replaceAll('.', '\\.')}\\s+(\\S+)\\s+([A-Z2-7]{32})`).exec(demo)!;
   const agent = new Agent(app.url);
   expect((await agent.post('/api/auth/login', { email, password })).body).toEqual({ mfaStep: 'verify' });
-  expect((await agent.post('/api/auth/mfa', { code: totpCode(secret!) })).status).toBe(200);
+  expect((await agent.post('/api/auth/mfa', { code: totpCode(secret!, codeAtMs) })).status).toBe(200);
   return agent;
 }
