@@ -25,7 +25,7 @@ async function appliedMigrations(db: Db): Promise<string[]> {
 }
 
 /** Data a newer Debrief migrated: this build does not know one of its migrations. */
-export class NewerDataError extends Error {}
+class NewerDataError extends Error {}
 
 /** The line for data a newer build migrated, naming its unknown migration and this build's last. */
 export function newerDataMessage(unknown: string, known: string[]): string {
@@ -36,7 +36,7 @@ export function newerDataMessage(unknown: string, known: string[]): string {
  * The migrations still to apply, in order. Throws NewerDataError when the database has one this
  * build does not know (Kysely would only say "corrupted migrations").
  */
-export async function pendingMigrations(db: Db): Promise<{ applied: string[]; pending: string[] }> {
+async function pendingMigrations(db: Db): Promise<{ applied: string[]; pending: string[] }> {
   const known = Object.keys(knownMigrations(db)).sort();
   const applied = await appliedMigrations(db);
   const unknown = applied.find((m) => !known.includes(m));

@@ -119,7 +119,7 @@ async function place(from: string, to: string): Promise<void> {
   }
 }
 
-export async function restoreArchive(config: Config, file: string): Promise<{ manifest: Manifest; migrated: string[] }> {
+async function restoreArchive(config: Config, file: string): Promise<{ manifest: Manifest; migrated: string[] }> {
   if (config.database.kind !== 'sqlite') refuse('restore puts back SQLite archives; for PostgreSQL use pg_restore (see the README).');
   if (!existsSync(file)) refuse(`No backup at ${file}.`);
   const busy = occupants(config);

@@ -223,4 +223,3 @@ export async function demo(): Promise<void> {
   ];
   process.stdout.write(out.join('\n'));
 }
-

@@ -22,7 +22,7 @@ export interface Metrics {
 }
 
 /** The newest scheduled or manual backup archive (`*.tar`) in `dir`: its mtime in seconds, or null when there is none. */
-export async function lastBackupSeconds(dir: string): Promise<number | null> {
+async function lastBackupSeconds(dir: string): Promise<number | null> {
   let names: string[];
   try {
     names = await readdir(dir);

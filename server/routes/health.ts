@@ -8,7 +8,7 @@ import { redisAnswers } from '../cluster/redis.js';
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Whether `Authorization: Bearer <token>` carries the metrics token, compared in constant time. */
-export function bearerMatches(header: string | undefined, token: string): boolean {
+function bearerMatches(header: string | undefined, token: string): boolean {
   const presented = /^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '';
   return timingSafeEqual(digest(presented), digest(token));
 }
