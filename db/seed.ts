@@ -4,7 +4,7 @@ import type { Db } from './client.js';
 import { connectDatabase, describeTarget } from './client.js';
 import { migrateToLatest } from './migrate.js';
 import type { NewUser, PortalRole, StaffRole } from './schema.js';
-import { ConfigError, loadConfig, type Config } from '../server/config.js';
+import { loadConfig, type Config } from '../server/config.js';
 import { hashPassword, passwordProblem } from '../server/auth/password.js';
 import { randomToken } from '../server/auth/tokens.js';
 import { newTotpSecret, sealTotpSecret } from '../server/auth/totp.js';
@@ -181,16 +181,8 @@ function table(rows: string[][]): string {
 
 /** `debrief demo`: fill an empty data folder with the demo firm and print its sign-ins once. */
 export async function demo(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  // A bad setting throws ConfigError: server/cli.ts prints its one line and exits 1.
+  const config = loadConfig();
   let seeded: Seeded[];
   try {
     seeded = await seed(config);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { connectDatabase, describeTarget, waitUntilReachable } from '../db/client.js';
 import { migrateWithBackup } from '../db/migrate.js';
@@ -21,16 +21,8 @@ function clientDir(): string {
 
 /** `debrief serve` (the default command): migrate, then run the portal until SIGTERM or SIGINT. */
 export async function serve(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  // A bad setting throws ConfigError: server/cli.ts prints its one line and exits 1.
+  const config = loadConfig();
   const logger = createLogger(config.logLevel);
   try {
     auditSigningKey(config, logger);
