@@ -51,13 +51,16 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Every regular file under `dir` (relative paths, `/`-separated), skipping dot-entries (temporary files, staging folders). */
-export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+/**
+ * Every regular file under `dir` (relative paths, `/`-separated), skipping dot-entries (temporary
+ * files, staging folders) unless `dots` (a restore checks everything an archive holds).
+ */
+export async function listFiles(dir: string, prefix = '', dots = false): Promise<string[]> {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
-    if (e.name.startsWith('.')) continue;
-    if (e.isDirectory()) out.push(...(await listFiles(path.join(dir, e.name), `${prefix}${e.name}/`)));
+    if (e.name.startsWith('.') && !dots) continue;
+    if (e.isDirectory()) out.push(...(await listFiles(path.join(dir, e.name), `${prefix}${e.name}/`, dots)));
     else if (e.isFile()) out.push(`${prefix}${e.name}`);
   }
   return out;
@@ -153,6 +156,7 @@ export async function writeArchive(config: Config, file: string): Promise<{ byte
   await removeStaleStaging(config.uploadsDir);
   const staging = path.join(config.uploadsDir, `.backup-${randomBytes(6).toString('hex')}`);
   const partial = `${file}.partial`;
+  let mine = false; // whether the partial is this backup's (another may be writing to the same FILE)
   try {
     await mkdir(staging, { mode: 0o700 });
     let snap = await snapshot(config, staging);
@@ -180,15 +184,23 @@ export async function writeArchive(config: Config, file: string): Promise<{ byte
       members: hashes,
     };
     await writeFile(path.join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    // Created 0600 before tar writes into it, so the archive is never readable by others.
-    await writeFile(partial, '', { mode: 0o600 });
+    // Created 0600 (and new: never someone else's file or link) before tar writes into it, so the
+    // archive is never readable by others. A partial file an hour old is a killed backup's.
+    if (existsSync(partial) && Date.now() - (await stat(partial)).mtimeMs > 3_600_000) await rm(partial, { force: true });
+    try {
+      await writeFile(partial, '', { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      throw new ArchiveError(`Another backup is being written to ${file} (${path.basename(partial)} exists); try again when it is done.`);
+    }
+    mine = true;
     await tar.c({ file: partial, cwd: staging, portable: true }, [MANIFEST, ...members]);
     await fsyncPath(partial);
     await rename(partial, file);
     await fsyncPath(path.dirname(file));
     return { bytes: (await stat(file)).size, manifest };
   } catch (err) {
-    await rm(partial, { force: true });
+    if (mine) await rm(partial, { force: true });
     throw err;
   } finally {
     await rm(staging, { recursive: true, force: true });

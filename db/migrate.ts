@@ -28,7 +28,7 @@ async function appliedMigrations(db: Db): Promise<string[]> {
 class NewerDataError extends Error {}
 
 /** The line for data a newer build migrated, naming its unknown migration and this build's last. */
-export function newerDataMessage(unknown: string, known: string[]): string {
+function newerDataMessage(unknown: string, known: string[]): string {
   return `This database was upgraded by a newer Debrief (migration ${unknown}); this build (${buildInfo().version}) knows migrations up to ${known.at(-1)}. Run the newer Debrief, or restore a backup made before the upgrade.`;
 }
 

@@ -8,7 +8,8 @@ import { openSecret } from '../server/auth/secret-box.js';
 import { appliedMigrationsOf, ArchiveError, keyFingerprint, listFiles, MANIFEST, sha256File, SNAPSHOT, type Manifest } from './archive.js';
 import { referencedUploads } from './upload-refs.js';
 import { migrations } from './migrations/index.js';
-import { migrateToLatest, newerDataMessage } from './migrate.js';
+import { migrateToLatest } from './migrate.js';
+import { buildInfo } from '../server/build-info.js';
 import { openDatabase } from './client.js';
 
 /**
@@ -35,7 +36,8 @@ function occupants(config: Config): string[] {
           .filter((n) => !except.includes(path.join(dir, n)))
           .map((n) => path.join(dir, n))
       : [];
-  const found = inDir(config.dataDir, [config.runtimeDir, config.backupDir]);
+  // lost+found: a DATA_DIR that is a freshly made file system's root.
+  const found = inDir(config.dataDir, [config.runtimeDir, config.backupDir, path.join(config.dataDir, 'lost+found')]);
   if (!config.uploadsDir.startsWith(config.dataDir + path.sep)) found.push(...inDir(config.uploadsDir, []));
   return found;
 }
@@ -52,7 +54,7 @@ function readManifest(dir: string): Manifest {
 
 /** Every member present with the manifest's hash, and nothing else. */
 async function checkMembers(dir: string, manifest: Manifest): Promise<void> {
-  const present = (await listFiles(dir)).filter((f) => f !== MANIFEST);
+  const present = (await listFiles(dir, '', true)).filter((f) => f !== MANIFEST);
   const listed = Object.keys(manifest.members);
   const extra = present.find((f) => !(f in manifest.members));
   if (extra) refuse(`The archive holds ${extra}, which its manifest does not list: it is damaged or was altered.`);
@@ -74,7 +76,10 @@ function checkDatabase(dir: string, manifest: Manifest, config: Config): string[
     const known = Object.keys(migrations).sort();
     const applied = appliedMigrationsOf(db);
     const unknown = applied.find((m) => !known.includes(m));
-    if (unknown) refuse(`Cannot restore: ${newerDataMessage(unknown, known)}`);
+    if (unknown)
+      refuse(
+        `Cannot restore: the archive is from Debrief ${manifest.debrief}, whose data has migration ${unknown}; this is Debrief ${buildInfo().version}, which knows migrations up to ${known.at(-1)}. Restore it with Debrief ${manifest.debrief} or newer.`,
+      );
     const missing = referencedUploads(db).filter((f) => !existsSync(path.join(dir, 'uploads', f)));
     if (missing.length) refuse(`The archive lacks ${missing.length} upload${missing.length === 1 ? '' : 's'} its database references (first: ${missing[0]}).`);
     checkKey(db, dir, manifest, config);
@@ -106,9 +111,9 @@ function checkKey(db: Database.Database, dir: string, manifest: Manifest, config
   }
 }
 
-/** Move `from` to `to` (rename; a copy when they are on different file systems). */
-async function place(from: string, to: string): Promise<void> {
-  if (!existsSync(from)) return;
+/** Move `from` to `to` (rename; a copy when they are on different file systems); false when the archive had no `from`. */
+async function place(from: string, to: string): Promise<boolean> {
+  if (!existsSync(from)) return false;
   await mkdir(path.dirname(to), { recursive: true, mode: 0o700 });
   if (existsSync(to)) await rmdir(to); // an empty uploads folder (checked empty above)
   try {
@@ -117,6 +122,7 @@ async function place(from: string, to: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     await cp(from, to, { recursive: true, preserveTimestamps: true });
   }
+  return true;
 }
 
 async function restoreArchive(config: Config, file: string): Promise<{ manifest: Manifest; migrated: string[] }> {
@@ -144,10 +150,23 @@ async function restoreArchive(config: Config, file: string): Promise<{ manifest:
         await db.destroy();
       }
     }
-    await place(path.join(work, SNAPSHOT), config.databaseFile);
-    await place(path.join(work, 'uploads'), config.uploadsDir);
-    await place(path.join(work, 'secret.key'), config.secretKeyFile);
-    await place(path.join(work, 'audit-signing.key'), config.auditSigningKeyFile);
+    // The database last: until it is there, DATA_DIR holds no data a server would start on. A
+    // failure midway takes back what was placed, so DATA_DIR is as it was.
+    const placed: string[] = [];
+    const uploadsExisted = existsSync(config.uploadsDir);
+    try {
+      for (const [from, to] of [
+        ['uploads', config.uploadsDir],
+        ['secret.key', config.secretKeyFile],
+        ['audit-signing.key', config.auditSigningKeyFile],
+        [SNAPSHOT, config.databaseFile],
+      ] as const)
+        if (await place(path.join(work, from), to)) placed.push(to);
+    } catch (err) {
+      for (const to of placed) await rm(to, { recursive: true, force: true });
+      if (uploadsExisted) await mkdir(config.uploadsDir, { recursive: true, mode: 0o700 });
+      throw err;
+    }
     return { manifest, migrated: pending };
   } finally {
     await rm(work, { recursive: true, force: true });

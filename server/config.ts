@@ -136,7 +136,7 @@ const schema = z.object({
   RUNTIME_DIR: z.string().min(1, 'a folder path').optional(),
   BACKUP_EVERY_HOURS: z.coerce
     .number({ message: 'a number of hours such as 24 or 0.5' })
-    .positive('a number of hours above 0 (unset turns scheduled backups off)')
+    .min(1 / 3600, 'a number of hours of at least 1/3600 (a second); unset turns scheduled backups off')
     .max(8760, 'at most 8760 hours (a year)')
     .optional(),
   BACKUP_DIR: z.string().min(1, 'a folder path').optional(),

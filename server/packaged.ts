@@ -40,6 +40,8 @@ export function isPackaged(): boolean {
 const TEMP_PREFIX = '.tmp-';
 /** A temporary folder another start of the same build may still be filling is left alone this long. */
 const STALE_TEMP_MS = 10 * 60_000;
+/** A build's folder name (scripts/package.ts: 16 hex digits): the only other entries start-up removes, with stale temp folders. */
+const BUILD_FOLDER = /^[0-9a-f]{16}$/;
 
 let prepared: string | null = null;
 const loaded = new Map<NativeName, unknown>();
@@ -76,6 +78,12 @@ function noexecLine(runtimeDir: string, mountPoint: string): string {
   return `RUNTIME_DIR ${runtimeDir} is on the mount ${mountPoint}, mounted noexec: the packaged natives cannot be loaded from it; set RUNTIME_DIR to a folder on a mount that allows executables`;
 }
 
+/** Stop unless `dir` is a real folder of this user's that no one else can write to. */
+function ownFolder(runtimeDir: string, dir: string, st: fs.Stats): void {
+  if (!st.isDirectory() || st.uid !== process.getuid?.() || st.mode & 0o022)
+    stop(`RUNTIME_DIR ${runtimeDir}: ${dir} must be a folder of this user's that no one else can write to (it holds the natives this program loads)`);
+}
+
 /** The build's folder, written and checked on the first call of this process. */
 function runtimeFolder(): string {
   if (prepared) return prepared;
@@ -85,6 +93,9 @@ function runtimeFolder(): string {
   const buildDir = path.join(runtimeDir, buildInfo().buildId);
   try {
     fs.mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
+    // The natives are loaded from here: a folder someone else can write to could swap them.
+    ownFolder(runtimeDir, runtimeDir, fs.statSync(runtimeDir));
+    if (fs.existsSync(buildDir)) ownFolder(runtimeDir, buildDir, fs.lstatSync(buildDir));
     if (!fs.existsSync(buildDir)) {
       const temp = fs.mkdtempSync(path.join(runtimeDir, TEMP_PREFIX));
       for (const f of manifest.files) writeFileAtomic(path.join(temp, f.path), f.asset);
@@ -100,11 +111,12 @@ function runtimeFolder(): string {
       const file = path.join(buildDir, f.path);
       if (!fs.existsSync(file) || sha256(file) !== f.sha256) writeFileAtomic(file, f.asset);
     }
+    // Only other builds' folders and stale temp folders: RUNTIME_DIR may be a folder with other things in it.
     for (const entry of fs.readdirSync(runtimeDir)) {
       const other = path.join(runtimeDir, entry);
       if (other === buildDir) continue;
-      const fresh = entry.startsWith(TEMP_PREFIX) && Date.now() - fs.statSync(other).mtimeMs < STALE_TEMP_MS;
-      if (!fresh) fs.rmSync(other, { recursive: true, force: true });
+      const stale = entry.startsWith(TEMP_PREFIX) && Date.now() - fs.statSync(other).mtimeMs >= STALE_TEMP_MS;
+      if (BUILD_FOLDER.test(entry) || stale) fs.rmSync(other, { recursive: true, force: true });
     }
   } catch (err) {
     stop(`Cannot write the packaged runtime files to ${runtimeDir} (RUNTIME_DIR): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

@@ -10,13 +10,19 @@ const SCHEDULED = /^debrief-\d{8}T\d{9}Z\.tar$/;
 
 const archiveName = (at: number) => `debrief-${new Date(at).toISOString().replace(/[-:.]/g, '')}.tar`;
 
-/** What a backup needs at most: the database with its WAL, and the uploads. */
+/**
+ * What a backup needs at most, at its peak: the snapshot (as big as the database with its WAL) in
+ * its staging folder while the archive holding another copy of it and the uploads is written.
+ */
 async function estimateBytes(deps: AppDeps): Promise<number> {
   const size = async (f: string) => (await stat(f).catch(() => null))?.size ?? 0;
-  let total = (await size(deps.config.databaseFile)) + (await size(`${deps.config.databaseFile}-wal`));
+  let total = 2 * ((await size(deps.config.databaseFile)) + (await size(`${deps.config.databaseFile}-wal`)));
   for (const f of await listFiles(deps.config.uploadsDir)) total += await size(path.join(deps.config.uploadsDir, f));
   return total;
 }
+
+/** setTimeout's longest delay (about 24.8 days); a longer one fires at once, so longer waits are made of several. */
+const LONGEST_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Mail each active admin that scheduled backups are failing (once per run of failures). */
 async function mailAdmins(deps: AppDeps, reason: string): Promise<void> {
@@ -61,6 +67,8 @@ export function startBackupSchedule(deps: AppDeps): { stop(): Promise<void> } {
       const need = await estimateBytes(deps);
       if (free - need < config.minFreeDiskBytes) {
         logger.warn({ event: 'backup_skipped' }, 'scheduled backup skipped: it would leave less free disk than MIN_FREE_DISK_MB');
+        // No backup is being made: the admins hear of it as of a failure, once per run.
+        await noteFailure('there is not enough free disk for it (MIN_FREE_DISK_MB would not be left free)');
         return;
       }
       const started = Date.now();
@@ -73,20 +81,27 @@ export function startBackupSchedule(deps: AppDeps): { stop(): Promise<void> } {
       const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       // `errno`, not `code`: the log's redaction hides every `code` field (TOTP codes).
       logger.error({ event: 'backup_failed', reason: (err as Error).message, errno: (err as NodeJS.ErrnoException).code }, 'scheduled backup failed');
-      if (!failing) {
-        failing = true;
-        await mailAdmins(deps, reason).catch((e) => logger.error({ err: (e as Error).message }, 'could not queue the backup failure mail'));
-      }
+      await noteFailure(reason);
     }
   };
-  const next = () => {
+  const noteFailure = async (reason: string) => {
+    if (failing) return;
+    failing = true;
+    await mailAdmins(deps, reason).catch((e) => logger.error({ err: (e as Error).message }, 'could not queue the backup failure mail'));
+  };
+  const next = (due = Date.now() + every) => {
     if (stopped) return;
-    timer = setTimeout(() => {
-      running = once().finally(() => {
-        running = null;
-        next();
-      });
-    }, every);
+    const wait = due - Date.now();
+    timer = setTimeout(
+      () => {
+        if (wait > LONGEST_TIMEOUT_MS) return next(due);
+        running = once().finally(() => {
+          running = null;
+          next();
+        });
+      },
+      Math.min(Math.max(wait, 0), LONGEST_TIMEOUT_MS),
+    );
   };
   next();
   return {

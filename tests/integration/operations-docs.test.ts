@@ -44,7 +44,7 @@ describe('the systemd unit in docs/operations.md', () => {
   });
 
   it('runs as its own user in its state folder, restarts on failure and waits out the shutdown grace', () => {
-    expect(setting('DynamicUser') ?? setting('User')).toBeTruthy();
+    expect(setting('User')).toBe('debrief');
     expect(setting('StateDirectory')).toBe('debrief');
     expect(setting('Restart')).toBe('on-failure');
     expect(setting('Environment=HOST')).toBe('127.0.0.1');
@@ -142,6 +142,8 @@ const PROXIES: Proxy[] = [
   },
 ];
 
+const METRICS_TOKEN = 'a-metrics-token-for-the-proxy-test';
+
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -194,7 +196,7 @@ describe.each(PROXIES)('behind $name, configured as docs/operations.md says', (p
     const tls = certificate(dir);
     ca = readFileSync(tls.cert);
     port = await freePort();
-    app = await startTestApp({ PUBLIC_URL: `https://localhost:${port}`, TRUST_PROXY: 'loopback' });
+    app = await startTestApp({ PUBLIC_URL: `https://localhost:${port}`, TRUST_PROXY: 'loopback', METRICS_TOKEN });
     await buildFirm(app.db);
     child = proxy.start(dir, tls, port, app.config.port);
     child.stderr!.on('data', (d) => stderr.push(String(d)));
@@ -251,10 +253,15 @@ describe.each(PROXIES)('behind $name, configured as docs/operations.md says', (p
     expect((await ask('127.0.0.4')).status).toBe(202);
   });
 
-  it('keeps /metrics private and lets a report-sized body reach the server', async () => {
-    const metrics = await request('GET', '/metrics');
-    expect(metrics.status).toBe(404);
-    expect(metrics.headers['content-type'] ?? '').not.toMatch(/json/);
+  it('keeps /metrics private, however it is spelt, and lets a report-sized body reach the server', async () => {
+    // The server itself would answer: the right token is sent, so only the proxy can refuse.
+    const bearer = { authorization: `Bearer ${METRICS_TOKEN}` };
+    expect((await fetch(`http://127.0.0.1:${app.config.port}/metrics`, { headers: bearer })).status).toBe(200);
+    for (const spelt of ['/metrics', '/METRICS', '/metrics/', '/Metrics?x=1']) {
+      const metrics = await request('GET', spelt, { headers: bearer });
+      expect(metrics.status, spelt).toBe(404);
+      expect(metrics.body, spelt).not.toContain('debrief_');
+    }
     // 2 MB: past both proxies' 1 MB default; the answer is the server's own JSON refusal (its JSON body limit), not the proxy's.
     const big = await request('POST', '/api/auth/login', { body: { email: 'x@acme.test', password: 'x'.repeat(2_000_000) } });
     expect(big.status).toBe(413);

@@ -7,8 +7,11 @@ import { startTestApp, tempDir } from '../support/app.js';
 import { runScript, signInDemo } from '../support/scripts.js';
 import { getBytes, postRaw } from '../support/evidence.js';
 import { smallPng } from '../support/images.js';
+import { buildFirm, signIn } from '../support/factories.js';
+import { chatPeople, cmid, uploadChatFile } from '../support/chat.js';
 import { backUp, editManifest, findingsSeen, repack, sha256, tree, unpack } from '../support/backups.js';
 import { migrations } from '../../db/migrations/index.js';
+import { buildInfo } from '../../server/build-info.js';
 
 /**
  * `debrief backup FILE` then `debrief restore FILE` (issue 16, points 4 and 6), run as a person
@@ -102,6 +105,32 @@ describe('debrief backup FILE (SQLite)', () => {
   });
 });
 
+describe('debrief backup FILE after a chat message with a file was deleted', () => {
+  it('leaves out the deleted message’s files (gone on purpose), and the archive restores', async () => {
+    const dir = tempDir();
+    cleanup.push(dir);
+    const app = await startTestApp({ DATA_DIR: dir });
+    try {
+      await buildFirm(app.db);
+      const p = await chatPeople(app.db);
+      const collab = await signIn(app, p.collabA);
+      const file = (await uploadChatFile(app, collab, p.a.id, await smallPng(), 'gone.png')).body.attachment;
+      const sent = await collab.post(`/api/chat/${p.a.id}/messages`, { body: 'with a file', clientMessageId: cmid(), attachmentIds: [file.id] });
+      expect(sent.status, sent.text).toBe(201);
+      expect((await collab.delete(`/api/chat/messages/${sent.body.message.id}`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+    const file = path.join(out, 'after-delete.tar');
+    backUp(dir, file);
+    const target = tempDir();
+    cleanup.push(target);
+    const r = runScript('restore', { DATA_DIR: target }, [file]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 120_000);
+});
+
 describe('debrief restore FILE', () => {
   it('round trip: into an empty folder, a server signs the demo manager in and serves her avatar', async () => {
     const target = emptyDataDir();
@@ -150,18 +179,19 @@ describe('debrief restore FILE', () => {
     expect(refused(file, emptyDataDir())).toBe('debrief.sqlite in the archive does not match its SHA-256 in the manifest: the archive is damaged.');
   });
 
-  it('refuses a newer schema, naming its migration and this build’s last', async () => {
+  it('refuses a newer schema, naming both Debrief versions, its migration and this build’s last', async () => {
     const file = await variant('newer.tar', (dir) => {
       const db = new Database(path.join(dir, 'debrief.sqlite'));
       db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('2099-01-01T0000_from-the-future', new Date().toISOString());
       db.close();
-      editManifest(dir, (m) => (m.members['debrief.sqlite'] = sha256(readFileSync(path.join(dir, 'debrief.sqlite')))));
+      editManifest(dir, (m) => {
+        m.members['debrief.sqlite'] = sha256(readFileSync(path.join(dir, 'debrief.sqlite')));
+        m.debrief = '9.9.9';
+      });
     });
     const last = Object.keys(migrations).at(-1)!;
-    expect(refused(file, emptyDataDir())).toMatch(
-      new RegExp(
-        `^Cannot restore: This database was upgraded by a newer Debrief \\(migration 2099-01-01T0000_from-the-future\\); this build \\(.+\\) knows migrations up to ${last}\\.`,
-      ),
+    expect(refused(file, emptyDataDir())).toBe(
+      `Cannot restore: the archive is from Debrief 9.9.9, whose data has migration 2099-01-01T0000_from-the-future; this is Debrief ${buildInfo().version}, which knows migrations up to ${last}. Restore it with Debrief 9.9.9 or newer.`,
     );
   });
 

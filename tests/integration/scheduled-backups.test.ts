@@ -93,15 +93,20 @@ describe('scheduled backups', () => {
     expect(readdirSync(backups).filter((n) => SCHEDULED.test(n))).not.toContain('debrief-20261201T000000000Z.tar');
   }, 90_000);
 
-  it('skips a backup that would leave less than MIN_FREE_DISK_MB free (logged), writing nothing', async () => {
+  it('skips a backup that would leave less than MIN_FREE_DISK_MB free (logged, mailed to the admins once), writing nothing', async () => {
     const backups = path.join(tempDir(), 'backups');
     cleanup.push(path.dirname(backups));
     mkdirSync(backups);
     app = await startTestApp({ ...EVERY, BACKUP_DIR: backups, MIN_FREE_DISK_MB: '10000000' });
+    const admin = await buildStaff(app.db, { role: 'admin' });
     schedule = startBackupSchedule(app.deps);
     await until(() => logged('backup_skipped').length >= 2, 'two skipped backups', 30_000);
     await schedule.stop();
     expect(readdirSync(backups)).toEqual([]);
     expect(logged('backup_failed')).toEqual([]);
+    // No backup is being made: the admins are told once, as of a failure.
+    const mails = await app.db.selectFrom('mail_outbox').select(['to_address', 'text_body']).where('kind', '=', 'backup_failed').execute();
+    expect(mails).toEqual([expect.objectContaining({ to_address: admin.email })]);
+    expect(mails[0]!.text_body).toContain('not enough free disk');
   }, 60_000);
 });

@@ -43,10 +43,15 @@ describe.skipIf(!fs.existsSync(BINARY))('the packaged runtime folder', () => {
   it('writes the natives once per build, rewrites a changed one at the next start, and removes other builds’ folders', () => {
     const data = path.join(work, 'data');
     const stale = path.join(data, '.runtime', '0123456789abcdef');
-    fs.mkdirSync(stale, { recursive: true });
+    fs.mkdirSync(stale, { recursive: true, mode: 0o700 });
+    // RUNTIME_DIR may hold other things: only builds' folders are removed.
+    const other = path.join(data, '.runtime', 'notes.txt');
+    fs.writeFileSync(other, 'mine');
     const first = run(['migrate'], { DATA_DIR: data });
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
+    expect(fs.readFileSync(other, 'utf8')).toBe('mine');
+    fs.rmSync(other);
     const builds = fs.readdirSync(path.join(data, '.runtime'));
     expect(builds).toHaveLength(1);
     expect(builds[0]).toMatch(/^[0-9a-f]{16}$/);
@@ -60,6 +65,19 @@ describe.skipIf(!fs.existsSync(BINARY))('the packaged runtime folder', () => {
     expect(again.stderr).toBe('');
     expect(again.status).toBe(0);
     expect(sha(native)).toBe(good);
+  });
+
+  it('refuses a runtime folder others can write to, in one line, before loading anything from it', () => {
+    const runtime = path.join(work, 'shared-rt');
+    fs.mkdirSync(runtime, { mode: 0o777 });
+    fs.chmodSync(runtime, 0o777);
+    const r = run(['migrate'], { DATA_DIR: path.join(work, 'data3'), RUNTIME_DIR: runtime });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `RUNTIME_DIR ${runtime}: ${runtime} must be a folder of this user's that no one else can write to (it holds the natives this program loads)\n`,
+    );
+    expect(fs.readdirSync(runtime)).toEqual([]);
+    expect(fs.existsSync(path.join(work, 'data3', 'debrief.sqlite'))).toBe(false);
   });
 
   it('stops with one line naming RUNTIME_DIR and the mount when the runtime folder is on a noexec mount', (ctx) => {
