@@ -4,12 +4,14 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BenchContext } from '../lib/context.js';
 import { freePort, freshDataDir, ROOT, SERVER_ENTRY } from '../lib/server.js';
+import { backUpUnderLoad, type BackupLoadResult } from './backup-load.js';
 
 /**
  * `npm run bench -- --startup`: how long from spawn until the server answers `/readyz` 200, for the packaged file cold (empty
  * DATA_DIR, so the natives are written and the database created) and warm, for
  * `node dist/server/main.js`, and for `npm start` with an up-to-date build; plus the package's
- * build time (`npm run package` with the web app already built) and its size, raw and gzip.
+ * build time (`npm run package` with the web app already built) and its size, raw and gzip, and
+ * the backup's time idle and under the throughput load (bench/scenarios/backup-load.ts).
  */
 export interface StartupResult {
   package_build_s: number;
@@ -20,6 +22,7 @@ export interface StartupResult {
   binary_warm_ms: number[];
   node_dist_ms: number[];
   npm_start_ms: number[];
+  backup: BackupLoadResult;
 }
 
 const BINARY = path.join(ROOT, 'release', 'debrief');
@@ -64,6 +67,7 @@ export async function startup(ctx: BenchContext, reps: number): Promise<StartupR
     binary_warm_ms: [],
     node_dist_ms: [],
     npm_start_ms: [],
+    backup: { database_mb: 0, idle_s: 0, loaded_s: 0, msgs_per_s: 0, archive_mb: 0 },
   };
   ctx.log(`startup: package built in ${result.package_build_s} s, ${result.binary_mib} MiB (gzip ${result.binary_gzip_mib} MiB)`);
   // The file alone in a folder, as a firm runs it.
@@ -87,6 +91,7 @@ export async function startup(ctx: BenchContext, reps: number): Promise<StartupR
     record('node_dist_ms', await timeToReady([process.execPath, SERVER_ENTRY], ROOT, distData));
     record('npm_start_ms', await timeToReady(['npm', 'start'], ROOT, distData));
   }
+  result.backup = await backUpUnderLoad(ctx);
   return result;
 }
 
@@ -101,5 +106,6 @@ export function startupTable(r: StartupResult): string {
     row('node dist/server/main.js', r.node_dist_ms),
     row('npm start (build up to date)', r.npm_start_ms),
     `npm run package (web app built): ${r.package_build_s} s; release/debrief ${r.binary_mib} MiB, gzip ${r.binary_gzip_mib} MiB`,
+    `backup of a ${r.backup.database_mb} MB archive: ${r.backup.idle_s} s idle, ${r.backup.loaded_s} s under ${r.backup.msgs_per_s} acked chat messages/s`,
   ].join('\n');
 }

@@ -7,16 +7,20 @@ import { totpCode } from './totp.js';
 
 type Script = 'seed' | 'backup' | 'restore' | 'migrate' | 'move-to-postgres' | 'audit-verify';
 
-/** The node arguments that run `script` (through tsx). */
+/**
+ * The node arguments that run `script`. The demo, backup, restore and migrate are commands of the
+ * one entry (server/cli.ts), run from the build as `node dist/server/main.js backup FILE` (npm test
+ * builds first); the others are scripts of their own, run through tsx.
+ */
 function scriptArgs(script: Script, args: string[]): string[] {
-  // The demo, backup, restore and migrate are commands of the one entry (server/cli.ts); the others are scripts of their own.
-  const entry = script === 'seed' ? 'demo' : ['backup', 'restore', 'migrate'].includes(script) ? script : null;
-  return ['--import', 'tsx', path.join(ROOT, entry ? 'server/main.ts' : `db/${script}.ts`), ...(entry ? [entry] : []), ...args];
+  const command = script === 'seed' ? 'demo' : ['backup', 'restore', 'migrate'].includes(script) ? script : null;
+  if (command) return [path.join(ROOT, 'dist', 'server', 'main.js'), command, ...args];
+  return ['--import', 'tsx', path.join(ROOT, 'db', `${script}.ts`), ...args];
 }
 
 /**
- * The project's scripts (`npm run demo`, `backup`, `restore`, `migrate`, `move-to-postgres`, `audit:verify`) run as a person runs them:
- * their own process, Node's ESM loader through tsx, only PATH and the given environment.
+ * The project's commands and scripts (`demo`, `backup`, `restore`, `migrate`, `npm run move-to-postgres`, `audit:verify`) run as a person runs them:
+ * their own process, only PATH and the given environment.
  */
 export function runScript(script: Script, env: Record<string, string>, args: string[] = []): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, scriptArgs(script, args), {
