@@ -62,7 +62,8 @@ describe('branding the portal', () => {
     const portal = await portalCtx.newPage();
     const portalErrors = watchErrors(portal);
     await portal.goto(`${app.url}/portal`);
-    await expect.poll(() => portal.locator('#sidebar').count()).toBe(1);
+    // The file's first page in a fresh browser: allow for a busy machine (a page load, not a speed check).
+    await expect.poll(() => portal.locator('#sidebar').count(), { timeout: 10_000 }).toBe(1);
     expect(await token(portal, '--brand')).toBe('#1e3a5f');
 
     const adminCtx = await signedInContext(browser, app.url, admin, { viewport: DESKTOP });
