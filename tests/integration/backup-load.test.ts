@@ -28,7 +28,7 @@ let clientId = '';
 const out = tempDir();
 
 beforeAll(async () => {
-  app = await startTestApp({ MESSAGE_BURST: '10000', MESSAGE_RATE_PER_MINUTE: '100000' });
+  app = await startTestApp({ DATABASE_URL: '', MESSAGE_BURST: '10000', MESSAGE_RATE_PER_MINUTE: '100000' });
   const p = await chatPeople(app.db);
   clientId = p.a.id;
   // 40 MB of history, written directly (the history's size is what makes a step-wise backup slow).

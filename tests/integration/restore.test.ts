@@ -34,7 +34,7 @@ beforeAll(async () => {
   const seeded = runScript('seed', { DATA_DIR: data });
   if (seeded.status !== 0) throw new Error(`demo failed: ${seeded.stderr}`);
   demo = seeded.stdout;
-  const app = await startTestApp({ DATA_DIR: data });
+  const app = await startTestApp({ DATA_DIR: data, DATABASE_URL: '' });
   try {
     const carla = await signInDemo(app, demo, 'carla@contoso.example');
     expect((await postRaw(app, carla, '/profile/avatar', await smallPng('#aa3311', 96), 'image/png')).status).toBe(200);
@@ -109,7 +109,7 @@ describe('debrief backup FILE after a chat message with a file was deleted', () 
   it('leaves out the deleted message’s files (gone on purpose), and the archive restores', async () => {
     const dir = tempDir();
     cleanup.push(dir);
-    const app = await startTestApp({ DATA_DIR: dir });
+    const app = await startTestApp({ DATA_DIR: dir, DATABASE_URL: '' });
     try {
       await buildFirm(app.db);
       const p = await chatPeople(app.db);
@@ -142,7 +142,7 @@ describe('debrief restore FILE', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^Restored .*backups\/debrief\.tar \(Debrief .*\) into .*: the database and 1 upload\.$/m);
     expect(readFileSync(path.join(target, '.runtime', 'build-1', 'native.node'), 'utf8')).toBe('x'); // left in place
-    const app = await startTestApp({ DATA_DIR: target });
+    const app = await startTestApp({ DATA_DIR: target, DATABASE_URL: '' });
     try {
       while (Math.floor(Date.now() / 30_000) <= carlaStep) await new Promise((r) => setTimeout(r, 500));
       const carla = await signInDemo(app, demo, 'carla@contoso.example');

@@ -18,6 +18,8 @@ import { startBackupSchedule } from '../../server/services/backups.js';
  * server/serve.ts starts it after the server listens.
  */
 const EVERY = { BACKUP_EVERY_HOURS: '0.0003' };
+// Scheduled backups are SQLite's (server/services/backups.ts): SQLite in every run, TEST_DATABASE=postgres too.
+const SQLITE = { DATABASE_URL: '' };
 const SCHEDULED = /^debrief-\d{8}T\d{9}Z\.tar$/;
 let app: TestApp | null = null;
 let schedule: { stop(): Promise<void> } | null = null;
@@ -42,7 +44,7 @@ describe('scheduled backups', () => {
     cleanup.push(backups);
     writeFileSync(path.join(backups, 'pre-migrate-a-b.tar'), 'kept');
     writeFileSync(path.join(backups, 'notes.txt'), 'kept');
-    app = await startTestApp({ ...EVERY, BACKUP_KEEP: '2', BACKUP_DIR: backups });
+    app = await startTestApp({ ...SQLITE, ...EVERY, BACKUP_KEEP: '2', BACKUP_DIR: backups });
     await buildStaff(app.db, { role: 'admin' });
     schedule = startBackupSchedule(app.deps);
     await until(() => logged('backup_written').length >= 4, 'four scheduled backups', 30_000);
@@ -71,7 +73,7 @@ describe('scheduled backups', () => {
     cleanup.push(backups);
     writeFileSync(path.join(backups, 'debrief-20261201T000000000Z.tar'), 'an old archive');
     writeFileSync(path.join(backups, 'debrief-20261202T000000000Z.tar'), 'another old archive');
-    app = await startTestApp({ ...EVERY, BACKUP_KEEP: '2', BACKUP_DIR: backups });
+    app = await startTestApp({ ...SQLITE, ...EVERY, BACKUP_KEEP: '2', BACKUP_DIR: backups });
     const admin = await buildStaff(app.db, { role: 'admin' });
     await buildStaff(app.db, { role: 'analyst' });
     const before = tree(backups);
@@ -97,7 +99,7 @@ describe('scheduled backups', () => {
     const backups = path.join(tempDir(), 'backups');
     cleanup.push(path.dirname(backups));
     mkdirSync(backups);
-    app = await startTestApp({ ...EVERY, BACKUP_DIR: backups, MIN_FREE_DISK_MB: '10000000' });
+    app = await startTestApp({ ...SQLITE, ...EVERY, BACKUP_DIR: backups, MIN_FREE_DISK_MB: '10000000' });
     const admin = await buildStaff(app.db, { role: 'admin' });
     schedule = startBackupSchedule(app.deps);
     await until(() => logged('backup_skipped').length >= 2, 'two skipped backups', 30_000);

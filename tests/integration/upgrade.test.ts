@@ -62,7 +62,7 @@ describe('debrief migrate on data the previous release made', () => {
     expect(again.stdout).toMatch(/^SQLite .*debrief\.sqlite is up to date: no migration was pending\.$/m);
     expect(again.status).toBe(0);
 
-    const app = await startTestApp({ DATA_DIR: dir });
+    const app = await startTestApp({ DATA_DIR: dir, DATABASE_URL: '' });
     try {
       expect(await findingsSeen(await signInDemo(app, DEMO, 'ada@northwind.example'))).toBeGreaterThan(0);
       const carla = await signInDemo(app, DEMO, 'carla@contoso.example');
