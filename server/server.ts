@@ -5,6 +5,7 @@ import type { AppDeps } from './context.js';
 import { createApp } from './app.js';
 import { createRealtime } from './realtime/io.js';
 import { sweepExpiredSessions } from './auth/revoke.js';
+import { recheckSessions } from './repositories/sessions.js';
 import { pruneEvents } from './events/log.js';
 import { prunePendingAttachments } from './commands/attachments/prune-pending.js';
 import { registerNotifications } from './events/handlers/notifications.js';
@@ -59,6 +60,8 @@ export async function startServer(deps: AppDeps, clientDir: string): Promise<Run
   let closing = false;
 
   // Expired sessions end (and their sockets close) within about a second, even without a request.
+  // The configured default timeouts may have changed since the last run: every session is looked at once.
+  await recheckSessions(deps.db);
   const sweeper = setInterval(() => {
     sweepExpiredSessions(deps, deps.clock()).catch((err) => deps.logger.error({ err }, 'session sweep failed'));
   }, 1000);

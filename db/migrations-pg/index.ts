@@ -13,6 +13,7 @@ import * as emailChanges from '../migrations/2026-12-07T1000_email-changes.js';
 import * as notifyDigest from '../migrations/2026-12-07T1300_notify-digest.js';
 import * as sessionEndings from '../migrations/2026-12-07T1400_session-endings.js';
 import * as readinessProbe from '../migrations/2026-12-08T1000_readiness-probe.js';
+import * as sessionCheckAt from '../migrations/2026-12-09T1000_session-check-at.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -34,4 +35,5 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-07T1300_notify-digest': notifyDigest,
   '2026-12-07T1400_session-endings': sessionEndings,
   '2026-12-08T1000_readiness-probe': readinessProbe,
+  '2026-12-09T1000_session-check-at': sessionCheckAt,
 };

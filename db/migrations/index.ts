@@ -20,6 +20,7 @@ import * as emailChanges from './2026-12-07T1000_email-changes.js';
 import * as notifyDigest from './2026-12-07T1300_notify-digest.js';
 import * as sessionEndings from './2026-12-07T1400_session-endings.js';
 import * as readinessProbe from './2026-12-08T1000_readiness-probe.js';
+import * as sessionCheckAt from './2026-12-09T1000_session-check-at.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T1300_notify-digest': notifyDigest,
   '2026-12-07T1400_session-endings': sessionEndings,
   '2026-12-08T1000_readiness-probe': readinessProbe,
+  '2026-12-09T1000_session-check-at': sessionCheckAt,
 };

@@ -50,6 +50,8 @@ export interface SessionTable {
   expires_at: number;
   ip: string | null;
   user_agent: string | null;
+  /** When the session sweep looks at it next: never after the moment it can end; 0 = at the next sweep (auth/revoke.ts). */
+  check_at: Generated<number>;
 }
 
 /** Why a session ended without the person asking (kept a week): the next request with its cookie is told. */

@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
 import type { AppDeps } from '../context.js';
 import type { SignOutReason } from '../contracts/sign-out.js';
-import { endSessionRows, pruneSessionEndings, type SessionPick } from '../repositories/sessions.js';
+import { endSessionRows, pruneSessionEndings, sessionsToSweep, setSessionsCheckAt, type SessionPick } from '../repositories/sessions.js';
+import { sessionEnd } from './session.js';
+import { effectiveTimeouts } from './access.js';
 
 /**
  * Revocation is immediate: the sessions are deleted (every HTTP request after this gets 401, with
@@ -36,43 +37,29 @@ export async function endClientSessions(deps: RevokeDeps, clientId: string, reas
 /** How long the reason of an ended session is kept for a page that asks late (a laptop waking up). */
 const ENDING_KEPT_MS = 7 * 24 * 3_600_000;
 
+/** The most sessions one sweep looks at (the rest wait for the next second). */
+const SWEEP_BATCH = 2000;
+
 /**
- * Delete sessions that expired (absolute, or idle under the user's effective timeout) or whose
- * user is no longer active, and announce them so their sockets close with the reason: idle
+ * End the sessions that expired (absolute, or idle under the person's effective timeout) or whose
+ * person is no longer active, and announce them so their sockets close with the reason: idle
  * timeout, expired, or removed. Run every second, so an expired session's live connection ends
  * within about a second even if it makes no request. Old reasons are forgotten here too.
+ *
+ * It reads only the sessions whose `check_at` has come (an index range: a firm's thousands of open
+ * sessions are not read every second) and those of people no longer active. Each is judged by the
+ * rule requests apply (`sessionEnd`); one still running gets the moment it would end as its next
+ * `check_at` — a later touch only moves its end further, so looking then is never too late.
  */
 export async function sweepExpiredSessions(deps: Pick<AppDeps, 'db' | 'bus' | 'config' | 'clock'>, now: number): Promise<string[]> {
-  const { sessionIdleMs, sessionAbsoluteMs } = deps.config;
-  const rows = await deps.db
-    .selectFrom('sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .leftJoin('clients as c', 'c.id', 'u.client_id')
-    .leftJoin('firm as f', (j) => j.on('f.id', '=', 1))
-    .select(['s.id', 'u.status'])
-    .select((eb) =>
-      eb
-        .or([
-          eb('s.expires_at', '<=', now),
-          eb(sql`s.created_at + coalesce(c.session_absolute_hours * 3600000, f.session_absolute_hours * 3600000, ${sessionAbsoluteMs})`, '<=', now),
-        ])
-        .as('absolute'),
-    )
-    .where((w) =>
-      w.or([
-        w('s.expires_at', '<=', now),
-        w(sql`s.created_at + coalesce(c.session_absolute_hours * 3600000, f.session_absolute_hours * 3600000, ${sessionAbsoluteMs})`, '<=', now),
-        w(sql`s.last_active_at + coalesce(c.session_idle_minutes * 60000, f.session_idle_minutes * 60000, ${sessionIdleMs})`, '<=', now),
-        w('u.status', '!=', 'active'),
-      ]),
-    )
-    .execute();
   const byReason = new Map<SignOutReason, string[]>();
-  for (const r of rows) {
-    // A removed person is told so even when their session also timed out; an absolute end outranks idleness.
-    const reason: SignOutReason = r.status !== 'active' ? 'removed' : r.absolute ? 'expired' : 'idle_timeout';
-    byReason.set(reason, [...(byReason.get(reason) ?? []), r.id]);
+  const later: { id: string; at: number }[] = [];
+  for (const s of await sessionsToSweep(deps.db, now, SWEEP_BATCH)) {
+    const { endedBy, endsAt } = sessionEnd(s, s.status, effectiveTimeouts(deps.config, s.firm, s.client), now);
+    if (endedBy) byReason.set(endedBy, [...(byReason.get(endedBy) ?? []), s.id]);
+    else later.push({ id: s.id, at: endsAt });
   }
+  await setSessionsCheckAt(deps.db, later);
   const ended: string[] = [];
   for (const [reason, ids] of byReason) ended.push(...(await endSessions(deps, ids, reason)));
   await pruneSessionEndings(deps.db, now - ENDING_KEPT_MS);

@@ -59,9 +59,29 @@ export async function createSession(db: Db, input: NewSessionInput, now: number,
     expires_at: now + timeouts.absoluteMs,
     ip: input.ip,
     user_agent: input.userAgent?.slice(0, 512) ?? null,
+    check_at: 0, // the sweep computes it (the timeouts here may not be the person's own)
   };
   await insertSession(db, session);
   return { token: `${id}.${secret}`, session };
+}
+
+/**
+ * The one rule of when a session ends: `endedBy` says why it has ended by `now` (a person no longer
+ * active: removed; past its absolute lifetime: expired; idle too long: idle_timeout), else null;
+ * `endsAt` is when it will end if nothing moves its idle clock. Requests apply it on sight, the
+ * sweep (auth/revoke.ts) to sessions nobody uses.
+ */
+export function sessionEnd(
+  session: Pick<SessionRow, 'created_at' | 'last_active_at' | 'expires_at'>,
+  userStatus: string,
+  { idleMs, absoluteMs }: SessionTimeouts,
+  now: number,
+): { endedBy: SignOutReason | null; endsAt: number } {
+  const absoluteEnd = Math.min(session.expires_at, session.created_at + absoluteMs);
+  const endsAt = Math.min(absoluteEnd, session.last_active_at + idleMs);
+  // A removed person is told so even when their session also timed out; an absolute end outranks idleness.
+  const endedBy = userStatus !== 'active' ? 'removed' : now >= absoluteEnd ? 'expired' : now >= endsAt ? 'idle_timeout' : null;
+  return { endedBy, endsAt };
 }
 
 /**
@@ -87,16 +107,13 @@ export async function validateSessionToken(
   if (!found || !secretMatches(secret, found.session.secret_hash)) return null;
   const { session, user } = found;
   // Ended on sight, with the reason the next request (and the sweep's socket event) gives.
-  if (user.status !== 'active') {
-    await endSessionRows(db, (eb) => eb('id', '=', id), 'removed', now);
+  const timeouts = timeoutsFor(found);
+  const { endedBy } = sessionEnd(session, user.status, timeouts, now);
+  if (endedBy) {
+    await endSessionRows(db, (eb) => eb('id', '=', id), endedBy, now);
     return null;
   }
-  const { idleMs, absoluteMs } = timeoutsFor(found);
-  const absolute = now >= session.expires_at || now >= session.created_at + absoluteMs;
-  if (absolute || now - session.last_active_at >= idleMs) {
-    await endSessionRows(db, (eb) => eb('id', '=', id), absolute ? 'expired' : 'idle_timeout', now);
-    return null;
-  }
+  const { idleMs } = timeouts;
   // The person's activity happened `idleForMs` ago (the page says so; it can only shorten its own session).
   const at = now - Math.min(Math.max(0, idleForMs), idleMs);
   if (touch && at - session.last_active_at >= touchIntervalMs(idleMs)) {

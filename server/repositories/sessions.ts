@@ -35,7 +35,18 @@ const columns =
   <const L extends readonly (keyof Row)[]>(list: Complete<Row, L>) =>
     list;
 
-const SESSION = columns<SessionRow>()(['id', 'secret_hash', 'user_id', 'mfa_verified', 'created_at', 'last_active_at', 'expires_at', 'ip', 'user_agent']);
+const SESSION = columns<SessionRow>()([
+  'id',
+  'secret_hash',
+  'user_id',
+  'mfa_verified',
+  'created_at',
+  'last_active_at',
+  'expires_at',
+  'ip',
+  'user_agent',
+  'check_at',
+]);
 const USER = columns<UserRow>()([
   'id',
   'kind',
@@ -116,6 +127,76 @@ const sessionOwnerRow = prepared<[string], Record<string, unknown>>(
 /** Record activity on a session (moves its idle clock). */
 export async function touchSession(db: Db, sessionId: string, now: number): Promise<void> {
   await db.updateTable('sessions').set({ last_active_at: now }).where('id', '=', sessionId).execute();
+}
+
+/** A session the sweep looks at: its times, its person's status and the timeouts that apply to it. */
+export interface SweptSession extends Pick<SessionRow, 'id' | 'created_at' | 'last_active_at' | 'expires_at'> {
+  status: string;
+  client: Pick<ClientRow, 'session_idle_minutes' | 'session_absolute_hours'> | undefined;
+  firm: Pick<FirmRow, 'session_idle_minutes' | 'session_absolute_hours'> | undefined;
+}
+
+/**
+ * The sessions the sweep must look at now (through the `check_at` index, at most `limit`), and
+ * every session of a person no longer active (their users are few; their sessions read by user).
+ */
+export async function sessionsToSweep(db: Db, now: number, limit: number): Promise<SweptSession[]> {
+  const swept = () =>
+    db
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .leftJoin('clients as c', 'c.id', 'u.client_id')
+      .leftJoin('firm as f', (j) => j.onTrue())
+      .select([
+        's.id',
+        's.created_at',
+        's.last_active_at',
+        's.expires_at',
+        'u.status',
+        'u.client_id',
+        'c.session_idle_minutes as c_idle',
+        'c.session_absolute_hours as c_absolute',
+        'f.id as f_id',
+        'f.session_idle_minutes as f_idle',
+        'f.session_absolute_hours as f_absolute',
+      ]);
+  const [due, ofInactive] = await Promise.all([
+    swept().where('s.check_at', '<=', now).orderBy('s.check_at').limit(limit).execute(),
+    swept()
+      .where('s.user_id', 'in', db.selectFrom('users').select('id').where('status', '!=', 'active'))
+      .execute(),
+  ]);
+  const byId = new Map([...due, ...ofInactive].map((r) => [r.id, r]));
+  return [...byId.values()].map((r) => ({
+    id: r.id,
+    created_at: r.created_at,
+    last_active_at: r.last_active_at,
+    expires_at: r.expires_at,
+    status: r.status,
+    client: r.client_id == null ? undefined : { session_idle_minutes: r.c_idle, session_absolute_hours: r.c_absolute },
+    firm: r.f_id == null ? undefined : { session_idle_minutes: r.f_idle, session_absolute_hours: r.f_absolute },
+  }));
+}
+
+/** When the sweep looks at each of these sessions next (their `check_at`). */
+export async function setSessionsCheckAt(db: Db, next: { id: string; at: number }[]): Promise<void> {
+  if (next.length === 0) return;
+  const run = async (trx: Db) => {
+    for (const { id, at } of next) await trx.updateTable('sessions').set({ check_at: at }).where('id', '=', id).execute();
+  };
+  await (db.isTransaction ? run(db) : db.transaction().execute(run));
+}
+
+/**
+ * Have the sweep look at these sessions (a client's people, or everyone) at its next run: their
+ * timeouts may have become shorter, so the end it computed before may now come too late.
+ */
+export async function recheckSessions(db: Db, clientId?: string): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ check_at: 0 })
+    .$if(clientId !== undefined, (q) => q.where('user_id', 'in', db.selectFrom('users').select('id').where('client_id', '=', clientId!)))
+    .execute();
 }
 
 /** Delete one session. */

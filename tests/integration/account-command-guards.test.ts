@@ -31,6 +31,7 @@ async function contextOf(user: UserRow): Promise<CommandContext> {
     expires_at: Number.MAX_SAFE_INTEGER,
     ip: null,
     user_agent: null,
+    check_at: 0,
   };
   return {
     viewer: { user: { ...user, mfa_enrolled: user.totp_secret_enc !== null, scope: await scopeOf(app.db, user) }, session },

@@ -7,6 +7,7 @@ import { openBenchDb } from '../../bench/lib/server.js';
 import { pageCalls } from '../../bench/scenarios/datascale.js';
 import { pgTestDatabase, startTestApp, tempDir, type TestApp } from '../support/app.js';
 import { runScript } from '../support/scripts.js';
+import { sweepExpiredSessions } from '../../server/auth/revoke.js';
 
 /**
  * Every query a page makes reads a large table through an index (issue 19, point 2): the bench's
@@ -69,13 +70,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => app?.close());
 
-/**
- * The session sweep (server/auth/revoke.ts) runs every second on its own, not for any page, and may
- * land inside a call's window. It reads every session: each one's timeouts depend on its client's
- * and the firm's settings.
- */
-const isSessionSweep = (source: string) => /from "sessions" as "s" inner join "users" as "u"[\s\S]*session_idle_minutes/.test(source);
-
 /** The `SCAN` steps of a statement's plan over a large table (a pass over all its rows, through an index or not). */
 function fullScans(sqlite: Database.Database, source: string, args: unknown[]): string[] {
   if (!/^\s*(select|with)\b/i.test(source)) return [];
@@ -102,6 +96,14 @@ describe('the query plans of every page (SQLite)', () => {
     ]);
   });
 
+  it('the session sweep (every second, no page) reads only the sessions due, through an index', async () => {
+    ran = [];
+    await sweepExpiredSessions(app.deps, app.clock());
+    const reads = ran.filter((r) => /from "sessions"/.test(r.source));
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.flatMap((r) => fullScans(app.sqlite, r.source, r.args))).toEqual([]);
+  });
+
   for (const [name, role, page, urlPath] of pageCalls({} as DataScale['ids']).map((c) => c)) {
     it(`${name} as ${role} (${page})`, async () => {
       const call = pageCalls(data.ids).find((c) => c[0] === name && c[1] === role && c[2] === page)!;
@@ -110,9 +112,7 @@ describe('the query plans of every page (SQLite)', () => {
       expect(res.status, `${urlPath}: ${await res.clone().text()}`).toBe(200);
       await res.arrayBuffer();
       expect(ran.length).toBeGreaterThan(0);
-      const scans = ran
-        .filter((r) => !isSessionSweep(r.source))
-        .flatMap((r) => fullScans(app.sqlite, r.source, r.args).map((d) => `${d}  ←  ${r.source.slice(0, 160)}`));
+      const scans = ran.flatMap((r) => fullScans(app.sqlite, r.source, r.args).map((d) => `${d}  ←  ${r.source.slice(0, 160)}`));
       expect(scans).toEqual([]);
     });
   }
@@ -164,6 +164,16 @@ describe('the query plans of every page (PostgreSQL)', () => {
   it('the check sees a table without a usable index (a query without one would be caught)', async () => {
     expect(await scansOf('select * from "comments" where "body" like $1', ['%x%'])).toEqual(['Seq Scan on comments']);
     expect(await scansOf('select * from "comments" as "c" where "c"."finding_id" = $1', ['x'])).toEqual([]);
+  });
+
+  it('the session sweep (every second, no page) reads only the sessions due, through an index', async () => {
+    sent = [];
+    await sweepExpiredSessions(pgApp.deps, pgApp.clock());
+    const reads = sent.splice(0).filter((r) => /from "sessions"/.test(r.text));
+    expect(reads.length).toBeGreaterThan(0);
+    const scans: string[] = [];
+    for (const r of reads) scans.push(...(await scansOf(r.text, r.values)));
+    expect(scans).toEqual([]);
   });
 
   for (const [name, role, page] of pageCalls({} as DataScale['ids'])) {

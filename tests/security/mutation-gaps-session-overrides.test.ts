@@ -101,6 +101,62 @@ describe('by the sweeper (no request at all)', () => {
   });
 });
 
+describe('the sweep reads only the sessions due (check_at), and still ends each on time', () => {
+  const checkAt = async (a: Agent) =>
+    (await app.db.selectFrom('sessions').select('check_at').where('id', '=', sessionIdOf(a)).executeTakeFirstOrThrow()).check_at;
+
+  it('a session used since the sweep last judged it is judged again when that time comes, not ended, and its next look moves', async () => {
+    const p = await people({ session_idle_minutes: 5 });
+    const agent = await p.own();
+    await sweep();
+    const first = await checkAt(agent);
+    // Its idle end (not used since signing in, a moment ago): never later than 5 minutes from now.
+    expect(first).toBeLessThanOrEqual(app.clock() + 5 * MIN);
+    expect(first).toBeGreaterThan(app.clock() + 5 * MIN - 10 * SEC);
+    app.clock.advance(4 * MIN);
+    expect((await agent.get('/api/session')).status).toBe(200); // moves its idle clock
+    app.clock.advance(2 * MIN); // past the first look, within 5 minutes of its use
+    await sweep();
+    expect(await exists(agent)).toBe(true);
+    expect(await checkAt(agent)).toBeGreaterThan(first);
+    app.clock.advance(4 * MIN);
+    await sweep();
+    expect(await exists(agent)).toBe(false);
+  });
+
+  it('a client’s shorter timeout, saved while its people are signed in, ends their idle sessions at the next sweep', async () => {
+    const client = await buildClient(app.db);
+    const [own, staff] = [
+      await buildPortalUser(app.db, { client_id: client.id }).then((u) => signIn(app, u)),
+      await buildStaff(app.db).then((u) => signIn(app, u)),
+    ];
+    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
+    await sweep(); // both judged by the 30-minute default: nothing to look at for half an hour
+    app.clock.advance(10 * MIN);
+    expect((await admin.patch(`/api/clients/${client.id}`, { sessionIdleMinutes: 5, confirm: true })).status).toBe(200);
+    await sweep();
+    expect(await exists(own)).toBe(false); // 10 minutes idle: over the new 5
+    expect(await exists(staff)).toBe(true); // not that client's
+  });
+
+  it('the firm’s shorter timeout, saved while people are signed in, ends their idle sessions at the next sweep', async () => {
+    const [portal, staff] = [await (await people({})).other(), await buildStaff(app.db).then((u) => signIn(app, u))];
+    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
+    await sweep();
+    app.clock.advance(10 * MIN);
+    expect((await admin.get('/api/session')).status).toBe(200); // the admin stays active
+    try {
+      expect((await admin.put('/api/admin/security', { sessionIdleMinutes: 5, confirm: true })).status).toBe(200);
+      await sweep();
+      expect(await exists(portal)).toBe(false);
+      expect(await exists(staff)).toBe(false);
+      expect(await exists(admin)).toBe(true);
+    } finally {
+      expect((await admin.put('/api/admin/security', { sessionIdleMinutes: null, confirm: true })).status).toBe(200); // back to the default for the other tests
+    }
+  });
+});
+
 describe('effectiveTimeouts', () => {
   const config = { sessionIdleMs: 30 * MIN, sessionAbsoluteMs: 12 * 60 * MIN } as Parameters<typeof effectiveTimeouts>[0];
   const firm = (idle: number | null, abs: number | null) => ({ session_idle_minutes: idle, session_absolute_hours: abs }) as FirmRow;

@@ -3,6 +3,7 @@ import { writeAudit } from '../../audit.js';
 import { notFound } from '../../errors.js';
 import { authorize } from '../../policies/index.js';
 import type { SecuritySettingsInput } from '../../contracts/auth.js';
+import { recheckSessions } from '../../repositories/sessions.js';
 import { findSecuritySettings, updateSecuritySettings as writeSecuritySettings } from '../../repositories/firm.js';
 import type { CommandContext } from '../../context.js';
 import { requireConfirmation } from '../../confirmation.js';
@@ -30,6 +31,7 @@ export async function updateSecuritySettings(deps: AppDeps, ctx: CommandContext,
       shorter ? await firmSessionsEndConsequence(trx, timeouts, defaults, now) : null,
     ]);
     if (!(await writeSecuritySettings(trx, input, now))) throw notFound();
+    if (shorter) await recheckSessions(trx); // the sweep judges every session by the new timeouts
     // What was sent, as it was and as it is now (timeouts and switches: nothing secret).
     const keys = Object.keys(input) as (keyof typeof input)[];
     const was = Object.fromEntries(keys.map((k) => [k, before[k]]));

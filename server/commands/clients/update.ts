@@ -10,6 +10,7 @@ import { invalidCidrs } from '../../auth/ip-allowlist.js';
 import { endClientSessions } from '../../auth/revoke.js';
 import { conflict, notFound, validationFailed } from '../../errors.js';
 import { findClient } from '../../repositories/clients.js';
+import { recheckSessions } from '../../repositories/sessions.js';
 import { lockRow } from '../../../db/dialect.js';
 import { auditFor, type CommandContext } from '../../context.js';
 import { getClient, readableClient } from '../../queries/clients/read.js';
@@ -140,6 +141,8 @@ export async function saveClientChanges(
     .set({ ...set, updated_at: now })
     .where('id', '=', clientId)
     .execute();
+  // New timeouts: the sweep judges this client's sessions by them at its next run.
+  if (set.session_idle_minutes !== undefined || set.session_absolute_hours !== undefined) await recheckSessions(trx, clientId);
   await writeAudit(
     trx,
     audit,
