@@ -9,6 +9,8 @@
  * cluster the bench starts with durable settings (fsync, synchronous_commit, full_page_writes on),
  * reported beside SQLite's under `postgres` (settings included); throughput also once with a
  * transaction per message (`WRITE_BATCH_MAX=1`, `postgres.throughput_unbatched`): the group-commit decision.
+ * datascale (in `--only`) runs there too: the firm generated in SQLite, moved with `npm run
+ * move-to-postgres`, the same page calls (`postgres.datascale`, with `move_s`; no browser figures).
  *
  * `--cluster`: several instances (bench/lib/cluster.ts), on a PostgreSQL cluster started as for
  * `--postgres` and a throwaway redis-server: fanout and throughput (those in `--only`) on one
@@ -100,7 +102,9 @@ async function main(): Promise<void> {
     (o.quick ? 5 : 40) * 60_000 +
     (o.only.includes('datascale') ? (o.quick ? 5 : 30) * 60_000 : 0) +
     (o.only.includes('audit') ? (o.quick ? 5 : 20) * 60_000 : 0) +
-    (o.cluster ? (o.quick ? 5 : 20) * 60_000 : 0);
+    (o.cluster ? (o.quick ? 5 : 20) * 60_000 : 0) +
+    // On PostgreSQL datascale generates the firm again, then moves it.
+    (o.postgres && o.only.includes('datascale') ? (o.quick ? 5 : 30) * 60_000 : 0);
   const pools = poolCache(maxLifeMs);
   const ctx: BenchContext = {
     pool: pools.pool,
@@ -183,7 +187,7 @@ async function main(): Promise<void> {
   }
   if (o.postgres) {
     const t0 = Date.now();
-    ctx.log('— postgres: fanout and throughput on PostgreSQL —');
+    ctx.log('— postgres: fanout, throughput and datascale (those asked) on PostgreSQL —');
     const cluster = await startPostgres();
     const pgCtx: BenchContext = { ...ctx, postgres: cluster.target };
     ctx.log(
@@ -210,6 +214,8 @@ async function main(): Promise<void> {
         const unbatched = await throughput({ ...pgCtx, serverEnv: { WRITE_BATCH_MAX: '1' } }, { ...size.throughput, baselines: false });
         pgResults.throughput_unbatched = { msgs_per_s: unbatched.msgs_per_s, ack_p99_ms: unbatched.ack_p99_ms, p99_ms: unbatched.p99_ms, lost: unbatched.lost };
       }
+      // The API calls only: the browser runs the same pages whichever database answers.
+      if (o.only.includes('datascale')) pgResults.datascale = await datascale(pgCtx, { ...size.datascale, browserReps: 0 });
     } catch (err) {
       ctx.log(`postgres failed: ${(err as Error).stack ?? err}`);
       pgResults.error = String((err as Error).message ?? err);

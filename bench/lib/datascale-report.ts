@@ -36,8 +36,22 @@ export function flagsOf(c: DatascaleCall): string {
   return out.join(', ');
 }
 
+/** The table of one run, on SQLite or on PostgreSQL (there the CPU is the server's and PostgreSQL's together). */
 export function datascaleTable(d: DatascaleResult): string {
-  const head = ['call', 'as', 'page', 'p50 ms', 'p99 ms', 'CPU ms/req', 'bytes', 'conc. p50 ms', 'conc. p99 ms', 'req/s', 'flag'];
+  const onPg = d.database === 'postgres';
+  const head = [
+    'call',
+    'as',
+    'page',
+    'p50 ms',
+    'p99 ms',
+    onPg ? 'server + PostgreSQL CPU ms/req' : 'CPU ms/req',
+    'bytes',
+    'conc. p50 ms',
+    'conc. p99 ms',
+    'req/s',
+    'flag',
+  ];
   const line = (c: string[]) => `| ${c.join(' | ')} |`;
   const rows = d.calls.map((c) =>
     line([
@@ -57,7 +71,7 @@ export function datascaleTable(d: DatascaleResult): string {
   for (const n of d.not_built) rows.push(line([n.split(' (')[0]!, '', n, '', '', '', '', '', '', '', 'not built yet']));
   const flagged = d.calls.filter((c) => flagsOf(c)).length;
   return [
-    `datascale at scale ${d.scale}: generated in ${d.generate_s} s, database ${d.db_mb} MiB; worst serial p99 ${ms(d.worst_p99_ms)} ms; ${flagged} of ${d.calls.length} calls miss p99 ≤ ${DATASCALE_TARGETS.p99_ms} ms or ≤ ${DATASCALE_TARGETS.bytes / 1024} KB`,
+    `datascale${onPg ? ' on PostgreSQL' : ''} at scale ${d.scale}: generated in ${d.generate_s} s, SQLite database ${d.db_mb} MiB${onPg ? `, moved into PostgreSQL in ${d.move_s} s (then VACUUM (ANALYZE) ${d.vacuum_s} s)` : ''}; worst serial p99 ${ms(d.worst_p99_ms)} ms; ${flagged} of ${d.calls.length} calls miss p99 ≤ ${DATASCALE_TARGETS.p99_ms} ms or ≤ ${DATASCALE_TARGETS.bytes / 1024} KB`,
     '',
     line(head),
     line(head.map(() => '---')),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { browserMet, browserTable, datascaleMet, datascaleTable } from './datascale-report.js';
+import { browserMet, browserTable, datascaleMet, datascaleTable, flagsOf } from './datascale-report.js';
 
 /** The machine a run happened on (for the README and the JSON). */
 export function machine() {
@@ -288,6 +288,12 @@ function postgresTable(r: Any): string {
   pair('fanout', 'lost / duplicates / out of order', (x) => `${x.lost} / ${x.duplicates} / ${x.out_of_order}`);
   pair('throughput', 'durable chat messages/s; ×raw ws', (x) => `${fmt(x.msgs_per_s)}/s; ×${fmt(x.ratio)}`);
   pair('throughput', 'delivery p99 / ack p99; lost; durability', (x) => `${fmt(x.p99_ms)} / ${fmt(x.ack_p99_ms)} ms; ${x.lost}; ${x.synchronous}`);
+  if (p.datascale)
+    pair(
+      'datascale',
+      'worst serial p99 of the page calls; calls missing a target',
+      (x) => `${fmt(x.worst_p99_ms)} ms; ${x.calls.filter(flagsOf).length} of ${x.calls.length}`,
+    );
   if (p.throughput_unbatched)
     rows.push([
       'throughput',
@@ -363,5 +369,6 @@ export function printTable(r: Any): void {
   if (r.postgres) process.stdout.write(`\n${postgresTable(r)}\n`);
   if (r.cluster) process.stdout.write(`\n${clusterTable(r)}\n`);
   if (r.datascale?.calls) process.stdout.write(`\n${datascaleTable(r.datascale)}\n`);
+  if (r.postgres?.datascale?.calls) process.stdout.write(`\n${datascaleTable(r.postgres.datascale)}\n`);
   if (r.datascale?.browser) process.stdout.write(`\n${browserTable(r.datascale.browser)}\n`);
 }

@@ -6,6 +6,7 @@ import { generateDataScale, type DataScale } from '../lib/datascale-seed.js';
 import { browserFigures, browserPages, type BrowserFigures } from '../lib/datascale/browser.js';
 import { FeedClient } from '../lib/feed-client.js';
 import { httpGet, measure, type Measured, type Once } from '../lib/measure.js';
+import { moveIntoPostgres } from '../lib/postgres.js';
 import { freePort, freshDataDir, openBenchDb, startServer } from '../lib/server.js';
 
 export interface DatascaleOptions {
@@ -30,11 +31,16 @@ export interface DatascaleCall extends Measured {
 }
 
 export interface DatascaleResult {
+  /** Where the server read the firm: SQLite, or (bench `--postgres`) PostgreSQL after the move. */
+  database: 'sqlite' | 'postgres';
   scale: number;
   generate_s: number;
   /** Seconds per part of the generation. */
   generate_phases_s: Record<string, number>;
   db_mb: number;
+  /** PostgreSQL: seconds `npm run move-to-postgres` took to copy the firm, then `VACUUM (ANALYZE)`'s. */
+  move_s?: number;
+  vacuum_s?: number;
   rows: Record<string, number>;
   calls: DatascaleCall[];
   worst_p99_ms: number | null;
@@ -50,6 +56,11 @@ export interface DatascaleResult {
  * CPU per request, answer size), then concurrent clients (p50/p99 under load, requests/s).
  * Then, in Chromium, the portal's initial JavaScript and how soon the heavy pages show their
  * content (bench/lib/datascale/browser.ts).
+ *
+ * On PostgreSQL (`ctx.postgres`): the same firm, generated in SQLite as above, is moved into a fresh
+ * database with the project's own move command, and the same calls are measured on it, CPU being
+ * the server's and PostgreSQL's together. The bench asks no browser figures there: the pages are
+ * the same, only the API answers' cost differs.
  */
 export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise<DatascaleResult> {
   return withCleanup(async (defer) => {
@@ -63,7 +74,16 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
     const dbBytes = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     ctx.log(`datascale: generated in ${data.seconds} s (${JSON.stringify(data.phases)}), ${(dbBytes / 2 ** 20).toFixed(0)} MiB: ${JSON.stringify(data.rows)}`);
 
-    const server = await startServer({ dataDir, port: await freePort(), cpuProf: ctx.cpuProf, maxLifeMs: ctx.maxLifeMs });
+    const pg = ctx.postgres;
+    const moved = pg ? await moveIntoPostgres(pg, dataDir, ctx.maxLifeMs) : null;
+    if (moved) ctx.log(`datascale: moved into PostgreSQL in ${moved.move_s} s, VACUUM (ANALYZE) ${moved.vacuum_s} s`);
+    const server = await startServer({
+      dataDir,
+      port: await freePort(),
+      env: moved ? { ...ctx.serverEnv, DATABASE_URL: moved.url } : ctx.serverEnv,
+      cpuProf: ctx.cpuProf,
+      maxLifeMs: ctx.maxLifeMs,
+    });
     defer(() => server.stop());
     const { ids, cookies } = data;
     const get = (p: string, role: DatascaleCall['role']) => httpGet(server.url, p, cookies[role]);
@@ -98,6 +118,8 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
         feed('manager', cursors.portal),
       ],
     ];
+    // On PostgreSQL much of a call's work is done by the database's backends: their CPU counts too.
+    const pgCpuMs = pg?.cpu ? () => pg.cpu!() * 1000 : undefined;
     const calls: DatascaleCall[] = [];
     for (const [name, role, page, p, once] of plan) {
       const m = await measure(once ?? get(p, role), {
@@ -106,6 +128,7 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
         concurrency: o.concurrency,
         concurrentMs: o.concurrentMs,
         pid: server.pid,
+        alsoCpuMs: pgCpuMs,
       });
       ctx.log(
         `datascale: ${name} (${role}, ${page}): p50 ${m.p50_ms} / p99 ${m.p99_ms} ms, ${m.cpu_ms} ms CPU, ${m.bytes} B${m.errors.length ? `, ERRORS ${m.errors.join('; ')}` : ''}`,
@@ -124,10 +147,12 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
         })
       : { skipped: 'not asked for (browserReps 0)' };
     return {
+      database: moved ? 'postgres' : 'sqlite',
       scale: o.scale,
       generate_s: data.seconds,
       generate_phases_s: data.phases,
       db_mb: Math.round(dbBytes / 2 ** 20),
+      ...(moved ? { move_s: moved.move_s, vacuum_s: moved.vacuum_s } : {}),
       rows: data.rows,
       calls,
       worst_p99_ms: measured.length ? Math.max(...measured.map((c) => c.p99_ms)) : null,
