@@ -211,7 +211,11 @@ async function move(config: Config, file: string): Promise<[string, number][]> {
     await migrateToLatest(target.db);
     const tables = await targetTables(target.db);
     checkTables(sqlite, tables);
-    return await copyAll(target.db, sqlite, tables, where);
+    const counts = await copyAll(target.db, sqlite, tables, where);
+    // Statistics for the planner now: until autovacuum's first pass over the copied rows, it would
+    // plan a firm's millions of rows as if the tables were empty.
+    await sql`analyze`.execute(target.db);
+    return counts;
   } finally {
     sqlite.close();
     await target.close();
@@ -247,7 +251,7 @@ function summary(config: Config, file: string, counts: [string, number][]): stri
   return [
     `Moved SQLite ${file} into ${describeTarget(config.database)}:`,
     ...counts.sort(([a], [b]) => a.localeCompare(b)).map(([name, n]) => `  ${name.padEnd(width)}  ${n}`),
-    `${counts.length} tables, ${total} rows; row counts equal table by table; ids continue past the copied ones.`,
+    `${counts.length} tables, ${total} rows; row counts equal table by table; ids continue past the copied ones; statistics gathered (ANALYZE).`,
     `Start Debrief on PostgreSQL with a DATA_DIR holding this database's uploads/ folder and ${key}: its files and two-factor secrets need them.`,
     '',
   ].join('\n');

@@ -139,7 +139,7 @@ describe('npm run move-to-postgres', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^Moved SQLite .*debrief\.sqlite into PostgreSQL at 127\.0\.0\.1:\d+ \(database \w+\):\n/);
-    expect(r.stdout).toMatch(/\n\d+ tables, \d+ rows; row counts equal table by table; ids continue past the copied ones\.\n/);
+    expect(r.stdout).toMatch(/\n\d+ tables, \d+ rows; row counts equal table by table; ids continue past the copied ones; statistics gathered \(ANALYZE\)\.\n/);
     expect(r.stdout).toMatch(/\n {2}chat_messages +6\n/);
     expect(r.stdout).not.toContain(PASSWORD);
     const sqlite = new Database(sourceFile, { readonly: true });
@@ -171,6 +171,17 @@ describe('npm run move-to-postgres', () => {
         expect(await maxOf(table, column)).toBeGreaterThan(1);
       expect(await sql`select min(position) as p from client_events`.execute(target)).toMatchObject({ rows: [{ p: 2 }] });
       expect((await target.selectFrom('sessions').select('secret_hash').executeTakeFirstOrThrow()).secret_hash).toBeInstanceOf(Buffer);
+      // The planner has statistics of the moved tables at once (not after autovacuum's first pass).
+      const analyzed = await sql<{ relname: string; analyzed: boolean }>`
+        select relname, last_analyze is not null as analyzed from pg_stat_user_tables where relname in ('findings', 'comments', 'chat_messages', 'audit_events')`.execute(
+        target,
+      );
+      expect(analyzed.rows.map((r) => [r.relname, r.analyzed]).sort()).toEqual([
+        ['audit_events', true],
+        ['chat_messages', true],
+        ['comments', true],
+        ['findings', true],
+      ]);
     } finally {
       sqlite.close();
     }
