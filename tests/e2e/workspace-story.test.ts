@@ -107,7 +107,8 @@ describe('from the analyst’s desk to the client’s screen', () => {
     await portal.getByText('9.8').first().waitFor();
     const thumb = portal.locator(`img[src^="/api/evidence/"]`).first();
     await thumb.waitFor();
-    expect(await thumb.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    // Shown is not yet loaded: on a busy machine the image arrives after its element.
+    await expect.poll(() => thumb.evaluate((el) => (el as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await portal.content()).not.toContain('/original');
     await portal.screenshot({ path: artifact('story-portal-finding.png'), fullPage: true });
 
