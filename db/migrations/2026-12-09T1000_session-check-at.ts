@@ -3,10 +3,10 @@ import { PostgresAdapter, type Kysely } from 'kysely';
 /**
  * When the session sweep must look at a session next (issue 19): the sweep runs every second and
  * read every session to judge its timeouts; now it reads only those whose `check_at` has come,
- * through this index. `check_at` is never later than the moment the session can end: 0 (the
- * default, for every session that exists when this runs) means "at the next sweep", which
- * computes it. What can bring an end closer resets it to 0: new timeouts of the firm or a client,
- * and a restart (the configured defaults may have changed).
+ * through this index. `check_at` is never later than the moment the session can end: 0 or less
+ * (0 is the default, for every session that exists when this runs) means "at the next sweep",
+ * which computes it. What can bring an end closer sets it below 0: new timeouts of the firm or a
+ * client, and a restart (the configured defaults may have changed).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;

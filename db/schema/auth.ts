@@ -50,7 +50,7 @@ export interface SessionTable {
   expires_at: number;
   ip: string | null;
   user_agent: string | null;
-  /** When the session sweep looks at it next: never after the moment it can end; 0 = at the next sweep (auth/revoke.ts). */
+  /** When the session sweep looks at it next: never after the moment it can end; 0 or less: at the next sweep (auth/revoke.ts). */
   check_at: Generated<number>;
 }
 

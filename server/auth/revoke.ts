@@ -53,11 +53,11 @@ const SWEEP_BATCH = 2000;
  */
 export async function sweepExpiredSessions(deps: Pick<AppDeps, 'db' | 'bus' | 'config' | 'clock'>, now: number): Promise<string[]> {
   const byReason = new Map<SignOutReason, string[]>();
-  const later: { id: string; at: number }[] = [];
+  const later: { id: string; was: number; at: number }[] = [];
   for (const s of await sessionsToSweep(deps.db, now, SWEEP_BATCH)) {
     const { endedBy, endsAt } = sessionEnd(s, s.status, effectiveTimeouts(deps.config, s.firm, s.client), now);
     if (endedBy) byReason.set(endedBy, [...(byReason.get(endedBy) ?? []), s.id]);
-    else later.push({ id: s.id, at: endsAt });
+    else later.push({ id: s.id, was: s.check_at, at: endsAt });
   }
   await setSessionsCheckAt(deps.db, later);
   const ended: string[] = [];

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { sql, type Kysely, type ExpressionBuilder, type ExpressionWrapper, type SqlBool } from 'kysely';
 import type { ClientRow, Database, FirmRow, SessionRow, UserRow } from '../../db/schema.js';
 import { prepared } from './prepared.js';
@@ -130,7 +131,7 @@ export async function touchSession(db: Db, sessionId: string, now: number): Prom
 }
 
 /** A session the sweep looks at: its times, its person's status and the timeouts that apply to it. */
-export interface SweptSession extends Pick<SessionRow, 'id' | 'created_at' | 'last_active_at' | 'expires_at'> {
+export interface SweptSession extends Pick<SessionRow, 'id' | 'created_at' | 'last_active_at' | 'expires_at' | 'check_at'> {
   status: string;
   client: Pick<ClientRow, 'session_idle_minutes' | 'session_absolute_hours'> | undefined;
   firm: Pick<FirmRow, 'session_idle_minutes' | 'session_absolute_hours'> | undefined;
@@ -152,6 +153,7 @@ export async function sessionsToSweep(db: Db, now: number, limit: number): Promi
         's.created_at',
         's.last_active_at',
         's.expires_at',
+        's.check_at',
         'u.status',
         'u.client_id',
         'c.session_idle_minutes as c_idle',
@@ -172,29 +174,37 @@ export async function sessionsToSweep(db: Db, now: number, limit: number): Promi
     created_at: r.created_at,
     last_active_at: r.last_active_at,
     expires_at: r.expires_at,
+    check_at: r.check_at,
     status: r.status,
     client: r.client_id == null ? undefined : { session_idle_minutes: r.c_idle, session_absolute_hours: r.c_absolute },
     firm: r.f_id == null ? undefined : { session_idle_minutes: r.f_idle, session_absolute_hours: r.f_absolute },
   }));
 }
 
-/** When the sweep looks at each of these sessions next (their `check_at`). */
-export async function setSessionsCheckAt(db: Db, next: { id: string; at: number }[]): Promise<void> {
+/**
+ * When the sweep looks at each of these sessions next (their `check_at`), each only if its
+ * `check_at` is still the one the sweep read with its timeouts (`was`): a recheck committed
+ * meanwhile (new timeouts) wins, and the next sweep judges that session by them.
+ */
+export async function setSessionsCheckAt(db: Db, next: { id: string; was: number; at: number }[]): Promise<void> {
   if (next.length === 0) return;
   const run = async (trx: Db) => {
-    for (const { id, at } of next) await trx.updateTable('sessions').set({ check_at: at }).where('id', '=', id).execute();
+    for (const { id, was, at } of next) await trx.updateTable('sessions').set({ check_at: at }).where('id', '=', id).where('check_at', '=', was).execute();
   };
   await (db.isTransaction ? run(db) : db.transaction().execute(run));
 }
 
 /**
  * Have the sweep look at these sessions (a client's people, or everyone) at its next run: their
- * timeouts may have become shorter, so the end it computed before may now come too late.
+ * timeouts may have become shorter, so the end it computed before may now come too late. The mark
+ * is a negative number of its own (due at once, and unlike any the sweep may have read before
+ * these timeouts were saved), so a sweep that read the old timeouts cannot write over it.
  */
 export async function recheckSessions(db: Db, clientId?: string): Promise<void> {
+  const mark = -1 - randomInt(2 ** 47);
   await db
     .updateTable('sessions')
-    .set({ check_at: 0 })
+    .set({ check_at: mark })
     .$if(clientId !== undefined, (q) => q.where('user_id', 'in', db.selectFrom('users').select('id').where('client_id', '=', clientId!)))
     .execute();
 }

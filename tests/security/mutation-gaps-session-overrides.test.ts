@@ -4,6 +4,7 @@ import { buildClient, buildPortalUser, buildStaff, signIn } from '../support/fac
 import type { Agent } from '../support/http.js';
 import { connected, connectSocket, disconnected } from '../support/socket.js';
 import { sweepExpiredSessions } from '../../server/auth/revoke.js';
+import { recheckSessions, sessionsToSweep, setSessionsCheckAt } from '../../server/repositories/sessions.js';
 import { effectiveTimeouts } from '../../server/auth/access.js';
 import type { ClientRow, FirmRow } from '../../db/schema.js';
 
@@ -122,6 +123,14 @@ describe('the sweep reads only the sessions due (check_at), and still ends each 
     app.clock.advance(4 * MIN);
     await sweep();
     expect(await exists(agent)).toBe(false);
+  });
+
+  it('new timeouts saved while a sweep was judging a session win over what that sweep then writes', async () => {
+    const agent = await (await people({})).own();
+    const read = (await sessionsToSweep(app.db, app.clock(), 100_000)).find((s) => s.id === sessionIdOf(agent))!;
+    await recheckSessions(app.db); // committed between the sweep's read and its write
+    await setSessionsCheckAt(app.db, [{ id: read.id, was: read.check_at, at: app.clock() + 30 * MIN }]);
+    expect(await checkAt(agent)).toBeLessThanOrEqual(0); // still due: the next sweep judges it by the new timeouts
   });
 
   it('a client’s shorter timeout, saved while its people are signed in, ends their idle sessions at the next sweep', async () => {

@@ -179,6 +179,9 @@ export function makeNotifications(g: Gen, people: People, work: Work, n: { heavy
   const published = work.findings.filter((f) => f.published);
   const everyone = [...people.staff, ...people.clients.flatMap((c) => c.users.filter((u) => u.active))];
   const short = (t: string) => (t.length > 60 ? `${t.slice(0, 57).trimEnd()}…` : t);
+  // A person has at most one unread chat item per client and one unread reply item per finding
+  // (the partial unique indexes notifications_chat_unread and _reply_unread): a later one is read.
+  const unreadOnce = new Set<string>();
   const row = (to: Person, f: FindingInfo, at: number) => {
     const client = people.clients[f.client]!;
     const actor = r.chance(0.5) && client.talkers.length ? r.pick(client.talkers) : r.pick(people.analysts);
@@ -218,7 +221,12 @@ export function makeNotifications(g: Gen, people: People, work: Work, n: { heavy
         : kind === 'retest'
           ? '/staff/verification'
           : `/${side}/findings/${f.id}`;
-    const unread = at > now - 60 * DAY ? r.chance(0.6) : r.chance(0.03);
+    const once = kind === 'chat' ? `chat|${to.id}|${client.id}` : kind === 'reply' ? `reply|${to.id}|${f.id}` : null;
+    let unread = at > now - 60 * DAY ? r.chance(0.6) : r.chance(0.03);
+    if (unread && once !== null) {
+      unread = !unreadOnce.has(once);
+      unreadOnce.add(once);
+    }
     notify(
       to.id,
       client.id,
