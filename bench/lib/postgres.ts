@@ -56,9 +56,9 @@ const MOVE_ENTRY = path.join(ROOT, 'dist', 'db', 'move-to-postgres.js');
 /**
  * Move the SQLite database of a data folder into a fresh database of the bench's cluster, as a firm
  * would (`npm run move-to-postgres`, its own process, only PATH, DATA_DIR and DATABASE_URL), then
- * `VACUUM (ANALYZE)` it. The move copies rows and leaves the statistics to autovacuum, whose
- * first passes over millions of fresh rows would otherwise run during the measurements (and count
- * in PostgreSQL's CPU): the bench measures the state autovacuum reaches by itself soon after.
+ * `VACUUM (ANALYZE)` it. The move gathers statistics itself (`ANALYZE`), but autovacuum's first
+ * pass over millions of fresh rows would otherwise run during the measurements (and count in
+ * PostgreSQL's CPU): the bench measures the state autovacuum reaches by itself soon after.
  */
 export async function moveIntoPostgres(target: PostgresTarget, dataDir: string, maxMs: number): Promise<{ url: string; move_s: number; vacuum_s: number }> {
   if (!existsSync(MOVE_ENTRY)) throw new Error(`${MOVE_ENTRY} is missing: run "npm run build" first`);
