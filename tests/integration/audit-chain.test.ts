@@ -124,7 +124,11 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
   it('the retention prune signs its cut first, deletes what is older, and leaves a log that starts at that signed anchor (audit:verify exits 0 while the app runs)', async () => {
     const now = on.app.clock();
     const all = await rows(db());
-    // Rows dated 45 days back, then a recent one: a 40-day retention cuts after the old ones.
+    // Rows dated 45 days back (more than one prune batch of them), then a recent one: a 40-day retention cuts after the old ones.
+    await writeAudits(
+      db(),
+      Array.from({ length: 1_197 }, () => ({ ctx, entry: { action: 'test.older' as AuditAction, outcome: 'success' as const }, at: now - 46 * DAY })),
+    );
     for (let i = 0; i < 3; i++) await writeAudit(db(), ctx, { action: 'test.old' as AuditAction, outcome: 'success' }, now - 45 * DAY);
     await writeAudit(db(), ctx, { action: 'test.recent' as AuditAction, outcome: 'success' }, now);
     const cut = (await rows(db())).filter((r) => r.action === 'test.old').at(-1)!;
@@ -132,11 +136,11 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
     expect(keep).toBe(0); // forever: nothing goes
     expect(await pruneAudit({ db: db(), config: on.app.config }, now, 50)).toBe(0); // nothing that old
     const deleted = await pruneAudit({ db: db(), config: on.app.config }, now, 40);
-    expect(deleted).toBe(all.length + 3);
+    expect(deleted).toBe(all.length + 1_200);
     const left = await rows(db());
     expect(left.map((r) => r.action)).toEqual(['test.recent']);
     const anchor = await db().selectFrom('audit_checkpoints').selectAll().where('last_id', '=', cut.id).executeTakeFirstOrThrow();
-    expect(anchor).toMatchObject({ hash: cut.hash, count: all.length + 3 });
+    expect(anchor).toMatchObject({ hash: cut.hash, count: all.length + 1_200 });
     expectLinear(left, anchor.hash);
     // New rows continue from the remaining head.
     await writeAudit(db(), ctx, { action: 'test.after-prune' as AuditAction, outcome: 'success' }, now);

@@ -16,9 +16,11 @@ const USER_COLS = ['id', 'kind', 'role', 'client_id', 'email', 'name', 'password
 export function makePeople(g: Gen, n: { clients: number; admins: number; analysts: number; perClient?: number }): People {
   const { r, now, sqlite } = g;
   const start = now - 5 * YEAR;
+  // The firm keeps its audit trail (retention null): its five years of rows are what is measured,
+  // not the first prune of them that the default 400 days would start a minute after the server.
   sqlite
     .prepare(
-      'insert into firm (id, name, support_email, support_phone, mfa_required_for_staff, session_idle_minutes, session_absolute_hours, created_at, updated_at) values (1, ?, ?, ?, 0, null, null, ?, ?)',
+      'insert into firm (id, name, support_email, support_phone, mfa_required_for_staff, session_idle_minutes, session_absolute_hours, audit_retention_days, created_at, updated_at) values (1, ?, ?, ?, 0, null, null, null, ?, ?)',
     )
     .run('Datascale Security', 'support@datascale.test', '+44 20 7946 0000', start, start);
   const user = inserter(sqlite, 'users', USER_COLS);
