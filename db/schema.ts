@@ -7,6 +7,8 @@ import type {
   InvitationTable,
   PageViewBudgetTable,
   PageViewMarkTable,
+  PasskeyChallengeTable,
+  PasskeyTable,
   PasswordResetTable,
   RecoveryCodeTable,
   SessionEndingTable,
@@ -64,6 +66,8 @@ export interface Database {
   password_resets: PasswordResetTable;
   email_changes: EmailChangeTable;
   recovery_codes: RecoveryCodeTable;
+  passkeys: PasskeyTable;
+  passkey_challenges: PasskeyChallengeTable;
   auth_throttle: AuthThrottleTable;
   mail_outbox: MailOutboxTable;
   setup_code: SetupCodeTable;

@@ -11,6 +11,7 @@ import { spa } from './spa.js';
 import { setupRouter } from './routes/setup.js';
 import { sessionRouter } from './routes/session.js';
 import { authRouter } from './routes/auth.js';
+import { passkeysRouter } from './routes/passkeys.js';
 import { passwordResetRouter } from './routes/password-reset.js';
 import { invitationsRouter } from './routes/invitations.js';
 import { usersRouter } from './routes/users.js';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
   api.use(setupRouter(deps));
   api.use(sessionRouter(deps));
   api.use(authRouter(deps));
+  api.use(passkeysRouter(deps));
   api.use(passwordResetRouter(deps));
   api.use(invitationsRouter(deps));
   api.use(usersRouter(deps));

@@ -14,6 +14,7 @@ import * as notifyDigest from '../migrations/2026-12-07T1300_notify-digest.js';
 import * as sessionEndings from '../migrations/2026-12-07T1400_session-endings.js';
 import * as readinessProbe from '../migrations/2026-12-08T1000_readiness-probe.js';
 import * as sessionCheckAt from '../migrations/2026-12-09T1000_session-check-at.js';
+import * as passkeys from '../migrations/2026-12-10T1000_passkeys.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -36,4 +37,5 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-07T1400_session-endings': sessionEndings,
   '2026-12-08T1000_readiness-probe': readinessProbe,
   '2026-12-09T1000_session-check-at': sessionCheckAt,
+  '2026-12-10T1000_passkeys': passkeys,
 };

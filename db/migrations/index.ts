@@ -21,6 +21,7 @@ import * as notifyDigest from './2026-12-07T1300_notify-digest.js';
 import * as sessionEndings from './2026-12-07T1400_session-endings.js';
 import * as readinessProbe from './2026-12-08T1000_readiness-probe.js';
 import * as sessionCheckAt from './2026-12-09T1000_session-check-at.js';
+import * as passkeys from './2026-12-10T1000_passkeys.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T1400_session-endings': sessionEndings,
   '2026-12-08T1000_readiness-probe': readinessProbe,
   '2026-12-09T1000_session-check-at': sessionCheckAt,
+  '2026-12-10T1000_passkeys': passkeys,
 };

@@ -36,6 +36,39 @@ export interface UserTable {
   held_email: Generated<string | null>;
   /** Why the invitation was held: 'staff_account' | 'other_client' (shown to staff only). */
   held_reason: Generated<HeldReason | null>;
+  /** How many passkeys the person registered (follows `passkeys` in the same transaction). */
+  passkey_count: Generated<number>;
+}
+
+/** A WebAuthn credential (a passkey) a person registered. Ids and keys are base64url. */
+export interface PasskeyTable {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  /** The authenticator's signature counter last seen (0 = it keeps none). */
+  counter: number;
+  /** JSON array of transports the browser reported (usb, nfc, ble, internal, hybrid). */
+  transports: Generated<string>;
+  /** 'singleDevice' | 'multiDevice' (synced). */
+  device_type: string;
+  /** 1: the credential is backed up (synced to a cloud account). */
+  backed_up: number;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A WebAuthn ceremony in flight: its challenge, single use, bound to a session or a sign-in cookie. */
+export interface PasskeyChallengeTable {
+  /** The session's id (registration, second factor), or the SHA-256 of the sign-in cookie (passwordless). */
+  id: string;
+  purpose: 'register' | 'mfa' | 'signin';
+  /** base64url, as the browser echoes it in clientDataJSON. */
+  challenge: string;
+  session_id: string | null;
+  user_id: string | null;
+  expires_at: number;
 }
 
 export type HeldReason = 'staff_account' | 'other_client';
@@ -52,6 +85,8 @@ export interface SessionTable {
   user_agent: string | null;
   /** When the session sweep looks at it next: never after the moment it can end; 0 or less: at the next sweep (auth/revoke.ts). */
   check_at: Generated<number>;
+  /** 1: a second factor was proven but the passkeys-only policy owes a passkey before this session counts as verified. */
+  passkey_owed: Generated<number>;
 }
 
 /** Why a session ended without the person asking (kept a week): the next request with its cookie is told. */

@@ -21,6 +21,10 @@ export interface FirmTable {
   audit_retention_days: Generated<number | null>;
   /** 1: analysts may read the Audit page (read-only); 0: admins only. */
   analysts_read_audit: Generated<number>;
+  /** 1: a passkey alone (user verification required) may sign a person in, without their password. */
+  passwordless_sign_in: Generated<number>;
+  /** 1: staff must use a passkey as their second factor (recovery codes still work). */
+  staff_passkeys_only: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -38,6 +42,8 @@ export interface ClientTable {
   modules: Generated<string>;
   /** JSON {cvss, technicalDetails, references, evidence}: booleans, the finding fields this client's users see. */
   visible_fields: Generated<string>;
+  /** 1: this client's portal users must use a passkey as their second factor (recovery codes still work). */
+  passkeys_only: Generated<number>;
   created_at: number;
   updated_at: number;
 }

@@ -33,7 +33,13 @@ type UserSecrets = Pick<UserRow, 'password_hash' | 'totp_secret_enc' | 'totp_pen
  * socket, and a request needs none of them but the few account commands that read their own.
  */
 export interface Viewer {
-  user: Omit<UserRow, keyof UserSecrets> & { mfa_enrolled: boolean; scope: ClientScope };
+  user: Omit<UserRow, keyof UserSecrets> & {
+    /** A second factor of any kind: an authenticator app or a passkey. */
+    mfa_enrolled: boolean;
+    /** An authenticator app (TOTP). */
+    totp_enrolled: boolean;
+    scope: ClientScope;
+  };
   /** The session without its secret's hash: checked once, never needed again (and never kept on a socket). */
   session: Omit<SessionRow, 'secret_hash'>;
 }
@@ -41,6 +47,8 @@ export interface Viewer {
 export interface NewSessionInput {
   userId: string;
   mfaVerified: boolean;
+  /** Not verified yet: a second factor was proven, but the passkeys-only policy owes a passkey first. */
+  passkeyOwed?: boolean;
   ip: string | null;
   userAgent: string | null;
 }
@@ -60,6 +68,7 @@ export async function createSession(db: Db, input: NewSessionInput, now: number,
     ip: input.ip,
     user_agent: input.userAgent?.slice(0, 512) ?? null,
     check_at: 0, // the sweep computes it (the timeouts here may not be the person's own)
+    passkey_owed: !input.mfaVerified && input.passkeyOwed ? 1 : 0,
   };
   await insertSession(db, session);
   return { token: `${id}.${secret}`, session };

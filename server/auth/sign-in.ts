@@ -1,17 +1,25 @@
 import type { FirmRow, UserRow } from '../../db/schema.js';
 import type { AppDeps } from '../context.js';
 import type { Config } from '../config.js';
+import type { MfaStep } from '../contracts/auth.js';
 import { findFirm } from '../repositories/firm.js';
 import { clientOf, effectiveTimeouts } from './access.js';
 import { createSession } from './session.js';
 import { serializeSessionCookie } from './cookie.js';
 
 /**
- * What a person still owes after their password: `enrol` (no TOTP yet but one is required),
- * `verify` (TOTP enrolled: always asked), or null. MFA is mandatory for portal users; for staff
- * it is asked when they enrolled one, and required when the firm says so.
+ * What a person still owes after their password: `enrol` (no second factor yet but one is
+ * required), `verify` (a factor enrolled: always asked), `passkey` (a factor proven, but the
+ * passkeys-only policy owes a passkey: register one now), or null. MFA is mandatory for portal
+ * users; for staff it is asked when they enrolled one, and required when the firm says so.
  */
-export function mfaStepFor(kind: UserRow['kind'], enrolled: boolean, firm: Pick<FirmRow, 'mfa_required_for_staff'> | undefined): 'enrol' | 'verify' | null {
+export function mfaStepFor(
+  kind: UserRow['kind'],
+  enrolled: boolean,
+  firm: Pick<FirmRow, 'mfa_required_for_staff'> | undefined,
+  passkeyOwed = false,
+): MfaStep {
+  if (passkeyOwed) return 'passkey';
   if (enrolled) return 'verify';
   if (kind === 'portal' || firm?.mfa_required_for_staff) return 'enrol';
   return null;
@@ -41,12 +49,13 @@ export async function issueSession(
   user: Pick<UserRow, 'id' | 'client_id'>,
   mfaVerified: boolean,
   from: SignInOrigin,
+  passkeyOwed = false,
 ): Promise<IssuedSession> {
   const firm = await findFirm(deps.db);
   const timeouts = effectiveTimeouts(deps.config, firm, await clientOf(deps.db, user));
   const { token, session } = await createSession(
     deps.db,
-    { userId: user.id, mfaVerified, ip: from.ip ?? null, userAgent: from.userAgent ?? null },
+    { userId: user.id, mfaVerified, passkeyOwed, ip: from.ip ?? null, userAgent: from.userAgent ?? null },
     deps.clock(),
     timeouts,
   );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MfaMethod, MfaStep } from './auth.js';
 
 /** Request schemas and response types shared by the server and the browser. Strict: unknown keys are refused. */
 
@@ -54,8 +55,10 @@ export interface SessionDTO {
   firm: FirmDTO;
   /** False while the second factor is still owed. */
   mfaVerified: boolean;
-  /** What is owed when not verified: enrol a TOTP device first, or verify a code. */
-  mfaStep: 'enrol' | 'verify' | null;
+  /** What is owed when not verified: enrol a second factor first, verify one, or register a passkey (policy). */
+  mfaStep: MfaStep;
+  /** The factors accepted at that step (empty when nothing is owed). */
+  mfaMethods: MfaMethod[];
   /** Portal users: which modules their organisation may use (a disabled one shows with a padlock). */
   modules: Record<'projects' | 'findings' | 'reports' | 'chat' | 'activity', boolean> | null;
   /** Whether the Audit page is theirs to read (admins; analysts when the firm allows it). */

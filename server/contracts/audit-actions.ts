@@ -12,8 +12,8 @@ export type AuditGroup = (typeof AUDIT_GROUPS)[number];
 /** Every audit action: its label and group. */
 export const AUDIT_ACTIONS = {
   // Signing in and out. `details.factor` names the factor; `details.reason` why it failed.
-  'auth.login': { label: 'Sign-in with password', group: 'auth' },
-  'auth.mfa': { label: 'Second factor (TOTP or recovery code)', group: 'auth' },
+  'auth.login': { label: 'Sign-in (password, or a passkey alone)', group: 'auth' },
+  'auth.mfa': { label: 'Second factor (TOTP, passkey or recovery code)', group: 'auth' },
   'auth.logout': { label: 'Signed out', group: 'auth' },
   'session.ended': { label: 'Session ended (by its owner)', group: 'auth' },
   'password.changed': { label: 'Password changed', group: 'auth' },
@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = {
   'mfa.enrol_started': { label: 'Authenticator set-up started', group: 'auth' },
   'mfa.enrolled': { label: 'Authenticator set up', group: 'auth' },
   'mfa.recovery_codes_regenerated': { label: 'Recovery codes regenerated', group: 'auth' },
+  'passkey.registered': { label: 'Passkey added', group: 'auth' },
+  'passkey.removed': { label: 'Passkey removed', group: 'auth' },
   'setup.attempt': { label: 'First-run setup attempt', group: 'auth' },
   'setup.completed': { label: 'First-run setup completed', group: 'auth' },
   'demo.seeded': { label: 'Demo data loaded', group: 'settings' },
@@ -107,8 +109,8 @@ export const AUDIT_ACTIONS = {
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 
 /**
- * Sign-in factors as `auth.login` / `auth.mfa` rows name them in `details.factor`. The last ones
- * are reserved for factors not built yet (passkeys, single sign-on), so their rows need no new name.
+ * Sign-in factors as `auth.login` / `auth.mfa` rows name them in `details.factor` (`webauthn`: a
+ * passkey). The last ones are reserved for single sign-on, so its rows need no new name.
  */
 export const AUTH_FACTORS = ['password', 'totp', 'recovery_code', 'webauthn', 'oidc', 'saml'] as const;
 export type AuthFactor = (typeof AUTH_FACTORS)[number];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { confirmFlag } from './confirmation.js';
+import type { PasskeyDTO } from './passkeys.js';
 
 /** Sign-in and multi-factor requests and answers, shared by the server and the browser. Strict: unknown keys are refused. */
 
@@ -20,10 +21,17 @@ const recoveryCode = z.string().trim().min(1, 'required').max(64, 'too long');
 export const LoginInput = z.object({ email: loginEmail, password: currentPassword }).strict();
 export type LoginInput = z.input<typeof LoginInput>;
 
-/** What the person still owes after the password: enrol an authenticator, verify a code, or nothing. */
-type MfaStep = 'enrol' | 'verify' | null;
+/**
+ * What the person still owes after the password: enrol a second factor, verify one, register a
+ * passkey (a factor was proven but the passkeys-only policy asks for a passkey), or nothing.
+ */
+export type MfaStep = 'enrol' | 'verify' | 'passkey' | null;
+/** A factor that can finish a sign-in. */
+export type MfaMethod = 'passkey' | 'totp' | 'recovery_code';
 export interface LoginResult {
   mfaStep: MfaStep;
+  /** The factors accepted at this step (empty when nothing is owed). */
+  mfaMethods: MfaMethod[];
 }
 
 export const MfaInput = z
@@ -34,6 +42,8 @@ export type MfaInput = z.input<typeof MfaInput>;
 export interface MfaResult {
   /** Unused recovery codes left, when a recovery code was used (so the person can regenerate in time). */
   recoveryCodesLeft: number | null;
+  /** The passkeys-only policy: the factor was right, but a passkey must be added before the session is verified. */
+  passkeyOwed: boolean;
 }
 
 /** Starting enrolment: during sign-in (nothing needed) or, for a signed-in person re-enrolling, their password. */
@@ -59,10 +69,17 @@ export const RegenerateRecoveryCodesInput = z.object({ password: currentPassword
 export type RegenerateRecoveryCodesInput = z.input<typeof RegenerateRecoveryCodesInput>;
 
 export interface MfaStatusDTO {
+  /** A second factor of any kind (an authenticator app or a passkey). */
   enrolled: boolean;
+  /** An authenticator app (TOTP) is set up. */
+  authenticatorApp: boolean;
   recoveryCodesLeft: number;
   /** Whether this account must use a second factor (portal users always; staff when the firm says so). */
   required: boolean;
+  /** Whether this account's second factor must be a passkey (the firm's policy for staff, the client's for its people). */
+  passkeysOnly: boolean;
+  /** One's passkeys, newest first. */
+  passkeys: PasskeyDTO[];
 }
 
 /** Firm-wide security settings; each field optional (only what is sent changes). Null timeouts = the configured default. */
@@ -73,6 +90,10 @@ export const SecuritySettingsInput = z
     analystsSeeAllClients: z.boolean(),
     sessionIdleMinutes: z.number().int().min(5, 'at least 5 minutes').max(1440, 'at most 1440 minutes (a day)').nullable(),
     sessionAbsoluteHours: z.number().int().min(1, 'at least 1 hour').max(720, 'at most 720 hours (30 days)').nullable(),
+    /** On: a passkey alone (with user verification) may sign anyone in, without their password. */
+    passwordlessSignIn: z.boolean(),
+    /** On: staff must use a passkey as their second factor; those without one register one at their next sign-in. */
+    staffPasskeysOnly: z.boolean(),
     /** Seen and confirmed the consequence a 409 `confirmation_required` described (staff MFA off, shorter timeouts). */
     confirm: confirmFlag,
   })
@@ -86,6 +107,8 @@ export interface SecuritySettingsDTO {
   /** The firm's session timeouts (null = the server's configured default, shown in `defaults`); a client may override them. */
   sessionIdleMinutes: number | null;
   sessionAbsoluteHours: number | null;
+  passwordlessSignIn: boolean;
+  staffPasskeysOnly: boolean;
   defaults: { sessionIdleMinutes: number; sessionAbsoluteHours: number };
 }
 

@@ -31,6 +31,8 @@ export const UpdateClientInput = z
     sessionAbsoluteHours: z.number().int('a whole number').min(1, 'from 1 to 720 hours').max(720, 'from 1 to 720 hours').nullable().optional(),
     modules: ModulesInput.optional(),
     visibleFields: VisibleFieldsInput.optional(),
+    /** On: this client's people must use a passkey as their second factor (those without one register one at their next sign-in). */
+    passkeysOnly: z.boolean().optional(),
     /** Seen and confirmed the consequence a 409 `confirmation_required` described (contracts/confirmation.ts). */
     confirm: confirmFlag,
   })
@@ -52,6 +54,8 @@ export interface ClientDTO {
   modules: Record<Module, boolean>;
   /** The hideable finding fields the client's users see; a hidden field is never sent to them. */
   visibleFields: Record<HideKey, boolean>;
+  /** This client's people must use a passkey as their second factor. */
+  passkeysOnly: boolean;
   /** Portal users who are invited or active. */
   userCount: number;
   createdAt: number;

@@ -15,6 +15,14 @@ import {
   type RecoveryCodesResult,
   type SecuritySettingsDTO,
 } from './auth.js';
+import {
+  PasskeyAssertionInput,
+  PasskeyRegisterFinishInput,
+  PasskeyRegisterStartInput,
+  PasskeyRemoveInput,
+  type PasskeyOptionsDTO,
+  type PasskeyRegisteredDTO,
+} from './passkeys.js';
 import { AccessLogPageQuery, AuditPageQuery, AuditSettingsInput } from './audit.js';
 import type { AccessLogPageDTO, AuditMetaDTO, AuditPageDTO, AuditSettingsDTO } from './audit.js';
 import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput, type ChatChannelDTO, type ChatHistoryDTO } from './chat.js';
@@ -82,6 +90,11 @@ export const endpoints = {
   'POST /auth/mfa': { body: MfaInput, answer: of<MfaResult>() },
   'POST /auth/mfa/enrol/start': { body: EnrolStartInput, answer: of<EnrolStartResult>() },
   'POST /auth/mfa/enrol/confirm': { body: EnrolConfirmInput, answer: of<RecoveryCodesResult>() },
+  'GET /auth/passkey': { answer: of<{ passwordless: boolean }>() },
+  'POST /auth/passkey/sign-in/options': { answer: of<PasskeyOptionsDTO>() },
+  'POST /auth/passkey/sign-in': { body: PasskeyAssertionInput, answer: of<LoginResult>() },
+  'POST /auth/passkey/mfa/options': { answer: of<PasskeyOptionsDTO>() },
+  'POST /auth/passkey/mfa': { body: PasskeyAssertionInput, answer: of<MfaResult>() },
   'POST /auth/password-reset': { status: 202, body: PasswordResetRequestInput, answer: of<{ message: string }>() },
   'GET /auth/password-reset/:token': { answer: of<ResetLinkDTO>() },
   'POST /auth/password-reset/confirm': { status: 204, body: PasswordResetConfirmInput, answer: of<void>() },
@@ -97,6 +110,9 @@ export const endpoints = {
   'GET /profile/sessions': { answer: of<SessionInfoDTO[]>() },
   'DELETE /profile/sessions/:id': { status: 204, answer: of<void>() },
   'POST /profile/sessions/end-others': { answer: of<{ ended: number }>() },
+  'POST /profile/passkeys/options': { body: PasskeyRegisterStartInput, answer: of<PasskeyOptionsDTO>() },
+  'POST /profile/passkeys': { status: 201, body: PasskeyRegisterFinishInput, answer: of<PasskeyRegisteredDTO>() },
+  'POST /profile/passkeys/:id/remove': { status: 204, body: PasskeyRemoveInput, answer: of<void>() },
   'POST /profile/avatar': { file: true, answer: of<ProfileDTO>() },
   'DELETE /profile/avatar': { answer: of<ProfileDTO>() },
   'GET /profile/mfa': { answer: of<MfaStatusDTO>() },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { email, newPassword, personName, type UserKind } from './api.js';
+import type { MfaStep } from './auth.js';
 
 /** Staff accounts, portal users, invitations and the admin's outbox: request schemas and DTOs. */
 
@@ -95,7 +96,7 @@ export interface InvitationInfoDTO {
 
 /** After accepting: what the person still owes ('enrol' → set up TOTP first). */
 export interface AcceptInvitationResult {
-  mfaStep: 'enrol' | 'verify' | null;
+  mfaStep: MfaStep;
 }
 
 /** One mail in the admin's outbox (on the embedded default, how invitation links reach people). */

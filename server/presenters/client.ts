@@ -16,6 +16,7 @@ export function presentClient(c: ClientRow, userCount: number): ClientDTO {
     sessionAbsoluteHours: c.session_absolute_hours,
     modules: modulesOf(c),
     visibleFields: visibleFieldsOf(c),
+    passkeysOnly: c.passkeys_only === 1,
     userCount,
     createdAt: c.created_at,
     updatedAt: c.updated_at,

@@ -12,6 +12,8 @@ import { mayReadAudit } from '../policies/audit.js';
 import { modulesOf, reaches } from '../policies/access.js';
 import { clientOf, effectiveTimeouts } from '../auth/access.js';
 import { mfaStepFor } from '../auth/sign-in.js';
+import { mfaMethods, passkeysOnly, presentPasskey } from '../auth/passkeys.js';
+import { listPasskeys } from '../repositories/passkeys.js';
 import { recoveryCodesLeft } from '../auth/recovery-codes.js';
 import { findValidInvitation, INVALID_INVITATION } from '../auth/invitations.js';
 import { findValidEmailChange, INVALID_EMAIL_CHANGE } from '../auth/email-change.js';
@@ -38,11 +40,13 @@ export async function sessionPayload(deps: Pick<AppDeps, 'db' | 'config'>, ctx: 
   const firm = await findFirm(deps.db);
   const client = v.user.kind === 'portal' ? await clientOf(deps.db, v.user) : undefined;
   const timeoutMs = effectiveTimeouts(deps.config, firm, client).idleMs;
+  const mfaStep = v.session.mfa_verified ? null : mfaStepFor(v.user.kind, v.user.mfa_enrolled, firm, v.session.passkey_owed === 1);
   return {
     user: presentSelf(v.user),
     firm: presentFirm(firm),
     mfaVerified: v.session.mfa_verified === 1,
-    mfaStep: v.session.mfa_verified ? null : mfaStepFor(v.user.kind, v.user.mfa_enrolled, firm),
+    mfaStep,
+    mfaMethods: mfaMethods({ totp: v.user.totp_enrolled, passkeys: v.user.passkey_count }, passkeysOnly(v.user.kind, firm, client), mfaStep),
     modules: client ? modulesOf(client) : null,
     auditReadable: mayReadAudit(v.user, firm),
     // The warning is at most half the timeout, so a short timeout still leaves time between warnings.
@@ -54,10 +58,14 @@ export async function sessionPayload(deps: Pick<AppDeps, 'db' | 'config'>, ctx: 
 export async function mfaStatus(deps: Pick<AppDeps, 'db'>, ctx: CommandContext): Promise<MfaStatusDTO> {
   const { user } = ctx.viewer;
   const firm = await findFirm(deps.db);
+  const client = user.kind === 'portal' ? await clientOf(deps.db, user) : undefined;
   return {
     enrolled: user.mfa_enrolled,
+    authenticatorApp: user.totp_enrolled,
     recoveryCodesLeft: user.mfa_enrolled ? await recoveryCodesLeft(deps.db, user.id) : 0,
     required: user.kind === 'portal' || !!firm?.mfa_required_for_staff,
+    passkeysOnly: passkeysOnly(user.kind, firm, client),
+    passkeys: (await listPasskeys(deps.db, user.id)).map(presentPasskey),
   };
 }
 

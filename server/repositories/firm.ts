@@ -37,6 +37,8 @@ export interface FirmSecurity {
   analystsSeeAllClients: boolean;
   sessionIdleMinutes: number | null;
   sessionAbsoluteHours: number | null;
+  passwordlessSignIn: boolean;
+  staffPasskeysOnly: boolean;
 }
 
 /** The security settings (before setup: no MFA requirement, analysts see every client, default timeouts). */
@@ -47,6 +49,8 @@ export async function findSecuritySettings(db: Db): Promise<FirmSecurity> {
     analystsSeeAllClients: analystsSeeAll(firm),
     sessionIdleMinutes: firm?.session_idle_minutes ?? null,
     sessionAbsoluteHours: firm?.session_absolute_hours ?? null,
+    passwordlessSignIn: firm?.passwordless_sign_in === 1,
+    staffPasskeysOnly: firm?.staff_passkeys_only === 1,
   };
 }
 
@@ -57,6 +61,8 @@ export async function updateSecuritySettings(db: Db, patch: Partial<FirmSecurity
   if (patch.analystsSeeAllClients !== undefined) set.analysts_see_all_clients = patch.analystsSeeAllClients ? 1 : 0;
   if (patch.sessionIdleMinutes !== undefined) set.session_idle_minutes = patch.sessionIdleMinutes;
   if (patch.sessionAbsoluteHours !== undefined) set.session_absolute_hours = patch.sessionAbsoluteHours;
+  if (patch.passwordlessSignIn !== undefined) set.passwordless_sign_in = patch.passwordlessSignIn ? 1 : 0;
+  if (patch.staffPasskeysOnly !== undefined) set.staff_passkeys_only = patch.staffPasskeysOnly ? 1 : 0;
   const updated = await db.updateTable('firm').set(set).where('id', '=', 1).executeTakeFirst();
   return Number(updated.numUpdatedRows) === 1;
 }

@@ -19,7 +19,7 @@ export async function insertSession(db: Db, session: SessionRow): Promise<void> 
 }
 
 /** The firm settings a session's validation reads: the default timeouts and who analysts see. */
-type FirmSessionSettings = Pick<FirmRow, 'id' | 'session_idle_minutes' | 'session_absolute_hours'> & FirmScoping;
+type FirmSessionSettings = Pick<FirmRow, 'id' | 'session_idle_minutes' | 'session_absolute_hours' | 'staff_passkeys_only'> & FirmScoping;
 
 /** A session with everything its validation needs: its person, their client (portal users) and the firm's settings. */
 export interface SessionOwner {
@@ -47,6 +47,7 @@ const SESSION = columns<SessionRow>()([
   'ip',
   'user_agent',
   'check_at',
+  'passkey_owed',
 ]);
 const USER = columns<UserRow>()([
   'id',
@@ -68,6 +69,7 @@ const USER = columns<UserRow>()([
   'invited_by',
   'held_email',
   'held_reason',
+  'passkey_count',
 ]);
 const CLIENT = columns<ClientRow>()([
   'id',
@@ -79,10 +81,11 @@ const CLIENT = columns<ClientRow>()([
   'session_absolute_hours',
   'modules',
   'visible_fields',
+  'passkeys_only',
   'created_at',
   'updated_at',
 ]);
-const FIRM = ['id', 'session_idle_minutes', 'session_absolute_hours', ...FIRM_SCOPING] as const satisfies readonly (keyof FirmSessionSettings)[];
+const FIRM = ['id', 'session_idle_minutes', 'session_absolute_hours', 'staff_passkeys_only', ...FIRM_SCOPING] as const satisfies readonly (keyof FirmSessionSettings)[];
 
 /** Each table's alias, columns, and the name each column has in the joined row (`u_email`). */
 const PARTS = (

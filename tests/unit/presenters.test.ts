@@ -899,6 +899,7 @@ describe('account presenters', () => {
       session_absolute_hours: 8,
       modules: '{"chat":false}',
       visible_fields: '{"cvss":false}',
+      passkeys_only: 1,
       created_at: T,
       updated_at: T + 1,
     };
@@ -912,6 +913,7 @@ describe('account presenters', () => {
       sessionAbsoluteHours: 8,
       modules: { projects: true, findings: true, reports: true, chat: false, activity: true },
       visibleFields: { cvss: false, technicalDetails: true, references: true, evidence: true },
+      passkeysOnly: true,
       userCount: 4,
       createdAt: T,
       updatedAt: T + 1,

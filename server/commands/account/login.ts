@@ -9,6 +9,7 @@ import { verifyDummyPassword, verifyPassword } from '../../auth/password.js';
 import { throttleFailure, throttleReset, throttleWait } from '../../auth/rate-limit.js';
 import { endSessions } from '../../auth/revoke.js';
 import { issueSession, mfaStepFor, type IssuedSession } from '../../auth/sign-in.js';
+import { mfaMethods as methodsFor, passkeysOnly } from '../../auth/passkeys.js';
 import { findUserByEmail, markSignedIn } from '../../repositories/users.js';
 import { findFirm } from '../../repositories/firm.js';
 import type { OriginContext } from './origin.js';
@@ -51,13 +52,17 @@ export async function login(deps: AppDeps, ctx: OriginContext, input: LoginInput
     await attempt('failure', reason, user);
     throw unauthenticated(INVALID_LOGIN);
   }
-  const problem = accessProblem(usable, await clientOf(deps.db, usable), ctx.audit.ip ?? null);
+  const client = await clientOf(deps.db, usable);
+  const problem = accessProblem(usable, client, ctx.audit.ip ?? null);
   if (problem) {
     await attempt('denied', problem, usable);
     throw accessProblemError(problem);
   }
   await throttleReset(deps.db, key);
-  const mfaStep = mfaStepFor(usable.kind, usable.totp_secret_enc !== null, await findFirm(deps.db));
+  const firm = await findFirm(deps.db);
+  const person = { totp: usable.totp_secret_enc !== null, passkeys: usable.passkey_count };
+  const mfaStep = mfaStepFor(usable.kind, person.totp || person.passkeys > 0, firm);
+  const mfaMethods = methodsFor(person, passkeysOnly(usable.kind, firm, client), mfaStep);
   if (ctx.sessionId) await endSessions(deps, [ctx.sessionId], null);
   const session = await issueSession(deps, usable, mfaStep === null, ctx.audit);
   if (mfaStep === null) await markSignedIn(deps.db, usable.id, deps.clock());
@@ -65,5 +70,5 @@ export async function login(deps: AppDeps, ctx: OriginContext, input: LoginInput
     { ...base, actorId: usable.id, actorEmail: usable.email, actorKind: usable.kind, clientId: usable.client_id },
     { action: 'auth.login', outcome: 'success', targetType: 'user', targetId: usable.id, details: { factor: 'password', mfaStep } },
   );
-  return { result: { mfaStep }, session };
+  return { result: { mfaStep, mfaMethods }, session };
 }

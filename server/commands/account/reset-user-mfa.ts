@@ -7,10 +7,11 @@ import { voidResets } from '../../auth/password-reset.js';
 import { endUserSessions } from '../../auth/revoke.js';
 import { clearTotp, findUserKind } from '../../repositories/users.js';
 import { deleteRecoveryCodes } from '../../repositories/recovery-codes.js';
+import { deleteAllPasskeys } from '../../repositories/passkeys.js';
 import type { CommandContext } from '../../context.js';
 
 /**
- * Help someone who lost their phone: their authenticator, recovery codes, code throttle and
+ * Help someone who lost their phone: their authenticator, passkeys, recovery codes, code throttle and
  * pending reset links are cleared, and their sessions (and live sockets) end now; their next
  * sign-in goes through enrolment again. Any staff member who reaches the client may do it for
  * its users; a staff account's second factor is an admin's call.
@@ -25,13 +26,14 @@ export async function resetUserMfa(deps: AppDeps, ctx: CommandContext, userId: s
   const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {
     await clearTotp(trx, target.id, now);
+    const passkeys = await deleteAllPasskeys(trx, target.id);
     await deleteRecoveryCodes(trx, target.id);
     await throttleReset(trx, `totp:${target.id}`);
     await voidResets(trx, target.id, now);
     await writeAudit(
       trx,
       auditFor(ctx, target.client_id), // a client's person: that client's row (its Managers see it)
-      { action: 'mfa.reset', outcome: 'success', targetType: 'user', targetId: target.id, details: { targetClientId: target.client_id } },
+      { action: 'mfa.reset', outcome: 'success', targetType: 'user', targetId: target.id, details: { targetClientId: target.client_id, passkeysRemoved: passkeys } },
       now,
     );
   });

@@ -1,8 +1,9 @@
-import { accountOf } from '../../auth/access.js';
+import { accountOf, clientOf } from '../../auth/access.js';
+import { passkeysOnly } from '../../auth/passkeys.js';
 import QRCode from 'qrcode';
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
-import { mfaRequired } from '../../errors.js';
+import { conflict, mfaRequired } from '../../errors.js';
 import type { EnrolStartInput, EnrolStartResult } from '../../contracts/auth.js';
 import { newTotpSecret, sealTotpSecret, totpUri } from '../../auth/totp.js';
 import { findFirm } from '../../repositories/firm.js';
@@ -22,8 +23,10 @@ export async function startMfaEnrolment(deps: AppDeps, ctx: CommandContext, inpu
   } else {
     await reauthenticate(deps, ctx.audit, await accountOf(deps.db, v), input.password, 'mfa.enrol_started');
   }
+  const firm = await findFirm(deps.db);
+  if (passkeysOnly(v.user.kind, firm, await clientOf(deps.db, v.user))) throw conflict('Your organisation requires a passkey as your second factor: add a passkey instead.');
   const secret = newTotpSecret();
-  const otpauthUrl = totpUri(secret, (await findFirm(deps.db))?.name ?? 'Debrief', v.user.email);
+  const otpauthUrl = totpUri(secret, firm?.name ?? 'Debrief', v.user.email);
   const qrSvg = await QRCode.toString(otpauthUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {

@@ -1,8 +1,10 @@
-import { accountOf } from '../../auth/access.js';
+import { accountOf, clientOf } from '../../auth/access.js';
+import { passkeysOnly } from '../../auth/passkeys.js';
+import { findFirm } from '../../repositories/firm.js';
 import type { UserRow } from '../../../db/schema.js';
 import type { AppDeps } from '../../context.js';
 import { writeAudit, type AuditEntry } from '../../audit.js';
-import { conflict, rateLimited, unauthenticated } from '../../errors.js';
+import { conflict, forbidden, rateLimited, unauthenticated } from '../../errors.js';
 import type { MfaInput, MfaResult } from '../../contracts/auth.js';
 import { throttleFailure, throttleReset, throttleWait } from '../../auth/rate-limit.js';
 import { checkTotp, claimTotpStep, openTotpSecret, type TotpCheck } from '../../auth/totp.js';
@@ -29,11 +31,20 @@ export async function verifyMfa(deps: AppDeps, ctx: CommandContext, input: MfaIn
   const v = ctx.viewer;
   if (v.session.mfa_verified) throw conflict('Two-factor authentication is already complete for this session.');
   if (!v.user.mfa_enrolled) throw conflict('Set up an authenticator app first.');
+  if (v.session.passkey_owed) throw conflict('Your second factor is done: add a passkey to finish signing in.');
   const audit = (entry: AuditEntry) => writeAudit(deps.db, ctx.audit, { ...entry, targetType: 'user', targetId: v.user.id }, deps.clock());
   const factor: AuthFactor = input.code !== undefined ? 'totp' : 'recovery_code';
   // Per user, not per session: signing in again does not buy more guesses.
   const key = `totp:${v.user.id}`;
   const now = deps.clock();
+  // The passkeys-only policy: a person who has a passkey must use it (or a recovery code); one
+  // without proves their app or a code, then owes a passkey before the session is verified.
+  const only = passkeysOnly(v.user.kind, await findFirm(deps.db), await clientOf(deps.db, v.user));
+  if (only && factor === 'totp' && v.user.passkey_count > 0) {
+    await audit({ action: 'auth.mfa', outcome: 'denied', details: { factor, reason: 'passkey_required' } });
+    throw forbidden('Use your passkey: your organisation requires one to sign in.');
+  }
+  const owed = only && v.user.passkey_count === 0;
   const wait = await throttleWait(deps.db, key, now);
   if (wait > 0) {
     await audit({ action: 'auth.mfa', outcome: 'denied', details: { factor, reason: 'throttled' } });
@@ -53,9 +64,9 @@ export async function verifyMfa(deps: AppDeps, ctx: CommandContext, input: MfaIn
   }
   await throttleReset(deps.db, key);
   await endSessions(deps, [v.session.id], null);
-  const session = await issueSession(deps, v.user, true, ctx.audit);
-  await markSignedIn(deps.db, v.user.id, deps.clock());
+  const session = await issueSession(deps, v.user, !owed, ctx.audit, owed);
+  if (!owed) await markSignedIn(deps.db, v.user.id, deps.clock());
   const left = factor === 'recovery_code' ? await recoveryCodesLeft(deps.db, v.user.id) : null;
-  await audit({ action: 'auth.mfa', outcome: 'success', details: { factor, ...(left === null ? {} : { recoveryCodesLeft: left }) } });
-  return { result: { recoveryCodesLeft: left }, session };
+  await audit({ action: 'auth.mfa', outcome: 'success', details: { factor, ...(left === null ? {} : { recoveryCodesLeft: left }), ...(owed && { passkeyOwed: true }) } });
+  return { result: { recoveryCodesLeft: left, passkeyOwed: owed }, session };
 }

@@ -69,6 +69,10 @@ function changesTo(
     set.session_absolute_hours = input.sessionAbsoluteHours;
     [changed.sessionAbsoluteHours, was.sessionAbsoluteHours] = [input.sessionAbsoluteHours, before.session_absolute_hours];
   }
+  if (input.passkeysOnly !== undefined && (input.passkeysOnly ? 1 : 0) !== before.passkeys_only) {
+    set.passkeys_only = input.passkeysOnly ? 1 : 0;
+    [changed.passkeysOnly, was.passkeysOnly] = [input.passkeysOnly, before.passkeys_only === 1];
+  }
   // Read per request by modulesOf/visibleFieldsOf (nothing is cached): the next request sees the change.
   const modules = merged(modulesOf(before), input.modules);
   if (modules) {
