@@ -7,7 +7,7 @@ import {
   type AuthenticatorTransportFuture,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
+import { isoBase64URL, isoUint8Array } from '@simplewebauthn/server/helpers';
 import type { ClientRow, FirmRow, UserRow } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import type { MfaMethod } from '../contracts/auth.js';
@@ -70,7 +70,7 @@ export function registrationOptions(config: Pick<Config, 'publicUrl'>, firmName:
     rpID: relyingParty(config).rpID,
     userName: user.email,
     userDisplayName: user.name,
-    userID: new TextEncoder().encode(user.id),
+    userID: isoUint8Array.fromUTF8String(user.id),
     attestationType: 'none',
     excludeCredentials: existing.map((p) => ({ id: p.credential_id, transports: transportsOf(p) })),
     authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },

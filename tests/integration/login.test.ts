@@ -32,7 +32,7 @@ describe('POST /api/auth/login: the password step', () => {
     const agent = new Agent(app.url);
     const res = await login(staff.email, PASSWORD, agent);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ mfaStep: null });
+    expect(res.body).toEqual({ mfaStep: null, mfaMethods: [] });
     expect(agent.cookie).toMatch(/^debrief_session=[a-z0-9]+\.[a-z0-9]+$/);
     const session = await agent.get('/api/session');
     expect(session.body).toMatchObject({ mfaVerified: true, mfaStep: null, user: { id: staff.id } });
@@ -58,7 +58,7 @@ describe('POST /api/auth/login: the password step', () => {
     ] as const) {
       const agent = new Agent(app.url);
       const res = await login(user.email, PASSWORD, agent);
-      expect(res.body).toEqual({ mfaStep: step });
+      expect(res.body).toEqual({ mfaStep: step, mfaMethods: step === 'verify' ? ['totp', 'recovery_code'] : ['passkey', 'totp'] });
       expect((await agent.get('/api/session')).body).toMatchObject({ mfaVerified: false, mfaStep: step });
       // Nothing else answers until the second factor is done.
       expect((await agent.get('/api/profile/mfa')).body.error.code).toBe('mfa_required');

@@ -26,7 +26,7 @@ const auditRows = (action: string, actorId: string) =>
 async function passwordStep(user: Pick<UserRow, 'email'>, expectStep: 'verify' | 'enrol') {
   const agent = new Agent(app.url);
   const res = await agent.post('/api/auth/login', { email: user.email, password: PASSWORD });
-  expect(res.body).toEqual({ mfaStep: expectStep });
+  expect(res.body).toEqual({ mfaStep: expectStep, mfaMethods: expectStep === 'verify' ? ['totp', 'recovery_code'] : ['passkey', 'totp'] });
   return agent;
 }
 
@@ -38,10 +38,10 @@ describe('password → TOTP sign-in over HTTP', () => {
     const preMfa = agent.cookie;
     const res = await agent.post('/api/auth/mfa', { code: code(secret) });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ recoveryCodesLeft: null });
+    expect(res.body).toEqual({ recoveryCodesLeft: null, passkeyOwed: false });
     expect(agent.cookie).not.toBe(preMfa);
     expect((await agent.get('/api/session')).body).toMatchObject({ mfaVerified: true, mfaStep: null, user: { id: user.id } });
-    expect((await agent.get('/api/profile/mfa')).body).toEqual({ enrolled: true, recoveryCodesLeft: 0, required: true });
+    expect((await agent.get('/api/profile/mfa')).body).toEqual({ enrolled: true, authenticatorApp: true, recoveryCodesLeft: 0, required: true, passkeysOnly: false, passkeys: [] });
     // The half-verified token is dead.
     const old = new Agent(app.url);
     old.cookie = preMfa;
@@ -138,7 +138,7 @@ describe('recovery codes', () => {
     // Typing style doesn't matter: upper case, spaces instead of dashes.
     const res = await a.post('/api/auth/mfa', { recoveryCode: recoveryCodes[0].toUpperCase().replace(/-/g, ' ') });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ recoveryCodesLeft: 9 });
+    expect(res.body).toEqual({ recoveryCodesLeft: 9, passkeyOwed: false });
     const b = await passwordStep(user, 'verify');
     const twice = await b.post('/api/auth/mfa', { recoveryCode: recoveryCodes[0] });
     expect(twice.status).toBe(401);
@@ -281,7 +281,7 @@ describe('staff and the firm MFA setting', () => {
     const adminAgent = await signIn(app, admin);
     expect((await adminAgent.get('/api/admin/security')).body).toMatchObject({ mfaRequiredForStaff: false });
     const free = await new Agent(app.url).post('/api/auth/login', { email: analyst.email, password: PASSWORD });
-    expect(free.body).toEqual({ mfaStep: null });
+    expect(free.body).toEqual({ mfaStep: null, mfaMethods: [] });
 
     const put = await adminAgent.put('/api/admin/security', { mfaRequiredForStaff: true });
     expect(put.status).toBe(200);
@@ -295,7 +295,7 @@ describe('staff and the firm MFA setting', () => {
     await adminAgent.put('/api/admin/security', { mfaRequiredForStaff: false, confirm: true });
     const verify = await passwordStep(analyst, 'verify');
     expect((await verify.post('/api/auth/mfa', { code: code(secret) })).status).toBe(200);
-    expect((await verify.get('/api/profile/mfa')).body).toEqual({ enrolled: true, recoveryCodesLeft: 0, required: false });
+    expect((await verify.get('/api/profile/mfa')).body).toEqual({ enrolled: true, authenticatorApp: true, recoveryCodesLeft: 0, required: false, passkeysOnly: false, passkeys: [] });
   });
 
   it('is for admins only, and refuses bad input without changing anything', async () => {

@@ -28,7 +28,7 @@ async function secretsOfOnePerson(app: TestApp): Promise<{ needles: [string, Buf
   const user = await buildPortalUser(app.db);
   const tokens: string[] = [];
   const agent = new Agent(app.url);
-  expect((await agent.post('/api/auth/login', { email: user.email, password: PASSWORD })).body).toEqual({ mfaStep: 'enrol' });
+  expect((await agent.post('/api/auth/login', { email: user.email, password: PASSWORD })).body).toEqual({ mfaStep: 'enrol', mfaMethods: ['passkey', 'totp'] });
   tokens.push(tokenOf(agent));
   const start = await agent.post('/api/auth/mfa/enrol/start');
   const secret: string = start.body.secret;
@@ -40,7 +40,7 @@ async function secretsOfOnePerson(app: TestApp): Promise<{ needles: [string, Buf
 
   app.clock.advance(30_000);
   const again = new Agent(app.url);
-  expect((await again.post('/api/auth/login', { email: user.email, password: PASSWORD })).body).toEqual({ mfaStep: 'verify' });
+  expect((await again.post('/api/auth/login', { email: user.email, password: PASSWORD })).body).toEqual({ mfaStep: 'verify', mfaMethods: ['totp', 'recovery_code'] });
   tokens.push(tokenOf(again));
   expect((await again.post('/api/auth/mfa', { code: totpCode(secret, app.clock()) })).status).toBe(200);
   tokens.push(tokenOf(again));

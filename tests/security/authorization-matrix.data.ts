@@ -49,6 +49,9 @@ export { actorOf, ROLES, OWNERS, type Role, type Owner, type Expect, type Ctx, t
 // ── Bodies ──────────────────────────────────────────────────────────────────────────────────────
 
 const pdf = tinyPdf('Uploaded through the matrix');
+/** An assertion of the right shape that no ceremony asked for. */
+const FAKE_ASSERTION = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'AA', authenticatorData: 'AA', signature: 'AA' } };
+const ALL_VERIFIED_409 = { viewerA: 409, collaboratorA: 409, managerA: 409, userB: 409, analyst: 409, admin: 409, scopedAnalyst: 409 } as const;
 const w = (c: Ctx) => c.f[c.owner];
 
 /** The matrix: one entry per route (several for a route whose answer depends on what it names). */
@@ -85,6 +88,28 @@ export const MATRIX: MatrixEntry[] = [
   { method: 'POST', path: '/api/auth/mfa/enrol/confirm', expect: signedIn(), body: () => ({ code: totpCode(MATRIX_TOTP_SECRET) }) },
   { method: 'GET', path: '/api/profile/mfa', expect: signedIn() },
   { method: 'POST', path: '/api/profile/recovery-codes', expect: signedIn(), body: () => ({ password: PASSWORD }) },
+
+  // ── Passkeys (the ceremonies' happy paths and refusals: tests/integration/passkeys.test.ts).
+  // Public: the sign-in page asks whether the firm allows passwordless sign-in.
+  { method: 'GET', path: '/api/auth/passkey', expect: everyone('ok') },
+  // Public (there is no session yet), and off unless the firm turns it on: 403 for everyone here.
+  { method: 'POST', path: '/api/auth/passkey/sign-in/options', expect: everyone(403) },
+  // Public: without the options' binding cookie no assertion signs anyone in (401).
+  { method: 'POST', path: '/api/auth/passkey/sign-in', expect: everyone(401), body: () => ({ response: FAKE_ASSERTION }) },
+  // Every role's session is already fully verified: a second factor is "already complete" (409).
+  { method: 'POST', path: '/api/auth/passkey/mfa/options', expect: signedIn(ALL_VERIFIED_409) },
+  { method: 'POST', path: '/api/auth/passkey/mfa', expect: signedIn(ALL_VERIFIED_409), body: () => ({ response: FAKE_ASSERTION }) },
+  { method: 'POST', path: '/api/profile/passkeys/options', expect: signedIn(), body: () => ({ password: PASSWORD }) },
+  // The browser's answer is checked after who is asking: anonymous 401, everyone else's empty answer 400.
+  { method: 'POST', path: '/api/profile/passkeys', expect: () => make(400, { anonymous: 401 }), body: () => ({}) },
+  // One's own passkeys only: an id that is not one's own is unknown (404).
+  {
+    method: 'POST',
+    path: '/api/profile/passkeys/:id/remove',
+    expect: () => make(404, { anonymous: 401 }),
+    params: () => ({ id: 'no-such-passkey' }),
+    body: () => ({ password: PASSWORD }),
+  },
 
   // ── Password reset: public (the person cannot sign in); the emailed link is the credential.
   { method: 'POST', path: '/api/auth/password-reset', expect: everyone('ok'), body: (c) => ({ email: w(c).member.email }) },

@@ -174,6 +174,6 @@ describe('signing in', () => {
     expect(row.expires_at - row.created_at).toBe(2 * 3_600_000);
     const staffRes = await new Agent(app.url).post('/api/auth/login', { email: staff.email, password: PASSWORD });
     expect(staffRes.headers.getSetCookie()[0]).toMatch(new RegExp(`Max-Age=${app.config.sessionAbsoluteMs / 1000}$`));
-    expect(staffRes.body).toEqual({ mfaStep: null });
+    expect(staffRes.body).toEqual({ mfaStep: null, mfaMethods: [] });
   });
 });

@@ -78,7 +78,7 @@ export async function signIn(c: Cluster, baseUrl: string, email: string): Promis
   // A second sign-in of one person within one authenticator step would be a replayed code (refused): as if a minute later.
   await c.query('update users set totp_last_step = null where email = $1', [email]);
   const agent = agentFor(c, baseUrl);
-  expect((await agent.post('/api/auth/login', { email, password })).body).toEqual({ mfaStep: 'verify' });
+  expect((await agent.post('/api/auth/login', { email, password })).body).toEqual({ mfaStep: 'verify', mfaMethods: ['totp', 'recovery_code'] });
   expect((await agent.post('/api/auth/mfa', { code: totpCode(secret!) })).status).toBe(200);
   return agent;
 }

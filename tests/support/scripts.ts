@@ -52,7 +52,7 @@ export function startScript(
 export async function signInDemo(app: Pick<TestApp, 'url'>, demo: string, email: string, codeAtMs = Date.now()): Promise<Agent> {
   const [, password, secret] = new RegExp(`${email.replaceAll('.', '\\.')}\\s+(\\S+)\\s+([A-Z2-7]{32})`).exec(demo)!;
   const agent = new Agent(app.url);
-  expect((await agent.post('/api/auth/login', { email, password })).body).toEqual({ mfaStep: 'verify' });
+  expect((await agent.post('/api/auth/login', { email, password })).body).toEqual({ mfaStep: 'verify', mfaMethods: ['totp', 'recovery_code'] });
   expect((await agent.post('/api/auth/mfa', { code: totpCode(secret!, codeAtMs) })).status).toBe(200);
   return agent;
 }
