@@ -41,11 +41,26 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', time, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('passkey_challenges_expiry').on('passkey_challenges').column('expires_at').execute();
-  await db.schema.alterTable('users').addColumn('passkey_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('sessions').addColumn('passkey_owed', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('firm').addColumn('passwordless_sign_in', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('firm').addColumn('staff_passkeys_only', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('clients').addColumn('passkeys_only', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('passkey_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('sessions')
+    .addColumn('passkey_owed', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('firm')
+    .addColumn('passwordless_sign_in', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('firm')
+    .addColumn('staff_passkeys_only', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('clients')
+    .addColumn('passkeys_only', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }
 
 export async function down(): Promise<void> {

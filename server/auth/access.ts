@@ -114,7 +114,9 @@ export async function resolveViewer(
   const { secret_hash: _checked, ...kept } = session;
   const { password_hash: _p, totp_secret_enc, totp_pending_enc: _t, totp_last_step: _s, ...person } = user;
   return {
-    viewer: { session: kept, user: {
+    viewer: {
+      session: kept,
+      user: {
         ...person,
         mfa_enrolled: totp_secret_enc !== null || person.passkey_count > 0,
         totp_enrolled: totp_secret_enc !== null,

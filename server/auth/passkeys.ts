@@ -26,7 +26,7 @@ export const CHALLENGE_MS = 5 * 60_000;
 /** The most passkeys one person may keep. */
 export const MAX_PASSKEYS = 20;
 
-export function relyingParty(config: Pick<Config, 'publicUrl'>): { rpID: string; origin: string } {
+function relyingParty(config: Pick<Config, 'publicUrl'>): { rpID: string; origin: string } {
   const url = new URL(config.publicUrl);
   return { rpID: url.hostname, origin: url.origin };
 }
@@ -129,7 +129,12 @@ export async function checkAssertion(config: Pick<Config, 'publicUrl'>, response
       expectedOrigin: origin,
       expectedRPID: rpID,
       requireUserVerification: true,
-      credential: { id: passkey.credential_id, publicKey: isoBase64URL.toBuffer(passkey.public_key), counter: passkey.counter, transports: transportsOf(passkey) },
+      credential: {
+        id: passkey.credential_id,
+        publicKey: isoBase64URL.toBuffer(passkey.public_key),
+        counter: passkey.counter,
+        transports: transportsOf(passkey),
+      },
     });
     if (!v.verified) return { ok: false, reason: 'invalid_response' };
     return { ok: true, newCounter: v.authenticationInfo.newCounter, backedUp: v.authenticationInfo.credentialBackedUp };

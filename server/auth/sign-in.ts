@@ -13,12 +13,7 @@ import { serializeSessionCookie } from './cookie.js';
  * passkeys-only policy owes a passkey: register one now), or null. MFA is mandatory for portal
  * users; for staff it is asked when they enrolled one, and required when the firm says so.
  */
-export function mfaStepFor(
-  kind: UserRow['kind'],
-  enrolled: boolean,
-  firm: Pick<FirmRow, 'mfa_required_for_staff'> | undefined,
-  passkeyOwed = false,
-): MfaStep {
+export function mfaStepFor(kind: UserRow['kind'], enrolled: boolean, firm: Pick<FirmRow, 'mfa_required_for_staff'> | undefined, passkeyOwed = false): MfaStep {
   if (passkeyOwed) return 'passkey';
   if (enrolled) return 'verify';
   if (kind === 'portal' || firm?.mfa_required_for_staff) return 'enrol';

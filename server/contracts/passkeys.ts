@@ -6,7 +6,11 @@ import { z } from 'zod';
  * browser; the browser part of each ceremony is @simplewebauthn/browser's.
  */
 
-const b64url = (max: number) => z.string().max(max, 'too long').regex(/^[A-Za-z0-9_-]*$/, 'base64url');
+const b64url = (max: number) =>
+  z
+    .string()
+    .max(max, 'too long')
+    .regex(/^[A-Za-z0-9_-]*$/, 'base64url');
 const currentPassword = z.string().min(1, 'required').max(1024, 'too long');
 
 /** What a browser's `navigator.credentials.create()` gave back, as @simplewebauthn/browser encodes it. */
@@ -17,7 +21,10 @@ const RegistrationResponse = z.object({
   response: z.object({
     clientDataJSON: b64url(8_000).min(1),
     attestationObject: b64url(64_000).min(1),
-    transports: z.array(z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'])).max(8).optional(),
+    transports: z
+      .array(z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']))
+      .max(8)
+      .optional(),
     publicKeyAlgorithm: z.number().int().optional(),
     publicKey: b64url(8_000).optional(),
     authenticatorData: b64url(64_000).optional(),

@@ -20,13 +20,22 @@ export function findPasskeyByCredential(db: Db, credentialId: string): Promise<P
 /** Keep a new passkey; the person's count follows (call inside a transaction). */
 export async function insertPasskey(db: Db, row: Insertable<PasskeyTable>): Promise<void> {
   await db.insertInto('passkeys').values(row).execute();
-  await db.updateTable('users').set((eb) => ({ passkey_count: eb('passkey_count', '+', 1) })).where('id', '=', row.user_id).execute();
+  await db
+    .updateTable('users')
+    .set((eb) => ({ passkey_count: eb('passkey_count', '+', 1) }))
+    .where('id', '=', row.user_id)
+    .execute();
 }
 
 /** Remove one of a person's passkeys; false if they have no such passkey (call inside a transaction). */
 export async function deletePasskey(db: Db, userId: string, id: string): Promise<PasskeyRow | undefined> {
   const gone = await db.deleteFrom('passkeys').where('id', '=', id).where('user_id', '=', userId).returningAll().executeTakeFirst();
-  if (gone) await db.updateTable('users').set((eb) => ({ passkey_count: eb('passkey_count', '-', 1) })).where('id', '=', userId).execute();
+  if (gone)
+    await db
+      .updateTable('users')
+      .set((eb) => ({ passkey_count: eb('passkey_count', '-', 1) }))
+      .where('id', '=', userId)
+      .execute();
   return gone;
 }
 
@@ -53,7 +62,10 @@ export async function recordPasskeyUse(db: Db, id: string, checkedCounter: numbe
 
 /** Keep a ceremony's challenge under `id`, replacing an earlier one there; expired ones are dropped. */
 export async function saveChallenge(db: Db, row: ChallengeRow, now: number): Promise<void> {
-  await db.deleteFrom('passkey_challenges').where((eb) => eb.or([eb('id', '=', row.id), eb('expires_at', '<=', now)])).execute();
+  await db
+    .deleteFrom('passkey_challenges')
+    .where((eb) => eb.or([eb('id', '=', row.id), eb('expires_at', '<=', now)]))
+    .execute();
   await db.insertInto('passkey_challenges').values(row).execute();
 }
 

@@ -85,7 +85,13 @@ const CLIENT = columns<ClientRow>()([
   'created_at',
   'updated_at',
 ]);
-const FIRM = ['id', 'session_idle_minutes', 'session_absolute_hours', 'staff_passkeys_only', ...FIRM_SCOPING] as const satisfies readonly (keyof FirmSessionSettings)[];
+const FIRM = [
+  'id',
+  'session_idle_minutes',
+  'session_absolute_hours',
+  'staff_passkeys_only',
+  ...FIRM_SCOPING,
+] as const satisfies readonly (keyof FirmSessionSettings)[];
 
 /** Each table's alias, columns, and the name each column has in the joined row (`u_email`). */
 const PARTS = (

@@ -35,7 +35,10 @@ async function contextOf(user: UserRow): Promise<CommandContext> {
     passkey_owed: 0,
   };
   return {
-    viewer: { user: { ...user, mfa_enrolled: user.totp_secret_enc !== null, totp_enrolled: user.totp_secret_enc !== null, scope: await scopeOf(app.db, user) }, session },
+    viewer: {
+      user: { ...user, mfa_enrolled: user.totp_secret_enc !== null, totp_enrolled: user.totp_secret_enc !== null, scope: await scopeOf(app.db, user) },
+      session,
+    },
     audit: { actorId: user.id, actorEmail: user.email, clientId: user.client_id, ip: null, userAgent: null },
   };
 }

@@ -41,7 +41,14 @@ describe('password → TOTP sign-in over HTTP', () => {
     expect(res.body).toEqual({ recoveryCodesLeft: null, passkeyOwed: false });
     expect(agent.cookie).not.toBe(preMfa);
     expect((await agent.get('/api/session')).body).toMatchObject({ mfaVerified: true, mfaStep: null, user: { id: user.id } });
-    expect((await agent.get('/api/profile/mfa')).body).toEqual({ enrolled: true, authenticatorApp: true, recoveryCodesLeft: 0, required: true, passkeysOnly: false, passkeys: [] });
+    expect((await agent.get('/api/profile/mfa')).body).toEqual({
+      enrolled: true,
+      authenticatorApp: true,
+      recoveryCodesLeft: 0,
+      required: true,
+      passkeysOnly: false,
+      passkeys: [],
+    });
     // The half-verified token is dead.
     const old = new Agent(app.url);
     old.cookie = preMfa;
@@ -295,7 +302,14 @@ describe('staff and the firm MFA setting', () => {
     await adminAgent.put('/api/admin/security', { mfaRequiredForStaff: false, confirm: true });
     const verify = await passwordStep(analyst, 'verify');
     expect((await verify.post('/api/auth/mfa', { code: code(secret) })).status).toBe(200);
-    expect((await verify.get('/api/profile/mfa')).body).toEqual({ enrolled: true, authenticatorApp: true, recoveryCodesLeft: 0, required: false, passkeysOnly: false, passkeys: [] });
+    expect((await verify.get('/api/profile/mfa')).body).toEqual({
+      enrolled: true,
+      authenticatorApp: true,
+      recoveryCodesLeft: 0,
+      required: false,
+      passkeysOnly: false,
+      passkeys: [],
+    });
   });
 
   it('is for admins only, and refuses bad input without changing anything', async () => {

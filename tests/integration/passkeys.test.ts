@@ -83,7 +83,12 @@ describe('registering a passkey', () => {
     const [row] = await passkeyRows(user.id);
     expect(row).toMatchObject({ credential_id: response.id, counter: 0, transports: '["internal"]', device_type: 'singleDevice' });
     const status = await agent.get('/api/profile/mfa');
-    expect(status.body).toMatchObject({ enrolled: true, authenticatorApp: true, passkeysOnly: false, passkeys: [{ id: done.body.passkey.id, name: 'Work laptop' }] });
+    expect(status.body).toMatchObject({
+      enrolled: true,
+      authenticatorApp: true,
+      passkeysOnly: false,
+      passkeys: [{ id: done.body.passkey.id, name: 'Work laptop' }],
+    });
     expect((await app.db.selectFrom('users').select('passkey_count').where('id', '=', user.id).executeTakeFirstOrThrow()).passkey_count).toBe(1);
     expect(await lastAudit('passkey.registered', user.id)).toEqual({
       outcome: 'success',
@@ -119,7 +124,13 @@ describe('registering a passkey', () => {
     const agent = await signIn(app, user);
     const start = await agent.post('/api/profile/passkeys/options', { password: PASSWORD });
     const { response } = new SoftAuthenticator(app.url).register(start.body.options);
-    for (const body of [{ name: '', response }, { name: 'x'.repeat(61), response }, { name: 'A', response: { ...response, type: 'other' } }, { name: 'A' }, { name: 'A', response, extra: 1 }]) {
+    for (const body of [
+      { name: '', response },
+      { name: 'x'.repeat(61), response },
+      { name: 'A', response: { ...response, type: 'other' } },
+      { name: 'A' },
+      { name: 'A', response, extra: 1 },
+    ]) {
       expect((await agent.post('/api/profile/passkeys', body)).status, JSON.stringify(body).slice(0, 60)).toBe(400);
     }
     expect((await agent.post('/api/profile/passkeys/options', { password: PASSWORD, other: true })).status).toBe(400);
@@ -197,7 +208,10 @@ describe('a passkey as the second factor', () => {
     const o2 = await agent.post('/api/auth/passkey/mfa/options');
     const res = await agent.post('/api/auth/passkey/mfa', { response: auth.assert(o2.body.options, undefined, { counter: 1 }) });
     expect(res.status).toBe(401);
-    expect(await lastAudit('auth.mfa', user.id)).toEqual({ outcome: 'denied', details: { factor: 'webauthn', reason: 'cloned_authenticator', passkeyId: dto.id } });
+    expect(await lastAudit('auth.mfa', user.id)).toEqual({
+      outcome: 'denied',
+      details: { factor: 'webauthn', reason: 'cloned_authenticator', passkeyId: dto.id },
+    });
     expect((await passkeyRows(user.id))[0]!.counter).toBe(1);
   });
 

@@ -40,7 +40,10 @@ async function secretsOfOnePerson(app: TestApp): Promise<{ needles: [string, Buf
 
   app.clock.advance(30_000);
   const again = new Agent(app.url);
-  expect((await again.post('/api/auth/login', { email: user.email, password: PASSWORD })).body).toEqual({ mfaStep: 'verify', mfaMethods: ['totp', 'recovery_code'] });
+  expect((await again.post('/api/auth/login', { email: user.email, password: PASSWORD })).body).toEqual({
+    mfaStep: 'verify',
+    mfaMethods: ['totp', 'recovery_code'],
+  });
   tokens.push(tokenOf(again));
   expect((await again.post('/api/auth/mfa', { code: totpCode(secret, app.clock()) })).status).toBe(200);
   tokens.push(tokenOf(again));

@@ -54,7 +54,8 @@ export async function finishPasskeyRegistration(
   mayRegister(ctx);
   const v = ctx.viewer;
   const now = deps.clock();
-  const audit = (entry: Omit<AuditEntry, 'action'>) => writeAudit(deps.db, ctx.audit, { action: 'passkey.registered', targetType: 'user', targetId: v.user.id, ...entry }, now);
+  const audit = (entry: Omit<AuditEntry, 'action'>) =>
+    writeAudit(deps.db, ctx.audit, { action: 'passkey.registered', targetType: 'user', targetId: v.user.id, ...entry }, now);
   const challenge = await takeChallenge(deps.db, v.session.id, 'register', now);
   if (!challenge || challenge.user_id !== v.user.id) {
     await audit({ outcome: 'failure', details: { reason: 'no_challenge' } });
@@ -63,7 +64,9 @@ export async function finishPasskeyRegistration(
   const credential = await checkRegistration(deps.config, input.response, challenge.challenge);
   if (!credential) {
     await audit({ outcome: 'failure', details: { reason: 'invalid_response' } });
-    throw validationFailed('response: The passkey could not be verified. Try again.', [{ path: 'response', message: 'The passkey could not be verified. Try again.' }]);
+    throw validationFailed('response: The passkey could not be verified. Try again.', [
+      { path: 'response', message: 'The passkey could not be verified. Try again.' },
+    ]);
   }
   if (await findPasskeyByCredential(deps.db, credential.credentialId)) {
     await audit({ outcome: 'failure', details: { reason: 'already_registered' } });

@@ -33,7 +33,13 @@ export async function resetUserMfa(deps: AppDeps, ctx: CommandContext, userId: s
     await writeAudit(
       trx,
       auditFor(ctx, target.client_id), // a client's person: that client's row (its Managers see it)
-      { action: 'mfa.reset', outcome: 'success', targetType: 'user', targetId: target.id, details: { targetClientId: target.client_id, passkeysRemoved: passkeys } },
+      {
+        action: 'mfa.reset',
+        outcome: 'success',
+        targetType: 'user',
+        targetId: target.id,
+        details: { targetClientId: target.client_id, passkeysRemoved: passkeys },
+      },
       now,
     );
   });

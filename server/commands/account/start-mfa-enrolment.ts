@@ -24,7 +24,8 @@ export async function startMfaEnrolment(deps: AppDeps, ctx: CommandContext, inpu
     await reauthenticate(deps, ctx.audit, await accountOf(deps.db, v), input.password, 'mfa.enrol_started');
   }
   const firm = await findFirm(deps.db);
-  if (passkeysOnly(v.user.kind, firm, await clientOf(deps.db, v.user))) throw conflict('Your organisation requires a passkey as your second factor: add a passkey instead.');
+  if (passkeysOnly(v.user.kind, firm, await clientOf(deps.db, v.user)))
+    throw conflict('Your organisation requires a passkey as your second factor: add a passkey instead.');
   const secret = newTotpSecret();
   const otpauthUrl = totpUri(secret, firm?.name ?? 'Debrief', v.user.email);
   const qrSvg = await QRCode.toString(otpauthUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });

@@ -23,7 +23,13 @@ import type { OriginContext } from './origin.js';
 
 type UseOutcome = { ok: true; passkey: PasskeyRow } | { ok: false; reason: string; passkey?: PasskeyRow };
 
-async function usePasskey(deps: AppDeps, response: PasskeyAssertionInput['response'], challenge: string, userId: string | null, now: number): Promise<UseOutcome> {
+async function usePasskey(
+  deps: AppDeps,
+  response: PasskeyAssertionInput['response'],
+  challenge: string,
+  userId: string | null,
+  now: number,
+): Promise<UseOutcome> {
   const passkey = await findPasskeyByCredential(deps.db, response.id);
   if (!passkey || (userId !== null && passkey.user_id !== userId)) return { ok: false, reason: 'unknown_passkey' };
   const check = await checkAssertion(deps.config, response, challenge, passkey);
@@ -41,16 +47,25 @@ export async function startPasskeyMfa(deps: AppDeps, ctx: CommandContext): Promi
   if (passkeys.length === 0) throw conflict('You have no passkey. Use your authenticator app or a recovery code.');
   const options = await authenticationOptions(deps.config, passkeys);
   const now = deps.clock();
-  await saveChallenge(deps.db, { id: v.session.id, purpose: 'mfa', challenge: options.challenge, session_id: v.session.id, user_id: v.user.id, expires_at: now + CHALLENGE_MS }, now);
+  await saveChallenge(
+    deps.db,
+    { id: v.session.id, purpose: 'mfa', challenge: options.challenge, session_id: v.session.id, user_id: v.user.id, expires_at: now + CHALLENGE_MS },
+    now,
+  );
   return { options: options as unknown as Record<string, unknown> };
 }
 
 /** The second factor, step 2: the half-signed-in session ends and a verified one is issued. */
-export async function verifyPasskeyMfa(deps: AppDeps, ctx: CommandContext, input: PasskeyAssertionInput): Promise<{ result: MfaResult; session: IssuedSession }> {
+export async function verifyPasskeyMfa(
+  deps: AppDeps,
+  ctx: CommandContext,
+  input: PasskeyAssertionInput,
+): Promise<{ result: MfaResult; session: IssuedSession }> {
   const v = ctx.viewer;
   if (v.session.mfa_verified) throw conflict('Two-factor authentication is already complete for this session.');
   const now = deps.clock();
-  const audit = (entry: Omit<AuditEntry, 'action'>) => writeAudit(deps.db, ctx.audit, { action: 'auth.mfa', targetType: 'user', targetId: v.user.id, ...entry }, now);
+  const audit = (entry: Omit<AuditEntry, 'action'>) =>
+    writeAudit(deps.db, ctx.audit, { action: 'auth.mfa', targetType: 'user', targetId: v.user.id, ...entry }, now);
   // The same per-person budget as codes: signing in again buys no more attempts.
   const key = `totp:${v.user.id}`;
   const wait = await throttleWait(deps.db, key, now);
@@ -63,7 +78,10 @@ export async function verifyPasskeyMfa(deps: AppDeps, ctx: CommandContext, input
   if (!used.ok) {
     await throttleFailure(deps.db, key, now);
     const denied = used.reason === 'cloned_authenticator' || used.reason === 'replay';
-    await audit({ outcome: denied ? 'denied' : 'failure', details: { factor: 'webauthn', reason: used.reason, ...(used.passkey && { passkeyId: used.passkey.id }) } });
+    await audit({
+      outcome: denied ? 'denied' : 'failure',
+      details: { factor: 'webauthn', reason: used.reason, ...(used.passkey && { passkeyId: used.passkey.id }) },
+    });
     throw unauthenticated(used.reason === 'no_challenge' ? 'That took too long. Try your passkey again.' : 'That passkey could not be verified.');
   }
   await throttleReset(deps.db, key);
@@ -89,7 +107,11 @@ export async function startPasskeySignIn(deps: AppDeps): Promise<{ result: Passk
   const options = await authenticationOptions(deps.config, null);
   const binding = randomToken(20);
   const now = deps.clock();
-  await saveChallenge(deps.db, { id: hashSecretHex(binding), purpose: 'signin', challenge: options.challenge, session_id: null, user_id: null, expires_at: now + CHALLENGE_MS }, now);
+  await saveChallenge(
+    deps.db,
+    { id: hashSecretHex(binding), purpose: 'signin', challenge: options.challenge, session_id: null, user_id: null, expires_at: now + CHALLENGE_MS },
+    now,
+  );
   return { result: { options: options as unknown as Record<string, unknown> }, binding };
 }
 
@@ -133,7 +155,13 @@ export async function finishPasskeySignIn(
   await writeAudit(
     deps.db,
     { ...base, actorId: owner.id, actorEmail: owner.email, actorKind: owner.kind, clientId: owner.client_id },
-    { action: 'auth.login', outcome: 'success', targetType: 'user', targetId: owner.id, details: { factor: 'webauthn', passkeyId: used.passkey.id, mfaStep: null } },
+    {
+      action: 'auth.login',
+      outcome: 'success',
+      targetType: 'user',
+      targetId: owner.id,
+      details: { factor: 'webauthn', passkeyId: used.passkey.id, mfaStep: null },
+    },
     now,
   );
   return { result: { mfaStep: null, mfaMethods: [] }, session };

@@ -67,6 +67,10 @@ export async function verifyMfa(deps: AppDeps, ctx: CommandContext, input: MfaIn
   const session = await issueSession(deps, v.user, !owed, ctx.audit, owed);
   if (!owed) await markSignedIn(deps.db, v.user.id, deps.clock());
   const left = factor === 'recovery_code' ? await recoveryCodesLeft(deps.db, v.user.id) : null;
-  await audit({ action: 'auth.mfa', outcome: 'success', details: { factor, ...(left === null ? {} : { recoveryCodesLeft: left }), ...(owed && { passkeyOwed: true }) } });
+  await audit({
+    action: 'auth.mfa',
+    outcome: 'success',
+    details: { factor, ...(left === null ? {} : { recoveryCodesLeft: left }), ...(owed && { passkeyOwed: true }) },
+  });
   return { result: { recoveryCodesLeft: left, passkeyOwed: owed }, session };
 }
