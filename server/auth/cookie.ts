@@ -21,13 +21,17 @@ export function clearSessionCookie(secure: boolean): string {
 
 /** Read the session token from a Cookie header (no decoding: tokens are base32 and a dot). */
 export function readSessionCookie(header: string | undefined, secure: boolean): string | null {
+  return readCookie(header, sessionCookieName(secure), /^[a-z0-9]+\.[a-z0-9]+$/);
+}
+
+/** A cookie's value from a Cookie header, if it is there and has the expected shape (else null). */
+export function readCookie(header: string | undefined, name: string, shape: RegExp): string | null {
   if (!header) return null;
-  const name = sessionCookieName(secure);
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) {
       const value = part.slice(eq + 1).trim();
-      return /^[a-z0-9]+\.[a-z0-9]+$/.test(value) ? value : null;
+      return shape.test(value) ? value : null;
     }
   }
   return null;

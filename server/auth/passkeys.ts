@@ -88,17 +88,16 @@ export function authenticationOptions(config: Pick<Config, 'publicUrl'>, allowed
   });
 }
 
+/** What every answer must show: this challenge, from PUBLIC_URL's origin, for its host, with the user verified. */
+function expected(config: Pick<Config, 'publicUrl'>, challenge: string) {
+  const { rpID, origin } = relyingParty(config);
+  return { expectedChallenge: challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true };
+}
+
 /** A verified registration: what to keep of the new credential; null when the response does not hold. */
 export async function checkRegistration(config: Pick<Config, 'publicUrl'>, response: unknown, challenge: string) {
-  const { rpID, origin } = relyingParty(config);
   try {
-    const v = await verifyRegistrationResponse({
-      response: response as RegistrationResponseJSON,
-      expectedChallenge: challenge,
-      expectedOrigin: origin,
-      expectedRPID: rpID,
-      requireUserVerification: true,
-    });
+    const v = await verifyRegistrationResponse({ response: response as RegistrationResponseJSON, ...expected(config, challenge) });
     if (!v.verified) return null;
     const { credential, credentialDeviceType, credentialBackedUp } = v.registrationInfo;
     return {
@@ -121,14 +120,10 @@ export type AssertionCheck = { ok: true; newCounter: number; backedUp: boolean }
  * move past the stored one (when either is non-zero) is WebAuthn's cloned-authenticator signal.
  */
 export async function checkAssertion(config: Pick<Config, 'publicUrl'>, response: unknown, challenge: string, passkey: PasskeyRow): Promise<AssertionCheck> {
-  const { rpID, origin } = relyingParty(config);
   try {
     const v = await verifyAuthenticationResponse({
       response: response as AuthenticationResponseJSON,
-      expectedChallenge: challenge,
-      expectedOrigin: origin,
-      expectedRPID: rpID,
-      requireUserVerification: true,
+      ...expected(config, challenge),
       credential: {
         id: passkey.credential_id,
         publicKey: isoBase64URL.toBuffer(passkey.public_key),

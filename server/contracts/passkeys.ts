@@ -13,39 +13,36 @@ const b64url = (max: number) =>
     .regex(/^[A-Za-z0-9_-]*$/, 'base64url');
 const currentPassword = z.string().min(1, 'required').max(1024, 'too long');
 
-/** What a browser's `navigator.credentials.create()` gave back, as @simplewebauthn/browser encodes it. */
-const RegistrationResponse = z.object({
-  id: b64url(1400).min(1),
-  rawId: b64url(1400).min(1),
-  type: z.literal('public-key'),
-  response: z.object({
-    clientDataJSON: b64url(8_000).min(1),
-    attestationObject: b64url(64_000).min(1),
-    transports: z
-      .array(z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']))
-      .max(8)
-      .optional(),
-    publicKeyAlgorithm: z.number().int().optional(),
-    publicKey: b64url(8_000).optional(),
-    authenticatorData: b64url(64_000).optional(),
-  }),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+/** A credential as @simplewebauthn/browser encodes what `navigator.credentials` gave back, with its own `response`. */
+const credential = <R extends z.ZodRawShape>(response: R) =>
+  z.object({
+    id: b64url(1400).min(1),
+    rawId: b64url(1400).min(1),
+    type: z.literal('public-key'),
+    response: z.object(response),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  });
+
+/** What a browser's `navigator.credentials.create()` gave back. */
+const RegistrationResponse = credential({
+  clientDataJSON: b64url(8_000).min(1),
+  attestationObject: b64url(64_000).min(1),
+  transports: z
+    .array(z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']))
+    .max(8)
+    .optional(),
+  publicKeyAlgorithm: z.number().int().optional(),
+  publicKey: b64url(8_000).optional(),
+  authenticatorData: b64url(64_000).optional(),
 });
 
-/** What a browser's `navigator.credentials.get()` gave back, as @simplewebauthn/browser encodes it. */
-const AuthenticationResponse = z.object({
-  id: b64url(1400).min(1),
-  rawId: b64url(1400).min(1),
-  type: z.literal('public-key'),
-  response: z.object({
-    clientDataJSON: b64url(8_000).min(1),
-    authenticatorData: b64url(64_000).min(1),
-    signature: b64url(2_000).min(1),
-    userHandle: b64url(200).optional(),
-  }),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+/** What a browser's `navigator.credentials.get()` gave back. */
+const AuthenticationResponse = credential({
+  clientDataJSON: b64url(8_000).min(1),
+  authenticatorData: b64url(64_000).min(1),
+  signature: b64url(2_000).min(1),
+  userHandle: b64url(200).optional(),
 });
 
 /** Start registering a passkey: during sign-in (nothing needed) or, signed in, with one's password. */

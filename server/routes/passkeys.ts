@@ -9,6 +9,7 @@ import { finishPasskeyRegistration, startPasskeyRegistration } from '../commands
 import { removePasskey } from '../commands/account/remove-passkey.js';
 import { finishPasskeySignIn, passwordlessAvailable, startPasskeySignIn, startPasskeyMfa, verifyPasskeyMfa } from '../commands/account/use-passkey.js';
 import { CHALLENGE_MS } from '../auth/passkeys.js';
+import { readCookie } from '../auth/cookie.js';
 
 /**
  * Passkeys over HTTP: registering and removing one's own, the second factor by passkey, and the
@@ -27,17 +28,7 @@ function setBinding(res: Response, secure: boolean, value: string, maxAgeMs: num
   res.append('Set-Cookie', parts.join('; '));
 }
 
-function readBinding(req: Request, secure: boolean): string | null {
-  const name = bindingCookieName(secure);
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      const value = part.slice(eq + 1).trim();
-      return /^[a-z0-9]{20,64}$/.test(value) ? value : null;
-    }
-  }
-  return null;
-}
+const readBinding = (req: Request, secure: boolean) => readCookie(req.headers.cookie, bindingCookieName(secure), /^[a-z0-9]{20,64}$/);
 
 export function passkeysRouter(deps: AppDeps): Router {
   const r = Router();

@@ -3,15 +3,16 @@ import type { AppDeps, CommandContext } from '../../context.js';
 import { writeAudit, type AuditEntry } from '../../audit.js';
 import { conflict, mfaRequired, validationFailed } from '../../errors.js';
 import type { PasskeyOptionsDTO, PasskeyRegisteredDTO, PasskeyRegisterFinishInput, PasskeyRegisterStartInput } from '../../contracts/passkeys.js';
-import { CHALLENGE_MS, checkRegistration, MAX_PASSKEYS, presentPasskey, registrationOptions } from '../../auth/passkeys.js';
+import { checkRegistration, MAX_PASSKEYS, presentPasskey, registrationOptions } from '../../auth/passkeys.js';
 import { replaceRecoveryCodes } from '../../auth/recovery-codes.js';
 import { endSessions } from '../../auth/revoke.js';
 import { randomToken } from '../../auth/tokens.js';
 import { issueSession, type IssuedSession } from '../../auth/sign-in.js';
 import { findFirmName } from '../../repositories/firm.js';
-import { findPasskeyByCredential, insertPasskey, listPasskeys, saveChallenge, takeChallenge } from '../../repositories/passkeys.js';
+import { findPasskeyByCredential, insertPasskey, listPasskeys, takeChallenge } from '../../repositories/passkeys.js';
 import { markSignedIn } from '../../repositories/users.js';
 import { reauthenticate } from './reauthenticate.js';
+import { askInSession } from './use-passkey.js';
 
 /**
  * Registering a passkey. Signed in, a person proves it is them with their password first (a stolen
@@ -31,14 +32,7 @@ export async function startPasskeyRegistration(deps: AppDeps, ctx: CommandContex
   if (v.session.mfa_verified) await reauthenticate(deps, ctx.audit, await accountOf(deps.db, v), input.password, 'passkey.registered');
   const existing = await listPasskeys(deps.db, v.user.id);
   if (existing.length >= MAX_PASSKEYS) throw conflict(`You have ${MAX_PASSKEYS} passkeys, the most one person may keep. Remove one first.`);
-  const options = await registrationOptions(deps.config, (await findFirmName(deps.db)) ?? 'Debrief', v.user, existing);
-  const now = deps.clock();
-  await saveChallenge(
-    deps.db,
-    { id: v.session.id, purpose: 'register', challenge: options.challenge, session_id: v.session.id, user_id: v.user.id, expires_at: now + CHALLENGE_MS },
-    now,
-  );
-  return { options: options as unknown as Record<string, unknown> };
+  return askInSession(deps, ctx, 'register', await registrationOptions(deps.config, (await findFirmName(deps.db)) ?? 'Debrief', v.user, existing));
 }
 
 /**

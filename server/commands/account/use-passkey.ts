@@ -45,11 +45,21 @@ export async function startPasskeyMfa(deps: AppDeps, ctx: CommandContext): Promi
   if (v.session.mfa_verified) throw conflict('Two-factor authentication is already complete for this session.');
   const passkeys = await listPasskeys(deps.db, v.user.id);
   if (passkeys.length === 0) throw conflict('You have no passkey. Use your authenticator app or a recovery code.');
-  const options = await authenticationOptions(deps.config, passkeys);
+  return askInSession(deps, ctx, 'mfa', await authenticationOptions(deps.config, passkeys));
+}
+
+/** Keep a ceremony's challenge under this session (replacing the one it asked before) and answer its options. */
+export async function askInSession(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  ctx: CommandContext,
+  purpose: 'register' | 'mfa',
+  options: { challenge: string },
+): Promise<PasskeyOptionsDTO> {
+  const { session, user } = ctx.viewer;
   const now = deps.clock();
   await saveChallenge(
     deps.db,
-    { id: v.session.id, purpose: 'mfa', challenge: options.challenge, session_id: v.session.id, user_id: v.user.id, expires_at: now + CHALLENGE_MS },
+    { id: session.id, purpose, challenge: options.challenge, session_id: session.id, user_id: user.id, expires_at: now + CHALLENGE_MS },
     now,
   );
   return { options: options as unknown as Record<string, unknown> };
