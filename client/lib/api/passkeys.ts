@@ -20,10 +20,10 @@ function ceremonyFailure(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const name = err instanceof Error ? err.name : '';
   if (name === 'NotAllowedError' || name === 'AbortError')
-    return new ApiError(0, 'validation_failed', 'The passkey prompt was cancelled or timed out. Nothing changed; try again when you are ready.');
+    return new ApiError(0, 'bad_request', 'The passkey prompt was cancelled or timed out. Nothing changed; try again when you are ready.');
   if (name === 'InvalidStateError') return new ApiError(0, 'conflict', 'This device already holds a passkey for your account.');
   if (name === 'NotSupportedError' || name === 'SecurityError' || (err instanceof Error && /not supported/i.test(err.message)))
-    return new ApiError(0, 'validation_failed', 'This browser cannot use passkeys here. Try another browser or device.');
+    return new ApiError(0, 'bad_request', 'This browser cannot use passkeys here. Try another browser or device.');
   return new ApiError(0, 'internal_error', err instanceof Error && err.message ? `The passkey did not work: ${err.message}` : 'The passkey did not work. Try again.');
 }
 

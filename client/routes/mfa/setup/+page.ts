@@ -5,9 +5,11 @@ import { getSession } from '$lib/api/session';
 import { startEnrolment } from '$lib/api/auth';
 
 /**
- * First-time set-up of the authenticator during sign-in. A fresh secret is made each time this
- * page loads (the previous unconfirmed one is discarded). Signed-in people re-enrol from
- * Account → Two-factor authentication instead.
+ * First-time set-up of a second factor during sign-in: a passkey, or (when the account may use one)
+ * an authenticator app, for which a fresh secret is made each time this page loads (the previous
+ * unconfirmed one is discarded). A session the passkeys-only policy owes a passkey (step
+ * `passkey`) is offered only the passkey. Signed-in people manage theirs from Account → Two-factor
+ * authentication instead.
  */
 export const load: PageLoad = async ({ fetch }) => {
   let session;
@@ -19,6 +21,8 @@ export const load: PageLoad = async ({ fetch }) => {
   }
   if (session.mfaVerified) redirect(307, '/');
   if (session.mfaStep === 'verify') redirect(307, '/login/mfa');
+  // Only a passkey is accepted: no authenticator secret is made (the server would refuse it anyway).
+  if (session.mfaStep === 'passkey' || !session.mfaMethods.includes('totp')) return { session, enrolment: null, problem: null };
   try {
     return { session, enrolment: await startEnrolment(), problem: null };
   } catch (err) {
