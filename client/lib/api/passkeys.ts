@@ -1,4 +1,9 @@
-import { startAuthentication, startRegistration, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
+import {
+  startAuthentication,
+  startRegistration,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/browser';
 import type { LoginResult, MfaResult } from '$contracts/auth';
 import type { PasskeyRegisteredDTO } from '$contracts/passkeys';
 import { ApiError, call } from './http';
@@ -24,13 +29,22 @@ function ceremonyFailure(err: unknown): ApiError {
   if (name === 'InvalidStateError') return new ApiError(0, 'conflict', 'This device already holds a passkey for your account.');
   if (name === 'NotSupportedError' || name === 'SecurityError' || (err instanceof Error && /not supported/i.test(err.message)))
     return new ApiError(0, 'bad_request', 'This browser cannot use passkeys here. Try another browser or device.');
-  return new ApiError(0, 'internal_error', err instanceof Error && err.message ? `The passkey did not work: ${err.message}` : 'The passkey did not work. Try again.');
+  return new ApiError(
+    0,
+    'internal_error',
+    err instanceof Error && err.message ? `The passkey did not work: ${err.message}` : 'The passkey did not work. Try again.',
+  );
 }
 
-/** Run the browser's part, turning its failures into ApiErrors. */
-async function ceremony<T>(run: () => Promise<T>): Promise<T> {
+/**
+ * Run the browser's part, turning its failures into ApiErrors. The extension results are copied
+ * into a plain record: the DOM's type for them has no index signature, the contract's record has.
+ */
+async function ceremony<T extends { clientExtensionResults: object }>(run: () => Promise<T>): Promise<T & { clientExtensionResults: Record<string, unknown> }> {
   try {
-    return await run();
+    const response = await run();
+    const extensions: Record<string, unknown> = { ...response.clientExtensionResults };
+    return { ...response, clientExtensionResults: extensions };
   } catch (err) {
     throw ceremonyFailure(err);
   }
