@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { freePort, startTestApp, type TestApp } from '../support/app.js';
+import { artifact, launchBrowser, watchErrors } from '../support/browser.js';
+import { buildClient, buildFirm, buildPortalUser, buildStaff, PASSWORD } from '../support/factories.js';
+import { enrolTotp, totpCode } from '../support/totp.js';
+
+// WebAuthn refuses an IP address as the relying party: the app is reached (and its PUBLIC_URL named) as localhost.
+let app: TestApp;
+let browser: Browser;
+beforeAll(async () => {
+  const port = await freePort();
+  app = await startTestApp({ PORT: String(port), PUBLIC_URL: `http://localhost:${port}` });
+  await buildFirm(app.db, { name: 'Northwind Security' });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+/** A fresh browser (its own cookies) with a virtual platform authenticator that always verifies the user. */
+async function passkeyBrowser(width = 1280): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { context, page, errors: watchErrors(page) };
+}
+
+async function passwordStep(page: Page, email: string) {
+  await page.goto(`${app.url}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+const passkeysOf = (userId: string) => app.db.selectFrom('passkeys').selectAll().where('user_id', '=', userId).execute();
+
+describe('passkeys in the browser', () => {
+  it('adds a passkey on the account page, uses it as the second factor, then alone; a removed one is refused', async () => {
+    const admin = await buildStaff(app.db, { role: 'admin', name: 'Ada Admin' });
+    const { context, page, errors } = await passkeyBrowser();
+
+    // Password alone (no second factor yet), then Account → Two-factor authentication.
+    await passwordStep(page, admin.email);
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await page.goto(`${app.url}/account/security`);
+    const section = page.getByTestId('passkeys-section');
+    await section.getByText('You have no passkeys yet.').waitFor();
+    await page.screenshot({ path: artifact('passkeys-account-empty.png'), fullPage: true });
+
+    await section.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByLabel('Passkey name').fill('Work laptop');
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Add passkey' }).click();
+    // The first second factor: recovery codes, once.
+    await page.getByRole('heading', { name: 'Your passkey is on' }).waitFor();
+    expect(await page.getByRole('list', { name: 'Recovery codes' }).locator('li').count()).toBe(10);
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await section.getByText('Work laptop').waitFor();
+    expect(await section.getByText('Last used').textContent()).toContain('never');
+    await page.screenshot({ path: artifact('passkeys-account.png'), fullPage: true });
+    expect(await passkeysOf(admin.id)).toHaveLength(1);
+
+    // Phone width: the same section.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: artifact('passkeys-account-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Signed out; password, then "Use your passkey".
+    await context.clearCookies();
+    await passwordStep(page, admin.email);
+    await page.waitForURL('**/login/mfa');
+    const usePasskey = page.getByRole('button', { name: 'Use your passkey' });
+    await usePasskey.waitFor();
+    await page.screenshot({ path: artifact('passkeys-mfa.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: artifact('passkeys-mfa-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await usePasskey.click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    expect((await passkeysOf(admin.id))[0]!.last_used_at).not.toBeNull();
+
+    // The firm allows a passkey alone: the sign-in page offers it, and it signs in without a password.
+    await app.db.updateTable('firm').set({ passwordless_sign_in: 1 }).execute();
+    await context.clearCookies();
+    await page.goto(`${app.url}/login`);
+    const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
+    await passkeyButton.waitFor();
+    await page.screenshot({ path: artifact('passkeys-login.png'), fullPage: true });
+    await passkeyButton.click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+
+    // Removed (with the password): the authenticator still offers it, the server refuses it.
+    await page.goto(`${app.url}/account/security`);
+    await section.getByRole('button', { name: 'Remove passkey Work laptop' }).click();
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Remove passkey', exact: true }).click();
+    await section.getByText('You have no passkeys yet.').waitFor();
+    expect(await passkeysOf(admin.id)).toHaveLength(0);
+
+    await context.clearCookies();
+    await page.goto(`${app.url}/login`);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('could not sign you in');
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.screenshot({ path: artifact('passkeys-login-refused.png'), fullPage: true });
+
+    await app.db.updateTable('firm').set({ passwordless_sign_in: 0 }).execute();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('leads a portal user whose client requires passkeys from password and TOTP to adding one, then signs them in', async () => {
+    const client = await buildClient(app.db, { name: 'Contoso Ltd', passkeys_only: 1 });
+    const user = await buildPortalUser(app.db, { client_id: client.id, name: 'Carla Contoso' });
+    const secret = await enrolTotp(app, user);
+    const { context, page, errors } = await passkeyBrowser(390);
+
+    await passwordStep(page, user.email);
+    await page.waitForURL('**/login/mfa');
+    await page.getByLabel('Authentication code').fill(totpCode(secret, app.clock()));
+    // The code was right, but a passkey is owed.
+    await page.waitForURL('**/mfa/setup');
+    await page.getByRole('heading', { name: 'Add a passkey to finish signing in' }).waitFor();
+    expect(await page.getByText('Use an authenticator app instead').count()).toBe(0);
+    expect(await page.getByLabel('Current password').count()).toBe(0);
+    await page.screenshot({ path: artifact('passkeys-owed-phone.png'), fullPage: true });
+
+    await page.getByLabel('Passkey name').fill('Carla’s phone');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.waitForURL('**/portal**');
+    expect(await passkeysOf(user.id)).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
