@@ -20,12 +20,12 @@ afterAll(async () => {
 });
 
 /** A fresh browser (its own cookies) with a virtual platform authenticator that always verifies the user. */
-async function passkeyBrowser(width = 1280): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+async function passkeyBrowser(width = 1280): Promise<{ context: BrowserContext; page: Page; errors: string[]; userVerifies: (yes: boolean) => Promise<void> }> {
   const context = await browser.newContext({ viewport: { width, height: 900 } });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2',
       transport: 'internal',
@@ -35,7 +35,9 @@ async function passkeyBrowser(width = 1280): Promise<{ context: BrowserContext; 
       automaticPresenceSimulation: true,
     },
   });
-  return { context, page, errors: watchErrors(page) };
+  // Off: the authenticator fails user verification, which the browser reports as NotAllowedError (as a cancelled prompt).
+  const userVerifies = async (yes: boolean) => void (await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: yes }));
+  return { context, page, errors: watchErrors(page), userVerifies };
 }
 
 async function passwordStep(page: Page, email: string) {
@@ -50,7 +52,7 @@ const passkeysOf = (userId: string) => app.db.selectFrom('passkeys').selectAll()
 describe('passkeys in the browser', () => {
   it('adds a passkey on the account page, uses it as the second factor, then alone; a removed one is refused', async () => {
     const admin = await buildStaff(app.db, { role: 'admin', name: 'Ada Admin' });
-    const { context, page, errors } = await passkeyBrowser();
+    const { context, page, errors, userVerifies } = await passkeyBrowser();
 
     // Password alone (no second factor yet), then Account → Two-factor authentication.
     await passwordStep(page, admin.email);
@@ -78,6 +80,9 @@ describe('passkeys in the browser', () => {
     await page.screenshot({ path: artifact('passkeys-account-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
 
+    // An authenticator app too: the second step offers both.
+    const secret = await enrolTotp(app, admin);
+
     // Signed out; password, then "Use your passkey".
     await context.clearCookies();
     await passwordStep(page, admin.email);
@@ -88,6 +93,14 @@ describe('passkeys in the browser', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: artifact('passkeys-mfa-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
+    expect(await page.getByLabel('Authentication code').count()).toBe(1);
+    expect(secret).toBeTruthy();
+    // A prompt that fails (cancelled, or the person not verified) says so, and nothing changes.
+    await userVerifies(false);
+    await usePasskey.click();
+    await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: 15_000 }).toContain('cancelled or timed out');
+    await page.screenshot({ path: artifact('passkeys-mfa-cancelled.png'), fullPage: true });
+    await userVerifies(true);
     await usePasskey.click();
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
     expect((await passkeysOf(admin.id))[0]!.last_used_at).not.toBeNull();
