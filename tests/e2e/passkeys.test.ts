@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort, startTestApp, type TestApp } from '../support/app.js';
-import { artifact, launchBrowser, watchErrors } from '../support/browser.js';
-import { buildClient, buildFirm, buildPortalUser, buildStaff, PASSWORD } from '../support/factories.js';
+import { artifact, launchBrowser, signedInContext, watchErrors } from '../support/browser.js';
+import { buildClient, buildFirm, buildPortalUser, buildStaff, PASSWORD, signIn } from '../support/factories.js';
 import { enrolTotp, totpCode } from '../support/totp.js';
 
 // WebAuthn refuses an IP address as the relying party: the app is reached (and its PUBLIC_URL named) as localhost.
@@ -155,6 +155,40 @@ describe('passkeys in the browser', () => {
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.waitForURL('**/portal**');
     expect(await passkeysOf(user.id)).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('lets an administrator turn on passwordless sign-in, passkeys for staff, and passkeys for a client', async () => {
+    const admin = await buildStaff(app.db, { role: 'admin', name: 'Sam Settings' });
+    const client = await buildClient(app.db, { name: 'Fabrikam' });
+    const context = await signedInContext(browser, app.url, await signIn(app, admin));
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const firm = () => app.db.selectFrom('firm').select(['passwordless_sign_in', 'staff_passkeys_only']).executeTakeFirstOrThrow();
+
+    await page.goto(`${app.url}/staff/settings/security`);
+    await page.getByRole('switch', { name: 'Allow sign-in with a passkey alone' }).click();
+    await page.getByText('Saved. The sign-in page now offers').waitFor();
+    await page.getByRole('switch', { name: 'Staff must use passkeys' }).click();
+    await page.getByText('Saved. Staff without a passkey will add one').waitFor();
+    expect(await firm()).toEqual({ passwordless_sign_in: 1, staff_passkeys_only: 1 });
+    await page.screenshot({ path: artifact('passkeys-staff-settings.png'), fullPage: true });
+    // Off again (the other tests of this file sign staff in with their authenticator).
+    await page.getByRole('switch', { name: 'Allow sign-in with a passkey alone' }).click();
+    await page.getByText('Saved. Everyone signs in with their email and password first.').waitFor();
+    await page.getByRole('switch', { name: 'Staff must use passkeys' }).click();
+    await page.getByText('Saved. Staff may use an authenticator app or a passkey.').waitFor();
+    expect(await firm()).toEqual({ passwordless_sign_in: 0, staff_passkeys_only: 0 });
+
+    await page.goto(`${app.url}/staff/clients/${client.id}?tab=settings`);
+    const only = page.getByRole('switch', { name: 'Portal users must use passkeys' });
+    expect(await only.getAttribute('aria-checked')).toBe('false');
+    await only.click();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
+    const row = await app.db.selectFrom('clients').select('passkeys_only').where('id', '=', client.id).executeTakeFirstOrThrow();
+    expect(row.passkeys_only).toBe(1);
     expect(errors).toEqual([]);
     await context.close();
   });
