@@ -147,12 +147,32 @@ describe('passkeys in the browser', () => {
     // The code was right, but a passkey is owed.
     await page.waitForURL('**/mfa/setup');
     await page.getByRole('heading', { name: 'Add a passkey to finish signing in' }).waitFor();
-    expect(await page.getByText('Use an authenticator app instead').count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Or use an authenticator app' }).count()).toBe(0);
     expect(await page.getByLabel('Current password').count()).toBe(0);
     await page.screenshot({ path: artifact('passkeys-owed-phone.png'), fullPage: true });
 
     await page.getByLabel('Passkey name').fill('Carla’s phone');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.waitForURL('**/portal**');
+    expect(await passkeysOf(user.id)).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('offers a portal user enrolling for the first time a passkey or the app; the passkey brings recovery codes and signs them in', async () => {
+    const client = await buildClient(app.db, { name: 'Tailspin' });
+    const user = await buildPortalUser(app.db, { client_id: client.id, name: 'Tom Tailspin' });
+    const { context, page, errors } = await passkeyBrowser();
+
+    await passwordStep(page, user.email);
+    await page.waitForURL('**/mfa/setup');
+    await page.getByRole('heading', { name: 'Or use an authenticator app' }).waitFor();
+    await page.screenshot({ path: artifact('passkeys-enrol.png'), fullPage: true });
+    await page.getByLabel('Passkey name').fill('Tom’s laptop');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+    expect(await page.getByRole('list', { name: 'Recovery codes' }).locator('li').count()).toBe(10);
+    await page.getByRole('button', { name: 'I have saved them — continue' }).click();
     await page.waitForURL('**/portal**');
     expect(await passkeysOf(user.id)).toHaveLength(1);
     expect(errors).toEqual([]);
