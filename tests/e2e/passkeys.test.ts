@@ -64,6 +64,7 @@ describe('passkeys in the browser', () => {
 
     await section.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByLabel('Passkey name').fill('Work laptop');
+    await page.screenshot({ path: artifact('passkeys-account-add.png'), fullPage: true });
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Add passkey' }).click();
     // The first second factor: recovery codes, once.

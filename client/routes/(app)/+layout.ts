@@ -15,7 +15,7 @@ export const load: LayoutLoad = async ({ fetch, url }) => {
   void url.pathname;
   try {
     const session = await getSession(fetch);
-    if (!session.mfaVerified) redirect(307, session.mfaStep === 'enrol' ? '/mfa/setup' : '/login/mfa');
+    if (!session.mfaVerified) redirect(307, session.mfaStep === 'enrol' || session.mfaStep === 'passkey' ? '/mfa/setup' : '/login/mfa');
     return { session };
   } catch (err) {
     // Signed out (with the reason when the server gave one), or refused from here (portal off, network).
