@@ -113,8 +113,28 @@ describe('passkeys in the browser', () => {
     const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
     await passkeyButton.waitFor();
     await page.screenshot({ path: artifact('passkeys-login.png'), fullPage: true });
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/auth/passkey/sign-in');
     await passkeyButton.click();
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+
+    // The assertion Chromium's authenticator signed, replayed: with the very cookie that bound its
+    // challenge (used once, so gone), and from another browser holding a fresh challenge of its own.
+    const request = await sent;
+    const assertion = request.postData()!;
+    const binding = (await request.allHeaders()).cookie!;
+    expect(binding).toMatch(/debrief_passkey=/);
+    const again = await fetch(`${app.url}/api/auth/passkey/sign-in`, {
+      method: 'POST',
+      headers: { origin: app.url, 'content-type': 'application/json', cookie: binding },
+      body: assertion,
+    });
+    expect(again.status).toBe(401);
+    const replay = (ctx: BrowserContext) =>
+      ctx.request.post(`${app.url}/api/auth/passkey/sign-in`, { data: assertion, headers: { origin: app.url, 'content-type': 'application/json' } });
+    const other = await browser.newContext();
+    expect((await other.request.post(`${app.url}/api/auth/passkey/sign-in/options`, { headers: { origin: app.url } })).status()).toBe(200);
+    expect((await replay(other)).status()).toBe(401);
+    await other.close();
 
     // Removed (with the password): the authenticator still offers it, the server refuses it.
     await page.goto(`${app.url}/account/security`);
