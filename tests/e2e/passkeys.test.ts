@@ -228,6 +228,7 @@ describe('passkeys in the browser', () => {
     await only.click();
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
+    await page.screenshot({ path: artifact('passkeys-client-settings.png'), fullPage: true });
     const row = await app.db.selectFrom('clients').select('passkeys_only').where('id', '=', client.id).executeTakeFirstOrThrow();
     expect(row.passkeys_only).toBe(1);
     expect(errors).toEqual([]);
