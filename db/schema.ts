@@ -9,6 +9,12 @@ import type {
   PageViewMarkTable,
   PasskeyChallengeTable,
   PasskeyTable,
+  SsoDomainTable,
+  SsoIdentityTable,
+  SsoLoginStateTable,
+  SsoLogoutJtiTable,
+  SsoProviderTable,
+  SsoSessionTable,
   PasswordResetTable,
   RecoveryCodeTable,
   SessionEndingTable,
@@ -68,6 +74,12 @@ export interface Database {
   recovery_codes: RecoveryCodeTable;
   passkeys: PasskeyTable;
   passkey_challenges: PasskeyChallengeTable;
+  sso_providers: SsoProviderTable;
+  sso_domains: SsoDomainTable;
+  sso_identities: SsoIdentityTable;
+  sso_login_states: SsoLoginStateTable;
+  sso_sessions: SsoSessionTable;
+  sso_logout_jtis: SsoLogoutJtiTable;
   auth_throttle: AuthThrottleTable;
   mail_outbox: MailOutboxTable;
   setup_code: SetupCodeTable;

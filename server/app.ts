@@ -12,6 +12,7 @@ import { setupRouter } from './routes/setup.js';
 import { sessionRouter } from './routes/session.js';
 import { authRouter } from './routes/auth.js';
 import { passkeysRouter } from './routes/passkeys.js';
+import { ssoRouter } from './routes/sso.js';
 import { passwordResetRouter } from './routes/password-reset.js';
 import { invitationsRouter } from './routes/invitations.js';
 import { usersRouter } from './routes/users.js';
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
   api.use(sessionRouter(deps));
   api.use(authRouter(deps));
   api.use(passkeysRouter(deps));
+  api.use(ssoRouter(deps));
   api.use(passwordResetRouter(deps));
   api.use(invitationsRouter(deps));
   api.use(usersRouter(deps));

@@ -102,6 +102,8 @@ const schema = z.object({
   UPLOADS_DIR: z.string().min(1, 'a folder path').optional(),
   PUBLIC_URL: origin.optional(),
   TRUST_PROXY: trustProxy.default(false),
+  /** `true` lets single sign-on providers be reached over plain http (tests and a laptop only: issuers are https). */
+  SSO_ALLOW_HTTP: z.enum(['true', 'false'], { message: 'true or false' }).default('false'),
   SMTP_URL: smtpUrl,
   MAIL_FROM: z.string().min(3, 'a sender such as "Debrief <portal@example.com>"').default('Debrief <no-reply@localhost>'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: LOG_LEVELS.join(', ') }).default('info'),
@@ -162,6 +164,8 @@ export type Config = {
   publicUrl: string;
   secureCookies: boolean;
   trustProxy: boolean | number | string[];
+  /** SSO_ALLOW_HTTP: providers over plain http accepted (tests and development only). */
+  ssoAllowHttp: boolean;
   smtpUrl: string | undefined;
   mailFrom: string;
   /** NOTIFY_MAIL_MINUTES: at most one notification mail per person per this window, unless they chose another. */
@@ -249,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),
     trustProxy: e.TRUST_PROXY,
+    ssoAllowHttp: e.SSO_ALLOW_HTTP === 'true',
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     notifyMailMs: e.NOTIFY_MAIL_MINUTES * 60_000,

@@ -15,6 +15,7 @@ import * as sessionEndings from '../migrations/2026-12-07T1400_session-endings.j
 import * as readinessProbe from '../migrations/2026-12-08T1000_readiness-probe.js';
 import * as sessionCheckAt from '../migrations/2026-12-09T1000_session-check-at.js';
 import * as passkeys from '../migrations/2026-12-10T1000_passkeys.js';
+import * as sso from '../migrations/2026-12-11T1000_sso.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -38,4 +39,5 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-08T1000_readiness-probe': readinessProbe,
   '2026-12-09T1000_session-check-at': sessionCheckAt,
   '2026-12-10T1000_passkeys': passkeys,
+  '2026-12-11T1000_sso': sso,
 };

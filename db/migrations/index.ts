@@ -22,6 +22,7 @@ import * as sessionEndings from './2026-12-07T1400_session-endings.js';
 import * as readinessProbe from './2026-12-08T1000_readiness-probe.js';
 import * as sessionCheckAt from './2026-12-09T1000_session-check-at.js';
 import * as passkeys from './2026-12-10T1000_passkeys.js';
+import * as sso from './2026-12-11T1000_sso.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -53,4 +54,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-08T1000_readiness-probe': readinessProbe,
   '2026-12-09T1000_session-check-at': sessionCheckAt,
   '2026-12-10T1000_passkeys': passkeys,
+  '2026-12-11T1000_sso': sso,
 };

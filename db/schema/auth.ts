@@ -223,3 +223,74 @@ export type UserRow = Selectable<UserTable>;
 export type NewUser = Insertable<UserTable>;
 export type SessionRow = Selectable<SessionTable>;
 export type InvitationRow = Selectable<InvitationTable>;
+
+/** An OpenID Connect provider: the firm's (staff) or a client's own (its people). See migration sso. */
+export interface SsoProviderTable {
+  id: string;
+  /** 'firm' or 'client:<clientId>': one provider each. */
+  owner_key: string;
+  client_id: string | null;
+  /** What the sign-in button says ("Sign in with <label>"). */
+  label: string;
+  issuer: string;
+  oidc_client_id: string;
+  /** The client secret, sealed (auth/secret-box.ts, context `sso:<id>`); never sent back. */
+  client_secret_enc: string;
+  token_auth_method: Generated<'client_secret_basic' | 'client_secret_post'>;
+  scopes: Generated<string>;
+  /** The claim whose values map to a staff role (firm provider): e.g. `groups`. */
+  role_claim: string | null;
+  /** JSON {"admin": [values], "analyst": [values]}: a value in none of them means no access. */
+  role_map: Generated<string>;
+  /** 1: a verified address with no account gets one (staff: the mapped role; a client's: `jit_role`). */
+  jit_enabled: Generated<number>;
+  jit_role: string | null;
+  /** 1: the provider's own MFA (amr/acr) satisfies the second factor; 0: Debrief's own is asked. */
+  trust_provider_mfa: Generated<number>;
+  /** A cap on an SSO session's life (minutes) where the provider does no back-channel logout; null = the usual. */
+  session_max_minutes: number | null;
+  enabled: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SsoDomainTable {
+  domain: string;
+  provider_id: string;
+}
+
+export interface SsoIdentityTable {
+  provider_id: string;
+  sub: string;
+  user_id: string;
+  linked_via: 'email' | 'jit';
+  created_at: number;
+  last_login_at: number | null;
+}
+
+/** A sign-in in flight: keyed by the SHA-256 of the binding cookie, single use. */
+export interface SsoLoginStateTable {
+  id: string;
+  provider_id: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  expires_at: number;
+}
+
+export interface SsoSessionTable {
+  session_id: string;
+  provider_id: string;
+  sub: string;
+  sid: string | null;
+  /** The ID token, sealed: only ever sent back to the provider as id_token_hint at sign-out. */
+  id_token_enc: string | null;
+  created_at: number;
+}
+
+export interface SsoLogoutJtiTable {
+  provider_id: string;
+  jti: string;
+  expires_at: number;
+}
+export type SsoProviderRow = Selectable<SsoProviderTable>;

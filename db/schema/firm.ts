@@ -25,6 +25,9 @@ export interface FirmTable {
   passwordless_sign_in: Generated<number>;
   /** 1: staff must use a passkey as their second factor (recovery codes still work). */
   staff_passkeys_only: Generated<number>;
+  /** 1: staff sign in only through the firm's SSO provider, but the break-glass admin (password and MFA). */
+  sso_only_staff: Generated<number>;
+  break_glass_user_id: Generated<string | null>;
   created_at: number;
   updated_at: number;
 }

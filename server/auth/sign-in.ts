@@ -45,9 +45,12 @@ export async function issueSession(
   mfaVerified: boolean,
   from: SignInOrigin,
   passkeyOwed = false,
+  /** A shorter absolute lifetime (an SSO provider that cannot end sessions itself). */
+  absoluteCapMs?: number,
 ): Promise<IssuedSession> {
   const firm = await findFirm(deps.db);
-  const timeouts = effectiveTimeouts(deps.config, firm, await clientOf(deps.db, user));
+  const usual = effectiveTimeouts(deps.config, firm, await clientOf(deps.db, user));
+  const timeouts = absoluteCapMs === undefined ? usual : { ...usual, absoluteMs: Math.min(usual.absoluteMs, absoluteCapMs) };
   const { token, session } = await createSession(
     deps.db,
     { userId: user.id, mfaVerified, passkeyOwed, ip: from.ip ?? null, userAgent: from.userAgent ?? null },

@@ -23,6 +23,7 @@ import {
   type PasskeyOptionsDTO,
   type PasskeyRegisteredDTO,
 } from './passkeys.js';
+import { SsoProviderInput, type SsoOfferDTO, type SsoProviderDTO } from './sso.js';
 import { AccessLogPageQuery, AuditPageQuery, AuditSettingsInput } from './audit.js';
 import type { AccessLogPageDTO, AuditMetaDTO, AuditPageDTO, AuditSettingsDTO } from './audit.js';
 import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput, type ChatChannelDTO, type ChatHistoryDTO } from './chat.js';
@@ -91,6 +92,7 @@ export const endpoints = {
   'POST /auth/mfa/enrol/start': { body: EnrolStartInput, answer: of<EnrolStartResult>() },
   'POST /auth/mfa/enrol/confirm': { body: EnrolConfirmInput, answer: of<RecoveryCodesResult>() },
   'GET /auth/passkey': { answer: of<{ passwordless: boolean }>() },
+  'GET /auth/sso': { answer: of<SsoOfferDTO>() },
   'POST /auth/passkey/sign-in/options': { answer: of<PasskeyOptionsDTO>() },
   'POST /auth/passkey/sign-in': { body: PasskeyAssertionInput, answer: of<LoginResult>() },
   'POST /auth/passkey/mfa/options': { answer: of<PasskeyOptionsDTO>() },
@@ -135,6 +137,8 @@ export const endpoints = {
   'DELETE /firm/brand': { answer: of<{ brand: BrandSettingsDTO }>() },
   'POST /firm/brand/adjust': { body: BrandColoursInput, answer: of<AdjustedColoursDTO>() },
   'POST /firm/brand/images': { status: 201, file: true, query: BrandImageQuery, answer: of<{ image: BrandImageDTO }>() },
+  'GET /admin/sso': { answer: of<{ provider: SsoProviderDTO | null }>() },
+  'PUT /admin/sso': { body: SsoProviderInput, answer: of<{ provider: SsoProviderDTO }>() },
   'GET /admin/security': { answer: of<SecuritySettingsDTO>() },
   'PUT /admin/security': { body: SecuritySettingsInput, answer: of<SecuritySettingsDTO>() },
   'POST /admin/users/:id/mfa-reset': { status: 204, body: MfaResetInput, answer: of<void>() },

@@ -40,7 +40,9 @@ export async function sessionPayload(deps: Pick<AppDeps, 'db' | 'config'>, ctx: 
   const firm = await findFirm(deps.db);
   const client = v.user.kind === 'portal' ? await clientOf(deps.db, v.user) : undefined;
   const timeoutMs = effectiveTimeouts(deps.config, firm, client).idleMs;
-  const mfaStep = v.session.mfa_verified ? null : mfaStepFor(v.user.kind, v.user.mfa_enrolled, firm, v.session.passkey_owed === 1);
+  // A session not verified owes a step, whatever the firm requires of staff now (a single sign-on may
+  // ask Debrief's own factor of a person the firm's setting alone would not).
+  const mfaStep = v.session.mfa_verified ? null : mfaStepFor(v.user.kind, v.user.mfa_enrolled, { mfa_required_for_staff: 1 }, v.session.passkey_owed === 1);
   return {
     user: presentSelf(v.user),
     firm: presentFirm(firm),

@@ -1,0 +1,50 @@
+import type { Insertable } from 'kysely';
+import type { Db } from '../../db/client.js';
+import type { SsoIdentityTable, SsoLoginStateTable, SsoProviderRow, SsoProviderTable, SsoSessionTable } from '../../db/schema.js';
+
+/** Single sign-on's rows (auth/sso.ts holds the protocol, commands/account/sso-sign-in.ts the sign-in). */
+
+export function findProvider(db: Db, id: string): Promise<SsoProviderRow | undefined> {
+  return db.selectFrom('sso_providers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findProviderOf(db: Db, ownerKey: string): Promise<SsoProviderRow | undefined> {
+  return db.selectFrom('sso_providers').selectAll().where('owner_key', '=', ownerKey).executeTakeFirst();
+}
+
+/** Create or replace the provider of an owner (the firm, or a client). */
+export async function upsertProvider(db: Db, row: Insertable<SsoProviderTable>): Promise<void> {
+  const { id: _id, created_at: _c, owner_key: _o, ...changes } = row;
+  await db
+    .insertInto('sso_providers')
+    .values(row)
+    .onConflict((oc) => oc.column('owner_key').doUpdateSet(changes))
+    .execute();
+}
+
+export async function saveLoginState(db: Db, row: Insertable<SsoLoginStateTable>, now: number): Promise<void> {
+  await db.deleteFrom('sso_login_states').where('expires_at', '<=', now).execute();
+  await db.insertInto('sso_login_states').values(row).execute();
+}
+
+/** Take (and delete) a sign-in in flight: single use; undefined if none or expired. */
+export async function takeLoginState(db: Db, id: string, now: number) {
+  const row = await db.deleteFrom('sso_login_states').where('id', '=', id).returningAll().executeTakeFirst();
+  return row && row.expires_at > now ? row : undefined;
+}
+
+export function findIdentity(db: Db, providerId: string, sub: string) {
+  return db.selectFrom('sso_identities').selectAll().where('provider_id', '=', providerId).where('sub', '=', sub).executeTakeFirst();
+}
+
+export async function linkIdentity(db: Db, row: Insertable<SsoIdentityTable>): Promise<void> {
+  await db.insertInto('sso_identities').values(row).execute();
+}
+
+export async function touchIdentity(db: Db, providerId: string, sub: string, now: number): Promise<void> {
+  await db.updateTable('sso_identities').set({ last_login_at: now }).where('provider_id', '=', providerId).where('sub', '=', sub).execute();
+}
+
+export async function insertSsoSession(db: Db, row: Insertable<SsoSessionTable>): Promise<void> {
+  await db.insertInto('sso_sessions').values(row).execute();
+}

@@ -1,0 +1,76 @@
+import { serve } from './endpoint.js';
+import { Router, type Request, type Response } from 'express';
+import type { AppDeps } from '../context.js';
+import { createLimiter } from '../auth/rate-limit.js';
+import { readCookie } from '../auth/cookie.js';
+import { commandContextOf } from '../middleware/command-context.js';
+import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
+import { rateLimited } from '../errors.js';
+import { CALLBACK_PATH, LOGIN_STATE_MS } from '../auth/sso.js';
+import { finishSsoSignIn, ssoOffer, startSsoSignIn } from '../commands/account/sso-sign-in.js';
+import { configureFirmSso, presentProvider } from '../commands/firm/configure-sso.js';
+import { authorize } from '../policies/index.js';
+import { findProviderOf } from '../repositories/sso.js';
+
+/**
+ * Single sign-on over HTTP. The start and the callback are browser navigations (redirects, not
+ * JSON). The sign-in in flight is bound to a cookie (HttpOnly, SameSite=Lax so it comes back with
+ * the provider's top-level redirect, sent only to the callback, ten minutes), used once.
+ */
+function bindingCookieName(secure: boolean): string {
+  return secure ? '__Secure-debrief_sso' : 'debrief_sso';
+}
+
+function setBinding(res: Response, secure: boolean, value: string, maxAgeMs: number): void {
+  const parts = [`${bindingCookieName(secure)}=${value}`, `Path=${CALLBACK_PATH}`, 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor(maxAgeMs / 1000)}`];
+  if (secure) parts.push('Secure');
+  res.append('Set-Cookie', parts.join('; '));
+}
+
+/** Where the callback sends the browser: on, to the step still owed; refused, to the sign-in page with a fixed word. */
+const NEXT = { verify: '/login/mfa', enrol: '/mfa/setup', passkey: '/mfa/setup' } as const;
+
+export function ssoRouter(deps: AppDeps): Router {
+  const r = Router();
+  const secure = deps.config.secureCookies;
+  const perIp = createLimiter(deps, { name: 'sso-ip', burst: 30, perSecond: 0.5 });
+  const takeTurn = async (req: Request) => {
+    const turn = await perIp.take(req.ip ?? 'unknown');
+    if (!turn.ok) throw rateLimited(turn.retryAfterSeconds);
+  };
+
+  serve(r, 'GET /auth/sso', () => ssoOffer(deps));
+
+  r.get('/auth/sso/:providerId/start', async (req: Request, res: Response) => {
+    await takeTurn(req);
+    const hint = typeof req.query.login_hint === 'string' && req.query.login_hint.length <= 254 ? req.query.login_hint : undefined;
+    const { url, binding } = await startSsoSignIn(deps, String(req.params.providerId), hint);
+    setBinding(res, secure, binding, LOGIN_STATE_MS);
+    res.redirect(303, url);
+  });
+
+  r.get('/auth/sso/callback', async (req: Request, res: Response) => {
+    await takeTurn(req);
+    setBinding(res, secure, '', 0); // used once, whatever the outcome
+    const binding = readCookie(req.headers.cookie, bindingCookieName(secure), /^[a-z0-9]{20,64}$/);
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+    const outcome = await finishSsoSignIn(deps, originContextOf(req), binding, query);
+    if (!outcome.ok) return res.redirect(303, `/login?sso=${outcome.refusal}`);
+    setSessionCookie(res, deps.config, outcome.session);
+    res.redirect(303, outcome.mfaStep ? NEXT[outcome.mfaStep] : '/');
+  });
+
+  serve(r, 'GET /admin/sso', async ({ req }) => {
+    const ctx = commandContextOf(req, { kind: 'staff', role: 'admin' });
+    authorize(ctx.viewer.user, 'firm.manage');
+    const p = await findProviderOf(deps.db, 'firm');
+    return { provider: p ? presentProvider(p, deps.config.publicUrl) : null };
+  });
+
+  serve(r, 'PUT /admin/sso', async ({ req, input }) => {
+    const ctx = commandContextOf(req, { kind: 'staff', role: 'admin' });
+    return { provider: await configureFirmSso(deps, ctx, input()) };
+  });
+
+  return r;
+}

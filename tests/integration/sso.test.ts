@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { UserRow } from '../../db/schema.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { Agent } from '../support/http.js';
+import { buildFirm, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
+import { enrolTotp } from '../support/totp.js';
+import { Browser, startProvider, type TestAccount, type TestProvider } from '../support/oidc-provider.js';
+import { openSecret } from '../../server/auth/secret-box.js';
+
+/**
+ * Staff single sign-on against a real OpenID provider (oidc-provider on a loopback port): the
+ * administrator's configuration, the code flow with PKCE, state, nonce and the ID token's times
+ * checked, linking by verified e-mail only, the role claim deciding, JIT off and on, and the MFA policy.
+ */
+
+let app: TestApp;
+let op: TestProvider;
+let admin: UserRow;
+const SECRET = 'a-client-secret-for-the-tests';
+const CALLBACK = () => `${app.url}/api/auth/sso/callback`;
+
+beforeAll(async () => {
+  app = await startTestApp({ SSO_ALLOW_HTTP: 'true' });
+  await buildFirm(app.db, { name: 'Northwind Security' });
+  admin = await buildStaff(app.db, { role: 'admin', email: 'ada@northwind.test' });
+  op = await startProvider(
+    [
+      {
+        client_id: 'debrief',
+        client_secret: SECRET,
+        redirect_uris: [`${app.url}/api/auth/sso/callback`],
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
+    60, // ID tokens live a minute: the expiry test (the last) moves the server's clock past it
+  );
+});
+afterAll(async () => {
+  await op?.close();
+  await app?.close();
+});
+beforeEach(async () => {
+  await app.db.deleteFrom('auth_throttle').execute();
+});
+
+const PROVIDER = () => ({
+  label: 'Northwind Entra',
+  issuer: op.issuer,
+  clientId: 'debrief',
+  clientSecret: SECRET,
+  scopes: 'openid email profile groups',
+  roleClaim: 'groups',
+  roleMap: { admin: ['debrief-admins'], analyst: ['debrief-analysts'] },
+});
+
+async function configure(body: Record<string, unknown> = {}) {
+  const res = await (await signIn(app, admin)).put('/api/admin/sso', { ...PROVIDER(), ...body });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.provider as { id: string };
+}
+
+const lastLogin = async () => {
+  const row = await app.db.selectFrom('audit_events').selectAll().where('action', '=', 'auth.login').orderBy('id', 'desc').executeTakeFirstOrThrow();
+  return { outcome: row.outcome, target: row.target_id, details: JSON.parse(row.details ?? '{}') as Record<string, unknown> };
+};
+
+let n = 0;
+const account = (over: Partial<TestAccount> = {}): TestAccount => {
+  n += 1;
+  return { sub: `sub-${n}`, email: `person-${n}@northwind.test`, email_verified: true, groups: ['debrief-analysts'], amr: ['pwd'], ...over };
+};
+
+/** Through the provider to the callback; `tamper` may change the callback's address first. Answers where Debrief sent the browser. */
+async function ssoSignIn(who: TestAccount, opts: { tamper?: (u: URL) => void; beforeCallback?: () => Promise<void>; browser?: Browser } = {}) {
+  const { id } = (await (await signIn(app, admin)).get('/api/admin/sso')).body.provider;
+  op.signInAs(who);
+  const browser = opts.browser ?? new Browser();
+  const { url } = await browser.follow(`${app.url}/api/auth/sso/${id}/start`, CALLBACK());
+  const callback = new URL(url);
+  opts.tamper?.(callback);
+  await opts.beforeCallback?.();
+  const res = await browser.get(callback.href);
+  const agent = new Agent(app.url);
+  const cookie = browser.jar.get('debrief_session');
+  if (cookie) agent.cookie = `debrief_session=${cookie}`;
+  return { status: res.status, location: res.headers.get('location'), agent, browser, callback };
+}
+
+describe("the firm's provider", () => {
+  it('is set by an administrator after its discovery document was read; the secret is sealed and never shown', async () => {
+    const anon = new Agent(app.url);
+    expect((await anon.put('/api/admin/sso', PROVIDER())).status).toBe(401);
+    const analyst = await signIn(app, await buildStaff(app.db, { role: 'analyst' }));
+    expect((await analyst.put('/api/admin/sso', PROVIDER())).status).toBe(403);
+    expect((await analyst.get('/api/admin/sso')).status).toBe(403);
+    const portal = await signIn(app, await buildPortalUser(app.db));
+    expect((await portal.put('/api/admin/sso', PROVIDER())).status).toBe(403);
+    const agent = await signIn(app, admin);
+    expect((await agent.put('/api/admin/sso', { ...PROVIDER(), scopes: 'email' })).status).toBe(400);
+    expect((await agent.put('/api/admin/sso', { ...PROVIDER(), extra: 1 })).status).toBe(400);
+    // An address that is not the provider's issuer (same server, other name): refused, nothing saved.
+    const wrong = await agent.put('/api/admin/sso', { ...PROVIDER(), issuer: op.issuer.replace('127.0.0.1', 'localhost') });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.message).toContain('discovery_issuer_mismatch');
+    expect(await app.db.selectFrom('sso_providers').selectAll().execute()).toEqual([]);
+    expect((await new Agent(app.url).get('/api/auth/sso')).body).toEqual({ staff: null });
+
+    const saved = await configure();
+    expect(saved).toMatchObject({ label: 'Northwind Entra', issuer: op.issuer, clientId: 'debrief', secretSet: true, callbackUrl: CALLBACK() });
+    expect(JSON.stringify(saved)).not.toContain(SECRET);
+    const row = await app.db.selectFrom('sso_providers').selectAll().executeTakeFirstOrThrow();
+    expect(row.client_secret_enc).not.toContain(SECRET);
+    expect(openSecret(app.config, row.client_secret_enc, `sso:${row.id}`)).toBe(SECRET);
+    expect((await new Agent(app.url).get('/api/auth/sso')).body).toEqual({ staff: { id: saved.id, label: 'Northwind Entra' } });
+    // A change without the secret keeps it.
+    await configure({ clientSecret: undefined, label: 'Northwind SSO' });
+    expect((await app.db.selectFrom('sso_providers').select('client_secret_enc').executeTakeFirstOrThrow()).client_secret_enc).toBe(row.client_secret_enc);
+  });
+});
+
+describe('staff signing in through it', () => {
+  beforeAll(async () => {
+    await configure();
+  });
+
+  it('links an existing account by verified e-mail, then by subject; PKCE, state and nonce are sent', async () => {
+    const person = await buildStaff(app.db, { role: 'analyst', email: 'ana@northwind.test' });
+    const who = account({ email: 'ana@northwind.test' });
+    const first = await ssoSignIn(who, {
+      tamper: (u) => expect(u.searchParams.get('code')).toBeTruthy(),
+    });
+    expect(first.status).toBe(303);
+    expect(first.location).toBe('/mfa/setup'); // Debrief's own second factor is required by default
+    expect((await first.agent.get('/api/session')).body).toMatchObject({ mfaVerified: false, mfaStep: 'enrol', user: { id: person.id } });
+    expect(await lastLogin()).toMatchObject({ outcome: 'success', target: person.id, details: { factor: 'oidc', linkedVia: 'email', mfaTrusted: false } });
+    // The start asked for PKCE (S256), a state and a nonce.
+    const start = await fetch(`${app.url}/api/auth/sso/${(await app.db.selectFrom('sso_providers').select('id').executeTakeFirstOrThrow()).id}/start`, {
+      redirect: 'manual',
+    });
+    const at = new URL(start.headers.get('location')!);
+    expect(at.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(at.searchParams.get('state')).toBeTruthy();
+    expect(at.searchParams.get('nonce')).toBeTruthy();
+    expect(start.headers.get('set-cookie')).toMatch(/^debrief_sso=[a-z0-9]+; Path=\/api\/auth\/sso\/callback; HttpOnly; SameSite=Lax; Max-Age=600$/);
+    // The address changes at the provider: the subject still finds the person.
+    const again = await ssoSignIn({ ...who, email: 'renamed@northwind.test' });
+    expect((await again.agent.get('/api/session')).body.user.id).toBe(person.id);
+  });
+
+  it('refuses a changed state, a missing or used binding cookie, and a changed nonce', async () => {
+    await buildStaff(app.db, { role: 'analyst', email: 'sam@northwind.test' });
+    const who = account({ email: 'sam@northwind.test' });
+    const wrongState = await ssoSignIn(who, { tamper: (u) => u.searchParams.set('state', 'not-the-state') });
+    expect(wrongState.location).toBe('/login?sso=failed');
+    expect((await lastLogin()).details).toMatchObject({ reason: 'state_mismatch' });
+
+    const noCookie = await ssoSignIn(who, { tamper: () => undefined, beforeCallback: async () => undefined, browser: undefined });
+    expect(noCookie.status).toBe(303);
+    const replay = await noCookie.browser.get(noCookie.callback.href);
+    expect(replay.headers.get('location')).toBe('/login?sso=failed');
+    expect((await lastLogin()).details).toMatchObject({ reason: 'no_login_state' });
+
+    const nonce = await ssoSignIn(who, {
+      beforeCallback: async () => void (await app.db.updateTable('sso_login_states').set({ nonce: 'another-nonce' }).execute()),
+    });
+    expect(nonce.location).toBe('/login?sso=failed');
+    expect((await lastLogin()).details).toMatchObject({ reason: 'nonce_mismatch' });
+    expect(nonce.browser.jar.get('debrief_session')).toBeUndefined();
+  });
+
+  it('links no one by an unverified e-mail, and never a client’s person or an unmapped group', async () => {
+    await buildStaff(app.db, { role: 'analyst', email: 'uma@northwind.test' });
+    expect((await ssoSignIn(account({ email: 'uma@northwind.test', email_verified: false }))).location).toBe('/login?sso=failed');
+    expect((await lastLogin()).details).toMatchObject({ reason: 'email_unverified' });
+    const portal = await buildPortalUser(app.db, { email: 'pat@client.test' });
+    expect((await ssoSignIn(account({ email: 'pat@client.test' }))).location).toBe('/login?sso=failed');
+    expect(await lastLogin()).toMatchObject({ outcome: 'denied', target: portal.id, details: { reason: 'wrong_account_kind' } });
+    await buildStaff(app.db, { role: 'analyst', email: 'gus@northwind.test' });
+    expect((await ssoSignIn(account({ email: 'gus@northwind.test', groups: ['everyone'] }))).location).toBe('/login?sso=no_access');
+    expect(await lastLogin()).toMatchObject({ outcome: 'denied', details: { reason: 'no_access' } });
+  });
+
+  it("the provider's group decides the role, audited", async () => {
+    const person = await buildStaff(app.db, { role: 'analyst', email: 'rex@northwind.test' });
+    await ssoSignIn(account({ email: 'rex@northwind.test', groups: ['staff', 'debrief-admins'] }));
+    expect((await app.db.selectFrom('users').select('role').where('id', '=', person.id).executeTakeFirstOrThrow()).role).toBe('admin');
+    const row = await app.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'sso.role_mapped')
+      .where('target_id', '=', person.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(row.details!)).toMatchObject({ from: 'analyst', to: 'admin', matched: 'debrief-admins' });
+  });
+
+  it('creates no account unless just-in-time creation is on', async () => {
+    expect((await ssoSignIn(account({ email: 'new@northwind.test' }))).location).toBe('/login?sso=failed');
+    expect((await lastLogin()).details).toMatchObject({ reason: 'no_account' });
+    await configure({ clientSecret: undefined, jit: true });
+    try {
+      const res = await ssoSignIn(account({ email: 'newer@northwind.test', name: 'Nia Newer' }));
+      expect(res.location).toBe('/mfa/setup');
+      const user = await app.db.selectFrom('users').selectAll().where('email', '=', 'newer@northwind.test').executeTakeFirstOrThrow();
+      expect(user).toMatchObject({ kind: 'staff', role: 'analyst', name: 'Nia Newer', password_hash: null, status: 'active' });
+    } finally {
+      await configure({ clientSecret: undefined, jit: false });
+    }
+  });
+
+  it("asks Debrief's own second factor unless the provider's MFA is trusted and it says it did one", async () => {
+    const person = await buildStaff(app.db, { role: 'analyst', email: 'tia@northwind.test' });
+    await enrolTotp(app, person);
+    const tia = account({ email: 'tia@northwind.test', amr: ['pwd', 'otp'] });
+    expect((await ssoSignIn(tia)).location).toBe('/login/mfa');
+    // Another subject of the same provider presenting the same address links to nobody.
+    expect((await ssoSignIn(account({ email: 'tia@northwind.test' }))).location).toBe('/login?sso=failed');
+    expect(await lastLogin()).toMatchObject({ outcome: 'denied', target: person.id, details: { reason: 'linked_to_other_subject' } });
+    await configure({ clientSecret: undefined, trustProviderMfa: true });
+    try {
+      const trusted = await ssoSignIn(tia);
+      expect(trusted.location).toBe('/');
+      expect((await trusted.agent.get('/api/session')).body).toMatchObject({ mfaVerified: true });
+      const passwordOnly = await ssoSignIn({ ...tia, amr: ['pwd'] });
+      expect(passwordOnly.location).toBe('/login/mfa');
+    } finally {
+      await configure({ clientSecret: undefined, trustProviderMfa: false });
+    }
+  });
+
+  // Last: the server's clock stays five minutes ahead.
+  it('refuses an expired ID token (the server’s clock past its minute)', async () => {
+    await buildStaff(app.db, { role: 'analyst', email: 'eve@northwind.test' });
+    const res = await ssoSignIn(account({ email: 'eve@northwind.test' }), { beforeCallback: async () => app.clock.advance(5 * 60_000) });
+    expect(res.location).toBe('/login?sso=failed');
+    expect((await lastLogin()).details).toMatchObject({ reason: 'token_expired' });
+  });
+});

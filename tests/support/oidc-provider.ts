@@ -1,0 +1,138 @@
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+import * as jose from 'jose';
+
+/**
+ * A real OpenID provider for the tests (`oidc-provider` 8, the newest that supports Node 20) on a
+ * loopback port over http (Debrief runs with SSO_ALLOW_HTTP=true). PKCE is required. A tiny
+ * interaction route stands in for its login and consent pages: it signs in the account the test
+ * picked (`signInAs`), or refuses one the test disabled. `Browser` follows the redirects with a
+ * cookie jar, as a person's browser would, without a browser.
+ */
+
+export interface TestAccount {
+  sub: string;
+  email: string;
+  email_verified: boolean;
+  name?: string;
+  groups?: string[];
+  amr?: string[];
+  acr?: string;
+  disabled?: boolean;
+}
+
+export interface TestProvider {
+  issuer: string;
+  /** The next sign-in at the provider is this account. */
+  signInAs(account: TestAccount): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  provider: any;
+  close(): Promise<void>;
+}
+
+export async function startProvider(clients: Record<string, unknown>[], idTokenTtlSeconds = 3600): Promise<TestProvider> {
+  const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await jose.exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
+  const server = http.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const accounts = new Map<string, TestAccount>();
+  let next: TestAccount | null = null;
+  const provider = new Provider(issuer, {
+    clients,
+    jwks: { keys: [jwk] },
+    cookies: { keys: ['test-cookie-key'] },
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: false }, backchannelLogout: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+    acrValues: ['urn:mfa', 'urn:pwd'],
+    claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
+    conformIdTokenClaims: false,
+    ttl: { IdToken: idTokenTtlSeconds, Session: 3600, Grant: 3600, Interaction: 600, AccessToken: 600, AuthorizationCode: 60 },
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    async findAccount(_ctx: unknown, id: string) {
+      const a = accounts.get(id);
+      if (!a) return undefined;
+      return {
+        accountId: id,
+        async claims() {
+          const { amr: _amr, acr: _acr, disabled: _d, ...claims } = a;
+          return claims;
+        },
+      };
+    },
+  });
+  server.on('request', async (req, res) => {
+    if (!/^\/interaction\/[^/?]+/.test(req.url ?? '')) return provider.callback()(req, res);
+    try {
+      const details = await provider.interactionDetails(req, res);
+      const a = next!;
+      if (a.disabled) {
+        return await provider.interactionFinished(
+          req,
+          res,
+          { error: 'access_denied', error_description: 'account disabled' },
+          { mergeWithLastSubmission: false },
+        );
+      }
+      const result: Record<string, unknown> = {};
+      if (details.prompt.name === 'login') result.login = { accountId: a.sub, amr: a.amr, acr: a.acr };
+      else if (details.prompt.name === 'consent') {
+        const grant = details.grantId
+          ? await provider.Grant.find(details.grantId)
+          : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+        if (details.prompt.details.missingOIDCScope) grant.addOIDCScope(details.prompt.details.missingOIDCScope.join(' '));
+        if (details.prompt.details.missingOIDCClaims) grant.addOIDCClaims(details.prompt.details.missingOIDCClaims);
+        result.consent = { grantId: await grant.save() };
+      }
+      await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
+    } catch (err) {
+      res.statusCode = 500;
+      res.end(String(err));
+    }
+  });
+  return {
+    issuer,
+    provider,
+    signInAs(account) {
+      accounts.set(account.sub, account);
+      next = account;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A browser without a browser: a cookie jar (cookies ignore ports, so one jar serves Debrief and the provider) and manual redirects. */
+export class Browser {
+  readonly jar = new Map<string, string>();
+
+  async get(url: string): Promise<globalThis.Response> {
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    for (const c of res.headers.getSetCookie()) {
+      const [kv] = c.split(';');
+      const i = kv!.indexOf('=');
+      const [k, v] = [kv!.slice(0, i), kv!.slice(i + 1)];
+      if (/max-age=0\b/i.test(c) || v === '') this.jar.delete(k);
+      else this.jar.set(k, v);
+    }
+    return res;
+  }
+
+  /** Follow redirects from `url` until one points at an address starting with `stop` (not followed), or a page answers. */
+  async follow(url: string, stop?: string): Promise<{ url: string; res: globalThis.Response | null }> {
+    for (let i = 0; i < 12; i++) {
+      if (stop && url.startsWith(stop)) return { url, res: null };
+      const res = await this.get(url);
+      const location = res.headers.get('location');
+      if (!location || res.status < 300 || res.status >= 400) return { url, res };
+      url = new URL(location, url).href;
+    }
+    throw new Error('too many redirects');
+  }
+}
