@@ -45,6 +45,23 @@ export async function touchIdentity(db: Db, providerId: string, sub: string, now
   await db.updateTable('sso_identities').set({ last_login_at: now }).where('provider_id', '=', providerId).where('sub', '=', sub).execute();
 }
 
+/** Whether a client's provider may sign in addresses of this domain. */
+export async function domainAllowed(db: Db, providerId: string, domain: string): Promise<boolean> {
+  return !!(await db.selectFrom('sso_domains').select('domain').where('provider_id', '=', providerId).where('domain', '=', domain).executeTakeFirst());
+}
+
+/** Remember a back-channel logout token's id until it expires: false if it was seen already (a replay). */
+export async function claimLogoutJti(db: Db, providerId: string, jti: string, expiresAt: number, now: number): Promise<boolean> {
+  await db.deleteFrom('sso_logout_jtis').where('expires_at', '<=', now).execute();
+  const r = await db
+    .insertInto('sso_logout_jtis')
+    .values({ provider_id: providerId, jti, expires_at: expiresAt })
+    .onConflict((oc) => oc.doNothing())
+    .returning('jti')
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
 export async function insertSsoSession(db: Db, row: Insertable<SsoSessionTable>): Promise<void> {
   await db.insertInto('sso_sessions').values(row).execute();
 }

@@ -49,8 +49,8 @@ export function ssoRouter(deps: AppDeps): Router {
     res.redirect(303, url);
   });
 
+  // Not rate-limited itself: it does nothing without a login state, which only a (limited) start makes.
   r.get('/auth/sso/callback', async (req: Request, res: Response) => {
-    await takeTurn(req);
     setBinding(res, secure, '', 0); // used once, whatever the outcome
     const binding = readCookie(req.headers.cookie, bindingCookieName(secure), /^[a-z0-9]{20,64}$/);
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';

@@ -100,6 +100,12 @@ export const MATRIX: MatrixEntry[] = [
   { method: 'POST', path: '/api/auth/passkey/mfa/options', expect: signedIn(ALL_VERIFIED_409) },
   { method: 'POST', path: '/api/auth/passkey/mfa', expect: signedIn(ALL_VERIFIED_409), body: () => ({ response: FAKE_ASSERTION }) },
   { method: 'POST', path: '/api/profile/passkeys/options', expect: signedIn(), body: () => ({ password: PASSWORD }) },
+
+  // ── Single sign-on (the flows: tests/integration/sso.test.ts). Public: the sign-in page asks what to offer.
+  { method: 'GET', path: '/api/auth/sso', expect: everyone('ok') },
+  // Public browser navigations: an unknown provider is 404 for everyone; a callback without its binding cookie goes back to the sign-in page.
+  { method: 'GET', path: '/api/auth/sso/:providerId/start', expect: everyone(404), params: () => ({ providerId: 'no-such-provider' }) },
+  { method: 'GET', path: '/api/auth/sso/callback', expect: everyone(303) },
   // The browser's answer is checked after who is asking: anonymous 401, everyone else's empty answer 400.
   { method: 'POST', path: '/api/profile/passkeys', expect: () => make(400, { anonymous: 401 }), body: () => ({}) },
   // One's own passkeys only: an id that is not one's own is unknown (404).
@@ -150,6 +156,14 @@ export const MATRIX: MatrixEntry[] = [
   // The outbox holds staff invitation and password-reset links: reading it is managing staff accounts.
   { method: 'GET', path: '/api/admin/outbox', expect: adminOnly },
   { method: 'GET', path: '/api/admin/security', expect: adminOnly },
+  { method: 'GET', path: '/api/admin/sso', expect: adminOnly },
+  // The body names no reachable provider: every administrator's request is refused by validation after the role check.
+  {
+    method: 'PUT',
+    path: '/api/admin/sso',
+    expect: () => make(400, { anonymous: 401, ...portal('A', 403), ...portal('B', 403), analyst: 403, scopedAnalyst: 403 }),
+    body: () => ({}),
+  },
   { method: 'PUT', path: '/api/admin/security', expect: adminOnly, body: () => ({ mfaRequiredForStaff: false, confirm: true }) },
   // Portal users are refused by kind before the id is looked up: the same 403 for every id.
   // A client's user is not a staff account, so analysts may reset it ("analysts everything except

@@ -264,12 +264,14 @@ describe('one way to each endpoint (issue 12, point 5)', () => {
   /** `r.get('/path'`-style registrations: the routes that bypass the endpoint map. */
   const DIRECT = /\br\.(get|post|put|patch|delete)\(\s*'([^']+)'/g;
 
-  it('routes register JSON endpoints only through serve(); the direct ones stream files', () => {
+  it('routes register JSON endpoints only through serve(); the direct ones stream files or are the single sign-on redirects', () => {
     const direct = ALL.filter((f) => f.startsWith('server/routes/')).flatMap((f) => [...read(f).matchAll(DIRECT)].map((m) => `${m[1]!.toUpperCase()} ${m[2]}`));
     expect(direct.sort()).toEqual([
       'GET /attachments/:id',
       'GET /attachments/:id/thumb',
       'GET /audit/export',
+      'GET /auth/sso/:providerId/start',
+      'GET /auth/sso/callback',
       'GET /brand.css',
       'GET /brand/:file',
       'GET /brand/favicon',

@@ -25,6 +25,7 @@ import {
 } from '../../auth/sso.js';
 import { findFirm } from '../../repositories/firm.js';
 import {
+  domainAllowed,
   findIdentity,
   findProvider,
   findProviderOf,
@@ -138,13 +139,7 @@ export async function finishSsoSignIn(deps: AppDeps, ctx: OriginContext, binding
   // A client's provider: only for that client's domains, at every sign-in.
   if (p.client_id !== null) {
     const address = email ?? user?.email ?? '';
-    const allowed = await deps.db
-      .selectFrom('sso_domains')
-      .select('domain')
-      .where('provider_id', '=', p.id)
-      .where('domain', '=', emailDomain(address))
-      .executeTakeFirst();
-    if (!allowed) return refuse('domain_not_allowed', p, user, 'denied');
+    if (!(await domainAllowed(deps.db, p.id, emailDomain(address)))) return refuse('domain_not_allowed', p, user, 'denied');
   }
   // Staff: the role the provider's claim maps to decides, every time.
   const mapped = p.client_id === null ? mapStaffRole(p, claims as Record<string, unknown>) : null;
