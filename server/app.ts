@@ -12,7 +12,7 @@ import { setupRouter } from './routes/setup.js';
 import { sessionRouter } from './routes/session.js';
 import { authRouter } from './routes/auth.js';
 import { passkeysRouter } from './routes/passkeys.js';
-import { ssoRouter } from './routes/sso.js';
+import { ssoBackchannelRouter, ssoRouter } from './routes/sso.js';
 import { passwordResetRouter } from './routes/password-reset.js';
 import { invitationsRouter } from './routes/invitations.js';
 import { usersRouter } from './routes/users.js';
@@ -83,6 +83,7 @@ export function createApp(deps: AppDeps, clientDir: string, feedPosition: () => 
   app.use(compression({ filter: (req, res) => !SECRET_ANSWERS.has(req.originalUrl.split('?')[0]!) && compression.filter(req, res) }));
 
   app.use(healthRouter(deps));
+  app.use(ssoBackchannelRouter(deps));
 
   const api = express.Router();
   api.use((_req, res, next) => {

@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = {
   'passkey.registered': { label: 'Passkey added', group: 'auth' },
   'passkey.removed': { label: 'Passkey removed', group: 'auth' },
   'sso.identity_linked': { label: 'Single sign-on identity linked to an account', group: 'auth' },
+  'sso.backchannel_logout': { label: 'Signed out by the single sign-on provider', group: 'auth' },
   'setup.attempt': { label: 'First-run setup attempt', group: 'auth' },
   'setup.completed': { label: 'First-run setup completed', group: 'auth' },
   'demo.seeded': { label: 'Demo data loaded', group: 'settings' },

@@ -12,6 +12,7 @@ export const SIGN_OUT_REASONS = [
   'password_changed',
   'mfa_reset',
   'expired',
+  'signed_out_at_provider',
 ] as const;
 export type SignOutReason = (typeof SIGN_OUT_REASONS)[number];
 

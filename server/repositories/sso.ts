@@ -62,6 +62,20 @@ export async function claimLogoutJti(db: Db, providerId: string, jti: string, ex
   return r !== undefined;
 }
 
+/** The providers a logout token may come from: this issuer, this client id. */
+export function providersFor(db: Db, issuer: string, clientIds: string[]): Promise<SsoProviderRow[]> {
+  if (clientIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('sso_providers').selectAll().where('issuer', '=', issuer).where('oidc_client_id', 'in', clientIds).execute();
+}
+
+/** The Debrief sessions an SSO session (its `sid`) or a whole subject maps to. */
+export async function ssoSessionIds(db: Db, providerId: string, by: { sid: string | null; sub: string | null }): Promise<string[]> {
+  let q = db.selectFrom('sso_sessions').select('session_id').where('provider_id', '=', providerId);
+  if (by.sid) q = q.where('sid', '=', by.sid);
+  if (by.sub) q = q.where('sub', '=', by.sub);
+  return (await q.execute()).map((r) => r.session_id);
+}
+
 export async function insertSsoSession(db: Db, row: Insertable<SsoSessionTable>): Promise<void> {
   await db.insertInto('sso_sessions').values(row).execute();
 }

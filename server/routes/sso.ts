@@ -1,5 +1,5 @@
 import { serve } from './endpoint.js';
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../context.js';
 import { createLimiter } from '../auth/rate-limit.js';
 import { readCookie } from '../auth/cookie.js';
@@ -8,6 +8,7 @@ import { originContextOf, setSessionCookie } from '../middleware/origin-context.
 import { rateLimited } from '../errors.js';
 import { CALLBACK_PATH, LOGIN_STATE_MS } from '../auth/sso.js';
 import { finishSsoSignIn, ssoOffer, startSsoSignIn } from '../commands/account/sso-sign-in.js';
+import { backchannelLogout } from '../commands/account/sso-logout.js';
 import { configureFirmSso, presentProvider } from '../commands/firm/configure-sso.js';
 import { authorize } from '../policies/index.js';
 import { findProviderOf } from '../repositories/sso.js';
@@ -72,5 +73,27 @@ export function ssoRouter(deps: AppDeps): Router {
     return { provider: await configureFirmSso(deps, ctx, input()) };
   });
 
+  return r;
+}
+
+/** Where providers post logout tokens (register PUBLIC_URL + this at the provider). */
+export const BACKCHANNEL_PATH = '/api/auth/sso/backchannel-logout';
+
+/**
+ * The provider's back-channel logout: a server-to-server form post with no cookie and no Origin,
+ * so it is mounted before the API's same-origin check; the signed token is its only credential.
+ */
+export function ssoBackchannelRouter(deps: AppDeps): Router {
+  const r = Router();
+  const perIp = createLimiter(deps, { name: 'sso-logout-ip', burst: 60, perSecond: 2 });
+  r.post(BACKCHANNEL_PATH, express.urlencoded({ extended: false, limit: '16kb' }), async (req: Request, res: Response) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const turn = await perIp.take(req.ip ?? 'unknown');
+    if (!turn.ok) return res.status(429).json({ error: 'rate_limited' });
+    const token = typeof req.body?.logout_token === 'string' && req.body.logout_token.length <= 8192 ? req.body.logout_token : null;
+    const { ok } = token ? await backchannelLogout(deps, token) : { ok: false };
+    if (ok) res.status(200).end();
+    else res.status(400).json({ error: 'invalid_request' });
+  });
   return r;
 }

@@ -30,6 +30,8 @@ beforeAll(async () => {
         client_secret: SECRET,
         redirect_uris: [`${app.url}/api/auth/sso/callback`],
         token_endpoint_auth_method: 'client_secret_basic',
+        backchannel_logout_uri: `${app.url}/api/auth/sso/backchannel-logout`,
+        backchannel_logout_session_required: true,
         grant_types: ['authorization_code'],
         response_types: ['code'],
       },
@@ -227,6 +229,36 @@ describe('staff signing in through it', () => {
     } finally {
       await configure({ clientSecret: undefined, trustProviderMfa: false });
     }
+  });
+
+  it("ends the Debrief session when the provider's back-channel logout says so; a bad or replayed token changes nothing", async () => {
+    const person = await buildStaff(app.db, { role: 'analyst', email: 'bea@northwind.test' });
+    const who = account({ email: 'bea@northwind.test' });
+    const signedIn = await ssoSignIn(who);
+    expect((await signedIn.agent.get('/api/session')).status).toBe(200);
+    const row = await app.db.selectFrom('sso_sessions').selectAll().where('sub', '=', who.sub).executeTakeFirstOrThrow();
+    expect(row.sid).toBeTruthy();
+    // Nonsense and an unsigned token are refused, and audited.
+    const post = (body: string) =>
+      fetch(`${app.url}/api/auth/sso/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect((await post('logout_token=not-a-jwt')).status).toBe(400);
+    expect((await post('')).status).toBe(400);
+    expect((await signedIn.agent.get('/api/session')).status).toBe(200);
+    // The provider's own call (its signed logout token for this sid).
+    const client = await op.provider.Client.find('debrief');
+    await client.backchannelLogout(who.sub, row.sid);
+    const after = await signedIn.agent.get('/api/session');
+    expect(after.status).toBe(401);
+    expect(after.body.error.details).toEqual({ reason: 'signed_out_at_provider' });
+    const audit = await app.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'sso.backchannel_logout')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(audit.outcome).toBe('success');
+    expect(JSON.parse(audit.details!)).toMatchObject({ sessionsEnded: 1 });
+    expect(person.id).toBeTruthy();
   });
 
   // Last: the server's clock stays five minutes ahead.

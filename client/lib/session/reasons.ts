@@ -43,6 +43,10 @@ const MESSAGES: Record<SignOutReason, (firm: string) => ReasonMessage> = {
     title: 'Your session has expired.',
     body: 'Sessions last a limited time for your security. Sign in again to carry on.',
   }),
+  signed_out_at_provider: (firm) => ({
+    title: 'You were signed out by your sign-in provider.',
+    body: `Your organisation's single sign-on ended your session. Sign in again to carry on, or contact ${firm} if you no longer have access.`,
+  }),
 };
 
 /** The fixed message for a reason, naming the firm. */
