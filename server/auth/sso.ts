@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import * as jose from 'jose';
-import type { SsoProviderRow, UserRow } from '../../db/schema.js';
+import type { FirmRow, SsoProviderRow, UserRow } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import type { StaffRole } from '../contracts/users.js';
 import { openSecret, sealSecret, type SecretKeyConfig } from './secret-box.js';
@@ -167,6 +167,14 @@ export function providerReaches(p: Pick<SsoProviderRow, 'client_id'>, user: Pick
   if (p.client_id === null) return user.kind === 'staff' ? 'ok' : 'wrong_account_kind';
   if (user.kind !== 'portal') return 'wrong_account_kind';
   return user.client_id === p.client_id ? 'ok' : 'other_client';
+}
+
+/**
+ * Whether the firm's SSO-only rule refuses this person every other way in (password, a passkey
+ * alone, a password reset): staff, while the firm requires single sign-on, but its break-glass admin.
+ */
+export function ssoOnlyRefuses(user: Pick<UserRow, 'id' | 'kind'>, firm: Pick<FirmRow, 'sso_only_staff' | 'break_glass_user_id'> | undefined): boolean {
+  return user.kind === 'staff' && firm?.sso_only_staff === 1 && firm.break_glass_user_id !== user.id;
 }
 
 const BCL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';

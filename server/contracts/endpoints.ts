@@ -23,7 +23,7 @@ import {
   type PasskeyOptionsDTO,
   type PasskeyRegisteredDTO,
 } from './passkeys.js';
-import { SsoProviderInput, type SsoOfferDTO, type SsoProviderDTO } from './sso.js';
+import { SsoPolicyInput, SsoProviderInput, type SsoOfferDTO, type SsoPolicyDTO, type SsoProviderDTO } from './sso.js';
 import { AccessLogPageQuery, AuditPageQuery, AuditSettingsInput } from './audit.js';
 import type { AccessLogPageDTO, AuditMetaDTO, AuditPageDTO, AuditSettingsDTO } from './audit.js';
 import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput, type ChatChannelDTO, type ChatHistoryDTO } from './chat.js';
@@ -139,6 +139,7 @@ export const endpoints = {
   'POST /firm/brand/images': { status: 201, file: true, query: BrandImageQuery, answer: of<{ image: BrandImageDTO }>() },
   'GET /admin/sso': { answer: of<{ provider: SsoProviderDTO | null }>() },
   'PUT /admin/sso': { body: SsoProviderInput, answer: of<{ provider: SsoProviderDTO }>() },
+  'PUT /admin/sso/policy': { body: SsoPolicyInput, answer: of<SsoPolicyDTO>() },
   'GET /admin/security': { answer: of<SecuritySettingsDTO>() },
   'PUT /admin/security': { body: SecuritySettingsInput, answer: of<SecuritySettingsDTO>() },
   'POST /admin/users/:id/mfa-reset': { status: 204, body: MfaResetInput, answer: of<void>() },

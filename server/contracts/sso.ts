@@ -52,6 +52,11 @@ export interface SsoProviderDTO {
   callbackUrl: string;
 }
 
+/** Staff sign in only by single sign-on, but the break-glass administrator (password + MFA). */
+export const SsoPolicyInput = z.object({ ssoOnlyStaff: z.boolean(), breakGlassUserId: z.string().min(1).max(100).nullable() }).strict();
+export type SsoPolicySettings = z.output<typeof SsoPolicyInput>;
+export type SsoPolicyDTO = SsoPolicySettings;
+
 /** What the sign-in page offers: the firm's provider for staff, if one is on. */
 export interface SsoOfferDTO {
   staff: { id: string; label: string } | null;

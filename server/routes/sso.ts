@@ -10,6 +10,7 @@ import { CALLBACK_PATH, LOGIN_STATE_MS } from '../auth/sso.js';
 import { finishSsoSignIn, ssoOffer, startSsoSignIn } from '../commands/account/sso-sign-in.js';
 import { backchannelLogout } from '../commands/account/sso-logout.js';
 import { configureFirmSso, presentProvider } from '../commands/firm/configure-sso.js';
+import { setSsoPolicy } from '../commands/firm/set-sso-policy.js';
 import { authorize } from '../policies/index.js';
 import { findProviderOf } from '../repositories/sso.js';
 
@@ -71,6 +72,11 @@ export function ssoRouter(deps: AppDeps): Router {
   serve(r, 'PUT /admin/sso', async ({ req, input }) => {
     const ctx = commandContextOf(req, { kind: 'staff', role: 'admin' });
     return { provider: await configureFirmSso(deps, ctx, input()) };
+  });
+
+  serve(r, 'PUT /admin/sso/policy', async ({ req, input }) => {
+    const ctx = commandContextOf(req, { kind: 'staff', role: 'admin' });
+    return await setSsoPolicy(deps, ctx, input());
   });
 
   return r;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { UserRow } from '../../db/schema.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { Agent } from '../support/http.js';
-import { buildFirm, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
+import { buildFirm, buildPortalUser, buildStaff, PASSWORD, signIn } from '../support/factories.js';
 import { enrolTotp } from '../support/totp.js';
 import { Browser, startProvider, type TestAccount, type TestProvider } from '../support/oidc-provider.js';
 import { openSecret } from '../../server/auth/secret-box.js';
@@ -259,6 +259,51 @@ describe('staff signing in through it', () => {
     expect(audit.outcome).toBe('success');
     expect(JSON.parse(audit.details!)).toMatchObject({ sessionsEnded: 1 });
     expect(person.id).toBeTruthy();
+  });
+
+  it('SSO-only staff: passwords, a passkey alone and resets refused for staff, but the break-glass admin (password + MFA)', async () => {
+    const glass = await buildStaff(app.db, { role: 'admin', email: 'glass@northwind.test' });
+    const staff = await buildStaff(app.db, { role: 'analyst', email: 'pam@northwind.test' });
+    const portal = await buildPortalUser(app.db, { email: 'cli@client.test' });
+    const adminAgent = await signIn(app, admin);
+    // Guards: a break-glass admin without a second factor; a caller who signed in by password.
+    expect((await adminAgent.put('/api/admin/sso/policy', { ssoOnlyStaff: true, breakGlassUserId: glass.id })).status).toBe(409);
+    await enrolTotp(app, glass);
+    expect((await adminAgent.put('/api/admin/sso/policy', { ssoOnlyStaff: true, breakGlassUserId: glass.id })).status).toBe(409);
+    expect((await adminAgent.put('/api/admin/sso/policy', { ssoOnlyStaff: true, breakGlassUserId: staff.id })).status).toBe(409);
+    expect((await adminAgent.put('/api/admin/sso/policy', { ssoOnlyStaff: 'yes' })).status).toBe(400);
+    const analystAgent = await signIn(app, staff);
+    expect((await analystAgent.put('/api/admin/sso/policy', { ssoOnlyStaff: false, breakGlassUserId: null })).status).toBe(403);
+    const on = await (await signIn(app, glass)).put('/api/admin/sso/policy', { ssoOnlyStaff: true, breakGlassUserId: glass.id });
+    expect(on.status).toBe(200);
+    try {
+      const login = (email: string) => new Agent(app.url).post('/api/auth/login', { email, password: PASSWORD });
+      const refused = await login(staff.email);
+      expect(refused.status).toBe(403);
+      expect(await lastLogin()).toMatchObject({ outcome: 'denied', target: staff.id, details: { reason: 'sso_only' } });
+      // A wrong password is still the plain refusal (the rule says nothing to someone without it).
+      expect((await new Agent(app.url).post('/api/auth/login', { email: staff.email, password: 'wrong one' })).status).toBe(401);
+      expect((await login(glass.email)).body).toEqual({ mfaStep: 'verify', mfaMethods: ['totp', 'recovery_code'] });
+      expect((await login(portal.email)).status).toBe(200); // the rule is staff's only
+      // A reset mail is not sent to staff (the same answer as for anyone).
+      const reset = await new Agent(app.url).post('/api/auth/password-reset', { email: staff.email });
+      expect(reset.status).toBe(202);
+      const row = await app.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'password.reset_requested')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      expect(row.outcome).toBe('failure');
+      // Single sign-on still signs staff in.
+      const viaSso = await ssoSignIn(account({ email: staff.email }));
+      expect(viaSso.location).toBe('/mfa/setup');
+      // The break-glass admin is never signed in by the provider.
+      expect((await ssoSignIn(account({ email: glass.email, groups: ['debrief-admins'] }))).location).toBe('/login?sso=failed');
+      expect((await lastLogin()).details).toMatchObject({ reason: 'break_glass_password_only' });
+    } finally {
+      await (await signIn(app, glass)).put('/api/admin/sso/policy', { ssoOnlyStaff: false, breakGlassUserId: null });
+    }
   });
 
   // Last: the server's clock stays five minutes ahead.

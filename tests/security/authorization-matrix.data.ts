@@ -106,6 +106,8 @@ export const MATRIX: MatrixEntry[] = [
   // Public browser navigations: an unknown provider is 404 for everyone; a callback without its binding cookie goes back to the sign-in page.
   { method: 'GET', path: '/api/auth/sso/:providerId/start', expect: everyone(404), params: () => ({ providerId: 'no-such-provider' }) },
   { method: 'GET', path: '/api/auth/sso/callback', expect: everyone(303) },
+  // Public: the provider's server posts here with no cookie; a body without a valid logout token is 400 for everyone.
+  { method: 'POST', path: '/api/auth/sso/backchannel-logout', expect: everyone(400), body: () => ({ logout_token: 'not-a-token' }) },
   // The browser's answer is checked after who is asking: anonymous 401, everyone else's empty answer 400.
   { method: 'POST', path: '/api/profile/passkeys', expect: () => make(400, { anonymous: 401 }), body: () => ({}) },
   // One's own passkeys only: an id that is not one's own is unknown (404).
@@ -157,6 +159,8 @@ export const MATRIX: MatrixEntry[] = [
   { method: 'GET', path: '/api/admin/outbox', expect: adminOnly },
   { method: 'GET', path: '/api/admin/security', expect: adminOnly },
   { method: 'GET', path: '/api/admin/sso', expect: adminOnly },
+  // Off, naming no one: allowed to every administrator (turning it on needs a provider: tests/integration/sso.test.ts).
+  { method: 'PUT', path: '/api/admin/sso/policy', expect: adminOnly, body: () => ({ ssoOnlyStaff: false, breakGlassUserId: null }) },
   // The body names no reachable provider: every administrator's request is refused by validation after the role check.
   {
     method: 'PUT',

@@ -2,7 +2,7 @@ import type { UserRow } from '../../../db/schema.js';
 import type { AppDeps } from '../../context.js';
 import { writeAudit, type AuditContext, type AuditEntry } from '../../audit.js';
 import { auditText } from '../../audit-text.js';
-import { rateLimited, unauthenticated } from '../../errors.js';
+import { forbidden, rateLimited, unauthenticated } from '../../errors.js';
 import type { LoginInput, LoginResult } from '../../contracts/auth.js';
 import { accessProblem, accessProblemError, clientOf } from '../../auth/access.js';
 import { verifyDummyPassword, verifyPassword } from '../../auth/password.js';
@@ -10,6 +10,7 @@ import { throttleFailure, throttleReset, throttleWait } from '../../auth/rate-li
 import { endSessions } from '../../auth/revoke.js';
 import { issueSession, mfaStepFor, type IssuedSession } from '../../auth/sign-in.js';
 import { mfaMethods as methodsFor, passkeysOnly } from '../../auth/passkeys.js';
+import { ssoOnlyRefuses } from '../../auth/sso.js';
 import { findUserByEmail, markSignedIn } from '../../repositories/users.js';
 import { findFirm } from '../../repositories/firm.js';
 import type { OriginContext } from './origin.js';
@@ -60,6 +61,11 @@ export async function login(deps: AppDeps, ctx: OriginContext, input: LoginInput
   }
   await throttleReset(deps.db, key);
   const firm = await findFirm(deps.db);
+  // Checked after the password: the answer tells nothing to someone who does not know it.
+  if (ssoOnlyRefuses(usable, firm)) {
+    await attempt('denied', 'sso_only', usable);
+    throw forbidden('Your firm signs staff in through single sign-on only. Use the single sign-on button.');
+  }
   const person = { totp: usable.totp_secret_enc !== null, passkeys: usable.passkey_count };
   const mfaStep = mfaStepFor(usable.kind, person.totp || person.passkeys > 0, firm);
   const mfaMethods = methodsFor(person, passkeysOnly(usable.kind, firm, client), mfaStep);

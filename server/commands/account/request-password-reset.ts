@@ -5,6 +5,8 @@ import { rateLimited } from '../../errors.js';
 import { insertReset, newResetToken, takeResetQuota } from '../../auth/password-reset.js';
 import { queueMail } from '../../services/mailer.js';
 import { findUserByEmail } from '../../repositories/users.js';
+import { findFirm } from '../../repositories/firm.js';
+import { ssoOnlyRefuses } from '../../auth/sso.js';
 import { findFirmName } from '../../repositories/firm.js';
 import type { OriginContext } from './origin.js';
 
@@ -21,7 +23,7 @@ export async function requestPasswordReset(deps: AppDeps, ctx: OriginContext, em
   const user = await findUserByEmail(deps.db, email);
   const firmName = await findFirmName(deps.db);
   const { token, tokenHash } = newResetToken();
-  const eligible = !!user && user.status === 'active' && !!user.password_hash;
+  const eligible = !!user && user.status === 'active' && !!user.password_hash && !ssoOnlyRefuses(user, await findFirm(deps.db));
   // Whoever asked is anonymous; the account the address names (if any) is the target.
   const audit = { ...ctx.audit, actorId: null, actorEmail: auditText(email), actorKind: 'anonymous' as const, clientId: user?.client_id ?? null };
   await deps.db.transaction().execute(async (trx) => {

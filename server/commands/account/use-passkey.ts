@@ -10,6 +10,7 @@ import { endSessions } from '../../auth/revoke.js';
 import { hashSecretHex, randomToken } from '../../auth/tokens.js';
 import { issueSession, type IssuedSession } from '../../auth/sign-in.js';
 import { findFirm } from '../../repositories/firm.js';
+import { ssoOnlyRefuses } from '../../auth/sso.js';
 import { findPasskeyByCredential, listPasskeys, recordPasskeyUse, saveChallenge, takeChallenge, type PasskeyRow } from '../../repositories/passkeys.js';
 import { findUser, markSignedIn } from '../../repositories/users.js';
 import type { OriginContext } from './origin.js';
@@ -154,6 +155,7 @@ export async function finishPasskeySignIn(
   const owner = used.passkey ? await findUser(deps.db, used.passkey.user_id) : undefined;
   if (!used.ok) throw await refuse(used.reason, owner, used.reason === 'cloned_authenticator' || used.reason === 'replay' ? 'denied' : 'failure');
   if (!owner || owner.status !== 'active') throw await refuse(owner ? owner.status : 'unknown_account', owner, 'denied');
+  if (ssoOnlyRefuses(owner, await findFirm(deps.db))) throw await refuse('sso_only', owner, 'denied');
   const problem = accessProblem(owner, await clientOf(deps.db, owner), ctx.audit.ip ?? null);
   if (problem) {
     await refuse(problem, owner, 'denied');

@@ -37,9 +37,12 @@ export function presentProvider(p: SsoProviderRow, publicUrl: string): SsoProvid
 export async function configureFirmSso(deps: AppDeps, ctx: CommandContext, input: SsoProviderSettings): Promise<SsoProviderDTO> {
   authorize(ctx.viewer.user, 'firm.manage');
   const before = await findProviderOf(deps.db, 'firm');
-  if (!before && input.clientSecret === undefined) throw validationFailed('clientSecret: required', [{ path: 'clientSecret', message: 'required' }]);
+  if (!before && input.clientSecret === undefined)
+    throw validationFailed('clientSecret: Enter the client secret the provider gave you.', [
+      { path: 'clientSecret', message: 'Enter the client secret the provider gave you.' },
+    ]);
   if (!deps.config.ssoAllowHttp && !input.issuer.startsWith('https://')) {
-    throw validationFailed('issuer: an https address', [{ path: 'issuer', message: 'The provider must be reached over https.' }]);
+    throw validationFailed('issuer: The provider must be reached over https.', [{ path: 'issuer', message: 'The provider must be reached over https.' }]);
   }
   const now = deps.clock();
   const id = before?.id ?? randomToken(15);
