@@ -23,7 +23,18 @@ import {
   type PasskeyOptionsDTO,
   type PasskeyRegisteredDTO,
 } from './passkeys.js';
-import { SsoPolicyInput, SsoProviderInput, type SsoOfferDTO, type SsoPolicyDTO, type SsoProviderDTO } from './sso.js';
+import {
+  ClientSsoInput,
+  SsoDiscoverInput,
+  SsoPolicyInput,
+  SsoProviderInput,
+  type ClientSsoDTO,
+  type LogoutDTO,
+  type SsoDiscoverDTO,
+  type SsoOfferDTO,
+  type SsoPolicyDTO,
+  type SsoProviderDTO,
+} from './sso.js';
 import { AccessLogPageQuery, AuditPageQuery, AuditSettingsInput } from './audit.js';
 import type { AccessLogPageDTO, AuditMetaDTO, AuditPageDTO, AuditSettingsDTO } from './audit.js';
 import { AttachmentUploadQuery, ChatEditInput, ChatHistoryQuery, ChatPostInput, ChatReadInput, type ChatChannelDTO, type ChatHistoryDTO } from './chat.js';
@@ -86,13 +97,14 @@ export const endpoints = {
   'POST /setup': { status: 201, body: SetupInput, answer: of<{ user: SelfDTO; mfaStep: 'enrol' | null }>() },
   'GET /session': { answer: of<SessionDTO>() },
   'POST /session/activity': { body: SessionActivityInput, answer: of<SessionActivityDTO>() },
-  'POST /auth/logout': { status: 204, answer: of<void>() },
+  'POST /auth/logout': { answer: of<LogoutDTO>() },
   'POST /auth/login': { body: LoginInput, answer: of<LoginResult>() },
   'POST /auth/mfa': { body: MfaInput, answer: of<MfaResult>() },
   'POST /auth/mfa/enrol/start': { body: EnrolStartInput, answer: of<EnrolStartResult>() },
   'POST /auth/mfa/enrol/confirm': { body: EnrolConfirmInput, answer: of<RecoveryCodesResult>() },
   'GET /auth/passkey': { answer: of<{ passwordless: boolean }>() },
   'GET /auth/sso': { answer: of<SsoOfferDTO>() },
+  'POST /auth/sso/discover': { body: SsoDiscoverInput, answer: of<SsoDiscoverDTO>() },
   'POST /auth/passkey/sign-in/options': { answer: of<PasskeyOptionsDTO>() },
   'POST /auth/passkey/sign-in': { body: PasskeyAssertionInput, answer: of<LoginResult>() },
   'POST /auth/passkey/mfa/options': { answer: of<PasskeyOptionsDTO>() },
@@ -137,9 +149,15 @@ export const endpoints = {
   'DELETE /firm/brand': { answer: of<{ brand: BrandSettingsDTO }>() },
   'POST /firm/brand/adjust': { body: BrandColoursInput, answer: of<AdjustedColoursDTO>() },
   'POST /firm/brand/images': { status: 201, file: true, query: BrandImageQuery, answer: of<{ image: BrandImageDTO }>() },
-  'GET /admin/sso': { answer: of<{ provider: SsoProviderDTO | null }>() },
+  'GET /admin/sso': { answer: of<{ provider: SsoProviderDTO | null; policy: SsoPolicyDTO }>() },
   'PUT /admin/sso': { body: SsoProviderInput, answer: of<{ provider: SsoProviderDTO }>() },
   'PUT /admin/sso/policy': { body: SsoPolicyInput, answer: of<SsoPolicyDTO>() },
+  'GET /clients/:id/sso': { answer: of<{ provider: ClientSsoDTO | null }>() },
+  'PUT /clients/:id/sso': { body: ClientSsoInput, answer: of<{ provider: ClientSsoDTO }>() },
+  'DELETE /clients/:id/sso': { answer: of<{ provider: null }>() },
+  'GET /portal/sso': { answer: of<{ provider: ClientSsoDTO | null }>() },
+  'PUT /portal/sso': { body: ClientSsoInput, answer: of<{ provider: ClientSsoDTO }>() },
+  'DELETE /portal/sso': { answer: of<{ provider: null }>() },
   'GET /admin/security': { answer: of<SecuritySettingsDTO>() },
   'PUT /admin/security': { body: SecuritySettingsInput, answer: of<SecuritySettingsDTO>() },
   'POST /admin/users/:id/mfa-reset': { status: 204, body: MfaResetInput, answer: of<void>() },
