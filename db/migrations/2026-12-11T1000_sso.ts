@@ -35,6 +35,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('jit_role', 'text')
     .addColumn('trust_provider_mfa', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('session_max_minutes', 'integer')
+    .addColumn('backchannel_logout', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', time, (c) => c.notNull())
     .addColumn('updated_at', time, (c) => c.notNull())

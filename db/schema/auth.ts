@@ -249,6 +249,8 @@ export interface SsoProviderTable {
   trust_provider_mfa: Generated<number>;
   /** A cap on an SSO session's life (minutes) where the provider does no back-channel logout; null = the usual. */
   session_max_minutes: number | null;
+  /** Whether its discovery document said it sends back-channel logout (read when it was set). */
+  backchannel_logout: number;
   enabled: Generated<number>;
   created_at: number;
   updated_at: number;

@@ -65,3 +65,19 @@ export async function sweepExpiredSessions(deps: Pick<AppDeps, 'db' | 'bus' | 'c
   await pruneSessionEndings(deps.db, now - ENDING_KEPT_MS);
   return ended;
 }
+
+/**
+ * Staff sessions that single sign-on did not make, but the break-glass administrator's: ended when
+ * the firm starts requiring single sign-on for staff.
+ */
+export async function endStaffPasswordSessions(deps: RevokeDeps, breakGlassUserId: string, reason: SignOutReason): Promise<string[]> {
+  return end(
+    deps,
+    (eb) =>
+      eb.and([
+        eb('user_id', 'in', eb.selectFrom('users').select('id').where('kind', '=', 'staff').where('id', '!=', breakGlassUserId)),
+        eb('id', 'not in', eb.selectFrom('sso_sessions').select('session_id')),
+      ]),
+    reason,
+  );
+}

@@ -4,6 +4,8 @@ import type { FirmRow, SsoProviderRow, UserRow } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import type { StaffRole } from '../contracts/users.js';
 import { openSecret, sealSecret, type SecretKeyConfig } from './secret-box.js';
+import { publicOnlyFetch } from './public-fetch.js';
+import { conflict } from '../errors.js';
 
 /**
  * Single sign-on through OpenID Connect, with `openid-client` (discovery, authorization code with
@@ -16,13 +18,10 @@ import { openSecret, sealSecret, type SecretKeyConfig } from './secret-box.js';
 export const LOGIN_STATE_MS = 10 * 60_000;
 /** The one callback address every provider is registered with: PUBLIC_URL + this. */
 export const CALLBACK_PATH = '/api/auth/sso/callback';
+/** Where providers post logout tokens (register PUBLIC_URL + this at the provider). */
+export const BACKCHANNEL_PATH = '/api/auth/sso/backchannel-logout';
 
 type ConfigOf = Pick<Config, 'ssoAllowHttp' | 'publicUrl'> & SecretKeyConfig;
-
-/** What tests may inject: a fetch the provider calls go through (tampered tokens), and the clock. */
-export interface SsoHooks {
-  fetch?: oidc.CustomFetch;
-}
 
 export const sealClientSecret = (config: SecretKeyConfig, providerId: string, secret: string) => sealSecret(config, secret, `sso:${providerId}`);
 
@@ -32,9 +31,16 @@ const CACHE_MS = 60 * 60_000;
 /**
  * The provider's configuration: its discovery document (fetched once an hour per provider version,
  * forgotten after a failure; the discovered issuer must equal the configured one exactly), this
- * client's credentials, and the server's clock for judging the ID token's times.
+ * client's credentials, and the server's clock for judging the ID token's times. A client's
+ * provider (an address its Manager typed) is reached only at public addresses (auth/public-fetch.ts);
+ * the firm's may be on the firm's own network.
  */
-export async function configurationOf(config: ConfigOf, p: SsoProviderRow, now: number, hooks: SsoHooks = {}): Promise<oidc.Configuration> {
+export async function configurationOf(
+  config: ConfigOf,
+  p: Pick<SsoProviderRow, 'id' | 'client_id' | 'issuer' | 'oidc_client_id' | 'client_secret_enc' | 'token_auth_method' | 'updated_at'>,
+  now: number,
+): Promise<oidc.Configuration> {
+  const fetch = p.client_id === null ? undefined : (publicOnlyFetch(config.ssoAllowHttp) as oidc.CustomFetch);
   const secret = openSecret(config, p.client_secret_enc, `sso:${p.id}`);
   const auth = p.token_auth_method === 'client_secret_post' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
   const timing: Partial<oidc.ClientMetadata> = { [oidc.clockSkew]: Math.round((now - Date.now()) / 1000), [oidc.clockTolerance]: 30 };
@@ -44,7 +50,7 @@ export async function configurationOf(config: ConfigOf, p: SsoProviderRow, now: 
     const meta = oidc
       .discovery(new URL(p.issuer), p.oidc_client_id, timing, auth, {
         ...(config.ssoAllowHttp && { execute: [oidc.allowInsecureRequests] }),
-        ...(hooks.fetch && { [oidc.customFetch]: hooks.fetch }),
+        ...(fetch && { [oidc.customFetch]: fetch }),
         timeout: 10,
       })
       .then((c) => c.serverMetadata());
@@ -53,7 +59,7 @@ export async function configurationOf(config: ConfigOf, p: SsoProviderRow, now: 
   }
   const c = new oidc.Configuration(await hit.meta, p.oidc_client_id, timing, auth);
   if (config.ssoAllowHttp) oidc.allowInsecureRequests(c);
-  if (hooks.fetch) c[oidc.customFetch] = hooks.fetch;
+  if (fetch) c[oidc.customFetch] = fetch;
   return c;
 }
 
@@ -177,6 +183,18 @@ export function ssoOnlyRefuses(user: Pick<UserRow, 'id' | 'kind'>, firm: Pick<Fi
   return user.kind === 'staff' && firm?.sso_only_staff === 1 && firm.break_glass_user_id !== user.id;
 }
 
+/**
+ * While staff sign in only by single sign-on, the break-glass administrator is the way in when the
+ * provider is down: they may not be removed, demoted, or left without a second factor.
+ */
+export function guardBreakGlass(userId: string, firm: Pick<FirmRow, 'sso_only_staff' | 'break_glass_user_id'> | undefined, what: string): void {
+  if (firm?.sso_only_staff === 1 && firm.break_glass_user_id === userId) {
+    throw conflict(
+      `This administrator is the break-glass account while staff sign in only by single sign-on, so ${what} is refused. Name another break-glass administrator first.`,
+    );
+  }
+}
+
 const BCL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const jwksOf = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
 
@@ -187,8 +205,10 @@ const jwksOf = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
 export async function verifyLogoutToken(c: oidc.Configuration, token: string, now: number) {
   const meta = c.serverMetadata();
   if (!meta.jwks_uri) throw new Error('no jwks_uri');
-  let jwks = jwksOf.get(meta.jwks_uri);
-  if (!jwks) jwksOf.set(meta.jwks_uri, (jwks = jose.createRemoteJWKSet(new URL(meta.jwks_uri))));
+  const fetch = c[oidc.customFetch] as jose.FetchImplementation | undefined;
+  const key = `${fetch ? 'public' : 'any'} ${meta.jwks_uri}`;
+  let jwks = jwksOf.get(key);
+  if (!jwks) jwksOf.set(key, (jwks = jose.createRemoteJWKSet(new URL(meta.jwks_uri), fetch && { [jose.customFetch]: fetch })));
   const { payload, protectedHeader } = await jose.jwtVerify(token, jwks, {
     issuer: meta.issuer,
     audience: c.clientMetadata().client_id,

@@ -95,6 +95,7 @@ export const AUDIT_ACTIONS = {
   'firm.updated': { label: 'Company settings changed', group: 'settings' },
   'firm.security_updated': { label: 'Security settings changed', group: 'settings' },
   'sso.provider_configured': { label: 'Single sign-on provider set', group: 'settings' },
+  'sso.provider_removed': { label: 'Single sign-on provider removed', group: 'settings' },
   'sso.policy_changed': { label: 'Single sign-on only for staff switched', group: 'settings' },
   'firm.remediation_targets_updated': { label: 'Remediation targets changed', group: 'settings' },
   'firm.branding_updated': { label: 'Branding changed', group: 'settings' },

@@ -13,6 +13,7 @@ export const SIGN_OUT_REASONS = [
   'mfa_reset',
   'expired',
   'signed_out_at_provider',
+  'sso_required',
 ] as const;
 export type SignOutReason = (typeof SIGN_OUT_REASONS)[number];
 

@@ -13,7 +13,8 @@ import { remediationRules, type RemediationAction } from './remediation.js';
  * or a client record a portal user asks for), the answer is 404, never 403.
  */
 
-type AccountAction = 'staff.manage' | 'client.read' | 'client.manage' | 'client.assign' | 'portalUser.list' | 'portalUser.manage' | 'outbox.read';
+type AccountAction =
+  'staff.manage' | 'client.read' | 'client.manage' | 'client.assign' | 'clientSso.manage' | 'portalUser.list' | 'portalUser.manage' | 'outbox.read';
 /** Every action in the app: accounts (below) and the workspace (workspace.ts). */
 export type Action = AccountAction | WorkspaceAction | CommentAction | ChatAction | RemediationAction;
 
@@ -40,6 +41,8 @@ const accountRules: Record<AccountAction, Rule> = {
   'client.manage': (v) => isStaff(v),
   // Who on the firm's side reaches a client: an analyst must not widen their own scope.
   'client.assign': (v) => isAdmin(v),
+  // Who may decide which identity provider signs a client's people in: the firm's admins, or that client's own Manager.
+  'clientSso.manage': (v, r) => isAdmin(v) || isOwnManager(v, r),
   'portalUser.list': (v, r) => isStaff(v) || isOwnManager(v, r),
   'portalUser.manage': (v, r) => isStaff(v) || isOwnManager(v, r),
 };

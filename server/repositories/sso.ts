@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db } from '../../db/client.js';
 import type { SsoIdentityTable, SsoLoginStateTable, SsoProviderRow, SsoProviderTable, SsoSessionTable } from '../../db/schema.js';
 
@@ -78,4 +78,71 @@ export async function ssoSessionIds(db: Db, providerId: string, by: { sid: strin
 
 export async function insertSsoSession(db: Db, row: Insertable<SsoSessionTable>): Promise<void> {
   await db.insertInto('sso_sessions').values(row).execute();
+}
+
+export function findSsoSession(db: Db, sessionId: string) {
+  return db.selectFrom('sso_sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+}
+
+export async function deleteProvider(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('sso_providers').where('id', '=', id).execute();
+}
+
+export async function domainsOf(db: Db, providerId: string): Promise<string[]> {
+  return (await db.selectFrom('sso_domains').select('domain').where('provider_id', '=', providerId).orderBy('domain').execute()).map((r) => r.domain);
+}
+
+export async function replaceDomains(db: Db, providerId: string, domains: string[]): Promise<void> {
+  await db.deleteFrom('sso_domains').where('provider_id', '=', providerId).execute();
+  if (domains.length)
+    await db
+      .insertInto('sso_domains')
+      .values(domains.map((domain) => ({ domain, provider_id: providerId })))
+      .execute();
+}
+
+/** Which provider's owner ('firm', 'client:<id>') holds a domain, if any. */
+export async function domainHolder(db: Db, domain: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('sso_domains')
+    .innerJoin('sso_providers', 'sso_providers.id', 'sso_domains.provider_id')
+    .select('sso_providers.owner_key')
+    .where('sso_domains.domain', '=', domain)
+    .executeTakeFirst();
+  return row?.owner_key;
+}
+
+/** The enabled provider of a client that holds an address's domain: "sign in with your organisation's account". */
+export async function providerForDomain(db: Db, domain: string): Promise<SsoProviderRow | undefined> {
+  return db
+    .selectFrom('sso_domains')
+    .innerJoin('sso_providers', 'sso_providers.id', 'sso_domains.provider_id')
+    .selectAll('sso_providers')
+    .where('sso_domains.domain', '=', domain)
+    .where('sso_providers.enabled', '=', 1)
+    .executeTakeFirst();
+}
+
+/** Whether any client has a provider on (the sign-in page then offers the e-mail step). */
+export async function anyClientProvider(db: Db): Promise<boolean> {
+  return !!(await db.selectFrom('sso_providers').select('id').where('client_id', 'is not', null).where('enabled', '=', 1).executeTakeFirst());
+}
+
+/** Addresses at a domain (a checked domain: letters, digits, dots and hyphens only). */
+const atDomain = (domain: string) => sql<boolean>`lower(email) like ${`%@${domain}`}`;
+
+/** Whether someone outside a client (staff, another client's people) has an address at this domain. */
+export async function usersOutsideClientAt(db: Db, clientId: string, domain: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('users')
+    .select('id')
+    .where((eb) => eb.and([atDomain(domain), eb.or([eb('client_id', 'is', null), eb('client_id', '!=', clientId)])]))
+    .executeTakeFirst();
+  return !!row;
+}
+
+/** Whether one of a client's own people has an address at this domain. */
+export async function usersOfClientAt(db: Db, clientId: string, domain: string): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('client_id', '=', clientId).where(atDomain(domain)).executeTakeFirst();
+  return !!row;
 }

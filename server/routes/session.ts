@@ -23,8 +23,9 @@ export function sessionRouter(deps: AppDeps): Router {
   });
 
   serve(r, 'POST /auth/logout', async ({ req, res }) => {
-    await logout(deps, originContextOf(req));
+    const answer = await logout(deps, originContextOf(req));
     unsetSessionCookie(res, deps.config);
+    return answer;
   });
 
   return r;

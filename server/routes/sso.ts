@@ -5,13 +5,15 @@ import { createLimiter } from '../auth/rate-limit.js';
 import { readCookie } from '../auth/cookie.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
-import { rateLimited } from '../errors.js';
-import { CALLBACK_PATH, LOGIN_STATE_MS } from '../auth/sso.js';
-import { finishSsoSignIn, ssoOffer, startSsoSignIn } from '../commands/account/sso-sign-in.js';
+import { conflict, rateLimited } from '../errors.js';
+import { BACKCHANNEL_PATH, CALLBACK_PATH, LOGIN_STATE_MS } from '../auth/sso.js';
+import { discoverProvider, finishSsoSignIn, ssoOffer, startSsoSignIn } from '../commands/account/sso-sign-in.js';
 import { backchannelLogout } from '../commands/account/sso-logout.js';
-import { configureFirmSso, presentProvider } from '../commands/firm/configure-sso.js';
-import { setSsoPolicy } from '../commands/firm/set-sso-policy.js';
+import { configureClientSso, configureFirmSso, presentProvider, readClientSso, removeClientSso } from '../commands/firm/configure-sso.js';
+import { setSsoPolicy, ssoPolicy } from '../commands/firm/set-sso-policy.js';
 import { authorize } from '../policies/index.js';
+import { isArchived } from '../policies/access.js';
+import { readableClient } from '../queries/clients/read.js';
 import { findProviderOf } from '../repositories/sso.js';
 
 /**
@@ -43,6 +45,12 @@ export function ssoRouter(deps: AppDeps): Router {
 
   serve(r, 'GET /auth/sso', () => ssoOffer(deps));
 
+  // Which organisation's provider an address belongs to (limited like a sign-in: it answers for domains).
+  serve(r, 'POST /auth/sso/discover', async ({ req, input }) => {
+    await takeTurn(req);
+    return discoverProvider(deps, input().email);
+  });
+
   r.get('/auth/sso/:providerId/start', async (req: Request, res: Response) => {
     await takeTurn(req);
     const hint = typeof req.query.login_hint === 'string' && req.query.login_hint.length <= 254 ? req.query.login_hint : undefined;
@@ -66,7 +74,7 @@ export function ssoRouter(deps: AppDeps): Router {
     const ctx = commandContextOf(req, { kind: 'staff', role: 'admin' });
     authorize(ctx.viewer.user, 'firm.manage');
     const p = await findProviderOf(deps.db, 'firm');
-    return { provider: p ? presentProvider(p, deps.config.publicUrl) : null };
+    return { provider: p ? presentProvider(p, deps.config.publicUrl) : null, policy: await ssoPolicy(deps) };
   });
 
   serve(r, 'PUT /admin/sso', async ({ req, input }) => {
@@ -79,11 +87,44 @@ export function ssoRouter(deps: AppDeps): Router {
     return await setSsoPolicy(deps, ctx, input());
   });
 
+  // A client's own provider: the firm's admins (any client they reach), or the client's Manager (always their own).
+  const staffSide = async (req: Request<{ clientId: string }>) => {
+    const ctx = commandContextOf(req, { kind: 'staff' });
+    const client = await readableClient(deps, ctx, req.params.clientId);
+    authorize(ctx.viewer.user, 'clientSso.manage', { type: 'clientUsers', clientId: client.id });
+    return { ctx, client };
+  };
+  const managerSide = async (req: Request) => {
+    const ctx = commandContextOf(req, { kind: 'portal' });
+    const client = await readableClient(deps, ctx, ctx.viewer.user.client_id!);
+    authorize(ctx.viewer.user, 'clientSso.manage', { type: 'clientUsers', clientId: client.id });
+    return { ctx, client };
+  };
+  const changeable = (client: { archived_at: number | null }) => {
+    if (isArchived(client)) throw conflict('This client is archived; its settings can no longer change.');
+  };
+  for (const [prefix, side] of [
+    ['/clients/:clientId', staffSide],
+    ['/portal', managerSide],
+  ] as const) {
+    serve(r, `GET ${prefix}/sso`, async ({ req }) => {
+      const { client } = await side(req as Request<{ clientId: string }>);
+      return { provider: await readClientSso(deps, client.id) };
+    });
+    serve(r, `PUT ${prefix}/sso`, async ({ req, input }) => {
+      const { ctx, client } = await side(req as Request<{ clientId: string }>);
+      changeable(client);
+      return { provider: await configureClientSso(deps, ctx, client.id, input()) };
+    });
+    serve(r, `DELETE ${prefix}/sso`, async ({ req }) => {
+      const { ctx, client } = await side(req as Request<{ clientId: string }>);
+      changeable(client);
+      return removeClientSso(deps, ctx, client.id);
+    });
+  }
+
   return r;
 }
-
-/** Where providers post logout tokens (register PUBLIC_URL + this at the provider). */
-export const BACKCHANNEL_PATH = '/api/auth/sso/backchannel-logout';
 
 /**
  * The provider's back-channel logout: a server-to-server form post with no cookie and no Origin,

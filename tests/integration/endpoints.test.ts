@@ -1,3 +1,4 @@
+import type { UserRow } from '../../db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Router } from 'express';
 import { createApp } from '../../server/app.js';
@@ -29,6 +30,7 @@ const FILE_ROUTES = [
 
 let app: TestApp;
 let cookie: string;
+let admin: UserRow;
 /** The browser's fetch, as our own page would make it (same origin, the session cookie). */
 const pageFetch: typeof fetch = (url, init) =>
   fetch(`${app.url}${String(url)}`, { ...init, headers: { ...(init?.headers as Record<string, string>), origin: app.url, cookie } });
@@ -36,7 +38,7 @@ const pageFetch: typeof fetch = (url, init) =>
 beforeAll(async () => {
   app = await startTestApp();
   await buildFirm(app.db);
-  const admin = await buildStaff(app.db, { role: 'admin' });
+  admin = await buildStaff(app.db, { role: 'admin' });
   cookie = (await signIn(app, admin)).cookie!;
 });
 afterAll(() => app.close());
@@ -102,7 +104,10 @@ describe("the browser's call, against the real server", () => {
     )) as ApiError;
     expect(err.code).toBe('validation_failed');
     expect((await call('GET /clients/:clientId', { params: { clientId: client.id }, fetch: pageFetch })).client.name).toBe('Contoso');
-    expect(await call('POST /auth/logout', { fetch: pageFetch })).toBeUndefined();
+    await signIn(app, admin);
+    const other = (await call('GET /profile/sessions', { fetch: pageFetch })).find((s) => !s.current)!;
+    expect(await call('DELETE /profile/sessions/:id', { params: { id: other.id }, fetch: pageFetch })).toBeUndefined();
+    expect(await call('POST /auth/logout', { fetch: pageFetch })).toEqual({ providerLogoutUrl: null });
     expect(((await call('GET /session', { fetch: pageFetch }).catch((e: unknown) => e)) as ApiError).status).toBe(401);
   });
 

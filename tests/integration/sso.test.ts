@@ -4,7 +4,8 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { Agent } from '../support/http.js';
 import { buildFirm, buildPortalUser, buildStaff, PASSWORD, signIn } from '../support/factories.js';
 import { enrolTotp } from '../support/totp.js';
-import { Browser, startProvider, type TestAccount, type TestProvider } from '../support/oidc-provider.js';
+import { inviteTokenFor } from '../support/invitations.js';
+import { debriefAtProvider, signInThrough, startProvider, type TestAccount, type TestProvider } from '../support/oidc-provider.js';
 import { openSecret } from '../../server/auth/secret-box.js';
 
 /**
@@ -24,18 +25,7 @@ beforeAll(async () => {
   await buildFirm(app.db, { name: 'Northwind Security' });
   admin = await buildStaff(app.db, { role: 'admin', email: 'ada@northwind.test' });
   op = await startProvider(
-    [
-      {
-        client_id: 'debrief',
-        client_secret: SECRET,
-        redirect_uris: [`${app.url}/api/auth/sso/callback`],
-        token_endpoint_auth_method: 'client_secret_basic',
-        backchannel_logout_uri: `${app.url}/api/auth/sso/backchannel-logout`,
-        backchannel_logout_session_required: true,
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      },
-    ],
+    [debriefAtProvider(app.url, 'debrief', SECRET)],
     60, // ID tokens live a minute: the expiry test (the last) moves the server's clock past it
   );
 });
@@ -74,20 +64,10 @@ const account = (over: Partial<TestAccount> = {}): TestAccount => {
   return { sub: `sub-${n}`, email: `person-${n}@northwind.test`, email_verified: true, groups: ['debrief-analysts'], amr: ['pwd'], ...over };
 };
 
-/** Through the provider to the callback; `tamper` may change the callback's address first. Answers where Debrief sent the browser. */
-async function ssoSignIn(who: TestAccount, opts: { tamper?: (u: URL) => void; beforeCallback?: () => Promise<void>; browser?: Browser } = {}) {
+/** Through the firm's provider to the callback (see signInThrough). */
+async function ssoSignIn(who: TestAccount, opts: Parameters<typeof signInThrough>[4] = {}) {
   const { id } = (await (await signIn(app, admin)).get('/api/admin/sso')).body.provider;
-  op.signInAs(who);
-  const browser = opts.browser ?? new Browser();
-  const { url } = await browser.follow(`${app.url}/api/auth/sso/${id}/start`, CALLBACK());
-  const callback = new URL(url);
-  opts.tamper?.(callback);
-  await opts.beforeCallback?.();
-  const res = await browser.get(callback.href);
-  const agent = new Agent(app.url);
-  const cookie = browser.jar.get('debrief_session');
-  if (cookie) agent.cookie = `debrief_session=${cookie}`;
-  return { status: res.status, location: res.headers.get('location'), agent, browser, callback };
+  return signInThrough(app.url, op, id, who, opts);
 }
 
 describe("the firm's provider", () => {
@@ -107,7 +87,7 @@ describe("the firm's provider", () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.message).toContain('discovery_issuer_mismatch');
     expect(await app.db.selectFrom('sso_providers').selectAll().execute()).toEqual([]);
-    expect((await new Agent(app.url).get('/api/auth/sso')).body).toEqual({ staff: null });
+    expect((await new Agent(app.url).get('/api/auth/sso')).body).toEqual({ staff: null, clients: false });
 
     const saved = await configure();
     expect(saved).toMatchObject({ label: 'Northwind Entra', issuer: op.issuer, clientId: 'debrief', secretSet: true, callbackUrl: CALLBACK() });
@@ -115,7 +95,10 @@ describe("the firm's provider", () => {
     const row = await app.db.selectFrom('sso_providers').selectAll().executeTakeFirstOrThrow();
     expect(row.client_secret_enc).not.toContain(SECRET);
     expect(openSecret(app.config, row.client_secret_enc, `sso:${row.id}`)).toBe(SECRET);
-    expect((await new Agent(app.url).get('/api/auth/sso')).body).toEqual({ staff: { id: saved.id, label: 'Northwind Entra' } });
+    expect((await new Agent(app.url).get('/api/auth/sso')).body).toEqual({ staff: { id: saved.id, label: 'Northwind Entra' }, clients: false });
+    // The provider says it sends back-channel logout; the addresses to register there are shown.
+    expect(saved).toMatchObject({ backchannelLogout: true, backchannelLogoutUrl: `${app.url}/api/auth/sso/backchannel-logout` });
+    expect((await agent.get('/api/admin/sso')).body.policy).toEqual({ ssoOnlyStaff: false, breakGlassUserId: null });
     // A change without the secret keeps it.
     await configure({ clientSecret: undefined, label: 'Northwind SSO' });
     expect((await app.db.selectFrom('sso_providers').select('client_secret_enc').executeTakeFirstOrThrow()).client_secret_enc).toBe(row.client_secret_enc);
@@ -274,9 +257,41 @@ describe('staff signing in through it', () => {
     expect((await adminAgent.put('/api/admin/sso/policy', { ssoOnlyStaff: 'yes' })).status).toBe(400);
     const analystAgent = await signIn(app, staff);
     expect((await analystAgent.put('/api/admin/sso/policy', { ssoOnlyStaff: false, breakGlassUserId: null })).status).toBe(403);
-    const on = await (await signIn(app, glass)).put('/api/admin/sso/policy', { ssoOnlyStaff: true, breakGlassUserId: glass.id });
+    const throughSso = (await ssoSignIn(account({ email: (await buildStaff(app.db, { role: 'analyst', email: 'sol@northwind.test' })).email }))).agent;
+    const portalAgent = await signIn(app, portal);
+    const glassAgent = await signIn(app, glass);
+    const invited = await adminAgent.post('/api/staff', { email: 'ivy@northwind.test', name: 'Ivy Invited', role: 'analyst' });
+    expect(invited.status).toBe(201);
+    const on = await glassAgent.put('/api/admin/sso/policy', { ssoOnlyStaff: true, breakGlassUserId: glass.id });
     expect(on.status).toBe(200);
     try {
+      // Staff signed in by password sign in again, through the provider; SSO, break-glass and portal sessions go on.
+      for (const ended of [analystAgent, adminAgent]) {
+        const res = await ended.get('/api/session');
+        expect(res.status).toBe(401);
+        expect(res.body.error.details).toEqual({ reason: 'sso_required' });
+      }
+      for (const kept of [throughSso, glassAgent, portalAgent]) expect((await kept.get('/api/session')).status).toBe(200);
+      // An invited staff member gets no password: they sign in through the provider.
+      const token = await inviteTokenFor(app, 'ivy@northwind.test');
+      const accept = await new Agent(app.url).post('/api/invitations/accept', { token, password: 'a long enough passphrase 71' });
+      expect(accept.status).toBe(403);
+      expect(
+        (await app.db.selectFrom('users').select(['status', 'password_hash']).where('email', '=', 'ivy@northwind.test').executeTakeFirstOrThrow())
+          .password_hash,
+      ).toBeNull();
+      expect((await ssoSignIn(account({ email: 'ivy@northwind.test' }))).location).toBe('/mfa/setup');
+      // The break-glass admin cannot be removed, demoted or left without a second factor meanwhile.
+      expect((await glassAgent.post(`/api/admin/users/${glass.id}/mfa-reset`, {})).status).toBe(409);
+      const other = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
+      expect((await other.post(`/api/staff/${glass.id}/remove`)).status).toBe(409);
+      expect((await other.patch(`/api/staff/${glass.id}`, { role: 'analyst' })).status).toBe(409);
+      expect(await app.db.selectFrom('users').select(['role', 'status', 'totp_secret_enc']).where('id', '=', glass.id).executeTakeFirstOrThrow()).toMatchObject(
+        {
+          role: 'admin',
+          status: 'active',
+        },
+      );
       const login = (email: string) => new Agent(app.url).post('/api/auth/login', { email, password: PASSWORD });
       const refused = await login(staff.email);
       expect(refused.status).toBe(403);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import * as jose from 'jose';
+import { Agent } from './http.js';
 
 /**
  * A real OpenID provider for the tests (`oidc-provider` 8, the newest that supports Node 20) on a
@@ -27,12 +28,18 @@ export interface TestProvider {
   issuer: string;
   /** The next sign-in at the provider is this account. */
   signInAs(account: TestAccount): void;
+  /** A back-channel logout token signed with the provider's key (or `otherKey`), for the bad-token cases. */
+  signLogoutToken(claims: Record<string, unknown>, opts?: { otherKey?: boolean; typ?: string }): Promise<string>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   provider: any;
   close(): Promise<void>;
 }
 
-export async function startProvider(clients: Record<string, unknown>[], idTokenTtlSeconds = 3600): Promise<TestProvider> {
+export async function startProvider(
+  clients: Record<string, unknown>[],
+  idTokenTtlSeconds = 3600,
+  opts: { backchannelLogout?: boolean } = {},
+): Promise<TestProvider> {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await jose.exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const server = http.createServer();
@@ -46,7 +53,7 @@ export async function startProvider(clients: Record<string, unknown>[], idTokenT
     jwks: { keys: [jwk] },
     cookies: { keys: ['test-cookie-key'] },
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, backchannelLogout: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+    features: { devInteractions: { enabled: false }, backchannelLogout: { enabled: opts.backchannelLogout ?? true }, rpInitiatedLogout: { enabled: true } },
     acrValues: ['urn:mfa', 'urn:pwd'],
     claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
     conformIdTokenClaims: false,
@@ -96,6 +103,10 @@ export async function startProvider(clients: Record<string, unknown>[], idTokenT
   return {
     issuer,
     provider,
+    async signLogoutToken(claims, o = {}) {
+      const key = o.otherKey ? (await jose.generateKeyPair('RS256')).privateKey : privateKey;
+      return new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: o.typ ?? 'logout+jwt' }).sign(key);
+    },
     signInAs(account) {
       accounts.set(account.sub, account);
       next = account;
@@ -135,4 +146,44 @@ export class Browser {
     }
     throw new Error('too many redirects');
   }
+}
+
+/** How Debrief is registered at the provider: its callback, back-channel logout and post-logout addresses. */
+export function debriefAtProvider(appUrl: string, clientId = 'debrief', secret = 'a-client-secret-for-the-tests'): Record<string, unknown> {
+  return {
+    client_id: clientId,
+    client_secret: secret,
+    redirect_uris: [`${appUrl}/api/auth/sso/callback`],
+    post_logout_redirect_uris: [`${appUrl}/login`],
+    token_endpoint_auth_method: 'client_secret_basic',
+    backchannel_logout_uri: `${appUrl}/api/auth/sso/backchannel-logout`,
+    backchannel_logout_session_required: true,
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+  };
+}
+
+/**
+ * Through the provider to Debrief's callback, as a browser would: `tamper` may change the callback's
+ * address and `beforeCallback` run before it is followed. Answers where Debrief sent the browser,
+ * and an agent holding the session cookie it set (if any).
+ */
+export async function signInThrough(
+  appUrl: string,
+  op: TestProvider,
+  providerId: string,
+  who: TestAccount,
+  opts: { tamper?: (u: URL) => void; beforeCallback?: () => Promise<void>; browser?: Browser; query?: string } = {},
+) {
+  op.signInAs(who);
+  const browser = opts.browser ?? new Browser();
+  const { url } = await browser.follow(`${appUrl}/api/auth/sso/${providerId}/start${opts.query ?? ''}`, `${appUrl}/api/auth/sso/callback`);
+  const callback = new URL(url);
+  opts.tamper?.(callback);
+  await opts.beforeCallback?.();
+  const res = await browser.get(callback.href);
+  const agent = new Agent(appUrl);
+  const cookie = browser.jar.get('debrief_session');
+  if (cookie) agent.cookie = `debrief_session=${cookie}`;
+  return { status: res.status, location: res.headers.get('location'), agent, browser, callback };
 }

@@ -39,6 +39,8 @@ const TABLE = {
   // A client's people: staff, and that client's Manager.
   'portalUser.list': { target: 'clientUsers', allowed: [...STAFF, 'manager'] },
   'portalUser.manage': { target: 'clientUsers', allowed: [...STAFF, 'manager'] },
+  // Which identity provider signs a client's people in: the firm's admins, and that client's Manager.
+  'clientSso.manage': { target: 'clientUsers', allowed: ['admin', 'manager'] },
   // Reading a client's published work: staff and all of the client's people.
   'project.read': { target: 'clientData', allowed: EVERYONE },
   'finding.read': { target: 'clientData', allowed: EVERYONE },

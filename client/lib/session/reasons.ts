@@ -47,6 +47,10 @@ const MESSAGES: Record<SignOutReason, (firm: string) => ReasonMessage> = {
     title: 'You were signed out by your sign-in provider.',
     body: `Your organisation's single sign-on ended your session. Sign in again to carry on, or contact ${firm} if you no longer have access.`,
   }),
+  sso_required: (firm) => ({
+    title: 'Staff now sign in through single sign-on.',
+    body: `${firm} switched staff sign-in to its identity provider. Sign in again with its button below.`,
+  }),
 };
 
 /** The fixed message for a reason, naming the firm. */

@@ -1,7 +1,8 @@
 import type { UserRow } from '../../../db/schema.js';
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
-import { notFound, validationFailed } from '../../errors.js';
+import { forbidden, notFound, validationFailed } from '../../errors.js';
+import { ssoOnlyRefuses } from '../../auth/sso.js';
 import type { AcceptInvitationInput, AcceptInvitationResult } from '../../contracts/users.js';
 import { consumeInvitation, contextualPasswordProblem, findValidInvitation, INVALID_INVITATION } from '../../auth/invitations.js';
 import { hashPassword, passwordProblem } from '../../auth/password.js';
@@ -32,6 +33,10 @@ export async function acceptInvitation(
   // A cheap look-up first, so a dead link never costs an argon2 hash; re-checked in the transaction.
   const found = await findValidInvitation(deps.db, input.token, deps.clock());
   if (!found) throw notFound(INVALID_INVITATION);
+  // Staff of a firm that signs staff in only by single sign-on never get a password: they sign in through the provider.
+  if (ssoOnlyRefuses(found.user, await findFirm(deps.db))) {
+    throw forbidden('Your firm signs its staff in through single sign-on: use its button on the sign-in page to sign in.');
+  }
   const problem = passwordProblem(input.password) ?? contextualPasswordProblem(input.password, await contextWords(deps, found.user));
   if (problem) throw validationFailed(`password: ${problem}`, [{ path: 'password', message: problem }]);
   const passwordHash = await hashPassword(input.password);

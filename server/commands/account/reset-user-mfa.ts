@@ -1,4 +1,6 @@
 import { auditFor, type AppDeps } from '../../context.js';
+import { findFirm } from '../../repositories/firm.js';
+import { guardBreakGlass } from '../../auth/sso.js';
 import { writeAudit } from '../../audit.js';
 import { forbidden, notFound } from '../../errors.js';
 import { authorize } from '../../policies/index.js';
@@ -23,6 +25,7 @@ export async function resetUserMfa(deps: AppDeps, ctx: CommandContext, userId: s
   if (!target) throw notFound();
   if (target.kind === 'staff') authorize(ctx.viewer.user, 'staff.manage');
   else authorize(ctx.viewer.user, 'portalUser.manage', { type: 'clientUsers', clientId: target.client_id ?? '' });
+  guardBreakGlass(target.id, await findFirm(deps.db), 'resetting their second factor');
   const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {
     await clearTotp(trx, target.id, now);

@@ -1,9 +1,10 @@
 import * as jose from 'jose';
 import type { AppDeps } from '../../context.js';
 import { writeAudit } from '../../audit.js';
-import { configurationOf, verifyLogoutToken } from '../../auth/sso.js';
+import { configurationOf, endSessionUrl, verifyLogoutToken } from '../../auth/sso.js';
+import { openSecret } from '../../auth/secret-box.js';
 import { endSessions } from '../../auth/revoke.js';
-import { claimLogoutJti, providersFor, ssoSessionIds } from '../../repositories/sso.js';
+import { claimLogoutJti, findProvider, findSsoSession, providersFor, ssoSessionIds } from '../../repositories/sso.js';
 
 /**
  * Back-channel logout (OpenID Connect Back-Channel Logout 1.0): the provider says a person's
@@ -45,4 +46,22 @@ export async function backchannelLogout(deps: AppDeps, token: string): Promise<{
   }
   await audit('failure', { reason: 'unknown_provider' });
   return { ok: false };
+}
+
+/**
+ * Where to send the browser so the person is signed out at the provider too (RP-initiated logout):
+ * for a session single sign-on made, if its provider is on and offers an end-session endpoint.
+ * The ID token it issued goes along as the hint. Null otherwise, or if the provider is unreachable
+ * (signing out of Debrief never waits on it).
+ */
+export async function providerLogoutUrl(deps: AppDeps, sessionId: string): Promise<string | null> {
+  const row = await findSsoSession(deps.db, sessionId);
+  const p = row && (await findProvider(deps.db, row.provider_id));
+  if (!row || !p || p.enabled !== 1) return null;
+  try {
+    const hint = row.id_token_enc ? openSecret(deps.config, row.id_token_enc, `sso-session:${sessionId}`) : null;
+    return endSessionUrl(await configurationOf(deps.config, p, deps.clock()), deps.config, hint);
+  } catch {
+    return null;
+  }
 }

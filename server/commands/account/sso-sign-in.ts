@@ -4,7 +4,7 @@ import type { AppDeps } from '../../context.js';
 import { writeAudit, type AuditContext, type AuditEntry } from '../../audit.js';
 import { notFound } from '../../errors.js';
 import type { MfaStep } from '../../contracts/auth.js';
-import type { SsoOfferDTO } from '../../contracts/sso.js';
+import type { SsoDiscoverDTO, SsoOfferDTO } from '../../contracts/sso.js';
 import { accessProblem, clientOf } from '../../auth/access.js';
 import { endSessions } from '../../auth/revoke.js';
 import { sealSecret } from '../../auth/secret-box.js';
@@ -25,12 +25,14 @@ import {
 } from '../../auth/sso.js';
 import { findFirm } from '../../repositories/firm.js';
 import {
+  anyClientProvider,
   domainAllowed,
   findIdentity,
   findProvider,
   findProviderOf,
   insertSsoSession,
   linkIdentity,
+  providerForDomain,
   saveLoginState,
   takeLoginState,
   touchIdentity,
@@ -50,7 +52,17 @@ import type { OriginContext } from './origin.js';
 /** What the sign-in page offers. */
 export async function ssoOffer(deps: Pick<AppDeps, 'db'>): Promise<SsoOfferDTO> {
   const p = await findProviderOf(deps.db, 'firm');
-  return { staff: p && p.enabled === 1 ? { id: p.id, label: p.label } : null };
+  return { staff: p && p.enabled === 1 ? { id: p.id, label: p.label } : null, clients: await anyClientProvider(deps.db) };
+}
+
+/**
+ * "Sign in with your organisation's account": the provider of the client that holds the address's
+ * domain, if it is on. It says which organisation's provider serves a domain, never whether an
+ * account exists.
+ */
+export async function discoverProvider(deps: Pick<AppDeps, 'db'>, email: string): Promise<SsoDiscoverDTO> {
+  const p = await providerForDomain(deps.db, emailDomain(email));
+  return { provider: p ? { id: p.id, label: p.label } : null };
 }
 
 /** Step 1: the address at the provider to send the browser to, and the binding cookie's value. */

@@ -6,12 +6,14 @@ import type { SsoPolicyDTO, SsoPolicySettings } from '../../contracts/sso.js';
 import { findFirm } from '../../repositories/firm.js';
 import { findProviderOf } from '../../repositories/sso.js';
 import { findUser } from '../../repositories/users.js';
+import { endStaffPasswordSessions } from '../../auth/revoke.js';
 
 /**
  * SSO-only for staff, with one break-glass administrator who keeps password + MFA (admins). Turning
  * it on needs the firm's provider on, a break-glass admin who is active and has a second factor,
  * and a caller who will not be locked out: signed in through the provider in this session, or the
- * break-glass admin themself.
+ * break-glass admin themself. Turning it on ends the staff sessions a password made (but the
+ * break-glass admin's), with the reason `sso_required`.
  */
 export async function setSsoPolicy(deps: AppDeps, ctx: CommandContext, input: SsoPolicySettings): Promise<SsoPolicyDTO> {
   authorize(ctx.viewer.user, 'firm.manage');
@@ -49,5 +51,12 @@ export async function setSsoPolicy(deps: AppDeps, ctx: CommandContext, input: Ss
       now,
     );
   });
+  // Switched on: staff signed in by password (but the break-glass admin) sign in again, through the provider.
+  if (input.ssoOnlyStaff && before?.sso_only_staff !== 1) await endStaffPasswordSessions(deps, input.breakGlassUserId!, 'sso_required');
   return input;
+}
+
+export async function ssoPolicy(deps: Pick<AppDeps, 'db'>): Promise<SsoPolicyDTO> {
+  const firm = await findFirm(deps.db);
+  return { ssoOnlyStaff: firm?.sso_only_staff === 1, breakGlassUserId: firm?.break_glass_user_id ?? null };
 }

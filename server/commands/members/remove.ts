@@ -1,4 +1,6 @@
 import type { AppDeps } from '../../context.js';
+import { findFirm } from '../../repositories/firm.js';
+import { guardBreakGlass } from '../../auth/sso.js';
 import type { MemberDTO } from '../../contracts/users.js';
 import { writeAudit } from '../../audit.js';
 import { voidInvitations } from '../../auth/invitations.js';
@@ -25,6 +27,7 @@ export async function removeMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     if (target.id === ctx.viewer.user.id) throw conflict("You can't remove your own access.");
     if (target.status === 'removed') return false;
     await assertNotLastAdmin(trx, target);
+    guardBreakGlass(target.id, await findFirm(trx), 'removing them');
     await trx.updateTable('users').set({ status: 'removed', updated_at: now }).where('id', '=', target.id).execute();
     await voidInvitations(trx, target.id, now);
     await voidResets(trx, target.id, now);

@@ -1,4 +1,6 @@
 import type { AppDeps } from '../../context.js';
+import { findFirm } from '../../repositories/firm.js';
+import { guardBreakGlass } from '../../auth/sso.js';
 import type { MemberDTO, PortalRole, StaffRole } from '../../contracts/users.js';
 import { writeAudit } from '../../audit.js';
 import { endUserSessions } from '../../auth/revoke.js';
@@ -28,6 +30,7 @@ export async function updateMember(deps: AppDeps, ctx: CommandContext, dir: Dire
     const role = input.role ?? target.role;
     const lowering = isLowering(target.role, role);
     if (lowering && target.id === ctx.viewer.user.id) throw conflict("You can't lower your own role. Ask another administrator.");
+    if (lowering) guardBreakGlass(target.id, await findFirm(trx), 'lowering their role');
     if (lowering) await assertNotLastAdmin(trx, target);
     const changes: Record<string, unknown> = {};
     if (input.name !== undefined && input.name !== target.name) changes.name = true;
