@@ -5,7 +5,8 @@ import { createLimiter } from '../auth/rate-limit.js';
 import { readCookie } from '../auth/cookie.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
-import { conflict, rateLimited } from '../errors.js';
+import { conflict, notFound, rateLimited } from '../errors.js';
+import { findClient } from '../repositories/clients.js';
 import { BACKCHANNEL_PATH, CALLBACK_PATH, LOGIN_STATE_MS } from '../auth/sso.js';
 import { discoverProvider, finishSsoSignIn, ssoOffer, startSsoSignIn } from '../commands/account/sso-sign-in.js';
 import { backchannelLogout } from '../commands/account/sso-logout.js';
@@ -96,7 +97,8 @@ export function ssoRouter(deps: AppDeps): Router {
   };
   const managerSide = async (req: Request) => {
     const ctx = commandContextOf(req, { kind: 'portal' });
-    const client = await readableClient(deps, ctx, ctx.viewer.user.client_id!);
+    const client = await findClient(deps.db, ctx.viewer.user.client_id!);
+    if (!client) throw notFound();
     authorize(ctx.viewer.user, 'clientSso.manage', { type: 'clientUsers', clientId: client.id });
     return { ctx, client };
   };

@@ -136,13 +136,14 @@ export async function configureFirmSso(deps: AppDeps, ctx: CommandContext, input
  * A client's own provider. Its domains are its alone: one no other client's provider holds, where
  * no one outside this client has an address (staff, another client's people). A Manager may name
  * only domains their own organisation's people already use here, so a Manager cannot claim a
- * company they are not.
+ * company they are not. A domain is checked when it is added; keeping it later needs no new check.
  */
 export async function configureClientSso(deps: AppDeps, ctx: CommandContext, clientId: string, input: ClientSsoSettings): Promise<ClientSsoDTO> {
   const domains = [...new Set(input.domains)];
   for (const d of domains) {
     const holder = await domainHolder(deps.db, d);
-    if (holder && holder !== `client:${clientId}`) field('domains', `${d} is already used by another organisation's single sign-on.`);
+    if (holder === `client:${clientId}`) continue; // checked when it was added
+    if (holder) field('domains', `${d} is already used by another organisation's single sign-on.`);
     if (await usersOutsideClientAt(deps.db, clientId, d)) field('domains', `Addresses at ${d} belong to people outside this organisation.`);
     if (ctx.viewer.user.kind === 'portal' && !(await usersOfClientAt(deps.db, clientId, d))) {
       field('domains', `No one of your organisation has an address at ${d} yet; ask the firm to add this domain.`);
