@@ -50,7 +50,7 @@ async function bytesOf(body: Body): Promise<Buffer | undefined> {
 /** The fetch: `allowLoopback` only for the tests' provider on 127.0.0.1 (SSO_ALLOW_HTTP). */
 export function publicOnlyFetch(allowLoopback: boolean) {
   const lookup = guardedLookup(allowLoopback);
-  return async (url: string, options: { method: string; headers: HeadersInit; body?: Body; signal?: AbortSignal }): Promise<Response> => {
+  return async (url: string, options: { method: string; headers: Record<string, string> | Headers; body?: Body; signal?: AbortSignal }): Promise<Response> => {
     const target = new URL(url);
     const host = target.hostname.replace(/^\[|\]$/g, '');
     if (ipaddr.isValid(host) && !isPublicAddress(host, allowLoopback)) throw new NotPublicAddress(`${host} is not a public address.`);

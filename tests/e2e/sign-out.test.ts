@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { UserRow } from '../../db/schema.js';
 import { signedInContext, useBrowserApp, watchErrors } from '../support/browser.js';
 import { buildClient, buildFirm, buildPortalUser, buildStaff, PASSWORD, signIn } from '../support/factories.js';
 import type { Agent } from '../support/http.js';
 import type { SignOutReason } from '../../server/contracts/sign-out.js';
+import { debriefAtProvider, signInThrough, startProvider, type TestProvider } from '../support/oidc-provider.js';
+import { enrolTotp } from '../support/totp.js';
 
 /**
  * Issue 18, points 5 and 6, in Chromium: each forced sign-out lands on the sign-in page with its
@@ -15,7 +17,12 @@ import type { SignOutReason } from '../../server/contracts/sign-out.js';
  * and the server's by the same amount, as if the time had passed.
  */
 
-const t = useBrowserApp();
+const t = useBrowserApp({ SSO_ALLOW_HTTP: 'true' });
+let op: TestProvider;
+beforeAll(async () => {
+  op = await startProvider([debriefAtProvider(t.app.url)]);
+});
+afterAll(() => op?.close());
 const SHOTS = '/tmp/shots-i18-signout';
 mkdirSync(SHOTS, { recursive: true });
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
@@ -30,6 +37,8 @@ const TITLES: Record<SignOutReason, string> = {
   password_changed: 'Your password was changed, so you were signed out.',
   mfa_reset: 'Your two-step verification was reset.',
   expired: 'Your session has expired.',
+  signed_out_at_provider: 'You were signed out by your sign-in provider.',
+  sso_required: 'Staff now sign in through single sign-on.',
 };
 
 let firmReady = false;
@@ -45,16 +54,44 @@ async function admin(): Promise<Agent> {
   return signIn(t.app, await buildStaff(t.app.db, { role: 'admin' }));
 }
 
-/** A portal user of a fresh client, signed in, with a page open on the portal. */
-async function openPortal(clientOverrides: Parameters<typeof buildClient>[1] = {}, width = 1366) {
+const SECRET = 'a-client-secret-for-the-tests';
+
+/** The client gets its own provider for the user's domain, and the user signs in through it. */
+async function throughTheirProvider(user: UserRow): Promise<Agent> {
+  const set = await (
+    await admin()
+  ).put(`/api/clients/${user.client_id}/sso`, {
+    label: 'Contoso SSO',
+    issuer: op.issuer,
+    clientId: 'debrief',
+    clientSecret: SECRET,
+    domains: [user.email.slice(user.email.indexOf('@') + 1)],
+    trustProviderMfa: true,
+  });
+  expect(set.status).toBe(200);
+  return (await signInThrough(t.app.url, op, set.body.provider.id, { sub: user.id, email: user.email, email_verified: true, amr: ['pwd', 'otp'] })).agent;
+}
+
+/**
+ * A portal user of a fresh client, signed in, with a page open on the portal (through the client's
+ * own provider when `sso`); `staff`: a staff member on the staff home instead.
+ */
+async function openPortal(clientOverrides: Parameters<typeof buildClient>[1] = {}, width = 1366, as: 'portal' | 'sso' | 'staff' = 'portal') {
   await firm();
   const client = await buildClient(t.app.db, { name: 'Contoso Ltd', ...clientOverrides });
-  const user = await buildPortalUser(t.app.db, { client_id: client.id, name: 'Carla Contoso' });
-  const agent = await signIn(t.app, user);
+  const user =
+    as === 'staff'
+      ? await buildStaff(t.app.db, { role: 'analyst', name: 'Sam Staff' })
+      : await buildPortalUser(t.app.db, {
+          client_id: client.id,
+          name: 'Carla Contoso',
+          email: `carla-${client.id.slice(0, 8)}@c${client.id.slice(0, 8)}.test`,
+        });
+  const agent = as === 'sso' ? await throughTheirProvider(user) : await signIn(t.app, user);
   const ctx = await signedInContext(t.browser, t.app.url, agent, { viewport: { width, height: 900 } });
   const page = await ctx.newPage();
   const errors = watchErrors(page);
-  await page.goto(`${t.app.url}/portal`);
+  await page.goto(`${t.app.url}/${as === 'staff' ? 'staff' : 'portal'}`);
   await page.getByRole('heading', { level: 1 }).first().waitFor();
   return { client, user, agent, ctx, page, errors };
 }
@@ -73,11 +110,37 @@ const causes: Record<SignOutReason, (user: UserRow) => Promise<void>> = {
       (await (await signIn(t.app, u)).post('/api/profile/password', { currentPassword: PASSWORD, newPassword: 'another long passphrase 93' })).status,
     ).toBe(204),
   mfa_reset: async (u) => expect((await (await admin()).post(`/api/admin/users/${u.id}/mfa-reset`, {})).status).toBe(204),
+  signed_out_at_provider: async (u) => {
+    const row = await t.app.db
+      .selectFrom('sso_sessions')
+      .innerJoin('sessions', 'sessions.id', 'sso_sessions.session_id')
+      .select(['sub', 'sid'])
+      .where('sessions.user_id', '=', u.id)
+      .executeTakeFirstOrThrow();
+    await (await op.provider.Client.find('debrief')).backchannelLogout(row.sub, row.sid);
+  },
+  sso_required: async () => {
+    const glass = await buildStaff(t.app.db, { role: 'admin' });
+    await enrolTotp(t.app, glass);
+    const agent = await signIn(t.app, glass);
+    expect((await agent.put('/api/admin/sso', { label: 'Northwind SSO', issuer: op.issuer, clientId: 'debrief', clientSecret: SECRET })).status).toBe(200);
+    expect((await agent.put('/api/admin/sso/policy', { ssoOnlyStaff: true, breakGlassUserId: glass.id })).status).toBe(200);
+    expect((await agent.put('/api/admin/sso/policy', { ssoOnlyStaff: false, breakGlassUserId: null })).status).toBe(200);
+  },
 };
 
+/** Time only moves forward: the reasons the clock causes go last (a provider's tokens carry real times). */
+const ORDER = (Object.keys(TITLES) as SignOutReason[]).sort(
+  (a, b) => Number(a === 'idle_timeout' || a === 'expired') - Number(b === 'idle_timeout' || b === 'expired'),
+);
+
 describe('a forced sign-out lands on its message', () => {
-  it.each(Object.keys(TITLES).map((r) => [r as SignOutReason]))('%s', async (reason) => {
-    const { user, ctx, page, errors } = await openPortal();
+  it.each(ORDER.map((r) => [r]))('%s', async (reason) => {
+    const { user, ctx, page, errors } = await openPortal(
+      {},
+      1366,
+      reason === 'signed_out_at_provider' ? 'sso' : reason === 'sso_required' ? 'staff' : 'portal',
+    );
     await causes[reason](user);
     // The sweep runs every second; the allowance is for a loaded CI machine (this is not a timing test).
     await page.waitForURL(`**/login?reason=${reason}`, { timeout: 15_000 });
@@ -87,7 +150,7 @@ describe('a forced sign-out lands on its message', () => {
     expect(text).toContain('Northwind Security support: help@northwind.test or +44 20 7946 0000.');
     // The e-mail field is still there to sign in again.
     expect(await page.getByLabel('Email').isVisible()).toBe(true);
-    if (reason === 'removed' || reason === 'idle_timeout') await shot(page, `login-reason-${reason}-1366`);
+    if (reason === 'removed' || reason === 'idle_timeout' || reason === 'sso_required') await shot(page, `login-reason-${reason}-1366`);
     expect(errors).toEqual([]);
     await ctx.close();
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import type { TestApp } from '../support/app.js';
 import { buildClient, buildPortalUser, buildStaff, PASSWORD, signIn } from '../support/factories.js';
@@ -7,6 +7,8 @@ import { appWithSockets, connected, connectSocket } from '../support/socket.js';
 import { SIGN_OUT_REASONS, type SignOutReason } from '../../server/contracts/sign-out.js';
 import type { UserRow } from '../../db/schema.js';
 import { endUserSessions } from '../../server/auth/revoke.js';
+import { debriefAtProvider, signInThrough, startProvider, type TestProvider } from '../support/oidc-provider.js';
+import { enrolTotp } from '../support/totp.js';
 
 /**
  * Issue 18, point 5: every forced end of a session tells its open pages why — the socket gets
@@ -16,7 +18,15 @@ import { endUserSessions } from '../../server/auth/revoke.js';
  */
 
 let app: TestApp;
-const open = appWithSockets((a) => void (app = a));
+let op: TestProvider;
+const open = appWithSockets(
+  async (a) => {
+    app = a;
+    op = await startProvider([debriefAtProvider(a.url)]);
+  },
+  { SSO_ALLOW_HTTP: 'true' },
+);
+afterAll(() => op?.close());
 
 /** A socket of the agent, recording what it receives up to and including its disconnect, in order. */
 async function watched(agent: Agent): Promise<{ socket: Socket; seen: string[]; gone: Promise<void> }> {
@@ -52,6 +62,36 @@ async function admin(): Promise<Agent> {
   return signIn(app, await buildStaff(app.db, { role: 'admin' }));
 }
 
+/** The victim's client gets its own provider (for the victim's domain), and the victim signs in through it. */
+async function signInThroughTheirProvider(victim: UserRow): Promise<Agent> {
+  const domain = victim.email.slice(victim.email.indexOf('@') + 1);
+  const set = await (
+    await admin()
+  ).put(`/api/clients/${victim.client_id}/sso`, {
+    label: 'Their provider',
+    issuer: op.issuer,
+    clientId: 'debrief',
+    clientSecret: 'a-client-secret-for-the-tests',
+    domains: [domain],
+    trustProviderMfa: true,
+  });
+  expect(set.status, JSON.stringify(set.body)).toBe(200);
+  const { agent, location } = await signInThrough(app.url, op, set.body.provider.id, {
+    sub: victim.id,
+    email: victim.email,
+    email_verified: true,
+    amr: ['pwd', 'otp'],
+  });
+  expect(location).toBe('/');
+  return agent;
+}
+
+/** Who each reason happens to: a client's person, but staff for the firm's switch to single sign-on. */
+const victimFor = async (reason: SignOutReason) =>
+  reason === 'sso_required'
+    ? buildStaff(app.db, { role: 'analyst' })
+    : buildPortalUser(app.db, { client_id: (await buildClient(app.db)).id, email: `victim-${reason}@${reason.replace(/_/g, '-')}.test` });
+
 /** Each reason and how a real user of the product causes it, to `victim`'s session. */
 const causes: Record<SignOutReason, (victim: UserRow, own: Agent) => Promise<void>> = {
   removed: async (v) => {
@@ -78,16 +118,44 @@ const causes: Record<SignOutReason, (victim: UserRow, own: Agent) => Promise<voi
   mfa_reset: async (v) => {
     expect((await (await admin()).post(`/api/admin/users/${v.id}/mfa-reset`, {})).status).toBe(204);
   },
+  // The provider's back-channel logout for the session it made (its own signed token).
+  signed_out_at_provider: async (v) => {
+    const row = await app.db
+      .selectFrom('sso_sessions')
+      .innerJoin('sessions', 'sessions.id', 'sso_sessions.session_id')
+      .select(['sub', 'sid'])
+      .where('sessions.user_id', '=', v.id)
+      .executeTakeFirstOrThrow();
+    await (await op.provider.Client.find('debrief')).backchannelLogout(row.sub, row.sid);
+  },
+  // The firm makes single sign-on the only way in for staff: staff signed in by password sign in again.
+  sso_required: async () => {
+    const glass = await buildStaff(app.db, { role: 'admin' });
+    await enrolTotp(app, glass);
+    const agent = await signIn(app, glass);
+    const firm = await agent.put('/api/admin/sso', {
+      label: 'Firm SSO',
+      issuer: op.issuer,
+      clientId: 'debrief',
+      clientSecret: 'a-client-secret-for-the-tests',
+    });
+    expect(firm.status, JSON.stringify(firm.body)).toBe(200);
+    expect((await agent.put('/api/admin/sso/policy', { ssoOnlyStaff: true, breakGlassUserId: glass.id })).status).toBe(200);
+    expect((await agent.put('/api/admin/sso/policy', { ssoOnlyStaff: false, breakGlassUserId: null })).status).toBe(200);
+  },
 };
+
+/** Time only moves forward: the reasons the clock causes go last (a provider's tokens carry real times). */
+const ORDER = [...SIGN_OUT_REASONS].sort((a, b) => Number(a === 'idle_timeout' || a === 'expired') - Number(b === 'idle_timeout' || b === 'expired'));
 
 describe('a forced sign-out tells the page why', () => {
   it('covers every reason of the contract', () => {
     expect(Object.keys(causes).sort()).toEqual([...SIGN_OUT_REASONS].sort());
   });
 
-  it.each(SIGN_OUT_REASONS.map((r) => [r]))('%s: the socket hears the reason before it is disconnected, and the next call is 401 with it', async (reason) => {
-    const victim = await buildPortalUser(app.db, { client_id: (await buildClient(app.db)).id });
-    const agent = await signIn(app, victim);
+  it.each(ORDER.map((r) => [r]))('%s: the socket hears the reason before it is disconnected, and the next call is 401 with it', async (reason) => {
+    const victim = await victimFor(reason);
+    const agent = reason === 'signed_out_at_provider' ? await signInThroughTheirProvider(victim) : await signIn(app, victim);
     // Time ends everyone's sessions alike; every other cause leaves a bystander alone.
     const byClock = reason === 'idle_timeout' || reason === 'expired';
     const bystander = byClock ? null : await watched(await signIn(app, await buildPortalUser(app.db)));
