@@ -90,7 +90,7 @@ export function ssoRouter(deps: AppDeps): Router {
 
   // A client's own provider: the firm's admins (any client they reach), or the client's Manager (always their own).
   const staffSide = async (req: Request<{ clientId: string }>) => {
-    const ctx = commandContextOf(req, { kind: 'staff' });
+    const ctx = commandContextOf(req); // a client record: not found for every portal user (readableClient)
     const client = await readableClient(deps, ctx, req.params.clientId);
     authorize(ctx.viewer.user, 'clientSso.manage', { type: 'clientUsers', clientId: client.id });
     return { ctx, client };

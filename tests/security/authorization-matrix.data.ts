@@ -53,6 +53,9 @@ const pdf = tinyPdf('Uploaded through the matrix');
 const FAKE_ASSERTION = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'AA', authenticatorData: 'AA', signature: 'AA' } };
 const ALL_VERIFIED_409 = { viewerA: 409, collaboratorA: 409, managerA: 409, userB: 409, analyst: 409, admin: 409, scopedAnalyst: 409 } as const;
 const w = (c: Ctx) => c.f[c.owner];
+/** A client's provider under its record: admins (`e`), analysts 403 but where the client is outside their scope (404), portal users 404. */
+const clientSso = (e: Expect) => (o: Owner) =>
+  make(e, { anonymous: 401, ...portal('A', 404), ...portal('B', 404), analyst: 403, scopedAnalyst: o === 'B' ? 404 : 403 });
 
 /** The matrix: one entry per route (several for a route whose answer depends on what it names). */
 export const MATRIX: MatrixEntry[] = [
@@ -103,6 +106,8 @@ export const MATRIX: MatrixEntry[] = [
 
   // ── Single sign-on (the flows: tests/integration/sso.test.ts). Public: the sign-in page asks what to offer.
   { method: 'GET', path: '/api/auth/sso', expect: everyone('ok') },
+  // Which organisation's provider serves an address's domain (never whether an account exists).
+  { method: 'POST', path: '/api/auth/sso/discover', expect: everyone('ok'), body: (c) => ({ email: `someone.${c.f.tag}@nowhere.test` }) },
   // Public browser navigations: an unknown provider is 404 for everyone; a callback without its binding cookie goes back to the sign-in page.
   { method: 'GET', path: '/api/auth/sso/:providerId/start', expect: everyone(404), params: () => ({ providerId: 'no-such-provider' }) },
   { method: 'GET', path: '/api/auth/sso/callback', expect: everyone(303) },
@@ -248,6 +253,39 @@ export const MATRIX: MatrixEntry[] = [
     expect: staffView,
     params: (c) => ({ clientId: w(c).client.id, userId: w(c).invitee.id }),
   },
+
+  // ── A client's own identity provider: the firm's admins (a client record: 404 to portal users) and the client's Manager.
+  {
+    method: 'GET',
+    path: '/api/clients/:clientId/sso',
+    expect: clientSso('ok'),
+    params: (c) => ({ clientId: w(c).client.id }),
+    madeUp: { analyst: 404, admin: 404, scopedAnalyst: 404 },
+  },
+  // An empty body: every administrator is refused by validation after the role check (a real provider: tests/integration/sso-clients.test.ts).
+  {
+    method: 'PUT',
+    path: '/api/clients/:clientId/sso',
+    expect: clientSso(400),
+    params: (c) => ({ clientId: w(c).client.id }),
+    body: () => ({}),
+    madeUp: { analyst: 404, admin: 404, scopedAnalyst: 404 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/clients/:clientId/sso',
+    expect: clientSso('ok'),
+    params: (c) => ({ clientId: w(c).client.id }),
+    madeUp: { analyst: 404, admin: 404, scopedAnalyst: 404 },
+  },
+  { method: 'GET', path: '/api/portal/sso', expect: managers },
+  {
+    method: 'PUT',
+    path: '/api/portal/sso',
+    expect: () => make(400, { anonymous: 401, viewerA: 403, collaboratorA: 403, analyst: 403, admin: 403 }),
+    body: () => ({}),
+  },
+  { method: 'DELETE', path: '/api/portal/sso', expect: managers },
 
   // ── A client's portal users, as its Managers manage them (the client is the session's).
   { method: 'GET', path: '/api/portal/users', expect: managers },

@@ -5,21 +5,10 @@ import { buildFirm, signIn } from '../support/factories.js';
 import { Agent, type Res } from '../support/http.js';
 import { buildWorld, type World } from '../support/matrix-fixtures.js';
 import { listRoutes } from '../support/routes.js';
-import { COMMENTS_MATRIX } from './matrix/comments.js';
-import { CHAT_MATRIX } from './matrix/chat.js';
-import { NOTIFICATIONS_MATRIX } from './matrix/notifications.js';
-import { REMEDIATION_MATRIX } from './matrix/remediation.js';
-import { AUDIT_MATRIX } from './matrix/audit.js';
-import { MESSAGES_MATRIX } from './matrix/messages.js';
-import { BRANDING_MATRIX } from './matrix/branding.js';
-import { SESSION_MATRIX } from './matrix/session.js';
-import { USERS_MATRIX } from './matrix/users.js';
-import { HOME_MATRIX } from './matrix/home.js';
 import {
   actorOf,
   expectOf,
   madeUpExpect,
-  MATRIX as CORE_MATRIX,
   namesAnId,
   OWNERS,
   ROLES,
@@ -32,6 +21,7 @@ import {
   type Role,
 } from './authorization-matrix.data.js';
 import { STATED_ROLES } from './matrix/shapes.js';
+import { MATRIX, namesOwner } from './matrix/all.js';
 
 /**
  * Runs the authorization matrix (authorization-matrix.data.ts) exhaustively: every entry × every
@@ -41,21 +31,6 @@ import { STATED_ROLES } from './matrix/shapes.js';
  * answer instead of the policy.
  */
 
-/** The core table and each feature's table. */
-const MATRIX: MatrixEntry[] = [
-  ...CORE_MATRIX,
-  ...COMMENTS_MATRIX,
-  ...CHAT_MATRIX,
-  ...NOTIFICATIONS_MATRIX,
-  ...REMEDIATION_MATRIX,
-  ...AUDIT_MATRIX,
-  ...MESSAGES_MATRIX,
-  ...BRANDING_MATRIX,
-  ...SESSION_MATRIX,
-  ...USERS_MATRIX,
-  ...HOME_MATRIX,
-];
-
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp({ TRUST_PROXY: 'loopback' });
@@ -63,15 +38,6 @@ beforeAll(async () => {
   await buildFirm(app.db, { analysts_see_all_clients: 0 });
 });
 
-/** Whether an entry's request names the owner's things: its URL or body differs between A and B, or it makes rows for the owner. */
-function namesOwner(entry: MatrixEntry, f: World): boolean {
-  if (entry.setup) return true;
-  const at = (owner: Owner): string => {
-    const c: Ctx = { f, owner, actor: f.staff.analyst, extra: {} };
-    return `${urlOf(entry, c)} ${JSON.stringify(entry.body?.(c) ?? null)}`;
-  };
-  return at('A') !== at('B');
-}
 afterAll(async () => app?.close());
 
 let ipSeq = 0;

@@ -6,6 +6,7 @@ import { buildClientPeople, crawl, expandRoute, keysIn, portalGetRoutes, type Cr
 import { HIDE_KEYS, type HideKey } from '../../server/visibility/fields.js';
 import type { ClientRow, UserRow } from '../../db/schema.js';
 import type { Agent } from '../support/http.js';
+import { debriefAtProvider, signInThrough, startProvider, type TestProvider } from '../support/oidc-provider.js';
 
 /**
  * The canary test: every internal note and every hideable field of client A's findings holds a
@@ -27,7 +28,9 @@ const NEVER = ['internal', 'draft', 'draftreport', 'team', 'unshared', 'nocopy',
 const mark = (client: string, field: string, n: number | string) => `${client}CANARY-${field}-${n}-END`;
 
 let app: TestApp;
+let op: TestProvider;
 let clientA: ClientRow;
+let clientB: ClientRow;
 let peopleA: Record<string, UserRow>;
 let userB: UserRow;
 const ids = { projectId: [] as string[], findingId: [] as string[] };
@@ -86,9 +89,9 @@ async function seedClient(prefix: string, client: ClientRow) {
 }
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ SSO_ALLOW_HTTP: 'true' });
   clientA = await buildClient(app.db, { name: 'Contoso' });
-  const clientB = await buildClient(app.db, { name: 'Globex' });
+  clientB = await buildClient(app.db, { name: 'Globex' });
   peopleA = await buildClientPeople(app.db, clientA, 'Contoso');
   userB = (await buildClientPeople(app.db, clientB, 'Globex')).manager;
   const a = await seedClient('A', clientA);
@@ -98,7 +101,10 @@ beforeAll(async () => {
   ids.projectId.push(crypto.randomUUID());
   ids.findingId.push(crypto.randomUUID());
 });
-afterAll(async () => app?.close());
+afterAll(async () => {
+  await op?.close();
+  await app?.close();
+});
 
 /** Every GET path of the portal, with every known id (A's, B's, drafts, made-up), plus the session and the Manager's users list. */
 function allPaths(): string[] {
@@ -178,5 +184,49 @@ describe('canary: client B’s people', () => {
     expect(all).not.toContain('Contoso');
     for (const id of idsOfA) expect(all, id).not.toContain(id);
     assertNoNeverMarkers(pages, 'B', 'B');
+  });
+});
+
+describe('canary: people single sign-on created', () => {
+  /** Each client gets its own provider (just-in-time creation on) and a new person signs in through it. */
+  async function jitPerson(client: ClientRow, domain: string): Promise<Agent> {
+    const admin = await signIn(app, await buildStaff(app.db, { role: 'admin' }));
+    const clientId = `debrief-${domain}`;
+    op ??= await startProvider([debriefAtProvider(app.url, 'debrief-contoso-sso.test'), debriefAtProvider(app.url, 'debrief-globex-sso.test')]);
+    const set = await admin.put(`/api/clients/${client.id}/sso`, {
+      label: 'Their SSO',
+      issuer: op.issuer,
+      clientId,
+      clientSecret: 'a-client-secret-for-the-tests',
+      domains: [domain],
+      jit: true,
+      trustProviderMfa: true,
+    });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const email = `new.person@${domain}`;
+    const signed = await signInThrough(app.url, op, set.body.provider.id, { sub: email, email, email_verified: true, amr: ['pwd', 'otp'] });
+    expect(signed.location).toBe('/');
+    expect(await app.db.selectFrom('users').select(['client_id', 'role']).where('email', '=', email).executeTakeFirstOrThrow()).toEqual({
+      client_id: client.id,
+      role: 'viewer',
+    });
+    return signed.agent;
+  }
+
+  it('a person A’s provider created sees A’s visible data and nothing internal or of B; one B’s created sees no A marker or id', async () => {
+    await setVisibleFields(app.db, clientA.id, settingsFor(0));
+    const a = await crawl(await jitPerson(clientA, 'contoso-sso.test'), allPaths());
+    const allA = a.map((p) => p.text).join('\n');
+    for (let n = 1; n <= N; n++) expect(allA).toContain(`AVISIBLE-description-${n}`);
+    assertNoNeverMarkers(a, 'A', 'A (SSO)');
+    expect(allA).not.toContain('BCANARY-');
+    expect(allA).not.toContain('BVISIBLE-');
+    const b = await crawl(await jitPerson(clientB, 'globex-sso.test'), allPaths());
+    const allB = b.map((p) => p.text).join('\n');
+    expect(allB).toContain('BVISIBLE-description-1');
+    expect(allB).not.toContain('ACANARY-');
+    expect(allB).not.toContain('AVISIBLE-');
+    for (const id of idsOfA) expect(allB, id).not.toContain(id);
+    assertNoNeverMarkers(b, 'B', 'B (SSO)');
   });
 });
