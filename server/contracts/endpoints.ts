@@ -89,7 +89,9 @@ import type { EvidenceDTO, FindingPortalDTO, FindingStaffDTO, ProjectDTO, Report
  * a handler must return exactly the answer), and the browser calls it by key (`client/lib/api/http.ts`:
  * params, body and answer are typed from here). A misspelt key, a missing path parameter or a wrong
  * body fails to compile on both sides. File downloads (reports, evidence, attachments, avatars) stream
- * bytes, not JSON, and are the only routes outside this map (tests/unit/endpoints.test.ts holds both).
+ * bytes, not JSON; single sign-on's start and callback are browser redirects and its back-channel
+ * logout a provider's form post: these are the only routes outside this map
+ * (tests/integration/endpoints.test.ts lists them).
  */
 export const endpoints = {
   // First run, session and sign-in.

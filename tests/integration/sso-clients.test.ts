@@ -74,9 +74,9 @@ describe("setting a client's provider", () => {
     const collaborator = await signIn(app, await buildPortalUser(app.db, { client_id: contoso.id, role: 'collaborator', email: 'col@contoso.test' }));
     expect((await collaborator.get('/api/portal/sso')).status).toBe(403);
     expect((await collaborator.put('/api/portal/sso', PROVIDER())).status).toBe(403);
-    // Another client's Manager reaches only their own client's provider; the staff routes are not theirs.
+    // Another client's Manager reaches only their own client's provider; client records are not theirs.
     const otherManager = await signIn(app, await buildPortalUser(app.db, { client_id: fabrikam.id, role: 'manager', email: 'max@fabrikam.test' }));
-    expect((await otherManager.get(`/api/clients/${contoso.id}/sso`)).status).toBe(403);
+    expect((await otherManager.get(`/api/clients/${contoso.id}/sso`)).status).toBe(404); // a client record: invisible to portal users
     expect((await otherManager.put('/api/portal/sso', PROVIDER())).status).toBe(400); // contoso.test is not their people's domain
     const m = await signIn(app, manager);
     expect((await m.put('/api/portal/sso', PROVIDER({ domains: [] }))).status).toBe(400);
