@@ -239,6 +239,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   const dataDir = path.resolve(e.DATA_DIR);
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  // It also lets a client's provider be reached on this machine's loopback: never on a real deployment.
+  if (e.SSO_ALLOW_HTTP === 'true' && publicUrl.startsWith('https:'))
+    throw new ConfigError('SSO_ALLOW_HTTP=true is for tests and a laptop only: it cannot be used with an https PUBLIC_URL');
   return {
     port: e.PORT,
     host: e.HOST,

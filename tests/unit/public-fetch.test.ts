@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPublicAddress, NotPublicAddress, publicOnlyFetch } from '../../server/auth/public-fetch.js';
+import { ConfigError, loadConfig } from '../../server/config.js';
 
 /**
  * The fetch a client's identity provider is reached with: only public unicast addresses, checked on
@@ -64,5 +65,14 @@ describe('publicOnlyFetch', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ method: 'POST', body: '5' });
     await expect(loose('http://10.0.0.1:9/', { method: 'GET', headers: {} })).rejects.toBeInstanceOf(NotPublicAddress);
+  });
+});
+
+describe('SSO_ALLOW_HTTP (the loopback allowance)', () => {
+  it('is off by default, takes only true or false, and is refused with an https PUBLIC_URL', () => {
+    expect(loadConfig({}).ssoAllowHttp).toBe(false);
+    expect(loadConfig({ SSO_ALLOW_HTTP: 'true' }).ssoAllowHttp).toBe(true);
+    expect(() => loadConfig({ SSO_ALLOW_HTTP: 'yes' })).toThrow(/^Invalid SSO_ALLOW_HTTP="yes": expected true or false/);
+    expect(() => loadConfig({ SSO_ALLOW_HTTP: 'true', PUBLIC_URL: 'https://portal.example.com' })).toThrow(ConfigError);
   });
 });
