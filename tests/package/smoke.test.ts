@@ -8,12 +8,13 @@ import { freePort, ROOT, type TestApp } from '../support/app.js';
 import { signInDemo } from '../support/scripts.js';
 import { uploadChatFile } from '../support/chat.js';
 import { getBytes, smallPng } from '../support/images.js';
+import { debriefAtProvider, signInThrough, startProvider } from '../support/oidc-provider.js';
 
 /**
  * The package smoke test (`npm run test:package`, .ci/run after `npm run package`): release/debrief
  * alone in an empty folder, run with `env -i` plus the server's variables, as a firm runs it:
  * demo → serve → healthy and ready → a demo Collaborator signs in (password + TOTP), chats and
- * uploads an image whose thumbnail loads → backup while serving → restore into a new folder →
+ * uploads an image whose thumbnail loads, an admin signs in through an OpenID provider → backup while serving → restore into a new folder →
  * serve that → the same sign-in, message and thumbnail. stderr stays empty throughout.
  */
 const BINARY = path.join(ROOT, 'release', 'debrief');
@@ -105,7 +106,7 @@ describe.skipIf(!fs.existsSync(BINARY))('release/debrief, alone in an empty fold
 
   it('demo → serve → healthy and ready → a Collaborator signs in, chats, uploads an image whose thumbnail loads', async () => {
     const port = await freePort();
-    const env = envFor(port);
+    const env = { ...envFor(port), SSO_ALLOW_HTTP: 'true' }; // the tests' OpenID provider is on plain http
     const d = run(['demo'], env);
     expect(d.stderr).toBe('');
     expect(d.status).toBe(0);
@@ -131,6 +132,29 @@ describe.skipIf(!fs.existsSync(BINARY))('release/debrief, alone in an empty fold
     expect(t.status).toBe(200);
     expect(t.headers.get('content-type')).toBe('image/webp');
     thumb = t.bytes;
+
+    // Single sign-on inside the one file (openid-client and jose bundled): the provider's discovery is read, an admin signs in through it.
+    const op = await startProvider([debriefAtProvider(server.url)]);
+    try {
+      const ada = await signInDemo(at(server.url), demo, 'ada@northwind.example');
+      const set = await ada.put('/api/admin/sso', {
+        label: 'Northwind SSO',
+        issuer: op.issuer,
+        clientId: 'debrief',
+        clientSecret: 'a-client-secret-for-the-tests',
+        scopes: 'openid email profile groups',
+        roleClaim: 'groups',
+        roleMap: { admin: ['admins'], analyst: [] },
+        trustProviderMfa: true,
+      });
+      expect(set.status, set.text).toBe(200);
+      const who = { sub: 'ada', email: 'ada@northwind.example', email_verified: true, amr: ['pwd', 'otp'], groups: ['admins'] };
+      const signed = await signInThrough(server.url, op, set.body.provider.id, who);
+      expect(signed.location).toBe('/');
+      expect((await signed.agent.get('/api/session')).body).toMatchObject({ mfaVerified: true, user: { email: 'ada@northwind.example' } });
+    } finally {
+      await op.close();
+    }
 
     // backup FILE while the server runs.
     const b = run(['backup', archive], env);
