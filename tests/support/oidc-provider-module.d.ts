@@ -1,6 +1,5 @@
 // oidc-provider 8 ships no type declarations; the tests use it as a real OpenID provider on a loopback port.
 declare module 'oidc-provider' {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const Provider: any;
   export default Provider;
 }

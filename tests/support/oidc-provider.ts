@@ -30,7 +30,6 @@ export interface TestProvider {
   signInAs(account: TestAccount): void;
   /** A back-channel logout token signed with the provider's key (or `otherKey`), for the bad-token cases. */
   signLogoutToken(claims: Record<string, unknown>, opts?: { otherKey?: boolean; typ?: string }): Promise<string>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   provider: any;
   close(): Promise<void>;
 }

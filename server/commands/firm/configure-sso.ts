@@ -51,7 +51,7 @@ export function presentProvider(p: SsoProviderRow, publicUrl: string): SsoProvid
   };
 }
 
-export function presentClientProvider(p: SsoProviderRow, domains: string[], publicUrl: string): ClientSsoDTO {
+function presentClientProvider(p: SsoProviderRow, domains: string[], publicUrl: string): ClientSsoDTO {
   const { roleClaim: _c, roleMap: _m, ...shown } = presentProvider(p, publicUrl);
   return { ...shown, domains, jitRole: p.jit_role === 'collaborator' ? 'collaborator' : 'viewer' };
 }
