@@ -68,6 +68,11 @@ describe('single sign-on through the pages', () => {
     await page.getByLabel('Issuer URL').fill(op.issuer);
     await page.getByLabel('Client ID').fill('debrief');
     await page.getByLabel('Client secret').fill(SECRET);
+    // A refusal the server names a field for is said at that field.
+    await page.getByLabel('Scopes').fill('email profile');
+    await page.getByRole('button', { name: 'Save single sign-on' }).click();
+    await page.getByText('must include openid').waitFor();
+    expect(await page.getByLabel('Scopes').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Scopes').fill('openid email profile groups');
     await page.getByLabel('Role claim').fill('groups');
     await page.getByLabel('Values that make an administrator').fill('debrief-admins');
@@ -83,6 +88,14 @@ describe('single sign-on through the pages', () => {
     // The secret is never shown again: the field is empty and says one is stored.
     expect(await page.getByLabel('Client secret').inputValue()).toBe('');
     await page.getByText('Stored. Leave empty to keep it').waitFor();
+    // SSO-only with no break-glass administrator: the server's guard refuses with a sentence, shown in the card.
+    const policy = page.getByRole('form', { name: 'Single sign-on only' });
+    await policy.getByRole('switch', { name: 'Staff sign in only with single sign-on' }).click();
+    await policy.getByRole('button', { name: 'Save policy' }).click();
+    const refusal = policy.getByRole('alert');
+    await refusal.waitFor();
+    expect((await refusal.textContent())!.trim().length).toBeGreaterThan(10);
+    expect((await t.app.db.selectFrom('firm').select('sso_only_staff').executeTakeFirstOrThrow()).sso_only_staff).toBe(0);
     await page.screenshot({ path: artifact('sso-settings.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: artifact('sso-settings-390.png'), fullPage: true });
@@ -149,15 +162,34 @@ describe('single sign-on through the pages', () => {
     expect(errors).toEqual([]);
     await context.close();
 
+    // The firm's administrators see the same card on the client's Settings tab; analysts do not.
+    const adminContext = await signedInContext(t.browser, t.app.url, await signIn(t.app, admin));
+    const adminPage = await adminContext.newPage();
+    await adminPage.goto(`${t.app.url}/staff/clients/${client.id}?tab=settings`);
+    const staffCard = adminPage.getByTestId('client-sso');
+    await staffCard.getByRole('heading', { name: 'Single sign-on' }).waitFor();
+    expect(await staffCard.getByLabel('Name on the sign-in button').inputValue()).toBe('Contoso Okta');
+    expect(await staffCard.getByLabel('E-mail domains').inputValue()).toBe('contoso.test');
+    await adminPage.screenshot({ path: artifact('sso-client-settings-tab.png'), fullPage: true });
+    await adminContext.close();
+    const analyst = await buildStaff(t.app.db, { role: 'analyst' });
+    const analystContext = await signedInContext(t.browser, t.app.url, await signIn(t.app, analyst));
+    const analystPage = await analystContext.newPage();
+    await analystPage.goto(`${t.app.url}/staff/clients/${client.id}?tab=settings`);
+    await analystPage.getByRole('button', { name: 'Save settings' }).waitFor();
+    expect(await analystPage.getByTestId('client-sso').count()).toBe(0);
+    await analystContext.close();
+
     // Carla: "Sign in with your organisation's account", her e-mail, Continue.
     const s = await fresh();
     await s.page.goto(`${t.app.url}/login`);
     await s.page.getByRole('button', { name: 'Sign in with Northwind Entra' }).waitFor();
+    await s.page.screenshot({ path: artifact('sso-login.png'), fullPage: true });
     await s.page.getByRole('button', { name: "Sign in with your organisation's account" }).click();
     await s.page.getByLabel('Work e-mail').fill('nobody@elsewhere.test');
     await s.page.getByRole('button', { name: 'Continue' }).click();
     await s.page.getByText('No single sign-on is set up for that address.').waitFor();
-    await s.page.screenshot({ path: artifact('sso-login.png'), fullPage: true });
+    await s.page.screenshot({ path: artifact('sso-login-organisation.png'), fullPage: true });
     op.signInAs(account({ email: carla.email, groups: [], amr: ['pwd', 'otp'] }));
     await s.page.getByLabel('Work e-mail').fill(carla.email);
     await s.page.getByRole('button', { name: 'Continue' }).click();

@@ -30,10 +30,10 @@ export interface ClientSsoApi {
 }
 
 /** A client's provider as the firm's administrators manage it. */
-export const clientSso = (id: string): ClientSsoApi => ({
-  get: (fetch) => call('GET /clients/:id/sso', { params: { id }, fetch }).then((r) => r.provider),
-  put: (body) => call('PUT /clients/:id/sso', { params: { id }, body }).then((r) => r.provider),
-  remove: () => call('DELETE /clients/:id/sso', { params: { id } }).then(() => undefined),
+export const clientSso = (clientId: string): ClientSsoApi => ({
+  get: (fetch) => call('GET /clients/:clientId/sso', { params: { clientId }, fetch }).then((r) => r.provider),
+  put: (body) => call('PUT /clients/:clientId/sso', { params: { clientId }, body }).then((r) => r.provider),
+  remove: () => call('DELETE /clients/:clientId/sso', { params: { clientId } }).then(() => undefined),
 });
 
 /** The signed-in Manager's own organisation's provider (the server takes the client from the session). */
