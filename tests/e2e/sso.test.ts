@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { UserRow } from '../../db/schema.js';
 import { artifact, signedInContext, useBrowserApp, watchErrors } from '../support/browser.js';
+import { axeCheck, describeViolations } from '../support/axe.js';
 import { buildClient, buildFirm, buildPortalUser, buildStaff, signIn } from '../support/factories.js';
 import { startProvider, type TestAccount, type TestProvider } from '../support/oidc-provider.js';
 
@@ -97,6 +98,8 @@ describe('single sign-on through the pages', () => {
     expect((await refusal.textContent())!.trim().length).toBeGreaterThan(10);
     expect((await t.app.db.selectFrom('firm').select('sso_only_staff').executeTakeFirstOrThrow()).sso_only_staff).toBe(0);
     await page.screenshot({ path: artifact('sso-settings.png'), fullPage: true });
+    const settingsViolations = await axeCheck(page, 'admin /staff/settings/sso');
+    expect(settingsViolations, describeViolations(settingsViolations)).toEqual([]);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: artifact('sso-settings-390.png'), fullPage: true });
 
@@ -159,6 +162,8 @@ describe('single sign-on through the pages', () => {
     await card.getByRole('textbox', { name: 'Redirect URI (callback)' }).waitFor();
     await card.getByRole('button', { name: 'Remove single sign-on' }).waitFor();
     await card.screenshot({ path: artifact('sso-client-card.png') });
+    const cardViolations = await axeCheck(page, 'manager /portal/users');
+    expect(cardViolations, describeViolations(cardViolations)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
 
@@ -185,11 +190,16 @@ describe('single sign-on through the pages', () => {
     await s.page.goto(`${t.app.url}/login`);
     await s.page.getByRole('button', { name: 'Sign in with Northwind Entra' }).waitFor();
     await s.page.screenshot({ path: artifact('sso-login.png'), fullPage: true });
-    await s.page.getByRole('button', { name: "Sign in with your organisation's account" }).click();
-    await s.page.getByLabel('Work e-mail').fill('nobody@elsewhere.test');
-    await s.page.getByRole('button', { name: 'Continue' }).click();
+    // By keyboard: the button opens the e-mail field (focused), Enter continues.
+    await s.page.getByRole('button', { name: "Sign in with your organisation's account" }).focus();
+    await s.page.keyboard.press('Enter');
+    await expect.poll(() => s.page.evaluate(() => document.activeElement?.id)).toBe('org-email');
+    await s.page.keyboard.type('nobody@elsewhere.test');
+    await s.page.keyboard.press('Enter');
     await s.page.getByText('No single sign-on is set up for that address.').waitFor();
     await s.page.screenshot({ path: artifact('sso-login-organisation.png'), fullPage: true });
+    const loginViolations = await axeCheck(s.page, 'signed-out /login with single sign-on');
+    expect(loginViolations, describeViolations(loginViolations)).toEqual([]);
     op.signInAs(account({ email: carla.email, groups: [], amr: ['pwd', 'otp'] }));
     await s.page.getByLabel('Work e-mail').fill(carla.email);
     await s.page.getByRole('button', { name: 'Continue' }).click();
