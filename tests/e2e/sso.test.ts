@@ -208,6 +208,23 @@ describe('single sign-on through the pages', () => {
     expect(await session.json()).toMatchObject({ mfaVerified: true, user: { id: carla.id } });
     expect(s.errors).toEqual([]);
     await s.context.close();
+
+    // An administrator removes it, after a confirmation; the sign-in page no longer offers it.
+    const removing = await signedInContext(t.browser, t.app.url, await signIn(t.app, admin));
+    const removePage = await removing.newPage();
+    await removePage.goto(`${t.app.url}/staff/clients/${client.id}?tab=settings`);
+    const removeCard = removePage.getByTestId('client-sso');
+    await removeCard.getByRole('button', { name: 'Remove single sign-on' }).click();
+    const asked = removePage.getByRole('alertdialog', { name: 'Remove single sign-on?' });
+    await asked.getByRole('button', { name: 'Remove' }).click();
+    await removeCard.getByText('Single sign-on removed.').waitFor();
+    await removeCard.getByText('Not set up').waitFor();
+    await removing.close();
+    const after = await fresh();
+    await after.page.goto(`${t.app.url}/login`);
+    await after.page.getByRole('button', { name: 'Sign in with Northwind Entra' }).waitFor();
+    expect(await after.page.getByRole('button', { name: "Sign in with your organisation's account" }).count()).toBe(0);
+    await after.context.close();
   });
 
   it("signing out from the menu signs out at the provider too and comes back to the sign-in page; Debrief's session is gone", async () => {
