@@ -5,6 +5,8 @@ import { clientMembers } from '$lib/api/users';
 import { listClientProjects, teamOptions, type StaffOption } from '$lib/api/projects';
 import type { ProjectDTO } from '$contracts/workspace';
 import type { ClientStaffDTO } from '$contracts/clients';
+import type { ClientSsoDTO } from '$contracts/sso';
+import { clientSso } from '$lib/api/sso';
 
 const TABS = ['users', 'projects', 'team', 'settings'] as const;
 
@@ -27,11 +29,22 @@ async function loadTeam(clientId: string, f: typeof fetch): Promise<{ team: Clie
   }
 }
 
+/** The client's own provider, for administrators only (the server refuses analysts); a failure leaves the rest usable. */
+async function loadSso(clientId: string, admin: boolean, f: typeof fetch): Promise<{ sso: ClientSsoDTO | null; ssoShown: boolean; ssoError: string | null }> {
+  if (!admin) return { sso: null, ssoShown: false, ssoError: null };
+  try {
+    return { sso: await clientSso(clientId).get(f), ssoShown: true, ssoError: null };
+  } catch (err) {
+    return { sso: null, ssoShown: true, ssoError: err instanceof ApiError ? err.message : 'Single sign-on could not be loaded.' };
+  }
+}
+
 /** One client: its record, portal users and projects (404 → a not-found state, same as a made-up id). */
-export const load: PageLoad = async ({ params, fetch, depends, url }) => {
+export const load: PageLoad = async ({ params, fetch, depends, url, parent }) => {
   depends('app:client', 'app:members', 'app:client-projects', 'app:client-team');
   const asked = url.searchParams.get('tab');
   const tab = TABS.find((t) => t === asked) ?? 'users';
+  const sso = parent().then(({ session }) => loadSso(params.id, session.user.role === 'admin', fetch));
   try {
     const [client, members, projects, team] = await Promise.all([
       getClient(params.id, fetch),
@@ -39,7 +52,7 @@ export const load: PageLoad = async ({ params, fetch, depends, url }) => {
       loadProjects(params.id, fetch),
       loadTeam(params.id, fetch),
     ]);
-    return { client, members, ...projects, ...team, tab, loadError: null, notFound: false };
+    return { client, members, ...projects, ...team, ...(await sso), tab, loadError: null, notFound: false };
   } catch (err) {
     const notFound = err instanceof ApiError && err.status === 404;
     return {
@@ -50,6 +63,9 @@ export const load: PageLoad = async ({ params, fetch, depends, url }) => {
       projectsError: null,
       team: null,
       teamError: null,
+      sso: null,
+      ssoShown: false,
+      ssoError: null,
       tab,
       notFound,
       loadError: err instanceof ApiError ? err.message : 'The client could not be loaded.',
