@@ -140,8 +140,7 @@ export function refusalReason(e: unknown): string {
  * list; admin wins over analyst when both match. `matched` is the one value that decided.
  */
 export function mapStaffRole(p: Pick<SsoProviderRow, 'role_claim' | 'role_map'>, claims: Record<string, unknown>): { role: StaffRole; matched: string } | null {
-  if (!p.role_claim) return null;
-  const raw = claims[p.role_claim];
+  const raw = p.role_claim ? claims[p.role_claim] : undefined;
   const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string');
   const map = JSON.parse(p.role_map) as Partial<Record<StaffRole, string[]>>;
   for (const role of ['admin', 'analyst'] as const) {

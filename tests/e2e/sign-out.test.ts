@@ -187,7 +187,7 @@ describe('a forced sign-out lands on its message', () => {
     await page.goto(`${t.app.url}/login`);
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const note = page.locator('[data-reason="portal_disabled"]');
     await expect.poll(() => note.textContent()).toContain(TITLES.portal_disabled);
     expect(await note.getAttribute('role')).toBe('alert');

@@ -155,6 +155,30 @@ describe('staff signing in through it', () => {
     expect(nonce.browser.jar.get('debrief_session')).toBeUndefined();
   });
 
+  it('refuses an ID token for another audience or from another issuer, and a callback naming another issuer', async () => {
+    await buildStaff(app.db, { role: 'analyst', email: 'ida@northwind.test' });
+    const who = account({ email: 'ida@northwind.test' });
+    for (const [change, reason] of [
+      [(c: Record<string, unknown>) => ({ ...c, aud: 'another-client' }), 'audience_mismatch'],
+      [(c: Record<string, unknown>) => ({ ...c, iss: 'http://evil.test' }), 'issuer_mismatch'],
+    ] as const) {
+      op.tamperIdTokens(change);
+      try {
+        const res = await ssoSignIn(who);
+        expect(res.location, reason).toBe('/login?sso=failed');
+        expect(res.browser.jar.get('debrief_session')).toBeUndefined();
+        expect((await lastLogin()).details).toMatchObject({ reason });
+      } finally {
+        op.tamperIdTokens(null);
+      }
+    }
+    // RFC 9207: the authorization response's own `iss` must be the provider's.
+    expect((await ssoSignIn(who, { tamper: (u) => u.searchParams.set('iss', 'http://evil.test') })).location).toBe('/login?sso=failed');
+    expect((await lastLogin()).details).toMatchObject({ reason: 'issuer_mismatch' });
+    // Untampered, the same person signs in.
+    expect((await ssoSignIn(who)).location).toBe('/mfa/setup');
+  });
+
   it('links no one by an unverified e-mail, and never a client’s person or an unmapped group', async () => {
     await buildStaff(app.db, { role: 'analyst', email: 'uma@northwind.test' });
     expect((await ssoSignIn(account({ email: 'uma@northwind.test', email_verified: false }))).location).toBe('/login?sso=failed');
@@ -318,6 +342,19 @@ describe('staff signing in through it', () => {
       expect((await lastLogin()).details).toMatchObject({ reason: 'break_glass_password_only' });
     } finally {
       await (await signIn(app, glass)).put('/api/admin/sso/policy', { ssoOnlyStaff: false, breakGlassUserId: null });
+    }
+  });
+
+  it('without a role claim, roles stay Debrief’s: an admin stays an admin, and a new person is an analyst', async () => {
+    await configure({ clientSecret: undefined, roleClaim: null, jit: true });
+    try {
+      const boss = await buildStaff(app.db, { role: 'admin', email: 'bo@northwind.test' });
+      expect((await ssoSignIn(account({ email: boss.email, groups: [] }))).location).toBe('/mfa/setup');
+      expect((await app.db.selectFrom('users').select('role').where('id', '=', boss.id).executeTakeFirstOrThrow()).role).toBe('admin');
+      expect((await ssoSignIn(account({ email: 'fresh@northwind.test', groups: ['debrief-admins'] }))).location).toBe('/mfa/setup');
+      expect((await app.db.selectFrom('users').select('role').where('email', '=', 'fresh@northwind.test').executeTakeFirstOrThrow()).role).toBe('analyst');
+    } finally {
+      await configure({ clientSecret: undefined, jit: false });
     }
   });
 

@@ -28,6 +28,8 @@ export interface TestProvider {
   issuer: string;
   /** The next sign-in at the provider is this account. */
   signInAs(account: TestAccount): void;
+  /** Until set back to null, the ID tokens the token endpoint answers are re-signed with the provider's own key after `change` (wrong audience, issuer…). */
+  tamperIdTokens(change: ((claims: Record<string, unknown>) => Record<string, unknown>) | null): void;
   /** A back-channel logout token signed with the provider's key (or `otherKey`), for the bad-token cases. */
   signLogoutToken(claims: Record<string, unknown>, opts?: { otherKey?: boolean; typ?: string }): Promise<string>;
   provider: any;
@@ -47,6 +49,9 @@ export async function startProvider(
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const accounts = new Map<string, TestAccount>();
   let next: TestAccount | null = null;
+  let tamper: ((claims: Record<string, unknown>) => Record<string, unknown>) | null = null;
+  const sign = (claims: Record<string, unknown>, typ = 'JWT') =>
+    new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ }).sign(privateKey);
   const provider = new Provider(issuer, {
     clients,
     jwks: { keys: [jwk] },
@@ -71,6 +76,24 @@ export async function startProvider(
     },
   });
   server.on('request', async (req, res) => {
+    const change = tamper;
+    if (change && req.url?.startsWith('/token')) {
+      // Catch the token endpoint's answer and re-sign its ID token (a provider gone wrong, or a token meant for someone else).
+      const chunks: Buffer[] = [];
+      res.write = ((c: Buffer | string) => chunks.push(Buffer.from(c)) > 0) as typeof res.write;
+      const end = res.end.bind(res);
+      res.end = ((c?: Buffer | string) => {
+        if (c) chunks.push(Buffer.from(c));
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as { id_token?: string };
+        void (async () => {
+          if (body.id_token) body.id_token = await sign(change(jose.decodeJwt(body.id_token) as Record<string, unknown>));
+          const out = JSON.stringify(body);
+          res.setHeader('content-length', Buffer.byteLength(out));
+          end(out);
+        })();
+        return res;
+      }) as typeof res.end;
+    }
     if (!/^\/interaction\/[^/?]+/.test(req.url ?? '')) return provider.callback()(req, res);
     try {
       const details = await provider.interactionDetails(req, res);
@@ -102,9 +125,13 @@ export async function startProvider(
   return {
     issuer,
     provider,
+    tamperIdTokens(change) {
+      tamper = change;
+    },
     async signLogoutToken(claims, o = {}) {
-      const key = o.otherKey ? (await jose.generateKeyPair('RS256')).privateKey : privateKey;
-      return new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: o.typ ?? 'logout+jwt' }).sign(key);
+      if (!o.otherKey) return sign(claims, o.typ ?? 'logout+jwt');
+      const { privateKey: other } = await jose.generateKeyPair('RS256');
+      return new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: o.typ ?? 'logout+jwt' }).sign(other);
     },
     signInAs(account) {
       accounts.set(account.sub, account);

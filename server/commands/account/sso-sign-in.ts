@@ -153,15 +153,17 @@ export async function finishSsoSignIn(deps: AppDeps, ctx: OriginContext, binding
     const address = email ?? user?.email ?? '';
     if (!(await domainAllowed(deps.db, p.id, emailDomain(address)))) return refuse('domain_not_allowed', p, user, 'denied');
   }
-  // Staff: the role the provider's claim maps to decides, every time.
-  const mapped = p.client_id === null ? mapStaffRole(p, claims as Record<string, unknown>) : null;
-  if (p.client_id === null && !mapped) return refuse('no_access', p, user, 'denied');
+  // Staff: the role the provider's claim maps to decides, every time (when a claim is set).
+  // Without a role claim, roles stay Debrief's (new staff: analysts).
+  const mapsRoles = p.client_id === null && p.role_claim !== null;
+  const mapped = mapsRoles ? mapStaffRole(p, claims as Record<string, unknown>) : null;
+  if (mapsRoles && !mapped) return refuse('no_access', p, user, 'denied');
   const firm = await findFirm(deps.db);
   if (user && p.client_id === null && user.id === firm?.break_glass_user_id) return refuse('break_glass_password_only', p, user, 'denied');
 
   if (!user) {
     if (p.jit_enabled !== 1 || !email) return refuse('no_account', p);
-    user = await createFromProvider(deps, p, claims, email, mapped?.role ?? null, now);
+    user = await createFromProvider(deps, p, claims, email, mapped?.role ?? 'analyst', now);
     linkedVia = 'jit';
   }
   if (user.status === 'removed') return refuse('removed', p, user, 'denied');
