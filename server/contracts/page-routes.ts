@@ -51,6 +51,7 @@ export const PAGE_ROUTES: Record<string, PageRoute> = {
   '/staff/settings/messages': staff(),
   '/staff/settings/remediation': staff(),
   '/staff/settings/security': staff(),
+  '/staff/settings/sso': staff(),
   '/staff/team': staff(),
   '/staff/verification': staff(),
 };

@@ -50,7 +50,7 @@ describe('the server process', () => {
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     sock.write('}');
     expect(await s.exited).toBe(0);
-    expect(response).toMatch(/^HTTP\/1\.1 204/);
+    expect(response).toMatch(/^HTTP\/1\.1 200/);
     expect(s.stdout.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
   });
 
