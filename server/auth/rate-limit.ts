@@ -1,4 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
+import { rateLimited } from '../errors.js';
 import type { Db } from '../../db/client.js';
 import type { Redis } from '../cluster/redis.js';
 import { blockThrottle, countThrottleFailure, deleteThrottle, findThrottle } from '../repositories/auth-throttle.js';
@@ -67,6 +68,15 @@ export function createLimiter(deps: { redis: Redis | null; clock: () => number }
  * `perSecond`. In memory, on one instance (`createLimiter` shares limits across instances);
  * per-account limits live in the database (below).
  */
+/** A per-address turn for a public route: 429 (with Retry-After) once the address spent its burst. */
+export function perAddressTurns(deps: { redis: Redis | null; clock: () => number }, spec: { name: string; burst: number; perSecond: number }) {
+  const limiter = createLimiter(deps, spec);
+  return async (ip: string | undefined): Promise<void> => {
+    const turn = await limiter.take(ip ?? 'unknown');
+    if (!turn.ok) throw rateLimited(turn.retryAfterSeconds);
+  };
+}
+
 export function tokenBucket(capacity: number, perSecond: number, clock: () => number) {
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {

@@ -1,10 +1,9 @@
 import { serve } from './endpoint.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../context.js';
-import { createLimiter } from '../auth/rate-limit.js';
+import { perAddressTurns } from '../auth/rate-limit.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
-import { rateLimited } from '../errors.js';
 import { finishPasskeyRegistration, startPasskeyRegistration } from '../commands/account/register-passkey.js';
 import { removePasskey } from '../commands/account/remove-passkey.js';
 import { finishPasskeySignIn, passwordlessAvailable, startPasskeySignIn, startPasskeyMfa, verifyPasskeyMfa } from '../commands/account/use-passkey.js';
@@ -34,11 +33,8 @@ export function passkeysRouter(deps: AppDeps): Router {
   const r = Router();
   const secure = deps.config.secureCookies;
   // Per address, as the password sign-in: a burst of 30 ceremonies, then one every 2 s.
-  const perIp = createLimiter(deps, { name: 'passkey-ip', burst: 30, perSecond: 0.5 });
-  const takeTurn = async (req: Request) => {
-    const turn = await perIp.take(req.ip ?? 'unknown');
-    if (!turn.ok) throw rateLimited(turn.retryAfterSeconds);
-  };
+  const turns = perAddressTurns(deps, { name: 'passkey-ip', burst: 30, perSecond: 0.5 });
+  const takeTurn = (req: Request) => turns(req.ip);
 
   serve(r, 'GET /auth/passkey', () => passwordlessAvailable(deps));
 

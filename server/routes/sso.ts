@@ -1,11 +1,11 @@
 import { serve } from './endpoint.js';
 import express, { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../context.js';
-import { createLimiter } from '../auth/rate-limit.js';
+import { createLimiter, perAddressTurns } from '../auth/rate-limit.js';
 import { readCookie } from '../auth/cookie.js';
 import { commandContextOf } from '../middleware/command-context.js';
 import { originContextOf, setSessionCookie } from '../middleware/origin-context.js';
-import { conflict, notFound, rateLimited } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import { findClient } from '../repositories/clients.js';
 import { BACKCHANNEL_PATH, CALLBACK_PATH, LOGIN_STATE_MS } from '../auth/sso.js';
 import { discoverProvider, finishSsoSignIn, ssoOffer, startSsoSignIn } from '../commands/account/sso-sign-in.js';
@@ -38,11 +38,8 @@ const NEXT = { verify: '/login/mfa', enrol: '/mfa/setup', passkey: '/mfa/setup' 
 export function ssoRouter(deps: AppDeps): Router {
   const r = Router();
   const secure = deps.config.secureCookies;
-  const perIp = createLimiter(deps, { name: 'sso-ip', burst: 30, perSecond: 0.5 });
-  const takeTurn = async (req: Request) => {
-    const turn = await perIp.take(req.ip ?? 'unknown');
-    if (!turn.ok) throw rateLimited(turn.retryAfterSeconds);
-  };
+  const turns = perAddressTurns(deps, { name: 'sso-ip', burst: 30, perSecond: 0.5 });
+  const takeTurn = (req: Request) => turns(req.ip);
 
   serve(r, 'GET /auth/sso', () => ssoOffer(deps));
 
