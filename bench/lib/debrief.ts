@@ -19,7 +19,7 @@ export async function api(url: string, cookie: string, method: string, path: str
   return { status: res.status, body: parsed };
 }
 
-const clientMessageId = () => `b${randomBytes(9).toString('hex')}`;
+export const clientMessageId = () => `b${randomBytes(9).toString('hex')}`;
 
 /** The analyst's write through the real path: a comment on a published finding (POST /api/findings/:id/comments). */
 export async function postComment(url: string, cookie: string, findingId: string, tag: string): Promise<void> {

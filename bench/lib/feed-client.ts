@@ -73,7 +73,7 @@ export class FeedClient {
   }
 
   /** One request; resolves with the ack frame's payload (throws when refused or told to resync). */
-  private ask(event: string, payload: unknown, timeoutMs: number): Promise<string> {
+  ask(event: string, payload: unknown, timeoutMs: number): Promise<string> {
     return new Promise((resolve, reject) => {
       const id = this.nextAck++;
       const t = setTimeout(() => {

@@ -1,7 +1,8 @@
 import type { Faults, Tally } from '../lib/accounting.js';
 import { baselineSender, withBaseline } from '../lib/baseline.js';
 import { lat, r1, r2, withCleanup, type BenchContext } from '../lib/context.js';
-import { postComment } from '../lib/debrief.js';
+import { clientMessageId } from '../lib/debrief.js';
+import { FeedClient } from '../lib/feed-client.js';
 import type { ConnectResult, ReceiverPool } from '../lib/pool.js';
 import type { SocketSpec } from '../lib/receiver.js';
 import { seedWorld } from '../lib/seed.js';
@@ -124,8 +125,20 @@ export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ res
     );
     const analyst = world.staff[0]!;
     const finding = client.findings[0]!;
+    // The analyst writes as the page does: `comment:create` over their live socket (the outbox).
+    const sender = await FeedClient.connect(server.url, analyst.cookie);
+    defer(() => sender.close());
     const cpu0 = server.cpu();
-    const tags = await paced(pool, conn, (tag) => postComment(server.url, analyst.cookie, finding, tag), o, 'f');
+    const tags = await paced(
+      pool,
+      conn,
+      (tag) =>
+        sender
+          .ask('comment:create', { findingId: finding, body: `${marker(tag)} bench comment`, clientMessageId: clientMessageId() }, 10_000)
+          .then(() => undefined),
+      o,
+      'f',
+    );
     const cpu = cpuSpent(cpu0, server.cpu());
     const rep = await pool.report('tags', tags, o.faults);
     return { rep, conn, tags, cpu };
@@ -141,7 +154,7 @@ export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ res
     result: {
       sockets: product.conn.ok,
       posts: o.posts,
-      write_path: 'POST /api/findings/:id/comments (analyst, HTTP) → group commit → feed push to client:{id}:portal',
+      write_path: "comment:create on the analyst's socket (as the page's outbox sends it) → group commit → feed push to client:{id}:portal",
       p50_ms: r1(s.p50),
       p99_ms: r1(s.p99),
       max_ms: r1(s.max),

@@ -28,35 +28,45 @@ export interface Coalesce {
 /** An item names at most this many of its latest authors. */
 const AUTHORS_KEPT = 3;
 
+/** The most rows one coalescing statement writes (well inside either database's limit on parameters). */
+const UPSERT_CHUNK = 500;
+
 /**
  * Rows that coalesce: `reply` (one unread per person and finding) and `chat` (one unread per
  * person and client). While a person's item is unread, a new one updates it — count, latest
  * authors, text, time — instead of adding a row, and it is mailable again (`emailed_at` cleared).
  * The partial unique indexes `notifications_reply_unread` and `notifications_chat_unread` decide,
  * so two at once cannot add two rows; the count is added in SQL (exact on PostgreSQL too), the
- * author list is merged from a read just before (under a race it may miss one name). Returns the
- * ids written or updated (publish `notifications.created` with them).
+ * author list is merged from a read just before (under a race it may miss one name). One read and
+ * one statement for all the rows (each person once), in the caller's transaction: a chat check
+ * tells a whole channel with one commit. Returns the ids written or updated (publish
+ * `notifications.created` with them).
  */
 export async function upsertCoalesced(db: Db, kind: 'reply' | 'chat', rows: (Omit<NewNotification, 'kind' | 'text'> & { add: Coalesce })[]): Promise<number[]> {
-  const ids: number[] = [];
   const key = kind === 'reply' ? 'finding_id' : 'client_id';
-  for (const { add, ...r } of rows) {
-    const keyValue = kind === 'reply' ? r.finding_id : r.client_id;
-    if (!keyValue) continue;
+  const keyOf = (r: Omit<NewNotification, 'kind' | 'text'>) => (kind === 'reply' ? r.finding_id : r.client_id) ?? null;
+  const keyed = rows.filter((r) => keyOf(r) !== null);
+  if (new Set(keyed.map((r) => `${r.user_id} ${keyOf(r)}`)).size !== keyed.length) throw new Error('Each person may have one coalescing row per call.');
+  const ids: number[] = [];
+  for (let i = 0; i < keyed.length; i += UPSERT_CHUNK) {
+    const chunk = keyed.slice(i, i + UPSERT_CHUNK);
     const had = await db
       .selectFrom('notifications')
-      .select(['count', 'authors'])
-      .where('user_id', '=', r.user_id)
-      .where(key, '=', keyValue)
+      .select(['user_id', key, 'count', 'authors'])
+      .where('user_id', 'in', [...new Set(chunk.map((r) => r.user_id))])
+      .where(key, 'in', [...new Set(chunk.map((r) => keyOf(r)!))])
       .where('kind', '=', kind)
       .where('read_at', 'is', null)
-      .executeTakeFirst();
-    const authors = [...new Set([...add.authors, ...(had ? parseAuthors(had.authors) : [])])].slice(0, AUTHORS_KEPT);
-    const count = (had?.count ?? 0) + add.count;
-    const text = add.text(count, authors);
+      .execute();
+    const unread = new Map(had.map((h) => [`${h.user_id} ${h[key]}`, h]));
+    const values = chunk.map(({ add, ...r }) => {
+      const before = unread.get(`${r.user_id} ${keyOf(r)}`);
+      const authors = [...new Set([...add.authors, ...(before ? parseAuthors(before.authors) : [])])].slice(0, AUTHORS_KEPT);
+      return { ...r, kind, text: add.text((before?.count ?? 0) + add.count, authors), count: add.count, authors: JSON.stringify(authors) };
+    });
     const out = await db
       .insertInto('notifications')
-      .values({ ...r, kind, text, count: add.count, authors: JSON.stringify(authors) })
+      .values(values)
       // The index's own predicate, as literals: PostgreSQL matches a partial index only by a WHERE it implies.
       .onConflict((oc) =>
         oc
@@ -73,8 +83,8 @@ export async function upsertCoalesced(db: Db, kind: 'reply' | 'chat', rows: (Omi
           })),
       )
       .returning('id')
-      .executeTakeFirstOrThrow();
-    ids.push(out.id);
+      .execute();
+    ids.push(...out.map((r) => r.id));
   }
   return ids;
 }
@@ -110,23 +120,13 @@ export function listUserNotifications(db: Db, person: Person, before: number | u
   return q.orderBy('id', 'desc').limit(limit).execute();
 }
 
-/** How many of a person's notifications are unread. */
-export async function unreadCount(db: Db, person: Person): Promise<number> {
+/** How many of a person's notifications are unread: all of them (the bell) and the chat ones (the Chat menu item's badge: channels with news). */
+export async function unreadCounts(db: Db, person: Person): Promise<{ unread: number; unreadChat: number }> {
   const r = await ownNotifications(db, person)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>(eb.case().when('kind', '=', 'chat').then(1).else(0).end()).as('chat')])
     .where('read_at', 'is', null)
     .executeTakeFirst();
-  return Number(r?.n ?? 0);
-}
-
-/** How many of a person's chat notifications are unread (the Chat menu item's badge: channels with news). */
-export async function unreadChatCount(db: Db, person: Person): Promise<number> {
-  const r = await ownNotifications(db, person)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('kind', '=', 'chat')
-    .where('read_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r?.n ?? 0);
+  return { unread: Number(r?.n ?? 0), unreadChat: Number(r?.chat ?? 0) };
 }
 
 /** Mark the user's unread notifications about one finding or chat channel read (they have it open); returns how many changed. */

@@ -178,9 +178,12 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger, maxBatch = M
     // Writes whose own savepoint was aborted as a deadlock go first in the next batch.
     const again = batch.filter((item, i) => !results[i]!.ok && mayRetry(item, (results[i] as { error: unknown }).error));
     pending.unshift(...again);
-    // The push starts before the writers' answers: the people waiting on a live page are told
-    // first, and the answers (each a response to build) follow in the same turn.
+    // The push goes before the writers' answers: the people waiting on a live page are told
+    // first. On SQLite the feed reads, presents and emits without waiting for any I/O, so it is
+    // done within this turn; the answers (each a response to build and read back) follow in the
+    // next, instead of interleaving their reads with the feed's.
     bus.publish('events.appended', {});
+    await new Promise((r) => setImmediate(r));
     batch.forEach((item, i) => {
       const r = results[i]!;
       if (again.includes(item)) return;

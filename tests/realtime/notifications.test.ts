@@ -189,6 +189,24 @@ describe('chat.posted', () => {
     expect(await rowsOf(away.id)).toHaveLength(3);
   });
 
+  it('tells a whole channel in one commit: 40 people away are one write, not one each', async () => {
+    const client = await buildClient(app.db);
+    const author = await buildPortalUser(app.db, { client_id: client.id, role: 'collaborator' });
+    const people = await Promise.all(Array.from({ length: 40 }, () => buildPortalUser(app.db, { client_id: client.id })));
+    const commits = async () => {
+      const m = await app.deps.metrics.registry.getSingleMetric('debrief_group_commit_seconds')!.get();
+      return m.values.find((v) => v.metricName === 'debrief_group_commit_seconds_count')?.value ?? 0;
+    };
+    const before = await commits();
+    await post(client.id, author.id);
+    await expect.poll(async () => (await Promise.all(people.map((u) => rowsOf(u.id)))).every((r) => r.length === 1)).toBe(true);
+    await app.server.drain();
+    // The message itself was written by the test, outside the queue: the one commit is the check's.
+    expect((await commits()) - before).toBe(1);
+    const [one] = await rowsOf(people[0]!.id);
+    expect(one).toMatchObject({ kind: 'chat', client_id: client.id, count: 1, read_at: null });
+  });
+
   it('the client’s users are not told when its Chat module is off (staff still are)', async () => {
     const client = await buildClient(app.db, { modules: JSON.stringify({ chat: false }) });
     const user = await buildPortalUser(app.db, { client_id: client.id });

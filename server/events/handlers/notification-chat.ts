@@ -62,5 +62,6 @@ export async function notifyChatPosted(io: AppServer, deps: AppDeps, e: DomainEv
         count === 1 ? `New message from ${names[0] ?? 'someone'} ${where(kind)}` : `${whoAndHowMany(names, count, 'new message')} ${where(kind)}`,
     },
   }));
-  return upsertCoalesced(deps.db, 'chat', rows);
+  // Through the write queue: one commit for the whole channel, shared with the chat writes queued meanwhile.
+  return deps.writes.run((trx) => upsertCoalesced(trx, 'chat', rows));
 }

@@ -28,8 +28,14 @@ export async function deliverNotifications(io: AppServer, deps: AppDeps, ids: nu
   if (!ids.length) return;
   const rows = await loadForDelivery(deps.db, ids);
   const allowed: DeliveryRow[] = [];
+  const persons = new Map<string, Awaited<ReturnType<typeof personOf>>>();
+  // A chat check tells a whole channel at once: its client is read once for all of them.
+  const clients = new Map<string, ReturnType<typeof findClientState>>();
+  const clientState = (id: string) => clients.get(id) ?? clients.set(id, findClientState(deps.db, id)).get(id)!;
   for (const r of rows) {
-    if (!(await mayStillKnow(deps, r, await personOf(deps, r)))) continue;
+    const person = await personOf(deps, r);
+    persons.set(r.user_id, person);
+    if (!(await mayStillKnow(deps, r, person, clientState))) continue;
     // Open in a visible tab: it is being read now, so it is read (no unread item, no mail).
     if (r.read_at === null && (await watchers(io, r)).has(r.user_id)) {
       await markReadAbout(deps.db, r.user_id, r.finding_id ? { findingId: r.finding_id } : { chatClientId: r.client_id! }, deps.clock());
@@ -38,7 +44,7 @@ export async function deliverNotifications(io: AppServer, deps: AppDeps, ids: nu
     allowed.push(r);
   }
   const counts = new Map<string, NotificationCounts>();
-  for (const r of allowed) if (!counts.has(r.user_id)) counts.set(r.user_id, await notificationCounts(deps.db, await personOf(deps, r)));
+  for (const r of allowed) if (!counts.has(r.user_id)) counts.set(r.user_id, await notificationCounts(deps.db, persons.get(r.user_id)!));
 
   const orgs = await actorOrgs(
     deps.db,
@@ -71,7 +77,12 @@ export async function personOf(deps: AppDeps, r: DeliveryRow) {
 }
 
 /** Whether the person may still know about what the notification names. */
-export async function mayStillKnow(deps: AppDeps, r: DeliveryRow, person: Awaited<ReturnType<typeof personOf>>): Promise<boolean> {
+export async function mayStillKnow(
+  deps: AppDeps,
+  r: DeliveryRow,
+  person: Awaited<ReturnType<typeof personOf>>,
+  clientState = (id: string) => findClientState(deps.db, id),
+): Promise<boolean> {
   if (r.finding_id) {
     const f = await findFindingState(deps.db, r.finding_id);
     return f !== undefined && sees(person, 'finding', f);
@@ -80,7 +91,7 @@ export async function mayStillKnow(deps: AppDeps, r: DeliveryRow, person: Awaite
   // module, and a notice naming no client has nothing to judge but the person: staff only.
   const staffOnly = person.kind === 'staff' && person.status === 'active' && (!r.client_id || reaches(person, r.client_id));
   const module = MODULE_OF_KIND[r.kind];
-  const client = r.client_id ? await findClientState(deps.db, r.client_id) : undefined;
+  const client = r.client_id ? await clientState(r.client_id) : undefined;
   return module && client ? seesModule(person, client, module) : staffOnly;
 }
 

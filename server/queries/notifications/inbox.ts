@@ -1,7 +1,7 @@
 import type { AppDeps } from '../../context.js';
 import type { NotificationListDTO, NotificationListQuery, UnreadCountDTO } from '../../contracts/notifications.js';
 import { presentNotification } from '../../presenters/collaboration.js';
-import { actorOrgs, listUserNotifications, unreadChatCount, unreadCount } from '../../repositories/notifications.js';
+import { actorOrgs, listUserNotifications, unreadCounts } from '../../repositories/notifications.js';
 import { portalProfile, STAFF_PROFILE, type VisibilityProfile } from '../../visibility/profile.js';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../../../db/schema.js';
@@ -49,7 +49,6 @@ export async function countUnread(deps: AppDeps, ctx: CommandContext): Promise<U
 
 export type NotificationCounts = UnreadCountDTO;
 /** A person's unread counts: all their notifications (the bell) and the chat ones (the Chat menu item). */
-export async function notificationCounts(db: Kysely<Database>, person: Parameters<typeof unreadCount>[1]): Promise<UnreadCountDTO> {
-  const [unread, unreadChat] = await Promise.all([unreadCount(db, person), unreadChatCount(db, person)]);
-  return { unread, unreadChat };
+export function notificationCounts(db: Kysely<Database>, person: Parameters<typeof unreadCounts>[1]): Promise<UnreadCountDTO> {
+  return unreadCounts(db, person);
 }
