@@ -94,7 +94,7 @@ async function baselineRun(ctx: BenchContext, kind: 'raw' | 'sio', o: FanoutOpti
   });
 }
 
-/** fanout: one client's N portal users connected; an analyst posts comments one after another. */
+/** fanout: one client's N portal users connected; an analyst writes comments one after another, on their socket as the page does. */
 export async function fanout(ctx: BenchContext, o: FanoutOptions): Promise<{ result: FanoutResult; tally: Tally }> {
   const product = await withCleanup(async (defer) => {
     const dataDir = freshDataDir();
