@@ -195,7 +195,7 @@ describe('chat.posted', () => {
     const people = await Promise.all(Array.from({ length: 40 }, () => buildPortalUser(app.db, { client_id: client.id })));
     const commits = async () => {
       const m = await app.deps.metrics.registry.getSingleMetric('debrief_group_commit_seconds')!.get();
-      return m.values.find((v) => v.metricName === 'debrief_group_commit_seconds_count')?.value ?? 0;
+      return (m.values as { metricName?: string; value: number }[]).find((v) => v.metricName === 'debrief_group_commit_seconds_count')?.value ?? 0;
     };
     const before = await commits();
     await post(client.id, author.id);
