@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,16 +19,46 @@ import { connectRedis } from '../../server/cluster/redis.js';
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const CLIENT_DIR = path.join(ROOT, 'dist', 'client');
 
-/** A port that was free a moment ago (PUBLIC_URL must be known before the server listens). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether something may listen on `port` of 127.0.0.1 now (`0`: the port the kernel gave, or null). */
+function tryListen(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+    s.once('error', () => resolve(null));
+    s.listen(port, '127.0.0.1', () => {
+      const given = (s.address() as { port: number }).port;
+      s.close(() => resolve(given));
     });
   });
+}
+
+/** The low end of the kernel's ephemeral ports (Linux: where outgoing connections take their source port). */
+export function ephemeralLow(): number | null {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) ? low : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A port that was free a moment ago (PUBLIC_URL must be known before the server listens), picked
+ * at random below the kernel's ephemeral range. A port the kernel hands out for port 0 comes from
+ * the same range as the source ports of outgoing connections, so on a busy suite another test's
+ * connection could take it between this check and the server's listen (seen as EADDRINUSE in a
+ * CI run); below that range only another pick of the same number in that moment can.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  if (low !== null && low > 11_024) {
+    for (let i = 0; i < 50; i++) {
+      const port = await tryListen(low - 10_000 + Math.floor(Math.random() * 10_000));
+      if (port !== null) return port;
+    }
+  }
+  const port = await tryListen(0);
+  if (port === null) throw new Error('No free port could be found on 127.0.0.1.');
+  return port;
 }
 
 /** A fresh data folder under the OS temp dir. */
