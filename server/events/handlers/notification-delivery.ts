@@ -6,10 +6,9 @@ import { reaches, sees, seesModule } from '../../policies/access.js';
 import { presentNotification } from '../../presenters/collaboration.js';
 import { isOnline } from '../../realtime/io.js';
 import { rooms } from '../../realtime/rooms.js';
-import { actorOrgs, loadForDelivery, markReadAbout, type DeliveryRow } from '../../repositories/notifications.js';
+import { actorOrgs, loadForDelivery, markReadAbout, unreadCounts, type DeliveryRow } from '../../repositories/notifications.js';
 import { scheduleDigest } from '../../repositories/mail-digests.js';
 import { watchersOf } from '../../realtime/sockets-in.js';
-import { notificationCounts, type NotificationCounts } from '../../queries/notifications/inbox.js';
 import { portalProfile, STAFF_PROFILE } from '../../visibility/profile.js';
 import { MODULE_OF_KIND } from '../../commands/notifications/recipients.js';
 import { DIGEST_GRACE_MS, mailWindowMs, wantsMail } from './notification-mail.js';
@@ -43,8 +42,8 @@ export async function deliverNotifications(io: AppServer, deps: AppDeps, ids: nu
     }
     allowed.push(r);
   }
-  const counts = new Map<string, NotificationCounts>();
-  for (const r of allowed) if (!counts.has(r.user_id)) counts.set(r.user_id, await notificationCounts(deps.db, persons.get(r.user_id)!));
+  const counts = new Map<string, Awaited<ReturnType<typeof unreadCounts>>>();
+  for (const r of allowed) if (!counts.has(r.user_id)) counts.set(r.user_id, await unreadCounts(deps.db, persons.get(r.user_id)!));
 
   const orgs = await actorOrgs(
     deps.db,
@@ -99,6 +98,6 @@ export async function mayStillKnow(
 export async function pushCounts(io: AppServer, deps: AppDeps, userId: string): Promise<void> {
   const user = await deps.db.selectFrom('users').select(['id', 'kind', 'role', 'client_id']).where('id', '=', userId).executeTakeFirst();
   if (!user) return;
-  const counts = await notificationCounts(deps.db, { ...user, scope: await scopeOf(deps.db, user) });
+  const counts = await unreadCounts(deps.db, { ...user, scope: await scopeOf(deps.db, user) });
   io.to(rooms.user(userId)).emit('notifications:counted', counts);
 }

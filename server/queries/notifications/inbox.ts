@@ -37,18 +37,12 @@ export async function listNotifications(deps: AppDeps, ctx: CommandContext, q: N
       : new Map<string, string>();
   return {
     notifications: page.map((n) => presentNotification(n, profile, n.actor_id ? orgs.get(n.actor_id) : null)),
-    ...(await notificationCounts(deps.db, ctx.viewer.user)),
+    ...(await unreadCounts(deps.db, ctx.viewer.user)),
     nextBefore: rows.length > limit ? page[page.length - 1]!.id : null,
   };
 }
 
 /** The viewer's unread count (the bell, after a reconnect). */
 export async function countUnread(deps: AppDeps, ctx: CommandContext): Promise<UnreadCountDTO> {
-  return notificationCounts(deps.db, ctx.viewer.user);
-}
-
-export type NotificationCounts = UnreadCountDTO;
-/** A person's unread counts: all their notifications (the bell) and the chat ones (the Chat menu item). */
-export function notificationCounts(db: Kysely<Database>, person: Parameters<typeof unreadCounts>[1]): Promise<UnreadCountDTO> {
-  return unreadCounts(db, person);
+  return unreadCounts(deps.db, ctx.viewer.user);
 }
