@@ -28,8 +28,8 @@ export interface Coalesce {
 /** An item names at most this many of its latest authors. */
 const AUTHORS_KEPT = 3;
 
-/** The most rows one coalescing statement writes (well inside either database's limit on parameters). */
-const UPSERT_CHUNK = 500;
+/** The most rows (or people) one statement names (well inside either database's limit on parameters). */
+const CHUNK = 500;
 
 /**
  * Rows that coalesce: `reply` (one unread per person and finding) and `chat` (one unread per
@@ -48,8 +48,8 @@ export async function upsertCoalesced(db: Db, kind: 'reply' | 'chat', rows: (Omi
   const keyed = rows.filter((r) => keyOf(r) !== null);
   if (new Set(keyed.map((r) => `${r.user_id} ${keyOf(r)}`)).size !== keyed.length) throw new Error('Each person may have one coalescing row per call.');
   const ids: number[] = [];
-  for (let i = 0; i < keyed.length; i += UPSERT_CHUNK) {
-    const chunk = keyed.slice(i, i + UPSERT_CHUNK);
+  for (let i = 0; i < keyed.length; i += CHUNK) {
+    const chunk = keyed.slice(i, i + CHUNK);
     const had = await db
       .selectFrom('notifications')
       .select(['user_id', key, 'count', 'authors'])
@@ -90,14 +90,18 @@ export async function upsertCoalesced(db: Db, kind: 'reply' | 'chat', rows: (Omi
 }
 
 /**
- * A person's notifications as they may see them now: those about a client they no longer reach (a
- * scoped analyst taken off a client) are kept but not shown or counted.
+ * The notifications of people who reach the same clients, as they may see them now: those about a
+ * client they no longer reach (a scoped analyst taken off a client) are kept but not shown or counted.
  */
-function ownNotifications(db: Db, person: Person) {
+function ownNotifications(db: Db, people: [Person, ...Person[]]) {
   return db
     .selectFrom('notifications')
-    .where('user_id', '=', person.id)
-    .where((eb) => eb.or([eb('client_id', 'is', null), reachesSql(person, 'notifications.client_id')]));
+    .where(
+      'user_id',
+      'in',
+      people.map((p) => p.id),
+    )
+    .where((eb) => eb.or([eb('client_id', 'is', null), reachesSql(people[0], 'notifications.client_id')]));
 }
 
 /** The organisation of each acting client user among `actorIds` (staff act for the firm: not listed). */
@@ -115,18 +119,42 @@ export async function actorOrgs(db: Db, actorIds: (string | null)[]): Promise<Ma
 
 /** One page of a person's notifications, newest first (ids below `before`). */
 export function listUserNotifications(db: Db, person: Person, before: number | undefined, limit: number): Promise<NotificationRow[]> {
-  let q = ownNotifications(db, person).selectAll();
+  let q = ownNotifications(db, [person]).selectAll();
   if (before !== undefined) q = q.where('id', '<', before);
   return q.orderBy('id', 'desc').limit(limit).execute();
 }
 
 /** How many of a person's notifications are unread: all of them (the bell) and the chat ones (the Chat menu item's badge: channels with news). */
-export async function unreadCounts(db: Db, person: Person): Promise<{ unread: number; unreadChat: number }> {
-  const r = await ownNotifications(db, person)
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>(eb.case().when('kind', '=', 'chat').then(1).else(0).end()).as('chat')])
-    .where('read_at', 'is', null)
-    .executeTakeFirst();
-  return { unread: Number(r?.n ?? 0), unreadChat: Number(r?.chat ?? 0) };
+export type UnreadCounts = { unread: number; unreadChat: number };
+
+/** One person's unread counts (see `unreadCountsOf`). */
+export async function unreadCounts(db: Db, person: Person): Promise<UnreadCounts> {
+  return (await unreadCountsOf(db, [person])).get(person.id)!;
+}
+
+/**
+ * The unread counts of several people, by id: one grouped query for each set of people who reach
+ * the same clients (a channel's portal users are one set, the staff who see every client another).
+ */
+export async function unreadCountsOf(db: Db, people: Person[]): Promise<Map<string, UnreadCounts>> {
+  const counts = new Map(people.map((p): [string, UnreadCounts] => [p.id, { unread: 0, unreadChat: 0 }]));
+  const reachAlike = new Map<string, [Person, ...Person[]]>();
+  for (const p of people) {
+    const key = p.kind === 'staff' ? `staff ${JSON.stringify(p.scope)}` : `portal ${p.client_id}`;
+    const alike = reachAlike.get(key);
+    if (alike) alike.push(p);
+    else reachAlike.set(key, [p]);
+  }
+  for (const alike of reachAlike.values())
+    for (let i = 0; i < alike.length; i += CHUNK) {
+      const rows = await ownNotifications(db, alike.slice(i, i + CHUNK) as [Person, ...Person[]])
+        .select((eb) => ['user_id', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>(eb.case().when('kind', '=', 'chat').then(1).else(0).end()).as('chat')])
+        .where('read_at', 'is', null)
+        .groupBy('user_id')
+        .execute();
+      for (const r of rows) counts.set(r.user_id, { unread: Number(r.n), unreadChat: Number(r.chat ?? 0) });
+    }
+  return counts;
 }
 
 /** Mark the user's unread notifications about one finding or chat channel read (they have it open); returns how many changed. */

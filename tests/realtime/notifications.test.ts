@@ -219,6 +219,39 @@ describe('chat.posted', () => {
   });
 });
 
+describe('one delivery for many people', () => {
+  /** Statements the server runs while `people` (a third of them staff) are told one notification each, live. */
+  async function statementsToTell(people: number): Promise<number> {
+    const client = await buildClient(app.db);
+    const users = await Promise.all(
+      Array.from({ length: people }, (_, i) => (i % 3 === 2 ? buildStaff(app.db) : buildPortalUser(app.db, { client_id: client.id }))),
+    );
+    const sockets = await Promise.all(users.map(live));
+    const recs = sockets.map(recordAll);
+    const ids = [];
+    for (const u of users) ids.push((await buildNotification(app.db, u.id, { kind: 'chat', client_id: client.id, link: '/portal/chat' })).id);
+    await app.server.drain();
+    let n = 0;
+    const db = app.deps.db;
+    app.deps.db = db.withPlugin({ transformQuery: (a) => (n++, a.node), transformResult: async (a) => a.result });
+    try {
+      publish(ids);
+      await until(() => recs.every((r) => r.ofType('notification:created').length === 1), 'every person told');
+      await app.server.drain();
+    } finally {
+      app.deps.db = db;
+    }
+    return n;
+  }
+
+  it('reads a fixed number of times however many people it tells (scopes, counts and rooms read once for all)', async () => {
+    const few = await statementsToTell(3);
+    const many = await statementsToTell(15);
+    // One or more reads per person would add at least 12 here.
+    expect(many - few).toBeLessThan(4);
+  });
+});
+
 describe('feed sockets', () => {
   it('a feed-subscribed socket gets its notification too', async () => {
     const staff = await buildStaff(app.db);

@@ -2,7 +2,7 @@ import type { AppDeps } from '../../context.js';
 import { claimDigest, digestSent, dueDigests, scheduleDigest } from '../../repositories/mail-digests.js';
 import { loadForDelivery, type DeliveryRow } from '../../repositories/notifications.js';
 import { queueMail } from '../../services/mailer.js';
-import { mayStillKnow, personOf } from './notification-delivery.js';
+import { mayStillKnow, peopleOf, stateReads } from './notification-delivery.js';
 import { DIGEST_GRACE_MS, digestMail, mailWindowMs } from './notification-mail.js';
 
 /** How many people's digests one round sends at most (the next round goes on). */
@@ -23,7 +23,9 @@ export async function sendDueDigests(deps: AppDeps): Promise<number> {
     const waiting = await pendingRows(deps, due.user_id);
     // Access as it is now, asked before the transaction (SQLite has one connection).
     const keep: DeliveryRow[] = [];
-    for (const r of waiting) if (r.read_at === null && (await mayStillKnow(deps, r, await personOf(deps, r)))) keep.push(r);
+    const [person] = (await peopleOf(deps, waiting)).values();
+    const reads = stateReads(deps);
+    for (const r of waiting) if (r.read_at === null && person && (await mayStillKnow(r, person, reads))) keep.push(r);
     const firm = await deps.db.selectFrom('firm').select('name').executeTakeFirst();
     const titles = await findingTitles(deps, keep);
     const sent = await deps.db.transaction().execute(async (trx) => {
