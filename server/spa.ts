@@ -62,9 +62,81 @@ export function spa(clientDir: string): { router: Router; scriptHashes: string[]
     res.setHeader('Cache-Control', 'no-cache');
     res.status(404).type('text/plain').send('Not found.');
   });
-  router.get(/.*/, (_req, res) => {
+  const pageFor = routePages(clientDir, html);
+  router.get(/.*/, (req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
-    res.type('html').send(html);
+    res.type('html').send(pageFor(req.path));
   });
   return { router, scriptHashes };
+}
+
+/** One route of the app: the paths it serves and how specific it is (SvelteKit's choice among routes that match). */
+interface Route {
+  id: string;
+  pattern: RegExp;
+  /** Per path segment: 2 fixed text, 1 a parameter, 0 optional or the rest of the path; the highest wins. */
+  rank: number[];
+  files: { js: string[]; css: string[] };
+}
+
+/** A SvelteKit route id (`/(app)/staff/findings/[id]`) as the paths it serves and its rank. */
+function routeOf(id: string, files: Route['files']): Route {
+  const segments = id.split('/').filter((s) => s && !/^\(.*\)$/.test(s));
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const parts = segments.map((s) => {
+    if (/^\[\.\.\.[^\]]+\]$/.test(s)) return { re: '(?:/.*)?', rank: 0 };
+    if (/^\[\[[^\]]+\]\]$/.test(s)) return { re: '(?:/[^/]+)?', rank: 0 };
+    if (!s.includes('[')) return { re: `/${escape(s)}`, rank: 2 };
+    return {
+      re: `/${s
+        .split(/\[[^\]]+\]/)
+        .map(escape)
+        .join('[^/]+')}`,
+      rank: 1,
+    };
+  });
+  return { id, pattern: new RegExp(`^${parts.map((p) => p.re).join('')}/?$`), rank: parts.map((p) => p.rank), files };
+}
+
+/**
+ * Whether route `a` is more specific than `b` for a path both serve. Where one route has ended, the
+ * other's further segments matched nothing (optional ones, or an empty rest): the one that ended wins.
+ */
+function before(a: Route, b: Route): boolean {
+  for (let i = 0; i < Math.max(a.rank.length, b.rank.length); i++) {
+    const [x, y] = [a.rank[i] ?? 0.5, b.rank[i] ?? 0.5];
+    if (x !== y) return x > y;
+  }
+  return false;
+}
+
+/**
+ * The page to send for a path: index.html naming, for the route that will show it, the scripts
+ * (`modulepreload`) and styles (`preload`) that route needs and index.html does not name already
+ * (the build's dist/client/.route-preloads.json, scripts/route-preloads.ts). The browser then
+ * fetches them beside the shell, instead of after the shell has run and found the route. A path
+ * no route serves, or a build without the list, gets index.html as it is.
+ */
+function routePages(clientDir: string, html: string): (pathname: string) => string {
+  const file = path.join(clientDir, '.route-preloads.json');
+  if (!existsSync(file)) return () => html;
+  const named = new Set([...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]));
+  const { routes } = JSON.parse(readFileSync(file, 'utf8')) as { routes: Record<string, Route['files']> };
+  const table = Object.entries(routes).map(([id, files]) => routeOf(id, files));
+  const pages = new Map<string, string>();
+  return (pathname) => {
+    let best: Route | undefined;
+    for (const r of table) if (r.pattern.test(pathname) && (!best || before(r, best))) best = r;
+    if (!best) return html;
+    let page = pages.get(best.id);
+    if (page === undefined) {
+      const links = [
+        ...best.files.js.filter((f) => !named.has(f)).map((f) => `<link rel="modulepreload" href="${f}">`),
+        ...best.files.css.filter((f) => !named.has(f)).map((f) => `<link rel="preload" as="style" href="${f}">`),
+      ];
+      page = html.replace('</head>', `${links.join('\n    ')}\n  </head>`);
+      pages.set(best.id, page);
+    }
+    return page;
+  };
 }

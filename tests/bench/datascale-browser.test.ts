@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { browserFigures, browserPages } from '../../bench/lib/datascale/browser.js';
-import { staticJsOf } from '../../bench/lib/datascale/initial-js.js';
+import { routeFiles } from '../../scripts/route-files.js';
 import { generateDataScale } from '../../bench/lib/datascale-seed.js';
 import { freePort, freshDataDir, openBenchDb, removeDataDirs, ROOT, startServer, type BenchServer } from '../../bench/lib/server.js';
 
@@ -32,7 +32,7 @@ describe('datascale in the browser', () => {
     expect(b.initial_js_raw_kb).toBeGreaterThan(b.initial_js_gzip_kb);
     expect(b.initial_js_transfer_kb).toBeGreaterThan(0);
     const loaded = b.initial_js_chunks.map((c) => `/_app/immutable/${c.file}`).sort();
-    expect(loaded).toEqual(staticJsOf(ROOT, '/(app)/portal'));
+    expect(loaded).toEqual(routeFiles(ROOT, '/(app)/portal').js);
     expect(b.initial_js_chunks.filter((c) => c.name).length, "chunks named from Vite's manifest").toBeGreaterThan(0);
 
     expect(b.pages.map((p) => p.role)).toEqual(['manager', 'manager', 'analyst', 'analyst']);

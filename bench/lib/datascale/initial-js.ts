@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { readManifest } from '../../../scripts/route-files.js';
 
 /**
  * The portal's initial JavaScript (issue 19, point 3: ≤ 150 KB compressed). The list of files is
@@ -11,8 +10,8 @@ import type { Page } from 'playwright-core';
  * middleware sends a gzip client (files under its 1 KB threshold go uncompressed, as they would).
  * Chromium itself asks for Brotli, so what it transferred is reported beside it.
  *
- * `staticJsOf` gives the same list from the build (Vite manifest, SvelteKit's route table) as a
- * cross-check: the tests hold the two equal.
+ * `routeFiles` (scripts/route-files.ts) gives the same list from the build (Vite manifest,
+ * SvelteKit's route table) as a cross-check: the tests hold the two equal.
  */
 
 export interface InitialJs {
@@ -81,41 +80,4 @@ function gzipBytes(href: string): Promise<number> {
     req.on('error', reject);
     req.setTimeout(30_000, () => req.destroy(new Error(`${href}: no answer in 30 s`)));
   });
-}
-
-/**
- * The scripts a route needs before it can show, from the build: SvelteKit's two entries, the root
- * layout and error nodes (its client loads both at start), the route's layouts, error pages (its
- * client loads them along with the page, ready for an error) and page, and
- * everything they import statically, transitively (dynamic imports are left out). Paths as served
- * (`/_app/immutable/…`). `root` holds .svelte-kit (the project).
- */
-export function staticJsOf(root: string, routeId: string): string[] {
-  const manifest = readManifest(root);
-  const app = readFileSync(path.join(root, '.svelte-kit', 'generated', 'client-optimized', 'app.js'), 'utf8');
-  // An entry is [page, [layouts], [error pages]]; an empty place in a list is a level without one.
-  const m = new RegExp(`"${routeId.replace(/[()[\]]/g, '\\$&')}": \\[(-?\\d+)(?:,\\[([\\d,]*)\\])?(?:,\\[([\\d,]*)\\])?`).exec(app);
-  if (!m) throw new Error(`route ${routeId} is not in SvelteKit's route table`);
-  const list = (text: string | undefined) => (text ? text.split(',').filter(Boolean).map(Number) : []);
-  const nodes = [0, 1, ...list(m[2]), ...list(m[3]), Math.abs(Number(m[1]))];
-  const roots = [
-    // start.js and app.js: the two that index.html imports (every node is an "entry" too, for import()).
-    ...Object.keys(manifest).filter((k) => manifest[k]!.file.startsWith('_app/immutable/entry/')),
-    ...nodes.map((n) => `.svelte-kit/generated/client-optimized/nodes/${n}.js`),
-  ];
-  const seen = new Set<string>();
-  const visit = (key: string) => {
-    if (seen.has(key)) return;
-    const entry = manifest[key];
-    if (!entry) throw new Error(`${key} is not in the Vite manifest`);
-    seen.add(key);
-    for (const i of entry.imports ?? []) visit(i);
-  };
-  for (const r of roots) visit(r);
-  return [...seen].map((k) => `/${manifest[k]!.file}`).sort();
-}
-
-/** Vite's manifest of the client build: source module → its output file, name and static imports. */
-function readManifest(root: string): Record<string, { file: string; name?: string; imports?: string[] }> {
-  return JSON.parse(readFileSync(path.join(root, '.svelte-kit', 'output', 'client', '.vite', 'manifest.json'), 'utf8'));
 }
