@@ -138,12 +138,18 @@ export function createFeed(io: AppServer, deps: AppDeps, beforeEmit?: () => Prom
       });
   }
 
+  /** Whose events a viewer's feed carries: every client's, their scope's, or their client's shared ones. */
+  function feedScope(user: SocketViewer['user']): FeedScope {
+    if (user.kind !== 'staff') return { clientId: user.client_id! };
+    return user.scope === 'all' ? 'staff' : { staffOf: user.scope };
+  }
+
   /** The feed rooms of a viewer: every client's staff room (and the staff room), their scope's, or their client's portal room. */
   async function feedRooms(user: SocketViewer['user']): Promise<{ scope: FeedScope; rooms: string[] }> {
-    if (user.kind !== 'staff') return { scope: { clientId: user.client_id! }, rooms: [rooms.clientPortal(user.client_id!)] };
-    if (user.scope !== 'all') return { scope: { staffOf: user.scope }, rooms: user.scope.map(rooms.clientStaff) };
+    const scope = feedScope(user);
+    if (scope !== 'staff') return { scope, rooms: 'clientId' in scope ? [rooms.clientPortal(scope.clientId)] : scope.staffOf.map(rooms.clientStaff) };
     const clients = await deps.db.selectFrom('clients').select('id').execute();
-    return { scope: 'staff', rooms: [rooms.staff(), ...clients.map((c) => rooms.clientStaff(c.id))] };
+    return { scope, rooms: [rooms.staff(), ...clients.map((c) => rooms.clientStaff(c.id))] };
   }
 
   const handlers = [
@@ -181,8 +187,7 @@ export function createFeed(io: AppServer, deps: AppDeps, beforeEmit?: () => Prom
         ]);
       const resync = { events: [], resync: true, next: null };
       if (after < (await eventFloor(deps.db))) return resync;
-      const { scope } = await feedRooms(socket.data.viewer.user);
-      const part = await catchUp(scope, after, until);
+      const part = await catchUp(feedScope(socket.data.viewer.user), after, until);
       return part ? { events: part.events, resync: false, next: part.next } : resync;
     }),
   ];
