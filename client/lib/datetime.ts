@@ -39,6 +39,17 @@ function fmt(options: Intl.DateTimeFormatOptions, opts: FormatOptions = {}): Int
   return f;
 }
 
+const relatives = new Map<string, Intl.RelativeTimeFormat>();
+/** A cached "5 minutes ago" formatter for a locale (as `fmt`: a list of comments asks for one per row). */
+function relative(locale: string | undefined): Intl.RelativeTimeFormat {
+  let f = relatives.get(locale ?? '');
+  if (!f) {
+    f = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+    relatives.set(locale ?? '', f);
+  }
+  return f;
+}
+
 /** The Date of a moment; a calendar day ("2026-03-12") is that day's UTC midnight. */
 function toDate(when: When): Date {
   return when instanceof Date ? when : new Date(when);
@@ -93,7 +104,7 @@ export function formatRelative(when: When, opts?: FormatOptions): string {
   const d = toDate(when);
   const now = opts?.now ?? Date.now();
   const diff = d.getTime() - now;
-  const rtf = new Intl.RelativeTimeFormat(opts?.locale, { numeric: 'auto' });
+  const rtf = relative(opts?.locale);
   if (Math.abs(diff) < MINUTE) return 'just now';
   if (Math.abs(diff) < HOUR) return rtf.format(Math.trunc(diff / MINUTE), 'minute');
   if (Math.abs(diff) < DAY) return rtf.format(Math.trunc(diff / HOUR), 'hour');
