@@ -180,12 +180,9 @@ export function createWriteQueue(db: Trx, bus: Bus, logger: Logger, maxBatch = M
     pending.unshift(...again);
     // The push goes before the writers' answers: the people waiting on a live page are told
     // first. On SQLite the feed reads, presents and emits without waiting for any I/O, so it is
-    // done within this turn, and its frames leave at the end of the turn (realtime/coalesce.ts
-    // holds each socket's writes until then). The answers (each a response to build and read
-    // back, and what their commands do after it) wait for the next turn: built before, they
-    // would hold up the frames of every open page.
+    // done within this turn; the answers (each a response to build and read back) follow in the
+    // next, instead of interleaving their reads with the feed's.
     bus.publish('events.appended', {});
-    await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     batch.forEach((item, i) => {
       const r = results[i]!;
