@@ -16,6 +16,7 @@ import * as readinessProbe from '../migrations/2026-12-08T1000_readiness-probe.j
 import * as sessionCheckAt from '../migrations/2026-12-09T1000_session-check-at.js';
 import * as passkeys from '../migrations/2026-12-10T1000_passkeys.js';
 import * as sso from '../migrations/2026-12-11T1000_sso.js';
+import * as jsonParallelUnsafe from '../migrations/2026-12-12T1000_json-parallel-unsafe.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -40,4 +41,5 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-09T1000_session-check-at': sessionCheckAt,
   '2026-12-10T1000_passkeys': passkeys,
   '2026-12-11T1000_sso': sso,
+  '2026-12-12T1000_json-parallel-unsafe': jsonParallelUnsafe,
 };
