@@ -161,6 +161,8 @@ describe('custom messages in the browser', () => {
     await shot(client, 'portal-list-explain-desktop');
     await client.keyboard.press('Escape');
     await bubble.waitFor({ state: 'detached' });
+    // Focus is back on the button that opened it (one popover serves the whole list).
+    await expect.poll(() => why.evaluate((el) => el === document.activeElement)).toBe(true);
     // Open findings keep the default explanation.
     await client.getByRole('button', { name: 'What “Open” means' }).click();
     await client.getByRole('dialog', { name: 'What “Open” means' }).getByText('has not been fixed yet').waitFor();
