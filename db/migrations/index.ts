@@ -24,6 +24,7 @@ import * as sessionCheckAt from './2026-12-09T1000_session-check-at.js';
 import * as passkeys from './2026-12-10T1000_passkeys.js';
 import * as sso from './2026-12-11T1000_sso.js';
 import * as jsonParallelUnsafe from './2026-12-12T1000_json-parallel-unsafe.js';
+import * as openRounds from './2026-12-13T1000_open-rounds.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so the compiled
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-10T1000_passkeys': passkeys,
   '2026-12-11T1000_sso': sso,
   '2026-12-12T1000_json-parallel-unsafe': jsonParallelUnsafe,
+  '2026-12-13T1000_open-rounds': openRounds,
 };
