@@ -17,6 +17,7 @@ import * as sessionCheckAt from '../migrations/2026-12-09T1000_session-check-at.
 import * as passkeys from '../migrations/2026-12-10T1000_passkeys.js';
 import * as sso from '../migrations/2026-12-11T1000_sso.js';
 import * as jsonParallelUnsafe from '../migrations/2026-12-12T1000_json-parallel-unsafe.js';
+import * as openRounds from '../migrations/2026-12-13T1000_open-rounds.js';
 
 /**
  * PostgreSQL's migrations, in order: one baseline equal to SQLite's first eight (db/migrations/),
@@ -42,4 +43,5 @@ export const pgMigrations: Record<string, Migration> = {
   '2026-12-10T1000_passkeys': passkeys,
   '2026-12-11T1000_sso': sso,
   '2026-12-12T1000_json-parallel-unsafe': jsonParallelUnsafe,
+  '2026-12-13T1000_open-rounds': openRounds,
 };
