@@ -106,8 +106,6 @@ export async function channelStats(
 ): Promise<Map<string, { lastId: number; unread: number; lastRead: number }>> {
   if (clientIds !== 'all' && !clientIds.length) return new Map();
   const read = sql<number>`coalesce(r.last_read_id, 0)`;
-  // The id UNREAD_CAP messages past the read position (null when fewer follow): the count stops there.
-  const capId = sql`(select m2.id from chat_messages as m2 where m2.client_id = c.id and m2.id > ${read} and m2.author_id <> ${userId} and m2.deleted_at is null order by m2.id limit 1 offset ${UNREAD_CAP - 1})`;
   let q = db
     .selectFrom('clients as c')
     .leftJoin('chat_reads as r', (j) => j.onRef('r.client_id', '=', 'c.id').on('r.user_id', '=', userId))
@@ -115,7 +113,10 @@ export async function channelStats(
       'c.id as client_id',
       sql<number | null>`(select max(m.id) from chat_messages as m where m.client_id = c.id)`.as('last_id'),
       read.as('last_read'),
-      sql<number>`(select count(*) from chat_messages as m where m.client_id = c.id and m.id > ${read} and m.id <= coalesce(${capId}, m.id) and m.author_id <> ${userId} and m.deleted_at is null)`.as(
+      // Counted up to UNREAD_CAP: the count reads no further than that many rows. (Capping with the
+      // id of the 100th unread message instead re-ran that lookup for every message counted: 20 of
+      // the staff chat list's 28 ms on the five-year firm.)
+      sql<number>`(select count(*) from (select 1 from chat_messages as m where m.client_id = c.id and m.id > ${read} and m.author_id <> ${userId} and m.deleted_at is null limit ${UNREAD_CAP}) as capped)`.as(
         'unread',
       ),
     ]);
