@@ -41,11 +41,6 @@ const mayOpen = (a: FeedAudience, kind: 'chat' | 'project') => a.client === null
 const mayHearOf = (a: FeedAudience, module: 'findings' | 'reports') =>
   a.client === null || seesModule({ kind: 'portal', client_id: a.client.id }, a.client, module);
 
-/** Present a batch of events (any clients, any types) for one audience, in the same order. */
-export async function presentEvents(db: Db, rows: ClientEventRow[], a: FeedAudience): Promise<(AnyFeedEvent | null)[]> {
-  return presentLoaded(await loadEventData(db, rows), rows, a);
-}
-
 /** The rows a batch of events refers to, read once (then presented for each audience). */
 export type EventData = Awaited<ReturnType<typeof loadEventData>>;
 
@@ -82,6 +77,11 @@ export async function loadEventData(db: Db, rows: ClientEventRow[]) {
 
 /** Present events for one audience from data already loaded (no database access). */
 export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudience): (AnyFeedEvent | null)[] {
+  return rows.map(presenterOf(d, a));
+}
+
+/** The presenter of one event row for one audience, from data already loaded: rows presented on demand (a catch-up part stops at its size). */
+export function presenterOf(d: EventData, a: FeedAudience): (r: ClientEventRow) => AnyFeedEvent | null {
   const { comments, messages, findingById, reportById, projectById } = d;
 
   const findingSummary = (id: string): FindingSummaryDTO | null => {
@@ -149,11 +149,11 @@ export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudie
     }
   }
 
-  return rows.map((r) => {
+  return (r) => {
     const data = one(r);
     // `one` switched on this row's type, so `data` is that type's payload (a pairing TypeScript can't follow through the switch).
     return data === null
       ? null
       : ({ position: r.position, clientId: r.client_id, type: r.type as FeedEventType, at: new Date(r.at).toISOString(), data } as AnyFeedEvent);
-  });
+  };
 }

@@ -6,7 +6,7 @@ import { eventFloor, eventsSince, latestPosition, moreEventsThan, type FeedScope
 import { conflict, validationFailed } from '../errors.js';
 import { handler } from './ack.js';
 import type { AppServer, AppSocket, SocketViewer } from './socket-types.js';
-import { loadEventData, portalAudience, presentEvents, presentLoaded, STAFF_AUDIENCE } from './feed-presenters.js';
+import { loadEventData, portalAudience, presenterOf, presentLoaded, STAFF_AUDIENCE } from './feed-presenters.js';
 import { rooms } from './rooms.js';
 import { holdRooms } from './coalesce.js';
 
@@ -234,7 +234,7 @@ export function createFeed(io: AppServer, deps: AppDeps, beforeEmit?: () => Prom
     if (shared.size >= 256) for (const [k, v] of shared) if (now - v.at > CATCHUP_SHARE_MS) shared.delete(k);
     const answer = (async () => {
       const rows = await eventsSince(deps.db, since, mark, scope, CATCHUP_PART_ROWS);
-      return partOf(rows, await presentEvents(deps.db, rows, audience), mark);
+      return partOf(rows, presenterOf(await loadEventData(deps.db, rows), audience), mark);
     })();
     shared.set(key, { at: now, answer });
     answer.catch(() => shared.delete(key));
@@ -251,16 +251,17 @@ export function createFeed(io: AppServer, deps: AppDeps, beforeEmit?: () => Prom
 type CatchupPart = { events: AnyFeedEvent[]; next: number | null };
 
 /**
- * The events of one catch-up part (`presented[i]` is row i as this audience sees it, null when
- * it may not): every row's event until about CATCHUP_PART_BYTES of JSON (at least one event), and
- * the position of the last row covered as `next` while rows may remain. A row never splits.
+ * The events of one catch-up part (`present(row)`: the row as this audience sees it, null when it
+ * may not): every row's event until about CATCHUP_PART_BYTES of JSON (at least one event), and
+ * the position of the last row covered as `next` while rows may remain. A row never splits. Rows
+ * are presented only as far as the part goes: those past it are presented by the next part.
  */
-export function partOf(rows: { position: number }[], presented: (AnyFeedEvent | null)[], mark: number): CatchupPart {
+export function partOf<R extends { position: number }>(rows: R[], present: (row: R) => AnyFeedEvent | null, mark: number): CatchupPart {
   const events: AnyFeedEvent[] = [];
   let bytes = 0;
   let covered = 0;
   for (; covered < rows.length; covered++) {
-    const e = presented[covered];
+    const e = present(rows[covered]!);
     if (!e) continue;
     const size = Buffer.byteLength(JSON.stringify(e));
     if (events.length > 0 && bytes + size > CATCHUP_PART_BYTES) break;

@@ -133,42 +133,45 @@ describe('a catch-up in parts', () => {
 
 describe('partOf (one part of a catch-up)', () => {
   const ev = (position: number, size: number) => ({ position, type: 'project:updated', data: { text: 'x'.repeat(size) } }) as unknown as AnyFeedEvent;
-  const rows = (n: number, from = 1) => Array.from({ length: n }, (_, i) => ({ position: from + i }));
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ position: 1 + i }));
+  /** The presenter giving row i (position i + 1) the i-th of these. */
+  const listed = (events: (AnyFeedEvent | null)[]) => (r: { position: number }) => events[r.position - 1] ?? null;
 
   it('takes every row while small, and says where the next part starts only when rows may remain', () => {
-    expect(partOf(rows(3), [ev(1, 10), null, ev(3, 10)], 100)).toEqual({ events: [ev(1, 10), ev(3, 10)], next: null });
+    expect(partOf(rows(3), listed([ev(1, 10), null, ev(3, 10)]), 100)).toEqual({ events: [ev(1, 10), ev(3, 10)], next: null });
     const full = rows(CATCHUP_PART_ROWS);
-    const part = partOf(
-      full,
-      full.map((r) => ev(r.position, 10)),
-      10_000,
-    );
+    const part = partOf(full, listed(full.map((r) => ev(r.position, 10))), 10_000);
     expect([part.events.length, part.next]).toEqual([CATCHUP_PART_ROWS, CATCHUP_PART_ROWS]);
     // A full read that reaches the mark: nothing remains.
-    expect(
-      partOf(
-        full,
-        full.map((r) => ev(r.position, 10)),
-        CATCHUP_PART_ROWS,
-      ).next,
-    ).toBeNull();
+    expect(partOf(full, listed(full.map((r) => ev(r.position, 10))), CATCHUP_PART_ROWS).next).toBeNull();
     // Rows this audience may not see still move the next part on.
-    expect(
-      partOf(
-        full,
-        full.map(() => null),
-        10_000,
-      ),
-    ).toEqual({ events: [], next: CATCHUP_PART_ROWS });
-    expect(partOf([], [], 5)).toEqual({ events: [], next: null });
+    expect(partOf(full, listed(full.map(() => null)), 10_000)).toEqual({ events: [], next: CATCHUP_PART_ROWS });
+    expect(partOf([], listed([]), 5)).toEqual({ events: [], next: null });
   });
 
   it('stops before the byte limit (after the last row it took), but always takes one event', () => {
     const big = CATCHUP_PART_BYTES / 2; // two of them are over the limit
-    const part = partOf(rows(4), [ev(1, big), ev(2, big), ev(3, big), ev(4, 10)], 100);
+    const part = partOf(rows(4), listed([ev(1, big), ev(2, big), ev(3, big), ev(4, 10)]), 100);
     expect(part.events.map((e) => e.position)).toEqual([1]);
     expect(part.next).toBe(1);
-    const huge = partOf(rows(2), [ev(1, CATCHUP_PART_BYTES * 2), ev(2, 10)], 100);
+    const huge = partOf(rows(2), listed([ev(1, CATCHUP_PART_BYTES * 2), ev(2, 10)]), 100);
     expect([huge.events.length, huge.next]).toEqual([1, 1]);
+  });
+
+  it("presents the rows only as far as the part goes (the rest are the next part's)", () => {
+    const big = CATCHUP_PART_BYTES / 2;
+    const asked: number[] = [];
+    const events = [ev(1, 10), ev(2, big), ev(3, big), ev(4, 10), ev(5, 10)];
+    const part = partOf(
+      rows(5),
+      (r) => {
+        asked.push(r.position);
+        return listed(events)(r);
+      },
+      100,
+    );
+    expect([part.events.map((e) => e.position), part.next]).toEqual([[1, 2], 2]);
+    // Row 3 is presented to find it does not fit; rows 4 and 5 are not presented at all.
+    expect(asked).toEqual([1, 2, 3]);
   });
 });

@@ -4,15 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttachmentRow, ClientEventRow } from '../../db/schema.js';
 import { openDatabase, type Db } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
-import {
-  loadEventData,
-  portalAudience,
-  presentEvents,
-  presentLoaded,
-  STAFF_AUDIENCE,
-  type EventData,
-  type FeedAudience,
-} from '../../server/realtime/feed-presenters.js';
+import { loadEventData, portalAudience, presentLoaded, STAFF_AUDIENCE, type EventData, type FeedAudience } from '../../server/realtime/feed-presenters.js';
 import type { CommentWithAuthor, MessageWithAuthor } from '../../server/presenters/collaboration.js';
 import { tempDir } from '../support/app.js';
 
@@ -338,7 +330,7 @@ describe('presentLoaded, every field', () => {
   });
 });
 
-describe('loadEventData and presentEvents', () => {
+describe('loadEventData, then presentLoaded', () => {
   let db: Db;
   let close: () => void;
   const dir = tempDir('debrief-feed-presenters-');
@@ -501,7 +493,8 @@ describe('loadEventData and presentEvents', () => {
   });
 
   it('presents a batch for an audience from the database, in order', async () => {
-    const got = await presentEvents(db, [...rows(), row('finding:updated', 'f3')], portal());
+    const batch = [...rows(), row('finding:updated', 'f3')];
+    const got = presentLoaded(await loadEventData(db, batch), batch, portal());
     expect(got.map((e) => e && [e.type, (e.data as { id: unknown }).id])).toEqual([
       ['comment:created', 'k1'],
       ['finding:published', 'f2'],
