@@ -56,7 +56,7 @@ export async function verificationQueue(
     )
     .where(reachesSql(ctx.viewer.user, 'f.client_id'));
   const keys = await keysetPage(waiting, QUEUE_ORDER, after, limit + 1).execute();
-  const ids = keys.map((k) => k.id);
+  const ids = keys.slice(0, limit).map((k) => k.id);
   const details = ids.length
     ? await deps.db
         .selectFrom('remediation_rounds as r')
@@ -97,7 +97,7 @@ export async function verificationQueue(
   const byId = new Map(details.map((r) => [r.roundId, r]));
   const days = await remediationDays(deps.db);
   const now = deps.clock();
-  // In the page's order, the cursor from the keys; a round decided between the two reads is left out.
+  // In the page's order, the cursor from the keys (a row missing from the second read is left out).
   const page = pageOf(
     keys,
     limit,
