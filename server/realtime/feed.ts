@@ -9,6 +9,7 @@ import type { AppServer, AppSocket, SocketViewer } from './socket-types.js';
 import { loadEventData, portalAudience, presenterOf, presentLoaded, STAFF_AUDIENCE } from './feed-presenters.js';
 import { rooms } from './rooms.js';
 import { holdRooms } from './coalesce.js';
+import { jsonBytes } from './json-bytes.js';
 
 /** A catch-up covers at most this many events; a longer gap gets "resync" (reload the page's data). */
 export const CATCHUP_MAX = 5000;
@@ -252,7 +253,7 @@ type CatchupPart = { events: AnyFeedEvent[]; next: number | null };
 
 /**
  * The events of one catch-up part (`present(row)`: the row as this audience sees it, null when it
- * may not): every row's event until about CATCHUP_PART_BYTES of JSON (at least one event), and
+ * may not): every row's event until about CATCHUP_PART_BYTES of JSON (`jsonBytes`; at least one event), and
  * the position of the last row covered as `next` while rows may remain. A row never splits. Rows
  * are presented only as far as the part goes: those past it are presented by the next part.
  */
@@ -263,7 +264,7 @@ export function partOf<R extends { position: number }>(rows: R[], present: (row:
   for (; covered < rows.length; covered++) {
     const e = present(rows[covered]!);
     if (!e) continue;
-    const size = Buffer.byteLength(JSON.stringify(e));
+    const size = jsonBytes(e);
     if (events.length > 0 && bytes + size > CATCHUP_PART_BYTES) break;
     events.push(e);
     bytes += size;
