@@ -9,6 +9,7 @@ import { runScript } from '../support/scripts.js';
 import { writeAudit, writeAudits } from '../../server/audit.js';
 import { GENESIS, checkpointMessage, rowHash } from '../../server/audit/canonical.js';
 import { auditHousekeeping, pruneAudit, writeAuditCheckpoint } from '../../server/audit/checkpoints.js';
+import { latestAuditCheckpoint } from '../../server/repositories/audit-events.js';
 import { auditPublicKeyPem } from '../../server/audit/signing-key.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import type { Db } from '../../db/client.js';
@@ -119,6 +120,41 @@ describe.each(DATABASES)('audit chain on %s', (database) => {
     expect(verify(null, checkpointMessage(stored), other, Buffer.from(stored.signature, 'base64'))).toBe(false);
     expect(verify(null, checkpointMessage({ ...stored, count: stored.count + 1 }), createPublicKey(pem), Buffer.from(stored.signature, 'base64'))).toBe(false);
     expect(await writeAuditCheckpoint({ db: db(), config: on.app.config }, on.app.clock())).toBeNull();
+  });
+
+  it('a checkpoint over a long stretch of the chain counts it right, in slices, letting other work run between them', async () => {
+    // SQLite counts on the event loop: a five-year firm's first checkpoint after the upgrade that
+    // brought checkpoints counted 5,000,000 rows in one statement, and the server answered nothing
+    // for ~7 s (the datascale bench of 2026-12-05). 12,000 rows are three slices.
+    await writeAudit(db(), ctx, { action: 'test.before-stretch' as AuditAction, outcome: 'success' }, on.app.clock());
+    await writeAuditCheckpoint({ db: db(), config: on.app.config }, on.app.clock());
+    const anchor = (await latestAuditCheckpoint(db()))!;
+    const stretch = Array.from({ length: 12_000 }, (_, i) => ({
+      ctx,
+      entry: { action: 'test.stretch' as AuditAction, outcome: 'success' as const, targetId: `s-${i}` },
+      at: on.app.clock(),
+    }));
+    for (let i = 0; i < stretch.length; i += 1000) await writeAudits(db(), stretch.slice(i, i + 1000));
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      if (!ticking) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const cp = await writeAuditCheckpoint({ db: db(), config: on.app.config }, on.app.clock());
+    ticking = false;
+    const head = (await rows(db())).at(-1)!;
+    expect(cp).toMatchObject({ last_id: head.id, hash: head.hash });
+    const since = await db()
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('id', '>', anchor.last_id)
+      .executeTakeFirstOrThrow();
+    expect(cp!.count).toBe(anchor.count + Number(since.n));
+    expect(Number(since.n)).toBeGreaterThanOrEqual(12_000);
+    expect(turns).toBeGreaterThanOrEqual(2);
   });
 
   it('the retention prune signs its cut first, deletes what is older, and leaves a log that starts at that signed anchor (audit:verify exits 0 while the app runs)', async () => {
