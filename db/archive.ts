@@ -7,6 +7,7 @@ import * as tar from 'tar';
 import type { Config } from '../server/config.js';
 import { buildInfo } from '../server/build-info.js';
 import { referencedUploads } from './upload-refs.js';
+import { BACKUP_STAGING_PREFIX } from '../server/services/storage.js';
 
 /**
  * One backup archive (a plain tar, npm's `tar`): `manifest.json`, the database snapshot
@@ -129,7 +130,7 @@ async function snapshot(config: Config, staging: string): Promise<{ lastMigratio
 /** Staging folders a killed backup left (over an hour old: no running backup takes that long); their links would keep deleted files. */
 async function removeStaleStaging(uploadsDir: string): Promise<void> {
   for (const e of await readdir(uploadsDir, { withFileTypes: true })) {
-    if (!e.isDirectory() || !e.name.startsWith('.backup-')) continue;
+    if (!e.isDirectory() || !e.name.startsWith(BACKUP_STAGING_PREFIX)) continue;
     const dir = path.join(uploadsDir, e.name);
     if (Date.now() - (await stat(dir)).mtimeMs > 3_600_000) await rm(dir, { recursive: true, force: true });
   }
@@ -154,7 +155,7 @@ export async function writeArchive(config: Config, file: string): Promise<{ byte
   if (!existsSync(config.databaseFile)) throw new ArchiveError(`No database at ${config.databaseFile}: check DATA_DIR.`);
   await mkdir(config.uploadsDir, { recursive: true, mode: 0o700 });
   await removeStaleStaging(config.uploadsDir);
-  const staging = path.join(config.uploadsDir, `.backup-${randomBytes(6).toString('hex')}`);
+  const staging = path.join(config.uploadsDir, `${BACKUP_STAGING_PREFIX}${randomBytes(6).toString('hex')}`);
   const partial = `${file}.partial`;
   let mine = false; // whether the partial is this backup's (another may be writing to the same FILE)
   try {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -92,11 +92,28 @@ export async function readStoredFile(root: string, stored: string): Promise<Buff
   }
 }
 
-/** Delete a stored file; a missing file is fine (already gone). */
+/** A backup stages the uploads it archives in a folder of the uploads root named with this prefix (db/archive.ts). */
+export const BACKUP_STAGING_PREFIX = '.backup-';
+
+/**
+ * Delete a stored file; a missing file is fine (already gone). While a backup stages, the file is
+ * linked into its staging folder first: the database copy the backup takes meanwhile may still
+ * name it (an avatar replaced while the backup runs), and the backup then finds it there instead
+ * of failing. A link that cannot be made only leaves the backup to try again, as before.
+ */
 export async function deleteStoredFile(root: string, stored: string | null | undefined): Promise<void> {
   if (!stored) return;
   const full = resolveStored(root, stored);
-  if (full) await rm(full, { force: true });
+  if (!full) return;
+  const folders = await readdir(root, { withFileTypes: true }).catch(() => []);
+  for (const e of folders) {
+    if (!e.isDirectory() || !e.name.startsWith(BACKUP_STAGING_PREFIX)) continue;
+    const kept = path.join(root, e.name, 'uploads', stored);
+    await mkdir(path.dirname(kept), { recursive: true, mode: 0o700 })
+      .then(() => link(full, kept))
+      .catch(() => {});
+  }
+  await rm(full, { force: true });
 }
 
 /**
