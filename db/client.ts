@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { Kysely, PostgresAdapter, type Driver, PostgresDialect, sql, SqliteAdapter, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database as Schema } from './schema.js';
+import { inListsAsArrays, preparingPool } from './pg-prepared.js';
 
 /**
  * SQLite does support transactional DDL, but Kysely's adapter says it doesn't, which would let
@@ -114,7 +115,8 @@ const types = {
 };
 
 /**
- * A PostgreSQL pool of `poolSize` connections through Kysely's PostgresDialect. Times are the
+ * A PostgreSQL pool of `poolSize` connections through Kysely's PostgresDialect, its hot statements
+ * prepared (db/pg-prepared.ts). Times are the
  * app's own (ms numbers in bigint columns); the int8 parser above is the pool's own (the
  * process-wide `pg.types` stay untouched).
  */
@@ -126,7 +128,7 @@ export function openPostgres(url: string, poolSize: number, onIdleError: (err: E
   // instead, as unavailable (db/dialect.ts), and the pool drops it when it is released.
   pool.on('error', onIdleError);
   pool.on('connect', (client) => client.on('error', onIdleError));
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }), plugins: [inListsAsArrays] });
   return { db, pool };
 }
 

@@ -17,7 +17,10 @@ export function prepared<A extends unknown[], O>(build: (db: Db, slot: (i: numbe
     const key = db.getExecutor().adapter;
     let q = compiled.get(key);
     if (!q) compiled.set(key, (q = build(db, (i) => `${SLOT}${i}` as never).compile()));
-    const parameters = q.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? args[Number(p.slice(SLOT.length))] : p));
+    // A slot may sit inside an array value too (an `in` list, sent as one array on PostgreSQL: db/pg-prepared.ts).
+    const fill = (p: unknown): unknown =>
+      typeof p === 'string' && p.startsWith(SLOT) ? args[Number(p.slice(SLOT.length))] : Array.isArray(p) ? p.map(fill) : p;
+    const parameters = q.parameters.map(fill);
     return (await db.executeQuery<O>({ ...q, parameters })).rows;
   };
 }
