@@ -7,7 +7,7 @@ import * as tar from 'tar';
 import type { Config } from '../server/config.js';
 import { buildInfo } from '../server/build-info.js';
 import { referencedUploads } from './upload-refs.js';
-import { BACKUP_STAGING_PREFIX } from '../server/services/storage.js';
+import { BACKUP_STAGING_PREFIX, removeBackupStaging, removeStaleBackupStaging } from '../server/services/storage.js';
 
 /**
  * One backup archive (a plain tar, npm's `tar`): `manifest.json`, the database snapshot
@@ -127,15 +127,6 @@ async function snapshot(config: Config, staging: string): Promise<{ lastMigratio
   return { lastMigration, uploads: referenced.map((f) => `uploads/${f}`) };
 }
 
-/** Staging folders a killed backup left (over an hour old: no running backup takes that long); their links would keep deleted files. */
-async function removeStaleStaging(uploadsDir: string): Promise<void> {
-  for (const e of await readdir(uploadsDir, { withFileTypes: true })) {
-    if (!e.isDirectory() || !e.name.startsWith(BACKUP_STAGING_PREFIX)) continue;
-    const dir = path.join(uploadsDir, e.name);
-    if (Date.now() - (await stat(dir)).mtimeMs > 3_600_000) await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /** fsync a file or folder. */
 async function fsyncPath(p: string): Promise<void> {
   const h = await open(p, 'r');
@@ -154,7 +145,7 @@ export async function writeArchive(config: Config, file: string): Promise<{ byte
   if (!existsSync(path.dirname(file))) throw new ArchiveError(`Cannot write the backup: the folder ${path.dirname(file)} does not exist.`);
   if (!existsSync(config.databaseFile)) throw new ArchiveError(`No database at ${config.databaseFile}: check DATA_DIR.`);
   await mkdir(config.uploadsDir, { recursive: true, mode: 0o700 });
-  await removeStaleStaging(config.uploadsDir);
+  await removeStaleBackupStaging(config.uploadsDir);
   const staging = path.join(config.uploadsDir, `${BACKUP_STAGING_PREFIX}${randomBytes(6).toString('hex')}`);
   const partial = `${file}.partial`;
   let mine = false; // whether the partial is this backup's (another may be writing to the same FILE)
@@ -204,6 +195,6 @@ export async function writeArchive(config: Config, file: string): Promise<{ byte
     if (mine) await rm(partial, { force: true });
     throw err;
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeBackupStaging(staging);
   }
 }

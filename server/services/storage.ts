@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { link, mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -96,6 +96,38 @@ export async function readStoredFile(root: string, stored: string): Promise<Buff
 export const BACKUP_STAGING_PREFIX = '.backup-';
 
 /**
+ * A staging folder being removed is renamed with this prefix first (atomic): no longer a staging
+ * folder, so no deleted file is linked into it while its tree is removed (which then failed with
+ * ENOTEMPTY), and a deletion that listed it just before can't make it again.
+ */
+const REMOVED_STAGING_PREFIX = '.removed-backup-';
+
+/** Remove a backup's staging folder (a missing one is fine). */
+export async function removeBackupStaging(dir: string): Promise<void> {
+  const gone = path.join(path.dirname(dir), `${REMOVED_STAGING_PREFIX}${path.basename(dir).slice(BACKUP_STAGING_PREFIX.length)}`);
+  try {
+    await rename(dir, gone);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  await rm(gone, { recursive: true, force: true });
+}
+
+/**
+ * Staging folders a killed backup left: over an hour old (no running backup takes that long),
+ * or killed mid-removal. Their links would keep deleted files.
+ */
+export async function removeStaleBackupStaging(uploadsDir: string): Promise<void> {
+  for (const e of await readdir(uploadsDir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const dir = path.join(uploadsDir, e.name);
+    if (e.name.startsWith(REMOVED_STAGING_PREFIX)) await rm(dir, { recursive: true, force: true });
+    else if (e.name.startsWith(BACKUP_STAGING_PREFIX) && Date.now() - (await stat(dir)).mtimeMs > 3_600_000) await removeBackupStaging(dir);
+  }
+}
+
+/**
  * Delete a stored file; a missing file is fine (already gone). While a backup stages, the file is
  * linked into its staging folder first: the database copy the backup takes meanwhile may still
  * name it (an avatar replaced while the backup runs), and the backup then finds it there instead
@@ -109,11 +141,20 @@ export async function deleteStoredFile(root: string, stored: string | null | und
   for (const e of folders) {
     if (!e.isDirectory() || !e.name.startsWith(BACKUP_STAGING_PREFIX)) continue;
     const kept = path.join(root, e.name, 'uploads', stored);
-    await mkdir(path.dirname(kept), { recursive: true, mode: 0o700 })
+    // One level at a time, never the staging folder itself: one removed meanwhile stays removed.
+    await mkdirOne(path.join(root, e.name, 'uploads'))
+      .then(() => mkdirOne(path.dirname(kept)))
       .then(() => link(full, kept))
       .catch(() => {});
   }
   await rm(full, { force: true });
+}
+
+/** Make one folder (its parent must exist); an existing one is fine. */
+async function mkdirOne(dir: string): Promise<void> {
+  await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
 }
 
 /**
