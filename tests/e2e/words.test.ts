@@ -106,8 +106,17 @@ describe('words in the browser', () => {
     const firm = (await t.app.db.selectFrom('firm').select('name').executeTakeFirstOrThrow()).name;
     const ctx = await signedInContext(t.browser, t.app.url, as.collaboratorA, LOCALE);
     const portal = await ctx.newPage();
+    // The brand answers late (a slow network): until it does, no badge — never the product's name in the firm's place.
+    let brandAnswered = false;
+    await portal.route(`${t.app.url}/api/brand`, async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      brandAnswered = true;
+      await route.continue();
+    });
     await portal.goto(`${t.app.url}/portal/chat`);
     await portal.locator('article.msg', { hasText: 'ask away' }).waitFor();
+    expect(brandAnswered).toBe(false);
+    expect(await portal.getByTestId('author-badge').count()).toBe(0);
     expect(await portal.locator('article.msg', { hasText: 'ask away' }).getByTestId('author-badge').textContent()).toBe(firm);
     expect(await portal.locator('article.msg', { hasText: 'question about the report' }).getByTestId('author-badge').count()).toBe(0);
     await shots(portal, 'portal-chat');
