@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { pgTestDatabase, tempDir } from '../support/app.js';
+import { pgDatabaseForSuite, tempDir } from '../support/app.js';
 import { runScript } from '../support/scripts.js';
 
 const dir = tempDir();
@@ -56,22 +56,17 @@ describe('npm run demo', () => {
 });
 
 describe('npm run demo on PostgreSQL', () => {
-  let url = '';
-  let stop = () => {};
-  beforeAll(async () => {
-    ({ url, stop } = await pgTestDatabase());
-  }, 60_000);
-  afterAll(() => stop());
+  const database = pgDatabaseForSuite();
 
   it('fills an empty database the same way, then refuses a second run and changes nothing', async () => {
     const pgDir = tempDir();
-    const r = runDemo({ DATABASE_URL: url, DATA_DIR: pgDir });
+    const r = runDemo({ DATABASE_URL: database.url, DATA_DIR: pgDir });
     rmSync(pgDir, { recursive: true, force: true });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^Demo data created in PostgreSQL at 127\.0\.0\.1:\d+/);
     expect(r.stdout).toMatch(/Contoso Ltd manager\s+Carla Mendes\s+carla@contoso\.example\s+\S+\s+[A-Z2-7]{32}/);
-    const db = new pg.Client({ connectionString: url });
+    const db = new pg.Client({ connectionString: database.url });
     await db.connect();
     const one = async (q: string) => (await db.query(q)).rows[0];
     const counts = 'select (select count(*) from users)::int + (select count(*) from findings)::int as n';
@@ -84,7 +79,7 @@ describe('npm run demo on PostgreSQL', () => {
       expect(perClient.map((x) => x.s)).toEqual(Array(2).fill('critical,high,informational,low,medium'));
       expect(await one('select count(distinct client_id)::int as c, count(*)::int as n from chat_messages')).toEqual({ c: 2, n: 4 });
       const before = await one(counts);
-      const again = runDemo({ DATABASE_URL: url });
+      const again = runDemo({ DATABASE_URL: database.url });
       expect(again.status).toBe(1);
       expect(again.stderr).toMatch(/already has accounts or clients.*nothing was changed.*Use an empty PostgreSQL database/s);
       expect(again.stderr + again.stdout).not.toMatch(/postgres:\/\//);

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPostgres } from '../../db/client.js';
 import { MAX_PREPARED, PREPARE_AFTER } from '../../db/pg-prepared.js';
 import { prepared as preparedQuery } from '../../server/repositories/prepared.js';
-import { pgTestDatabase } from '../support/app.js';
+import { pgDatabaseForSuite } from '../support/app.js';
 
 /**
  * PostgreSQL connections prepare the statements sent often (db/pg-prepared.ts), against a real
@@ -11,18 +11,13 @@ import { pgTestDatabase } from '../support/app.js';
  * connection so every statement runs on the connection asked.
  */
 describe('prepared statements on PostgreSQL', () => {
-  let url = '';
-  let stop = () => {};
-  beforeAll(async () => {
-    ({ url, stop } = await pgTestDatabase());
-  }, 60_000);
-  afterAll(() => stop());
+  const database = pgDatabaseForSuite();
 
   const prepared = async (db: Kysely<any>) =>
     (await sql<{ statement: string }>`select statement from pg_prepared_statements order by statement`.execute(db)).rows.map((r) => r.statement);
 
   it(`a statement with values is prepared on send number ${PREPARE_AFTER} (not before), and answers the same`, async () => {
-    const db = openPostgres(url, 1).db;
+    const db = openPostgres(database.url, 1).db;
     try {
       const text = 'select $1::int + 1 as n';
       const run = async (v: number) => (await sql<{ n: number }>`select ${v}::int + 1 as n`.execute(db)).rows[0]!.n;
@@ -39,7 +34,7 @@ describe('prepared statements on PostgreSQL', () => {
   });
 
   it('statements without values (transactions, DDL, constant reads) are never prepared', async () => {
-    const db = openPostgres(url, 1).db;
+    const db = openPostgres(database.url, 1).db;
     try {
       for (let i = 0; i < PREPARE_AFTER + 2; i++) {
         await db.transaction().execute(async (trx) => {
@@ -53,7 +48,7 @@ describe('prepared statements on PostgreSQL', () => {
   });
 
   it(`at most ${MAX_PREPARED} texts are prepared; the others still run, unprepared`, async () => {
-    const db = openPostgres(url, 1).db;
+    const db = openPostgres(database.url, 1).db;
     try {
       for (let k = 0; k < MAX_PREPARED + 5; k++)
         for (let i = 0; i < PREPARE_AFTER; i++) expect((await sql<{ n: number }>`select ${k}::int + ${sql.lit(k)} as n`.execute(db)).rows[0]!.n).toBe(2 * k);
@@ -64,7 +59,7 @@ describe('prepared statements on PostgreSQL', () => {
   });
 
   it('`in` and `not in` lists of every length are one statement, prepared once, with the same answers (an empty list: none, or all)', async () => {
-    const db = openPostgres(url, 1).db;
+    const db = openPostgres(database.url, 1).db;
     try {
       await sql`create table pg_in_probe (id bigint primary key, name text)`.execute(db);
       await db
@@ -119,7 +114,7 @@ describe('prepared statements on PostgreSQL', () => {
   });
 
   it('a schema change that alters a prepared statement’s result fails that statement once; its connection is dropped and the next send answers', async () => {
-    const db = openPostgres(url, 1).db;
+    const db = openPostgres(database.url, 1).db;
     try {
       await sql`create table pg_prepared_probe (id int primary key, a text)`.execute(db);
       await sql`insert into pg_prepared_probe values (1, 'x')`.execute(db);

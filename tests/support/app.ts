@@ -128,6 +128,17 @@ export async function pgTestDatabase(): Promise<{ url: string; stop(): void }> {
   return { url: cluster.url(), stop: () => cluster.stop() };
 }
 
+/** A PostgreSQL database for the tests of one `describe`: made before them, stopped after. Read `url` inside a test. */
+export function pgDatabaseForSuite(): { url: string } {
+  const db = { url: '' };
+  let stop = () => {};
+  beforeAll(async () => {
+    ({ url: db.url, stop } = await pgTestDatabase());
+  }, 60_000);
+  afterAll(() => stop());
+  return db;
+}
+
 /** On PostgreSQL there is no SQLite handle: a test that reaches for one is SQLite-only and says so. */
 const NO_SQLITE = new Proxy({} as SqliteHandle, {
   get() {
