@@ -16,8 +16,11 @@ import type pg from 'pg';
 /**
  * PostgreSQL parses, analyses and plans every unnamed statement it is sent, each time: for the
  * session check (four tables joined, on every request and socket event) that is most of its
- * ~0.5 ms. A named (prepared) statement is parsed once per connection and, once PostgreSQL
- * judges its generic plan as good as a fresh one, planned once too (~0.2 ms).
+ * ~0.5 ms. A named (prepared) statement is parsed once per connection (~0.35 ms). Its plan is
+ * still made for each call's values (`plan_cache_mode = force_custom_plan` on every connection):
+ * PostgreSQL's default switches a statement to one generic plan after five calls when it judges
+ * that plan as good for the average values, and Debrief's rows are very uneven across clients
+ * (one client may hold most of a table): a plan made for the average client is a risk not taken.
  *
  * This pool hands Kysely connections that send a statement named once its text has been sent
  * PREPARE_AFTER times: the hot statements, whose text is fixed (values travel apart; `in` lists
@@ -84,7 +87,14 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
     async connect() {
       const client = await pool.connect();
       let w = wrapped.get(client);
-      if (!w) wrapped.set(client, (w = wrap(client)));
+      if (!w) {
+        // A new connection: every statement planned for its own values, as unprepared ones are.
+        await client.query('set plan_cache_mode = force_custom_plan').catch((err: unknown) => {
+          client.release(err as Error);
+          throw err;
+        });
+        wrapped.set(client, (w = wrap(client)));
+      }
       return w;
     },
     end: () => pool.end(),

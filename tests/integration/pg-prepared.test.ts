@@ -25,6 +25,8 @@ describe('prepared statements on PostgreSQL', () => {
       expect(await prepared(db)).toEqual([]);
       expect(await run(41)).toBe(42);
       expect(await prepared(db)).toEqual([text]);
+      // Planned for each call's values all the same (a generic plan could suit the average client only).
+      expect((await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(db)).rows[0]!.plan_cache_mode).toBe('force_custom_plan');
       // Sent again: the same prepared statement, with each send's own values.
       for (const v of [7, -3, 1000]) expect(await run(v)).toBe(v + 1);
       expect(await prepared(db)).toEqual([text]);
