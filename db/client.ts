@@ -116,9 +116,8 @@ const types = {
 
 /**
  * A PostgreSQL pool of `poolSize` connections through Kysely's PostgresDialect, its hot statements
- * prepared (db/pg-prepared.ts). Times are the
- * app's own (ms numbers in bigint columns); the int8 parser above is the pool's own (the
- * process-wide `pg.types` stay untouched).
+ * prepared (db/pg-prepared.ts). Times are the app's own (ms numbers in bigint columns); the int8
+ * parser above is the pool's own (the process-wide `pg.types` stay untouched).
  */
 export function openPostgres(url: string, poolSize: number, onIdleError: (err: Error) => void = () => {}): { db: Db; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types, application_name: 'debrief', connectionTimeoutMillis: 10_000 });

@@ -66,8 +66,9 @@ interface Counted {
 /**
  * Count the chain up to `upTo` before the job's transaction, in slices (COUNT_SLICE), so what waits
  * (requests, sockets) is served between them, paced so the count takes at most a third of the
- * time (on PostgreSQL it runs in the database, which shares the machine's cores). Rows at or below a visible row never change
- * (ids are handed out in commit order; a prune writes its checkpoint before it deletes).
+ * time (on PostgreSQL it runs in the database, which shares the machine's cores). Rows at or
+ * below a visible row never change (ids are handed out in commit order; a prune writes its
+ * checkpoint before it deletes).
  */
 async function countAhead(db: Db, upTo: number): Promise<Counted> {
   const anchor = await latestAuditCheckpoint(db, upTo);
