@@ -78,9 +78,9 @@ const SIZES = {
     capacity: { sockets: 10_000, receivers: 4, baselines: true },
     catchup: { sockets: 1000, events: 100, receivers: 4 },
     mixed: { steps: [400, 1000, 2500, 5000, 7500, 10_000, 12_500, 15_000], stepMs: 30_000, channelSize: 20, perUserPerMinute: 1, receivers: 4, warmupMs: 5000 },
-    datascale: { scale: 1, serial: 30, warmup: 2, concurrency: 20, concurrentMs: 5000, catchupEvents: 1000, browserReps: 5 },
+    datascale: { scale: 1, serial: 100, warmup: 2, concurrency: 20, concurrentMs: 5000, catchupEvents: 1000, browserReps: 5 },
     failover: { sockets: 300, ratePerS: 10, beforeMs: 5000, afterMs: 5000, maxWaitMs: 60_000, receivers: 4 },
-    audit: { rows: 2_000_000, serial: 30, warmup: 2, chainBatch: 64, chainBatches: 100 },
+    audit: { rows: 2_000_000, serial: 100, warmup: 2, chainBatch: 64, chainBatches: 100 },
   },
   quick: {
     fanout: { sockets: 200, posts: 40, warmup: 5, receivers: 2, baselines: true },

@@ -45,6 +45,7 @@ export function datascaleTable(d: DatascaleResult): string {
     'page',
     'p50 ms',
     'p99 ms',
+    'max ms',
     onPg ? 'server + PostgreSQL CPU ms/req' : 'CPU ms/req',
     'bytes',
     'conc. p50 ms',
@@ -60,6 +61,7 @@ export function datascaleTable(d: DatascaleResult): string {
       c.page + (c.note ? ` (${c.note})` : '') + (c.content_encoding ? ` [${c.content_encoding}]` : ''),
       ms(c.p50_ms),
       ms(c.p99_ms),
+      ms(c.max_ms),
       ms(c.cpu_ms),
       kb(c.bytes),
       ms(c.concurrent_p50_ms),
@@ -68,7 +70,7 @@ export function datascaleTable(d: DatascaleResult): string {
       flagsOf(c) ? `**${flagsOf(c)}**` : '',
     ]),
   );
-  for (const n of d.not_built) rows.push(line([n.split(' (')[0]!, '', n, '', '', '', '', '', '', '', 'not built yet']));
+  for (const n of d.not_built) rows.push(line([n.split(' (')[0]!, '', n, '', '', '', '', '', '', '', '', 'not built yet']));
   const flagged = d.calls.filter((c) => flagsOf(c)).length;
   return [
     `datascale${onPg ? ' on PostgreSQL' : ''} at scale ${d.scale}: generated in ${d.generate_s} s, SQLite database ${d.db_mb} MiB${onPg ? `, moved into PostgreSQL in ${d.move_s} s (then VACUUM (ANALYZE) ${d.vacuum_s} s)` : ''}; worst serial p99 ${ms(d.worst_p99_ms)} ms; ${flagged} of ${d.calls.length} calls miss p99 ≤ ${DATASCALE_TARGETS.p99_ms} ms or ≤ ${DATASCALE_TARGETS.bytes / 1024} KB`,

@@ -125,7 +125,7 @@ export async function auditBench(ctx: BenchContext, o: AuditBenchOptions): Promi
       const m = await measure(httpGet(server.url, p, firm.cookies.admin), opts);
       pages.push({ filters, page, matches, path: p, ...m });
       ctx.log(
-        `audit: ${page} page, ${filters} (${matches} rows): p50 ${m.p50_ms} / p99 ${m.p99_ms} ms, ${m.cpu_ms} ms CPU${m.errors.length ? `, ERRORS ${m.errors.join('; ')}` : ''}`,
+        `audit: ${page} page, ${filters} (${matches} rows): p50 ${m.p50_ms} / p99 ${m.p99_ms} / max ${m.max_ms} ms, ${m.cpu_ms} ms CPU${m.errors.length ? `, ERRORS ${m.errors.join('; ')}` : ''}`,
       );
     };
     for (const { set, matches, above, q } of plan) {
