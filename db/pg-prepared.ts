@@ -20,7 +20,8 @@ import type pg from 'pg';
  * still made for each call's values (`plan_cache_mode = force_custom_plan` on every connection):
  * PostgreSQL's default switches a statement to one generic plan after five calls when it judges
  * that plan as good for the average values, and Debrief's rows are very uneven across clients
- * (one client may hold most of a table): a plan made for the average client is a risk not taken.
+ * (one client may hold most of a table): at full size, generic plans made the busy client's portal
+ * dashboard 13× slower (README, "On PostgreSQL").
  *
  * This pool hands Kysely connections that send a statement named once its text has been sent
  * PREPARE_AFTER times: the hot statements, whose text is fixed (values travel apart; `in` lists
