@@ -72,8 +72,8 @@ export async function datascale(ctx: BenchContext, o: DatascaleOptions): Promise
     const data = await generateDataScale(open.sqlite, { scale: o.scale, uploadsDir: path.join(dataDir, 'uploads'), sessionsPerUser: o.concurrency + 1 });
     const cursors = catchupCursors(open.sqlite, data, o.catchupEvents);
     // A firm on this version has its audit trail checkpointed every hour; without one, the server's
-    // first round would count all 5,000,000 rows from genesis during the measurements (once per
-    // database, after the upgrade that brought checkpoints: README, "At a firm's real size").
+    // first round would count the whole chain from genesis during the measurements (a firm meets
+    // that once, after the upgrade that brought checkpoints: README, "On PostgreSQL").
     const checkpointed = performance.now();
     await writeAuditCheckpoint({ db: open.db, config: loadConfig({ DATA_DIR: dataDir }) }, Date.now());
     data.phases['audit checkpoint'] = Math.round((performance.now() - checkpointed) / 100) / 10;
