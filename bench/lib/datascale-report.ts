@@ -27,11 +27,17 @@ export function datascaleMet(d: DatascaleResult | undefined): boolean | null {
 const kb = (b: number) => (b >= 1024 * 1024 ? `${(b / 2 ** 20).toFixed(1)} MB` : `${(b / 1024).toFixed(1)} KB`);
 const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : String(v));
 
+/**
+ * The p99 judged: the server's own time, which is what the issue sets the target on (a run from
+ * before the bench read it: the round trip, an upper bound).
+ */
+const judgedP99 = (c: DatascaleCall) => c.server_p99_ms ?? c.p99_ms;
+
 /** Why a call misses the targets ('' when it meets them). */
 export function flagsOf(c: DatascaleCall): string {
   const out: string[] = [];
   if (c.errors.length) out.push(`ERRORS: ${c.errors.join('; ').slice(0, 120)}`);
-  if (c.p99_ms > DATASCALE_TARGETS.p99_ms) out.push(`p99 > ${DATASCALE_TARGETS.p99_ms} ms`);
+  if (judgedP99(c) > DATASCALE_TARGETS.p99_ms) out.push(`p99 in the server > ${DATASCALE_TARGETS.p99_ms} ms`);
   if (c.bytes > DATASCALE_TARGETS.bytes) out.push(`> ${DATASCALE_TARGETS.bytes / 1024} KB`);
   return out.join(', ');
 }
@@ -46,6 +52,7 @@ export function datascaleTable(d: DatascaleResult): string {
     'p50 ms',
     'p99 ms',
     'max ms',
+    'in the server: p50 / p99 / max ms',
     onPg ? 'server + PostgreSQL CPU ms/req' : 'CPU ms/req',
     'bytes',
     'conc. p50 ms',
@@ -62,6 +69,7 @@ export function datascaleTable(d: DatascaleResult): string {
       ms(c.p50_ms),
       ms(c.p99_ms),
       ms(c.max_ms),
+      `${ms(c.server_p50_ms)} / ${ms(c.server_p99_ms)} / ${ms(c.server_max_ms)}`,
       ms(c.cpu_ms),
       kb(c.bytes),
       ms(c.concurrent_p50_ms),
@@ -70,10 +78,10 @@ export function datascaleTable(d: DatascaleResult): string {
       flagsOf(c) ? `**${flagsOf(c)}**` : '',
     ]),
   );
-  for (const n of d.not_built) rows.push(line([n.split(' (')[0]!, '', n, '', '', '', '', '', '', '', '', 'not built yet']));
+  for (const n of d.not_built) rows.push(line([n.split(' (')[0]!, '', n, '', '', '', '', '', '', '', '', '', 'not built yet']));
   const flagged = d.calls.filter((c) => flagsOf(c)).length;
   return [
-    `datascale${onPg ? ' on PostgreSQL' : ''} at scale ${d.scale}: generated in ${d.generate_s} s, SQLite database ${d.db_mb} MiB${onPg ? `, moved into PostgreSQL in ${d.move_s} s (then VACUUM (ANALYZE) ${d.vacuum_s} s)` : ''}; worst serial p99 ${ms(d.worst_p99_ms)} ms; ${flagged} of ${d.calls.length} calls miss p99 ≤ ${DATASCALE_TARGETS.p99_ms} ms or ≤ ${DATASCALE_TARGETS.bytes / 1024} KB`,
+    `datascale${onPg ? ' on PostgreSQL' : ''} at scale ${d.scale}: generated in ${d.generate_s} s, SQLite database ${d.db_mb} MiB${onPg ? `, moved into PostgreSQL in ${d.move_s} s (then VACUUM (ANALYZE) ${d.vacuum_s} s)` : ''}; worst serial p99 ${ms(d.worst_server_p99_ms ?? null)} ms in the server, ${ms(d.worst_p99_ms)} ms round trip (p50/p99/max columns: the round trip the bench saw; the server's time is from arrival to answer, from its log); ${flagged} of ${d.calls.length} calls miss p99 ≤ ${DATASCALE_TARGETS.p99_ms} ms in the server or ≤ ${DATASCALE_TARGETS.bytes / 1024} KB`,
     '',
     line(head),
     line(head.map(() => '---')),

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { summarize } from './accounting.js';
+import type { ServerTimes } from './server.js';
 
 /**
  * Measuring one call against the running server: serial requests (latency percentiles and the
@@ -9,13 +10,20 @@ import { summarize } from './accounting.js';
  * runner times an HTTP GET and a Socket.IO request.
  */
 
-/** One request: resolves with the size of the answer (and its encoding; `ms` when it timed itself), throws on a failure. */
-export type Once = (worker: number) => Promise<{ bytes: number; encoding?: string | null; note?: string; ms?: number }>;
+/**
+ * One request: resolves with the size of the answer (and its encoding; `ms` when it timed itself;
+ * `answers`: how many answers of the server it took, 1 unless told), throws on a failure.
+ */
+export type Once = (worker: number) => Promise<{ bytes: number; encoding?: string | null; note?: string; ms?: number; answers?: number }>;
 
 export interface Measured {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** The server's own time per serial request (arrival to answer, summed over its answers), from its log; null when not read. */
+  server_p50_ms: number | null;
+  server_p99_ms: number | null;
+  server_max_ms: number | null;
   cpu_ms: number | null;
   bytes: number;
   content_encoding: string | null;
@@ -39,6 +47,8 @@ export interface MeasureOptions {
    * and backends), added to the server's: on PostgreSQL much of a request's cost is in the database.
    */
   alsoCpuMs?: () => number;
+  /** Where the server's own time of each answer is read (BenchServer.times). */
+  serverTimes?: ServerTimes | null;
 }
 
 const TICK_MS = (() => {
@@ -71,18 +81,24 @@ export async function measure(once: Once, o: MeasureOptions): Promise<Measured> 
   for (let i = 0; i < o.warmup; i++) await once(0).catch(fail);
 
   const serial: number[] = [];
+  const inServer: number[] = [];
   const cpuNow = () => cpuMsOf(o.pid) + (o.alsoCpuMs?.() ?? 0);
   const cpu0 = cpuNow();
+  // Every request before this one has been answered; their log lines must not count as this phase's.
+  await o.serverTimes?.settle();
   for (let i = 0; i < o.serial; i++) {
     const t = performance.now();
     try {
       const r = await once(0);
       serial.push(r.ms ?? performance.now() - t);
+      if (o.serverTimes) inServer.push((await o.serverTimes.take(r.answers ?? 1)).reduce((a, b) => a + b, 0));
       bytes = r.bytes;
       encoding = r.encoding ?? null;
       note = r.note ?? note;
     } catch (err) {
       fail(err);
+      // A failed request's lines (if any) must not be read as the next one's.
+      await o.serverTimes?.settle();
     }
   }
   const cpu = cpuNow() - cpu0;
@@ -106,10 +122,14 @@ export async function measure(once: Once, o: MeasureOptions): Promise<Measured> 
   const elapsed = (performance.now() - started) / 1000;
   const s = summarize(serial);
   const c = summarize(concurrent);
+  const v = inServer.length ? summarize(inServer) : null;
   return {
     p50_ms: s.p50,
     p99_ms: s.p99,
     max_ms: s.max,
+    server_p50_ms: v ? v.p50 : null,
+    server_p99_ms: v ? v.p99 : null,
+    server_max_ms: v ? v.max : null,
     // NaN (PostgreSQL's CPU unreadable) must not pass for a figure.
     cpu_ms: serial.length && Number.isFinite(cpu) ? round1(cpu / o.serial) : null,
     bytes,

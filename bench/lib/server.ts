@@ -91,6 +91,60 @@ export interface ServerOptions {
   inspect?: boolean;
   /** Hard cap on the server's life (it also dies when the bench does). */
   maxLifeMs?: number;
+  /** Read the server's own time of each answer from its log (`BenchServer.times`; the log level becomes debug). */
+  serverTimes?: boolean;
+}
+
+/**
+ * The server's own time of each answer, as it logs them: HTTP's `request` line (info) and a
+ * socket event's `socket event` line (debug), each with `ms` from arrival to answer.
+ */
+export interface ServerTimes {
+  /**
+   * Wait until the log has been quiet for `quietMs` (the lines of answers already given may follow
+   * them by a moment), then forget everything logged so far.
+   */
+  settle(quietMs?: number): Promise<void>;
+  /** The `ms` of the next `n` answers logged since `settle`, waiting for their lines. */
+  take(n: number, timeoutMs?: number): Promise<number[]>;
+}
+
+function serverTimes(): ServerTimes & { line(text: string): void } {
+  let logged: number[] = [];
+  let lastLine = 0;
+  let wake: (() => void) | null = null;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  return {
+    line(text) {
+      lastLine = performance.now();
+      if (!text.includes('"msg":"request"') && !text.includes('"msg":"socket event"')) return;
+      const ms = (JSON.parse(text) as { ms?: unknown }).ms;
+      if (typeof ms === 'number') logged.push(ms);
+      wake?.();
+    },
+    async settle(quietMs = 100) {
+      for (let quiet = performance.now() - lastLine; quiet < quietMs; quiet = performance.now() - lastLine)
+        await new Promise((r) => setTimeout(r, quietMs - quiet));
+      logged = [];
+    },
+    async take(n, timeoutMs = 5000) {
+      const until = performance.now() + timeoutMs;
+      while (logged.length < n) {
+        const left = until - performance.now();
+        if (left <= 0) throw new Error(`the server logged ${logged.length} of ${n} answers' times`);
+        await sleep(left);
+        wake = null;
+      }
+      return logged.splice(0, n);
+    },
+  };
 }
 
 /** `--experiment=stmt-cache`: preload lib/stmt-cache.mjs into the server (what-if runs, labelled as such). */
@@ -108,6 +162,8 @@ export interface BenchServer {
   rssKb(): number;
   /** Full GC through the inspector (needs `inspect`). */
   gc(): Promise<void>;
+  /** The server's own time of each answer (`serverTimes`; null otherwise). */
+  times: ServerTimes | null;
 }
 
 /** Start the production build (dist/server/main.js) on loopback; resolves once it listens. */
@@ -127,7 +183,7 @@ export async function startServer(o: ServerOptions): Promise<BenchServer> {
       HOST: '127.0.0.1',
       PORT: String(o.port),
       PUBLIC_URL: url,
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: o.serverTimes ? 'debug' : 'info',
       BENCH_MAX_LIFE_MS: String(o.maxLifeMs ?? 45 * 60_000),
       ...BENCH_SERVER_ENV,
       ...o.env,
@@ -136,6 +192,14 @@ export async function startServer(o: ServerOptions): Promise<BenchServer> {
   });
   let out = '';
   let err = '';
+  const times = o.serverTimes ? serverTimes() : null;
+  let partial = '';
+  if (times)
+    child.stdout!.on('data', (d) => {
+      const lines = (partial + String(d)).split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) times.line(l);
+    });
   let inspectorUrl = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -182,6 +246,7 @@ export async function startServer(o: ServerOptions): Promise<BenchServer> {
       if (!inspectorUrl) throw new Error('server was started without the inspector');
       await inspectorGc(inspectorUrl);
     },
+    times,
   };
 }
 

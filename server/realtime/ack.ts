@@ -28,6 +28,12 @@ import type { Turn } from '../services/group-commit.js';
  */
 export const runsAs = new WeakMap<object, Viewer>();
 
+/**
+ * When each event reached the server (its packet at the guard), by its ack: the event's `socket
+ * event` log line (debug level, as HTTP's `request` line at info) counts its time from there.
+ */
+export const arrivedAt = new WeakMap<object, number>();
+
 /** Each socket's last turn (see `Turn`): the events of one socket queue their writes in the order sent. */
 const lastTurn = new WeakMap<AppSocket, Promise<void>>();
 function takeTurn(socket: AppSocket): Turn {
@@ -107,6 +113,7 @@ export function handler<E extends RequestEvent, S extends z.ZodType<Requests[E][
     // Taken now, in the order the socket sent its events (the guard keeps it); handed on once this
     // event's write is queued, or when it ends.
     const turn = takeTurn(this);
+    let outcome = 'ok';
     try {
       if (args.length !== 2 || !isPlainObject(args[0])) throw badRequest(`The ${event} event expects one object and an acknowledgement.`);
       const viewer = runsAs.get(ack);
@@ -124,12 +131,27 @@ export function handler<E extends RequestEvent, S extends z.ZodType<Requests[E][
       // An access rule's refusal is audited once, here, as HTTP does in its error handler.
       if (viewer && isRefusal(err))
         await writeAudit(deps.db, socketContext(this, viewer, turn).audit, deniedEntry(err, event, targetOf(args[0])), deps.clock()).catch(() => undefined);
-      reply(errorAck(deps, err, event));
+      const refused = errorAck(deps, err, event);
+      outcome = refused.error.code;
+      reply(refused);
     } finally {
       turn.done();
+      logEvent(deps, event, ack, outcome, this);
     }
   }
   return { event, listener };
+}
+
+/**
+ * One debug line per answered event, as HTTP logs each request: its name, outcome, who and the
+ * milliseconds from its arrival to its answer (the bench reads these as the server's time). Never
+ * the payload. Off at the default level, where it costs one check.
+ */
+function logEvent(deps: AppDeps, event: string, ack: object, outcome: string, socket: AppSocket): void {
+  if (!deps.logger.isLevelEnabled('debug')) return;
+  const at = arrivedAt.get(ack);
+  const ms = at === undefined ? null : Math.round((performance.now() - at) * 10) / 10;
+  deps.logger.debug({ event, outcome, ms, userId: socket.data.viewer.user.id }, 'socket event');
 }
 
 /** Listen to these events on a socket: the same functions on every socket, nothing made per socket. */

@@ -4,7 +4,7 @@ import { accessProblemError } from '../auth/access.js';
 import { viewerFromCookie } from '../middleware/authenticate.js';
 import { badRequest, sessionEnded, unauthenticated, type AppError } from '../errors.js';
 import { PASSIVE_SOCKET_EVENTS, type SignOutReason } from '../contracts/sign-out.js';
-import { errorAck, runsAs } from './ack.js';
+import { arrivedAt, errorAck, runsAs } from './ack.js';
 import { socketViewer, type AppSocket } from './socket-types.js';
 import type { Viewer } from '../auth/session.js';
 
@@ -51,6 +51,7 @@ export function guardSocket(deps: AppDeps, socket: AppSocket, handled: ReadonlyS
     const [event] = packet;
     const last = packet[packet.length - 1];
     const ack = typeof last === 'function' ? (last as (a: Ack<never>) => void) : undefined;
+    if (ack) arrivedAt.set(ack, performance.now());
     if (typeof event !== 'string' || !handled.has(event)) {
       ack?.(errorAck(deps, badRequest('Unknown event.'), String(event)));
       return;
