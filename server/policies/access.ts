@@ -90,12 +90,7 @@ const col = (table: string, column: string) => sql.ref(`${table}.${column}`);
  * SQLite's JSON functions, which PostgreSQL's baseline defines alike (db/migrations-pg).
  */
 export function switchOn(json: string, key: string): boolean {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    return true;
-  }
+  const parsed = switchMap(json);
   return !(
     parsed !== null &&
     typeof parsed === 'object' &&
@@ -103,6 +98,23 @@ export function switchOn(json: string, key: string): boolean {
     Object.hasOwn(parsed, key) &&
     (parsed as Record<string, unknown>)[key] === false
   );
+}
+/**
+ * A switch map parsed (undefined when damaged). The last one is kept: a list or a catch-up judges
+ * hundreds of rows of one client, each against the same stored text. Only ever read.
+ */
+let lastMap: { json: string; parsed: unknown } | null = null;
+function switchMap(json: string): unknown {
+  if (lastMap?.json !== json) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      parsed = undefined;
+    }
+    lastMap = { json, parsed };
+  }
+  return lastMap.parsed;
 }
 const switchOnSql = (column: ReturnType<typeof col>, key: string) =>
   sql<SqlBool>`(case when json_valid(${column}) then coalesce(json_type(${column}, ${'$.' + key}), '') <> 'false' else true end)`;

@@ -41,6 +41,19 @@ const mayOpen = (a: FeedAudience, kind: 'chat' | 'project') => a.client === null
 const mayHearOf = (a: FeedAudience, module: 'findings' | 'reports') =>
   a.client === null || seesModule({ kind: 'portal', client_id: a.client.id }, a.client, module);
 
+/** `f`'s answer, worked out at the first call and kept. */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value;
+  };
+}
+
 /** The rows a batch of events refers to, read once (then presented for each audience). */
 export type EventData = Awaited<ReturnType<typeof loadEventData>>;
 
@@ -83,6 +96,10 @@ export function presentLoaded(d: EventData, rows: ClientEventRow[], a: FeedAudie
 /** The presenter of one event row for one audience, from data already loaded: rows presented on demand (a catch-up part stops at its size). */
 export function presenterOf(d: EventData, a: FeedAudience): (r: ClientEventRow) => AnyFeedEvent | null {
   const { comments, messages, findingById, reportById, projectById } = d;
+  // What depends on the audience alone (its client's state, read for this batch), judged once.
+  const chatOpen = once(() => mayOpen(a, 'chat'));
+  const projectsOpen = once(() => mayOpen(a, 'project'));
+  const hearsOf = { findings: once(() => mayHearOf(a, 'findings')), reports: once(() => mayHearOf(a, 'reports')) };
 
   const findingSummary = (id: string): FindingSummaryDTO | null => {
     const f = findingById.get(id);
@@ -99,12 +116,12 @@ export function presenterOf(d: EventData, a: FeedAudience): (r: ClientEventRow) 
 
   function one(r: ClientEventRow): FeedEventData[FeedEventType] | null {
     if (isPortal(a) && r.audience !== 'all') return null;
-    const data = JSON.parse(r.data) as Record<string, unknown>;
     switch (r.type as FeedEventType) {
       case 'comment:created':
       case 'comment:updated':
       case 'comment:deleted': {
         const c = comments.get(r.entity_id);
+        const data = JSON.parse(r.data) as { findingId?: unknown };
         const finding = findingSummary(String(data.findingId ?? c?.finding_id ?? ''));
         if (!finding) return null;
         // An internal note (as it is now) never reaches a portal socket, not even as a deletion.
@@ -118,7 +135,7 @@ export function presenterOf(d: EventData, a: FeedAudience): (r: ClientEventRow) 
       case 'message:updated':
       case 'message:deleted': {
         const m = messages.messages.get(Number(r.entity_id));
-        if (!mayOpen(a, 'chat')) return null;
+        if (!chatOpen()) return null;
         return m ? presentMessage(m, messages.attachments.get(m.id) ?? [], a.profile) : null;
       }
       case 'finding:published':
@@ -126,7 +143,7 @@ export function presenterOf(d: EventData, a: FeedAudience): (r: ClientEventRow) 
       case 'remediation:updated':
         return findingSummary(r.entity_id);
       case 'finding:unpublished':
-        return mayHearOf(a, 'findings') ? { id: r.entity_id } : null;
+        return hearsOf.findings() ? { id: r.entity_id } : null;
       case 'report:published': {
         const rep = reportById.get(r.entity_id);
         if (!rep || !mayShow(a, 'report', { client_id: r.client_id, published: rep.published })) return null;
@@ -138,10 +155,10 @@ export function presenterOf(d: EventData, a: FeedAudience): (r: ClientEventRow) 
         });
       }
       case 'report:unpublished':
-        return mayHearOf(a, 'reports') ? { id: r.entity_id } : null;
+        return hearsOf.reports() ? { id: r.entity_id } : null;
       case 'project:updated': {
         const p = projectById.get(r.entity_id);
-        if (!mayOpen(a, 'project')) return null;
+        if (!projectsOpen()) return null;
         return p ? pick<ProjectSummaryDTO>('project', a.profile, { id: () => p.id, name: () => p.name, status: () => p.status }) : null;
       }
       default:

@@ -39,18 +39,27 @@ const ALLOWED_TAGS = [
  * `javascript:`, no `data:`); every link opens in a new tab without a referrer or opener.
  */
 export function renderMarkdown(source: string): string {
-  if (!source.trim()) return '';
-  const hit = rendered.get(source);
-  if (hit !== undefined) return hit;
-  const html = render(source);
-  // Rendering is a pure function of the text; a chat message is presented for its sender, for
-  // staff and for its client's portal (and again in catch-up), so keep recent results.
-  if (rendered.size >= 2000) rendered.delete(rendered.keys().next().value!);
-  rendered.set(source, html);
-  return html;
+  return source.trim() ? rendered(source) : '';
 }
 
-const rendered = new Map<string, string>();
+/**
+ * A pure function of a text with its recent results kept (the oldest of `limit` goes first).
+ * Rendering is a pure function of the text; a chat message or comment is presented for its
+ * sender, for staff and for its client's portal, and again in every catch-up that covers it.
+ */
+export function keepRecent(limit: number, f: (text: string) => string): (text: string) => string {
+  const kept = new Map<string, string>();
+  return (text) => {
+    const hit = kept.get(text);
+    if (hit !== undefined) return hit;
+    const out = f(text);
+    if (kept.size >= limit) kept.delete(kept.keys().next().value!);
+    kept.set(text, out);
+    return out;
+  };
+}
+
+const rendered = keepRecent(2000, (source) => render(source));
 
 function render(source: string): string {
   const html = marked.parse(source) as string;

@@ -5,7 +5,7 @@ import { clientSees, sees, type ClientScope } from '../policies/access.js';
 import { scopesOf } from '../repositories/staff-scope.js';
 import { insertNotifications, upsertCoalesced, whoAndHowMany, type NewNotification } from '../repositories/notifications.js';
 import { addFollowers, followerIds, type FindingForComments } from '../repositories/comments.js';
-import { renderMarkdown } from './markdown.js';
+import { keepRecent, renderMarkdown } from './markdown.js';
 
 /**
  * Mentions and follower notifications for comments. Mentions are read from the stored text only
@@ -116,8 +116,9 @@ const CLOSE = '\uE001';
  * mention token shown as a highlighted `@Name` (inserted after sanitising, escaped, with nothing
  * but the name and the id-shaped id from the token). A token that ended up inside a tag (a link
  * title, say) becomes plain escaped text there, so no markup is ever added inside an attribute.
+ * A pure function of the text: recent results are kept (`keepRecent`).
  */
-export function renderCommentHtml(body: string): string {
+export const renderCommentHtml: (body: string) => string = keepRecent(2000, (body) => {
   const found: { name: string; id: string }[] = [];
   const marked = body.replace(/[\uE000\uE001]/g, '').replace(MENTION_PATTERN, (_all, name: string, id: string) => {
     found.push({ name, id });
@@ -130,4 +131,4 @@ export function renderCommentHtml(body: string): string {
       ? seg.replace(mark, (_all, i: string) => text(i))
       : seg.replace(mark, (_all, i: string) => `<span class="mention" data-user-id="${escapeHtml(found[Number(i)]?.id ?? '')}">${text(i)}</span>`),
   );
-}
+});

@@ -45,11 +45,25 @@ export function mayShow(entity: Entity, field: string, profile: VisibilityProfil
 export function pick<T extends object>(entity: Entity, profile: VisibilityProfile, values: Fields<T>): T {
   const out: Record<string, unknown> = {};
   const offered = values as Record<string, (() => unknown) | undefined>;
-  for (const field of Object.keys(VISIBILITY[entity])) {
+  for (const field of fieldsFor(entity, profile)) {
     const get = offered[field];
-    if (get && mayShow(entity, field, profile)) out[field] = get();
+    if (get) out[field] = get();
   }
   return out as T;
+}
+
+/**
+ * The fields of an entity a profile may receive, in the table's order: worked out once per
+ * profile and entity (a list presents hundreds of rows, a catch-up a thousand events, for one
+ * profile), from `mayShow` alone. A profile is frozen and made anew for each request.
+ */
+const allowed = new WeakMap<VisibilityProfile, Map<Entity, readonly string[]>>();
+function fieldsFor(entity: Entity, profile: VisibilityProfile): readonly string[] {
+  let byEntity = allowed.get(profile);
+  if (!byEntity) allowed.set(profile, (byEntity = new Map()));
+  let fields = byEntity.get(entity);
+  if (!fields) byEntity.set(entity, (fields = Object.keys(VISIBILITY[entity]).filter((field) => mayShow(entity, field, profile))));
+  return fields;
 }
 
 /**
