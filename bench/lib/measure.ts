@@ -12,9 +12,12 @@ import type { ServerTimes } from './server.js';
 
 /**
  * One request: resolves with the size of the answer (and its encoding; `ms` when it timed itself;
- * `answers`: how many answers of the server it took, 1 unless told), throws on a failure.
+ * HTTP: the `requestId` the server named; a socket request: how many `answers` it took, 1 unless
+ * told), throws on a failure.
  */
-export type Once = (worker: number) => Promise<{ bytes: number; encoding?: string | null; note?: string; ms?: number; answers?: number }>;
+export type Once = (
+  worker: number,
+) => Promise<{ bytes: number; encoding?: string | null; note?: string; ms?: number; requestId?: string | null; answers?: number }>;
 
 export interface Measured {
   p50_ms: number;
@@ -82,22 +85,23 @@ export async function measure(once: Once, o: MeasureOptions): Promise<Measured> 
 
   const serial: number[] = [];
   const inServer: number[] = [];
+  // Every request before this one has been answered; their socket events' lines must not count as this phase's.
+  await o.serverTimes?.settle();
   const cpuNow = () => cpuMsOf(o.pid) + (o.alsoCpuMs?.() ?? 0);
   const cpu0 = cpuNow();
-  // Every request before this one has been answered; their log lines must not count as this phase's.
-  await o.serverTimes?.settle();
   for (let i = 0; i < o.serial; i++) {
     const t = performance.now();
     try {
       const r = await once(0);
       serial.push(r.ms ?? performance.now() - t);
-      if (o.serverTimes) inServer.push((await o.serverTimes.take(r.answers ?? 1)).reduce((a, b) => a + b, 0));
+      if (o.serverTimes)
+        inServer.push(r.requestId ? await o.serverTimes.request(r.requestId) : (await o.serverTimes.socketEvents(r.answers ?? 1)).reduce((a, b) => a + b, 0));
       bytes = r.bytes;
       encoding = r.encoding ?? null;
       note = r.note ?? note;
     } catch (err) {
       fail(err);
-      // A failed request's lines (if any) must not be read as the next one's.
+      // A failed socket request's lines (if any) must not be read as the next one's.
       await o.serverTimes?.settle();
     }
   }
@@ -152,6 +156,6 @@ export function httpGet(url: string, path: string, cookies: string[]): Once {
     });
     const body = Buffer.from(await res.arrayBuffer());
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${body.toString('utf8', 0, 200)}`);
-    return { bytes: body.length, encoding: res.headers.get('content-encoding') };
+    return { bytes: body.length, encoding: res.headers.get('content-encoding'), requestId: res.headers.get('x-request-id') };
   };
 }

@@ -96,8 +96,9 @@ export interface ServerOptions {
 }
 
 /**
- * The server's own time of each answer, as it logs them: HTTP's `request` line (info) and a
- * socket event's `socket event` line (debug), each with `ms` from arrival to answer.
+ * The server's own time of each answer, as it logs them: HTTP's `request` line (info, with the
+ * request's id, which the response names in `X-Request-Id`) and a socket event's `socket event`
+ * line (debug), each with `ms` from arrival to answer.
  */
 export interface ServerTimes {
   /**
@@ -105,44 +106,59 @@ export interface ServerTimes {
    * them by a moment), then forget everything logged so far.
    */
   settle(quietMs?: number): Promise<void>;
-  /** The `ms` of the next `n` answers logged since `settle`, waiting for their lines. */
-  take(n: number, timeoutMs?: number): Promise<number[]>;
+  /** The `ms` of the HTTP request with this id, waiting for its line. */
+  request(id: string, timeoutMs?: number): Promise<number>;
+  /** The `ms` of the next `n` socket events answered since `settle`, waiting for their lines. */
+  socketEvents(n: number, timeoutMs?: number): Promise<number[]>;
 }
 
 function serverTimes(): ServerTimes & { line(text: string): void } {
-  let logged: number[] = [];
+  let requests = new Map<string, number>();
+  let events: number[] = [];
   let lastLine = 0;
   let wake: (() => void) | null = null;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+  /** Resolve once `ready()` holds, waking at each line (throws after `timeoutMs`). */
+  const until = async (ready: () => boolean, timeoutMs: number, what: string) => {
+    const end = performance.now() + timeoutMs;
+    while (!ready()) {
+      const left = end - performance.now();
+      if (left <= 0) throw new Error(`the server logged no time for ${what}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+  };
   return {
     line(text) {
       lastLine = performance.now();
-      if (!text.includes('"msg":"request"') && !text.includes('"msg":"socket event"')) return;
-      const ms = (JSON.parse(text) as { ms?: unknown }).ms;
-      if (typeof ms === 'number') logged.push(ms);
+      const request = text.includes('"msg":"request"');
+      if (!request && !text.includes('"msg":"socket event"')) return;
+      const l = JSON.parse(text) as { ms?: unknown; requestId?: unknown };
+      if (typeof l.ms !== 'number') return;
+      if (request && typeof l.requestId === 'string') requests.set(l.requestId, l.ms);
+      else if (!request) events.push(l.ms);
       wake?.();
     },
     async settle(quietMs = 100) {
       for (let quiet = performance.now() - lastLine; quiet < quietMs; quiet = performance.now() - lastLine)
         await new Promise((r) => setTimeout(r, quietMs - quiet));
-      logged = [];
+      requests = new Map();
+      events = [];
     },
-    async take(n, timeoutMs = 5000) {
-      const until = performance.now() + timeoutMs;
-      while (logged.length < n) {
-        const left = until - performance.now();
-        if (left <= 0) throw new Error(`the server logged ${logged.length} of ${n} answers' times`);
-        await sleep(left);
-        wake = null;
-      }
-      return logged.splice(0, n);
+    async request(id, timeoutMs = 5000) {
+      await until(() => requests.has(id), timeoutMs, `request ${id}`);
+      const ms = requests.get(id)!;
+      requests.delete(id);
+      return ms;
+    },
+    async socketEvents(n, timeoutMs = 5000) {
+      await until(() => events.length >= n, timeoutMs, `${n} socket events (${events.length} logged)`);
+      return events.splice(0, n);
     },
   };
 }

@@ -101,16 +101,19 @@ describe('datascale scenario', () => {
       expect(c.errors, `${c.name} as ${c.role}`).toEqual([]);
       expect(c.bytes, c.name).toBeGreaterThan(0);
       expect(c.p99_ms).toBeGreaterThanOrEqual(c.p50_ms);
-      // The server's own time of each request (its log lines, matched to the request) lies within
-      // the round trip the bench saw, so each percentile does too — give or take the moment between
-      // the client's last byte and the server's 'finish', when HTTP's line is written. A line of
-      // another request (the concurrent phase's take 10–100× longer) would not fit.
+      // The server's own time of each request, from its log line: an HTTP request's by its id.
       expect(c.server_p50_ms, c.name).toBeGreaterThanOrEqual(0);
-      expect(c.server_p50_ms!, c.name).toBeLessThanOrEqual(c.p50_ms + 1);
-      expect(c.server_p99_ms!, c.name).toBeLessThanOrEqual(c.p99_ms + 1);
+      expect(c.server_max_ms!).toBeGreaterThanOrEqual(c.server_p99_ms!);
       expect(c.server_p99_ms!).toBeGreaterThanOrEqual(c.server_p50_ms!);
     }
     const catchups = r.calls.filter((c) => c.name === 'feed:subscribe');
+    // A catch-up's parts are matched to it in order: each part's time (arrival to answer) lies within
+    // the round trip, so the sum does, and each percentile with it (an HTTP line's 'finish' may come
+    // a moment after the client has the answer, so this holds for socket requests only).
+    for (const c of catchups) {
+      expect(c.server_p50_ms!).toBeLessThanOrEqual(c.p50_ms);
+      expect(c.server_p99_ms!).toBeLessThanOrEqual(c.p99_ms);
+    }
     expect(catchups.map((c) => Number(c.note?.split(' ')[0]))).toEqual([1001, 1001]);
     expect(r.not_built).toHaveLength(1);
     expect(r.worst_p99_ms).toBe(Math.max(...r.calls.map((c) => c.p99_ms)));

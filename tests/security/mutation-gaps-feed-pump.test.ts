@@ -95,10 +95,11 @@ describe('live pushes', () => {
     const finding = await buildFinding(app.db, { client_id: client.id, published: true });
     const s = await feed(staffAgent);
     const heard = recordAll(s.socket);
-    // A row the presenter cannot read (only a hand-edited database holds one).
+    // A row the presenter cannot read (only a hand-edited database holds one): a comment's event
+    // names its finding in its data, which the presenter parses.
     await app.db
       .insertInto('client_events')
-      .values({ client_id: client.id, type: 'finding:updated', audience: 'all', entity_id: finding.id, data: 'not json', at: app.clock() })
+      .values({ client_id: client.id, type: 'comment:created', audience: 'all', entity_id: 'c-gone', data: 'not json', at: app.clock() })
       .execute();
     app.deps.bus.publish('events.appended', {});
     await until(() => app.logs.some((l) => l.msg === 'feed push failed' && l.level === 'error'), 'the failure logged');
