@@ -59,7 +59,7 @@ export function keepRecent(limit: number, f: (text: string) => string): (text: s
   };
 }
 
-const rendered = keepRecent(2000, (source) => render(source));
+const rendered = keepRecent(2000, render);
 
 function render(source: string): string {
   const html = marked.parse(source) as string;
